@@ -1,0 +1,129 @@
+# agent-trace build. `make V=1` shows full command lines; `make SAN=1` builds the
+# userspace with AddressSanitizer and UBSan into its own build directory.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDARY:
+
+ARCH ?= x86
+SAN ?=
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+LIBS_PC := libbpf libelf zlib
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+CFLAGS ?= -O2 -g
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+AT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-Iinclude -Iuser -I$(BUILD) -DAT_VERSION='"$(VERSION)"' -D_GNU_SOURCE \
+	-MMD -MP $(SAN_FLAGS)
+AT_LDFLAGS := $(SAN_FLAGS)
+AT_LIBS = $(PKG_LIBS) -lpthread
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -Ibpf -Ivmlinux/$(ARCH) -MMD -MP
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+MAIN_OBJ := $(BUILD)/user/main.o
+LIB := $(BUILD)/libagenttrace.a
+BIN := $(BUILD)/agent-trace
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+INTEG_SRCS := $(wildcard tests/integration/*.c)
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+UNIT_BIN := $(BUILD)/tests/unit-tests
+INTEG_BIN := $(BUILD)/tests/integration-tests
+TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS))
+
+FORMAT_SRCS := $(filter-out user/syscall_table.c,$(wildcard bpf/*.c bpf/*.h include/*.h user/*.c \
+	user/*.h tests/*/*.c tests/*/*.h))
+
+.PHONY: all deps run test test-unit test-integration format format-check clean
+all: $(BIN)
+
+deps:
+	$(Q)tools/install-deps.sh
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/user/%.o: user/%.c | $(BUILD)/user $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(AT_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB): $(USER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(AT_LDFLAGS) $^ $(AT_LIBS) -o $@
+
+$(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests/unit $(BUILD)/tests/integration $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(AT_CFLAGS) -Itests $(PKG_CFLAGS) -c $< -o $@
+
+$(UNIT_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(UNIT_SRCS)) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(AT_LDFLAGS) $^ $(AT_LIBS) -lcriterion -o $@
+
+$(INTEG_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(INTEG_SRCS)) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(AT_LDFLAGS) $^ $(AT_LIBS) -lcriterion -o $@
+
+# Targets are the traced programs: plain, unoptimised, no sanitizers.
+$(BUILD)/targets/%: tests/targets/%.c | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -Wall -Wextra -Werror -pthread $< -o $@
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets:
+	$(Q)mkdir -p $@
+
+# The bundled demo: trace tests/targets/demo for its whole run, then the summary.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/targets/demo
+	$(BIN) -- $(BUILD)/targets/demo
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(TARGETS)
+	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
+
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	$(Q)rm -rf build
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d)

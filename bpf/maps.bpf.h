@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The ring buffer and the loss counters every probe program writes to, and the
+ * one way to put a record in the ring buffer. Each BPF object that includes
+ * this gets its own definitions; the loader makes them share one map by fd.
+ */
+#ifndef AT_MAPS_BPF_H
+#define AT_MAPS_BPF_H
+
+#include "record.h"
+
+/* Wake the reader once this many bytes are pending; set by the loader. */
+const volatile __u64 wakeup_bytes = 64 * 1024;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct at_counters);
+} counters SEC(".maps");
+
+/* Adds one to the counter at byte offset off of struct at_counters. */
+static __always_inline void count_loss(__u32 off)
+{
+	__u32 zero = 0;
+	char *c = bpf_map_lookup_elem(&counters, &zero);
+
+	if (c && off <= sizeof(struct at_counters) - sizeof(__u64))
+		(*(__u64 *)(c + off))++;
+}
+
+/*
+ * Copies a record into the ring buffer. No wakeup per record: the reader is
+ * woken when wakeup_bytes are pending (or when force is set) and otherwise
+ * polls with a short timeout, so a lone record still arrives within
+ * milliseconds. A full ring buffer is counted, never silent.
+ */
+static __always_inline void rb_output(void *data, __u64 size, bool force)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (force || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, data, size, flags))
+		count_loss(offsetof(struct at_counters, rb_lost));
+}
+
+#endif /* AT_MAPS_BPF_H */

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * System call tracing: sys_enter and sys_exit paired per thread, one record per
+ * call, per-syscall statistics aggregated in the kernel, and the set of traced
+ * processes kept up to date across fork and exit.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "record.h"
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader between open and load. */
+const volatile bool follow_forks = false;	/* -f: children of traced processes are traced */
+const volatile bool stream = true;		/* false with -c: statistics only, no records */
+const volatile __u32 str_max = 64;		/* capture limit per slot (-s), < AT_STR_MAX */
+const volatile struct at_sys_spec specs[AT_NR_MAX] = {};
+
+/* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */
+__u64 selected[AT_NR_MAX / 64] = {};
+
+/* Traced processes by tgid; filled by the loader, extended at fork with -f. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AT_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct at_sys_stat);
+} stats SEC(".maps");
+
+/* The call a thread is in: entry state kept until sys_exit. */
+struct inflight {
+	__u32 active;		/* 1 between a selected sys_enter and its sys_exit */
+	__u32 pad;
+	struct at_sys_rec rec;	/* the record being built */
+};
+
+/*
+ * Task local storage: one entry per traced thread, freed by the kernel when the
+ * thread exits, so a thread that dies inside a call leaves nothing behind.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+static __always_inline bool is_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+}
+
+/* Reads one capture slot; kind and argument come from the syscall's spec. */
+static __always_inline void capture(struct at_sys_rec *rec, int i, __u8 kind, __u8 arg,
+				    __u8 len_arg, __s64 ret)
+{
+	const void *ptr;
+	__u64 want;
+	long n;
+
+	if (arg > 5)
+		return;
+	ptr = (const void *)rec->args[arg];
+	rec->slot_arg[i] = arg;
+	if (!ptr) {
+		rec->slot_len[i] = 0;
+		return;
+	}
+	if (kind == AT_SLOT_STR_IN) {
+		/* One byte more than the limit tells a cut string from one that fits. */
+		n = bpf_probe_read_user_str(rec->slot[i], (str_max + 1) & (AT_STR_MAX - 1), ptr);
+		if (n < 0) {
+			rec->flags |= AT_SYS_FAULT0 << i;
+			n = 1;
+		} else if (n > str_max) {
+			rec->flags |= AT_SYS_TRUNC0 << i;
+		}
+		rec->slot_len[i] = n > str_max ? str_max : n - 1;
+		return;
+	}
+	want = kind == AT_SLOT_BUF_OUT ? (__u64)ret : rec->args[len_arg > 5 ? 0 : len_arg];
+	if (kind == AT_SLOT_BUF_OUT && len_arg <= 5 && want > rec->args[len_arg])
+		want = rec->args[len_arg];
+	n = want > str_max ? str_max : want;
+	if (want > str_max)
+		rec->flags |= AT_SYS_TRUNC0 << i;
+	n &= AT_STR_MAX - 1;
+	if (bpf_probe_read_user(rec->slot[i], n, ptr)) {
+		rec->flags |= AT_SYS_FAULT0 << i;
+		n = 0;
+	}
+	rec->slot_len[i] = n;
+}
+
+/*
+ * Entry slots are read at sys_enter, output buffers at sys_exit. BPF cannot
+ * fault a page in: a string on a page the process has not touched yet (a
+ * child's .rodata right after fork) fails at entry. The kernel faults it in
+ * while it runs the call, so a failed entry read is tried again at exit,
+ * except after execve, when the caller's memory is gone.
+ */
+static __always_inline void capture_slots(struct at_sys_rec *rec, bool at_exit, __s64 ret)
+{
+	const volatile struct at_sys_spec *spec = &specs[rec->nr & (AT_NR_MAX - 1)];
+
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++) {
+		__u8 kind = spec->slot_kind[i];
+		bool out = kind == AT_SLOT_BUF_OUT;
+
+		if (kind == AT_SLOT_NONE)
+			continue;
+		if (at_exit && !out) {
+			if (!(rec->flags & (AT_SYS_FAULT0 << i)) || spec->exec)
+				continue;
+			rec->flags &= ~((AT_SYS_FAULT0 | AT_SYS_TRUNC0) << i);
+		} else if (out != at_exit || (out && ret < 0)) {
+			continue;
+		}
+		capture(rec, i, kind, spec->slot_arg[i], spec->len_arg[i], ret);
+	}
+}
+
+static __always_inline void account(__u32 nr, __s64 ret, __u64 dur)
+{
+	struct at_sys_stat *st = bpf_map_lookup_elem(&stats, &nr);
+
+	if (!st)
+		return;
+	st->count++;
+	if (ret < 0 && ret >= -4095)
+		st->errors++;
+	st->total_ns += dur;
+	if (dur > st->max_ns)
+		st->max_ns = dur;
+	st->hist[at_hist_bucket(dur) & (AT_HIST_BUCKETS - 1)]++;
+}
+
+/* Sends the record; only the used part of the last slot goes out. */
+static __always_inline void emit(struct at_sys_rec *rec)
+{
+	__u64 size;
+	int last = rec->slot_arg[1] != 0xff ? 1 : 0;
+
+	if (rec->slot_arg[last] == 0xff)
+		size = offsetof(struct at_sys_rec, slot);
+	else
+		size = offsetof(struct at_sys_rec, slot) + last * AT_STR_MAX +
+		       (rec->slot_len[last] & (AT_STR_MAX - 1));
+	if (size > sizeof(*rec))
+		return;
+	rb_output(rec, size, false);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 nr = id;
+	struct inflight *fl;
+	struct at_sys_rec *rec;
+
+	/* Filter first: traced process, selected syscall. */
+	if (!is_traced(pid_tgid >> 32))
+		return 0;
+	if (nr >= AT_NR_MAX || !(selected[nr / 64] & (1ULL << (nr % 64))))
+		return 0;
+
+	fl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!fl) {
+		count_loss(offsetof(struct at_counters, state_lost));
+		return 0;
+	}
+	rec = &fl->rec;
+	rec->hdr.type = AT_REC_SYSCALL;
+	rec->hdr.probe_id = AT_PROBE_SYSCALLS;
+	rec->hdr.pid = pid_tgid >> 32;
+	rec->hdr.tid = (__u32)pid_tgid;
+	rec->nr = nr;
+	rec->flags = 0;
+	rec->ret = 0;
+	/* x86-64 syscall ABI: rdi, rsi, rdx, r10, r8, r9. */
+	rec->args[0] = regs->di;
+	rec->args[1] = regs->si;
+	rec->args[2] = regs->dx;
+	rec->args[3] = regs->r10;
+	rec->args[4] = regs->r8;
+	rec->args[5] = regs->r9;
+	*(__u16 *)&rec->slot_arg = 0xffff;
+	*(__u32 *)&rec->slot_len = 0;
+	rec->enter_ns = bpf_ktime_get_ns();
+	if (stream)
+		capture_slots(rec, false, 0);
+
+	if (specs[nr].noreturn) {
+		/* exit and exit_group never reach sys_exit: report them now. */
+		rec->flags |= AT_SYS_NORETURN;
+		rec->hdr.ts_ns = rec->enter_ns;
+		account(nr, 0, 0);
+		if (stream)
+			emit(rec);
+		return 0;
+	}
+	fl->active = 1;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct inflight *fl;
+	struct at_sys_rec *rec;
+
+	if (!is_traced(pid_tgid >> 32))
+		return 0;
+	fl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), NULL, 0);
+	if (!fl || !fl->active)
+		return 0;
+	fl->active = 0;
+	rec = &fl->rec;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->ret = ret;
+	/* execve from a non-leader thread changes the tid: report the current one. */
+	rec->hdr.tid = (__u32)pid_tgid;
+	account(rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
+	if (!stream)
+		return 0;
+	capture_slots(rec, true, ret);
+	emit(rec);
+	return 0;
+}
+
+/* With -f, a child forked by a traced process joins the traced set. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct at_proc_rec rec = {};
+	__u32 ptgid, ctgid;
+	__u8 one = 1;
+
+	if (!follow_forks)
+		return 0;
+	ptgid = parent->tgid;
+	ctgid = child->tgid;
+	/* A new thread shares the tgid and is traced already. */
+	if (ptgid == ctgid || !is_traced(ptgid))
+		return 0;
+	if (bpf_map_update_elem(&traced, &ctgid, &one, BPF_NOEXIST)) {
+		count_loss(offsetof(struct at_counters, tgid_full));
+		return 0;
+	}
+	rec.hdr.type = AT_REC_PROC_FORK;
+	rec.hdr.ts_ns = bpf_ktime_get_ns();
+	rec.hdr.pid = ctgid;
+	rec.hdr.tid = child->pid;
+	rec.ppid = ptgid;
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), child->comm);
+	rb_output(&rec, sizeof(rec), false);
+	return 0;
+}
+
+/* The last thread of a traced process leaves the traced set and says so. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *task)
+{
+	struct at_proc_rec rec = {};
+	__u32 tgid = task->tgid;
+
+	if (!is_traced(tgid))
+		return 0;
+	/* signal->live counts the threads still running; zero once the group is dead. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	bpf_map_delete_elem(&traced, &tgid);
+	rec.hdr.type = AT_REC_PROC_EXIT;
+	rec.hdr.ts_ns = bpf_ktime_get_ns();
+	rec.hdr.pid = tgid;
+	rec.hdr.tid = task->pid;
+	rec.exit_code = task->exit_code;
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
+	/* Always wake the reader: the end of a process ends the trace. */
+	rb_output(&rec, sizeof(rec), true);
+	return 0;
+}

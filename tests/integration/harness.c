@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Integration harness: trace a target with the real BPF programs, keep every record. */
+#include <criterion/criterion.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "harness.h"
+#include "proc.h"
+#include "session.h"
+#include "syscalls.h"
+
+const char *build_path(const char *name)
+{
+	static char paths[8][PATH_MAX];
+	static int next;
+	char exe[PATH_MAX], *dir;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *p = paths[next++ % 8];
+
+	cr_assert(n > 0);
+	exe[n] = '\0';
+	dir = dirname(dirname(exe)); /* build/tests/x -> build */
+	if (!strcmp(name, "agent-trace"))
+		snprintf(p, PATH_MAX, "%s/agent-trace", dir);
+	else
+		snprintf(p, PATH_MAX, "%s/targets/%s", dir, name);
+	return p;
+}
+
+static void on_record(void *ctx, const void *data, size_t size)
+{
+	const struct at_rec_hdr *h = data;
+	struct trace *t = ctx;
+
+	if (h->type == AT_REC_SYSCALL) {
+		if (t->nrecs == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 256;
+			t->recs = realloc(t->recs, t->cap * sizeof(*t->recs));
+		}
+		memset(&t->recs[t->nrecs], 0, sizeof(*t->recs));
+		memcpy(&t->recs[t->nrecs++], data, size);
+	} else if (t->nprocs < 64) {
+		memcpy(&t->procs[t->nprocs++], data, sizeof(struct at_proc_rec));
+	}
+}
+
+void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
+{
+	uint64_t sel[AT_NR_MAX / 64];
+	struct session_opts so = {
+		.selected = sel,
+		.on_record = on_record,
+		.ctx = t,
+		.ringbuf_bytes = 4 << 20,
+		.str_max = o->str_max ? o->str_max : 64,
+		.poll_ms = 5,
+		.follow = o->follow,
+		.stream = !o->summary_only,
+	};
+	struct held_child c;
+	struct session *s;
+	char err[256];
+	int waited = 0;
+
+	memset(t, 0, sizeof(*t));
+	/* As the first -e does: a positive list starts from none, '!' from all. */
+	memset(sel, o->select && o->select[0] != '!' ? 0 : 0xff, sizeof(sel));
+	if (o->select)
+		cr_assert_eq(cli_parse_select(o->select, sel, err, sizeof(err)), 0, "%s", err);
+	s = session__open(&so, err, sizeof(err));
+	cr_assert_not_null(s, "session__open: %s", err);
+	cr_assert_eq(proc_spawn_held(argv, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(session__add_pid(s, c.pid), 0);
+	cr_assert_eq(session__attach(s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(session__start(s), 0);
+	cr_assert_eq(proc_release(&c), 0);
+	/* The kernel drops a process from the traced set when it exits. */
+	while (!session__empty(s) && waited < 10000) {
+		usleep(10 * 1000);
+		waited += 10;
+	}
+	cr_assert(session__empty(s), "traced processes still alive after 10s");
+	session__stop(s);
+	t->pid = c.pid;
+	cr_assert_eq(waitpid(c.pid, &t->status, 0), c.pid);
+	t->stats = calloc(AT_NR_MAX, sizeof(*t->stats));
+	cr_assert_eq(session__stats(s, t->stats), 0);
+	cr_assert_eq(session__counters(s, &t->lost), 0);
+	session__free(s);
+}
+
+void trace_free(struct trace *t)
+{
+	free(t->recs);
+	free(t->stats);
+}
+
+size_t trace_find(const struct trace *t, const char *name, pid_t pid,
+		  const struct at_sys_rec **out, size_t max)
+{
+	int nr = syscall_by_name(name);
+	size_t n = 0;
+
+	cr_assert(nr >= 0, "unknown syscall %s", name);
+	for (size_t i = 0; i < t->nrecs; i++) {
+		const struct at_sys_rec *r = &t->recs[i];
+
+		if (r->nr != (unsigned)nr || (pid && r->hdr.pid != (unsigned)pid))
+			continue;
+		if (n < max)
+			out[n] = r;
+		n++;
+	}
+	return n;
+}
+
+const char *slot_str(const struct at_sys_rec *r, int i)
+{
+	static char buf[AT_STR_MAX + 1];
+
+	memcpy(buf, r->slot[i], r->slot_len[i]);
+	buf[r->slot_len[i]] = '\0';
+	return buf;
+}
+
+static char *drain(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *s = malloc(cap);
+	ssize_t n;
+
+	while ((n = read(fd, s + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 2)
+			s = realloc(s, cap *= 2);
+	}
+	s[len] = '\0';
+	close(fd);
+	return s;
+}
+
+int run_capture(char *const argv[], char **out, char **err)
+{
+	int po[2], pe[2], st;
+	pid_t pid;
+
+	cr_assert_eq(pipe(po), 0);
+	cr_assert_eq(pipe(pe), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	/* stderr is small: read stdout to the end first, then stderr. */
+	*out = drain(po[0]);
+	*err = drain(pe[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The agent-trace command end to end: output formats, -p on a running
+ * process, signals, and one clear line and exit code for each bad input.
+ */
+#include <criterion/criterion.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define AT (char *)build_path("agent-trace")
+#define CALLS (char *)build_path("calls")
+
+static size_t count_lines(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *e = strchr(l, '\n');
+		char line[4096];
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, l, len);
+		line[len] = '\0';
+		n += strstr(line, needle) != NULL;
+	}
+	return n;
+}
+
+/* Runs agent-trace with args; asserts the exit code and that stderr is exactly one line. */
+static void expect_error(char *const argv[], int code, const char *msg)
+{
+	char *out, *err;
+	int st = run_capture(argv, &out, &err);
+
+	cr_assert(WIFEXITED(st), "agent-trace died: status %d", st);
+	cr_assert_eq(WEXITSTATUS(st), code, "exit %d, want %d; stderr: %s", WEXITSTATUS(st), code,
+		     err);
+	cr_assert_str_eq(err, msg);
+	free(out);
+	free(err);
+}
+
+Test(cli, bad_input_one_line_and_exit_code)
+{
+	char noexec[64], want[128];
+	FILE *f;
+
+	/* A file without any execute bit: even root gets EACCES from execve. */
+	snprintf(noexec, sizeof(noexec), "/tmp/agent-trace-noexec.%d", getpid());
+	f = fopen(noexec, "w");
+	cr_assert_not_null(f);
+	fputs("#!/bin/sh\n", f);
+	fclose(f);
+	chmod(noexec, 0644);
+	snprintf(want, sizeof(want), "agent-trace: cannot execute '%s': Permission denied\n", noexec);
+	expect_error((char *[]){ AT, NULL }, 2,
+		     "agent-trace: nothing to trace: give -p PID or -- CMD (see --help)\n");
+	expect_error((char *[]){ AT, "-e", "opn", "--", CALLS, NULL }, 2,
+		     "agent-trace: -e: unknown syscall or class 'opn'\n");
+	expect_error((char *[]){ AT, "-e", "%files", "-p", "1", NULL }, 2,
+		     "agent-trace: -e: unknown syscall or class '%files'\n");
+	expect_error((char *[]){ AT, "-p", "12x", NULL }, 2,
+		     "agent-trace: -p '12x': not a process id\n");
+	expect_error((char *[]){ AT, "-d", "soon", "-p", "1", NULL }, 2,
+		     "agent-trace: -d 'soon': not a positive number of seconds\n");
+	expect_error((char *[]){ AT, "--bogus", NULL }, 2,
+		     "agent-trace: unknown option '--bogus' (see --help)\n");
+	expect_error((char *[]){ AT, "-p", NULL }, 2,
+		     "agent-trace: option '-p' needs an argument\n");
+	expect_error((char *[]){ AT, "-p", "999999999", NULL }, 1,
+		     "agent-trace: -p 999999999: no such process\n");
+	expect_error((char *[]){ AT, "--", "/nonexistent/cmd", NULL }, 1,
+		     "agent-trace: '/nonexistent/cmd': No such file or directory\n");
+	expect_error((char *[]){ AT, "--", "no-such-command-here", NULL }, 1,
+		     "agent-trace: 'no-such-command-here': command not found\n");
+	expect_error((char *[]){ AT, "--", noexec, NULL }, 1, want);
+	unlink(noexec);
+	expect_error((char *[]){ AT, "-o", "/nonexistent/out", "-p", "1", NULL }, 1,
+		     "agent-trace: -o /nonexistent/out: No such file or directory\n");
+}
+
+Test(cli, unprivileged_user_is_told_which_capabilities)
+{
+	/* setpriv (util-linux) drops root and every capability. */
+	expect_error((char *[]){ "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+				 "--clear-groups", "--inh-caps=-all", AT, "-p", "1", NULL },
+		     1,
+		     "agent-trace: missing capabilities CAP_BPF CAP_PERFMON (or CAP_SYS_ADMIN): "
+		     "run as root or grant them\n");
+}
+
+Test(cli, text_output_and_summary)
+{
+	char path[64], want[256];
+	char *out, *err;
+	int st;
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-cli.%d", getpid());
+	st = run_capture((char *[]){ AT, "-e", "openat,write,exit_group", "--", CALLS, "basic",
+				     path, "5", NULL },
+			 &out, &err);
+	unlink(path);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_str_eq(err, "");
+	snprintf(want, sizeof(want),
+		 "openat(AT_FDCWD, \"%s\", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640) = 3 <", path);
+	cr_assert_eq(count_lines(out, want), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "write(3, \"xxxx\\n\", 5) = 5 <"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "openat(AT_FDCWD, \"/nonexistent/agent-trace\", O_RDONLY) "
+				      "= -1 ENOENT (No such file or directory) <"),
+		     1, "%s", out);
+	cr_assert_eq(count_lines(out, "exit_group(3) = ?"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "+++ exited with 3 +++"), 1, "%s", out);
+	/* The summary: header, a write row with one call and no error, the loss line. */
+	cr_assert_eq(count_lines(out, "syscall                calls   errors"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "write                      1        0"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "lost: 0 (ring buffer full), 0 (thread state)"), 1, "%s",
+		     out);
+	free(out);
+	free(err);
+}
+
+Test(cli, json_lines_schema)
+{
+	char path[64], want[256];
+	char *out, *err;
+	int st;
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-json.%d", getpid());
+	st = run_capture((char *[]){ AT, "--json", "-e", "execve,openat", "--", CALLS, "basic",
+				     path, "5", NULL },
+			 &out, &err);
+	unlink(path);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	snprintf(want, sizeof(want),
+		 "\"syscall\":\"openat\",\"nr\":257,\"args\":{\"dfd\":-100,\"filename\":"
+		 "\"%s\",\"flags\":\"O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC\",\"mode\":\"0640\"},"
+		 "\"ret\":3,\"errno\":null,\"dur_ns\":",
+		 path);
+	cr_assert_eq(count_lines(out, want), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"filename\":\"/nonexistent/agent-trace\",\"flags\":"
+				      "\"O_RDONLY\",\"mode\":\"000\"},\"ret\":-2,\"errno\":\"ENOENT\""),
+		     1, "%s", out);
+	snprintf(want, sizeof(want), "\"syscall\":\"execve\",\"nr\":59,\"args\":{\"filename\":\"%s\"",
+		 CALLS);
+	cr_assert_eq(count_lines(out, want), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"ret\":0,\"errno\":null"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "{\"type\":\"exit\","), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"comm\":\"calls\",\"code\":3,\"signal\":null}"), 1, "%s",
+		     out);
+	cr_assert_eq(count_lines(out, "{\"type\":\"summary\",\"elapsed_s\":"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"lost\":{\"ringbuf\":0,\"state\":0,\"proc_table\":0}}"), 1,
+		     "%s", out);
+	/* Every line is one object. */
+	for (const char *l = out; *l; l = strchr(l, '\n') + 1)
+		cr_assert(*l == '{' && strchr(l, '\n')[-1] == '}', "not a JSON line: %s", l);
+	free(out);
+	free(err);
+}
+
+Test(cli, summary_only_mode)
+{
+	char *out, *err;
+	int st = run_capture((char *[]){ AT, "-c", "-e", "getppid", "--", CALLS, "threads", NULL },
+			     &out, &err);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert_eq(count_lines(out, "getppid("), 0, "no events with -c: %s", out);
+	cr_assert_eq(count_lines(out, "getppid                  100        0"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "total                    100        0"), 1, "%s", out);
+	free(out);
+	free(err);
+}
+
+/* A running target held on its stdin; returns its pid and the pipe that releases it. */
+static pid_t start_waiting_target(int *release_fd, const char *ncalls)
+{
+	int in[2], out[2];
+	char ready[8] = "";
+	pid_t pid;
+
+	cr_assert_eq(pipe(in), 0);
+	cr_assert_eq(pipe(out), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(CALLS, CALLS, "wait", ncalls, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	cr_assert_eq(read(out[0], ready, 6), 6);
+	cr_assert_str_eq(ready, "ready\n");
+	close(out[0]);
+	*release_fd = in[1];
+	return pid;
+}
+
+/* Starts agent-trace with its stdout and stderr in files; returns its pid. */
+static pid_t start_tracer(char *const argv[], const char *outfile, const char *errfile)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		freopen(outfile, "w", stdout);
+		freopen(errfile, "w", stderr);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s = calloc(1, 1 << 20);
+
+	cr_assert_not_null(f);
+	fread(s, 1, (1 << 20) - 1, f);
+	fclose(f);
+	return s;
+}
+
+/* Number of BPF links whose program is named name: what a tracer leaves attached. */
+static int links_of(const char *name)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info li = {};
+		struct bpf_prog_info pi = {};
+		__u32 len = sizeof(li), plen = sizeof(pi);
+		int fd = bpf_link_get_fd_by_id(id), pfd;
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len)) {
+			pfd = bpf_prog_get_fd_by_id(li.prog_id);
+			if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &pi, &plen) &&
+			    !strcmp(pi.name, name))
+				n++;
+			if (pfd >= 0)
+				close(pfd);
+		}
+		close(fd);
+	}
+	return n;
+}
+
+/* Waits until the tracer has attached: its probes show up as links. */
+static void wait_attached(int before)
+{
+	for (int i = 0; i < 500 && links_of("sys_enter") <= before; i++)
+		usleep(10 * 1000);
+	cr_assert_gt(links_of("sys_enter"), before, "agent-trace did not attach");
+}
+
+Test(cli, attach_to_running_process)
+{
+	char outf[64], errf[64], pidarg[16];
+	int release, st, before = links_of("sys_enter");
+	pid_t target = start_waiting_target(&release, "5"), tracer;
+	char *out, *err;
+
+	snprintf(outf, sizeof(outf), "/tmp/agent-trace-p.%d.out", getpid());
+	snprintf(errf, sizeof(errf), "/tmp/agent-trace-p.%d.err", getpid());
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	tracer = start_tracer((char *[]){ AT, "--json", "-e", "getppid,openat", "-p", pidarg,
+					   NULL },
+			      outf, errf);
+	wait_attached(before);
+	cr_assert_eq(write(release, "g", 1), 1);
+	close(release);
+	cr_assert_eq(waitpid(target, &st, 0), target);
+	/* The tracer ends by itself once its only target has exited. */
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	out = slurp(outf);
+	err = slurp(errf);
+	unlink(outf);
+	unlink(errf);
+	cr_assert_str_eq(err, "");
+	cr_assert_eq(count_lines(out, "\"syscall\":\"getppid\",\"nr\":110,\"args\":{},\"ret\":"), 5,
+		     "%s", out);
+	cr_assert_eq(count_lines(out, "\"filename\":\"/nonexistent/waited\""), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"syscall\":\"openat\",\"nr\":257"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"type\":\"exit\""), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "{\"syscall\":\"getppid\",\"calls\":5,\"errors\":0"), 1,
+		     "%s", out);
+	cr_assert_eq(links_of("sys_enter"), before, "links left behind");
+	free(out);
+	free(err);
+}
+
+static void stop_with(int sig)
+{
+	char outf[64], errf[64], pidarg[16];
+	int release, st, before = links_of("sys_enter");
+	pid_t target = start_waiting_target(&release, "0"), tracer;
+	char *out;
+
+	snprintf(outf, sizeof(outf), "/tmp/agent-trace-s.%d.out", getpid());
+	snprintf(errf, sizeof(errf), "/tmp/agent-trace-s.%d.err", getpid());
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	tracer = start_tracer((char *[]){ AT, "-p", pidarg, NULL }, outf, errf);
+	wait_attached(before);
+	kill(tracer, sig);
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	out = slurp(outf);
+	if (sig == SIGKILL) {
+		cr_assert(WIFSIGNALED(st));
+	} else {
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+		cr_assert_eq(count_lines(out, "syscall                calls"), 1, "%s", out);
+	}
+	/* Links are owned by file descriptors: nothing stays attached either way. */
+	cr_assert_eq(links_of("sys_enter"), before, "links left behind after signal %d", sig);
+	cr_assert_eq(links_of("sys_exit"), before);
+	/* The target was never harmed. */
+	cr_assert_eq(write(release, "g", 1), 1);
+	close(release);
+	cr_assert_eq(waitpid(target, &st, 0), target);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink(outf);
+	unlink(errf);
+	free(out);
+}
+
+Test(cli, sigterm_detaches_and_summarises)
+{
+	stop_with(SIGTERM);
+}
+
+Test(cli, sigint_detaches_and_summarises)
+{
+	stop_with(SIGINT);
+}
+
+Test(cli, sigkill_leaves_nothing_attached)
+{
+	stop_with(SIGKILL);
+}
+
+Test(cli, duration_ends_the_trace)
+{
+	char pidarg[16], *out, *err;
+	int release, st;
+	pid_t target = start_waiting_target(&release, "0");
+
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	st = run_capture((char *[]){ AT, "-q", "-d", "0.3", "-p", pidarg, NULL }, &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert_str_eq(out, "", "-q: no summary");
+	cr_assert_eq(write(release, "g", 1), 1);
+	close(release);
+	waitpid(target, &st, 0);
+	free(out);
+	free(err);
+}

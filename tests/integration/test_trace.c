@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Syscall tracing through the real BPF programs: targets with known calls,
+ * every field of what comes out checked.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "syscalls.h"
+
+#define MAXR 4096
+
+static int nr_of(const char *name)
+{
+	return syscall_by_name(name);
+}
+
+/* Every syscall the kernel counted came out as a record, and nothing was lost. */
+static void assert_complete(const struct trace *t)
+{
+	cr_assert_eq(t->lost.rb_lost, 0);
+	cr_assert_eq(t->lost.state_lost, 0);
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		uint64_t n = 0;
+
+		for (size_t i = 0; i < t->nrecs; i++)
+			n += t->recs[i].nr == nr;
+		cr_assert_eq(n, t->stats[nr].count, "syscall %u: %lu records, %lu counted", nr,
+			     (unsigned long)n, (unsigned long)t->stats[nr].count);
+	}
+}
+
+Test(trace, basic_calls_every_field)
+{
+	char path[64], line[1024];
+	char *argv[] = { (char *)build_path("calls"), "basic", path, "100", NULL };
+	const struct at_sys_rec *r[MAXR];
+	struct trace t;
+	size_t n;
+	long fd = -1;
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-basic.%d", getpid());
+	trace_cmd(argv, &(struct trace_opts){ 0 }, &t);
+	unlink(path);
+
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 3);
+	cr_assert(t.nrecs > 5);
+
+	/* Traced from the first instruction: the first record is the execve, which succeeded. */
+	cr_assert_eq(t.recs[0].nr, (unsigned)nr_of("execve"));
+	cr_assert_eq(t.recs[0].ret, 0);
+	cr_assert_eq(t.recs[0].hdr.pid, (unsigned)t.pid);
+	cr_assert_str_eq(slot_str(&t.recs[0], 0), argv[0]);
+
+	/* The dynamic loader's first openat is seen. */
+	n = trace_find(&t, "openat", t.pid, r, MAXR);
+	cr_assert_geq(n, 3);
+	cr_assert_str_eq(slot_str(r[0], 0), "/etc/ld.so.cache");
+	cr_assert_geq(r[0]->ret, 0);
+
+	/* openat(AT_FDCWD, path, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640) = fd */
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(slot_str(r[i], 0), path))
+			continue;
+		cr_assert_eq(fd, -1, "path opened twice");
+		cr_assert_eq((int)r[i]->args[0], AT_FDCWD);
+		cr_assert_eq(r[i]->args[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+		cr_assert_eq(r[i]->args[3], 0640);
+		cr_assert_eq(r[i]->slot_arg[0], 1);
+		cr_assert_eq(r[i]->flags, 0);
+		cr_assert_geq(r[i]->ret, 3);
+		cr_assert_geq(r[i]->hdr.ts_ns, r[i]->enter_ns);
+		fd = r[i]->ret;
+		decode_args(r[i], line, sizeof(line));
+		cr_assert(strstr(line, "AT_FDCWD, \"/tmp/agent-trace-basic.") == line, "%s", line);
+		cr_assert(strstr(line, "\", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640"), "%s", line);
+	}
+	cr_assert_neq(fd, -1, "openat of %s not seen", path);
+
+	/* The failing open: ENOENT. */
+	for (size_t i = 0, seen = 0; i < n; i++) {
+		if (strcmp(slot_str(r[i], 0), "/nonexistent/agent-trace"))
+			continue;
+		cr_assert_eq(++seen, 1);
+		cr_assert_eq(r[i]->ret, -ENOENT);
+		cr_assert_eq(r[i]->args[2], O_RDONLY);
+		decode_ret(r[i], line, sizeof(line));
+		cr_assert_str_eq(line, "-1 ENOENT (No such file or directory)");
+	}
+
+	/* write(fd, "xxx...", 100) = 100, captured up to the 64-byte limit. */
+	n = trace_find(&t, "write", t.pid, r, MAXR);
+	cr_assert_eq(n, 1);
+	cr_assert_eq((long)r[0]->args[0], fd);
+	cr_assert_eq(r[0]->args[2], 100);
+	cr_assert_eq(r[0]->ret, 100);
+	cr_assert_eq(r[0]->slot_arg[0], 1);
+	cr_assert_eq(r[0]->slot_len[0], 64);
+	cr_assert(r[0]->flags & AT_SYS_TRUNC0);
+	for (int i = 0; i < 64; i++)
+		cr_assert_eq(r[0]->slot[0][i], 'x');
+
+	/* exit_group(3): reported at entry, no return. */
+	n = trace_find(&t, "exit_group", t.pid, r, MAXR);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(r[0]->args[0], 3);
+	cr_assert(r[0]->flags & AT_SYS_NORETURN);
+	cr_assert_eq(&t.recs[t.nrecs - 1], r[0], "exit_group is the last call");
+
+	/* The exit record carries the wait status. */
+	cr_assert_eq(t.nprocs, 1);
+	cr_assert_eq(t.procs[0].hdr.type, AT_REC_PROC_EXIT);
+	cr_assert_eq(t.procs[0].hdr.pid, (unsigned)t.pid);
+	cr_assert_eq(t.procs[0].exit_code, 3 << 8);
+	cr_assert_str_eq(t.procs[0].comm, "calls");
+
+	/* The kernel's statistics agree with the stream, errors included. */
+	assert_complete(&t);
+	cr_assert_geq(t.stats[nr_of("openat")].errors, 1);
+	cr_assert_eq(t.stats[nr_of("write")].errors, 0);
+	trace_free(&t);
+}
+
+Test(trace, blocking_read_pairs_entry_and_exit)
+{
+	char *argv[] = { (char *)build_path("calls"), "pipe", NULL };
+	const struct at_sys_rec *r[MAXR];
+	struct trace t;
+	size_t n, reads = 0;
+
+	trace_cmd(argv, &(struct trace_opts){ .select = "read,write" }, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+
+	n = trace_find(&t, "read", t.pid, r, MAXR);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i]->args[2] != 16)
+			continue;
+		reads++;
+		cr_assert_eq(r[i]->hdr.tid, (unsigned)t.pid, "read by the main thread");
+		cr_assert_eq(r[i]->ret, 4);
+		cr_assert_eq(r[i]->slot_len[0], 4);
+		cr_assert_str_eq(slot_str(r[i], 0), "ping");
+		/* It blocked ~200 ms until the other thread wrote. */
+		cr_assert_geq(r[i]->hdr.ts_ns - r[i]->enter_ns, 150 * 1000 * 1000ull);
+	}
+	cr_assert_eq(reads, 1);
+
+	n = trace_find(&t, "write", t.pid, r, MAXR);
+	cr_assert_eq(n, 1);
+	cr_assert_neq(r[0]->hdr.tid, (unsigned)t.pid, "written by the other thread");
+	cr_assert_str_eq(slot_str(r[0], 0), "ping");
+	cr_assert_eq(r[0]->ret, 4);
+	assert_complete(&t);
+	trace_free(&t);
+}
+
+Test(trace, threads_counted_exactly)
+{
+	char *argv[] = { (char *)build_path("calls"), "threads", NULL };
+	const struct at_sys_rec *r[MAXR];
+	pid_t tids[8] = { 0 };
+	int ntids = 0;
+	struct trace t;
+	size_t n;
+
+	trace_cmd(argv, &(struct trace_opts){ .select = "getppid" }, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+
+	n = trace_find(&t, "getppid", 0, r, MAXR);
+	cr_assert_eq(n, 100);
+	cr_assert_eq(t.nrecs, 100, "only the selected syscall is traced");
+	for (size_t i = 0; i < n; i++) {
+		int k;
+
+		cr_assert_eq(r[i]->hdr.pid, (unsigned)t.pid);
+		cr_assert_eq(r[i]->ret, getpid(), "getppid returns the test process");
+		for (k = 0; k < ntids && tids[k] != (pid_t)r[i]->hdr.tid; k++)
+			;
+		if (k == ntids) {
+			cr_assert_lt(ntids, 4);
+			tids[ntids++] = r[i]->hdr.tid;
+		}
+		cr_assert_neq(r[i]->hdr.tid, (unsigned)t.pid, "called from the worker threads");
+	}
+	cr_assert_eq(ntids, 4);
+	cr_assert_eq(t.stats[nr_of("getppid")].count, 100);
+	cr_assert_eq(t.stats[nr_of("getppid")].errors, 0);
+	assert_complete(&t);
+	trace_free(&t);
+}
+
+Test(trace, summary_only_counts_in_kernel)
+{
+	char *argv[] = { (char *)build_path("calls"), "threads", NULL };
+	const struct at_sys_stat *s;
+	struct trace t;
+	uint64_t hist = 0;
+
+	trace_cmd(argv, &(struct trace_opts){ .select = "getppid", .summary_only = true }, &t);
+	cr_assert_eq(t.nrecs, 0, "no records with -c");
+	s = &t.stats[nr_of("getppid")];
+	cr_assert_eq(s->count, 100);
+	for (int b = 0; b < AT_HIST_BUCKETS; b++)
+		hist += s->hist[b];
+	cr_assert_eq(hist, 100);
+	cr_assert_gt(s->total_ns, 0);
+	cr_assert_geq(s->total_ns, s->max_ns);
+	/* The exit record still arrives: it ends the trace. */
+	cr_assert_eq(t.nprocs, 1);
+	trace_free(&t);
+}
+
+Test(trace, exclusion_and_classes)
+{
+	char path[64];
+	char *argv[] = { (char *)build_path("calls"), "basic", path, "10", NULL };
+	const struct at_sys_rec *r[MAXR];
+	struct trace t;
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-class.%d", getpid());
+	trace_cmd(argv, &(struct trace_opts){ .select = "file" }, &t);
+	cr_assert_geq(trace_find(&t, "openat", 0, r, MAXR), 3);
+	cr_assert_eq(trace_find(&t, "execve", 0, r, MAXR), 1);
+	cr_assert_eq(trace_find(&t, "write", 0, r, MAXR), 0, "write takes no file name");
+	cr_assert_eq(trace_find(&t, "close", 0, r, MAXR), 0);
+	trace_free(&t);
+
+	trace_cmd(argv, &(struct trace_opts){ .select = "!openat,memory" }, &t);
+	unlink(path);
+	cr_assert_eq(trace_find(&t, "openat", 0, r, MAXR), 0);
+	cr_assert_eq(trace_find(&t, "mmap", 0, r, MAXR), 0);
+	cr_assert_eq(trace_find(&t, "write", 0, r, MAXR), 1);
+	cr_assert_geq(trace_find(&t, "close", 0, r, MAXR), 1);
+	trace_free(&t);
+}
+
+static void check_fork(bool follow)
+{
+	char *argv[] = { (char *)build_path("calls"), "fork", NULL };
+	const struct at_sys_rec *r[MAXR];
+	struct trace t;
+	pid_t child = 0;
+	size_t n;
+
+	trace_cmd(argv, &(struct trace_opts){ .follow = follow }, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+
+	/* The parent's clone returned the child's pid, and wait4 reaped it. */
+	n = trace_find(&t, "clone", t.pid, r, MAXR);
+	cr_assert_eq(n, 1);
+	child = (pid_t)r[0]->ret;
+	cr_assert_gt(child, 0);
+	n = trace_find(&t, "wait4", t.pid, r, MAXR);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(r[0]->ret, child);
+	n = trace_find(&t, "openat", t.pid, r, MAXR);
+	cr_assert_str_eq(slot_str(r[n - 1], 0), "/nonexistent/parent");
+
+	n = trace_find(&t, "openat", child, r, MAXR);
+	if (!follow) {
+		cr_assert_eq(n, 0, "without -f the child is not traced");
+		for (size_t i = 0; i < t.nrecs; i++)
+			cr_assert_eq(t.recs[i].hdr.pid, (unsigned)t.pid);
+		cr_assert_eq(t.nprocs, 1);
+		trace_free(&t);
+		return;
+	}
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(slot_str(r[0], 0), "/nonexistent/child");
+	cr_assert_eq(r[0]->ret, -ENOENT);
+	cr_assert_eq(r[0]->hdr.tid, (unsigned)child);
+	n = trace_find(&t, "exit_group", child, r, MAXR);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(r[0]->args[0], 7);
+
+	/* fork, child exit (7), parent exit (0), in that order. */
+	cr_assert_eq(t.nprocs, 3);
+	cr_assert_eq(t.procs[0].hdr.type, AT_REC_PROC_FORK);
+	cr_assert_eq(t.procs[0].hdr.pid, (unsigned)child);
+	cr_assert_eq(t.procs[0].ppid, (unsigned)t.pid);
+	cr_assert_eq(t.procs[1].hdr.type, AT_REC_PROC_EXIT);
+	cr_assert_eq(t.procs[1].hdr.pid, (unsigned)child);
+	cr_assert_eq(t.procs[1].exit_code, 7 << 8);
+	cr_assert_eq(t.procs[2].hdr.pid, (unsigned)t.pid);
+	cr_assert_eq(t.procs[2].exit_code, 0);
+	assert_complete(&t);
+	trace_free(&t);
+}
+
+Test(trace, fork_followed_with_f)
+{
+	check_fork(true);
+}
+
+Test(trace, fork_not_followed_without_f)
+{
+	check_fork(false);
+}

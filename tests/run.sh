@@ -1,0 +1,38 @@
+#!/bin/sh
+# Runs the test binaries and prints one closing line for all of them.
+# Integration tests load BPF programs and need root; they run one at a time
+# because some count the links attached system-wide.
+set -u
+passed=0 failed=0 rc=0
+for bin in "$@"; do
+	case "$bin" in
+	*integration*)
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "SKIP $bin: needs root (BPF programs are loaded)"
+			[ -n "${CI:-}" ] && rc=1
+			continue
+		fi
+		args="--jobs 1" ;;
+	*) args="" ;;
+	esac
+	log=$(mktemp)
+	# shellcheck disable=SC2086
+	"$bin" $args 2>&1 | tee "$log"
+
+	line=$(grep 'Synthesis:' "$log" | tail -n 1)
+	rm -f "$log"
+	p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+	c=$(echo "$line" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
+	if [ -z "$p" ]; then
+		echo "FAIL $bin: no result line"
+		failed=$((failed + 1))
+		rc=1
+		continue
+	fi
+	passed=$((passed + p))
+	failed=$((failed + ${f:-0} + ${c:-0}))
+	[ "${f:-0}" -ne 0 ] || [ "${c:-0}" -ne 0 ] && rc=1
+done
+echo "tests: $passed passed, $failed failed"
+exit $rc

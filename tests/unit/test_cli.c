@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Command-line parsing and its bad inputs. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "cli.h"
+#include "syscalls.h"
+
+static int parse(struct config *cfg, char *err, int argc, char **argv)
+{
+	return cli_parse(argc, argv, cfg, err, 256);
+}
+
+#define PARSE(cfg, err, ...)                                                                       \
+	parse(cfg, err, sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *), (char *[]){ __VA_ARGS__ })
+
+static bool sel(const struct config *c, const char *name)
+{
+	int nr = syscall_by_name(name);
+
+	cr_assert(nr >= 0);
+	return c->selected[nr / 64] & (1ULL << (nr % 64));
+}
+
+Test(cli, pids_and_defaults)
+{
+	struct config c;
+	char err[256];
+
+	cr_assert_eq(PARSE(&c, err, "at", "-p", "12,34", "-p", "56"), 0, "%s", err);
+	cr_assert_eq(c.npids, 3);
+	cr_assert_eq(c.pids[0], 12);
+	cr_assert_eq(c.pids[2], 56);
+	cr_assert_null(c.cmd);
+	cr_assert(sel(&c, "read") && sel(&c, "openat"), "all syscalls by default");
+	cr_assert_eq(c.str_max, 64);
+	cr_assert_eq(c.ringbuf_bytes, 4u << 20);
+	cr_assert(!c.follow && !c.summary_only && !c.json);
+}
+
+Test(cli, command_after_double_dash)
+{
+	struct config c;
+	char err[256];
+
+	cr_assert_eq(PARSE(&c, err, "at", "-f", "-c", "--json", "-d", "1.5", "-s", "100", "-b",
+			   "1M", "-o", "out", "--", "ls", "-l"),
+		     0, "%s", err);
+	cr_assert_str_eq(c.cmd[0], "ls");
+	cr_assert_str_eq(c.cmd[1], "-l");
+	cr_assert_null(c.cmd[2]);
+	cr_assert(c.follow && c.summary_only && c.json);
+	cr_assert_float_eq(c.duration, 1.5, 1e-9);
+	cr_assert_eq(c.str_max, 100);
+	cr_assert_eq(c.ringbuf_bytes, 1u << 20);
+	cr_assert_str_eq(c.output, "out");
+	/* Options after the command belong to it. */
+	cr_assert_eq(PARSE(&c, err, "at", "ls", "-p", "1"), 0, "%s", err);
+	cr_assert_eq(c.npids, 0);
+	cr_assert_str_eq(c.cmd[1], "-p");
+}
+
+Test(cli, select_names_classes_and_exclusion)
+{
+	struct config c;
+	char err[256];
+
+	cr_assert_eq(PARSE(&c, err, "at", "-e", "openat,read", "-p", "1"), 0, "%s", err);
+	cr_assert(sel(&c, "openat") && sel(&c, "read"));
+	cr_assert(!sel(&c, "write") && !sel(&c, "mmap"));
+
+	cr_assert_eq(PARSE(&c, err, "at", "-e", "file", "-e", "%network", "-p", "1"), 0, "%s", err);
+	cr_assert(sel(&c, "openat") && sel(&c, "execve") && sel(&c, "stat"));
+	cr_assert(sel(&c, "connect") && sel(&c, "socket"));
+	cr_assert(!sel(&c, "read") && !sel(&c, "mmap"));
+
+	cr_assert_eq(PARSE(&c, err, "at", "-e", "!memory,getpid", "-p", "1"), 0, "%s", err);
+	cr_assert(!sel(&c, "mmap") && !sel(&c, "brk") && !sel(&c, "getpid"));
+	cr_assert(sel(&c, "read") && sel(&c, "openat"));
+
+	cr_assert_eq(PARSE(&c, err, "at", "-e", "trace=process", "-p", "1"), 0, "%s", err);
+	cr_assert(sel(&c, "execve") && sel(&c, "wait4") && sel(&c, "exit_group"));
+	cr_assert(!sel(&c, "read"));
+}
+
+Test(cli, bad_inputs)
+{
+	static const struct {
+		const char *args[6];
+		const char *err;
+	} cases[] = {
+		{ { "at" }, "nothing to trace: give -p PID or -- CMD (see --help)" },
+		{ { "at", "-p", "0" }, "-p '0': not a process id" },
+		{ { "at", "-p", "1,,2" }, "-p '1,,2': not a process id" },
+		{ { "at", "-p", "-5" }, "-p '-5': not a process id" },
+		{ { "at", "-e", "nosuch", "-p", "1" }, "-e: unknown syscall or class 'nosuch'" },
+		{ { "at", "-e", "", "-p", "1" }, "-e: empty list" },
+		{ { "at", "-d", "0", "-p", "1" }, "-d '0': not a positive number of seconds" },
+		{ { "at", "-s", "256", "-p", "1" }, "-s '256': must be from 1 to 255" },
+		{ { "at", "-b", "3000", "-p", "1" },
+		  "-b '3000': must be a power of two from 4K to 1024M" },
+		{ { "at", "-x" }, "unknown option '-x' (see --help)" },
+		{ { "at", "-e" }, "option '-e' needs an argument" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		char err[256] = "";
+		int argc = 0;
+
+		while (argc < 6 && cases[i].args[argc])
+			argc++;
+		cr_assert_eq(cli_parse(argc, (char **)cases[i].args, &c, err, sizeof(err)), -1,
+			     "case %zu accepted", i);
+		cr_assert_str_eq(err, cases[i].err, "case %zu", i);
+	}
+}
+
+Test(cli, help_and_version_need_nothing_else)
+{
+	struct config c;
+	char err[256];
+
+	cr_assert_eq(PARSE(&c, err, "at", "--help"), 0);
+	cr_assert(c.help);
+	cr_assert_eq(PARSE(&c, err, "at", "--version"), 0);
+	cr_assert(c.version);
+}

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Syscall table, capture specs and strace-style decoding of hand-built records. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "syscalls.h"
+
+/* A record of syscall `name` with the given raw registers and no capture slots. */
+static struct at_sys_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4,
+			       __u64 a5)
+{
+	struct at_sys_rec r = {
+		.hdr.type = AT_REC_SYSCALL,
+		.args = { a0, a1, a2, a3, a4, a5 },
+		.slot_arg = { 0xff, 0xff },
+	};
+	int nr = syscall_by_name(name);
+
+	cr_assert_geq(nr, 0, "unknown syscall %s", name);
+	r.nr = nr;
+	return r;
+}
+
+/* Fills capture slot s as the BPF side would. */
+static void set_slot(struct at_sys_rec *r, int s, unsigned arg, const char *data, size_t len)
+{
+	r->slot_arg[s] = arg;
+	r->slot_len[s] = len;
+	memcpy(r->slot[s], data, len);
+}
+
+/* decode_args into a roomy buffer, checking the returned length as well. */
+static const char *args_of(const struct at_sys_rec *r)
+{
+	static char buf[1024];
+	size_t n = decode_args(r, buf, sizeof(buf));
+
+	cr_assert_eq(n, strlen(buf));
+	return buf;
+}
+
+static const char *ret_of(const struct at_sys_rec *r)
+{
+	static char buf[256];
+	size_t n = decode_ret(r, buf, sizeof(buf));
+
+	cr_assert_eq(n, strlen(buf));
+	return buf;
+}
+
+static const char *json_of(const struct at_sys_rec *r, unsigned i)
+{
+	static char buf[1024];
+	size_t n = decode_arg_json(r, i, buf, sizeof(buf));
+
+	cr_assert_eq(n, strlen(buf));
+	return buf;
+}
+
+/* openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) with the path captured in slot 0. */
+static struct at_sys_rec openat_passwd(void)
+{
+	/* An int in a 64-bit register: upper half zero, as the kernel may see it. */
+	struct at_sys_rec r =
+		mkrec("openat", (__u32)AT_FDCWD, 0x7ffd1000, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+
+	set_slot(&r, 0, 1, "/etc/passwd", 11);
+	r.ret = 3;
+	return r;
+}
+
+Test(syscalls, names_and_numbers)
+{
+	char buf[16];
+
+	cr_assert_eq(syscall_by_name("read"), 0);
+	cr_assert_eq(syscall_by_name("openat"), 257);
+	cr_assert_eq(syscall_by_name("exit_group"), 231);
+	cr_assert_eq(syscall_by_name("no_such_call"), -1);
+	cr_assert_str_eq(syscall_name(0, buf), "read");
+	cr_assert_str_eq(syscall_name(257, buf), "openat");
+	cr_assert_str_eq(syscall_name(231, buf), "exit_group");
+	cr_assert_str_eq(syscall_name(511, buf), "syscall_511");
+	cr_assert_str_eq(syscall_name(100000, buf), "syscall_100000");
+}
+
+Test(syscalls, classes)
+{
+	cr_assert_eq(syscall_table[257].classes, SC_FILE | SC_DESC);
+	cr_assert(syscall_table[syscall_by_name("socket")].classes & SC_NETWORK);
+	cr_assert(syscall_table[syscall_by_name("mmap")].classes & SC_MEMORY);
+	cr_assert(syscall_table[syscall_by_name("kill")].classes & SC_SIGNAL);
+	cr_assert(syscall_table[syscall_by_name("kill")].classes & SC_PROCESS);
+	cr_assert(syscall_table[syscall_by_name("shmget")].classes & SC_IPC);
+	cr_assert_not(syscall_table[syscall_by_name("getpid")].classes);
+	cr_assert_eq(sys_class_by_name("file"), SC_FILE);
+	cr_assert_eq(sys_class_by_name("desc"), SC_DESC);
+	cr_assert_eq(sys_class_by_name("bogus"), 0);
+}
+
+Test(syscalls, table_signatures)
+{
+	const struct syscall_desc *d = &syscall_table[257];
+
+	cr_assert_eq(d->nargs, 4);
+	cr_assert_eq(d->arg[0], ARG_DIRFD);
+	cr_assert_eq(d->arg[1], ARG_PATH);
+	cr_assert_eq(d->arg[2], ARG_OPEN_FLAGS);
+	cr_assert_eq(d->arg[3], ARG_MODE);
+	cr_assert_eq(d->ret, ARG_FD);
+	cr_assert_str_eq(d->argname[1], "filename");
+	cr_assert_eq(syscall_table[syscall_by_name("mmap")].ret, ARG_PTR);
+	cr_assert(syscall_table[231].noreturn);
+	cr_assert(syscall_table[syscall_by_name("exit")].noreturn);
+}
+
+Test(syscalls, errno_and_signal_names)
+{
+	cr_assert_str_eq(errno_name(ENOENT), "ENOENT");
+	cr_assert_str_eq(errno_name(EHWPOISON), "EHWPOISON");
+	cr_assert_str_eq(errno_name(512), "ERESTARTSYS");
+	cr_assert_null(errno_name(0));
+	cr_assert_null(errno_name(-1));
+	cr_assert_str_eq(signal_name(9), "SIGKILL");
+	cr_assert_str_eq(signal_name(SIGSYS), "SIGSYS");
+	cr_assert_str_eq(signal_name(32), "SIGRTMIN");
+	cr_assert_str_eq(signal_name(34), "SIGRTMIN+2");
+	cr_assert_null(signal_name(0));
+	cr_assert_null(signal_name(65));
+}
+
+Test(syscalls, specs)
+{
+	static struct at_sys_spec specs[AT_NR_MAX];
+	const struct at_sys_spec *sp;
+
+	syscall_specs(specs);
+
+	sp = &specs[257]; /* openat */
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_STR_IN);
+	cr_assert_eq(sp->slot_arg[0], 1);
+	cr_assert_eq(sp->slot_kind[1], AT_SLOT_NONE);
+	cr_assert_eq(sp->slot_arg[1], 0xff);
+	cr_assert_eq(sp->noreturn, 0);
+
+	sp = &specs[1]; /* write */
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_BUF_IN);
+	cr_assert_eq(sp->slot_arg[0], 1);
+	cr_assert_eq(sp->len_arg[0], 2);
+
+	sp = &specs[0]; /* read */
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_BUF_OUT);
+	cr_assert_eq(sp->slot_arg[0], 1);
+	cr_assert_eq(sp->len_arg[0], 2);
+
+	sp = &specs[syscall_by_name("renameat2")];
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_STR_IN);
+	cr_assert_eq(sp->slot_arg[0], 1);
+	cr_assert_eq(sp->slot_kind[1], AT_SLOT_STR_IN);
+	cr_assert_eq(sp->slot_arg[1], 3);
+
+	sp = &specs[231]; /* exit_group */
+	cr_assert_eq(sp->noreturn, 1);
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_NONE);
+	cr_assert_eq(sp->slot_arg[0], 0xff);
+
+	cr_assert_eq(specs[syscall_by_name("getpid")].slot_kind[0], AT_SLOT_NONE);
+}
+
+Test(decode, openat)
+{
+	struct at_sys_rec r = openat_passwd();
+
+	cr_assert_str_eq(args_of(&r), "AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC");
+	cr_assert_str_eq(ret_of(&r), "3");
+	/* Sign-extended, as a C caller usually leaves it. */
+	r.args[0] = (__u64)(__s64)AT_FDCWD;
+	cr_assert_str_eq(args_of(&r), "AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC");
+	r.args[0] = 5;
+	cr_assert_str_eq(args_of(&r), "5, \"/etc/passwd\", O_RDONLY|O_CLOEXEC");
+}
+
+Test(decode, openat_creat_shows_mode)
+{
+	struct at_sys_rec r = mkrec("openat", (__u32)AT_FDCWD, 0x7ffd1000,
+				    O_WRONLY | O_CREAT | O_TRUNC, 0644, 0, 0);
+
+	set_slot(&r, 0, 1, "out.txt", 7);
+	cr_assert_str_eq(args_of(&r), "AT_FDCWD, \"out.txt\", O_WRONLY|O_CREAT|O_TRUNC, 0644");
+	r.args[2] = O_RDWR | O_TMPFILE;
+	r.args[3] = 0600;
+	cr_assert_str_eq(args_of(&r), "AT_FDCWD, \"out.txt\", O_RDWR|O_TMPFILE, 0600");
+	r.args[2] = O_RDONLY | 0x40000000;
+	cr_assert_str_eq(args_of(&r), "AT_FDCWD, \"out.txt\", O_RDONLY|0x40000000");
+}
+
+Test(decode, write_truncated_buffer)
+{
+	struct at_sys_rec r = mkrec("write", 1, 0x55550000, 100, 0, 0, 0);
+
+	set_slot(&r, 0, 1, "hi\n\x01", 4);
+	r.flags = AT_SYS_TRUNC0;
+	r.ret = 100;
+	cr_assert_str_eq(args_of(&r), "1, \"hi\\n\\x01\"..., 100");
+	cr_assert_str_eq(ret_of(&r), "100");
+	cr_assert_str_eq(json_of(&r, 1), "\"hi\\n\\u0001\"");
+}
+
+Test(decode, faulted_path_and_null)
+{
+	struct at_sys_rec r = openat_passwd();
+
+	r.args[1] = 0x1234;
+	r.flags = AT_SYS_FAULT0;
+	r.slot_len[0] = 0;
+	r.ret = -EFAULT;
+	cr_assert_str_eq(args_of(&r), "AT_FDCWD, 0x1234, O_RDONLY|O_CLOEXEC");
+	cr_assert_str_eq(ret_of(&r), "-1 EFAULT (Bad address)");
+	cr_assert_str_eq(json_of(&r, 1), "\"0x1234\"");
+
+	r.args[1] = 0;
+	r.flags = 0;
+	cr_assert_str_eq(args_of(&r), "AT_FDCWD, NULL, O_RDONLY|O_CLOEXEC");
+	cr_assert_str_eq(json_of(&r, 1), "null");
+
+	r = mkrec("execve", 0x4000, 0, 0, 0, 0, 0);
+	set_slot(&r, 0, 0, "/bin/true", 9);
+	cr_assert_str_eq(args_of(&r), "\"/bin/true\", NULL, NULL");
+}
+
+Test(decode, read_output_buffer)
+{
+	struct at_sys_rec r = mkrec("read", 3, 0x7ffd0000, 4096, 0, 0, 0);
+
+	set_slot(&r, 0, 1, "root:x", 6);
+	r.ret = 6;
+	cr_assert_str_eq(args_of(&r), "3, \"root:x\", 4096");
+
+	/* Nothing was filled: the BPF side captured nothing and the pointer is shown. */
+	r = mkrec("read", 3, 0x7ffd0000, 4096, 0, 0, 0);
+	r.ret = -EBADF;
+	cr_assert_str_eq(args_of(&r), "3, 0x7ffd0000, 4096");
+	cr_assert_str_eq(ret_of(&r), "-1 EBADF (Bad file descriptor)");
+}
+
+Test(decode, getcwd_drops_the_nul)
+{
+	struct at_sys_rec r = mkrec("getcwd", 0x7ffd0000, 4096, 0, 0, 0, 0);
+
+	set_slot(&r, 0, 0, "/tmp", 5);
+	r.ret = 5;
+	cr_assert_str_eq(args_of(&r), "\"/tmp\", 4096");
+}
+
+Test(decode, mmap)
+{
+	struct at_sys_rec r = mkrec("mmap", 0, 4096, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, (__u64)-1, 0);
+
+	r.ret = 0x7f1234567000;
+	cr_assert_str_eq(args_of(&r),
+			 "NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0");
+	cr_assert_str_eq(ret_of(&r), "0x7f1234567000");
+	cr_assert_str_eq(json_of(&r, 0), "null");
+	cr_assert_str_eq(json_of(&r, 2), "\"PROT_READ|PROT_WRITE\"");
+	cr_assert_str_eq(json_of(&r, 4), "-1");
+
+	r = mkrec("mmap", 0x7f0000000000, 8192, PROT_NONE, MAP_SHARED | MAP_FIXED, 5, 0x2000);
+	r.ret = -ENOMEM;
+	cr_assert_str_eq(args_of(&r),
+			 "0x7f0000000000, 8192, PROT_NONE, MAP_SHARED|MAP_FIXED, 5, 0x2000");
+	cr_assert_str_eq(ret_of(&r), "-1 ENOMEM (Cannot allocate memory)");
+	cr_assert_str_eq(json_of(&r, 0), "\"0x7f0000000000\"");
+}
+
+Test(decode, returns)
+{
+	struct at_sys_rec r = openat_passwd();
+
+	r.ret = -ENOENT;
+	cr_assert_str_eq(ret_of(&r), "-1 ENOENT (No such file or directory)");
+	r.ret = -512;
+	cr_assert_str_eq(ret_of(&r), "? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+	r.ret = -524; /* leaks to userspace from some drivers */
+	cr_assert_str_eq(ret_of(&r), "-1 ENOTSUPP (Operation is not supported)");
+	r.ret = -4000;
+	cr_assert_str_eq(ret_of(&r), "-1 errno 4000 (Unknown error)");
+
+	r = mkrec("exit_group", 0, 0, 0, 0, 0, 0);
+	r.flags = AT_SYS_NORETURN;
+	cr_assert_str_eq(args_of(&r), "0");
+	cr_assert_str_eq(ret_of(&r), "?");
+
+	r = mkrec("lseek", 3, (__u64)-10, SEEK_END, 0, 0, 0);
+	r.ret = 1LL << 40;
+	cr_assert_str_eq(args_of(&r), "3, -10, SEEK_END");
+	cr_assert_str_eq(ret_of(&r), "1099511627776");
+}
+
+Test(decode, symbolic_arguments)
+{
+	struct at_sys_rec r = mkrec("kill", 1234, SIGTERM, 0, 0, 0, 0);
+
+	cr_assert_str_eq(args_of(&r), "1234, SIGTERM");
+	cr_assert_str_eq(json_of(&r, 0), "1234");
+	cr_assert_str_eq(json_of(&r, 1), "\"SIGTERM\"");
+
+	r = mkrec("clone", 0x1200011, 0, 0, 0x7f00000000a0, 0, 0);
+	cr_assert_str_eq(args_of(&r),
+			 "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, NULL, NULL, "
+			 "0x7f00000000a0, 0");
+
+	r = mkrec("socket", AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, 0");
+
+	r = mkrec("unlinkat", 4, 0x1000, AT_REMOVEDIR, 0, 0, 0);
+	set_slot(&r, 0, 1, "d", 1);
+	cr_assert_str_eq(args_of(&r), "4, \"d\", AT_REMOVEDIR");
+
+	r = mkrec("faccessat2", (__u32)AT_FDCWD, 0x1000, R_OK | X_OK, AT_EACCESS, 0, 0);
+	set_slot(&r, 0, 1, "f", 1);
+	cr_assert_str_eq(args_of(&r), "AT_FDCWD, \"f\", R_OK|X_OK, AT_EACCESS");
+
+	r = mkrec("access", 0x1000, F_OK, 0, 0, 0, 0);
+	set_slot(&r, 0, 0, "f", 1);
+	cr_assert_str_eq(args_of(&r), "\"f\", F_OK");
+
+	r = mkrec("umask", 022, 0, 0, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "022");
+	r = mkrec("mknod", 0x1000, S_IFIFO | 0600, 0, 0, 0, 0);
+	set_slot(&r, 0, 0, "p", 1);
+	cr_assert_str_eq(args_of(&r), "\"p\", S_IFIFO|0600, 0");
+
+	r = mkrec("fcntl", 3, F_SETFD, 1, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "3, F_SETFD, 0x1");
+
+	r = mkrec("wait4", (__u64)-1, 0x7ffd0000, WNOHANG, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "-1, 0x7ffd0000, WNOHANG, NULL");
+
+	r = mkrec("pipe2", 0x7ffd0000, O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "0x7ffd0000, O_NONBLOCK|O_CLOEXEC");
+
+	r = mkrec("rt_sigprocmask", SIG_SETMASK, 0x7ffd0000, 0, 8, 0, 0);
+	cr_assert_str_eq(args_of(&r), "SIG_SETMASK, 0x7ffd0000, NULL, 8");
+}
+
+Test(decode, unknown_syscall)
+{
+	struct at_sys_rec r = mkrec("read", 1, 2, 3, 4, 5, 6);
+
+	r.nr = 511;
+	r.ret = -ENOSYS;
+	cr_assert_str_eq(args_of(&r), "0x1, 0x2, 0x3, 0x4, 0x5, 0x6");
+	cr_assert_str_eq(ret_of(&r), "-1 ENOSYS (Function not implemented)");
+}
+
+Test(escape, json)
+{
+	char buf[64];
+	const char in[] = "a\"b\\c\n\t\r\x01\x7f\xff";
+	size_t n = escape_json(in, sizeof(in) - 1, buf, sizeof(buf));
+
+	cr_assert_str_eq(buf, "a\\\"b\\\\c\\n\\t\\u000d\\u0001\\u007f\\u00ff");
+	cr_assert_eq(n, strlen(buf));
+}
+
+Test(escape, c)
+{
+	char buf[64];
+	const char in[] = "a\"b\\c\n\t\0\xff";
+	size_t n = escape_c(in, sizeof(in) - 1, buf, sizeof(buf));
+
+	cr_assert_str_eq(buf, "a\\\"b\\\\c\\n\\t\\x00\\xff");
+	cr_assert_eq(n, strlen(buf));
+}
+
+Test(snprintf_convention, truncates_and_counts)
+{
+	struct at_sys_rec r = openat_passwd();
+	const char *full = "AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC";
+	char buf[8];
+
+	memset(buf, 'x', sizeof(buf));
+	cr_assert_eq(decode_args(&r, buf, sizeof(buf)), strlen(full));
+	cr_assert_str_eq(buf, "AT_FDCW");
+
+	cr_assert_eq(decode_args(&r, NULL, 0), strlen(full));
+	cr_assert_eq(decode_args(&r, buf, 1), strlen(full));
+	cr_assert_str_eq(buf, "");
+
+	r.ret = -ENOENT;
+	cr_assert_eq(decode_ret(&r, buf, 4), strlen("-1 ENOENT (No such file or directory)"));
+	cr_assert_str_eq(buf, "-1 ");
+
+	cr_assert_eq(escape_c("\n\n\n", 3, buf, 4), 6);
+	cr_assert_str_eq(buf, "\\n\\");
+	cr_assert_eq(escape_json("\x01", 1, buf, 3), 6);
+	cr_assert_str_eq(buf, "\\u");
+	cr_assert_eq(decode_arg_json(&r, 2, buf, 5), strlen("\"O_RDONLY|O_CLOEXEC\""));
+	cr_assert_str_eq(buf, "\"O_R");
+}

@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Regenerates user/syscall_table.c from the running kernel.
+
+Numbers come from <asm/unistd_64.h>; argument names and C types from the
+sys_enter_* formats in tracefs. Each argument gets an enum arg_kind from its
+type and name, corrected by the per-syscall overrides below where the
+signature alone does not tell (which buffer is filled by the kernel, which
+flags are open flags...). Run as root: tracefs is mounted when it is not.
+
+Usage: tools/gen-syscalls.py [-o user/syscall_table.c]
+"""
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+
+TRACEFS = "/sys/kernel/tracing"
+UNISTD = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"
+NR_MAX = 512  # AT_NR_MAX in include/record.h
+
+# tracefs names that differ from the uapi names (the kernel's sys_* symbol wins there).
+RENAME = {
+    "newfstat": "fstat",
+    "newstat": "stat",
+    "newlstat": "lstat",
+    "newuname": "uname",
+    "sendfile64": "sendfile",
+    "umount": "umount2",
+}
+
+# x86-64 numbers of syscalls newer than the installed uapi header
+# (arch/x86/entry/syscalls/syscall_64.tbl); numbers are never reused, so they are
+# right on any kernel, which returns ENOSYS where it lacks them.
+EXTRA_NR = {
+    "uretprobe": 335, "uprobe": 336,
+    "cachestat": 451, "fchmodat2": 452, "map_shadow_stack": 453, "futex_wake": 454,
+    "futex_wait": 455, "futex_requeue": 456, "statmount": 457, "listmount": 458,
+    "lsm_get_self_attr": 459, "lsm_set_self_attr": 460, "lsm_list_modules": 461,
+    "mseal": 462, "setxattrat": 463, "getxattrat": 464, "listxattrat": 465,
+    "removexattrat": 466, "open_tree_attr": 467, "file_getattr": 468, "file_setattr": 469,
+}
+
+# Signatures of syscalls that exist but have no tracefs format on kernels built
+# without them (modules, kexec, shadow stacks). Syscalls absent from both get nargs 0.
+SIGNATURES = {
+    "init_module": ["void * umod", "unsigned long len", "const char * uargs"],
+    "finit_module": ["int fd", "const char * uargs", "int flags"],
+    "delete_module": ["const char * name_user", "unsigned int flags"],
+    "kexec_load": ["unsigned long entry", "unsigned long nr_segments",
+                   "struct kexec_segment * segments", "unsigned long flags"],
+    "kexec_file_load": ["int kernel_fd", "int initrd_fd", "unsigned long cmdline_len",
+                        "const char * cmdline_ptr", "unsigned long flags"],
+    "uselib": ["const char * library"],
+    "set_thread_area": ["struct user_desc * u_info"],
+    "get_thread_area": ["struct user_desc * u_info"],
+    "lookup_dcookie": ["u64 cookie64", "char * buf", "size_t len"],
+    "map_shadow_stack": ["unsigned long addr", "unsigned long size", "unsigned int flags"],
+}
+
+# What the signature cannot tell. A kind, or (kind, name of the length argument) for buffers.
+OVERRIDES = {
+    "read": {"buf": ("ARG_BUF_OUT", "count")},
+    "pread64": {"buf": ("ARG_BUF_OUT", "count")},
+    "recvfrom": {"ubuf": ("ARG_BUF_OUT", "size")},
+    "readlink": {"buf": ("ARG_BUF_OUT", "bufsiz")},
+    "readlinkat": {"buf": ("ARG_BUF_OUT", "bufsiz")},
+    "getcwd": {"buf": ("ARG_BUF_OUT", "size")},
+    "write": {"buf": ("ARG_BUF_IN", "count")},
+    "pwrite64": {"buf": ("ARG_BUF_IN", "count")},
+    "sendto": {"buff": ("ARG_BUF_IN", "len")},
+    "mq_timedsend": {"u_msg_ptr": ("ARG_BUF_IN", "msg_len")},
+    # Host and domain names are counted, not NUL-terminated.
+    "sethostname": {"name": ("ARG_BUF_IN", "len")},
+    "setdomainname": {"name": ("ARG_BUF_IN", "len")},
+    "open": {"flags": "ARG_OPEN_FLAGS"},
+    "openat": {"flags": "ARG_OPEN_FLAGS"},
+    "mq_open": {"oflag": "ARG_OPEN_FLAGS"},
+    "open_by_handle_at": {"flags": "ARG_OPEN_FLAGS"},
+    "fanotify_init": {"event_f_flags": "ARG_OPEN_FLAGS"},
+    "mmap": {"flags": "ARG_MMAP_FLAGS", "off": "ARG_HEX"},
+    "remap_file_pages": {"flags": "ARG_MMAP_FLAGS"},
+    "access": {"mode": "ARG_ACCESS"},
+    "faccessat": {"mode": "ARG_ACCESS"},
+    "faccessat2": {"mode": "ARG_ACCESS"},
+    "umask": {"mask": "ARG_MODE"},
+    "clone": {"clone_flags": "ARG_CLONE_FLAGS", "tls": "ARG_HEX"},
+    "unshare": {"unshare_flags": "ARG_CLONE_FLAGS"},
+    "setns": {"flags": "ARG_CLONE_FLAGS"},
+    "socket": {"family": "ARG_FAMILY", "type": "ARG_SOCK_TYPE"},
+    "socketpair": {"family": "ARG_FAMILY", "type": "ARG_SOCK_TYPE"},
+    "accept4": {"flags": "ARG_SOCK_TYPE"},
+    "fcntl": {"cmd": "ARG_FCNTL_CMD", "arg": "ARG_HEX"},
+    "ioctl": {"cmd": "ARG_HEX", "arg": "ARG_HEX"},
+    "semctl": {"arg": "ARG_HEX"},
+    "wait4": {"options": "ARG_WAIT_OPTS"},
+    "waitid": {"options": "ARG_WAIT_OPTS"},
+    "pipe2": {"flags": "ARG_PIPE_FLAGS"},
+    "dup3": {"flags": "ARG_PIPE_FLAGS"},
+    "eventfd2": {"flags": "ARG_PIPE_FLAGS"},
+    "epoll_create1": {"flags": "ARG_PIPE_FLAGS"},
+    "inotify_init1": {"flags": "ARG_PIPE_FLAGS"},
+    "signalfd4": {"flags": "ARG_PIPE_FLAGS"},
+    "timerfd_create": {"flags": "ARG_PIPE_FLAGS"},
+    "userfaultfd": {"flags": "ARG_PIPE_FLAGS"},
+    "pidfd_open": {"flags": "ARG_PIPE_FLAGS"},
+    "memfd_secret": {"flags": "ARG_PIPE_FLAGS"},
+    "rt_sigprocmask": {"how": "ARG_SIGPROCMASK_HOW"},
+    # execveat(AT_FDCWD, ...) is valid: its fd is a directory fd.
+    "execveat": {"fd": "ARG_DIRFD", "flags": "ARG_AT_FLAGS"},
+    # Flags of calls with a dirfd that are not AT_* flags.
+    "renameat2": {"flags": "ARG_HEX"},
+    "move_mount": {"flags": "ARG_HEX"},
+    "fspick": {"flags": "ARG_HEX"},
+    "fanotify_mark": {"flags": "ARG_HEX"},
+    # File names under other argument names.
+    "acct": {"name": "ARG_PATH"},
+    "name_to_handle_at": {"name": "ARG_PATH"},
+    "umount2": {"name": "ARG_PATH"},
+    "quotactl": {"special": "ARG_PATH"},
+    "mount": {"dev_name": "ARG_PATH", "dir_name": "ARG_PATH", "type": "ARG_STR",
+              "flags": "ARG_HEX"},
+    "kexec_file_load": {"cmdline_ptr": "ARG_STR"},
+    # rseq's sig is a signature word, not a signal.
+    "rseq": {"sig": "ARG_HEX"},
+    "prctl": {"arg2": "ARG_HEX", "arg3": "ARG_HEX", "arg4": "ARG_HEX", "arg5": "ARG_HEX"},
+    "keyctl": {"arg2": "ARG_HEX", "arg3": "ARG_HEX", "arg4": "ARG_HEX", "arg5": "ARG_HEX"},
+    "arch_prctl": {"arg2": "ARG_HEX"},
+    "ptrace": {"addr": "ARG_PTR", "data": "ARG_HEX"},
+}
+
+PATH_NAMES = {"filename", "pathname", "path", "oldname", "newname", "specialfile", "new_root",
+              "put_old", "from_pathname", "to_pathname", "library"}
+# const char * arguments known to be NUL-terminated strings that are not file names.
+STR_NAMES = {"name", "_type", "_description", "_callout_info", "_key", "_fs_name", "uname",
+             "u_name", "uargs", "name_user"}
+FD_NAMES = {"fd", "oldfd", "newfd", "fildes", "epfd", "ufd", "fd_in", "fd_out", "in_fd",
+            "out_fd", "fdin", "fdout", "fanotify_fd", "ruleset_fd", "pidfd", "group_fd", "fs_fd",
+            "mqdes", "kernel_fd", "initrd_fd"}
+DIRFD_NAMES = {"dfd", "olddfd", "newdfd", "from_dfd", "to_dfd", "mountdirfd"}
+ADDR_NAMES = {"addr", "start", "new_addr", "brk", "newsp"}
+LONG_TYPES = {"long", "loff_t", "off_t"}
+UINT_TYPES = {"size_t", "unsigned int", "unsigned", "unsigned long", "u32", "u64", "__u32",
+              "__u64", "uid_t", "gid_t", "qid_t", "unsigned char"}
+HEX_TYPES = {"aio_context_t", "rwf_t"}
+PTR_TYPES = {"cap_user_header_t", "cap_user_data_t"}
+
+RET_FD = {"open", "openat", "openat2", "creat", "socket", "accept", "accept4", "dup", "dup2",
+          "dup3", "epoll_create", "epoll_create1", "eventfd", "eventfd2", "memfd_create",
+          "memfd_secret", "signalfd", "signalfd4", "timerfd_create", "pidfd_open", "pidfd_getfd",
+          "inotify_init", "inotify_init1", "fanotify_init", "userfaultfd", "perf_event_open",
+          "io_uring_setup", "open_by_handle_at", "open_tree", "open_tree_attr", "fsopen",
+          "fsmount", "fspick", "landlock_create_ruleset", "mq_open"}
+RET_PTR = {"mmap", "mremap", "brk", "shmat"}
+NORETURN = {"exit", "exit_group"}
+
+# Classes after strace's %net, %process, %memory, %signal, %ipc; %file and %desc
+# follow from the argument kinds.
+CLASSES = {
+    "SC_NETWORK": {"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4",
+                   "getsockname", "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg",
+                   "sendmmsg", "recvmmsg", "shutdown", "setsockopt", "getsockopt"},
+    "SC_PROCESS": {"clone", "clone3", "fork", "vfork", "execve", "execveat", "exit",
+                   "exit_group", "wait4", "waitid", "kill", "tkill", "tgkill", "rt_sigqueueinfo",
+                   "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
+                   "unshare", "setns"},
+    "SC_MEMORY": {"mmap", "munmap", "mprotect", "brk", "mremap", "madvise", "mlock", "mlock2",
+                  "mlockall", "munlock", "munlockall", "msync", "mincore", "remap_file_pages",
+                  "pkey_mprotect", "mbind", "set_mempolicy", "get_mempolicy", "migrate_pages",
+                  "move_pages", "set_mempolicy_home_node", "mseal", "map_shadow_stack",
+                  "process_madvise", "process_mrelease", "shmat", "shmdt"},
+    "SC_SIGNAL": {"rt_sigaction", "rt_sigprocmask", "rt_sigpending", "rt_sigsuspend",
+                  "rt_sigtimedwait", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "rt_sigreturn",
+                  "kill", "tkill", "tgkill", "sigaltstack", "signalfd", "signalfd4", "pause",
+                  "pidfd_send_signal"},
+    "SC_IPC": {"msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop",
+               "semctl", "shmget", "shmat", "shmdt", "shmctl"},
+}
+# Descriptor calls whose fds are not in a plain fd argument or return value.
+DESC_EXTRA = {"pipe", "pipe2", "select", "pselect6", "poll", "ppoll"}
+
+AT_SLOTS = 2
+SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT"}
+
+
+def die(msg):
+    sys.exit(f"gen-syscalls: {msg}")
+
+
+def ensure_tracefs():
+    """Mounts tracefs when /sys/kernel/tracing is empty."""
+    if os.path.isdir(os.path.join(TRACEFS, "events")):
+        return
+    try:
+        subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS], check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        die(f"{TRACEFS}: cannot mount tracefs ({e}); run as root")
+
+
+def read_unistd(path):
+    nrs = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"#define __NR_(\w+)\s+(\d+)", line)
+            if m:
+                nrs[m.group(1)] = int(m.group(2))
+    if not nrs:
+        die(f"{path}: no __NR_ definitions")
+    return nrs
+
+
+def split_decl(decl):
+    """'const char * filename' -> ('const char *', 'filename')."""
+    decl = decl.strip()
+    m = re.match(r"(.*?)\s*(\w+)$", decl)
+    if not m:
+        die(f"cannot parse argument '{decl}'")
+    return m.group(1).strip(), m.group(2)
+
+
+def read_formats():
+    """Argument declarations of every syscall tracefs knows, by uapi name."""
+    base = os.path.join(TRACEFS, "events", "syscalls")
+    sigs = {}
+    for ent in sorted(os.listdir(base)):
+        if not ent.startswith("sys_enter_"):
+            continue
+        name = ent[len("sys_enter_"):]
+        args, seen_nr = [], False
+        with open(os.path.join(base, ent, "format")) as f:
+            for line in f:
+                m = re.match(r"\s*field:([^;]*);", line)
+                if not m:
+                    continue
+                if seen_nr:
+                    args.append(m.group(1))
+                elif m.group(1).endswith("__syscall_nr"):
+                    seen_nr = True
+        sigs[RENAME.get(name, name)] = args
+    if not sigs:
+        die(f"{base}: no sys_enter_* events (kernel without CONFIG_FTRACE_SYSCALLS?)")
+    return sigs
+
+
+def generic_kind(ctype, name, has_dirfd):
+    """The kind an argument's type and name suggest."""
+    base = re.sub(r"\bconst\b", "", ctype)
+    base = " ".join(base.replace("*", " * ").split())
+    if "*" in ctype:
+        if base == "char *":
+            if name in PATH_NAMES:
+                return "ARG_PATH"
+            if ctype.startswith("const") and name in STR_NAMES:
+                return "ARG_STR"
+        return "ARG_PTR"
+    if base in PTR_TYPES:
+        return "ARG_PTR"
+    if name in FD_NAMES:
+        return "ARG_FD"
+    if name in DIRFD_NAMES:
+        return "ARG_DIRFD"
+    if base == "umode_t":
+        return "ARG_MODE"
+    if name == "sig" and base == "int":
+        return "ARG_SIGNAL"
+    if name == "prot":
+        return "ARG_PROT"
+    if name == "whence":
+        return "ARG_WHENCE"
+    if has_dirfd and name in ("flag", "flags", "at_flags"):
+        return "ARG_AT_FLAGS"
+    if name in ADDR_NAMES and base == "unsigned long":
+        return "ARG_PTR"
+    if name in ("flag", "flags", "mask") or name.endswith("_flags") or base in HEX_TYPES:
+        return "ARG_HEX"
+    if base in LONG_TYPES:
+        return "ARG_LONG"
+    if base in UINT_TYPES:
+        return "ARG_UINT"
+    return "ARG_INT"
+
+
+def describe(name, decls):
+    """The table entry of one syscall."""
+    args = [split_decl(d) for d in decls]
+    names = [n for _, n in args]
+    over = OVERRIDES.get(name, {})
+    for a in over:
+        if a not in names:
+            die(f"override {name}.{a}: no such argument in ({', '.join(names)})")
+    has_dirfd = any(n in DIRFD_NAMES for n in names)
+    kinds, lens = [], []
+    for ctype, n in args:
+        k = over.get(n) or generic_kind(ctype, n, has_dirfd)
+        if isinstance(k, tuple):
+            k, len_name = k
+            lens.append(names.index(len_name))
+        else:
+            lens.append(0)
+        kinds.append(k)
+
+    ret = "ARG_FD" if name in RET_FD else "ARG_PTR" if name in RET_PTR else "ARG_INT"
+    classes = [c for c, members in CLASSES.items() if name in members]
+    if "ARG_PATH" in kinds:
+        classes.insert(0, "SC_FILE")
+    if "ARG_FD" in kinds or "ARG_DIRFD" in kinds or ret == "ARG_FD" or name in DESC_EXTRA:
+        classes.append("SC_DESC")
+    return {"name": name, "args": names, "kinds": kinds, "lens": lens, "ret": ret,
+            "noreturn": name in NORETURN, "classes": classes}
+
+
+def c_array(items):
+    return "{ " + ", ".join(items) + " }"
+
+
+def emit_entry(nr, d):
+    lines = [f"\t[{nr}] = {{", f'\t\t.name = "{d["name"]}",']
+    n = len(d["args"])
+    if n:
+        lines.append(f"\t\t.nargs = {n},")
+        lines.append(f"\t\t.arg = {c_array(d['kinds'])},")
+        lens = [f"[{i}] = {v}" for i, v in enumerate(d["lens"]) if v]
+        if lens:
+            lines.append(f"\t\t.len_arg = {c_array(lens)},")
+    lines.append(f"\t\t.ret = {d['ret']},")
+    if d["noreturn"]:
+        lines.append("\t\t.noreturn = 1,")
+    if d["classes"]:
+        lines.append(f"\t\t.classes = {' | '.join(d['classes'])},")
+    if n:
+        names = c_array('"' + a + '"' for a in d["args"])
+        lines.append(f"\t\t.argname = {names},")
+    lines.append("\t},")
+    return "\n".join(lines)
+
+
+def main():
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description="Regenerates the syscall table.")
+    ap.add_argument("-o", "--output", default=os.path.join(top, "user", "syscall_table.c"))
+    opts = ap.parse_args()
+
+    ensure_tracefs()
+    nrs = read_unistd(UNISTD)
+    sigs = read_formats()
+    for name, nr in EXTRA_NR.items():
+        nrs.setdefault(name, nr)
+    unknown = sorted(set(sigs) - set(nrs))
+    if unknown:
+        print(f"gen-syscalls: no number for {' '.join(unknown)}; left out", file=sys.stderr)
+
+    entries, two_slots = [], []
+    for name, nr in sorted(nrs.items(), key=lambda kv: kv[1]):
+        if nr >= NR_MAX:
+            die(f"{name}: number {nr} >= AT_NR_MAX")
+        d = describe(name, sigs.get(name, SIGNATURES.get(name, [])))
+        entries.append(emit_entry(nr, d))
+        if sum(k in SLOT_KINDS for k in d["kinds"]) >= AT_SLOTS:
+            two_slots.append(name)
+
+    release = platform.release()
+    out = [
+        "// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause",
+        "/*",
+        " * Generated by tools/gen-syscalls.py from the tracefs syscall formats of Linux",
+        f" * {release} and <asm/unistd_64.h>. Do not edit: change the generator and rerun it.",
+        " */",
+        '#include "syscalls.h"',
+        "",
+        "const struct syscall_desc syscall_table[AT_NR_MAX] = {",
+        *entries,
+        "};",
+        "",
+    ]
+    tmp = opts.output + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(out))
+    os.replace(tmp, opts.output)
+    print(f"gen-syscalls: {opts.output}: {len(entries)} syscalls from {release}", file=sys.stderr)
+    print(f"gen-syscalls: {AT_SLOTS}+ capture slots: {' '.join(two_slots)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

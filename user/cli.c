@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Command line: strace and bpftrace conventions, validated before anything is loaded. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "syscalls.h"
+
+#define DEFAULT_STR_MAX 64
+#define DEFAULT_RINGBUF (4u << 20)
+
+enum { OPT_JSON = 0x100, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "expr", required_argument, NULL, 'e' },
+	{ "summary", no_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "strsize", required_argument, NULL, 's' },
+	{ "bufsize", required_argument, NULL, 'b' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{},
+};
+
+void cli_usage(FILE *out)
+{
+	fputs("usage: agent-trace [options] -p PID[,PID...]\n"
+	      "       agent-trace [options] -- CMD [ARGS...]\n"
+	      "\n"
+	      "Traces the system calls of running processes (-p) or of a command it starts\n"
+	      "(held until the probes are attached), with the probe logic in the kernel.\n"
+	      "\n"
+	      "  -p, --pid PID[,PID...]  trace these processes, all their threads (repeatable)\n"
+	      "  -f, --follow            also trace children forked after attach\n"
+	      "  -e, --expr LIST         syscalls to trace: names and classes, comma-separated;\n"
+	      "                          classes: file network process memory signal ipc desc\n"
+	      "                          (also %file...); '!LIST' excludes; repeatable\n"
+	      "  -c, --summary           summary only: count, errors, total/avg/p50/p99/max time\n"
+	      "  -q, --quiet             no summary after the event stream\n"
+	      "  -d, --duration SECONDS  stop after this long\n"
+	      "  -o, --output FILE       write events and summary to FILE\n"
+	      "  -s, --strsize N         bytes captured per string or buffer (default 64, max 255)\n"
+	      "  -b, --bufsize SIZE      ring buffer size, power of two (default 4M; K/M suffix)\n"
+	      "      --json              one JSON object per line (schema in README)\n"
+	      "  -v, --verbose           libbpf and loader diagnostics on stderr\n"
+	      "  -h, --help              this text\n"
+	      "      --version           version\n"
+	      "\n"
+	      "Tracing ends when every traced process has exited, after -d, or on Ctrl-C or\n"
+	      "SIGTERM; the probes are detached and the summary printed.\n"
+	      "\n"
+	      "Exit status: 0 traced to the end, 1 runtime error (process gone, privileges,\n"
+	      "kernel features), 2 usage error.\n",
+	      out);
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void set_class(uint64_t *sel, unsigned cls, bool on)
+{
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		if (!syscall_table[nr].name || !(syscall_table[nr].classes & cls))
+			continue;
+		if (on)
+			sel[nr / 64] |= 1ULL << (nr % 64);
+		else
+			sel[nr / 64] &= ~(1ULL << (nr % 64));
+	}
+}
+
+int cli_parse_select(const char *expr, uint64_t sel[AT_NR_MAX / 64], char *err, size_t errlen)
+{
+	char buf[1024], *save = NULL, *tok;
+	bool on = true;
+
+	if (!strncmp(expr, "trace=", 6))
+		expr += 6;
+	if (*expr == '!') {
+		on = false;
+		expr++;
+	}
+	if (strlen(expr) >= sizeof(buf))
+		return fail(err, errlen, "-e: list too long");
+	strcpy(buf, expr);
+	if (!*buf)
+		return fail(err, errlen, "-e: empty list");
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *name = *tok == '%' ? tok + 1 : tok;
+		unsigned cls;
+		int nr;
+
+		if (!strcmp(name, "all")) {
+			memset(sel, on ? 0xff : 0, AT_NR_MAX / 8);
+			continue;
+		}
+		if (*tok != '%' && (nr = syscall_by_name(tok)) >= 0) {
+			if (on)
+				sel[nr / 64] |= 1ULL << (nr % 64);
+			else
+				sel[nr / 64] &= ~(1ULL << (nr % 64));
+			continue;
+		}
+		cls = sys_class_by_name(name);
+		if (!cls)
+			return fail(err, errlen, "-e: unknown syscall or class '%s'", tok);
+		set_class(sel, cls, on);
+	}
+	return 0;
+}
+
+static int parse_pids(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (end == p || errno || v <= 0 || v > INT_MAX || (*end && *end != ','))
+			return fail(err, errlen, "-p '%s': not a process id", arg);
+		if (cfg->npids == CLI_MAX_PIDS)
+			return fail(err, errlen, "-p: at most %d processes", CLI_MAX_PIDS);
+		cfg->pids[cfg->npids++] = (pid_t)v;
+		p = *end ? end + 1 : end;
+	}
+	if (p == arg)
+		return fail(err, errlen, "-p: empty process id");
+	return 0;
+}
+
+static int parse_size(const char *arg, size_t *out, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (end == arg || errno)
+		return fail(err, errlen, "-b '%s': not a size", arg);
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	if (*end || v < 4096 || v > (1ULL << 30) || (v & (v - 1)))
+		return fail(err, errlen, "-b '%s': must be a power of two from 4K to 1024M", arg);
+	*out = v;
+	return 0;
+}
+
+static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, char *err,
+		     size_t errlen)
+{
+	char *end;
+
+	switch (c) {
+	case 'p':
+		return parse_pids(arg, cfg, err, errlen);
+	case 'e':
+		/* The first -e decides the start: a positive list from none, '!' from all. */
+		if (!*any_e) {
+			const char *e = strncmp(arg, "trace=", 6) ? arg : arg + 6;
+
+			memset(cfg->selected, *e == '!' ? 0xff : 0, sizeof(cfg->selected));
+		}
+		*any_e = true;
+		return cli_parse_select(arg, cfg->selected, err, errlen);
+	case 'd':
+		errno = 0;
+		cfg->duration = strtod(arg, &end);
+		if (end == arg || *end || errno || !(cfg->duration > 0) || cfg->duration > 1e9)
+			return fail(err, errlen, "-d '%s': not a positive number of seconds", arg);
+		return 0;
+	case 's': {
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (end == arg || *end || errno || v < 1 || v > AT_STR_MAX - 1)
+			return fail(err, errlen, "-s '%s': must be from 1 to %d", arg,
+				    AT_STR_MAX - 1);
+		cfg->str_max = (unsigned)v;
+		return 0;
+	}
+	case 'b':
+		return parse_size(arg, &cfg->ringbuf_bytes, err, errlen);
+	case 'o':
+		cfg->output = arg;
+		return 0;
+	case 'f':
+		cfg->follow = true;
+		return 0;
+	case 'c':
+		cfg->summary_only = true;
+		return 0;
+	case 'q':
+		cfg->quiet = true;
+		return 0;
+	case 'v':
+		cfg->verbose = true;
+		return 0;
+	case 'h':
+		cfg->help = true;
+		return 0;
+	case OPT_JSON:
+		cfg->json = true;
+		return 0;
+	case OPT_VERSION:
+		cfg->version = true;
+		return 0;
+	}
+	return fail(err, errlen, "unknown option (see --help)");
+}
+
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
+	bool any_e = false;
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(cfg->selected, 0xff, sizeof(cfg->selected));
+	cfg->str_max = DEFAULT_STR_MAX;
+	cfg->ringbuf_bytes = DEFAULT_RINGBUF;
+
+	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+p:fe:cqd:o:s:b:vh", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *opt = argv[optind - 1];
+
+			if (optopt && strchr("pedosb", optopt))
+				return fail(err, errlen, "option '%s' needs an argument", opt);
+			return fail(err, errlen, "unknown option '%s' (see --help)", opt);
+		}
+		if (parse_opt(c, optarg, cfg, &any_e, err, errlen))
+			return -1;
+	}
+	if (cfg->help || cfg->version)
+		return 0;
+	if (optind < argc)
+		cfg->cmd = &argv[optind];
+	if (!cfg->npids && !cfg->cmd)
+		return fail(err, errlen, "nothing to trace: give -p PID or -- CMD (see --help)");
+	return 0;
+}

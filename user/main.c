@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* agent-trace: parse, check, load, attach, trace until the end, summarise. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "output.h"
+#include "proc.h"
+#include "session.h"
+
+/* Reader poll timeout: the longest a lone record waits before it is shown. */
+#define POLL_MS 5
+/* How often the main loop checks whether traced processes are left. */
+#define TICK_MS 20
+
+struct tracer {
+	struct config cfg;
+	struct output out;
+	struct session *sess;
+	struct held_child child;	/* -- CMD; pid 0 when none */
+	pid_t tgids[CLI_MAX_PIDS];	/* -p targets resolved to processes */
+	int pidfds[CLI_MAX_PIDS];	/* readable once the process has exited */
+	int sigfd;
+};
+
+static bool verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	if (level == LIBBPF_INFO && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int error(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("agent-trace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* -p targets: each must exist now; a pidfd tells later whether it exited. */
+static int resolve_pids(struct tracer *t)
+{
+	for (unsigned i = 0; i < t->cfg.npids; i++) {
+		pid_t tgid = proc_tgid(t->cfg.pids[i]);
+
+		if (tgid < 0)
+			return error(EXIT_RUNTIME, "-p %d: %s", t->cfg.pids[i],
+				     tgid == -ESRCH ? "no such process" : strerror(-tgid));
+		t->tgids[i] = tgid;
+		t->pidfds[i] = (int)syscall(SYS_pidfd_open, tgid, 0);
+		if (t->pidfds[i] < 0)
+			return error(EXIT_RUNTIME, "-p %d: %s", t->cfg.pids[i],
+				     errno == ESRCH ? "no such process" : strerror(errno));
+	}
+	return 0;
+}
+
+/* A target that exited while the probes went in was never seen leaving: an error. */
+static int check_alive(struct tracer *t)
+{
+	for (unsigned i = 0; i < t->cfg.npids; i++) {
+		struct pollfd p = { .fd = t->pidfds[i], .events = POLLIN };
+
+		if (poll(&p, 1, 0) == 1 && session__has_pid(t->sess, t->tgids[i]))
+			return error(EXIT_RUNTIME, "-p %d: process exited during attach",
+				     t->cfg.pids[i]);
+	}
+	return 0;
+}
+
+static int block_signals(struct tracer *t)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	t->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return t->sigfd < 0 ? -errno : 0;
+}
+
+/* Waits for the end: every traced process gone, -d elapsed, or a signal. */
+static void run(struct tracer *t)
+{
+	uint64_t deadline = t->cfg.duration > 0 ? now_ns() + (uint64_t)(t->cfg.duration * 1e9) : 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = t->sigfd, .events = POLLIN };
+		struct signalfd_siginfo si;
+		int ms = TICK_MS;
+
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline)
+				return;
+			if (deadline - now < (uint64_t)ms * 1000000)
+				ms = (int)((deadline - now) / 1000000) + 1;
+		}
+		if (poll(&p, 1, ms) == 1 && read(t->sigfd, &si, sizeof(si)) == sizeof(si))
+			return;
+		if (session__empty(t->sess))
+			return;
+	}
+}
+
+static int open_output(struct tracer *t)
+{
+	t->out.f = stdout;
+	if (t->cfg.output) {
+		t->out.f = fopen(t->cfg.output, "we");
+		if (!t->out.f)
+			return error(EXIT_RUNTIME, "-o %s: %s", t->cfg.output, strerror(errno));
+	}
+	t->out.json = t->cfg.json;
+	t->out.events = !t->cfg.summary_only;
+	return 0;
+}
+
+static int start(struct tracer *t)
+{
+	struct session_opts so = {
+		.selected = t->cfg.selected,
+		.on_record = output_record,
+		.on_batch = output_flush,
+		.ctx = &t->out,
+		.ringbuf_bytes = t->cfg.ringbuf_bytes,
+		.str_max = t->cfg.str_max,
+		.poll_ms = POLL_MS,
+		.follow = t->cfg.follow,
+		.stream = !t->cfg.summary_only,
+	};
+	char err[512];
+	int ret;
+
+	t->sess = session__open(&so, err, sizeof(err));
+	if (!t->sess)
+		return error(EXIT_RUNTIME, "%s", err);
+	if (t->cfg.cmd) {
+		if (proc_spawn_held(t->cfg.cmd, &t->child, err, sizeof(err)))
+			return error(EXIT_RUNTIME, "%s", err);
+		if ((ret = session__add_pid(t->sess, t->child.pid)))
+			return error(EXIT_RUNTIME, "tracing pid %d: %s", t->child.pid,
+				     strerror(-ret));
+	}
+	for (unsigned i = 0; i < t->cfg.npids; i++) {
+		if ((ret = session__add_pid(t->sess, t->tgids[i])))
+			return error(EXIT_RUNTIME, "-p %d: %s", t->cfg.pids[i], strerror(-ret));
+	}
+	if (session__attach(t->sess, err, sizeof(err)))
+		return error(EXIT_RUNTIME, "%s", err);
+	t->out.start_ns = now_ns();
+	if ((ret = session__start(t->sess)))
+		return error(EXIT_RUNTIME, "reader thread: %s", strerror(-ret));
+	if (t->cfg.cmd) {
+		ret = proc_release(&t->child);
+		if (ret)
+			return error(EXIT_RUNTIME, "cannot execute '%s': %s", t->cfg.cmd[0],
+				     strerror(-ret));
+	}
+	return check_alive(t);
+}
+
+static void finish(struct tracer *t, uint64_t start_ns)
+{
+	struct at_sys_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
+	struct summary_input in = { .stats = stats };
+	int ret;
+
+	session__stop(t->sess);
+	if (t->cfg.quiet && !t->cfg.summary_only)
+		goto out;
+	if (!stats) {
+		error(EXIT_RUNTIME, "summary: out of memory");
+		goto out;
+	}
+	in.elapsed_s = (double)(now_ns() - start_ns) / 1e9;
+	session__reader_stats(t->sess, &in.reader);
+	if ((ret = session__stats(t->sess, stats)) || (ret = session__counters(t->sess, &in.lost))) {
+		error(EXIT_RUNTIME, "reading statistics: %s", strerror(-ret));
+		goto out;
+	}
+	output_summary(&t->out, &in);
+out:
+	free(stats);
+}
+
+int main(int argc, char **argv)
+{
+	struct tracer t = { .sigfd = -1, .child = { .go_fd = -1, .err_fd = -1 } };
+	char err[512];
+	int code;
+
+	for (unsigned i = 0; i < CLI_MAX_PIDS; i++)
+		t.pidfds[i] = -1;
+	if (cli_parse(argc, argv, &t.cfg, err, sizeof(err)))
+		return error(EXIT_USAGE, "%s", err);
+	if (t.cfg.help) {
+		cli_usage(stdout);
+		return EXIT_OK;
+	}
+	if (t.cfg.version) {
+		printf("agent-trace %s\n", AT_VERSION);
+		return EXIT_OK;
+	}
+	verbose = t.cfg.verbose;
+	libbpf_set_print(print_libbpf);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (session__check_system(err, sizeof(err)))
+		return error(EXIT_RUNTIME, "%s", err);
+	if ((code = resolve_pids(&t)) || (code = open_output(&t)))
+		goto out;
+	if (block_signals(&t)) {
+		code = error(EXIT_RUNTIME, "signals: %s", strerror(errno));
+		goto out;
+	}
+	code = start(&t);
+	if (!code) {
+		run(&t);
+		finish(&t, t.out.start_ns);
+	}
+out:
+	if (t.child.pid) {
+		if (t.child.go_fd >= 0)
+			proc_abort(&t.child);
+		else
+			waitpid(t.child.pid, NULL, WNOHANG);
+	}
+	session__free(t.sess);
+	for (unsigned i = 0; i < CLI_MAX_PIDS; i++)
+		if (t.pidfds[i] >= 0)
+			close(t.pidfds[i]);
+	if (t.sigfd >= 0)
+		close(t.sigfd);
+	if (t.out.f && t.out.f != stdout)
+		fclose(t.out.f);
+	return code;
+}

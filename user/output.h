@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Sinks: records and the summary as strace-style text or JSON lines. */
+#ifndef AT_OUTPUT_H
+#define AT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "record.h"
+#include "session.h"
+
+struct output {
+	FILE *f;		/* destination */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC at attach: event times are relative to it */
+	uint64_t syscalls;	/* syscall records written */
+	bool json;		/* JSON lines instead of text */
+	bool events;		/* write syscall records (false with -c) */
+};
+
+/* record_fn for session_opts: writes one record. */
+void output_record(void *ctx, const void *data, size_t size);
+
+/* on_batch for session_opts: makes what was written visible. */
+void output_flush(void *ctx);
+
+/* Everything the summary reports. */
+struct summary_input {
+	const struct at_sys_stat *stats;	/* AT_NR_MAX entries */
+	struct at_counters lost;		/* kernel loss counters */
+	struct reader_stats reader;		/* records delivered, batches */
+	double elapsed_s;			/* attach to stop */
+};
+
+void output_summary(struct output *o, const struct summary_input *in);
+
+/* Formats a wait status: "exited with 0", "killed by SIGKILL (core dumped)". */
+void output_status(char *buf, size_t size, int status);
+
+#endif /* AT_OUTPUT_H */

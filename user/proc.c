@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Processes: /proc look-ups and a child held before execve until the probes are in. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+extern char **environ;
+
+pid_t proc_tgid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t tgid = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Tgid:", 5)) {
+			tgid = (pid_t)strtol(line + 5, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return tgid;
+}
+
+static bool is_exec_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+/* The path execve will get, resolved the way a shell would; -errno when there is none. */
+static int resolve(const char *cmd, char *out, size_t outlen)
+{
+	const char *path = getenv("PATH");
+	const char *p;
+
+	if (strchr(cmd, '/')) {
+		if (access(cmd, F_OK))
+			return -errno;
+		snprintf(out, outlen, "%s", cmd);
+		return 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p;) {
+		size_t n = strcspn(p, ":");
+
+		if (snprintf(out, outlen, "%.*s/%s", (int)n, n ? p : ".", cmd) < (int)outlen &&
+		    is_exec_file(out))
+			return 0;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Waits until the child sits in read() on the release pipe, so that call began
+ * before tracing: its exit is then ignored and execve is the first call seen.
+ */
+static void wait_blocked(pid_t pid)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (int i = 0; i < 2000; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			return; /* no /proc/PID/syscall here: the read may show up, no harm */
+		buf[n] = '\0';
+		if (!strncmp(buf, "0 ", 2)) /* __NR_read, blocked */
+			return;
+		usleep(500);
+	}
+}
+
+int proc_spawn_held(char *const argv[], struct held_child *c, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int go[2], ex[2], ret;
+	pid_t pid;
+
+	ret = resolve(argv[0], path, sizeof(path));
+	if (ret) {
+		snprintf(err, errlen, "'%s': %s", argv[0],
+			 ret == -ENOENT && !strchr(argv[0], '/') ? "command not found" :
+								     strerror(-ret));
+		return -1;
+	}
+	if (pipe2(go, O_CLOEXEC))
+		goto err_sys;
+	if (pipe2(ex, O_CLOEXEC)) {
+		close(go[0]);
+		close(go[1]);
+		goto err_sys;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(go[0]);
+		close(go[1]);
+		close(ex[0]);
+		close(ex[1]);
+		goto err_sys;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		char b;
+		int e;
+
+		/* The tracer blocks signals for its signalfd; the command must not inherit that. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		close(go[1]);
+		close(ex[0]);
+		/* Held here until the probes are attached; EOF means the tracer gave up. */
+		if (read(go[0], &b, 1) != 1)
+			_exit(127);
+		execve(path, argv, environ);
+		e = errno;
+		if (write(ex[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ex[1]);
+	wait_blocked(pid);
+	c->pid = pid;
+	c->go_fd = go[1];
+	c->err_fd = ex[0];
+	return 0;
+
+err_sys:
+	snprintf(err, errlen, "'%s': cannot start: %s", argv[0], strerror(errno));
+	return -1;
+}
+
+int proc_release(struct held_child *c)
+{
+	char b = 'g';
+	int e = 0;
+	ssize_t n;
+
+	if (write(c->go_fd, &b, 1) != 1)
+		e = errno;
+	close(c->go_fd);
+	c->go_fd = -1;
+	if (e)
+		return -e;
+	/* The error pipe is close-on-exec: EOF means execve succeeded. */
+	do
+		n = read(c->err_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(c->err_fd);
+	c->err_fd = -1;
+	return n == sizeof(e) ? -e : 0;
+}
+
+void proc_abort(struct held_child *c)
+{
+	if (c->go_fd >= 0)
+		close(c->go_fd); /* EOF: the child exits without running the command */
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->go_fd = c->err_fd = -1;
+	waitpid(c->pid, NULL, 0);
+}

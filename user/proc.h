@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Processes: look-up of running ones and start of a command held until traced. */
+#ifndef AT_PROC_H
+#define AT_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A command started by proc_spawn_held, stopped before its execve. */
+struct held_child {
+	pid_t pid;	/* the child's pid (= tgid) */
+	int go_fd;	/* write end: one byte releases the child */
+	int err_fd;	/* read end: the execve errno if it fails, EOF if it succeeded */
+};
+
+/* Thread-group id of pid (a thread id resolves to its process), or -errno (-ESRCH). */
+pid_t proc_tgid(pid_t pid);
+
+/*
+ * Resolves argv[0] through PATH and forks a child that waits, with default
+ * signal dispositions and mask, until proc_release(). 0, or -1 with err.
+ */
+int proc_spawn_held(char *const argv[], struct held_child *c, char *err, size_t errlen);
+
+/* Lets the child execve. 0 once it has, or -errno of the failed execve. */
+int proc_release(struct held_child *c);
+
+/* Kills and reaps a child that was never released (attach failed). */
+void proc_abort(struct held_child *c);
+
+#endif /* AT_PROC_H */

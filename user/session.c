@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* BPF lifecycle: check, open, configure, load, attach, read, stop. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "session.h"
+#include "syscalls.h"
+#include "syscalls.skel.h"
+
+struct session {
+	struct syscalls_bpf *skel;
+	struct ring_buffer *rb;
+	struct session_opts opts;
+	pthread_t reader;
+	bool reader_running;
+	bool stopped;
+	atomic_bool stop;
+	struct reader_stats rstats;	/* written by the reader only until it is joined */
+	int ncpus;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+int session__check_system(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &hdr, d))
+		return fail(err, errlen, "cannot read capabilities: %s", strerror(errno));
+	if (!has_cap(d, CAP_SYS_ADMIN) && !(has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON))) {
+		char missing[64] = "";
+
+		if (!has_cap(d, CAP_BPF))
+			strcat(missing, "CAP_BPF ");
+		if (!has_cap(d, CAP_PERFMON))
+			strcat(missing, "CAP_PERFMON ");
+		missing[strlen(missing) - 1] = '\0';
+		return fail(err, errlen,
+			    "missing capabilities %s (or CAP_SYS_ADMIN): run as root or grant them",
+			    missing);
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return fail(err, errlen,
+			    "kernel has no BTF (/sys/kernel/btf/vmlinux: %s): CO-RE programs need "
+			    "CONFIG_DEBUG_INFO_BTF=y",
+			    strerror(errno));
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1)
+		return fail(err, errlen, "kernel has no BPF ring buffer (needs Linux 5.8 or later)");
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1)
+		return fail(err, errlen,
+			    "kernel has no BPF task storage (needs Linux 5.11 or later)");
+	return 0;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	s->rstats.records++;
+	s->opts.on_record(s->opts.ctx, data, size);
+	return 0;
+}
+
+struct session *session__open(const struct session_opts *opts, char *err, size_t errlen)
+{
+	struct session *s;
+	int ret;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->opts = *opts;
+	s->ncpus = libbpf_num_possible_cpus();
+	s->skel = syscalls_bpf__open();
+	if (!s->skel) {
+		fail(err, errlen, "opening BPF object: %s", strerror(errno));
+		goto err_free;
+	}
+
+	/* Read-only settings: fixed before load, folded by the verifier. */
+	s->skel->rodata->follow_forks = opts->follow;
+	s->skel->rodata->stream = opts->stream;
+	s->skel->rodata->str_max = opts->str_max;
+	/* Wake the reader every eighth of the buffer: big batches, ample headroom. */
+	s->skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8 > 256 * 1024 ?
+						256 * 1024 :
+						opts->ringbuf_bytes / 8;
+	syscall_specs((struct at_sys_spec *)s->skel->rodata->specs);
+	ret = bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
+	if (ret) {
+		fail(err, errlen, "ring buffer size %zu: %s", opts->ringbuf_bytes, strerror(-ret));
+		goto err_destroy;
+	}
+
+	ret = syscalls_bpf__load(s->skel);
+	if (ret) {
+		fail(err, errlen, "loading BPF programs: %s%s", strerror(-ret),
+		     ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : " (run with -v for details)");
+		goto err_destroy;
+	}
+	/* The selection lives in .bss: it can change while the probes run. */
+	memcpy(s->skel->bss->selected, opts->selected, sizeof(s->skel->bss->selected));
+
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
+	if (!s->rb) {
+		fail(err, errlen, "ring buffer: %s", strerror(errno));
+		goto err_destroy;
+	}
+	return s;
+
+err_destroy:
+	syscalls_bpf__destroy(s->skel);
+err_free:
+	free(s);
+	return NULL;
+}
+
+int session__add_pid(struct session *s, pid_t tgid)
+{
+	__u32 key = tgid;
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.traced), &key, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+bool session__has_pid(struct session *s, pid_t tgid)
+{
+	__u32 key = tgid;
+	__u8 v;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.traced), &key, &v);
+}
+
+bool session__empty(struct session *s)
+{
+	__u32 key;
+
+	return bpf_map_get_next_key(bpf_map__fd(s->skel->maps.traced), NULL, &key) == -ENOENT;
+}
+
+int session__attach(struct session *s, char *err, size_t errlen)
+{
+	int ret = syscalls_bpf__attach(s->skel);
+
+	if (ret) {
+		/* The skeleton keeps the links it made; detach them all. */
+		syscalls_bpf__detach(s->skel);
+		fail(err, errlen, "attaching probes: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct session *s = arg;
+
+	while (!atomic_load(&s->stop)) {
+		uint64_t before = s->rstats.records;
+
+		/*
+		 * The programs wake us only when a batch is pending; the timeout
+		 * bounds how long a lone record waits, then consume() takes it.
+		 */
+		ring_buffer__poll(s->rb, (int)s->opts.poll_ms);
+		ring_buffer__consume(s->rb);
+		if (s->rstats.records != before) {
+			s->rstats.batches++;
+			if (s->opts.on_batch)
+				s->opts.on_batch(s->opts.ctx);
+		}
+	}
+	return NULL;
+}
+
+int session__start(struct session *s)
+{
+	int ret = pthread_create(&s->reader, NULL, reader_main, s);
+
+	if (ret)
+		return -ret;
+	s->reader_running = true;
+	return 0;
+}
+
+void session__stop(struct session *s)
+{
+	if (s->stopped)
+		return;
+	s->stopped = true;
+	syscalls_bpf__detach(s->skel);
+	atomic_store(&s->stop, true);
+	if (s->reader_running) {
+		pthread_join(s->reader, NULL);
+		s->reader_running = false;
+	}
+	/* Nothing writes any more: what is left is the tail of the trace. */
+	ring_buffer__consume(s->rb);
+	if (s->opts.on_batch)
+		s->opts.on_batch(s->opts.ctx);
+}
+
+int session__stats(struct session *s, struct at_sys_stat *out)
+{
+	int fd = bpf_map__fd(s->skel->maps.stats);
+	struct at_sys_stat *percpu;
+
+	percpu = calloc(s->ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	memset(out, 0, AT_NR_MAX * sizeof(*out));
+	for (__u32 nr = 0; nr < AT_NR_MAX; nr++) {
+		if (bpf_map_lookup_elem(fd, &nr, percpu)) {
+			int ret = -errno;
+
+			free(percpu);
+			return ret;
+		}
+		for (int c = 0; c < s->ncpus; c++) {
+			const struct at_sys_stat *p = &percpu[c];
+
+			if (!p->count)
+				continue;
+			out[nr].count += p->count;
+			out[nr].errors += p->errors;
+			out[nr].total_ns += p->total_ns;
+			if (p->max_ns > out[nr].max_ns)
+				out[nr].max_ns = p->max_ns;
+			for (int b = 0; b < AT_HIST_BUCKETS; b++)
+				out[nr].hist[b] += p->hist[b];
+		}
+	}
+	free(percpu);
+	return 0;
+}
+
+int session__counters(struct session *s, struct at_counters *out)
+{
+	struct at_counters *percpu;
+	__u32 zero = 0;
+
+	percpu = calloc(s->ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &zero, percpu)) {
+		int ret = -errno;
+
+		free(percpu);
+		return ret;
+	}
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < s->ncpus; c++) {
+		out->rb_lost += percpu[c].rb_lost;
+		out->state_lost += percpu[c].state_lost;
+		out->tgid_full += percpu[c].tgid_full;
+	}
+	free(percpu);
+	return 0;
+}
+
+void session__reader_stats(struct session *s, struct reader_stats *out)
+{
+	*out = s->rstats;
+}
+
+void session__free(struct session *s)
+{
+	if (!s)
+		return;
+	session__stop(s);
+	ring_buffer__free(s->rb);
+	syscalls_bpf__destroy(s->skel);
+	free(s);
+}

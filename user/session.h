@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A tracing session: the BPF objects loaded and configured, the traced set of
+ * processes, the probes attached, and the reader thread that drains the ring
+ * buffer into a record callback.
+ */
+#ifndef AT_SESSION_H
+#define AT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+
+/* Called for each record, on the reader thread (or the stopping thread while draining). */
+typedef void (*record_fn)(void *ctx, const void *data, size_t size);
+
+struct session_opts {
+	const uint64_t *selected;	/* syscall bitmap, AT_NR_MAX bits */
+	record_fn on_record;		/* receives every record */
+	void (*on_batch)(void *ctx);	/* optional: after each batch of records (flush point) */
+	void *ctx;			/* passed to on_record and on_batch */
+	size_t ringbuf_bytes;		/* ring buffer size, power of two, >= page size */
+	unsigned str_max;		/* capture limit per slot, < AT_STR_MAX */
+	unsigned poll_ms;		/* reader poll timeout: bound on a lone record's delay */
+	bool follow;			/* trace children forked by traced processes */
+	bool stream;			/* false: statistics only, no syscall records */
+};
+
+/* What the reader saw: records delivered and wakeups that delivered them. */
+struct reader_stats {
+	uint64_t records;	/* records handed to on_record */
+	uint64_t batches;	/* polls that returned at least one record */
+};
+
+struct session;
+
+/*
+ * Checks what the kernel must offer (BTF, ring buffer, task storage, privileges).
+ * Returns 0, or -1 with a one-line reason in err.
+ */
+int session__check_system(char *err, size_t errlen);
+
+/* Opens, configures and loads the BPF objects. NULL with a reason in err. */
+struct session *session__open(const struct session_opts *opts, char *err, size_t errlen);
+/* Adds a process (tgid) to the traced set. 0 or -errno. */
+int session__add_pid(struct session *s, pid_t tgid);
+/* Whether tgid is still in the traced set (the kernel removes it when it exits). */
+bool session__has_pid(struct session *s, pid_t tgid);
+/* Whether no traced process is left. */
+bool session__empty(struct session *s);
+/* Attaches every program; on failure nothing stays attached. 0 or -errno with err. */
+int session__attach(struct session *s, char *err, size_t errlen);
+/* Starts the reader thread. 0 or -errno. */
+int session__start(struct session *s);
+/* Detaches the probes, stops the reader and delivers what is left in the ring buffer. */
+void session__stop(struct session *s);
+/* Per-syscall statistics summed over CPUs into out[AT_NR_MAX]. 0 or -errno. */
+int session__stats(struct session *s, struct at_sys_stat *out);
+/* Loss counters summed over CPUs. 0 or -errno. */
+int session__counters(struct session *s, struct at_counters *out);
+void session__reader_stats(struct session *s, struct reader_stats *out);
+/* Detaches if needed and frees everything. NULL is fine. */
+void session__free(struct session *s);
+
+#endif /* AT_SESSION_H */
