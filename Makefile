@@ -16,7 +16,7 @@ endif
 
 CC ?= cc
 CLANG ?= clang
-BPFTOOL ?= bpftool
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PKG_CONFIG ?= pkg-config
 LIBS_PC := libbpf libelf zlib
 
@@ -111,10 +111,11 @@ $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUIL
 # The bundled demo: trace tests/targets/demo for its whole run, then the summary.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/targets/demo
-	$(BIN) -- $(BUILD)/targets/demo
+	$(BIN) -f -- $(BUILD)/targets/demo
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(TARGETS)
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS) || { echo "format drift: run make format"; exit 1; }
 	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 
 format:

@@ -15,9 +15,9 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader between open and load. */
-const volatile bool follow_forks = false;	/* -f: children of traced processes are traced */
-const volatile bool stream = true;		/* false with -c: statistics only, no records */
-const volatile __u32 str_max = 64;		/* capture limit per slot (-s), < AT_STR_MAX */
+const volatile bool follow_forks = false; /* -f: children of traced processes are traced */
+const volatile bool stream = true;	  /* false with -c: statistics only, no records */
+const volatile __u32 str_max = 64;	  /* capture limit per slot (-s), < AT_STR_MAX */
 const volatile struct at_sys_spec specs[AT_NR_MAX] = {};
 
 /* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */
@@ -40,9 +40,9 @@ struct {
 
 /* The call a thread is in: entry state kept until sys_exit. */
 struct inflight {
-	__u32 active;		/* 1 between a selected sys_enter and its sys_exit */
+	__u32 active; /* 1 between a selected sys_enter and its sys_exit */
 	__u32 pad;
-	struct at_sys_rec rec;	/* the record being built */
+	struct at_sys_rec rec; /* the record being built */
 };
 
 /*

@@ -20,9 +20,9 @@
 
 /* What a record is; the first field of every record. */
 enum at_rec_type {
-	AT_REC_SYSCALL = 1,	/* one system call, entry and exit paired */
-	AT_REC_PROC_FORK = 2,	/* a traced process forked a child that is now traced (-f) */
-	AT_REC_PROC_EXIT = 3,	/* the last thread of a traced process exited */
+	AT_REC_SYSCALL = 1,   /* one system call, entry and exit paired */
+	AT_REC_PROC_FORK = 2, /* a traced process forked a child that is now traced (-f) */
+	AT_REC_PROC_EXIT = 3, /* the last thread of a traced process exited */
 };
 
 /* Common header of every record. */
@@ -38,68 +38,69 @@ struct at_rec_hdr {
 #define AT_PROBE_SYSCALLS 0
 
 /* at_sys_rec.flags */
-#define AT_SYS_NORETURN (1u << 0)	/* exit/exit_group: no return value */
-#define AT_SYS_TRUNC0 (1u << 1)		/* slot 0 was cut at the capture limit */
-#define AT_SYS_TRUNC1 (1u << 2)		/* slot 1 was cut at the capture limit */
-#define AT_SYS_FAULT0 (1u << 3)		/* slot 0 could not be read (bad pointer) */
-#define AT_SYS_FAULT1 (1u << 4)		/* slot 1 could not be read (bad pointer) */
+#define AT_SYS_NORETURN (1u << 0) /* exit/exit_group: no return value */
+#define AT_SYS_TRUNC0 (1u << 1)	  /* slot 0 was cut at the capture limit */
+#define AT_SYS_TRUNC1 (1u << 2)	  /* slot 1 was cut at the capture limit */
+#define AT_SYS_FAULT0 (1u << 3)	  /* slot 0 could not be read (bad pointer) */
+#define AT_SYS_FAULT1 (1u << 4)	  /* slot 1 could not be read (bad pointer) */
 
 /* One system call: arguments at entry, return value and duration at exit. */
 struct at_sys_rec {
-	struct at_rec_hdr hdr;		/* type AT_REC_SYSCALL; ts_ns is the exit time */
-	__u64 args[6];			/* raw argument registers at entry */
-	__s64 ret;			/* return value (negative errno on failure) */
-	__u64 enter_ns;			/* entry time; duration = hdr.ts_ns - enter_ns */
-	__u32 nr;			/* syscall number */
-	__u16 flags;			/* AT_SYS_* */
-	__u16 slot_len[AT_SLOTS];	/* bytes captured in each slot (strings: without NUL) */
-	__u8 slot_arg[AT_SLOTS];	/* argument index each slot holds, 0xff when unused */
-	__u8 pad[4];			/* explicit padding to 8 bytes */
+	struct at_rec_hdr hdr;		 /* type AT_REC_SYSCALL; ts_ns is the exit time */
+	__u64 args[6];			 /* raw argument registers at entry */
+	__s64 ret;			 /* return value (negative errno on failure) */
+	__u64 enter_ns;			 /* entry time; duration = hdr.ts_ns - enter_ns */
+	__u32 nr;			 /* syscall number */
+	__u16 flags;			 /* AT_SYS_* */
+	__u16 slot_len[AT_SLOTS];	 /* bytes captured in each slot (strings: without NUL) */
+	__u8 slot_arg[AT_SLOTS];	 /* argument index each slot holds, 0xff when unused */
+	__u8 pad[4];			 /* explicit padding to 8 bytes */
 	char slot[AT_SLOTS][AT_STR_MAX]; /* captured bytes; only the used part is sent */
 };
 
 /* A process entered or left the traced set. */
 struct at_proc_rec {
-	struct at_rec_hdr hdr;	/* type AT_REC_PROC_FORK or AT_REC_PROC_EXIT; pid is the child/exiting tgid */
-	__u32 ppid;		/* parent tgid (fork) */
-	__s32 exit_code;	/* wait status of the exiting process (exit) */
-	char comm[16];		/* task command name */
+	struct at_rec_hdr
+		hdr; /* type AT_REC_PROC_FORK or AT_REC_PROC_EXIT; pid is the child/exiting tgid */
+	__u32 ppid;  /* parent tgid (fork) */
+	__s32 exit_code; /* wait status of the exiting process (exit) */
+	char comm[16];	 /* task command name */
 };
 
 /* How a capture slot is filled; at_sys_spec.slot_kind values. */
 enum at_slot_kind {
 	AT_SLOT_NONE = 0,
-	AT_SLOT_STR_IN = 1,	/* NUL-terminated string read at entry */
-	AT_SLOT_BUF_IN = 2,	/* buffer read at entry, length in argument len_arg */
-	AT_SLOT_BUF_OUT = 3,	/* buffer read at exit, length = return value (bounded by len_arg) */
+	AT_SLOT_STR_IN = 1,  /* NUL-terminated string read at entry */
+	AT_SLOT_BUF_IN = 2,  /* buffer read at entry, length in argument len_arg */
+	AT_SLOT_BUF_OUT = 3, /* buffer read at exit, length = return value (bounded by len_arg) */
 };
 
 /* What the BPF side captures for one syscall number. */
 struct at_sys_spec {
-	__u8 slot_kind[AT_SLOTS];	/* enum at_slot_kind */
-	__u8 slot_arg[AT_SLOTS];	/* argument index holding the pointer */
-	__u8 len_arg[AT_SLOTS];		/* argument index holding the length (BUF kinds) */
-	__u8 noreturn;			/* 1 for exit/exit_group */
-	__u8 exec;			/* 1 for execve/execveat: the caller's memory is gone at exit */
+	__u8 slot_kind[AT_SLOTS]; /* enum at_slot_kind */
+	__u8 slot_arg[AT_SLOTS];  /* argument index holding the pointer */
+	__u8 len_arg[AT_SLOTS];	  /* argument index holding the length (BUF kinds) */
+	__u8 noreturn;		  /* 1 for exit/exit_group */
+	__u8 exec;		  /* 1 for execve/execveat: the caller's memory is gone at exit */
 };
 
 /* Per-syscall statistics aggregated in the kernel (per-CPU, summed in userspace). */
-#define AT_HIST_SUB_BITS 2			/* 4 linear sub-buckets per power of two */
+#define AT_HIST_SUB_BITS 2 /* 4 linear sub-buckets per power of two */
 #define AT_HIST_BUCKETS (64 << AT_HIST_SUB_BITS)
 
 struct at_sys_stat {
-	__u64 count;			/* completed calls */
-	__u64 errors;			/* calls that returned a negative errno */
-	__u64 total_ns;			/* sum of durations */
-	__u64 max_ns;			/* longest duration */
-	__u32 hist[AT_HIST_BUCKETS];	/* log-linear latency histogram, see at_hist_bucket() */
+	__u64 count;		     /* completed calls */
+	__u64 errors;		     /* calls that returned a negative errno */
+	__u64 total_ns;		     /* sum of durations */
+	__u64 max_ns;		     /* longest duration */
+	__u32 hist[AT_HIST_BUCKETS]; /* log-linear latency histogram, see at_hist_bucket() */
 };
 
 /* Loss and health counters, one per CPU in the 'counters' map. */
 struct at_counters {
-	__u64 rb_lost;		/* records that found the ring buffer full */
-	__u64 state_lost;	/* calls whose per-thread state could not be stored */
-	__u64 tgid_full;	/* forked children that did not fit in the traced-process map */
+	__u64 rb_lost;	  /* records that found the ring buffer full */
+	__u64 state_lost; /* calls whose per-thread state could not be stored */
+	__u64 tgid_full;  /* forked children that did not fit in the traced-process map */
 };
 
 /*
@@ -114,12 +115,30 @@ static inline __u32 at_hist_bucket(__u64 v)
 	if (v < (1u << AT_HIST_SUB_BITS))
 		return (__u32)v;
 	/* Leading-zero count by halving: no loops the verifier must unroll. */
-	if (!(v >> 32)) { lz += 32; v <<= 32; }
-	if (!(v >> 48)) { lz += 16; v <<= 16; }
-	if (!(v >> 56)) { lz += 8; v <<= 8; }
-	if (!(v >> 60)) { lz += 4; v <<= 4; }
-	if (!(v >> 62)) { lz += 2; v <<= 2; }
-	if (!(v >> 63)) { lz += 1; v <<= 1; }
+	if (!(v >> 32)) {
+		lz += 32;
+		v <<= 32;
+	}
+	if (!(v >> 48)) {
+		lz += 16;
+		v <<= 16;
+	}
+	if (!(v >> 56)) {
+		lz += 8;
+		v <<= 8;
+	}
+	if (!(v >> 60)) {
+		lz += 4;
+		v <<= 4;
+	}
+	if (!(v >> 62)) {
+		lz += 2;
+		v <<= 2;
+	}
+	if (!(v >> 63)) {
+		lz += 1;
+		v <<= 1;
+	}
 	msb = 63 - lz;
 	sub = (__u32)(v >> (63 - AT_HIST_SUB_BITS)) & ((1u << AT_HIST_SUB_BITS) - 1);
 	return ((msb - AT_HIST_SUB_BITS + 1) << AT_HIST_SUB_BITS) + sub;

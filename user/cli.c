@@ -16,20 +16,13 @@
 enum { OPT_JSON = 0x100, OPT_VERSION };
 
 static const struct option long_opts[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "follow", no_argument, NULL, 'f' },
-	{ "expr", required_argument, NULL, 'e' },
-	{ "summary", no_argument, NULL, 'c' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "strsize", required_argument, NULL, 's' },
-	{ "bufsize", required_argument, NULL, 'b' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{},
+	{ "pid", required_argument, NULL, 'p' },       { "follow", no_argument, NULL, 'f' },
+	{ "expr", required_argument, NULL, 'e' },      { "summary", no_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },	       { "duration", required_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },    { "strsize", required_argument, NULL, 's' },
+	{ "bufsize", required_argument, NULL, 'b' },   { "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },	       { "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION }, {},
 };
 
 void cli_usage(FILE *out)

@@ -13,29 +13,29 @@
 
 /* Exit codes, documented in --help and the README. */
 enum {
-	EXIT_OK = 0,		/* traced to the end */
-	EXIT_RUNTIME = 1,	/* the system said no: process gone, privileges, kernel features */
-	EXIT_USAGE = 2,		/* the command line is wrong */
+	EXIT_OK = 0,	  /* traced to the end */
+	EXIT_RUNTIME = 1, /* the system said no: process gone, privileges, kernel features */
+	EXIT_USAGE = 2,	  /* the command line is wrong */
 };
 
 #define CLI_MAX_PIDS 64
 
 struct config {
-	uint64_t selected[AT_NR_MAX / 64];	/* syscalls to trace (-e), bitmap by number */
-	pid_t pids[CLI_MAX_PIDS];		/* -p */
-	char **cmd;				/* argv after --, NULL-terminated; NULL with -p */
-	const char *output;			/* -o FILE; NULL for stdout */
-	double duration;			/* -d SECONDS; 0 for no limit */
-	size_t ringbuf_bytes;			/* -b SIZE: ring buffer size, power of two */
-	unsigned npids;				/* number of pids */
-	unsigned str_max;			/* -s N: bytes captured per string or buffer */
-	bool follow;				/* -f */
-	bool summary_only;			/* -c */
-	bool quiet;				/* -q: no summary after the events */
-	bool json;				/* --json */
-	bool verbose;				/* -v */
-	bool help;				/* -h: print usage and exit 0 */
-	bool version;				/* --version */
+	uint64_t selected[AT_NR_MAX / 64]; /* syscalls to trace (-e), bitmap by number */
+	pid_t pids[CLI_MAX_PIDS];	   /* -p */
+	char **cmd;			   /* argv after --, NULL-terminated; NULL with -p */
+	const char *output;		   /* -o FILE; NULL for stdout */
+	double duration;		   /* -d SECONDS; 0 for no limit */
+	size_t ringbuf_bytes;		   /* -b SIZE: ring buffer size, power of two */
+	unsigned npids;			   /* number of pids */
+	unsigned str_max;		   /* -s N: bytes captured per string or buffer */
+	bool follow;			   /* -f */
+	bool summary_only;		   /* -c */
+	bool quiet;			   /* -q: no summary after the events */
+	bool json;			   /* --json */
+	bool verbose;			   /* -v */
+	bool help;			   /* -h: print usage and exit 0 */
+	bool version;			   /* --version */
 };
 
 /*
@@ -48,8 +48,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
  * Applies one -e expression ("open,read", "file", "%network", "!memory") to the
  * selection bitmap. Returns 0, or -1 with a message in err.
  */
-int cli_parse_select(const char *expr, uint64_t selected[AT_NR_MAX / 64], char *err,
-		     size_t errlen);
+int cli_parse_select(const char *expr, uint64_t selected[AT_NR_MAX / 64], char *err, size_t errlen);
 
 /* Writes the --help text. */
 void cli_usage(FILE *out);

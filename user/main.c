@@ -29,9 +29,9 @@ struct tracer {
 	struct config cfg;
 	struct output out;
 	struct session *sess;
-	struct held_child child;	/* -- CMD; pid 0 when none */
-	pid_t tgids[CLI_MAX_PIDS];	/* -p targets resolved to processes */
-	int pidfds[CLI_MAX_PIDS];	/* readable once the process has exited */
+	struct held_child child;   /* -- CMD; pid 0 when none */
+	pid_t tgids[CLI_MAX_PIDS]; /* -p targets resolved to processes */
+	int pidfds[CLI_MAX_PIDS];  /* readable once the process has exited */
 	int sigfd;
 };
 
@@ -208,7 +208,8 @@ static void finish(struct tracer *t, uint64_t start_ns)
 	}
 	in.elapsed_s = (double)(now_ns() - start_ns) / 1e9;
 	session__reader_stats(t->sess, &in.reader);
-	if ((ret = session__stats(t->sess, stats)) || (ret = session__counters(t->sess, &in.lost))) {
+	if ((ret = session__stats(t->sess, stats)) ||
+	    (ret = session__counters(t->sess, &in.lost))) {
 		error(EXIT_RUNTIME, "reading statistics: %s", strerror(-ret));
 		goto out;
 	}

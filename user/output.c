@@ -49,7 +49,8 @@ static void json_syscall(struct output *o, const struct at_sys_rec *r)
 	const struct syscall_desc *d = &syscall_table[r->nr % AT_NR_MAX];
 	char name[16], val[LINE_MAX_];
 
-	fprintf(o->f, "{\"type\":\"syscall\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,\"syscall\":\"%s\","
+	fprintf(o->f,
+		"{\"type\":\"syscall\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,\"syscall\":\"%s\","
 		"\"nr\":%u,\"args\":{",
 		rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid, syscall_name(r->nr, name), r->nr);
 	for (unsigned i = 0; i < d->nargs && i < 6; i++) {

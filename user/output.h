@@ -11,11 +11,11 @@
 #include "session.h"
 
 struct output {
-	FILE *f;		/* destination */
-	uint64_t start_ns;	/* CLOCK_MONOTONIC at attach: event times are relative to it */
-	uint64_t syscalls;	/* syscall records written */
-	bool json;		/* JSON lines instead of text */
-	bool events;		/* write syscall records (false with -c) */
+	FILE *f;	   /* destination */
+	uint64_t start_ns; /* CLOCK_MONOTONIC at attach: event times are relative to it */
+	uint64_t syscalls; /* syscall records written */
+	bool json;	   /* JSON lines instead of text */
+	bool events;	   /* write syscall records (false with -c) */
 };
 
 /* record_fn for session_opts: writes one record. */
@@ -26,10 +26,10 @@ void output_flush(void *ctx);
 
 /* Everything the summary reports. */
 struct summary_input {
-	const struct at_sys_stat *stats;	/* AT_NR_MAX entries */
-	struct at_counters lost;		/* kernel loss counters */
-	struct reader_stats reader;		/* records delivered, batches */
-	double elapsed_s;			/* attach to stop */
+	const struct at_sys_stat *stats; /* AT_NR_MAX entries */
+	struct at_counters lost;	 /* kernel loss counters */
+	struct reader_stats reader;	 /* records delivered, batches */
+	double elapsed_s;		 /* attach to stop */
 };
 
 void output_summary(struct output *o, const struct summary_input *in);

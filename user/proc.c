@@ -105,7 +105,7 @@ int proc_spawn_held(char *const argv[], struct held_child *c, char *err, size_t 
 	if (ret) {
 		snprintf(err, errlen, "'%s': %s", argv[0],
 			 ret == -ENOENT && !strchr(argv[0], '/') ? "command not found" :
-								     strerror(-ret));
+								   strerror(-ret));
 		return -1;
 	}
 	if (pipe2(go, O_CLOEXEC))

@@ -26,7 +26,7 @@ struct session {
 	bool reader_running;
 	bool stopped;
 	atomic_bool stop;
-	struct reader_stats rstats;	/* written by the reader only until it is joined */
+	struct reader_stats rstats; /* written by the reader only until it is joined */
 	int ncpus;
 };
 
@@ -70,7 +70,8 @@ int session__check_system(char *err, size_t errlen)
 			    "CONFIG_DEBUG_INFO_BTF=y",
 			    strerror(errno));
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1)
-		return fail(err, errlen, "kernel has no BPF ring buffer (needs Linux 5.8 or later)");
+		return fail(err, errlen,
+			    "kernel has no BPF ring buffer (needs Linux 5.8 or later)");
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1)
 		return fail(err, errlen,
 			    "kernel has no BPF task storage (needs Linux 5.11 or later)");
@@ -109,9 +110,8 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	s->skel->rodata->stream = opts->stream;
 	s->skel->rodata->str_max = opts->str_max;
 	/* Wake the reader every eighth of the buffer: big batches, ample headroom. */
-	s->skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8 > 256 * 1024 ?
-						256 * 1024 :
-						opts->ringbuf_bytes / 8;
+	s->skel->rodata->wakeup_bytes =
+		opts->ringbuf_bytes / 8 > 256 * 1024 ? 256 * 1024 : opts->ringbuf_bytes / 8;
 	syscall_specs((struct at_sys_spec *)s->skel->rodata->specs);
 	ret = bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
 	if (ret) {
@@ -122,7 +122,8 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	ret = syscalls_bpf__load(s->skel);
 	if (ret) {
 		fail(err, errlen, "loading BPF programs: %s%s", strerror(-ret),
-		     ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : " (run with -v for details)");
+		     ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" :
+				     " (run with -v for details)");
 		goto err_destroy;
 	}
 	/* The selection lives in .bss: it can change while the probes run. */

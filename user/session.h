@@ -18,21 +18,21 @@
 typedef void (*record_fn)(void *ctx, const void *data, size_t size);
 
 struct session_opts {
-	const uint64_t *selected;	/* syscall bitmap, AT_NR_MAX bits */
-	record_fn on_record;		/* receives every record */
-	void (*on_batch)(void *ctx);	/* optional: after each batch of records (flush point) */
-	void *ctx;			/* passed to on_record and on_batch */
-	size_t ringbuf_bytes;		/* ring buffer size, power of two, >= page size */
-	unsigned str_max;		/* capture limit per slot, < AT_STR_MAX */
-	unsigned poll_ms;		/* reader poll timeout: bound on a lone record's delay */
-	bool follow;			/* trace children forked by traced processes */
-	bool stream;			/* false: statistics only, no syscall records */
+	const uint64_t *selected;    /* syscall bitmap, AT_NR_MAX bits */
+	record_fn on_record;	     /* receives every record */
+	void (*on_batch)(void *ctx); /* optional: after each batch of records (flush point) */
+	void *ctx;		     /* passed to on_record and on_batch */
+	size_t ringbuf_bytes;	     /* ring buffer size, power of two, >= page size */
+	unsigned str_max;	     /* capture limit per slot, < AT_STR_MAX */
+	unsigned poll_ms;	     /* reader poll timeout: bound on a lone record's delay */
+	bool follow;		     /* trace children forked by traced processes */
+	bool stream;		     /* false: statistics only, no syscall records */
 };
 
 /* What the reader saw: records delivered and wakeups that delivered them. */
 struct reader_stats {
-	uint64_t records;	/* records handed to on_record */
-	uint64_t batches;	/* polls that returned at least one record */
+	uint64_t records; /* records handed to on_record */
+	uint64_t batches; /* polls that returned at least one record */
 };
 
 struct session;

@@ -10,14 +10,14 @@
 
 /* One line of the summary. */
 struct summary_row {
-	uint64_t count;		/* completed calls */
-	uint64_t errors;	/* calls that returned an errno */
-	uint64_t total_ns;	/* time spent in the call */
-	uint64_t avg_ns;	/* total_ns / count */
-	uint64_t p50_ns;	/* median, from the histogram */
-	uint64_t p99_ns;	/* 99th percentile, from the histogram */
-	uint64_t max_ns;	/* exact maximum */
-	unsigned nr;		/* syscall number */
+	uint64_t count;	   /* completed calls */
+	uint64_t errors;   /* calls that returned an errno */
+	uint64_t total_ns; /* time spent in the call */
+	uint64_t avg_ns;   /* total_ns / count */
+	uint64_t p50_ns;   /* median, from the histogram */
+	uint64_t p99_ns;   /* 99th percentile, from the histogram */
+	uint64_t max_ns;   /* exact maximum */
+	unsigned nr;	   /* syscall number */
 };
 
 /* Smallest and largest value that land in histogram bucket b. */

@@ -29,9 +29,9 @@
 #define K_MAP_UNINITIALIZED 0x4000000
 #define K_SIGRTMIN 32 /* the kernel's; glibc reserves two more for itself */
 #define K_SIGRTMAX 64
-#define K_MAX_ERRNO 4095 /* returns in [-4095, -1] are errors */
+#define K_MAX_ERRNO 4095     /* returns in [-4095, -1] are errors */
 #define K_ERRNO_INTERNAL 512 /* ERESTARTSYS, first kernel-internal errno */
-#define K_ERESTART_LAST 516 /* ERESTART_RESTARTBLOCK, last of the restart errnos */
+#define K_ERESTART_LAST 516  /* ERESTART_RESTARTBLOCK, last of the restart errnos */
 
 /* snprintf-style output: writes what fits, counts everything. */
 struct out {
@@ -591,7 +591,7 @@ static void put_signal(struct out *o, int sig)
 struct sym_table {
 	const struct sym *t;
 	size_t n;
-	bool is_enum; /* one value, not a set of flags */
+	bool is_enum;	  /* one value, not a set of flags */
 	const char *zero; /* name of an empty set of flags */
 };
 

@@ -102,8 +102,8 @@ void trace_free(struct trace *t)
 	free(t->stats);
 }
 
-size_t trace_find(const struct trace *t, const char *name, pid_t pid,
-		  const struct at_sys_rec **out, size_t max)
+size_t trace_find(const struct trace *t, const char *name, pid_t pid, const struct at_sys_rec **out,
+		  size_t max)
 {
 	int nr = syscall_by_name(name);
 	size_t n = 0;

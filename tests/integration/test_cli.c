@@ -63,7 +63,8 @@ Test(cli, bad_input_one_line_and_exit_code)
 	fputs("#!/bin/sh\n", f);
 	fclose(f);
 	chmod(noexec, 0644);
-	snprintf(want, sizeof(want), "agent-trace: cannot execute '%s': Permission denied\n", noexec);
+	snprintf(want, sizeof(want), "agent-trace: cannot execute '%s': Permission denied\n",
+		 noexec);
 	expect_error((char *[]){ AT, NULL }, 2,
 		     "agent-trace: nothing to trace: give -p PID or -- CMD (see --help)\n");
 	expect_error((char *[]){ AT, "-e", "opn", "--", CALLS, NULL }, 2,
@@ -149,11 +150,12 @@ Test(cli, json_lines_schema)
 		 "\"ret\":3,\"errno\":null,\"dur_ns\":",
 		 path);
 	cr_assert_eq(count_lines(out, want), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "\"filename\":\"/nonexistent/agent-trace\",\"flags\":"
-				      "\"O_RDONLY\",\"mode\":\"000\"},\"ret\":-2,\"errno\":\"ENOENT\""),
+	cr_assert_eq(count_lines(out,
+				 "\"filename\":\"/nonexistent/agent-trace\",\"flags\":"
+				 "\"O_RDONLY\",\"mode\":\"000\"},\"ret\":-2,\"errno\":\"ENOENT\""),
 		     1, "%s", out);
-	snprintf(want, sizeof(want), "\"syscall\":\"execve\",\"nr\":59,\"args\":{\"filename\":\"%s\"",
-		 CALLS);
+	snprintf(want, sizeof(want),
+		 "\"syscall\":\"execve\",\"nr\":59,\"args\":{\"filename\":\"%s\"", CALLS);
 	cr_assert_eq(count_lines(out, want), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "\"ret\":0,\"errno\":null"), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "{\"type\":\"exit\","), 1, "%s", out);
@@ -280,9 +282,8 @@ Test(cli, attach_to_running_process)
 	snprintf(outf, sizeof(outf), "/tmp/agent-trace-p.%d.out", getpid());
 	snprintf(errf, sizeof(errf), "/tmp/agent-trace-p.%d.err", getpid());
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
-	tracer = start_tracer((char *[]){ AT, "--json", "-e", "getppid,openat", "-p", pidarg,
-					   NULL },
-			      outf, errf);
+	tracer = start_tracer(
+		(char *[]){ AT, "--json", "-e", "getppid,openat", "-p", pidarg, NULL }, outf, errf);
 	wait_attached(before);
 	cr_assert_eq(write(release, "g", 1), 1);
 	close(release);
@@ -300,8 +301,8 @@ Test(cli, attach_to_running_process)
 	cr_assert_eq(count_lines(out, "\"filename\":\"/nonexistent/waited\""), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "\"syscall\":\"openat\",\"nr\":257"), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "\"type\":\"exit\""), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "{\"syscall\":\"getppid\",\"calls\":5,\"errors\":0"), 1,
-		     "%s", out);
+	cr_assert_eq(count_lines(out, "{\"syscall\":\"getppid\",\"calls\":5,\"errors\":0"), 1, "%s",
+		     out);
 	cr_assert_eq(links_of("sys_enter"), before, "links left behind");
 	free(out);
 	free(err);

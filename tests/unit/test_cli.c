@@ -11,8 +11,9 @@ static int parse(struct config *cfg, char *err, int argc, char **argv)
 	return cli_parse(argc, argv, cfg, err, 256);
 }
 
-#define PARSE(cfg, err, ...)                                                                       \
-	parse(cfg, err, sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *), (char *[]){ __VA_ARGS__ })
+#define PARSE(cfg, err, ...)                                                \
+	parse(cfg, err, sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *), \
+	      (char *[]){ __VA_ARGS__ })
 
 static bool sel(const struct config *c, const char *name)
 {
