@@ -115,8 +115,8 @@ run: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(TARGETS)
-	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS) || { echo "format drift: run make format"; exit 1; }
 	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS) || { echo "format drift: run make format"; exit 1; }
 
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)

@@ -91,7 +91,7 @@ static int check_alive(struct tracer *t)
 		struct pollfd p = { .fd = t->pidfds[i], .events = POLLIN };
 
 		if (poll(&p, 1, 0) == 1 && session__has_pid(t->sess, t->tgids[i]))
-			return error(EXIT_RUNTIME, "-p %d: process exited during attach",
+			return error(EXIT_RUNTIME, "-p %d: process exited before tracing began",
 				     t->cfg.pids[i]);
 	}
 	return 0;

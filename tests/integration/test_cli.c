@@ -373,3 +373,49 @@ Test(cli, duration_ends_the_trace)
 	free(out);
 	free(err);
 }
+
+Test(cli, process_gone_before_attach)
+{
+	char pidarg[16], want[128], stat[64], buf[256] = "";
+	pid_t zombie = fork();
+	int st;
+
+	/* A zombie has exited but is still listed: the probes go in too late for it. */
+	if (zombie == 0)
+		_exit(0);
+	snprintf(stat, sizeof(stat), "/proc/%d/stat", zombie);
+	for (int i = 0; i < 500 && !strstr(buf, ") Z "); i++) {
+		FILE *f = fopen(stat, "r");
+
+		cr_assert_not_null(f);
+		cr_assert_not_null(fgets(buf, sizeof(buf), f));
+		fclose(f);
+		usleep(1000);
+	}
+	snprintf(pidarg, sizeof(pidarg), "%d", zombie);
+	snprintf(want, sizeof(want), "agent-trace: -p %d: process exited before tracing began\n",
+		 zombie);
+	expect_error((char *[]){ AT, "-p", pidarg, NULL }, 1, want);
+	cr_assert_eq(waitpid(zombie, &st, 0), zombie);
+	cr_assert_eq(links_of("sys_enter"), 0, "nothing left attached");
+}
+
+Test(cli, output_file)
+{
+	char outf[64], *out, *err, *file;
+	int st;
+
+	snprintf(outf, sizeof(outf), "/tmp/agent-trace-o.%d", getpid());
+	st = run_capture((char *[]){ AT, "-o", outf, "-e", "getppid", "--", CALLS, "threads",
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert_str_eq(out, "", "everything goes to the file");
+	file = slurp(outf);
+	unlink(outf);
+	cr_assert_eq(count_lines(file, "getppid() = "), 100, "%s", file);
+	cr_assert_eq(count_lines(file, "getppid                  100        0"), 1, "%s", file);
+	free(out);
+	free(err);
+	free(file);
+}
