@@ -57,7 +57,8 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 UNIT_BIN := $(BUILD)/tests/unit-tests
 INTEG_BIN := $(BUILD)/tests/integration-tests
-TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS))
+TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
+	$(BUILD)/targets/libatfuncs.so
 
 FORMAT_SRCS := $(filter-out user/syscall_table.c,$(wildcard bpf/*.c bpf/*.h include/*.h user/*.c \
 	user/*.h tests/*/*.c tests/*/*.h))
@@ -104,6 +105,16 @@ $(INTEG_BIN): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(INTEG_SRCS)) $(LIB)
 $(BUILD)/targets/%: tests/targets/%.c | $(BUILD)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O0 -g -Wall -Wextra -Werror -pthread $< -o $@
+
+# funcs calls into a shared library of its own, found next to it.
+$(BUILD)/targets/libatfuncs.so: tests/targets/lib/atfuncs.c | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -fPIC -shared -Wall -Werror $< -o $@
+
+$(BUILD)/targets/funcs: tests/targets/funcs.c $(BUILD)/targets/libatfuncs.so | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -Wall -Wextra -Werror -pthread $< -L$(BUILD)/targets -latfuncs \
+		-Wl,-rpath,'$$ORIGIN' -o $@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets:
 	$(Q)mkdir -p $@

@@ -11,38 +11,30 @@
 
 #include "record.h"
 #include "maps.bpf.h"
+#include "call.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader between open and load. */
 const volatile bool follow_forks = false; /* -f: children of traced processes are traced */
 const volatile bool stream = true;	  /* false with -c: statistics only, no records */
-const volatile __u32 str_max = 64;	  /* capture limit per slot (-s), < AT_STR_MAX */
 const volatile struct at_sys_spec specs[AT_NR_MAX] = {};
 
 /* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */
 __u64 selected[AT_NR_MAX / 64] = {};
 
-/* Traced processes by tgid; filled by the loader, extended at fork with -f. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, AT_NR_MAX);
 	__type(key, __u32);
-	__type(value, struct at_sys_stat);
+	__type(value, struct at_stat);
 } stats SEC(".maps");
 
 /* The call a thread is in: entry state kept until sys_exit. */
 struct inflight {
 	__u32 active; /* 1 between a selected sys_enter and its sys_exit */
 	__u32 pad;
-	struct at_sys_rec rec; /* the record being built */
+	struct at_call_rec rec; /* the record being built */
 };
 
 /*
@@ -56,51 +48,15 @@ struct {
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
-static __always_inline bool is_traced(__u32 tgid)
+/* Bytes a buffer slot wants: the length argument, or what the call returned. */
+static __always_inline __u64 slot_want(const struct at_call_rec *rec, __u8 kind, __u8 len_arg,
+				       __s64 ret)
 {
-	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
-}
+	__u64 lim = len_arg <= 5 ? rec->args[len_arg] : 0;
 
-/* Reads one capture slot; kind and argument come from the syscall's spec. */
-static __always_inline void capture(struct at_sys_rec *rec, int i, __u8 kind, __u8 arg,
-				    __u8 len_arg, __s64 ret)
-{
-	const void *ptr;
-	__u64 want;
-	long n;
-
-	if (arg > 5)
-		return;
-	ptr = (const void *)rec->args[arg];
-	rec->slot_arg[i] = arg;
-	if (!ptr) {
-		rec->slot_len[i] = 0;
-		return;
-	}
-	if (kind == AT_SLOT_STR_IN) {
-		/* One byte more than the limit tells a cut string from one that fits. */
-		n = bpf_probe_read_user_str(rec->slot[i], (str_max + 1) & (AT_STR_MAX - 1), ptr);
-		if (n < 0) {
-			rec->flags |= AT_SYS_FAULT0 << i;
-			n = 1;
-		} else if (n > str_max) {
-			rec->flags |= AT_SYS_TRUNC0 << i;
-		}
-		rec->slot_len[i] = n > str_max ? str_max : n - 1;
-		return;
-	}
-	want = kind == AT_SLOT_BUF_OUT ? (__u64)ret : rec->args[len_arg > 5 ? 0 : len_arg];
-	if (kind == AT_SLOT_BUF_OUT && len_arg <= 5 && want > rec->args[len_arg])
-		want = rec->args[len_arg];
-	n = want > str_max ? str_max : want;
-	if (want > str_max)
-		rec->flags |= AT_SYS_TRUNC0 << i;
-	n &= AT_STR_MAX - 1;
-	if (bpf_probe_read_user(rec->slot[i], n, ptr)) {
-		rec->flags |= AT_SYS_FAULT0 << i;
-		n = 0;
-	}
-	rec->slot_len[i] = n;
+	if (kind != AT_SLOT_BUF_OUT)
+		return lim;
+	return len_arg <= 5 && (__u64)ret > lim ? lim : (__u64)ret;
 }
 
 /*
@@ -110,7 +66,7 @@ static __always_inline void capture(struct at_sys_rec *rec, int i, __u8 kind, __
  * while it runs the call, so a failed entry read is tried again at exit,
  * except after execve, when the caller's memory is gone.
  */
-static __always_inline void capture_slots(struct at_sys_rec *rec, bool at_exit, __s64 ret)
+static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit, __s64 ret)
 {
 	const volatile struct at_sys_spec *spec = &specs[rec->nr & (AT_NR_MAX - 1)];
 
@@ -122,45 +78,23 @@ static __always_inline void capture_slots(struct at_sys_rec *rec, bool at_exit, 
 		if (kind == AT_SLOT_NONE)
 			continue;
 		if (at_exit && !out) {
-			if (!(rec->flags & (AT_SYS_FAULT0 << i)) || spec->exec)
+			if (!(rec->flags & (AT_CALL_FAULT0 << i)) || spec->exec)
 				continue;
-			rec->flags &= ~((AT_SYS_FAULT0 | AT_SYS_TRUNC0) << i);
+			rec->flags &= ~((AT_CALL_FAULT0 | AT_CALL_TRUNC0) << i);
 		} else if (out != at_exit || (out && ret < 0)) {
 			continue;
 		}
-		capture(rec, i, kind, spec->slot_arg[i], spec->len_arg[i], ret);
+		capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
+			slot_want(rec, kind, spec->len_arg[i], ret));
 	}
 }
 
 static __always_inline void account(__u32 nr, __s64 ret, __u64 dur)
 {
-	struct at_sys_stat *st = bpf_map_lookup_elem(&stats, &nr);
+	struct at_stat *st = bpf_map_lookup_elem(&stats, &nr);
 
-	if (!st)
-		return;
-	st->count++;
-	if (ret < 0 && ret >= -4095)
-		st->errors++;
-	st->total_ns += dur;
-	if (dur > st->max_ns)
-		st->max_ns = dur;
-	st->hist[at_hist_bucket(dur) & (AT_HIST_BUCKETS - 1)]++;
-}
-
-/* Sends the record; only the used part of the last slot goes out. */
-static __always_inline void emit(struct at_sys_rec *rec)
-{
-	__u64 size;
-	int last = rec->slot_arg[1] != 0xff ? 1 : 0;
-
-	if (rec->slot_arg[last] == 0xff)
-		size = offsetof(struct at_sys_rec, slot);
-	else
-		size = offsetof(struct at_sys_rec, slot) + last * AT_STR_MAX +
-		       (rec->slot_len[last] & (AT_STR_MAX - 1));
-	if (size > sizeof(*rec))
-		return;
-	rb_output(rec, size, false);
+	if (st)
+		stat_add(st, ret < 0 && ret >= -4095, dur);
 }
 
 SEC("tp_btf/sys_enter")
@@ -169,7 +103,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 nr = id;
 	struct inflight *fl;
-	struct at_sys_rec *rec;
+	struct at_call_rec *rec;
 
 	/* Filter first: traced process, selected syscall. */
 	if (!is_traced(pid_tgid >> 32))
@@ -206,7 +140,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 	if (specs[nr].noreturn) {
 		/* exit and exit_group never reach sys_exit: report them now. */
-		rec->flags |= AT_SYS_NORETURN;
+		rec->flags |= AT_CALL_NORETURN;
 		rec->hdr.ts_ns = rec->enter_ns;
 		account(nr, 0, 0);
 		if (stream)
@@ -222,7 +156,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight *fl;
-	struct at_sys_rec *rec;
+	struct at_call_rec *rec;
 
 	if (!is_traced(pid_tgid >> 32))
 		return 0;

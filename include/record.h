@@ -23,6 +23,7 @@ enum at_rec_type {
 	AT_REC_SYSCALL = 1,   /* one system call, entry and exit paired */
 	AT_REC_PROC_FORK = 2, /* a traced process forked a child that is now traced (-f) */
 	AT_REC_PROC_EXIT = 3, /* the last thread of a traced process exited */
+	AT_REC_FUNC = 4,      /* one function call (uprobe/uretprobe), same layout as syscalls */
 };
 
 /* Common header of every record. */
@@ -37,24 +38,31 @@ struct at_rec_hdr {
 /* Probe id of the built-in syscall probe; function probes number from 1. */
 #define AT_PROBE_SYSCALLS 0
 
-/* at_sys_rec.flags */
-#define AT_SYS_NORETURN (1u << 0) /* exit/exit_group: no return value */
-#define AT_SYS_TRUNC0 (1u << 1)	  /* slot 0 was cut at the capture limit */
-#define AT_SYS_TRUNC1 (1u << 2)	  /* slot 1 was cut at the capture limit */
-#define AT_SYS_FAULT0 (1u << 3)	  /* slot 0 could not be read (bad pointer) */
-#define AT_SYS_FAULT1 (1u << 4)	  /* slot 1 could not be read (bad pointer) */
+/* at_call_rec.flags */
+#define AT_CALL_NORETURN (1u << 0) /* exit/exit_group: no return value */
+#define AT_CALL_TRUNC0 (1u << 1)   /* slot 0 was cut at the capture limit */
+#define AT_CALL_TRUNC1 (1u << 2)   /* slot 1 was cut at the capture limit */
+#define AT_CALL_FAULT0 (1u << 3)   /* slot 0 could not be read (bad pointer) */
+#define AT_CALL_FAULT1 (1u << 4)   /* slot 1 could not be read (bad pointer) */
 
-/* One system call: arguments at entry, return value and duration at exit. */
-struct at_sys_rec {
-	struct at_rec_hdr hdr;		 /* type AT_REC_SYSCALL; ts_ns is the exit time */
-	__u64 args[6];			 /* raw argument registers at entry */
-	__s64 ret;			 /* return value (negative errno on failure) */
-	__u64 enter_ns;			 /* entry time; duration = hdr.ts_ns - enter_ns */
-	__u32 nr;			 /* syscall number */
-	__u16 flags;			 /* AT_SYS_* */
-	__u16 slot_len[AT_SLOTS];	 /* bytes captured in each slot (strings: without NUL) */
-	__u8 slot_arg[AT_SLOTS];	 /* argument index each slot holds, 0xff when unused */
-	__u8 pad[4];			 /* explicit padding to 8 bytes */
+#define AT_CALL_FAILING (1u << 5)     /* the return value matched the probe's failing predicate */
+#define AT_CALL_ENTRY_ONLY (1u << 6)  /* entry-only probe: no return value or duration */
+#define AT_CALL_RETURN_ONLY (1u << 7) /* return-only probe: no arguments or entry time */
+
+/*
+ * One call, a system call (AT_REC_SYSCALL) or a function (AT_REC_FUNC):
+ * arguments at entry, return value and duration at exit.
+ */
+struct at_call_rec {
+	struct at_rec_hdr hdr;	  /* type AT_REC_SYSCALL; ts_ns is the exit time */
+	__u64 args[6];		  /* raw argument registers at entry */
+	__s64 ret;		  /* return value (negative errno on failure) */
+	__u64 enter_ns;		  /* entry time; duration = hdr.ts_ns - enter_ns */
+	__u32 nr;		  /* syscall number; 0 for functions (hdr.probe_id says which) */
+	__u16 flags;		  /* AT_CALL_* */
+	__u16 slot_len[AT_SLOTS]; /* bytes captured in each slot (strings: without NUL) */
+	__u8 slot_arg[AT_SLOTS];  /* argument index each slot holds, 0xff when unused */
+	__u8 pad[4];		  /* explicit padding to 8 bytes */
 	char slot[AT_SLOTS][AT_STR_MAX]; /* captured bytes; only the used part is sent */
 };
 
@@ -84,15 +92,59 @@ struct at_sys_spec {
 	__u8 exec;		  /* 1 for execve/execveat: the caller's memory is gone at exit */
 };
 
-/* Per-syscall statistics aggregated in the kernel (per-CPU, summed in userspace). */
+/* Function probes: table size and nesting depth kept per thread. */
+#define AT_MAX_PROBES 1024
+#define AT_MAX_DEPTH 16
+
+/* at_probe_spec.mode */
+enum at_probe_mode {
+	AT_MODE_CALL = 0,   /* entry and return paired, one record per call */
+	AT_MODE_ENTRY = 1,  /* entry only */
+	AT_MODE_RETURN = 2, /* return only */
+};
+
+/* at_probe_spec.abi: where the arguments are. */
+enum at_abi {
+	AT_ABI_SYSV = 0, /* rdi rsi rdx rcx r8 r9 */
+	AT_ABI_GO = 1,	 /* Go register ABI: rax rbx rcx rdi rsi r8 */
+};
+
+/* at_probe_spec.fail_op: the failing predicate on the return value. */
+enum at_fail_op {
+	AT_FAIL_NONE = 0,
+	AT_FAIL_EQ,
+	AT_FAIL_NE,
+	AT_FAIL_LT,
+	AT_FAIL_LE,
+	AT_FAIL_GT,
+	AT_FAIL_GE
+};
+
+/* One function probe, by probe id (the BPF cookie of its links). */
+struct at_probe_spec {
+	__s64 fail_val;		   /* value the return is compared with */
+	__u16 fixed_len[AT_SLOTS]; /* bytes of buf[N]/char[N] slots */
+	__u8 enabled;		   /* 0: the slot is free or being replaced */
+	__u8 mode;		   /* enum at_probe_mode */
+	__u8 abi;		   /* enum at_abi */
+	__u8 fail_op;		   /* enum at_fail_op */
+	__u8 ret_bits;		   /* width of the return type: 8, 16, 32, 64 */
+	__u8 ret_signed;	   /* the return type is signed */
+	__u8 slot_kind[AT_SLOTS];  /* enum at_slot_kind (STR_IN or BUF_IN) */
+	__u8 slot_arg[AT_SLOTS];   /* argument index each slot reads */
+	__u8 len_arg[AT_SLOTS];	   /* argument holding the length, 0xff for fixed_len */
+	__u8 pad[2];		   /* explicit padding */
+};
+
+/* Statistics of a syscall or a probe, aggregated in the kernel (per-CPU, summed in userspace). */
 #define AT_HIST_SUB_BITS 2 /* 4 linear sub-buckets per power of two */
 #define AT_HIST_BUCKETS (64 << AT_HIST_SUB_BITS)
 
-struct at_sys_stat {
-	__u64 count;		     /* completed calls */
-	__u64 errors;		     /* calls that returned a negative errno */
-	__u64 total_ns;		     /* sum of durations */
-	__u64 max_ns;		     /* longest duration */
+struct at_stat {
+	__u64 count;	/* completed calls */
+	__u64 errors;	/* failed calls: negative errno, or the probe's failing predicate */
+	__u64 total_ns; /* sum of durations */
+	__u64 max_ns;	/* longest duration */
 	__u32 hist[AT_HIST_BUCKETS]; /* log-linear latency histogram, see at_hist_bucket() */
 };
 
@@ -101,11 +153,13 @@ struct at_counters {
 	__u64 rb_lost;	  /* records that found the ring buffer full */
 	__u64 state_lost; /* calls whose per-thread state could not be stored */
 	__u64 tgid_full;  /* forked children that did not fit in the traced-process map */
+	__u64 depth_lost; /* function calls nested deeper than AT_MAX_DEPTH per thread */
+	__u64 orphan_ret; /* returns whose entry was not seen (attached mid-call, longjmp) */
 };
 
 /*
  * Log-linear bucket of a duration: the power of two, then AT_HIST_SUB_BITS bits
- * below the leading one. Used by the kernel to fill at_sys_stat.hist and by
+ * below the leading one. Used by the kernel to fill at_stat.hist and by
  * userspace to turn buckets back into values.
  */
 static inline __u32 at_hist_bucket(__u64 v)

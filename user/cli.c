@@ -16,13 +16,21 @@
 enum { OPT_JSON = 0x100, OPT_VERSION };
 
 static const struct option long_opts[] = {
-	{ "pid", required_argument, NULL, 'p' },       { "follow", no_argument, NULL, 'f' },
-	{ "expr", required_argument, NULL, 'e' },      { "summary", no_argument, NULL, 'c' },
-	{ "quiet", no_argument, NULL, 'q' },	       { "duration", required_argument, NULL, 'd' },
-	{ "output", required_argument, NULL, 'o' },    { "strsize", required_argument, NULL, 's' },
-	{ "bufsize", required_argument, NULL, 'b' },   { "json", no_argument, NULL, OPT_JSON },
-	{ "verbose", no_argument, NULL, 'v' },	       { "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION }, {},
+	{ "pid", required_argument, NULL, 'p' },
+	{ "uprobe", required_argument, NULL, 'u' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "expr", required_argument, NULL, 'e' },
+	{ "summary", no_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "strsize", required_argument, NULL, 's' },
+	{ "bufsize", required_argument, NULL, 'b' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{},
 };
 
 void cli_usage(FILE *out)
@@ -35,6 +43,15 @@ void cli_usage(FILE *out)
 	      "\n"
 	      "  -p, --pid PID[,PID...]  trace these processes, all their threads (repeatable)\n"
 	      "  -f, --follow            also trace children forked after attach\n"
+	      "  -u, --uprobe SPEC       probe a function (repeatable); with -u, syscalls are\n"
+	      "                          traced only when -e is given. SPEC:\n"
+	      "                          [TARGET]:FUNC[(ARGS)][ -> TYPE [OP INT]][@entry|@return]\n"
+	      "                          TARGET: libc, a path, or empty for the main program;\n"
+	      "                          FUNC: name, name@@VERSION, glob, name+0xOFF, 0xOFF;\n"
+	      "                          ARGS: TYPE [name], ...: s8..s64 u8..u64 int long ptr\n"
+	      "                          str buf[N] buf[len=argK] char[N]; OP INT: when the\n"
+	      "                          call fails (default < 0 for signed, == 0 for ptr)\n"
+	      "                          e.g. 'libc:malloc(u64 size) -> ptr'\n"
 	      "  -e, --expr LIST         syscalls to trace: names and classes, comma-separated;\n"
 	      "                          classes: file network process memory signal ipc desc\n"
 	      "                          (also %file...); '!LIST' excludes; repeatable\n"
@@ -168,6 +185,10 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	switch (c) {
 	case 'p':
 		return parse_pids(arg, cfg, err, errlen);
+	case 'u':
+		if (cfg->nuprobes == CLI_MAX_UPROBES)
+			return fail(err, errlen, "-u: at most %d probes", CLI_MAX_UPROBES);
+		return uspec_parse(arg, &cfg->uprobes[cfg->nuprobes++], err, errlen);
 	case 'e':
 		/* The first -e decides the start: a positive list from none, '!' from all. */
 		if (!*any_e) {
@@ -236,11 +257,11 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:fe:cqd:o:s:b:vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:u:fe:cqd:o:s:b:vh", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *opt = argv[optind - 1];
 
-			if (optopt && strchr("pedosb", optopt))
+			if (optopt && strchr("puedosb", optopt))
 				return fail(err, errlen, "option '%s' needs an argument", opt);
 			return fail(err, errlen, "unknown option '%s' (see --help)", opt);
 		}
@@ -249,6 +270,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	}
 	if (cfg->help || cfg->version)
 		return 0;
+	/* Function probes alone trace no syscalls unless -e asks for them. */
+	if (cfg->nuprobes && !any_e)
+		memset(cfg->selected, 0, sizeof(cfg->selected));
 	if (optind < argc)
 		cfg->cmd = &argv[optind];
 	if (!cfg->npids && !cfg->cmd)

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "record.h"
+#include "uspec.h"
 
 /* Exit codes, documented in --help and the README. */
 enum {
@@ -19,23 +20,26 @@ enum {
 };
 
 #define CLI_MAX_PIDS 64
+#define CLI_MAX_UPROBES 32
 
 struct config {
-	uint64_t selected[AT_NR_MAX / 64]; /* syscalls to trace (-e), bitmap by number */
-	pid_t pids[CLI_MAX_PIDS];	   /* -p */
-	char **cmd;			   /* argv after --, NULL-terminated; NULL with -p */
-	const char *output;		   /* -o FILE; NULL for stdout */
-	double duration;		   /* -d SECONDS; 0 for no limit */
-	size_t ringbuf_bytes;		   /* -b SIZE: ring buffer size, power of two */
-	unsigned npids;			   /* number of pids */
-	unsigned str_max;		   /* -s N: bytes captured per string or buffer */
-	bool follow;			   /* -f */
-	bool summary_only;		   /* -c */
-	bool quiet;			   /* -q: no summary after the events */
-	bool json;			   /* --json */
-	bool verbose;			   /* -v */
-	bool help;			   /* -h: print usage and exit 0 */
-	bool version;			   /* --version */
+	uint64_t selected[AT_NR_MAX / 64];     /* syscalls to trace (-e), bitmap by number */
+	pid_t pids[CLI_MAX_PIDS];	       /* -p */
+	struct uspec uprobes[CLI_MAX_UPROBES]; /* -u, parsed */
+	char **cmd;			       /* argv after --, NULL-terminated; NULL with -p */
+	const char *output;		       /* -o FILE; NULL for stdout */
+	double duration;		       /* -d SECONDS; 0 for no limit */
+	size_t ringbuf_bytes;		       /* -b SIZE: ring buffer size, power of two */
+	unsigned npids;			       /* number of pids */
+	unsigned nuprobes;		       /* number of -u */
+	unsigned str_max;		       /* -s N: bytes captured per string or buffer */
+	bool follow;			       /* -f */
+	bool summary_only;		       /* -c */
+	bool quiet;			       /* -q: no summary after the events */
+	bool json;			       /* --json */
+	bool verbose;			       /* -v */
+	bool help;			       /* -h: print usage and exit 0 */
+	bool version;			       /* --version */
 };
 
 /*

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "probes.h"
 #include "proc.h"
 #include "session.h"
 
@@ -146,6 +147,29 @@ static int open_output(struct tracer *t)
 	}
 	t->out.json = t->cfg.json;
 	t->out.events = !t->cfg.summary_only;
+	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
+		t->out.has_syscalls |= t->cfg.selected[i] != 0;
+	return 0;
+}
+
+/* -u: each SPEC resolved in the first traced process, or for -- CMD in its executable. */
+static int add_probes(struct tracer *t)
+{
+	struct probe_ctx pc = {
+		.pid = t->cfg.npids ? t->tgids[0] : 0,
+		.exe = t->cfg.cmd ? t->child.path : NULL,
+	};
+	char err[1024];
+
+	for (unsigned i = 0; i < t->cfg.nuprobes; i++) {
+		const struct uspec *u = &t->cfg.uprobes[i];
+		int ret = probes__add(t->sess, u, &pc, NULL, 0, err, sizeof(err));
+
+		if (ret < 0)
+			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME,
+				     "probe '%s:%s': %s", u->target,
+				     u->func[0] ? u->func : "(offset)", err);
+	}
 	return 0;
 }
 
@@ -168,6 +192,7 @@ static int start(struct tracer *t)
 	t->sess = session__open(&so, err, sizeof(err));
 	if (!t->sess)
 		return error(EXIT_RUNTIME, "%s", err);
+	t->out.sess = t->sess;
 	if (t->cfg.cmd) {
 		if (proc_spawn_held(t->cfg.cmd, &t->child, err, sizeof(err)))
 			return error(EXIT_RUNTIME, "%s", err);
@@ -179,6 +204,8 @@ static int start(struct tracer *t)
 		if ((ret = session__add_pid(t->sess, t->tgids[i])))
 			return error(EXIT_RUNTIME, "-p %d: %s", t->cfg.pids[i], strerror(-ret));
 	}
+	if ((ret = add_probes(t)))
+		return ret;
 	if (session__attach(t->sess, err, sizeof(err)))
 		return error(EXIT_RUNTIME, "%s", err);
 	t->out.start_ns = now_ns();
@@ -195,7 +222,7 @@ static int start(struct tracer *t)
 
 static void finish(struct tracer *t, uint64_t start_ns)
 {
-	struct at_sys_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
+	struct at_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
 	struct summary_input in = { .stats = stats };
 	int ret;
 

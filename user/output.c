@@ -4,7 +4,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "fdecode.h"
 #include "output.h"
+#include "probes.h"
 #include "summary.h"
 #include "syscalls.h"
 
@@ -30,7 +32,7 @@ static double rel_s(const struct output *o, uint64_t ts)
 	return ts > o->start_ns ? (double)(ts - o->start_ns) / 1e9 : 0.0;
 }
 
-static void text_syscall(struct output *o, const struct at_sys_rec *r)
+static void text_syscall(struct output *o, const struct at_call_rec *r)
 {
 	char name[16], args[LINE_MAX_], ret[128];
 
@@ -38,13 +40,13 @@ static void text_syscall(struct output *o, const struct at_sys_rec *r)
 	decode_ret(r, ret, sizeof(ret));
 	fprintf(o->f, "%11.6f %d/%d %s(%s) = %s", rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid,
 		syscall_name(r->nr, name), args, ret);
-	if (r->flags & AT_SYS_NORETURN)
+	if (r->flags & AT_CALL_NORETURN)
 		fputc('\n', o->f);
 	else
 		fprintf(o->f, " <%.6f>\n", (double)(r->hdr.ts_ns - r->enter_ns) / 1e9);
 }
 
-static void json_syscall(struct output *o, const struct at_sys_rec *r)
+static void json_syscall(struct output *o, const struct at_call_rec *r)
 {
 	const struct syscall_desc *d = &syscall_table[r->nr % AT_NR_MAX];
 	char name[16], val[LINE_MAX_];
@@ -59,7 +61,7 @@ static void json_syscall(struct output *o, const struct at_sys_rec *r)
 			val);
 	}
 	fputc('}', o->f);
-	if (r->flags & AT_SYS_NORETURN) {
+	if (r->flags & AT_CALL_NORETURN) {
 		fputs(",\"ret\":null,\"errno\":null,\"dur_ns\":null", o->f);
 	} else {
 		const char *en = r->ret < 0 && r->ret >= -4095 ? errno_name((int)-r->ret) : NULL;
@@ -74,7 +76,42 @@ static void json_syscall(struct output *o, const struct at_sys_rec *r)
 		fprintf(o->f, ",\"dur_ns\":%llu", (unsigned long long)(r->hdr.ts_ns - r->enter_ns));
 	}
 	fprintf(o->f, ",\"truncated\":%s}\n",
-		r->flags & (AT_SYS_TRUNC0 | AT_SYS_TRUNC1) ? "true" : "false");
+		r->flags & (AT_CALL_TRUNC0 | AT_CALL_TRUNC1) ? "true" : "false");
+}
+
+static void func_call(struct output *o, const struct at_call_rec *r)
+{
+	const struct probe *p = o->sess ? probes__get(o->sess, r->hdr.probe_id) : NULL;
+	char args[LINE_MAX_], ret[128];
+	bool failing = r->flags & AT_CALL_FAILING;
+
+	if (!p)
+		return;
+	if (o->json) {
+		fdecode_args_json(r, p, args, sizeof(args));
+		fdecode_ret_json(r, p, ret, sizeof(ret));
+		fprintf(o->f,
+			"{\"type\":\"call\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,\"probe\":\"%s\","
+			"\"probe_id\":%u,\"args\":{%s},\"ret\":%s,\"failing\":%s,\"dur_ns\":",
+			rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid, p->name, p->id, args, ret,
+			failing ? "true" : "false");
+		if (r->flags & (AT_CALL_ENTRY_ONLY | AT_CALL_RETURN_ONLY))
+			fputs("null}\n", o->f);
+		else
+			fprintf(o->f, "%llu}\n", (unsigned long long)(r->hdr.ts_ns - r->enter_ns));
+		return;
+	}
+	fdecode_args(r, p, args, sizeof(args));
+	fdecode_ret(r, p, ret, sizeof(ret));
+	fprintf(o->f, "%11.6f %d/%d %s(%s)", rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid, p->name,
+		args);
+	if (r->flags & AT_CALL_ENTRY_ONLY)
+		fputc('\n', o->f);
+	else if (r->flags & AT_CALL_RETURN_ONLY)
+		fprintf(o->f, " = %s%s\n", ret, failing ? " [failing]" : "");
+	else
+		fprintf(o->f, " = %s%s <%.6f>\n", ret, failing ? " [failing]" : "",
+			(double)(r->hdr.ts_ns - r->enter_ns) / 1e9);
 }
 
 static void proc_event(struct output *o, const struct at_proc_rec *r)
@@ -121,13 +158,19 @@ void output_record(void *ctx, const void *data, size_t size)
 		return;
 	switch (h->type) {
 	case AT_REC_SYSCALL:
-		if (size < offsetof(struct at_sys_rec, slot) || !o->events)
+		if (size < offsetof(struct at_call_rec, slot) || !o->events)
 			return;
-		o->syscalls++;
+		o->calls++;
 		if (o->json)
 			json_syscall(o, data);
 		else
 			text_syscall(o, data);
+		break;
+	case AT_REC_FUNC:
+		if (size < offsetof(struct at_call_rec, slot) || !o->events)
+			return;
+		o->calls++;
+		func_call(o, data);
 		break;
 	case AT_REC_PROC_FORK:
 	case AT_REC_PROC_EXIT:
@@ -145,6 +188,9 @@ static void text_summary(struct output *o, const struct summary_input *in,
 
 	for (size_t i = 0; i < n; i++)
 		total += rows[i].total_ns;
+	/* Function probes alone: no syscall table, only the records and loss line. */
+	if (!o->has_syscalls)
+		goto records;
 	fprintf(o->f, "%-18s %9s %8s %11s %10s %10s %10s %10s %7s\n", "syscall", "calls", "errors",
 		"total(ms)", "avg(us)", "p50(us)", "p99(us)", "max(us)", "%time");
 	for (size_t i = 0; i < n; i++) {
@@ -160,12 +206,15 @@ static void text_summary(struct output *o, const struct summary_input *in,
 	}
 	fprintf(o->f, "%-18s %9llu %8llu %11.3f\n", "total", (unsigned long long)calls,
 		(unsigned long long)errors, total / 1e6);
+records:
 	fprintf(o->f,
 		"records: %llu delivered in %llu batches over %.3fs; lost: %llu (ring buffer "
-		"full), %llu (thread state), %llu (process table full)\n",
+		"full), %llu (thread state), %llu (process table full), %llu (call depth), %llu "
+		"(unpaired returns)\n",
 		(unsigned long long)in->reader.records, (unsigned long long)in->reader.batches,
 		in->elapsed_s, (unsigned long long)in->lost.rb_lost,
-		(unsigned long long)in->lost.state_lost, (unsigned long long)in->lost.tgid_full);
+		(unsigned long long)in->lost.state_lost, (unsigned long long)in->lost.tgid_full,
+		(unsigned long long)in->lost.depth_lost, (unsigned long long)in->lost.orphan_ret);
 }
 
 static void json_summary(struct output *o, const struct summary_input *in,
@@ -187,10 +236,104 @@ static void json_summary(struct output *o, const struct summary_input *in,
 	}
 	fprintf(o->f,
 		"],\"records\":%llu,\"batches\":%llu,\"lost\":{\"ringbuf\":%llu,\"state\":%llu,"
-		"\"proc_table\":%llu}}\n",
+		"\"proc_table\":%llu,\"depth\":%llu,\"unpaired_ret\":%llu}}\n",
 		(unsigned long long)in->reader.records, (unsigned long long)in->reader.batches,
 		(unsigned long long)in->lost.rb_lost, (unsigned long long)in->lost.state_lost,
-		(unsigned long long)in->lost.tgid_full);
+		(unsigned long long)in->lost.tgid_full, (unsigned long long)in->lost.depth_lost,
+		(unsigned long long)in->lost.orphan_ret);
+}
+
+/* Human-readable size of a duration bucket bound: 512, 1K, 2M... (ns). */
+static const char *hbound(uint64_t v, char *buf, size_t size)
+{
+	static const char *sfx[] = { "", "K", "M", "G", "T", "P", "E" };
+	int i = 0;
+
+	while (v >= 1024 && !(v % 1024) && i < 6) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, size, "%llu%s", (unsigned long long)v, sfx[i]);
+	return buf;
+}
+
+void output_hist(FILE *f, const uint32_t *hist)
+{
+	uint64_t pow2[65] = { 0 }, max = 0;
+	int first = -1, last = -1;
+
+	/* The kernel keeps 4 buckets per power of two; bars are drawn per power. */
+	for (unsigned b = 0; b < AT_HIST_BUCKETS; b++) {
+		uint64_t lo = hist_bucket_low(b);
+		int p = lo ? 64 - __builtin_clzll(lo) : 0; /* 0: value 0; p: [2^(p-1), 2^p) */
+
+		pow2[p] += hist[b];
+	}
+	for (int p = 0; p < 65; p++) {
+		if (!pow2[p])
+			continue;
+		if (first < 0)
+			first = p;
+		last = p;
+		if (pow2[p] > max)
+			max = pow2[p];
+	}
+	for (int p = first; p >= 0 && p <= last; p++) {
+		char lo[24], hi[24], range[56], bar[53];
+		int w = (int)(pow2[p] * 52 / max);
+
+		if (p == 0)
+			snprintf(range, sizeof(range), "[0]");
+		else
+			snprintf(range, sizeof(range), "[%s, %s)",
+				 hbound(1ULL << (p - 1), lo, sizeof(lo)),
+				 p < 64 ? hbound(1ULL << p, hi, sizeof(hi)) : "...");
+		memset(bar, '@', (size_t)w);
+		bar[w] = '\0';
+		fprintf(f, "%-16s %8llu |%-52s|\n", range, (unsigned long long)pow2[p], bar);
+	}
+}
+
+static void probe_summary(struct output *o)
+{
+	uint32_t n = o->sess ? probes__count(o->sess) : 0;
+	struct at_stat st;
+	bool header = false;
+
+	for (uint32_t id = 0; id < n; id++) {
+		const struct probe *p = probes__get(o->sess, id);
+		uint64_t p50, p99;
+
+		if (!p || session__probe_stats(o->sess, id, &st))
+			continue;
+		p50 = hist_quantile(st.hist, st.count, 0.50, st.max_ns);
+		p99 = hist_quantile(st.hist, st.count, 0.99, st.max_ns);
+		if (o->json) {
+			fprintf(o->f,
+				"{\"type\":\"probe_summary\",\"probe\":\"%s\",\"probe_id\":%u,"
+				"\"calls\":%llu,\"failing\":%llu,\"total_ns\":%llu,\"p50_ns\":%llu,"
+				"\"p99_ns\":%llu,\"max_ns\":%llu}\n",
+				p->name, id, (unsigned long long)st.count,
+				(unsigned long long)st.errors, (unsigned long long)st.total_ns,
+				(unsigned long long)p50, (unsigned long long)p99,
+				(unsigned long long)st.max_ns);
+			continue;
+		}
+		if (!header) {
+			fprintf(o->f, "\n%-32s %9s %8s %10s %10s %10s\n", "probe", "calls",
+				"failing", "p50(us)", "p99(us)", "max(us)");
+			header = true;
+		}
+		fprintf(o->f, "%-32s %9llu %8llu %10.2f %10.2f %10.2f\n", p->name,
+			(unsigned long long)st.count, (unsigned long long)st.errors, p50 / 1e3,
+			p99 / 1e3, st.max_ns / 1e3);
+		if (st.count && p->spec.when == UW_CALL) {
+			fprintf(o->f, "@%s latency (ns):\n", p->name);
+			output_hist(o->f, st.hist);
+		}
+	}
+	if (header)
+		fputc('\n', o->f);
 }
 
 void output_summary(struct output *o, const struct summary_input *in)
@@ -201,6 +344,7 @@ void output_summary(struct output *o, const struct summary_input *in)
 	if (!rows)
 		return;
 	n = summary_rows(in->stats, rows);
+	probe_summary(o);
 	if (o->json)
 		json_summary(o, in, rows, n);
 	else

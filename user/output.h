@@ -11,11 +11,13 @@
 #include "session.h"
 
 struct output {
-	FILE *f;	   /* destination */
-	uint64_t start_ns; /* CLOCK_MONOTONIC at attach: event times are relative to it */
-	uint64_t syscalls; /* syscall records written */
-	bool json;	   /* JSON lines instead of text */
-	bool events;	   /* write syscall records (false with -c) */
+	struct session *sess; /* for function probes: names and types by probe id */
+	FILE *f;	      /* destination */
+	uint64_t start_ns;    /* CLOCK_MONOTONIC at attach: event times are relative to it */
+	uint64_t calls;	      /* call records written (syscalls and functions) */
+	bool json;	      /* JSON lines instead of text */
+	bool events;	      /* write syscall records (false with -c) */
+	bool has_syscalls;    /* syscalls are traced: the summary shows their table */
 };
 
 /* record_fn for session_opts: writes one record. */
@@ -26,13 +28,19 @@ void output_flush(void *ctx);
 
 /* Everything the summary reports. */
 struct summary_input {
-	const struct at_sys_stat *stats; /* AT_NR_MAX entries */
-	struct at_counters lost;	 /* kernel loss counters */
-	struct reader_stats reader;	 /* records delivered, batches */
-	double elapsed_s;		 /* attach to stop */
+	const struct at_stat *stats; /* AT_NR_MAX entries */
+	struct at_counters lost;     /* kernel loss counters */
+	struct reader_stats reader;  /* records delivered, batches */
+	double elapsed_s;	     /* attach to stop */
 };
 
 void output_summary(struct output *o, const struct summary_input *in);
+
+/*
+ * Draws a latency histogram as bars, bpftrace style: one line per power of two
+ * from the first to the last non-empty one.
+ */
+void output_hist(FILE *f, const uint32_t *hist);
 
 /* Formats a wait status: "exited with 0", "killed by SIGKILL (core dumped)". */
 void output_status(char *buf, size_t size, int status);

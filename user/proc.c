@@ -147,6 +147,7 @@ int proc_spawn_held(char *const argv[], struct held_child *c, char *err, size_t 
 	close(ex[1]);
 	wait_blocked(pid);
 	c->pid = pid;
+	snprintf(c->path, sizeof(c->path), "%s", path);
 	c->go_fd = go[1];
 	c->err_fd = ex[0];
 	return 0;

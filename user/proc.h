@@ -8,9 +8,10 @@
 
 /* A command started by proc_spawn_held, stopped before its execve. */
 struct held_child {
-	pid_t pid;  /* the child's pid (= tgid) */
-	int go_fd;  /* write end: one byte releases the child */
-	int err_fd; /* read end: the execve errno if it fails, EOF if it succeeded */
+	pid_t pid;	 /* the child's pid (= tgid) */
+	int go_fd;	 /* write end: one byte releases the child */
+	int err_fd;	 /* read end: the execve errno if it fails, EOF if it succeeded */
+	char path[4096]; /* the executable, resolved through PATH */
 };
 
 /* Thread-group id of pid (a thread id resolves to its process), or -errno (-ESRCH). */

@@ -16,19 +16,7 @@
 
 #include "session.h"
 #include "syscalls.h"
-#include "syscalls.skel.h"
-
-struct session {
-	struct syscalls_bpf *skel;
-	struct ring_buffer *rb;
-	struct session_opts opts;
-	pthread_t reader;
-	bool reader_running;
-	bool stopped;
-	atomic_bool stop;
-	struct reader_stats rstats; /* written by the reader only until it is joined */
-	int ncpus;
-};
+#include "session_priv.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -87,6 +75,27 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The function probe programs write to the syscall object's ring buffer, counters and filter. */
+static int load_uprobes(struct session *s)
+{
+	struct uprobe_bpf *u = uprobe_bpf__open();
+	int ret;
+
+	if (!u)
+		return -errno;
+	u->rodata->str_max = s->opts.str_max;
+	u->rodata->wakeup_bytes = s->skel->rodata->wakeup_bytes;
+	if ((ret = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(s->skel->maps.events))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.counters, bpf_map__fd(s->skel->maps.counters))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.traced, bpf_map__fd(s->skel->maps.traced))) ||
+	    (ret = uprobe_bpf__load(u))) {
+		uprobe_bpf__destroy(u);
+		return ret;
+	}
+	s->uskel = u;
+	return 0;
+}
+
 struct session *session__open(const struct session_opts *opts, char *err, size_t errlen)
 {
 	struct session *s;
@@ -99,6 +108,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	}
 	s->opts = *opts;
 	s->ncpus = libbpf_num_possible_cpus();
+	pthread_mutex_init(&s->probes_lock, NULL);
 	s->skel = syscalls_bpf__open();
 	if (!s->skel) {
 		fail(err, errlen, "opening BPF object: %s", strerror(errno));
@@ -126,6 +136,12 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 				     " (run with -v for details)");
 		goto err_destroy;
 	}
+	ret = load_uprobes(s);
+	if (ret) {
+		fail(err, errlen, "loading function probe programs: %s (run with -v for details)",
+		     strerror(-ret));
+		goto err_destroy;
+	}
 	/* The selection lives in .bss: it can change while the probes run. */
 	memcpy(s->skel->bss->selected, opts->selected, sizeof(s->skel->bss->selected));
 
@@ -137,6 +153,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	return s;
 
 err_destroy:
+	uprobe_bpf__destroy(s->uskel);
 	syscalls_bpf__destroy(s->skel);
 err_free:
 	free(s);
@@ -219,6 +236,7 @@ void session__stop(struct session *s)
 		return;
 	s->stopped = true;
 	syscalls_bpf__detach(s->skel);
+	probes__detach_all(s);
 	atomic_store(&s->stop, true);
 	if (s->reader_running) {
 		pthread_join(s->reader, NULL);
@@ -230,38 +248,52 @@ void session__stop(struct session *s)
 		s->opts.on_batch(s->opts.ctx);
 }
 
-int session__stats(struct session *s, struct at_sys_stat *out)
+/* Sums one per-CPU statistics entry. */
+static int sum_stat(struct session *s, int fd, __u32 key, struct at_stat *percpu,
+		    struct at_stat *out)
 {
-	int fd = bpf_map__fd(s->skel->maps.stats);
-	struct at_sys_stat *percpu;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(fd, &key, percpu))
+		return -errno;
+	for (int c = 0; c < s->ncpus; c++) {
+		const struct at_stat *p = &percpu[c];
 
-	percpu = calloc(s->ncpus, sizeof(*percpu));
+		if (!p->count)
+			continue;
+		out->count += p->count;
+		out->errors += p->errors;
+		out->total_ns += p->total_ns;
+		if (p->max_ns > out->max_ns)
+			out->max_ns = p->max_ns;
+		for (int b = 0; b < AT_HIST_BUCKETS; b++)
+			out->hist[b] += p->hist[b];
+	}
+	return 0;
+}
+
+int session__stats(struct session *s, struct at_stat *out)
+{
+	struct at_stat *percpu = calloc(s->ncpus, sizeof(*percpu));
+	int ret = 0;
+
 	if (!percpu)
 		return -ENOMEM;
-	memset(out, 0, AT_NR_MAX * sizeof(*out));
-	for (__u32 nr = 0; nr < AT_NR_MAX; nr++) {
-		if (bpf_map_lookup_elem(fd, &nr, percpu)) {
-			int ret = -errno;
-
-			free(percpu);
-			return ret;
-		}
-		for (int c = 0; c < s->ncpus; c++) {
-			const struct at_sys_stat *p = &percpu[c];
-
-			if (!p->count)
-				continue;
-			out[nr].count += p->count;
-			out[nr].errors += p->errors;
-			out[nr].total_ns += p->total_ns;
-			if (p->max_ns > out[nr].max_ns)
-				out[nr].max_ns = p->max_ns;
-			for (int b = 0; b < AT_HIST_BUCKETS; b++)
-				out[nr].hist[b] += p->hist[b];
-		}
-	}
+	for (__u32 nr = 0; nr < AT_NR_MAX && !ret; nr++)
+		ret = sum_stat(s, bpf_map__fd(s->skel->maps.stats), nr, percpu, &out[nr]);
 	free(percpu);
-	return 0;
+	return ret;
+}
+
+int session__probe_stats(struct session *s, uint32_t id, struct at_stat *out)
+{
+	struct at_stat *percpu = calloc(s->ncpus, sizeof(*percpu));
+	int ret;
+
+	if (!percpu)
+		return -ENOMEM;
+	ret = sum_stat(s, bpf_map__fd(s->uskel->maps.probe_stats), id, percpu, out);
+	free(percpu);
+	return ret;
 }
 
 int session__counters(struct session *s, struct at_counters *out)
@@ -283,6 +315,8 @@ int session__counters(struct session *s, struct at_counters *out)
 		out->rb_lost += percpu[c].rb_lost;
 		out->state_lost += percpu[c].state_lost;
 		out->tgid_full += percpu[c].tgid_full;
+		out->depth_lost += percpu[c].depth_lost;
+		out->orphan_ret += percpu[c].orphan_ret;
 	}
 	free(percpu);
 	return 0;
@@ -299,6 +333,9 @@ void session__free(struct session *s)
 		return;
 	session__stop(s);
 	ring_buffer__free(s->rb);
+	probes__free_all(s);
+	uprobe_bpf__destroy(s->uskel);
 	syscalls_bpf__destroy(s->skel);
+	pthread_mutex_destroy(&s->probes_lock);
 	free(s);
 }

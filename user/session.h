@@ -58,7 +58,9 @@ int session__start(struct session *s);
 /* Detaches the probes, stops the reader and delivers what is left in the ring buffer. */
 void session__stop(struct session *s);
 /* Per-syscall statistics summed over CPUs into out[AT_NR_MAX]. 0 or -errno. */
-int session__stats(struct session *s, struct at_sys_stat *out);
+int session__stats(struct session *s, struct at_stat *out);
+/* Statistics of function probe id summed over CPUs. 0 or -errno. */
+int session__probe_stats(struct session *s, uint32_t id, struct at_stat *out);
 /* Loss counters summed over CPUs. 0 or -errno. */
 int session__counters(struct session *s, struct at_counters *out);
 void session__reader_stats(struct session *s, struct reader_stats *out);

@@ -61,12 +61,12 @@ static int by_time(const void *a, const void *b)
 	return (int)x->nr - (int)y->nr;
 }
 
-size_t summary_rows(const struct at_sys_stat *stats, struct summary_row *rows)
+size_t summary_rows(const struct at_stat *stats, struct summary_row *rows)
 {
 	size_t n = 0;
 
 	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
-		const struct at_sys_stat *s = &stats[nr];
+		const struct at_stat *s = &stats[nr];
 
 		if (!s->count)
 			continue;

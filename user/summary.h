@@ -34,6 +34,6 @@ uint64_t hist_quantile(const uint32_t *hist, uint64_t count, double q, uint64_t 
  * Fills rows with every syscall that was called, sorted by total time then
  * count, descending. rows must hold AT_NR_MAX. Returns the number of rows.
  */
-size_t summary_rows(const struct at_sys_stat *stats, struct summary_row *rows);
+size_t summary_rows(const struct at_stat *stats, struct summary_row *rows);
 
 #endif /* AT_SUMMARY_H */

@@ -624,7 +624,7 @@ static bool is_symbolic(unsigned kind)
 }
 
 /* The kinds shown by name; the caller quotes them for JSON. */
-static void put_symbolic(struct out *o, const struct at_sys_rec *rec, unsigned kind, __u64 v)
+static void put_symbolic(struct out *o, const struct at_call_rec *rec, unsigned kind, __u64 v)
 {
 	const struct sym_table *st = &sym_tables[kind < ARRAY_SIZE(sym_tables) ? kind : 0];
 
@@ -660,7 +660,7 @@ static void put_symbolic(struct out *o, const struct at_sys_rec *rec, unsigned k
 
 /* Arguments */
 
-static int slot_of(const struct at_sys_rec *rec, unsigned i)
+static int slot_of(const struct at_call_rec *rec, unsigned i)
 {
 	for (int s = 0; s < AT_SLOTS; s++)
 		if (rec->slot_arg[s] == i)
@@ -680,14 +680,14 @@ static void put_ptr(struct out *o, __u64 p, bool json)
  * A string or buffer argument from its capture slot; the pointer when there is
  * nothing to show: unreadable, not captured, or an output buffer of a failed call.
  */
-static void put_captured(struct out *o, const struct at_sys_rec *rec, unsigned i, unsigned kind,
+static void put_captured(struct out *o, const struct at_call_rec *rec, unsigned i, unsigned kind,
 			 bool json)
 {
 	__u64 p = rec->args[i];
 	int s = slot_of(rec, i);
 	size_t len;
 
-	if (!p || s < 0 || (rec->flags & (AT_SYS_FAULT0 << s)) ||
+	if (!p || s < 0 || (rec->flags & (AT_CALL_FAULT0 << s)) ||
 	    (kind == ARG_BUF_OUT && rec->ret < 0)) {
 		put_ptr(o, p, json);
 		return;
@@ -703,10 +703,10 @@ static void put_captured(struct out *o, const struct at_sys_rec *rec, unsigned i
 		return;
 	}
 	out_escape_c(o, rec->slot[s], len);
-	out_puts(o, (rec->flags & (AT_SYS_TRUNC0 << s)) ? "\"..." : "\"");
+	out_puts(o, (rec->flags & (AT_CALL_TRUNC0 << s)) ? "\"..." : "\"");
 }
 
-static void put_arg(struct out *o, const struct at_sys_rec *rec, const struct syscall_desc *d,
+static void put_arg(struct out *o, const struct at_call_rec *rec, const struct syscall_desc *d,
 		    unsigned i, bool json)
 {
 	unsigned kind = d->arg[i];
@@ -751,7 +751,7 @@ static void put_arg(struct out *o, const struct at_sys_rec *rec, const struct sy
 }
 
 /* open's mode is read only with O_CREAT or O_TMPFILE; strace leaves it out otherwise. */
-static bool mode_ignored(const struct at_sys_rec *rec, const struct syscall_desc *d, unsigned i)
+static bool mode_ignored(const struct at_call_rec *rec, const struct syscall_desc *d, unsigned i)
 {
 	unsigned flags;
 
@@ -761,7 +761,7 @@ static bool mode_ignored(const struct at_sys_rec *rec, const struct syscall_desc
 	return !(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE;
 }
 
-size_t decode_args(const struct at_sys_rec *rec, char *buf, size_t size)
+size_t decode_args(const struct at_call_rec *rec, char *buf, size_t size)
 {
 	const struct syscall_desc *d = desc_of(rec->nr);
 	struct out o = out_init(buf, size);
@@ -782,7 +782,7 @@ size_t decode_args(const struct at_sys_rec *rec, char *buf, size_t size)
 	return out_end(&o);
 }
 
-size_t decode_arg_json(const struct at_sys_rec *rec, unsigned i, char *buf, size_t size)
+size_t decode_arg_json(const struct at_call_rec *rec, unsigned i, char *buf, size_t size)
 {
 	const struct syscall_desc *d = desc_of(rec->nr);
 	struct out o = out_init(buf, size);
@@ -796,14 +796,14 @@ size_t decode_arg_json(const struct at_sys_rec *rec, unsigned i, char *buf, size
 	return out_end(&o);
 }
 
-size_t decode_ret(const struct at_sys_rec *rec, char *buf, size_t size)
+size_t decode_ret(const struct at_call_rec *rec, char *buf, size_t size)
 {
 	const struct syscall_desc *d = desc_of(rec->nr);
 	unsigned kind = d ? d->ret : ARG_INT;
 	struct out o = out_init(buf, size);
 	long long r = rec->ret;
 
-	if ((rec->flags & AT_SYS_NORETURN) || (d && d->noreturn)) {
+	if ((rec->flags & AT_CALL_NORETURN) || (d && d->noreturn)) {
 		out_putc(&o, '?');
 	} else if (r < 0 && r >= -K_MAX_ERRNO) {
 		int err = (int)-r;

@@ -89,19 +89,19 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX]);
  * `AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC`. Returns the length written
  * (like snprintf: may exceed size, output is always NUL-terminated when size > 0).
  */
-size_t decode_args(const struct at_sys_rec *rec, char *buf, size_t size);
+size_t decode_args(const struct at_call_rec *rec, char *buf, size_t size);
 
 /*
  * Formats the return value: "3", "-1 ENOENT (No such file or directory)", "0x7f...".
  * Same return convention as decode_args.
  */
-size_t decode_ret(const struct at_sys_rec *rec, char *buf, size_t size);
+size_t decode_ret(const struct at_call_rec *rec, char *buf, size_t size);
 
 /*
  * Writes one argument as a JSON value (number, string, or symbolic string for flags)
  * into buf; same return convention. Used by the JSON sink.
  */
-size_t decode_arg_json(const struct at_sys_rec *rec, unsigned i, char *buf, size_t size);
+size_t decode_arg_json(const struct at_call_rec *rec, unsigned i, char *buf, size_t size);
 
 /* Escapes bytes for display inside double quotes (C escapes, \xNN). Same convention. */
 size_t escape_c(const char *s, size_t n, char *buf, size_t size);

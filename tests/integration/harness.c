@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "harness.h"
+#include "probes.h"
 #include "proc.h"
 #include "session.h"
 #include "syscalls.h"
@@ -39,7 +40,7 @@ static void on_record(void *ctx, const void *data, size_t size)
 	const struct at_rec_hdr *h = data;
 	struct trace *t = ctx;
 
-	if (h->type == AT_REC_SYSCALL) {
+	if (h->type == AT_REC_SYSCALL || h->type == AT_REC_FUNC) {
 		if (t->nrecs == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 256;
 			t->recs = realloc(t->recs, t->cap * sizeof(*t->recs));
@@ -78,6 +79,18 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	cr_assert_not_null(s, "session__open: %s", err);
 	cr_assert_eq(proc_spawn_held(argv, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(session__add_pid(s, c.pid), 0);
+	for (int i = 0; i < 4 && o->uprobes[i]; i++) {
+		struct probe_ctx pc = { .exe = c.path };
+		struct uspec u;
+		uint32_t id;
+
+		cr_assert_eq(uspec_parse(o->uprobes[i], &u, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(probes__add(s, &u, &pc, &id, 1, err, sizeof(err)), 1, "%s", err);
+		cr_assert_eq(id, (uint32_t)i, "probe ids are handed out in order");
+		t->nprobes++;
+	}
+	if (o->remove_first)
+		cr_assert_eq(probes__remove(s, 0), 0);
 	cr_assert_eq(session__attach(s, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(session__start(s), 0);
 	cr_assert_eq(proc_release(&c), 0);
@@ -93,6 +106,8 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	t->stats = calloc(AT_NR_MAX, sizeof(*t->stats));
 	cr_assert_eq(session__stats(s, t->stats), 0);
 	cr_assert_eq(session__counters(s, &t->lost), 0);
+	for (unsigned i = 0; i < t->nprobes; i++)
+		cr_assert_eq(session__probe_stats(s, i, &t->pstats[i]), 0);
 	session__free(s);
 }
 
@@ -102,17 +117,18 @@ void trace_free(struct trace *t)
 	free(t->stats);
 }
 
-size_t trace_find(const struct trace *t, const char *name, pid_t pid, const struct at_sys_rec **out,
-		  size_t max)
+size_t trace_find(const struct trace *t, const char *name, pid_t pid,
+		  const struct at_call_rec **out, size_t max)
 {
 	int nr = syscall_by_name(name);
 	size_t n = 0;
 
 	cr_assert(nr >= 0, "unknown syscall %s", name);
 	for (size_t i = 0; i < t->nrecs; i++) {
-		const struct at_sys_rec *r = &t->recs[i];
+		const struct at_call_rec *r = &t->recs[i];
 
-		if (r->nr != (unsigned)nr || (pid && r->hdr.pid != (unsigned)pid))
+		if (r->hdr.type != AT_REC_SYSCALL || r->nr != (unsigned)nr ||
+		    (pid && r->hdr.pid != (unsigned)pid))
 			continue;
 		if (n < max)
 			out[n] = r;
@@ -121,7 +137,24 @@ size_t trace_find(const struct trace *t, const char *name, pid_t pid, const stru
 	return n;
 }
 
-const char *slot_str(const struct at_sys_rec *r, int i)
+size_t trace_calls(const struct trace *t, uint32_t probe_id, const struct at_call_rec **out,
+		   size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nrecs; i++) {
+		const struct at_call_rec *r = &t->recs[i];
+
+		if (r->hdr.type != AT_REC_FUNC || r->hdr.probe_id != probe_id)
+			continue;
+		if (n < max)
+			out[n] = r;
+		n++;
+	}
+	return n;
+}
+
+const char *slot_str(const struct at_call_rec *r, int i)
 {
 	static char buf[AT_STR_MAX + 1];
 

@@ -11,22 +11,34 @@
 #include "record.h"
 
 struct trace {
-	struct at_sys_rec *recs; /* every syscall record, in arrival order */
+	struct at_call_rec *recs; /* every syscall record, in arrival order */
 	size_t nrecs, cap;
 	struct at_proc_rec procs[64]; /* fork and exit records */
 	size_t nprocs;
-	struct at_sys_stat *stats; /* kernel statistics, AT_NR_MAX */
+	struct at_stat *stats; /* kernel statistics, AT_NR_MAX */
 	struct at_counters lost;
-	pid_t pid;  /* the traced command */
-	int status; /* its wait status */
+	struct at_stat pstats[4]; /* statistics of probe ids 0..3 */
+	unsigned nprobes;	  /* probes attached */
+	pid_t pid;		  /* the traced command */
+	int status;		  /* its wait status */
 };
 
 struct trace_opts {
-	const char *select; /* -e expression, NULL for all */
-	bool follow;	    /* -f */
-	bool summary_only;  /* statistics only, no syscall records (-c) */
-	unsigned str_max;   /* 0: 64 */
+	const char *select;	/* -e expression, NULL for all */
+	bool follow;		/* -f */
+	bool summary_only;	/* statistics only, no syscall records (-c) */
+	unsigned str_max;	/* 0: 64 */
+	const char *uprobes[4]; /* -u SPECs, probe ids 0..3 in order */
+	bool remove_first;	/* remove probe 0 before the target runs */
 };
+
+/* Function records of probe id, and the count of them. */
+size_t trace_calls(const struct trace *t, uint32_t probe_id, const struct at_call_rec **out,
+		   size_t max);
+
+/* Function records of probe id, and the count of them. */
+size_t trace_calls(const struct trace *t, uint32_t probe_id, const struct at_call_rec **out,
+		   size_t max);
 
 /* Path of a built target (build/targets/NAME) or of the agent-trace binary ("agent-trace"). */
 const char *build_path(const char *name);
@@ -36,10 +48,10 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t);
 void trace_free(struct trace *t);
 
 /* Records of syscall `name` from process pid (0: any), and the count of them. */
-size_t trace_find(const struct trace *t, const char *name, pid_t pid, const struct at_sys_rec **out,
-		  size_t max);
+size_t trace_find(const struct trace *t, const char *name, pid_t pid,
+		  const struct at_call_rec **out, size_t max);
 /* The captured string of slot i as a NUL-terminated string (static buffer). */
-const char *slot_str(const struct at_sys_rec *r, int i);
+const char *slot_str(const struct at_call_rec *r, int i);
 
 /* Runs a command line to completion, capturing stdout and stderr. Returns the wait status. */
 int run_capture(char *const argv[], char **out, char **err);

@@ -31,7 +31,7 @@ static void assert_complete(const struct trace *t)
 		uint64_t n = 0;
 
 		for (size_t i = 0; i < t->nrecs; i++)
-			n += t->recs[i].nr == nr;
+			n += t->recs[i].hdr.type == AT_REC_SYSCALL && t->recs[i].nr == nr;
 		cr_assert_eq(n, t->stats[nr].count, "syscall %u: %lu records, %lu counted", nr,
 			     (unsigned long)n, (unsigned long)t->stats[nr].count);
 	}
@@ -41,7 +41,7 @@ Test(trace, basic_calls_every_field)
 {
 	char path[64], line[1024];
 	char *argv[] = { (char *)build_path("calls"), "basic", path, "100", NULL };
-	const struct at_sys_rec *r[MAXR];
+	const struct at_call_rec *r[MAXR];
 	struct trace t;
 	size_t n;
 	long fd = -1;
@@ -103,7 +103,7 @@ Test(trace, basic_calls_every_field)
 	cr_assert_eq(r[0]->ret, 100);
 	cr_assert_eq(r[0]->slot_arg[0], 1);
 	cr_assert_eq(r[0]->slot_len[0], 64);
-	cr_assert(r[0]->flags & AT_SYS_TRUNC0);
+	cr_assert(r[0]->flags & AT_CALL_TRUNC0);
 	for (int i = 0; i < 64; i++)
 		cr_assert_eq(r[0]->slot[0][i], 'x');
 
@@ -111,7 +111,7 @@ Test(trace, basic_calls_every_field)
 	n = trace_find(&t, "exit_group", t.pid, r, MAXR);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(r[0]->args[0], 3);
-	cr_assert(r[0]->flags & AT_SYS_NORETURN);
+	cr_assert(r[0]->flags & AT_CALL_NORETURN);
 	cr_assert_eq(&t.recs[t.nrecs - 1], r[0], "exit_group is the last call");
 
 	/* The exit record carries the wait status. */
@@ -131,7 +131,7 @@ Test(trace, basic_calls_every_field)
 Test(trace, blocking_read_pairs_entry_and_exit)
 {
 	char *argv[] = { (char *)build_path("calls"), "pipe", NULL };
-	const struct at_sys_rec *r[MAXR];
+	const struct at_call_rec *r[MAXR];
 	struct trace t;
 	size_t n, reads = 0;
 
@@ -164,7 +164,7 @@ Test(trace, blocking_read_pairs_entry_and_exit)
 Test(trace, threads_counted_exactly)
 {
 	char *argv[] = { (char *)build_path("calls"), "threads", NULL };
-	const struct at_sys_rec *r[MAXR];
+	const struct at_call_rec *r[MAXR];
 	pid_t tids[8] = { 0 };
 	int ntids = 0;
 	struct trace t;
@@ -199,7 +199,7 @@ Test(trace, threads_counted_exactly)
 Test(trace, summary_only_counts_in_kernel)
 {
 	char *argv[] = { (char *)build_path("calls"), "threads", NULL };
-	const struct at_sys_stat *s;
+	const struct at_stat *s;
 	struct trace t;
 	uint64_t hist = 0;
 
@@ -221,7 +221,7 @@ Test(trace, exclusion_and_classes)
 {
 	char path[64];
 	char *argv[] = { (char *)build_path("calls"), "basic", path, "10", NULL };
-	const struct at_sys_rec *r[MAXR];
+	const struct at_call_rec *r[MAXR];
 	struct trace t;
 
 	snprintf(path, sizeof(path), "/tmp/agent-trace-class.%d", getpid());
@@ -244,7 +244,7 @@ Test(trace, exclusion_and_classes)
 static void check_fork(bool follow)
 {
 	char *argv[] = { (char *)build_path("calls"), "fork", NULL };
-	const struct at_sys_rec *r[MAXR];
+	const struct at_call_rec *r[MAXR];
 	struct trace t;
 	pid_t child = 0;
 	size_t n;

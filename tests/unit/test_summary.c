@@ -29,7 +29,7 @@ Test(summary, buckets_invert_exactly)
 
 Test(summary, quantiles_within_a_bucket)
 {
-	struct at_sys_stat s = { 0 };
+	struct at_stat s = { 0 };
 	uint64_t p50, p99;
 
 	/* 1..1000 us, one call each. */
@@ -51,7 +51,7 @@ Test(summary, quantiles_within_a_bucket)
 
 Test(summary, single_value)
 {
-	struct at_sys_stat s = { 0 };
+	struct at_stat s = { 0 };
 
 	s.hist[at_hist_bucket(3)] = 1;
 	s.count = 1;
@@ -62,14 +62,14 @@ Test(summary, single_value)
 
 Test(summary, rows_sorted_by_time)
 {
-	static struct at_sys_stat st[AT_NR_MAX];
+	static struct at_stat st[AT_NR_MAX];
 	static struct summary_row rows[AT_NR_MAX];
 	size_t n;
 
 	memset(st, 0, sizeof(st));
-	st[0] = (struct at_sys_stat){ .count = 10, .errors = 1, .total_ns = 1000, .max_ns = 500 };
-	st[1] = (struct at_sys_stat){ .count = 2, .total_ns = 5000, .max_ns = 4000 };
-	st[3] = (struct at_sys_stat){ .count = 4, .total_ns = 1000, .max_ns = 400 };
+	st[0] = (struct at_stat){ .count = 10, .errors = 1, .total_ns = 1000, .max_ns = 500 };
+	st[1] = (struct at_stat){ .count = 2, .total_ns = 5000, .max_ns = 4000 };
+	st[3] = (struct at_stat){ .count = 4, .total_ns = 1000, .max_ns = 400 };
 	n = summary_rows(st, rows);
 	cr_assert_eq(n, 3);
 	cr_assert_eq(rows[0].nr, 1);

@@ -17,10 +17,10 @@
 #include "syscalls.h"
 
 /* A record of syscall `name` with the given raw registers and no capture slots. */
-static struct at_sys_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4,
-			       __u64 a5)
+static struct at_call_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4,
+				__u64 a5)
 {
-	struct at_sys_rec r = {
+	struct at_call_rec r = {
 		.hdr.type = AT_REC_SYSCALL,
 		.args = { a0, a1, a2, a3, a4, a5 },
 		.slot_arg = { 0xff, 0xff },
@@ -33,7 +33,7 @@ static struct at_sys_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, _
 }
 
 /* Fills capture slot s as the BPF side would. */
-static void set_slot(struct at_sys_rec *r, int s, unsigned arg, const char *data, size_t len)
+static void set_slot(struct at_call_rec *r, int s, unsigned arg, const char *data, size_t len)
 {
 	r->slot_arg[s] = arg;
 	r->slot_len[s] = len;
@@ -41,7 +41,7 @@ static void set_slot(struct at_sys_rec *r, int s, unsigned arg, const char *data
 }
 
 /* decode_args into a roomy buffer, checking the returned length as well. */
-static const char *args_of(const struct at_sys_rec *r)
+static const char *args_of(const struct at_call_rec *r)
 {
 	static char buf[1024];
 	size_t n = decode_args(r, buf, sizeof(buf));
@@ -50,7 +50,7 @@ static const char *args_of(const struct at_sys_rec *r)
 	return buf;
 }
 
-static const char *ret_of(const struct at_sys_rec *r)
+static const char *ret_of(const struct at_call_rec *r)
 {
 	static char buf[256];
 	size_t n = decode_ret(r, buf, sizeof(buf));
@@ -59,7 +59,7 @@ static const char *ret_of(const struct at_sys_rec *r)
 	return buf;
 }
 
-static const char *json_of(const struct at_sys_rec *r, unsigned i)
+static const char *json_of(const struct at_call_rec *r, unsigned i)
 {
 	static char buf[1024];
 	size_t n = decode_arg_json(r, i, buf, sizeof(buf));
@@ -69,10 +69,10 @@ static const char *json_of(const struct at_sys_rec *r, unsigned i)
 }
 
 /* openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) with the path captured in slot 0. */
-static struct at_sys_rec openat_passwd(void)
+static struct at_call_rec openat_passwd(void)
 {
 	/* An int in a 64-bit register: upper half zero, as the kernel may see it. */
-	struct at_sys_rec r =
+	struct at_call_rec r =
 		mkrec("openat", (__u32)AT_FDCWD, 0x7ffd1000, O_RDONLY | O_CLOEXEC, 0, 0, 0);
 
 	set_slot(&r, 0, 1, "/etc/passwd", 11);
@@ -180,7 +180,7 @@ Test(syscalls, specs)
 
 Test(decode, openat)
 {
-	struct at_sys_rec r = openat_passwd();
+	struct at_call_rec r = openat_passwd();
 
 	cr_assert_str_eq(args_of(&r), "AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC");
 	cr_assert_str_eq(ret_of(&r), "3");
@@ -193,8 +193,8 @@ Test(decode, openat)
 
 Test(decode, openat_creat_shows_mode)
 {
-	struct at_sys_rec r = mkrec("openat", (__u32)AT_FDCWD, 0x7ffd1000,
-				    O_WRONLY | O_CREAT | O_TRUNC, 0644, 0, 0);
+	struct at_call_rec r = mkrec("openat", (__u32)AT_FDCWD, 0x7ffd1000,
+				     O_WRONLY | O_CREAT | O_TRUNC, 0644, 0, 0);
 
 	set_slot(&r, 0, 1, "out.txt", 7);
 	cr_assert_str_eq(args_of(&r), "AT_FDCWD, \"out.txt\", O_WRONLY|O_CREAT|O_TRUNC, 0644");
@@ -207,10 +207,10 @@ Test(decode, openat_creat_shows_mode)
 
 Test(decode, write_truncated_buffer)
 {
-	struct at_sys_rec r = mkrec("write", 1, 0x55550000, 100, 0, 0, 0);
+	struct at_call_rec r = mkrec("write", 1, 0x55550000, 100, 0, 0, 0);
 
 	set_slot(&r, 0, 1, "hi\n\x01", 4);
-	r.flags = AT_SYS_TRUNC0;
+	r.flags = AT_CALL_TRUNC0;
 	r.ret = 100;
 	cr_assert_str_eq(args_of(&r), "1, \"hi\\n\\x01\"..., 100");
 	cr_assert_str_eq(ret_of(&r), "100");
@@ -219,10 +219,10 @@ Test(decode, write_truncated_buffer)
 
 Test(decode, faulted_path_and_null)
 {
-	struct at_sys_rec r = openat_passwd();
+	struct at_call_rec r = openat_passwd();
 
 	r.args[1] = 0x1234;
-	r.flags = AT_SYS_FAULT0;
+	r.flags = AT_CALL_FAULT0;
 	r.slot_len[0] = 0;
 	r.ret = -EFAULT;
 	cr_assert_str_eq(args_of(&r), "AT_FDCWD, 0x1234, O_RDONLY|O_CLOEXEC");
@@ -241,7 +241,7 @@ Test(decode, faulted_path_and_null)
 
 Test(decode, read_output_buffer)
 {
-	struct at_sys_rec r = mkrec("read", 3, 0x7ffd0000, 4096, 0, 0, 0);
+	struct at_call_rec r = mkrec("read", 3, 0x7ffd0000, 4096, 0, 0, 0);
 
 	set_slot(&r, 0, 1, "root:x", 6);
 	r.ret = 6;
@@ -256,7 +256,7 @@ Test(decode, read_output_buffer)
 
 Test(decode, getcwd_drops_the_nul)
 {
-	struct at_sys_rec r = mkrec("getcwd", 0x7ffd0000, 4096, 0, 0, 0, 0);
+	struct at_call_rec r = mkrec("getcwd", 0x7ffd0000, 4096, 0, 0, 0, 0);
 
 	set_slot(&r, 0, 0, "/tmp", 5);
 	r.ret = 5;
@@ -265,8 +265,8 @@ Test(decode, getcwd_drops_the_nul)
 
 Test(decode, mmap)
 {
-	struct at_sys_rec r = mkrec("mmap", 0, 4096, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, (__u64)-1, 0);
+	struct at_call_rec r = mkrec("mmap", 0, 4096, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, (__u64)-1, 0);
 
 	r.ret = 0x7f1234567000;
 	cr_assert_str_eq(args_of(&r),
@@ -286,7 +286,7 @@ Test(decode, mmap)
 
 Test(decode, returns)
 {
-	struct at_sys_rec r = openat_passwd();
+	struct at_call_rec r = openat_passwd();
 
 	r.ret = -ENOENT;
 	cr_assert_str_eq(ret_of(&r), "-1 ENOENT (No such file or directory)");
@@ -298,7 +298,7 @@ Test(decode, returns)
 	cr_assert_str_eq(ret_of(&r), "-1 errno 4000 (Unknown error)");
 
 	r = mkrec("exit_group", 0, 0, 0, 0, 0, 0);
-	r.flags = AT_SYS_NORETURN;
+	r.flags = AT_CALL_NORETURN;
 	cr_assert_str_eq(args_of(&r), "0");
 	cr_assert_str_eq(ret_of(&r), "?");
 
@@ -310,7 +310,7 @@ Test(decode, returns)
 
 Test(decode, symbolic_arguments)
 {
-	struct at_sys_rec r = mkrec("kill", 1234, SIGTERM, 0, 0, 0, 0);
+	struct at_call_rec r = mkrec("kill", 1234, SIGTERM, 0, 0, 0, 0);
 
 	cr_assert_str_eq(args_of(&r), "1234, SIGTERM");
 	cr_assert_str_eq(json_of(&r, 0), "1234");
@@ -357,7 +357,7 @@ Test(decode, symbolic_arguments)
 
 Test(decode, unknown_syscall)
 {
-	struct at_sys_rec r = mkrec("read", 1, 2, 3, 4, 5, 6);
+	struct at_call_rec r = mkrec("read", 1, 2, 3, 4, 5, 6);
 
 	r.nr = 511;
 	r.ret = -ENOSYS;
@@ -387,7 +387,7 @@ Test(escape, c)
 
 Test(snprintf_convention, truncates_and_counts)
 {
-	struct at_sys_rec r = openat_passwd();
+	struct at_call_rec r = openat_passwd();
 	const char *full = "AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC";
 	char buf[8];
 

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What syscall and function probes share: the traced-process filter, reading
+ * strings and buffers from the caller into a record's slots, and sending it.
+ */
+#ifndef AT_CALL_BPF_H
+#define AT_CALL_BPF_H
+
+#include "record.h"
+#include "maps.bpf.h"
+
+/* Capture limit per slot (-s), below AT_STR_MAX; set by the loader. */
+const volatile __u32 str_max = 64;
+
+/* Traced processes by tgid; filled by the loader, extended at fork with -f. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+static __always_inline bool is_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+}
+
+/*
+ * Reads slot i from the pointer in argument arg: a NUL-terminated string, or
+ * want bytes of a buffer. Cut and unreadable captures are flagged.
+ */
+static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str, __u8 arg,
+				    __u64 want)
+{
+	const void *ptr;
+	long n;
+
+	if (arg > 5)
+		return;
+	ptr = (const void *)rec->args[arg];
+	rec->slot_arg[i] = arg;
+	if (!ptr) {
+		rec->slot_len[i] = 0;
+		return;
+	}
+	if (is_str) {
+		/* One byte more than the limit tells a cut string from one that fits. */
+		n = bpf_probe_read_user_str(rec->slot[i], (str_max + 1) & (AT_STR_MAX - 1), ptr);
+		if (n < 0) {
+			rec->flags |= AT_CALL_FAULT0 << i;
+			n = 1;
+		} else if (n > str_max) {
+			rec->flags |= AT_CALL_TRUNC0 << i;
+		}
+		rec->slot_len[i] = n > str_max ? str_max : n - 1;
+		return;
+	}
+	n = want > str_max ? str_max : want;
+	if (want > str_max)
+		rec->flags |= AT_CALL_TRUNC0 << i;
+	n &= AT_STR_MAX - 1;
+	if (bpf_probe_read_user(rec->slot[i], n, ptr)) {
+		rec->flags |= AT_CALL_FAULT0 << i;
+		n = 0;
+	}
+	rec->slot_len[i] = n;
+}
+
+/* Sends the record; only the used part of the last slot goes out. */
+static __always_inline void emit(struct at_call_rec *rec)
+{
+	__u64 size;
+	int last = rec->slot_arg[1] != 0xff ? 1 : 0;
+
+	if (rec->slot_arg[last] == 0xff)
+		size = offsetof(struct at_call_rec, slot);
+	else
+		size = offsetof(struct at_call_rec, slot) + last * AT_STR_MAX +
+		       (rec->slot_len[last] & (AT_STR_MAX - 1));
+	if (size > sizeof(*rec))
+		return;
+	rb_output(rec, size, false);
+}
+
+/* Adds one call to a statistics entry. */
+static __always_inline void stat_add(struct at_stat *st, bool failed, __u64 dur)
+{
+	st->count++;
+	if (failed)
+		st->errors++;
+	st->total_ns += dur;
+	if (dur > st->max_ns)
+		st->max_ns = dur;
+	st->hist[at_hist_bucket(dur) & (AT_HIST_BUCKETS - 1)]++;
+}
+
+#endif /* AT_CALL_BPF_H */

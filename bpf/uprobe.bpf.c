@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Function probes: one generic entry program and one generic return program,
+ * attached to every probed function; each link carries its probe id as the
+ * BPF cookie, and the probe table says what to capture and what failing means.
+ * Entry and return are paired per thread on a small stack of call frames kept
+ * in task storage, so recursion, nesting and several probes on one function
+ * pair correctly and a thread that dies inside a call leaves nothing behind.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "record.h"
+#include "maps.bpf.h"
+#include "call.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The probe table, by probe id; the loader fills and empties entries at run time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct at_probe_spec);
+} probes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct at_stat);
+} probe_stats SEC(".maps");
+
+struct frame {
+	__u32 probe_id;		/* probe whose entry made this frame */
+	__u32 active;		/* 0 once its return was seen (popped lazily from the top) */
+	struct at_call_rec rec; /* the record being built */
+};
+
+/* The calls a thread is inside, innermost last. */
+struct frames {
+	__u32 depth; /* frames in use, may exceed AT_MAX_DEPTH (not stored) */
+	__u32 pad;
+	struct frame f[AT_MAX_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct frames);
+} call_frames SEC(".maps");
+
+/* Scratch for return-only records, which have no frame. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct at_call_rec);
+} scratch SEC(".maps");
+
+/* How many frames below the top a return looks for its entry. */
+#define SEARCH_DEPTH 4
+
+static __always_inline void read_args(struct at_call_rec *rec, struct pt_regs *ctx, __u8 abi)
+{
+	/*
+	 * Load every register first: the verifier allows context loads only at
+	 * fixed offsets, and a branch per ABI would let the compiler pick the
+	 * offset at run time.
+	 */
+	__u64 di = ctx->di, si = ctx->si, dx = ctx->dx, cx = ctx->cx;
+	__u64 r8 = ctx->r8, r9 = ctx->r9, ax = ctx->ax, bx = ctx->bx;
+	bool go = abi == AT_ABI_GO;
+
+	rec->args[0] = go ? ax : di;
+	rec->args[1] = go ? bx : si;
+	rec->args[2] = go ? cx : dx;
+	rec->args[3] = go ? di : cx;
+	rec->args[4] = go ? si : r8;
+	rec->args[5] = go ? r8 : r9;
+}
+
+static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec)
+{
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++) {
+		__u8 la = spec->len_arg[i];
+		__u64 want;
+
+		if (spec->slot_kind[i] == AT_SLOT_NONE)
+			continue;
+		want = la <= 5 ? rec->args[la] : spec->fixed_len[i];
+		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i], want);
+	}
+}
+
+static __always_inline void start_rec(struct at_call_rec *rec, __u32 id, __u64 pid_tgid)
+{
+	rec->hdr.type = AT_REC_FUNC;
+	rec->hdr.probe_id = id;
+	rec->hdr.pid = pid_tgid >> 32;
+	rec->hdr.tid = (__u32)pid_tgid;
+	rec->nr = 0;
+	rec->flags = 0;
+	rec->ret = 0;
+	*(__u16 *)&rec->slot_arg = 0xffff;
+	*(__u32 *)&rec->slot_len = 0;
+}
+
+/* The return value as its type says, then the failing predicate. */
+static __always_inline bool failing(const struct at_probe_spec *spec, __u64 raw)
+{
+	__u32 shift = 64 - (spec->ret_bits & 127);
+	__s64 s;
+	__u64 u;
+
+	if (shift >= 64)
+		shift = 0;
+	u = (raw << shift) >> shift;
+	s = (__s64)(raw << shift) >> shift;
+	if (spec->ret_signed) {
+		switch (spec->fail_op) {
+		case AT_FAIL_EQ:
+			return s == spec->fail_val;
+		case AT_FAIL_NE:
+			return s != spec->fail_val;
+		case AT_FAIL_LT:
+			return s < spec->fail_val;
+		case AT_FAIL_LE:
+			return s <= spec->fail_val;
+		case AT_FAIL_GT:
+			return s > spec->fail_val;
+		case AT_FAIL_GE:
+			return s >= spec->fail_val;
+		}
+		return false;
+	}
+	switch (spec->fail_op) {
+	case AT_FAIL_EQ:
+		return u == (__u64)spec->fail_val;
+	case AT_FAIL_NE:
+		return u != (__u64)spec->fail_val;
+	case AT_FAIL_LT:
+		return u < (__u64)spec->fail_val;
+	case AT_FAIL_LE:
+		return u <= (__u64)spec->fail_val;
+	case AT_FAIL_GT:
+		return u > (__u64)spec->fail_val;
+	case AT_FAIL_GE:
+		return u >= (__u64)spec->fail_val;
+	}
+	return false;
+}
+
+static __always_inline void account(__u32 id, bool failed, __u64 dur)
+{
+	struct at_stat *st = bpf_map_lookup_elem(&probe_stats, &id);
+
+	if (st)
+		stat_add(st, failed, dur);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(func_entry)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	struct at_probe_spec *spec;
+	struct frames *fs;
+	struct frame *f;
+	__u32 d;
+
+	/* Filter first: traced process, live probe. */
+	if (!is_traced(pid_tgid >> 32))
+		return 0;
+	spec = bpf_map_lookup_elem(&probes, &id);
+	if (!spec || !spec->enabled)
+		return 0;
+
+	if (spec->mode == AT_MODE_ENTRY) {
+		__u32 zero = 0;
+		struct at_call_rec *rec = bpf_map_lookup_elem(&scratch, &zero);
+
+		if (!rec)
+			return 0;
+		start_rec(rec, id, pid_tgid);
+		read_args(rec, ctx, spec->abi);
+		rec->enter_ns = rec->hdr.ts_ns = bpf_ktime_get_ns();
+		rec->flags = AT_CALL_ENTRY_ONLY;
+		capture_args(rec, spec);
+		account(id, false, 0);
+		emit(rec);
+		return 0;
+	}
+
+	fs = bpf_task_storage_get(&call_frames, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!fs) {
+		count_loss(offsetof(struct at_counters, state_lost));
+		return 0;
+	}
+	d = fs->depth++;
+	if (d >= AT_MAX_DEPTH) {
+		count_loss(offsetof(struct at_counters, depth_lost));
+		return 0;
+	}
+	f = &fs->f[d];
+	f->probe_id = id;
+	f->active = 1;
+	start_rec(&f->rec, id, pid_tgid);
+	read_args(&f->rec, ctx, spec->abi);
+	capture_args(&f->rec, spec);
+	/* Last, so the capture's cost is not part of the call's duration. */
+	f->rec.enter_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* Pops the frames whose return was seen from the top of the stack. */
+static __always_inline void pop_done(struct frames *fs)
+{
+	for (int i = 0; i < SEARCH_DEPTH; i++) {
+		__u32 d = fs->depth;
+
+		if (d == 0 || d > AT_MAX_DEPTH || fs->f[(d - 1) & (AT_MAX_DEPTH - 1)].active)
+			return;
+		fs->depth = d - 1;
+	}
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(func_return)
+{
+	__u64 now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid();
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	struct at_probe_spec *spec;
+	struct at_call_rec *rec = NULL;
+	struct frames *fs = NULL;
+	__u64 ret = PT_REGS_RC(ctx);
+	bool failed;
+
+	if (!is_traced(pid_tgid >> 32))
+		return 0;
+	spec = bpf_map_lookup_elem(&probes, &id);
+	if (!spec || !spec->enabled)
+		return 0;
+
+	if (spec->mode == AT_MODE_RETURN) {
+		__u32 zero = 0;
+
+		rec = bpf_map_lookup_elem(&scratch, &zero);
+		if (!rec)
+			return 0;
+		start_rec(rec, id, pid_tgid);
+		rec->enter_ns = now;
+		rec->flags = AT_CALL_RETURN_ONLY;
+	} else {
+		fs = bpf_task_storage_get(&call_frames, bpf_get_current_task_btf(), NULL, 0);
+		if (!fs || fs->depth == 0) {
+			count_loss(offsetof(struct at_counters, orphan_ret));
+			return 0;
+		}
+		if (fs->depth > AT_MAX_DEPTH) {
+			/* The entry overflowed the stack and was counted there. */
+			fs->depth--;
+			return 0;
+		}
+		/*
+		 * The innermost active frame of this probe. Usually the top, but
+		 * when several probes share a function their returns may run in
+		 * entry order rather than reverse order.
+		 */
+		for (int i = 1; i <= SEARCH_DEPTH; i++) {
+			__u32 d = fs->depth;
+			struct frame *f;
+
+			if (i > d || d > AT_MAX_DEPTH)
+				break;
+			f = &fs->f[(d - i) & (AT_MAX_DEPTH - 1)];
+			if (f->active && f->probe_id == id) {
+				f->active = 0;
+				rec = &f->rec;
+				break;
+			}
+		}
+		if (!rec) {
+			count_loss(offsetof(struct at_counters, orphan_ret));
+			return 0;
+		}
+	}
+
+	rec->hdr.ts_ns = now;
+	rec->ret = (__s64)ret;
+	failed = failing(spec, ret);
+	if (failed)
+		rec->flags |= AT_CALL_FAILING;
+	account(id, failed, now - rec->enter_ns);
+	emit(rec);
+	if (fs)
+		pop_done(fs);
+	return 0;
+}

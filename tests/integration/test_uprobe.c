@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Function probes through the real uprobe programs: targets with functions
+ * called a known number of times; counts, arguments, strings, return values,
+ * the failing flag and the kernel statistics checked exactly.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+#define MAXR 1024
+
+static char *funcs(void)
+{
+	return (char *)build_path("funcs");
+}
+
+static void assert_clean(const struct trace *t)
+{
+	cr_assert(WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0, "target status %d",
+		  t->status);
+	cr_assert_eq(t->lost.rb_lost, 0);
+	cr_assert_eq(t->lost.depth_lost, 0);
+	cr_assert_eq(t->lost.orphan_ret, 0);
+	cr_assert_eq(t->lost.state_lost, 0);
+}
+
+static uint64_t hist_sum(const struct at_stat *s)
+{
+	uint64_t n = 0;
+
+	for (int b = 0; b < AT_HIST_BUCKETS; b++)
+		n += s->hist[b];
+	return n;
+}
+
+Test(uprobe, plain_function_args_ret_failing)
+{
+	char *argv[] = { funcs(), "plain", "10", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+	size_t n;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":plain(int x) -> int" } },
+		  &t);
+	assert_clean(&t);
+	n = trace_calls(&t, 0, r, MAXR);
+	cr_assert_eq(n, 11);
+	for (size_t i = 0; i < n; i++) {
+		int x = i < 10 ? (int)i : -5;
+
+		cr_assert_eq(r[i]->hdr.type, AT_REC_FUNC);
+		cr_assert_eq(r[i]->hdr.pid, (unsigned)t.pid);
+		cr_assert_eq(r[i]->hdr.tid, (unsigned)t.pid);
+		cr_assert_eq((int)r[i]->args[0], x);
+		cr_assert_eq((int)r[i]->ret, x < 0 ? -1 : 2 * x);
+		cr_assert_eq(!!(r[i]->flags & AT_CALL_FAILING), x < 0, "call %zu", i);
+		cr_assert_geq(r[i]->hdr.ts_ns, r[i]->enter_ns);
+	}
+	cr_assert_eq(t.pstats[0].count, 11);
+	cr_assert_eq(t.pstats[0].errors, 1);
+	cr_assert_eq(hist_sum(&t.pstats[0]), 11);
+	cr_assert_geq(t.pstats[0].total_ns, t.pstats[0].max_ns);
+	trace_free(&t);
+}
+
+Test(uprobe, recursion_pairs_innermost_first)
+{
+	char *argv[] = { funcs(), "fact", "5", NULL };
+	const struct at_call_rec *r[MAXR];
+	static const long want[] = { 1, 2, 6, 24, 120 };
+	struct trace t;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":fact(int n) -> long" } },
+		  &t);
+	assert_clean(&t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 5);
+	for (int i = 0; i < 5; i++) {
+		cr_assert_eq((int)r[i]->args[0], i + 1, "returns come innermost first");
+		cr_assert_eq(r[i]->ret, want[i]);
+		cr_assert_eq(r[i]->flags & AT_CALL_FAILING, 0);
+		if (i) {
+			/* Each call contains the one it made. */
+			cr_assert_leq(r[i]->enter_ns, r[i - 1]->enter_ns);
+			cr_assert_geq(r[i]->hdr.ts_ns, r[i - 1]->hdr.ts_ns);
+		}
+	}
+	cr_assert_eq(t.pstats[0].count, 5);
+	trace_free(&t);
+}
+
+Test(uprobe, threads_never_mix)
+{
+	char *argv[] = { funcs(), "threads", NULL };
+	const struct at_call_rec *r[MAXR];
+	unsigned per_x[5] = { 0 };
+	struct trace t;
+	size_t n;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":plain(int x) -> int" } },
+		  &t);
+	assert_clean(&t);
+	n = trace_calls(&t, 0, r, MAXR);
+	cr_assert_eq(n, 100);
+	for (size_t i = 0; i < n; i++) {
+		int x = (int)r[i]->args[0];
+
+		cr_assert(x >= 1 && x <= 4);
+		cr_assert_eq(r[i]->ret, 2 * x, "a return paired with another thread's entry");
+		cr_assert_neq(r[i]->hdr.tid, (unsigned)t.pid);
+		per_x[x]++;
+	}
+	for (int x = 1; x <= 4; x++)
+		cr_assert_eq(per_x[x], 25);
+	trace_free(&t);
+}
+
+Test(uprobe, strings_and_pointer_predicates)
+{
+	char *argv[] = { funcs(), "paths", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":check_path(str path, int flags) -> int",
+						     ":maybe_alloc(u64 n) -> ptr" } },
+		  &t);
+	assert_clean(&t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 3);
+	cr_assert_str_eq(slot_str(r[0], 0), "/ok/one");
+	cr_assert_eq(r[0]->args[1], 0x101);
+	cr_assert_eq(r[0]->ret, 1);
+	cr_assert_eq(r[0]->flags, 0);
+	cr_assert_str_eq(slot_str(r[1], 0), "/bad/two");
+	cr_assert_eq((int)r[1]->ret, -1);
+	cr_assert(r[1]->flags & AT_CALL_FAILING);
+	/* Cut at the 64-byte limit, and flagged. */
+	cr_assert_eq(r[2]->slot_len[0], 64);
+	cr_assert(r[2]->flags & AT_CALL_TRUNC0);
+	cr_assert(!strncmp(slot_str(r[2], 0), "/ok/three-with-a-rather-long-name", 33));
+	cr_assert_eq(r[2]->ret, 3);
+
+	cr_assert_eq(trace_calls(&t, 1, r, MAXR), 2);
+	cr_assert_eq(r[0]->args[0], 8);
+	cr_assert_neq(r[0]->ret, 0);
+	cr_assert_eq(r[0]->flags & AT_CALL_FAILING, 0);
+	cr_assert_eq(r[1]->args[0], 0);
+	cr_assert_eq(r[1]->ret, 0);
+	cr_assert(r[1]->flags & AT_CALL_FAILING, "NULL is failing for ptr");
+	cr_assert_eq(t.pstats[0].errors, 1);
+	cr_assert_eq(t.pstats[1].errors, 1);
+	trace_free(&t);
+}
+
+Test(uprobe, two_probes_on_one_function_both_see_every_call)
+{
+	char *argv[] = { funcs(), "plain", "10", NULL };
+	const struct at_call_rec *a[MAXR], *b[MAXR];
+	struct trace t;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){
+			  .select = "exit_group",
+			  .uprobes = { ":plain(int x) -> int", ":plain(int x) -> int != 0" } },
+		  &t);
+	assert_clean(&t);
+	cr_assert_eq(trace_calls(&t, 0, a, MAXR), 11);
+	cr_assert_eq(trace_calls(&t, 1, b, MAXR), 11);
+	for (int i = 0; i < 11; i++) {
+		cr_assert_eq(a[i]->args[0], b[i]->args[0]);
+		cr_assert_eq(a[i]->ret, b[i]->ret);
+	}
+	cr_assert_eq(t.pstats[0].errors, 1, "default predicate: < 0");
+	cr_assert_eq(t.pstats[1].errors, 10, "!= 0: every call but plain(0)");
+	trace_free(&t);
+}
+
+Test(uprobe, removing_a_probe_leaves_the_other)
+{
+	char *argv[] = { funcs(), "plain", "10", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":plain(int x) -> int", ":plain(int x)" },
+					.remove_first = true },
+		  &t);
+	assert_clean(&t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 0);
+	cr_assert_eq(t.pstats[0].count, 0);
+	cr_assert_eq(trace_calls(&t, 1, r, MAXR), 11);
+	cr_assert_eq(t.pstats[1].count, 11);
+	trace_free(&t);
+}
+
+Test(uprobe, shared_library_function)
+{
+	char spec[512];
+	char *argv[] = { funcs(), "lib", "10", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+	int sum = 0;
+
+	snprintf(spec, sizeof(spec), "%s:lib_add(int a, int b) -> int",
+		 build_path("libatfuncs.so"));
+	trace_cmd(argv, &(struct trace_opts){ .select = "exit_group", .uprobes = { spec } }, &t);
+	assert_clean(&t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 10);
+	for (int i = 0; i < 10; i++) {
+		cr_assert_eq((int)r[i]->args[0], sum);
+		cr_assert_eq((int)r[i]->args[1], i);
+		sum += i;
+		cr_assert_eq((int)r[i]->ret, sum);
+	}
+	trace_free(&t);
+}
+
+Test(uprobe, entry_only_and_return_only)
+{
+	char *argv[] = { funcs(), "plain", "3", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){
+			  .select = "exit_group",
+			  .uprobes = { ":plain(int x)@entry", ":plain -> int@return" } },
+		  &t);
+	assert_clean(&t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 4);
+	for (int i = 0; i < 4; i++) {
+		cr_assert(r[i]->flags & AT_CALL_ENTRY_ONLY);
+		cr_assert_eq((int)r[i]->args[0], i < 3 ? i : -5);
+	}
+	cr_assert_eq(trace_calls(&t, 1, r, MAXR), 4);
+	for (int i = 0; i < 4; i++) {
+		cr_assert(r[i]->flags & AT_CALL_RETURN_ONLY);
+		cr_assert_eq((int)r[i]->ret, i < 3 ? 2 * i : -1);
+		cr_assert_eq(!!(r[i]->flags & AT_CALL_FAILING), i == 3);
+	}
+	trace_free(&t);
+}

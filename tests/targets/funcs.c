@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A target with functions called a known number of times, with known
+ * arguments and return values, for the function probe tests.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int lib_add(int a, int b);
+
+/* Returns 2x; fails (returns -1) for negative input. */
+__attribute__((noinline)) int plain(int x)
+{
+	return x < 0 ? -1 : 2 * x;
+}
+
+__attribute__((noinline)) long fact(int n)
+{
+	return n <= 1 ? 1 : n * fact(n - 1);
+}
+
+/* 0 for paths under /ok, -1 otherwise; flags come back in the low bits. */
+__attribute__((noinline)) int check_path(const char *path, int flags)
+{
+	return strncmp(path, "/ok", 3) ? -1 : flags & 0xff;
+}
+
+/* Returns NULL for n == 0: a failing pointer. */
+__attribute__((noinline)) void *maybe_alloc(unsigned long n)
+{
+	static char buf[64];
+
+	return n ? buf : NULL;
+}
+
+static void *worker(void *arg)
+{
+	for (int i = 0; i < 25; i++)
+		plain((int)(long)arg);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	int n = argc > 2 ? atoi(argv[2]) : 0;
+
+	if (!strcmp(mode, "plain")) {
+		/* plain(0..n-1), then plain(-5) once: n+1 calls, 1 failing. */
+		for (int i = 0; i < n; i++)
+			plain(i);
+		return plain(-5) == -1 ? 0 : 1;
+	}
+	if (!strcmp(mode, "fact"))
+		return fact(n) > 0 ? 0 : 1;
+	if (!strcmp(mode, "threads")) {
+		pthread_t th[4];
+
+		for (long i = 0; i < 4; i++)
+			pthread_create(&th[i], NULL, worker, (void *)(i + 1));
+		for (int i = 0; i < 4; i++)
+			pthread_join(th[i], NULL);
+		return 0;
+	}
+	if (!strcmp(mode, "paths")) {
+		check_path("/ok/one", 0x101);
+		check_path("/bad/two", 2);
+		check_path("/ok/three-with-a-rather-long-name-that-goes-on-and-on-past-the-limit",
+			   3);
+		maybe_alloc(8);
+		maybe_alloc(0);
+		return 0;
+	}
+	if (!strcmp(mode, "lib")) {
+		int sum = 0;
+
+		for (int i = 0; i < n; i++)
+			sum = lib_add(sum, i);
+		return sum == n * (n - 1) / 2 ? 0 : 1;
+	}
+	fprintf(stderr, "usage: funcs plain N | fact N | threads | paths | lib N\n");
+	return 2;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ELF symbols, offsets, USDT notes and target names, on the system's own binaries. */
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+
+#define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
+#define PYTHON "/usr/bin/python3.11"
+
+static struct elf_file *open_ok(const char *path)
+{
+	struct elf_file *ef;
+	char err[256];
+
+	ef = elf_file__open(path, err, sizeof(err));
+	cr_assert_not_null(ef, "%s: %s", path, err);
+	return ef;
+}
+
+/* Writes the first len bytes of src (or text when src is NULL) to a new file in /tmp. */
+static void make_file(char *path, const char *src, size_t len, const char *text)
+{
+	char buf[65536];
+	int in, out;
+	ssize_t n;
+
+	strcpy(path, "/tmp/test_elfsym.XXXXXX");
+	out = mkstemp(path);
+	cr_assert_geq(out, 0);
+	if (src) {
+		in = open(src, O_RDONLY);
+		cr_assert_geq(in, 0);
+		cr_assert_leq(len, sizeof(buf));
+		n = pread(in, buf, len, 0);
+		cr_assert_eq(n, (ssize_t)len);
+		close(in);
+		cr_assert_eq(write(out, buf, len), (ssize_t)len);
+	} else {
+		cr_assert_eq(write(out, text, strlen(text)), (ssize_t)strlen(text));
+	}
+	close(out);
+}
+
+Test(elfsym, libc_flags)
+{
+	struct elf_file *ef = open_ok(LIBC);
+
+	cr_assert(!elf_file__is_go(ef));
+	/* Debian ships libc without .symtab: only .dynsym names are there. */
+	cr_assert(elf_file__stripped(ef));
+	elf_file__close(ef);
+
+	ef = open_ok("/bin/ls");
+	cr_assert(!elf_file__is_go(ef));
+	elf_file__close(ef);
+}
+
+/* The bytes at a resolved offset are those the loaded libc runs: the offset math is right. */
+static void check_code(struct elf_file *ef, const char *name)
+{
+	unsigned char file[32], direct[32];
+	uint64_t off, size;
+	void *h, *addr;
+	int fd;
+
+	cr_assert_eq(elf_file__resolve(ef, name, &off, &size), 0, "%s", name);
+	cr_assert_gt(size, 0);
+	cr_assert_eq(elf_file__read(ef, off, file, sizeof(file)), 0);
+
+	fd = open(LIBC, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pread(fd, direct, sizeof(direct), off), (ssize_t)sizeof(direct));
+	close(fd);
+	cr_assert_arr_eq(file, direct, sizeof(file));
+
+	h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	cr_assert_not_null(h);
+	addr = dlsym(h, name);
+	cr_assert_not_null(addr);
+	cr_assert_arr_eq(file, addr, sizeof(file), "%s at 0x%lx differs from memory", name,
+			 (unsigned long)off);
+	dlclose(h);
+}
+
+Test(elfsym, libc_resolve)
+{
+	struct elf_file *ef = open_ok(LIBC);
+	uint64_t off, size, off2, size2, off3;
+
+	check_code(ef, "malloc");
+	check_code(ef, "free");
+	cr_assert(!elf_file__is_ifunc(ef, "malloc"));
+
+	/* A plain name takes the default version. */
+	cr_assert_eq(elf_file__resolve(ef, "memcpy", &off, &size), 0);
+	cr_assert_eq(elf_file__resolve(ef, "memcpy@@GLIBC_2.14", &off2, &size2), 0);
+	cr_assert_eq(off, off2);
+	cr_assert_eq(size, size2);
+	cr_assert(elf_file__is_ifunc(ef, "memcpy"), "glibc's memcpy is an IFUNC");
+
+	/* The old version is another symbol; it is hidden, so not reachable with @@. */
+	cr_assert_eq(elf_file__resolve(ef, "memcpy@GLIBC_2.2.5", &off3, &size), 0);
+	cr_assert_neq(off3, off);
+	cr_assert(!elf_file__is_ifunc(ef, "memcpy@GLIBC_2.2.5"));
+	cr_assert_eq(elf_file__resolve(ef, "memcpy@@GLIBC_2.2.5", &off3, &size), -ENOENT);
+	cr_assert_eq(elf_file__resolve(ef, "memcpy@GLIBC_9.99", &off3, &size), -ENOENT);
+	/* foo@V also finds a default V. */
+	cr_assert_eq(elf_file__resolve(ef, "malloc@GLIBC_2.2.5", &off3, &size), 0);
+
+	cr_assert_eq(elf_file__resolve(ef, "no_such_function_here", &off, &size), -ENOENT);
+	cr_assert_eq(elf_file__resolve(ef, "mallo", &off, &size), -ENOENT);
+	cr_assert_eq(elf_file__resolve(ef, "environ", &off, &size), -ENOENT, "not a function");
+
+	cr_assert_eq(elf_file__read(ef, UINT64_MAX - 4, &off, 8), -ERANGE);
+	elf_file__close(ef);
+}
+
+struct collect {
+	char names[4096][64];
+	uint64_t offs[4096];
+	int n;
+	int stop_after;
+};
+
+static int collect_cb(void *ctx, const struct elf_func *f)
+{
+	struct collect *c = ctx;
+
+	if (c->n < 4096) {
+		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", f->name);
+		c->offs[c->n] = f->off;
+	}
+	c->n++;
+	return c->stop_after && c->n == c->stop_after ? 42 : 0;
+}
+
+Test(elfsym, libc_for_each_func)
+{
+	struct elf_file *ef = open_ok(LIBC);
+	static struct collect c;
+	uint64_t off, size;
+	bool found = false;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	cr_assert_eq(elf_file__for_each_func(ef, "mallo*", collect_cb, &c), 0);
+	cr_assert_geq(c.n, 1);
+	for (i = 0; i < c.n; i++) {
+		cr_assert_eq(strncmp(c.names[i], "mallo", 5), 0, "%s", c.names[i]);
+		if (!strcmp(c.names[i], "malloc")) {
+			found = true;
+			cr_assert_eq(elf_file__resolve(ef, "malloc", &off, &size), 0);
+			cr_assert_eq(c.offs[i], off);
+		}
+	}
+	cr_assert(found);
+
+	/* All functions: sorted, each name once (memcpy has two versions). */
+	memset(&c, 0, sizeof(c));
+	cr_assert_eq(elf_file__for_each_func(ef, NULL, collect_cb, &c), 0);
+	cr_assert_gt(c.n, 1000);
+	cr_assert_leq(c.n, 4096);
+	for (i = 1; i < c.n; i++)
+		cr_assert_lt(strcmp(c.names[i - 1], c.names[i]), 0, "%s, %s", c.names[i - 1],
+			     c.names[i]);
+
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 3;
+	cr_assert_eq(elf_file__for_each_func(ef, NULL, collect_cb, &c), 42);
+	cr_assert_eq(c.n, 3);
+
+	memset(&c, 0, sizeof(c));
+	cr_assert_eq(elf_file__for_each_func(ef, "no_such_*_here", collect_cb, &c), 0);
+	cr_assert_eq(c.n, 0);
+	elf_file__close(ef);
+}
+
+Test(elfsym, not_elf)
+{
+	char path[64], err[256];
+
+	make_file(path, NULL, 0, "myhost\n");
+	cr_assert_null(elf_file__open(path, err, sizeof(err)));
+	cr_assert_str_eq(err, "not an ELF file");
+	cr_assert_eq(errno, ENOEXEC);
+	unlink(path);
+
+	make_file(path, NULL, 0, "");
+	cr_assert_null(elf_file__open(path, err, sizeof(err)));
+	cr_assert_str_eq(err, "not an ELF file");
+	unlink(path);
+
+	cr_assert_null(elf_file__open("/tmp", err, sizeof(err)));
+	cr_assert_str_eq(err, "not a regular file");
+	cr_assert_null(elf_file__open("/no/such/file", err, sizeof(err)));
+	cr_assert_str_eq(err, strerror(ENOENT));
+	cr_assert_eq(errno, ENOENT);
+}
+
+static int count_usdt(void *ctx, const struct elf_usdt *u)
+{
+	(void)u;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_func(void *ctx, const struct elf_func *f)
+{
+	(void)f;
+	++*(int *)ctx;
+	return 0;
+}
+
+Test(elfsym, truncated)
+{
+	size_t lens[] = { 4, 16, 63, 64, 65, 200, 1000, 4096, 20000, 0 };
+	char path[64], err[256];
+	struct elf_file *ef;
+	uint64_t off, size;
+	struct stat st;
+	size_t i;
+	int n;
+
+	/* The last one loses only its final byte, a part of the section headers. */
+	cr_assert_eq(stat("/bin/true", &st), 0);
+	lens[sizeof(lens) / sizeof(lens[0]) - 1] = st.st_size - 1;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		make_file(path, "/bin/true", lens[i], NULL);
+		ef = elf_file__open(path, err, sizeof(err));
+		if (lens[i] == 200 || lens[i] == (size_t)st.st_size - 1) {
+			cr_assert_null(ef);
+			cr_assert_eq(strncmp(err, "corrupt ELF (", 13), 0, "%s", err);
+		}
+		if (ef) {
+			/* Whatever opens must survive every query. */
+			n = 0;
+			elf_file__resolve(ef, "main", &off, &size);
+			elf_file__for_each_func(ef, NULL, count_func, &n);
+			elf_file__for_each_usdt(ef, count_usdt, &n);
+			elf_file__close(ef);
+		}
+		unlink(path);
+	}
+}
+
+struct find_usdt {
+	const char *provider, *name;
+	struct elf_usdt found;
+	char args[128];
+	int n;
+};
+
+static int find_usdt_cb(void *ctx, const struct elf_usdt *u)
+{
+	struct find_usdt *f = ctx;
+
+	f->n++;
+	if (strcmp(u->provider, f->provider) || strcmp(u->name, f->name))
+		return 0;
+	f->found = *u;
+	snprintf(f->args, sizeof(f->args), "%s", u->args);
+	return 1;
+}
+
+Test(elfsym, python_usdt)
+{
+	struct find_usdt f = { .provider = "python", .name = "function__entry" };
+	struct elf_file *ef;
+	unsigned char insn;
+	uint64_t sema_off;
+
+	if (access(PYTHON, R_OK))
+		cr_skip_test(PYTHON " is not installed");
+	ef = open_ok(PYTHON);
+	cr_assert(!elf_file__is_go(ef));
+	cr_assert_eq(elf_file__for_each_usdt(ef, find_usdt_cb, &f), 1, "no python:function__entry");
+	/* A USDT site is a nop the probe replaces. */
+	cr_assert_eq(elf_file__read(ef, f.found.off, &insn, 1), 0);
+	cr_assert_eq(insn, 0x90, "byte 0x%x at 0x%lx", insn, (unsigned long)f.found.off);
+	cr_assert_neq(strlen(f.args), 0);
+	cr_assert_neq(f.found.semaphore, 0);
+	cr_assert_eq(elf_file__addr_to_off(ef, f.found.semaphore, &sema_off), 0);
+	cr_assert_neq(sema_off, f.found.semaphore, "an ET_EXEC's offsets are not its addresses");
+
+	f.n = 0;
+	f.name = "no_such_probe";
+	cr_assert_eq(elf_file__for_each_usdt(ef, find_usdt_cb, &f), 0);
+	cr_assert_gt(f.n, 5);
+	elf_file__close(ef);
+
+	/* No .note.stapsdt: no probes, no error. */
+	ef = open_ok("/bin/true");
+	f.n = 0;
+	cr_assert_eq(elf_file__for_each_usdt(ef, find_usdt_cb, &f), 0);
+	cr_assert_eq(f.n, 0);
+	elf_file__close(ef);
+}
+
+Test(elfsym, target_resolve)
+{
+	char out[PATH_MAX], err[256], self[PATH_MAX], want[PATH_MAX + 32];
+	ssize_t n;
+
+	cr_assert_eq(target_resolve("libc", getpid(), NULL, out, sizeof(out), err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert(strstr(out, "libc.so.6"), "%s", out);
+	cr_assert_eq(access(out, R_OK), 0, "%s", out);
+
+	/* "c" stands for "libc"; without a pid the linker cache answers. */
+	cr_assert_eq(target_resolve("c", getpid(), NULL, out, sizeof(out), err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert(strstr(out, "/libc.so.6"), "%s", out);
+	cr_assert_eq(target_resolve("libc", 0, NULL, out, sizeof(out), err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert(strstr(out, "/x86_64-linux-gnu/libc.so.6"), "%s", out);
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	cr_assert_gt(n, 0);
+	self[n] = '\0';
+	cr_assert_eq(target_resolve("", getpid(), NULL, out, sizeof(out), err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_str_eq(out, self);
+	cr_assert_eq(target_resolve("", 0, "ls", out, sizeof(out), err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(strcmp(out + strlen(out) - 3, "/ls"), 0, "%s", out);
+	cr_assert_eq(target_resolve("", 0, NULL, out, sizeof(out), err, sizeof(err)), -1);
+
+	snprintf(want, sizeof(want), "/proc/%d/root/bin/ls", getpid());
+	cr_assert_eq(target_resolve("/bin/ls", getpid(), NULL, out, sizeof(out), err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_str_eq(out, want);
+	cr_assert_eq(target_resolve("/bin/ls", 0, NULL, out, sizeof(out), err, sizeof(err)), 0);
+	cr_assert_str_eq(out, "/bin/ls");
+	cr_assert_eq(target_resolve("/no/such", 0, NULL, out, sizeof(out), err, sizeof(err)), -1);
+	cr_assert(strstr(err, "/no/such"), "%s", err);
+
+	cr_assert_eq(target_resolve("libnosuch", 0, NULL, out, sizeof(out), err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "libnosuch: no such library in the linker cache");
+	cr_assert_eq(target_resolve("libnosuch", getpid(), NULL, out, sizeof(out), err,
+				    sizeof(err)),
+		     -1);
+	cr_assert(strstr(err, "libnosuch: no such library mapped in pid"), "%s", err);
+
+	cr_assert_eq(target_resolve("libc", 0, NULL, out, 8, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "libc: path too long");
+}

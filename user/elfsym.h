@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* ELF files through libelf: function symbols, file offsets for uprobes, Go detection, USDT notes. */
+#ifndef AT_ELFSYM_H
+#define AT_ELFSYM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_file;
+
+/* Opens path. NULL with a one-line reason in err: "not an ELF file", "corrupt ELF (...)". */
+struct elf_file *elf_file__open(const char *path, char *err, size_t errlen);
+void elf_file__close(struct elf_file *ef);
+
+/* Go binaries (a .go.buildinfo section or a Go build-id note). */
+bool elf_file__is_go(const struct elf_file *ef);
+/* No .symtab: only .dynsym is there. */
+bool elf_file__stripped(const struct elf_file *ef);
+
+/*
+ * Resolves a function by name in .symtab then .dynsym. A plain name also matches
+ * its versioned forms (memcpy matches memcpy@@GLIBC_2.14, the default version
+ * first); a versioned name matches exactly. Sets *off to the file offset that a
+ * uprobe attaches to and *size to the symbol size. 0 or -ENOENT.
+ */
+int elf_file__resolve(struct elf_file *ef, const char *name, uint64_t *off, uint64_t *size);
+
+/*
+ * Whether the symbol elf_file__resolve picks for name is an STT_GNU_IFUNC: its
+ * address is then the resolver's, run once at relocation, not the function's
+ * (glibc's memcpy, strlen, ...). False when there is no such symbol.
+ */
+bool elf_file__is_ifunc(struct elf_file *ef, const char *name);
+
+/* Virtual address (e.g. a USDT semaphore) to file offset through its section. 0 or -ENOENT. */
+int elf_file__addr_to_off(struct elf_file *ef, uint64_t addr, uint64_t *off);
+
+/* A function symbol, as handed to the iteration callback. */
+struct elf_func {
+	const char *name; /* symbol name (without version) */
+	uint64_t off;	  /* file offset for uprobes */
+	uint64_t size;	  /* symbol size in bytes */
+};
+
+/*
+ * Calls cb for each defined function (STT_FUNC / STT_GNU_IFUNC, nonzero address)
+ * whose name matches glob (fnmatch; NULL matches all), each name once, sorted by
+ * name. Stops when cb returns nonzero and returns that value; else 0.
+ */
+int elf_file__for_each_func(struct elf_file *ef, const char *glob,
+			    int (*cb)(void *ctx, const struct elf_func *f), void *ctx);
+
+/* Reads size bytes of the file at offset off (function code for disassembly). 0 or -errno. */
+int elf_file__read(struct elf_file *ef, uint64_t off, void *buf, size_t size);
+
+/* A USDT probe from .note.stapsdt. */
+struct elf_usdt {
+	const char *provider;
+	const char *name;
+	const char *args;   /* argument descriptors, e.g. "8@%rdi -4@%esi" */
+	uint64_t off;	    /* file offset of the probe site */
+	uint64_t semaphore; /* semaphore address, 0 if none */
+};
+
+/* Calls cb for each USDT probe, in note order. Same return convention as for_each_func. */
+int elf_file__for_each_usdt(struct elf_file *ef, int (*cb)(void *ctx, const struct elf_usdt *u),
+			    void *ctx);
+
+/*
+ * Resolves a SPEC target to a path: "" is the main executable of pid
+ * (/proc/PID/exe) or exe_hint when pid is 0; a short name ("libc", "libssl",
+ * "libfoo.so.1") is the library mapped by pid (/proc/PID/maps) or, without a pid
+ * or when not mapped, the linker cache (ldconfig -p); a path is used as is,
+ * through /proc/PID/root when pid is given (other mount namespaces).
+ * 0, or -1 with a reason in err ("libfoo: no such library mapped in pid 12 or in the linker cache").
+ */
+int target_resolve(const char *target, int pid, const char *exe_hint, char *out, size_t outlen,
+		   char *err, size_t errlen);
+
+#endif /* AT_ELFSYM_H */

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Function probes: SPEC -> functions -> probe table entries and uprobe links. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "elfsym.h"
+#include "probes.h"
+#include "session_priv.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+static void type_bits(uint8_t t, uint8_t *bits, uint8_t *is_signed)
+{
+	switch (t) {
+	case UT_S8:
+		*bits = 8, *is_signed = 1;
+		break;
+	case UT_U8:
+		*bits = 8, *is_signed = 0;
+		break;
+	case UT_S16:
+		*bits = 16, *is_signed = 1;
+		break;
+	case UT_U16:
+		*bits = 16, *is_signed = 0;
+		break;
+	case UT_S32:
+	case UT_INT:
+		*bits = 32, *is_signed = 1;
+		break;
+	case UT_U32:
+		*bits = 32, *is_signed = 0;
+		break;
+	case UT_S64:
+	case UT_LONG:
+		*bits = 64, *is_signed = 1;
+		break;
+	default:
+		*bits = 64, *is_signed = 0;
+		break;
+	}
+}
+
+/* The kernel's view of a SPEC: what to capture, what failing means. */
+static int to_spec(const struct uspec *u, bool go, struct at_probe_spec *sp, char *err,
+		   size_t errlen)
+{
+	unsigned n = 0;
+
+	memset(sp, 0, sizeof(*sp));
+	memset(sp->slot_arg, 0xff, sizeof(sp->slot_arg));
+	memset(sp->len_arg, 0xff, sizeof(sp->len_arg));
+	for (unsigned i = 0; i < u->nargs; i++) {
+		const struct uarg *a = &u->args[i];
+
+		if (a->type != UT_STR && a->type != UT_BUF && a->type != UT_BUF_LEN &&
+		    a->type != UT_CHARS)
+			continue;
+		if (n == AT_SLOTS)
+			return fail(err, errlen, "at most %d string or buffer arguments per probe",
+				    AT_SLOTS);
+		sp->slot_kind[n] = a->type == UT_STR ? AT_SLOT_STR_IN : AT_SLOT_BUF_IN;
+		sp->slot_arg[n] = i;
+		if (a->type == UT_BUF_LEN)
+			sp->len_arg[n] = a->len_arg;
+		else
+			sp->fixed_len[n] = a->n;
+		n++;
+	}
+	sp->mode = u->when == UW_ENTRY	? AT_MODE_ENTRY :
+		   u->when == UW_RETURN ? AT_MODE_RETURN :
+					  AT_MODE_CALL;
+	sp->abi = go ? AT_ABI_GO : AT_ABI_SYSV;
+	sp->fail_op = u->fail_op; /* enum ufail_op and enum at_fail_op share their values */
+	sp->fail_val = u->fail_val;
+	type_bits(u->ret_type, &sp->ret_bits, &sp->ret_signed);
+	sp->enabled = 1;
+	return 0;
+}
+
+/* One function to attach: collected first, attached after, so a glob is all or nothing. */
+struct func {
+	char name[USPEC_NAME_MAX];
+	uint64_t off;
+};
+
+struct funcs {
+	struct func *v;
+	size_t n, cap;
+	uint64_t extra; /* func+0xOFF */
+};
+
+static int collect(void *ctx, const struct elf_func *f)
+{
+	struct funcs *fs = ctx;
+
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 16;
+		struct func *v = realloc(fs->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		fs->v = v;
+		fs->cap = cap;
+	}
+	snprintf(fs->v[fs->n].name, sizeof(fs->v[fs->n].name), "%s", f->name);
+	fs->v[fs->n++].off = f->off + fs->extra;
+	return 0;
+}
+
+static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char *path,
+			 struct funcs *fs, char *err, size_t errlen)
+{
+	struct elf_func f = { .name = u->func };
+	uint64_t size;
+	int ret;
+
+	fs->extra = u->func[0] ? u->offset : 0;
+	if (!u->func[0]) {
+		/* A raw offset. */
+		f.name = "";
+		f.off = u->offset;
+		return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
+	}
+	if (u->is_glob) {
+		ret = elf_file__for_each_func(ef, u->func, collect, fs);
+		if (ret)
+			return fail(err, errlen, "%s: %s", path, strerror(-ret));
+		if (!fs->n)
+			return fail(err, errlen, "no function matches '%s' in %s", u->func, path);
+		return 0;
+	}
+	if (elf_file__resolve(ef, u->func, &f.off, &size))
+		return fail(err, errlen, "no such function '%s' in %s%s", u->func, path,
+			    elf_file__stripped(ef) ? " (stripped: only .dynsym was searched)" : "");
+	return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
+}
+
+static void destroy_links(struct probe *p)
+{
+	bpf_link__destroy(p->entry);
+	bpf_link__destroy(p->ret);
+	p->entry = p->ret = NULL;
+}
+
+static int attach_one(struct session *s, struct probe *p)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .bpf_cookie = p->id);
+	uint8_t mode = p->spec.when;
+
+	/* pid -1: every process mapping the file; the kernel filter keeps the traced ones. */
+	if (mode != UW_RETURN) {
+		p->entry = bpf_program__attach_uprobe_opts(s->uskel->progs.func_entry, -1, p->path,
+							   p->off, &o);
+		if (!p->entry)
+			return -errno;
+	}
+	if (mode != UW_ENTRY) {
+		o.retprobe = true;
+		p->ret = bpf_program__attach_uprobe_opts(s->uskel->progs.func_return, -1, p->path,
+							 p->off, &o);
+		if (!p->ret) {
+			int ret = -errno;
+
+			destroy_links(p);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Undoes the first n probes of an add: table entries cleared, links gone, ids unused. */
+static void rollback(struct session *s, struct probe **ps, size_t n)
+{
+	int fd = bpf_map__fd(s->uskel->maps.probes);
+	struct at_probe_spec off = {};
+
+	for (size_t i = 0; i < n; i++) {
+		destroy_links(ps[i]);
+		bpf_map_update_elem(fd, &ps[i]->id, &off, BPF_ANY);
+		free(ps[i]);
+	}
+}
+
+static int add_locked(struct session *s, const struct uspec *u, const char *path, bool go,
+		      const struct funcs *fs, uint32_t *ids, size_t max, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(s->uskel->maps.probes);
+	uint32_t first = atomic_load(&s->nprobes);
+	struct at_probe_spec sp;
+	struct probe **ps;
+	size_t i;
+
+	if (to_spec(u, go, &sp, err, errlen))
+		return -EINVAL;
+	if (first + fs->n > AT_MAX_PROBES) {
+		fail(err, errlen, "too many probes: %zu more would pass the limit of %d", fs->n,
+		     AT_MAX_PROBES);
+		return -EINVAL;
+	}
+	ps = calloc(fs->n, sizeof(*ps));
+	if (!ps) {
+		fail(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < fs->n; i++) {
+		struct probe *p = calloc(1, sizeof(*p));
+		int ret;
+
+		if (!p) {
+			fail(err, errlen, "out of memory");
+			goto err_rollback;
+		}
+		ps[i] = p;
+		p->spec = *u;
+		p->id = first + i;
+		p->off = fs->v[i].off;
+		snprintf(p->path, sizeof(p->path), "%s", path);
+		/* The main program is named by its file: "funcs:plain", not ":plain". */
+		snprintf(p->name, sizeof(p->name), "%.255s:%.250s",
+			 u->target[0] ? u->target : basename_of(path),
+			 fs->v[i].name[0] ? fs->v[i].name : u->func);
+		/* The table entry first: a link must never fire on an empty entry. */
+		if (bpf_map_update_elem(fd, &p->id, &sp, BPF_ANY)) {
+			fail(err, errlen, "probe table: %s", strerror(errno));
+			i++;
+			goto err_rollback;
+		}
+		ret = attach_one(s, p);
+		if (ret) {
+			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", p->name,
+			     (unsigned long long)p->off, path, strerror(-ret));
+			i++;
+			goto err_rollback;
+		}
+	}
+	/* Publish: the reader may now see records of these ids. */
+	for (i = 0; i < fs->n; i++) {
+		atomic_store(&s->probes[ps[i]->id], ps[i]);
+		if (i < max)
+			ids[i] = ps[i]->id;
+	}
+	atomic_store(&s->nprobes, first + fs->n);
+	free(ps);
+	return (int)fs->n;
+
+err_rollback:
+	rollback(s, ps, i);
+	free(ps);
+	return -EIO;
+}
+
+int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
+		size_t max, char *err, size_t errlen)
+{
+	char path[PATH_MAX], why[512];
+	struct funcs fs = {};
+	struct elf_file *ef;
+	bool go;
+	int ret = -EINVAL;
+
+	if (target_resolve(u->target, pc->pid, pc->exe, path, sizeof(path), why, sizeof(why))) {
+		fail(err, errlen, "%s", why);
+		return -EINVAL;
+	}
+	ef = elf_file__open(path, why, sizeof(why));
+	if (!ef) {
+		fail(err, errlen, "%s: %s", path, why);
+		return -EINVAL;
+	}
+	go = elf_file__is_go(ef);
+	if (go && u->when != UW_ENTRY) {
+		/* A uretprobe rewrites the return address, which Go's stack moves break. */
+		fail(err, errlen,
+		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
+		     path);
+		goto out;
+	}
+	if (resolve_funcs(ef, u, path, &fs, err, errlen))
+		goto out;
+	pthread_mutex_lock(&s->probes_lock);
+	ret = add_locked(s, u, path, go, &fs, ids, max, err, errlen);
+	pthread_mutex_unlock(&s->probes_lock);
+out:
+	free(fs.v);
+	elf_file__close(ef);
+	return ret;
+}
+
+int probes__remove(struct session *s, uint32_t id)
+{
+	struct at_probe_spec off = {};
+	struct probe *p;
+	int ret = 0;
+
+	if (id >= AT_MAX_PROBES)
+		return -ENOENT;
+	pthread_mutex_lock(&s->probes_lock);
+	p = atomic_load(&s->probes[id]);
+	if (!p || p->removed) {
+		ret = -ENOENT;
+	} else {
+		/* Links first: after this no new hit; then the entry, for calls in flight. */
+		destroy_links(p);
+		bpf_map_update_elem(bpf_map__fd(s->uskel->maps.probes), &id, &off, BPF_ANY);
+		p->removed = true;
+	}
+	pthread_mutex_unlock(&s->probes_lock);
+	return ret;
+}
+
+const struct probe *probes__get(struct session *s, uint32_t id)
+{
+	return id < AT_MAX_PROBES ? atomic_load(&s->probes[id]) : NULL;
+}
+
+uint32_t probes__count(struct session *s)
+{
+	return atomic_load(&s->nprobes);
+}
+
+void probes__detach_all(struct session *s)
+{
+	uint32_t n = atomic_load(&s->nprobes);
+
+	pthread_mutex_lock(&s->probes_lock);
+	for (uint32_t i = 0; i < n; i++) {
+		struct probe *p = atomic_load(&s->probes[i]);
+
+		if (p)
+			destroy_links(p);
+	}
+	pthread_mutex_unlock(&s->probes_lock);
+}
+
+void probes__free_all(struct session *s)
+{
+	uint32_t n = atomic_load(&s->nprobes);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct probe *p = atomic_load(&s->probes[i]);
+
+		if (p)
+			destroy_links(p);
+		free(p);
+		atomic_store(&s->probes[i], NULL);
+	}
+}

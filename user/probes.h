@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Function probes on a live session: a SPEC resolved to functions, each its own
+ * probe id (the BPF cookie of its links), added and removed at run time
+ * without disturbing the others.
+ */
+#ifndef AT_PROBES_H
+#define AT_PROBES_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+#include "uspec.h"
+
+struct session;
+struct bpf_link;
+
+/* One attached function probe. */
+struct probe {
+	struct uspec spec;	       /* what was asked: types for decoding, predicate */
+	char name[USPEC_NAME_MAX * 2]; /* "libc:malloc", the function's own name for globs */
+	char path[PATH_MAX];	       /* the ELF file the links are on */
+	uint64_t off;		       /* file offset of the function */
+	struct bpf_link *entry;	       /* uprobe link, NULL for return-only probes */
+	struct bpf_link *ret;	       /* uretprobe link, NULL for entry-only probes */
+	uint32_t id;		       /* probe id = BPF cookie = record probe_id */
+	bool removed;		       /* detached; kept so late records still decode */
+};
+
+/* Where a SPEC's target is looked for. */
+struct probe_ctx {
+	pid_t pid;	 /* a traced process for /proc look-ups, 0 if none yet */
+	const char *exe; /* the main executable when there is no pid (-- CMD) */
+};
+
+/*
+ * Resolves a SPEC and attaches one probe per matching function. On success
+ * returns the number of probes and stores their ids in ids (up to max). On
+ * failure returns -EINVAL when the SPEC names something that is not there (a
+ * usage error) and another negative errno when the system refused, with a reason
+ * in err; nothing of this call stays attached.
+ */
+int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
+		size_t max, char *err, size_t errlen);
+
+/* Detaches one probe; its records already in flight still decode. 0 or -ENOENT. */
+int probes__remove(struct session *s, uint32_t id);
+
+/* The probe with this id, or NULL. Safe from the reader thread. */
+const struct probe *probes__get(struct session *s, uint32_t id);
+
+/* Highest probe id handed out + 1. */
+uint32_t probes__count(struct session *s);
+
+#endif /* AT_PROBES_H */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The session's insides, shared by the files that implement it (session.c, probes.c). */
+#ifndef AT_SESSION_PRIV_H
+#define AT_SESSION_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "probes.h"
+#include "session.h"
+#include "syscalls.skel.h"
+#include "uprobe.skel.h"
+
+struct session {
+	struct syscalls_bpf *skel; /* syscall programs; owns the shared maps */
+	struct uprobe_bpf *uskel;  /* function probe programs, sharing those maps */
+	struct ring_buffer *rb;
+	struct session_opts opts;
+	pthread_t reader;
+	bool reader_running;
+	bool stopped;
+	atomic_bool stop;
+	struct reader_stats rstats; /* written by the reader only until it is joined */
+	int ncpus;
+	pthread_mutex_t probes_lock;		       /* serialises probes__add/remove */
+	_Atomic(struct probe *) probes[AT_MAX_PROBES]; /* by id; published once complete */
+	atomic_uint nprobes;			       /* ids handed out */
+};
+
+/* Detaches every probe's links (session stop). */
+void probes__detach_all(struct session *s);
+/* Frees every probe (session free). */
+void probes__free_all(struct session *s);
+
+#endif /* AT_SESSION_PRIV_H */

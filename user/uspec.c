@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Function probe SPECs (-u): a hand-rolled recursive-descent parser of the grammar in uspec.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "uspec.h"
+
+/*
+ * Error columns count in the message as printed, "-u '" then the SPEC, so the
+ * number points at the offending character of the quoted text one reads: in
+ * "-u 'libc:malloc(u64 size) -> ptrr'" the 'p' of "ptrr" is column 30.
+ */
+#define COL_BASE 5
+
+struct parser {
+	const char *s; /* the whole SPEC, quoted in errors */
+	size_t pos;    /* next character */
+	size_t end;    /* end of what is parsed: before a trailing @entry / @return */
+	char *err;     /* error message buffer */
+	size_t errlen; /* its size */
+};
+
+static const struct {
+	const char *name;
+	enum utype type;
+} type_names[] = {
+	{ "s8", UT_S8 },   { "u8", UT_U8 },	{ "s16", UT_S16 }, { "u16", UT_U16 },
+	{ "s32", UT_S32 }, { "u32", UT_U32 },	{ "s64", UT_S64 }, { "u64", UT_U64 },
+	{ "int", UT_INT }, { "long", UT_LONG }, { "ptr", UT_PTR }, { "str", UT_STR },
+};
+
+const char *utype_name(uint8_t t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (type_names[i].type == t)
+			return type_names[i].name;
+	switch (t) {
+	case UT_NONE:
+		return "none";
+	case UT_BUF:
+	case UT_BUF_LEN:
+		return "buf";
+	case UT_CHARS:
+		return "char";
+	}
+	return "?";
+}
+
+static __attribute__((format(printf, 3, 4))) int fail_at(struct parser *p, size_t pos,
+							 const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	n = (size_t)snprintf(p->err, p->errlen, "-u '%s': ", p->s);
+	if (n < p->errlen) {
+		va_start(ap, fmt);
+		n += (size_t)vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	if (n < p->errlen)
+		snprintf(p->err + n, p->errlen - n, " at column %zu", pos + COL_BASE);
+	return -1;
+}
+
+static void skip_ws(struct parser *p)
+{
+	while (p->pos < p->end && isspace((unsigned char)p->s[p->pos]))
+		p->pos++;
+}
+
+static bool is_ident(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Length of the identifier at p->pos (0 if none); does not consume it. */
+static size_t ident_len(const struct parser *p)
+{
+	size_t n = 0;
+
+	while (p->pos + n < p->end && is_ident(p->s[p->pos + n]))
+		n++;
+	return n;
+}
+
+/* Length of the token at pos for quoting in errors: up to white space or a delimiter. */
+static int token_len(const struct parser *p, size_t pos)
+{
+	size_t n = 0;
+
+	while (pos + n < p->end && !isspace((unsigned char)p->s[pos + n]) &&
+	       !strchr(",()[]", p->s[pos + n]))
+		n++;
+	return n ? (int)n : (pos < p->end ? 1 : 0);
+}
+
+static bool eat(struct parser *p, const char *tok)
+{
+	size_t n = strlen(tok);
+
+	if (p->pos + n > p->end || strncmp(p->s + p->pos, tok, n))
+		return false;
+	p->pos += n;
+	return true;
+}
+
+/*
+ * A decimal or 0x number, optionally negative, within s[0..len). The magnitude
+ * goes to *mag and the sign to *neg. 0, or -EINVAL when not a number or too large.
+ */
+static int parse_num(const char *s, size_t len, uint64_t *mag, bool *neg)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	size_t i = 0;
+
+	*neg = false;
+	if (i < len && s[i] == '-') {
+		*neg = true;
+		i++;
+	}
+	if (len - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+		base = 16;
+		i += 2;
+	}
+	if (i == len)
+		return -EINVAL;
+	for (; i < len; i++) {
+		unsigned d;
+		char c = s[i];
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (base == 16 && isxdigit((unsigned char)c))
+			d = (tolower((unsigned char)c) - 'a') + 10;
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / base)
+			return -EINVAL;
+		v = v * base + d;
+	}
+	*mag = v;
+	return 0;
+}
+
+/* The numeric token at p->pos: characters that can make up a number. */
+static size_t num_len(const struct parser *p)
+{
+	size_t n = 0;
+
+	while (p->pos + n < p->end &&
+	       (isalnum((unsigned char)p->s[p->pos + n]) || (n == 0 && p->s[p->pos] == '-')))
+		n++;
+	return n;
+}
+
+static enum utype lookup_type(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (strlen(type_names[i].name) == len && !strncmp(type_names[i].name, s, len))
+			return type_names[i].type;
+	return UT_NONE;
+}
+
+static bool is_int_type(uint8_t t)
+{
+	return t >= UT_S8 && t <= UT_LONG;
+}
+
+static bool is_signed_type(uint8_t t)
+{
+	return t == UT_S8 || t == UT_S16 || t == UT_S32 || t == UT_S64 || t == UT_INT ||
+	       t == UT_LONG;
+}
+
+static unsigned type_bits(uint8_t t)
+{
+	switch (t) {
+	case UT_S8:
+	case UT_U8:
+		return 8;
+	case UT_S16:
+	case UT_U16:
+		return 16;
+	case UT_S32:
+	case UT_U32:
+	case UT_INT:
+		return 32;
+	default:
+		return 64;
+	}
+}
+
+/* TARGET: s[0..len), white space trimmed. */
+static int parse_target(struct parser *p, size_t len, struct uspec *out)
+{
+	size_t b = 0, e = len;
+
+	while (b < e && isspace((unsigned char)p->s[b]))
+		b++;
+	while (e > b && isspace((unsigned char)p->s[e - 1]))
+		e--;
+	if (e - b >= sizeof(out->target))
+		return fail_at(p, b, "target too long");
+	memcpy(out->target, p->s + b, e - b);
+	out->target[e - b] = '\0';
+	return 0;
+}
+
+/* FUNC: a name, versioned name or glob, with an optional +OFF, or a raw OFF. */
+static int parse_func(struct parser *p, struct uspec *out)
+{
+	size_t start, len, plus = 0;
+	uint64_t off;
+	bool neg;
+
+	skip_ws(p);
+	start = p->pos;
+	while (p->pos < p->end) {
+		char c = p->s[p->pos];
+
+		if (isspace((unsigned char)c) || (c == '-' && p->s[p->pos + 1] == '>'))
+			break;
+		if (c == '(') {
+			/* Go methods, "pkg.(*T).M": a '(' right after a '.' is part of the name. */
+			if (p->pos == start || p->s[p->pos - 1] != '.')
+				break;
+			while (p->pos < p->end && p->s[p->pos] != ')')
+				p->pos++;
+			if (p->pos == p->end)
+				return fail_at(p, p->pos, "missing ')' in function name");
+		}
+		if (c == '+')
+			plus = p->pos;
+		p->pos++;
+	}
+	len = p->pos - start;
+	if (!len)
+		return fail_at(p, start, "expected a function name");
+
+	if (plus) {
+		if (parse_num(p->s + plus + 1, p->pos - plus - 1, &off, &neg) || neg)
+			return fail_at(p, plus + 1, "bad offset '%.*s'", (int)(p->pos - plus - 1),
+				       p->s + plus + 1);
+		out->offset = off;
+		len = plus - start;
+		if (!len)
+			return fail_at(p, start, "expected a function name");
+	} else if (isdigit((unsigned char)p->s[start])) {
+		/* No C or Go name starts with a digit: this is a raw file offset. */
+		if (parse_num(p->s + start, len, &off, &neg) || neg)
+			return fail_at(p, start, "bad offset '%.*s'", (int)len, p->s + start);
+		out->offset = off;
+		return 0;
+	}
+	if (len >= sizeof(out->func))
+		return fail_at(p, start, "function name too long");
+	memcpy(out->func, p->s + start, len);
+	out->func[len] = '\0';
+	out->is_glob = strpbrk(out->func, "*?[") != NULL;
+	return 0;
+}
+
+/* The inside of buf[...] or char[...]: N, or for buf also len=argK. */
+static int parse_bracket(struct parser *p, struct uarg *a, bool is_buf, size_t *k_pos)
+{
+	uint64_t v;
+	size_t n;
+	bool neg;
+
+	skip_ws(p);
+	if (is_buf && eat(p, "len")) {
+		skip_ws(p);
+		if (!eat(p, "="))
+			return fail_at(p, p->pos, "expected '=' after 'len'");
+		skip_ws(p);
+		if (!eat(p, "arg"))
+			return fail_at(p, p->pos, "expected 'argK' after 'len='");
+		*k_pos = p->pos;
+		n = num_len(p);
+		if (parse_num(p->s + p->pos, n, &v, &neg) || neg || v < 1 || v > USPEC_MAX_ARGS)
+			return fail_at(p, p->pos, "bad argument number '%.*s' (1 to %d)",
+				       token_len(p, p->pos), p->s + p->pos, USPEC_MAX_ARGS);
+		a->type = UT_BUF_LEN;
+		a->len_arg = v - 1;
+	} else {
+		n = num_len(p);
+		if (parse_num(p->s + p->pos, n, &v, &neg) || neg || v < 1 || v > UINT16_MAX)
+			return fail_at(p, p->pos, "bad size '%.*s' (1 to %u)", token_len(p, p->pos),
+				       p->s + p->pos, UINT16_MAX);
+		a->type = is_buf ? UT_BUF : UT_CHARS;
+		a->n = v;
+	}
+	p->pos += n;
+	skip_ws(p);
+	if (!eat(p, "]"))
+		return fail_at(p, p->pos, "expected ']'");
+	return 0;
+}
+
+/* One ARG: TYPE [name], buf[...] [name], char[N] [name]. */
+static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_pos)
+{
+	size_t start, len;
+	int err;
+
+	skip_ws(p);
+	start = p->pos;
+	len = ident_len(p);
+	if (!len)
+		return fail_at(p, start, "expected a type");
+	p->pos += len;
+	if ((len == 3 && !strncmp(p->s + start, "buf", 3)) ||
+	    (len == 4 && !strncmp(p->s + start, "char", 4))) {
+		skip_ws(p);
+		if (!eat(p, "["))
+			return fail_at(p, p->pos, "expected '[' after '%.*s'", (int)len,
+				       p->s + start);
+		err = parse_bracket(p, a, len == 3, k_pos);
+		if (err)
+			return err;
+	} else {
+		a->type = lookup_type(p->s + start, len);
+		if (a->type == UT_NONE)
+			return fail_at(p, start, "unknown type '%.*s'", (int)len, p->s + start);
+	}
+
+	skip_ws(p);
+	len = ident_len(p);
+	if (len) {
+		if (len >= sizeof(a->name))
+			return fail_at(p, p->pos, "argument name too long");
+		memcpy(a->name, p->s + p->pos, len);
+		a->name[len] = '\0';
+		p->pos += len;
+	} else {
+		snprintf(a->name, sizeof(a->name), "arg%u", idx + 1);
+	}
+	return 0;
+}
+
+/* '(' ARGS ')', with buf[len=argK] checked once all arguments are known. */
+static int parse_args(struct parser *p, struct uspec *out)
+{
+	size_t k_pos[USPEC_MAX_ARGS] = { 0 };
+	unsigned i;
+	int err;
+
+	skip_ws(p);
+	if (eat(p, ")"))
+		return 0;
+	for (;;) {
+		skip_ws(p);
+		if (out->nargs == USPEC_MAX_ARGS)
+			return fail_at(p, p->pos, "too many arguments (at most %d)",
+				       USPEC_MAX_ARGS);
+		err = parse_arg(p, &out->args[out->nargs], out->nargs, &k_pos[out->nargs]);
+		if (err)
+			return err;
+		out->nargs++;
+		skip_ws(p);
+		if (eat(p, ")"))
+			break;
+		if (p->pos == p->end)
+			return fail_at(p, p->pos, "missing ')'");
+		if (!eat(p, ","))
+			return fail_at(p, p->pos, "expected ',' or ')'");
+	}
+
+	for (i = 0; i < out->nargs; i++) {
+		const struct uarg *a = &out->args[i];
+
+		if (a->type != UT_BUF_LEN)
+			continue;
+		if (a->len_arg == i)
+			return fail_at(p, k_pos[i], "buf length arg%u is the buffer itself",
+				       a->len_arg + 1);
+		if (a->len_arg >= out->nargs)
+			return fail_at(p, k_pos[i], "buf length arg%u: no such argument",
+				       a->len_arg + 1);
+		if (!is_int_type(out->args[a->len_arg].type))
+			return fail_at(p, k_pos[i],
+				       "buf length arg%u must be an integer type, not '%s'",
+				       a->len_arg + 1, utype_name(out->args[a->len_arg].type));
+	}
+	return 0;
+}
+
+/* Checks that a predicate's value fits the return type, then stores it. */
+static int set_fail_val(struct parser *p, size_t pos, struct uspec *out, uint64_t mag, bool neg)
+{
+	unsigned bits = type_bits(out->ret_type);
+	bool ok;
+
+	if (is_signed_type(out->ret_type))
+		ok = neg ? mag <= (1ULL << (bits - 1)) : mag < (1ULL << (bits - 1));
+	else
+		ok = !neg && (bits == 64 || mag < (1ULL << bits));
+	if (!ok)
+		return fail_at(p, pos, "value '%.*s' out of range for %s", token_len(p, pos),
+			       p->s + pos, utype_name(out->ret_type));
+	out->fail_val = neg ? (int64_t)(0 - mag) : (int64_t)mag;
+	return 0;
+}
+
+/* '->' TYPE [ OP INT ]; the arrow is already consumed. */
+static int parse_ret(struct parser *p, struct uspec *out)
+{
+	static const struct {
+		const char *tok;
+		enum ufail_op op;
+	} ops[] = {
+		/* Two-character operators first so that "<=" is not read as "<". */
+		{ "==", UF_EQ }, { "!=", UF_NE }, { "<=", UF_LE },
+		{ ">=", UF_GE }, { "<", UF_LT },  { ">", UF_GT },
+	};
+	size_t start, len, i;
+	uint64_t mag;
+	bool neg;
+
+	skip_ws(p);
+	start = p->pos;
+	len = ident_len(p);
+	if (!len)
+		return fail_at(p, start, "expected a return type");
+	p->pos += len;
+	out->ret_type = lookup_type(p->s + start, len);
+	if (out->ret_type == UT_STR || (len == 3 && !strncmp(p->s + start, "buf", 3)) ||
+	    (len == 4 && !strncmp(p->s + start, "char", 4)))
+		return fail_at(p, start, "return type must be an integer type or ptr, not '%.*s'",
+			       (int)len, p->s + start);
+	if (out->ret_type == UT_NONE)
+		return fail_at(p, start, "unknown type '%.*s'", (int)len, p->s + start);
+
+	/* Defaults: negative errno-style returns, NULL pointers. */
+	if (is_signed_type(out->ret_type))
+		out->fail_op = UF_LT;
+	else if (out->ret_type == UT_PTR)
+		out->fail_op = UF_EQ;
+	out->fail_val = 0;
+
+	skip_ws(p);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (!eat(p, ops[i].tok))
+			continue;
+		out->fail_op = ops[i].op;
+		skip_ws(p);
+		start = p->pos;
+		len = num_len(p);
+		if (parse_num(p->s + start, len, &mag, &neg))
+			return fail_at(p, start, "bad number '%.*s'", token_len(p, start),
+				       p->s + start);
+		p->pos += len;
+		return set_fail_val(p, start, out, mag, neg);
+	}
+	return 0;
+}
+
+/* Strips a trailing @entry / @return keyword: p->end moves before it. */
+static void parse_when(struct parser *p, struct uspec *out)
+{
+	static const struct {
+		const char *kw;
+		enum uwhen when;
+	} kws[] = { { "@entry", UW_ENTRY }, { "@return", UW_RETURN } };
+	size_t i, n;
+
+	while (p->end > 0 && isspace((unsigned char)p->s[p->end - 1]))
+		p->end--;
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+		n = strlen(kws[i].kw);
+		if (p->end >= n && !strncmp(p->s + p->end - n, kws[i].kw, n)) {
+			out->when = kws[i].when;
+			p->end -= n;
+			return;
+		}
+	}
+}
+
+int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
+{
+	struct parser p = { .s = s, .end = strlen(s), .err = err, .errlen = errlen };
+	const char *colon = strchr(s, ':');
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen)
+		err[0] = '\0';
+	if (!colon) {
+		snprintf(err, errlen, "-u '%s': expected TARGET:FUNC", s);
+		return -1;
+	}
+	ret = parse_target(&p, colon - s, out);
+	if (ret)
+		return ret;
+	parse_when(&p, out);
+	p.pos = colon - s + 1;
+	if (p.pos > p.end)
+		return fail_at(&p, p.end, "expected a function name");
+
+	ret = parse_func(&p, out);
+	if (ret)
+		return ret;
+	skip_ws(&p);
+	if (eat(&p, "(")) {
+		ret = parse_args(&p, out);
+		if (ret)
+			return ret;
+		skip_ws(&p);
+	}
+	if (eat(&p, "->")) {
+		ret = parse_ret(&p, out);
+		if (ret)
+			return ret;
+		skip_ws(&p);
+	}
+	if (p.pos < p.end)
+		return fail_at(&p, p.pos, "unexpected '%.*s'", token_len(&p, p.pos), s + p.pos);
+	return 0;
+}
+
+bool uspec_failed(const struct uspec *u, uint64_t ret)
+{
+	unsigned bits = type_bits(u->ret_type);
+	int64_t sv;
+	uint64_t uv, want;
+
+	if (u->ret_type == UT_NONE || u->fail_op == UF_NONE)
+		return false;
+	if (is_signed_type(u->ret_type)) {
+		/* Sign-extend the low bits: an int return leaves the upper half of rax undefined. */
+		sv = bits == 64 ? (int64_t)ret : (int64_t)(ret << (64 - bits)) >> (64 - bits);
+		switch (u->fail_op) {
+		case UF_EQ:
+			return sv == u->fail_val;
+		case UF_NE:
+			return sv != u->fail_val;
+		case UF_LT:
+			return sv < u->fail_val;
+		case UF_LE:
+			return sv <= u->fail_val;
+		case UF_GT:
+			return sv > u->fail_val;
+		case UF_GE:
+			return sv >= u->fail_val;
+		}
+		return false;
+	}
+	uv = bits == 64 ? ret : ret & ((1ULL << bits) - 1);
+	want = (uint64_t)u->fail_val;
+	switch (u->fail_op) {
+	case UF_EQ:
+		return uv == want;
+	case UF_NE:
+		return uv != want;
+	case UF_LT:
+		return uv < want;
+	case UF_LE:
+		return uv <= want;
+	case UF_GT:
+		return uv > want;
+	case UF_GE:
+		return uv >= want;
+	}
+	return false;
+}
