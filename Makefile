@@ -39,8 +39,9 @@ AT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 AT_LDFLAGS := $(SAN_FLAGS)
 AT_LIBS = $(PKG_LIBS) -lpthread
 
+# The multiarch include dir, for the uapi headers libbpf's usdt.bpf.h pulls in.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	-Iinclude -Ibpf -Ivmlinux/$(ARCH) -MMD -MP
+	-Iinclude -Ibpf -Ivmlinux/$(ARCH) -idirafter /usr/include/$(shell $(CC) -dumpmachine) -MMD -MP
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -58,7 +59,7 @@ TARGET_SRCS := $(wildcard tests/targets/*.c)
 UNIT_BIN := $(BUILD)/tests/unit-tests
 INTEG_BIN := $(BUILD)/tests/integration-tests
 TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
-	$(BUILD)/targets/libatfuncs.so
+	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped
 
 FORMAT_SRCS := $(filter-out user/syscall_table.c,$(wildcard bpf/*.c bpf/*.h include/*.h user/*.c \
 	user/*.h tests/*/*.c tests/*/*.h))
@@ -111,10 +112,22 @@ $(BUILD)/targets/libatfuncs.so: tests/targets/lib/atfuncs.c | $(BUILD)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O0 -g -fPIC -shared -Wall -Werror $< -o $@
 
+$(BUILD)/targets/libatdl.so: tests/targets/lib/atdl.c | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -fPIC -shared -Wall -Werror $< -o $@
+
+FUNCS_CFLAGS = -O0 -g -Wall -Wextra -Werror -pthread -L$(BUILD)/targets -latfuncs -ldl \
+	-Wl,-rpath,'$$ORIGIN'
+
 $(BUILD)/targets/funcs: tests/targets/funcs.c $(BUILD)/targets/libatfuncs.so | $(BUILD)/targets
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O0 -g -Wall -Wextra -Werror -pthread $< -L$(BUILD)/targets -latfuncs \
-		-Wl,-rpath,'$$ORIGIN' -o $@
+	$(Q)$(CC) $< $(FUNCS_CFLAGS) -o $@
+
+# Stripped: .symtab gone, the functions exported through .dynsym only.
+$(BUILD)/targets/funcs-stripped: tests/targets/funcs.c $(BUILD)/targets/libatfuncs.so | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) $< $(FUNCS_CFLAGS) -rdynamic -o $@
+	$(Q)strip --strip-all $@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets:
 	$(Q)mkdir -p $@

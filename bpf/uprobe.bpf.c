@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/usdt.bpf.h>
 
 #include "record.h"
 #include "maps.bpf.h"
@@ -300,5 +301,44 @@ int BPF_KRETPROBE(func_return)
 	emit(rec);
 	if (fs)
 		pop_done(fs);
+	return 0;
+}
+
+/*
+ * USDT probes: a probe site has no return, so each hit is an entry-only
+ * record; libbpf's USDT support decodes the arguments from the note's
+ * specifiers, and the user cookie carries the probe id.
+ */
+SEC("usdt")
+int usdt_hit(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 id = (__u32)bpf_usdt_cookie(ctx), zero = 0;
+	struct at_probe_spec *spec;
+	struct at_call_rec *rec;
+	int n;
+
+	if (!is_traced(pid_tgid >> 32))
+		return 0;
+	spec = bpf_map_lookup_elem(&probes, &id);
+	if (!spec || !spec->enabled)
+		return 0;
+	rec = bpf_map_lookup_elem(&scratch, &zero);
+	if (!rec)
+		return 0;
+	start_rec(rec, id, pid_tgid);
+	n = bpf_usdt_arg_cnt(ctx);
+	for (int i = 0; i < 6; i++) {
+		long v = 0;
+
+		if (i < n)
+			bpf_usdt_arg(ctx, i, &v);
+		rec->args[i] = v;
+	}
+	rec->enter_ns = rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->flags = AT_CALL_ENTRY_ONLY;
+	capture_args(rec, spec);
+	account(id, false, 0);
+	emit(rec);
 	return 0;
 }

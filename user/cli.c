@@ -13,11 +13,13 @@
 #define DEFAULT_STR_MAX 64
 #define DEFAULT_RINGBUF (4u << 20)
 
-enum { OPT_JSON = 0x100, OPT_VERSION };
+enum { OPT_JSON = 0x100, OPT_VERSION, OPT_USDT };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "uprobe", required_argument, NULL, 'u' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "usdt", required_argument, NULL, OPT_USDT },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "expr", required_argument, NULL, 'e' },
 	{ "summary", no_argument, NULL, 'c' },
@@ -52,6 +54,10 @@ void cli_usage(FILE *out)
 	      "                          str buf[N] buf[len=argK] char[N]; OP INT: when the\n"
 	      "                          call fails (default < 0 for signed, == 0 for ptr)\n"
 	      "                          e.g. 'libc:malloc(u64 size) -> ptr'\n"
+	      "      --usdt TARGET:PROVIDER:NAME[(ARGS)]\n"
+	      "                          a USDT probe, arguments typed as in -u (repeatable)\n"
+	      "  -l [TARGET:]GLOB        list functions and USDT probes (with -p: of its\n"
+	      "                          libraries by short name), attach nothing\n"
 	      "  -e, --expr LIST         syscalls to trace: names and classes, comma-separated;\n"
 	      "                          classes: file network process memory signal ipc desc\n"
 	      "                          (also %file...); '!LIST' excludes; repeatable\n"
@@ -177,6 +183,36 @@ static int parse_size(const char *arg, size_t *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* TARGET:PROVIDER:NAME[(ARGS)]: the provider is cut out, the rest is a -u SPEC. */
+static int parse_usdt(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	struct usdt_arg *ua = &cfg->usdts[cfg->nusdts];
+	size_t head = strcspn(arg, "(");
+	const char *name = NULL, *prov = NULL;
+	char spec[1024];
+
+	if (cfg->nusdts == CLI_MAX_UPROBES)
+		return fail(err, errlen, "--usdt: at most %d probes", CLI_MAX_UPROBES);
+	for (const char *p = arg + head; p > arg; p--) {
+		if (p[-1] != ':')
+			continue;
+		if (!name) {
+			name = p;
+		} else {
+			prov = p;
+			break;
+		}
+	}
+	if (!prov || name - prov - 1 <= 0 || name - prov - 1 >= (long)sizeof(ua->provider))
+		return fail(err, errlen, "--usdt '%s': expected TARGET:PROVIDER:NAME", arg);
+	snprintf(ua->provider, sizeof(ua->provider), "%.*s", (int)(name - prov - 1), prov);
+	snprintf(spec, sizeof(spec), "%.*s%s", (int)(prov - arg), arg, name);
+	if (uspec_parse(spec, &ua->spec, err, errlen))
+		return -1;
+	cfg->nusdts++;
+	return 0;
+}
+
 static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, char *err,
 		     size_t errlen)
 {
@@ -235,9 +271,14 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case 'h':
 		cfg->help = true;
 		return 0;
+	case 'l':
+		cfg->list = true;
+		return 0;
 	case OPT_JSON:
 		cfg->json = true;
 		return 0;
+	case OPT_USDT:
+		return parse_usdt(arg, cfg, err, errlen);
 	case OPT_VERSION:
 		cfg->version = true;
 		return 0;
@@ -257,7 +298,16 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:u:fe:cqd:o:s:b:vh", long_opts, NULL)) != -1) {
+	for (;;) {
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vh", long_opts, NULL);
+		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
+		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
+		    strcmp(argv[optind - 1], "--")) {
+			cfg->list_pattern = argv[optind++];
+			continue;
+		}
+		if (c == -1)
+			break;
 		if (c == '?' || c == ':') {
 			const char *opt = argv[optind - 1];
 
@@ -271,8 +321,15 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	if (cfg->help || cfg->version)
 		return 0;
 	/* Function probes alone trace no syscalls unless -e asks for them. */
-	if (cfg->nuprobes && !any_e)
+	if ((cfg->nuprobes || cfg->nusdts) && !any_e)
 		memset(cfg->selected, 0, sizeof(cfg->selected));
+	if (cfg->list) {
+		if (optind < argc)
+			return fail(err, errlen, "-l takes one pattern, not '%s'", argv[optind]);
+		if (!cfg->list_pattern && !cfg->npids)
+			return fail(err, errlen, "-l: give a pattern (TARGET:GLOB) or -p PID");
+		return 0;
+	}
 	if (optind < argc)
 		cfg->cmd = &argv[optind];
 	if (!cfg->npids && !cfg->cmd)

@@ -22,24 +22,34 @@ enum {
 #define CLI_MAX_PIDS 64
 #define CLI_MAX_UPROBES 32
 
+/* --usdt TARGET:PROVIDER:NAME[(ARGS)] */
+struct usdt_arg {
+	struct uspec spec; /* target, NAME in func, argument types */
+	char provider[64]; /* PROVIDER */
+};
+
 struct config {
-	uint64_t selected[AT_NR_MAX / 64];     /* syscalls to trace (-e), bitmap by number */
-	pid_t pids[CLI_MAX_PIDS];	       /* -p */
-	struct uspec uprobes[CLI_MAX_UPROBES]; /* -u, parsed */
-	char **cmd;			       /* argv after --, NULL-terminated; NULL with -p */
-	const char *output;		       /* -o FILE; NULL for stdout */
-	double duration;		       /* -d SECONDS; 0 for no limit */
-	size_t ringbuf_bytes;		       /* -b SIZE: ring buffer size, power of two */
-	unsigned npids;			       /* number of pids */
-	unsigned nuprobes;		       /* number of -u */
-	unsigned str_max;		       /* -s N: bytes captured per string or buffer */
-	bool follow;			       /* -f */
-	bool summary_only;		       /* -c */
-	bool quiet;			       /* -q: no summary after the events */
-	bool json;			       /* --json */
-	bool verbose;			       /* -v */
-	bool help;			       /* -h: print usage and exit 0 */
-	bool version;			       /* --version */
+	uint64_t selected[AT_NR_MAX / 64];	/* syscalls to trace (-e), bitmap by number */
+	pid_t pids[CLI_MAX_PIDS];		/* -p */
+	struct uspec uprobes[CLI_MAX_UPROBES];	/* -u, parsed */
+	struct usdt_arg usdts[CLI_MAX_UPROBES]; /* --usdt, parsed */
+	char **cmd;				/* argv after --, NULL-terminated; NULL with -p */
+	const char *list_pattern;		/* -l [TARGET:]GLOB; NULL for all of -p's program */
+	const char *output;			/* -o FILE; NULL for stdout */
+	double duration;			/* -d SECONDS; 0 for no limit */
+	size_t ringbuf_bytes;			/* -b SIZE: ring buffer size, power of two */
+	unsigned npids;				/* number of pids */
+	unsigned nuprobes;			/* number of -u */
+	unsigned nusdts;			/* number of --usdt */
+	unsigned str_max;			/* -s N: bytes captured per string or buffer */
+	bool follow;				/* -f */
+	bool summary_only;			/* -c */
+	bool quiet;				/* -q: no summary after the events */
+	bool json;				/* --json */
+	bool verbose;				/* -v */
+	bool help;				/* -h: print usage and exit 0 */
+	bool list;				/* -l: list probe points, attach nothing */
+	bool version;				/* --version */
 };
 
 /*

@@ -41,6 +41,7 @@ struct elf_file {
 	bool syms_loaded;  /* syms was built (lazily: most opens only need one look-up) */
 	struct esym *syms; /* function symbols, sorted by name then preference */
 	size_t nsyms;	   /* entries in syms */
+	size_t syms_cap;   /* room in syms */
 };
 
 static const char *sec_name(const struct elf_file *ef, size_t i)
@@ -245,6 +246,7 @@ static void free_syms(struct elf_file *ef)
 	free(ef->syms);
 	ef->syms = NULL;
 	ef->nsyms = 0;
+	ef->syms_cap = 0;
 }
 
 void elf_file__close(struct elf_file *ef)
@@ -341,16 +343,16 @@ static int load_verdefs(struct elf_file *ef, const char ***names, size_t *n)
 	return 0;
 }
 
-static int add_sym(struct elf_file *ef, size_t *cap, const struct esym *s)
+static int add_sym(struct elf_file *ef, const struct esym *s)
 {
 	struct esym *ns;
 
-	if (ef->nsyms == *cap) {
-		*cap = *cap ? *cap * 2 : 1024;
-		ns = realloc(ef->syms, *cap * sizeof(*ns));
+	if (ef->nsyms == ef->syms_cap) {
+		ns = reallocarray(ef->syms, ef->syms_cap ? ef->syms_cap * 2 : 1024, sizeof(*ns));
 		if (!ns)
 			return -ENOMEM;
 		ef->syms = ns;
+		ef->syms_cap = ef->syms_cap ? ef->syms_cap * 2 : 1024;
 	}
 	ef->syms[ef->nsyms++] = *s;
 	return 0;
@@ -361,7 +363,7 @@ static int load_symtab(struct elf_file *ef, size_t sidx, const char **vnames, si
 {
 	const GElf_Shdr *sh = &ef->shdrs[sidx];
 	Elf_Data *d = elf_getdata(elf_getscn(ef->elf, sidx), NULL), *vd = NULL;
-	size_t i, n, cap = 0, k;
+	size_t i, n, k;
 	GElf_Versym vs;
 	GElf_Sym sym;
 
@@ -372,7 +374,6 @@ static int load_symtab(struct elf_file *ef, size_t sidx, const char **vnames, si
 			if (ef->shdrs[k].sh_type == SHT_GNU_versym && ef->shdrs[k].sh_link == sidx)
 				vd = elf_getdata(elf_getscn(ef->elf, k), NULL);
 	}
-	cap = ef->nsyms;
 	n = sh->sh_size / sh->sh_entsize;
 	for (i = 1; i < n; i++) {
 		struct esym e = { .dynsym = sh->sh_type == SHT_DYNSYM };
@@ -408,7 +409,7 @@ static int load_symtab(struct elf_file *ef, size_t sidx, const char **vnames, si
 				return -ENOMEM;
 			e.owned = true;
 		}
-		if (add_sym(ef, &cap, &e)) {
+		if (add_sym(ef, &e)) {
 			if (e.owned)
 				free((char *)e.name);
 			return -ENOMEM;
@@ -451,7 +452,8 @@ static int load_syms(struct elf_file *ef)
 		free_syms(ef);
 		return err;
 	}
-	qsort(ef->syms, ef->nsyms, sizeof(*ef->syms), esym_cmp);
+	if (ef->nsyms)
+		qsort(ef->syms, ef->nsyms, sizeof(*ef->syms), esym_cmp);
 	ef->syms_loaded = true;
 	return 0;
 }

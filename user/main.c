@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "list.h"
 #include "output.h"
 #include "probes.h"
 #include "proc.h"
@@ -170,6 +171,17 @@ static int add_probes(struct tracer *t)
 				     "probe '%s:%s': %s", u->target,
 				     u->func[0] ? u->func : "(offset)", err);
 	}
+	for (unsigned i = 0; i < t->cfg.nusdts; i++) {
+		const struct usdt_arg *ua = &t->cfg.usdts[i];
+		uint32_t id;
+		int ret = probes__add_usdt(t->sess, &ua->spec, ua->provider, &pc, &id, err,
+					   sizeof(err));
+
+		if (ret < 0)
+			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME,
+				     "usdt '%s:%s:%s': %s", ua->spec.target, ua->provider,
+				     ua->spec.func, err);
+	}
 	return 0;
 }
 
@@ -261,6 +273,13 @@ int main(int argc, char **argv)
 	}
 	if (t.cfg.version) {
 		printf("agent-trace %s\n", AT_VERSION);
+		return EXIT_OK;
+	}
+	if (t.cfg.list) {
+		/* No BPF, no privileges: only ELF files are read. */
+		if (list_probes(stdout, t.cfg.list_pattern ? t.cfg.list_pattern : "*",
+				t.cfg.npids ? t.cfg.pids[0] : 0, err, sizeof(err)))
+			return error(EXIT_USAGE, "%s", err);
 		return EXIT_OK;
 	}
 	verbose = t.cfg.verbose;

@@ -170,6 +170,13 @@ static int attach_one(struct session *s, struct probe *p)
 	uint8_t mode = p->spec.when;
 
 	/* pid -1: every process mapping the file; the kernel filter keeps the traced ones. */
+	if (p->provider[0]) {
+		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = p->id);
+
+		p->entry = bpf_program__attach_usdt(s->uskel->progs.usdt_hit, -1, p->path,
+						    p->provider, p->spec.func, &uo);
+		return p->entry ? 0 : -errno;
+	}
 	if (mode != UW_RETURN) {
 		p->entry = bpf_program__attach_uprobe_opts(s->uskel->progs.func_entry, -1, p->path,
 							   p->off, &o);
@@ -203,8 +210,9 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 	}
 }
 
-static int add_locked(struct session *s, const struct uspec *u, const char *path, bool go,
-		      const struct funcs *fs, uint32_t *ids, size_t max, char *err, size_t errlen)
+static int add_locked(struct session *s, const struct uspec *u, const char *provider,
+		      const char *path, bool go, const struct funcs *fs, uint32_t *ids, size_t max,
+		      char *err, size_t errlen)
 {
 	int fd = bpf_map__fd(s->uskel->maps.probes);
 	uint32_t first = atomic_load(&s->nprobes);
@@ -237,10 +245,11 @@ static int add_locked(struct session *s, const struct uspec *u, const char *path
 		p->id = first + i;
 		p->off = fs->v[i].off;
 		snprintf(p->path, sizeof(p->path), "%s", path);
+		snprintf(p->provider, sizeof(p->provider), "%s", provider);
 		/* The main program is named by its file: "funcs:plain", not ":plain". */
-		snprintf(p->name, sizeof(p->name), "%.255s:%.250s",
-			 u->target[0] ? u->target : basename_of(path),
-			 fs->v[i].name[0] ? fs->v[i].name : u->func);
+		snprintf(p->name, sizeof(p->name), "%.200s:%.50s%s%.250s",
+			 u->target[0] ? u->target : basename_of(path), provider,
+			 provider[0] ? ":" : "", fs->v[i].name[0] ? fs->v[i].name : u->func);
 		/* The table entry first: a link must never fire on an empty entry. */
 		if (bpf_map_update_elem(fd, &p->id, &sp, BPF_ANY)) {
 			fail(err, errlen, "probe table: %s", strerror(errno));
@@ -300,7 +309,7 @@ int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx
 	if (resolve_funcs(ef, u, path, &fs, err, errlen))
 		goto out;
 	pthread_mutex_lock(&s->probes_lock);
-	ret = add_locked(s, u, path, go, &fs, ids, max, err, errlen);
+	ret = add_locked(s, u, "", path, go, &fs, ids, max, err, errlen);
 	pthread_mutex_unlock(&s->probes_lock);
 out:
 	free(fs.v);
@@ -366,4 +375,56 @@ void probes__free_all(struct session *s)
 		free(p);
 		atomic_store(&s->probes[i], NULL);
 	}
+}
+
+struct usdt_find {
+	const char *provider, *name;
+	uint64_t off;
+	bool found;
+};
+
+static int find_usdt(void *ctx, const struct elf_usdt *e)
+{
+	struct usdt_find *f = ctx;
+
+	if (strcmp(e->provider, f->provider) || strcmp(e->name, f->name))
+		return 0;
+	f->off = e->off;
+	f->found = true;
+	return 1;
+}
+
+int probes__add_usdt(struct session *s, const struct uspec *u, const char *provider,
+		     const struct probe_ctx *pc, uint32_t *id, char *err, size_t errlen)
+{
+	struct usdt_find f = { .provider = provider, .name = u->func };
+	char path[PATH_MAX], why[512];
+	struct func one = {};
+	struct funcs fs = { .v = &one, .n = 1, .cap = 1 };
+	struct uspec eu = *u;
+	struct elf_file *ef;
+	int ret;
+
+	if (target_resolve(u->target, pc->pid, pc->exe, path, sizeof(path), why, sizeof(why))) {
+		fail(err, errlen, "%s", why);
+		return -EINVAL;
+	}
+	ef = elf_file__open(path, why, sizeof(why));
+	if (!ef) {
+		fail(err, errlen, "%s: %s", path, why);
+		return -EINVAL;
+	}
+	elf_file__for_each_usdt(ef, find_usdt, &f);
+	elf_file__close(ef);
+	if (!f.found) {
+		fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
+		return -EINVAL;
+	}
+	one.off = f.off;
+	snprintf(one.name, sizeof(one.name), "%s", u->func);
+	eu.when = UW_ENTRY; /* a probe site has no return */
+	pthread_mutex_lock(&s->probes_lock);
+	ret = add_locked(s, &eu, provider, path, false, &fs, id, 1, err, errlen);
+	pthread_mutex_unlock(&s->probes_lock);
+	return ret < 0 ? ret : 0;
 }

@@ -25,6 +25,7 @@ struct probe {
 	char name[USPEC_NAME_MAX * 2]; /* "libc:malloc", the function's own name for globs */
 	char path[PATH_MAX];	       /* the ELF file the links are on */
 	uint64_t off;		       /* file offset of the function */
+	char provider[64];	       /* USDT provider; empty for function probes */
 	struct bpf_link *entry;	       /* uprobe link, NULL for return-only probes */
 	struct bpf_link *ret;	       /* uretprobe link, NULL for entry-only probes */
 	uint32_t id;		       /* probe id = BPF cookie = record probe_id */
@@ -46,6 +47,14 @@ struct probe_ctx {
  */
 int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
 		size_t max, char *err, size_t errlen);
+
+/*
+ * Attaches one USDT probe: u->target and u->func name the file and the probe
+ * NAME, provider its provider; u->args type the probe's arguments. Each hit is
+ * an entry-only record. Same return convention as probes__add.
+ */
+int probes__add_usdt(struct session *s, const struct uspec *u, const char *provider,
+		     const struct probe_ctx *pc, uint32_t *id, char *err, size_t errlen);
 
 /* Detaches one probe; its records already in flight still decode. 0 or -ENOENT. */
 int probes__remove(struct session *s, uint32_t id);

@@ -56,4 +56,14 @@ const char *slot_str(const struct at_call_rec *r, int i);
 /* Runs a command line to completion, capturing stdout and stderr. Returns the wait status. */
 int run_capture(char *const argv[], char **out, char **err);
 
+/* Lines of s that contain needle. */
+size_t count_lines(const char *s, const char *needle);
+/* Runs argv; asserts the exit code and that stderr is exactly msg. */
+void expect_error(char *const argv[], int code, const char *msg);
+
+/* The whole file, NUL-terminated (at most 1 MiB). */
+char *slurp(const char *path);
+/* Number of BPF links whose program is named name. */
+int links_of(const char *name);
+
 #endif /* AT_HARNESS_H */

@@ -19,38 +19,6 @@
 #define AT (char *)build_path("agent-trace")
 #define CALLS (char *)build_path("calls")
 
-static size_t count_lines(const char *s, const char *needle)
-{
-	size_t n = 0;
-
-	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		const char *e = strchr(l, '\n');
-		char line[4096];
-		size_t len = e ? (size_t)(e - l) : strlen(l);
-
-		if (len >= sizeof(line))
-			len = sizeof(line) - 1;
-		memcpy(line, l, len);
-		line[len] = '\0';
-		n += strstr(line, needle) != NULL;
-	}
-	return n;
-}
-
-/* Runs agent-trace with args; asserts the exit code and that stderr is exactly one line. */
-static void expect_error(char *const argv[], int code, const char *msg)
-{
-	char *out, *err;
-	int st = run_capture(argv, &out, &err);
-
-	cr_assert(WIFEXITED(st), "agent-trace died: status %d", st);
-	cr_assert_eq(WEXITSTATUS(st), code, "exit %d, want %d; stderr: %s", WEXITSTATUS(st), code,
-		     err);
-	cr_assert_str_eq(err, msg);
-	free(out);
-	free(err);
-}
-
 Test(cli, bad_input_one_line_and_exit_code)
 {
 	char noexec[64], want[128];
@@ -227,44 +195,6 @@ static pid_t start_tracer(char *const argv[], const char *outfile, const char *e
 		_exit(127);
 	}
 	return pid;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s = calloc(1, 1 << 20);
-
-	cr_assert_not_null(f);
-	fread(s, 1, (1 << 20) - 1, f);
-	fclose(f);
-	return s;
-}
-
-/* Number of BPF links whose program is named name: what a tracer leaves attached. */
-static int links_of(const char *name)
-{
-	__u32 id = 0;
-	int n = 0;
-
-	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info li = {};
-		struct bpf_prog_info pi = {};
-		__u32 len = sizeof(li), plen = sizeof(pi);
-		int fd = bpf_link_get_fd_by_id(id), pfd;
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &li, &len)) {
-			pfd = bpf_prog_get_fd_by_id(li.prog_id);
-			if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &pi, &plen) &&
-			    !strcmp(pi.name, name))
-				n++;
-			if (pfd >= 0)
-				close(pfd);
-		}
-		close(fd);
-	}
-	return n;
 }
 
 /* Links are freed when their last fd closes, possibly from a work queue: give it a moment. */

@@ -3,10 +3,12 @@
  * A target with functions called a known number of times, with known
  * arguments and return values, for the function probe tests.
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sdt.h>
 #include <unistd.h>
 
 int lib_add(int a, int b);
@@ -81,6 +83,38 @@ int main(int argc, char **argv)
 			sum = lib_add(sum, i);
 		return sum == n * (n - 1) / 2 ? 0 : 1;
 	}
-	fprintf(stderr, "usage: funcs plain N | fact N | threads | paths | lib N\n");
+	if (!strcmp(mode, "waitlib")) {
+		/* Says it is ready, waits for a byte on stdin, then lib_add(i, 4) n times. */
+		char b;
+
+		if (write(1, "r", 1) != 1 || read(0, &b, 1) != 1)
+			return 1;
+		for (int i = 0; i < n; i++)
+			lib_add(i, 4);
+		return 0;
+	}
+	if (!strcmp(mode, "usdt")) {
+		/* n hits of atfuncs:tick(i, "tick-i") */
+		char label[32];
+
+		for (int i = 0; i < n; i++) {
+			snprintf(label, sizeof(label), "tick-%d", i);
+			STAP_PROBE2(atfuncs, tick, i, label);
+		}
+		return 0;
+	}
+	if (!strcmp(mode, "dlopen") && argc == 4) {
+		/* Loads argv[3] only now, then calls dl_mul(i, 3) n times. */
+		void *h = dlopen(argv[3], RTLD_NOW);
+		int (*mul)(int, int) = h ? (int (*)(int, int))dlsym(h, "dl_mul") : NULL;
+
+		if (!mul)
+			return 1;
+		for (int i = 0; i < n; i++)
+			mul(i, 3);
+		return 0;
+	}
+	fprintf(stderr, "usage: funcs plain N | fact N | threads | paths | lib N | usdt N |"
+			" dlopen N LIB\n");
 	return 2;
 }
