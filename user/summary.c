@@ -14,6 +14,8 @@ uint64_t hist_bucket_low(unsigned b)
 		return b;
 	/* Inverse of at_hist_bucket(): the power of two, then the sub-bucket. */
 	msb = (b >> AT_HIST_SUB_BITS) + AT_HIST_SUB_BITS - 1;
+	if (msb > 63)
+		return UINT64_MAX; /* past the last bucket a 64-bit value can reach */
 	return (1ULL << msb) | ((uint64_t)(b & (SUB - 1)) << (msb - AT_HIST_SUB_BITS));
 }
 
@@ -24,6 +26,10 @@ uint64_t hist_bucket_high(unsigned b)
 	if (b < SUB)
 		return b;
 	msb = (b >> AT_HIST_SUB_BITS) + AT_HIST_SUB_BITS - 1;
+	if (msb > 63)
+		return UINT64_MAX;
+	if (b == (63u - AT_HIST_SUB_BITS + 1) * SUB + SUB - 1)
+		return UINT64_MAX; /* the last bucket reaches the top */
 	return hist_bucket_low(b) + (1ULL << (msb - AT_HIST_SUB_BITS)) - 1;
 }
 
