@@ -41,8 +41,8 @@ Test(cli, pids_and_defaults)
 
 Test(cli, command_after_double_dash)
 {
-	char *a1[] = { "at", "-f", "-c", "--json", "-d", "1.5", "-s", "100", "-b", "1M",
-		       "-o", "out", "--", "ls", "-l", NULL };
+	char *a1[] = { "at", "-f", "-c", "--json", "-d", "1.5", "-s", "100",
+		       "-b", "1M", "-o", "out",	   "--", "ls",	"-l", NULL };
 	char *a2[] = { "at", "ls", "-p", "1", NULL };
 	struct config c;
 	char err[256];
