@@ -3,12 +3,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "syscalls.h"
+#include "util.h"
 
 #define DEFAULT_STR_MAX 64
 #define DEFAULT_RINGBUF (4u << 20)
@@ -78,16 +78,6 @@ void cli_usage(FILE *out)
 	      "Exit status: 0 traced to the end, 1 runtime error (process gone, privileges,\n"
 	      "kernel features), 2 usage error.\n",
 	      out);
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 static void set_class(uint64_t *sel, unsigned cls, bool on)

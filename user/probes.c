@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Function probes: SPEC -> functions -> probe table entries and uprobe links. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +11,7 @@
 #include "elfsym.h"
 #include "probes.h"
 #include "session_priv.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "util.h"
 
 static const char *basename_of(const char *path)
 {
@@ -280,24 +270,35 @@ err_rollback:
 	return -EIO;
 }
 
+/* The SPEC's target as an ELF file; NULL with a reason in err. path gets PATH_MAX bytes. */
+static struct elf_file *open_target(const struct uspec *u, const struct probe_ctx *pc, char *path,
+				    char *err, size_t errlen)
+{
+	struct elf_file *ef;
+	char why[512];
+
+	if (target_resolve(u->target, pc->pid, pc->exe, path, PATH_MAX, why, sizeof(why))) {
+		fail(err, errlen, "%s", why);
+		return NULL;
+	}
+	ef = elf_file__open(path, why, sizeof(why));
+	if (!ef)
+		fail(err, errlen, "%s: %s", path, why);
+	return ef;
+}
+
 int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
 		size_t max, char *err, size_t errlen)
 {
-	char path[PATH_MAX], why[512];
+	char path[PATH_MAX];
 	struct funcs fs = {};
 	struct elf_file *ef;
 	bool go;
 	int ret = -EINVAL;
 
-	if (target_resolve(u->target, pc->pid, pc->exe, path, sizeof(path), why, sizeof(why))) {
-		fail(err, errlen, "%s", why);
+	ef = open_target(u, pc, path, err, errlen);
+	if (!ef)
 		return -EINVAL;
-	}
-	ef = elf_file__open(path, why, sizeof(why));
-	if (!ef) {
-		fail(err, errlen, "%s: %s", path, why);
-		return -EINVAL;
-	}
 	go = elf_file__is_go(ef);
 	if (go && u->when != UW_ENTRY) {
 		/* A uretprobe rewrites the return address, which Go's stack moves break. */
@@ -398,22 +399,16 @@ int probes__add_usdt(struct session *s, const struct uspec *u, const char *provi
 		     const struct probe_ctx *pc, uint32_t *id, char *err, size_t errlen)
 {
 	struct usdt_find f = { .provider = provider, .name = u->func };
-	char path[PATH_MAX], why[512];
+	char path[PATH_MAX];
 	struct func one = {};
 	struct funcs fs = { .v = &one, .n = 1, .cap = 1 };
 	struct uspec eu = *u;
 	struct elf_file *ef;
 	int ret;
 
-	if (target_resolve(u->target, pc->pid, pc->exe, path, sizeof(path), why, sizeof(why))) {
-		fail(err, errlen, "%s", why);
+	ef = open_target(u, pc, path, err, errlen);
+	if (!ef)
 		return -EINVAL;
-	}
-	ef = elf_file__open(path, why, sizeof(why));
-	if (!ef) {
-		fail(err, errlen, "%s: %s", path, why);
-		return -EINVAL;
-	}
 	elf_file__for_each_usdt(ef, find_usdt, &f);
 	elf_file__close(ef);
 	if (!f.found) {

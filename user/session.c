@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +16,7 @@
 #include "session.h"
 #include "syscalls.h"
 #include "session_priv.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "util.h"
 
 static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
 {
