@@ -199,3 +199,19 @@ Test(probe_cli, list_and_short_library_name_with_pid)
 	cr_assert_eq(count_lines(out, "lib_add(a=4, b=4) = 8 <"), 1, "%s", out);
 	free(out);
 }
+
+Test(probe_cli, glob_makes_one_probe_per_function)
+{
+	char *out = run_ok((char *[]){ AT, "--json", "-u", ":[pf][la]*(int x)", "--", FUNCS, "fact",
+				       "3", NULL });
+
+	/* fact and plain match (frame_dummy does not): two probes, each its own counts. */
+	cr_assert_eq(count_lines(out, "\"type\":\"probe_summary\""), 2, "%s", out);
+	cr_assert_eq(count_lines(out, "\"probe\":\"funcs:fact\",\"probe_id\":0,\"calls\":3,"), 1,
+		     "%s", out);
+	cr_assert_eq(count_lines(out, "\"probe\":\"funcs:plain\",\"probe_id\":1,\"calls\":0,"), 1,
+		     "%s", out);
+	cr_assert_eq(count_lines(out, "\"probe\":\"funcs:fact\",\"probe_id\":0,\"args\":{\"x\":"),
+		     3, "%s", out);
+	free(out);
+}
