@@ -164,6 +164,28 @@ static __always_inline void account(__u32 id, bool failed, __u64 dur)
 		stat_add(st, failed, dur);
 }
 
+/* A record without a frame (entry-only, return-only, USDT), in per-CPU scratch. */
+static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
+{
+	__u32 zero = 0;
+	struct at_call_rec *rec = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (rec)
+		start_rec(rec, id, pid_tgid);
+	return rec;
+}
+
+/* A hit with arguments and no return: capture, count, send. */
+static __always_inline void emit_entry_only(struct at_call_rec *rec,
+					    const struct at_probe_spec *spec, __u32 id)
+{
+	rec->enter_ns = rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->flags = AT_CALL_ENTRY_ONLY;
+	capture_args(rec, spec);
+	account(id, false, 0);
+	emit(rec);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(func_entry)
 {
@@ -182,18 +204,12 @@ int BPF_KPROBE(func_entry)
 		return 0;
 
 	if (spec->mode == AT_MODE_ENTRY) {
-		__u32 zero = 0;
-		struct at_call_rec *rec = bpf_map_lookup_elem(&scratch, &zero);
+		struct at_call_rec *rec = scratch_rec(id, pid_tgid);
 
-		if (!rec)
-			return 0;
-		start_rec(rec, id, pid_tgid);
-		read_args(rec, ctx, spec->abi);
-		rec->enter_ns = rec->hdr.ts_ns = bpf_ktime_get_ns();
-		rec->flags = AT_CALL_ENTRY_ONLY;
-		capture_args(rec, spec);
-		account(id, false, 0);
-		emit(rec);
+		if (rec) {
+			read_args(rec, ctx, spec->abi);
+			emit_entry_only(rec, spec, id);
+		}
 		return 0;
 	}
 
@@ -249,12 +265,9 @@ int BPF_KRETPROBE(func_return)
 		return 0;
 
 	if (spec->mode == AT_MODE_RETURN) {
-		__u32 zero = 0;
-
-		rec = bpf_map_lookup_elem(&scratch, &zero);
+		rec = scratch_rec(id, pid_tgid);
 		if (!rec)
 			return 0;
-		start_rec(rec, id, pid_tgid);
 		rec->enter_ns = now;
 		rec->flags = AT_CALL_RETURN_ONLY;
 	} else {
@@ -313,7 +326,7 @@ SEC("usdt")
 int usdt_hit(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 id = (__u32)bpf_usdt_cookie(ctx), zero = 0;
+	__u32 id = (__u32)bpf_usdt_cookie(ctx);
 	struct at_probe_spec *spec;
 	struct at_call_rec *rec;
 	int n;
@@ -323,10 +336,9 @@ int usdt_hit(struct pt_regs *ctx)
 	spec = bpf_map_lookup_elem(&probes, &id);
 	if (!spec || !spec->enabled)
 		return 0;
-	rec = bpf_map_lookup_elem(&scratch, &zero);
+	rec = scratch_rec(id, pid_tgid);
 	if (!rec)
 		return 0;
-	start_rec(rec, id, pid_tgid);
 	n = bpf_usdt_arg_cnt(ctx);
 	for (int i = 0; i < 6; i++) {
 		long v = 0;
@@ -335,10 +347,6 @@ int usdt_hit(struct pt_regs *ctx)
 			bpf_usdt_arg(ctx, i, &v);
 		rec->args[i] = v;
 	}
-	rec->enter_ns = rec->hdr.ts_ns = bpf_ktime_get_ns();
-	rec->flags = AT_CALL_ENTRY_ONLY;
-	capture_args(rec, spec);
-	account(id, false, 0);
-	emit(rec);
+	emit_entry_only(rec, spec, id);
 	return 0;
 }
