@@ -44,15 +44,23 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 		return;
 	}
 	if (is_str) {
-		/* One byte more than the limit tells a cut string from one that fits. */
-		n = bpf_probe_read_user_str(rec->slot[i], (str_max + 1) & (AT_STR_MAX - 1), ptr);
-		if (n < 0) {
+		/*
+		 * Room for str_max bytes, the NUL and one more: a string of exactly
+		 * str_max bytes returns str_max + 1, a longer one str_max + 2.
+		 * The loader keeps str_max + 2 <= AT_STR_MAX.
+		 */
+		__u32 sz = str_max + 2;
+
+		if (sz > AT_STR_MAX)
+			sz = AT_STR_MAX;
+		n = bpf_probe_read_user_str(rec->slot[i], sz, ptr);
+		if (n <= 0) {
 			rec->flags |= AT_CALL_FAULT0 << i;
 			n = 1;
-		} else if (n > str_max) {
+		} else if (n > str_max + 1) {
 			rec->flags |= AT_CALL_TRUNC0 << i;
 		}
-		rec->slot_len[i] = n > str_max ? str_max : n - 1;
+		rec->slot_len[i] = n - 1 > str_max ? str_max : n - 1;
 		return;
 	}
 	n = want > str_max ? str_max : want;

@@ -218,7 +218,9 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	/* signal->live counts the threads still running; zero once the group is dead. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	bpf_map_delete_elem(&traced, &tgid);
+	/* Threads dying together may all see zero: the one whose delete succeeds reports. */
+	if (bpf_map_delete_elem(&traced, &tgid))
+		return 0;
 	rec.hdr.type = AT_REC_PROC_EXIT;
 	rec.hdr.ts_ns = bpf_ktime_get_ns();
 	rec.hdr.pid = tgid;

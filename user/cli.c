@@ -65,7 +65,7 @@ void cli_usage(FILE *out)
 	      "  -q, --quiet             no summary after the event stream\n"
 	      "  -d, --duration SECONDS  stop after this long\n"
 	      "  -o, --output FILE       write events and summary to FILE\n"
-	      "  -s, --strsize N         bytes captured per string or buffer (default 64, max 255)\n"
+	      "  -s, --strsize N         bytes captured per string or buffer (default 64, max 254)\n"
 	      "  -b, --bufsize SIZE      ring buffer size, power of two (default 4M; K/M suffix)\n"
 	      "      --json              one JSON object per line (schema in README)\n"
 	      "  -v, --verbose           libbpf and loader diagnostics on stderr\n"
@@ -235,9 +235,10 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 
 		errno = 0;
 		v = strtol(arg, &end, 10);
-		if (end == arg || *end || errno || v < 1 || v > AT_STR_MAX - 1)
+		/* The kernel reads two bytes past the limit to tell cut strings apart. */
+		if (end == arg || *end || errno || v < 1 || v > AT_STR_MAX - 2)
 			return fail(err, errlen, "-s '%s': must be from 1 to %d", arg,
-				    AT_STR_MAX - 1);
+				    AT_STR_MAX - 2);
 		cfg->str_max = (unsigned)v;
 		return 0;
 	}

@@ -133,8 +133,11 @@ static void run(struct tracer *t)
 		}
 		if (poll(&p, 1, ms) == 1 && read(t->sigfd, &si, sizeof(si)) == sizeof(si))
 			return;
-		if (session__empty(t->sess))
+		if (session__empty(t->sess)) {
+			/* The exit program deletes, then reports: let its record land. */
+			poll(NULL, 0, TICK_MS);
 			return;
+		}
 	}
 }
 
@@ -232,6 +235,23 @@ static int start(struct tracer *t)
 	return check_alive(t);
 }
 
+/* With -q there is no summary, but loss is never silent: one line on stderr. */
+static void warn_loss(struct tracer *t)
+{
+	struct at_counters c;
+
+	if (session__counters(t->sess, &c))
+		return;
+	if (c.rb_lost || c.state_lost || c.tgid_full || c.depth_lost || c.orphan_ret)
+		fprintf(stderr,
+			"agent-trace: lost %llu records (ring buffer full), %llu calls (thread "
+			"state), %llu processes (table full), %llu calls (depth), %llu returns "
+			"(unpaired)\n",
+			(unsigned long long)c.rb_lost, (unsigned long long)c.state_lost,
+			(unsigned long long)c.tgid_full, (unsigned long long)c.depth_lost,
+			(unsigned long long)c.orphan_ret);
+}
+
 static void finish(struct tracer *t, uint64_t start_ns)
 {
 	struct at_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
@@ -239,8 +259,10 @@ static void finish(struct tracer *t, uint64_t start_ns)
 	int ret;
 
 	session__stop(t->sess);
-	if (t->cfg.quiet && !t->cfg.summary_only)
+	if (t->cfg.quiet && !t->cfg.summary_only) {
+		warn_loss(t);
 		goto out;
+	}
 	if (!stats) {
 		error(EXIT_RUNTIME, "summary: out of memory");
 		goto out;

@@ -149,13 +149,39 @@ void output_flush(void *ctx)
 	fflush(o->f);
 }
 
+/* Slot lengths that claim more than the record carries are cut to what arrived. */
+static const void *checked_call(const void *data, size_t size, struct at_call_rec *copy)
+{
+	const struct at_call_rec *r = data;
+	bool ok = true;
+
+	for (int s = 0; s < AT_SLOTS; s++)
+		if (r->slot_arg[s] != 0xff &&
+		    offsetof(struct at_call_rec, slot[s]) + r->slot_len[s] > size)
+			ok = false;
+	if (ok)
+		return data;
+	memcpy(copy, data, size < sizeof(*copy) ? size : sizeof(*copy));
+	for (int s = 0; s < AT_SLOTS; s++) {
+		size_t start = offsetof(struct at_call_rec, slot[s]);
+
+		if (start + copy->slot_len[s] > size)
+			copy->slot_len[s] = size > start ? (__u16)(size - start) : 0;
+	}
+	return copy;
+}
+
 void output_record(void *ctx, const void *data, size_t size)
 {
 	const struct at_rec_hdr *h = data;
 	struct output *o = ctx;
+	struct at_call_rec copy;
 
 	if (size < sizeof(*h))
 		return;
+	if ((h->type == AT_REC_SYSCALL || h->type == AT_REC_FUNC) &&
+	    size >= offsetof(struct at_call_rec, slot))
+		data = checked_call(data, size, &copy);
 	switch (h->type) {
 	case AT_REC_SYSCALL:
 		if (size < offsetof(struct at_call_rec, slot) || !o->events)

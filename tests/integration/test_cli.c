@@ -365,3 +365,38 @@ Test(cli, output_file)
 	free(err);
 	free(file);
 }
+
+Test(cli, capture_limit_boundaries)
+{
+	char path[64], *out, *err;
+	int st;
+
+	/* The target opens "/nonexistent/agent-trace" (24 bytes): -s 24 fits, -s 23 cuts. */
+	snprintf(path, sizeof(path), "/tmp/agent-trace-s.%d", getpid());
+	st = run_capture((char *[]){ AT, "-s", "24", "-e", "openat", "--", CALLS, "basic", path,
+				     "5", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert_eq(count_lines(out, "openat(AT_FDCWD, \"/nonexistent/agent-trace\", O_RDONLY)"),
+		     1, "exactly the limit is not cut: %s", out);
+	free(out);
+	free(err);
+	st = run_capture((char *[]){ AT, "-s", "23", "-e", "openat", "--", CALLS, "basic", path,
+				     "5", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert_eq(count_lines(out, "openat(AT_FDCWD, \"/nonexistent/agent-trac\"..., O_RDONLY)"),
+		     1, "%s", out);
+	free(out);
+	free(err);
+	/* The largest limit reads real strings, not stale bytes. */
+	st = run_capture((char *[]){ AT, "-s", "254", "-e", "openat", "--", CALLS, "basic", path,
+				     "5", NULL },
+			 &out, &err);
+	unlink(path);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert_eq(count_lines(out, "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC)"),
+		     1, "%s", out);
+	free(out);
+	free(err);
+}
