@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "proc.h"
 
 #define NT_STAPSDT 3
 
@@ -765,26 +766,6 @@ static int find_cached(const char *name, char *path, size_t len)
 	return ret;
 }
 
-/* A command name as execvp finds it: through PATH when it has no '/'. */
-static int find_in_path(const char *cmd, char *path, size_t len)
-{
-	const char *env = getenv("PATH"), *dir, *end;
-	int n;
-
-	if (strchr(cmd, '/')) {
-		if ((size_t)snprintf(path, len, "%s", cmd) >= len)
-			return -ENAMETOOLONG;
-		return access(path, F_OK) ? -errno : 0;
-	}
-	for (dir = env ? env : "/usr/local/bin:/usr/bin:/bin"; *dir; dir = end + !!*end) {
-		end = strchrnul(dir, ':');
-		n = snprintf(path, len, "%.*s/%s", (int)(end - dir), end == dir ? "." : dir, cmd);
-		if (n > 0 && (size_t)n < len && !access(path, X_OK))
-			return 0;
-	}
-	return -ENOENT;
-}
-
 /*
  * The main executable of pid. readlink gives a name to show, but it may be
  * " (deleted)" or in another mount namespace: keep it only when it is the very
@@ -830,7 +811,7 @@ int target_resolve(const char *target, int pid, const char *exe_hint, char *out,
 			snprintf(err, errlen, "main executable: give a pid or a command");
 			return -1;
 		}
-		ret = find_in_path(exe_hint, path, sizeof(path));
+		ret = proc_find_exec(exe_hint, path, sizeof(path));
 		if (ret) {
 			snprintf(err, errlen, "%s: %s", exe_hint, strerror(-ret));
 			return -1;
@@ -861,7 +842,7 @@ int target_resolve(const char *target, int pid, const char *exe_hint, char *out,
 	/* The command about to run, named by its basename ("myapp" for ./build/myapp). */
 	if (pid <= 0 && exe_hint &&
 	    lib_matches(strrchr(exe_hint, '/') ? strrchr(exe_hint, '/') + 1 : exe_hint, target) &&
-	    !find_in_path(exe_hint, path, sizeof(path)))
+	    !proc_find_exec(exe_hint, path, sizeof(path)))
 		return out_path(out, outlen, err, errlen, target, "", path);
 	for (i = 0; i < 2 && names[i]; i++) {
 		if (!find_cached(names[i], path, sizeof(path)))

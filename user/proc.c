@@ -45,7 +45,7 @@ static bool is_exec_file(const char *path)
 }
 
 /* The path execve will get, resolved the way a shell would; -errno when there is none. */
-static int resolve(const char *cmd, char *out, size_t outlen)
+int proc_find_exec(const char *cmd, char *out, size_t outlen)
 {
 	const char *path = getenv("PATH");
 	const char *p;
@@ -101,7 +101,7 @@ int proc_spawn_held(char *const argv[], struct held_child *c, char *err, size_t 
 	int go[2], ex[2], ret;
 	pid_t pid;
 
-	ret = resolve(argv[0], path, sizeof(path));
+	ret = proc_find_exec(argv[0], path, sizeof(path));
 	if (ret) {
 		snprintf(err, errlen, "'%s': %s", argv[0],
 			 ret == -ENOENT && !strchr(argv[0], '/') ? "command not found" :

@@ -14,6 +14,9 @@ struct held_child {
 	char path[4096]; /* the executable, resolved through PATH */
 };
 
+/* Resolves a command through PATH as a shell would (as is when it has a '/'). 0 or -errno. */
+int proc_find_exec(const char *cmd, char *out, size_t outlen);
+
 /* Thread-group id of pid (a thread id resolves to its process), or -errno (-ESRCH). */
 pid_t proc_tgid(pid_t pid);
 
