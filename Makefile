@@ -59,7 +59,8 @@ TARGET_SRCS := $(wildcard tests/targets/*.c)
 UNIT_BIN := $(BUILD)/tests/unit-tests
 INTEG_BIN := $(BUILD)/tests/integration-tests
 TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
-	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped
+	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped \
+	$(BUILD)/targets/gofuncs
 
 FORMAT_SRCS := $(filter-out user/syscall_table.c,$(wildcard bpf/*.c bpf/*.h include/*.h user/*.c \
 	user/*.h tests/*/*.c tests/*/*.h))
@@ -128,6 +129,12 @@ $(BUILD)/targets/funcs-stripped: tests/targets/funcs.c $(BUILD)/targets/libatfun
 	$(call msg,CC,$@)
 	$(Q)$(CC) $< $(FUNCS_CFLAGS) -rdynamic -o $@
 	$(Q)strip --strip-all $@
+
+# A Go program (Debian's golang-go): no module, no network, its own build cache.
+$(BUILD)/targets/gofuncs: tests/targets/go/gofuncs.go | $(BUILD)/targets
+	$(call msg,GO,$@)
+	$(Q)cd tests/targets/go && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -o $(abspath $@) gofuncs.go
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets:
 	$(Q)mkdir -p $@

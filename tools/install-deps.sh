@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-libcriterion-dev clang-format systemtap-sdt-dev python3.11"
+libcriterion-dev clang-format systemtap-sdt-dev python3.11 golang-go"
 
 missing=
 for p in $pkgs; do

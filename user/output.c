@@ -350,10 +350,17 @@ static void probe_summary(struct output *o)
 				"failing", "p50(us)", "p99(us)", "max(us)");
 			header = true;
 		}
+		if (p->spec.when != UW_CALL) {
+			/* Entry-only, return-only and USDT hits have no duration. */
+			fprintf(o->f, "%-32s %9llu %8llu %10s %10s %10s\n", p->name,
+				(unsigned long long)st.count, (unsigned long long)st.errors, "-",
+				"-", "-");
+			continue;
+		}
 		fprintf(o->f, "%-32s %9llu %8llu %10.2f %10.2f %10.2f\n", p->name,
 			(unsigned long long)st.count, (unsigned long long)st.errors, p50 / 1e3,
 			p99 / 1e3, st.max_ns / 1e3);
-		if (st.count && p->spec.when == UW_CALL) {
+		if (st.count) {
 			fprintf(o->f, "@%s latency (ns):\n", p->name);
 			output_hist(o->f, st.hist);
 		}

@@ -5,6 +5,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -95,6 +96,14 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	cr_assert_eq(session__attach(s, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(session__start(s), 0);
 	cr_assert_eq(proc_release(&c), 0);
+	if (o->on_stop) {
+		int st;
+
+		cr_assert_eq(waitpid(c.pid, &st, WUNTRACED), c.pid);
+		cr_assert(WIFSTOPPED(st), "target status %d", st);
+		o->on_stop(s, c.path);
+		cr_assert_eq(kill(c.pid, SIGCONT), 0);
+	}
 	/* The kernel drops a process from the traced set when it exits. */
 	while (!session__empty(s) && waited < 10000) {
 		usleep(10 * 1000);
@@ -107,7 +116,8 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	t->stats = calloc(AT_NR_MAX, sizeof(*t->stats));
 	cr_assert_eq(session__stats(s, t->stats), 0);
 	cr_assert_eq(session__counters(s, &t->lost), 0);
-	for (unsigned i = 0; i < t->nprobes; i++)
+	t->nprobes = probes__count(s);
+	for (unsigned i = 0; i < t->nprobes && i < 4; i++)
 		cr_assert_eq(session__probe_stats(s, i, &t->pstats[i]), 0);
 	session__free(s);
 }

@@ -10,6 +10,8 @@
 
 #include "record.h"
 
+struct session;
+
 struct trace {
 	struct at_call_rec *recs; /* every syscall record, in arrival order */
 	size_t nrecs, cap;
@@ -30,6 +32,8 @@ struct trace_opts {
 	unsigned str_max;	/* 0: 64 */
 	const char *uprobes[4]; /* -u SPECs, probe ids 0..3 in order */
 	bool remove_first;	/* remove probe 0 before the target runs */
+	/* Called once when the target stops itself (SIGSTOP), then it is continued. */
+	void (*on_stop)(struct session *s, const char *exe);
 };
 
 /* Function records of probe id, and the count of them. */

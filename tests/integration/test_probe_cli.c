@@ -5,9 +5,15 @@
  * stripped binaries, -l, and the bad inputs.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +125,8 @@ Test(probe_cli, stripped_binary_uses_dynsym)
 
 Test(probe_cli, bad_probe_input)
 {
+	char msg[512];
+
 	expect_error((char *[]){ AT, "-u", "libc:malloc(u64 size) -> ptrr", "-p", "1", NULL }, 2,
 		     "agent-trace: -u 'libc:malloc(u64 size) -> ptrr': unknown type 'ptrr' at "
 		     "column 30\n");
@@ -134,32 +142,138 @@ Test(probe_cli, bad_probe_input)
 		     2,
 		     "agent-trace: usdt '/usr/bin/python3.11:python:nosuch': no USDT probe "
 		     "python:nosuch in /usr/bin/python3.11\n");
+	/* No uretprobe on Go: it would corrupt the goroutine stack. */
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: probe ':main.add': %s is a Go binary: return probes would corrupt "
+		 "Go stacks; use '@entry'\n",
+		 build_path("gofuncs"));
+	expect_error((char *[]){ AT, "-u", ":main.add(long a) -> long", "--",
+				 (char *)build_path("gofuncs"), NULL },
+		     2, msg);
 	expect_error((char *[]){ AT, "--usdt", "python:x", "--", FUNCS, NULL }, 2,
 		     "agent-trace: --usdt 'python:x': expected TARGET:PROVIDER:NAME\n");
 }
 
-Test(probe_cli, list_and_short_library_name_with_pid)
+static void copy_file(const char *from, const char *dir)
 {
-	char pidarg[16], outf[64], errf[64], *out, *err;
-	int in[2], ready[2], st, before = links_of("func_entry");
-	pid_t target, tracer;
+	char to[PATH_MAX], buf[65536];
+	int in = open(from, O_RDONLY), out;
+	ssize_t n;
+
+	snprintf(to, sizeof(to), "%s/%s", dir, strrchr(from, '/') + 1);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	if (in < 0 || out < 0)
+		_exit(126);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			_exit(126);
+	close(in);
+	close(out);
+}
+
+/*
+ * Starts "funcs waitlib N": it says it is ready, then waits for a byte on *go
+ * before calling lib_add(i, 4) N times. With dir, it runs in a mount namespace
+ * of its own from copies of funcs and libatfuncs.so on a tmpfs mounted at dir,
+ * paths that do not exist in ours.
+ */
+static pid_t start_waitlib(const char *n, const char *dir, int *go)
+{
+	int in[2], ready[2];
+	pid_t pid;
 	char b;
 
-	/* A running funcs process that waits, then calls lib_add 5 times. */
 	cr_assert_eq(pipe(in), 0);
 	cr_assert_eq(pipe(ready), 0);
-	target = fork();
-	if (target == 0) {
+	pid = fork();
+	if (pid == 0) {
+		char exe[PATH_MAX];
+
 		dup2(in[0], 0);
 		dup2(ready[1], 1);
 		close(in[1]);
 		close(ready[0]);
-		execl(FUNCS, FUNCS, "waitlib", "5", (char *)NULL);
+		snprintf(exe, sizeof(exe), "%s", FUNCS);
+		if (dir) {
+			if (unshare(CLONE_NEWNS) ||
+			    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+			    mount("tmpfs", dir, "tmpfs", 0, "size=64m"))
+				_exit(125);
+			copy_file(FUNCS, dir);
+			copy_file(build_path("libatfuncs.so"), dir);
+			snprintf(exe, sizeof(exe), "%s/funcs", dir);
+		}
+		execl(exe, exe, "waitlib", n, (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
 	close(ready[1]);
-	cr_assert_eq(read(ready[0], &b, 1), 1);
+	cr_assert_eq(read(ready[0], &b, 1), 1, "target did not start");
+	close(ready[0]);
+	*go = in[1];
+	return pid;
+}
+
+/*
+ * Runs agent-trace with args on a target started by start_waitlib, releases
+ * the target once the probes are attached (meanwhile runs before that), and
+ * returns agent-trace's stdout after both have exited.
+ */
+static char *trace_waitlib(pid_t target, int go, char *const args[], void (*meanwhile)(void))
+{
+	char outf[64], errf[64], *out;
+	int st, before = links_of("func_entry");
+	pid_t tracer;
+
+	snprintf(outf, sizeof(outf), "/tmp/agent-trace-lib.%d.out", getpid());
+	snprintf(errf, sizeof(errf), "/tmp/agent-trace-lib.%d.err", getpid());
+	tracer = fork();
+	if (tracer == 0) {
+		freopen(outf, "w", stdout);
+		freopen(errf, "w", stderr);
+		execv(AT, args);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && links_of("func_entry") <= before; i++)
+		usleep(10 * 1000);
+	cr_assert_gt(links_of("func_entry"), before, "agent-trace did not attach: %s", slurp(errf));
+	if (meanwhile)
+		meanwhile();
+	cr_assert_eq(write(go, "g", 1), 1);
+	close(go);
+	cr_assert_eq(waitpid(target, &st, 0), target);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "target status %d", st);
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(errf));
+	out = slurp(outf);
+	unlink(outf);
+	unlink(errf);
+	return out;
+}
+
+static void lib_add_elsewhere(void)
+{
+	/* Another process calling the same library function is not traced. */
+	free(run_ok((char *[]){ FUNCS, "lib", "7", NULL }));
+}
+
+static void assert_five_lib_adds(const char *out, pid_t target)
+{
+	char who[64];
+
+	snprintf(who, sizeof(who), " %d/%d libatfuncs:lib_add(", target, target);
+	cr_assert_eq(count_lines(out, ":lib_add("), 5, "only the traced process: %s", out);
+	cr_assert_eq(count_lines(out, who), 5, "%s", out);
+	cr_assert_eq(count_lines(out, "lib_add(a=4, b=4) = 8 <"), 1, "%s", out);
+}
+
+Test(probe_cli, list_and_short_library_name_with_pid)
+{
+	char pidarg[16], *out, *err;
+	pid_t target;
+	int go, st;
+
+	target = start_waitlib("5", NULL, &go);
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
 
 	/* -l resolves the short name through the target's own mappings. */
@@ -170,34 +284,36 @@ Test(probe_cli, list_and_short_library_name_with_pid)
 	free(out);
 	free(err);
 
-	snprintf(outf, sizeof(outf), "/tmp/agent-trace-lib.%d.out", getpid());
-	snprintf(errf, sizeof(errf), "/tmp/agent-trace-lib.%d.err", getpid());
-	tracer = fork();
-	if (tracer == 0) {
-		freopen(outf, "w", stdout);
-		freopen(errf, "w", stderr);
-		execl(AT, AT, "-u", "libatfuncs:lib_add(int a, int b) -> int", "-p", pidarg,
-		      (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && links_of("func_entry") <= before; i++)
-		usleep(10 * 1000);
-	cr_assert_gt(links_of("func_entry"), before, "agent-trace did not attach");
-	/* Another process calling the same library function is not traced. */
-	free(run_ok((char *[]){ FUNCS, "lib", "7", NULL }));
-	cr_assert_eq(write(in[1], "g", 1), 1);
-	close(in[1]);
-	cr_assert_eq(waitpid(target, &st, 0), target);
-	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	out = slurp(outf);
-	unlink(outf);
-	unlink(errf);
-	snprintf(outf, sizeof(outf), " %d/%d libatfuncs:lib_add(", target, target);
-	cr_assert_eq(count_lines(out, ":lib_add("), 5, "only the traced process: %s", out);
-	cr_assert_eq(count_lines(out, outf), 5, "%s", out);
-	cr_assert_eq(count_lines(out, "lib_add(a=4, b=4) = 8 <"), 1, "%s", out);
+	out = trace_waitlib(target, go,
+			    (char *[]){ AT, "-u", "libatfuncs:lib_add(int a, int b) -> int", "-p",
+					pidarg, NULL },
+			    lib_add_elsewhere);
+	assert_five_lib_adds(out, target);
 	free(out);
+}
+
+Test(probe_cli, target_in_another_mount_namespace)
+{
+	char dir[64], pidarg[16], path[PATH_MAX], *out;
+	struct stat sb;
+	pid_t target;
+	int go;
+
+	snprintf(dir, sizeof(dir), "/tmp/agent-trace-mntns.%d", getpid());
+	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	target = start_waitlib("5", dir, &go);
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	/* Its library path means nothing here: only /proc/PID/root reaches it. */
+	snprintf(path, sizeof(path), "%s/libatfuncs.so", dir);
+	cr_assert_neq(stat(path, &sb), 0, "%s is visible outside the namespace", path);
+
+	out = trace_waitlib(target, go,
+			    (char *[]){ AT, "-u", "libatfuncs:lib_add(int a, int b) -> int", "-p",
+					pidarg, NULL },
+			    NULL);
+	assert_five_lib_adds(out, target);
+	free(out);
+	rmdir(dir);
 }
 
 Test(probe_cli, glob_makes_one_probe_per_function)

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "probes.h"
+#include "uspec.h"
 
 #define MAXR 1024
 
@@ -249,5 +251,75 @@ Test(uprobe, entry_only_and_return_only)
 		cr_assert_eq((int)r[i]->ret, i < 3 ? 2 * i : -1);
 		cr_assert_eq(!!(r[i]->flags & AT_CALL_FAILING), i == 3);
 	}
+	trace_free(&t);
+}
+
+/* Mid-run: probe 0 removed and probe 2 added while probe 1 keeps counting. */
+static void swap_probes(struct session *s, const char *exe)
+{
+	struct probe_ctx pc = { .exe = exe };
+	struct uspec u;
+	char err[256];
+	uint32_t id;
+
+	cr_assert_eq(probes__remove(s, 0), 0);
+	cr_assert_eq(uspec_parse(":plain -> int@return", &u, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(probes__add(s, &u, &pc, &id, 1, err, sizeof(err)), 1, "%s", err);
+	cr_assert_eq(id, 2);
+}
+
+Test(uprobe, probes_added_and_removed_on_a_running_target)
+{
+	char *argv[] = { funcs(), "twophase", "6", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+
+	trace_cmd(
+		argv,
+		&(struct trace_opts){ .select = "exit_group",
+				      .uprobes = { ":plain(int x) -> int", ":plain(int x)@entry" },
+				      .on_stop = swap_probes },
+		&t);
+	assert_clean(&t);
+	cr_assert_eq(t.nprobes, 3);
+	cr_assert_eq(t.pstats[0].count, 6);
+	cr_assert_eq(t.pstats[1].count, 12);
+	cr_assert_eq(t.pstats[2].count, 6);
+	/* Probe 0 saw the first phase only, probe 2 the second only, probe 1 both. */
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 6);
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq((int)r[i]->args[0], i);
+	cr_assert_eq(trace_calls(&t, 1, r, MAXR), 12);
+	for (int i = 0; i < 12; i++)
+		cr_assert_eq((int)r[i]->args[0], i < 6 ? i : 100 + i - 6);
+	cr_assert_eq(trace_calls(&t, 2, r, MAXR), 6);
+	for (int i = 0; i < 6; i++) {
+		cr_assert(r[i]->flags & AT_CALL_RETURN_ONLY);
+		cr_assert_eq((int)r[i]->ret, 2 * (100 + i));
+	}
+	trace_free(&t);
+}
+
+Test(uprobe, go_function_arguments_in_go_registers)
+{
+	char *argv[] = { (char *)build_path("gofuncs"), "10", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+	long sum = 0;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":main.add(long a, long b)@entry" } },
+		  &t);
+	assert_clean(&t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 10);
+	for (int i = 0; i < 10; i++) {
+		cr_assert_eq(r[i]->hdr.pid, (unsigned)t.pid);
+		cr_assert(r[i]->flags & AT_CALL_ENTRY_ONLY);
+		cr_assert_eq((long)r[i]->args[0], sum, "a of call %d (RAX)", i);
+		cr_assert_eq((long)r[i]->args[1], i, "b of call %d (RBX)", i);
+		sum += i;
+	}
+	cr_assert_eq(t.pstats[0].count, 10);
 	trace_free(&t);
 }

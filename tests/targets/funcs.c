@@ -5,6 +5,7 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "fact"))
 		return fact(n) > 0 ? 0 : 1;
+	if (!strcmp(mode, "twophase")) {
+		/* plain(0..n-1), stops itself (SIGSTOP), then plain(100..100+n-1). */
+		for (int i = 0; i < n; i++)
+			plain(i);
+		raise(SIGSTOP);
+		for (int i = 0; i < n; i++)
+			plain(100 + i);
+		return 0;
+	}
 	if (!strcmp(mode, "threads")) {
 		pthread_t th[4];
 
@@ -114,7 +124,8 @@ int main(int argc, char **argv)
 			mul(i, 3);
 		return 0;
 	}
-	fprintf(stderr, "usage: funcs plain N | fact N | threads | paths | lib N | usdt N |"
-			" dlopen N LIB\n");
+	fprintf(stderr,
+		"usage: funcs plain N | fact N | twophase N | threads | paths | lib N | usdt N |"
+		" dlopen N LIB\n");
 	return 2;
 }
