@@ -142,6 +142,25 @@ Test(probe_cli, bad_probe_input)
 		     2,
 		     "agent-trace: usdt '/usr/bin/python3.11:python:nosuch': no USDT probe "
 		     "python:nosuch in /usr/bin/python3.11\n");
+	/* A truncated ELF: a clear error, no crash. */
+	{
+		char *elf = slurp(FUNCS), path[64], spec[96];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/tmp/agent-trace-trunc.%d", getpid());
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		cr_assert_eq(fwrite(elf, 1, 3000, f), 3000);
+		fclose(f);
+		free(elf);
+		snprintf(spec, sizeof(spec), "%s:plain", path);
+		snprintf(msg, sizeof(msg),
+			 "agent-trace: probe '%s': %s: corrupt ELF (section headers extend past "
+			 "the end of the file)\n",
+			 spec, path);
+		expect_error((char *[]){ AT, "-u", spec, "--", FUNCS, NULL }, 2, msg);
+		unlink(path);
+	}
 	/* No uretprobe on Go: it would corrupt the goroutine stack. */
 	snprintf(msg, sizeof(msg),
 		 "agent-trace: probe ':main.add': %s is a Go binary: return probes would corrupt "
