@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -256,6 +257,7 @@ static void finish(struct tracer *t, uint64_t start_ns)
 {
 	struct at_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
 	struct summary_input in = { .stats = stats };
+	struct rusage ru;
 	int ret;
 
 	session__stop(t->sess);
@@ -268,6 +270,11 @@ static void finish(struct tracer *t, uint64_t start_ns)
 		goto out;
 	}
 	in.elapsed_s = (double)(now_ns() - start_ns) / 1e9;
+	if (!getrusage(RUSAGE_SELF, &ru)) {
+		in.cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+			   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+		in.max_rss_kib = (uint64_t)ru.ru_maxrss;
+	}
 	session__reader_stats(t->sess, &in.reader);
 	if ((ret = session__stats(t->sess, stats)) ||
 	    (ret = session__counters(t->sess, &in.lost))) {
@@ -275,6 +282,9 @@ static void finish(struct tracer *t, uint64_t start_ns)
 		goto out;
 	}
 	output_summary(&t->out, &in);
+	/* Writing to a file (-o): the account of delivery and loss is also shown here. */
+	if (t->cfg.output)
+		output_records_line(stderr, &in);
 out:
 	free(stats);
 }

@@ -32,9 +32,13 @@ struct summary_input {
 	struct at_counters lost;     /* kernel loss counters */
 	struct reader_stats reader;  /* records delivered, batches */
 	double elapsed_s;	     /* attach to stop */
+	double cpu_s;		     /* agent-trace's own CPU time, user + system */
+	uint64_t max_rss_kib;	     /* agent-trace's own peak resident set */
 };
 
 void output_summary(struct output *o, const struct summary_input *in);
+/* The one-line "records: N delivered ...; lost: ...; agent-trace cpu ..." account. */
+void output_records_line(FILE *f, const struct summary_input *in);
 
 /*
  * Draws a latency histogram as bars, bpftrace style: one line per power of two

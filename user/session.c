@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -140,6 +141,23 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 		fail(err, errlen, "ring buffer: %s", strerror(errno));
 		goto err_destroy;
 	}
+	/*
+	 * libbpf's own epoll is level-triggered: it reports the buffer readable
+	 * whenever a record is pending, so the reader would spin at the event rate
+	 * and the programs' BPF_RB_NO_WAKEUP would batch nothing. Edge-triggered,
+	 * only the programs' explicit wakeups (wakeup_bytes pending) end the wait
+	 * early; otherwise the reader drains every poll_ms.
+	 */
+	s->wake_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->wake_fd < 0 ||
+	    epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, bpf_map__fd(s->skel->maps.events),
+		      &(struct epoll_event){ .events = EPOLLIN | EPOLLET })) {
+		fail(err, errlen, "ring buffer epoll: %s", strerror(errno));
+		if (s->wake_fd >= 0)
+			close(s->wake_fd);
+		ring_buffer__free(s->rb);
+		goto err_destroy;
+	}
 	return s;
 
 err_destroy:
@@ -195,11 +213,13 @@ static void *reader_main(void *arg)
 	while (!atomic_load(&s->stop)) {
 		uint64_t before = s->rstats.records;
 
+		struct epoll_event ev;
+
 		/*
 		 * The programs wake us only when a batch is pending; the timeout
 		 * bounds how long a lone record waits, then consume() takes it.
 		 */
-		ring_buffer__poll(s->rb, (int)s->opts.poll_ms);
+		epoll_wait(s->wake_fd, &ev, 1, (int)s->opts.poll_ms);
 		ring_buffer__consume(s->rb);
 		if (s->rstats.records != before) {
 			s->rstats.batches++;
@@ -323,6 +343,7 @@ void session__free(struct session *s)
 		return;
 	session__stop(s);
 	ring_buffer__free(s->rb);
+	close(s->wake_fd);
 	probes__free_all(s);
 	uprobe_bpf__destroy(s->uskel);
 	syscalls_bpf__destroy(s->skel);

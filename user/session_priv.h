@@ -15,6 +15,7 @@ struct session {
 	struct syscalls_bpf *skel; /* syscall programs; owns the shared maps */
 	struct uprobe_bpf *uskel;  /* function probe programs, sharing those maps */
 	struct ring_buffer *rb;
+	int wake_fd; /* edge-triggered epoll on the ring buffer: woken by batch wakeups only */
 	struct session_opts opts;
 	pthread_t reader;
 	bool reader_running;
