@@ -65,7 +65,10 @@ TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
 FORMAT_SRCS := $(filter-out user/syscall_table.c,$(wildcard bpf/*.c bpf/*.h include/*.h user/*.c \
 	user/*.h tests/*/*.c tests/*/*.h))
 
-.PHONY: all deps run test test-unit test-integration format format-check clean
+BENCH := $(BUILD)/bench
+BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure
+
+.PHONY: all deps run test test-unit test-integration format format-check clean bench bench-smoke
 all: $(BIN)
 
 deps:
@@ -136,7 +139,29 @@ $(BUILD)/targets/gofuncs: tests/targets/go/gofuncs.go | $(BUILD)/targets
 	$(Q)cd tests/targets/go && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
 		go build -o $(abspath $@) gofuncs.go
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets:
+# Benchmarks (bench/): workloads, and the floor loader with its empty programs.
+$(BENCH)/workload: bench/workload.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -lsqlite3 -lpthread -o $@
+
+$(BENCH)/measure: bench/measure.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -o $@
+
+$(BENCH)/floor.bpf.o: bench/floor.bpf.c | $(BENCH)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(BENCH)/floor: bench/floor.c $(BENCH)/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -I$(BENCH) $(PKG_CFLAGS) $< \
+		$(PKG_LIBS) -o $@
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets $(BENCH):
 	$(Q)mkdir -p $@
 
 # The bundled demo: trace tests/targets/demo for its whole run, then the summary.
@@ -145,9 +170,22 @@ run: deps
 	$(BIN) -f -- $(BUILD)/targets/demo
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(TARGETS)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(TARGETS) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
+	$(Q)python3 bench/bench.py --build $(BUILD) --smoke > $(BENCH)/smoke.log 2>&1 || \
+		{ tail -n 30 $(BENCH)/smoke.log; echo "bench-smoke failed: $(BENCH)/smoke.log"; exit 1; }
+	@echo "bench-smoke: every configuration ran ($(BENCH)/smoke.md)"
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS) || { echo "format drift: run make format"; exit 1; }
+
+# Every configuration interleaved, 5 rounds: bench/results/. Takes about 15 minutes.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_BINS)
+	$(Q)python3 bench/bench.py --build $(BUILD) $(BENCH_ARGS)
+
+# Every configuration once with tiny sizes: keeps the harness working (make test runs it).
+bench-smoke: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_BINS)
+	$(Q)python3 bench/bench.py --build $(BUILD) --smoke
 
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
@@ -158,4 +196,4 @@ format-check:
 clean:
 	$(Q)rm -rf build
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BENCH)/*.d)

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Installs with apt-get what a fresh Debian 12 machine lacks to build, run and
-# test agent-trace. Quiet and quick when everything is there already.
+# test agent-trace, and the peers the benchmarks compare it with (strace,
+# bpftrace, libbpf-tools, ltrace; make test runs the bench smoke). Quiet and
+# quick when everything is there already.
 set -eu
 
 pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-libcriterion-dev clang-format systemtap-sdt-dev python3.11 golang-go"
+libcriterion-dev clang-format systemtap-sdt-dev python3.11 golang-go
+libsqlite3-dev strace bpftrace libbpf-tools ltrace"
 
 missing=
 for p in $pkgs; do

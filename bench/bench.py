@@ -1,0 +1,549 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""agent-trace benchmark harness.
+
+Runs every configuration (workload x tool) interleaved, round after round, so
+a noisy machine hurts every configuration alike; reports medians, spreads and
+ratios against the floor (empty BPF programs on the same attachment) and the
+peers (strace, bpftrace, libbpf-tools, ltrace). Also: the maximum zero-loss
+event rate, start-up to first event, and a lone event's delivery delay.
+
+    bench.py --build build [--rounds 5] [--smoke] [--only REGEX]
+
+Results: bench/results/latest.{md,json} and a dated copy (--smoke: under the
+build directory instead). Nothing here asserts timings.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Sizes: events per run for the full bench and for the smoke run. Slow tools
+# run fewer events (scale); every figure is per event, so they compare.
+SIZES = {
+    "getppid": (500000, 2000),
+    "write": (500000, 2000),
+    "func": (50000, 500),
+    "malloc": (50000, 500),
+    "sqlite": (3000, 50),
+}
+SLOW = 0.01  # strace and ltrace: a hundredth of the events
+
+AT_RECORDS = re.compile(
+    r"records: (\d+) delivered in (\d+) batches over [\d.]+s; lost: (\d+) \(ring buffer "
+    r"full\), (\d+) \(thread state\), (\d+) \(process table full\), (\d+) \(call depth\), "
+    r"(\d+) \(unpaired returns\); agent-trace cpu ([\d.]+)s, max rss ([\d.]+) MiB")
+BT_LOST = re.compile(r"Lost (\d+) events")
+
+
+class Config:
+    """One way of running a workload: a tool, its arguments, how to read it."""
+
+    def __init__(self, name, tool, workload, argv, scale=1.0, pid_mode=False,
+                 ready=None, parse=None, stdout_file=False, role=None):
+        self.name = name          # unique: workload/tool-variant
+        self.tool = tool          # bare, floor, agent-trace, strace, bpftrace, ...
+        self.workload = workload  # key of SIZES
+        self.argv = argv          # function(workload argv, pid) -> tool argv
+        self.scale = scale        # fraction of the workload's events
+        self.pid_mode = pid_mode  # the tool attaches with -p to a waiting workload
+        self.ready = ready        # pid mode: a line of the tool's output saying it is attached
+        self.parse = parse        # function(stdout, stderr) -> dict of delivered/lost/...
+        self.stdout_file = stdout_file  # keep stdout (events printed) to count lines
+        self.role = role          # "stream", "count": what the tool is doing
+
+
+def parse_at(out, err):
+    m = AT_RECORDS.search(err) or AT_RECORDS.search(out)
+    if not m:
+        return {"error": "no records line"}
+    v = [int(x) for x in m.groups()[:7]]
+    return {"delivered": v[0], "batches": v[1], "lost": sum(v[2:7]),
+            "self_cpu_s": float(m.group(8)), "rss_mib": float(m.group(9))}
+
+
+def parse_bt(out, err):
+    lost = sum(int(x) for x in BT_LOST.findall(err))
+    lines = [l for l in out.splitlines() if l and not l.startswith("Attaching ")]
+    return {"delivered": len(lines), "lost": lost}
+
+
+def parse_bt_count(out, err):
+    return {"lost": sum(int(x) for x in BT_LOST.findall(err))}
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.build = os.path.abspath(args.build)
+        self.at = os.path.join(self.build, "agent-trace")
+        self.wl = os.path.join(self.build, "bench", "workload")
+        self.floor = os.path.join(self.build, "bench", "floor")
+        self.measure = os.path.join(self.build, "bench", "measure")
+        self.tmp = tempfile.mkdtemp(prefix="agent-trace-bench.")
+        self.smoke = args.smoke
+        self.missing = []
+
+    # -- configurations ------------------------------------------------------
+    def have(self, tool):
+        if shutil.which(tool):
+            return True
+        if tool not in self.missing:
+            self.missing.append(tool)
+        return False
+
+    def configs(self):
+        at, fl = self.at, self.floor
+        fn = self.wl + ":bench_work"
+        spec_work = ":bench_work(long a, long b) -> long"
+        spec_malloc = "libc:malloc(u64 size) -> ptr"
+        cs = []
+        for w in ("getppid", "write", "sqlite"):
+            cs += [
+                Config(f"{w}/bare", "bare", w, lambda a, p: a),
+                Config(f"{w}/floor", "floor", w, lambda a, p: [fl, "sys", "--"] + a),
+                Config(f"{w}/agent-trace -c", "agent-trace", w,
+                       lambda a, p: [at, "-c", "-o", "/dev/null", "--"] + a,
+                       parse=parse_at, role="count"),
+                Config(f"{w}/agent-trace --json", "agent-trace", w,
+                       lambda a, p: [at, "--json", "-o", "/dev/null", "--"] + a,
+                       parse=parse_at, role="stream"),
+            ]
+            if self.have("strace"):
+                cs += [
+                    Config(f"{w}/strace -f", "strace", w,
+                           lambda a, p: ["strace", "-f", "-o", "/dev/null"] + a,
+                           scale=SLOW, role="stream"),
+                    Config(f"{w}/strace -c", "strace", w,
+                           lambda a, p: ["strace", "-c", "-o", "/dev/null"] + a,
+                           scale=SLOW, role="count"),
+                ]
+            if self.have("bpftrace"):
+                cs += [
+                    Config(f"{w}/bpftrace count", "bpftrace", w,
+                           lambda a, p: ["bpftrace", "-e",
+                                         "tracepoint:raw_syscalls:sys_enter /pid == cpid/ "
+                                         "{ @[args->id] = count(); }", "-c", " ".join(a)],
+                           parse=parse_bt_count, role="count"),
+                    Config(f"{w}/bpftrace printf", "bpftrace", w,
+                           lambda a, p: ["bpftrace", "-e",
+                                         "tracepoint:raw_syscalls:sys_exit /pid == cpid/ "
+                                         "{ printf(\"%d %d\\n\", args->id, args->ret); }",
+                                         "-c", " ".join(a)],
+                           parse=parse_bt, stdout_file=True, role="stream"),
+                ]
+            if self.have("syscount"):
+                cs.append(Config(f"{w}/syscount", "libbpf-tools", w,
+                                 lambda a, p: ["stdbuf", "-oL", "syscount", "-p", str(p)], pid_mode=True,
+                                 ready="Tracing", role="count"))
+        for w, spec, target in (("func", spec_work, fn), ("malloc", spec_malloc, "libc:malloc")):
+            libc = self.libc()
+            bt_target = fn if w == "func" else f"{libc}:malloc"
+            fl_target = fn if w == "func" else f"{libc}:malloc"
+            cs += [
+                Config(f"{w}/bare", "bare", w, lambda a, p: a),
+                Config(f"{w}/floor", "floor", w,
+                       lambda a, p, t=fl_target: [fl, "func", t, "--"] + a),
+                Config(f"{w}/agent-trace -c", "agent-trace", w,
+                       lambda a, p, s=spec: [at, "-c", "-o", "/dev/null", "-u", s, "--"] + a,
+                       parse=parse_at, role="count"),
+                Config(f"{w}/agent-trace --json", "agent-trace", w,
+                       lambda a, p, s=spec: [at, "--json", "-o", "/dev/null", "-u", s, "--"] + a,
+                       parse=parse_at, role="stream"),
+            ]
+            if self.have("bpftrace"):
+                cs += [
+                    Config(f"{w}/bpftrace hist", "bpftrace", w,
+                           lambda a, p, t=bt_target: [
+                               "bpftrace", "-e",
+                               f"uprobe:{t} /pid == cpid/ {{ @s[tid] = nsecs; }} "
+                               f"uretprobe:{t} /pid == cpid && @s[tid]/ "
+                               "{ @ns = hist(nsecs - @s[tid]); delete(@s[tid]); }",
+                               "-c", " ".join(a)],
+                           parse=parse_bt_count, role="count"),
+                    Config(f"{w}/bpftrace printf", "bpftrace", w,
+                           lambda a, p, t=bt_target: [
+                               "bpftrace", "-e",
+                               f"uprobe:{t} /pid == cpid/ {{ @s[tid] = nsecs; @a[tid] = arg0; }} "
+                               f"uretprobe:{t} /pid == cpid && @s[tid]/ "
+                               "{ printf(\"%d %d %d\\n\", @a[tid], retval, nsecs - @s[tid]); "
+                               "delete(@s[tid]); delete(@a[tid]); }",
+                               "-c", " ".join(a)],
+                           parse=parse_bt, stdout_file=True, role="stream"),
+                ]
+            if self.have("funclatency"):
+                fl_arg = ":bench_work" if w == "func" else "c:malloc"
+                cs.append(Config(f"{w}/funclatency", "libbpf-tools", w,
+                                 lambda a, p, f=fl_arg: ["stdbuf", "-oL", "funclatency", "-p", str(p), f],
+                                 pid_mode=True, ready="Tracing", role="count"))
+            if self.have("ltrace"):
+                lt = ["-x", "bench_work"] if w == "func" else ["-e", "malloc"]
+                cs.append(Config(f"{w}/ltrace", "ltrace", w,
+                                 lambda a, p, lt=lt: ["ltrace", "-o", "/dev/null"] + lt + a,
+                                 scale=SLOW, role="stream"))
+        if self.args.only:
+            rx = re.compile(self.args.only)
+            cs = [c for c in cs if rx.search(c.name) or c.tool == "bare"]
+        return cs
+
+    def libc(self):
+        out = subprocess.run(["ldd", self.wl], capture_output=True, text=True).stdout
+        m = re.search(r"libc\.so\.6 => (\S+)", out)
+        return os.path.realpath(m.group(1)) if m else "/lib/x86_64-linux-gnu/libc.so.6"
+
+    def workload_argv(self, c):
+        n = SIZES[c.workload][1 if self.smoke else 0]
+        n = max(1, int(n * c.scale)) if not self.smoke else n
+        a = [self.wl, c.workload, str(n)]
+        if c.workload == "sqlite":
+            a.append(os.path.join(self.tmp, "bench.db"))
+        return a
+
+    # -- one run ---------------------------------------------------------------
+    def run(self, c):
+        res_path = os.path.join(self.tmp, "result")
+        ru_path = os.path.join(self.tmp, "rusage")
+        out_path = os.path.join(self.tmp, "stdout")
+        err_path = os.path.join(self.tmp, "stderr")
+        for p in (res_path, out_path, err_path, ru_path):
+            if os.path.exists(p):
+                os.unlink(p)
+        env = dict(os.environ, BENCH_OUT=res_path)
+        wargv = self.workload_argv(c)
+        reaped_cpu = True  # the tool's rusage includes the workload's
+        if c.pid_mode:
+            r = self.run_pid_mode(c, wargv, env, out_path, err_path, ru_path)
+            reaped_cpu = False
+        else:
+            argv = [self.measure, ru_path] + c.argv(wargv, 0)
+            with open(out_path, "w") as o, open(err_path, "w") as e:
+                t0 = time.monotonic()
+                p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=o if (c.stdout_file or c.parse) else
+                                     subprocess.DEVNULL, stderr=e)
+                p.wait()
+                r = {"rc": p.returncode, "wall_s": time.monotonic() - t0}
+        out = open(out_path, errors="replace").read() if os.path.exists(out_path) else ""
+        err = open(err_path, errors="replace").read() if os.path.exists(err_path) else ""
+        if r["rc"] != 0 or not os.path.exists(res_path):
+            r["error"] = (err.strip().splitlines() or [f"exit {r['rc']}"])[-1][:200]
+            return r
+        for path in (res_path, ru_path):
+            kv = dict(x.split("=") for x in open(path).read().split())
+            r.update({k if path == res_path else "ru_" + k: int(v) for k, v in kv.items()})
+        r["ru_cpu_s"] = r.pop("ru_cpu_ns") / 1e9
+        r["peak_rss_mib"] = r.pop("ru_maxrss_kib") / 1024
+        r["ns_per_event"] = r["loop_ns"] / max(1, r["events"])
+        if c.tool != "bare":
+            # The tool's CPU: its rusage, less the workload's own when it reaped it.
+            r["tool_cpu_s"] = max(0.0, r["ru_cpu_s"] - (r["cpu_ns"] / 1e9 if reaped_cpu else 0))
+        if c.parse:
+            r.update(c.parse(out, err))
+        return r
+
+    def run_pid_mode(self, c, wargv, env, out_path, err_path, ru_path):
+        wenv = dict(env, BENCH_WAIT="1")
+        w = subprocess.Popen(wargv, env=wenv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        if w.stdout.readline() != b"ready\n":
+            w.kill()
+            w.wait()
+            return {"rc": 1}
+        t0 = time.monotonic()
+        with open(err_path, "w") as e:
+            t = subprocess.Popen([self.measure, ru_path] + c.argv(wargv, w.pid),
+                                 stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=e)
+        seen = b""
+        deadline = time.monotonic() + 30
+        while c.ready.encode() not in seen and time.monotonic() < deadline:
+            rd, _, _ = select.select([t.stdout], [], [], 0.5)
+            if rd:
+                chunk = os.read(t.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                seen += chunk
+        ok = c.ready.encode() in seen
+        if ok:
+            w.stdin.write(b"g")
+            w.stdin.flush()
+        w.stdin.close()
+        w.wait()
+        t.send_signal(signal.SIGINT)
+        rest = t.stdout.read()
+        t.wait()
+        with open(out_path, "wb") as o:
+            o.write(seen + rest)
+        rc = 0 if ok and w.returncode == 0 and t.returncode in (0, 130) else 1
+        return {"rc": rc, "wall_s": time.monotonic() - t0}
+
+    # -- the extra measurements ----------------------------------------------
+    def rate_sweep(self):
+        """Highest producer rate with no loss, for agent-trace and bpftrace printf."""
+        rates = [20000, 50000] if self.smoke else \
+            [50000, 100000, 200000, 400000, 800000, 1600000, 3200000]
+        secs = "0.2" if self.smoke else "1"
+        tools = {"agent-trace": lambda a: [self.at, "--json", "-o", "/dev/null", "-e",
+                                           "getppid", "--"] + a}
+        if shutil.which("bpftrace"):
+            tools["bpftrace"] = lambda a: [
+                "bpftrace", "-e", "tracepoint:syscalls:sys_enter_getppid /pid == cpid/ "
+                "{ printf(\"%d\\n\", tid); }", "-c", " ".join(a)]
+        out = {}
+        for name, argv in tools.items():
+            best, runs = None, []
+            for rate in rates:
+                threads = "1" if rate <= 400000 else "2"
+                res = os.path.join(self.tmp, "rate")
+                p = subprocess.run(argv([self.wl, "rate", str(rate), secs, threads]),
+                                   env=dict(os.environ, BENCH_OUT=res),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                if p.returncode != 0 or not os.path.exists(res):
+                    runs.append({"rate": rate, "error": p.stderr.strip()[-200:]})
+                    break
+                kv = dict(x.split("=") for x in open(res).read().split())
+                achieved = int(kv["events"]) / float(secs)
+                if name == "agent-trace":
+                    lost = parse_at("", p.stderr).get("lost", -1)
+                else:
+                    lost = parse_bt_count("", p.stderr)["lost"]
+                runs.append({"rate": rate, "achieved": round(achieved), "lost": lost})
+                if lost != 0:
+                    break
+                best = achieved
+            out[name] = {"max_zero_loss_rate": round(best) if best else 0, "runs": runs}
+        return out
+
+    def startup_and_latency(self):
+        """Launch to first event, and a lone event's delay from syscall to output line."""
+        tools = {"agent-trace": lambda pid: [self.at, "-p", str(pid), "-e", "lseek"]}
+        if shutil.which("bpftrace"):
+            tools["bpftrace"] = lambda pid: [
+                "bpftrace", "-e", f"tracepoint:syscalls:sys_enter_lseek /pid == {pid}/ "
+                "{ printf(\"lseek(%d, %lld)\\n\", args->fd, args->offset); }"]
+        rounds = 1 if self.smoke else max(3, self.args.rounds)
+        samples = 3 if self.smoke else 25
+        rx = re.compile(r"lseek\(-1, (\d+)")
+        out = {n: {"startup_s": [], "delay_us": []} for n in tools}
+        for _ in range(rounds):
+            for name, argv in tools.items():
+                w = subprocess.Popen([self.wl, "tick", "20"], stdout=subprocess.DEVNULL)
+                t0 = time.monotonic()
+                t = subprocess.Popen(argv(w.pid), stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, bufsize=0)
+                buf, first, got = b"", None, 0
+                deadline = t0 + 30
+                while got < samples and time.monotonic() < deadline:
+                    rd, _, _ = select.select([t.stdout], [], [], 1)
+                    if not rd:
+                        continue
+                    chunk = os.read(t.stdout.fileno(), 65536)
+                    now_us = time.monotonic_ns() // 1000
+                    if not chunk:
+                        break
+                    buf += chunk
+                    *lines, buf = buf.split(b"\n")
+                    for l in lines:
+                        m = rx.search(l.decode(errors="replace"))
+                        if not m:
+                            continue
+                        if first is None:
+                            first = time.monotonic() - t0
+                            continue  # the first may have waited for the attach
+                        out[name]["delay_us"].append(now_us - int(m.group(1)))
+                        got += 1
+                t.send_signal(signal.SIGINT)
+                t.communicate()
+                w.kill()
+                w.wait()
+                if first is not None:
+                    out[name]["startup_s"].append(first)
+        return out
+
+    # -- the whole bench ---------------------------------------------------------
+    def main(self):
+        cs = self.configs()
+        rounds = 1 if self.smoke else self.args.rounds
+        runs = {c.name: [] for c in cs}
+        total = len(cs) * rounds
+        i = 0
+        for r in range(rounds):
+            for c in cs:
+                i += 1
+                res = self.run(c)
+                runs[c.name].append(res)
+                status = res.get("error") or "%.1f ns/event" % res["ns_per_event"]
+                print(f"[{i}/{total}] round {r + 1} {c.name}: {status}", flush=True)
+        sweep = self.rate_sweep()
+        print("rate sweep:", json.dumps({k: v["max_zero_loss_rate"] for k, v in sweep.items()}),
+              flush=True)
+        start = self.startup_and_latency()
+        report = self.report(cs, runs, sweep, start)
+        self.write(report)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        errors = [f"{n}: {r['error']}" for n, rr in runs.items() for r in rr if "error" in r]
+        for e in errors:
+            print("error:", e, file=sys.stderr)
+        return 1 if errors else 0
+
+    def report(self, cs, runs, sweep, start):
+        rows, by = [], {}
+        for c in cs:
+            rr = [r for r in runs[c.name] if "error" not in r]
+            if not rr:
+                rows.append({"config": c.name, "tool": c.tool, "error": runs[c.name][0]["error"]})
+                continue
+            per = [r["ns_per_event"] for r in rr]
+            row = {"config": c.name, "workload": c.workload, "tool": c.tool, "role": c.role,
+                   "runs": len(rr), "events": rr[0]["events"],
+                   "ns_per_event": statistics.median(per), "min": min(per), "max": max(per)}
+            for k in ("delivered", "lost", "batches", "tool_cpu_s", "peak_rss_mib", "rss_mib",
+                      "self_cpu_s"):
+                vals = [r[k] for r in rr if k in r]
+                if vals:
+                    row[k] = statistics.median(vals) if k not in ("lost",) else max(vals)
+            if "delivered" in row and "batches" in row and row["batches"]:
+                row["per_wakeup"] = row["delivered"] / row["batches"]
+            rows.append(row)
+            by[c.name] = row
+        for row in rows:
+            if "error" in row:
+                continue
+            bare = by.get(f"{row['workload']}/bare")
+            if bare:
+                row["added_ns"] = row["ns_per_event"] - bare["ns_per_event"]
+        for row in rows:
+            if "added_ns" not in row:
+                continue
+            w = row["workload"]
+            fl = by.get(f"{w}/floor")
+            if fl and fl.get("added_ns", 0) > 0:
+                row["x_floor"] = row["added_ns"] / fl["added_ns"]
+            ref = by.get(f"{w}/agent-trace " + ("--json" if row["role"] == "stream" else "-c"))
+            if ref and ref.get("added_ns", 0) > 0 and row["tool"] != "agent-trace":
+                row["x_agent_trace"] = row["added_ns"] / ref["added_ns"]
+        summ = {}
+        for n, v in start.items():
+            summ[n] = {"startup_s_median": statistics.median(v["startup_s"]) if v["startup_s"]
+                       else None,
+                       "delay_us_median": statistics.median(v["delay_us"]) if v["delay_us"]
+                       else None,
+                       "delay_us_max": max(v["delay_us"]) if v["delay_us"] else None}
+        return {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+                "smoke": self.smoke, "machine": self.machine(), "rows": rows,
+                "rate_sweep": sweep, "startup_latency": summ, "missing_tools": self.missing}
+
+    def machine(self):
+        def first_line(argv):
+            try:
+                p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+                return ((p.stdout or p.stderr).strip().splitlines() or [""])[0]
+            except (OSError, subprocess.TimeoutExpired):
+                return "not installed"
+        cpu = ""
+        for l in open("/proc/cpuinfo"):
+            if l.startswith("model name"):
+                cpu = l.split(":", 1)[1].strip()
+                break
+        return {"kernel": platform.release(), "cpu": cpu, "cpus": os.cpu_count(),
+                "agent-trace": first_line([self.at, "--version"]),
+                "strace": first_line(["strace", "-V"]),
+                "bpftrace": first_line(["bpftrace", "--version"]),
+                "libbpf-tools": first_line(["dpkg-query", "-W", "-f", "${Version}",
+                                            "libbpf-tools"]),
+                "ltrace": first_line(["ltrace", "-V"]),
+                "libbpf": first_line(["pkg-config", "--modversion", "libbpf"])}
+
+    def write(self, rep):
+        if self.smoke:
+            d = os.path.join(self.build, "bench")
+            base = [os.path.join(d, "smoke")]
+        else:
+            d = os.path.join(ROOT, "bench", "results")
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            base = [os.path.join(d, "latest"), os.path.join(d, stamp)]
+        os.makedirs(d, exist_ok=True)
+        md = markdown(rep)
+        for b in base:
+            with open(b + ".json", "w") as f:
+                json.dump(rep, f, indent=1)
+            with open(b + ".md", "w") as f:
+                f.write(md)
+        print(md)
+        print("written:", ", ".join(b + ".{md,json}" for b in base))
+
+
+def fmt(v, spec="%.0f"):
+    return "-" if v is None else spec % v
+
+
+def markdown(rep):
+    m = rep["machine"]
+    L = [f"# agent-trace benchmark{' (smoke: tiny sizes, not figures)' if rep['smoke'] else ''}",
+         "",
+         f"{rep['date']}; kernel {m['kernel']}; {m['cpus']} x {m['cpu']}; {m['agent-trace']}; "
+         f"{m['strace']}; bpftrace {m['bpftrace']}; libbpf-tools {m['libbpf-tools']}; "
+         f"{m['ltrace']}; libbpf {m['libbpf']}.",
+         "",
+         "Medians of interleaved runs. ns/event: the workload's own loop time per event "
+         "(per INSERT for sqlite); added: over the bare run; x floor: added cost over the "
+         "floor's (empty BPF programs on the same attachment); x agent-trace: the peer's added "
+         "cost over agent-trace's in the same role (stream or count). CPU and RSS are the "
+         "tool's own (agent-trace: its own getrusage; peers: wait4 less the workload's CPU, "
+         "peak RSS from wait4, so it includes the workload's: see the bare row).",
+         "",
+         "| config | runs | events | ns/event (min-max) | added ns | x floor | x agent-trace "
+         "| delivered | lost | per wakeup | tool CPU s | RSS MiB |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rep["rows"]:
+        if "error" in r:
+            L.append(f"| {r['config']} | error: {r['error']} |||||||||||")
+            continue
+        L.append("| %s | %d | %d | %.0f (%.0f-%.0f) | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["config"], r["runs"], r["events"], r["ns_per_event"], r["min"], r["max"],
+            fmt(r.get("added_ns")), fmt(r.get("x_floor"), "%.2f"),
+            fmt(r.get("x_agent_trace"), "%.1f"), fmt(r.get("delivered")), fmt(r.get("lost")),
+            fmt(r.get("per_wakeup")), fmt(r.get("tool_cpu_s"), "%.3f"),
+            fmt(r.get("rss_mib", r.get("peak_rss_mib")), "%.1f")))
+    L += ["", "Maximum zero-loss rate to userspace (getppid records streamed; producer paced, "
+          "1 s per step, 2 threads above 400k/s):", ""]
+    for n, v in rep["rate_sweep"].items():
+        steps = ", ".join(f"{x['rate']}/s: {x.get('lost', 'error')} lost"
+                          for x in v["runs"])
+        L.append(f"- {n}: {v['max_zero_loss_rate']} events/s without loss ({steps})")
+    L += ["", "Start-up (launch with -p to first event) and a lone event's delay (syscall to "
+          "its output line, one event per 20 ms):", ""]
+    for n, v in rep["startup_latency"].items():
+        L.append(f"- {n}: start-up {fmt(v['startup_s_median'], '%.3f')} s; delay median "
+                 f"{fmt(v['delay_us_median'])} us, max {fmt(v['delay_us_max'])} us")
+    if rep["missing_tools"]:
+        L += ["", "Not installed, not measured: " + ", ".join(rep["missing_tools"])]
+    return "\n".join(L) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--only", help="configurations whose name matches (and the bare runs)")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("bench: needs root (BPF programs are loaded)", file=sys.stderr)
+        return 1
+    return Bench(args).main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The benchmark's minimal loader: attaches empty programs, runs a command,
+ * detaches.
+ *
+ *   floor sys -- CMD...          raw_tp sys_enter + sys_exit
+ *   floor func FILE:FUNC -- CMD...  uprobe + uretprobe on FUNC in FILE
+ *
+ * The command is forked first and held on a pipe until the programs are
+ * attached, as agent-trace -- CMD does. Exits with the command's exit code.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "floor.skel.h"
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: floor sys -- CMD... | floor func FILE:FUNC -- CMD...\n");
+	return 2;
+}
+
+static int attach_func(struct floor_bpf *skel, const char *spec)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o);
+	char file[4096];
+	const char *colon = strrchr(spec, ':');
+
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(file))
+		return -EINVAL;
+	memcpy(file, spec, colon - spec);
+	file[colon - spec] = '\0';
+	o.func_name = colon + 1;
+	skel->links.floor_entry =
+		bpf_program__attach_uprobe_opts(skel->progs.floor_entry, -1, file, 0, &o);
+	if (!skel->links.floor_entry)
+		return -errno;
+	o.retprobe = true;
+	skel->links.floor_return =
+		bpf_program__attach_uprobe_opts(skel->progs.floor_return, -1, file, 0, &o);
+	if (!skel->links.floor_return)
+		return -errno;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct floor_bpf *skel;
+	int go[2], st, ret, cmd;
+	bool sys;
+	pid_t pid;
+	char b = 'g';
+
+	if (argc < 4)
+		return usage();
+	sys = !strcmp(argv[1], "sys");
+	cmd = sys ? 3 : 4;
+	if ((!sys && strcmp(argv[1], "func")) || argc <= cmd || strcmp(argv[cmd - 1], "--"))
+		return usage();
+	if (pipe(go))
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(126);
+		close(go[0]);
+		execvp(argv[cmd], argv + cmd);
+		fprintf(stderr, "floor: %s: %s\n", argv[cmd], strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	signal(SIGINT, SIG_IGN);
+
+	skel = floor_bpf__open();
+	if (!skel)
+		goto fail;
+	bpf_program__set_autoload(skel->progs.floor_sys_enter, sys);
+	bpf_program__set_autoload(skel->progs.floor_sys_exit, sys);
+	bpf_program__set_autoload(skel->progs.floor_entry, !sys);
+	bpf_program__set_autoload(skel->progs.floor_return, !sys);
+	if (floor_bpf__load(skel))
+		goto fail;
+	ret = sys ? floor_bpf__attach(skel) : attach_func(skel, argv[2]);
+	if (ret) {
+		errno = -ret;
+		goto fail;
+	}
+	if (write(go[1], &b, 1) != 1)
+		goto fail;
+	close(go[1]);
+	if (waitpid(pid, &st, 0) != pid)
+		goto fail;
+	floor_bpf__destroy(skel);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+fail:
+	fprintf(stderr, "floor: %s: %s\n", sys ? "sys" : argv[2], strerror(errno));
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	floor_bpf__destroy(skel);
+	return 1;
+}
