@@ -196,6 +196,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		count_loss(offsetof(struct at_counters, tgid_full));
 		return 0;
 	}
+	mark_traced(ctgid, true);
 	rec.hdr.type = AT_REC_PROC_FORK;
 	rec.hdr.ts_ns = bpf_ktime_get_ns();
 	rec.hdr.pid = ctgid;
@@ -221,6 +222,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	/* Threads dying together may all see zero: the one whose delete succeeds reports. */
 	if (bpf_map_delete_elem(&traced, &tgid))
 		return 0;
+	mark_traced(tgid, false);
 	rec.hdr.type = AT_REC_PROC_EXIT;
 	rec.hdr.ts_ns = bpf_ktime_get_ns();
 	rec.hdr.pid = tgid;

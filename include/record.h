@@ -148,6 +148,13 @@ struct at_stat {
 	__u32 hist[AT_HIST_BUCKETS]; /* log-linear latency histogram, see at_hist_bucket() */
 };
 
+/* One bit per possible tgid: PID_MAX_LIMIT is 4M on 64-bit kernels. */
+#define AT_PID_LIMIT (1u << 22)
+#define AT_PID_WORDS (AT_PID_LIMIT / 64)
+struct at_pid_bits {
+	__u64 w[AT_PID_WORDS];
+};
+
 /* Loss and health counters, one per CPU in the 'counters' map. */
 struct at_counters {
 	__u64 rb_lost;	  /* records that found the ring buffer full */

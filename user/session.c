@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -79,6 +80,8 @@ static int load_uprobes(struct session *s)
 	if ((ret = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(s->skel->maps.events))) ||
 	    (ret = bpf_map__reuse_fd(u->maps.counters, bpf_map__fd(s->skel->maps.counters))) ||
 	    (ret = bpf_map__reuse_fd(u->maps.traced, bpf_map__fd(s->skel->maps.traced))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.traced_bits,
+				     bpf_map__fd(s->skel->maps.traced_bits))) ||
 	    (ret = uprobe_bpf__load(u))) {
 		uprobe_bpf__destroy(u);
 		return ret;
@@ -148,6 +151,13 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	 * only the programs' explicit wakeups (wakeup_bytes pending) end the wait
 	 * early; otherwise the reader drains every poll_ms.
 	 */
+	s->pid_bits = mmap(NULL, sizeof(*s->pid_bits), PROT_READ | PROT_WRITE, MAP_SHARED,
+			   bpf_map__fd(s->skel->maps.traced_bits), 0);
+	if (s->pid_bits == MAP_FAILED) {
+		fail(err, errlen, "mapping the traced-process bitmap: %s", strerror(errno));
+		ring_buffer__free(s->rb);
+		goto err_destroy;
+	}
 	s->wake_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->wake_fd < 0 ||
 	    epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, bpf_map__fd(s->skel->maps.events),
@@ -155,6 +165,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 		fail(err, errlen, "ring buffer epoll: %s", strerror(errno));
 		if (s->wake_fd >= 0)
 			close(s->wake_fd);
+		munmap(s->pid_bits, sizeof(*s->pid_bits));
 		ring_buffer__free(s->rb);
 		goto err_destroy;
 	}
@@ -173,8 +184,11 @@ int session__add_pid(struct session *s, pid_t tgid)
 	__u32 key = tgid;
 	__u8 one = 1;
 
+	if (tgid <= 0 || (unsigned)tgid >= AT_PID_LIMIT)
+		return -EINVAL;
 	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.traced), &key, &one, BPF_ANY))
 		return -errno;
+	__atomic_fetch_or(&s->pid_bits->w[tgid / 64], 1ULL << (tgid % 64), __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -344,6 +358,7 @@ void session__free(struct session *s)
 	session__stop(s);
 	ring_buffer__free(s->rb);
 	close(s->wake_fd);
+	munmap(s->pid_bits, sizeof(*s->pid_bits));
 	probes__free_all(s);
 	uprobe_bpf__destroy(s->uskel);
 	syscalls_bpf__destroy(s->skel);

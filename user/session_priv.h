@@ -16,6 +16,7 @@ struct session {
 	struct uprobe_bpf *uskel;  /* function probe programs, sharing those maps */
 	struct ring_buffer *rb;
 	int wake_fd; /* edge-triggered epoll on the ring buffer: woken by batch wakeups only */
+	struct at_pid_bits *pid_bits; /* the traced_bits map, mapped */
 	struct session_opts opts;
 	pthread_t reader;
 	bool reader_running;
