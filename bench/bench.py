@@ -75,13 +75,15 @@ def parse_at(out, err):
 
 
 def parse_bt(out, err):
-    lost = sum(int(x) for x in BT_LOST.findall(err))
-    lines = [l for l in out.splitlines() if l and not l.startswith("Attaching ")]
+    # bpftrace reports "Lost N events" in its output stream, among the events.
+    lost = sum(int(x) for x in BT_LOST.findall(out + err))
+    lines = [l for l in out.splitlines()
+             if l and not l.startswith("Attaching ") and not BT_LOST.search(l)]
     return {"delivered": len(lines), "lost": lost}
 
 
 def parse_bt_count(out, err):
-    return {"lost": sum(int(x) for x in BT_LOST.findall(err))}
+    return {"lost": sum(int(x) for x in BT_LOST.findall(out + err))}
 
 
 class Bench:
@@ -294,31 +296,33 @@ class Bench:
         rates = [20000, 50000] if self.smoke else \
             [50000, 100000, 200000, 400000, 800000, 1600000, 3200000]
         secs = "0.2" if self.smoke else "1"
-        tools = {"agent-trace": lambda a: [self.at, "--json", "-o", "/dev/null", "-e",
-                                           "getppid", "--"] + a}
+        tools = {"agent-trace": lambda a: [self.at, "--json", "-o", "/dev/null", "--"] + a}
         if shutil.which("bpftrace"):
             tools["bpftrace"] = lambda a: [
-                "bpftrace", "-e", "tracepoint:syscalls:sys_enter_getppid /pid == cpid/ "
-                "{ printf(\"%d\\n\", tid); }", "-c", " ".join(a)]
+                "bpftrace", "-e", "tracepoint:raw_syscalls:sys_exit /pid == cpid/ "
+                "{ printf(\"%d %d\\n\", args->id, args->ret); }", "-c", " ".join(a)]
         out = {}
         for name, argv in tools.items():
             best, runs = None, []
             for rate in rates:
                 threads = "1" if rate <= 400000 else "2"
                 res = os.path.join(self.tmp, "rate")
-                p = subprocess.run(argv([self.wl, "rate", str(rate), secs, threads]),
-                                   env=dict(os.environ, BENCH_OUT=res),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                outp = os.path.join(self.tmp, "rate.out")
+                with open(outp, "w") as o:
+                    p = subprocess.run(argv([self.wl, "rate", str(rate), secs, threads]),
+                                       env=dict(os.environ, BENCH_OUT=res),
+                                       stdout=o, stderr=subprocess.PIPE, text=True)
+                out_text = open(outp, errors="replace").read()
                 if p.returncode != 0 or not os.path.exists(res):
                     runs.append({"rate": rate, "error": p.stderr.strip()[-200:]})
                     break
                 kv = dict(x.split("=") for x in open(res).read().split())
                 achieved = int(kv["events"]) / float(secs)
-                if name == "agent-trace":
-                    lost = parse_at("", p.stderr).get("lost", -1)
-                else:
-                    lost = parse_bt_count("", p.stderr)["lost"]
-                runs.append({"rate": rate, "achieved": round(achieved), "lost": lost})
+                got = parse_at("", p.stderr) if name == "agent-trace" else \
+                    parse_bt(out_text, p.stderr)
+                lost = got.get("lost", -1)
+                runs.append({"rate": rate, "achieved": round(achieved), "lost": lost,
+                             "delivered": got.get("delivered")})
                 if lost != 0:
                     break
                 best = achieved
@@ -519,7 +523,8 @@ def markdown(rep):
     L += ["", "Maximum zero-loss rate to userspace (getppid records streamed; producer paced, "
           "1 s per step, 2 threads above 400k/s):", ""]
     for n, v in rep["rate_sweep"].items():
-        steps = ", ".join(f"{x['rate']}/s: {x.get('lost', 'error')} lost"
+        steps = "; ".join(f"{x['rate']}/s asked, {x.get('achieved', '-')}/s made: "
+                          f"{x.get('delivered', '-')} delivered, {x.get('lost', 'error')} lost"
                           for x in v["runs"])
         L.append(f"- {n}: {v['max_zero_loss_rate']} events/s without loss ({steps})")
     L += ["", "Start-up (launch with -p to first event) and a lone event's delay (syscall to "
