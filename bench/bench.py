@@ -325,7 +325,7 @@ class Bench:
                              "delivered": got.get("delivered")})
                 if lost != 0:
                     break
-                best = achieved
+                best = max(best or 0, achieved)
             out[name] = {"max_zero_loss_rate": round(best) if best else 0, "runs": runs}
         return out
 
@@ -523,6 +523,8 @@ def markdown(rep):
     L += ["", "Maximum zero-loss rate to userspace (getppid records streamed; producer paced, "
           "1 s per step, 2 threads above 400k/s):", ""]
     for n, v in rep["rate_sweep"].items():
+        v["max_zero_loss_rate"] = max([x["achieved"] for x in v["runs"] if x.get("lost") == 0]
+                                      or [0])
         steps = "; ".join(f"{x['rate']}/s asked, {x.get('achieved', '-')}/s made: "
                           f"{x.get('delivered', '-')} delivered, {x.get('lost', 'error')} lost"
                           for x in v["runs"])
@@ -543,7 +545,16 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--only", help="configurations whose name matches (and the bare runs)")
+    ap.add_argument("--render", metavar="JSON", help="rewrite the markdown of a saved report")
     args = ap.parse_args()
+    if args.render:
+        with open(args.render) as f:
+            rep = json.load(f)
+        md = markdown(rep)
+        with open(args.render[:-len(".json")] + ".md", "w") as f:
+            f.write(md)
+        print(md)
+        return 0
     if os.geteuid() != 0:
         print("bench: needs root (BPF programs are loaded)", file=sys.stderr)
         return 1
