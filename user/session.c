@@ -139,10 +139,16 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	/* The selection lives in .bss: it can change while the probes run. */
 	memcpy(s->skel->bss->selected, opts->selected, sizeof(s->skel->bss->selected));
 
+	s->pid_bits = mmap(NULL, sizeof(*s->pid_bits), PROT_READ | PROT_WRITE, MAP_SHARED,
+			   bpf_map__fd(s->skel->maps.traced_bits), 0);
+	if (s->pid_bits == MAP_FAILED) {
+		fail(err, errlen, "mapping the traced-process bitmap: %s", strerror(errno));
+		goto err_destroy;
+	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
 	if (!s->rb) {
 		fail(err, errlen, "ring buffer: %s", strerror(errno));
-		goto err_destroy;
+		goto err_unmap;
 	}
 	/*
 	 * libbpf's own epoll is level-triggered: it reports the buffer readable
@@ -151,26 +157,24 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	 * only the programs' explicit wakeups (wakeup_bytes pending) end the wait
 	 * early; otherwise the reader drains every poll_ms.
 	 */
-	s->pid_bits = mmap(NULL, sizeof(*s->pid_bits), PROT_READ | PROT_WRITE, MAP_SHARED,
-			   bpf_map__fd(s->skel->maps.traced_bits), 0);
-	if (s->pid_bits == MAP_FAILED) {
-		fail(err, errlen, "mapping the traced-process bitmap: %s", strerror(errno));
-		ring_buffer__free(s->rb);
-		goto err_destroy;
-	}
 	s->wake_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->wake_fd < 0 ||
-	    epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, bpf_map__fd(s->skel->maps.events),
+	if (s->wake_fd < 0) {
+		fail(err, errlen, "ring buffer epoll: %s", strerror(errno));
+		goto err_rb;
+	}
+	if (epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, bpf_map__fd(s->skel->maps.events),
 		      &(struct epoll_event){ .events = EPOLLIN | EPOLLET })) {
 		fail(err, errlen, "ring buffer epoll: %s", strerror(errno));
-		if (s->wake_fd >= 0)
-			close(s->wake_fd);
-		munmap(s->pid_bits, sizeof(*s->pid_bits));
-		ring_buffer__free(s->rb);
-		goto err_destroy;
+		goto err_epoll;
 	}
 	return s;
 
+err_epoll:
+	close(s->wake_fd);
+err_rb:
+	ring_buffer__free(s->rb);
+err_unmap:
+	munmap(s->pid_bits, sizeof(*s->pid_bits));
 err_destroy:
 	uprobe_bpf__destroy(s->uskel);
 	syscalls_bpf__destroy(s->skel);

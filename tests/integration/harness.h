@@ -40,10 +40,6 @@ struct trace_opts {
 size_t trace_calls(const struct trace *t, uint32_t probe_id, const struct at_call_rec **out,
 		   size_t max);
 
-/* Function records of probe id, and the count of them. */
-size_t trace_calls(const struct trace *t, uint32_t probe_id, const struct at_call_rec **out,
-		   size_t max);
-
 /* Path of a built target (build/targets/NAME) or of the agent-trace binary ("agent-trace"). */
 const char *build_path(const char *name);
 
