@@ -276,7 +276,8 @@ int links_of(const char *name)
 		if (!bpf_obj_get_info_by_fd(fd, &li, &len)) {
 			pfd = bpf_prog_get_fd_by_id(li.prog_id);
 			if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &pi, &plen) &&
-			    !strcmp(pi.name, name))
+			    /* The kernel keeps the first 15 characters of a program's name. */
+			    !strncmp(pi.name, name, sizeof(pi.name) - 1))
 				n++;
 			if (pfd >= 0)
 				close(pfd);

@@ -211,17 +211,23 @@ static int links_settle(const char *name, int want)
 }
 
 /* Waits until the tracer has attached: its probes show up as links. */
+/*
+ * Waits until agent-trace has attached all its syscall programs. The skeleton
+ * attaches them in order and sched_process_exit comes last: waiting for
+ * sys_enter alone released the target before sys_exit was attached, and its
+ * first calls went unseen. before: sched_process_exit links before the tracer.
+ */
 static void wait_attached(int before)
 {
-	for (int i = 0; i < 500 && links_of("sys_enter") <= before; i++)
+	for (int i = 0; i < 500 && links_of("sched_process_exit") <= before; i++)
 		usleep(10 * 1000);
-	cr_assert_gt(links_of("sys_enter"), before, "agent-trace did not attach");
+	cr_assert_gt(links_of("sched_process_exit"), before, "agent-trace did not attach");
 }
 
 Test(cli, attach_to_running_process)
 {
 	char outf[64], errf[64], pidarg[16];
-	int release, st, before = links_of("sys_enter");
+	int release, st, before = links_of("sys_enter"), exits = links_of("sched_process_exit");
 	pid_t target = start_waiting_target(&release, "5"), tracer;
 	char *out, *err;
 
@@ -230,7 +236,7 @@ Test(cli, attach_to_running_process)
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
 	tracer = start_tracer(
 		(char *[]){ AT, "--json", "-e", "getppid,openat", "-p", pidarg, NULL }, outf, errf);
-	wait_attached(before);
+	wait_attached(exits);
 	cr_assert_eq(write(release, "g", 1), 1);
 	close(release);
 	cr_assert_eq(waitpid(target, &st, 0), target);
@@ -257,7 +263,7 @@ Test(cli, attach_to_running_process)
 static void stop_with(int sig)
 {
 	char outf[64], errf[64], pidarg[16];
-	int release, st, before = links_of("sys_enter");
+	int release, st, before = links_of("sys_enter"), exits = links_of("sched_process_exit");
 	pid_t target = start_waiting_target(&release, "0"), tracer;
 	char *out;
 
@@ -265,7 +271,7 @@ static void stop_with(int sig)
 	snprintf(errf, sizeof(errf), "/tmp/agent-trace-s.%d.err", getpid());
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
 	tracer = start_tracer((char *[]){ AT, "-p", pidarg, NULL }, outf, errf);
-	wait_attached(before);
+	wait_attached(exits);
 	kill(tracer, sig);
 	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
 	out = slurp(outf);
