@@ -18,7 +18,7 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PKG_CONFIG ?= pkg-config
-LIBS_PC := libbpf libelf zlib
+LIBS_PC := libbpf libelf zlib yaml-0.1
 
 ifeq ($(V),1)
 Q :=
@@ -40,7 +40,7 @@ AT_LDFLAGS := $(SAN_FLAGS)
 AT_LIBS = $(PKG_LIBS) -lpthread
 
 # The multiarch include dir, for the uapi headers libbpf's usdt.bpf.h pulls in.
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ibpf -Ivmlinux/$(ARCH) -idirafter /usr/include/$(shell $(CC) -dumpmachine) -MMD -MP
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -376,7 +376,21 @@ class Bench:
         return out
 
     # -- the whole bench ---------------------------------------------------------
+    @staticmethod
+    def mount_tracefs():
+        """The peers (bpftrace, syscount) attach tracepoints through tracefs,
+        which a fresh machine does not mount; agent-trace needs none."""
+        if os.path.isdir("/sys/kernel/tracing/events"):
+            return
+        r = subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("bench: tracefs is not mounted and mounting it failed: "
+                     + (r.stderr.strip() or "mount exit %d" % r.returncode)
+                     + " (the peers bpftrace and syscount need /sys/kernel/tracing)")
+
     def main(self):
+        self.mount_tracefs()
         cs = self.configs()
         rounds = 1 if self.smoke else self.args.rounds
         runs = {c.name: [] for c in cs}

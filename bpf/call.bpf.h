@@ -113,8 +113,8 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 	rec->slot_len[i] = n;
 }
 
-/* Sends the record; only the used part of the last slot goes out. */
-static __always_inline void emit(struct at_call_rec *rec)
+/* Sends the record; only the used part of the last slot goes out. false when lost. */
+static __always_inline bool emit(struct at_call_rec *rec)
 {
 	__u64 size;
 	int last = rec->slot_arg[1] != 0xff ? 1 : 0;
@@ -125,8 +125,226 @@ static __always_inline void emit(struct at_call_rec *rec)
 		size = offsetof(struct at_call_rec, slot) + last * AT_STR_MAX +
 		       (rec->slot_len[last] & (AT_STR_MAX - 1));
 	if (size > sizeof(*rec))
-		return;
-	rb_output(rec, size, false);
+		return false;
+	return rb_output(rec, size, false);
+}
+
+/*
+ * The probe table, by probe id, shared by the syscall and function programs
+ * (the loader makes both objects use one map of each): what a probe captures,
+ * its filter and actions; the loader fills and empties entries at run time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct at_probe_spec);
+} probes SEC(".maps");
+
+/* Calls, errors and latency (or value) histogram per probe, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct at_stat);
+} probe_stats SEC(".maps");
+
+/* What happened to each probe's hits, per CPU: filtered, sampled, limited, sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct at_probe_counts);
+} probe_counts SEC(".maps");
+
+/* Rate limit and sampling state per probe, shared by all CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct at_probe_state);
+} probe_state SEC(".maps");
+
+/* The first bytes of a string operand's subject: a capture slot, or the comm. */
+struct at_str_head {
+	char c[AT_FILTER_STR];
+};
+
+/*
+ * A string of len bytes (its head in s) compared with c->str: equal, or a
+ * prefix. Global, so the verifier checks it once for its three callers.
+ */
+__attribute__((noinline)) int str_match(const struct at_str_head *s, __u32 len,
+					const struct at_cond *c)
+{
+	__u32 n;
+
+	if (!s || !c)
+		return 0;
+	n = c->slen;
+	if (n > AT_FILTER_STR)
+		return false;
+	if (c->cmp == AT_CMP_PREFIX ? len < n : len != n)
+		return false;
+	for (__u32 i = 0; i < AT_FILTER_STR; i++) {
+		if (i >= n)
+			break;
+		if (s->c[i] != c->str[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One comparison of a filter. A global function, like probe_hit: verified once
+ * rather than once per condition of the loop that calls it.
+ */
+__attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at_call_rec *rec)
+{
+	__u32 shift;
+	__u64 raw;
+	__s64 sv;
+
+	if (!c || !rec)
+		return false;
+	if (c->is_str) {
+		bool eq;
+
+		if (c->field == AT_FLD_COMM) {
+			struct at_str_head comm = {};
+			__u32 len = 0;
+
+			bpf_get_current_comm(comm.c, 16);
+			for (int i = 0; i < 16; i++) {
+				if (!comm.c[i])
+					break;
+				len++;
+			}
+			eq = str_match(&comm, len, c);
+		} else if (rec->slot_arg[0] == c->field) {
+			eq = !(rec->flags & AT_CALL_FAULT0) &&
+			     str_match((const struct at_str_head *)rec->slot[0],
+				       rec->slot_len[0] & (AT_STR_MAX - 1), c);
+		} else if (rec->slot_arg[1] == c->field) {
+			eq = !(rec->flags & AT_CALL_FAULT1) &&
+			     str_match((const struct at_str_head *)rec->slot[1],
+				       rec->slot_len[1] & (AT_STR_MAX - 1), c);
+		} else {
+			return false;
+		}
+		return c->cmp == AT_CMP_NE ? !eq : eq;
+	}
+	switch (c->field) {
+	case AT_FLD_RET:
+		raw = rec->ret;
+		break;
+	case AT_FLD_PID:
+		raw = rec->hdr.pid;
+		break;
+	case AT_FLD_TID:
+		raw = rec->hdr.tid;
+		break;
+	case AT_FLD_UID:
+		raw = (__u32)bpf_get_current_uid_gid();
+		break;
+	default:
+		if (c->field > 5)
+			return false;
+		raw = rec->args[c->field];
+		break;
+	}
+	shift = 64 - (c->bits & 127);
+	if (shift >= 64)
+		shift = 0;
+	sv = (__s64)(raw << shift) >> shift;
+	raw = (raw << shift) >> shift;
+	if (c->is_signed) {
+		switch (c->cmp) {
+		case AT_CMP_EQ:
+			return sv == c->val;
+		case AT_CMP_NE:
+			return sv != c->val;
+		case AT_CMP_LT:
+			return sv < c->val;
+		case AT_CMP_LE:
+			return sv <= c->val;
+		case AT_CMP_GT:
+			return sv > c->val;
+		case AT_CMP_GE:
+			return sv >= c->val;
+		}
+		return false;
+	}
+	switch (c->cmp) {
+	case AT_CMP_EQ:
+		return raw == (__u64)c->val;
+	case AT_CMP_NE:
+		return raw != (__u64)c->val;
+	case AT_CMP_LT:
+		return raw < (__u64)c->val;
+	case AT_CMP_LE:
+		return raw <= (__u64)c->val;
+	case AT_CMP_GT:
+		return raw > (__u64)c->val;
+	case AT_CMP_GE:
+		return raw >= (__u64)c->val;
+	}
+	return false;
+}
+
+/*
+ * Runs the probe's filter on a record: every condition once, then the postfix
+ * program over their results. No filter matches everything.
+ */
+__attribute__((noinline)) int filter_pass(const struct at_probe_spec *spec,
+					  const struct at_call_rec *rec)
+{
+	const struct at_filter *f;
+	__u32 bits = 0, st = 0;
+
+	if (!spec || !rec)
+		return 0;
+	f = &spec->filter;
+	if (!f->ncode)
+		return true;
+	for (int i = 0; i < AT_FILTER_CONDS; i++) {
+		if (cond_true(&f->cond[i], rec))
+			bits |= 1u << i;
+	}
+	for (int i = 0; i < AT_FILTER_CODE; i++) {
+		__u8 op;
+
+		if (i >= f->ncode)
+			break;
+		op = f->code[i];
+		if (op & AT_FOP_COND) {
+			st = (st << 1) | ((bits >> (op & (AT_FILTER_CONDS - 1))) & 1);
+		} else if (op == AT_FOP_NOT) {
+			st ^= 1;
+		} else {
+			__u32 b = st & 1, a = (st >> 1) & 1;
+
+			st = (st >> 2) << 1 | (op == AT_FOP_AND ? (a & b) : (a | b));
+		}
+	}
+	return st & 1;
+}
+
+/* Token bucket as a generic cell rate algorithm: one compare-and-swap per event. */
+static __always_inline bool rate_ok(struct at_probe_state *ps, const struct at_probe_spec *spec,
+				    __u64 now)
+{
+	for (int i = 0; i < 4; i++) {
+		__u64 tat = ps->tat;
+		__u64 base = tat > now ? tat : now;
+
+		if (base - now > spec->rate_burst_ns)
+			return false;
+		if (__sync_val_compare_and_swap(&ps->tat, tat, base + spec->rate_interval_ns) ==
+		    tat)
+			return true;
+	}
+	return false;
 }
 
 /* Adds one call to a statistics entry. */
@@ -139,6 +357,79 @@ static __always_inline void stat_add(struct at_stat *st, bool failed, __u64 dur)
 	if (dur > st->max_ns)
 		st->max_ns = dur;
 	st->hist[at_hist_bucket(dur) & (AT_HIST_BUCKETS - 1)]++;
+}
+
+/* The value a probe's statistics aggregate: the duration, or the value the histogram asks for. */
+static __always_inline __u64 stat_value(const struct at_probe_spec *spec,
+					const struct at_call_rec *rec, __u64 dur)
+{
+	__u8 of = spec->hist_of;
+	__s64 v;
+
+	if (!(spec->actions & AT_ACT_HIST) || of == AT_HIST_LATENCY)
+		return dur;
+	if (of == AT_HIST_RET)
+		v = rec->ret;
+	else
+		v = (__s64)rec->args[(of - AT_HIST_ARG0) & 7]; /* the loader keeps it below 6 */
+	return v < 0 ? 0 : (__u64)v;
+}
+
+/*
+ * A probe hit, complete: the filter, then the actions. Count and histogram
+ * aggregate every matching call; sampling and the rate limit gate only the
+ * events; a signal goes with every matching call. now is the time the record
+ * carries. Returns whether the call matched.
+ *
+ * A global function: the verifier checks it once, not once per call site and
+ * per loop iteration of a caller that runs several probes on one record.
+ */
+__attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int failed, __u64 dur,
+					__u64 now)
+{
+	struct at_probe_spec *spec = bpf_map_lookup_elem(&probes, &id);
+	struct at_probe_counts *pc = bpf_map_lookup_elem(&probe_counts, &id);
+	struct at_probe_state *ps;
+	struct at_stat *st;
+	__u8 acts;
+
+	if (!spec || !pc || !rec)
+		return 0;
+	acts = spec->actions ? spec->actions : AT_ACT_EVENT;
+	pc->hits++;
+	if ((spec->only_failing && !failed) || !filter_pass(spec, rec)) {
+		pc->filtered++;
+		return 0;
+	}
+	pc->matched++;
+	st = bpf_map_lookup_elem(&probe_stats, &id);
+	if (st)
+		stat_add(st, failed, stat_value(spec, rec, dur));
+	if (acts & AT_ACT_SIGNAL) {
+		if (bpf_send_signal(spec->signal))
+			pc->signal_failed++;
+		else
+			pc->signals++;
+	}
+	if (!(acts & AT_ACT_EVENT))
+		return 1;
+	ps = bpf_map_lookup_elem(&probe_state, &id);
+	if (!ps)
+		return 1;
+	if (spec->sample > 1 && __sync_fetch_and_add(&ps->sample_seq, 1) % spec->sample) {
+		pc->sampled_out++;
+		return 1;
+	}
+	if (spec->rate_interval_ns && !rate_ok(ps, spec, now)) {
+		pc->rate_limited++;
+		return 1;
+	}
+	rec->hdr.probe_id = id;
+	if (emit(rec))
+		pc->emitted++;
+	else
+		pc->emit_lost++;
+	return 1;
 }
 
 #endif /* AT_CALL_BPF_H */

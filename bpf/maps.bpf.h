@@ -40,14 +40,17 @@ static __always_inline void count_loss(__u32 off)
  * polls with a short timeout, so a lone record still arrives within
  * milliseconds. A full ring buffer is counted, never silent.
  */
-static __always_inline void rb_output(void *data, __u64 size, bool force)
+static __always_inline bool rb_output(void *data, __u64 size, bool force)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (force || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, data, size, flags))
+	if (bpf_ringbuf_output(&events, data, size, flags)) {
 		count_loss(offsetof(struct at_counters, rb_lost));
+		return false;
+	}
+	return true;
 }
 
 #endif /* AT_MAPS_BPF_H */

@@ -22,6 +22,33 @@ const volatile struct at_sys_spec specs[AT_NR_MAX] = {};
 
 /* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */
 __u64 selected[AT_NR_MAX / 64] = {};
+/* Syscall numbers that probe-file probes watch (sys_probes lists which). */
+__u64 probed[AT_NR_MAX / 64] = {};
+
+/* Probe-file targets matched at exec: command names and executable inodes. */
+__u32 exec_match = 0; /* nonzero when any target below is set */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AT_MAX_TARGET_COMMS);
+	__type(key, struct at_comm_key);
+	__type(value, __u8);
+} target_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AT_MAX_TARGET_INODES);
+	__type(key, struct at_inode_key);
+	__type(value, __u8);
+} target_inodes SEC(".maps");
+
+/* The probe-file syscall probes on each syscall number. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AT_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct at_sys_probes);
+} sys_probes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -32,8 +59,8 @@ struct {
 
 /* The call a thread is in: entry state kept until sys_exit. */
 struct inflight {
-	__u32 active; /* 1 between a selected sys_enter and its sys_exit */
-	__u32 pad;
+	__u32 active;		/* 1 between a selected sys_enter and its sys_exit */
+	__u32 sel;		/* the call is selected by -e (not only watched by probes) */
 	struct at_call_rec rec; /* the record being built */
 };
 
@@ -97,6 +124,46 @@ static __always_inline void account(__u32 nr, __s64 ret, __u64 dur)
 		stat_add(st, ret < 0 && ret >= -4095, dur);
 }
 
+static __always_inline bool bit_set(const __u64 *bits, __u64 nr)
+{
+	return bits[(nr / 64) & (AT_NR_MAX / 64 - 1)] & (1ULL << (nr % 64));
+}
+
+/*
+ * Runs the probe-file probes on a syscall number. At entry (exit is false)
+ * only entry probes run, and every probe of a call that never returns; at exit
+ * the others. Each sends the record under its own probe id.
+ */
+static __always_inline void run_probes(struct at_call_rec *rec, bool exit, __u64 now)
+{
+	__u32 nr = rec->nr;
+	struct at_sys_probes *sp = bpf_map_lookup_elem(&sys_probes, &nr);
+	bool noreturn = rec->flags & AT_CALL_NORETURN;
+	bool failed = rec->ret < 0 && rec->ret >= -4095;
+	__u16 flags = rec->flags;
+
+	if (!sp)
+		return;
+	for (int i = 0; i < AT_SYS_PROBES; i++) {
+		__u32 id = sp->ids[i];
+		struct at_probe_spec *spec;
+		bool entry;
+
+		if (!id)
+			continue; /* a free slot, or a hole left by a removed probe */
+		id--;
+		spec = bpf_map_lookup_elem(&probes, &id);
+		if (!spec || !spec->enabled)
+			continue;
+		entry = spec->mode == AT_MODE_ENTRY;
+		if (!noreturn && entry == exit)
+			continue;
+		rec->flags = entry && !noreturn ? flags | AT_CALL_ENTRY_ONLY : flags;
+		probe_hit(id, rec, failed && exit, exit ? now - rec->enter_ns : 0, now);
+	}
+	rec->flags = flags;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
@@ -104,11 +171,16 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	__u64 nr = id;
 	struct inflight *fl;
 	struct at_call_rec *rec;
+	bool sel, prb;
 
 	/* Filter first: traced process, selected syscall. */
 	if (!is_traced(pid_tgid >> 32))
 		return 0;
-	if (nr >= AT_NR_MAX || !(selected[nr / 64] & (1ULL << (nr % 64))))
+	if (nr >= AT_NR_MAX)
+		return 0;
+	sel = bit_set(selected, nr);
+	prb = bit_set(probed, nr);
+	if (!sel && !prb)
 		return 0;
 
 	fl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), NULL,
@@ -135,18 +207,25 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	*(__u16 *)&rec->slot_arg = 0xffff;
 	*(__u32 *)&rec->slot_len = 0;
 	rec->enter_ns = bpf_ktime_get_ns();
-	if (stream)
+	rec->hdr.ts_ns = rec->enter_ns;
+	if ((stream && sel) || prb)
 		capture_slots(rec, false, 0);
 
 	if (specs[nr].noreturn) {
 		/* exit and exit_group never reach sys_exit: report them now. */
 		rec->flags |= AT_CALL_NORETURN;
-		rec->hdr.ts_ns = rec->enter_ns;
-		account(nr, 0, 0);
-		if (stream)
-			emit(rec);
+		if (sel) {
+			account(nr, 0, 0);
+			if (stream)
+				emit(rec);
+		}
+		if (prb)
+			run_probes(rec, false, rec->enter_ns);
 		return 0;
 	}
+	if (prb)
+		run_probes(rec, false, rec->enter_ns);
+	fl->sel = sel;
 	fl->active = 1;
 	return 0;
 }
@@ -169,11 +248,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	rec->ret = ret;
 	/* execve from a non-leader thread changes the tid: report the current one. */
 	rec->hdr.tid = (__u32)pid_tgid;
-	account(rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
-	if (!stream)
+	if (fl->sel)
+		account(rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
+	if (!stream && !bit_set(probed, rec->nr))
 		return 0;
 	capture_slots(rec, true, ret);
-	emit(rec);
+	if (fl->sel && stream) {
+		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
+		emit(rec);
+	}
+	if (bit_set(probed, rec->nr))
+		run_probes(rec, true, rec->hdr.ts_ns);
 	return 0;
 }
 
@@ -230,6 +315,41 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	rec.exit_code = task->exit_code;
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
 	/* Always wake the reader: the end of a process ends the trace. */
+	rb_output(&rec, sizeof(rec), true);
+	return 0;
+}
+
+/*
+ * Probe-file targets by command name or executable: a process that execs a
+ * matching program joins the traced set, and the reader is told.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct at_inode_key key = {};
+	struct at_comm_key comm = {};
+	struct at_proc_rec rec = {};
+	__u32 tgid = p->tgid;
+	__u8 one = 1;
+
+	if (!exec_match || is_traced(tgid))
+		return 0;
+	bpf_probe_read_kernel_str(comm.comm, sizeof(comm.comm), p->comm);
+	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	key.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+	if (!bpf_map_lookup_elem(&target_comms, &comm) &&
+	    !bpf_map_lookup_elem(&target_inodes, &key))
+		return 0;
+	if (bpf_map_update_elem(&traced, &tgid, &one, BPF_NOEXIST)) {
+		count_loss(offsetof(struct at_counters, tgid_full));
+		return 0;
+	}
+	mark_traced(tgid, true);
+	rec.hdr.type = AT_REC_PROC_EXEC;
+	rec.hdr.ts_ns = bpf_ktime_get_ns();
+	rec.hdr.pid = tgid;
+	rec.hdr.tid = p->pid;
+	__builtin_memcpy(rec.comm, comm.comm, sizeof(rec.comm));
 	rb_output(&rec, sizeof(rec), true);
 	return 0;
 }

@@ -19,21 +19,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* The probe table, by probe id; the loader fills and empties entries at run time. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, AT_MAX_PROBES);
-	__type(key, __u32);
-	__type(value, struct at_probe_spec);
-} probes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, AT_MAX_PROBES);
-	__type(key, __u32);
-	__type(value, struct at_stat);
-} probe_stats SEC(".maps");
-
 struct frame {
 	__u32 probe_id;		/* probe whose entry made this frame */
 	__u32 active;		/* 0 once its return was seen (popped lazily from the top) */
@@ -156,14 +141,6 @@ static __always_inline bool failing(const struct at_probe_spec *spec, __u64 raw)
 	return false;
 }
 
-static __always_inline void account(__u32 id, bool failed, __u64 dur)
-{
-	struct at_stat *st = bpf_map_lookup_elem(&probe_stats, &id);
-
-	if (st)
-		stat_add(st, failed, dur);
-}
-
 /* A record without a frame (entry-only, return-only, USDT), in per-CPU scratch. */
 static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 {
@@ -175,15 +152,39 @@ static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 	return rec;
 }
 
-/* A hit with arguments and no return: capture, count, send. */
+/* A hit with arguments and no return: capture, then filter and act. */
 static __always_inline void emit_entry_only(struct at_call_rec *rec,
 					    const struct at_probe_spec *spec, __u32 id)
 {
 	rec->enter_ns = rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->flags = AT_CALL_ENTRY_ONLY;
 	capture_args(rec, spec);
-	account(id, false, 0);
-	emit(rec);
+	probe_hit(id, rec, false, 0, rec->hdr.ts_ns);
+}
+
+/*
+ * Pops from the top of the stack the frames whose return was seen, and those
+ * of probes removed while their call ran: their return will never be seen,
+ * and left there they would fill the stack of a thread for good.
+ */
+static __always_inline void pop_done(struct frames *fs)
+{
+	for (int i = 0; i < SEARCH_DEPTH; i++) {
+		__u32 d = fs->depth;
+		struct frame *f;
+
+		if (d == 0 || d > AT_MAX_DEPTH)
+			return;
+		f = &fs->f[(d - 1) & (AT_MAX_DEPTH - 1)];
+		if (f->active) {
+			__u32 id = f->probe_id;
+			struct at_probe_spec *spec = bpf_map_lookup_elem(&probes, &id);
+
+			if (spec && spec->enabled)
+				return;
+		}
+		fs->depth = d - 1;
+	}
 }
 
 SEC("uprobe")
@@ -219,6 +220,7 @@ int BPF_KPROBE(func_entry)
 		count_loss(offsetof(struct at_counters, state_lost));
 		return 0;
 	}
+	pop_done(fs);
 	d = fs->depth++;
 	if (d >= AT_MAX_DEPTH) {
 		count_loss(offsetof(struct at_counters, depth_lost));
@@ -233,18 +235,6 @@ int BPF_KPROBE(func_entry)
 	/* Last, so the capture's cost is not part of the call's duration. */
 	f->rec.enter_ns = bpf_ktime_get_ns();
 	return 0;
-}
-
-/* Pops the frames whose return was seen from the top of the stack. */
-static __always_inline void pop_done(struct frames *fs)
-{
-	for (int i = 0; i < SEARCH_DEPTH; i++) {
-		__u32 d = fs->depth;
-
-		if (d == 0 || d > AT_MAX_DEPTH || fs->f[(d - 1) & (AT_MAX_DEPTH - 1)].active)
-			return;
-		fs->depth = d - 1;
-	}
 }
 
 SEC("uretprobe")
@@ -310,8 +300,7 @@ int BPF_KRETPROBE(func_return)
 	failed = failing(spec, ret);
 	if (failed)
 		rec->flags |= AT_CALL_FAILING;
-	account(id, failed, now - rec->enter_ns);
-	emit(rec);
+	probe_hit(id, rec, failed, now - rec->enter_ns, now);
 	if (fs)
 		pop_done(fs);
 	return 0;

@@ -24,6 +24,7 @@ enum at_rec_type {
 	AT_REC_PROC_FORK = 2, /* a traced process forked a child that is now traced (-f) */
 	AT_REC_PROC_EXIT = 3, /* the last thread of a traced process exited */
 	AT_REC_FUNC = 4,      /* one function call (uprobe/uretprobe), same layout as syscalls */
+	AT_REC_PROC_EXEC = 5, /* a process exec'ed a probe-file target and is now traced */
 };
 
 /* Common header of every record. */
@@ -120,6 +121,82 @@ enum at_fail_op {
 	AT_FAIL_GE
 };
 
+/*
+ * In-kernel filters: a postfix program over up to AT_FILTER_CONDS comparisons,
+ * evaluated before any record is made. Each code byte is AT_FOP_COND | i (push
+ * the result of cond[i]), AT_FOP_AND, AT_FOP_OR or AT_FOP_NOT; the value left
+ * on the stack decides. ncode 0: no filter, every call matches.
+ */
+#define AT_FILTER_CONDS 8
+#define AT_FILTER_CODE 16
+#define AT_FILTER_STR 32 /* longest string operand, without NUL */
+
+enum at_fop {
+	AT_FOP_AND = 1,
+	AT_FOP_OR = 2,
+	AT_FOP_NOT = 3,
+	AT_FOP_COND = 0x80, /* | condition index */
+};
+
+/* at_cond.field: what a condition compares. */
+enum at_field {
+	AT_FLD_ARG0 = 0,  /* AT_FLD_ARG0 + i: argument i (0-based) */
+	AT_FLD_RET = 6,	  /* the return value (not known at entry) */
+	AT_FLD_PID = 7,	  /* tgid */
+	AT_FLD_TID = 8,	  /* thread id */
+	AT_FLD_UID = 9,	  /* real uid */
+	AT_FLD_COMM = 10, /* task command name (string) */
+};
+
+/* at_cond.cmp */
+enum at_cmp {
+	AT_CMP_EQ = 1,
+	AT_CMP_NE,
+	AT_CMP_LT,
+	AT_CMP_LE,
+	AT_CMP_GT,
+	AT_CMP_GE,
+	AT_CMP_PREFIX, /* strings only: the value starts with str */
+};
+
+struct at_cond {
+	__s64 val;	/* integer operand */
+	__u8 field;	/* enum at_field */
+	__u8 cmp;	/* enum at_cmp */
+	__u8 is_str;	/* compare the captured string of the argument (or comm) with str */
+	__u8 is_signed; /* integer compare as signed */
+	__u8 bits;	/* width of the field's type: 8, 16, 32 or 64 */
+	__u8 slen;	/* bytes of str used */
+	__u8 pad[2];	/* explicit padding */
+	char str[AT_FILTER_STR]; /* string operand, not NUL-terminated */
+};
+
+struct at_filter {
+	__u8 ncode;		   /* code bytes used; 0: no filter */
+	__u8 pad[7];		   /* explicit padding */
+	__u8 code[AT_FILTER_CODE]; /* postfix program */
+	struct at_cond cond[AT_FILTER_CONDS];
+};
+
+/* at_probe_spec.actions: what a matching call does (any combination). */
+#define AT_ACT_EVENT (1u << 0)	/* a record to the pipeline (ring buffer) */
+#define AT_ACT_COUNT (1u << 1)	/* counted in probe_stats, no record */
+#define AT_ACT_HIST (1u << 2)	/* histogram in probe_stats, no record */
+#define AT_ACT_SIGNAL (1u << 3) /* bpf_send_signal(signal) to the calling process */
+
+/* at_probe_spec.hist_of: what the histogram action buckets. */
+enum at_hist_of {
+	AT_HIST_LATENCY = 0, /* duration of the call, ns */
+	AT_HIST_RET = 1,     /* the return value */
+	AT_HIST_ARG0 = 2,    /* AT_HIST_ARG0 + i: argument i */
+};
+
+/* at_probe_spec.kind */
+enum at_probe_kind {
+	AT_KIND_FUNC = 0,    /* uprobe/uretprobe or USDT */
+	AT_KIND_SYSCALL = 1, /* a probe-file syscall probe: listed in sys_probes by number */
+};
+
 /* One function probe, by probe id (the BPF cookie of its links). */
 struct at_probe_spec {
 	__s64 fail_val;		   /* value the return is compared with */
@@ -133,7 +210,55 @@ struct at_probe_spec {
 	__u8 slot_kind[AT_SLOTS];  /* enum at_slot_kind (STR_IN or BUF_IN) */
 	__u8 slot_arg[AT_SLOTS];   /* argument index each slot reads */
 	__u8 len_arg[AT_SLOTS];	   /* argument holding the length, 0xff for fixed_len */
-	__u8 pad[2];		   /* explicit padding */
+	__u8 kind;		   /* enum at_probe_kind */
+	__u8 only_failing;	   /* when: failing: only calls whose return fails */
+	/* Probe files: filter, then actions; sample and rate limit gate events only. */
+	__u8 actions;		/* AT_ACT_*; 0 means AT_ACT_EVENT (-u probes) */
+	__u8 signal;		/* signal number for AT_ACT_SIGNAL */
+	__u8 hist_of;		/* enum at_hist_of */
+	__u8 pad[3];		/* explicit padding */
+	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
+	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
+	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */
+	struct at_filter filter;
+};
+
+/* Mutable per-probe state shared by all CPUs (atomics): rate limit and sampling. */
+struct at_probe_state {
+	__u64 tat;	  /* token bucket as GCRA: theoretical arrival time, ns */
+	__u64 sample_seq; /* events offered to sampling */
+};
+
+/* Per-probe accounting, one per CPU: hits == filtered + matched. */
+struct at_probe_counts {
+	__u64 hits;	     /* calls seen (traced process, probe enabled) */
+	__u64 filtered;	     /* calls the filter (or when: failing) rejected */
+	__u64 matched;	     /* calls that passed the filter */
+	__u64 sampled_out;   /* events dropped by sampling */
+	__u64 rate_limited;  /* events dropped by the rate limit */
+	__u64 emitted;	     /* events put in the ring buffer */
+	__u64 emit_lost;     /* events that found the ring buffer full */
+	__u64 signals;	     /* signals sent */
+	__u64 signal_failed; /* bpf_send_signal errors */
+};
+
+/* Probe-file targets matched at exec, in the kernel. */
+#define AT_MAX_TARGET_COMMS 16
+#define AT_MAX_TARGET_INODES 64
+struct at_inode_key {
+	__u64 ino; /* inode number of the executable */
+	__u32 dev; /* the kernel's dev_t of its file system: major << 20 | minor */
+	__u32 pad;
+};
+/* A command name as the kernel keeps it, NUL-padded: the key of target_comms. */
+struct at_comm_key {
+	char comm[16];
+};
+
+/* Probe-file syscall probes on each syscall number. */
+#define AT_SYS_PROBES 8
+struct at_sys_probes {
+	__u16 ids[AT_SYS_PROBES]; /* probe id + 1; 0 is a free slot */
 };
 
 /* Statistics of a syscall or a probe, aggregated in the kernel (per-CPU, summed in userspace). */

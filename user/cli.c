@@ -13,13 +13,16 @@
 #define DEFAULT_STR_MAX 64
 #define DEFAULT_RINGBUF (4u << 20)
 
-enum { OPT_JSON = 0x100, OPT_VERSION, OPT_USDT };
+enum { OPT_JSON = 0x100, OPT_VERSION, OPT_USDT, OPT_CHECK, OPT_DRY_RUN };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "uprobe", required_argument, NULL, 'u' },
 	{ "list", no_argument, NULL, 'l' },
 	{ "usdt", required_argument, NULL, OPT_USDT },
+	{ "config", required_argument, NULL, 'C' },
+	{ "check", required_argument, NULL, OPT_CHECK },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "expr", required_argument, NULL, 'e' },
 	{ "summary", no_argument, NULL, 'c' },
@@ -39,6 +42,8 @@ void cli_usage(FILE *out)
 {
 	fputs("usage: agent-trace [options] -p PID[,PID...]\n"
 	      "       agent-trace [options] -- CMD [ARGS...]\n"
+	      "       agent-trace -C FILE [options] [-p PID | -- CMD]\n"
+	      "       agent-trace --check FILE [--dry-run] [-p PID]\n"
 	      "\n"
 	      "Traces the system calls of running processes (-p) or of a command it starts\n"
 	      "(held until the probes are attached), with the probe logic in the kernel.\n"
@@ -56,6 +61,13 @@ void cli_usage(FILE *out)
 	      "                          e.g. 'libc:malloc(u64 size) -> ptr'\n"
 	      "      --usdt TARGET:PROVIDER:NAME[(ARGS)]\n"
 	      "                          a USDT probe, arguments typed as in -u (repeatable)\n"
+	      "  -C, --config FILE       probe file (YAML, see README): targets, probes with\n"
+	      "                          in-kernel filters and actions, output, limits;\n"
+	      "                          reloaded on SIGHUP or when the file changes\n"
+	      "      --check FILE        validate a probe file (with -p: resolve its symbols\n"
+	      "                          in that process), attach nothing; exit 0 or 2\n"
+	      "      --dry-run           with -C: reloads only log their diff; with --check:\n"
+	      "                          list what would be attached\n"
 	      "  -l [TARGET:]GLOB        list functions and USDT probes (with -p: of its\n"
 	      "                          libraries by short name), attach nothing\n"
 	      "  -e, --expr LIST         syscalls to trace: names and classes, comma-separated;\n"
@@ -240,10 +252,21 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 			return fail(err, errlen, "-s '%s': must be from 1 to %d", arg,
 				    AT_STR_MAX - 2);
 		cfg->str_max = (unsigned)v;
+		cfg->str_given = true;
 		return 0;
 	}
 	case 'b':
+		cfg->bufsize_given = true;
 		return parse_size(arg, &cfg->ringbuf_bytes, err, errlen);
+	case 'C':
+		cfg->probe_file = arg;
+		return 0;
+	case OPT_CHECK:
+		cfg->check_file = arg;
+		return 0;
+	case OPT_DRY_RUN:
+		cfg->dry_run = true;
+		return 0;
 	case 'o':
 		cfg->output = arg;
 		return 0;
@@ -290,7 +313,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vh", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {
@@ -302,7 +325,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		if (c == '?' || c == ':') {
 			const char *opt = argv[optind - 1];
 
-			if (optopt && strchr("puedosb", optopt))
+			if (optopt && strchr("puedosbC", optopt))
 				return fail(err, errlen, "option '%s' needs an argument", opt);
 			return fail(err, errlen, "unknown option '%s' (see --help)", opt);
 		}
@@ -311,9 +334,18 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	}
 	if (cfg->help || cfg->version)
 		return 0;
-	/* Function probes alone trace no syscalls unless -e asks for them. */
-	if ((cfg->nuprobes || cfg->nusdts) && !any_e)
+	cfg->any_e = any_e;
+	/* Function probes and probe files alone trace no syscalls unless -e asks for them. */
+	if ((cfg->nuprobes || cfg->nusdts || cfg->probe_file || cfg->check_file) && !any_e)
 		memset(cfg->selected, 0, sizeof(cfg->selected));
+	if (cfg->check_file) {
+		if (cfg->probe_file || optind < argc || cfg->npids > 1)
+			return fail(err, errlen,
+				    "--check takes a probe file and at most one -p PID");
+		return 0;
+	}
+	if (cfg->dry_run && !cfg->probe_file)
+		return fail(err, errlen, "--dry-run needs -C FILE or --check FILE");
 	if (cfg->list) {
 		if (optind < argc)
 			return fail(err, errlen, "-l takes one pattern, not '%s'", argv[optind]);
@@ -323,7 +355,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	}
 	if (optind < argc)
 		cfg->cmd = &argv[optind];
-	if (!cfg->npids && !cfg->cmd)
+	/* A probe file may name its targets itself: checked once it is read. */
+	if (!cfg->npids && !cfg->cmd && !cfg->probe_file)
 		return fail(err, errlen, "nothing to trace: give -p PID or -- CMD (see --help)");
 	return 0;
 }

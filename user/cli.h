@@ -36,6 +36,8 @@ struct config {
 	char **cmd;				/* argv after --, NULL-terminated; NULL with -p */
 	const char *list_pattern;		/* -l [TARGET:]GLOB; NULL for all of -p's program */
 	const char *output;			/* -o FILE; NULL for stdout */
+	const char *probe_file;			/* -C FILE: probes, targets, output, limits */
+	const char *check_file;			/* --check FILE: validate, attach nothing */
 	double duration;			/* -d SECONDS; 0 for no limit */
 	size_t ringbuf_bytes;			/* -b SIZE: ring buffer size, power of two */
 	unsigned npids;				/* number of pids */
@@ -50,6 +52,10 @@ struct config {
 	bool help;				/* -h: print usage and exit 0 */
 	bool list;				/* -l: list probe points, attach nothing */
 	bool version;				/* --version */
+	bool dry_run;	    /* --dry-run: reloads (or --check) only show the diff */
+	bool any_e;	    /* -e was given */
+	bool str_given;	    /* -s was given: it overrides limits.string */
+	bool bufsize_given; /* -b was given: it overrides limits.ringbuf */
 };
 
 /*

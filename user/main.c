@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -19,9 +21,12 @@
 #include "cli.h"
 #include "list.h"
 #include "output.h"
+#include "plan.h"
+#include "probefile.h"
 #include "probes.h"
 #include "proc.h"
 #include "session.h"
+#include "targets.h"
 
 /* Reader poll timeout: the longest a lone record waits before it is shown. */
 #define POLL_MS 5
@@ -36,6 +41,10 @@ struct tracer {
 	pid_t tgids[CLI_MAX_PIDS]; /* -p targets resolved to processes */
 	int pidfds[CLI_MAX_PIDS];  /* readable once the process has exited */
 	int sigfd;
+	struct probefile *pf; /* -C: the probe file as last applied */
+	struct plan plan;     /* its entries' probe ids */
+	int ino_fd;	      /* inotify on the probe file's directory, -1 without -C */
+	char pf_base[NAME_MAX + 1];
 };
 
 static bool verbose;
@@ -114,13 +123,151 @@ static int block_signals(struct tracer *t)
 	return t->sigfd < 0 ? -errno : 0;
 }
 
+/* Where -u and probe-file SPECs are resolved: the first traced process, or -- CMD's file. */
+static struct probe_ctx probe_ctx_of(const struct tracer *t)
+{
+	struct probe_ctx pc = {
+		.pid = t->cfg.npids ? t->tgids[0] : 0,
+		.exe = t->cfg.cmd ? t->child.path : NULL,
+	};
+
+	if (!pc.pid && !pc.exe && t->pf && t->pf->targets.npids)
+		pc.pid = proc_tgid(t->pf->targets.pids[0]) > 0 ? proc_tgid(t->pf->targets.pids[0]) :
+								 0;
+	return pc;
+}
+
+/* The diff of a reload as log lines, each behind the agent-trace prefix. */
+static void log_lines(const char *text)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		fprintf(stderr, "agent-trace:   %.*s\n", n, p);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/*
+ * SIGHUP or a change on disk: read the file again and apply the difference as
+ * one transaction. An invalid file or a failed attach changes nothing.
+ */
+static void reload(struct tracer *t)
+{
+	struct probefile *npf;
+	struct plan_diff d;
+	struct probe_ctx pc = probe_ctx_of(t);
+	char err[1024], *diff = NULL;
+	size_t difflen = 0;
+	FILE *mem;
+	int ret;
+
+	if (probefile_load(t->cfg.probe_file, &npf, err, sizeof(err))) {
+		fprintf(stderr, "agent-trace: reload: %s; the current probes run on\n", err);
+		return;
+	}
+	for (unsigned i = 0; i < npf->targets.npids; i++) {
+		if (proc_tgid(npf->targets.pids[i]) < 0) {
+			fprintf(stderr,
+				"agent-trace: reload: %s: targets: pid %d: no such process; the "
+				"current probes run on\n",
+				t->cfg.probe_file, npf->targets.pids[i]);
+			probefile_free(npf);
+			return;
+		}
+	}
+	mem = open_memstream(&diff, &difflen);
+	plan_diff(&t->plan, npf, mem, &d);
+	if (mem)
+		fclose(mem);
+	if (t->cfg.dry_run) {
+		fprintf(stderr,
+			"agent-trace: reload (dry run, nothing applied): %u new, %u changed, %u "
+			"removed, %u unchanged\n",
+			d.added, d.changed, d.removed, d.unchanged);
+		log_lines(diff);
+		goto out;
+	}
+	ret = plan_apply(t->sess, &t->plan, npf, &pc, &d, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr,
+			"agent-trace: reload: %s: %s; rolled back, the current probes run on\n",
+			t->cfg.probe_file, err);
+		goto out;
+	}
+	fprintf(stderr, "agent-trace: reload: %u new, %u changed, %u removed, %u unchanged\n",
+		d.added, d.changed, d.removed, d.unchanged);
+	log_lines(diff);
+	if (targets_apply(t->sess, &npf->targets, stderr, err, sizeof(err)) < 0)
+		fprintf(stderr, "agent-trace: reload: %s\n", err);
+	if (memcmp(&npf->limits, &t->pf->limits, sizeof(npf->limits)) ||
+	    memcmp(&npf->output, &t->pf->output, sizeof(npf->output)))
+		fprintf(stderr, "agent-trace: reload: output and limits take effect at restart\n");
+	probefile_free(t->pf);
+	t->pf = npf;
+	npf = NULL;
+out:
+	free(diff);
+	probefile_free(npf);
+}
+
+/* Watches the probe file's directory: editors that replace the file by rename count too. */
+static int watch_probe_file(struct tracer *t)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(t->cfg.probe_file, '/');
+
+	if (slash) {
+		snprintf(dir, sizeof(dir), "%.*s",
+			 (int)(slash - t->cfg.probe_file + (slash == t->cfg.probe_file)),
+			 t->cfg.probe_file);
+		snprintf(t->pf_base, sizeof(t->pf_base), "%s", slash + 1);
+	} else {
+		snprintf(dir, sizeof(dir), ".");
+		snprintf(t->pf_base, sizeof(t->pf_base), "%s", t->cfg.probe_file);
+	}
+	t->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (t->ino_fd < 0)
+		return error(EXIT_RUNTIME, "-C %s: inotify: %s", t->cfg.probe_file,
+			     strerror(errno));
+	if (inotify_add_watch(t->ino_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+		return error(EXIT_RUNTIME, "-C %s: watching %s: %s", t->cfg.probe_file, dir,
+			     strerror(errno));
+	return 0;
+}
+
+/* Whether the pending inotify events name the probe file. */
+static bool probe_file_changed(struct tracer *t)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool hit = false;
+	ssize_t n;
+
+	while ((n = read(t->ino_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (ev->len && !strcmp(ev->name, t->pf_base))
+				hit = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return hit;
+}
+
 /* Waits for the end: every traced process gone, -d elapsed, or a signal. */
 static void run(struct tracer *t)
 {
 	uint64_t deadline = t->cfg.duration > 0 ? now_ns() + (uint64_t)(t->cfg.duration * 1e9) : 0;
+	bool open_ended = t->pf && targets_open_ended(&t->pf->targets);
+	uint64_t reload_at = 0;
 
 	for (;;) {
-		struct pollfd p = { .fd = t->sigfd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = t->sigfd, .events = POLLIN },
+				       { .fd = t->ino_fd, .events = POLLIN } };
 		struct signalfd_siginfo si;
 		int ms = TICK_MS;
 
@@ -132,9 +279,22 @@ static void run(struct tracer *t)
 			if (deadline - now < (uint64_t)ms * 1000000)
 				ms = (int)((deadline - now) / 1000000) + 1;
 		}
-		if (poll(&p, 1, ms) == 1 && read(t->sigfd, &si, sizeof(si)) == sizeof(si))
-			return;
-		if (session__empty(t->sess)) {
+		if (poll(p, 2, ms) > 0) {
+			if ((p[0].revents & POLLIN) &&
+			    read(t->sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo != SIGHUP || !t->pf)
+					return;
+				reload(t);
+			}
+			/* A change on disk: reload once writes have settled for a tick. */
+			if ((p[1].revents & POLLIN) && probe_file_changed(t))
+				reload_at = now_ns() + (uint64_t)TICK_MS * 1000000;
+		}
+		if (reload_at && now_ns() >= reload_at) {
+			reload_at = 0;
+			reload(t);
+		}
+		if (!open_ended && session__empty(t->sess)) {
 			/* The exit program deletes, then reports: let its record land. */
 			poll(NULL, 0, TICK_MS);
 			return;
@@ -160,10 +320,7 @@ static int open_output(struct tracer *t)
 /* -u: each SPEC resolved in the first traced process, or for -- CMD in its executable. */
 static int add_probes(struct tracer *t)
 {
-	struct probe_ctx pc = {
-		.pid = t->cfg.npids ? t->tgids[0] : 0,
-		.exe = t->cfg.cmd ? t->child.path : NULL,
-	};
+	struct probe_ctx pc = probe_ctx_of(t);
 	char err[1024];
 
 	for (unsigned i = 0; i < t->cfg.nuprobes; i++) {
@@ -186,7 +343,82 @@ static int add_probes(struct tracer *t)
 				     "usdt '%s:%s:%s': %s", ua->spec.target, ua->provider,
 				     ua->spec.func, err);
 	}
+	if (t->pf) {
+		int ret = targets_apply(t->sess, &t->pf->targets, t->cfg.verbose ? stderr : NULL,
+					err, sizeof(err));
+
+		if (ret < 0)
+			return error(EXIT_RUNTIME, "%s: %s", t->cfg.probe_file, err);
+		ret = plan_apply(t->sess, &t->plan, t->pf, &pc, NULL, err, sizeof(err));
+		if (ret)
+			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s",
+				     t->cfg.probe_file, err);
+	}
 	return 0;
+}
+
+/* -C: the file read and merged with the command line, which wins where both speak. */
+static int load_probe_file(struct tracer *t)
+{
+	struct config *c = &t->cfg;
+	char err[1024];
+
+	if (probefile_load(c->probe_file, &t->pf, err, sizeof(err)))
+		return error(EXIT_USAGE, "%s", err);
+	if (!c->bufsize_given && t->pf->limits.ringbuf_bytes)
+		c->ringbuf_bytes = t->pf->limits.ringbuf_bytes;
+	if (!c->str_given && t->pf->limits.str_max)
+		c->str_max = t->pf->limits.str_max;
+	if (!c->output && t->pf->output.file[0])
+		c->output = t->pf->output.file;
+	if (!c->json && t->pf->output.has_format)
+		c->json = t->pf->output.format == PF_FMT_JSON;
+	if (!c->npids && !c->cmd && !t->pf->targets.npids && !targets_open_ended(&t->pf->targets))
+		return error(EXIT_USAGE,
+			     "%s: nothing to trace: give -p PID, -- CMD, or a targets section",
+			     c->probe_file);
+	return watch_probe_file(t);
+}
+
+/* --check: the file validated, its SPECs resolved when a process is given; nothing attached. */
+static int check_file(struct tracer *t)
+{
+	struct probe_ctx pc = {};
+	struct plan none = {};
+	char err[1024];
+	int code = EXIT_OK;
+
+	if (probefile_load(t->cfg.check_file, &t->pf, err, sizeof(err)))
+		return error(EXIT_USAGE, "%s", err);
+	if (t->cfg.npids) {
+		pc.pid = proc_tgid(t->cfg.pids[0]);
+		if (pc.pid < 0) {
+			code = error(EXIT_RUNTIME, "-p %d: no such process", t->cfg.pids[0]);
+			goto out;
+		}
+		for (unsigned i = 0; i < t->pf->nprobes; i++) {
+			const struct pf_probe *fp = &t->pf->probes[i];
+			int n;
+
+			if (fp->kind == PF_SYSCALL)
+				continue;
+			n = probes__resolve(&fp->spec, fp->kind == PF_USDT ? fp->provider : NULL,
+					    &pc, err, sizeof(err));
+			if (n < 0) {
+				code = error(EXIT_USAGE, "%s: probe '%s': %s", t->cfg.check_file,
+					     fp->name, err);
+				goto out;
+			}
+		}
+	}
+	if (t->cfg.dry_run)
+		plan_diff(&none, t->pf, stdout, NULL);
+	printf("%s: valid, %u probes%s\n", t->cfg.check_file, t->pf->nprobes,
+	       t->cfg.npids ? ", symbols resolved" : "");
+out:
+	probefile_free(t->pf);
+	t->pf = NULL;
+	return code;
 }
 
 static int start(struct tracer *t)
@@ -201,6 +433,7 @@ static int start(struct tracer *t)
 		.poll_ms = POLL_MS,
 		.follow = t->cfg.follow,
 		.stream = !t->cfg.summary_only,
+		.max_procs = t->pf ? t->pf->limits.processes : 0,
 	};
 	char err[512];
 	int ret;
@@ -291,7 +524,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct tracer t = { .sigfd = -1, .child = { .go_fd = -1, .err_fd = -1 } };
+	struct tracer t = { .sigfd = -1, .ino_fd = -1, .child = { .go_fd = -1, .err_fd = -1 } };
 	char err[512];
 	int code;
 
@@ -314,12 +547,18 @@ int main(int argc, char **argv)
 			return error(EXIT_USAGE, "%s", err);
 		return EXIT_OK;
 	}
+	if (t.cfg.check_file)
+		return check_file(&t);
 	verbose = t.cfg.verbose;
 	libbpf_set_print(print_libbpf);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (session__check_system(err, sizeof(err)))
-		return error(EXIT_RUNTIME, "%s", err);
+	if (t.cfg.probe_file && (code = load_probe_file(&t)))
+		goto out;
+	if (session__check_system(err, sizeof(err))) {
+		code = error(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
 	if ((code = resolve_pids(&t)) || (code = open_output(&t)))
 		goto out;
 	if (block_signals(&t)) {
@@ -339,6 +578,10 @@ out:
 			waitpid(t.child.pid, NULL, WNOHANG);
 	}
 	session__free(t.sess);
+	plan_free(&t.plan);
+	probefile_free(t.pf);
+	if (t.ino_fd >= 0)
+		close(t.ino_fd);
 	for (unsigned i = 0; i < CLI_MAX_PIDS; i++)
 		if (t.pidfds[i] >= 0)
 			close(t.pidfds[i]);

@@ -6,7 +6,9 @@
 
 #include "fdecode.h"
 #include "output.h"
+#include "probefile.h"
 #include "probes.h"
+#include "shape.h"
 #include "summary.h"
 #include "syscalls.h"
 
@@ -32,14 +34,53 @@ static double rel_s(const struct output *o, uint64_t ts)
 	return ts > o->start_ns ? (double)(ts - o->start_ns) / 1e9 : 0.0;
 }
 
+/* The probe-file probe a record belongs to, or NULL for -e syscalls, -u and --usdt. */
+static const struct probe *file_probe(const struct output *o, const struct at_call_rec *r)
+{
+	const struct probe *p;
+
+	if (r->hdr.probe_id == AT_PROBE_SYSCALLS || !o->sess)
+		return NULL;
+	p = probes__get(o->sess, r->hdr.probe_id);
+	return p && p->label[0] ? p : NULL;
+}
+
+/* A probe's scrub rules applied to a copy of the record's captured strings. */
+static const struct at_call_rec *scrubbed(const struct probe *p, const struct at_call_rec *r,
+					  struct at_call_rec *copy)
+{
+	if (!p || !p->scrub)
+		return r;
+	memcpy(copy, r, offsetof(struct at_call_rec, slot));
+	for (int i = 0; i < AT_SLOTS; i++) {
+		size_t n;
+
+		if (r->slot_arg[i] == 0xff)
+			continue;
+		n = shape_scrub(p->scrub, r->slot[i], r->slot_len[i] % (AT_STR_MAX + 1),
+				copy->slot[i], AT_STR_MAX);
+		copy->slot_len[i] = (__u16)(n < AT_STR_MAX ? n : AT_STR_MAX - 1);
+	}
+	return copy;
+}
+
 static void text_syscall(struct output *o, const struct at_call_rec *r)
 {
+	const struct probe *fp = file_probe(o, r);
 	char name[16], args[LINE_MAX_], ret[128];
+	struct at_call_rec copy;
 
+	r = scrubbed(fp, r, &copy);
 	decode_args(r, args, sizeof(args));
 	decode_ret(r, ret, sizeof(ret));
-	fprintf(o->f, "%11.6f %d/%d %s(%s) = %s", rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid,
-		syscall_name(r->nr, name), args, ret);
+	fprintf(o->f, "%11.6f %d/%d %s%s%s%s(%s)", rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid,
+		fp ? "[" : "", fp ? fp->label : "", fp ? "] " : "", syscall_name(r->nr, name),
+		args);
+	if (r->flags & AT_CALL_ENTRY_ONLY) {
+		fputc('\n', o->f);
+		return;
+	}
+	fprintf(o->f, " = %s", ret);
 	if (r->flags & AT_CALL_NORETURN)
 		fputc('\n', o->f);
 	else
@@ -49,19 +90,23 @@ static void text_syscall(struct output *o, const struct at_call_rec *r)
 static void json_syscall(struct output *o, const struct at_call_rec *r)
 {
 	const struct syscall_desc *d = &syscall_table[r->nr % AT_NR_MAX];
+	const struct probe *fp = file_probe(o, r);
 	char name[16], val[LINE_MAX_];
+	struct at_call_rec copy;
 
-	fprintf(o->f,
-		"{\"type\":\"syscall\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,\"syscall\":\"%s\","
-		"\"nr\":%u,\"args\":{",
-		rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid, syscall_name(r->nr, name), r->nr);
+	r = scrubbed(fp, r, &copy);
+	fprintf(o->f, "{\"type\":\"syscall\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,",
+		rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid);
+	if (fp)
+		fprintf(o->f, "\"probe_name\":\"%s\",\"probe_id\":%u,", fp->label, fp->id);
+	fprintf(o->f, "\"syscall\":\"%s\",\"nr\":%u,\"args\":{", syscall_name(r->nr, name), r->nr);
 	for (unsigned i = 0; i < d->nargs && i < 6; i++) {
 		decode_arg_json(r, i, val, sizeof(val));
 		fprintf(o->f, "%s\"%s\":%s", i ? "," : "", d->argname[i] ? d->argname[i] : "?",
 			val);
 	}
 	fputc('}', o->f);
-	if (r->flags & AT_CALL_NORETURN) {
+	if (r->flags & (AT_CALL_NORETURN | AT_CALL_ENTRY_ONLY)) {
 		fputs(",\"ret\":null,\"errno\":null,\"dur_ns\":null", o->f);
 	} else {
 		const char *en = r->ret < 0 && r->ret >= -4095 ? errno_name((int)-r->ret) : NULL;
@@ -84,17 +129,22 @@ static void func_call(struct output *o, const struct at_call_rec *r)
 	const struct probe *p = o->sess ? probes__get(o->sess, r->hdr.probe_id) : NULL;
 	char args[LINE_MAX_], ret[128];
 	bool failing = r->flags & AT_CALL_FAILING;
+	struct at_call_rec copy;
 
 	if (!p)
 		return;
+	r = scrubbed(p, r, &copy);
 	if (o->json) {
 		fdecode_args_json(r, p, args, sizeof(args));
 		fdecode_ret_json(r, p, ret, sizeof(ret));
+		fprintf(o->f, "{\"type\":\"call\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,",
+			rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid);
+		if (p->label[0])
+			fprintf(o->f, "\"probe_name\":\"%s\",", p->label);
 		fprintf(o->f,
-			"{\"type\":\"call\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,\"probe\":\"%s\","
-			"\"probe_id\":%u,\"args\":{%s},\"ret\":%s,\"failing\":%s,\"dur_ns\":",
-			rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid, p->name, p->id, args, ret,
-			failing ? "true" : "false");
+			"\"probe\":\"%s\",\"probe_id\":%u,\"args\":{%s},\"ret\":%s,\"failing\":%s,"
+			"\"dur_ns\":",
+			p->name, p->id, args, ret, failing ? "true" : "false");
 		if (r->flags & (AT_CALL_ENTRY_ONLY | AT_CALL_RETURN_ONLY))
 			fputs("null}\n", o->f);
 		else
@@ -103,8 +153,8 @@ static void func_call(struct output *o, const struct at_call_rec *r)
 	}
 	fdecode_args(r, p, args, sizeof(args));
 	fdecode_ret(r, p, ret, sizeof(ret));
-	fprintf(o->f, "%11.6f %d/%d %s(%s)", rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid, p->name,
-		args);
+	fprintf(o->f, "%11.6f %d/%d %s%s%s%s(%s)", rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid,
+		p->label[0] ? "[" : "", p->label, p->label[0] ? "] " : "", p->name, args);
 	if (r->flags & AT_CALL_ENTRY_ONLY)
 		fputc('\n', o->f);
 	else if (r->flags & AT_CALL_RETURN_ONLY)
@@ -119,6 +169,16 @@ static void proc_event(struct output *o, const struct at_proc_rec *r)
 	char comm[sizeof(r->comm) * 6 + 1], st[64];
 
 	escape_json(r->comm, strnlen(r->comm, sizeof(r->comm)), comm, sizeof(comm));
+	if (r->hdr.type == AT_REC_PROC_EXEC) {
+		if (o->json)
+			fprintf(o->f,
+				"{\"type\":\"attach\",\"time\":%.6f,\"pid\":%d,\"comm\":\"%s\"}\n",
+				rel_s(o, r->hdr.ts_ns), r->hdr.pid, comm);
+		else
+			fprintf(o->f, "%11.6f %d/%d +++ exec'ed %s, a target: traced +++\n",
+				rel_s(o, r->hdr.ts_ns), r->hdr.pid, r->hdr.tid, comm);
+		return;
+	}
 	if (r->hdr.type == AT_REC_PROC_FORK) {
 		if (o->json)
 			fprintf(o->f,
@@ -200,6 +260,7 @@ void output_record(void *ctx, const void *data, size_t size)
 		break;
 	case AT_REC_PROC_FORK:
 	case AT_REC_PROC_EXIT:
+	case AT_REC_PROC_EXEC:
 		if (size >= sizeof(struct at_proc_rec))
 			proc_event(o, data);
 		break;
@@ -328,29 +389,91 @@ void output_hist(FILE *f, const uint32_t *hist)
 	}
 }
 
+/* What a probe's histogram buckets: "latency (ns)", "ret", "size". */
+static const char *hist_title(const struct probe *p, char *buf, size_t size)
+{
+	unsigned a;
+
+	if (!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY)
+		return "latency (ns)";
+	if (p->hist_of == AT_HIST_RET)
+		return "ret";
+	a = (unsigned)(p->hist_of - AT_HIST_ARG0) % USPEC_MAX_ARGS;
+	if (p->kind == AT_KIND_FUNC && a < p->spec.nargs)
+		snprintf(buf, size, "%s", p->spec.args[a].name);
+	else
+		snprintf(buf, size, "arg%u", a + 1);
+	return buf;
+}
+
+static void json_hist(FILE *f, const uint32_t *hist)
+{
+	bool first = true;
+
+	fputs(",\"histogram\":[", f);
+	for (unsigned b = 0; b < AT_HIST_BUCKETS; b++) {
+		if (!hist[b])
+			continue;
+		fprintf(f, "%s{\"low\":%llu,\"high\":%llu,\"count\":%u}", first ? "" : ",",
+			(unsigned long long)hist_bucket_low(b),
+			(unsigned long long)hist_bucket_high(b), hist[b]);
+		first = false;
+	}
+	fputc(']', f);
+}
+
+static void json_probe(struct output *o, const struct probe *p, const struct at_stat *st,
+		       const struct at_probe_counts *c, uint64_t p50, uint64_t p99)
+{
+	char t[64];
+
+	fprintf(o->f, "{\"type\":\"probe_summary\",\"probe\":\"%s\",\"probe_id\":%u,", p->name,
+		p->id);
+	if (p->label[0])
+		fprintf(o->f, "\"probe_name\":\"%s\",", p->label);
+	fprintf(o->f,
+		"\"calls\":%llu,\"failing\":%llu,\"total_ns\":%llu,\"p50_ns\":%llu,"
+		"\"p99_ns\":%llu,\"max_ns\":%llu",
+		(unsigned long long)st->count, (unsigned long long)st->errors,
+		(unsigned long long)st->total_ns, (unsigned long long)p50, (unsigned long long)p99,
+		(unsigned long long)st->max_ns);
+	if (p->label[0]) {
+		fprintf(o->f,
+			",\"hits\":%llu,\"filtered\":%llu,\"matched\":%llu,\"events\":%llu,"
+			"\"sampled_out\":%llu,\"rate_limited\":%llu,\"lost\":%llu,\"signals\":%llu,"
+			"\"signal_failed\":%llu,\"removed\":%s",
+			(unsigned long long)c->hits, (unsigned long long)c->filtered,
+			(unsigned long long)c->matched, (unsigned long long)c->emitted,
+			(unsigned long long)c->sampled_out, (unsigned long long)c->rate_limited,
+			(unsigned long long)c->emit_lost, (unsigned long long)c->signals,
+			(unsigned long long)c->signal_failed, p->removed ? "true" : "false");
+		if (p->actions & AT_ACT_HIST) {
+			fprintf(o->f, ",\"histogram_of\":\"%s\"", hist_title(p, t, sizeof(t)));
+			json_hist(o->f, st->hist);
+		}
+	}
+	fputs("}\n", o->f);
+}
+
 static void probe_summary(struct output *o)
 {
 	uint32_t n = o->sess ? probes__count(o->sess) : 0;
+	struct at_probe_counts c;
 	struct at_stat st;
 	bool header = false;
 
 	for (uint32_t id = 0; id < n; id++) {
 		const struct probe *p = probes__get(o->sess, id);
+		bool timed, hist;
 		uint64_t p50, p99;
+		char t[64];
 
-		if (!p || session__probe_stats(o->sess, id, &st))
+		if (!p || session__probe_stats(o->sess, id, &st) || probes__counts(o->sess, id, &c))
 			continue;
 		p50 = hist_quantile(st.hist, st.count, 0.50, st.max_ns);
 		p99 = hist_quantile(st.hist, st.count, 0.99, st.max_ns);
 		if (o->json) {
-			fprintf(o->f,
-				"{\"type\":\"probe_summary\",\"probe\":\"%s\",\"probe_id\":%u,"
-				"\"calls\":%llu,\"failing\":%llu,\"total_ns\":%llu,\"p50_ns\":%llu,"
-				"\"p99_ns\":%llu,\"max_ns\":%llu}\n",
-				p->name, id, (unsigned long long)st.count,
-				(unsigned long long)st.errors, (unsigned long long)st.total_ns,
-				(unsigned long long)p50, (unsigned long long)p99,
-				(unsigned long long)st.max_ns);
+			json_probe(o, p, &st, &c, p50, p99);
 			continue;
 		}
 		if (!header) {
@@ -358,18 +481,30 @@ static void probe_summary(struct output *o)
 				"failing", "p50(us)", "p99(us)", "max(us)");
 			header = true;
 		}
-		if (p->spec.when != UW_CALL) {
-			/* Entry-only, return-only and USDT hits have no duration. */
+		/* Entry-only, return-only and USDT hits have no duration; nor has a value histogram. */
+		timed = p->spec.when == UW_CALL &&
+			(!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY);
+		hist = p->label[0] ? (p->actions & AT_ACT_HIST) : timed;
+		if (timed)
+			fprintf(o->f, "%-32s %9llu %8llu %10.2f %10.2f %10.2f\n", p->name,
+				(unsigned long long)st.count, (unsigned long long)st.errors,
+				p50 / 1e3, p99 / 1e3, st.max_ns / 1e3);
+		else
 			fprintf(o->f, "%-32s %9llu %8llu %10s %10s %10s\n", p->name,
 				(unsigned long long)st.count, (unsigned long long)st.errors, "-",
 				"-", "-");
-			continue;
-		}
-		fprintf(o->f, "%-32s %9llu %8llu %10.2f %10.2f %10.2f\n", p->name,
-			(unsigned long long)st.count, (unsigned long long)st.errors, p50 / 1e3,
-			p99 / 1e3, st.max_ns / 1e3);
-		if (st.count) {
-			fprintf(o->f, "@%s latency (ns):\n", p->name);
+		if (p->label[0])
+			fprintf(o->f,
+				"  [%s]%s hits %llu, filtered %llu, events %llu, sampled out %llu, "
+				"rate limited %llu, lost %llu, signals %llu\n",
+				p->label, p->removed ? " (removed)" : "",
+				(unsigned long long)c.hits, (unsigned long long)c.filtered,
+				(unsigned long long)c.emitted, (unsigned long long)c.sampled_out,
+				(unsigned long long)c.rate_limited, (unsigned long long)c.emit_lost,
+				(unsigned long long)c.signals);
+		if (hist && st.count) {
+			fprintf(o->f, "@%s %s:\n", p->label[0] ? p->label : p->name,
+				hist_title(p, t, sizeof(t)));
 			output_hist(o->f, st.hist);
 		}
 	}

@@ -9,8 +9,10 @@
 #include <bpf/libbpf.h>
 
 #include "elfsym.h"
+#include "probefile.h"
 #include "probes.h"
 #include "session_priv.h"
+#include "syscalls.h"
 #include "util.h"
 
 static const char *basename_of(const char *path)
@@ -87,6 +89,37 @@ static int to_spec(const struct uspec *u, bool go, struct at_probe_spec *sp, cha
 	type_bits(u->ret_type, &sp->ret_bits, &sp->ret_signed);
 	sp->enabled = 1;
 	return 0;
+}
+
+/* What a probe file adds to the kernel's view: filter, actions, sampling, rate limit. */
+static void apply_file(struct at_probe_spec *sp, const struct pf_probe *fp)
+{
+	if (!fp)
+		return;
+	sp->only_failing = fp->when == PF_WHEN_FAILING;
+	sp->actions = fp->actions;
+	sp->signal = fp->signal;
+	sp->hist_of = fp->hist_of;
+	sp->sample = fp->sample;
+	if (fp->rate) {
+		uint32_t burst = fp->burst ? fp->burst : fp->rate;
+
+		sp->rate_interval_ns = 1000000000ull / fp->rate;
+		sp->rate_burst_ns = sp->rate_interval_ns * (burst - 1);
+	}
+	sp->filter = fp->filter;
+}
+
+/* The probe's own copy of what decoding and the summary need from its file entry. */
+static void note_file(struct probe *p, const struct pf_probe *fp)
+{
+	if (!fp)
+		return;
+	snprintf(p->label, sizeof(p->label), "%s", fp->name);
+	p->actions = fp->actions;
+	p->hist_of = fp->hist_of;
+	p->scrub = fp->scrub;
+	p->pf_when = fp->when;
 }
 
 /* One function to attach: collected first, attached after, so a glob is all or nothing. */
@@ -167,17 +200,23 @@ static int attach_one(struct session *s, struct probe *p)
 						    p->provider, p->spec.func, &uo);
 		return p->entry ? 0 : -errno;
 	}
-	if (mode != UW_RETURN) {
-		p->entry = bpf_program__attach_uprobe_opts(s->uskel->progs.func_entry, -1, p->path,
-							   p->off, &o);
-		if (!p->entry)
-			return -errno;
-	}
+	/*
+	 * The return first: an entry seen before its return probe existed would
+	 * leave a frame no return ever pops. A return whose entry came too early
+	 * is only counted as unpaired.
+	 */
 	if (mode != UW_ENTRY) {
 		o.retprobe = true;
 		p->ret = bpf_program__attach_uprobe_opts(s->uskel->progs.func_return, -1, p->path,
 							 p->off, &o);
-		if (!p->ret) {
+		if (!p->ret)
+			return -errno;
+	}
+	if (mode != UW_RETURN) {
+		o.retprobe = false;
+		p->entry = bpf_program__attach_uprobe_opts(s->uskel->progs.func_entry, -1, p->path,
+							   p->off, &o);
+		if (!p->entry) {
 			int ret = -errno;
 
 			destroy_links(p);
@@ -200,9 +239,29 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 	}
 }
 
+/* A fresh id's kernel state: no counts, no statistics, an empty token bucket. */
+static int reset_id(struct session *s, uint32_t id)
+{
+	size_t n = (size_t)s->ncpus;
+	void *zero = calloc(n, sizeof(struct at_stat) > sizeof(struct at_probe_counts) ?
+				       sizeof(struct at_stat) :
+				       sizeof(struct at_probe_counts));
+	struct at_probe_state st = {};
+	int ret = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.probe_stats), &id, zero, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.probe_counts), &id, zero, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.probe_state), &id, &st, BPF_ANY))
+		ret = -errno;
+	free(zero);
+	return ret;
+}
+
 static int add_locked(struct session *s, const struct uspec *u, const char *provider,
-		      const char *path, bool go, const struct funcs *fs, uint32_t *ids, size_t max,
-		      char *err, size_t errlen)
+		      const char *path, bool go, const struct funcs *fs, const struct pf_probe *fp,
+		      uint32_t *ids, size_t max, char *err, size_t errlen)
 {
 	int fd = bpf_map__fd(s->uskel->maps.probes);
 	uint32_t first = atomic_load(&s->nprobes);
@@ -212,6 +271,7 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 
 	if (to_spec(u, go, &sp, err, errlen))
 		return -EINVAL;
+	apply_file(&sp, fp);
 	if (first + fs->n > AT_MAX_PROBES) {
 		fail(err, errlen, "too many probes: %zu more would pass the limit of %d", fs->n,
 		     AT_MAX_PROBES);
@@ -233,6 +293,7 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 		ps[i] = p;
 		p->spec = *u;
 		p->id = first + i;
+		note_file(p, fp);
 		p->off = fs->v[i].off;
 		snprintf(p->path, sizeof(p->path), "%s", path);
 		snprintf(p->provider, sizeof(p->provider), "%s", provider);
@@ -241,7 +302,7 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 			 u->target[0] ? u->target : basename_of(path), provider,
 			 provider[0] ? ":" : "", fs->v[i].name[0] ? fs->v[i].name : u->func);
 		/* The table entry first: a link must never fire on an empty entry. */
-		if (bpf_map_update_elem(fd, &p->id, &sp, BPF_ANY)) {
+		if (reset_id(s, p->id) || bpf_map_update_elem(fd, &p->id, &sp, BPF_ANY)) {
 			fail(err, errlen, "probe table: %s", strerror(errno));
 			i++;
 			goto err_rollback;
@@ -287,8 +348,12 @@ static struct elf_file *open_target(const struct uspec *u, const struct probe_ct
 	return ef;
 }
 
-int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
-		size_t max, char *err, size_t errlen)
+static int add_usdt(struct session *s, const struct uspec *u, const char *provider,
+		    const struct pf_probe *fp, const struct probe_ctx *pc, uint32_t *id, char *err,
+		    size_t errlen);
+
+static int add_func(struct session *s, const struct uspec *u, const struct pf_probe *fp,
+		    const struct probe_ctx *pc, uint32_t *ids, size_t max, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	struct funcs fs = {};
@@ -310,12 +375,151 @@ int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx
 	if (resolve_funcs(ef, u, path, &fs, err, errlen))
 		goto out;
 	pthread_mutex_lock(&s->probes_lock);
-	ret = add_locked(s, u, "", path, go, &fs, ids, max, err, errlen);
+	ret = add_locked(s, u, "", path, go, &fs, fp, ids, max, err, errlen);
 	pthread_mutex_unlock(&s->probes_lock);
 out:
 	free(fs.v);
 	elf_file__close(ef);
 	return ret;
+}
+
+int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
+		size_t max, char *err, size_t errlen)
+{
+	return add_func(s, u, NULL, pc, ids, max, err, errlen);
+}
+
+/* Takes id off the lists of the syscalls in nrs; the probed bit goes with the last. */
+static void unlist_syscalls(struct session *s, uint32_t id, const uint64_t *nrs)
+{
+	int fd = bpf_map__fd(s->skel->maps.sys_probes);
+
+	for (uint32_t nr = 0; nr < AT_NR_MAX; nr++) {
+		struct at_sys_probes sp;
+		bool any = false;
+
+		if (!(nrs[nr / 64] & (1ULL << (nr % 64))) || bpf_map_lookup_elem(fd, &nr, &sp))
+			continue;
+		for (int i = 0; i < AT_SYS_PROBES; i++) {
+			if (sp.ids[i] == id + 1)
+				sp.ids[i] = 0;
+			any |= sp.ids[i] != 0;
+		}
+		if (!any)
+			__atomic_fetch_and(&s->skel->bss->probed[nr / 64], ~(1ULL << (nr % 64)),
+					   __ATOMIC_SEQ_CST);
+		bpf_map_update_elem(fd, &nr, &sp, BPF_ANY);
+	}
+}
+
+/*
+ * A syscall probe: one table entry, its id listed on each selected number.
+ * A free slot is overwritten in place, so the probes already listed there are
+ * never seen twice or missed by a call running meanwhile.
+ */
+static int add_syscall(struct session *s, const struct pf_probe *fp, uint32_t *ids, size_t max,
+		       char *err, size_t errlen)
+{
+	int tfd = bpf_map__fd(s->skel->maps.probes), lfd = bpf_map__fd(s->skel->maps.sys_probes);
+	uint64_t done[AT_NR_MAX / 64] = {};
+	struct at_probe_spec sp = {}, off = {};
+	struct probe *p;
+	uint32_t id;
+	char name[16];
+	int ret = -EIO;
+
+	pthread_mutex_lock(&s->probes_lock);
+	id = atomic_load(&s->nprobes);
+	if (id + 1 > AT_MAX_PROBES) {
+		fail(err, errlen, "too many probes: the limit is %d", AT_MAX_PROBES);
+		ret = -EINVAL;
+		goto out;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		fail(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	p->id = id;
+	p->kind = AT_KIND_SYSCALL;
+	p->spec.when = fp->when == PF_WHEN_ENTRY ? UW_ENTRY : UW_CALL;
+	memcpy(p->syscalls, fp->syscalls, sizeof(p->syscalls));
+	note_file(p, fp);
+	snprintf(p->name, sizeof(p->name), "%s", fp->name);
+	memset(sp.slot_arg, 0xff, sizeof(sp.slot_arg));
+	memset(sp.len_arg, 0xff, sizeof(sp.len_arg));
+	sp.kind = AT_KIND_SYSCALL;
+	sp.mode = fp->when == PF_WHEN_ENTRY ? AT_MODE_ENTRY : AT_MODE_CALL;
+	sp.ret_bits = 64;
+	sp.ret_signed = 1;
+	sp.enabled = 1;
+	apply_file(&sp, fp);
+	if (reset_id(s, id) || bpf_map_update_elem(tfd, &id, &sp, BPF_ANY)) {
+		fail(err, errlen, "probe table: %s", strerror(errno));
+		free(p);
+		goto out;
+	}
+	for (uint32_t nr = 0; nr < AT_NR_MAX; nr++) {
+		struct at_sys_probes l;
+		int slot = -1;
+
+		if (!(fp->syscalls[nr / 64] & (1ULL << (nr % 64))))
+			continue;
+		if (bpf_map_lookup_elem(lfd, &nr, &l)) {
+			fail(err, errlen, "syscall probe list: %s", strerror(errno));
+			goto err_unlist;
+		}
+		for (int i = AT_SYS_PROBES - 1; i >= 0; i--)
+			if (!l.ids[i])
+				slot = i;
+		if (slot < 0) {
+			fail(err, errlen, "%s already has %d probes, the most one syscall takes",
+			     syscall_name(nr, name), AT_SYS_PROBES);
+			ret = -EINVAL;
+			goto err_unlist;
+		}
+		l.ids[slot] = (uint16_t)(id + 1);
+		if (bpf_map_update_elem(lfd, &nr, &l, BPF_ANY)) {
+			fail(err, errlen, "syscall probe list: %s", strerror(errno));
+			goto err_unlist;
+		}
+		done[nr / 64] |= 1ULL << (nr % 64);
+		__atomic_fetch_or(&s->skel->bss->probed[nr / 64], 1ULL << (nr % 64),
+				  __ATOMIC_SEQ_CST);
+	}
+	atomic_store(&s->probes[id], p);
+	atomic_store(&s->nprobes, id + 1);
+	if (max)
+		ids[0] = id;
+	ret = 1;
+	goto out;
+
+err_unlist:
+	unlist_syscalls(s, id, done);
+	bpf_map_update_elem(tfd, &id, &off, BPF_ANY);
+	free(p);
+out:
+	pthread_mutex_unlock(&s->probes_lock);
+	return ret;
+}
+
+int probes__add_file(struct session *s, const struct pf_probe *fp, const struct probe_ctx *pc,
+		     uint32_t *ids, size_t max, char *err, size_t errlen)
+{
+	int ret;
+
+	switch (fp->kind) {
+	case PF_SYSCALL:
+		return add_syscall(s, fp, ids, max, err, errlen);
+	case PF_FUNCTION:
+		return add_func(s, &fp->spec, fp, pc, ids, max, err, errlen);
+	case PF_USDT:
+		ret = add_usdt(s, &fp->spec, fp->provider, fp, pc, ids, err, errlen);
+		return ret < 0 ? ret : 1;
+	}
+	fail(err, errlen, "unknown probe kind %d", fp->kind);
+	return -EINVAL;
 }
 
 int probes__remove(struct session *s, uint32_t id)
@@ -333,6 +537,8 @@ int probes__remove(struct session *s, uint32_t id)
 	} else {
 		/* Links first: after this no new hit; then the entry, for calls in flight. */
 		destroy_links(p);
+		if (p->kind == AT_KIND_SYSCALL)
+			unlist_syscalls(s, id, p->syscalls);
 		bpf_map_update_elem(bpf_map__fd(s->uskel->maps.probes), &id, &off, BPF_ANY);
 		p->removed = true;
 	}
@@ -395,8 +601,9 @@ static int find_usdt(void *ctx, const struct elf_usdt *e)
 	return 1;
 }
 
-int probes__add_usdt(struct session *s, const struct uspec *u, const char *provider,
-		     const struct probe_ctx *pc, uint32_t *id, char *err, size_t errlen)
+static int add_usdt(struct session *s, const struct uspec *u, const char *provider,
+		    const struct pf_probe *fp, const struct probe_ctx *pc, uint32_t *id, char *err,
+		    size_t errlen)
 {
 	struct usdt_find f = { .provider = provider, .name = u->func };
 	char path[PATH_MAX];
@@ -419,7 +626,66 @@ int probes__add_usdt(struct session *s, const struct uspec *u, const char *provi
 	snprintf(one.name, sizeof(one.name), "%s", u->func);
 	eu.when = UW_ENTRY; /* a probe site has no return */
 	pthread_mutex_lock(&s->probes_lock);
-	ret = add_locked(s, &eu, provider, path, false, &fs, id, 1, err, errlen);
+	ret = add_locked(s, &eu, provider, path, false, &fs, fp, id, 1, err, errlen);
 	pthread_mutex_unlock(&s->probes_lock);
 	return ret < 0 ? ret : 0;
+}
+
+int probes__add_usdt(struct session *s, const struct uspec *u, const char *provider,
+		     const struct probe_ctx *pc, uint32_t *id, char *err, size_t errlen)
+{
+	return add_usdt(s, u, provider, NULL, pc, id, err, errlen);
+}
+
+int probes__resolve(const struct uspec *u, const char *provider, const struct probe_ctx *pc,
+		    char *err, size_t errlen)
+{
+	struct usdt_find f = { .provider = provider, .name = u->func };
+	char path[PATH_MAX];
+	struct funcs fs = {};
+	struct elf_file *ef = open_target(u, pc, path, err, errlen);
+	int ret = -EINVAL;
+
+	if (!ef)
+		return -EINVAL;
+	if (provider) {
+		elf_file__for_each_usdt(ef, find_usdt, &f);
+		if (f.found)
+			ret = 1;
+		else
+			fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
+	} else if (elf_file__is_go(ef) && u->when != UW_ENTRY) {
+		fail(err, errlen,
+		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
+		     path);
+	} else if (!resolve_funcs(ef, u, path, &fs, err, errlen)) {
+		ret = (int)fs.n;
+	}
+	free(fs.v);
+	elf_file__close(ef);
+	return ret;
+}
+
+int probes__counts(struct session *s, uint32_t id, struct at_probe_counts *out)
+{
+	struct at_probe_counts *percpu = calloc((size_t)s->ncpus, sizeof(*percpu));
+	int ret = 0;
+
+	if (!percpu)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.probe_counts), &id, percpu)) {
+		ret = -errno;
+		goto out;
+	}
+	for (int c = 0; c < s->ncpus; c++) {
+		const __u64 *in = (const __u64 *)&percpu[c];
+		__u64 *o = (__u64 *)out;
+
+		for (size_t k = 0; k < sizeof(*out) / sizeof(__u64); k++)
+			o[k] += in[k];
+	}
+out:
+	free(percpu);
+	return ret;
 }

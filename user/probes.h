@@ -18,18 +18,26 @@
 
 struct session;
 struct bpf_link;
+struct pf_probe;
 
-/* One attached function probe. */
+/* One attached probe: a function, a USDT site, or probe-file syscalls. */
 struct probe {
-	struct uspec spec;	       /* what was asked: types for decoding, predicate */
-	char name[USPEC_NAME_MAX * 2]; /* "libc:malloc", the function's own name for globs */
-	char path[PATH_MAX];	       /* the ELF file the links are on */
-	uint64_t off;		       /* file offset of the function */
-	char provider[64];	       /* USDT provider; empty for function probes */
-	struct bpf_link *entry;	       /* uprobe link, NULL for return-only probes */
-	struct bpf_link *ret;	       /* uretprobe link, NULL for entry-only probes */
-	uint32_t id;		       /* probe id = BPF cookie = record probe_id */
-	bool removed;		       /* detached; kept so late records still decode */
+	struct uspec spec;		   /* what was asked: types for decoding, predicate */
+	uint64_t syscalls[AT_NR_MAX / 64]; /* kind AT_KIND_SYSCALL: the numbers it is listed on */
+	char label[64];			   /* the probe file's name for it, "" for -u and --usdt */
+	uint8_t kind;			   /* enum at_probe_kind */
+	uint8_t actions;		   /* AT_ACT_*, 0 for -u and --usdt (events) */
+	uint8_t hist_of;		   /* enum at_hist_of */
+	uint8_t scrub;			   /* PF_SCRUB_* applied to captured strings */
+	uint8_t pf_when;		   /* enum pf_when of a probe-file probe */
+	char name[USPEC_NAME_MAX * 2];	   /* "libc:malloc", the function's own name for globs */
+	char path[PATH_MAX];		   /* the ELF file the links are on */
+	uint64_t off;			   /* file offset of the function */
+	char provider[64];		   /* USDT provider; empty for function probes */
+	struct bpf_link *entry;		   /* uprobe link, NULL for return-only probes */
+	struct bpf_link *ret;		   /* uretprobe link, NULL for entry-only probes */
+	uint32_t id;			   /* probe id = BPF cookie = record probe_id */
+	bool removed;			   /* detached; kept so late records still decode */
 };
 
 /* Where a SPEC's target is looked for. */
@@ -56,6 +64,23 @@ int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx
 int probes__add_usdt(struct session *s, const struct uspec *u, const char *provider,
 		     const struct probe_ctx *pc, uint32_t *id, char *err, size_t errlen);
 
+/*
+ * Attaches the probes of one probe-file entry: functions (one probe per match
+ * of a glob), a USDT site, or syscalls (one probe listed on each selected
+ * number, AT_SYS_PROBES at most per number). Its filter, actions, sampling
+ * and rate limit go into the kernel's probe table. Same return convention as
+ * probes__add.
+ */
+int probes__add_file(struct session *s, const struct pf_probe *fp, const struct probe_ctx *pc,
+		     uint32_t *ids, size_t max, char *err, size_t errlen);
+
+/*
+ * Resolves a SPEC (or, with provider, a USDT probe) as probes__add would,
+ * attaching nothing: the number of functions it names, or -EINVAL with err.
+ */
+int probes__resolve(const struct uspec *u, const char *provider, const struct probe_ctx *pc,
+		    char *err, size_t errlen);
+
 /* Detaches one probe; its records already in flight still decode. 0 or -ENOENT. */
 int probes__remove(struct session *s, uint32_t id);
 
@@ -64,5 +89,8 @@ const struct probe *probes__get(struct session *s, uint32_t id);
 
 /* Highest probe id handed out + 1. */
 uint32_t probes__count(struct session *s);
+
+/* What happened to a probe's hits, summed over CPUs. 0 or -errno. */
+int probes__counts(struct session *s, uint32_t id, struct at_probe_counts *out);
 
 #endif /* AT_PROBES_H */

@@ -82,6 +82,13 @@ static int load_uprobes(struct session *s)
 	    (ret = bpf_map__reuse_fd(u->maps.traced, bpf_map__fd(s->skel->maps.traced))) ||
 	    (ret = bpf_map__reuse_fd(u->maps.traced_bits,
 				     bpf_map__fd(s->skel->maps.traced_bits))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.probes, bpf_map__fd(s->skel->maps.probes))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.probe_stats,
+				     bpf_map__fd(s->skel->maps.probe_stats))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.probe_counts,
+				     bpf_map__fd(s->skel->maps.probe_counts))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.probe_state,
+				     bpf_map__fd(s->skel->maps.probe_state))) ||
 	    (ret = uprobe_bpf__load(u))) {
 		uprobe_bpf__destroy(u);
 		return ret;
@@ -117,6 +124,11 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	s->skel->rodata->wakeup_bytes =
 		opts->ringbuf_bytes / 8 > 256 * 1024 ? 256 * 1024 : opts->ringbuf_bytes / 8;
 	syscall_specs((struct at_sys_spec *)s->skel->rodata->specs);
+	if (opts->max_procs &&
+	    (ret = bpf_map__set_max_entries(s->skel->maps.traced, opts->max_procs))) {
+		fail(err, errlen, "process table size %u: %s", opts->max_procs, strerror(-ret));
+		goto err_destroy;
+	}
 	ret = bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
 	if (ret) {
 		fail(err, errlen, "ring buffer size %zu: %s", opts->ringbuf_bytes, strerror(-ret));
@@ -193,6 +205,41 @@ int session__add_pid(struct session *s, pid_t tgid)
 	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.traced), &key, &one, BPF_ANY))
 		return -errno;
 	__atomic_fetch_or(&s->pid_bits->w[tgid / 64], 1ULL << (tgid % 64), __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Empties a hash map, then fills it with n keys of size ksz. 0 or -errno. */
+static int refill(int fd, const void *keys, unsigned n, size_t ksz)
+{
+	char k[64];
+	__u8 one = 1;
+
+	while (!bpf_map_get_next_key(fd, NULL, k))
+		if (bpf_map_delete_elem(fd, k))
+			return -errno;
+	for (unsigned i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, (const char *)keys + i * ksz, &one, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+int session__set_exec_targets(struct session *s, const char (*comms)[16], unsigned ncomm,
+			      const struct at_inode_key *inodes, unsigned ninodes)
+{
+	struct at_comm_key ck[AT_MAX_TARGET_COMMS] = {};
+	int ret;
+
+	if (ncomm > AT_MAX_TARGET_COMMS || ninodes > AT_MAX_TARGET_INODES)
+		return -E2BIG;
+	for (unsigned i = 0; i < ncomm; i++)
+		strncpy(ck[i].comm, comms[i], sizeof(ck[i].comm) - 1);
+	/* Off while the sets change, then on again if anything is left to match. */
+	__atomic_store_n(&s->skel->bss->exec_match, 0, __ATOMIC_SEQ_CST);
+	if ((ret = refill(bpf_map__fd(s->skel->maps.target_inodes), inodes, ninodes,
+			  sizeof(*inodes))) ||
+	    (ret = refill(bpf_map__fd(s->skel->maps.target_comms), ck, ncomm, sizeof(ck[0]))))
+		return ret;
+	__atomic_store_n(&s->skel->bss->exec_match, ncomm || ninodes, __ATOMIC_SEQ_CST);
 	return 0;
 }
 

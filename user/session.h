@@ -27,6 +27,7 @@ struct session_opts {
 	unsigned poll_ms;	     /* reader poll timeout: bound on a lone record's delay */
 	bool follow;		     /* trace children forked by traced processes */
 	bool stream;		     /* false: statistics only, no syscall records */
+	unsigned max_procs;	     /* traced-process table size; 0: 8192 */
 };
 
 /* What the reader saw: records delivered and wakeups that delivered them. */
@@ -47,6 +48,13 @@ int session__check_system(char *err, size_t errlen);
 struct session *session__open(const struct session_opts *opts, char *err, size_t errlen);
 /* Adds a process (tgid) to the traced set. 0 or -errno. */
 int session__add_pid(struct session *s, pid_t tgid);
+/*
+ * Sets what an exec must match to join the traced set: command names (at most
+ * AT_MAX_TARGET_COMMS) and executable inodes (at most AT_MAX_TARGET_INODES).
+ * Replaces the previous sets; empty sets turn matching off. 0 or -errno.
+ */
+int session__set_exec_targets(struct session *s, const char (*comms)[16], unsigned ncomm,
+			      const struct at_inode_key *inodes, unsigned ninodes);
 /* Whether tgid is still in the traced set (the kernel removes it when it exits). */
 bool session__has_pid(struct session *s, pid_t tgid);
 /* Whether no traced process is left. */

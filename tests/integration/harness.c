@@ -14,6 +14,8 @@
 
 #include "cli.h"
 #include "harness.h"
+#include "plan.h"
+#include "probefile.h"
 #include "probes.h"
 #include "proc.h"
 #include "session.h"
@@ -69,12 +71,13 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	};
 	struct held_child c;
 	struct session *s;
-	char err[256];
+	struct plan plan = {};
+	char err[1024];
 	int waited = 0;
 
 	memset(t, 0, sizeof(*t));
 	/* As the first -e does: a positive list starts from none, '!' from all. */
-	memset(sel, o->select && o->select[0] != '!' ? 0 : 0xff, sizeof(sel));
+	memset(sel, (o->select && o->select[0] != '!') || o->no_syscalls ? 0 : 0xff, sizeof(sel));
 	if (o->select)
 		cr_assert_eq(cli_parse_select(o->select, sel, err, sizeof(err)), 0, "%s", err);
 	s = session__open(&so, err, sizeof(err));
@@ -93,9 +96,21 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	}
 	if (o->remove_first)
 		cr_assert_eq(probes__remove(s, 0), 0);
+	if (o->probe_file) {
+		struct probe_ctx pc = { .exe = c.path };
+		struct probefile *pf;
+
+		cr_assert_eq(probefile_parse("test.yaml", o->probe_file, strlen(o->probe_file), &pf,
+					     err, sizeof(err)),
+			     0, "%s", err);
+		cr_assert_eq(plan_apply(s, &plan, pf, &pc, NULL, err, sizeof(err)), 0, "%s", err);
+		probefile_free(pf);
+	}
 	cr_assert_eq(session__attach(s, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(session__start(s), 0);
 	cr_assert_eq(proc_release(&c), 0);
+	if (o->running)
+		o->running(s, &plan, c.pid, c.path);
 	if (o->on_stop) {
 		int st;
 
@@ -117,8 +132,11 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	cr_assert_eq(session__stats(s, t->stats), 0);
 	cr_assert_eq(session__counters(s, &t->lost), 0);
 	t->nprobes = probes__count(s);
-	for (unsigned i = 0; i < t->nprobes && i < 4; i++)
+	for (unsigned i = 0; i < t->nprobes && i < 8; i++) {
 		cr_assert_eq(session__probe_stats(s, i, &t->pstats[i]), 0);
+		cr_assert_eq(probes__counts(s, i, &t->pcounts[i]), 0);
+	}
+	plan_free(&plan);
 	session__free(s);
 }
 
@@ -148,21 +166,27 @@ size_t trace_find(const struct trace *t, const char *name, pid_t pid,
 	return n;
 }
 
-size_t trace_calls(const struct trace *t, uint32_t probe_id, const struct at_call_rec **out,
-		   size_t max)
+size_t trace_probe_recs(const struct trace *t, uint32_t type, uint32_t probe_id,
+			const struct at_call_rec **out, size_t max)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->nrecs; i++) {
 		const struct at_call_rec *r = &t->recs[i];
 
-		if (r->hdr.type != AT_REC_FUNC || r->hdr.probe_id != probe_id)
+		if ((type && r->hdr.type != type) || r->hdr.probe_id != probe_id)
 			continue;
 		if (n < max)
 			out[n] = r;
 		n++;
 	}
 	return n;
+}
+
+size_t trace_calls(const struct trace *t, uint32_t probe_id, const struct at_call_rec **out,
+		   size_t max)
+{
+	return trace_probe_recs(t, AT_REC_FUNC, probe_id, out, max);
 }
 
 const char *slot_str(const struct at_call_rec *r, int i)

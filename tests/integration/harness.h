@@ -11,6 +11,7 @@
 #include "record.h"
 
 struct session;
+struct plan;
 
 struct trace {
 	struct at_call_rec *recs; /* every syscall record, in arrival order */
@@ -19,10 +20,11 @@ struct trace {
 	size_t nprocs;
 	struct at_stat *stats; /* kernel statistics, AT_NR_MAX */
 	struct at_counters lost;
-	struct at_stat pstats[4]; /* statistics of probe ids 0..3 */
-	unsigned nprobes;	  /* probes attached */
-	pid_t pid;		  /* the traced command */
-	int status;		  /* its wait status */
+	struct at_stat pstats[8];	   /* statistics of probe ids 0..7 */
+	struct at_probe_counts pcounts[8]; /* what happened to the hits of probe ids 0..7 */
+	unsigned nprobes;		   /* probes attached */
+	pid_t pid;			   /* the traced command */
+	int status;			   /* its wait status */
 };
 
 struct trace_opts {
@@ -34,7 +36,15 @@ struct trace_opts {
 	bool remove_first;	/* remove probe 0 before the target runs */
 	/* Called once when the target stops itself (SIGSTOP), then it is continued. */
 	void (*on_stop)(struct session *s, const char *exe);
+	bool no_syscalls;	/* trace no syscalls of its own (probe files add theirs) */
+	const char *probe_file; /* probe-file text, applied before the target runs */
+	/* Called once the target runs, on the test's thread, with the applied plan. */
+	void (*running)(struct session *s, struct plan *plan, pid_t pid, const char *exe);
 };
+
+/* Records of type (0: any) and probe id, and the count of them. */
+size_t trace_probe_recs(const struct trace *t, uint32_t type, uint32_t probe_id,
+			const struct at_call_rec **out, size_t max);
 
 /* Function records of probe id, and the count of them. */
 size_t trace_calls(const struct trace *t, uint32_t probe_id, const struct at_call_rec **out,

@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Probe files against the real BPF programs: filters that must match exactly
+ * K of N calls, count and histogram actions, signals, sampling and rate limits
+ * accounted to the call, and reloads applied as transactions.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "harness.h"
+#include "plan.h"
+#include "probefile.h"
+#include "probes.h"
+#include "session.h"
+#include "summary.h"
+#include "syscalls.h"
+
+#define MAXR 40000
+
+static const struct at_call_rec *recs[MAXR];
+
+static void run_probed(const char *const *args, const char *yaml, struct trace *t)
+{
+	char *argv[8] = { (char *)build_path("probed") };
+	struct trace_opts o = { .no_syscalls = true, .probe_file = yaml };
+
+	for (int i = 0; args[i] && i < 6; i++)
+		argv[i + 1] = (char *)args[i];
+	trace_cmd(argv, &o, t);
+}
+
+/* Every count the kernel keeps for a probe must add up. */
+static void assert_accounted(const struct at_probe_counts *c)
+{
+	cr_assert_eq(c->hits, c->filtered + c->matched, "hits %llu filtered %llu matched %llu",
+		     (unsigned long long)c->hits, (unsigned long long)c->filtered,
+		     (unsigned long long)c->matched);
+}
+
+Test(probefile, function_filter_matches_exactly_k_of_n)
+{
+	static const char *args[] = { "steps", "40", NULL };
+	struct trace t;
+	bool seen[40] = {};
+
+	run_probed(args,
+		   "probes:\n"
+		   "  - name: some-steps\n"
+		   "    kind: function\n"
+		   "    attach: ':step(int i, str tag) -> int'\n"
+		   "    filter: i >= 12 and i < 20 or tag == \"/tmp/odd\" and i < 4\n",
+		   &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	cr_assert_eq(t.pcounts[0].hits, 40);
+	cr_assert_eq(t.pcounts[0].matched, 10);
+	cr_assert_eq(t.pcounts[0].filtered, 30);
+	cr_assert_eq(t.pcounts[0].emitted, 10);
+	assert_accounted(&t.pcounts[0]);
+	cr_assert_eq(t.pstats[0].count, 10, "statistics count matching calls only");
+	cr_assert_eq(trace_calls(&t, 0, recs, MAXR), 10);
+	for (int k = 0; k < 10; k++) {
+		int i = (int)recs[k]->args[0];
+
+		cr_assert((i >= 12 && i < 20) || i == 1 || i == 3, "step(%d) passed the filter", i);
+		cr_assert_not(seen[i]);
+		seen[i] = true;
+		cr_assert_eq(recs[k]->ret, i);
+		cr_assert_str_eq(slot_str(recs[k], 0), i % 2 ? "/tmp/odd" : "/etc/even");
+	}
+	trace_free(&t);
+}
+
+Test(probefile, syscall_filter_on_path_and_failing_calls)
+{
+	static const char *args[] = { "opens", "30", NULL };
+	struct trace t;
+	char want[64];
+
+	run_probed(args,
+		   "probes:\n"
+		   "  - name: tmp-opens\n"
+		   "    kind: syscall\n"
+		   "    attach: openat\n"
+		   "    filter: filename startswith \"/tmp/at-probed-match-\"\n"
+		   "    action: [event, count]\n"
+		   "  - name: failed-opens\n"
+		   "    kind: syscall\n"
+		   "    attach: openat\n"
+		   "    when: failing\n"
+		   "    filter: 'filename startswith \"/nonexistent/\" and ret == -ENOENT'\n"
+		   "    action: count\n",
+		   &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	/* i % 3 == 0 of 0..29 opens the file in /tmp: 10 calls. */
+	cr_assert_eq(t.pcounts[0].matched, 10);
+	cr_assert_eq(t.pcounts[0].emitted, 10);
+	assert_accounted(&t.pcounts[0]);
+	cr_assert_eq(t.pstats[0].count, 10);
+	cr_assert_eq(t.pstats[0].errors, 0);
+	cr_assert_eq(trace_probe_recs(&t, AT_REC_SYSCALL, 0, recs, MAXR), 10);
+	for (int k = 0; k < 10; k++) {
+		snprintf(want, sizeof(want), "/tmp/at-probed-match-%d", 3 * k);
+		cr_assert_eq(recs[k]->nr, (unsigned)syscall_by_name("openat"));
+		cr_assert_str_eq(slot_str(recs[k], 0), want);
+		cr_assert_geq(recs[k]->ret, 0, "open of %s returned an fd", want);
+		cr_assert_eq(recs[k]->args[2] & (O_CREAT | O_ACCMODE), O_CREAT | O_RDONLY);
+	}
+	/* The other 20 fail with ENOENT: counted, never sent. */
+	cr_assert_eq(t.pcounts[1].matched, 20);
+	cr_assert_eq(t.pstats[1].count, 20);
+	cr_assert_eq(t.pstats[1].errors, 20);
+	cr_assert_eq(t.pcounts[1].emitted, 0);
+	assert_accounted(&t.pcounts[1]);
+	cr_assert_eq(trace_probe_recs(&t, 0, 1, recs, MAXR), 0);
+	trace_free(&t);
+}
+
+/* Calls whose value lands in histogram buckets [lo, hi). */
+static uint64_t in_range(const struct at_stat *st, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = 0;
+
+	for (unsigned b = 0; b < AT_HIST_BUCKETS; b++)
+		if (hist_bucket_low(b) >= lo && hist_bucket_high(b) < hi)
+			n += st->hist[b];
+	return n;
+}
+
+Test(probefile, count_and_histogram_actions)
+{
+	static const char *args[] = { "naps", NULL };
+	struct trace t;
+
+	run_probed(args,
+		   "probes:\n"
+		   "  - name: nap-latency\n"
+		   "    kind: function\n"
+		   "    attach: ':nap(int us) -> int'\n"
+		   "    action: histogram\n"
+		   "  - name: nap-arg\n"
+		   "    kind: function\n"
+		   "    attach: ':nap(int us) -> int'\n"
+		   "    action: {histogram: us}\n"
+		   "  - name: nap-count\n"
+		   "    kind: syscall\n"
+		   "    attach: nanosleep,clock_nanosleep\n"
+		   "    action: count\n",
+		   &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	/* 3 naps of 1 ms and 2 of 20 ms: nothing sent, everything counted. */
+	cr_assert_eq(t.nrecs, 0, "count and histogram send no records");
+	for (int p = 0; p < 3; p++) {
+		cr_assert_eq(t.pstats[p].count, 5, "probe %d", p);
+		cr_assert_eq(t.pcounts[p].emitted, 0);
+		assert_accounted(&t.pcounts[p]);
+	}
+	cr_assert_eq(in_range(&t.pstats[0], 900000, 15000000), 3, "three naps of about 1 ms");
+	cr_assert_eq(in_range(&t.pstats[0], 15000000, 500000000), 2, "two naps of 20 ms or more");
+	cr_assert_geq(t.pstats[0].max_ns, 20000000);
+	/* The argument histogram is exact: 1000 three times, 20000 twice. */
+	cr_assert_eq(t.pstats[1].hist[at_hist_bucket(1000)], 3);
+	cr_assert_eq(t.pstats[1].hist[at_hist_bucket(20000)], 2);
+	cr_assert_eq(t.pstats[1].total_ns, 3 * 1000 + 2 * 20000, "sum of the values");
+	cr_assert_eq(t.pstats[1].max_ns, 20000);
+	cr_assert_eq(t.pstats[2].errors, 0);
+	trace_free(&t);
+}
+
+Test(probefile, signal_action_kills_the_target_at_the_matching_call)
+{
+	static const char *args[] = { "count", "20", NULL };
+	struct trace t;
+
+	run_probed(args,
+		   "probes:\n"
+		   "  - name: every-step\n"
+		   "    kind: function\n"
+		   "    attach: ':step(int i) -> int'\n"
+		   "  - name: kill-at-7\n"
+		   "    kind: function\n"
+		   "    attach: ':step(int i)'\n"
+		   "    when: entry\n"
+		   "    filter: i == 7\n"
+		   "    action: {signal: SIGKILL}\n",
+		   &t);
+	cr_assert(WIFSIGNALED(t.status) && WTERMSIG(t.status) == SIGKILL, "status 0x%x", t.status);
+	cr_assert_eq(t.pcounts[1].signals, 1);
+	cr_assert_eq(t.pcounts[1].matched, 1);
+	cr_assert_eq(t.pcounts[1].hits, 8, "step(0..7) entered, no further");
+	/* step(7) never returned: 0..6 complete. */
+	cr_assert_eq(trace_calls(&t, 0, recs, MAXR), 7);
+	for (int k = 0; k < 7; k++)
+		cr_assert_eq(recs[k]->args[0], (uint64_t)k);
+	trace_free(&t);
+}
+
+Test(probefile, syscall_signal_action_at_entry)
+{
+	static const char *args[] = { "opens", "30", NULL };
+	struct trace t;
+
+	run_probed(args,
+		   "probes:\n"
+		   "  - name: guard\n"
+		   "    kind: syscall\n"
+		   "    attach: openat\n"
+		   "    when: entry\n"
+		   "    filter: filename == \"/tmp/at-probed-match-9\"\n"
+		   "    action: [event, {signal: SIGKILL}]\n",
+		   &t);
+	unlink("/tmp/at-probed-match-9");
+	cr_assert(WIFSIGNALED(t.status) && WTERMSIG(t.status) == SIGKILL, "status 0x%x", t.status);
+	cr_assert_eq(t.pcounts[0].signals, 1);
+	cr_assert_eq(trace_probe_recs(&t, AT_REC_SYSCALL, 0, recs, MAXR), 1);
+	cr_assert_str_eq(slot_str(recs[0], 0), "/tmp/at-probed-match-9");
+	cr_assert(recs[0]->flags & AT_CALL_ENTRY_ONLY);
+	trace_free(&t);
+}
+
+Test(probefile, sampling_and_rate_limit_account_for_every_call)
+{
+	static const char *args[] = { "spin", "5000", "100", NULL };
+	struct trace t;
+	uint64_t lim;
+	double secs;
+
+	run_probed(args,
+		   "probes:\n"
+		   "  - name: sampled\n"
+		   "    kind: function\n"
+		   "    attach: ':step(int i) -> int'\n"
+		   "    sample: 10\n"
+		   "  - name: limited\n"
+		   "    kind: function\n"
+		   "    attach: ':step(int i) -> int'\n"
+		   "    rate_limit: {rate: 50, burst: 5}\n",
+		   &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	/* Sampling is exact: one in ten of 5000. */
+	cr_assert_eq(t.pcounts[0].matched, 5000);
+	cr_assert_eq(t.pcounts[0].emitted, 500);
+	cr_assert_eq(t.pcounts[0].sampled_out, 4500);
+	cr_assert_eq(trace_calls(&t, 0, recs, MAXR), 500);
+	/* Rate limit: every call either sent or counted as limited. */
+	cr_assert_eq(t.pcounts[1].matched, 5000);
+	cr_assert_eq(t.pcounts[1].emitted + t.pcounts[1].rate_limited, 5000);
+	cr_assert_eq(trace_calls(&t, 1, recs, MAXR), t.pcounts[1].emitted);
+	cr_assert_geq(t.pcounts[1].emitted, 5, "the burst goes through");
+	/* The bucket refills 50 a second: at most the burst plus that over the run. */
+	cr_assert_gt(t.pcounts[1].rate_limited, 0);
+	secs = (double)(recs[t.pcounts[1].emitted - 1]->hdr.ts_ns - recs[0]->hdr.ts_ns) / 1e9;
+	lim = 5 + (uint64_t)(secs * 50) + 1;
+	cr_assert_leq(t.pcounts[1].emitted, lim, "%llu events in %.3fs at 50/s burst 5",
+		      (unsigned long long)t.pcounts[1].emitted, secs);
+	trace_free(&t);
+}
+
+/* A probe file with a steady probe, and another whose filter changes each time. */
+static const char *reload_yaml(int k)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "probes:\n"
+		 "  - name: steady\n"
+		 "    kind: function\n"
+		 "    attach: ':step(int i) -> int'\n"
+		 "  - name: churn\n"
+		 "    kind: function\n"
+		 "    attach: ':step(int i) -> int'\n"
+		 "    filter: i < %d\n"
+		 "    action: count\n"
+		 "%s",
+		 10 + k,
+		 k % 3 ? "" :
+			 "  - name: extra\n"
+			 "    kind: syscall\n"
+			 "    attach: nanosleep,clock_nanosleep\n"
+			 "    action: count\n");
+	return buf;
+}
+
+static int nreloads;
+
+static void reload_while_running(struct session *s, struct plan *plan, pid_t pid, const char *exe)
+{
+	struct probe_ctx pc = { .exe = exe };
+	char err[1024];
+
+	(void)pid;
+	/* Reload until the target is gone: the steady probe must see every call once. */
+	for (int k = 1; !session__empty(s) || k < 3; k++) {
+		struct probefile *pf;
+		const char *y = reload_yaml(k);
+		struct plan_diff d;
+
+		cr_assert_eq(probefile_parse("reload.yaml", y, strlen(y), &pf, err, sizeof(err)), 0,
+			     "%s", err);
+		cr_assert_eq(plan_apply(s, plan, pf, &pc, &d, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(d.unchanged, 1, "steady stays");
+		cr_assert_eq(d.changed, 1, "churn is replaced");
+		probefile_free(pf);
+		nreloads++;
+		usleep(2000);
+	}
+}
+
+Test(probefile, unchanged_probe_sees_every_call_exactly_once_over_many_reloads)
+{
+	char *argv[] = { (char *)build_path("probed"), "spin", "30000", "10", NULL };
+	struct trace_opts o = {
+		.no_syscalls = true,
+		.probe_file = reload_yaml(0),
+		.running = reload_while_running,
+	};
+	struct trace t;
+	bool *seen = calloc(30000, 1);
+	size_t n;
+
+	nreloads = 0;
+	trace_cmd(argv, &o, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	/* A reload that replaces a uprobe waits for the kernel to retire the old one. */
+	cr_assert_geq(nreloads, 5, "only %d reloads while the target ran", nreloads);
+	cr_assert_eq(t.pcounts[0].hits, 30000,
+		     "hits %llu, emitted %llu; unpaired returns %llu, depth %llu, state %llu",
+		     (unsigned long long)t.pcounts[0].hits,
+		     (unsigned long long)t.pcounts[0].emitted,
+		     (unsigned long long)t.lost.orphan_ret, (unsigned long long)t.lost.depth_lost,
+		     (unsigned long long)t.lost.state_lost);
+	cr_assert_eq(t.pcounts[0].emitted, 30000);
+	cr_assert_eq(t.pstats[0].count, 30000);
+	cr_assert_eq(t.lost.rb_lost, 0);
+	n = trace_calls(&t, 0, recs, MAXR);
+	cr_assert_eq(n, 30000);
+	for (size_t k = 0; k < n; k++) {
+		uint64_t i = recs[k]->args[0];
+
+		cr_assert_lt(i, 30000);
+		cr_assert_not(seen[i], "step(%llu) reported twice", (unsigned long long)i);
+		seen[i] = true;
+	}
+	free(seen);
+	trace_free(&t);
+}
+
+static void failing_reload(struct session *s, struct plan *plan, pid_t pid, const char *exe)
+{
+	static const char *y = "probes:\n"
+			       "  - name: steady\n"
+			       "    kind: function\n"
+			       "    attach: ':step(int i) -> int'\n"
+			       "  - name: fresh\n"
+			       "    kind: function\n"
+			       "    attach: ':step(int i)'\n"
+			       "    when: entry\n"
+			       "  - name: broken\n"
+			       "    kind: function\n"
+			       "    attach: ':no_such_function(int i)'\n";
+	struct probe_ctx pc = { .exe = exe };
+	uint32_t before = probes__count(s);
+	int entries = links_of("func_entry");
+	struct probefile *pf;
+	char err[1024];
+
+	(void)pid;
+	cr_assert_eq(probefile_parse("bad.yaml", y, strlen(y), &pf, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(plan_apply(s, plan, pf, &pc, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "probe 'broken': no such function 'no_such_function'"), "%s", err);
+	probefile_free(pf);
+	/* Rolled back: 'fresh' was attached, then removed; the old set runs on. */
+	cr_assert_eq(plan->n, 1);
+	cr_assert_str_eq(plan->v[0].def.name, "steady");
+	cr_assert_eq(links_of("func_entry"), entries);
+	cr_assert_eq(probes__count(s), before + 1, "one id was handed out, then removed");
+	cr_assert(probes__get(s, before)->removed);
+}
+
+Test(probefile, failing_attach_rolls_the_reload_back)
+{
+	char *argv[] = { (char *)build_path("probed"), "spin", "3000", "100", NULL };
+	struct trace_opts o = {
+		.no_syscalls = true,
+		.probe_file = "probes:\n"
+			      "  - name: steady\n"
+			      "    kind: function\n"
+			      "    attach: ':step(int i) -> int'\n",
+		.running = failing_reload,
+	};
+	struct trace t;
+
+	trace_cmd(argv, &o, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	cr_assert_eq(t.pcounts[0].emitted, 3000, "the old probe saw every call");
+	cr_assert_eq(trace_calls(&t, 0, recs, MAXR), 3000);
+	trace_free(&t);
+}
+
+/* The agent-trace binary with -C, as a user runs it. */
+
+static const char *base_yaml = "probes:\n"
+			       "  - name: steady\n"
+			       "    kind: function\n"
+			       "    attach: ':step(int i) -> int'\n";
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Starts argv with stdout and stderr to files. */
+static pid_t spawn_logged(char *const argv[], const char *out, const char *err)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Waits up to 10 s for path to hold needle n times. */
+static void wait_text(const char *path, const char *needle, size_t n)
+{
+	for (int i = 0; i < 1000; i++) {
+		char *s = slurp(path);
+		size_t c = count_lines(s, needle);
+
+		free(s);
+		if (c >= n)
+			return;
+		usleep(10000);
+	}
+	cr_assert_fail("%s never showed '%s' %zu times:\n%s", path, needle, n, slurp(path));
+}
+
+Test(probefile_cli, reload_on_change_and_sighup_invalid_file_keeps_probes, .timeout = 60)
+{
+	char dir[] = "/tmp/at-reload-XXXXXX", file[64], tmp[64], fifo[64], out[64], err[64];
+	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C", file, "--",
+			 (char *)build_path("probed"),	    "phases", "50", fifo, NULL };
+	char *o, *e, late[1024];
+	int fd, st;
+	pid_t pid;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/probes.yaml", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.probes.yaml.tmp", dir);
+	snprintf(fifo, sizeof(fifo), "%s/go", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	write_file(file, base_yaml);
+	pid = spawn_logged(argv, out, err);
+	/* The FIFO opens once the target runs, after every probe is attached. */
+	fd = open(fifo, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "1", 1), 1);
+
+	/* Written in place and invalid: logged, nothing changes. */
+	write_file(file, "probes:\n  - name: steady\n    kind: bogus\n    attach: x\n");
+	wait_text(err, "the current probes run on", 1);
+	cr_assert_eq(write(fd, "2", 1), 1);
+
+	/* Replaced by rename, as editors do: one probe added, the other kept. */
+	snprintf(late, sizeof(late),
+		 "%s  - name: late\n    kind: function\n    attach: ':step(int i) -> int'\n"
+		 "    filter: i >= 300\n",
+		 base_yaml);
+	write_file(tmp, late);
+	cr_assert_eq(rename(tmp, file), 0);
+	wait_text(err, "reload: 1 new, 0 changed, 0 removed, 1 unchanged", 1);
+	cr_assert_eq(write(fd, "3", 1), 1);
+
+	/* SIGHUP reads the file again: nothing to change. */
+	cr_assert_eq(kill(pid, SIGHUP), 0);
+	wait_text(err, "reload: 0 new, 0 changed, 0 removed, 2 unchanged", 1);
+	close(fd);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	o = slurp(out);
+	e = slurp(err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x\n%s", st, e);
+	cr_assert(strstr(e, "reload: ") && strstr(e, "kind: unknown value 'bogus'"), "%s", e);
+	cr_assert_eq(count_lines(e, "+ late: new function probe"), 1, "%s", e);
+	/* steady saw all three phases; late only the third. */
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"steady\",\"probe\":\"probed:step\""), 150,
+		     "%s", o);
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"late\",\"probe\":\"probed:step\""), 50);
+	cr_assert_eq(count_lines(o, "\"args\":{\"i\":349}"), 2, "both probes saw step(349)");
+	cr_assert_eq(count_lines(o, "\"args\":{\"i\":299}"), 0, "phase 2 ends at 249");
+	free(o);
+	free(e);
+	unlink(file);
+	unlink(fifo);
+	unlink(out);
+	unlink(err);
+	rmdir(dir);
+}
+
+Test(probefile_cli, check_validates_without_attaching)
+{
+	char *ok[] = { (char *)build_path("agent-trace"), "--check", "examples/probes.yaml",
+		       "--dry-run", NULL };
+	char *bad[] = { (char *)build_path("agent-trace"), "--check",
+			"tests/probefiles/invalid/unknown-key-suggest.yaml", NULL };
+	char *want = slurp("tests/probefiles/invalid/unknown-key-suggest.err");
+	char *o, *e, msg[1024];
+	int before = links_of("sys_enter");
+
+	cr_assert_eq(run_capture(ok, &o, &e), 0, "%s", e);
+	cr_assert_eq(count_lines(o, "examples/probes.yaml: valid, 7 probes"), 1, "%s", o);
+	cr_assert_eq(count_lines(o, "+ etc-opens: new syscall probe on openat"), 1, "%s", o);
+	cr_assert_eq(links_of("sys_enter"), before);
+	free(o);
+	free(e);
+	want[strcspn(want, "\n")] = '\0';
+	snprintf(msg, sizeof(msg), "agent-trace: %s\n", want);
+	expect_error(bad, EXIT_USAGE, msg);
+	free(want);
+}
+
+Test(probefile_cli, check_resolves_symbols_in_a_process)
+{
+	char dir[] = "/tmp/at-check-XXXXXX", file[64], pid_s[16];
+	char *argv[] = { (char *)build_path("agent-trace"), "--check", file, "-p", pid_s, NULL };
+	char *target[] = { (char *)build_path("probed"), "spin", "100000000", "0", NULL };
+	char msg[512];
+	pid_t t;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/p.yaml", dir);
+	write_file(file, "probes:\n"
+			 "  - name: gone\n"
+			 "    kind: function\n"
+			 "    attach: ':no_such_function(int i)'\n");
+	t = fork();
+	if (!t) {
+		execv(target[0], target);
+		_exit(127);
+	}
+	snprintf(pid_s, sizeof(pid_s), "%d", t);
+	usleep(100000);
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: %s: probe 'gone': no such function 'no_such_function' in %s\n", file,
+		 build_path("probed"));
+	expect_error(argv, EXIT_USAGE, msg);
+	write_file(file, base_yaml);
+	{
+		char *o, *e;
+
+		cr_assert_eq(run_capture(argv, &o, &e), 0, "%s", e);
+		cr_assert_eq(count_lines(o, "valid, 1 probes, symbols resolved"), 1, "%s", o);
+		free(o);
+		free(e);
+	}
+	kill(t, SIGKILL);
+	waitpid(t, NULL, 0);
+	unlink(file);
+	rmdir(dir);
+}
+
+Test(probefile_cli, bad_probe_file_is_one_error_line)
+{
+	char *missing[] = {
+		(char *)build_path("agent-trace"), "-C", "/nonexistent/p.yaml", "--", "true", NULL
+	};
+	char *notargets[] = { (char *)build_path("agent-trace"), "-C", "/tmp/at-nothing.yaml",
+			      NULL };
+	char *dry[] = { (char *)build_path("agent-trace"), "--dry-run", "-p", "1", NULL };
+
+	expect_error(missing, EXIT_USAGE,
+		     "agent-trace: /nonexistent/p.yaml: cannot open: No such file or directory\n");
+	write_file("/tmp/at-nothing.yaml", base_yaml);
+	expect_error(notargets, EXIT_USAGE,
+		     "agent-trace: /tmp/at-nothing.yaml: nothing to trace: give -p PID, -- CMD, "
+		     "or a targets section\n");
+	unlink("/tmp/at-nothing.yaml");
+	expect_error(dry, EXIT_USAGE, "agent-trace: --dry-run needs -C FILE or --check FILE\n");
+}

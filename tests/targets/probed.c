@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The target of the probe-file tests: functions and syscalls with known
+ * arguments, counts and durations, so filters, actions, sampling, rate limits
+ * and reloads can be checked exactly.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Returns its argument: the value filters and histograms look at. */
+__attribute__((noinline)) int step(int i, const char *tag)
+{
+	__asm__ volatile("" ::"r"(tag) : "memory");
+	return i;
+}
+
+/* Sleeps us microseconds: known latencies. */
+__attribute__((noinline)) int nap(int us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L };
+
+	return nanosleep(&ts, NULL);
+}
+
+static long arg(char **argv, int argc, int i, long def)
+{
+	return argc > i ? atol(argv[i]) : def;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	long n = arg(argv, argc, 2, 10);
+
+	if (!strcmp(mode, "steps")) {
+		/* step(0..n-1): even ones tagged "/etc/even", odd ones "/tmp/odd". */
+		for (long i = 0; i < n; i++)
+			step((int)i, i % 2 ? "/tmp/odd" : "/etc/even");
+		return 0;
+	}
+	if (!strcmp(mode, "opens")) {
+		/* n openat calls: i % 3 == 0 on /tmp/at-probed-match-I, the others on /nonexistent/I. */
+		char path[64];
+
+		for (long i = 0; i < n; i++) {
+			int fd;
+
+			if (i % 3 == 0)
+				snprintf(path, sizeof(path), "/tmp/at-probed-match-%ld", i);
+			else
+				snprintf(path, sizeof(path), "/nonexistent/%ld", i);
+			fd = open(path, O_RDONLY | O_CREAT, 0600);
+			if (fd >= 0) {
+				close(fd);
+				unlink(path);
+			}
+		}
+		return 0;
+	}
+	if (!strcmp(mode, "naps")) {
+		/* 3 naps of 1 ms, 2 of 20 ms. */
+		for (int i = 0; i < 3; i++)
+			nap(1000);
+		for (int i = 0; i < 2; i++)
+			nap(20000);
+		return 0;
+	}
+	if (!strcmp(mode, "count")) {
+		/* step(0..n-1), each number written to stdout once its call returned. */
+		for (long i = 0; i < n; i++) {
+			step((int)i, "count");
+			printf("%ld\n", i);
+			fflush(stdout);
+		}
+		return 0;
+	}
+	if (!strcmp(mode, "spin")) {
+		/* step(i) n times, pausing 1 ms every 100 calls: a steady stream for reloads. */
+		long pause = arg(argv, argc, 3, 100);
+
+		for (long i = 0; i < n; i++) {
+			step((int)i, "spin");
+			if (pause && i % pause == pause - 1)
+				nap(1000);
+		}
+		return 0;
+	}
+	if (!strcmp(mode, "phases") && argc > 3) {
+		/* Each byte read from the FIFO argv[3] runs phase k: step(100k .. 100k+n-1). */
+		int fd = open(argv[3], O_RDONLY);
+		char b;
+
+		if (fd < 0)
+			return 1;
+		for (int k = 1; read(fd, &b, 1) == 1; k++)
+			for (long i = 0; i < n; i++)
+				step((int)(100 * k + i), "phase");
+		return 0;
+	}
+	fprintf(stderr, "usage: probed steps|opens|naps|count|spin N [PAUSE] | phases N FIFO\n");
+	return 2;
+}

@@ -1,0 +1,2190 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Probe files: libyaml's document API gives the node tree with positions, then
+ * one validating function per section fills struct probefile. Every error is
+ * one line, "FILE:LINE:COL: WHERE: what is wrong; what would be right", at the
+ * offending node. The filter compiler and its userspace evaluator follow.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "cli.h"
+#include "probefile.h"
+#include "syscalls.h"
+#include "util.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define RATE_MAX 1000000     /* events per second, and burst */
+#define PROCESSES_MAX 65536  /* limits.processes */
+#define COMM_MAX 15	     /* TASK_COMM_LEN - 1 */
+#define FILE_MAX (16u << 20) /* a probe file larger than this is a mistake */
+
+/* Parsing state: the document, the result, where messages go. */
+struct pf_ctx {
+	const char *name;     /* the file as given, first in every message */
+	const char *text;     /* the whole input, for reader-error positions */
+	yaml_document_t *doc; /* the loaded document */
+	struct probefile *pf; /* being filled */
+	char *err;	      /* message buffer */
+	size_t errlen;	      /* its size */
+};
+
+/* Suggestions: Levenshtein distance, case-insensitive, on short words. */
+
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	unsigned row[65], prev, tmp, best;
+
+	if (la > 64 || lb > 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (tolower((unsigned char)a[i - 1]) !=
+				       tolower((unsigned char)b[j - 1]));
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* The closest candidate seen so far, within distance 2 (and shorter than the word). */
+struct best {
+	const char *name;
+	unsigned dist;
+};
+
+static void consider(struct best *b, const char *word, const char *cand)
+{
+	unsigned d = edit_distance(word, cand);
+
+	if (d <= 2 && d < strlen(word) && (!b->name || d < b->dist)) {
+		b->name = cand;
+		b->dist = d;
+	}
+}
+
+/* "a, b, c" into buf. */
+static const char *join(const char *const names[], unsigned n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", names[i]);
+	return buf;
+}
+
+/* Nodes */
+
+static yaml_node_t *node(const struct pf_ctx *c, int i)
+{
+	return yaml_document_get_node(c->doc, i);
+}
+
+static const char *sval(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* An empty value ("key:"), or a plain ~ / null. */
+static bool is_null(const yaml_node_t *n)
+{
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	s = sval(n);
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	       !strcmp(s, "NULL");
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "a scalar";
+	}
+}
+
+static struct pf_pos pos_of(const yaml_node_t *n)
+{
+	return (struct pf_pos){ .line = n->start_mark.line + 1, .col = n->start_mark.column + 1 };
+}
+
+/* A list's length; anything else counts as a list of itself. */
+static unsigned nitems(const yaml_node_t *n)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return 1;
+	return n->data.sequence.items.top - n->data.sequence.items.start;
+}
+
+static yaml_node_t *item(const struct pf_ctx *c, yaml_node_t *n, unsigned i)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return n;
+	return node(c, n->data.sequence.items.start[i]);
+}
+
+/* Errors */
+
+/* Messages are one line: a filter from a YAML block scalar may hold newlines. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if (iscntrl((unsigned char)*s))
+			*s = ' ';
+}
+
+static __attribute__((format(printf, 4, 5))) int errat(struct pf_ctx *c, const yaml_node_t *n,
+						       const char *where, const char *fmt, ...)
+{
+	struct pf_pos at = pos_of(n);
+	va_list ap;
+	size_t len;
+
+	len = (size_t)snprintf(c->err, c->errlen, "%s:%u:%u: %s: ", c->name, at.line, at.col,
+			       where);
+	if (len < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + len, c->errlen - len, fmt, ap);
+		va_end(ap);
+	}
+	if (c->errlen)
+		one_line(c->err);
+	return -1;
+}
+
+/* The node must be of this type: "is a list; expected WHAT" otherwise. */
+static int expect(struct pf_ctx *c, const yaml_node_t *n, yaml_node_type_t type, const char *where,
+		  const char *what)
+{
+	if (is_null(n))
+		return errat(c, n, where, "no value; expected %s", what);
+	if (n->type != type)
+		return errat(c, n, where, "is %s; expected %s", node_kind(n), what);
+	return 0;
+}
+
+static int get_scalar(struct pf_ctx *c, const yaml_node_t *n, const char *where, const char *what,
+		      const char **out)
+{
+	if (expect(c, n, YAML_SCALAR_NODE, where, what))
+		return -1;
+	*out = sval(n);
+	return 0;
+}
+
+/* A decimal integer in [min, max]. */
+static int get_int(struct pf_ctx *c, const yaml_node_t *n, const char *where, long long min,
+		   long long max, const char *what, long long *out)
+{
+	const char *s;
+	char *end;
+	long long v;
+
+	if (get_scalar(c, n, where, what, &s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end)
+		return errat(c, n, where, "'%.64s' is not a number; expected %s", s, what);
+	if (errno == ERANGE || v < min || v > max)
+		return errat(c, n, where, "%.64s is out of range; expected %s", s, what);
+	*out = v;
+	return 0;
+}
+
+/* A scalar that must be one of names: its index in *idx. */
+static int one_of(struct pf_ctx *c, const yaml_node_t *n, const char *where,
+		  const char *const names[], unsigned nn, unsigned *idx)
+{
+	char list[256], what[280];
+	struct best b = { 0 };
+	const char *s;
+
+	join(names, nn, list, sizeof(list));
+	snprintf(what, sizeof(what), "one of %s", list);
+	if (get_scalar(c, n, where, what, &s))
+		return -1;
+	for (unsigned i = 0; i < nn; i++) {
+		if (!strcmp(s, names[i])) {
+			*idx = i;
+			return 0;
+		}
+		consider(&b, s, names[i]);
+	}
+	if (b.name)
+		return errat(c, n, where, "unknown value '%.64s' (did you mean '%s'?)", s, b.name);
+	return errat(c, n, where, "unknown value '%.64s'; expected %s", s, what);
+}
+
+/*
+ * Checks a mapping's keys: scalars, known, each given once. vals[i] and
+ * keys_at[i] get the value and key nodes of keys[i], NULL when absent.
+ */
+static int map_keys(struct pf_ctx *c, const yaml_node_t *map, const char *where,
+		    const char *const keys[], unsigned nkeys, yaml_node_t *vals[],
+		    yaml_node_t *keys_at[])
+{
+	yaml_node_pair_t *pr;
+	char list[256];
+
+	for (unsigned i = 0; i < nkeys; i++)
+		vals[i] = keys_at[i] = NULL;
+	for (pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node(c, pr->key);
+		struct best b = { 0 };
+		unsigned i;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return errat(c, k, where, "a key is %s; keys are names such as '%s'",
+				     node_kind(k), keys[0]);
+		for (i = 0; i < nkeys && strcmp(sval(k), keys[i]); i++)
+			consider(&b, sval(k), keys[i]);
+		if (i == nkeys && b.name)
+			return errat(c, k, where, "unknown key '%.64s' (did you mean '%s'?)",
+				     sval(k), b.name);
+		if (i == nkeys)
+			return errat(c, k, where, "unknown key '%.64s'; valid keys: %s", sval(k),
+				     join(keys, nkeys, list, sizeof(list)));
+		if (vals[i])
+			return errat(c, k, where,
+				     "duplicate key '%s' (first at line %u); give each key once",
+				     keys[i], pos_of(keys_at[i]).line);
+		vals[i] = node(c, pr->value);
+		keys_at[i] = k;
+	}
+	return 0;
+}
+
+/* targets, output, limits */
+
+static int load_targets(struct pf_ctx *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "pids", "exe", "comm" };
+	struct pf_targets *t = &c->pf->targets;
+	yaml_node_t *v[3], *k[3];
+	yaml_node_pair_t *pr;
+	const char *s;
+	long long pid;
+
+	if (expect(c, n, YAML_MAPPING_NODE, "targets", "a mapping with pids, exe or comm"))
+		return -1;
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *key = node(c, pr->key);
+
+		if (key->type == YAML_SCALAR_NODE && !strcmp(sval(key), "containers"))
+			return errat(c, key, "targets",
+				     "containers are not supported yet; select processes by "
+				     "pids, exe or comm");
+	}
+	if (map_keys(c, n, "targets", keys, 3, v, k))
+		return -1;
+
+	for (unsigned i = 0; v[0] && i < nitems(v[0]); i++) {
+		yaml_node_t *it = item(c, v[0], i);
+
+		if (get_int(c, it, "targets: pids", 1, INT_MAX, "a process id (a positive integer)",
+			    &pid))
+			return -1;
+		if (t->npids == PF_MAX_PIDS)
+			return errat(c, it, "targets: pids",
+				     "more than %d process ids; select by exe or comm instead",
+				     PF_MAX_PIDS);
+		t->pids[t->npids++] = (pid_t)pid;
+	}
+	for (unsigned i = 0; v[1] && i < nitems(v[1]); i++) {
+		yaml_node_t *it = item(c, v[1], i);
+
+		if (get_scalar(c, it, "targets: exe", "an absolute path or glob", &s))
+			return -1;
+		if (*s != '/')
+			return errat(c, it, "targets: exe",
+				     "'%.64s' is a relative path; give an absolute path or glob, "
+				     "e.g. /usr/bin/python3*",
+				     s);
+		if (strlen(s) >= PATH_MAX)
+			return errat(c, it, "targets: exe", "path too long; at most %d bytes",
+				     PATH_MAX - 1);
+		if (t->nexe == PF_MAX_EXES)
+			return errat(c, it, "targets: exe", "more than %d paths; use a glob",
+				     PF_MAX_EXES);
+		strcpy(t->exe[t->nexe++], s);
+	}
+	for (unsigned i = 0; v[2] && i < nitems(v[2]); i++) {
+		yaml_node_t *it = item(c, v[2], i);
+
+		if (get_scalar(c, it, "targets: comm", "a command name (at most 15 bytes)", &s))
+			return -1;
+		if (!*s || strlen(s) > COMM_MAX)
+			return errat(c, it, "targets: comm",
+				     "'%.64s' is %zu bytes; the kernel keeps command names of 1 "
+				     "to %d bytes",
+				     s, strlen(s), COMM_MAX);
+		if (t->ncomm == PF_MAX_COMMS)
+			return errat(c, it, "targets: comm", "more than %d names; use exe globs",
+				     PF_MAX_COMMS);
+		strcpy(t->comm[t->ncomm++], s);
+	}
+	return 0;
+}
+
+static int load_output(struct pf_ctx *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "format", "file" };
+	static const char *const formats[] = { "text", "json" };
+	struct pf_output *o = &c->pf->output;
+	yaml_node_t *v[2], *k[2];
+	unsigned fmt;
+	const char *s;
+
+	if (expect(c, n, YAML_MAPPING_NODE, "output", "a mapping with format or file") ||
+	    map_keys(c, n, "output", keys, 2, v, k))
+		return -1;
+	if (v[0]) {
+		if (one_of(c, v[0], "output: format", formats, 2, &fmt))
+			return -1;
+		o->format = fmt == 1 ? PF_FMT_JSON : PF_FMT_TEXT;
+		o->has_format = true;
+	}
+	if (v[1]) {
+		if (get_scalar(c, v[1], "output: file", "a file path", &s))
+			return -1;
+		if (strlen(s) >= sizeof(o->file))
+			return errat(c, v[1], "output: file", "path too long; at most %d bytes",
+				     PATH_MAX - 1);
+		strcpy(o->file, s);
+	}
+	return 0;
+}
+
+/* A size with an optional K, M or G suffix: a power of two from 4K to 1G (as -b). */
+static int get_ringbuf(struct pf_ctx *c, const yaml_node_t *n, size_t *out)
+{
+	static const char what[] = "a power of two from 4K to 1G, e.g. 4M";
+	unsigned long long v;
+	const char *s;
+	char *end;
+
+	if (get_scalar(c, n, "limits: ringbuf", what, &s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || *s == '-' || errno)
+		return errat(c, n, "limits: ringbuf", "'%.64s' is not a size; expected %s", s,
+			     what);
+	if ((*end == 'k' || *end == 'K') && v < (1ULL << 44))
+		v <<= 10, end++;
+	else if ((*end == 'm' || *end == 'M') && v < (1ULL << 34))
+		v <<= 20, end++;
+	else if ((*end == 'g' || *end == 'G') && v < (1ULL << 24))
+		v <<= 30, end++;
+	if (*end)
+		return errat(c, n, "limits: ringbuf", "'%.64s' is not a size; expected %s", s,
+			     what);
+	if (v & (v - 1))
+		return errat(c, n, "limits: ringbuf", "'%.64s' is not a power of two; expected %s",
+			     s, what);
+	if (v < 4096 || v > (1ULL << 30))
+		return errat(c, n, "limits: ringbuf", "'%.64s' is out of range; expected %s", s,
+			     what);
+	*out = v;
+	return 0;
+}
+
+static int load_limits(struct pf_ctx *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "ringbuf", "string", "processes" };
+	struct pf_limits *l = &c->pf->limits;
+	yaml_node_t *v[3], *k[3];
+	char what[64];
+	long long x;
+
+	if (expect(c, n, YAML_MAPPING_NODE, "limits",
+		   "a mapping with ringbuf, string or processes") ||
+	    map_keys(c, n, "limits", keys, 3, v, k))
+		return -1;
+	if (v[0] && get_ringbuf(c, v[0], &l->ringbuf_bytes))
+		return -1;
+	if (v[1]) {
+		/* The kernel reads two bytes past the limit to tell cut strings apart (as -s). */
+		snprintf(what, sizeof(what), "bytes per captured string, 1 to %d", AT_STR_MAX - 2);
+		if (get_int(c, v[1], "limits: string", 1, AT_STR_MAX - 2, what, &x))
+			return -1;
+		l->str_max = (unsigned)x;
+	}
+	if (v[2]) {
+		if (get_int(c, v[2], "limits: processes", 1, PROCESSES_MAX,
+			    "a number of traced processes, 1 to 65536", &x))
+			return -1;
+		l->processes = (unsigned)x;
+	}
+	return 0;
+}
+
+/* Probes */
+
+static const char *const probe_keys[] = {
+	"name",	  "kind",   "attach",	  "args",   "ret",   "when",
+	"filter", "action", "rate_limit", "sample", "scrub",
+};
+enum {
+	K_NAME,
+	K_KIND,
+	K_ATTACH,
+	K_ARGS,
+	K_RET,
+	K_WHEN,
+	K_FILTER,
+	K_ACTION,
+	K_RATE,
+	K_SAMPLE,
+	K_SCRUB,
+	K_N
+};
+
+static const char *const kind_names[] = { "syscall", "function", "usdt" };
+static const char *const when_names[] = { "call", "entry", "return", "failing" };
+
+/* One probe being read: its nodes by key, and the WHERE of its messages. */
+struct probe_ctx {
+	struct pf_ctx *c;
+	struct pf_probe *p;
+	yaml_node_t *item;	      /* the list item */
+	yaml_node_t *v[K_N];	      /* values by probe_keys index, NULL when absent */
+	yaml_node_t *k[K_N];	      /* their keys */
+	char base[PF_NAME_MAX + 24];  /* "probes[2] 'opens'" */
+	char where[PF_NAME_MAX + 48]; /* base and a key */
+};
+
+/* "probes[2] 'opens': key" */
+static const char *at(struct probe_ctx *pc, const char *key)
+{
+	snprintf(pc->where, sizeof(pc->where), "%s: %s", pc->base, key);
+	return pc->where;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s || strlen(s) >= PF_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+static int probe_name(struct probe_ctx *pc, unsigned idx)
+{
+	struct probefile *pf = pc->c->pf;
+	yaml_node_t *n = pc->v[K_NAME];
+	const char *s, *bad;
+
+	if (!n)
+		return errat(pc->c, pc->item, pc->base,
+			     "missing 'name'; give each probe a unique name ([A-Za-z0-9_.-], at "
+			     "most %d bytes)",
+			     PF_NAME_MAX - 1);
+	if (get_scalar(pc->c, n, at(pc, "name"), "a name ([A-Za-z0-9_.-])", &s))
+		return -1;
+	if (strlen(s) >= PF_NAME_MAX)
+		return errat(pc->c, n, pc->where, "'%.20s...' is %zu bytes; at most %d", s,
+			     strlen(s), PF_NAME_MAX - 1);
+	if (!valid_name(s)) {
+		for (bad = s; isalnum((unsigned char)*bad) || strchr("_.-", *bad); bad++)
+			;
+		return errat(pc->c, n, pc->where,
+			     "'%s' has '%c'; use letters, digits, '_', '.' and '-'", s, *bad);
+	}
+	for (unsigned j = 0; j < idx; j++)
+		if (!strcmp(pf->probes[j].name, s))
+			return errat(pc->c, n, pc->where,
+				     "duplicate probe name '%s' (first at line %u); give each "
+				     "probe its own name",
+				     s, pf->probes[j].pos.line);
+	strcpy(pc->p->name, s);
+	return 0;
+}
+
+static int probe_kind_when(struct probe_ctx *pc)
+{
+	unsigned i;
+
+	if (!pc->v[K_KIND])
+		return errat(pc->c, pc->item, pc->base,
+			     "missing 'kind'; expected one of syscall, function, usdt");
+	if (one_of(pc->c, pc->v[K_KIND], at(pc, "kind"), kind_names, 3, &i))
+		return -1;
+	pc->p->kind = PF_SYSCALL + i;
+	if (pc->v[K_WHEN]) {
+		if (one_of(pc->c, pc->v[K_WHEN], at(pc, "when"), when_names, 4, &i))
+			return -1;
+		pc->p->when = i; /* enum pf_when is in when_names order */
+	}
+	return 0;
+}
+
+/* Syscall attach: one strace -e list ("open,openat", "file", "%network", "!memory"). */
+
+static const char *const class_names[] = { "file",   "network", "process", "memory",
+					   "signal", "ipc",	"desc" };
+
+static int check_sys_token(struct probe_ctx *pc, const yaml_node_t *n, const char *tok)
+{
+	const char *name = *tok == '%' ? tok + 1 : tok;
+	struct best b = { 0 };
+
+	if (!*tok)
+		return errat(pc->c, n, at(pc, "attach"),
+			     "empty name in the list; separate names with single commas");
+	if (!strcmp(name, "all") || (*tok != '%' && syscall_by_name(tok) >= 0) ||
+	    sys_class_by_name(name))
+		return 0;
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
+		if (syscall_table[nr].name)
+			consider(&b, name, syscall_table[nr].name);
+	for (unsigned i = 0; i < ARRAY_SIZE(class_names); i++)
+		consider(&b, name, class_names[i]);
+	if (b.name)
+		return errat(pc->c, n, at(pc, "attach"),
+			     "unknown syscall or class '%.64s' (did you mean '%s'?)", tok, b.name);
+	return errat(pc->c, n, at(pc, "attach"),
+		     "unknown syscall or class '%.64s'; expected syscall names such as openat, "
+		     "or classes: file, network, process, memory, signal, ipc, desc",
+		     tok);
+}
+
+/* Applies one expression to p->syscalls; the first decides the start, as -e does. */
+static int select_expr(struct probe_ctx *pc, const yaml_node_t *n, const char *s, bool first)
+{
+	char buf[1024], cerr[256], *tok, *comma;
+	size_t len = 0;
+
+	/* "open, openat" reads naturally in YAML: white space is dropped. */
+	for (; *s; s++) {
+		if (isspace((unsigned char)*s))
+			continue;
+		if (len + 1 >= sizeof(buf))
+			return errat(pc->c, n, at(pc, "attach"), "list too long; split the probe");
+		buf[len++] = *s;
+	}
+	buf[len] = '\0';
+	if (first)
+		memset(pc->p->syscalls, buf[0] == '!' ? 0xff : 0, sizeof(pc->p->syscalls));
+	tok = buf[0] == '!' ? buf + 1 : buf;
+	for (;;) {
+		comma = strchr(tok, ',');
+		if (comma)
+			*comma = '\0';
+		if (check_sys_token(pc, n, tok))
+			return -1;
+		if (!comma)
+			break;
+		*comma = ',';
+		tok = comma + 1;
+	}
+	if (cli_parse_select(buf, pc->p->syscalls, cerr, sizeof(cerr)))
+		return errat(pc->c, n, at(pc, "attach"), "%s", cerr);
+	return 0;
+}
+
+static int attach_syscalls(struct probe_ctx *pc)
+{
+	static const char what[] =
+		"a syscall name, class or list, e.g. openat, \"open,openat\", file or [read, write]";
+	struct pf_probe *p = pc->p;
+	yaml_node_t *n = pc->v[K_ATTACH];
+	unsigned any = 0, count;
+	size_t len = 0;
+	const char *s;
+
+	if (pc->v[K_ARGS] || pc->v[K_RET]) {
+		bool args = pc->v[K_ARGS] != NULL;
+
+		return errat(pc->c, pc->k[args ? K_ARGS : K_RET], pc->base,
+			     "syscall %s typed by the syscall table; remove '%s'",
+			     args ? "arguments are" : "return values are", args ? "args" : "ret");
+	}
+	if (n->type == YAML_MAPPING_NODE || is_null(n))
+		return expect(pc->c, n, YAML_SCALAR_NODE, at(pc, "attach"), what);
+	count = nitems(n);
+	if (!count)
+		return errat(pc->c, n, at(pc, "attach"), "the list is empty; expected %s", what);
+	for (unsigned i = 0; i < count; i++) {
+		yaml_node_t *it = item(pc->c, n, i);
+
+		if (get_scalar(pc->c, it, at(pc, "attach"), what, &s) ||
+		    select_expr(pc, it, s, i == 0))
+			return -1;
+		if (len + strlen(s) + 2 > sizeof(p->attach))
+			return errat(pc->c, it, at(pc, "attach"), "list too long; split the probe");
+		len += (size_t)snprintf(p->attach + len, sizeof(p->attach) - len, "%s%s",
+					i ? "," : "", s);
+	}
+	/* '!' and "all" set every number: keep those the table knows. */
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		if (!syscall_table[nr].name)
+			p->syscalls[nr / 64] &= ~(1ULL << (nr % 64));
+		any |= (p->syscalls[nr / 64] >> (nr % 64)) & 1;
+	}
+	if (!any)
+		return errat(pc->c, n, at(pc, "attach"),
+			     "selects no syscalls; name at least one syscall or class");
+	return 0;
+}
+
+/* Function and USDT attach: a SPEC, with args, ret and when merged into it. */
+
+/* TARGET:PROVIDER:NAME[(ARGS)] as parse_usdt in cli.c: the provider cut out, the rest a SPEC. */
+static int split_usdt(struct probe_ctx *pc, char *spec, size_t size)
+{
+	const char *arg = pc->p->attach, *name = NULL, *prov = NULL;
+	size_t head = strcspn(arg, "(");
+
+	for (const char *q = arg + head; q > arg; q--) {
+		if (q[-1] != ':')
+			continue;
+		if (!name) {
+			name = q;
+		} else {
+			prov = q;
+			break;
+		}
+	}
+	if (!prov || name - prov - 1 <= 0 || name - prov - 1 >= (long)sizeof(pc->p->provider))
+		return errat(pc->c, pc->v[K_ATTACH], at(pc, "attach"),
+			     "'%.64s' is not TARGET:PROVIDER:NAME; e.g. "
+			     "/usr/bin/python3:python:function__entry",
+			     arg);
+	snprintf(pc->p->provider, sizeof(pc->p->provider), "%.*s", (int)(name - prov - 1), prov);
+	snprintf(spec, size, "%.*s%s", (int)(prov - arg), arg, name);
+	return 0;
+}
+
+/* Length of spec without a trailing @entry / @return (and white space). */
+static size_t spec_head(const char *spec)
+{
+	size_t n = strlen(spec);
+
+	while (n && isspace((unsigned char)spec[n - 1]))
+		n--;
+	if (n >= 6 && !strncmp(spec + n - 6, "@entry", 6))
+		n -= 6;
+	else if (n >= 7 && !strncmp(spec + n - 7, "@return", 7))
+		n -= 7;
+	while (n && isspace((unsigned char)spec[n - 1]))
+		n--;
+	return n;
+}
+
+/* Whether the SPEC has an argument list, maybe empty: FUNC() before any '->'. */
+static bool spec_has_parens(const char *spec)
+{
+	size_t head = spec_head(spec);
+	const char *arrow = memmem(spec, head, "->", 2);
+
+	if (arrow)
+		head = arrow - spec;
+	while (head && isspace((unsigned char)spec[head - 1]))
+		head--;
+	return head && spec[head - 1] == ')';
+}
+
+/* Whether ARGS alone are wrong: then an error of the merged SPEC points at 'args'. */
+static bool args_bad(const char *args)
+{
+	char spec[700], uerr[64];
+	struct uspec u;
+
+	snprintf(spec, sizeof(spec), "x:f(%s)", args);
+	return uspec_parse(spec, &u, uerr, sizeof(uerr)) != 0;
+}
+
+/* The merged SPEC: TARGET:FUNC(ARGS) -> RET@when, then parsed into p->spec. */
+static int merge_spec(struct probe_ctx *pc, const char *spec, const char *args, const char *ret)
+{
+	struct pf_probe *p = pc->p;
+	size_t head = spec_head(spec), pre;
+	const char *arrow, *suffix;
+	char merged[2048], uerr[1024];
+	yaml_node_t *n = pc->v[K_ATTACH];
+	const char *key = "attach";
+
+	arrow = memmem(spec, head, "->", 2);
+	pre = arrow ? (size_t)(arrow - spec) : head;
+	while (pre && isspace((unsigned char)spec[pre - 1]))
+		pre--;
+	suffix = p->when == PF_WHEN_ENTRY ? "@entry" : p->when == PF_WHEN_RETURN ? "@return" : "";
+	snprintf(merged, sizeof(merged), "%.*s%s%s%s%s%.*s%s%s%s", (int)pre, spec, args ? "(" : "",
+		 args ? args : "", args ? ")" : "", arrow ? " " : "",
+		 arrow ? (int)(head - (size_t)(arrow - spec)) : 0, arrow ? arrow : "",
+		 ret ? " -> " : "", ret ? ret : "", suffix);
+	if (!uspec_parse(merged, &p->spec, uerr, sizeof(uerr)))
+		return 0;
+	if (args && args_bad(args)) {
+		n = pc->v[K_ARGS];
+		key = "args";
+	} else if (ret) {
+		n = pc->v[K_RET];
+		key = "ret";
+	}
+	return errat(pc->c, n, at(pc, key), "%s", uerr);
+}
+
+static int attach_spec(struct probe_ctx *pc)
+{
+	struct pf_probe *p = pc->p;
+	bool usdt = p->kind == PF_USDT;
+	const char *args = NULL, *ret = NULL;
+	char spec[1024], uerr[1024];
+	struct uspec u;
+
+	if (usdt && split_usdt(pc, spec, sizeof(spec)))
+		return -1;
+	if (!usdt)
+		snprintf(spec, sizeof(spec), "%s", p->attach);
+	if (uspec_parse(spec, &u, uerr, sizeof(uerr)))
+		return errat(pc->c, pc->v[K_ATTACH], at(pc, "attach"), "%s", uerr);
+	if (usdt && (u.ret_type != UT_NONE || u.when == UW_RETURN))
+		return errat(pc->c, pc->v[K_ATTACH], at(pc, "attach"),
+			     "usdt probes have no return; remove '%s'",
+			     u.when == UW_RETURN ? "@return" : "-> TYPE");
+	if (usdt && pc->v[K_RET])
+		return errat(pc->c, pc->k[K_RET], pc->base,
+			     "usdt probes have no return value; remove 'ret'");
+	if (pc->v[K_ARGS]) {
+		if (get_scalar(pc->c, pc->v[K_ARGS], at(pc, "args"),
+			       "argument types and names, e.g. \"u64 size, str name\"", &args))
+			return -1;
+		if (u.nargs || spec_has_parens(spec))
+			return errat(pc->c, pc->k[K_ARGS], pc->base,
+				     "arguments are given both in attach and in args; keep one");
+	}
+	if (pc->v[K_RET]) {
+		if (get_scalar(pc->c, pc->v[K_RET], at(pc, "ret"),
+			       "a return type and optional failing predicate, e.g. \"int < 0\"",
+			       &ret))
+			return -1;
+		if (u.ret_type != UT_NONE)
+			return errat(
+				pc->c, pc->k[K_RET], pc->base,
+				"the return type is given both in attach and in ret; keep one");
+	}
+	if (u.when != UW_CALL && pc->v[K_WHEN])
+		return errat(pc->c, pc->v[K_WHEN], at(pc, "when"),
+			     "attach already ends with '@%s'; keep one",
+			     u.when == UW_ENTRY ? "entry" : "return");
+	if (u.when != UW_CALL)
+		p->when = u.when == UW_ENTRY ? PF_WHEN_ENTRY : PF_WHEN_RETURN;
+	if (usdt && (p->when == PF_WHEN_RETURN || p->when == PF_WHEN_FAILING))
+		return errat(pc->c, pc->v[K_WHEN], at(pc, "when"),
+			     "usdt probes have no return; expected call or entry");
+	if (merge_spec(pc, spec, args, ret))
+		return -1;
+	if (p->when == PF_WHEN_FAILING && p->spec.ret_type == UT_NONE)
+		return errat(pc->c, pc->v[K_WHEN], at(pc, "when"),
+			     "failing needs a return type; add ret (e.g. ret: int) or '-> TYPE' "
+			     "to attach");
+	if (p->when == PF_WHEN_FAILING && p->spec.fail_op == UF_NONE)
+		return errat(pc->c, pc->v[K_WHEN], at(pc, "when"),
+			     "failing needs a predicate for %s; add one, e.g. ret: %s == 0",
+			     utype_name(p->spec.ret_type), utype_name(p->spec.ret_type));
+	return 0;
+}
+
+static int probe_attach(struct probe_ctx *pc)
+{
+	static const char *const what[] = {
+		[PF_SYSCALL] = "a syscall name, class or list, e.g. openat",
+		[PF_FUNCTION] = "a SPEC, e.g. libc:malloc(u64 size) -> ptr",
+		[PF_USDT] = "TARGET:PROVIDER:NAME",
+	};
+	struct pf_probe *p = pc->p;
+	yaml_node_t *n = pc->v[K_ATTACH];
+	const char *s;
+
+	if (!n)
+		return errat(pc->c, pc->item, pc->base, "missing 'attach'; expected %s",
+			     what[p->kind]);
+	if (p->kind == PF_SYSCALL)
+		return attach_syscalls(pc);
+	if (get_scalar(pc->c, n, at(pc, "attach"), what[p->kind], &s))
+		return -1;
+	if (strlen(s) >= sizeof(p->attach))
+		return errat(pc->c, n, pc->where, "too long; at most %zu bytes",
+			     sizeof(p->attach) - 1);
+	strcpy(p->attach, s);
+	return attach_spec(pc);
+}
+
+/* Actions */
+
+static const char *const action_names[] = { "event", "count", "histogram", "signal" };
+static const uint8_t action_bits[] = { AT_ACT_EVENT, AT_ACT_COUNT, AT_ACT_HIST, AT_ACT_SIGNAL };
+
+static int resolve_field(const struct filter_ctx *fc, const char *name, struct at_cond *f,
+			 char *why, size_t whylen);
+
+static void probe_filter_ctx(const struct pf_probe *p, struct filter_ctx *fc)
+{
+	*fc = (struct filter_ctx){
+		.kind = p->kind, .when = p->when, .syscalls = p->syscalls, .spec = &p->spec
+	};
+}
+
+/* histogram: latency | ret | argN | an argument's name; n is where to point. */
+static int hist_of(struct probe_ctx *pc, const yaml_node_t *n, const char *what)
+{
+	struct pf_probe *p = pc->p;
+	struct filter_ctx fc;
+	struct at_cond f;
+	char why[256];
+
+	if (!strcmp(what, "latency")) {
+		if (p->kind == PF_USDT)
+			return errat(pc->c, n, at(pc, "action"),
+				     "usdt probes have no latency (no return); histogram an "
+				     "argument instead");
+		if (p->when == PF_WHEN_ENTRY || p->when == PF_WHEN_RETURN)
+			return errat(pc->c, n, at(pc, "action"),
+				     "a latency histogram needs entry and return; use when: call "
+				     "(or failing)");
+		p->hist_of = AT_HIST_LATENCY;
+		return 0;
+	}
+	probe_filter_ctx(p, &fc);
+	if (resolve_field(&fc, what, &f, why, sizeof(why)))
+		return errat(pc->c, n, at(pc, "action"), "histogram: %s", why);
+	if (f.field == AT_FLD_RET) {
+		p->hist_of = AT_HIST_RET;
+		return 0;
+	}
+	if (f.field > AT_FLD_ARG0 + 5 || f.is_str)
+		return errat(pc->c, n, at(pc, "action"),
+			     "histogram of '%s' is not possible; expected latency, ret or an "
+			     "integer argument",
+			     what);
+	p->hist_of = AT_HIST_ARG0 + f.field;
+	return 0;
+}
+
+/* A signal by name (SIGKILL, KILL, sigkill) or number. */
+static int get_signal(struct probe_ctx *pc, const yaml_node_t *n)
+{
+	static const char what[] = "a signal name such as SIGKILL or SIGTERM, or a number 1 to 64";
+	struct best b = { 0 };
+	const char *s, *bare, *nm;
+	long long v;
+
+	if (get_scalar(pc->c, n, at(pc, "action"), what, &s))
+		return -1;
+	if (isdigit((unsigned char)*s)) {
+		if (get_int(pc->c, n, pc->where, 1, 64, what, &v))
+			return -1;
+		pc->p->signal = (uint8_t)v;
+		return 0;
+	}
+	bare = strncasecmp(s, "SIG", 3) ? s : s + 3;
+	for (int sig = 1; sig <= 64; sig++) {
+		nm = signal_name(sig);
+		if (!nm)
+			continue;
+		if (!strcasecmp(nm + 3, bare)) {
+			pc->p->signal = (uint8_t)sig;
+			return 0;
+		}
+		consider(&b, bare, nm + 3);
+	}
+	if (b.name)
+		return errat(pc->c, n, pc->where, "unknown signal '%.64s' (did you mean 'SIG%s'?)",
+			     s, b.name);
+	return errat(pc->c, n, pc->where, "unknown signal '%.64s'; expected %s", s, what);
+}
+
+/* One action: key is the name's node, val its value (mapping form) or NULL. */
+static int action_one(struct probe_ctx *pc, const yaml_node_t *key, const yaml_node_t *val)
+{
+	static const char what[] = "event, count, histogram[: latency|ret|ARG] or signal: NAME";
+	struct pf_probe *p = pc->p;
+	const char *name = sval(key), *s;
+	struct best b = { 0 };
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(action_names) && strcmp(name, action_names[i]); i++)
+		consider(&b, name, action_names[i]);
+	if (i == ARRAY_SIZE(action_names) && b.name)
+		return errat(pc->c, key, at(pc, "action"),
+			     "unknown action '%.64s' (did you mean '%s'?)", name, b.name);
+	if (i == ARRAY_SIZE(action_names))
+		return errat(pc->c, key, at(pc, "action"), "unknown action '%.64s'; expected %s",
+			     name, what);
+	if (p->actions & action_bits[i])
+		return errat(pc->c, key, at(pc, "action"),
+			     "'%s' is given twice; list each action once", name);
+	if (val && is_null(val))
+		val = NULL;
+	switch (action_bits[i]) {
+	case AT_ACT_EVENT:
+	case AT_ACT_COUNT:
+		if (val)
+			return errat(pc->c, val, at(pc, "action"),
+				     "'%s' takes no value; write it alone", name);
+		break;
+	case AT_ACT_HIST:
+		if (!val) {
+			if (hist_of(pc, key, "latency"))
+				return -1;
+			break;
+		}
+		if (get_scalar(pc->c, val, at(pc, "action"), "latency, ret or an argument", &s) ||
+		    hist_of(pc, val, s))
+			return -1;
+		break;
+	case AT_ACT_SIGNAL:
+		if (!val)
+			return errat(pc->c, key, at(pc, "action"),
+				     "signal needs a signal name; write 'signal: SIGKILL'");
+		if (get_signal(pc, val))
+			return -1;
+		break;
+	}
+	p->actions |= action_bits[i];
+	return 0;
+}
+
+static int probe_actions(struct probe_ctx *pc)
+{
+	static const char what[] = "event, count, histogram[: WHAT], signal: NAME, or a list";
+	yaml_node_t *n = pc->v[K_ACTION];
+	yaml_node_pair_t *pr;
+
+	if (!n) {
+		pc->p->actions = AT_ACT_EVENT;
+		return 0;
+	}
+	if (is_null(n))
+		return expect(pc->c, n, YAML_SCALAR_NODE, at(pc, "action"), what);
+	if (!nitems(n))
+		return errat(pc->c, n, at(pc, "action"), "the list is empty; expected %s", what);
+	for (unsigned i = 0; i < nitems(n); i++) {
+		yaml_node_t *it = item(pc->c, n, i);
+
+		if (it->type == YAML_SEQUENCE_NODE || is_null(it))
+			return expect(pc->c, it, YAML_SCALAR_NODE, at(pc, "action"),
+				      "an action: event, count, histogram[: WHAT] or signal: NAME");
+		if (it->type == YAML_SCALAR_NODE) {
+			if (action_one(pc, it, NULL))
+				return -1;
+			continue;
+		}
+		for (pr = it->data.mapping.pairs.start; pr < it->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = node(pc->c, pr->key);
+
+			if (expect(pc->c, k, YAML_SCALAR_NODE, at(pc, "action"),
+				   "an action name") ||
+			    action_one(pc, k, node(pc->c, pr->value)))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* rate_limit: N | "N/s" | {rate: N, burst: M}; sample: N. Both gate events only. */
+static int probe_rate_sample(struct probe_ctx *pc)
+{
+	static const char *const keys[] = { "rate", "burst" };
+	static const char what[] = "events per second from 1 to 1000000";
+	struct pf_probe *p = pc->p;
+	yaml_node_t *n = pc->v[K_RATE], *v[2], *k[2];
+	const char *s;
+	long long x;
+	char *end;
+
+	if (n && n->type == YAML_MAPPING_NODE) {
+		if (map_keys(pc->c, n, at(pc, "rate_limit"), keys, 2, v, k))
+			return -1;
+		if (!v[0])
+			return errat(pc->c, n, pc->where,
+				     "missing 'rate'; expected {rate: N, burst: M}");
+		if (get_int(pc->c, v[0], at(pc, "rate_limit: rate"), 1, RATE_MAX, what, &x))
+			return -1;
+		p->rate = p->burst = (uint32_t)x;
+		if (v[1] && get_int(pc->c, v[1], at(pc, "rate_limit: burst"), 1, RATE_MAX,
+				    "a number of events from 1 to 1000000", &x))
+			return -1;
+		if (v[1])
+			p->burst = (uint32_t)x;
+	} else if (n) {
+		if (get_scalar(pc->c, n, at(pc, "rate_limit"), what, &s))
+			return -1;
+		errno = 0;
+		x = strtoll(s, &end, 10);
+		if (end == s || (*end && strcmp(end, "/s")))
+			return errat(pc->c, n, pc->where,
+				     "'%.64s' is not a rate; expected N or \"N/s\" (%s), or "
+				     "{rate: N, burst: M}",
+				     s, what);
+		if (errno || x < 1 || x > RATE_MAX)
+			return errat(pc->c, n, pc->where, "%.*s is out of range; expected %s",
+				     (int)(end - s), s, what);
+		p->rate = p->burst = (uint32_t)x;
+	}
+	if (pc->v[K_SAMPLE]) {
+		if (get_int(pc->c, pc->v[K_SAMPLE], at(pc, "sample"), 1, UINT32_MAX,
+			    "N >= 1 to keep 1 event in N", &x))
+			return -1;
+		p->sample = x == 1 ? 0 : (uint32_t)x;
+	}
+	for (int i = K_RATE; i <= K_SAMPLE; i++)
+		if (pc->v[i] && !(p->actions & AT_ACT_EVENT))
+			return errat(pc->c, pc->k[i], pc->base,
+				     "%s applies to events; add 'event' to action", probe_keys[i]);
+	return 0;
+}
+
+static int probe_scrub(struct probe_ctx *pc)
+{
+	static const char *const names[] = { "sql", "secrets" };
+	static const uint8_t bits[] = { PF_SCRUB_SQL, PF_SCRUB_SECRETS };
+	yaml_node_t *n = pc->v[K_SCRUB];
+	unsigned idx;
+
+	if (!n)
+		return 0;
+	if (n->type == YAML_MAPPING_NODE)
+		return expect(pc->c, n, YAML_SEQUENCE_NODE, at(pc, "scrub"),
+			      "sql, secrets or a list");
+	for (unsigned i = 0; i < nitems(n); i++) {
+		if (one_of(pc->c, item(pc->c, n, i), at(pc, "scrub"), names, 2, &idx))
+			return -1;
+		pc->p->scrub |= bits[idx];
+	}
+	return 0;
+}
+
+static int probe_filter(struct probe_ctx *pc)
+{
+	struct pf_probe *p = pc->p;
+	const struct pf_limits *lim = &pc->c->pf->limits;
+	yaml_node_t *n = pc->v[K_FILTER];
+	struct filter_ctx fc;
+	char ferr[1024];
+	const char *s;
+
+	if (!n)
+		return 0;
+	if (get_scalar(pc->c, n, at(pc, "filter"), "an expression, e.g. \"size > 4096\"", &s))
+		return -1;
+	if (strlen(s) >= sizeof(p->filter_src))
+		return errat(pc->c, n, pc->where, "too long; at most %zu bytes",
+			     sizeof(p->filter_src) - 1);
+	strcpy(p->filter_src, s);
+	probe_filter_ctx(p, &fc);
+	if (filter_compile(s, &fc, &p->filter, ferr, sizeof(ferr)))
+		return errat(pc->c, n, pc->where, "%s", ferr);
+	/* Captured strings are cut at limits.string: a longer operand never matches. */
+	for (unsigned i = 0; lim->str_max && i < AT_FILTER_CONDS; i++) {
+		const struct at_cond *cd = &p->filter.cond[i];
+
+		if (cd->is_str && cd->field != AT_FLD_COMM && cd->slen > lim->str_max)
+			return errat(pc->c, n, pc->where,
+				     "string \"%.*s\" is longer than limits: string (%u) and can "
+				     "never match; raise limits: string",
+				     (int)cd->slen, cd->str, lim->str_max);
+	}
+	return 0;
+}
+
+/* The name, if there is a valid one, goes into every message about the probe. */
+static void peek_name(struct probe_ctx *pc, unsigned idx)
+{
+	yaml_node_pair_t *pr;
+
+	snprintf(pc->base, sizeof(pc->base), "probes[%u]", idx);
+	for (pr = pc->item->data.mapping.pairs.start; pr < pc->item->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node(pc->c, pr->key), *v = node(pc->c, pr->value);
+
+		if (k->type == YAML_SCALAR_NODE && !strcmp(sval(k), "name") &&
+		    v->type == YAML_SCALAR_NODE && valid_name(sval(v))) {
+			snprintf(pc->base, sizeof(pc->base), "probes[%u] '%s'", idx, sval(v));
+			return;
+		}
+	}
+}
+
+static int load_probe(struct pf_ctx *c, yaml_node_t *n, unsigned idx)
+{
+	struct probe_ctx pc = { .c = c, .p = &c->pf->probes[idx], .item = n };
+	char where[24];
+
+	snprintf(where, sizeof(where), "probes[%u]", idx);
+	pc.p->pos = pos_of(n);
+	if (expect(c, n, YAML_MAPPING_NODE, where, "a probe: a mapping with name, kind and attach"))
+		return -1;
+	peek_name(&pc, idx);
+	if (map_keys(c, n, pc.base, probe_keys, K_N, pc.v, pc.k) || probe_name(&pc, idx) ||
+	    probe_kind_when(&pc) || probe_attach(&pc) || probe_actions(&pc) ||
+	    probe_rate_sample(&pc) || probe_scrub(&pc) || probe_filter(&pc))
+		return -1;
+	return 0;
+}
+
+static int load_probes(struct pf_ctx *c, yaml_node_t *n)
+{
+	unsigned count;
+
+	if (expect(c, n, YAML_SEQUENCE_NODE, "probes", "a list of probes (- name: ...)"))
+		return -1;
+	count = nitems(n);
+	if (!count)
+		return errat(c, n, "probes", "the list is empty; give at least one probe");
+	if (count > PF_MAX_PROBES)
+		return errat(c, item(c, n, PF_MAX_PROBES), "probes",
+			     "more than %d probes; split them over several files", PF_MAX_PROBES);
+	c->pf->probes = calloc(count, sizeof(*c->pf->probes));
+	if (!c->pf->probes)
+		return fail(c->err, c->errlen, "%s: out of memory", c->name);
+	for (unsigned i = 0; i < count; i++) {
+		if (load_probe(c, item(c, n, i), i))
+			return -1;
+		c->pf->nprobes++;
+	}
+	return 0;
+}
+
+static int load_root(struct pf_ctx *c, yaml_node_t *root)
+{
+	static const char *const keys[] = { "targets", "probes", "output", "limits" };
+	yaml_node_t *v[4], *k[4];
+
+	if (expect(c, root, YAML_MAPPING_NODE, "top level",
+		   "a mapping with targets, probes, output and limits") ||
+	    map_keys(c, root, "top level", keys, 4, v, k))
+		return -1;
+	/* Limits first: filters check their strings against limits.string. */
+	if ((v[3] && load_limits(c, v[3])) || (v[0] && load_targets(c, v[0])) ||
+	    (v[2] && load_output(c, v[2])))
+		return -1;
+	if (!v[1])
+		return errat(c, root, "top level",
+			     "no 'probes'; add a list of probes (- name: ..., kind: ..., "
+			     "attach: ...)");
+	return load_probes(c, v[1]);
+}
+
+/* libyaml's own message, at its position. */
+static int yaml_fail(struct pf_ctx *c, const yaml_parser_t *y)
+{
+	size_t line = y->problem_mark.line + 1, col = y->problem_mark.column + 1;
+
+	if (y->error == YAML_MEMORY_ERROR)
+		return fail(c->err, c->errlen, "%s: out of memory", c->name);
+	if (y->error == YAML_READER_ERROR) {
+		/* Encoding errors carry a byte offset only. */
+		line = col = 1;
+		for (size_t i = 0; i < y->problem_offset && c->text[i]; i++, col++)
+			if (c->text[i] == '\n')
+				line++, col = 0;
+	}
+	if (y->context)
+		return fail(c->err, c->errlen, "%s:%zu:%zu: YAML syntax: %s (%s at line %zu)",
+			    c->name, line, col, y->problem ? y->problem : "error", y->context,
+			    y->context_mark.line + 1);
+	return fail(c->err, c->errlen, "%s:%zu:%zu: YAML syntax: %s", c->name, line, col,
+		    y->problem ? y->problem : "error");
+}
+
+int probefile_parse(const char *name, const char *text, size_t len, struct probefile **out,
+		    char *err, size_t errlen)
+{
+	struct pf_ctx c = { .name = name, .text = text, .err = err, .errlen = errlen };
+	yaml_document_t doc, next;
+	yaml_parser_t parser;
+	yaml_node_t *root;
+	int ret = -1;
+
+	*out = NULL;
+	c.pf = calloc(1, sizeof(*c.pf));
+	if (!c.pf)
+		return fail(err, errlen, "%s: out of memory", name);
+	snprintf(c.pf->path, sizeof(c.pf->path), "%s", name);
+	if (!yaml_parser_initialize(&parser)) {
+		fail(err, errlen, "%s: out of memory", name);
+		goto err_free;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		yaml_fail(&c, &parser);
+		goto err_parser;
+	}
+	c.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		fail(err, errlen,
+		     "%s:1:1: top level: the file is empty; expected a mapping with 'probes'",
+		     name);
+		goto err_doc;
+	}
+	/* One document: a second one would be silently ignored otherwise. */
+	if (!yaml_parser_load(&parser, &next)) {
+		yaml_fail(&c, &parser);
+		goto err_doc;
+	}
+	if (yaml_document_get_root_node(&next)) {
+		c.doc = &next;
+		errat(&c, yaml_document_get_root_node(&next), "top level",
+		      "a second YAML document; keep everything in one document");
+		yaml_document_delete(&next);
+		goto err_doc;
+	}
+	yaml_document_delete(&next);
+	ret = load_root(&c, root);
+err_doc:
+	yaml_document_delete(&doc);
+err_parser:
+	yaml_parser_delete(&parser);
+	if (!ret) {
+		*out = c.pf;
+		return 0;
+	}
+err_free:
+	probefile_free(c.pf);
+	return -1;
+}
+
+int probefile_load(const char *path, struct probefile **out, char *err, size_t errlen)
+{
+	size_t len = 0, cap = 4096, n;
+	char *text, *grown;
+	FILE *f;
+	int ret;
+
+	*out = NULL;
+	f = fopen(path, "r");
+	if (!f)
+		return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	text = malloc(cap);
+	while (text && (n = fread(text + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 < cap)
+			continue;
+		if (cap >= FILE_MAX) {
+			fclose(f);
+			free(text);
+			return fail(err, errlen, "%s: larger than %u bytes; not a probe file", path,
+				    FILE_MAX);
+		}
+		grown = realloc(text, cap * 2);
+		if (!grown) {
+			free(text);
+			text = NULL;
+			break;
+		}
+		text = grown;
+		cap *= 2;
+	}
+	if (!text || ferror(f)) {
+		ret = fail(err, errlen, "%s: cannot read: %s", path,
+			   text ? strerror(errno) : "out of memory");
+		fclose(f);
+		free(text);
+		return ret;
+	}
+	fclose(f);
+	text[len] = '\0';
+	ret = probefile_parse(path, text, len, out, err, errlen);
+	free(text);
+	return ret;
+}
+
+void probefile_free(struct probefile *pf)
+{
+	if (!pf)
+		return;
+	free(pf->probes);
+	free(pf);
+}
+
+/*
+ * Filters
+ *
+ * Fields are resolved in this order: ret pid tid uid comm, then argN, then
+ * argument names (an argument named like a built-in is reached as argN).
+ * at_cond.val holds the operand converted to the field's type as C would
+ * (sign- or zero-extended from bits), the way the kernel compares it.
+ */
+
+static int set_int_type(struct at_cond *f, unsigned bits, bool is_signed)
+{
+	f->bits = bits;
+	f->is_signed = is_signed;
+	return 0;
+}
+
+/* A SPEC argument or return type as a field; -1 for buffers, which do not compare. */
+static int utype_field(uint8_t t, struct at_cond *f)
+{
+	switch (t) {
+	case UT_S8:
+		return set_int_type(f, 8, true);
+	case UT_U8:
+		return set_int_type(f, 8, false);
+	case UT_S16:
+		return set_int_type(f, 16, true);
+	case UT_U16:
+		return set_int_type(f, 16, false);
+	case UT_S32:
+	case UT_INT:
+		return set_int_type(f, 32, true);
+	case UT_U32:
+		return set_int_type(f, 32, false);
+	case UT_S64:
+	case UT_LONG:
+		return set_int_type(f, 64, true);
+	case UT_STR:
+		f->is_str = 1;
+		return 0;
+	case UT_BUF:
+	case UT_BUF_LEN:
+	case UT_CHARS:
+		return -1;
+	default: /* u64, ptr, undeclared */
+		return set_int_type(f, 64, false);
+	}
+}
+
+/* A syscall argument kind as a field. */
+static void kind_field(uint8_t kind, struct at_cond *f)
+{
+	switch (kind) {
+	case ARG_INT:
+	case ARG_FD:
+	case ARG_DIRFD:
+		set_int_type(f, 32, true);
+		break;
+	case ARG_LONG:
+		set_int_type(f, 64, true);
+		break;
+	case ARG_PATH:
+	case ARG_STR:
+		f->is_str = 1;
+		break;
+	default:
+		set_int_type(f, 64, false);
+	}
+}
+
+static bool sys_selected(const struct filter_ctx *fc, unsigned nr)
+{
+	return syscall_table[nr].name && ((fc->syscalls[nr / 64] >> (nr % 64)) & 1);
+}
+
+/* Whether argument i gets a capture slot: as syscall_specs assigns them. */
+static bool sys_slotted(const struct syscall_desc *d, unsigned i)
+{
+	unsigned n = 0;
+
+	for (unsigned j = 0; j < d->nargs && j < 6 && n < AT_SLOTS; j++) {
+		switch (d->arg[j]) {
+		case ARG_PATH:
+		case ARG_STR:
+		case ARG_BUF_IN:
+		case ARG_BUF_OUT:
+			if (j == i)
+				return true;
+			n++;
+			break;
+		}
+	}
+	return false;
+}
+
+/* Argument i of every selected syscall, which must agree on its type. */
+static int sys_arg_field(const struct filter_ctx *fc, const char *name, unsigned i,
+			 struct at_cond *f, char *why, size_t whylen)
+{
+	const struct syscall_desc *first = NULL;
+	struct at_cond t;
+
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		const struct syscall_desc *d = &syscall_table[nr];
+
+		if (!sys_selected(fc, nr))
+			continue;
+		if (i >= d->nargs)
+			return fail(why, whylen,
+				    "%s takes %u argument%s, there is no '%s'; select "
+				    "syscalls that have it",
+				    d->name, d->nargs, d->nargs == 1 ? "" : "s", name);
+		memset(&t, 0, sizeof(t));
+		kind_field(d->arg[i], &t);
+		if (t.is_str && !sys_slotted(d, i))
+			return fail(why, whylen,
+				    "'%s' of %s is not captured (only the first %d string or "
+				    "buffer arguments are); filter on another argument",
+				    name, d->name, AT_SLOTS);
+		if (!first) {
+			first = d;
+			*f = t;
+		} else if (t.is_str != f->is_str || t.bits != f->bits ||
+			   t.is_signed != f->is_signed) {
+			return fail(why, whylen,
+				    "'%s' has different types in %s and %s; split the probe", name,
+				    first->name, d->name);
+		}
+	}
+	f->field = AT_FLD_ARG0 + i;
+	return 0;
+}
+
+/* A syscall argument by name: the same position in every selected syscall. 1 if unknown. */
+static int sys_arg_index(const struct filter_ctx *fc, const char *name, unsigned *idx, char *why,
+			 size_t whylen)
+{
+	const struct syscall_desc *have = NULL, *miss = NULL;
+	int at_first = -1;
+
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		const struct syscall_desc *d = &syscall_table[nr];
+		int j;
+
+		if (!sys_selected(fc, nr))
+			continue;
+		for (j = 0; j < d->nargs && j < 6; j++)
+			if (d->argname[j] && !strcmp(d->argname[j], name))
+				break;
+		if (j == d->nargs || j == 6) {
+			miss = miss ? miss : d;
+			continue;
+		}
+		if (!have) {
+			have = d;
+			at_first = j;
+		} else if (j != at_first) {
+			return fail(why, whylen,
+				    "'%s' is argument %d of %s but argument %d of %s; use arg%d or "
+				    "arg%d",
+				    name, at_first + 1, have->name, j + 1, d->name, at_first + 1,
+				    j + 1);
+		}
+	}
+	if (!have)
+		return 1;
+	if (miss)
+		return fail(why, whylen,
+			    "'%s' is not an argument of %s; use argN, or a probe per "
+			    "syscall",
+			    name, miss->name);
+	*idx = at_first;
+	return 0;
+}
+
+/* Argument i of a function or USDT probe. */
+static int spec_arg_field(const struct filter_ctx *fc, const char *name, unsigned i,
+			  struct at_cond *f, char *why, size_t whylen)
+{
+	const struct uspec *u = fc->spec;
+	unsigned slots = 0;
+
+	if (i >= u->nargs) {
+		/* Undeclared function arguments are raw registers; USDT ones do not exist. */
+		if (fc->kind == PF_USDT)
+			return fail(
+				why, whylen,
+				"the probe declares %u argument%s, there is no '%s'; declare it "
+				"in args",
+				u->nargs, u->nargs == 1 ? "" : "s", name);
+		set_int_type(f, 64, false);
+	} else if (utype_field(u->args[i].type, f)) {
+		return fail(why, whylen,
+			    "'%s' is a %s argument and does not compare; use str "
+			    "or an integer type",
+			    name, utype_name(u->args[i].type));
+	}
+	for (unsigned j = 0; j < i && j < u->nargs; j++)
+		slots += u->args[j].type >= UT_STR;
+	if (f->is_str && slots >= AT_SLOTS)
+		return fail(why, whylen,
+			    "'%s' is not captured (only the first %d string or buffer arguments "
+			    "are); filter on another argument",
+			    name, AT_SLOTS);
+	f->field = AT_FLD_ARG0 + i;
+	return 0;
+}
+
+static int unknown_field(const struct filter_ctx *fc, const char *name, char *why, size_t whylen)
+{
+	static const char *const builtin[] = { "ret", "pid", "tid", "uid", "comm" };
+	char names[256] = "";
+	struct best b = { 0 };
+	size_t len = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(builtin); i++)
+		consider(&b, name, builtin[i]);
+	if (fc->kind != PF_SYSCALL) {
+		for (unsigned i = 0; i < fc->spec->nargs; i++) {
+			consider(&b, name, fc->spec->args[i].name);
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s, ",
+						fc->spec->args[i].name);
+			if (len >= sizeof(names))
+				break;
+		}
+	} else {
+		for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+			if (!sys_selected(fc, nr))
+				continue;
+			for (unsigned j = 0; j < syscall_table[nr].nargs && j < 6; j++) {
+				if (!syscall_table[nr].argname[j])
+					continue;
+				consider(&b, name, syscall_table[nr].argname[j]);
+				len += (size_t)snprintf(names + len, sizeof(names) - len, "%s, ",
+							syscall_table[nr].argname[j]);
+			}
+			break; /* the names of the first selected syscall */
+		}
+	}
+	if (!strncmp(name, "arg", 3) && name[3] &&
+	    strspn(name + 3, "0123456789") == strlen(name + 3))
+		return fail(why, whylen, "there is no '%s'; arguments are arg1 to arg6", name);
+	if (b.name)
+		return fail(why, whylen, "unknown field '%s' (did you mean '%s'?)", name, b.name);
+	return fail(why, whylen,
+		    "unknown field '%s'; fields: %sarg1..arg6, ret, pid, tid, uid, comm", name,
+		    names);
+}
+
+/* What a field name compares: at_cond's field, bits, is_signed and is_str. */
+static int resolve_field(const struct filter_ctx *fc, const char *name, struct at_cond *f,
+			 char *why, size_t whylen)
+{
+	unsigned i = 0;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	if (!strcmp(name, "ret")) {
+		if (fc->kind == PF_USDT)
+			return fail(why, whylen, "usdt probes have no return value (ret)");
+		if (fc->when == PF_WHEN_ENTRY)
+			return fail(why, whylen,
+				    "ret is not known at entry; use when: call or return");
+		f->field = AT_FLD_RET;
+		if (fc->kind == PF_SYSCALL)
+			return set_int_type(f, 64, true);
+		utype_field(fc->spec->ret_type, f);
+		return 0;
+	}
+	if (!strcmp(name, "pid") || !strcmp(name, "tid") || !strcmp(name, "uid")) {
+		f->field = name[0] == 'p' ? AT_FLD_PID : name[0] == 't' ? AT_FLD_TID : AT_FLD_UID;
+		return set_int_type(f, 32, false);
+	}
+	if (!strcmp(name, "comm")) {
+		f->field = AT_FLD_COMM;
+		f->is_str = 1;
+		return 0;
+	}
+	if (!strncmp(name, "arg", 3) && name[3] >= '1' && name[3] <= '6' && !name[4]) {
+		i = name[3] - '1';
+	} else if (fc->kind == PF_SYSCALL) {
+		r = sys_arg_index(fc, name, &i, why, whylen);
+		if (r)
+			return r < 0 ? -1 : unknown_field(fc, name, why, whylen);
+	} else {
+		for (i = 0; i < fc->spec->nargs && strcmp(fc->spec->args[i].name, name); i++)
+			;
+		if (i == fc->spec->nargs)
+			return unknown_field(fc, name, why, whylen);
+	}
+	if (fc->when == PF_WHEN_RETURN)
+		return fail(why, whylen, "arguments are not known at return; use when: call");
+	if (fc->kind == PF_SYSCALL)
+		return sys_arg_field(fc, name, i, f, why, whylen);
+	return spec_arg_field(fc, name, i, f, why, whylen);
+}
+
+/* Tokens */
+
+enum ftok {
+	FT_END,
+	FT_LPAREN,
+	FT_RPAREN,
+	FT_AND,
+	FT_OR,
+	FT_NOT,
+	FT_WORD,  /* a field name */
+	FT_NUM,	  /* mag, neg */
+	FT_ERRNO, /* -ENAME: the name at pos + 1 */
+	FT_STR,	  /* str, slen */
+	FT_CMP,	  /* cmp */
+};
+
+struct token {
+	enum ftok t;
+	size_t pos, len;	     /* in the source */
+	uint8_t cmp;		     /* FT_CMP: enum at_cmp */
+	uint64_t mag;		     /* FT_NUM: magnitude */
+	bool neg;		     /* FT_NUM: negative */
+	char str[AT_FILTER_STR + 1]; /* FT_STR: the value, NUL-terminated */
+	size_t slen;		     /* FT_STR: its length */
+};
+
+/* One AST node; the postfix code has exactly one byte per node. */
+struct fnode {
+	uint8_t op;  /* AT_FOP_AND, AT_FOP_OR, AT_FOP_NOT or AT_FOP_COND | index */
+	int8_t l, r; /* operands, -1 for none */
+};
+
+struct fparser {
+	const char *s;	  /* the expression, quoted in errors */
+	size_t pos;	  /* next character to lex */
+	struct token tok; /* the current token */
+	const struct filter_ctx *fc;
+	struct at_filter *out;
+	unsigned nconds;
+	struct fnode node[AT_FILTER_CODE];
+	unsigned nnodes;
+	char *err;
+	size_t errlen;
+};
+
+static __attribute__((format(printf, 3, 4))) int ferr(struct fparser *p, size_t pos,
+						      const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	n = (size_t)snprintf(p->err, p->errlen, "'%s' column %zu: ", p->s, pos + 1);
+	if (n < p->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	if (p->errlen)
+		one_line(p->err);
+	return -1;
+}
+
+static bool is_word(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* A decimal or 0x magnitude of s[0..len). */
+static bool parse_mag(const char *s, size_t len, uint64_t *out)
+{
+	unsigned base = 10, d;
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == len)
+		return false;
+	for (; i < len; i++) {
+		char c = (char)tolower((unsigned char)s[i]);
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+static int lex_string(struct fparser *p, struct token *t)
+{
+	char q = p->s[p->pos], c;
+	size_t n = 0, start = p->pos++;
+
+	for (;;) {
+		c = p->s[p->pos];
+		if (!c)
+			return ferr(p, start, "unterminated string; close it with %c", q);
+		p->pos++;
+		if (c == q)
+			break;
+		if (c == '\\') {
+			switch (p->s[p->pos]) {
+			case '\\':
+			case '"':
+			case '\'':
+				c = p->s[p->pos];
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			default:
+				return ferr(
+					p, p->pos - 1,
+					"unknown escape '\\%c'; use \\\\, \\\", \\', \\n or \\t",
+					p->s[p->pos] ? p->s[p->pos] : ' ');
+			}
+			p->pos++;
+		}
+		if (n < AT_FILTER_STR)
+			t->str[n] = c;
+		n++;
+	}
+	if (n > AT_FILTER_STR)
+		return ferr(p, start, "string of %zu bytes is too long; at most %d bytes", n,
+			    AT_FILTER_STR);
+	t->str[n] = '\0';
+	t->slen = n;
+	t->t = FT_STR;
+	return 0;
+}
+
+/* Reads the next token into p->tok. */
+static int next(struct fparser *p)
+{
+	static const struct {
+		const char *op;
+		uint8_t cmp;
+	} cmps[] = {
+		/* Two-character operators first so that "<=" is not read as "<". */
+		{ "==", AT_CMP_EQ }, { "!=", AT_CMP_NE }, { "<=", AT_CMP_LE },
+		{ ">=", AT_CMP_GE }, { "<", AT_CMP_LT },  { ">", AT_CMP_GT },
+	};
+	struct token *t = &p->tok;
+	const char *s = p->s;
+	size_t n;
+
+	while (isspace((unsigned char)s[p->pos]))
+		p->pos++;
+	memset(t, 0, sizeof(*t));
+	t->pos = p->pos;
+	if (!s[p->pos])
+		return 0; /* FT_END */
+	if (s[p->pos] == '"' || s[p->pos] == '\'') {
+		if (lex_string(p, t))
+			return -1;
+		t->len = p->pos - t->pos;
+		return 0;
+	}
+	if (s[p->pos] == '(' || s[p->pos] == ')') {
+		t->t = s[p->pos++] == '(' ? FT_LPAREN : FT_RPAREN;
+		t->len = 1;
+		return 0;
+	}
+	if (isdigit((unsigned char)s[p->pos]) ||
+	    (s[p->pos] == '-' && isalnum((unsigned char)s[p->pos + 1]))) {
+		bool neg = s[p->pos] == '-';
+		size_t b = p->pos + neg;
+
+		for (n = 0; is_word(s[b + n]); n++)
+			;
+		p->pos = b + n;
+		t->len = p->pos - t->pos;
+		if (neg && isalpha((unsigned char)s[b])) {
+			t->t = FT_ERRNO;
+			return 0;
+		}
+		if (!parse_mag(s + b, n, &t->mag))
+			return ferr(p, t->pos,
+				    "bad number '%.*s'; expected a decimal or 0x integer",
+				    (int)t->len, s + t->pos);
+		t->neg = neg;
+		t->t = FT_NUM;
+		return 0;
+	}
+	if (isalpha((unsigned char)s[p->pos]) || s[p->pos] == '_') {
+		for (n = 0; is_word(s[p->pos + n]); n++)
+			;
+		t->len = n;
+		p->pos += n;
+		if (n == 3 && !strncmp(s + t->pos, "and", 3))
+			t->t = FT_AND;
+		else if (n == 2 && !strncmp(s + t->pos, "or", 2))
+			t->t = FT_OR;
+		else if (n == 3 && !strncmp(s + t->pos, "not", 3))
+			t->t = FT_NOT;
+		else if (n == 10 && !strncmp(s + t->pos, "startswith", 10))
+			t->t = FT_CMP, t->cmp = AT_CMP_PREFIX;
+		else
+			t->t = FT_WORD;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cmps); i++) {
+		n = strlen(cmps[i].op);
+		if (!strncmp(s + p->pos, cmps[i].op, n)) {
+			t->t = FT_CMP;
+			t->cmp = cmps[i].cmp;
+			t->len = n;
+			p->pos += n;
+			return 0;
+		}
+	}
+	if (!strncmp(s + p->pos, "&&", 2))
+		return ferr(p, p->pos, "unexpected '&&'; use 'and'");
+	if (!strncmp(s + p->pos, "||", 2))
+		return ferr(p, p->pos, "unexpected '||'; use 'or'");
+	if (s[p->pos] == '!')
+		return ferr(p, p->pos, "unexpected '!'; use 'not' or '!='");
+	if (s[p->pos] == '=')
+		return ferr(p, p->pos, "unexpected '='; compare with '=='");
+	return ferr(p, p->pos,
+		    "unexpected '%c'; expected a field, a comparison, 'and', 'or', "
+		    "'not' or parentheses",
+		    s[p->pos]);
+}
+
+/* Parser */
+
+static int add_node(struct fparser *p, size_t pos, uint8_t op, int l, int r, int *out)
+{
+	if (p->nnodes == AT_FILTER_CODE)
+		return ferr(p, pos,
+			    "more than %d code bytes (AT_FILTER_CODE: one per condition, and, "
+			    "or, not); simplify it, e.g. 'not fd == 1' as 'fd != 1'",
+			    AT_FILTER_CODE);
+	p->node[p->nnodes] = (struct fnode){ .op = op, .l = (int8_t)l, .r = (int8_t)r };
+	*out = (int)p->nnodes++;
+	return 0;
+}
+
+/* The constant converted to a bits-wide field: C's rules, range [-2^(bits-1), 2^bits - 1]. */
+static bool int_value(const struct at_cond *f, uint64_t mag, bool neg, int64_t *val)
+{
+	unsigned bits = f->bits;
+	uint64_t mask = bits >= 64 ? UINT64_MAX : (1ULL << bits) - 1;
+	uint64_t v;
+
+	if (neg ? mag > (1ULL << (bits - 1)) : mag > mask)
+		return false;
+	v = (neg ? 0 - mag : mag) & mask;
+	if (f->is_signed && bits < 64 && ((v >> (bits - 1)) & 1))
+		v |= ~mask;
+	*val = (int64_t)v;
+	return true;
+}
+
+static int errno_value(struct fparser *p, const struct token *t, uint64_t *mag)
+{
+	struct best b = { 0 };
+	char name[64];
+	const char *nm;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(t->len - 1), p->s + t->pos + 1);
+	for (int e = 1; e < 4096; e++) {
+		nm = errno_name(e);
+		if (!nm)
+			continue;
+		if (!strcmp(nm, name)) {
+			*mag = (uint64_t)e;
+			return 0;
+		}
+		consider(&b, name, nm);
+	}
+	if (b.name)
+		return ferr(p, t->pos, "unknown errno name '%s' (did you mean '%s'?)", name,
+			    b.name);
+	return ferr(p, t->pos, "unknown errno name '%s'; expected e.g. -ENOENT or -EACCES", name);
+}
+
+/* The value side of a comparison with an integer field. */
+static int int_operand(struct fparser *p, struct at_cond *f, const char *name)
+{
+	const struct token *t = &p->tok;
+	uint64_t mag = t->mag;
+	int64_t val;
+
+	if (t->t == FT_STR)
+		return ferr(p, t->pos,
+			    "'%s' is an integer and \"%s\" a string; compare it with a number",
+			    name, t->str);
+	if (t->t == FT_ERRNO) {
+		if (f->field != AT_FLD_RET)
+			return ferr(p, t->pos,
+				    "errno names compare with ret, not '%s'; use a number", name);
+		if (errno_value(p, t, &mag))
+			return -1;
+	} else if (t->t != FT_NUM) {
+		return ferr(p, t->pos, "expected a number after the comparison, e.g. '%s > 0'",
+			    name);
+	}
+	if (!int_value(f, mag, t->t == FT_ERRNO || t->neg, &val))
+		return ferr(p, t->pos,
+			    "%.*s is out of range for '%s' (%s %u bits); use a value "
+			    "that fits",
+			    (int)t->len, p->s + t->pos, name, f->is_signed ? "signed" : "unsigned",
+			    f->bits);
+	f->val = val;
+	return 0;
+}
+
+/* FIELD OP VALUE */
+static int parse_cond(struct fparser *p, int *out)
+{
+	struct token field = p->tok;
+	struct at_cond f;
+	char name[64], why[512];
+	size_t cmp_pos;
+
+	snprintf(name, sizeof(name), "%.*s", (int)field.len, p->s + field.pos);
+	if (p->nconds == AT_FILTER_CONDS)
+		return ferr(p, field.pos,
+			    "more than %d conditions; at most %d per filter "
+			    "(AT_FILTER_CONDS)",
+			    AT_FILTER_CONDS, AT_FILTER_CONDS);
+	if (resolve_field(p->fc, name, &f, why, sizeof(why)))
+		return ferr(p, field.pos, "%s", why);
+	if (next(p))
+		return -1;
+	if (p->tok.t != FT_CMP)
+		return ferr(p, p->tok.pos, "expected a comparison after '%s'; one of %s", name,
+			    f.is_str ? "==, != or startswith" : "==, !=, <, <=, >, >=");
+	f.cmp = p->tok.cmp;
+	cmp_pos = p->tok.pos;
+	if (f.is_str && f.cmp != AT_CMP_EQ && f.cmp != AT_CMP_NE && f.cmp != AT_CMP_PREFIX)
+		return ferr(p, cmp_pos, "'%s' is a string; compare it with ==, != or startswith",
+			    name);
+	if (!f.is_str && f.cmp == AT_CMP_PREFIX)
+		return ferr(p, cmp_pos,
+			    "startswith applies to strings and '%s' is an integer; "
+			    "use ==, !=, <, <=, > or >=",
+			    name);
+	if (next(p))
+		return -1;
+	if (f.is_str) {
+		if (p->tok.t != FT_STR)
+			return ferr(p, p->tok.pos, "'%s' is a string; compare it with a \"string\"",
+				    name);
+		if (f.field == AT_FLD_COMM && p->tok.slen > COMM_MAX)
+			return ferr(
+				p, p->tok.pos,
+				"comm is at most %d bytes and \"%s\" has %zu; it can never match",
+				COMM_MAX, p->tok.str, p->tok.slen);
+		memcpy(f.str, p->tok.str, p->tok.slen);
+		f.slen = (uint8_t)p->tok.slen;
+	} else if (int_operand(p, &f, name)) {
+		return -1;
+	}
+	p->out->cond[p->nconds] = f;
+	if (add_node(p, field.pos, AT_FOP_COND | p->nconds, -1, -1, out))
+		return -1;
+	p->nconds++;
+	return next(p);
+}
+
+static int parse_or(struct fparser *p, int *out);
+
+/* FACTOR := 'not' FACTOR | '(' EXPR ')' | FIELD OP VALUE */
+static int parse_factor(struct fparser *p, int *out)
+{
+	size_t pos = p->tok.pos;
+	int x;
+
+	switch (p->tok.t) {
+	case FT_NOT:
+		if (next(p) || parse_factor(p, &x))
+			return -1;
+		return add_node(p, pos, AT_FOP_NOT, x, -1, out);
+	case FT_LPAREN:
+		if (next(p) || parse_or(p, out))
+			return -1;
+		if (p->tok.t != FT_RPAREN)
+			return ferr(p, p->tok.pos,
+				    "missing ')' for the '(' at column %zu; close it", pos + 1);
+		return next(p);
+	case FT_WORD:
+		return parse_cond(p, out);
+	case FT_END:
+		return ferr(p, pos, "expected a condition, found the end; e.g. 'size > 4096'");
+	default:
+		return ferr(p, pos,
+			    "unexpected '%.*s'; expected a condition (FIELD OP VALUE), "
+			    "'not' or '('",
+			    (int)p->tok.len, p->s + pos);
+	}
+}
+
+/* TERM := FACTOR { 'and' FACTOR } */
+static int parse_and(struct fparser *p, int *out)
+{
+	int l, r;
+
+	if (parse_factor(p, &l))
+		return -1;
+	while (p->tok.t == FT_AND) {
+		size_t pos = p->tok.pos;
+
+		if (next(p) || parse_factor(p, &r) || add_node(p, pos, AT_FOP_AND, l, r, &l))
+			return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+/* EXPR := TERM { 'or' TERM } */
+static int parse_or(struct fparser *p, int *out)
+{
+	int l, r;
+
+	if (parse_and(p, &l))
+		return -1;
+	while (p->tok.t == FT_OR) {
+		size_t pos = p->tok.pos;
+
+		if (next(p) || parse_and(p, &r) || add_node(p, pos, AT_FOP_OR, l, r, &l))
+			return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+/* Postfix: operands first, then the operator. */
+static void emit(struct fparser *p, int i)
+{
+	const struct fnode *nd = &p->node[i];
+
+	if (nd->l >= 0)
+		emit(p, nd->l);
+	if (nd->r >= 0)
+		emit(p, nd->r);
+	p->out->code[p->out->ncode++] = nd->op;
+}
+
+int filter_compile(const char *src, const struct filter_ctx *fc, struct at_filter *out, char *err,
+		   size_t errlen)
+{
+	struct fparser p = { .s = src, .fc = fc, .out = out, .err = err, .errlen = errlen };
+	int root;
+
+	memset(out, 0, sizeof(*out));
+	if (next(&p))
+		goto err;
+	if (p.tok.t == FT_END) {
+		ferr(&p, 0, "empty filter; expected e.g. 'size > 4096'");
+		goto err;
+	}
+	if (parse_or(&p, &root))
+		goto err;
+	if (p.tok.t == FT_RPAREN) {
+		ferr(&p, p.tok.pos, "unexpected ')'; there is no '(' to close");
+		goto err;
+	}
+	if (p.tok.t != FT_END) {
+		ferr(&p, p.tok.pos, "unexpected '%.*s'; expected 'and', 'or' or the end",
+		     (int)p.tok.len, src + p.tok.pos);
+		goto err;
+	}
+	emit(&p, root);
+	return 0;
+err:
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+/* Evaluation, as the kernel does it (bpf/call.bpf.h cond_true and filter_pass). */
+
+static bool cond_eval(const struct at_cond *c, const struct filter_input *in)
+{
+	unsigned shift = c->bits && c->bits < 64 ? 64 - c->bits : 0;
+	uint64_t raw, uv, want = (uint64_t)c->val;
+	int64_t sv;
+
+	if (c->is_str) {
+		const char *s = c->field == AT_FLD_COMM ? (in->comm ? in->comm : "") :
+				c->field < 6		? in->str[c->field] :
+							  NULL;
+		size_t len;
+		bool eq;
+
+		if (!s)
+			return false;
+		len = strlen(s);
+		eq = (c->cmp == AT_CMP_PREFIX ? len >= c->slen : len == c->slen) &&
+		     !memcmp(s, c->str, c->slen);
+		return c->cmp == AT_CMP_NE ? !eq : eq;
+	}
+	switch (c->field) {
+	case AT_FLD_RET:
+		raw = (uint64_t)in->ret;
+		break;
+	case AT_FLD_PID:
+		raw = in->pid;
+		break;
+	case AT_FLD_TID:
+		raw = in->tid;
+		break;
+	case AT_FLD_UID:
+		raw = in->uid;
+		break;
+	default:
+		if (c->field > 5)
+			return false;
+		raw = in->args[c->field];
+	}
+	sv = (int64_t)(raw << shift) >> shift;
+	uv = (raw << shift) >> shift;
+	switch (c->cmp) {
+	case AT_CMP_EQ:
+		return c->is_signed ? sv == c->val : uv == want;
+	case AT_CMP_NE:
+		return c->is_signed ? sv != c->val : uv != want;
+	case AT_CMP_LT:
+		return c->is_signed ? sv < c->val : uv < want;
+	case AT_CMP_LE:
+		return c->is_signed ? sv <= c->val : uv <= want;
+	case AT_CMP_GT:
+		return c->is_signed ? sv > c->val : uv > want;
+	case AT_CMP_GE:
+		return c->is_signed ? sv >= c->val : uv >= want;
+	}
+	return false;
+}
+
+bool filter_eval(const struct at_filter *f, const struct filter_input *in)
+{
+	uint32_t st = 0, a, b;
+
+	if (!f->ncode)
+		return true;
+	for (unsigned i = 0; i < f->ncode && i < AT_FILTER_CODE; i++) {
+		uint8_t op = f->code[i];
+
+		if (op & AT_FOP_COND) {
+			st = (st << 1) | cond_eval(&f->cond[op & (AT_FILTER_CONDS - 1)], in);
+		} else if (op == AT_FOP_NOT) {
+			st ^= 1;
+		} else {
+			b = st & 1;
+			a = (st >> 1) & 1;
+			st = (st >> 2) << 1 | (op == AT_FOP_AND ? (a & b) : (a | b));
+		}
+	}
+	return st & 1;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Probe files (-C FILE): YAML parsed with libyaml into a validated plan, no
+ * side effects. Every error names FILE:LINE:COLUMN, the key, what is wrong and
+ * what would be right; unknown keys are errors. The README documents every key;
+ * examples/probes.yaml is a complete file.
+ *
+ *   targets:  { pids: [INT...], exe: [PATH or GLOB...], comm: [NAME...] }
+ *   probes:   - name: NAME                      unique, [A-Za-z0-9_.-], at most 63 bytes
+ *               kind: syscall | function | usdt
+ *               attach: WHERE                   syscall: name, class or list (as -e);
+ *                                               function: a -u SPEC; usdt: TARGET:PROVIDER:NAME
+ *               args: "TYPE name, ..."          function/usdt only (else in the SPEC)
+ *               ret: TYPE [OP INT]              function only (else in the SPEC)
+ *               when: call | entry | return | failing
+ *               filter: EXPR                    evaluated in the kernel, see filter_compile
+ *               action: event | count | histogram[: latency|ret|ARG] | signal: SIGNAME
+ *                       or a list of them
+ *               rate_limit: N | "N/s" | { rate: N, burst: M }   events per second
+ *               sample: N                       keep 1 event in N
+ *               scrub: [sql, secrets]           shape captured strings before output
+ *   output:   { format: text | json, file: PATH }
+ *   limits:   { ringbuf: SIZE, string: N, processes: N }
+ */
+#ifndef AT_PROBEFILE_H
+#define AT_PROBEFILE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+#include "uspec.h"
+
+#define PF_MAX_PROBES 256
+#define PF_MAX_PIDS 64
+#define PF_MAX_EXES 16
+#define PF_MAX_COMMS 16
+#define PF_NAME_MAX 64
+
+enum pf_kind { PF_SYSCALL = 1, PF_FUNCTION, PF_USDT };
+enum pf_when { PF_WHEN_CALL = 0, PF_WHEN_ENTRY, PF_WHEN_RETURN, PF_WHEN_FAILING };
+enum pf_format { PF_FMT_TEXT = 0, PF_FMT_JSON };
+
+/* pf_probe.scrub: shaping applied in userspace to captured strings. */
+#define PF_SCRUB_SQL (1u << 0)	   /* SQL literals ('x', 42) become ? */
+#define PF_SCRUB_SECRETS (1u << 1) /* password=..., token=..., Bearer ... redacted */
+
+/* Where something was written in the file, 1-based. */
+struct pf_pos {
+	unsigned line, col;
+};
+
+struct pf_probe {
+	char name[PF_NAME_MAX];
+	uint8_t kind;	   /* enum pf_kind */
+	uint8_t when;	   /* enum pf_when */
+	uint8_t actions;   /* AT_ACT_*, never 0 (default AT_ACT_EVENT) */
+	uint8_t signal;	   /* with AT_ACT_SIGNAL */
+	uint8_t hist_of;   /* enum at_hist_of, with AT_ACT_HIST */
+	uint8_t scrub;	   /* PF_SCRUB_* */
+	uint32_t sample;   /* keep 1 event in sample; 0: all */
+	uint32_t rate;	   /* events per second; 0: no limit */
+	uint32_t burst;	   /* token bucket depth; defaults to rate */
+	char attach[1024]; /* as written */
+	/* kind syscall: the selected syscall numbers. */
+	uint64_t syscalls[AT_NR_MAX / 64];
+	/* kind function or usdt: the SPEC, args and ret merged, when applied. */
+	struct uspec spec;
+	char provider[64];	 /* usdt: PROVIDER */
+	char filter_src[512];	 /* as written, "" for none */
+	struct at_filter filter; /* compiled */
+	struct pf_pos pos;	 /* the probe's list item */
+};
+
+struct pf_targets {
+	pid_t pids[PF_MAX_PIDS];
+	unsigned npids;
+	char exe[PF_MAX_EXES][PATH_MAX]; /* paths or globs, as written */
+	unsigned nexe;
+	char comm[PF_MAX_COMMS][16]; /* at most 15 bytes: the kernel's TASK_COMM_LEN */
+	unsigned ncomm;
+};
+
+struct pf_output {
+	uint8_t format;	     /* enum pf_format */
+	bool has_format;     /* format was given */
+	char file[PATH_MAX]; /* "" for stdout */
+};
+
+struct pf_limits {
+	size_t ringbuf_bytes; /* 0: not given; else a power of two, 4K..1G */
+	unsigned str_max;     /* 0: not given; else 1..AT_STR_MAX-2 */
+	unsigned processes;   /* 0: not given; else traced-process table size, 1..65536 */
+};
+
+struct probefile {
+	char path[PATH_MAX]; /* as given, used in messages */
+	struct pf_targets targets;
+	struct pf_probe *probes;
+	unsigned nprobes;
+	struct pf_output output;
+	struct pf_limits limits;
+};
+
+/*
+ * Reads and validates a probe file. Returns 0 and a new probefile in *out, or
+ * -1 with one line in err: "FILE:LINE:COL: WHERE: what is wrong; what is right",
+ * e.g. "probes.yaml:7:5: probes[1] 'opens': unknown key 'filtr' (did you mean
+ * 'filter'?)". Symbols are not resolved here (no target is needed).
+ */
+int probefile_load(const char *path, struct probefile **out, char *err, size_t errlen);
+
+/* The same from a buffer; name stands for the file in messages. */
+int probefile_parse(const char *name, const char *text, size_t len, struct probefile **out,
+		    char *err, size_t errlen);
+
+void probefile_free(struct probefile *pf);
+
+/* What a filter may name, for one probe. */
+struct filter_ctx {
+	uint8_t kind;		  /* enum pf_kind */
+	uint8_t when;		  /* enum pf_when: at entry, 'ret' is an error */
+	const uint64_t *syscalls; /* PF_SYSCALL: the selected numbers */
+	const struct uspec *spec; /* PF_FUNCTION / PF_USDT: argument names and types */
+};
+
+/*
+ * Compiles a filter expression:
+ *   EXPR := TERM { 'or' TERM }      TERM := FACTOR { 'and' FACTOR }
+ *   FACTOR := 'not' FACTOR | '(' EXPR ')' | FIELD OP VALUE
+ *   FIELD := argN (1-based) | an argument's name | ret | pid | tid | uid | comm
+ *   OP := == != < <= > >= | startswith (strings only)
+ *   VALUE := integer (decimal, 0x, negative) | -ERRNO name (ret) | "string"
+ * Strings compare with str arguments (captured) and comm, == != startswith,
+ * at most AT_FILTER_STR bytes. Returns 0, or -1 with a message in err that
+ * quotes the expression and gives the 1-based column in it.
+ */
+int filter_compile(const char *src, const struct filter_ctx *fc, struct at_filter *out, char *err,
+		   size_t errlen);
+
+/* The same evaluation the kernel does, for tests: args[6], ret, strings by argument. */
+struct filter_input {
+	uint64_t args[6];
+	int64_t ret;
+	uint32_t pid, tid, uid;
+	const char *str[6]; /* captured string of argument i, NULL if none */
+	const char *comm;
+};
+bool filter_eval(const struct at_filter *f, const struct filter_input *in);
+
+#endif /* AT_PROBEFILE_H */
