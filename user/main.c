@@ -113,6 +113,10 @@ static int block_signals(struct tracer *t)
 {
 	sigset_t set;
 
+	/* An ignored signal never reaches a signalfd: a parent's SIG_IGN must not stick. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

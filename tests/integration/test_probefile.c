@@ -599,3 +599,107 @@ Test(probefile_cli, bad_probe_file_is_one_error_line)
 	unlink("/tmp/at-nothing.yaml");
 	expect_error(dry, EXIT_USAGE, "agent-trace: --dry-run needs -C FILE or --check FILE\n");
 }
+
+/* Runs `probed steps 5` to its end; returns its pid. */
+static pid_t run_steps(void)
+{
+	char *argv[] = { (char *)build_path("probed"), "steps", "5", NULL };
+	pid_t pid = fork();
+	int st;
+
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return pid;
+}
+
+/*
+ * A target named by executable or command name: a process already running is
+ * found in /proc, one that starts later is caught at exec, nothing else is.
+ */
+static void targets_case(const char *targets_yaml)
+{
+	char dir[] = "/tmp/at-targets-XXXXXX", file[64], fifo[64], out[64], err[64], y[2048];
+	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C", file, NULL };
+	char *early[] = { (char *)build_path("probed"), "phases", "5", fifo, NULL };
+	char *o, want[128];
+	int fd, st, execs = links_of("sched_process_e");
+	pid_t pid, old, late;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/probes.yaml", dir);
+	snprintf(fifo, sizeof(fifo), "%s/go", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(y, sizeof(y),
+		 "%s"
+		 "probes:\n"
+		 "  - name: tgt\n"
+		 "    kind: function\n"
+		 "    attach: '%s:step(int i) -> int'\n",
+		 targets_yaml, build_path("probed"));
+	write_file(file, y);
+	old = fork();
+	if (!old) {
+		execv(early[0], early);
+		_exit(127);
+	}
+	fd = open(fifo, O_WRONLY | O_CLOEXEC); /* the early target runs */
+	cr_assert_geq(fd, 0);
+	pid = spawn_logged(argv, out, err);
+	/* sched_process_exec and _exit attach last: then exec is watched. */
+	for (int i = 0; i < 1000 && links_of("sched_process_e") < execs + 2; i++)
+		usleep(10000);
+	cr_assert_geq(links_of("sched_process_e"), execs + 2, "%s", slurp(err));
+	cr_assert_eq(write(fd, "1", 1), 1);
+	close(fd);
+	cr_assert_eq(waitpid(old, &st, 0), old);
+	late = run_steps();
+	/* Not a target: the same code under another name and inode. */
+	{
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd),
+			 "cp '%s' /tmp/at-other-probed && /tmp/at-other-probed steps 5; "
+			 "r=$?; rm -f /tmp/at-other-probed; exit $r",
+			 build_path("probed"));
+		cr_assert_eq(system(cmd), 0);
+	}
+	usleep(100000);
+	cr_assert_eq(kill(pid, SIGINT), 0);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, slurp(err));
+	o = slurp(out);
+	/* The early one's phase 1 (100..104) and the late one's steps (0..4): 10 calls. */
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"tgt\",\"probe\":"), 10, "%s", o);
+	snprintf(want, sizeof(want), "\"pid\":%d,\"tid\":%d,\"probe_name\":\"tgt\"", old, old);
+	cr_assert_eq(count_lines(o, want), 5, "%s", o);
+	snprintf(want, sizeof(want), "\"pid\":%d,\"tid\":%d,\"probe_name\":\"tgt\"", late, late);
+	cr_assert_eq(count_lines(o, want), 5, "%s", o);
+	snprintf(want, sizeof(want), "{\"type\":\"attach\",\"time\":");
+	cr_assert_eq(count_lines(o, want), 1, "one process joined at exec: %s", o);
+	free(o);
+	unlink(file);
+	unlink(fifo);
+	unlink(out);
+	unlink(err);
+	rmdir(dir);
+}
+
+Test(probefile_cli, exe_target_running_and_exec_later, .timeout = 60)
+{
+	char y[1024];
+
+	snprintf(y, sizeof(y), "targets:\n  exe: ['%s']\n", build_path("probed"));
+	targets_case(y);
+}
+
+Test(probefile_cli, comm_target_running_and_exec_later, .timeout = 60)
+{
+	targets_case("targets:\n  comm: [probed]\n");
+}
