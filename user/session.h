@@ -27,6 +27,7 @@ struct session_opts {
 	unsigned poll_ms;	     /* reader poll timeout: bound on a lone record's delay */
 	bool follow;		     /* trace children forked by traced processes */
 	bool stream;		     /* false: statistics only, no syscall records */
+	bool count_only; /* with stream false: syscall calls and errors only, no durations */
 };
 
 /* What the reader saw: records delivered and wakeups that delivered them. */
@@ -47,6 +48,12 @@ int session__check_system(char *err, size_t errlen);
 struct session *session__open(const struct session_opts *opts, char *err, size_t errlen);
 /* Adds a process (tgid) to the traced set. 0 or -errno. */
 int session__add_pid(struct session *s, pid_t tgid);
+/*
+ * Adds a child held before its execve (proc_spawn_held): with count_only its
+ * calls count from the execve on, so the read that held it is not counted.
+ * Otherwise the same as session__add_pid. 0 or -errno.
+ */
+int session__add_held(struct session *s, pid_t tgid);
 /* Whether tgid is still in the traced set (the kernel removes it when it exits). */
 bool session__has_pid(struct session *s, pid_t tgid);
 /* Whether no traced process is left. */
