@@ -116,6 +116,9 @@ class Bench:
             cs += [
                 Config(f"{w}/bare", "bare", w, lambda a, p: a),
                 Config(f"{w}/floor", "floor", w, lambda a, p: [fl, "sys", "--"] + a),
+                # The floor of -c --no-latency, which attaches sys_exit alone.
+                Config(f"{w}/floor sys_exit", "floor", w,
+                       lambda a, p: [fl, "sys_exit", "--"] + a),
                 Config(f"{w}/agent-trace -c", "agent-trace", w,
                        lambda a, p: [at, "-c", "-o", "/dev/null", "--"] + a,
                        parse=parse_at, role="count"),
@@ -436,6 +439,8 @@ class Bench:
                 continue
             w = row["workload"]
             fl = by.get(f"{w}/floor")
+            if row["config"].endswith("--no-latency") or row["config"].endswith("floor sys_exit"):
+                fl = by.get(f"{w}/floor sys_exit")
             if fl and fl.get("added_ns", 0) > 0:
                 row["x_floor"] = row["added_ns"] / fl["added_ns"]
             ref = by.get(f"{w}/agent-trace " + ("--json" if row["role"] == "stream" else "-c"))
@@ -510,7 +515,7 @@ def markdown(rep):
          "",
          "Medians of interleaved runs. ns/event: the workload's own loop time per event "
          "(per INSERT for sqlite); added: over the bare run; x floor: added cost over the "
-         "floor's (empty BPF programs on the same attachment); x agent-trace: the peer's added "
+         "floor's (empty BPF programs on the same attachment: sys_exit alone for -c --no-latency); x agent-trace: the peer's added "
          "cost over agent-trace's in the same role (--json for stream, -c for count); "
          "x bpftrace count: agent-trace's added cost over bpftrace's `@[args->id] = count()` "
          "(syscall workloads). CPU and RSS are the "
