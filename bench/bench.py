@@ -116,8 +116,15 @@ class Bench:
             cs += [
                 Config(f"{w}/bare", "bare", w, lambda a, p: a),
                 Config(f"{w}/floor", "floor", w, lambda a, p: [fl, "sys", "--"] + a),
+                # The floor of -c --no-latency, which attaches sys_exit alone.
+                Config(f"{w}/floor sys_exit", "floor", w,
+                       lambda a, p: [fl, "sys_exit", "--"] + a),
                 Config(f"{w}/agent-trace -c", "agent-trace", w,
                        lambda a, p: [at, "-c", "-o", "/dev/null", "--"] + a,
+                       parse=parse_at, role="count"),
+                # The counting job bpftrace count and syscount do: calls and errors, no times.
+                Config(f"{w}/agent-trace -c --no-latency", "agent-trace", w,
+                       lambda a, p: [at, "-c", "--no-latency", "-o", "/dev/null", "--"] + a,
                        parse=parse_at, role="count"),
                 Config(f"{w}/agent-trace --json", "agent-trace", w,
                        lambda a, p: [at, "--json", "-o", "/dev/null", "--"] + a,
@@ -446,11 +453,17 @@ class Bench:
                 continue
             w = row["workload"]
             fl = by.get(f"{w}/floor")
+            if row["config"].endswith("--no-latency") or row["config"].endswith("floor sys_exit"):
+                fl = by.get(f"{w}/floor sys_exit")
             if fl and fl.get("added_ns", 0) > 0:
                 row["x_floor"] = row["added_ns"] / fl["added_ns"]
             ref = by.get(f"{w}/agent-trace " + ("--json" if row["role"] == "stream" else "-c"))
             if ref and ref.get("added_ns", 0) > 0 and row["tool"] != "agent-trace":
                 row["x_agent_trace"] = row["added_ns"] / ref["added_ns"]
+            # agent-trace's cost against bpftrace's for the counting job (goal: <= 0.5x).
+            bt = by.get(f"{w}/bpftrace count")
+            if bt and bt.get("added_ns", 0) > 0 and row["tool"] == "agent-trace":
+                row["x_bt_count"] = row["added_ns"] / bt["added_ns"]
         summ = {}
         for n, v in start.items():
             summ[n] = {"startup_s_median": statistics.median(v["startup_s"]) if v["startup_s"]
@@ -516,22 +529,25 @@ def markdown(rep):
          "",
          "Medians of interleaved runs. ns/event: the workload's own loop time per event "
          "(per INSERT for sqlite); added: over the bare run; x floor: added cost over the "
-         "floor's (empty BPF programs on the same attachment); x agent-trace: the peer's added "
-         "cost over agent-trace's in the same role (stream or count). CPU and RSS are the "
+         "floor's (empty BPF programs on the same attachment: sys_exit alone for -c --no-latency); x agent-trace: the peer's added "
+         "cost over agent-trace's in the same role (--json for stream, -c for count); "
+         "x bpftrace count: agent-trace's added cost over bpftrace's `@[args->id] = count()` "
+         "(syscall workloads). CPU and RSS are the "
          "tool's own (agent-trace: its own getrusage; peers: wait4 less the workload's CPU, "
          "peak RSS from wait4, so it includes the workload's: see the bare row).",
          "",
          "| config | runs | events | ns/event (min-max) | added ns | x floor | x agent-trace "
-         "| delivered | lost | per wakeup | tool CPU s | RSS MiB |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| x bpftrace count | delivered | lost | per wakeup | tool CPU s | RSS MiB |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rep["rows"]:
         if "error" in r:
-            L.append(f"| {r['config']} | error: {r['error']} |||||||||||")
+            L.append(f"| {r['config']} | error: {r['error']} ||||||||||||")
             continue
-        L.append("| %s | %d | %d | %.0f (%.0f-%.0f) | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        L.append("| %s | %d | %d | %.0f (%.0f-%.0f) | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["config"], r["runs"], r["events"], r["ns_per_event"], r["min"], r["max"],
             fmt(r.get("added_ns")), fmt(r.get("x_floor"), "%.2f"),
-            fmt(r.get("x_agent_trace"), "%.1f"), fmt(r.get("delivered")), fmt(r.get("lost")),
+            fmt(r.get("x_agent_trace"), "%.1f"), fmt(r.get("x_bt_count"), "%.2f"),
+            fmt(r.get("delivered")), fmt(r.get("lost")),
             fmt(r.get("per_wakeup")), fmt(r.get("tool_cpu_s"), "%.3f"),
             fmt(r.get("rss_mib", r.get("peak_rss_mib")), "%.1f")))
     L += ["", "Maximum zero-loss rate to userspace (getppid records streamed; producer paced, "

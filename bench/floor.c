@@ -4,6 +4,7 @@
  * detaches.
  *
  *   floor sys -- CMD...          raw_tp sys_enter + sys_exit
+ *   floor sys_exit -- CMD...     raw_tp sys_exit alone (agent-trace -c --no-latency's attachment)
  *   floor func FILE:FUNC -- CMD...  uprobe + uretprobe on FUNC in FILE
  *
  * The command is forked first and held on a pipe until the programs are
@@ -23,7 +24,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor sys -- CMD... | floor func FILE:FUNC -- CMD...\n");
+	fprintf(stderr, "usage: floor sys|sys_exit -- CMD... | floor func FILE:FUNC -- CMD...\n");
 	return 2;
 }
 
@@ -54,13 +55,14 @@ int main(int argc, char **argv)
 {
 	struct floor_bpf *skel;
 	int go[2], st, ret, cmd;
-	bool sys;
+	bool sys, exit_only;
 	pid_t pid;
 	char b = 'g';
 
 	if (argc < 4)
 		return usage();
-	sys = !strcmp(argv[1], "sys");
+	exit_only = !strcmp(argv[1], "sys_exit");
+	sys = exit_only || !strcmp(argv[1], "sys");
 	cmd = sys ? 3 : 4;
 	if ((!sys && strcmp(argv[1], "func")) || argc <= cmd || strcmp(argv[cmd - 1], "--"))
 		return usage();
@@ -84,7 +86,7 @@ int main(int argc, char **argv)
 	skel = floor_bpf__open();
 	if (!skel)
 		goto fail;
-	bpf_program__set_autoload(skel->progs.floor_sys_enter, sys);
+	bpf_program__set_autoload(skel->progs.floor_sys_enter, sys && !exit_only);
 	bpf_program__set_autoload(skel->progs.floor_sys_exit, sys);
 	bpf_program__set_autoload(skel->progs.floor_entry, !sys);
 	bpf_program__set_autoload(skel->progs.floor_return, !sys);

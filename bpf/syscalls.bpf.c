@@ -18,6 +18,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by the loader between open and load. */
 const volatile bool follow_forks = false; /* -f: children of traced processes are traced */
 const volatile bool stream = true;	  /* false with -c: statistics only, no records */
+const volatile bool count_only = false;	  /* -c --no-latency: calls and errors, no clock */
+/* rt_sigreturn's number: its orig_ax reads -1 at sys_exit. Set by the loader. */
+const volatile __u32 nr_rt_sigreturn = AT_NR_MAX;
 const volatile struct at_sys_spec specs[AT_NR_MAX] = {};
 
 /* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */
@@ -74,6 +77,19 @@ struct {
 	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
+
+/*
+ * -c --no-latency: set on a group leader when its process leaves the traced
+ * set. The thread whose exit empties the group removes the process, and may do
+ * so before another exiting thread (the one that called exit_group) reaches
+ * sched_process_exit: that thread finds the mark and still counts its call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} group_left SEC(".maps");
 
 /* Bytes a buffer slot wants: the length argument, or what the call returned. */
 static __always_inline __u64 slot_want(const struct at_call_rec *rec, __u8 kind, __u8 len_arg,
@@ -162,6 +178,23 @@ static __always_inline void run_probes(struct at_call_rec *rec, bool exit, __u64
 		probe_hit(id, rec, failed && exit, exit ? now - rec->enter_ns : 0, now);
 	}
 	rec->flags = flags;
+}
+
+static __always_inline bool is_selected(__u64 nr)
+{
+	return nr < AT_NR_MAX && (selected[nr / 64] & (1ULL << (nr % 64)));
+}
+
+/* Counts one call without a duration: count and errors only. */
+static __always_inline void count_call(__u32 nr, __s64 ret)
+{
+	struct at_stat *st = bpf_map_lookup_elem(&stats, &nr);
+
+	if (!st)
+		return;
+	st->count++;
+	if (ret < 0 && ret >= -4095)
+		st->errors++;
 }
 
 SEC("tp_btf/sys_enter")
@@ -262,6 +295,51 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/*
+ * -c --no-latency: calls and errors only, counted at sys_exit alone, with no
+ * clock read and no per-thread state: bpf_ktime_get_ns() costs about 75 ns on
+ * kvm-clock, more than the rest of a program. The loader loads this program
+ * instead of sys_enter and sys_exit. exit and exit_group never return; the
+ * exiting thread counts them in sched_process_exit.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_count, struct pt_regs *regs, long ret)
+{
+	__u64 nr;
+
+	if (!is_traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	nr = regs->orig_ax;
+	/* rt_sigreturn restores the interrupted registers and sets orig_ax to -1. */
+	if (nr == (__u64)-1)
+		nr = nr_rt_sigreturn;
+	if (!is_selected(nr))
+		return 0;
+	/* A new task returns from clone or fork too, with 0: the parent's return counts the call. */
+	if (ret == 0 && specs[nr].fork)
+		return 0;
+	count_call(nr, ret);
+	return 0;
+}
+
+/*
+ * -c --no-latency: exit and exit_group, which never reach sys_exit. The
+ * exiting thread's user registers still hold the number of the call it made:
+ * 60 or 231 exactly when it called them (a thread killed by a signal shows the
+ * call it was in, or -1 when it ran user code).
+ */
+static __always_inline void count_noreturn(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u64 nr;
+
+	if (!regs)
+		return;
+	nr = regs->orig_ax;
+	if (is_selected(nr) && specs[nr].noreturn)
+		count_call(nr, 0);
+}
+
 /* With -f, a child forked by a traced process joins the traced set. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
@@ -292,21 +370,35 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	return 0;
 }
 
-/* The last thread of a traced process leaves the traced set and says so. */
+/*
+ * The last thread of a traced process leaves the traced set and says so; with
+ * -c --no-latency every exiting thread that called exit or exit_group counts it.
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *task)
 {
+	struct task_struct *leader = task->group_leader;
 	struct at_proc_rec rec = {};
 	__u32 tgid = task->tgid;
 
-	if (!is_traced(tgid))
+	if (!is_traced(tgid)) {
+		/* Another thread of the group took it out of the traced set first. */
+		if (count_only && bpf_task_storage_get(&group_left, leader, NULL, 0))
+			count_noreturn(task);
 		return 0;
+	}
+	/* Every exiting thread, not only the last one: each exit call counts once. */
+	if (count_only)
+		count_noreturn(task);
 	/* signal->live counts the threads still running; zero once the group is dead. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	/* Threads dying together may all see zero: the one whose delete succeeds reports. */
 	if (bpf_map_delete_elem(&traced, &tgid))
 		return 0;
+	/* Marked before the bit goes: a thread that finds the bit clear finds the mark. */
+	if (count_only)
+		bpf_task_storage_get(&group_left, leader, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	mark_traced(tgid, false);
 	rec.hdr.type = AT_REC_PROC_EXIT;
 	rec.hdr.ts_ns = bpf_ktime_get_ns();
@@ -320,6 +412,11 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 }
 
 /*
+ * At exec, two things. -c --no-latency with -- CMD: the command is held in a
+ * read until the probes are attached, and that read returns after attach;
+ * counted at sys_exit it would pass for the command's. So the loader puts the
+ * held child in the traced map only, and its bit is set here, when it
+ * executes the command, before execve returns and counts.
  * Probe-file targets by command name or executable: a process that execs a
  * matching program joins the traced set, and the reader is told.
  */
@@ -332,7 +429,13 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	__u32 tgid = p->tgid;
 	__u8 one = 1;
 
-	if (!exec_match || is_traced(tgid))
+	if (is_traced(tgid))
+		return 0;
+	if (bpf_map_lookup_elem(&traced, &tgid)) {
+		mark_traced(tgid, true);
+		return 0;
+	}
+	if (!exec_match)
 		return 0;
 	bpf_probe_read_kernel_str(comm.comm, sizeof(comm.comm), p->comm);
 	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);

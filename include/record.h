@@ -91,6 +91,7 @@ struct at_sys_spec {
 	__u8 len_arg[AT_SLOTS];	  /* argument index holding the length (BUF kinds) */
 	__u8 noreturn;		  /* 1 for exit/exit_group */
 	__u8 exec;		  /* 1 for execve/execveat: the caller's memory is gone at exit */
+	__u8 fork; /* 1 for clone/clone3/fork/vfork: the new task also returns, with 0 */
 };
 
 /* Function probes: table size and nesting depth kept per thread. */

@@ -13,7 +13,7 @@
 #define DEFAULT_STR_MAX 64
 #define DEFAULT_RINGBUF (4u << 20)
 
-enum { OPT_JSON = 0x100, OPT_VERSION, OPT_USDT, OPT_CHECK, OPT_DRY_RUN };
+enum { OPT_JSON = 0x100, OPT_VERSION, OPT_USDT, OPT_CHECK, OPT_DRY_RUN, OPT_NO_LATENCY };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -26,6 +26,7 @@ static const struct option long_opts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "expr", required_argument, NULL, 'e' },
 	{ "summary", no_argument, NULL, 'c' },
+	{ "no-latency", no_argument, NULL, OPT_NO_LATENCY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
@@ -74,6 +75,8 @@ void cli_usage(FILE *out)
 	      "                          classes: file network process memory signal ipc desc\n"
 	      "                          (also %file...); '!LIST' excludes; repeatable\n"
 	      "  -c, --summary           summary only: count, errors, total/avg/p50/p99/max time\n"
+	      "      --no-latency        with -c: syscall calls and errors only, no times; the\n"
+	      "                          cheapest mode (one program at syscall exit, no clock)\n"
 	      "  -q, --quiet             no summary after the event stream\n"
 	      "  -d, --duration SECONDS  stop after this long\n"
 	      "  -o, --output FILE       write events and summary to FILE\n"
@@ -291,6 +294,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case OPT_JSON:
 		cfg->json = true;
 		return 0;
+	case OPT_NO_LATENCY:
+		cfg->no_latency = true;
+		return 0;
 	case OPT_USDT:
 		return parse_usdt(arg, cfg, err, errlen);
 	case OPT_VERSION:
@@ -334,6 +340,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	}
 	if (cfg->help || cfg->version)
 		return 0;
+	if (cfg->no_latency && !cfg->summary_only)
+		return fail(err, errlen, "--no-latency needs -c");
 	cfg->any_e = any_e;
 	/* Function probes and probe files alone trace no syscalls unless -e asks for them. */
 	if ((cfg->nuprobes || cfg->nusdts || cfg->probe_file || cfg->check_file) && !any_e)

@@ -46,6 +46,7 @@ struct config {
 	unsigned str_max;			/* -s N: bytes captured per string or buffer */
 	bool follow;				/* -f */
 	bool summary_only;			/* -c */
+	bool no_latency;			/* --no-latency: -c without times, counts only */
 	bool quiet;				/* -q: no summary after the events */
 	bool json;				/* --json */
 	bool verbose;				/* -v */

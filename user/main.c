@@ -316,6 +316,7 @@ static int open_output(struct tracer *t)
 	}
 	t->out.json = t->cfg.json;
 	t->out.events = !t->cfg.summary_only;
+	t->out.no_latency = t->cfg.no_latency;
 	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
 		t->out.has_syscalls |= t->cfg.selected[i] != 0;
 	return 0;
@@ -438,6 +439,7 @@ static int start(struct tracer *t)
 		.follow = t->cfg.follow,
 		.stream = !t->cfg.summary_only,
 		.max_procs = t->pf ? t->pf->limits.processes : 0,
+		.count_only = t->cfg.no_latency,
 	};
 	char err[512];
 	int ret;
@@ -449,7 +451,7 @@ static int start(struct tracer *t)
 	if (t->cfg.cmd) {
 		if (proc_spawn_held(t->cfg.cmd, &t->child, err, sizeof(err)))
 			return error(EXIT_RUNTIME, "%s", err);
-		if ((ret = session__add_pid(t->sess, t->child.pid)))
+		if ((ret = session__add_held(t->sess, t->child.pid)))
 			return error(EXIT_RUNTIME, "tracing pid %d: %s", t->child.pid,
 				     strerror(-ret));
 	}

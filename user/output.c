@@ -267,6 +267,23 @@ void output_record(void *ctx, const void *data, size_t size)
 	}
 }
 
+/* -c --no-latency: the kernel counted calls and errors only, so no time columns. */
+static void text_counts(struct output *o, const struct summary_row *rows, size_t n)
+{
+	uint64_t calls = 0, errors = 0;
+	char name[16];
+
+	fprintf(o->f, "%-18s %9s %8s\n", "syscall", "calls", "errors");
+	for (size_t i = 0; i < n; i++) {
+		calls += rows[i].count;
+		errors += rows[i].errors;
+		fprintf(o->f, "%-18s %9llu %8llu\n", syscall_name(rows[i].nr, name),
+			(unsigned long long)rows[i].count, (unsigned long long)rows[i].errors);
+	}
+	fprintf(o->f, "%-18s %9llu %8llu\n", "total", (unsigned long long)calls,
+		(unsigned long long)errors);
+}
+
 static void text_summary(struct output *o, const struct summary_input *in,
 			 const struct summary_row *rows, size_t n)
 {
@@ -278,6 +295,10 @@ static void text_summary(struct output *o, const struct summary_input *in,
 	/* Function probes alone: no syscall table, only the records and loss line. */
 	if (!o->has_syscalls)
 		goto records;
+	if (o->no_latency) {
+		text_counts(o, rows, n);
+		goto records;
+	}
 	fprintf(o->f, "%-18s %9s %8s %11s %10s %10s %10s %10s %7s\n", "syscall", "calls", "errors",
 		"total(ms)", "avg(us)", "p50(us)", "p99(us)", "max(us)", "%time");
 	for (size_t i = 0; i < n; i++) {
@@ -319,13 +340,21 @@ static void json_summary(struct output *o, const struct summary_input *in,
 	for (size_t i = 0; i < n; i++) {
 		const struct summary_row *r = &rows[i];
 
-		fprintf(o->f,
-			"%s{\"syscall\":\"%s\",\"calls\":%llu,\"errors\":%llu,\"total_ns\":%llu,"
-			"\"avg_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"max_ns\":%llu}",
-			i ? "," : "", syscall_name(r->nr, name), (unsigned long long)r->count,
-			(unsigned long long)r->errors, (unsigned long long)r->total_ns,
-			(unsigned long long)r->avg_ns, (unsigned long long)r->p50_ns,
-			(unsigned long long)r->p99_ns, (unsigned long long)r->max_ns);
+		fprintf(o->f, "%s{\"syscall\":\"%s\",\"calls\":%llu,\"errors\":%llu,", i ? "," : "",
+			syscall_name(r->nr, name), (unsigned long long)r->count,
+			(unsigned long long)r->errors);
+		/* --no-latency: the same fields, null as dur_ns is when there is no time. */
+		if (o->no_latency)
+			fputs("\"total_ns\":null,\"avg_ns\":null,\"p50_ns\":null,\"p99_ns\":null,"
+			      "\"max_ns\":null}",
+			      o->f);
+		else
+			fprintf(o->f,
+				"\"total_ns\":%llu,\"avg_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,"
+				"\"max_ns\":%llu}",
+				(unsigned long long)r->total_ns, (unsigned long long)r->avg_ns,
+				(unsigned long long)r->p50_ns, (unsigned long long)r->p99_ns,
+				(unsigned long long)r->max_ns);
 	}
 	fprintf(o->f,
 		"],\"records\":%llu,\"batches\":%llu,\"lost\":{\"ringbuf\":%llu,\"state\":%llu,"

@@ -119,6 +119,12 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	/* Read-only settings: fixed before load, folded by the verifier. */
 	s->skel->rodata->follow_forks = opts->follow;
 	s->skel->rodata->stream = opts->stream;
+	s->skel->rodata->count_only = opts->count_only;
+	s->skel->rodata->nr_rt_sigreturn = syscall_by_name("rt_sigreturn");
+	/* Counting only: one program at sys_exit, no clock, instead of the entry/exit pair. */
+	bpf_program__set_autoload(s->skel->progs.sys_enter, !opts->count_only);
+	bpf_program__set_autoload(s->skel->progs.sys_exit, !opts->count_only);
+	bpf_program__set_autoload(s->skel->progs.sys_exit_count, opts->count_only);
 	s->skel->rodata->str_max = opts->str_max;
 	/* Wake the reader every eighth of the buffer: big batches, ample headroom. */
 	s->skel->rodata->wakeup_bytes =
@@ -195,7 +201,8 @@ err_free:
 	return NULL;
 }
 
-int session__add_pid(struct session *s, pid_t tgid)
+/* Adds tgid to the traced map, and to the bitmap the programs filter on when bit is set. */
+static int add_pid(struct session *s, pid_t tgid, bool bit)
 {
 	__u32 key = tgid;
 	__u8 one = 1;
@@ -204,7 +211,9 @@ int session__add_pid(struct session *s, pid_t tgid)
 		return -EINVAL;
 	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.traced), &key, &one, BPF_ANY))
 		return -errno;
-	__atomic_fetch_or(&s->pid_bits->w[tgid / 64], 1ULL << (tgid % 64), __ATOMIC_SEQ_CST);
+	if (bit)
+		__atomic_fetch_or(&s->pid_bits->w[tgid / 64], 1ULL << (tgid % 64),
+				  __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -241,6 +250,17 @@ int session__set_exec_targets(struct session *s, const char (*comms)[16], unsign
 		return ret;
 	__atomic_store_n(&s->skel->bss->exec_match, ncomm || ninodes, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+int session__add_pid(struct session *s, pid_t tgid)
+{
+	return add_pid(s, tgid, true);
+}
+
+int session__add_held(struct session *s, pid_t tgid)
+{
+	/* Counting at sys_exit only, the held read would count: the exec sets the bit. */
+	return add_pid(s, tgid, !s->opts.count_only);
 }
 
 bool session__has_pid(struct session *s, pid_t tgid)

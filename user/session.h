@@ -28,6 +28,7 @@ struct session_opts {
 	bool follow;		     /* trace children forked by traced processes */
 	bool stream;		     /* false: statistics only, no syscall records */
 	unsigned max_procs;	     /* traced-process table size; 0: 8192 */
+	bool count_only; /* with stream false: syscall calls and errors only, no durations */
 };
 
 /* What the reader saw: records delivered and wakeups that delivered them. */
@@ -55,6 +56,12 @@ int session__add_pid(struct session *s, pid_t tgid);
  */
 int session__set_exec_targets(struct session *s, const char (*comms)[16], unsigned ncomm,
 			      const struct at_inode_key *inodes, unsigned ninodes);
+/*
+ * Adds a child held before its execve (proc_spawn_held): with count_only its
+ * calls count from the execve on, so the read that held it is not counted.
+ * Otherwise the same as session__add_pid. 0 or -errno.
+ */
+int session__add_held(struct session *s, pid_t tgid);
 /* Whether tgid is still in the traced set (the kernel removes it when it exits). */
 bool session__has_pid(struct session *s, pid_t tgid);
 /* Whether no traced process is left. */

@@ -311,6 +311,8 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 		memset(sp->len_arg, 0xff, sizeof(sp->len_arg));
 		sp->noreturn = d->noreturn;
 		sp->exec = d->name && (!strcmp(d->name, "execve") || !strcmp(d->name, "execveat"));
+		sp->fork = d->name && (!strcmp(d->name, "clone") || !strcmp(d->name, "clone3") ||
+				       !strcmp(d->name, "fork") || !strcmp(d->name, "vfork"));
 		for (unsigned i = 0; i < d->nargs && i < 6 && n < AT_SLOTS; i++) {
 			switch (d->arg[i]) {
 			case ARG_PATH:

@@ -68,6 +68,7 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 		.poll_ms = 5,
 		.follow = o->follow,
 		.stream = !o->summary_only,
+		.count_only = o->count_only,
 	};
 	struct held_child c;
 	struct session *s;
@@ -83,7 +84,7 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	s = session__open(&so, err, sizeof(err));
 	cr_assert_not_null(s, "session__open: %s", err);
 	cr_assert_eq(proc_spawn_held(argv, &c, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(session__add_pid(s, c.pid), 0);
+	cr_assert_eq(session__add_held(s, c.pid), 0);
 	for (int i = 0; i < 4 && o->uprobes[i]; i++) {
 		struct probe_ctx pc = { .exe = c.path };
 		struct uspec u;

@@ -47,6 +47,8 @@ Test(cli, bad_input_one_line_and_exit_code)
 		     "agent-trace: unknown option '--bogus' (see --help)\n");
 	expect_error((char *[]){ AT, "-p", NULL }, 2,
 		     "agent-trace: option '-p' needs an argument\n");
+	expect_error((char *[]){ AT, "--no-latency", "--", CALLS, "counts", NULL }, 2,
+		     "agent-trace: --no-latency needs -c\n");
 	expect_error((char *[]){ AT, "-p", "999999999", NULL }, 1,
 		     "agent-trace: -p 999999999: no such process\n");
 	expect_error((char *[]){ AT, "--", "/nonexistent/cmd", NULL }, 1,
@@ -157,6 +159,113 @@ Test(cli, summary_only_mode)
 	free(err);
 }
 
+/* Whether s has a line that is exactly line. */
+static bool has_line(const char *s, const char *line)
+{
+	size_t len = strlen(line);
+
+	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, line, len) && (l[len] == '\n' || !l[len]))
+			return true;
+	return false;
+}
+
+/* The summary row of syscall name, as -c --no-latency prints it. */
+static bool has_count_row(const char *s, const char *name, int calls, int errors)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "%-18s %9d %8d", name, calls, errors);
+	return has_line(s, line);
+}
+
+/* calls and errors of the row of syscall name in a summary table; -1 when absent. */
+static int row_of(const char *s, const char *name, int *errors)
+{
+	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char n[32];
+		int c, e;
+
+		if (sscanf(l, "%31s %d %d", n, &c, &e) == 3 && !strcmp(n, name)) {
+			*errors = e;
+			return c;
+		}
+	}
+	return -1;
+}
+
+Test(cli, no_latency_counts_exactly)
+{
+	char *out, *err, *ref, *referr;
+	int st = run_capture((char *[]){ AT, "-c", "--no-latency", "--", CALLS, "counts", NULL },
+			     &out, &err);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_str_eq(err, "");
+	/* Calls and errors only: no time columns. */
+	cr_assert(has_line(out, "syscall                calls   errors"), "%s", out);
+	cr_assert_eq(count_lines(out, "(ms)"), 0, "%s", out);
+	cr_assert_eq(count_lines(out, "(us)"), 0, "%s", out);
+	cr_assert_eq(count_lines(out, "%time"), 0, "%s", out);
+	/* The counts target's known calls (tests/targets/calls.c). */
+	cr_assert(has_count_row(out, "getppid", 9, 0), "%s", out);
+	cr_assert(has_count_row(out, "dup", 5, 3), "%s", out);
+	cr_assert(has_count_row(out, "kill", 1, 0), "%s", out);
+	cr_assert(has_count_row(out, "rt_sigreturn", 1, 0), "%s", out);
+	cr_assert(has_count_row(out, "clone3", 3, 0), "%s", out);
+	cr_assert(has_count_row(out, "exit", 2, 0), "%s", out);
+	cr_assert(has_count_row(out, "exit_group", 1, 0), "%s", out);
+	cr_assert(has_count_row(out, "pause", 1, 1), "%s", out);
+	cr_assert(has_count_row(out, "pipe2", 1, 0), "%s", out);
+	cr_assert(has_count_row(out, "execve", 1, 0), "%s", out);
+	cr_assert_eq(count_lines(out, "lost: 0 (ring buffer full), 0 (thread state)"), 1, "%s",
+		     out);
+
+	/* Every row is what -c, which pairs entry and exit, counts too. */
+	st = run_capture((char *[]){ AT, "-c", "--", CALLS, "counts", NULL }, &ref, &referr);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, referr);
+	for (const char *l = out; *l; l = strchr(l, '\n') + 1) {
+		char name[32];
+		int calls, errors, rcalls, rerrors;
+
+		if (sscanf(l, "%31s %d %d", name, &calls, &errors) != 3 || !strcmp(name, "total"))
+			continue;
+		/* pthread_join waits on a futex only when the thread has not ended yet. */
+		if (!strcmp(name, "futex"))
+			continue;
+		rcalls = row_of(ref, name, &rerrors);
+		cr_assert_eq(calls, rcalls, "%s: %d calls, -c counted %d\n%s\n%s", name, calls,
+			     rcalls, out, ref);
+		cr_assert_eq(errors, rerrors, "%s: %d errors, -c counted %d", name, errors,
+			     rerrors);
+	}
+	free(out);
+	free(err);
+	free(ref);
+	free(referr);
+}
+
+Test(cli, no_latency_json_summary)
+{
+	char *out, *err;
+	int st = run_capture((char *[]){ AT, "-c", "--no-latency", "--json", "-e", "dup,exit_group",
+					 "--", CALLS, "counts", NULL },
+			     &out, &err);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	/* The same fields as with times, null as dur_ns is for a call without one. */
+	cr_assert_eq(count_lines(out, "{\"syscall\":\"dup\",\"calls\":5,\"errors\":3,"
+				      "\"total_ns\":null,\"avg_ns\":null,\"p50_ns\":null,"
+				      "\"p99_ns\":null,\"max_ns\":null}"),
+		     1, "%s", out);
+	cr_assert_eq(count_lines(out, "{\"syscall\":\"exit_group\",\"calls\":1,\"errors\":0,"
+				      "\"total_ns\":null"),
+		     1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"syscall\":\"getppid\""), 0, "not selected: %s", out);
+	free(out);
+	free(err);
+}
+
 /* A running target held on its stdin; returns its pid and the pipe that releases it. */
 static pid_t start_waiting_target(int *release_fd, const char *ncalls)
 {
@@ -256,6 +365,39 @@ Test(cli, attach_to_running_process)
 	cr_assert_eq(count_lines(out, "{\"syscall\":\"getppid\",\"calls\":5,\"errors\":0"), 1, "%s",
 		     out);
 	cr_assert_eq(links_settle("sys_enter", before), before, "links left behind");
+	free(out);
+	free(err);
+}
+
+Test(cli, no_latency_attached_to_running_process)
+{
+	char outf[64], errf[64], pidarg[16];
+	int release, st, exits = links_of("sched_process_exit");
+	pid_t target = start_waiting_target(&release, "4"), tracer;
+	char *out, *err;
+
+	snprintf(outf, sizeof(outf), "/tmp/agent-trace-pc.%d.out", getpid());
+	snprintf(errf, sizeof(errf), "/tmp/agent-trace-pc.%d.err", getpid());
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	tracer = start_tracer((char *[]){ AT, "-c", "--no-latency", "-e",
+					  "getppid,openat,read,exit_group", "-p", pidarg, NULL },
+			      outf, errf);
+	wait_attached(exits);
+	cr_assert_eq(write(release, "g", 1), 1);
+	close(release);
+	cr_assert_eq(waitpid(target, &st, 0), target);
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	out = slurp(outf);
+	err = slurp(errf);
+	unlink(outf);
+	unlink(errf);
+	cr_assert_str_eq(err, "");
+	cr_assert(has_count_row(out, "getppid", 4, 0), "%s", out);
+	cr_assert(has_count_row(out, "openat", 1, 1), "%s", out);
+	cr_assert(has_count_row(out, "exit_group", 1, 0), "%s", out);
+	/* Counted as it returns: the read the target was blocked in at attach counts. */
+	cr_assert(has_count_row(out, "read", 1, 0), "%s", out);
 	free(out);
 	free(err);
 }

@@ -217,6 +217,65 @@ Test(trace, summary_only_counts_in_kernel)
 	trace_free(&t);
 }
 
+/*
+ * --no-latency: one program at sys_exit, exit and exit_group counted as the
+ * thread exits. The counts target's numbers are known (tests/targets/calls.c).
+ */
+Test(trace, count_only_exact_without_times)
+{
+	char *argv[] = { (char *)build_path("calls"), "counts", NULL };
+	static const struct {
+		const char *name;
+		uint64_t count, errors;
+	} want[] = {
+		{ "getppid", 9, 0 },	  { "dup", 5, 3 },    { "kill", 1, 0 },
+		{ "rt_sigreturn", 1, 0 }, { "clone3", 3, 0 }, { "exit", 2, 0 },
+		{ "exit_group", 1, 0 },	  { "pause", 1, 1 },  { "execve", 1, 0 },
+		{ "getpid", 1, 0 },	  { "pipe2", 1, 0 },
+	};
+	struct trace t;
+
+	trace_cmd(argv, &(struct trace_opts){ .summary_only = true, .count_only = true }, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
+	cr_assert_eq(t.nrecs, 0, "no records when counting");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct at_stat *s = &t.stats[nr_of(want[i].name)];
+
+		cr_assert_eq(s->count, want[i].count, "%s: %lu calls", want[i].name,
+			     (unsigned long)s->count);
+		cr_assert_eq(s->errors, want[i].errors, "%s: %lu errors", want[i].name,
+			     (unsigned long)s->errors);
+	}
+	/* The held read before execve is agent-trace's, not the command's: ld.so's and one. */
+	cr_assert_eq(t.stats[nr_of("read")].count, 2);
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
+		cr_assert(!t.stats[nr].total_ns && !t.stats[nr].max_ns && !t.stats[nr].hist[0],
+			  "syscall %u was timed", nr);
+	cr_assert_eq(t.nprocs, 1, "the exit record still ends the trace");
+	trace_free(&t);
+}
+
+/* Counting only the selected calls: exit_group deselected is not counted either. */
+Test(trace, count_only_selection)
+{
+	char *argv[] = { (char *)build_path("calls"), "counts", NULL };
+	struct trace t;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){
+			  .select = "dup,exit", .summary_only = true, .count_only = true },
+		  &t);
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		uint64_t want = nr == (unsigned)nr_of("dup")  ? 5 :
+				nr == (unsigned)nr_of("exit") ? 2 :
+								0;
+
+		cr_assert_eq(t.stats[nr].count, want, "syscall %u: %lu", nr,
+			     (unsigned long)t.stats[nr].count);
+	}
+	trace_free(&t);
+}
+
 Test(trace, exclusion_and_classes)
 {
 	char path[64];

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,69 @@ static int wait_then_call(int n)
 	return 0;
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *one_getppid(void *arg)
+{
+	(void)arg;
+	syscall(SYS_getppid);
+	return NULL; /* the thread ends with exit(2) */
+}
+
+static int blocked_w;
+
+static void *blocked(void *arg)
+{
+	(void)arg;
+	if (write(blocked_w, "p", 1) != 1)
+		exit(1);
+	for (;;)
+		pause(); /* killed in pause by exit_group: it never calls exit */
+	return NULL;
+}
+
+/*
+ * counts: calls with known counts for counting modes: getppid 9 (7 + one per
+ * joined thread), dup 5 of which 3 fail with EBADF, kill 1 and rt_sigreturn 1
+ * (a handled SIGUSR1), clone3 3 (the threads), exit 2 (the joined threads),
+ * exit_group 1 (which kills the third thread inside pause: pause 1, failed),
+ * pipe2 1, write 1 and read 1 (besides the dynamic loader's), exit code 0.
+ */
+static int counts(void)
+{
+	pthread_t th[3];
+	int fds[2];
+	char b;
+
+	for (int i = 0; i < 7; i++)
+		syscall(SYS_getppid);
+	for (int i = 0; i < 3; i++)
+		if (syscall(SYS_dup, -1) != -1 || errno != EBADF)
+			return 1;
+	for (int i = 0; i < 2; i++)
+		if (syscall(SYS_dup, 2) < 0)
+			return 1;
+	signal(SIGUSR1, on_usr1);
+	if (kill(getpid(), SIGUSR1))
+		return 1;
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, one_getppid, NULL);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	if (syscall(SYS_pipe2, fds, O_CLOEXEC))
+		return 1;
+	blocked_w = fds[1];
+	pthread_create(&th[2], NULL, blocked, NULL);
+	/* It says so right before pause(): exit_group must find it blocked there. */
+	if (read(fds[0], &b, 1) != 1)
+		return 1;
+	usleep(20 * 1000);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -136,6 +200,8 @@ int main(int argc, char **argv)
 		return threads();
 	if (!strcmp(mode, "wait") && argc == 3)
 		return wait_then_call(atoi(argv[2]));
-	fprintf(stderr, "usage: calls basic PATH N | pipe | fork | threads | wait N\n");
+	if (!strcmp(mode, "counts"))
+		return counts();
+	fprintf(stderr, "usage: calls basic PATH N | pipe | fork | threads | wait N | counts\n");
 	return 2;
 }

@@ -36,7 +36,19 @@ Test(cli, pids_and_defaults)
 	cr_assert(sel(&c, "read") && sel(&c, "openat"), "all syscalls by default");
 	cr_assert_eq(c.str_max, 64);
 	cr_assert_eq(c.ringbuf_bytes, 4u << 20);
-	cr_assert(!c.follow && !c.summary_only && !c.json);
+	cr_assert(!c.follow && !c.summary_only && !c.json && !c.no_latency);
+}
+
+Test(cli, no_latency_with_summary)
+{
+	struct config c;
+	char err[256];
+
+	cr_assert_eq(PARSE(&c, err, "at", "-c", "--no-latency", "-p", "1"), 0, "%s", err);
+	cr_assert(c.summary_only && c.no_latency);
+	/* The order does not matter: the check is made once every option is read. */
+	cr_assert_eq(PARSE(&c, err, "at", "--no-latency", "--summary", "-p", "1"), 0, "%s", err);
+	cr_assert(c.summary_only && c.no_latency);
 }
 
 Test(cli, command_after_double_dash)
@@ -104,6 +116,8 @@ Test(cli, bad_inputs)
 		  "-b '3000': must be a power of two from 4K to 1024M" },
 		{ { "at", "-x" }, "unknown option '-x' (see --help)" },
 		{ { "at", "-e" }, "option '-e' needs an argument" },
+		{ { "at", "--no-latency", "-p", "1" }, "--no-latency needs -c" },
+		{ { "at", "--no-latency", "--json", "-p", "1" }, "--no-latency needs -c" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -176,6 +176,14 @@ Test(syscalls, specs)
 	cr_assert_eq(sp->slot_arg[0], 0xff);
 
 	cr_assert_eq(specs[syscall_by_name("getpid")].slot_kind[0], AT_SLOT_NONE);
+
+	/* The calls a new task also returns from (with 0), and only those. */
+	cr_assert_eq(specs[syscall_by_name("clone")].fork, 1);
+	cr_assert_eq(specs[syscall_by_name("clone3")].fork, 1);
+	cr_assert_eq(specs[syscall_by_name("fork")].fork, 1);
+	cr_assert_eq(specs[syscall_by_name("vfork")].fork, 1);
+	cr_assert_eq(specs[syscall_by_name("execve")].fork, 0);
+	cr_assert_eq(specs[syscall_by_name("getppid")].fork, 0);
 }
 
 Test(decode, openat)
