@@ -129,6 +129,87 @@ static __always_inline bool emit(struct at_call_rec *rec)
 	return rb_output(rec, size, false);
 }
 
+struct frame {
+	__u32 probe_id;		/* probe whose entry made this frame */
+	__u32 active;		/* 0 once its return was seen (popped lazily from the top) */
+	struct at_call_rec rec; /* the record being built */
+};
+
+/* The calls a thread is inside, innermost last. */
+struct frames {
+	__u32 depth; /* frames in use, may exceed AT_MAX_DEPTH (not stored) */
+	__u32 pad;
+	struct frame f[AT_MAX_DEPTH];
+};
+
+/*
+ * Function calls in flight per thread. Defined here because the syscall
+ * object's exit program releases it; the loader makes both objects share it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct frames);
+} call_frames SEC(".maps");
+
+/* Per-thread state entries (syscall and function tables), bounded by limits.thread_state. */
+const volatile __u64 max_thread_state = 0; /* 0: no bound */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} thread_states SEC(".maps");
+
+/* Counts one more per-thread state entry; false, and nothing counted, past the bound. */
+static __always_inline bool state_reserve(void)
+{
+	__u32 zero = 0;
+	__s64 *n = bpf_map_lookup_elem(&thread_states, &zero);
+
+	if (!n)
+		return false;
+	if (__sync_fetch_and_add(n, 1) >= (__s64)max_thread_state && max_thread_state) {
+		__sync_fetch_and_add(n, -1);
+		return false;
+	}
+	return true;
+}
+
+static __always_inline void state_release(void)
+{
+	__u32 zero = 0;
+	__s64 *n = bpf_map_lookup_elem(&thread_states, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, -1);
+}
+
+/*
+ * The task storage of map for the current thread, made when missing if the
+ * bound on per-thread state allows; a refusal is counted as lost state.
+ */
+static __always_inline void *thread_state(void *map)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	void *v = bpf_task_storage_get(map, task, NULL, 0);
+
+	if (v)
+		return v;
+	if (!state_reserve()) {
+		count_loss(offsetof(struct at_counters, state_lost));
+		return NULL;
+	}
+	v = bpf_task_storage_get(map, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!v) {
+		state_release();
+		count_loss(offsetof(struct at_counters, state_lost));
+	}
+	return v;
+}
+
 /*
  * The probe table, by probe id, shared by the syscall and function programs
  * (the loader makes both objects use one map of each): what a probe captures,
@@ -196,14 +277,59 @@ __attribute__((noinline)) int str_match(const struct at_str_head *s, __u32 len,
 }
 
 /*
+ * op (enum at_cmp; enum at_fail_op has the same values) on raw taken at the
+ * width and signedness of its type, against val.
+ */
+static __always_inline bool cmp_int(__u8 op, bool is_signed, __u8 bits, __u64 raw, __s64 val)
+{
+	__u32 shift = 64 - (bits & 127);
+	__s64 sv;
+
+	if (shift >= 64)
+		shift = 0;
+	sv = (__s64)(raw << shift) >> shift;
+	raw = (raw << shift) >> shift;
+	if (is_signed) {
+		switch (op) {
+		case AT_CMP_EQ:
+			return sv == val;
+		case AT_CMP_NE:
+			return sv != val;
+		case AT_CMP_LT:
+			return sv < val;
+		case AT_CMP_LE:
+			return sv <= val;
+		case AT_CMP_GT:
+			return sv > val;
+		case AT_CMP_GE:
+			return sv >= val;
+		}
+		return false;
+	}
+	switch (op) {
+	case AT_CMP_EQ:
+		return raw == (__u64)val;
+	case AT_CMP_NE:
+		return raw != (__u64)val;
+	case AT_CMP_LT:
+		return raw < (__u64)val;
+	case AT_CMP_LE:
+		return raw <= (__u64)val;
+	case AT_CMP_GT:
+		return raw > (__u64)val;
+	case AT_CMP_GE:
+		return raw >= (__u64)val;
+	}
+	return false;
+}
+
+/*
  * One comparison of a filter. A global function, like probe_hit: verified once
  * rather than once per condition of the loop that calls it.
  */
 __attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at_call_rec *rec)
 {
-	__u32 shift;
 	__u64 raw;
-	__s64 sv;
 
 	if (!c || !rec)
 		return false;
@@ -253,43 +379,7 @@ __attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at
 		raw = rec->args[c->field];
 		break;
 	}
-	shift = 64 - (c->bits & 127);
-	if (shift >= 64)
-		shift = 0;
-	sv = (__s64)(raw << shift) >> shift;
-	raw = (raw << shift) >> shift;
-	if (c->is_signed) {
-		switch (c->cmp) {
-		case AT_CMP_EQ:
-			return sv == c->val;
-		case AT_CMP_NE:
-			return sv != c->val;
-		case AT_CMP_LT:
-			return sv < c->val;
-		case AT_CMP_LE:
-			return sv <= c->val;
-		case AT_CMP_GT:
-			return sv > c->val;
-		case AT_CMP_GE:
-			return sv >= c->val;
-		}
-		return false;
-	}
-	switch (c->cmp) {
-	case AT_CMP_EQ:
-		return raw == (__u64)c->val;
-	case AT_CMP_NE:
-		return raw != (__u64)c->val;
-	case AT_CMP_LT:
-		return raw < (__u64)c->val;
-	case AT_CMP_LE:
-		return raw <= (__u64)c->val;
-	case AT_CMP_GT:
-		return raw > (__u64)c->val;
-	case AT_CMP_GE:
-		return raw >= (__u64)c->val;
-	}
-	return false;
+	return cmp_int(c->cmp, c->is_signed, c->bits, raw, c->val);
 }
 
 /*

@@ -216,12 +216,9 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (!sel && !prb)
 		return 0;
 
-	fl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), NULL,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!fl) {
-		count_loss(offsetof(struct at_counters, state_lost));
+	fl = thread_state(&inflight);
+	if (!fl)
 		return 0;
-	}
 	rec = &fl->rec;
 	rec->hdr.type = AT_REC_SYSCALL;
 	rec->hdr.probe_id = AT_PROBE_SYSCALLS;
@@ -340,13 +337,36 @@ static __always_inline void count_noreturn(struct task_struct *task)
 		count_call(nr, 0);
 }
 
+/*
+ * A process joins the traced set in the kernel, and the reader is told with a
+ * record of type (a fork with -f, an exec of a probe-file target). A full
+ * table is counted.
+ */
+static __always_inline void join_traced(struct task_struct *task, __u32 type, __u32 ppid, bool wake)
+{
+	struct at_proc_rec rec = {};
+	__u32 tgid = task->tgid;
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&traced, &tgid, &one, BPF_NOEXIST)) {
+		count_loss(offsetof(struct at_counters, tgid_full));
+		return;
+	}
+	mark_traced(tgid, true);
+	rec.hdr.type = type;
+	rec.hdr.ts_ns = bpf_ktime_get_ns();
+	rec.hdr.pid = tgid;
+	rec.hdr.tid = task->pid;
+	rec.ppid = ppid;
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
+	rb_output(&rec, sizeof(rec), wake);
+}
+
 /* With -f, a child forked by a traced process joins the traced set. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct at_proc_rec rec = {};
 	__u32 ptgid, ctgid;
-	__u8 one = 1;
 
 	if (!follow_forks)
 		return 0;
@@ -355,18 +375,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	/* A new thread shares the tgid and is traced already. */
 	if (ptgid == ctgid || !is_traced(ptgid))
 		return 0;
-	if (bpf_map_update_elem(&traced, &ctgid, &one, BPF_NOEXIST)) {
-		count_loss(offsetof(struct at_counters, tgid_full));
-		return 0;
-	}
-	mark_traced(ctgid, true);
-	rec.hdr.type = AT_REC_PROC_FORK;
-	rec.hdr.ts_ns = bpf_ktime_get_ns();
-	rec.hdr.pid = ctgid;
-	rec.hdr.tid = child->pid;
-	rec.ppid = ptgid;
-	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), child->comm);
-	rb_output(&rec, sizeof(rec), false);
+	join_traced(child, AT_REC_PROC_FORK, ptgid, false);
 	return 0;
 }
 
@@ -381,6 +390,11 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	struct at_proc_rec rec = {};
 	__u32 tgid = task->tgid;
 
+	/* Any thread, traced still or not: its state entries leave the count. */
+	if (!bpf_task_storage_delete(&inflight, task))
+		state_release();
+	if (!bpf_task_storage_delete(&call_frames, task))
+		state_release();
 	if (!is_traced(tgid)) {
 		/* Another thread of the group took it out of the traced set first. */
 		if (count_only && bpf_task_storage_get(&group_left, leader, NULL, 0))
@@ -425,9 +439,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 {
 	struct at_inode_key key = {};
 	struct at_comm_key comm = {};
-	struct at_proc_rec rec = {};
 	__u32 tgid = p->tgid;
-	__u8 one = 1;
 
 	if (is_traced(tgid))
 		return 0;
@@ -443,16 +455,6 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	if (!bpf_map_lookup_elem(&target_comms, &comm) &&
 	    !bpf_map_lookup_elem(&target_inodes, &key))
 		return 0;
-	if (bpf_map_update_elem(&traced, &tgid, &one, BPF_NOEXIST)) {
-		count_loss(offsetof(struct at_counters, tgid_full));
-		return 0;
-	}
-	mark_traced(tgid, true);
-	rec.hdr.type = AT_REC_PROC_EXEC;
-	rec.hdr.ts_ns = bpf_ktime_get_ns();
-	rec.hdr.pid = tgid;
-	rec.hdr.tid = p->pid;
-	__builtin_memcpy(rec.comm, comm.comm, sizeof(rec.comm));
-	rb_output(&rec, sizeof(rec), true);
+	join_traced(p, AT_REC_PROC_EXEC, 0, true);
 	return 0;
 }

@@ -19,26 +19,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-struct frame {
-	__u32 probe_id;		/* probe whose entry made this frame */
-	__u32 active;		/* 0 once its return was seen (popped lazily from the top) */
-	struct at_call_rec rec; /* the record being built */
-};
-
-/* The calls a thread is inside, innermost last. */
-struct frames {
-	__u32 depth; /* frames in use, may exceed AT_MAX_DEPTH (not stored) */
-	__u32 pad;
-	struct frame f[AT_MAX_DEPTH];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct frames);
-} call_frames SEC(".maps");
-
 /* Scratch for return-only records, which have no frame. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -96,49 +76,10 @@ static __always_inline void start_rec(struct at_call_rec *rec, __u32 id, __u64 p
 	*(__u32 *)&rec->slot_len = 0;
 }
 
-/* The return value as its type says, then the failing predicate. */
+/* The failing predicate on the return value, taken as its type says. */
 static __always_inline bool failing(const struct at_probe_spec *spec, __u64 raw)
 {
-	__u32 shift = 64 - (spec->ret_bits & 127);
-	__s64 s;
-	__u64 u;
-
-	if (shift >= 64)
-		shift = 0;
-	u = (raw << shift) >> shift;
-	s = (__s64)(raw << shift) >> shift;
-	if (spec->ret_signed) {
-		switch (spec->fail_op) {
-		case AT_FAIL_EQ:
-			return s == spec->fail_val;
-		case AT_FAIL_NE:
-			return s != spec->fail_val;
-		case AT_FAIL_LT:
-			return s < spec->fail_val;
-		case AT_FAIL_LE:
-			return s <= spec->fail_val;
-		case AT_FAIL_GT:
-			return s > spec->fail_val;
-		case AT_FAIL_GE:
-			return s >= spec->fail_val;
-		}
-		return false;
-	}
-	switch (spec->fail_op) {
-	case AT_FAIL_EQ:
-		return u == (__u64)spec->fail_val;
-	case AT_FAIL_NE:
-		return u != (__u64)spec->fail_val;
-	case AT_FAIL_LT:
-		return u < (__u64)spec->fail_val;
-	case AT_FAIL_LE:
-		return u <= (__u64)spec->fail_val;
-	case AT_FAIL_GT:
-		return u > (__u64)spec->fail_val;
-	case AT_FAIL_GE:
-		return u >= (__u64)spec->fail_val;
-	}
-	return false;
+	return cmp_int(spec->fail_op, spec->ret_signed, spec->ret_bits, raw, spec->fail_val);
 }
 
 /* A record without a frame (entry-only, return-only, USDT), in per-CPU scratch. */
@@ -214,12 +155,9 @@ int BPF_KPROBE(func_entry)
 		return 0;
 	}
 
-	fs = bpf_task_storage_get(&call_frames, bpf_get_current_task_btf(), NULL,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!fs) {
-		count_loss(offsetof(struct at_counters, state_lost));
+	fs = thread_state(&call_frames);
+	if (!fs)
 		return 0;
-	}
 	pop_done(fs);
 	d = fs->depth++;
 	if (d >= AT_MAX_DEPTH) {

@@ -149,7 +149,7 @@ enum at_field {
 	AT_FLD_COMM = 10, /* task command name (string) */
 };
 
-/* at_cond.cmp */
+/* at_cond.cmp; EQ..GE have the values of enum at_fail_op's, one comparison serves both. */
 enum at_cmp {
 	AT_CMP_EQ = 1,
 	AT_CMP_NE,

@@ -192,26 +192,12 @@ static int parse_size(const char *arg, size_t *out, char *err, size_t errlen)
 static int parse_usdt(const char *arg, struct config *cfg, char *err, size_t errlen)
 {
 	struct usdt_arg *ua = &cfg->usdts[cfg->nusdts];
-	size_t head = strcspn(arg, "(");
-	const char *name = NULL, *prov = NULL;
 	char spec[1024];
 
 	if (cfg->nusdts == CLI_MAX_UPROBES)
 		return fail(err, errlen, "--usdt: at most %d probes", CLI_MAX_UPROBES);
-	for (const char *p = arg + head; p > arg; p--) {
-		if (p[-1] != ':')
-			continue;
-		if (!name) {
-			name = p;
-		} else {
-			prov = p;
-			break;
-		}
-	}
-	if (!prov || name - prov - 1 <= 0 || name - prov - 1 >= (long)sizeof(ua->provider))
+	if (usdt_split(arg, ua->provider, sizeof(ua->provider), spec, sizeof(spec)))
 		return fail(err, errlen, "--usdt '%s': expected TARGET:PROVIDER:NAME", arg);
-	snprintf(ua->provider, sizeof(ua->provider), "%.*s", (int)(name - prov - 1), prov);
-	snprintf(spec, sizeof(spec), "%.*s%s", (int)(prov - arg), arg, name);
 	if (uspec_parse(spec, &ua->spec, err, errlen))
 		return -1;
 	cfg->nusdts++;

@@ -439,6 +439,7 @@ static int start(struct tracer *t)
 		.follow = t->cfg.follow,
 		.stream = !t->cfg.summary_only,
 		.max_procs = t->pf ? t->pf->limits.processes : 0,
+		.max_thread_state = t->pf ? t->pf->limits.thread_state : 0,
 		.count_only = t->cfg.no_latency,
 	};
 	char err[512];

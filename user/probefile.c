@@ -417,15 +417,15 @@ static int get_ringbuf(struct pf_ctx *c, const yaml_node_t *n, size_t *out)
 
 static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = { "ringbuf", "string", "processes" };
+	static const char *const keys[] = { "ringbuf", "string", "processes", "thread_state" };
 	struct pf_limits *l = &c->pf->limits;
-	yaml_node_t *v[3], *k[3];
+	yaml_node_t *v[4], *k[4];
 	char what[64];
 	long long x;
 
 	if (expect(c, n, YAML_MAPPING_NODE, "limits",
-		   "a mapping with ringbuf, string or processes") ||
-	    map_keys(c, n, "limits", keys, 3, v, k))
+		   "a mapping with ringbuf, string, processes or thread_state") ||
+	    map_keys(c, n, "limits", keys, 4, v, k))
 		return -1;
 	if (v[0] && get_ringbuf(c, v[0], &l->ringbuf_bytes))
 		return -1;
@@ -441,6 +441,12 @@ static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 			    "a number of traced processes, 1 to 65536", &x))
 			return -1;
 		l->processes = (unsigned)x;
+	}
+	if (v[3]) {
+		if (get_int(c, v[3], "limits: thread_state", 1, 1 << 20,
+			    "a number of per-thread state entries, 1 to 1048576", &x))
+			return -1;
+		l->thread_state = (unsigned)x;
 	}
 	return 0;
 }
@@ -658,29 +664,14 @@ static int attach_syscalls(struct probe_ctx *pc)
 
 /* Function and USDT attach: a SPEC, with args, ret and when merged into it. */
 
-/* TARGET:PROVIDER:NAME[(ARGS)] as parse_usdt in cli.c: the provider cut out, the rest a SPEC. */
+/* TARGET:PROVIDER:NAME[(ARGS)]: the provider cut out, the rest a SPEC. */
 static int split_usdt(struct probe_ctx *pc, char *spec, size_t size)
 {
-	const char *arg = pc->p->attach, *name = NULL, *prov = NULL;
-	size_t head = strcspn(arg, "(");
-
-	for (const char *q = arg + head; q > arg; q--) {
-		if (q[-1] != ':')
-			continue;
-		if (!name) {
-			name = q;
-		} else {
-			prov = q;
-			break;
-		}
-	}
-	if (!prov || name - prov - 1 <= 0 || name - prov - 1 >= (long)sizeof(pc->p->provider))
+	if (usdt_split(pc->p->attach, pc->p->provider, sizeof(pc->p->provider), spec, size))
 		return errat(pc->c, pc->v[K_ATTACH], at(pc, "attach"),
 			     "'%.64s' is not TARGET:PROVIDER:NAME; e.g. "
 			     "/usr/bin/python3:python:function__entry",
-			     arg);
-	snprintf(pc->p->provider, sizeof(pc->p->provider), "%.*s", (int)(name - prov - 1), prov);
-	snprintf(spec, size, "%.*s%s", (int)(prov - arg), arg, name);
+			     pc->p->attach);
 	return 0;
 }
 

@@ -77,6 +77,7 @@ static int load_uprobes(struct session *s)
 		return -errno;
 	u->rodata->str_max = s->opts.str_max;
 	u->rodata->wakeup_bytes = s->skel->rodata->wakeup_bytes;
+	u->rodata->max_thread_state = s->opts.max_thread_state;
 	if ((ret = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(s->skel->maps.events))) ||
 	    (ret = bpf_map__reuse_fd(u->maps.counters, bpf_map__fd(s->skel->maps.counters))) ||
 	    (ret = bpf_map__reuse_fd(u->maps.traced, bpf_map__fd(s->skel->maps.traced))) ||
@@ -89,6 +90,10 @@ static int load_uprobes(struct session *s)
 				     bpf_map__fd(s->skel->maps.probe_counts))) ||
 	    (ret = bpf_map__reuse_fd(u->maps.probe_state,
 				     bpf_map__fd(s->skel->maps.probe_state))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.call_frames,
+				     bpf_map__fd(s->skel->maps.call_frames))) ||
+	    (ret = bpf_map__reuse_fd(u->maps.thread_states,
+				     bpf_map__fd(s->skel->maps.thread_states))) ||
 	    (ret = uprobe_bpf__load(u))) {
 		uprobe_bpf__destroy(u);
 		return ret;
@@ -126,6 +131,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	bpf_program__set_autoload(s->skel->progs.sys_exit, !opts->count_only);
 	bpf_program__set_autoload(s->skel->progs.sys_exit_count, opts->count_only);
 	s->skel->rodata->str_max = opts->str_max;
+	s->skel->rodata->max_thread_state = opts->max_thread_state;
 	/* Wake the reader every eighth of the buffer: big batches, ample headroom. */
 	s->skel->rodata->wakeup_bytes =
 		opts->ringbuf_bytes / 8 > 256 * 1024 ? 256 * 1024 : opts->ringbuf_bytes / 8;

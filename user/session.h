@@ -28,6 +28,7 @@ struct session_opts {
 	bool follow;		     /* trace children forked by traced processes */
 	bool stream;		     /* false: statistics only, no syscall records */
 	unsigned max_procs;	     /* traced-process table size; 0: 8192 */
+	unsigned max_thread_state;   /* per-thread state entries (calls in flight); 0: no bound */
 	bool count_only; /* with stream false: syscall calls and errors only, no durations */
 };
 

@@ -527,6 +527,28 @@ int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
 	return 0;
 }
 
+int usdt_split(const char *arg, char *provider, size_t plen, char *spec, size_t slen)
+{
+	size_t head = strcspn(arg, "(");
+	const char *name = NULL, *prov = NULL;
+
+	for (const char *q = arg + head; q > arg; q--) {
+		if (q[-1] != ':')
+			continue;
+		if (!name) {
+			name = q;
+		} else {
+			prov = q;
+			break;
+		}
+	}
+	if (!prov || name - prov - 1 <= 0 || name - prov - 1 >= (long)plen)
+		return -1;
+	snprintf(provider, plen, "%.*s", (int)(name - prov - 1), prov);
+	snprintf(spec, slen, "%.*s%s", (int)(prov - arg), arg, name);
+	return 0;
+}
+
 bool uspec_failed(const struct uspec *u, uint64_t ret)
 {
 	unsigned bits = type_bits(u->ret_type);

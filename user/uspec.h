@@ -77,6 +77,12 @@ struct uspec {
  */
 int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen);
 
+/*
+ * Splits TARGET:PROVIDER:NAME[(ARGS)] into the provider and the SPEC
+ * TARGET:NAME[(ARGS)] (the provider cut out). 0, or -1 when arg has not that form.
+ */
+int usdt_split(const char *arg, char *provider, size_t plen, char *spec, size_t slen);
+
 /* Whether a return value fails the SPEC's predicate (value as the kernel saw it, 64 bits). */
 bool uspec_failed(const struct uspec *u, uint64_t ret);
 

@@ -703,3 +703,31 @@ Test(probefile_cli, comm_target_running_and_exec_later, .timeout = 60)
 {
 	targets_case("targets:\n  comm: [probed]\n");
 }
+
+Test(probefile_cli, thread_state_limit_bounds_calls_in_flight)
+{
+	char dir[] = "/tmp/at-limit-XXXXXX", file[64], y[512];
+	char *argv[] = { (char *)build_path("agent-trace"), "--json",  "-C", file, "--",
+			 (char *)build_path("probed"),	    "threads", "4",  NULL };
+	char *o, *e;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/p.yaml", dir);
+	/* One entry for the held child's syscall state... no syscalls: function frames only. */
+	snprintf(y, sizeof(y),
+		 "probes:\n"
+		 "  - name: steps\n"
+		 "    kind: function\n"
+		 "    attach: ':step(int i) -> int'\n"
+		 "limits:\n"
+		 "  thread_state: 2\n");
+	write_file(file, y);
+	cr_assert_eq(run_capture(argv, &o, &e), 0, "%s", e);
+	/* 4 threads alive at once, room for 2: the calls of the 2 others are lost, and said. */
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"steps\",\"probe\":"), 50, "%s", o);
+	cr_assert_eq(count_lines(o, "\"state\":50,"), 1, "%s", o);
+	free(o);
+	free(e);
+	unlink(file);
+	rmdir(dir);
+}

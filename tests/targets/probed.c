@@ -5,6 +5,7 @@
  * and reloads can be checked exactly.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,18 @@ __attribute__((noinline)) int nap(int us)
 	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L };
 
 	return nanosleep(&ts, NULL);
+}
+
+static pthread_barrier_t all_in;
+
+/* A thread of "threads": all of them are alive while each calls step() 25 times. */
+static void *worker(void *arg)
+{
+	pthread_barrier_wait(&all_in);
+	for (int i = 0; i < 25; i++)
+		step((int)(long)arg * 100 + i, "thread");
+	pthread_barrier_wait(&all_in);
+	return NULL;
 }
 
 static long arg(char **argv, int argc, int i, long def)
@@ -87,6 +100,19 @@ int main(int argc, char **argv)
 			if (pause && i % pause == pause - 1)
 				nap(1000);
 		}
+		return 0;
+	}
+	if (!strcmp(mode, "threads")) {
+		/* n threads, all alive at once, 25 calls of step() each. */
+		pthread_t th[16];
+
+		if (n < 1 || n > 16)
+			return 2;
+		pthread_barrier_init(&all_in, NULL, (unsigned)n);
+		for (long i = 0; i < n; i++)
+			pthread_create(&th[i], NULL, worker, (void *)(i + 1));
+		for (long i = 0; i < n; i++)
+			pthread_join(th[i], NULL);
 		return 0;
 	}
 	if (!strcmp(mode, "phases") && argc > 3) {
