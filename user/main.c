@@ -25,6 +25,7 @@
 #include "probefile.h"
 #include "probes.h"
 #include "proc.h"
+#include "queue.h"
 #include "session.h"
 #include "targets.h"
 
@@ -41,6 +42,7 @@ struct tracer {
 	pid_t tgids[CLI_MAX_PIDS]; /* -p targets resolved to processes */
 	int pidfds[CLI_MAX_PIDS];  /* readable once the process has exited */
 	int sigfd;
+	struct queue q;	      /* records from the reader to the writer thread */
 	struct probefile *pf; /* -C: the probe file as last applied */
 	struct plan plan;     /* its entries' probe ids */
 	int ino_fd;	      /* inotify on the probe file's directory, -1 without -C */
@@ -426,13 +428,24 @@ out:
 	return code;
 }
 
+/* The reader's side of the queue: records in, the writer woken after each batch. */
+static void on_record(void *ctx, const void *data, size_t size)
+{
+	queue_push(ctx, data, size);
+}
+
+static void on_batch(void *ctx)
+{
+	queue_kick(ctx);
+}
+
 static int start(struct tracer *t)
 {
 	struct session_opts so = {
 		.selected = t->cfg.selected,
-		.on_record = output_record,
-		.on_batch = output_flush,
-		.ctx = &t->out,
+		.on_record = on_record,
+		.on_batch = on_batch,
+		.ctx = &t->q,
 		.ringbuf_bytes = t->cfg.ringbuf_bytes,
 		.str_max = t->cfg.str_max,
 		.poll_ms = POLL_MS,
@@ -465,6 +478,11 @@ static int start(struct tracer *t)
 	if (session__attach(t->sess, err, sizeof(err)))
 		return error(EXIT_RUNTIME, "%s", err);
 	t->out.start_ns = now_ns();
+	if ((ret = queue_init(
+		     &t->q, t->pf && t->pf->limits.queue ? t->pf->limits.queue : QUEUE_DEFAULT_LEN,
+		     output_record, output_flush, &t->out)) ||
+	    (ret = queue_start(&t->q)))
+		return error(EXIT_RUNTIME, "record queue: %s", strerror(-ret));
 	if ((ret = session__start(t->sess)))
 		return error(EXIT_RUNTIME, "reader thread: %s", strerror(-ret));
 	if (t->cfg.cmd) {
@@ -483,14 +501,16 @@ static void warn_loss(struct tracer *t)
 
 	if (session__counters(t->sess, &c))
 		return;
-	if (c.rb_lost || c.state_lost || c.tgid_full || c.depth_lost || c.orphan_ret)
+	uint64_t q = atomic_load(&t->q.dropped);
+
+	if (c.rb_lost || c.state_lost || c.tgid_full || c.depth_lost || c.orphan_ret || q)
 		fprintf(stderr,
-			"agent-trace: lost %llu records (ring buffer full), %llu calls (thread "
-			"state), %llu processes (table full), %llu calls (depth), %llu returns "
-			"(unpaired)\n",
-			(unsigned long long)c.rb_lost, (unsigned long long)c.state_lost,
-			(unsigned long long)c.tgid_full, (unsigned long long)c.depth_lost,
-			(unsigned long long)c.orphan_ret);
+			"agent-trace: lost %llu records (ring buffer full), %llu records (queue "
+			"full), %llu calls (thread state), %llu processes (table full), %llu calls "
+			"(depth), %llu returns (unpaired)\n",
+			(unsigned long long)c.rb_lost, (unsigned long long)q,
+			(unsigned long long)c.state_lost, (unsigned long long)c.tgid_full,
+			(unsigned long long)c.depth_lost, (unsigned long long)c.orphan_ret);
 }
 
 static void finish(struct tracer *t, uint64_t start_ns)
@@ -501,6 +521,8 @@ static void finish(struct tracer *t, uint64_t start_ns)
 	int ret;
 
 	session__stop(t->sess);
+	/* The reader has delivered the tail of the trace: the writer drains the queue. */
+	queue_close(&t->q);
 	if (t->cfg.quiet && !t->cfg.summary_only) {
 		warn_loss(t);
 		goto out;
@@ -516,6 +538,7 @@ static void finish(struct tracer *t, uint64_t start_ns)
 		in.max_rss_kib = (uint64_t)ru.ru_maxrss;
 	}
 	session__reader_stats(t->sess, &in.reader);
+	in.queue_lost = atomic_load(&t->q.dropped);
 	if ((ret = session__stats(t->sess, stats)) ||
 	    (ret = session__counters(t->sess, &in.lost))) {
 		error(EXIT_RUNTIME, "reading statistics: %s", strerror(-ret));
@@ -585,6 +608,7 @@ out:
 			waitpid(t.child.pid, NULL, WNOHANG);
 	}
 	session__free(t.sess);
+	queue_free(&t.q);
 	plan_free(&t.plan);
 	probefile_free(t.pf);
 	if (t.ino_fd >= 0)

@@ -322,13 +322,13 @@ void output_records_line(FILE *f, const struct summary_input *in)
 {
 	fprintf(f,
 		"records: %llu delivered in %llu batches over %.3fs; lost: %llu (ring buffer "
-		"full), %llu (thread state), %llu (process table full), %llu (call depth), %llu "
-		"(unpaired returns); agent-trace cpu %.3fs, max rss %.1f MiB\n",
+		"full), %llu (queue full), %llu (thread state), %llu (process table full), %llu "
+		"(call depth), %llu (unpaired returns); agent-trace cpu %.3fs, max rss %.1f MiB\n",
 		(unsigned long long)in->reader.records, (unsigned long long)in->reader.batches,
 		in->elapsed_s, (unsigned long long)in->lost.rb_lost,
-		(unsigned long long)in->lost.state_lost, (unsigned long long)in->lost.tgid_full,
-		(unsigned long long)in->lost.depth_lost, (unsigned long long)in->lost.orphan_ret,
-		in->cpu_s, in->max_rss_kib / 1024.0);
+		(unsigned long long)in->queue_lost, (unsigned long long)in->lost.state_lost,
+		(unsigned long long)in->lost.tgid_full, (unsigned long long)in->lost.depth_lost,
+		(unsigned long long)in->lost.orphan_ret, in->cpu_s, in->max_rss_kib / 1024.0);
 }
 
 static void json_summary(struct output *o, const struct summary_input *in,
@@ -357,14 +357,14 @@ static void json_summary(struct output *o, const struct summary_input *in,
 				(unsigned long long)r->max_ns);
 	}
 	fprintf(o->f,
-		"],\"records\":%llu,\"batches\":%llu,\"lost\":{\"ringbuf\":%llu,\"state\":%llu,"
-		"\"proc_table\":%llu,\"depth\":%llu,\"unpaired_ret\":%llu},\"cpu_s\":%.6f,"
-		"\"max_rss_kib\":%llu}\n",
+		"],\"records\":%llu,\"batches\":%llu,\"lost\":{\"ringbuf\":%llu,\"queue\":%llu,"
+		"\"state\":%llu,\"proc_table\":%llu,\"depth\":%llu,\"unpaired_ret\":%llu},"
+		"\"cpu_s\":%.6f,\"max_rss_kib\":%llu}\n",
 		(unsigned long long)in->reader.records, (unsigned long long)in->reader.batches,
-		(unsigned long long)in->lost.rb_lost, (unsigned long long)in->lost.state_lost,
-		(unsigned long long)in->lost.tgid_full, (unsigned long long)in->lost.depth_lost,
-		(unsigned long long)in->lost.orphan_ret, in->cpu_s,
-		(unsigned long long)in->max_rss_kib);
+		(unsigned long long)in->lost.rb_lost, (unsigned long long)in->queue_lost,
+		(unsigned long long)in->lost.state_lost, (unsigned long long)in->lost.tgid_full,
+		(unsigned long long)in->lost.depth_lost, (unsigned long long)in->lost.orphan_ret,
+		in->cpu_s, (unsigned long long)in->max_rss_kib);
 }
 
 /* Human-readable size of a duration bucket bound: 512, 1K, 2M... (ns). */

@@ -32,6 +32,7 @@ struct summary_input {
 	const struct at_stat *stats; /* AT_NR_MAX entries */
 	struct at_counters lost;     /* kernel loss counters */
 	struct reader_stats reader;  /* records delivered, batches */
+	uint64_t queue_lost;	     /* records dropped because the writer's queue was full */
 	double elapsed_s;	     /* attach to stop */
 	double cpu_s;		     /* agent-trace's own CPU time, user + system */
 	uint64_t max_rss_kib;	     /* agent-trace's own peak resident set */

@@ -417,15 +417,16 @@ static int get_ringbuf(struct pf_ctx *c, const yaml_node_t *n, size_t *out)
 
 static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = { "ringbuf", "string", "processes", "thread_state" };
+	static const char *const keys[] = { "ringbuf", "string", "processes", "thread_state",
+					    "queue" };
 	struct pf_limits *l = &c->pf->limits;
-	yaml_node_t *v[4], *k[4];
+	yaml_node_t *v[5], *k[5];
 	char what[64];
 	long long x;
 
 	if (expect(c, n, YAML_MAPPING_NODE, "limits",
-		   "a mapping with ringbuf, string, processes or thread_state") ||
-	    map_keys(c, n, "limits", keys, 4, v, k))
+		   "a mapping with ringbuf, string, processes, thread_state or queue") ||
+	    map_keys(c, n, "limits", keys, 5, v, k))
 		return -1;
 	if (v[0] && get_ringbuf(c, v[0], &l->ringbuf_bytes))
 		return -1;
@@ -447,6 +448,12 @@ static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 			    "a number of per-thread state entries, 1 to 1048576", &x))
 			return -1;
 		l->thread_state = (unsigned)x;
+	}
+	if (v[4]) {
+		if (get_int(c, v[4], "limits: queue", 1, 1 << 20,
+			    "a number of records waiting for the sink, 1 to 1048576", &x))
+			return -1;
+		l->queue = (unsigned)x;
 	}
 	return 0;
 }

@@ -20,7 +20,7 @@
  *               sample: N                       keep 1 event in N
  *               scrub: [sql, secrets]           shape captured strings before output
  *   output:   { format: text | json, file: PATH }
- *   limits:   { ringbuf: SIZE, string: N, processes: N, thread_state: N }
+ *   limits:   { ringbuf: SIZE, string: N, processes: N, thread_state: N, queue: N }
  */
 #ifndef AT_PROBEFILE_H
 #define AT_PROBEFILE_H
@@ -95,6 +95,7 @@ struct pf_limits {
 	unsigned str_max;      /* 0: not given; else 1..AT_STR_MAX-2 */
 	unsigned processes;    /* 0: not given; else traced-process table size, 1..65536 */
 	unsigned thread_state; /* 0: not given; else per-thread state entries, 1..1048576 */
+	unsigned queue;	       /* 0: not given; else records waiting for the sink, 1..1048576 */
 };
 
 struct probefile {

@@ -96,8 +96,9 @@ Test(cli, text_output_and_summary)
 	/* The summary: header, a write row with one call and no error, the loss line. */
 	cr_assert_eq(count_lines(out, "syscall                calls   errors"), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "write                      1        0"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "lost: 0 (ring buffer full), 0 (thread state)"), 1, "%s",
-		     out);
+	cr_assert_eq(count_lines(out,
+				 "lost: 0 (ring buffer full), 0 (queue full), 0 (thread state)"),
+		     1, "%s", out);
 	free(out);
 	free(err);
 }
@@ -135,7 +136,7 @@ Test(cli, json_lines_schema)
 	cr_assert_eq(
 		count_lines(
 			out,
-			"\"lost\":{\"ringbuf\":0,\"state\":0,\"proc_table\":0,\"depth\":0,\"unpaired_ret\":0},"
+			"\"lost\":{\"ringbuf\":0,\"queue\":0,\"state\":0,\"proc_table\":0,\"depth\":0,\"unpaired_ret\":0},"
 			"\"cpu_s\":"),
 		1, "%s", out);
 	/* Every line is one object. */
@@ -218,8 +219,9 @@ Test(cli, no_latency_counts_exactly)
 	cr_assert(has_count_row(out, "pause", 1, 1), "%s", out);
 	cr_assert(has_count_row(out, "pipe2", 1, 0), "%s", out);
 	cr_assert(has_count_row(out, "execve", 1, 0), "%s", out);
-	cr_assert_eq(count_lines(out, "lost: 0 (ring buffer full), 0 (thread state)"), 1, "%s",
-		     out);
+	cr_assert_eq(count_lines(out,
+				 "lost: 0 (ring buffer full), 0 (queue full), 0 (thread state)"),
+		     1, "%s", out);
 
 	/* Every row is what -c, which pairs entry and exit, counts too. */
 	st = run_capture((char *[]){ AT, "-c", "--", CALLS, "counts", NULL }, &ref, &referr);

@@ -731,3 +731,64 @@ Test(probefile_cli, thread_state_limit_bounds_calls_in_flight)
 	unlink(file);
 	rmdir(dir);
 }
+
+Test(probefile_cli, full_queue_drops_and_counts_records_a_slow_sink_cannot_take)
+{
+	char dir[] = "/tmp/at-queue-XXXXXX", file[64], errf[64], buf[65536];
+	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C",   file, "--",
+			 (char *)build_path("probed"),	    "steps",  "5000", NULL };
+	unsigned long long dropped = 0;
+	size_t len = 0, cap = 1 << 20;
+	char *o = malloc(cap), *q;
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/p.yaml", dir);
+	snprintf(errf, sizeof(errf), "%s/err", dir);
+	write_file(file, "probes:\n"
+			 "  - name: steps\n"
+			 "    kind: function\n"
+			 "    attach: ':step(int i) -> int'\n"
+			 "limits:\n"
+			 "  queue: 16\n");
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	if (!pid) {
+		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(p[1], 1);
+		dup2(e, 2);
+		close(p[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	/* Nobody reads for a while: the writer blocks on the pipe, the queue fills. */
+	sleep(2);
+	while ((n = read(p[0], buf, sizeof(buf))) > 0) {
+		if (len + (size_t)n + 1 > cap)
+			o = realloc(o, cap *= 2);
+		memcpy(o + len, buf, (size_t)n);
+		len += (size_t)n;
+	}
+	o[len] = '\0';
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(errf));
+	q = strstr(o, "\"lost\":{\"ringbuf\":0,\"queue\":");
+	cr_assert_not_null(q, "%s", o);
+	dropped = strtoull(q + strlen("\"lost\":{\"ringbuf\":0,\"queue\":"), NULL, 10);
+	/* Every record (5000 calls, 1 exit) either written or counted as dropped. */
+	cr_assert_gt(dropped, 0);
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"steps\",\"probe\":") +
+			     count_lines(o, "{\"type\":\"exit\"") + dropped,
+		     5001, "%zu written, %llu dropped",
+		     count_lines(o, "\"probe_name\":\"steps\",\"probe\":"), dropped);
+	cr_assert_eq(count_lines(o, "\"events\":5000,"), 1, "the kernel sent every one");
+	free(o);
+	unlink(file);
+	unlink(errf);
+	rmdir(dir);
+}

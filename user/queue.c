@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Reader-to-writer queue: a bounded SPSC ring, drops counted, writer asleep when idle. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "queue.h"
+
+/* Longest the writer sleeps without a kick: it also notices the close. */
+#define IDLE_MS 50
+
+int queue_init(struct queue *q, size_t cap, queue_record_fn on_record, queue_flush_fn on_flush,
+	       void *ctx)
+{
+	memset(q, 0, sizeof(*q));
+	q->slots = calloc(cap, sizeof(*q->slots));
+	q->sizes = calloc(cap, sizeof(*q->sizes));
+	if (!q->slots || !q->sizes) {
+		free(q->slots);
+		free(q->sizes);
+		return -ENOMEM;
+	}
+	q->cap = cap;
+	q->on_record = on_record;
+	q->on_flush = on_flush;
+	q->ctx = ctx;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	return 0;
+}
+
+void queue_push(struct queue *q, const void *data, size_t size)
+{
+	size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+	size_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+
+	if (head - tail >= q->cap || size > sizeof(*q->slots)) {
+		atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
+		return;
+	}
+	memcpy(&q->slots[head % q->cap], data, size);
+	q->sizes[head % q->cap] = (uint32_t)size;
+	if (head + 1 - tail > q->high)
+		q->high = head + 1 - tail;
+	atomic_store_explicit(&q->head, head + 1, memory_order_release);
+}
+
+void queue_kick(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Takes every record queued now; false when there was none. */
+static bool drain(struct queue *q)
+{
+	size_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	size_t head = atomic_load_explicit(&q->head, memory_order_acquire);
+
+	if (tail == head)
+		return false;
+	for (; tail != head; tail++) {
+		q->on_record(q->ctx, &q->slots[tail % q->cap], q->sizes[tail % q->cap]);
+		atomic_store_explicit(&q->tail, tail + 1, memory_order_release);
+	}
+	if (q->on_flush)
+		q->on_flush(q->ctx);
+	return true;
+}
+
+static void *writer_main(void *arg)
+{
+	struct queue *q = arg;
+
+	for (;;) {
+		bool closed = atomic_load(&q->closed);
+
+		if (drain(q))
+			continue;
+		if (closed)
+			break;
+		pthread_mutex_lock(&q->mu);
+		if (atomic_load_explicit(&q->head, memory_order_acquire) ==
+			    atomic_load_explicit(&q->tail, memory_order_relaxed) &&
+		    !atomic_load(&q->closed)) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += IDLE_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+		}
+		pthread_mutex_unlock(&q->mu);
+	}
+	return NULL;
+}
+
+int queue_start(struct queue *q)
+{
+	int ret = pthread_create(&q->writer, NULL, writer_main, q);
+
+	if (ret)
+		return -ret;
+	q->running = true;
+	return 0;
+}
+
+void queue_close(struct queue *q)
+{
+	if (!q->running) {
+		drain(q);
+		return;
+	}
+	atomic_store(&q->closed, true);
+	queue_kick(q);
+	pthread_join(q->writer, NULL);
+	q->running = false;
+}
+
+void queue_free(struct queue *q)
+{
+	if (!q->slots)
+		return;
+	queue_close(q);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
+	free(q->slots);
+	free(q->sizes);
+	q->slots = NULL;
+}

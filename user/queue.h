@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The queue between the reader, which drains the ring buffer, and the writer
+ * thread, which formats records and writes them to the sink: a bounded
+ * single-producer single-consumer ring of records. A slow sink never stalls
+ * the reader: when the queue is full the record is dropped and counted.
+ */
+#ifndef AT_QUEUE_H
+#define AT_QUEUE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+/* Records the queue holds by default (limits.queue). */
+#define QUEUE_DEFAULT_LEN 2048
+
+/* Receives each record on the writer thread, in order; flush after a run of them. */
+typedef void (*queue_record_fn)(void *ctx, const void *data, size_t size);
+typedef void (*queue_flush_fn)(void *ctx);
+
+struct queue {
+	struct at_call_rec *slots; /* the largest record fits a slot */
+	uint32_t *sizes;
+	size_t cap;
+	_Atomic size_t head; /* written by the reader: next slot to fill */
+	_Atomic size_t tail; /* written by the writer: next slot to take */
+	atomic_bool closed;
+	_Atomic uint64_t dropped; /* records that found the queue full */
+	uint64_t high;		  /* most records ever waiting (reader side) */
+	pthread_mutex_t mu;	  /* only for the writer's sleep */
+	pthread_cond_t cv;
+	pthread_t writer;
+	bool running;
+	queue_record_fn on_record;
+	queue_flush_fn on_flush;
+	void *ctx;
+};
+
+/* Allocates a queue of cap records. 0 or -errno. */
+int queue_init(struct queue *q, size_t cap, queue_record_fn on_record, queue_flush_fn on_flush,
+	       void *ctx);
+/* Starts the writer thread. 0 or -errno. */
+int queue_start(struct queue *q);
+/* Reader side: copies a record in, or drops and counts it when the queue is full. */
+void queue_push(struct queue *q, const void *data, size_t size);
+/* Reader side, after a batch: wakes the writer. */
+void queue_kick(struct queue *q);
+/* Lets the writer drain what is queued, then joins it. */
+void queue_close(struct queue *q);
+void queue_free(struct queue *q);
+
+#endif /* AT_QUEUE_H */
