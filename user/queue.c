@@ -27,7 +27,46 @@ int queue_init(struct queue *q, size_t cap, queue_record_fn on_record, queue_flu
 	q->ctx = ctx;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
+	pthread_cond_init(&q->space, NULL);
 	return 0;
+}
+
+static void deadline_in(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_nsec += ms * 1000000L;
+	ts->tv_sec += ts->tv_nsec / 1000000000L;
+	ts->tv_nsec %= 1000000000L;
+}
+
+/*
+ * The queue is full: wait for the writer, as long as it takes records. Returns
+ * the new tail, or the old one when the writer took nothing for QUEUE_STALL_MS.
+ */
+static size_t wait_space(struct queue *q, size_t head, size_t tail)
+{
+	struct timespec ts;
+
+	if (!q->running)
+		return tail;
+	pthread_mutex_lock(&q->mu);
+	atomic_store(&q->reader_waits, true);
+	pthread_cond_signal(&q->cv);
+	for (;;) {
+		size_t t = atomic_load_explicit(&q->tail, memory_order_acquire);
+
+		if (head - t < q->cap) {
+			tail = t;
+			break;
+		}
+		deadline_in(&ts, QUEUE_STALL_MS);
+		if (pthread_cond_timedwait(&q->space, &q->mu, &ts) &&
+		    atomic_load_explicit(&q->tail, memory_order_acquire) == t)
+			break; /* stuck: nothing taken for the whole wait */
+	}
+	atomic_store(&q->reader_waits, false);
+	pthread_mutex_unlock(&q->mu);
+	return tail;
 }
 
 void queue_push(struct queue *q, const void *data, size_t size)
@@ -35,6 +74,11 @@ void queue_push(struct queue *q, const void *data, size_t size)
 	size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
 	size_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
 
+	if (head - tail >= q->cap && !(q->stuck && tail == q->stuck_tail)) {
+		tail = wait_space(q, head, tail);
+		q->stuck = head - tail >= q->cap;
+		q->stuck_tail = tail;
+	}
 	if (head - tail >= q->cap || size > sizeof(*q->slots)) {
 		atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
 		return;
@@ -64,6 +108,17 @@ static bool drain(struct queue *q)
 	for (; tail != head; tail++) {
 		q->on_record(q->ctx, &q->slots[tail % q->cap], q->sizes[tail % q->cap]);
 		atomic_store_explicit(&q->tail, tail + 1, memory_order_release);
+		/* A waiting reader goes on once an eighth of the queue is free. */
+		if (atomic_load(&q->reader_waits) && ((tail + 1) % (q->cap / 8 + 1)) == 0) {
+			pthread_mutex_lock(&q->mu);
+			pthread_cond_signal(&q->space);
+			pthread_mutex_unlock(&q->mu);
+		}
+	}
+	if (atomic_load(&q->reader_waits)) {
+		pthread_mutex_lock(&q->mu);
+		pthread_cond_signal(&q->space);
+		pthread_mutex_unlock(&q->mu);
 	}
 	if (q->on_flush)
 		q->on_flush(q->ctx);
@@ -87,12 +142,7 @@ static void *writer_main(void *arg)
 		    !atomic_load(&q->closed)) {
 			struct timespec ts;
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += IDLE_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			deadline_in(&ts, IDLE_MS);
 			pthread_cond_timedwait(&q->cv, &q->mu, &ts);
 		}
 		pthread_mutex_unlock(&q->mu);
@@ -129,6 +179,7 @@ void queue_free(struct queue *q)
 	queue_close(q);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
+	pthread_cond_destroy(&q->space);
 	free(q->slots);
 	free(q->sizes);
 	q->slots = NULL;

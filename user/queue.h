@@ -2,8 +2,11 @@
 /*
  * The queue between the reader, which drains the ring buffer, and the writer
  * thread, which formats records and writes them to the sink: a bounded
- * single-producer single-consumer ring of records. A slow sink never stalls
- * the reader: when the queue is full the record is dropped and counted.
+ * single-producer single-consumer ring of records. When it is full the reader
+ * waits while the writer makes progress (the kernel's ring buffer absorbs the
+ * burst meanwhile); a sink that takes nothing for QUEUE_STALL_MS is stuck, and
+ * records that find the queue full are then dropped and counted, so the
+ * reader keeps draining and a stop never waits on the sink.
  */
 #ifndef AT_QUEUE_H
 #define AT_QUEUE_H
@@ -18,6 +21,8 @@
 
 /* Records the queue holds by default (limits.queue). */
 #define QUEUE_DEFAULT_LEN 2048
+/* How long the writer may take nothing before the reader drops rather than waits. */
+#define QUEUE_STALL_MS 250
 
 /* Receives each record on the writer thread, in order; flush after a run of them. */
 typedef void (*queue_record_fn)(void *ctx, const void *data, size_t size);
@@ -32,8 +37,12 @@ struct queue {
 	atomic_bool closed;
 	_Atomic uint64_t dropped; /* records that found the queue full */
 	uint64_t high;		  /* most records ever waiting (reader side) */
-	pthread_mutex_t mu;	  /* only for the writer's sleep */
-	pthread_cond_t cv;
+	pthread_mutex_t mu;	  /* only for sleeping: the writer on empty, the reader on full */
+	pthread_cond_t cv;	  /* the writer's: records arrived */
+	pthread_cond_t space;	  /* the reader's: the writer took records */
+	atomic_bool reader_waits;
+	bool stuck;	   /* reader side: the writer took nothing for QUEUE_STALL_MS */
+	size_t stuck_tail; /* the tail then: until it moves, full means drop at once */
 	pthread_t writer;
 	bool running;
 	queue_record_fn on_record;
