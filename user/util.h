@@ -5,7 +5,12 @@
 
 #include <stddef.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Formats a one-line reason into err (when errlen > 0) and returns -1. */
 int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Turns control characters (newlines of a YAML block scalar) into spaces: one-line messages. */
+void one_line(char *s);
 
 #endif /* AT_UTIL_H */
