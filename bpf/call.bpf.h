@@ -9,6 +9,9 @@
 #include "record.h"
 #include "maps.bpf.h"
 
+/* false with -c: statistics only, no records; set by the loader. */
+const volatile bool stream = true;
+
 /* Capture limit per slot (-s), below AT_STR_MAX; set by the loader. */
 const volatile __u32 str_max = 64;
 
@@ -501,7 +504,8 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 		else
 			pc->signals++;
 	}
-	if (!(acts & AT_ACT_EVENT))
+	/* With -c nothing is streamed: no record is made at all. */
+	if (!(acts & AT_ACT_EVENT) || !stream)
 		return 1;
 	ps = bpf_map_lookup_elem(&probe_state, &id);
 	if (!ps)

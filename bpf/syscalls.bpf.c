@@ -17,7 +17,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader between open and load. */
 const volatile bool follow_forks = false; /* -f: children of traced processes are traced */
-const volatile bool stream = true;	  /* false with -c: statistics only, no records */
 const volatile bool count_only = false;	  /* -c --no-latency: calls and errors, no clock */
 /* rt_sigreturn's number: its orig_ax reads -1 at sys_exit. Set by the loader. */
 const volatile __u32 nr_rt_sigreturn = AT_NR_MAX;

@@ -76,6 +76,7 @@ static int load_uprobes(struct session *s)
 	if (!u)
 		return -errno;
 	u->rodata->str_max = s->opts.str_max;
+	u->rodata->stream = s->opts.stream;
 	u->rodata->wakeup_bytes = s->skel->rodata->wakeup_bytes;
 	u->rodata->max_thread_state = s->opts.max_thread_state;
 	if ((ret = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(s->skel->maps.events))) ||
