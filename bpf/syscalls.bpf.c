@@ -21,6 +21,8 @@ const volatile bool count_only = false;	  /* -c --no-latency: calls and errors, 
 /* rt_sigreturn's number: its orig_ax reads -1 at sys_exit. Set by the loader. */
 const volatile __u32 nr_rt_sigreturn = AT_NR_MAX;
 const volatile struct at_sys_spec specs[AT_NR_MAX] = {};
+/* Probe-file syscall probes may be added (-C): otherwise their code is never verified. */
+const volatile bool syscall_probes = false;
 
 /* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */
 __u64 selected[AT_NR_MAX / 64] = {};
@@ -211,7 +213,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (nr >= AT_NR_MAX)
 		return 0;
 	sel = bit_set(selected, nr);
-	prb = bit_set(probed, nr);
+	prb = syscall_probes && bit_set(probed, nr);
 	if (!sel && !prb)
 		return 0;
 
@@ -279,14 +281,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	rec->hdr.tid = (__u32)pid_tgid;
 	if (fl->sel)
 		account(rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
-	if (!stream && !bit_set(probed, rec->nr))
+	if (!stream && !(syscall_probes && bit_set(probed, rec->nr)))
 		return 0;
 	capture_slots(rec, true, ret);
 	if (fl->sel && stream) {
 		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
 		emit(rec);
 	}
-	if (bit_set(probed, rec->nr))
+	if (syscall_probes && bit_set(probed, rec->nr))
 		run_probes(rec, true, rec->hdr.ts_ns);
 	return 0;
 }

@@ -453,6 +453,9 @@ static int start(struct tracer *t)
 		.stream = !t->cfg.summary_only,
 		.max_procs = t->pf ? t->pf->limits.processes : 0,
 		.max_thread_state = t->pf ? t->pf->limits.thread_state : 0,
+		/* A probe file may add either kind at any reload. */
+		.syscall_probes = t->pf != NULL,
+		.no_func_probes = !t->pf && !t->cfg.nuprobes && !t->cfg.nusdts,
 		.count_only = t->cfg.no_latency,
 	};
 	char err[512];

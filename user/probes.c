@@ -269,6 +269,10 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 	struct probe **ps;
 	size_t i;
 
+	if (s->opts.no_func_probes) {
+		fail(err, errlen, "this session was opened without function probes");
+		return -EINVAL;
+	}
 	if (to_spec(u, go, &sp, err, errlen))
 		return -EINVAL;
 	apply_file(&sp, fp);
@@ -431,6 +435,10 @@ static int add_syscall(struct session *s, const struct pf_probe *fp, uint32_t *i
 	if (s->opts.count_only) {
 		/* Counting attaches sys_exit alone: no entry state for the probes to use. */
 		fail(err, errlen, "syscall probes do not run with --no-latency; drop it");
+		return -EINVAL;
+	}
+	if (!s->opts.syscall_probes) {
+		fail(err, errlen, "this session was opened without syscall probes");
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&s->probes_lock);

@@ -77,6 +77,12 @@ static int load_uprobes(struct session *s)
 		return -errno;
 	u->rodata->str_max = s->opts.str_max;
 	u->rodata->stream = s->opts.stream;
+	/* Nothing to verify for probes that will never be added: start-up is shorter. */
+	if (s->opts.no_func_probes) {
+		bpf_program__set_autoload(u->progs.func_entry, false);
+		bpf_program__set_autoload(u->progs.func_return, false);
+		bpf_program__set_autoload(u->progs.usdt_hit, false);
+	}
 	u->rodata->wakeup_bytes = s->skel->rodata->wakeup_bytes;
 	u->rodata->max_thread_state = s->opts.max_thread_state;
 	if ((ret = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(s->skel->maps.events))) ||
@@ -133,6 +139,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	bpf_program__set_autoload(s->skel->progs.sys_exit_count, opts->count_only);
 	s->skel->rodata->str_max = opts->str_max;
 	s->skel->rodata->max_thread_state = opts->max_thread_state;
+	s->skel->rodata->syscall_probes = opts->syscall_probes;
 	/* Wake the reader every eighth of the buffer: big batches, ample headroom. */
 	s->skel->rodata->wakeup_bytes =
 		opts->ringbuf_bytes / 8 > 256 * 1024 ? 256 * 1024 : opts->ringbuf_bytes / 8;

@@ -29,6 +29,8 @@ struct session_opts {
 	bool stream;		     /* false: statistics only, no syscall records */
 	unsigned max_procs;	     /* traced-process table size; 0: 8192 */
 	unsigned max_thread_state;   /* per-thread state entries (calls in flight); 0: no bound */
+	bool syscall_probes;	     /* probe-file syscall probes may be added (their code loads) */
+	bool no_func_probes;	     /* no function or USDT probe will be added: not loaded */
 	bool count_only; /* with stream false: syscall calls and errors only, no durations */
 };
 

@@ -68,6 +68,7 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 		.poll_ms = 5,
 		.follow = o->follow,
 		.stream = !o->summary_only,
+		.syscall_probes = o->probe_file != NULL,
 		.count_only = o->count_only,
 	};
 	struct held_child c;
