@@ -498,9 +498,10 @@ class Bench:
                 "libbpf": first_line(["pkg-config", "--modversion", "libbpf"])}
 
     def write(self, rep):
-        if self.smoke:
+        if self.smoke or self.args.only:
+            # A smoke run or a partial one (--only) is not the report of record.
             d = os.path.join(self.build, "bench")
-            base = [os.path.join(d, "smoke")]
+            base = [os.path.join(d, "smoke" if self.smoke else "partial")]
         else:
             d = os.path.join(ROOT, "bench", "results")
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
