@@ -792,3 +792,48 @@ Test(probefile_cli, full_queue_drops_and_counts_records_a_slow_sink_cannot_take)
 	unlink(errf);
 	rmdir(dir);
 }
+
+Test(probefile_cli, dry_run_reload_only_logs_its_diff, .timeout = 60)
+{
+	char dir[] = "/tmp/at-dry-XXXXXX", file[64], fifo[64], out[64], err[64], y[1024];
+	char *argv[] = { (char *)build_path("agent-trace"), "--json", "--dry-run", "-C", file, "--",
+			 (char *)build_path("probed"),	    "phases", "20",	   fifo, NULL };
+	char *o, *e;
+	int fd, st;
+	pid_t pid;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/probes.yaml", dir);
+	snprintf(fifo, sizeof(fifo), "%s/go", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	write_file(file, base_yaml);
+	pid = spawn_logged(argv, out, err);
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	snprintf(y, sizeof(y),
+		 "%s  - name: extra\n    kind: function\n    attach: ':step(int i)'\n"
+		 "    when: entry\n",
+		 base_yaml);
+	write_file(file, y);
+	wait_text(err,
+		  "reload (dry run, nothing applied): 1 new, 0 changed, 0 removed, 1 unchanged", 1);
+	cr_assert_eq(write(fd, "1", 1), 1);
+	close(fd);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	o = slurp(out);
+	e = slurp(err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", e);
+	cr_assert_eq(count_lines(e, "+ extra: new function probe on :step(int i)"), 1, "%s", e);
+	/* Nothing was applied: steady saw phase 1, extra does not exist. */
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"steady\",\"probe\":"), 20, "%s", o);
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"extra\""), 0, "%s", o);
+	free(o);
+	free(e);
+	unlink(file);
+	unlink(fifo);
+	unlink(out);
+	unlink(err);
+	rmdir(dir);
+}
