@@ -423,6 +423,32 @@ static void write_file(const char *path, const char *text)
 	cr_assert_eq(fclose(f), 0);
 }
 
+/* A scratch directory of a CLI test: the probe file, a FIFO, stdout and stderr logs. */
+struct scratch {
+	char dir[32], file[64], tmp[64], fifo[64], out[64], err[64];
+};
+
+static void scratch_make(struct scratch *sc)
+{
+	snprintf(sc->dir, sizeof(sc->dir), "/tmp/at-test-XXXXXX");
+	cr_assert_not_null(mkdtemp(sc->dir));
+	snprintf(sc->file, sizeof(sc->file), "%s/probes.yaml", sc->dir);
+	snprintf(sc->tmp, sizeof(sc->tmp), "%s/.probes.yaml.tmp", sc->dir);
+	snprintf(sc->fifo, sizeof(sc->fifo), "%s/go", sc->dir);
+	snprintf(sc->out, sizeof(sc->out), "%s/out", sc->dir);
+	snprintf(sc->err, sizeof(sc->err), "%s/err", sc->dir);
+}
+
+static void scratch_remove(const struct scratch *sc)
+{
+	unlink(sc->file);
+	unlink(sc->tmp);
+	unlink(sc->fifo);
+	unlink(sc->out);
+	unlink(sc->err);
+	rmdir(sc->dir);
+}
+
 /* Starts argv with stdout and stderr to files. */
 static pid_t spawn_logged(char *const argv[], const char *out, const char *err)
 {
@@ -458,30 +484,25 @@ static void wait_text(const char *path, const char *needle, size_t n)
 
 Test(probefile_cli, reload_on_change_and_sighup_invalid_file_keeps_probes, .timeout = 60)
 {
-	char dir[] = "/tmp/at-reload-XXXXXX", file[64], tmp[64], fifo[64], out[64], err[64];
-	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C", file, "--",
-			 (char *)build_path("probed"),	    "phases", "50", fifo, NULL };
+	struct scratch sc;
+	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C", sc.file, "--",
+			 (char *)build_path("probed"),	    "phases", "50", sc.fifo, NULL };
 	char *o, *e, late[1024];
 	int fd, st;
 	pid_t pid;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/probes.yaml", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.probes.yaml.tmp", dir);
-	snprintf(fifo, sizeof(fifo), "%s/go", dir);
-	snprintf(out, sizeof(out), "%s/out", dir);
-	snprintf(err, sizeof(err), "%s/err", dir);
-	cr_assert_eq(mkfifo(fifo, 0600), 0);
-	write_file(file, base_yaml);
-	pid = spawn_logged(argv, out, err);
+	scratch_make(&sc);
+	cr_assert_eq(mkfifo(sc.fifo, 0600), 0);
+	write_file(sc.file, base_yaml);
+	pid = spawn_logged(argv, sc.out, sc.err);
 	/* The FIFO opens once the target runs, after every probe is attached. */
-	fd = open(fifo, O_WRONLY);
+	fd = open(sc.fifo, O_WRONLY);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, "1", 1), 1);
 
 	/* Written in place and invalid: logged, nothing changes. */
-	write_file(file, "probes:\n  - name: steady\n    kind: bogus\n    attach: x\n");
-	wait_text(err, "the current probes run on", 1);
+	write_file(sc.file, "probes:\n  - name: steady\n    kind: bogus\n    attach: x\n");
+	wait_text(sc.err, "the current probes run on", 1);
 	cr_assert_eq(write(fd, "2", 1), 1);
 
 	/* Replaced by rename, as editors do: one probe added, the other kept. */
@@ -489,18 +510,18 @@ Test(probefile_cli, reload_on_change_and_sighup_invalid_file_keeps_probes, .time
 		 "%s  - name: late\n    kind: function\n    attach: ':step(int i) -> int'\n"
 		 "    filter: i >= 300\n",
 		 base_yaml);
-	write_file(tmp, late);
-	cr_assert_eq(rename(tmp, file), 0);
-	wait_text(err, "reload: 1 new, 0 changed, 0 removed, 1 unchanged", 1);
+	write_file(sc.tmp, late);
+	cr_assert_eq(rename(sc.tmp, sc.file), 0);
+	wait_text(sc.err, "reload: 1 new, 0 changed, 0 removed, 1 unchanged", 1);
 	cr_assert_eq(write(fd, "3", 1), 1);
 
-	/* SIGHUP reads the file again: nothing to change. */
+	/* SIGHUP reads the sc.file again: nothing to change. */
 	cr_assert_eq(kill(pid, SIGHUP), 0);
-	wait_text(err, "reload: 0 new, 0 changed, 0 removed, 2 unchanged", 1);
+	wait_text(sc.err, "reload: 0 new, 0 changed, 0 removed, 2 unchanged", 1);
 	close(fd);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	o = slurp(out);
-	e = slurp(err);
+	o = slurp(sc.out);
+	e = slurp(sc.err);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x\n%s", st, e);
 	cr_assert(strstr(e, "reload: ") && strstr(e, "kind: unknown value 'bogus'"), "%s", e);
 	cr_assert_eq(count_lines(e, "+ late: new function probe"), 1, "%s", e);
@@ -512,11 +533,7 @@ Test(probefile_cli, reload_on_change_and_sighup_invalid_file_keeps_probes, .time
 	cr_assert_eq(count_lines(o, "\"args\":{\"i\":299}"), 0, "phase 2 ends at 249");
 	free(o);
 	free(e);
-	unlink(file);
-	unlink(fifo);
-	unlink(out);
-	unlink(err);
-	rmdir(dir);
+	scratch_remove(&sc);
 }
 
 Test(probefile_cli, check_validates_without_attaching)
@@ -543,18 +560,18 @@ Test(probefile_cli, check_validates_without_attaching)
 
 Test(probefile_cli, check_resolves_symbols_in_a_process)
 {
-	char dir[] = "/tmp/at-check-XXXXXX", file[64], pid_s[16];
-	char *argv[] = { (char *)build_path("agent-trace"), "--check", file, "-p", pid_s, NULL };
+	struct scratch sc;
+	char pid_s[16];
+	char *argv[] = { (char *)build_path("agent-trace"), "--check", sc.file, "-p", pid_s, NULL };
 	char *target[] = { (char *)build_path("probed"), "spin", "100000000", "0", NULL };
 	char msg[512];
 	pid_t t;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/p.yaml", dir);
-	write_file(file, "probes:\n"
-			 "  - name: gone\n"
-			 "    kind: function\n"
-			 "    attach: ':no_such_function(int i)'\n");
+	scratch_make(&sc);
+	write_file(sc.file, "probes:\n"
+			    "  - name: gone\n"
+			    "    kind: function\n"
+			    "    attach: ':no_such_function(int i)'\n");
 	t = fork();
 	if (!t) {
 		execv(target[0], target);
@@ -563,10 +580,10 @@ Test(probefile_cli, check_resolves_symbols_in_a_process)
 	snprintf(pid_s, sizeof(pid_s), "%d", t);
 	usleep(100000);
 	snprintf(msg, sizeof(msg),
-		 "agent-trace: %s: probe 'gone': no such function 'no_such_function' in %s\n", file,
-		 build_path("probed"));
+		 "agent-trace: %s: probe 'gone': no such function 'no_such_function' in %s\n",
+		 sc.file, build_path("probed"));
 	expect_error(argv, EXIT_USAGE, msg);
-	write_file(file, base_yaml);
+	write_file(sc.file, base_yaml);
 	{
 		char *o, *e;
 
@@ -577,8 +594,7 @@ Test(probefile_cli, check_resolves_symbols_in_a_process)
 	}
 	kill(t, SIGKILL);
 	waitpid(t, NULL, 0);
-	unlink(file);
-	rmdir(dir);
+	scratch_remove(&sc);
 }
 
 Test(probefile_cli, bad_probe_file_is_one_error_line)
@@ -623,19 +639,16 @@ static pid_t run_steps(void)
  */
 static void targets_case(const char *targets_yaml)
 {
-	char dir[] = "/tmp/at-targets-XXXXXX", file[64], fifo[64], out[64], err[64], y[2048];
-	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C", file, NULL };
-	char *early[] = { (char *)build_path("probed"), "phases", "5", fifo, NULL };
+	struct scratch sc;
+	char y[2048];
+	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C", sc.file, NULL };
+	char *early[] = { (char *)build_path("probed"), "phases", "5", sc.fifo, NULL };
 	char *o, want[128];
 	int fd, st, execs = links_of("sched_process_e");
 	pid_t pid, old, late;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/probes.yaml", dir);
-	snprintf(fifo, sizeof(fifo), "%s/go", dir);
-	snprintf(out, sizeof(out), "%s/out", dir);
-	snprintf(err, sizeof(err), "%s/err", dir);
-	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	scratch_make(&sc);
+	cr_assert_eq(mkfifo(sc.fifo, 0600), 0);
 	snprintf(y, sizeof(y),
 		 "%s"
 		 "probes:\n"
@@ -643,19 +656,19 @@ static void targets_case(const char *targets_yaml)
 		 "    kind: function\n"
 		 "    attach: '%s:step(int i) -> int'\n",
 		 targets_yaml, build_path("probed"));
-	write_file(file, y);
+	write_file(sc.file, y);
 	old = fork();
 	if (!old) {
 		execv(early[0], early);
 		_exit(127);
 	}
-	fd = open(fifo, O_WRONLY | O_CLOEXEC); /* the early target runs */
+	fd = open(sc.fifo, O_WRONLY | O_CLOEXEC); /* the early target runs */
 	cr_assert_geq(fd, 0);
-	pid = spawn_logged(argv, out, err);
+	pid = spawn_logged(argv, sc.out, sc.err);
 	/* sched_process_exec and _exit attach last: then exec is watched. */
 	for (int i = 0; i < 1000 && links_of("sched_process_e") < execs + 2; i++)
 		usleep(10000);
-	cr_assert_geq(links_of("sched_process_e"), execs + 2, "%s", slurp(err));
+	cr_assert_geq(links_of("sched_process_e"), execs + 2, "%s", slurp(sc.err));
 	cr_assert_eq(write(fd, "1", 1), 1);
 	close(fd);
 	cr_assert_eq(waitpid(old, &st, 0), old);
@@ -673,8 +686,8 @@ static void targets_case(const char *targets_yaml)
 	usleep(100000);
 	cr_assert_eq(kill(pid, SIGINT), 0);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, slurp(err));
-	o = slurp(out);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, slurp(sc.err));
+	o = slurp(sc.out);
 	/* The early one's phase 1 (100..104) and the late one's steps (0..4): 10 calls. */
 	cr_assert_eq(count_lines(o, "\"probe_name\":\"tgt\",\"probe\":"), 10, "%s", o);
 	snprintf(want, sizeof(want), "\"pid\":%d,\"tid\":%d,\"probe_name\":\"tgt\"", old, old);
@@ -684,11 +697,7 @@ static void targets_case(const char *targets_yaml)
 	snprintf(want, sizeof(want), "{\"type\":\"attach\",\"time\":");
 	cr_assert_eq(count_lines(o, want), 1, "one process joined at exec: %s", o);
 	free(o);
-	unlink(file);
-	unlink(fifo);
-	unlink(out);
-	unlink(err);
-	rmdir(dir);
+	scratch_remove(&sc);
 }
 
 Test(probefile_cli, exe_target_running_and_exec_later, .timeout = 60)
@@ -706,13 +715,13 @@ Test(probefile_cli, comm_target_running_and_exec_later, .timeout = 60)
 
 Test(probefile_cli, thread_state_limit_bounds_calls_in_flight)
 {
-	char dir[] = "/tmp/at-limit-XXXXXX", file[64], y[512];
-	char *argv[] = { (char *)build_path("agent-trace"), "--json",  "-C", file, "--",
+	struct scratch sc;
+	char y[512];
+	char *argv[] = { (char *)build_path("agent-trace"), "--json",  "-C", sc.file, "--",
 			 (char *)build_path("probed"),	    "threads", "4",  NULL };
 	char *o, *e;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/p.yaml", dir);
+	scratch_make(&sc);
 	/* One entry for the held child's syscall state... no syscalls: function frames only. */
 	snprintf(y, sizeof(y),
 		 "probes:\n"
@@ -721,21 +730,21 @@ Test(probefile_cli, thread_state_limit_bounds_calls_in_flight)
 		 "    attach: ':step(int i) -> int'\n"
 		 "limits:\n"
 		 "  thread_state: 2\n");
-	write_file(file, y);
+	write_file(sc.file, y);
 	cr_assert_eq(run_capture(argv, &o, &e), 0, "%s", e);
 	/* 4 threads alive at once, room for 2: the calls of the 2 others are lost, and said. */
 	cr_assert_eq(count_lines(o, "\"probe_name\":\"steps\",\"probe\":"), 50, "%s", o);
 	cr_assert_eq(count_lines(o, "\"state\":50,"), 1, "%s", o);
 	free(o);
 	free(e);
-	unlink(file);
-	rmdir(dir);
+	scratch_remove(&sc);
 }
 
 Test(probefile_cli, full_queue_drops_and_counts_records_a_slow_sink_cannot_take)
 {
-	char dir[] = "/tmp/at-queue-XXXXXX", file[64], errf[64], buf[65536];
-	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C",   file, "--",
+	struct scratch sc;
+	char buf[65536];
+	char *argv[] = { (char *)build_path("agent-trace"), "--json", "-C",   sc.file, "--",
 			 (char *)build_path("probed"),	    "steps",  "5000", NULL };
 	unsigned long long dropped = 0;
 	size_t len = 0, cap = 1 << 20;
@@ -744,19 +753,17 @@ Test(probefile_cli, full_queue_drops_and_counts_records_a_slow_sink_cannot_take)
 	ssize_t n;
 	pid_t pid;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/p.yaml", dir);
-	snprintf(errf, sizeof(errf), "%s/err", dir);
-	write_file(file, "probes:\n"
-			 "  - name: steps\n"
-			 "    kind: function\n"
-			 "    attach: ':step(int i) -> int'\n"
-			 "limits:\n"
-			 "  queue: 16\n");
+	scratch_make(&sc);
+	write_file(sc.file, "probes:\n"
+			    "  - name: steps\n"
+			    "    kind: function\n"
+			    "    attach: ':step(int i) -> int'\n"
+			    "limits:\n"
+			    "  queue: 16\n");
 	cr_assert_eq(pipe(p), 0);
 	pid = fork();
 	if (!pid) {
-		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(sc.err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		dup2(p[1], 1);
 		dup2(e, 2);
@@ -776,7 +783,7 @@ Test(probefile_cli, full_queue_drops_and_counts_records_a_slow_sink_cannot_take)
 	o[len] = '\0';
 	close(p[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(errf));
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(sc.err));
 	q = strstr(o, "\"lost\":{\"ringbuf\":0,\"queue\":");
 	cr_assert_not_null(q, "%s", o);
 	dropped = strtoull(q + strlen("\"lost\":{\"ringbuf\":0,\"queue\":"), NULL, 10);
@@ -788,42 +795,39 @@ Test(probefile_cli, full_queue_drops_and_counts_records_a_slow_sink_cannot_take)
 		     count_lines(o, "\"probe_name\":\"steps\",\"probe\":"), dropped);
 	cr_assert_eq(count_lines(o, "\"events\":5000,"), 1, "the kernel sent every one");
 	free(o);
-	unlink(file);
-	unlink(errf);
-	rmdir(dir);
+	scratch_remove(&sc);
 }
 
 Test(probefile_cli, dry_run_reload_only_logs_its_diff, .timeout = 60)
 {
-	char dir[] = "/tmp/at-dry-XXXXXX", file[64], fifo[64], out[64], err[64], y[1024];
-	char *argv[] = { (char *)build_path("agent-trace"), "--json", "--dry-run", "-C", file, "--",
-			 (char *)build_path("probed"),	    "phases", "20",	   fifo, NULL };
+	struct scratch sc;
+	char y[1024];
+	char *argv[] = {
+		(char *)build_path("agent-trace"), "--json", "--dry-run", "-C",	   sc.file, "--",
+		(char *)build_path("probed"),	   "phases", "20",	  sc.fifo, NULL
+	};
 	char *o, *e;
 	int fd, st;
 	pid_t pid;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/probes.yaml", dir);
-	snprintf(fifo, sizeof(fifo), "%s/go", dir);
-	snprintf(out, sizeof(out), "%s/out", dir);
-	snprintf(err, sizeof(err), "%s/err", dir);
-	cr_assert_eq(mkfifo(fifo, 0600), 0);
-	write_file(file, base_yaml);
-	pid = spawn_logged(argv, out, err);
-	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	scratch_make(&sc);
+	cr_assert_eq(mkfifo(sc.fifo, 0600), 0);
+	write_file(sc.file, base_yaml);
+	pid = spawn_logged(argv, sc.out, sc.err);
+	fd = open(sc.fifo, O_WRONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 0);
 	snprintf(y, sizeof(y),
 		 "%s  - name: extra\n    kind: function\n    attach: ':step(int i)'\n"
 		 "    when: entry\n",
 		 base_yaml);
-	write_file(file, y);
-	wait_text(err,
+	write_file(sc.file, y);
+	wait_text(sc.err,
 		  "reload (dry run, nothing applied): 1 new, 0 changed, 0 removed, 1 unchanged", 1);
 	cr_assert_eq(write(fd, "1", 1), 1);
 	close(fd);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	o = slurp(out);
-	e = slurp(err);
+	o = slurp(sc.out);
+	e = slurp(sc.err);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", e);
 	cr_assert_eq(count_lines(e, "+ extra: new function probe on :step(int i)"), 1, "%s", e);
 	/* Nothing was applied: steady saw phase 1, extra does not exist. */
@@ -831,9 +835,5 @@ Test(probefile_cli, dry_run_reload_only_logs_its_diff, .timeout = 60)
 	cr_assert_eq(count_lines(o, "\"probe_name\":\"extra\""), 0, "%s", o);
 	free(o);
 	free(e);
-	unlink(file);
-	unlink(fifo);
-	unlink(out);
-	unlink(err);
-	rmdir(dir);
+	scratch_remove(&sc);
 }
