@@ -401,6 +401,8 @@ __attribute__((noinline)) int filter_pass(const struct at_probe_spec *spec,
 	if (!f->ncode)
 		return true;
 	for (int i = 0; i < AT_FILTER_CONDS; i++) {
+		if (i >= f->ncond)
+			break;
 		if (cond_true(&f->cond[i], rec))
 			bits |= 1u << i;
 	}

@@ -183,7 +183,7 @@ static __always_inline void run_probes(struct at_call_rec *rec, bool exit, __u64
 
 static __always_inline bool is_selected(__u64 nr)
 {
-	return nr < AT_NR_MAX && (selected[nr / 64] & (1ULL << (nr % 64)));
+	return nr < AT_NR_MAX && bit_set(selected, nr);
 }
 
 /* Counts one call without a duration: count and errors only. */
@@ -267,6 +267,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight *fl;
 	struct at_call_rec *rec;
+	bool prb;
 
 	if (!is_traced(pid_tgid >> 32))
 		return 0;
@@ -279,16 +280,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	rec->ret = ret;
 	/* execve from a non-leader thread changes the tid: report the current one. */
 	rec->hdr.tid = (__u32)pid_tgid;
+	prb = syscall_probes && bit_set(probed, rec->nr);
 	if (fl->sel)
 		account(rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
-	if (!stream && !(syscall_probes && bit_set(probed, rec->nr)))
+	if (!stream && !prb)
 		return 0;
 	capture_slots(rec, true, ret);
 	if (fl->sel && stream) {
 		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
 		emit(rec);
 	}
-	if (syscall_probes && bit_set(probed, rec->nr))
+	if (prb)
 		run_probes(rec, true, rec->hdr.ts_ns);
 	return 0;
 }

@@ -174,7 +174,8 @@ struct at_cond {
 
 struct at_filter {
 	__u8 ncode;		   /* code bytes used; 0: no filter */
-	__u8 pad[7];		   /* explicit padding */
+	__u8 ncond;		   /* conditions used: cond[0..ncond-1] */
+	__u8 pad[6];		   /* explicit padding */
 	__u8 code[AT_FILTER_CODE]; /* postfix program */
 	struct at_cond cond[AT_FILTER_CONDS];
 };

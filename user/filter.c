@@ -787,6 +787,7 @@ int filter_compile(const char *src, const struct filter_ctx *fc, struct at_filte
 		goto err;
 	}
 	emit(&p, root);
+	out->ncond = (__u8)p.nconds;
 	return 0;
 err:
 	memset(out, 0, sizeof(*out));

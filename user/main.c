@@ -137,9 +137,11 @@ static struct probe_ctx probe_ctx_of(const struct tracer *t)
 		.exe = t->cfg.cmd ? t->child.path : NULL,
 	};
 
-	if (!pc.pid && !pc.exe && t->pf && t->pf->targets.npids)
-		pc.pid = proc_tgid(t->pf->targets.pids[0]) > 0 ? proc_tgid(t->pf->targets.pids[0]) :
-								 0;
+	if (!pc.pid && !pc.exe && t->pf && t->pf->targets.npids) {
+		pid_t tgid = proc_tgid(t->pf->targets.pids[0]);
+
+		pc.pid = tgid > 0 ? tgid : 0;
+	}
 	return pc;
 }
 
@@ -501,11 +503,11 @@ static int start(struct tracer *t)
 static void warn_loss(struct tracer *t)
 {
 	struct at_counters c;
+	uint64_t q;
 
 	if (session__counters(t->sess, &c))
 		return;
-	uint64_t q = atomic_load(&t->q.dropped);
-
+	q = atomic_load(&t->q.dropped);
 	if (c.rb_lost || c.state_lost || c.tgid_full || c.depth_lost || c.orphan_ret || q)
 		fprintf(stderr,
 			"agent-trace: lost %llu records (ring buffer full), %llu records (queue "

@@ -352,45 +352,87 @@ static struct elf_file *open_target(const struct uspec *u, const struct probe_ct
 	return ef;
 }
 
-static int add_usdt(struct session *s, const struct uspec *u, const char *provider,
-		    const struct pf_probe *fp, const struct probe_ctx *pc, uint32_t *id, char *err,
-		    size_t errlen);
+struct usdt_find {
+	const char *provider, *name;
+	uint64_t off;
+	bool found;
+};
 
-static int add_func(struct session *s, const struct uspec *u, const struct pf_probe *fp,
-		    const struct probe_ctx *pc, uint32_t *ids, size_t max, char *err, size_t errlen)
+static int find_usdt(void *ctx, const struct elf_usdt *e)
 {
-	char path[PATH_MAX];
-	struct funcs fs = {};
-	struct elf_file *ef;
-	bool go;
+	struct usdt_find *f = ctx;
+
+	if (strcmp(e->provider, f->provider) || strcmp(e->name, f->name))
+		return 0;
+	f->off = e->off;
+	f->found = true;
+	return 1;
+}
+
+/*
+ * A SPEC, or with provider a USDT site, resolved in its file (path gets
+ * PATH_MAX bytes) to the functions to attach. 0, or -EINVAL with err.
+ */
+static int resolve(const struct uspec *u, const char *provider, const struct probe_ctx *pc,
+		   char *path, bool *go, struct funcs *fs, char *err, size_t errlen)
+{
+	struct elf_file *ef = open_target(u, pc, path, err, errlen);
 	int ret = -EINVAL;
 
-	ef = open_target(u, pc, path, err, errlen);
 	if (!ef)
 		return -EINVAL;
-	go = elf_file__is_go(ef);
-	if (go && u->when != UW_ENTRY) {
+	*go = !provider && elf_file__is_go(ef);
+	if (provider) {
+		struct usdt_find f = { .provider = provider, .name = u->func };
+		struct elf_func site = { .name = u->func };
+
+		elf_file__for_each_usdt(ef, find_usdt, &f);
+		site.off = f.off;
+		if (!f.found)
+			fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
+		else if (collect(fs, &site))
+			fail(err, errlen, "out of memory");
+		else
+			ret = 0;
+	} else if (*go && u->when != UW_ENTRY) {
 		/* A uretprobe rewrites the return address, which Go's stack moves break. */
 		fail(err, errlen,
 		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
 		     path);
-		goto out;
+	} else if (!resolve_funcs(ef, u, path, fs, err, errlen)) {
+		ret = 0;
 	}
-	if (resolve_funcs(ef, u, path, &fs, err, errlen))
-		goto out;
-	pthread_mutex_lock(&s->probes_lock);
-	ret = add_locked(s, u, "", path, go, &fs, fp, ids, max, err, errlen);
-	pthread_mutex_unlock(&s->probes_lock);
-out:
-	free(fs.v);
 	elf_file__close(ef);
+	return ret;
+}
+
+/* Resolves, then attaches one probe per function (a USDT site: one, entry-only). */
+static int add(struct session *s, const struct uspec *u, const char *provider,
+	       const struct pf_probe *fp, const struct probe_ctx *pc, uint32_t *ids, size_t max,
+	       char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct funcs fs = {};
+	struct uspec eu = *u;
+	bool go;
+	int ret = resolve(u, provider, pc, path, &go, &fs, err, errlen);
+
+	if (!ret) {
+		if (provider)
+			eu.when = UW_ENTRY; /* a probe site has no return */
+		pthread_mutex_lock(&s->probes_lock);
+		ret = add_locked(s, &eu, provider ? provider : "", path, go, &fs, fp, ids, max, err,
+				 errlen);
+		pthread_mutex_unlock(&s->probes_lock);
+	}
+	free(fs.v);
 	return ret;
 }
 
 int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
 		size_t max, char *err, size_t errlen)
 {
-	return add_func(s, u, NULL, pc, ids, max, err, errlen);
+	return add(s, u, NULL, NULL, pc, ids, max, err, errlen);
 }
 
 /* Takes id off the lists of the syscalls in nrs; the probed bit goes with the last. */
@@ -520,16 +562,13 @@ out:
 int probes__add_file(struct session *s, const struct pf_probe *fp, const struct probe_ctx *pc,
 		     uint32_t *ids, size_t max, char *err, size_t errlen)
 {
-	int ret;
-
 	switch (fp->kind) {
 	case PF_SYSCALL:
 		return add_syscall(s, fp, ids, max, err, errlen);
 	case PF_FUNCTION:
-		return add_func(s, &fp->spec, fp, pc, ids, max, err, errlen);
+		return add(s, &fp->spec, NULL, fp, pc, ids, max, err, errlen);
 	case PF_USDT:
-		ret = add_usdt(s, &fp->spec, fp->provider, fp, pc, ids, err, errlen);
-		return ret < 0 ? ret : 1;
+		return add(s, &fp->spec, fp->provider, fp, pc, ids, max, err, errlen);
 	}
 	fail(err, errlen, "unknown probe kind %d", fp->kind);
 	return -EINVAL;
@@ -597,86 +636,24 @@ void probes__free_all(struct session *s)
 	}
 }
 
-struct usdt_find {
-	const char *provider, *name;
-	uint64_t off;
-	bool found;
-};
-
-static int find_usdt(void *ctx, const struct elf_usdt *e)
-{
-	struct usdt_find *f = ctx;
-
-	if (strcmp(e->provider, f->provider) || strcmp(e->name, f->name))
-		return 0;
-	f->off = e->off;
-	f->found = true;
-	return 1;
-}
-
-static int add_usdt(struct session *s, const struct uspec *u, const char *provider,
-		    const struct pf_probe *fp, const struct probe_ctx *pc, uint32_t *id, char *err,
-		    size_t errlen)
-{
-	struct usdt_find f = { .provider = provider, .name = u->func };
-	char path[PATH_MAX];
-	struct func one = {};
-	struct funcs fs = { .v = &one, .n = 1, .cap = 1 };
-	struct uspec eu = *u;
-	struct elf_file *ef;
-	int ret;
-
-	ef = open_target(u, pc, path, err, errlen);
-	if (!ef)
-		return -EINVAL;
-	elf_file__for_each_usdt(ef, find_usdt, &f);
-	elf_file__close(ef);
-	if (!f.found) {
-		fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
-		return -EINVAL;
-	}
-	one.off = f.off;
-	snprintf(one.name, sizeof(one.name), "%s", u->func);
-	eu.when = UW_ENTRY; /* a probe site has no return */
-	pthread_mutex_lock(&s->probes_lock);
-	ret = add_locked(s, &eu, provider, path, false, &fs, fp, id, 1, err, errlen);
-	pthread_mutex_unlock(&s->probes_lock);
-	return ret < 0 ? ret : 0;
-}
-
 int probes__add_usdt(struct session *s, const struct uspec *u, const char *provider,
 		     const struct probe_ctx *pc, uint32_t *id, char *err, size_t errlen)
 {
-	return add_usdt(s, u, provider, NULL, pc, id, err, errlen);
+	int ret = add(s, u, provider, NULL, pc, id, 1, err, errlen);
+
+	return ret < 0 ? ret : 0;
 }
 
 int probes__resolve(const struct uspec *u, const char *provider, const struct probe_ctx *pc,
 		    char *err, size_t errlen)
 {
-	struct usdt_find f = { .provider = provider, .name = u->func };
 	char path[PATH_MAX];
 	struct funcs fs = {};
-	struct elf_file *ef = open_target(u, pc, path, err, errlen);
-	int ret = -EINVAL;
+	bool go;
+	int ret = resolve(u, provider, pc, path, &go, &fs, err, errlen);
 
-	if (!ef)
-		return -EINVAL;
-	if (provider) {
-		elf_file__for_each_usdt(ef, find_usdt, &f);
-		if (f.found)
-			ret = 1;
-		else
-			fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
-	} else if (elf_file__is_go(ef) && u->when != UW_ENTRY) {
-		fail(err, errlen,
-		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
-		     path);
-	} else if (!resolve_funcs(ef, u, path, &fs, err, errlen)) {
-		ret = (int)fs.n;
-	}
 	free(fs.v);
-	elf_file__close(ef);
-	return ret;
+	return ret < 0 ? ret : (int)fs.n;
 }
 
 int probes__counts(struct session *s, uint32_t id, struct at_probe_counts *out)

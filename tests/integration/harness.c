@@ -2,6 +2,7 @@
 /* Integration harness: trace a target with the real BPF programs, keep every record. */
 #include <criterion/criterion.h>
 #include <bpf/bpf.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
@@ -140,6 +141,24 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	}
 	plan_free(&plan);
 	session__free(s);
+}
+
+/* Starts argv with stdout and stderr to files. */
+pid_t spawn_logged(char *const argv[], const char *out, const char *err)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
 }
 
 void trace_free(struct trace *t)

@@ -64,6 +64,9 @@ size_t trace_find(const struct trace *t, const char *name, pid_t pid,
 /* The captured string of slot i as a NUL-terminated string (static buffer). */
 const char *slot_str(const struct at_call_rec *r, int i);
 
+/* Starts argv with its stdout and stderr written to the files out and err; returns its pid. */
+pid_t spawn_logged(char *const argv[], const char *out, const char *err);
+
 /* Runs a command line to completion, capturing stdout and stderr. Returns the wait status. */
 int run_capture(char *const argv[], char **out, char **err);
 

@@ -295,20 +295,6 @@ static pid_t start_waiting_target(int *release_fd, const char *ncalls)
 	return pid;
 }
 
-/* Starts agent-trace with its stdout and stderr in files; returns its pid. */
-static pid_t start_tracer(char *const argv[], const char *outfile, const char *errfile)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		freopen(outfile, "w", stdout);
-		freopen(errfile, "w", stderr);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Links are freed when their last fd closes, possibly from a work queue: give it a moment. */
 static int links_settle(const char *name, int want)
 {
@@ -345,7 +331,7 @@ Test(cli, attach_to_running_process)
 	snprintf(outf, sizeof(outf), "/tmp/agent-trace-p.%d.out", getpid());
 	snprintf(errf, sizeof(errf), "/tmp/agent-trace-p.%d.err", getpid());
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
-	tracer = start_tracer(
+	tracer = spawn_logged(
 		(char *[]){ AT, "--json", "-e", "getppid,openat", "-p", pidarg, NULL }, outf, errf);
 	wait_attached(exits);
 	cr_assert_eq(write(release, "g", 1), 1);
@@ -381,7 +367,7 @@ Test(cli, no_latency_attached_to_running_process)
 	snprintf(outf, sizeof(outf), "/tmp/agent-trace-pc.%d.out", getpid());
 	snprintf(errf, sizeof(errf), "/tmp/agent-trace-pc.%d.err", getpid());
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
-	tracer = start_tracer((char *[]){ AT, "-c", "--no-latency", "-e",
+	tracer = spawn_logged((char *[]){ AT, "-c", "--no-latency", "-e",
 					  "getppid,openat,read,exit_group", "-p", pidarg, NULL },
 			      outf, errf);
 	wait_attached(exits);
@@ -414,7 +400,7 @@ static void stop_with(int sig)
 	snprintf(outf, sizeof(outf), "/tmp/agent-trace-s.%d.out", getpid());
 	snprintf(errf, sizeof(errf), "/tmp/agent-trace-s.%d.err", getpid());
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
-	tracer = start_tracer((char *[]){ AT, "-p", pidarg, NULL }, outf, errf);
+	tracer = spawn_logged((char *[]){ AT, "-p", pidarg, NULL }, outf, errf);
 	wait_attached(exits);
 	kill(tracer, sig);
 	cr_assert_eq(waitpid(tracer, &st, 0), tracer);

@@ -449,24 +449,6 @@ static void scratch_remove(const struct scratch *sc)
 	rmdir(sc->dir);
 }
 
-/* Starts argv with stdout and stderr to files. */
-static pid_t spawn_logged(char *const argv[], const char *out, const char *err)
-{
-	pid_t pid = fork();
-
-	cr_assert_geq(pid, 0);
-	if (!pid) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Waits up to 10 s for path to hold needle n times. */
 static void wait_text(const char *path, const char *needle, size_t n)
 {
