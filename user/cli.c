@@ -171,20 +171,12 @@ static int parse_pids(const char *arg, struct config *cfg, char *err, size_t err
 
 static int parse_size(const char *arg, size_t *out, char *err, size_t errlen)
 {
-	char *end;
-	unsigned long long v;
+	int r = parse_ringbuf_size(arg, out);
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (end == arg || errno)
+	if (r == -1)
 		return fail(err, errlen, "-b '%s': not a size", arg);
-	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end || v < 4096 || v > (1ULL << 30) || (v & (v - 1)))
+	if (r)
 		return fail(err, errlen, "-b '%s': must be a power of two from 4K to 1024M", arg);
-	*out = v;
 	return 0;
 }
 

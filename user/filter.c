@@ -245,8 +245,10 @@ static int unknown_field(const struct filter_ctx *fc, const char *name, char *wh
 				if (!syscall_table[nr].argname[j])
 					continue;
 				suggest_consider(&b, name, syscall_table[nr].argname[j]);
-				len += (size_t)snprintf(names + len, sizeof(names) - len, "%s, ",
-							syscall_table[nr].argname[j]);
+				if (len < sizeof(names))
+					len += (size_t)snprintf(names + len, sizeof(names) - len,
+								"%s, ",
+								syscall_table[nr].argname[j]);
 			}
 			break; /* the names of the first selected syscall */
 		}

@@ -378,6 +378,21 @@ static int load_probe_file(struct tracer *t)
 		c->ringbuf_bytes = t->pf->limits.ringbuf_bytes;
 	if (!c->str_given && t->pf->limits.str_max)
 		c->str_max = t->pf->limits.str_max;
+	/* The file checked its strings against its own limit; -s may be shorter. */
+	for (unsigned i = 0; c->str_given && i < t->pf->nprobes; i++) {
+		const struct pf_probe *fp = &t->pf->probes[i];
+
+		for (unsigned k = 0; k < fp->filter.ncond; k++) {
+			const struct at_cond *cd = &fp->filter.cond[k];
+
+			if (cd->is_str && cd->field != AT_FLD_COMM && cd->slen > c->str_max)
+				return error(EXIT_USAGE,
+					     "%s: probe '%s': filter string \"%.*s\" is longer "
+					     "than -s %u and can never match; raise -s",
+					     c->probe_file, fp->name, (int)cd->slen, cd->str,
+					     c->str_max);
+		}
+	}
 	if (!c->output && t->pf->output.file[0])
 		c->output = t->pf->output.file;
 	if (!c->json && t->pf->output.has_format)

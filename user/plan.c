@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Probe-file entries to probe ids, and reloads applied as a diff in one transaction. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,24 +21,17 @@ static const char *kind_name(uint8_t kind)
 	return "?";
 }
 
-/* An entry as compared: where it stood in the file does not matter. */
-static void canon(struct pf_probe *d, const struct pf_probe *src)
-{
-	memcpy(d, src, sizeof(*d));
-	memset(&d->pos, 0, sizeof(d->pos));
-}
+/*
+ * Whether an entry is unchanged. Where it stood in the file does not matter:
+ * pos is the last member, and everything before it is compared. The parser
+ * zeroes each entry first, so padding compares equal too.
+ */
+_Static_assert(offsetof(struct pf_probe, pos) + sizeof(struct pf_pos) == sizeof(struct pf_probe),
+	       "pos must stay the last member of struct pf_probe");
 
 static bool same(const struct pf_probe *applied, const struct pf_probe *next)
 {
-	struct pf_probe *c = malloc(sizeof(*c));
-	bool eq;
-
-	if (!c)
-		return false;
-	canon(c, next);
-	eq = !memcmp(applied, c, sizeof(*c));
-	free(c);
-	return eq;
+	return !memcmp(applied, next, offsetof(struct pf_probe, pos));
 }
 
 static int find(const struct plan *p, const char *name)
@@ -114,7 +108,7 @@ static int attach_entry(struct session *s, const struct pf_probe *fp, const stru
 		free(ids);
 		return n;
 	}
-	canon(&e->def, fp);
+	e->def = *fp;
 	e->ids = ids;
 	e->nids = (unsigned)n;
 	return 0;

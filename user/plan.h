@@ -17,7 +17,7 @@
 #include "probes.h"
 
 struct plan_entry {
-	struct pf_probe def; /* as parsed, position zeroed: compared whole */
+	struct pf_probe def; /* as parsed: compared up to its position in the file */
 	uint32_t *ids;	     /* probe ids attached for it (a glob makes several) */
 	unsigned nids;
 };

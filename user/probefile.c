@@ -330,33 +330,17 @@ static int load_output(struct pf_ctx *c, yaml_node_t *n)
 static int get_ringbuf(struct pf_ctx *c, const yaml_node_t *n, size_t *out)
 {
 	static const char what[] = "a power of two from 4K to 1G, e.g. 4M";
-	unsigned long long v;
+	static const char *const why[] = { "is not a size", "is not a power of two",
+					   "is out of range" };
 	const char *s;
-	char *end;
+	int r;
 
 	if (get_scalar(c, n, "limits: ringbuf", what, &s))
 		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (end == s || *s == '-' || errno)
-		return errat(c, n, "limits: ringbuf", "'%.64s' is not a size; expected %s", s,
+	r = parse_ringbuf_size(s, out);
+	if (r)
+		return errat(c, n, "limits: ringbuf", "'%.64s' %s; expected %s", s, why[-r - 1],
 			     what);
-	if ((*end == 'k' || *end == 'K') && v < (1ULL << 44))
-		v <<= 10, end++;
-	else if ((*end == 'm' || *end == 'M') && v < (1ULL << 34))
-		v <<= 20, end++;
-	else if ((*end == 'g' || *end == 'G') && v < (1ULL << 24))
-		v <<= 30, end++;
-	if (*end)
-		return errat(c, n, "limits: ringbuf", "'%.64s' is not a size; expected %s", s,
-			     what);
-	if (v & (v - 1))
-		return errat(c, n, "limits: ringbuf", "'%.64s' is not a power of two; expected %s",
-			     s, what);
-	if (v < 4096 || v > (1ULL << 30))
-		return errat(c, n, "limits: ringbuf", "'%.64s' is out of range; expected %s", s,
-			     what);
-	*out = v;
 	return 0;
 }
 
@@ -472,7 +456,7 @@ static int probe_name(struct probe_ctx *pc, unsigned idx)
 		return errat(pc->c, n, pc->where, "'%.20s...' is %zu bytes; at most %d", s,
 			     strlen(s), PF_NAME_MAX - 1);
 	if (!valid_name(s)) {
-		for (bad = s; isalnum((unsigned char)*bad) || strchr("_.-", *bad); bad++)
+		for (bad = s; *bad && (isalnum((unsigned char)*bad) || strchr("_.-", *bad)); bad++)
 			;
 		return errat(pc->c, n, pc->where,
 			     "'%s' has '%c'; use letters, digits, '_', '.' and '-'", s, *bad);
@@ -1046,7 +1030,7 @@ static int probe_filter(struct probe_ctx *pc)
 	if (filter_compile(s, &fc, &p->filter, ferr, sizeof(ferr)))
 		return errat(pc->c, n, pc->where, "%s", ferr);
 	/* Captured strings are cut at limits.string: a longer operand never matches. */
-	for (unsigned i = 0; lim->str_max && i < AT_FILTER_CONDS; i++) {
+	for (unsigned i = 0; lim->str_max && i < p->filter.ncond; i++) {
 		const struct at_cond *cd = &p->filter.cond[i];
 
 		if (cd->is_str && cd->field != AT_FLD_COMM && cd->slen > lim->str_max)

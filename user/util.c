@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Small helpers every stage uses. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -21,4 +23,30 @@ void one_line(char *s)
 	for (; *s; s++)
 		if (iscntrl((unsigned char)*s))
 			*s = ' ';
+}
+
+int parse_ringbuf_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || *s == '-' || errno)
+		return -1;
+	/* Each shift only below the value that would overflow it. */
+	if ((*end == 'k' || *end == 'K') && v < (1ULL << 44))
+		v <<= 10, end++;
+	else if ((*end == 'm' || *end == 'M') && v < (1ULL << 34))
+		v <<= 20, end++;
+	else if ((*end == 'g' || *end == 'G') && v < (1ULL << 24))
+		v <<= 30, end++;
+	if (*end)
+		return -1;
+	if (v & (v - 1))
+		return -2;
+	if (v < 4096 || v > (1ULL << 30))
+		return -3;
+	*out = (size_t)v;
+	return 0;
 }

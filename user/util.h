@@ -10,6 +10,13 @@
 /* Formats a one-line reason into err (when errlen > 0) and returns -1. */
 int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * A ring buffer size: decimal with an optional K, M or G suffix, a power of two
+ * from 4K to 1G. 0, or -1 when it is not a size, -2 when not a power of two,
+ * -3 when out of range.
+ */
+int parse_ringbuf_size(const char *s, size_t *out);
+
 /* Turns control characters (newlines of a YAML block scalar) into spaces: one-line messages. */
 void one_line(char *s);
 

@@ -819,3 +819,25 @@ Test(probefile_cli, dry_run_reload_only_logs_its_diff, .timeout = 60)
 	free(e);
 	scratch_remove(&sc);
 }
+
+Test(probefile_cli, s_shorter_than_a_filter_string_is_an_error)
+{
+	struct scratch sc;
+	char *argv[] = {
+		(char *)build_path("agent-trace"), "-s", "8", "-C", sc.file, "--", "true", NULL
+	};
+	char msg[512];
+
+	scratch_make(&sc);
+	write_file(sc.file, "probes:\n"
+			    "  - name: etc\n"
+			    "    kind: syscall\n"
+			    "    attach: openat\n"
+			    "    filter: filename startswith \"/etc/passwd\"\n");
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: %s: probe 'etc': filter string \"/etc/passwd\" is longer than -s 8 "
+		 "and can never match; raise -s\n",
+		 sc.file);
+	expect_error(argv, EXIT_USAGE, msg);
+	scratch_remove(&sc);
+}

@@ -143,3 +143,17 @@ Test(cli, help_and_version_need_nothing_else)
 	cr_assert_eq(PARSE(&c, err, "at", "--version"), 0);
 	cr_assert(c.version);
 }
+
+Test(cli, bufsize_suffixes_and_overflow)
+{
+	struct config cfg;
+	char err[256];
+	char *ok[] = { "agent-trace", "-b", "1G", "-p", "1", NULL };
+	char *wrap[] = { "agent-trace", "-b", "18014398510530560K", "-p", "1", NULL };
+
+	cr_assert_eq(cli_parse(5, ok, &cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.ringbuf_bytes, 1u << 30);
+	/* A value whose shift would wrap to a power of two is not a size. */
+	cr_assert_eq(cli_parse(5, wrap, &cfg, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "-b '18014398510530560K': not a size");
+}

@@ -1076,3 +1076,13 @@ Test(filter, syscall_field_errors)
 	cr_assert_str_eq(err, "'ret == -ENOENTT' column 8: unknown errno name 'ENOENTT' (did you "
 			      "mean 'ENOENT'?)");
 }
+
+Test(probefile, empty_name_is_one_clean_error)
+{
+	static const char y[] = "probes:\n  - name: \"\"\n    kind: syscall\n    attach: read\n";
+	struct probefile *pf;
+	char err[512];
+
+	cr_assert_eq(probefile_parse("e.yaml", y, sizeof(y) - 1, &pf, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "e.yaml:2:11: "), "%s", err);
+}
