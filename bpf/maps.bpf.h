@@ -36,15 +36,23 @@ static __always_inline void count_loss(__u32 off)
 
 /*
  * Copies a record into the ring buffer. No wakeup per record: the reader is
- * woken when wakeup_bytes are pending (or when force is set) and otherwise
- * polls with a short timeout, so a lone record still arrives within
- * milliseconds. A full ring buffer is counted, never silent.
+ * woken when the pending data crosses a multiple of wakeup_bytes (or when
+ * force is set) and otherwise polls with a short timeout, so a lone record
+ * still arrives within milliseconds. Only the record that crosses wakes: each
+ * forced wakeup queues an irq_work, a self-IPI that costs microseconds in a
+ * VM, and waking on every record past the mark while the reader drained a
+ * batch once cost more than the rest of the record. A wakeup two CPUs both
+ * miss is made at the next multiple. A full ring buffer is counted, never
+ * silent.
  */
 static __always_inline bool rb_output(void *data, __u64 size, bool force)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 before = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	/* Each record takes an 8-byte header, its length rounded up to 8. */
+	__u64 after = before + 8 + ((size + 7) & ~7ULL);
 
-	if (force || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (force || before / wakeup_bytes != after / wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, data, size, flags)) {
 		count_loss(offsetof(struct at_counters, rb_lost));

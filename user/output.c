@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "fdecode.h"
+#include "out.h"
 #include "output.h"
 #include "probefile.h"
 #include "probes.h"
@@ -64,71 +65,159 @@ static const struct at_call_rec *scrubbed(const struct probe *p, const struct at
 	return copy;
 }
 
+/* Nanoseconds since the trace began. */
+static uint64_t rel_ns(const struct output *o, uint64_t ts)
+{
+	return ts > o->start_ns ? ts - o->start_ns : 0;
+}
+
+/* The time column of text lines: seconds with six decimals, right-aligned in 11. */
+static void put_time_col(struct out *l, uint64_t ns)
+{
+	char t[32];
+	struct out to = out_init(t, sizeof(t));
+	size_t n;
+
+	out_secs6(&to, ns);
+	n = out_end(&to);
+	for (; n < 11; n++)
+		out_putc(l, ' ');
+	out_puts(l, t);
+}
+
+/* The start of a text line: time, pid/tid and the probe's label in brackets. */
+static void put_text_head(struct out *l, const struct output *o, const struct at_rec_hdr *h,
+			  uint64_t ts, const char *label)
+{
+	put_time_col(l, rel_ns(o, ts));
+	out_putc(l, ' ');
+	out_i64(l, h->pid);
+	out_putc(l, '/');
+	out_i64(l, h->tid);
+	out_putc(l, ' ');
+	if (label) {
+		out_putc(l, '[');
+		out_puts(l, label);
+		out_puts(l, "] ");
+	}
+}
+
+/* Writes a line built in l: what fit of it (the buffer holds the longest record). */
+static void put_line(struct output *o, struct out *l)
+{
+	size_t n = out_end(l);
+
+	fwrite_unlocked(l->buf, 1, n < l->size ? n : l->size - 1, o->f);
+}
+
 static void text_syscall(struct output *o, const struct at_call_rec *r)
 {
 	const struct probe *fp = file_probe(o, r);
-	char name[16], args[LINE_MAX_], ret[128];
+	char name[16], args[LINE_MAX_], ret[128], line[LINE_MAX_ + 256];
+	struct out l = out_init(line, sizeof(line));
 	struct at_call_rec copy;
 
 	r = scrubbed(fp, r, &copy);
 	decode_args(r, args, sizeof(args));
 	decode_ret(r, ret, sizeof(ret));
-	fprintf(o->f, "%11.6f %d/%d %s%s%s%s(%s)", rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid,
-		fp ? "[" : "", fp ? fp->label : "", fp ? "] " : "", syscall_name(r->nr, name),
-		args);
-	if (r->flags & AT_CALL_ENTRY_ONLY) {
-		fputc('\n', o->f);
-		return;
+	put_text_head(&l, o, &r->hdr, r->enter_ns, fp ? fp->label : NULL);
+	out_puts(&l, syscall_name(r->nr, name));
+	out_putc(&l, '(');
+	out_puts(&l, args);
+	out_putc(&l, ')');
+	if (!(r->flags & AT_CALL_ENTRY_ONLY)) {
+		out_puts(&l, " = ");
+		out_puts(&l, ret);
+		if (!(r->flags & AT_CALL_NORETURN)) {
+			out_puts(&l, " <");
+			out_secs6(&l, r->hdr.ts_ns - r->enter_ns);
+			out_putc(&l, '>');
+		}
 	}
-	fprintf(o->f, " = %s", ret);
-	if (r->flags & AT_CALL_NORETURN)
-		fputc('\n', o->f);
-	else
-		fprintf(o->f, " <%.6f>\n", (double)(r->hdr.ts_ns - r->enter_ns) / 1e9);
+	out_putc(&l, '\n');
+	put_line(o, &l);
+}
+
+/* The start of a JSON record: type, time, pid, tid. */
+static void put_json_head(struct out *l, const struct output *o, const char *type,
+			  const struct at_rec_hdr *h, uint64_t ts)
+{
+	out_puts(l, "{\"type\":\"");
+	out_puts(l, type);
+	out_puts(l, "\",\"time\":");
+	out_secs6(l, rel_ns(o, ts));
+	out_puts(l, ",\"pid\":");
+	out_i64(l, h->pid);
+	out_puts(l, ",\"tid\":");
+	out_i64(l, h->tid);
+	out_putc(l, ',');
 }
 
 static void json_syscall(struct output *o, const struct at_call_rec *r)
 {
 	const struct syscall_desc *d = &syscall_table[r->nr % AT_NR_MAX];
 	const struct probe *fp = file_probe(o, r);
-	char name[16], val[LINE_MAX_];
+	char name[16], val[LINE_MAX_], line[LINE_MAX_ + 512];
+	struct out l = out_init(line, sizeof(line));
 	struct at_call_rec copy;
 
 	r = scrubbed(fp, r, &copy);
-	fprintf(o->f, "{\"type\":\"syscall\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,",
-		rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid);
-	if (fp)
-		fprintf(o->f, "\"probe_name\":\"%s\",\"probe_id\":%u,", fp->label, fp->id);
-	fprintf(o->f, "\"syscall\":\"%s\",\"nr\":%u,\"args\":{", syscall_name(r->nr, name), r->nr);
+	put_json_head(&l, o, "syscall", &r->hdr, r->enter_ns);
+	if (fp) {
+		out_puts(&l, "\"probe_name\":\"");
+		out_puts(&l, fp->label);
+		out_puts(&l, "\",\"probe_id\":");
+		out_u64(&l, fp->id);
+		out_putc(&l, ',');
+	}
+	out_puts(&l, "\"syscall\":\"");
+	out_puts(&l, syscall_name(r->nr, name));
+	out_puts(&l, "\",\"nr\":");
+	out_u64(&l, r->nr);
+	out_puts(&l, ",\"args\":{");
 	for (unsigned i = 0; i < d->nargs && i < 6; i++) {
 		decode_arg_json(r, i, val, sizeof(val));
-		fprintf(o->f, "%s\"%s\":%s", i ? "," : "", d->argname[i] ? d->argname[i] : "?",
-			val);
+		if (i)
+			out_putc(&l, ',');
+		out_putc(&l, '"');
+		out_puts(&l, d->argname[i] ? d->argname[i] : "?");
+		out_puts(&l, "\":");
+		out_puts(&l, val);
 	}
-	fputc('}', o->f);
+	out_putc(&l, '}');
 	if (r->flags & (AT_CALL_NORETURN | AT_CALL_ENTRY_ONLY)) {
-		fputs(",\"ret\":null,\"errno\":null,\"dur_ns\":null", o->f);
+		out_puts(&l, ",\"ret\":null,\"errno\":null,\"dur_ns\":null");
 	} else {
-		const char *en = r->ret < 0 && r->ret >= -4095 ? errno_name((int)-r->ret) : NULL;
+		bool err = r->ret < 0 && r->ret >= -4095;
+		const char *en = err ? errno_name((int)-r->ret) : NULL;
 
-		fprintf(o->f, ",\"ret\":%lld,\"errno\":", (long long)r->ret);
-		if (en)
-			fprintf(o->f, "\"%s\"", en);
-		else if (r->ret < 0 && r->ret >= -4095)
-			fprintf(o->f, "%lld", (long long)-r->ret);
-		else
-			fputs("null", o->f);
-		fprintf(o->f, ",\"dur_ns\":%llu", (unsigned long long)(r->hdr.ts_ns - r->enter_ns));
+		out_puts(&l, ",\"ret\":");
+		out_i64(&l, r->ret);
+		out_puts(&l, ",\"errno\":");
+		if (en) {
+			out_putc(&l, '"');
+			out_puts(&l, en);
+			out_putc(&l, '"');
+		} else if (err) {
+			out_i64(&l, -r->ret);
+		} else {
+			out_puts(&l, "null");
+		}
+		out_puts(&l, ",\"dur_ns\":");
+		out_u64(&l, r->hdr.ts_ns - r->enter_ns);
 	}
-	fprintf(o->f, ",\"truncated\":%s}\n",
-		r->flags & (AT_CALL_TRUNC0 | AT_CALL_TRUNC1) ? "true" : "false");
+	out_puts(&l, r->flags & (AT_CALL_TRUNC0 | AT_CALL_TRUNC1) ? ",\"truncated\":true}\n" :
+								    ",\"truncated\":false}\n");
+	put_line(o, &l);
 }
 
 static void func_call(struct output *o, const struct at_call_rec *r)
 {
 	const struct probe *p = o->sess ? probes__get(o->sess, r->hdr.probe_id) : NULL;
-	char args[LINE_MAX_], ret[128];
+	char args[LINE_MAX_], ret[128], line[LINE_MAX_ + 512];
+	struct out l = out_init(line, sizeof(line));
 	bool failing = r->flags & AT_CALL_FAILING;
+	bool no_dur = r->flags & (AT_CALL_ENTRY_ONLY | AT_CALL_RETURN_ONLY);
 	struct at_call_rec copy;
 
 	if (!p)
@@ -137,31 +226,50 @@ static void func_call(struct output *o, const struct at_call_rec *r)
 	if (o->json) {
 		fdecode_args_json(r, p, args, sizeof(args));
 		fdecode_ret_json(r, p, ret, sizeof(ret));
-		fprintf(o->f, "{\"type\":\"call\",\"time\":%.6f,\"pid\":%d,\"tid\":%d,",
-			rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid);
-		if (p->label[0])
-			fprintf(o->f, "\"probe_name\":\"%s\",", p->label);
-		fprintf(o->f,
-			"\"probe\":\"%s\",\"probe_id\":%u,\"args\":{%s},\"ret\":%s,\"failing\":%s,"
-			"\"dur_ns\":",
-			p->name, p->id, args, ret, failing ? "true" : "false");
-		if (r->flags & (AT_CALL_ENTRY_ONLY | AT_CALL_RETURN_ONLY))
-			fputs("null}\n", o->f);
+		put_json_head(&l, o, "call", &r->hdr, r->enter_ns);
+		if (p->label[0]) {
+			out_puts(&l, "\"probe_name\":\"");
+			out_puts(&l, p->label);
+			out_puts(&l, "\",");
+		}
+		out_puts(&l, "\"probe\":\"");
+		out_puts(&l, p->name);
+		out_puts(&l, "\",\"probe_id\":");
+		out_u64(&l, p->id);
+		out_puts(&l, ",\"args\":{");
+		out_puts(&l, args);
+		out_puts(&l, "},\"ret\":");
+		out_puts(&l, ret);
+		out_puts(&l, failing ? ",\"failing\":true,\"dur_ns\":" :
+				       ",\"failing\":false,\"dur_ns\":");
+		if (no_dur)
+			out_puts(&l, "null");
 		else
-			fprintf(o->f, "%llu}\n", (unsigned long long)(r->hdr.ts_ns - r->enter_ns));
+			out_u64(&l, r->hdr.ts_ns - r->enter_ns);
+		out_puts(&l, "}\n");
+		put_line(o, &l);
 		return;
 	}
 	fdecode_args(r, p, args, sizeof(args));
 	fdecode_ret(r, p, ret, sizeof(ret));
-	fprintf(o->f, "%11.6f %d/%d %s%s%s%s(%s)", rel_s(o, r->enter_ns), r->hdr.pid, r->hdr.tid,
-		p->label[0] ? "[" : "", p->label, p->label[0] ? "] " : "", p->name, args);
-	if (r->flags & AT_CALL_ENTRY_ONLY)
-		fputc('\n', o->f);
-	else if (r->flags & AT_CALL_RETURN_ONLY)
-		fprintf(o->f, " = %s%s\n", ret, failing ? " [failing]" : "");
-	else
-		fprintf(o->f, " = %s%s <%.6f>\n", ret, failing ? " [failing]" : "",
-			(double)(r->hdr.ts_ns - r->enter_ns) / 1e9);
+	put_text_head(&l, o, &r->hdr, r->enter_ns, p->label[0] ? p->label : NULL);
+	out_puts(&l, p->name);
+	out_putc(&l, '(');
+	out_puts(&l, args);
+	out_putc(&l, ')');
+	if (!(r->flags & AT_CALL_ENTRY_ONLY)) {
+		out_puts(&l, " = ");
+		out_puts(&l, ret);
+		if (failing)
+			out_puts(&l, " [failing]");
+		if (!no_dur) {
+			out_puts(&l, " <");
+			out_secs6(&l, r->hdr.ts_ns - r->enter_ns);
+			out_putc(&l, '>');
+		}
+	}
+	out_putc(&l, '\n');
+	put_line(o, &l);
 }
 
 static void proc_event(struct output *o, const struct at_proc_rec *r)

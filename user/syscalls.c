@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "out.h"
 #include "syscalls.h"
 
 /* Kernel values that glibc hides (O_LARGEFILE is 0 in 64-bit glibc) or lacks. */
@@ -32,52 +33,6 @@
 #define K_MAX_ERRNO 4095     /* returns in [-4095, -1] are errors */
 #define K_ERRNO_INTERNAL 512 /* ERESTARTSYS, first kernel-internal errno */
 #define K_ERESTART_LAST 516  /* ERESTART_RESTARTBLOCK, last of the restart errnos */
-
-/* snprintf-style output: writes what fits, counts everything. */
-struct out {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static struct out out_init(char *buf, size_t size)
-{
-	return (struct out){ .buf = buf, .size = size };
-}
-
-/* NUL-terminates what fits and returns the full length. */
-static size_t out_end(struct out *o)
-{
-	if (o->size)
-		o->buf[o->len < o->size ? o->len : o->size - 1] = '\0';
-	return o->len;
-}
-
-static void out_putc(struct out *o, char c)
-{
-	if (o->len + 1 < o->size)
-		o->buf[o->len] = c;
-	o->len++;
-}
-
-static void out_puts(struct out *o, const char *s)
-{
-	while (*s)
-		out_putc(o, *s++);
-}
-
-__attribute__((format(printf, 2, 3))) static void out_printf(struct out *o, const char *fmt, ...)
-{
-	size_t room = o->len < o->size ? o->size - o->len : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += n;
-}
 
 /* Letters of the escapes that have one; other unprintable bytes become \xNN. */
 static const char c_escapes[128] = {
@@ -716,13 +671,16 @@ static void put_arg(struct out *o, const struct at_call_rec *rec, const struct s
 
 	switch (kind) {
 	case ARG_UINT:
-		out_printf(o, "%llu", (unsigned long long)v);
+		out_u64(o, v);
 		return;
 	case ARG_LONG:
-		out_printf(o, "%lld", (long long)v);
+		out_i64(o, (int64_t)v);
 		return;
 	case ARG_HEX:
-		out_printf(o, json || !v ? "%llu" : "%#llx", (unsigned long long)v);
+		if (json)
+			out_u64(o, v);
+		else
+			out_hex(o, v);
 		return;
 	case ARG_PTR:
 		put_ptr(o, v, json);
@@ -742,7 +700,7 @@ static void put_arg(struct out *o, const struct at_call_rec *rec, const struct s
 		break;
 	}
 	if (!is_symbolic(kind)) {
-		out_printf(o, "%d", (int)v);
+		out_i64(o, (int)v);
 		return;
 	}
 	if (json)
@@ -792,7 +750,7 @@ size_t decode_arg_json(const struct at_call_rec *rec, unsigned i, char *buf, siz
 	if (i >= 6 || (d && i >= d->nargs))
 		out_puts(&o, "null");
 	else if (!d)
-		out_printf(&o, "%llu", (unsigned long long)rec->args[i]);
+		out_u64(&o, rec->args[i]);
 	else
 		put_arg(&o, rec, d, i, true);
 	return out_end(&o);
@@ -822,9 +780,9 @@ size_t decode_ret(const struct at_call_rec *rec, char *buf, size_t size)
 			out_printf(&o, "errno %d", err);
 		out_printf(&o, " (%s)", errno_desc(err));
 	} else if ((kind == ARG_PTR || kind == ARG_HEX) && r) {
-		out_printf(&o, "%#llx", (unsigned long long)r);
+		out_hex(&o, (unsigned long long)r);
 	} else {
-		out_printf(&o, "%lld", r);
+		out_i64(&o, r);
 	}
 	return out_end(&o);
 }
