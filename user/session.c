@@ -109,9 +109,19 @@ static int load_uprobes(struct session *s)
 	return 0;
 }
 
+/* Whether the syscall bitmap selects any syscall (a NULL one selects none). */
+static bool any_selected(const uint64_t *selected)
+{
+	for (unsigned i = 0; selected && i < AT_NR_MAX / 64; i++)
+		if (selected[i])
+			return true;
+	return false;
+}
+
 struct session *session__open(const struct session_opts *opts, char *err, size_t errlen)
 {
 	struct session *s;
+	bool sys;
 	int ret;
 
 	s = calloc(1, sizeof(*s));
@@ -133,10 +143,17 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	s->skel->rodata->stream = opts->stream;
 	s->skel->rodata->count_only = opts->count_only;
 	s->skel->rodata->nr_rt_sigreturn = syscall_by_name("rt_sigreturn");
-	/* Counting only: one program at sys_exit, no clock, instead of the entry/exit pair. */
-	bpf_program__set_autoload(s->skel->progs.sys_enter, !opts->count_only);
-	bpf_program__set_autoload(s->skel->progs.sys_exit, !opts->count_only);
-	bpf_program__set_autoload(s->skel->progs.sys_exit_count, opts->count_only);
+	/*
+	 * Counting only: one program at sys_exit, no clock, instead of the
+	 * entry/exit pair. No syscall selected and no probe file: none at all.
+	 * Each program on the syscall tracepoints runs for every syscall of every
+	 * process, and a uretprobe's return is a syscall (uretprobe) itself: with
+	 * them attached, a function probe alone paid two programs per return.
+	 */
+	sys = opts->syscall_probes || any_selected(opts->selected);
+	bpf_program__set_autoload(s->skel->progs.sys_enter, sys && !opts->count_only);
+	bpf_program__set_autoload(s->skel->progs.sys_exit, sys && !opts->count_only);
+	bpf_program__set_autoload(s->skel->progs.sys_exit_count, sys && opts->count_only);
 	s->skel->rodata->str_max = opts->str_max;
 	s->skel->rodata->max_thread_state = opts->max_thread_state;
 	s->skel->rodata->syscall_probes = opts->syscall_probes;
@@ -283,6 +300,12 @@ bool session__has_pid(struct session *s, pid_t tgid)
 	__u8 v;
 
 	return !bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.traced), &key, &v);
+}
+
+bool session__traces_syscalls(const struct session *s)
+{
+	return bpf_program__fd(s->skel->progs.sys_enter) >= 0 ||
+	       bpf_program__fd(s->skel->progs.sys_exit_count) >= 0;
 }
 
 bool session__empty(struct session *s)

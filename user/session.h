@@ -69,6 +69,9 @@ int session__add_held(struct session *s, pid_t tgid);
 bool session__has_pid(struct session *s, pid_t tgid);
 /* Whether no traced process is left. */
 bool session__empty(struct session *s);
+
+/* Whether programs run on the syscall tracepoints (none when no syscall is traced). */
+bool session__traces_syscalls(const struct session *s);
 /* Attaches every program; on failure nothing stays attached. 0 or -errno with err. */
 int session__attach(struct session *s, char *err, size_t errlen);
 /* Starts the reader thread. 0 or -errno. */

@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "probes.h"
+#include "session.h"
 #include "uspec.h"
 
 #define MAXR 1024
@@ -68,6 +69,49 @@ Test(uprobe, plain_function_args_ret_failing)
 	cr_assert_eq(t.pstats[0].errors, 1);
 	cr_assert_eq(hist_sum(&t.pstats[0]), 11);
 	cr_assert_geq(t.pstats[0].total_ns, t.pstats[0].max_ns);
+	trace_free(&t);
+}
+
+static bool saw_sys_programs;
+
+static void note_sys_programs(struct session *s, struct plan *plan, pid_t pid, const char *path)
+{
+	(void)plan, (void)pid, (void)path;
+	saw_sys_programs = session__traces_syscalls(s);
+}
+
+/*
+ * A function probe alone runs nothing on the syscall tracepoints: every
+ * uretprobe return is a syscall, which would pay two programs per call.
+ */
+Test(uprobe, function_probe_alone_leaves_syscalls_alone)
+{
+	char *argv[] = { funcs(), "plain", "10", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+
+	saw_sys_programs = true;
+	trace_cmd(argv,
+		  &(struct trace_opts){ .no_syscalls = true,
+					.uprobes = { ":plain(int x) -> int" },
+					.running = note_sys_programs },
+		  &t);
+	assert_clean(&t);
+	cr_assert_not(saw_sys_programs);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 11);
+	cr_assert_eq(t.pstats[0].count, 11);
+	cr_assert_eq(t.pstats[0].errors, 1);
+	for (size_t i = 0; i < t.nrecs; i++)
+		cr_assert_neq(t.recs[i].hdr.type, AT_REC_SYSCALL);
+	trace_free(&t);
+
+	saw_sys_programs = false;
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":plain(int x) -> int" },
+					.running = note_sys_programs },
+		  &t);
+	cr_assert(saw_sys_programs);
 	trace_free(&t);
 }
 
