@@ -68,6 +68,28 @@ static __always_inline void mark_traced(__u32 tgid, bool on)
 }
 
 /*
+ * Room for a string of str_max bytes, its NUL and one more: a string of
+ * exactly str_max bytes reads str_max + 1, a longer one str_max + 2. The
+ * loader keeps str_max + 2 <= AT_STR_MAX.
+ */
+static __always_inline __u32 str_room(void)
+{
+	return str_max + 2 > AT_STR_MAX ? AT_STR_MAX : str_max + 2;
+}
+
+/* Slot i's length and flags after a string read that returned n. */
+static __always_inline void str_read(struct at_call_rec *rec, int i, long n)
+{
+	if (n <= 0) {
+		rec->flags |= AT_CALL_FAULT0 << i;
+		n = 1;
+	} else if (n > str_max + 1) {
+		rec->flags |= AT_CALL_TRUNC0 << i;
+	}
+	rec->slot_len[i] = n - 1 > str_max ? str_max : n - 1;
+}
+
+/*
  * Reads slot i from the pointer in argument arg: a NUL-terminated string, or
  * want bytes of a buffer. Cut and unreadable captures are flagged.
  */
@@ -86,23 +108,7 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 		return;
 	}
 	if (is_str) {
-		/*
-		 * Room for str_max bytes, the NUL and one more: a string of exactly
-		 * str_max bytes returns str_max + 1, a longer one str_max + 2.
-		 * The loader keeps str_max + 2 <= AT_STR_MAX.
-		 */
-		__u32 sz = str_max + 2;
-
-		if (sz > AT_STR_MAX)
-			sz = AT_STR_MAX;
-		n = bpf_probe_read_user_str(rec->slot[i], sz, ptr);
-		if (n <= 0) {
-			rec->flags |= AT_CALL_FAULT0 << i;
-			n = 1;
-		} else if (n > str_max + 1) {
-			rec->flags |= AT_CALL_TRUNC0 << i;
-		}
-		rec->slot_len[i] = n - 1 > str_max ? str_max : n - 1;
+		str_read(rec, i, bpf_probe_read_user_str(rec->slot[i], str_room(), ptr));
 		return;
 	}
 	n = want > str_max ? str_max : want;

@@ -17,7 +17,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader between open and load. */
 const volatile bool follow_forks = false; /* -f: children of traced processes are traced */
-const volatile bool count_only = false;	  /* -c --no-latency: calls and errors, no clock */
+const volatile bool exit_only = false;	  /* no durations: sys_exit alone, no clock at entry */
 /* rt_sigreturn's number: its orig_ax reads -1 at sys_exit. Set by the loader. */
 const volatile __u32 nr_rt_sigreturn = AT_NR_MAX;
 const volatile struct at_sys_spec specs[AT_NR_MAX] = {};
@@ -80,10 +80,10 @@ struct {
 } inflight SEC(".maps");
 
 /*
- * -c --no-latency: set on a group leader when its process leaves the traced
+ * Exit only: set on a group leader when its process leaves the traced
  * set. The thread whose exit empties the group removes the process, and may do
  * so before another exiting thread (the one that called exit_group) reaches
- * sched_process_exit: that thread finds the mark and still counts its call.
+ * sched_process_exit: that thread finds the mark and still reports its call.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -91,6 +91,30 @@ struct {
 	__type(key, int);
 	__type(value, __u8);
 } group_left SEC(".maps");
+
+/* Exit only: the record being built, per CPU (a program runs to its end on one CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct at_call_rec);
+} exit_rec SEC(".maps");
+
+/*
+ * Exit only: the path a traced thread's exec ran, taken at sched_process_exec.
+ * At sys_exit a successful execve has the new image: its path argument is
+ * gone with the old one, so the record takes the path from here.
+ */
+struct exec_path {
+	char path[AT_STR_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct exec_path);
+} exec_paths SEC(".maps");
 
 /* Bytes a buffer slot wants: the length argument, or what the call returned. */
 static __always_inline __u64 slot_want(const struct at_call_rec *rec, __u8 kind, __u8 len_arg,
@@ -296,18 +320,88 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 }
 
 /*
- * -c --no-latency: calls and errors only, counted at sys_exit alone, with no
- * clock read and no per-thread state: bpf_ktime_get_ns() costs about 75 ns on
- * kvm-clock, more than the rest of a program. The loader loads this program
- * instead of sys_enter and sys_exit. exit and exit_group never return; the
- * exiting thread counts them in sched_process_exit.
+ * The slots of a call seen at sys_exit alone: inputs and outputs read now
+ * (the registers still hold the arguments), the path of a successful exec
+ * from what sched_process_exec kept.
+ */
+static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
+{
+	const volatile struct at_sys_spec *spec = &specs[rec->nr & (AT_NR_MAX - 1)];
+	bool exec_done = spec->exec && ret == 0;
+	struct exec_path *ep = NULL;
+
+	if (exec_done) {
+		rec->flags |= AT_CALL_ARGS_GONE;
+		ep = bpf_task_storage_get(&exec_paths, bpf_get_current_task_btf(), NULL, 0);
+	}
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++) {
+		__u8 kind = spec->slot_kind[i];
+
+		if (kind == AT_SLOT_NONE || (kind == AT_SLOT_BUF_OUT && ret < 0))
+			continue;
+		if (!exec_done) {
+			capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
+				slot_want(rec, kind, spec->len_arg[i], ret));
+			continue;
+		}
+		if (kind != AT_SLOT_STR_IN)
+			continue;
+		rec->slot_arg[i] = spec->slot_arg[i];
+		if (ep)
+			str_read(rec, i,
+				 bpf_probe_read_kernel_str(rec->slot[i], str_room(), ep->path));
+		else
+			str_read(rec, i, 0);
+	}
+}
+
+/* Exit only: the record of a call, from the registers at sys_exit (or at exit for exit_group). */
+static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid, __u32 nr,
+					   __s64 ret, __u16 flags)
+{
+	__u32 zero = 0;
+	struct at_call_rec *rec = bpf_map_lookup_elem(&exit_rec, &zero);
+
+	if (!rec)
+		return;
+	rec->hdr.type = AT_REC_SYSCALL;
+	rec->hdr.probe_id = AT_PROBE_SYSCALLS;
+	rec->hdr.pid = pid_tgid >> 32;
+	rec->hdr.tid = (__u32)pid_tgid;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->enter_ns = rec->hdr.ts_ns;
+	rec->nr = nr;
+	rec->flags = flags;
+	rec->ret = ret;
+	rec->args[0] = regs->di;
+	rec->args[1] = regs->si;
+	rec->args[2] = regs->dx;
+	rec->args[3] = regs->r10;
+	rec->args[4] = regs->r8;
+	rec->args[5] = regs->r9;
+	*(__u16 *)&rec->slot_arg = 0xffff;
+	*(__u32 *)&rec->slot_len = 0;
+	if (!(flags & AT_CALL_NORETURN))
+		capture_at_exit(rec, ret);
+	emit(rec);
+}
+
+/*
+ * Without durations (exit_only): one program at sys_exit alone, no clock for
+ * counting and no per-thread state. A program at sys_enter runs for every
+ * syscall of every process and costs about as much as everything this one
+ * does. Calls and errors are counted; with stream, the record is built from
+ * the registers, which still hold the arguments. exit and exit_group never
+ * return: the exiting thread reports them in sched_process_exit.
  */
 SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit_count, struct pt_regs *regs, long ret)
+int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 nr;
 
-	if (!is_traced(bpf_get_current_pid_tgid() >> 32))
+	if (!is_traced(pid_tgid >> 32))
 		return 0;
 	nr = regs->orig_ax;
 	/* rt_sigreturn restores the interrupted registers and sets orig_ax to -1. */
@@ -319,16 +413,18 @@ int BPF_PROG(sys_exit_count, struct pt_regs *regs, long ret)
 	if (ret == 0 && specs[nr].fork)
 		return 0;
 	count_call(nr, ret);
+	if (stream)
+		stream_at_exit(regs, pid_tgid, nr, ret, AT_CALL_NO_DUR);
 	return 0;
 }
 
 /*
- * -c --no-latency: exit and exit_group, which never reach sys_exit. The
- * exiting thread's user registers still hold the number of the call it made:
- * 60 or 231 exactly when it called them (a thread killed by a signal shows the
- * call it was in, or -1 when it ran user code).
+ * Exit only: exit and exit_group, which never reach sys_exit. The exiting
+ * thread's user registers still hold the number of the call it made: 60 or
+ * 231 exactly when it called them (a thread killed by a signal shows the call
+ * it was in, or -1 when it ran user code).
  */
-static __always_inline void count_noreturn(struct task_struct *task)
+static __always_inline void noreturn_at_exit(struct task_struct *task)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	__u64 nr;
@@ -336,8 +432,12 @@ static __always_inline void count_noreturn(struct task_struct *task)
 	if (!regs)
 		return;
 	nr = regs->orig_ax;
-	if (is_selected(nr) && specs[nr].noreturn)
-		count_call(nr, 0);
+	if (!is_selected(nr) || !specs[nr].noreturn)
+		return;
+	count_call(nr, 0);
+	if (stream)
+		stream_at_exit(regs, bpf_get_current_pid_tgid(), nr, 0,
+			       AT_CALL_NO_DUR | AT_CALL_NORETURN);
 }
 
 /*
@@ -384,7 +484,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 
 /*
  * The last thread of a traced process leaves the traced set and says so; with
- * -c --no-latency every exiting thread that called exit or exit_group counts it.
+ * exit only, every exiting thread that called exit or exit_group reports it.
  */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *task)
@@ -400,13 +500,13 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 		state_release();
 	if (!is_traced(tgid)) {
 		/* Another thread of the group took it out of the traced set first. */
-		if (count_only && bpf_task_storage_get(&group_left, leader, NULL, 0))
-			count_noreturn(task);
+		if (exit_only && bpf_task_storage_get(&group_left, leader, NULL, 0))
+			noreturn_at_exit(task);
 		return 0;
 	}
 	/* Every exiting thread, not only the last one: each exit call counts once. */
-	if (count_only)
-		count_noreturn(task);
+	if (exit_only)
+		noreturn_at_exit(task);
 	/* signal->live counts the threads still running; zero once the group is dead. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
@@ -414,7 +514,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	if (bpf_map_delete_elem(&traced, &tgid))
 		return 0;
 	/* Marked before the bit goes: a thread that finds the bit clear finds the mark. */
-	if (count_only)
+	if (exit_only)
 		bpf_task_storage_get(&group_left, leader, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	mark_traced(tgid, false);
 	rec.hdr.type = AT_REC_PROC_EXIT;
@@ -428,12 +528,26 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	return 0;
 }
 
+/* Exit only: keeps the path of a traced thread's exec for its record at sys_exit. */
+static __always_inline void keep_exec_path(struct task_struct *p, struct linux_binprm *bprm)
+{
+	struct exec_path *ep;
+
+	if (!exit_only || !stream)
+		return;
+	ep = bpf_task_storage_get(&exec_paths, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ep)
+		bpf_probe_read_kernel_str(ep->path, sizeof(ep->path),
+					  BPF_CORE_READ(bprm, filename));
+}
+
 /*
- * At exec, two things. -c --no-latency with -- CMD: the command is held in a
- * read until the probes are attached, and that read returns after attach;
- * counted at sys_exit it would pass for the command's. So the loader puts the
- * held child in the traced map only, and its bit is set here, when it
- * executes the command, before execve returns and counts.
+ * At exec, three things. Exit only, the path of the exec of a traced thread is
+ * kept for its record. Exit only with -- CMD: the command is held in a read
+ * until the probes are attached, and that read returns after attach; seen at
+ * sys_exit it would pass for the command's. So the loader puts the held child
+ * in the traced map only, and its bit is set here, when it executes the
+ * command, before execve returns and is reported.
  * Probe-file targets by command name or executable: a process that execs a
  * matching program joins the traced set, and the reader is told.
  */
@@ -444,10 +558,13 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	struct at_comm_key comm = {};
 	__u32 tgid = p->tgid;
 
-	if (is_traced(tgid))
+	if (is_traced(tgid)) {
+		keep_exec_path(p, bprm);
 		return 0;
+	}
 	if (bpf_map_lookup_elem(&traced, &tgid)) {
 		mark_traced(tgid, true);
+		keep_exec_path(p, bprm);
 		return 0;
 	}
 	if (!exec_match)

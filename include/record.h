@@ -49,6 +49,8 @@ struct at_rec_hdr {
 #define AT_CALL_FAILING (1u << 5)     /* the return value matched the probe's failing predicate */
 #define AT_CALL_ENTRY_ONLY (1u << 6)  /* entry-only probe: no return value or duration */
 #define AT_CALL_RETURN_ONLY (1u << 7) /* return-only probe: no arguments or entry time */
+#define AT_CALL_NO_DUR (1u << 8)      /* seen at sys_exit alone: no entry time or duration */
+#define AT_CALL_ARGS_GONE (1u << 9)   /* a successful exec: the old image's pointers are gone */
 
 /*
  * One call, a system call (AT_REC_SYSCALL) or a function (AT_REC_FUNC):

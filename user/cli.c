@@ -26,6 +26,7 @@ static const struct option long_opts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "expr", required_argument, NULL, 'e' },
 	{ "summary", no_argument, NULL, 'c' },
+	{ "durations", no_argument, NULL, 'T' },
 	{ "no-latency", no_argument, NULL, OPT_NO_LATENCY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "duration", required_argument, NULL, 'd' },
@@ -74,9 +75,14 @@ void cli_usage(FILE *out)
 	      "  -e, --expr LIST         syscalls to trace: names and classes, comma-separated;\n"
 	      "                          classes: file network process memory signal ipc desc\n"
 	      "                          (also %file...); '!LIST' excludes; repeatable\n"
-	      "  -c, --summary           summary only: count, errors, total/avg/p50/p99/max time\n"
-	      "      --no-latency        with -c: syscall calls and errors only, no times; the\n"
-	      "                          cheapest mode (one program at syscall exit, no clock)\n"
+	      "  -c, --summary           summary only: calls and errors per syscall (with -T:\n"
+	      "                          total/avg/p50/p99/max time too)\n"
+	      "  -T, --durations         time each syscall: durations in the lines, the JSON\n"
+	      "                          and the summary. Costs a program at syscall entry\n"
+	      "                          and two clock reads; without it one program at\n"
+	      "                          syscall exit does all (the default, but with -C)\n"
+	      "      --no-latency        no durations, also with -C (whose syscall probes\n"
+	      "                          then cannot run)\n"
 	      "  -q, --quiet             no summary after the event stream\n"
 	      "  -d, --duration SECONDS  stop after this long\n"
 	      "  -o, --output FILE       write events and summary to FILE\n"
@@ -275,6 +281,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case OPT_NO_LATENCY:
 		cfg->no_latency = true;
 		return 0;
+	case 'T':
+		cfg->durations = true;
+		return 0;
 	case OPT_USDT:
 		return parse_usdt(arg, cfg, err, errlen);
 	case OPT_VERSION:
@@ -297,7 +306,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:T", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {
@@ -318,8 +327,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	}
 	if (cfg->help || cfg->version)
 		return 0;
-	if (cfg->no_latency && !cfg->summary_only)
-		return fail(err, errlen, "--no-latency needs -c");
+	if (cfg->no_latency && cfg->durations)
+		return fail(err, errlen, "-T and --no-latency contradict each other; keep one");
 	cfg->any_e = any_e;
 	/* Function probes and probe files alone trace no syscalls unless -e asks for them. */
 	if ((cfg->nuprobes || cfg->nusdts || cfg->probe_file || cfg->check_file) && !any_e)

@@ -46,7 +46,8 @@ struct config {
 	unsigned str_max;			/* -s N: bytes captured per string or buffer */
 	bool follow;				/* -f */
 	bool summary_only;			/* -c */
-	bool no_latency;			/* --no-latency: -c without times, counts only */
+	bool no_latency;			/* --no-latency: no durations, also with -C */
+	bool durations;				/* -T: syscall durations (a program at entry too) */
 	bool quiet;				/* -q: no summary after the events */
 	bool json;				/* --json */
 	bool verbose;				/* -v */

@@ -310,6 +310,15 @@ static void run(struct tracer *t)
 	}
 }
 
+/*
+ * Syscalls seen at sys_exit alone, without durations: the default but with a
+ * probe file (its syscall probes want the entry), and with -T.
+ */
+static bool exit_only(const struct tracer *t)
+{
+	return t->pf ? t->cfg.no_latency : !t->cfg.durations;
+}
+
 static int open_output(struct tracer *t)
 {
 	t->out.f = stdout;
@@ -320,7 +329,7 @@ static int open_output(struct tracer *t)
 	}
 	t->out.json = t->cfg.json;
 	t->out.events = !t->cfg.summary_only;
-	t->out.no_latency = t->cfg.no_latency;
+	t->out.no_latency = exit_only(t);
 	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
 		t->out.has_syscalls |= t->cfg.selected[i] != 0;
 	return 0;
@@ -473,7 +482,7 @@ static int start(struct tracer *t)
 		/* A probe file may add either kind at any reload. */
 		.syscall_probes = t->pf != NULL,
 		.no_func_probes = !t->pf && !t->cfg.nuprobes && !t->cfg.nusdts,
-		.count_only = t->cfg.no_latency,
+		.exit_only = exit_only(t),
 	};
 	char err[512];
 	int ret;

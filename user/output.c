@@ -128,7 +128,7 @@ static void text_syscall(struct output *o, const struct at_call_rec *r)
 	if (!(r->flags & AT_CALL_ENTRY_ONLY)) {
 		out_puts(&l, " = ");
 		out_puts(&l, ret);
-		if (!(r->flags & AT_CALL_NORETURN)) {
+		if (!(r->flags & (AT_CALL_NORETURN | AT_CALL_NO_DUR))) {
 			out_puts(&l, " <");
 			out_secs6(&l, r->hdr.ts_ns - r->enter_ns);
 			out_putc(&l, '>');
@@ -204,7 +204,10 @@ static void json_syscall(struct output *o, const struct at_call_rec *r)
 			out_puts(&l, "null");
 		}
 		out_puts(&l, ",\"dur_ns\":");
-		out_u64(&l, r->hdr.ts_ns - r->enter_ns);
+		if (r->flags & AT_CALL_NO_DUR)
+			out_puts(&l, "null");
+		else
+			out_u64(&l, r->hdr.ts_ns - r->enter_ns);
 	}
 	out_puts(&l, r->flags & (AT_CALL_TRUNC0 | AT_CALL_TRUNC1) ? ",\"truncated\":true}\n" :
 								    ",\"truncated\":false}\n");

@@ -474,8 +474,8 @@ static int add_syscall(struct session *s, const struct pf_probe *fp, uint32_t *i
 	char name[16];
 	int ret = -EIO;
 
-	if (s->opts.count_only) {
-		/* Counting attaches sys_exit alone: no entry state for the probes to use. */
+	if (s->opts.exit_only) {
+		/* sys_exit alone: no entry state for the probes to use. */
 		fail(err, errlen, "syscall probes do not run with --no-latency; drop it");
 		return -EINVAL;
 	}

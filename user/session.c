@@ -141,19 +141,19 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	/* Read-only settings: fixed before load, folded by the verifier. */
 	s->skel->rodata->follow_forks = opts->follow;
 	s->skel->rodata->stream = opts->stream;
-	s->skel->rodata->count_only = opts->count_only;
+	s->skel->rodata->exit_only = opts->exit_only;
 	s->skel->rodata->nr_rt_sigreturn = syscall_by_name("rt_sigreturn");
 	/*
-	 * Counting only: one program at sys_exit, no clock, instead of the
-	 * entry/exit pair. No syscall selected and no probe file: none at all.
+	 * Without durations: one program at sys_exit, no clock at entry, instead
+	 * of the entry/exit pair. No syscall selected and no probe file: none.
 	 * Each program on the syscall tracepoints runs for every syscall of every
 	 * process, and a uretprobe's return is a syscall (uretprobe) itself: with
 	 * them attached, a function probe alone paid two programs per return.
 	 */
 	sys = opts->syscall_probes || any_selected(opts->selected);
-	bpf_program__set_autoload(s->skel->progs.sys_enter, sys && !opts->count_only);
-	bpf_program__set_autoload(s->skel->progs.sys_exit, sys && !opts->count_only);
-	bpf_program__set_autoload(s->skel->progs.sys_exit_count, sys && opts->count_only);
+	bpf_program__set_autoload(s->skel->progs.sys_enter, sys && !opts->exit_only);
+	bpf_program__set_autoload(s->skel->progs.sys_exit, sys && !opts->exit_only);
+	bpf_program__set_autoload(s->skel->progs.sys_exit_only, sys && opts->exit_only);
 	s->skel->rodata->str_max = opts->str_max;
 	s->skel->rodata->max_thread_state = opts->max_thread_state;
 	s->skel->rodata->syscall_probes = opts->syscall_probes;
@@ -291,7 +291,7 @@ int session__add_pid(struct session *s, pid_t tgid)
 int session__add_held(struct session *s, pid_t tgid)
 {
 	/* Counting at sys_exit only, the held read would count: the exec sets the bit. */
-	return add_pid(s, tgid, !s->opts.count_only);
+	return add_pid(s, tgid, !s->opts.exit_only);
 }
 
 bool session__has_pid(struct session *s, pid_t tgid)
@@ -305,7 +305,7 @@ bool session__has_pid(struct session *s, pid_t tgid)
 bool session__traces_syscalls(const struct session *s)
 {
 	return bpf_program__fd(s->skel->progs.sys_enter) >= 0 ||
-	       bpf_program__fd(s->skel->progs.sys_exit_count) >= 0;
+	       bpf_program__fd(s->skel->progs.sys_exit_only) >= 0;
 }
 
 bool session__empty(struct session *s)

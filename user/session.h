@@ -31,7 +31,7 @@ struct session_opts {
 	unsigned max_thread_state;   /* per-thread state entries (calls in flight); 0: no bound */
 	bool syscall_probes;	     /* probe-file syscall probes may be added (their code loads) */
 	bool no_func_probes;	     /* no function or USDT probe will be added: not loaded */
-	bool count_only; /* with stream false: syscall calls and errors only, no durations */
+	bool exit_only; /* no durations: syscalls seen at sys_exit alone (counted, and streamed) */
 };
 
 /* What the reader saw: records delivered and wakeups that delivered them. */
@@ -60,7 +60,7 @@ int session__add_pid(struct session *s, pid_t tgid);
 int session__set_exec_targets(struct session *s, const char (*comms)[16], unsigned ncomm,
 			      const struct at_inode_key *inodes, unsigned ninodes);
 /*
- * Adds a child held before its execve (proc_spawn_held): with count_only its
+ * Adds a child held before its execve (proc_spawn_held): with exit_only its
  * calls count from the execve on, so the read that held it is not counted.
  * Otherwise the same as session__add_pid. 0 or -errno.
  */

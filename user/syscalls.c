@@ -644,8 +644,9 @@ static void put_captured(struct out *o, const struct at_call_rec *rec, unsigned 
 	int s = slot_of(rec, i);
 	size_t len;
 
-	if (!p || s < 0 || (rec->flags & (AT_CALL_FAULT0 << s)) ||
-	    (kind == ARG_BUF_OUT && rec->ret < 0)) {
+	/* After a successful exec the registers are the new image's: the slot has the path. */
+	if ((!p && !(rec->flags & AT_CALL_ARGS_GONE)) || s < 0 ||
+	    (rec->flags & (AT_CALL_FAULT0 << s)) || (kind == ARG_BUF_OUT && rec->ret < 0)) {
 		put_ptr(o, p, json);
 		return;
 	}
@@ -669,6 +670,11 @@ static void put_arg(struct out *o, const struct at_call_rec *rec, const struct s
 	unsigned kind = d->arg[i];
 	__u64 v = rec->args[i];
 
+	/* A successful exec seen at its exit: only the path (kept at exec) is known. */
+	if ((rec->flags & AT_CALL_ARGS_GONE) && slot_of(rec, i) < 0) {
+		out_puts(o, json ? "null" : "?");
+		return;
+	}
 	switch (kind) {
 	case ARG_UINT:
 		out_u64(o, v);

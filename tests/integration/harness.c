@@ -70,7 +70,7 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 		.follow = o->follow,
 		.stream = !o->summary_only,
 		.syscall_probes = o->probe_file != NULL,
-		.count_only = o->count_only,
+		.exit_only = o->exit_only,
 	};
 	struct held_child c;
 	struct session *s;

@@ -31,7 +31,7 @@ struct trace_opts {
 	const char *select;	/* -e expression, NULL for all */
 	bool follow;		/* -f */
 	bool summary_only;	/* statistics only, no syscall records (-c) */
-	bool count_only;	/* with summary_only: calls and errors only (--no-latency) */
+	bool exit_only;		/* no durations: sys_exit alone, as the CLI without -T */
 	unsigned str_max;	/* 0: 64 */
 	const char *uprobes[4]; /* -u SPECs, probe ids 0..3 in order */
 	bool remove_first;	/* remove probe 0 before the target runs */

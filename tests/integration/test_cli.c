@@ -47,8 +47,8 @@ Test(cli, bad_input_one_line_and_exit_code)
 		     "agent-trace: unknown option '--bogus' (see --help)\n");
 	expect_error((char *[]){ AT, "-p", NULL }, 2,
 		     "agent-trace: option '-p' needs an argument\n");
-	expect_error((char *[]){ AT, "--no-latency", "--", CALLS, "counts", NULL }, 2,
-		     "agent-trace: --no-latency needs -c\n");
+	expect_error((char *[]){ AT, "-c", "--no-latency", "-T", "--", CALLS, "counts", NULL }, 2,
+		     "agent-trace: -T and --no-latency contradict each other; keep one\n");
 	expect_error((char *[]){ AT, "-p", "999999999", NULL }, 1,
 		     "agent-trace: -p 999999999: no such process\n");
 	expect_error((char *[]){ AT, "--", "/nonexistent/cmd", NULL }, 1,
@@ -84,13 +84,15 @@ Test(cli, text_output_and_summary)
 	unlink(path);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
 	cr_assert_str_eq(err, "");
+	/* Without -T, strace's way: no durations, the call seen at its exit alone. */
 	snprintf(want, sizeof(want),
-		 "openat(AT_FDCWD, \"%s\", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640) = 3 <", path);
-	cr_assert_eq(count_lines(out, want), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "write(3, \"xxxx\\n\", 5) = 5 <"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "openat(AT_FDCWD, \"/nonexistent/agent-trace\", O_RDONLY) "
-				      "= -1 ENOENT (No such file or directory) <"),
-		     1, "%s", out);
+		 "openat(AT_FDCWD, \"%s\", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640) = 3\n", path);
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert(strstr(out, " write(3, \"xxxx\\n\", 5) = 5\n"), "%s", out);
+	cr_assert(strstr(out, "openat(AT_FDCWD, \"/nonexistent/agent-trace\", O_RDONLY) "
+			      "= -1 ENOENT (No such file or directory)\n"),
+		  "%s", out);
+	cr_assert_eq(count_lines(out, " <0."), 0, "%s", out);
 	cr_assert_eq(count_lines(out, "exit_group(3) = ?"), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "+++ exited with 3 +++"), 1, "%s", out);
 	/* The summary: header, a write row with one call and no error, the loss line. */
@@ -118,15 +120,18 @@ Test(cli, json_lines_schema)
 	snprintf(want, sizeof(want),
 		 "\"syscall\":\"openat\",\"nr\":257,\"args\":{\"dfd\":-100,\"filename\":"
 		 "\"%s\",\"flags\":\"O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC\",\"mode\":\"0640\"},"
-		 "\"ret\":3,\"errno\":null,\"dur_ns\":",
+		 "\"ret\":3,\"errno\":null,\"dur_ns\":null,\"truncated\":false}",
 		 path);
 	cr_assert_eq(count_lines(out, want), 1, "%s", out);
 	cr_assert_eq(count_lines(out,
 				 "\"filename\":\"/nonexistent/agent-trace\",\"flags\":"
 				 "\"O_RDONLY\",\"mode\":\"000\"},\"ret\":-2,\"errno\":\"ENOENT\""),
 		     1, "%s", out);
+	/* Seen at its exit: the old image's pointers are gone, the path was kept at exec. */
 	snprintf(want, sizeof(want),
-		 "\"syscall\":\"execve\",\"nr\":59,\"args\":{\"filename\":\"%s\"", CALLS);
+		 "\"syscall\":\"execve\",\"nr\":59,\"args\":{\"filename\":\"%s\","
+		 "\"argv\":null,\"envp\":null}",
+		 CALLS);
 	cr_assert_eq(count_lines(out, want), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "\"ret\":0,\"errno\":null"), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "{\"type\":\"exit\","), 1, "%s", out);
@@ -142,6 +147,45 @@ Test(cli, json_lines_schema)
 	/* Every line is one object. */
 	for (const char *l = out; *l; l = strchr(l, '\n') + 1)
 		cr_assert(*l == '{' && strchr(l, '\n')[-1] == '}', "not a JSON line: %s", l);
+	free(out);
+	free(err);
+}
+
+/* -T: durations in the text lines, the JSON and the summary (entry and exit paired). */
+Test(cli, durations_with_T)
+{
+	char path[64];
+	char *out, *err;
+	int st;
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-dur.%d", getpid());
+	st = run_capture((char *[]){ AT, "-T", "-e", "openat,write,exit_group", "--", CALLS,
+				     "basic", path, "5", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_eq(count_lines(out, " write(3, \"xxxx\\n\", 5) = 5 <0.0"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "exit_group(3) = ?"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "exit_group(3) = ? <"), 0, "%s", out);
+	cr_assert_eq(count_lines(out, "syscall                calls   errors"), 1, "%s", out);
+	free(out);
+	free(err);
+
+	st = run_capture((char *[]){ AT, "-T", "--json", "-e", "write", "--", CALLS, "basic", path,
+				     "5", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_eq(count_lines(out, "\"ret\":5,\"errno\":null,\"dur_ns\":"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"dur_ns\":null"), 0, "%s", out);
+	free(out);
+	free(err);
+
+	st = run_capture((char *[]){ AT, "-c", "-T", "-e", "write", "--", CALLS, "basic", path, "5",
+				     NULL },
+			 &out, &err);
+	unlink(path);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_eq(count_lines(out, "errors   total(ms)    avg(us)"), 1, "%s", out);
+	cr_assert(strstr(out, "\nwrite                      1        0       0."), "%s", out);
 	free(out);
 	free(err);
 }
@@ -223,8 +267,8 @@ Test(cli, no_latency_counts_exactly)
 				 "lost: 0 (ring buffer full), 0 (queue full), 0 (thread state)"),
 		     1, "%s", out);
 
-	/* Every row is what -c, which pairs entry and exit, counts too. */
-	st = run_capture((char *[]){ AT, "-c", "--", CALLS, "counts", NULL }, &ref, &referr);
+	/* Every row is what -c -T, which pairs entry and exit, counts too. */
+	st = run_capture((char *[]){ AT, "-c", "-T", "--", CALLS, "counts", NULL }, &ref, &referr);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, referr);
 	for (const char *l = out; *l; l = strchr(l, '\n') + 1) {
 		char name[32];

@@ -37,17 +37,22 @@ static void assert_complete(const struct trace *t)
 	}
 }
 
-Test(trace, basic_calls_every_field)
+/*
+ * The basic target, every field. exit_only: seen at sys_exit alone (the CLI
+ * without -T): the same records, without entry times, flagged so.
+ */
+static void basic_calls(bool exit_only)
 {
 	char path[64], line[1024];
 	char *argv[] = { (char *)build_path("calls"), "basic", path, "100", NULL };
 	const struct at_call_rec *r[MAXR];
+	__u16 nodur = exit_only ? AT_CALL_NO_DUR : 0;
 	struct trace t;
 	size_t n;
 	long fd = -1;
 
 	snprintf(path, sizeof(path), "/tmp/agent-trace-basic.%d", getpid());
-	trace_cmd(argv, &(struct trace_opts){ 0 }, &t);
+	trace_cmd(argv, &(struct trace_opts){ .exit_only = exit_only }, &t);
 	unlink(path);
 
 	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 3);
@@ -58,6 +63,15 @@ Test(trace, basic_calls_every_field)
 	cr_assert_eq(t.recs[0].ret, 0);
 	cr_assert_eq(t.recs[0].hdr.pid, (unsigned)t.pid);
 	cr_assert_str_eq(slot_str(&t.recs[0], 0), argv[0]);
+	/* At its exit the registers are the new image's: the path was kept at exec. */
+	cr_assert_eq(t.recs[0].flags, exit_only ? AT_CALL_NO_DUR | AT_CALL_ARGS_GONE : 0);
+	cr_assert_eq(t.recs[0].slot_arg[0], 0);
+	decode_args(&t.recs[0], line, sizeof(line));
+	if (exit_only) {
+		snprintf(path, sizeof(path), "\"%s\", ?, ?", argv[0]);
+		cr_assert_str_eq(line, path);
+	}
+	snprintf(path, sizeof(path), "/tmp/agent-trace-basic.%d", getpid());
 
 	/* The dynamic loader's first openat is seen. */
 	n = trace_find(&t, "openat", t.pid, r, MAXR);
@@ -74,9 +88,12 @@ Test(trace, basic_calls_every_field)
 		cr_assert_eq(r[i]->args[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
 		cr_assert_eq(r[i]->args[3], 0640);
 		cr_assert_eq(r[i]->slot_arg[0], 1);
-		cr_assert_eq(r[i]->flags, 0);
+		cr_assert_eq(r[i]->flags, nodur);
 		cr_assert_geq(r[i]->ret, 3);
-		cr_assert_geq(r[i]->hdr.ts_ns, r[i]->enter_ns);
+		if (exit_only)
+			cr_assert_eq(r[i]->hdr.ts_ns, r[i]->enter_ns);
+		else
+			cr_assert_geq(r[i]->hdr.ts_ns, r[i]->enter_ns);
 		fd = r[i]->ret;
 		decode_args(r[i], line, sizeof(line));
 		cr_assert(strstr(line, "AT_FDCWD, \"/tmp/agent-trace-basic.") == line, "%s", line);
@@ -103,7 +120,7 @@ Test(trace, basic_calls_every_field)
 	cr_assert_eq(r[0]->ret, 100);
 	cr_assert_eq(r[0]->slot_arg[0], 1);
 	cr_assert_eq(r[0]->slot_len[0], 64);
-	cr_assert(r[0]->flags & AT_CALL_TRUNC0);
+	cr_assert_eq(r[0]->flags, AT_CALL_TRUNC0 | nodur);
 	for (int i = 0; i < 64; i++)
 		cr_assert_eq(r[0]->slot[0][i], 'x');
 
@@ -111,7 +128,7 @@ Test(trace, basic_calls_every_field)
 	n = trace_find(&t, "exit_group", t.pid, r, MAXR);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(r[0]->args[0], 3);
-	cr_assert(r[0]->flags & AT_CALL_NORETURN);
+	cr_assert_eq(r[0]->flags, AT_CALL_NORETURN | nodur);
 	cr_assert_eq(&t.recs[t.nrecs - 1], r[0], "exit_group is the last call");
 
 	/* The exit record carries the wait status. */
@@ -125,17 +142,34 @@ Test(trace, basic_calls_every_field)
 	assert_complete(&t);
 	cr_assert_geq(t.stats[nr_of("openat")].errors, 1);
 	cr_assert_eq(t.stats[nr_of("write")].errors, 0);
+	cr_assert_eq(t.stats[nr_of("write")].count, 1);
+	cr_assert_eq(t.stats[nr_of("exit_group")].count, 1);
+	if (exit_only)
+		cr_assert_eq(t.stats[nr_of("openat")].total_ns, 0, "no clock without durations");
+	else
+		cr_assert_gt(t.stats[nr_of("openat")].total_ns, 0);
 	trace_free(&t);
 }
 
-Test(trace, blocking_read_pairs_entry_and_exit)
+Test(trace, basic_calls_every_field)
+{
+	basic_calls(false);
+}
+
+Test(trace, basic_calls_every_field_at_exit_alone)
+{
+	basic_calls(true);
+}
+
+/* A read that blocks until another thread writes; exit_only: seen at its exit alone. */
+static void blocking_read(bool exit_only)
 {
 	char *argv[] = { (char *)build_path("calls"), "pipe", NULL };
 	const struct at_call_rec *r[MAXR];
 	struct trace t;
 	size_t n, reads = 0;
 
-	trace_cmd(argv, &(struct trace_opts){ .select = "read,write" }, &t);
+	trace_cmd(argv, &(struct trace_opts){ .select = "read,write", .exit_only = exit_only }, &t);
 	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
 
 	n = trace_find(&t, "read", t.pid, r, MAXR);
@@ -148,7 +182,10 @@ Test(trace, blocking_read_pairs_entry_and_exit)
 		cr_assert_eq(r[i]->slot_len[0], 4);
 		cr_assert_str_eq(slot_str(r[i], 0), "ping");
 		/* It blocked ~200 ms until the other thread wrote. */
-		cr_assert_geq(r[i]->hdr.ts_ns - r[i]->enter_ns, 150 * 1000 * 1000ull);
+		if (exit_only)
+			cr_assert_eq(r[i]->flags, AT_CALL_NO_DUR);
+		else
+			cr_assert_geq(r[i]->hdr.ts_ns - r[i]->enter_ns, 150 * 1000 * 1000ull);
 	}
 	cr_assert_eq(reads, 1);
 
@@ -161,7 +198,17 @@ Test(trace, blocking_read_pairs_entry_and_exit)
 	trace_free(&t);
 }
 
-Test(trace, threads_counted_exactly)
+Test(trace, blocking_read_pairs_entry_and_exit)
+{
+	blocking_read(false);
+}
+
+Test(trace, blocking_read_at_exit_alone)
+{
+	blocking_read(true);
+}
+
+static void threads_counted(bool exit_only)
 {
 	char *argv[] = { (char *)build_path("calls"), "threads", NULL };
 	const struct at_call_rec *r[MAXR];
@@ -170,7 +217,7 @@ Test(trace, threads_counted_exactly)
 	struct trace t;
 	size_t n;
 
-	trace_cmd(argv, &(struct trace_opts){ .select = "getppid" }, &t);
+	trace_cmd(argv, &(struct trace_opts){ .select = "getppid", .exit_only = exit_only }, &t);
 	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
 
 	n = trace_find(&t, "getppid", 0, r, MAXR);
@@ -194,6 +241,16 @@ Test(trace, threads_counted_exactly)
 	cr_assert_eq(t.stats[nr_of("getppid")].errors, 0);
 	assert_complete(&t);
 	trace_free(&t);
+}
+
+Test(trace, threads_counted_exactly)
+{
+	threads_counted(false);
+}
+
+Test(trace, threads_counted_exactly_at_exit_alone)
+{
+	threads_counted(true);
 }
 
 Test(trace, summary_only_counts_in_kernel)
@@ -235,7 +292,7 @@ Test(trace, count_only_exact_without_times)
 	};
 	struct trace t;
 
-	trace_cmd(argv, &(struct trace_opts){ .summary_only = true, .count_only = true }, &t);
+	trace_cmd(argv, &(struct trace_opts){ .summary_only = true, .exit_only = true }, &t);
 	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
 	cr_assert_eq(t.nrecs, 0, "no records when counting");
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -263,7 +320,7 @@ Test(trace, count_only_selection)
 
 	trace_cmd(argv,
 		  &(struct trace_opts){
-			  .select = "dup,exit", .summary_only = true, .count_only = true },
+			  .select = "dup,exit", .summary_only = true, .exit_only = true },
 		  &t);
 	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
 		uint64_t want = nr == (unsigned)nr_of("dup")  ? 5 :
@@ -300,7 +357,7 @@ Test(trace, exclusion_and_classes)
 	trace_free(&t);
 }
 
-static void check_fork(bool follow)
+static void check_fork(bool follow, bool exit_only)
 {
 	char *argv[] = { (char *)build_path("calls"), "fork", NULL };
 	const struct at_call_rec *r[MAXR];
@@ -308,7 +365,7 @@ static void check_fork(bool follow)
 	pid_t child = 0;
 	size_t n;
 
-	trace_cmd(argv, &(struct trace_opts){ .follow = follow }, &t);
+	trace_cmd(argv, &(struct trace_opts){ .follow = follow, .exit_only = exit_only }, &t);
 	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
 
 	/* The parent's clone returned the child's pid, and wait4 reaped it. */
@@ -338,6 +395,7 @@ static void check_fork(bool follow)
 	n = trace_find(&t, "exit_group", child, r, MAXR);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(r[0]->args[0], 7);
+	cr_assert_eq(r[0]->flags, AT_CALL_NORETURN | (exit_only ? AT_CALL_NO_DUR : 0));
 
 	/* fork, child exit (7), parent exit (0), in that order. */
 	cr_assert_eq(t.nprocs, 3);
@@ -355,10 +413,20 @@ static void check_fork(bool follow)
 
 Test(trace, fork_followed_with_f)
 {
-	check_fork(true);
+	check_fork(true, false);
+}
+
+Test(trace, fork_followed_with_f_at_exit_alone)
+{
+	check_fork(true, true);
 }
 
 Test(trace, fork_not_followed_without_f)
 {
-	check_fork(false);
+	check_fork(false, false);
+}
+
+Test(trace, fork_not_followed_without_f_at_exit_alone)
+{
+	check_fork(false, true);
 }

@@ -116,8 +116,8 @@ Test(cli, bad_inputs)
 		  "-b '3000': must be a power of two from 4K to 1024M" },
 		{ { "at", "-x" }, "unknown option '-x' (see --help)" },
 		{ { "at", "-e" }, "option '-e' needs an argument" },
-		{ { "at", "--no-latency", "-p", "1" }, "--no-latency needs -c" },
-		{ { "at", "--no-latency", "--json", "-p", "1" }, "--no-latency needs -c" },
+		{ { "at", "-T", "--no-latency", "-p", "1" },
+		  "-T and --no-latency contradict each other; keep one" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
