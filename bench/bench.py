@@ -117,18 +117,22 @@ class Bench:
             cs += [
                 Config(f"{w}/bare", "bare", w, lambda a, p: a),
                 Config(f"{w}/floor", "floor", w, lambda a, p: [fl, "sys", "--"] + a),
-                # The floor of -c --no-latency, which attaches sys_exit alone.
+                # The floor of agent-trace without -T, which attaches sys_exit alone.
                 Config(f"{w}/floor sys_exit", "floor", w,
                        lambda a, p: [fl, "sys_exit", "--"] + a),
+                # Calls and errors per syscall, the job bpftrace count and syscount do.
                 Config(f"{w}/agent-trace -c", "agent-trace", w,
                        lambda a, p: [at, "-c", "-o", "/dev/null", "--"] + a,
                        parse=parse_at, role="count"),
-                # The counting job bpftrace count and syscount do: calls and errors, no times.
-                Config(f"{w}/agent-trace -c --no-latency", "agent-trace", w,
-                       lambda a, p: [at, "-c", "--no-latency", "-o", "/dev/null", "--"] + a,
+                # With times: entry and exit paired, two clock reads.
+                Config(f"{w}/agent-trace -c -T", "agent-trace", w,
+                       lambda a, p: [at, "-c", "-T", "-o", "/dev/null", "--"] + a,
                        parse=parse_at, role="count"),
                 Config(f"{w}/agent-trace --json", "agent-trace", w,
                        lambda a, p: [at, "--json", "-o", "/dev/null", "--"] + a,
+                       parse=parse_at, role="stream"),
+                Config(f"{w}/agent-trace --json -T", "agent-trace", w,
+                       lambda a, p: [at, "--json", "-T", "-o", "/dev/null", "--"] + a,
                        parse=parse_at, role="stream"),
             ]
             if self.have("strace"):
@@ -453,11 +457,21 @@ class Bench:
             if "added_ns" not in row:
                 continue
             w = row["workload"]
+            # The floor: sys_enter + sys_exit (uprobe + uretprobe for functions).
             fl = by.get(f"{w}/floor")
-            if row["config"].endswith("--no-latency") or row["config"].endswith("floor sys_exit"):
-                fl = by.get(f"{w}/floor sys_exit")
+            # The floor on the points the configuration attaches: sys_exit alone for
+            # agent-trace's syscall tracing without -T.
+            same = fl
+            alone = by.get(f"{w}/floor sys_exit")
+            if alone and (row["config"].endswith("floor sys_exit") or
+                          (row["tool"] == "agent-trace" and not row["config"].endswith("-T"))):
+                same = alone
+                if row["config"].endswith("floor sys_exit"):
+                    fl = alone
             if fl and fl.get("added_ns", 0) > 0:
                 row["x_floor"] = row["added_ns"] / fl["added_ns"]
+            if same and same.get("added_ns", 0) > 0:
+                row["x_floor_same"] = row["added_ns"] / same["added_ns"]
             ref = by.get(f"{w}/agent-trace " + ("--json" if row["role"] == "stream" else "-c"))
             if ref and ref.get("added_ns", 0) > 0 and row["tool"] != "agent-trace":
                 row["x_agent_trace"] = row["added_ns"] / ref["added_ns"]
@@ -531,23 +545,27 @@ def markdown(rep):
          "",
          "Medians of interleaved runs. ns/event: the workload's own loop time per event "
          "(per INSERT for sqlite); added: over the bare run; x floor: added cost over the "
-         "floor's (empty BPF programs on the same attachment: sys_exit alone for -c --no-latency); x agent-trace: the peer's added "
+         "floor's (empty BPF programs on sys_enter + sys_exit, or uprobe + uretprobe); "
+         "x same points: over the floor on the points the configuration attaches (agent-trace "
+         "without -T attaches sys_exit alone); x agent-trace: the peer's added "
          "cost over agent-trace's in the same role (--json for stream, -c for count); "
          "x bpftrace count: agent-trace's added cost over bpftrace's `@[args->id] = count()` "
          "(syscall workloads). CPU and RSS are the "
          "tool's own (agent-trace: its own getrusage; peers: wait4 less the workload's CPU, "
          "peak RSS from wait4, so it includes the workload's: see the bare row).",
          "",
-         "| config | runs | events | ns/event (min-max) | added ns | x floor | x agent-trace "
-         "| x bpftrace count | delivered | lost | per wakeup | tool CPU s | RSS MiB |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| config | runs | events | ns/event (min-max) | added ns | x floor | x same points "
+         "| x agent-trace | x bpftrace count | delivered | lost | per wakeup | tool CPU s "
+         "| RSS MiB |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rep["rows"]:
         if "error" in r:
-            L.append(f"| {r['config']} | error: {r['error']} ||||||||||||")
+            L.append(f"| {r['config']} | error: {r['error']} |||||||||||||")
             continue
-        L.append("| %s | %d | %d | %.0f (%.0f-%.0f) | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        L.append("| %s | %d | %d | %.0f (%.0f-%.0f) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["config"], r["runs"], r["events"], r["ns_per_event"], r["min"], r["max"],
             fmt(r.get("added_ns")), fmt(r.get("x_floor"), "%.2f"),
+            fmt(r.get("x_floor_same"), "%.2f"),
             fmt(r.get("x_agent_trace"), "%.1f"), fmt(r.get("x_bt_count"), "%.2f"),
             fmt(r.get("delivered")), fmt(r.get("lost")),
             fmt(r.get("per_wakeup")), fmt(r.get("tool_cpu_s"), "%.3f"),

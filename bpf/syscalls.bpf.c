@@ -356,15 +356,10 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 	}
 }
 
-/* Exit only: the record of a call, from the registers at sys_exit (or at exit for exit_group). */
-static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid, __u32 nr,
-					   __s64 ret, __u16 flags)
+/* Exit only: the fixed part of a call's record, from the registers at sys_exit (or at exit). */
+static __always_inline void fill_at_exit(struct at_call_rec *rec, struct pt_regs *regs,
+					 __u64 pid_tgid, __u32 nr, __s64 ret, __u16 flags)
 {
-	__u32 zero = 0;
-	struct at_call_rec *rec = bpf_map_lookup_elem(&exit_rec, &zero);
-
-	if (!rec)
-		return;
 	rec->hdr.type = AT_REC_SYSCALL;
 	rec->hdr.probe_id = AT_PROBE_SYSCALLS;
 	rec->hdr.pid = pid_tgid >> 32;
@@ -382,8 +377,40 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 	rec->args[5] = regs->r9;
 	*(__u16 *)&rec->slot_arg = 0xffff;
 	*(__u32 *)&rec->slot_len = 0;
-	if (!(flags & AT_CALL_NORETURN))
-		capture_at_exit(rec, ret);
+	*(__u32 *)&rec->pad = 0;
+}
+
+/*
+ * Exit only: the record of a call. A call with nothing to capture (most) is
+ * written in place in the ring buffer; one with strings or buffers is built
+ * in per-CPU scratch and only the used part copied.
+ */
+static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid, __u32 nr,
+					   __s64 ret, __u16 flags)
+{
+	const volatile struct at_sys_spec *spec = &specs[nr & (AT_NR_MAX - 1)];
+	const __u64 fixed = offsetof(struct at_call_rec, slot);
+	struct at_call_rec *rec;
+	__u32 zero = 0;
+
+	if ((flags & AT_CALL_NORETURN) ||
+	    (spec->slot_kind[0] == AT_SLOT_NONE && spec->slot_kind[1] == AT_SLOT_NONE)) {
+		__u64 wake = rb_flags(fixed, false);
+
+		rec = bpf_ringbuf_reserve(&events, fixed, 0);
+		if (!rec) {
+			count_loss(offsetof(struct at_counters, rb_lost));
+			return;
+		}
+		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+		bpf_ringbuf_submit(rec, wake);
+		return;
+	}
+	rec = bpf_map_lookup_elem(&exit_rec, &zero);
+	if (!rec)
+		return;
+	fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+	capture_at_exit(rec, ret);
 	emit(rec);
 }
 
