@@ -159,7 +159,7 @@ $(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
 $(BENCH)/floor: bench/floor.c $(BENCH)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -I$(BENCH) $(PKG_CFLAGS) $< \
-		$(PKG_LIBS) -o $@
+		$(PKG_LIBS) -lpthread -o $@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets $(BENCH):
 	$(Q)mkdir -p $@

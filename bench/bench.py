@@ -120,6 +120,10 @@ class Bench:
                 # The floor of agent-trace without -T, which attaches sys_exit alone.
                 Config(f"{w}/floor sys_exit", "floor", w,
                        lambda a, p: [fl, "sys_exit", "--"] + a),
+                # The floor of streaming: sys_exit alone sending one record per syscall
+                # through a ring buffer to a reader that takes each and does nothing.
+                Config(f"{w}/floor stream", "floor", w,
+                       lambda a, p: [fl, "sys_exit_rb", "--"] + a, role="stream"),
                 # Calls and errors per syscall, the job bpftrace count and syscount do.
                 Config(f"{w}/agent-trace -c", "agent-trace", w,
                        lambda a, p: [at, "-c", "-o", "/dev/null", "--"] + a,
@@ -463,7 +467,7 @@ class Bench:
             # agent-trace's syscall tracing without -T.
             same = fl
             alone = by.get(f"{w}/floor sys_exit")
-            if alone and (row["config"].endswith("floor sys_exit") or
+            if alone and (row["config"].endswith(("floor sys_exit", "floor stream")) or
                           (row["tool"] == "agent-trace" and not row["config"].endswith("-T"))):
                 same = alone
                 if row["config"].endswith("floor sys_exit"):
@@ -472,6 +476,10 @@ class Bench:
                 row["x_floor"] = row["added_ns"] / fl["added_ns"]
             if same and same.get("added_ns", 0) > 0:
                 row["x_floor_same"] = row["added_ns"] / same["added_ns"]
+            fs = by.get(f"{w}/floor stream")
+            if (fs and fs.get("added_ns", 0) > 0 and row["role"] == "stream" and
+                    row["tool"] != "floor"):
+                row["x_stream_floor"] = row["added_ns"] / fs["added_ns"]
             ref = by.get(f"{w}/agent-trace " + ("--json" if row["role"] == "stream" else "-c"))
             if ref and ref.get("added_ns", 0) > 0 and row["tool"] != "agent-trace":
                 row["x_agent_trace"] = row["added_ns"] / ref["added_ns"]
@@ -547,7 +555,9 @@ def markdown(rep):
          "(per INSERT for sqlite); added: over the bare run; x floor: added cost over the "
          "floor's (empty BPF programs on sys_enter + sys_exit, or uprobe + uretprobe); "
          "x same points: over the floor on the points the configuration attaches (agent-trace "
-         "without -T attaches sys_exit alone); x agent-trace: the peer's added "
+         "without -T attaches sys_exit alone); x stream floor: a streaming configuration's "
+         "added cost over the floor stream's (sys_exit alone sending each syscall through a "
+         "ring buffer to a reader that does nothing with it); x agent-trace: the peer's added "
          "cost over agent-trace's in the same role (--json for stream, -c for count); "
          "x bpftrace count: agent-trace's added cost over bpftrace's `@[args->id] = count()` "
          "(syscall workloads). CPU and RSS are the "
@@ -555,17 +565,17 @@ def markdown(rep):
          "peak RSS from wait4, so it includes the workload's: see the bare row).",
          "",
          "| config | runs | events | ns/event (min-max) | added ns | x floor | x same points "
-         "| x agent-trace | x bpftrace count | delivered | lost | per wakeup | tool CPU s "
-         "| RSS MiB |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| x stream floor | x agent-trace | x bpftrace count | delivered | lost | per wakeup "
+         "| tool CPU s | RSS MiB |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rep["rows"]:
         if "error" in r:
-            L.append(f"| {r['config']} | error: {r['error']} |||||||||||||")
+            L.append(f"| {r['config']} | error: {r['error']} ||||||||||||||")
             continue
-        L.append("| %s | %d | %d | %.0f (%.0f-%.0f) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        L.append("| %s | %d | %d | %.0f (%.0f-%.0f) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["config"], r["runs"], r["events"], r["ns_per_event"], r["min"], r["max"],
             fmt(r.get("added_ns")), fmt(r.get("x_floor"), "%.2f"),
-            fmt(r.get("x_floor_same"), "%.2f"),
+            fmt(r.get("x_floor_same"), "%.2f"), fmt(r.get("x_stream_floor"), "%.2f"),
             fmt(r.get("x_agent_trace"), "%.1f"), fmt(r.get("x_bt_count"), "%.2f"),
             fmt(r.get("delivered")), fmt(r.get("lost")),
             fmt(r.get("per_wakeup")), fmt(r.get("tool_cpu_s"), "%.3f"),

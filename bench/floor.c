@@ -4,14 +4,18 @@
  * detaches.
  *
  *   floor sys -- CMD...          raw_tp sys_enter + sys_exit
- *   floor sys_exit -- CMD...     raw_tp sys_exit alone (agent-trace -c --no-latency's attachment)
+ *   floor sys_exit -- CMD...     raw_tp sys_exit alone (agent-trace's without -T)
+ *   floor sys_exit_rb -- CMD...  sys_exit alone sending a record per syscall of CMD
+ *                                through a ring buffer to a reader that takes each
  *   floor func FILE:FUNC -- CMD...  uprobe + uretprobe on FUNC in FILE
  *
  * The command is forked first and held on a pipe until the programs are
  * attached, as agent-trace -- CMD does. Exits with the command's exit code.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +28,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor sys|sys_exit -- CMD... | floor func FILE:FUNC -- CMD...\n");
+	fprintf(stderr, "usage: floor sys|sys_exit|sys_exit_rb -- CMD... | "
+			"floor func FILE:FUNC -- CMD...\n");
 	return 2;
 }
 
@@ -51,17 +56,42 @@ static int attach_func(struct floor_bpf *skel, const char *spec)
 	return 0;
 }
 
+static atomic_bool done;
+static unsigned long long records, sum;
+
+/* The reader of sys_exit_rb: touches each record, as any reader must. */
+static int on_rec(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	records++;
+	sum += size ? ((const unsigned char *)data)[0] : 0;
+	return 0;
+}
+
+static void *reader(void *arg)
+{
+	struct ring_buffer *rb = arg;
+
+	while (!atomic_load(&done))
+		ring_buffer__poll(rb, 5);
+	ring_buffer__consume(rb);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct floor_bpf *skel;
 	int go[2], st, ret, cmd;
-	bool sys, exit_only;
+	bool sys, exit_only, rb_mode;
+	struct ring_buffer *rb = NULL;
+	pthread_t rd;
 	pid_t pid;
 	char b = 'g';
 
 	if (argc < 4)
 		return usage();
-	exit_only = !strcmp(argv[1], "sys_exit");
+	rb_mode = !strcmp(argv[1], "sys_exit_rb");
+	exit_only = rb_mode || !strcmp(argv[1], "sys_exit");
 	sys = exit_only || !strcmp(argv[1], "sys");
 	cmd = sys ? 3 : 4;
 	if ((!sys && strcmp(argv[1], "func")) || argc <= cmd || strcmp(argv[cmd - 1], "--"))
@@ -87,7 +117,9 @@ int main(int argc, char **argv)
 	if (!skel)
 		goto fail;
 	bpf_program__set_autoload(skel->progs.floor_sys_enter, sys && !exit_only);
-	bpf_program__set_autoload(skel->progs.floor_sys_exit, sys);
+	bpf_program__set_autoload(skel->progs.floor_sys_exit, sys && !rb_mode);
+	bpf_program__set_autoload(skel->progs.floor_sys_exit_rb, rb_mode);
+	skel->rodata->target_tgid = pid;
 	bpf_program__set_autoload(skel->progs.floor_entry, !sys);
 	bpf_program__set_autoload(skel->progs.floor_return, !sys);
 	if (floor_bpf__load(skel))
@@ -97,11 +129,23 @@ int main(int argc, char **argv)
 		errno = -ret;
 		goto fail;
 	}
+	if (rb_mode) {
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_events), on_rec, NULL, NULL);
+		if (!rb || pthread_create(&rd, NULL, reader, rb))
+			goto fail;
+	}
 	if (write(go[1], &b, 1) != 1)
 		goto fail;
 	close(go[1]);
 	if (waitpid(pid, &st, 0) != pid)
 		goto fail;
+	if (rb) {
+		atomic_store(&done, true);
+		pthread_join(rd, NULL);
+		ring_buffer__free(rb);
+		fprintf(stderr, "floor: %llu records, %llu lost\n", records,
+			(unsigned long long)skel->bss->floor_lost);
+	}
 	floor_bpf__destroy(skel);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 fail:

@@ -44,9 +44,11 @@ static inline void out_putc(struct out *o, char c)
 
 static inline void out_write(struct out *o, const char *s, size_t n)
 {
-	size_t room = o->len + 1 < o->size ? o->size - 1 - o->len : 0;
-
-	memcpy(o->buf + o->len, s, n < room ? n : room);
+	/* The usual case apart: with n a constant the copy is a few moves, not a call. */
+	if (o->len + n < o->size)
+		memcpy(o->buf + o->len, s, n);
+	else if (o->len + 1 < o->size)
+		memcpy(o->buf + o->len, s, o->size - 1 - o->len); /* what fits */
 	o->len += n;
 }
 
@@ -73,13 +75,23 @@ __attribute__((format(printf, 2, 3))) static inline void out_printf(struct out *
 static inline void out_udec(struct out *o, uint64_t v, unsigned width)
 {
 	char tmp[24];
-	size_t i = sizeof(tmp);
+	unsigned n = 1;
+	char *p;
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v || sizeof(tmp) - i < width);
-	out_write(o, tmp + i, sizeof(tmp) - i);
+	for (uint64_t t = v; t >= 10; t /= 10)
+		n++;
+	if (n < width)
+		n = width;
+	if (n > sizeof(tmp)) /* never for 64 bits but with a width past 24 */
+		n = sizeof(tmp);
+	/* Digits straight into the buffer when they fit, else through tmp. */
+	p = o->len + n < o->size ? o->buf + o->len : tmp;
+	for (unsigned i = n; i-- > 0; v /= 10)
+		p[i] = (char)('0' + v % 10);
+	if (p == tmp)
+		out_write(o, tmp, n);
+	else
+		o->len += n;
 }
 
 static inline void out_u64(struct out *o, uint64_t v)
