@@ -378,7 +378,7 @@ void output_record(void *ctx, const void *data, size_t size)
 	}
 }
 
-/* -c --no-latency: the kernel counted calls and errors only, so no time columns. */
+/* Without -T the kernel counted calls and errors only, so no time columns. */
 static void text_counts(struct output *o, const struct summary_row *rows, size_t n)
 {
 	uint64_t calls = 0, errors = 0;
@@ -454,7 +454,7 @@ static void json_summary(struct output *o, const struct summary_input *in,
 		fprintf(o->f, "%s{\"syscall\":\"%s\",\"calls\":%llu,\"errors\":%llu,", i ? "," : "",
 			syscall_name(r->nr, name), (unsigned long long)r->count,
 			(unsigned long long)r->errors);
-		/* --no-latency: the same fields, null as dur_ns is when there is no time. */
+		/* Without -T: the same fields, null as dur_ns is when there is no time. */
 		if (o->no_latency)
 			fputs("\"total_ns\":null,\"avg_ns\":null,\"p50_ns\":null,\"p99_ns\":null,"
 			      "\"max_ns\":null}",

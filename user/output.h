@@ -18,7 +18,7 @@ struct output {
 	bool json;	      /* JSON lines instead of text */
 	bool events;	      /* write syscall records (false with -c) */
 	bool has_syscalls;    /* syscalls are traced: the summary shows their table */
-	bool no_latency;      /* syscalls were counted without times: no time columns */
+	bool no_latency;      /* syscalls seen at sys_exit alone (no -T): no time columns */
 };
 
 /* record_fn for session_opts: writes one record. */

@@ -10,35 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "out.h"
 #include "probefile.h"
 #include "shape.h"
-
-/* Output with snprintf's convention: len counts everything, out keeps what fits. */
-struct sink {
-	char *out;
-	size_t outlen;
-	size_t len;
-};
-
-static void put(struct sink *o, char c)
-{
-	if (o->len + 1 < o->outlen)
-		o->out[o->len] = c;
-	o->len++;
-}
-
-static void put_n(struct sink *o, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put(o, s[i]);
-}
-
-static size_t finish(struct sink *o)
-{
-	if (o->outlen)
-		o->out[o->len < o->outlen ? o->len : o->outlen - 1] = '\0';
-	return o->len;
-}
 
 static bool ident_char(char c)
 {
@@ -93,7 +67,7 @@ static size_t number_end(const char *in, size_t n, size_t i)
 	return i;
 }
 
-static void scrub_sql(const char *in, size_t n, struct sink *o)
+static void scrub_sql(const char *in, size_t n, struct out *o)
 {
 	size_t i = 0, end;
 
@@ -103,19 +77,19 @@ static void scrub_sql(const char *in, size_t n, struct sink *o)
 		if (c == '\'') {
 			/* 'it''s' and 'it\'s': one literal either way. */
 			i = quoted_end(in, n, i, true);
-			put(o, '?');
+			out_putc(o, '?');
 		} else if (c == '"' || c == '`') {
 			/* Quoted identifiers stay, digits in them too. */
 			end = quoted_end(in, n, i, true);
-			put_n(o, in + i, end - i);
+			out_write(o, in + i, end - i);
 			i = end;
 		} else if (isdigit((unsigned char)c) &&
 			   (i == 0 || (!ident_char(in[i - 1]) && in[i - 1] != '?'))) {
 			/* Not t1, $1 or SQLite's ?NNN parameters. */
 			i = number_end(in, n, i);
-			put(o, '?');
+			out_putc(o, '?');
 		} else {
-			put(o, c);
+			out_putc(o, c);
 			i++;
 		}
 	}
@@ -133,10 +107,10 @@ static bool value_char(char c)
 }
 
 /* Writes in[i..j) and *** for the value in[j..k); returns k. */
-static size_t redact(const char *in, size_t i, size_t j, size_t k, struct sink *o)
+static size_t redact(const char *in, size_t i, size_t j, size_t k, struct out *o)
 {
-	put_n(o, in + i, j - i);
-	put_n(o, "***", 3);
+	out_write(o, in + i, j - i);
+	out_write(o, "***", 3);
 	return k;
 }
 
@@ -145,7 +119,7 @@ static size_t redact(const char *in, size_t i, size_t j, size_t k, struct sink *
  * after what was written (key, separators, *** and a closing quote), 0 if
  * there is no secret here.
  */
-static size_t secret_at(const char *in, size_t n, size_t i, struct sink *o)
+static size_t secret_at(const char *in, size_t n, size_t i, struct out *o)
 {
 	size_t j = 0, k, end;
 
@@ -175,7 +149,7 @@ static size_t secret_at(const char *in, size_t n, size_t i, struct sink *o)
 		if (k == j + 1)
 			return 0; /* "" */
 		redact(in, i, j + 1, k, o);
-		put_n(o, in + k, end - k);
+		out_write(o, in + k, end - k);
 		return end;
 	}
 	for (k = j; k < n && value_char(in[k]); k++)
@@ -186,7 +160,7 @@ static size_t secret_at(const char *in, size_t n, size_t i, struct sink *o)
 }
 
 /* Bearer TOKEN, Basic TOKEN (any case, at a word start). */
-static size_t auth_at(const char *in, size_t n, size_t i, struct sink *o)
+static size_t auth_at(const char *in, size_t n, size_t i, struct out *o)
 {
 	static const char *const schemes[] = { "bearer", "basic" };
 	size_t j = 0, k;
@@ -213,7 +187,7 @@ static size_t auth_at(const char *in, size_t n, size_t i, struct sink *o)
 }
 
 /* scheme://user:PASSWORD@host at the "://". */
-static size_t url_at(const char *in, size_t n, size_t i, struct sink *o)
+static size_t url_at(const char *in, size_t n, size_t i, struct out *o)
 {
 	size_t start = i + 3, end, at = 0, colon = 0;
 
@@ -235,7 +209,7 @@ static size_t url_at(const char *in, size_t n, size_t i, struct sink *o)
 	return redact(in, i, colon + 1, at, o);
 }
 
-static void scrub_secrets(const char *in, size_t n, struct sink *o)
+static void scrub_secrets(const char *in, size_t n, struct out *o)
 {
 	size_t i = 0, next;
 
@@ -250,14 +224,14 @@ static void scrub_secrets(const char *in, size_t n, struct sink *o)
 			i = next;
 			continue;
 		}
-		put(o, in[i++]);
+		out_putc(o, in[i++]);
 	}
 }
 
 size_t shape_scrub(unsigned flags, const char *in, size_t n, char *out, size_t outlen)
 {
-	struct sink o = { .out = out, .outlen = outlen };
-	struct sink tmp = { 0 };
+	struct out o = out_init(out, outlen);
+	struct out tmp = { 0 };
 	char small[1024], *buf;
 
 	if ((flags & PF_SCRUB_SECRETS) && (flags & PF_SCRUB_SQL)) {
@@ -265,10 +239,10 @@ size_t shape_scrub(unsigned flags, const char *in, size_t n, char *out, size_t o
 		buf = tmp.len < sizeof(small) ? small : malloc(tmp.len + 1);
 		if (!buf) {
 			/* Nothing is shown rather than something unscrubbed. */
-			put_n(&o, "***", 3);
-			return finish(&o);
+			out_write(&o, "***", 3);
+			return out_end(&o);
 		}
-		tmp = (struct sink){ .out = buf, .outlen = tmp.len + 1 };
+		tmp = out_init(buf, tmp.len + 1);
 		scrub_secrets(in, n, &tmp);
 		scrub_sql(buf, tmp.len, &o);
 		if (buf != small)
@@ -278,7 +252,7 @@ size_t shape_scrub(unsigned flags, const char *in, size_t n, char *out, size_t o
 	} else if (flags & PF_SCRUB_SQL) {
 		scrub_sql(in, n, &o);
 	} else {
-		put_n(&o, in, n);
+		out_write(&o, in, n);
 	}
-	return finish(&o);
+	return out_end(&o);
 }

@@ -215,7 +215,7 @@ static bool has_line(const char *s, const char *line)
 	return false;
 }
 
-/* The summary row of syscall name, as -c --no-latency prints it. */
+/* The summary row of syscall name, as -c without -T prints it. */
 static bool has_count_row(const char *s, const char *name, int calls, int errors)
 {
 	char line[64];
