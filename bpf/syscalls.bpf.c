@@ -222,6 +222,17 @@ static __always_inline void count_call(__u32 nr, __s64 ret)
 		st->errors++;
 }
 
+/* The arguments of a syscall: x86-64 passes them in rdi, rsi, rdx, r10, r8, r9. */
+static __always_inline void args_from_regs(struct at_call_rec *rec, struct pt_regs *regs)
+{
+	rec->args[0] = regs->di;
+	rec->args[1] = regs->si;
+	rec->args[2] = regs->dx;
+	rec->args[3] = regs->r10;
+	rec->args[4] = regs->r8;
+	rec->args[5] = regs->r9;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
@@ -252,13 +263,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	rec->nr = nr;
 	rec->flags = 0;
 	rec->ret = 0;
-	/* x86-64 syscall ABI: rdi, rsi, rdx, r10, r8, r9. */
-	rec->args[0] = regs->di;
-	rec->args[1] = regs->si;
-	rec->args[2] = regs->dx;
-	rec->args[3] = regs->r10;
-	rec->args[4] = regs->r8;
-	rec->args[5] = regs->r9;
+	args_from_regs(rec, regs);
 	*(__u16 *)&rec->slot_arg = 0xffff;
 	*(__u32 *)&rec->slot_len = 0;
 	rec->enter_ns = bpf_ktime_get_ns();
@@ -369,12 +374,7 @@ static __always_inline void fill_at_exit(struct at_call_rec *rec, struct pt_regs
 	rec->nr = nr;
 	rec->flags = flags;
 	rec->ret = ret;
-	rec->args[0] = regs->di;
-	rec->args[1] = regs->si;
-	rec->args[2] = regs->dx;
-	rec->args[3] = regs->r10;
-	rec->args[4] = regs->r8;
-	rec->args[5] = regs->r9;
+	args_from_regs(rec, regs);
 	*(__u16 *)&rec->slot_arg = 0xffff;
 	*(__u32 *)&rec->slot_len = 0;
 	*(__u32 *)&rec->pad = 0;

@@ -110,6 +110,32 @@ static void put_line(struct output *o, struct out *l)
 	fwrite_unlocked(l->buf, 1, n < l->size ? n : l->size - 1, o->f);
 }
 
+/*
+ * A text line after its head: NAME(ARGS) = RET, the failing mark and the
+ * duration when there are; the record's flags say which.
+ */
+static void put_text_call(struct output *o, struct out *l, const struct at_call_rec *r,
+			  const char *name, const char *args, const char *ret)
+{
+	out_puts(l, name);
+	out_putc(l, '(');
+	out_puts(l, args);
+	out_putc(l, ')');
+	if (!(r->flags & AT_CALL_ENTRY_ONLY)) {
+		out_puts(l, " = ");
+		out_puts(l, ret);
+		if (r->flags & AT_CALL_FAILING)
+			out_puts(l, " [failing]");
+		if (!(r->flags & (AT_CALL_NORETURN | AT_CALL_NO_DUR | AT_CALL_RETURN_ONLY))) {
+			out_puts(l, " <");
+			out_secs6(l, r->hdr.ts_ns - r->enter_ns);
+			out_putc(l, '>');
+		}
+	}
+	out_putc(l, '\n');
+	put_line(o, l);
+}
+
 static void text_syscall(struct output *o, const struct at_call_rec *r)
 {
 	const struct probe *fp = file_probe(o, r);
@@ -121,21 +147,7 @@ static void text_syscall(struct output *o, const struct at_call_rec *r)
 	decode_args(r, args, sizeof(args));
 	decode_ret(r, ret, sizeof(ret));
 	put_text_head(&l, o, &r->hdr, r->enter_ns, fp ? fp->label : NULL);
-	out_puts(&l, syscall_name(r->nr, name));
-	out_putc(&l, '(');
-	out_puts(&l, args);
-	out_putc(&l, ')');
-	if (!(r->flags & AT_CALL_ENTRY_ONLY)) {
-		out_puts(&l, " = ");
-		out_puts(&l, ret);
-		if (!(r->flags & (AT_CALL_NORETURN | AT_CALL_NO_DUR))) {
-			out_puts(&l, " <");
-			out_secs6(&l, r->hdr.ts_ns - r->enter_ns);
-			out_putc(&l, '>');
-		}
-	}
-	out_putc(&l, '\n');
-	put_line(o, &l);
+	put_text_call(o, &l, r, syscall_name(r->nr, name), args, ret);
 }
 
 /* The start of a JSON record: type, time, pid, tid. */
@@ -256,23 +268,7 @@ static void func_call(struct output *o, const struct at_call_rec *r)
 	fdecode_args(r, p, args, sizeof(args));
 	fdecode_ret(r, p, ret, sizeof(ret));
 	put_text_head(&l, o, &r->hdr, r->enter_ns, p->label[0] ? p->label : NULL);
-	out_puts(&l, p->name);
-	out_putc(&l, '(');
-	out_puts(&l, args);
-	out_putc(&l, ')');
-	if (!(r->flags & AT_CALL_ENTRY_ONLY)) {
-		out_puts(&l, " = ");
-		out_puts(&l, ret);
-		if (failing)
-			out_puts(&l, " [failing]");
-		if (!no_dur) {
-			out_puts(&l, " <");
-			out_secs6(&l, r->hdr.ts_ns - r->enter_ns);
-			out_putc(&l, '>');
-		}
-	}
-	out_putc(&l, '\n');
-	put_line(o, &l);
+	put_text_call(o, &l, r, p->name, args, ret);
 }
 
 static void proc_event(struct output *o, const struct at_proc_rec *r)
