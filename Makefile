@@ -66,7 +66,7 @@ FORMAT_SRCS := $(filter-out user/syscall_table.c,$(wildcard bpf/*.c bpf/*.h incl
 	user/*.h tests/*/*.c tests/*/*.h))
 
 BENCH := $(BUILD)/bench
-BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure
+BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o
 
 .PHONY: all deps run test test-unit test-integration format format-check clean bench bench-smoke
 all: $(BIN)
@@ -159,6 +159,16 @@ $(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
 $(BENCH)/floor: bench/floor.c $(BENCH)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -I$(BENCH) $(PKG_CFLAGS) $< \
+		$(PKG_LIBS) -lpthread -o $@
+
+# What each piece of a probe costs (bench/costs.c runs bench/costs.bpf.c with bpf_stats).
+$(BENCH)/costs.bpf.o: bench/costs.bpf.c | $(BENCH)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH)/costs: bench/costs.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(PKG_CFLAGS) $< \
 		$(PKG_LIBS) -lpthread -o $@
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets $(BENCH):

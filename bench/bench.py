@@ -424,12 +424,78 @@ class Bench:
               flush=True)
         start = self.startup_and_latency()
         report = self.report(cs, runs, sweep, start)
+        report["piece_costs"] = self.piece_costs()
+        report["program_costs"] = self.program_costs()
         self.write(report)
         shutil.rmtree(self.tmp, ignore_errors=True)
         errors = [f"{n}: {r['error']}" for n, rr in runs.items() for r in rr if "error" in r]
         for e in errors:
             print("error:", e, file=sys.stderr)
         return 1 if errors else 0
+
+    def piece_costs(self):
+        """bpf_stats run time of bench/costs.bpf.c's programs, each one piece more than empty."""
+        n = "2000" if self.smoke else "300000"
+        costs = os.path.join(self.build, "bench", "costs")
+        p = subprocess.run([costs, costs + ".bpf.o", "--", self.wl, "write", n],
+                           capture_output=True, text=True)
+        if p.returncode:
+            return {"error": (p.stderr.strip() or "exit %d" % p.returncode)[:200]}
+        out = {}
+        for line in p.stdout.splitlines():
+            f = line.split()
+            if len(f) == 3 and f[0] != "program" and not f[0].startswith("loop_ns"):
+                out[f[0]] = {"calls": int(f[1]), "ns": float(f[2])}
+        return out
+
+    @staticmethod
+    def prog_stats():
+        out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
+        try:
+            return {p["id"]: p for p in json.loads(out.stdout or "[]")}
+        except ValueError:
+            return {}
+
+    def program_costs(self):
+        """agent-trace's own programs under bpf_stats: mean run time per call, by program."""
+        n = 2000 if self.smoke else 300000
+        spec = "libc:malloc(u64 size) -> ptr"
+        cases = [("getppid", ["-c"]), ("getppid", ["-c", "-T"]), ("getppid", ["--json"]),
+                 ("write", ["--json"]), ("malloc", ["-c", "-u", spec]),
+                 ("malloc", ["--json", "-u", spec])]
+        if not shutil.which("bpftool"):
+            return {"error": "bpftool not installed"}
+        res = []
+        subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"], check=False)
+        try:
+            for wl, opts in cases:
+                w = subprocess.Popen([self.wl, wl, str(n)], env=dict(os.environ, BENCH_WAIT="1"),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                if w.stdout.readline() != b"ready\n":
+                    w.kill()
+                    w.wait()
+                    continue
+                t = subprocess.Popen([self.at] + opts + ["-o", "/dev/null", "-p", str(w.pid)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(0.5)  # attached in about 0.07 s
+                before = self.prog_stats()
+                w.stdin.write(b"g")
+                w.stdin.close()
+                w.wait()
+                after = self.prog_stats()
+                t.send_signal(signal.SIGINT)
+                t.wait()
+                progs = {}
+                for pid_, p in after.items():
+                    o = before.get(pid_)
+                    cnt = p.get("run_cnt", 0) - (o or {}).get("run_cnt", 0)
+                    if o and cnt >= n // 2:
+                        ns = (p.get("run_time_ns", 0) - o.get("run_time_ns", 0)) / cnt
+                        progs[p.get("name", "?")] = round(ns, 1)
+                res.append({"workload": wl, "options": " ".join(opts), "programs": progs})
+        finally:
+            subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"], check=False)
+        return {"runs": res}
 
     def report(self, cs, runs, sweep, start):
         rows, by = [], {}
@@ -594,6 +660,32 @@ def markdown(rep):
     for n, v in rep["startup_latency"].items():
         L.append(f"- {n}: start-up {fmt(v['startup_s_median'], '%.3f')} s; delay median "
                  f"{fmt(v['delay_us_median'])} us, max {fmt(v['delay_us_max'])} us")
+    pg = rep.get("program_costs")
+    if pg:
+        L += ["", "agent-trace's own programs under bpf_stats (ns per call, mean over the "
+              "workload's calls, the stats' own clock reads included):", ""]
+        if "error" in pg:
+            L.append(f"- error: {pg['error']}")
+        for r in pg.get("runs", []):
+            progs = ", ".join(f"{k} {v:.0f}" for k, v in sorted(r["programs"].items()))
+            L.append(f"- {r['workload']}, agent-trace {r['options']}: {progs or '-'}")
+    pc = rep.get("piece_costs")
+    if pc:
+        L += ["", "What each piece of a probe costs (bench/costs.bpf.c: programs on sys_exit, "
+              "each one piece more than the empty one, run together for the write workload "
+              "with bpf_stats on; ns per call, the stats' own clock reads included):", ""]
+        if "error" in pc:
+            L.append(f"- error: {pc['error']}")
+        else:
+            # Every piece but the filter runs after it: its price is over pid_filter.
+            empty = pc.get("empty", {}).get("ns", 0)
+            filt = pc.get("pid_filter", {}).get("ns", empty)
+            L.append("| program | ns/call | its piece |")
+            L.append("|---|---|---|")
+            for name, v in pc.items():
+                piece = "-" if name == "empty" else "%+.1f" % (
+                    v["ns"] - (empty if name == "pid_filter" else filt))
+                L.append(f"| {name} | {v['ns']:.1f} | {piece} |")
     if rep["missing_tools"]:
         L += ["", "Not installed, not measured: " + ", ".join(rep["missing_tools"])]
     return "\n".join(L) + "\n"

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * costs BPF_OBJ -- CMD...: runs CMD with every program of BPF_OBJ attached
+ * (bench/costs.bpf.c, filtered to CMD's process) and bpf_stats on, then
+ * prints each program's calls and mean run time. A reader drains the ring
+ * buffer so ringbuf_record keeps finding room. Needs root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+static atomic_bool done;
+
+static int drop(void *ctx, void *data, size_t size)
+{
+	(void)ctx, (void)data, (void)size;
+	return 0;
+}
+
+static void *reader(void *arg)
+{
+	while (!atomic_load(&done))
+		ring_buffer__poll(arg, 5);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct ring_buffer *rb;
+	int go[2], st, stats_fd;
+	pthread_t rd;
+	pid_t pid;
+	char b = 'g';
+
+	if (argc < 4 || strcmp(argv[2], "--")) {
+		fprintf(stderr, "usage: costs BPF_OBJ -- CMD...\n");
+		return 2;
+	}
+	if (pipe(go))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(126);
+		execvp(argv[3], argv + 3);
+		_exit(127);
+	}
+	close(go[0]);
+	obj = bpf_object__open_file(argv[1], NULL);
+	if (!obj)
+		goto fail;
+	if (bpf_map__set_initial_value(bpf_object__find_map_by_name(obj, ".rodata"), &pid,
+				       sizeof(pid)) ||
+	    bpf_object__load(obj))
+		goto fail;
+	bpf_object__for_each_program(prog, obj)
+		if (!bpf_program__attach(prog))
+			goto fail;
+	rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "cost_events")), drop,
+			      NULL, NULL);
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (!rb || stats_fd < 0 || pthread_create(&rd, NULL, reader, rb))
+		goto fail;
+	if (write(go[1], &b, 1) != 1 || waitpid(pid, &st, 0) != pid)
+		goto fail;
+	atomic_store(&done, true);
+	pthread_join(rd, NULL);
+	printf("%-22s %10s %8s\n", "program", "calls", "ns/call");
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) || !info.run_cnt)
+			continue;
+		printf("%-22s %10llu %8.1f\n", bpf_program__name(prog),
+		       (unsigned long long)info.run_cnt, (double)info.run_time_ns / info.run_cnt);
+	}
+	close(stats_fd);
+	ring_buffer__free(rb);
+	bpf_object__close(obj);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+fail:
+	fprintf(stderr, "costs: %s: %s\n", argv[1], strerror(errno));
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return 1;
+}
