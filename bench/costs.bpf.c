@@ -43,6 +43,13 @@ int BPF_PROG(pid_filter, struct pt_regs *regs, long ret)
 	return mine();
 }
 
+/* The same filter through the task: a trusted pointer read instead of a helper's result. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(pid_filter_task, struct pt_regs *regs, long ret)
+{
+	return bpf_get_current_task_btf()->tgid == target_tgid;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(clock_read, struct pt_regs *regs, long ret)
 {

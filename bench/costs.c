@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * costs BPF_OBJ -- CMD...: runs CMD with every program of BPF_OBJ attached
- * (bench/costs.bpf.c, filtered to CMD's process) and bpf_stats on, then
- * prints each program's calls and mean run time. A reader drains the ring
- * buffer so ringbuf_record keeps finding room. Needs root.
+ * costs [-r] BPF_OBJ -- CMD...: runs CMD with every program of BPF_OBJ
+ * attached (bench/costs.bpf.c, filtered to CMD's process) and bpf_stats on,
+ * then prints each program's calls and mean run time. The programs of a
+ * tracepoint run in attach order, and a program's place moves its time by
+ * 10-20 ns: -r attaches them in reverse, so two runs can be averaged. A
+ * reader drains the ring buffer so ringbuf_record keeps finding room. Needs
+ * root.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -35,15 +39,21 @@ static void *reader(void *arg)
 int main(int argc, char **argv)
 {
 	struct bpf_object *obj;
-	struct bpf_program *prog;
+	struct bpf_program *prog, *progs[64];
+	int nprogs = 0, arg = 1;
+	bool reverse = false;
 	struct ring_buffer *rb;
 	int go[2], st, stats_fd;
 	pthread_t rd;
 	pid_t pid;
 	char b = 'g';
 
-	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: costs BPF_OBJ -- CMD...\n");
+	if (argc > 1 && !strcmp(argv[1], "-r")) {
+		reverse = true;
+		arg = 2;
+	}
+	if (argc < arg + 3 || strcmp(argv[arg + 1], "--")) {
+		fprintf(stderr, "usage: costs [-r] BPF_OBJ -- CMD...\n");
 		return 2;
 	}
 	if (pipe(go))
@@ -53,11 +63,11 @@ int main(int argc, char **argv)
 		close(go[1]);
 		if (read(go[0], &b, 1) != 1)
 			_exit(126);
-		execvp(argv[3], argv + 3);
+		execvp(argv[arg + 2], argv + arg + 2);
 		_exit(127);
 	}
 	close(go[0]);
-	obj = bpf_object__open_file(argv[1], NULL);
+	obj = bpf_object__open_file(argv[arg], NULL);
 	if (!obj)
 		goto fail;
 	if (bpf_map__set_initial_value(bpf_object__find_map_by_name(obj, ".rodata"), &pid,
@@ -65,7 +75,10 @@ int main(int argc, char **argv)
 	    bpf_object__load(obj))
 		goto fail;
 	bpf_object__for_each_program(prog, obj)
-		if (!bpf_program__attach(prog))
+		if (nprogs < 64)
+			progs[nprogs++] = prog;
+	for (int i = 0; i < nprogs; i++)
+		if (!bpf_program__attach(progs[reverse ? nprogs - 1 - i : i]))
 			goto fail;
 	rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "cost_events")), drop,
 			      NULL, NULL);
@@ -91,7 +104,7 @@ int main(int argc, char **argv)
 	bpf_object__close(obj);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 fail:
-	fprintf(stderr, "costs: %s: %s\n", argv[1], strerror(errno));
+	fprintf(stderr, "costs: %s: %s\n", argv[arg], strerror(errno));
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	return 1;
