@@ -470,7 +470,12 @@ class Bench:
         if not shutil.which("bpftool"):
             return {"error": "bpftool not installed"}
         res = []
-        subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"], check=False)
+        stats = "/proc/sys/kernel/bpf_stats_enabled"
+        try:
+            with open(stats, "w") as f:
+                f.write("1")
+        except OSError as e:
+            return {"error": f"{stats}: {e.strerror}"}
         try:
             for wl, opts in cases:
                 w = subprocess.Popen([self.wl, wl, str(n)], env=dict(os.environ, BENCH_WAIT="1"),
@@ -498,7 +503,8 @@ class Bench:
                         progs[p.get("name", "?")] = round(ns, 1)
                 res.append({"workload": wl, "options": " ".join(opts), "programs": progs})
         finally:
-            subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"], check=False)
+            with open(stats, "w") as f:
+                f.write("0")
         return {"runs": res}
 
     def report(self, cs, runs, sweep, start):
