@@ -534,9 +534,12 @@ static int select_expr(struct probe_ctx *pc, const yaml_node_t *n, const char *s
 		buf[len++] = *s;
 	}
 	buf[len] = '\0';
+	/* strace's own spelling, as -e takes it: trace=LIST. */
+	tok = strncmp(buf, "trace=", 6) ? buf : buf + 6;
 	if (first)
-		memset(pc->p->syscalls, buf[0] == '!' ? 0xff : 0, sizeof(pc->p->syscalls));
-	tok = buf[0] == '!' ? buf + 1 : buf;
+		memset(pc->p->syscalls, *tok == '!' ? 0xff : 0, sizeof(pc->p->syscalls));
+	if (*tok == '!')
+		tok++;
 	for (;;) {
 		comma = strchr(tok, ',');
 		if (comma)
