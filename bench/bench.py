@@ -447,9 +447,12 @@ class Bench:
             for line in p.stdout.splitlines():
                 f = line.split()
                 if len(f) == 3 and f[0] != "program" and not f[0].startswith("loop_ns"):
-                    o = out.setdefault(f[0], {"calls": 0, "ns": 0.0})
+                    o = out.setdefault(f[0], {"calls": 0, "ns": 0.0, "runs": 0})
                     o["calls"] += int(f[1])
-                    o["ns"] += float(f[2]) / 2
+                    o["ns"] += float(f[2])
+                    o["runs"] += 1
+        for o in out.values():
+            o["ns"] /= o.pop("runs")
         return out
 
     @staticmethod
@@ -472,6 +475,8 @@ class Bench:
         res = []
         stats = "/proc/sys/kernel/bpf_stats_enabled"
         try:
+            with open(stats) as f:
+                was = f.read().strip() or "0"
             with open(stats, "w") as f:
                 f.write("1")
         except OSError as e:
@@ -504,7 +509,7 @@ class Bench:
                 res.append({"workload": wl, "options": " ".join(opts), "programs": progs})
         finally:
             with open(stats, "w") as f:
-                f.write("0")
+                f.write(was)
         return {"runs": res}
 
     def report(self, cs, runs, sweep, start):
@@ -688,14 +693,14 @@ def markdown(rep):
         if "error" in pc:
             L.append(f"- error: {pc['error']}")
         else:
-            # Every piece but the filter runs after it: its price is over pid_filter.
+            # Every piece but the filters runs after one: its price is over pid_filter.
             empty = pc.get("empty", {}).get("ns", 0)
             filt = pc.get("pid_filter", {}).get("ns", empty)
             L.append("| program | ns/call | its piece |")
             L.append("|---|---|---|")
             for name, v in pc.items():
                 piece = "-" if name == "empty" else "%+.1f" % (
-                    v["ns"] - (empty if name == "pid_filter" else filt))
+                    v["ns"] - (empty if name.startswith("pid_filter") else filt))
                 L.append(f"| {name} | {v['ns']:.1f} | {piece} |")
     if rep["missing_tools"]:
         L += ["", "Not installed, not measured: " + ", ".join(rep["missing_tools"])]

@@ -31,8 +31,11 @@ static int drop(void *ctx, void *data, size_t size)
 
 static void *reader(void *arg)
 {
-	while (!atomic_load(&done))
+	/* The programs never wake it: drain after every wait. */
+	while (!atomic_load(&done)) {
 		ring_buffer__poll(arg, 5);
+		ring_buffer__consume(arg);
+	}
 	return NULL;
 }
 
@@ -59,6 +62,8 @@ int main(int argc, char **argv)
 	if (pipe(go))
 		return 1;
 	pid = fork();
+	if (pid < 0)
+		return 1;
 	if (pid == 0) {
 		close(go[1]);
 		if (read(go[0], &b, 1) != 1)

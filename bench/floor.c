@@ -72,8 +72,11 @@ static void *reader(void *arg)
 {
 	struct ring_buffer *rb = arg;
 
-	while (!atomic_load(&done))
+	/* As agent-trace's reader: woken by the crossings, and drained after every wait. */
+	while (!atomic_load(&done)) {
 		ring_buffer__poll(rb, 5);
+		ring_buffer__consume(rb);
+	}
 	ring_buffer__consume(rb);
 	return NULL;
 }
@@ -131,8 +134,13 @@ int main(int argc, char **argv)
 	}
 	if (rb_mode) {
 		rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_events), on_rec, NULL, NULL);
-		if (!rb || pthread_create(&rd, NULL, reader, rb))
+		if (!rb)
 			goto fail;
+		if (pthread_create(&rd, NULL, reader, rb)) {
+			ring_buffer__free(rb);
+			rb = NULL; /* rb set means the reader runs */
+			goto fail;
+		}
 	}
 	if (write(go[1], &b, 1) != 1)
 		goto fail;
@@ -152,6 +160,11 @@ fail:
 	fprintf(stderr, "floor: %s: %s\n", sys ? "sys" : argv[2], strerror(errno));
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+	if (rb) {
+		atomic_store(&done, true);
+		pthread_join(rd, NULL);
+		ring_buffer__free(rb);
+	}
 	floor_bpf__destroy(skel);
 	return 1;
 }

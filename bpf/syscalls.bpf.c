@@ -15,11 +15,15 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define AT_ENOSYS 38 /* the errno of a syscall number that has no call */
+
 /* Set by the loader between open and load. */
 const volatile bool follow_forks = false; /* -f: children of traced processes are traced */
 const volatile bool exit_only = false;	  /* no durations: sys_exit alone, no clock at entry */
 /* rt_sigreturn's number: its orig_ax reads -1 at sys_exit. Set by the loader. */
 const volatile __u32 nr_rt_sigreturn = AT_NR_MAX;
+/* execve's number: only its path is kept at exec (exit only). Set by the loader. */
+const volatile __u32 nr_execve = AT_NR_MAX;
 const volatile struct at_sys_spec specs[AT_NR_MAX] = {};
 /* Probe-file syscall probes may be added (-C): otherwise their code is never verified. */
 const volatile bool syscall_probes = false;
@@ -326,8 +330,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 /*
  * The slots of a call seen at sys_exit alone: inputs and outputs read now
- * (the registers still hold the arguments), the path of a successful exec
- * from what sched_process_exec kept.
+ * (the registers still hold the arguments). A successful exec has the new
+ * image's registers and memory: execve's path comes from what
+ * sched_process_exec kept, which is the path it was given; execveat's would
+ * be /dev/fd/N/... for a relative path, so it has none, and neither has an
+ * execve whose path was not kept (the slot stays unused: the path prints ?).
  */
 static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 {
@@ -350,14 +357,10 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 				slot_want(rec, kind, spec->len_arg[i], ret));
 			continue;
 		}
-		if (kind != AT_SLOT_STR_IN)
+		if (kind != AT_SLOT_STR_IN || !ep || spec->slot_arg[i] != 0)
 			continue;
-		rec->slot_arg[i] = spec->slot_arg[i];
-		if (ep)
-			str_read(rec, i,
-				 bpf_probe_read_kernel_str(rec->slot[i], str_room(), ep->path));
-		else
-			str_read(rec, i, 0);
+		rec->slot_arg[i] = 0;
+		str_read(rec, i, bpf_probe_read_kernel_str(rec->slot[i], str_room(), ep->path));
 	}
 }
 
@@ -432,8 +435,12 @@ int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 		return 0;
 	nr = regs->orig_ax;
 	/* rt_sigreturn restores the interrupted registers and sets orig_ax to -1. */
-	if (nr == (__u64)-1)
+	if (nr == (__u64)-1) {
+		/* syscall(-1) fails so too, with ENOSYS: not a call. */
+		if (ret == -AT_ENOSYS)
+			return 0;
 		nr = nr_rt_sigreturn;
+	}
 	if (!is_selected(nr))
 		return 0;
 	/* A new task returns from clone or fork too, with 0: the parent's return counts the call. */
@@ -560,7 +567,7 @@ static __always_inline void keep_exec_path(struct task_struct *p, struct linux_b
 {
 	struct exec_path *ep;
 
-	if (!exit_only || !stream)
+	if (!exit_only || !stream || !is_selected(nr_execve))
 		return;
 	ep = bpf_task_storage_get(&exec_paths, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (ep)

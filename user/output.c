@@ -13,8 +13,10 @@
 #include "summary.h"
 #include "syscalls.h"
 
-/* Room for the longest decoded call: every slot escaped 4x, plus the scalars. */
-#define LINE_MAX_ (AT_SLOTS * AT_STR_MAX * 4 + 1024)
+/* Room for the longest decoded call: every slot escaped (JSON's \u00XX: 6x), plus the scalars. */
+#define LINE_MAX_ (AT_SLOTS * AT_STR_MAX * 6 + 1024)
+/* A whole line: the decoded call, its head, names and labels, the return. */
+#define RECORD_LINE_MAX (2 * LINE_MAX_)
 
 void output_status(char *buf, size_t size, int status)
 {
@@ -107,7 +109,12 @@ static void put_line(struct output *o, struct out *l)
 {
 	size_t n = out_end(l);
 
-	fwrite_unlocked(l->buf, 1, n < l->size ? n : l->size - 1, o->f);
+	/* Never cut, by the sizes below; if it were, it still ends its line. */
+	if (n >= l->size) {
+		n = l->size - 1;
+		l->buf[n - 1] = '\n';
+	}
+	fwrite_unlocked(l->buf, 1, n, o->f);
 }
 
 /*
@@ -139,7 +146,7 @@ static void put_text_call(struct output *o, struct out *l, const struct at_call_
 static void text_syscall(struct output *o, const struct at_call_rec *r)
 {
 	const struct probe *fp = file_probe(o, r);
-	char name[16], args[LINE_MAX_], ret[128], line[LINE_MAX_ + 256];
+	char name[16], args[LINE_MAX_], ret[128], line[RECORD_LINE_MAX];
 	struct out l = out_init(line, sizeof(line));
 	struct at_call_rec copy;
 
@@ -169,7 +176,7 @@ static void json_syscall(struct output *o, const struct at_call_rec *r)
 {
 	const struct syscall_desc *d = &syscall_table[r->nr % AT_NR_MAX];
 	const struct probe *fp = file_probe(o, r);
-	char name[16], val[LINE_MAX_], line[LINE_MAX_ + 512];
+	char name[16], val[LINE_MAX_], line[RECORD_LINE_MAX];
 	struct out l = out_init(line, sizeof(line));
 	struct at_call_rec copy;
 
@@ -229,7 +236,7 @@ static void json_syscall(struct output *o, const struct at_call_rec *r)
 static void func_call(struct output *o, const struct at_call_rec *r)
 {
 	const struct probe *p = o->sess ? probes__get(o->sess, r->hdr.probe_id) : NULL;
-	char args[LINE_MAX_], ret[128], line[LINE_MAX_ + 512];
+	char args[LINE_MAX_], ret[128], line[RECORD_LINE_MAX];
 	struct out l = out_init(line, sizeof(line));
 	bool failing = r->flags & AT_CALL_FAILING;
 	bool no_dur = r->flags & (AT_CALL_ENTRY_ONLY | AT_CALL_RETURN_ONLY);

@@ -143,6 +143,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	s->skel->rodata->stream = opts->stream;
 	s->skel->rodata->exit_only = opts->exit_only;
 	s->skel->rodata->nr_rt_sigreturn = syscall_by_name("rt_sigreturn");
+	s->skel->rodata->nr_execve = syscall_by_name("execve");
 	/*
 	 * Without durations: one program at sys_exit, no clock at entry, instead
 	 * of the entry/exit pair. No syscall selected and no probe file: none.

@@ -644,7 +644,14 @@ static void put_captured(struct out *o, const struct at_call_rec *rec, unsigned 
 	int s = slot_of(rec, i);
 	size_t len;
 
-	/* After a successful exec the registers are the new image's: the slot has the path. */
+	/*
+	 * After a successful exec the registers are the new image's: the slot
+	 * has the path, or there is nothing to show but ?.
+	 */
+	if ((rec->flags & AT_CALL_ARGS_GONE) && (s < 0 || (rec->flags & (AT_CALL_FAULT0 << s)))) {
+		out_puts(o, json ? "null" : "?");
+		return;
+	}
 	if ((!p && !(rec->flags & AT_CALL_ARGS_GONE)) || s < 0 ||
 	    (rec->flags & (AT_CALL_FAULT0 << s)) || (kind == ARG_BUF_OUT && rec->ret < 0)) {
 		put_ptr(o, p, json);

@@ -312,6 +312,61 @@ Test(trace, count_only_exact_without_times)
 	trace_free(&t);
 }
 
+/*
+ * Streamed at sys_exit alone: one record per counted call, exit from the
+ * worker threads and exit_group from the exiting threads' registers,
+ * rt_sigreturn by its number, the clone3 children's returns left out.
+ */
+Test(trace, streamed_at_exit_alone_one_record_per_call)
+{
+	char *argv[] = { (char *)build_path("calls"), "counts", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace t;
+	size_t n;
+
+	trace_cmd(argv, &(struct trace_opts){ .exit_only = true }, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
+	assert_complete(&t);
+	cr_assert_eq(trace_find(&t, "getppid", 0, r, MAXR), 9);
+	cr_assert_eq(trace_find(&t, "rt_sigreturn", 0, r, MAXR), 1);
+	n = trace_find(&t, "clone3", 0, r, MAXR);
+	cr_assert_eq(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_gt(r[i]->ret, 0, "the parent's return: the new thread's id");
+		cr_assert_eq(r[i]->hdr.tid, (unsigned)t.pid);
+	}
+	n = trace_find(&t, "exit", 0, r, MAXR);
+	cr_assert_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_neq(r[i]->hdr.tid, (unsigned)t.pid, "called by the worker threads");
+		cr_assert_eq(r[i]->flags, AT_CALL_NORETURN | AT_CALL_NO_DUR);
+	}
+	n = trace_find(&t, "dup", 0, r, MAXR);
+	cr_assert_eq(n, 5);
+	for (size_t i = 0, failed = 0; i < n; i++) {
+		failed += r[i]->ret == -EBADF;
+		if (i == n - 1)
+			cr_assert_eq(failed, 3);
+	}
+	n = trace_find(&t, "pause", 0, r, MAXR);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(r[0]->ret, -514, "killed inside: ERESTARTNOHAND, never restarted");
+	n = trace_find(&t, "exit_group", 0, r, MAXR);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(r[0]->args[0], 0);
+	cr_assert_eq(r[0]->hdr.tid, (unsigned)t.pid);
+	for (size_t i = 0; i < t.nrecs; i++) {
+		cr_assert_eq(t.recs[i].hdr.pid, (unsigned)t.pid);
+		cr_assert(t.recs[i].flags & AT_CALL_NO_DUR);
+		cr_assert_eq(t.recs[i].hdr.ts_ns, t.recs[i].enter_ns);
+		if (i)
+			cr_assert_geq(t.recs[i].hdr.ts_ns,
+				      t.recs[i - 1].hdr.ts_ns - 50 * 1000000ull,
+				      "records come in about time order");
+	}
+	trace_free(&t);
+}
+
 /* Counting only the selected calls: exit_group deselected is not counted either. */
 Test(trace, count_only_selection)
 {
