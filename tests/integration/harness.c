@@ -66,7 +66,7 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 		.ctx = t,
 		.ringbuf_bytes = 4 << 20,
 		.str_max = o->str_max ? o->str_max : 64,
-		.poll_ms = 5,
+		.poll_ms = o->poll_ms ? o->poll_ms : 5,
 		.follow = o->follow,
 		.stream = !o->summary_only,
 		.syscall_probes = o->probe_file != NULL,
@@ -128,6 +128,12 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 		waited += 10;
 	}
 	cr_assert(session__empty(s), "traced processes still alive after 10s");
+	{
+		struct reader_stats rs;
+
+		session__reader_stats(s, &rs);
+		t->batches = rs.batches;
+	}
 	session__stop(s);
 	t->pid = c.pid;
 	cr_assert_eq(waitpid(c.pid, &t->status, 0), c.pid);

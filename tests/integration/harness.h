@@ -23,6 +23,7 @@ struct trace {
 	struct at_stat pstats[8];	   /* statistics of probe ids 0..7 */
 	struct at_probe_counts pcounts[8]; /* what happened to the hits of probe ids 0..7 */
 	unsigned nprobes;		   /* probes attached */
+	uint64_t batches;		   /* reader wakeups that found records, before the stop */
 	pid_t pid;			   /* the traced command */
 	int status;			   /* its wait status */
 };
@@ -32,6 +33,7 @@ struct trace_opts {
 	bool follow;		/* -f */
 	bool summary_only;	/* statistics only, no syscall records (-c) */
 	bool exit_only;		/* no durations: sys_exit alone, as the CLI without -T */
+	unsigned poll_ms;	/* the reader's longest wait without a wakeup; 0: 5 */
 	unsigned str_max;	/* 0: 64 */
 	const char *uprobes[4]; /* -u SPECs, probe ids 0..3 in order */
 	bool remove_first;	/* remove probe 0 before the target runs */

@@ -367,6 +367,32 @@ Test(trace, streamed_at_exit_alone_one_record_per_call)
 	trace_free(&t);
 }
 
+/*
+ * The wakeup policy: records wake the reader each time another wakeup_bytes
+ * (256 KiB with the 4 MiB buffer) is written, long before its poll timeout.
+ * 20,000 records of 112 bytes, in bursts of 1000 that the reader drains in
+ * the gaps, cross 8 times; with no wakeups the reader would see them in one
+ * batch, at the exit record's wakeup, and woken per record in 20 (a burst).
+ */
+Test(trace, a_burst_wakes_the_reader_per_wakeup_bytes)
+{
+	char *argv[] = { (char *)build_path("calls"), "many", "20000", NULL };
+	const struct at_call_rec *r[8];
+	struct trace t;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "getppid", .exit_only = true, .poll_ms = 2000 },
+		  &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	cr_assert_eq(trace_find(&t, "getppid", 0, r, 8), 20000);
+	cr_assert_eq(t.nrecs, 20000, "only getppid is selected");
+	cr_assert_eq(r[0]->ret, getpid());
+	cr_assert_eq(t.lost.rb_lost, 0);
+	cr_assert_geq(t.batches, 4, "%lu batches", (unsigned long)t.batches);
+	cr_assert_leq(t.batches, 60, "%lu batches: woken per record?", (unsigned long)t.batches);
+	trace_free(&t);
+}
+
 /* Counting only the selected calls: exit_group deselected is not counted either. */
 Test(trace, count_only_selection)
 {

@@ -186,6 +186,17 @@ static int counts(void)
 	return 0;
 }
 
+/* many N: N getppid calls in bursts of 1000, 2 ms apart, then exit 0. */
+static int many(long n)
+{
+	for (long i = 0; i < n; i++) {
+		syscall(SYS_getppid);
+		if (i % 1000 == 999)
+			usleep(2000);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -202,6 +213,9 @@ int main(int argc, char **argv)
 		return wait_then_call(atoi(argv[2]));
 	if (!strcmp(mode, "counts"))
 		return counts();
-	fprintf(stderr, "usage: calls basic PATH N | pipe | fork | threads | wait N | counts\n");
+	if (!strcmp(mode, "many") && argc == 3)
+		return many(atol(argv[2]));
+	fprintf(stderr,
+		"usage: calls basic PATH N | pipe | fork | threads | wait N | counts | many N\n");
 	return 2;
 }
