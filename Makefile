@@ -156,7 +156,7 @@ $(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BENCH)/floor: bench/floor.c $(BENCH)/floor.skel.h
+$(BENCH)/floor: bench/floor.c bench/held.h $(BENCH)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -I$(BENCH) $(PKG_CFLAGS) $< \
 		$(PKG_LIBS) -lpthread -o $@
@@ -166,7 +166,7 @@ $(BENCH)/costs.bpf.o: bench/costs.bpf.c | $(BENCH)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BENCH)/costs: bench/costs.c | $(BENCH)
+$(BENCH)/costs: bench/costs.c bench/held.h | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(PKG_CFLAGS) $< \
 		$(PKG_LIBS) -lpthread -o $@

@@ -21,6 +21,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "held.h"
+
 static atomic_bool done;
 
 static int drop(void *ctx, void *data, size_t size)
@@ -46,10 +48,9 @@ int main(int argc, char **argv)
 	int nprogs = 0, arg = 1;
 	bool reverse = false;
 	struct ring_buffer *rb;
-	int go[2], st, stats_fd;
+	int go, st, stats_fd;
 	pthread_t rd;
 	pid_t pid;
-	char b = 'g';
 
 	if (argc > 1 && !strcmp(argv[1], "-r")) {
 		reverse = true;
@@ -59,19 +60,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: costs [-r] BPF_OBJ -- CMD...\n");
 		return 2;
 	}
-	if (pipe(go))
-		return 1;
-	pid = fork();
+	pid = spawn_held(argv + arg + 2, "costs", &go);
 	if (pid < 0)
 		return 1;
-	if (pid == 0) {
-		close(go[1]);
-		if (read(go[0], &b, 1) != 1)
-			_exit(126);
-		execvp(argv[arg + 2], argv + arg + 2);
-		_exit(127);
-	}
-	close(go[0]);
 	obj = bpf_object__open_file(argv[arg], NULL);
 	if (!obj)
 		goto fail;
@@ -90,7 +81,7 @@ int main(int argc, char **argv)
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (!rb || stats_fd < 0 || pthread_create(&rd, NULL, reader, rb))
 		goto fail;
-	if (write(go[1], &b, 1) != 1 || waitpid(pid, &st, 0) != pid)
+	if (release_held(go) || waitpid(pid, &st, 0) != pid)
 		goto fail;
 	atomic_store(&done, true);
 	pthread_join(rd, NULL);

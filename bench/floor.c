@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "floor.skel.h"
+#include "held.h"
 
 static int usage(void)
 {
@@ -84,12 +85,11 @@ static void *reader(void *arg)
 int main(int argc, char **argv)
 {
 	struct floor_bpf *skel;
-	int go[2], st, ret, cmd;
+	int go, st, ret, cmd;
 	bool sys, exit_only, rb_mode;
 	struct ring_buffer *rb = NULL;
 	pthread_t rd;
 	pid_t pid;
-	char b = 'g';
 
 	if (argc < 4)
 		return usage();
@@ -99,21 +99,9 @@ int main(int argc, char **argv)
 	cmd = sys ? 3 : 4;
 	if ((!sys && strcmp(argv[1], "func")) || argc <= cmd || strcmp(argv[cmd - 1], "--"))
 		return usage();
-	if (pipe(go))
-		return 1;
-	pid = fork();
+	pid = spawn_held(argv + cmd, "floor", &go);
 	if (pid < 0)
 		return 1;
-	if (pid == 0) {
-		close(go[1]);
-		if (read(go[0], &b, 1) != 1)
-			_exit(126);
-		close(go[0]);
-		execvp(argv[cmd], argv + cmd);
-		fprintf(stderr, "floor: %s: %s\n", argv[cmd], strerror(errno));
-		_exit(127);
-	}
-	close(go[0]);
 	signal(SIGINT, SIG_IGN);
 
 	skel = floor_bpf__open();
@@ -142,9 +130,10 @@ int main(int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (write(go[1], &b, 1) != 1)
+	ret = release_held(go);
+	go = -1;
+	if (ret)
 		goto fail;
-	close(go[1]);
 	if (waitpid(pid, &st, 0) != pid)
 		goto fail;
 	if (rb) {
