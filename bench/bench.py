@@ -624,6 +624,61 @@ def fmt(v, spec="%.0f"):
     return "-" if v is None else spec % v
 
 
+def goals(rep):
+    """The issue's goals against this run: what was measured, the goal, met or by how much not."""
+    by = {r["config"]: r for r in rep["rows"] if "error" not in r}
+    out = []
+
+    def ratio_goal(name, configs, key, limit, lower=True):
+        vals = [(c, by[c][key]) for c in configs if c in by and by[c].get(key) is not None]
+        if not vals:
+            return
+        worst = max(v for _, v in vals) if lower else min(v for _, v in vals)
+        ok = worst <= limit if lower else worst >= limit
+        out.append({"goal": name, "measured": ", ".join(f"{c} {v:.2f}x" for c, v in vals),
+                    "limit": limit, "met": ok,
+                    "by": None if ok else round(worst / limit, 2)})
+
+    sysw = ("getppid", "write")
+    ratio_goal("syscalls streamed <= 1.25x floor",
+               [f"{w}/agent-trace --json" for w in sysw], "x_floor", 1.25)
+    ratio_goal("syscalls summary-only <= 1.05x floor",
+               [f"{w}/agent-trace -c" for w in sysw], "x_floor", 1.05)
+    ratio_goal("function entry + return <= 1.15x floor",
+               [f"{w}/agent-trace {m}" for w in ("func", "malloc") for m in ("-c", "--json")],
+               "x_floor", 1.15)
+    ratio_goal("counting <= 0.5x bpftrace count",
+               [f"{w}/agent-trace -c" for w in sysw], "x_bt_count", 0.5)
+    sw = rep.get("rate_sweep", {})
+    at = sw.get("agent-trace", {}).get("max_zero_loss_rate")
+    bt = sw.get("bpftrace", {}).get("max_zero_loss_rate")
+    if at and bt:
+        out.append({"goal": "zero-loss rate >= 10x bpftrace printf",
+                    "measured": f"{at}/s vs {bt}/s: {at / bt:.1f}x", "limit": 10,
+                    "met": at / bt >= 10, "by": None if at / bt >= 10 else round(at / bt / 10, 2)})
+    waks = [by[c]["per_wakeup"] for c in (f"{w}/agent-trace --json" for w in sysw)
+            if c in by and by[c].get("per_wakeup")]
+    sl = rep.get("startup_latency", {})
+    d = sl.get("agent-trace", {})
+    if waks and d.get("delay_us_max") is not None:
+        ok = min(waks) >= 256 and d["delay_us_max"] <= 10000
+        out.append({"goal": ">= 256 records per wakeup, a lone event within 10 ms",
+                    "measured": f"{min(waks):.0f} per wakeup; lone event median "
+                                f"{d['delay_us_median']:.0f} us, max {d['delay_us_max']:.0f} us",
+                    "limit": None, "met": ok, "by": None})
+    a, b = d.get("startup_s_median"), sl.get("bpftrace", {}).get("startup_s_median")
+    if a and b:
+        out.append({"goal": "start-up <= 0.5x bpftrace's",
+                    "measured": f"{a:.3f} s vs {b:.3f} s: {a / b:.2f}x", "limit": 0.5,
+                    "met": a / b <= 0.5, "by": None if a / b <= 0.5 else round(a / b / 0.5, 2)})
+    rss = [r.get("rss_mib") for r in by.values() if r["tool"] == "agent-trace" and r.get("rss_mib")]
+    if rss:
+        out.append({"goal": "peak RSS <= 20 MiB", "measured": f"{max(rss):.1f} MiB at most",
+                    "limit": 20, "met": max(rss) <= 20,
+                    "by": None if max(rss) <= 20 else round(max(rss) / 20, 2)})
+    return out
+
+
 def markdown(rep):
     m = rep["machine"]
     L = [f"# agent-trace benchmark{' (smoke: tiny sizes, not figures)' if rep['smoke'] else ''}",
@@ -675,6 +730,15 @@ def markdown(rep):
     for n, v in rep["startup_latency"].items():
         L.append(f"- {n}: start-up {fmt(v['startup_s_median'], '%.3f')} s; delay median "
                  f"{fmt(v['delay_us_median'])} us, max {fmt(v['delay_us_max'])} us")
+    gl = goals(rep)
+    rep["goals"] = gl
+    if gl:
+        L += ["", "Goals (issue 4) in this run; a missed goal says by how much (measured over "
+              "the goal):", "", "| goal | measured | |", "|---|---|---|"]
+        for g in gl:
+            verdict = "met" if g["met"] else (f"missed, {g['by']}x the goal" if g["by"]
+                                              else "missed")
+            L.append(f"| {g['goal']} | {g['measured']} | {verdict} |")
     pg = rep.get("program_costs")
     if pg:
         L += ["", "agent-trace's own programs under bpf_stats (ns per call, mean over the "
