@@ -285,51 +285,10 @@ __attribute__((noinline)) int str_match(const struct at_str_head *s, __u32 len,
 	return true;
 }
 
-/*
- * op (enum at_cmp; enum at_fail_op has the same values) on raw taken at the
- * width and signedness of its type, against val.
- */
+/* The integer comparison both sides share: at_cmp_int() in record.h. */
 static __always_inline bool cmp_int(__u8 op, bool is_signed, __u8 bits, __u64 raw, __s64 val)
 {
-	__u32 shift = 64 - (bits & 127);
-	__s64 sv;
-
-	if (shift >= 64)
-		shift = 0;
-	sv = (__s64)(raw << shift) >> shift;
-	raw = (raw << shift) >> shift;
-	if (is_signed) {
-		switch (op) {
-		case AT_CMP_EQ:
-			return sv == val;
-		case AT_CMP_NE:
-			return sv != val;
-		case AT_CMP_LT:
-			return sv < val;
-		case AT_CMP_LE:
-			return sv <= val;
-		case AT_CMP_GT:
-			return sv > val;
-		case AT_CMP_GE:
-			return sv >= val;
-		}
-		return false;
-	}
-	switch (op) {
-	case AT_CMP_EQ:
-		return raw == (__u64)val;
-	case AT_CMP_NE:
-		return raw != (__u64)val;
-	case AT_CMP_LT:
-		return raw < (__u64)val;
-	case AT_CMP_LE:
-		return raw <= (__u64)val;
-	case AT_CMP_GT:
-		return raw > (__u64)val;
-	case AT_CMP_GE:
-		return raw >= (__u64)val;
-	}
-	return false;
+	return at_cmp_int(op, is_signed, bits, raw, val);
 }
 
 /*

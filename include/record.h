@@ -162,6 +162,55 @@ enum at_cmp {
 	AT_CMP_PREFIX, /* strings only: the value starts with str */
 };
 
+/*
+ * op (enum at_cmp; enum at_fail_op has the same values) on raw taken at the
+ * width and signedness of its type, against val. The kernel's filters and
+ * failing predicates use it, and userspace the same (uspec_failed).
+ */
+static inline __attribute__((always_inline)) int at_cmp_int(__u8 op, int is_signed, __u8 bits,
+							    __u64 raw, __s64 val)
+{
+	__u32 shift = 64 - (bits & 127);
+	__s64 sv;
+
+	if (shift >= 64)
+		shift = 0;
+	sv = (__s64)(raw << shift) >> shift;
+	raw = (raw << shift) >> shift;
+	if (is_signed) {
+		switch (op) {
+		case AT_CMP_EQ:
+			return sv == val;
+		case AT_CMP_NE:
+			return sv != val;
+		case AT_CMP_LT:
+			return sv < val;
+		case AT_CMP_LE:
+			return sv <= val;
+		case AT_CMP_GT:
+			return sv > val;
+		case AT_CMP_GE:
+			return sv >= val;
+		}
+		return 0;
+	}
+	switch (op) {
+	case AT_CMP_EQ:
+		return raw == (__u64)val;
+	case AT_CMP_NE:
+		return raw != (__u64)val;
+	case AT_CMP_LT:
+		return raw < (__u64)val;
+	case AT_CMP_LE:
+		return raw <= (__u64)val;
+	case AT_CMP_GT:
+		return raw > (__u64)val;
+	case AT_CMP_GE:
+		return raw >= (__u64)val;
+	}
+	return 0;
+}
+
 struct at_cond {
 	__s64 val;	/* integer operand */
 	__u8 field;	/* enum at_field */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "record.h"
 #include "uspec.h"
 
 /*
@@ -551,46 +552,9 @@ int usdt_split(const char *arg, char *provider, size_t plen, char *spec, size_t 
 
 bool uspec_failed(const struct uspec *u, uint64_t ret)
 {
-	unsigned bits = type_bits(u->ret_type);
-	int64_t sv;
-	uint64_t uv, want;
-
+	/* The kernel's comparison: enum ufail_op and enum at_cmp share their values. */
 	if (u->ret_type == UT_NONE || u->fail_op == UF_NONE)
 		return false;
-	if (is_signed_type(u->ret_type)) {
-		/* Sign-extend the low bits: an int return leaves the upper half of rax undefined. */
-		sv = bits == 64 ? (int64_t)ret : (int64_t)(ret << (64 - bits)) >> (64 - bits);
-		switch (u->fail_op) {
-		case UF_EQ:
-			return sv == u->fail_val;
-		case UF_NE:
-			return sv != u->fail_val;
-		case UF_LT:
-			return sv < u->fail_val;
-		case UF_LE:
-			return sv <= u->fail_val;
-		case UF_GT:
-			return sv > u->fail_val;
-		case UF_GE:
-			return sv >= u->fail_val;
-		}
-		return false;
-	}
-	uv = bits == 64 ? ret : ret & ((1ULL << bits) - 1);
-	want = (uint64_t)u->fail_val;
-	switch (u->fail_op) {
-	case UF_EQ:
-		return uv == want;
-	case UF_NE:
-		return uv != want;
-	case UF_LT:
-		return uv < want;
-	case UF_LE:
-		return uv <= want;
-	case UF_GT:
-		return uv > want;
-	case UF_GE:
-		return uv >= want;
-	}
-	return false;
+	return at_cmp_int(u->fail_op, is_signed_type(u->ret_type), type_bits(u->ret_type), ret,
+			  u->fail_val);
 }
