@@ -351,7 +351,24 @@ static int links_settle(const char *name, int want)
 	return n;
 }
 
-/* Waits until the tracer has attached: its probes show up as links. */
+/* agent-trace's links on the syscall tracepoints: sys_exit_only, or with -T sys_enter and sys_exit. */
+static int syscall_links(void)
+{
+	return links_of("sys_enter") + links_of("sys_exit") + links_of("sys_exit_only");
+}
+
+/* links_settle for syscall_links(). */
+static int links_settle_sys(int want)
+{
+	int n = syscall_links();
+
+	for (int i = 0; i < 100 && n != want; i++) {
+		usleep(10 * 1000);
+		n = syscall_links();
+	}
+	return n;
+}
+
 /*
  * Waits until agent-trace has attached all its syscall programs. The skeleton
  * attaches them in order and sched_process_exit comes last: waiting for
@@ -365,19 +382,29 @@ static void wait_attached(int before)
 	cr_assert_gt(links_of("sched_process_exit"), before, "agent-trace did not attach");
 }
 
-Test(cli, attach_to_running_process)
+/*
+ * Runs agent-trace OPTS... -p on a target waiting to make ncalls getppid calls
+ * (then an openat that fails, then exit), and returns what it printed. Checks
+ * that it attached programs on the syscall tracepoints, ended by itself with
+ * 0 and nothing on stderr once the target exited, and left no link behind.
+ */
+static char *trace_waiting(char *const opts[], const char *ncalls, const char *tag)
 {
-	char outf[64], errf[64], pidarg[16];
-	int release, st, before = links_of("sys_enter"), exits = links_of("sched_process_exit");
-	pid_t target = start_waiting_target(&release, "5"), tracer;
+	char outf[64], errf[64], pidarg[16], *argv[16] = { AT };
+	int release, st, n = 1, before = syscall_links(), exits = links_of("sched_process_exit");
+	pid_t target = start_waiting_target(&release, ncalls), tracer;
 	char *out, *err;
 
-	snprintf(outf, sizeof(outf), "/tmp/agent-trace-p.%d.out", getpid());
-	snprintf(errf, sizeof(errf), "/tmp/agent-trace-p.%d.err", getpid());
+	for (; *opts && n < 13; opts++)
+		argv[n++] = *opts;
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
-	tracer = spawn_logged(
-		(char *[]){ AT, "--json", "-e", "getppid,openat", "-p", pidarg, NULL }, outf, errf);
+	argv[n++] = "-p";
+	argv[n++] = pidarg;
+	snprintf(outf, sizeof(outf), "/tmp/agent-trace-%s.%d.out", tag, getpid());
+	snprintf(errf, sizeof(errf), "/tmp/agent-trace-%s.%d.err", tag, getpid());
+	tracer = spawn_logged(argv, outf, errf);
 	wait_attached(exits);
+	cr_assert_gt(syscall_links(), before, "no program on the syscall tracepoints");
 	cr_assert_eq(write(release, "g", 1), 1);
 	close(release);
 	cr_assert_eq(waitpid(target, &st, 0), target);
@@ -389,6 +416,15 @@ Test(cli, attach_to_running_process)
 	unlink(outf);
 	unlink(errf);
 	cr_assert_str_eq(err, "");
+	free(err);
+	cr_assert_eq(links_settle_sys(before), before, "links left behind");
+	return out;
+}
+
+Test(cli, attach_to_running_process)
+{
+	char *out = trace_waiting((char *[]){ "--json", "-e", "getppid,openat", NULL }, "5", "p");
+
 	cr_assert_eq(count_lines(out, "\"syscall\":\"getppid\",\"nr\":110,\"args\":{},\"ret\":"), 5,
 		     "%s", out);
 	cr_assert_eq(count_lines(out, "\"filename\":\"/nonexistent/waited\""), 1, "%s", out);
@@ -396,48 +432,40 @@ Test(cli, attach_to_running_process)
 	cr_assert_eq(count_lines(out, "\"type\":\"exit\""), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "{\"syscall\":\"getppid\",\"calls\":5,\"errors\":0"), 1, "%s",
 		     out);
-	cr_assert_eq(links_settle("sys_enter", before), before, "links left behind");
 	free(out);
-	free(err);
 }
 
 Test(cli, no_latency_attached_to_running_process)
 {
-	char outf[64], errf[64], pidarg[16];
-	int release, st, exits = links_of("sched_process_exit");
-	pid_t target = start_waiting_target(&release, "4"), tracer;
-	char *out, *err;
+	char *out = trace_waiting((char *[]){ "-c", "--no-latency", "-e",
+					      "getppid,openat,read,exit_group", NULL },
+				  "4", "pc");
 
-	snprintf(outf, sizeof(outf), "/tmp/agent-trace-pc.%d.out", getpid());
-	snprintf(errf, sizeof(errf), "/tmp/agent-trace-pc.%d.err", getpid());
-	snprintf(pidarg, sizeof(pidarg), "%d", target);
-	tracer = spawn_logged((char *[]){ AT, "-c", "--no-latency", "-e",
-					  "getppid,openat,read,exit_group", "-p", pidarg, NULL },
-			      outf, errf);
-	wait_attached(exits);
-	cr_assert_eq(write(release, "g", 1), 1);
-	close(release);
-	cr_assert_eq(waitpid(target, &st, 0), target);
-	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	out = slurp(outf);
-	err = slurp(errf);
-	unlink(outf);
-	unlink(errf);
-	cr_assert_str_eq(err, "");
 	cr_assert(has_count_row(out, "getppid", 4, 0), "%s", out);
 	cr_assert(has_count_row(out, "openat", 1, 1), "%s", out);
 	cr_assert(has_count_row(out, "exit_group", 1, 0), "%s", out);
 	/* Counted as it returns: the read the target was blocked in at attach counts. */
 	cr_assert(has_count_row(out, "read", 1, 0), "%s", out);
 	free(out);
-	free(err);
+}
+
+/* -T pairs entry and exit: both programs attach, and both go at the end. */
+Test(cli, durations_attached_to_running_process)
+{
+	int enters = links_of("sys_enter");
+	char *out =
+		trace_waiting((char *[]){ "-c", "-T", "-e", "getppid,openat", NULL }, "3", "pt");
+
+	cr_assert(strstr(out, "\ngetppid                    3        0 "), "%s", out);
+	cr_assert_eq(count_lines(out, "errors   total(ms)"), 1, "%s", out);
+	cr_assert_eq(links_settle("sys_enter", enters), enters);
+	free(out);
 }
 
 static void stop_with(int sig)
 {
 	char outf[64], errf[64], pidarg[16];
-	int release, st, before = links_of("sys_enter"), exits = links_of("sched_process_exit");
+	int release, st, before = syscall_links(), exits = links_of("sched_process_exit");
 	pid_t target = start_waiting_target(&release, "0"), tracer;
 	char *out;
 
@@ -446,6 +474,7 @@ static void stop_with(int sig)
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
 	tracer = spawn_logged((char *[]){ AT, "-p", pidarg, NULL }, outf, errf);
 	wait_attached(exits);
+	cr_assert_gt(syscall_links(), before, "no program on the syscall tracepoints");
 	kill(tracer, sig);
 	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
 	out = slurp(outf);
@@ -456,9 +485,7 @@ static void stop_with(int sig)
 		cr_assert_eq(count_lines(out, "syscall                calls"), 1, "%s", out);
 	}
 	/* Links are owned by file descriptors: nothing stays attached either way. */
-	cr_assert_eq(links_settle("sys_enter", before), before, "links left behind after signal %d",
-		     sig);
-	cr_assert_eq(links_settle("sys_exit", before), before);
+	cr_assert_eq(links_settle_sys(before), before, "links left behind after signal %d", sig);
 	/* The target was never harmed. */
 	cr_assert_eq(write(release, "g", 1), 1);
 	close(release);
@@ -504,7 +531,7 @@ Test(cli, duration_ends_the_trace)
 Test(cli, process_gone_before_attach)
 {
 	char pidarg[16], want[128], stat[64], buf[256] = "";
-	int st, before = links_of("sys_enter");
+	int st, before = syscall_links();
 	pid_t zombie = fork();
 
 	/* A zombie has exited but is still listed: the probes go in too late for it. */
@@ -524,7 +551,7 @@ Test(cli, process_gone_before_attach)
 		 zombie);
 	expect_error((char *[]){ AT, "-p", pidarg, NULL }, 1, want);
 	cr_assert_eq(waitpid(zombie, &st, 0), zombie);
-	cr_assert_eq(links_settle("sys_enter", before), before, "nothing left attached");
+	cr_assert_eq(links_settle_sys(before), before, "nothing left attached");
 }
 
 Test(cli, output_file)
