@@ -18,7 +18,7 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PKG_CONFIG ?= pkg-config
-LIBS_PC := libbpf libelf zlib yaml-0.1
+LIBS_PC := libbpf libelf zlib yaml-0.1 capstone
 
 ifeq ($(V),1)
 Q :=

@@ -37,6 +37,7 @@ struct elf_file {
 	GElf_Shdr *shdrs;  /* all section headers, by index */
 	size_t shnum;	   /* number of sections */
 	size_t shstrndx;   /* section name string table */
+	uint16_t machine;  /* e_machine */
 	bool is_go;	   /* Go binary */
 	bool stripped;	   /* no .symtab */
 	bool syms_loaded;  /* syms was built (lazily: most opens only need one look-up) */
@@ -217,6 +218,7 @@ struct elf_file *elf_file__open(const char *path, char *err, size_t errlen)
 		ret = -ret;
 		goto err_free_shdrs;
 	}
+	ef->machine = eh.e_machine;
 
 	ef->is_go = find_sec(ef, ".go.buildinfo", NULL) || has_go_note(ef);
 	ef->stripped = true;
@@ -271,6 +273,11 @@ bool elf_file__stripped(const struct elf_file *ef)
 	return ef->stripped;
 }
 
+uint16_t elf_file__machine(const struct elf_file *ef)
+{
+	return ef->machine;
+}
+
 static bool sec_holds(const GElf_Shdr *sh, uint64_t addr)
 {
 	return (sh->sh_flags & SHF_ALLOC) && sh->sh_type != SHT_NOBITS && addr >= sh->sh_addr &&
@@ -299,6 +306,24 @@ static int addr_to_off(const struct elf_file *ef, uint64_t addr, size_t hint, ui
 int elf_file__addr_to_off(struct elf_file *ef, uint64_t addr, uint64_t *off)
 {
 	return addr_to_off(ef, addr, 0, off);
+}
+
+int elf_file__off_to_addr(struct elf_file *ef, uint64_t off, uint64_t *addr, uint64_t *avail)
+{
+	size_t i;
+
+	for (i = 1; i < ef->shnum; i++) {
+		const GElf_Shdr *sh = &ef->shdrs[i];
+
+		/* load_sections checked that the contents lie within the file. */
+		if ((sh->sh_flags & SHF_ALLOC) && sh->sh_type != SHT_NOBITS &&
+		    off >= sh->sh_offset && off - sh->sh_offset < sh->sh_size) {
+			*addr = off - sh->sh_offset + sh->sh_addr;
+			*avail = sh->sh_size - (off - sh->sh_offset);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 /* Version index -> name, from .gnu.version_d. Index 0 and 1 (local, base) have none. */
@@ -552,11 +577,45 @@ int elf_file__for_each_func(struct elf_file *ef, const char *glob,
 			continue;
 		prev = s->name;
 		f.name = s->name;
+		f.addr = s->value;
 		f.size = s->size;
 		ret = cb(ctx, &f);
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+/* Whether function symbol a is a better answer than b for elf_file__func_at. */
+static bool func_at_better(const struct esym *a, const struct esym *b)
+{
+	if (!b)
+		return true;
+	if (a->dynsym != b->dynsym)
+		return !a->dynsym;
+	/* Sorted by name: on a tie the first name stays. */
+	return a->value > b->value;
+}
+
+int elf_file__func_at(struct elf_file *ef, uint64_t off, struct elf_func *f)
+{
+	const struct esym *best = NULL;
+	uint64_t addr, avail;
+	size_t i;
+
+	if (load_syms(ef) || elf_file__off_to_addr(ef, off, &addr, &avail))
+		return -ENOENT;
+	for (i = 0; i < ef->nsyms; i++) {
+		const struct esym *s = &ef->syms[i];
+
+		if (addr >= s->value && addr - s->value < s->size && func_at_better(s, best))
+			best = s;
+	}
+	if (!best || addr_to_off(ef, best->value, best->shndx, &f->off))
+		return -ENOENT;
+	f->name = best->name;
+	f->addr = best->value;
+	f->size = best->size;
 	return 0;
 }
 

@@ -40,8 +40,17 @@ int elf_file__addr_to_off(struct elf_file *ef, uint64_t addr, uint64_t *off);
 struct elf_func {
 	const char *name; /* symbol name (without version) */
 	uint64_t off;	  /* file offset for uprobes */
+	uint64_t addr;	  /* st_value: its virtual address, as disassemblers show it */
 	uint64_t size;	  /* symbol size in bytes */
 };
+
+/*
+ * The function symbol whose bytes hold file offset off: a defined STT_FUNC or
+ * STT_GNU_IFUNC with st_value <= address < st_value + st_size, from .symtab
+ * first, then .dynsym; of nested ones the closest start. f->name lives as long
+ * as ef. 0, or -ENOENT when no function contains off.
+ */
+int elf_file__func_at(struct elf_file *ef, uint64_t off, struct elf_func *f);
 
 /*
  * Calls cb for each defined function (STT_FUNC / STT_GNU_IFUNC, nonzero address)
@@ -50,6 +59,16 @@ struct elf_func {
  */
 int elf_file__for_each_func(struct elf_file *ef, const char *glob,
 			    int (*cb)(void *ctx, const struct elf_func *f), void *ctx);
+
+/*
+ * File offset to virtual address through the allocated section whose file
+ * contents hold it; *avail gets the bytes from off to that section's end (what
+ * a function's code may span). 0 or -ENOENT.
+ */
+int elf_file__off_to_addr(struct elf_file *ef, uint64_t off, uint64_t *addr, uint64_t *avail);
+
+/* e_machine (EM_X86_64, ...): which instruction set the code is in. */
+uint16_t elf_file__machine(const struct elf_file *ef);
 
 /* Reads size bytes of the file at offset off (function code for disassembly). 0 or -errno. */
 int elf_file__read(struct elf_file *ef, uint64_t off, void *buf, size_t size);

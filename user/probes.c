@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "elfsym.h"
+#include "insn.h"
 #include "probefile.h"
 #include "probes.h"
 #include "session_priv.h"
@@ -152,31 +153,124 @@ static int collect(void *ctx, const struct elf_func *f)
 	return 0;
 }
 
+/*
+ * Whether a probe may go at byte off of function f (given: the offset as the
+ * SPEC wrote it): on an instruction boundary, as a breakpoint inside an
+ * instruction corrupts it in every process that maps the file; and for a
+ * return probe at f's entry, the only place where the return address the
+ * uretprobe takes is on top of the stack. 0, or -EINVAL with err.
+ */
+static int check_offset(struct elf_file *ef, const struct elf_func *f, uint64_t off, uint64_t given,
+			uint8_t when, const char *path, char *err, size_t errlen)
+{
+	unsigned long long g = given;
+	struct insn in;
+	uint64_t bad = 0;
+	int ret;
+
+	/* The entry is always an instruction's start: nothing to decode. */
+	if (!off)
+		return 0;
+	if (off >= f->size)
+		return fail(err, errlen, "offset 0x%llx is past the end of %s (%llu bytes) in %s",
+			    g, f->name, (unsigned long long)f->size, path);
+	ret = insn__at(ef, f, off, &in, &bad);
+	if (ret == -ENOTSUP)
+		return fail(
+			err, errlen,
+			"offset 0x%llx: no instruction decoder for ELF machine %u (%s), so "
+			"its instruction boundaries cannot be checked; only offset 0 is allowed",
+			g, elf_file__machine(ef), path);
+	if (ret == -EILSEQ)
+		return fail(err, errlen,
+			    "cannot decode the instruction at %s+0x%llx (0x%llx) in %s, so offset "
+			    "0x%llx is not known to be an instruction boundary",
+			    f->name, (unsigned long long)bad, (unsigned long long)(f->addr + bad),
+			    path, g);
+	if (ret == -ERANGE)
+		return fail(err, errlen, "the %llu bytes of %s are not all in %s's sections",
+			    (unsigned long long)f->size, f->name, path);
+	if (ret)
+		return fail(err, errlen, "reading %s in %s: %s", f->name, path, strerror(-ret));
+	if (in.off != off)
+		return fail(err, errlen,
+			    "offset 0x%llx is inside the instruction at %s+0x%llx (0x%llx: %s, %u "
+			    "bytes) in %s: probes go on instruction boundaries",
+			    g, f->name, (unsigned long long)in.off, (unsigned long long)in.addr,
+			    in.text, in.size, path);
+	if (when != UW_ENTRY)
+		return fail(err, errlen,
+			    "offset 0x%llx is not the entry of %s in %s: a return probe goes on a "
+			    "function's entry, where the return address is on top of the stack; "
+			    "add '@entry'",
+			    g, f->name, path);
+	return 0;
+}
+
+/* A glob's functions, each checked at the SPEC's offset before it is collected. */
+struct checked {
+	struct funcs *fs;
+	struct elf_file *ef;
+	const struct uspec *u;
+	const char *path;
+	char *err;
+	size_t errlen;
+	bool refused; /* err says why */
+};
+
+static int collect_checked(void *ctx, const struct elf_func *f)
+{
+	struct checked *c = ctx;
+
+	if (check_offset(c->ef, f, c->u->offset, c->u->offset, c->u->when, c->path, c->err,
+			 c->errlen)) {
+		c->refused = true;
+		return -EINVAL;
+	}
+	return collect(c->fs, f);
+}
+
 static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char *path,
 			 struct funcs *fs, char *err, size_t errlen)
 {
+	struct checked c = {
+		.fs = fs, .ef = ef, .u = u, .path = path, .err = err, .errlen = errlen
+	};
 	struct elf_func f = { .name = u->func };
-	uint64_t size;
+	uint64_t avail;
 	int ret;
 
 	fs->extra = u->func[0] ? u->offset : 0;
 	if (!u->func[0]) {
-		/* A raw offset. */
+		/* A raw file offset: checked in the function that holds it. */
+		if (elf_file__func_at(ef, u->offset, &f))
+			return fail(err, errlen,
+				    "offset 0x%llx is in no function of %s (no function symbol "
+				    "holds it), so its instruction boundaries cannot be checked",
+				    (unsigned long long)u->offset, path);
+		if (check_offset(ef, &f, u->offset - f.off, u->offset, u->when, path, err, errlen))
+			return -EINVAL;
 		f.name = "";
 		f.off = u->offset;
 		return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
 	}
 	if (u->is_glob) {
-		ret = elf_file__for_each_func(ef, u->func, collect, fs);
+		ret = elf_file__for_each_func(ef, u->func, collect_checked, &c);
+		if (c.refused)
+			return -EINVAL;
 		if (ret)
 			return fail(err, errlen, "%s: %s", path, strerror(-ret));
 		if (!fs->n)
 			return fail(err, errlen, "no function matches '%s' in %s", u->func, path);
 		return 0;
 	}
-	if (elf_file__resolve(ef, u->func, &f.off, &size))
+	if (elf_file__resolve(ef, u->func, &f.off, &f.size))
 		return fail(err, errlen, "no such function '%s' in %s%s", u->func, path,
 			    elf_file__stripped(ef) ? " (stripped: only .dynsym was searched)" : "");
+	/* resolve found off through a section, so the way back holds. */
+	elf_file__off_to_addr(ef, f.off, &f.addr, &avail);
+	if (check_offset(ef, &f, u->offset, u->offset, u->when, path, err, errlen))
+		return -EINVAL;
 	return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
 }
 
