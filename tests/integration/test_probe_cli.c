@@ -173,6 +173,106 @@ Test(probe_cli, bad_probe_input)
 		     "agent-trace: --usdt 'python:x': expected TARGET:PROVIDER:NAME\n");
 }
 
+/* Where objdump starts plain's instructions in path: offsets from plain, and its address. */
+static size_t plain_insns(const char *path, uint64_t *offs, size_t max, uint64_t *addr)
+{
+	char cmd[PATH_MAX + 96], line[512];
+	unsigned long long a, start = 0;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "objdump -d --no-show-raw-insn --disassemble=plain %s", path);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, " <plain>:"))
+			sscanf(line, "%llx", &start);
+		else if (start && n < max && sscanf(line, " %llx:\t", &a) == 1 && a >= start)
+			offs[n++] = a - start;
+	}
+	cr_assert_eq(pclose(f), 0, "%s", cmd);
+	cr_assert_gt(n, 3, "%s", cmd);
+	*addr = start;
+	return n;
+}
+
+Test(probe_cli, offset_inside_instruction_refused)
+{
+	char msg[1024], spec[PATH_MAX + 64], marker[64], sh[96], pf[64];
+	uint64_t offs[64], addr;
+	FILE *f;
+
+	plain_insns(FUNCS, offs, 64, &addr);
+	/* Byte 2 of the 3-byte mov at plain+0x1: a breakpoint there killed the target. */
+	cr_assert_eq(offs[1], 1);
+	cr_assert_eq(offs[2], 4);
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: probe ':plain': offset 0x2 is inside the instruction at plain+0x1 "
+		 "(0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction boundaries\n",
+		 (unsigned long long)addr + 1, FUNCS);
+	expect_error((char *[]){ AT, "-u", ":plain+0x2@entry", "--", FUNCS, "plain", "3", NULL }, 2,
+		     msg);
+
+	/* The held command never runs. */
+	snprintf(marker, sizeof(marker), "/tmp/agent-trace-insn.%d", getpid());
+	snprintf(spec, sizeof(spec), "%s:plain+0x2@entry", FUNCS);
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: probe '%s:plain': offset 0x2 is inside the instruction at "
+		 "plain+0x1 (0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction "
+		 "boundaries\n",
+		 FUNCS, (unsigned long long)addr + 1, FUNCS);
+	snprintf(sh, sizeof(sh), "echo ran > %s", marker);
+	expect_error((char *[]){ AT, "-u", spec, "--", "/bin/sh", "-c", sh, NULL }, 2, msg);
+	cr_assert_neq(access(marker, F_OK), 0, "the held command ran");
+
+	/* A return probe needs the entry: past it the top of the stack is no return address. */
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: probe ':plain': offset 0x4 is not the entry of plain in %s: a "
+		 "return probe goes on a function's entry, where the return address is on top of "
+		 "the stack; add '@entry'\n",
+		 FUNCS);
+	expect_error((char *[]){ AT, "-u", ":plain+0x4", "--", FUNCS, "plain", "3", NULL }, 2, msg);
+
+	/* A probe file's function probe, the same. */
+	snprintf(pf, sizeof(pf), "/tmp/agent-trace-insn.%d.yaml", getpid());
+	f = fopen(pf, "w");
+	cr_assert_not_null(f);
+	fputs("probes:\n  - name: mid\n    kind: function\n    attach: ':plain+0x2'\n"
+	      "    when: entry\n",
+	      f);
+	fclose(f);
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: %s: probe 'mid': offset 0x2 is inside the instruction at plain+0x1 "
+		 "(0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction boundaries\n",
+		 pf, (unsigned long long)addr + 1, FUNCS);
+	expect_error((char *[]){ AT, "-C", pf, "--", FUNCS, "plain", "3", NULL }, 2, msg);
+	unlink(pf);
+}
+
+Test(probe_cli, offset_on_boundary_counts_every_call)
+{
+	uint64_t offs[64], addr;
+	char spec[96], *out;
+
+	plain_insns(FUNCS, offs, 64, &addr);
+	/* The third instruction: past the prologue, x still in edi. */
+	snprintf(spec, sizeof(spec), ":plain+0x%llx(int x)@entry", (unsigned long long)offs[2]);
+	out = run_ok((char *[]){ AT, "-u", spec, "--", FUNCS, "plain", "3", NULL });
+	cr_assert_eq(count_lines(out, " funcs:plain(x="), 4, "%s", out);
+	/* plain(0), plain(1), plain(2), plain(-5): each once, the argument as passed. */
+	for (int i = 0; i < 4; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), " funcs:plain(x=%d)", i < 3 ? i : -5);
+		cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
+	}
+	/* plain N exits 0 only when plain(-5) returned -1: the code ran unharmed. */
+	cr_assert_eq(count_lines(out, "+++ exited with 0 +++"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "funcs:plain                              4        0 "), 1,
+		     "%s", out);
+	free(out);
+}
+
 static void copy_file(const char *from, const char *dir)
 {
 	char to[PATH_MAX], buf[65536];
