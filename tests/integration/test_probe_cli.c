@@ -450,3 +450,32 @@ Test(probe_cli, glob_makes_one_probe_per_function)
 		     3, "%s", out);
 	free(out);
 }
+
+Test(probe_cli, offset_checked_by_check_with_pid)
+{
+	char pf[64], pidarg[16], msg[1024];
+	uint64_t offs[64], addr;
+	pid_t target;
+	int go, st;
+	FILE *f;
+
+	plain_insns(FUNCS, offs, 64, &addr);
+	snprintf(pf, sizeof(pf), "/tmp/agent-trace-insn-check.%d.yaml", getpid());
+	f = fopen(pf, "w");
+	cr_assert_not_null(f);
+	fputs("probes:\n  - name: mid\n    kind: function\n    attach: ':plain+0x2@entry'\n", f);
+	fclose(f);
+	target = start_waitlib("0", NULL, &go);
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	/* --check -p resolves in the process's executable, as attaching would. */
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: %s: probe 'mid': offset 0x2 is inside the instruction at plain+0x1 "
+		 "(0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction boundaries\n",
+		 pf, (unsigned long long)addr + 1, FUNCS);
+	expect_error((char *[]){ AT, "--check", pf, "-p", pidarg, NULL }, 2, msg);
+	unlink(pf);
+	cr_assert_eq(write(go, "g", 1), 1);
+	close(go);
+	cr_assert_eq(waitpid(target, &st, 0), target);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "target status %d", st);
+}
