@@ -44,7 +44,8 @@ SLOW = 0.01  # strace and ltrace: a hundredth of the events
 AT_RECORDS = re.compile(
     r"records: (\d+) delivered in (\d+) batches over [\d.]+s; lost: (\d+) \(ring buffer "
     r"full\), (\d+) \(queue full\), (\d+) \(thread state\), (\d+) \(process table full\), "
-    r"(\d+) \(call depth\), (\d+) \(unpaired returns\); agent-trace cpu ([\d.]+)s, "
+    r"(\d+) \(call depth\), (\d+) \(unpaired returns\), (\d+) \(output\); "
+    r"agent-trace cpu ([\d.]+)s, "
     r"max rss ([\d.]+) MiB")
 BT_LOST = re.compile(r"Lost (\d+) events")
 
@@ -70,9 +71,9 @@ def parse_at(out, err):
     m = AT_RECORDS.search(err) or AT_RECORDS.search(out)
     if not m:
         return {"error": "no records line"}
-    v = [int(x) for x in m.groups()[:8]]
-    return {"delivered": v[0], "batches": v[1], "lost": sum(v[2:8]),
-            "self_cpu_s": float(m.group(9)), "rss_mib": float(m.group(10))}
+    v = [int(x) for x in m.groups()[:9]]
+    return {"delivered": v[0], "batches": v[1], "lost": sum(v[2:9]),
+            "self_cpu_s": float(m.group(10)), "rss_mib": float(m.group(11))}
 
 
 def parse_bt(out, err):

@@ -319,14 +319,21 @@ static bool exit_only(const struct tracer *t)
 	return t->pf ? t->cfg.no_latency : !t->cfg.durations;
 }
 
+/* The reader of stdout or of an -o pipe went away: end the trace as Ctrl-C would, quietly. */
+static void output_gone(void)
+{
+	/* SIGTERM is blocked in every thread and read from the run loop's signalfd. */
+	kill(getpid(), SIGTERM);
+}
+
 static int open_output(struct tracer *t)
 {
-	t->out.f = stdout;
-	if (t->cfg.output) {
-		t->out.f = fopen(t->cfg.output, "we");
-		if (!t->out.f)
-			return error(EXIT_RUNTIME, "-o %s: %s", t->cfg.output, strerror(errno));
-	}
+	int ret = output_open(&t->out, t->cfg.output);
+
+	if (ret)
+		return error(EXIT_RUNTIME, "-o %s: %s", t->cfg.output ? t->cfg.output : "stdout",
+			     strerror(-ret));
+	t->out.on_closed = output_gone;
 	t->out.json = t->cfg.json;
 	t->out.events = !t->cfg.summary_only;
 	t->out.no_latency = exit_only(t);
@@ -527,37 +534,43 @@ static int start(struct tracer *t)
 static void warn_loss(struct tracer *t)
 {
 	struct at_counters c;
-	uint64_t q;
+	uint64_t q, o = t->out.lost;
 
 	if (session__counters(t->sess, &c))
 		return;
 	q = atomic_load(&t->q.dropped);
-	if (c.rb_lost || c.state_lost || c.tgid_full || c.depth_lost || c.orphan_ret || q)
+	if (c.rb_lost || c.state_lost || c.tgid_full || c.depth_lost || c.orphan_ret || q || o)
 		fprintf(stderr,
 			"agent-trace: lost %llu records (ring buffer full), %llu records (queue "
 			"full), %llu calls (thread state), %llu processes (table full), %llu calls "
-			"(depth), %llu returns (unpaired)\n",
+			"(depth), %llu returns (unpaired), %llu records (output)\n",
 			(unsigned long long)c.rb_lost, (unsigned long long)q,
 			(unsigned long long)c.state_lost, (unsigned long long)c.tgid_full,
-			(unsigned long long)c.depth_lost, (unsigned long long)c.orphan_ret);
+			(unsigned long long)c.depth_lost, (unsigned long long)c.orphan_ret,
+			(unsigned long long)o);
 }
 
-static void finish(struct tracer *t, uint64_t start_ns)
+/* Stops, drains, writes the summary; the exit status: 1 when the output failed. */
+static int finish(struct tracer *t, uint64_t start_ns)
 {
 	struct at_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
 	struct summary_input in = { .stats = stats };
 	struct rusage ru;
-	int ret;
+	int ret, code = EXIT_OK;
 
 	session__stop(t->sess);
 	/* The reader has delivered the tail of the trace: the writer drains the queue. */
 	queue_close(&t->q);
+	/* A closed pipe (| head) ends the trace as other tools do: no summary, no error. */
+	if (output_closed(&t->out))
+		goto out;
 	if (t->cfg.quiet && !t->cfg.summary_only) {
+		output_close(&t->out);
 		warn_loss(t);
 		goto out;
 	}
 	if (!stats) {
-		error(EXIT_RUNTIME, "summary: out of memory");
+		code = error(EXIT_RUNTIME, "summary: out of memory");
 		goto out;
 	}
 	in.elapsed_s = (double)(now_ns() - start_ns) / 1e9;
@@ -568,17 +581,26 @@ static void finish(struct tracer *t, uint64_t start_ns)
 	}
 	session__reader_stats(t->sess, &in.reader);
 	in.queue_lost = atomic_load(&t->q.dropped);
+	/* Every record has been written or counted: the writer has finished. */
+	in.output_lost = t->out.lost;
 	if ((ret = session__stats(t->sess, stats)) ||
 	    (ret = session__counters(t->sess, &in.lost))) {
-		error(EXIT_RUNTIME, "reading statistics: %s", strerror(-ret));
+		code = error(EXIT_RUNTIME, "reading statistics: %s", strerror(-ret));
 		goto out;
 	}
 	output_summary(&t->out, &in);
-	/* Writing to a file (-o): the account of delivery and loss is also shown here. */
-	if (t->cfg.output)
+	output_close(&t->out);
+	if (output_closed(&t->out))
+		goto out;
+	/*
+	 * Writing to a file (-o), or to an output that failed: the account of
+	 * delivery and loss is (also) shown here.
+	 */
+	if (t->cfg.output || output_failed(&t->out))
 		output_records_line(stderr, &in);
 out:
 	free(stats);
+	return output_failed(&t->out) ? EXIT_RUNTIME : code;
 }
 
 int main(int argc, char **argv)
@@ -627,7 +649,7 @@ int main(int argc, char **argv)
 	code = start(&t);
 	if (!code) {
 		run(&t);
-		finish(&t, t.out.start_ns);
+		code = finish(&t, t.out.start_ns);
 	}
 out:
 	if (t.child.pid) {
@@ -647,7 +669,8 @@ out:
 			close(t.pidfds[i]);
 	if (t.sigfd >= 0)
 		close(t.sigfd);
-	if (t.out.f && t.out.f != stdout)
-		fclose(t.out.f);
+	/* After finish() this only closes; on a set-up error it may still be the first to fail. */
+	if (output_close(&t.out) && output_failed(&t.out) && !code)
+		code = EXIT_RUNTIME;
 	return code;
 }

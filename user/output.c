@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Sinks: strace-style text and JSON lines, for records and for the summary. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "fdecode.h"
 #include "out.h"
@@ -17,6 +21,7 @@
 #define LINE_MAX_ (AT_SLOTS * AT_STR_MAX * 6 + 1024)
 /* A whole line: the decoded call, its head, names and labels, the return. */
 #define RECORD_LINE_MAX (2 * LINE_MAX_)
+_Static_assert(RECORD_LINE_MAX <= OUTPUT_BUF_BYTES, "the output buffer holds the longest line");
 
 void output_status(char *buf, size_t size, int status)
 {
@@ -30,11 +35,6 @@ void output_status(char *buf, size_t size, int status)
 	} else {
 		snprintf(buf, size, "status 0x%x", status);
 	}
-}
-
-static double rel_s(const struct output *o, uint64_t ts)
-{
-	return ts > o->start_ns ? (double)(ts - o->start_ns) / 1e9 : 0.0;
 }
 
 /* The probe-file probe a record belongs to, or NULL for -e syscalls, -u and --usdt. */
@@ -104,6 +104,90 @@ static void put_text_head(struct out *l, const struct output *o, const struct at
 	}
 }
 
+/*
+ * Records are written with our own buffer and write(2), not stdio: stdio
+ * writes its buffer whenever it fills, so after a failed fwrite or fflush
+ * nobody knows which records reached the file and which did not (a write may
+ * also take part of the buffer before it fails: ENOSPC, EFBIG). Here the
+ * buffer holds whole lines and remembers where each ends, so a failed write
+ * counts exactly the records whose line is not wholly in the file as lost.
+ */
+
+/* Reports the first failure: one line, unless the reader went away (a closed pipe). */
+static void output_fail(struct output *o, int err, const char *what)
+{
+	if (o->err)
+		return;
+	o->err = err;
+	if (err == EPIPE) {
+		if (o->on_closed)
+			o->on_closed();
+		return;
+	}
+	fprintf(stderr, "agent-trace: %s: %s failed: %s\n", o->name, what, strerror(err));
+}
+
+/* Writes n bytes; *done says how many went out. 0 or -errno. */
+static int write_all(int fd, const char *p, size_t n, size_t *done)
+{
+	*done = 0;
+	while (*done < n) {
+		ssize_t w = write(fd, p + *done, n - *done);
+
+		if (w > 0) {
+			*done += (size_t)w;
+			continue;
+		}
+		if (w == 0)
+			return -EIO; /* no progress and no error: never retried forever */
+		if (errno == EINTR)
+			continue;
+		/* An inherited non-blocking descriptor (a tty, a pipe): wait as a blocking write would. */
+		if (errno == EAGAIN) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+			if (poll(&pf, 1, -1) >= 0 || errno == EINTR)
+				continue;
+		}
+		return -errno;
+	}
+	return 0;
+}
+
+/* Writes the buffered lines; on failure the records not wholly written are lost. */
+static void flush_buf(struct output *o)
+{
+	size_t done;
+	uint32_t whole = 0;
+	int ret;
+
+	if (!o->len)
+		return;
+	ret = write_all(o->fd, o->buf, o->len, &done);
+	if (ret) {
+		while (whole < o->nrec && o->ends[whole] <= done)
+			whole++;
+		o->lost += o->nrec - whole;
+		output_fail(o, -ret, "write");
+	}
+	o->len = 0;
+	o->nrec = 0;
+}
+
+/* Queues a record's whole line (n bytes); once the output failed, counts it as lost. */
+static void put_bytes(struct output *o, const char *line, size_t n)
+{
+	if (!o->err && (o->len + n > OUTPUT_BUF_BYTES || o->nrec == OUTPUT_BUF_RECS))
+		flush_buf(o);
+	if (o->err) {
+		o->lost++;
+		return;
+	}
+	memcpy(o->buf + o->len, line, n);
+	o->len += n;
+	o->ends[o->nrec++] = (uint32_t)o->len;
+}
+
 /* Writes a line built in l: what fit of it (the buffer holds the longest record). */
 static void put_line(struct output *o, struct out *l)
 {
@@ -114,7 +198,56 @@ static void put_line(struct output *o, struct out *l)
 		n = l->size - 1;
 		l->buf[n - 1] = '\n';
 	}
-	fwrite_unlocked(l->buf, 1, n, o->f);
+	put_bytes(o, l->buf, n);
+}
+
+int output_open(struct output *o, const char *path)
+{
+	o->buf = malloc(OUTPUT_BUF_BYTES);
+	o->ends = calloc(OUTPUT_BUF_RECS, sizeof(*o->ends));
+	if (!o->buf || !o->ends ||
+	    asprintf(&o->name, "%s%s", path ? "-o " : "stdout", path ? path : "") < 0) {
+		o->name = NULL;
+		return -ENOMEM;
+	}
+	o->len = 0;
+	o->nrec = 0;
+	o->err = 0;
+	o->fd = STDOUT_FILENO;
+	if (!path)
+		return 0;
+	o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (o->fd < 0)
+		return -errno;
+	o->owns_fd = true;
+	return 0;
+}
+
+int output_close(struct output *o)
+{
+	if (o->buf)
+		flush_buf(o);
+	/* close() reports what the file system deferred (NFS, quotas): it counts too. */
+	if (o->owns_fd && close(o->fd) && errno != EINTR)
+		output_fail(o, errno, "close");
+	o->owns_fd = false;
+	free(o->buf);
+	free(o->ends);
+	free(o->name);
+	o->buf = NULL;
+	o->ends = NULL;
+	o->name = NULL;
+	return o->err ? -o->err : 0;
+}
+
+bool output_failed(const struct output *o)
+{
+	return o->err && o->err != EPIPE;
+}
+
+bool output_closed(const struct output *o)
+{
+	return o->err == EPIPE;
 }
 
 /*
@@ -278,49 +411,66 @@ static void func_call(struct output *o, const struct at_call_rec *r)
 	put_text_call(o, &l, r, p->name, args, ret);
 }
 
+/* The process lines: exec of a target (attach), fork (JSON only), exit. */
 static void proc_event(struct output *o, const struct at_proc_rec *r)
 {
-	char comm[sizeof(r->comm) * 6 + 1], st[64];
+	char comm[sizeof(r->comm) * 6 + 1], st[64], line[512];
+	struct out l = out_init(line, sizeof(line));
+	const char *sig;
 
 	escape_json(r->comm, strnlen(r->comm, sizeof(r->comm)), comm, sizeof(comm));
-	if (r->hdr.type == AT_REC_PROC_EXEC) {
-		if (o->json)
-			fprintf(o->f,
-				"{\"type\":\"attach\",\"time\":%.6f,\"pid\":%d,\"comm\":\"%s\"}\n",
-				rel_s(o, r->hdr.ts_ns), r->hdr.pid, comm);
-		else
-			fprintf(o->f, "%11.6f %d/%d +++ exec'ed %s, a target: traced +++\n",
-				rel_s(o, r->hdr.ts_ns), r->hdr.pid, r->hdr.tid, comm);
+	if (r->hdr.type == AT_REC_PROC_FORK && !o->json)
 		return;
-	}
-	if (r->hdr.type == AT_REC_PROC_FORK) {
-		if (o->json)
-			fprintf(o->f,
-				"{\"type\":\"fork\",\"time\":%.6f,\"pid\":%d,\"ppid\":%u,"
-				"\"comm\":\"%s\"}\n",
-				rel_s(o, r->hdr.ts_ns), r->hdr.pid, r->ppid, comm);
-		return;
-	}
 	if (o->json) {
-		fprintf(o->f, "{\"type\":\"exit\",\"time\":%.6f,\"pid\":%d,\"comm\":\"%s\",",
-			rel_s(o, r->hdr.ts_ns), r->hdr.pid, comm);
-		if (WIFSIGNALED(r->exit_code))
-			fprintf(o->f, "\"code\":null,\"signal\":\"%s\"}\n",
-				signal_name(WTERMSIG(r->exit_code)) ?: "?");
-		else
-			fprintf(o->f, "\"code\":%d,\"signal\":null}\n", WEXITSTATUS(r->exit_code));
+		out_puts(&l, r->hdr.type == AT_REC_PROC_EXEC ? "{\"type\":\"attach\"" :
+			     r->hdr.type == AT_REC_PROC_FORK ? "{\"type\":\"fork\"" :
+							       "{\"type\":\"exit\"");
+		out_puts(&l, ",\"time\":");
+		out_secs6(&l, rel_ns(o, r->hdr.ts_ns));
+		out_puts(&l, ",\"pid\":");
+		out_i64(&l, r->hdr.pid);
+		if (r->hdr.type == AT_REC_PROC_FORK) {
+			out_puts(&l, ",\"ppid\":");
+			out_u64(&l, r->ppid);
+		}
+		out_puts(&l, ",\"comm\":\"");
+		out_puts(&l, comm);
+		out_putc(&l, '"');
+		if (r->hdr.type == AT_REC_PROC_EXIT && WIFSIGNALED(r->exit_code)) {
+			sig = signal_name(WTERMSIG(r->exit_code));
+			out_puts(&l, ",\"code\":null,\"signal\":\"");
+			out_puts(&l, sig ? sig : "?");
+			out_putc(&l, '"');
+		} else if (r->hdr.type == AT_REC_PROC_EXIT) {
+			out_puts(&l, ",\"code\":");
+			out_i64(&l, WEXITSTATUS(r->exit_code));
+			out_puts(&l, ",\"signal\":null");
+		}
+		out_puts(&l, "}\n");
+		put_line(o, &l);
+		return;
+	}
+	put_time_col(&l, rel_ns(o, r->hdr.ts_ns));
+	out_putc(&l, ' ');
+	out_i64(&l, r->hdr.pid);
+	out_putc(&l, '/');
+	out_i64(&l, r->hdr.tid);
+	out_puts(&l, " +++ ");
+	if (r->hdr.type == AT_REC_PROC_EXEC) {
+		out_puts(&l, "exec'ed ");
+		out_puts(&l, comm);
+		out_puts(&l, ", a target: traced");
 	} else {
 		output_status(st, sizeof(st), r->exit_code);
-		fprintf(o->f, "%11.6f %d/%d +++ %s +++\n", rel_s(o, r->hdr.ts_ns), r->hdr.pid,
-			r->hdr.tid, st);
+		out_puts(&l, st);
 	}
+	out_puts(&l, " +++\n");
+	put_line(o, &l);
 }
 
 void output_flush(void *ctx)
 {
-	struct output *o = ctx;
-
-	fflush(o->f);
+	flush_buf(ctx);
 }
 
 /* Slot lengths that claim more than the record carries are cut to what arrived. */
@@ -437,12 +587,14 @@ void output_records_line(FILE *f, const struct summary_input *in)
 	fprintf(f,
 		"records: %llu delivered in %llu batches over %.3fs; lost: %llu (ring buffer "
 		"full), %llu (queue full), %llu (thread state), %llu (process table full), %llu "
-		"(call depth), %llu (unpaired returns); agent-trace cpu %.3fs, max rss %.1f MiB\n",
+		"(call depth), %llu (unpaired returns), %llu (output); agent-trace cpu %.3fs, max rss "
+		"%.1f MiB\n",
 		(unsigned long long)in->reader.records, (unsigned long long)in->reader.batches,
 		in->elapsed_s, (unsigned long long)in->lost.rb_lost,
 		(unsigned long long)in->queue_lost, (unsigned long long)in->lost.state_lost,
 		(unsigned long long)in->lost.tgid_full, (unsigned long long)in->lost.depth_lost,
-		(unsigned long long)in->lost.orphan_ret, in->cpu_s, in->max_rss_kib / 1024.0);
+		(unsigned long long)in->lost.orphan_ret, (unsigned long long)in->output_lost,
+		in->cpu_s, in->max_rss_kib / 1024.0);
 }
 
 static void json_summary(struct output *o, const struct summary_input *in,
@@ -472,13 +624,15 @@ static void json_summary(struct output *o, const struct summary_input *in,
 	}
 	fprintf(o->f,
 		"],\"records\":%llu,\"batches\":%llu,\"lost\":{\"ringbuf\":%llu,\"queue\":%llu,"
-		"\"state\":%llu,\"proc_table\":%llu,\"depth\":%llu,\"unpaired_ret\":%llu},"
+		"\"state\":%llu,\"proc_table\":%llu,\"depth\":%llu,\"unpaired_ret\":%llu,"
+		"\"output\":%llu},"
 		"\"cpu_s\":%.6f,\"max_rss_kib\":%llu}\n",
 		(unsigned long long)in->reader.records, (unsigned long long)in->reader.batches,
 		(unsigned long long)in->lost.rb_lost, (unsigned long long)in->queue_lost,
 		(unsigned long long)in->lost.state_lost, (unsigned long long)in->lost.tgid_full,
 		(unsigned long long)in->lost.depth_lost, (unsigned long long)in->lost.orphan_ret,
-		in->cpu_s, (unsigned long long)in->max_rss_kib);
+		(unsigned long long)in->output_lost, in->cpu_s,
+		(unsigned long long)in->max_rss_kib);
 }
 
 /* Human-readable size of a duration bucket bound: 512, 1K, 2M... (ns). */
@@ -658,10 +812,17 @@ static void probe_summary(struct output *o)
 void output_summary(struct output *o, const struct summary_input *in)
 {
 	struct summary_row *rows = calloc(AT_NR_MAX, sizeof(*rows));
-	size_t n;
+	char *text = NULL;
+	size_t n, len = 0, done;
+	int ret;
 
-	if (!rows)
+	/* Formatted in memory, then written as the records are: one checked write. */
+	o->f = rows ? open_memstream(&text, &len) : NULL;
+	if (!o->f) {
+		free(rows);
+		output_fail(o, ENOMEM, "summary");
 		return;
+	}
 	n = summary_rows(in->stats, rows);
 	probe_summary(o);
 	if (o->json)
@@ -669,5 +830,12 @@ void output_summary(struct output *o, const struct summary_input *in)
 	else
 		text_summary(o, in, rows, n);
 	free(rows);
-	fflush(o->f);
+	ret = fclose(o->f) ? -ENOMEM : 0;
+	o->f = NULL;
+	flush_buf(o);
+	if (!ret && !o->err)
+		ret = write_all(o->fd, text, len, &done);
+	if (ret)
+		output_fail(o, -ret, "write");
+	free(text);
 }

@@ -10,16 +10,48 @@
 #include "record.h"
 #include "session.h"
 
+/* Bytes of formatted records held before they are written: many records per write(2). */
+#define OUTPUT_BUF_BYTES (64u << 10)
+/* Most records one buffer holds; the buffer is written out when either bound is reached. */
+#define OUTPUT_BUF_RECS 4096u
+
 struct output {
 	struct session *sess; /* for function probes: names and types by probe id */
-	FILE *f;	      /* destination */
+	int fd;		      /* destination: 1 (stdout) or the -o file */
+	char *name;	      /* the destination in error lines: "-o PATH" or "stdout" */
+	bool owns_fd;	      /* fd is the -o file: closed by output_close */
+	FILE *f;	      /* the summary's formatting stream while output_summary runs */
 	uint64_t start_ns;    /* CLOCK_MONOTONIC at attach: event times are relative to it */
 	uint64_t calls;	      /* call records written (syscalls and functions) */
+	uint64_t lost;	      /* records whose line was not written, because a write failed */
+	int err;	      /* errno of the first failed write or close: nothing written since */
+	char *buf;	      /* OUTPUT_BUF_BYTES: whole lines of records not yet written */
+	uint32_t *ends;	      /* OUTPUT_BUF_RECS: where each buffered record's line ends */
+	size_t len;	      /* bytes in buf */
+	uint32_t nrec;	      /* records in buf */
 	bool json;	      /* JSON lines instead of text */
 	bool events;	      /* write syscall records (false with -c) */
 	bool has_syscalls;    /* syscalls are traced: the summary shows their table */
 	bool no_latency;      /* syscalls seen at sys_exit alone (no -T): no time columns */
+	/* Called once, on the writer thread, when the reader of the output went away (EPIPE). */
+	void (*on_closed)(void);
 };
+
+/*
+ * Opens path for writing (created or truncated), or stdout when path is NULL,
+ * and allocates the buffer. 0 or -errno; o's other fields are left as set.
+ */
+int output_open(struct output *o, const char *path);
+/*
+ * Writes what is buffered and closes the -o file. A failed write or close
+ * prints one error line (once) and is kept in o->err. Safe to call twice.
+ * 0 or -errno.
+ */
+int output_close(struct output *o);
+/* Whether the output failed, other than by its reader going away: exit status 1. */
+bool output_failed(const struct output *o);
+/* Whether the reader of the output went away (a closed pipe): end quietly. */
+bool output_closed(const struct output *o);
 
 /* record_fn for session_opts: writes one record. */
 void output_record(void *ctx, const void *data, size_t size);
@@ -33,6 +65,7 @@ struct summary_input {
 	struct at_counters lost;     /* kernel loss counters */
 	struct reader_stats reader;  /* records delivered, batches */
 	uint64_t queue_lost;	     /* records dropped because the writer's queue was full */
+	uint64_t output_lost;	     /* records not written because the output failed */
 	double elapsed_s;	     /* attach to stop */
 	double cpu_s;		     /* agent-trace's own CPU time, user + system */
 	uint64_t max_rss_kib;	     /* agent-trace's own peak resident set */

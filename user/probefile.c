@@ -7,11 +7,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "cli.h"
@@ -20,9 +23,18 @@
 #include "syscalls.h"
 #include "util.h"
 
-#define RATE_MAX 1000000     /* events per second, and burst */
-#define PROCESSES_MAX 65536  /* limits.processes */
-#define FILE_MAX (16u << 20) /* a probe file larger than this is a mistake */
+#define RATE_MAX 1000000    /* events per second, and burst */
+#define PROCESSES_MAX 65536 /* limits.processes */
+/*
+ * Bounds on hostile input, checked on libyaml's event stream before any tree
+ * is built: libyaml's scanner is quadratic in the nesting depth (100k nested
+ * '[' took 24 s) and its document tree costs ~80 bytes a node. The largest
+ * real probe file (256 probes, long target lists) is far inside all three.
+ */
+#define FILE_MAX (1u << 20) /* bytes: a probe file larger than this is a mistake */
+#define DEPTH_MAX 64	    /* collections nested in collections */
+#define NODES_MAX 65536	    /* scalars and collections, each alias counted as what it names */
+#define ANCHORS_MAX 256	    /* each alias looks its anchor up among them */
 
 /* Parsing state: the document, the result, where messages go. */
 struct pf_ctx {
@@ -1144,6 +1156,120 @@ static int yaml_fail(struct pf_ctx *c, const yaml_parser_t *y)
 		    y->problem ? y->problem : "error");
 }
 
+/* An anchor seen in the event stream and the nodes its value holds. */
+struct pf_anchor {
+	char *name;
+	size_t nodes;
+};
+
+/* The position of an event, as FILE:LINE:COL in messages. */
+static int fail_at(struct pf_ctx *c, const yaml_event_t *ev, const char *what)
+{
+	return fail(c->err, c->errlen, "%s:%zu:%zu: %s", c->name, ev->start_mark.line + 1,
+		    ev->start_mark.column + 1, what);
+}
+
+/* Nodes an alias stands for: what its (latest, complete) anchor holds; 1 when unknown. */
+static size_t alias_nodes(const struct pf_anchor *a, unsigned n, const char *name)
+{
+	while (n-- > 0)
+		if (a[n].name && !strcmp(a[n].name, name))
+			return a[n].nodes;
+	return 1;
+}
+
+/*
+ * Reads the event stream once, before any tree is built, and refuses nesting
+ * deeper than DEPTH_MAX, more than NODES_MAX nodes (an alias counts as the
+ * nodes it names, so a billion laughs is refused too) and more than
+ * ANCHORS_MAX anchors. Syntax errors are reported here as the loader would.
+ */
+static int bound_events(struct pf_ctx *c, size_t len)
+{
+	struct pf_anchor anchors[ANCHORS_MAX];
+	size_t start[DEPTH_MAX], nodes = 0;
+	char *open_anchor[DEPTH_MAX];
+	unsigned depth = 0, nanchors = 0, nopen = 0;
+	yaml_parser_t y;
+	yaml_event_t ev;
+	int ret = 0;
+
+	if (!yaml_parser_initialize(&y))
+		return fail(c->err, c->errlen, "%s: out of memory", c->name);
+	yaml_parser_set_input_string(&y, (const unsigned char *)c->text, len);
+	for (bool done = false; !done && !ret;) {
+		const unsigned char *anchor = NULL;
+		bool collection = false;
+
+		if (!yaml_parser_parse(&y, &ev)) {
+			ret = yaml_fail(c, &y);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			anchor = ev.data.sequence_start.anchor;
+			collection = true;
+			break;
+		case YAML_MAPPING_START_EVENT:
+			anchor = ev.data.mapping_start.anchor;
+			collection = true;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (!depth)
+				break;
+			depth--;
+			/* The collection is complete: its anchor now names all of it. */
+			if (open_anchor[depth]) {
+				anchors[nanchors].name = open_anchor[depth];
+				anchors[nanchors++].nodes = nodes - start[depth];
+				nopen--;
+			}
+			break;
+		case YAML_SCALAR_EVENT:
+			anchor = ev.data.scalar.anchor;
+			nodes++;
+			break;
+		case YAML_ALIAS_EVENT:
+			nodes += alias_nodes(anchors, nanchors, (const char *)ev.data.alias.anchor);
+			break;
+		default:
+			break;
+		}
+		/* Anchors of collections still open count too: they join the table at their end. */
+		if (anchor && nanchors + nopen >= ANCHORS_MAX) {
+			ret = fail_at(c, &ev, "more than 256 anchors (&name)");
+		} else if (collection && depth == DEPTH_MAX) {
+			ret = fail_at(c, &ev, "nesting deeper than 64");
+		} else if (collection) {
+			start[depth] = nodes++;
+			open_anchor[depth] = anchor ? strdup((const char *)anchor) : NULL;
+			nopen += anchor != NULL;
+			depth++;
+		} else if (anchor) {
+			anchors[nanchors].name = strdup((const char *)anchor);
+			anchors[nanchors++].nodes = 1;
+		}
+		if (!ret && anchor &&
+		    !(collection ? open_anchor[depth - 1] : anchors[nanchors - 1].name))
+			ret = fail(c->err, c->errlen, "%s: out of memory", c->name);
+		if (!ret && nodes > NODES_MAX)
+			ret = fail_at(c, &ev,
+				      "more than 65536 YAML nodes (an alias counts as what it "
+				      "names); a probe file needs far fewer");
+		yaml_event_delete(&ev);
+	}
+	while (depth-- > 0)
+		free(open_anchor[depth]);
+	while (nanchors-- > 0)
+		free(anchors[nanchors].name);
+	yaml_parser_delete(&y);
+	return ret;
+}
+
 int probefile_parse(const char *name, const char *text, size_t len, struct probefile **out,
 		    char *err, size_t errlen)
 {
@@ -1158,6 +1284,14 @@ int probefile_parse(const char *name, const char *text, size_t len, struct probe
 	if (!c.pf)
 		return fail(err, errlen, "%s: out of memory", name);
 	snprintf(c.pf->path, sizeof(c.pf->path), "%s", name);
+	if (len > FILE_MAX) {
+		fail(err, errlen, "%s: probe file is %zu bytes, more than the 1 MiB limit", name,
+		     len);
+		goto err_free;
+	}
+	/* Hostile input is refused on the event stream, before libyaml builds a tree. */
+	if (bound_events(&c, len))
+		goto err_free;
 	if (!yaml_parser_initialize(&parser)) {
 		fail(err, errlen, "%s: out of memory", name);
 		goto err_free;
@@ -1204,46 +1338,54 @@ err_free:
 
 int probefile_load(const char *path, struct probefile **out, char *err, size_t errlen)
 {
-	size_t len = 0, cap = 4096, n;
-	char *text, *grown;
-	FILE *f;
-	int ret;
+	size_t len = 0;
+	struct stat st;
+	char *text;
+	ssize_t n;
+	int fd, ret;
 
 	*out = NULL;
-	f = fopen(path, "r");
-	if (!f)
+	/* Non-blocking: opening a FIFO for reading must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-	text = malloc(cap);
-	while (text && (n = fread(text + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (len + 1 < cap)
+	if (fstat(fd, &st)) {
+		ret = fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto err_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = fail(err, errlen, "%s: not a regular file", path);
+		goto err_close;
+	}
+	/* Refused before a byte is read; the read below is bounded too, should it grow. */
+	if ((unsigned long long)st.st_size > FILE_MAX) {
+		ret = fail(err, errlen, "%s: probe file is %lld bytes, more than the 1 MiB limit",
+			   path, (long long)st.st_size);
+		goto err_close;
+	}
+	text = malloc(FILE_MAX + 2);
+	if (!text) {
+		ret = fail(err, errlen, "%s: out of memory", path);
+		goto err_close;
+	}
+	while (len <= FILE_MAX && (n = read(fd, text + len, FILE_MAX + 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (cap >= FILE_MAX) {
-			fclose(f);
+		if (n < 0) {
+			ret = fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 			free(text);
-			return fail(err, errlen, "%s: larger than %u bytes; not a probe file", path,
-				    FILE_MAX);
+			goto err_close;
 		}
-		grown = realloc(text, cap * 2);
-		if (!grown) {
-			free(text);
-			text = NULL;
-			break;
-		}
-		text = grown;
-		cap *= 2;
+		len += (size_t)n;
 	}
-	if (!text || ferror(f)) {
-		ret = fail(err, errlen, "%s: cannot read: %s", path,
-			   text ? strerror(errno) : "out of memory");
-		fclose(f);
-		free(text);
-		return ret;
-	}
-	fclose(f);
+	close(fd);
 	text[len] = '\0';
+	/* A file that grew past the limit while read is refused by the parse, by its length. */
 	ret = probefile_parse(path, text, len, out, err, errlen);
 	free(text);
+	return ret;
+err_close:
+	close(fd);
 	return ret;
 }
 

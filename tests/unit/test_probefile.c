@@ -6,9 +6,13 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "probefile.h"
@@ -564,6 +568,110 @@ Test(probefile, load_missing_file)
 	cr_assert_null(pf);
 	cr_assert_str_eq(
 		err, "tests/probefiles/no-such-file.yaml: cannot open: No such file or directory");
+}
+
+/* Hostile input: size, kind of file, nesting, nodes; each refused at once. */
+
+/* A sparse file of 1 MiB + 1 bytes: refused by its size before a byte is read. */
+Test(probefile, larger_than_1_mib_refused_by_size, .timeout = 10)
+{
+	char path[64], want[128], err[512];
+	struct probefile *pf;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-big.%d.yaml", getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, (1 << 20) + 1), 0);
+	close(fd);
+	cr_assert_eq(probefile_load(path, &pf, err, sizeof(err)), -1);
+	unlink(path);
+	snprintf(want, sizeof(want), "%s: probe file is 1048577 bytes, more than the 1 MiB limit",
+		 path);
+	cr_assert_str_eq(err, want);
+	/* Text given directly is held to the same bound. */
+	char *text = calloc(1, (1 << 20) + 2);
+
+	memset(text, ' ', (1 << 20) + 1);
+	cr_assert_eq(probefile_parse("t.yaml", text, (1 << 20) + 1, &pf, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "t.yaml: probe file is 1048577 bytes, more than the 1 MiB limit");
+	free(text);
+}
+
+/* A FIFO (no writer) is refused, not waited on; so is a directory. */
+Test(probefile, fifo_and_directory_refused_without_blocking, .timeout = 10)
+{
+	char path[64], want[128], err[512];
+	struct probefile *pf;
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-fifo.%d.yaml", getpid());
+	cr_assert_eq(mkfifo(path, 0644), 0);
+	cr_assert_eq(probefile_load(path, &pf, err, sizeof(err)), -1);
+	unlink(path);
+	snprintf(want, sizeof(want), "%s: not a regular file", path);
+	cr_assert_str_eq(err, want);
+	cr_assert_eq(probefile_load("tests", &pf, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "tests: not a regular file");
+}
+
+/* 64 collections deep is allowed (the error is then the schema's), 65 is not. */
+Test(probefile, nesting_bound_is_64)
+{
+	char text[256], want[128];
+	size_t n = 0;
+
+	/* The top-level mapping is the first: 63 or 64 flow sequences below it. */
+	n = (size_t)snprintf(text, sizeof(text), "probes: ");
+	memset(text + n, '[', 63);
+	memset(text + n + 63, ']', 63);
+	strcpy(text + n + 126, "\n");
+	parse_bad(text, "t.yaml:1:10: probes[0]: is a list; expected a probe: a mapping with name, "
+			"kind and attach");
+	memset(text + n, '[', 64);
+	memset(text + n + 64, ']', 64);
+	strcpy(text + n + 128, "\n");
+	snprintf(want, sizeof(want), "t.yaml:1:%zu: nesting deeper than 64", n + 64);
+	parse_bad(text, want);
+}
+
+static double elapsed_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * The inputs that took libyaml 24 s (100k nested '[') or built a tree of
+ * half a million nodes (1 MiB of [a,a,...]) are refused at once. The bound
+ * is generous (2 s against ~10 ms): only the quadratic cost fails it.
+ */
+Test(probefile, hostile_input_refused_quickly, .timeout = 30)
+{
+	size_t flat = (1 << 20) - 16, n;
+	char *text = malloc(flat + 16), err[512];
+	struct probefile *pf;
+	struct timespec t0;
+
+	memset(text, '[', 100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(probefile_parse("t.yaml", text, 100000, &pf, err, sizeof(err)), -1);
+	cr_assert_lt(elapsed_since(&t0), 2.0, "100k nested [");
+	cr_assert_str_eq(err, "t.yaml:1:65: nesting deeper than 64");
+
+	n = (size_t)sprintf(text, "probes: [");
+	for (; n + 3 < flat; n += 2)
+		memcpy(text + n, "a,", 2);
+	text[n++] = 'a';
+	text[n++] = ']';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(probefile_parse("t.yaml", text, n, &pf, err, sizeof(err)), -1);
+	cr_assert_lt(elapsed_since(&t0), 2.0, "1 MiB of a,a,a");
+	/* The mapping, its key, the list, then 65534 a's: the last at column 10 + 2 * 65533. */
+	cr_assert_str_eq(err, "t.yaml:1:131076: more than 65536 YAML nodes (an alias counts as "
+			      "what it names); a probe file needs far fewer");
+	free(text);
 }
 
 Test(probefile, example_loads)
