@@ -410,7 +410,6 @@ static int resolve(const struct uspec *u, const char *provider, const struct pro
 	if (provider) {
 		struct usdt_find f = { .provider = provider, .name = u->func };
 		struct elf_func site = { .name = u->func };
-
 		char ver[16];
 
 		elf_file__for_each_usdt(ef, find_usdt, &f);
