@@ -640,6 +640,53 @@ int elf_file__read(struct elf_file *ef, uint64_t off, void *buf, size_t size)
 	return 0;
 }
 
+/* The defined object symbol name of one symbol table section: 0 or -ENOENT. */
+static int find_object(const struct elf_file *ef, size_t sidx, const char *name, GElf_Sym *sym)
+{
+	const GElf_Shdr *sh = &ef->shdrs[sidx];
+	Elf_Data *d = elf_getdata(elf_getscn(ef->elf, sidx), NULL);
+	const char *n;
+	size_t i;
+
+	if (!d || sh->sh_entsize != gelf_fsize(ef->elf, ELF_T_SYM, 1, EV_CURRENT))
+		return -ENOENT;
+	for (i = 1; i < sh->sh_size / sh->sh_entsize; i++) {
+		if (!gelf_getsym(d, i, sym))
+			break;
+		if (GELF_ST_TYPE(sym->st_info) != STT_OBJECT || sym->st_shndx == SHN_UNDEF ||
+		    !sym->st_value)
+			continue;
+		n = elf_strptr(ef->elf, sh->sh_link, sym->st_name);
+		if (n && !strcmp(n, name))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+ssize_t elf_file__read_object(struct elf_file *ef, const char *name, void *buf, size_t size)
+{
+	uint32_t types[] = { SHT_DYNSYM, SHT_SYMTAB };
+	uint64_t off;
+	GElf_Sym sym;
+	size_t i, t;
+	int ret;
+
+	for (t = 0; t < 2; t++) {
+		for (i = 1; i < ef->shnum; i++) {
+			if (ef->shdrs[i].sh_type != types[t] || find_object(ef, i, name, &sym))
+				continue;
+			/* A .bss object has no bytes in the file: addr_to_off skips NOBITS. */
+			if (addr_to_off(ef, sym.st_value, sym.st_shndx, &off))
+				return -ENOENT;
+			if (size > sym.st_size)
+				size = sym.st_size;
+			ret = elf_file__read(ef, off, buf, size);
+			return ret ? ret : (ssize_t)size;
+		}
+	}
+	return -ENOENT;
+}
+
 /* An address field of a note, in the file's byte order and class. */
 static uint64_t note_addr(const unsigned char *p, bool is64, bool msb)
 {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct elf_file;
 
@@ -72,6 +73,13 @@ uint16_t elf_file__machine(const struct elf_file *ef);
 
 /* Reads size bytes of the file at offset off (function code for disassembly). 0 or -errno. */
 int elf_file__read(struct elf_file *ef, uint64_t off, void *buf, size_t size);
+
+/*
+ * Reads the first size bytes (at most the symbol's st_size) of the data object
+ * (STT_OBJECT) name from .dynsym, else .symtab: a version string, for example.
+ * The bytes read, or -ENOENT (no such object, or not in the file: .bss) or -errno.
+ */
+ssize_t elf_file__read_object(struct elf_file *ef, const char *name, void *buf, size_t size);
 
 /* A USDT probe from .note.stapsdt. */
 struct elf_usdt {

@@ -464,6 +464,31 @@ static int find_usdt(void *ctx, const struct elf_usdt *e)
 }
 
 /*
+ * Whether enabling USDT probe provider:name of ef crashes the program, which
+ * agent-trace then refuses (README, USDT probes). Ruby 3.1's cmethod probes
+ * make every C method call look up its class's name, and the name of
+ * RubyVM::FrozenCore (the receiver of alias, undef, **h) is a string its GC
+ * does not mark, freed early: rb_dtrace_setup reads the dead object and Ruby
+ * dies with "[BUG] Segmentation fault", whoever raises the probe's semaphore.
+ * ver gets the Ruby version.
+ */
+static bool usdt_crashes(struct elf_file *ef, const char *provider, const char *name, char *ver,
+			 size_t verlen)
+{
+	ssize_t n;
+
+	if (strcmp(provider, "ruby") ||
+	    (strcmp(name, "cmethod__entry") && strcmp(name, "cmethod__return")))
+		return false;
+	/* ruby_version ("3.1.2") is exported by libruby and by a static ruby. */
+	n = elf_file__read_object(ef, "ruby_version", ver, verlen - 1);
+	if (n <= 0)
+		return false;
+	ver[n] = '\0';
+	return !strncmp(ver, "3.1.", 4);
+}
+
+/*
  * A SPEC, or with provider a USDT site, resolved in its file (path gets
  * PATH_MAX bytes) to the functions to attach. 0, or -EINVAL with err.
  */
@@ -479,11 +504,17 @@ static int resolve(const struct uspec *u, const char *provider, const struct pro
 	if (provider) {
 		struct usdt_find f = { .provider = provider, .name = u->func };
 		struct elf_func site = { .name = u->func };
+		char ver[16];
 
 		elf_file__for_each_usdt(ef, find_usdt, &f);
 		site.off = f.off;
 		if (!f.found)
 			fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
+		else if (usdt_crashes(ef, provider, u->func, ver, sizeof(ver)))
+			fail(err, errlen,
+			     "refused: enabling %s:%s crashes Ruby %s (a Ruby bug: its C method "
+			     "probes read a class name its GC has freed; see README)",
+			     provider, u->func, ver);
 		else if (collect(fs, &site))
 			fail(err, errlen, "out of memory");
 		else

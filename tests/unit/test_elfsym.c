@@ -352,3 +352,27 @@ Test(elfsym, target_resolve)
 	cr_assert_eq(target_resolve("libc", 0, NULL, out, 8, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "libc: path too long");
 }
+
+/* Objects read back from this test binary's own .symtab. */
+const char at_elfsym_object[] = "agent-trace object";
+int at_elfsym_bss[4];
+
+Test(elfsym, read_object)
+{
+	struct elf_file *ef = open_ok("/proc/self/exe");
+	char buf[64];
+
+	memset(buf, 0, sizeof(buf));
+	cr_assert_eq(elf_file__read_object(ef, "at_elfsym_object", buf, sizeof(buf)),
+		     (ssize_t)sizeof(at_elfsym_object));
+	cr_assert_str_eq(buf, "agent-trace object");
+	memset(buf, 0, sizeof(buf));
+	cr_assert_eq(elf_file__read_object(ef, "at_elfsym_object", buf, 5), 5);
+	cr_assert_str_eq(buf, "agent");
+	/* .bss has no bytes in the file; a function is no object; a missing name. */
+	cr_assert_eq(elf_file__read_object(ef, "at_elfsym_bss", buf, sizeof(buf)), -ENOENT);
+	cr_assert_eq(elf_file__read_object(ef, "main", buf, sizeof(buf)), -ENOENT);
+	cr_assert_eq(elf_file__read_object(ef, "no_such_object", buf, sizeof(buf)), -ENOENT);
+	elf_file__close(ef);
+	(void)at_elfsym_bss;
+}
