@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,16 @@ __attribute__((noinline)) int nap(int us)
 
 	return nanosleep(&ts, NULL);
 }
+
+/*
+ * The path the cold modes pass, alone in 64 KiB of .rodata and read by
+ * nothing before the call: the kernel maps a file page at its first touch,
+ * with the neighbours in the page cache within a 64 KiB aligned window
+ * (fault-around), so only a window of its own stays unmapped until then, and
+ * bpf_probe_read_user fails on it.
+ */
+static const char cold[65536]
+	__attribute__((section(".rodata.cold"), aligned(65536))) = "/tmp/at-probed-cold";
 
 static pthread_barrier_t all_in;
 
@@ -127,6 +138,17 @@ int main(int argc, char **argv)
 				step((int)(100 * k + i), "phase");
 		return 0;
 	}
-	fprintf(stderr, "usage: probed steps|opens|naps|count|spin N [PAUSE] | phases N FIFO\n");
+	if (!strcmp(mode, "cold") && argc > 2) {
+		/* cold unlink|step [touch]: unlink(cold) or step(7, cold), the page read first with touch. */
+		if (argc > 3 && !strcmp(argv[3], "touch") && *(const volatile char *)cold != '/')
+			return 1;
+		if (!strcmp(argv[2], "unlink"))
+			return syscall(SYS_unlink, cold) ? 1 : 0;
+		if (!strcmp(argv[2], "step"))
+			return step(7, cold) == 7 ? 0 : 1;
+		return 2;
+	}
+	fprintf(stderr, "usage: probed steps|opens|naps|count|spin N [PAUSE] | phases N FIFO | "
+			"cold unlink|step [touch]\n");
 	return 2;
 }
