@@ -20,10 +20,10 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*
- * func_entry is loaded sleepable (BPF_F_SLEEPABLE), so it reads strings and
- * buffers with bpf_copy_from_user, which faults pages in; set by the loader
- * with the program's flag. func_return reads no user memory and usdt_hit
- * stays non-sleepable: their reads cannot fault a page in.
+ * func_entry and usdt_hit are loaded sleepable (BPF_F_SLEEPABLE), so they
+ * read strings and buffers with bpf_copy_from_user, which faults pages in;
+ * set by the loader with the programs' flag. func_return reads no user
+ * memory and stays non-sleepable.
  */
 const volatile bool sleepable = false;
 
@@ -103,6 +103,24 @@ static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 	return rec;
 }
 
+/*
+ * An entry-only or USDT hit's record: in a sleepable program the thread's own
+ * (it may sleep while reading, and another task on this CPU then runs the
+ * same program), else per-CPU scratch.
+ */
+static __always_inline struct at_call_rec *once_rec(__u32 id, __u64 pid_tgid)
+{
+	struct frames *fs;
+
+	if (!sleepable)
+		return scratch_rec(id, pid_tgid);
+	fs = thread_state(&call_frames);
+	if (!fs)
+		return NULL;
+	start_rec(&fs->once, id, pid_tgid);
+	return &fs->once;
+}
+
 /* A hit with arguments and no return: capture, then filter and act. */
 static __always_inline void
 emit_entry_only(struct at_call_rec *rec, const struct at_probe_spec *spec, __u32 id, bool may_sleep)
@@ -156,17 +174,8 @@ int BPF_KPROBE(func_entry)
 		return 0;
 
 	if (spec->mode == AT_MODE_ENTRY) {
-		struct at_call_rec *rec;
+		struct at_call_rec *rec = once_rec(id, pid_tgid);
 
-		/* Sleepable: the thread's own record, which no other task can reach meanwhile. */
-		if (sleepable) {
-			fs = thread_state(&call_frames);
-			rec = fs ? &fs->once : NULL;
-			if (rec)
-				start_rec(rec, id, pid_tgid);
-		} else {
-			rec = scratch_rec(id, pid_tgid);
-		}
 		if (rec) {
 			read_args(rec, ctx, spec->abi);
 			emit_entry_only(rec, spec, id, sleepable);
@@ -282,7 +291,7 @@ int usdt_hit(struct pt_regs *ctx)
 	spec = bpf_map_lookup_elem(&probes, &id);
 	if (!spec || !spec->enabled)
 		return 0;
-	rec = scratch_rec(id, pid_tgid);
+	rec = once_rec(id, pid_tgid);
 	if (!rec)
 		return 0;
 	n = bpf_usdt_arg_cnt(ctx);
@@ -293,6 +302,6 @@ int usdt_hit(struct pt_regs *ctx)
 			bpf_usdt_arg(ctx, i, &v);
 		rec->args[i] = v;
 	}
-	emit_entry_only(rec, spec, id, false);
+	emit_entry_only(rec, spec, id, sleepable);
 	return 0;
 }

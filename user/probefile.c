@@ -1068,9 +1068,10 @@ static int probe_unreadable(struct probe_ctx *pc)
 		strs |= p->filter.cond[i].is_str && p->filter.cond[i].field != AT_FLD_COMM;
 	if (!strs)
 		return errat(pc->c, pc->k[K_UNREADABLE], pc->base,
-			     "on_unreadable applies to filters that compare a string argument, "
+			     "on_unreadable applies to a filter that compares a string argument, "
 			     "and %s; remove it",
-			     p->filter.ncode ? "this filter compares none" : "there is no filter");
+			     p->filter.ncode ? "this one compares none (comm is always readable)" :
+					       "there is no filter");
 	p->on_unreadable = vals[idx];
 	return 0;
 }

@@ -69,20 +69,22 @@ static int on_sample(void *ctx, void *data, size_t size)
 }
 
 /*
- * How func_entry reads strings and buffers, best first: sleepable with the
+ * How func_entry and usdt_hit read strings and buffers, best first: sleepable with the
  * string kfunc (6.12+), sleepable touching the pages first, or non-sleepable
  * (bpf_probe_read_user: a page not faulted in yet is unreadable).
  */
 enum user_reads { READS_COPY_STR, READS_TOUCH, READS_NOFAULT };
 
-/* Sets the object up for reads: func_entry's flag and the rodata that matches it. */
+/* Sets the object up for reads: the entry programs' flag and the rodata that matches it. */
 static void uprobes_set_reads(struct uprobe_bpf *u, enum user_reads reads)
 {
+	struct bpf_program *entries[] = { u->progs.func_entry, u->progs.usdt_hit };
+
 	u->rodata->sleepable = reads != READS_NOFAULT;
 	u->rodata->copy_str_kfunc = reads == READS_COPY_STR;
-	if (reads != READS_NOFAULT)
-		bpf_program__set_flags(u->progs.func_entry,
-				       bpf_program__flags(u->progs.func_entry) | BPF_F_SLEEPABLE);
+	for (unsigned i = 0; i < 2 && reads != READS_NOFAULT; i++)
+		bpf_program__set_flags(entries[i],
+				       bpf_program__flags(entries[i]) | BPF_F_SLEEPABLE);
 }
 
 /* The function probe programs write to the syscall object's ring buffer, counters and filter. */
@@ -137,14 +139,14 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 	return loud_print ? loud_print(LIBBPF_DEBUG, fmt, ap) : 0;
 }
 
-/* A loader diagnostic for -v: libbpf's info level, which the CLI shows only with -v. */
-static void load_info(libbpf_print_fn_t print, const char *fmt, ...)
+/* A loader diagnostic for -v: libbpf's info or debug level, which the CLI shows only with -v. */
+static void load_diag(libbpf_print_fn_t print, enum libbpf_print_level level, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	if (print)
-		print(LIBBPF_INFO, fmt, ap);
+		print(level, fmt, ap);
 	va_end(ap);
 }
 
@@ -178,12 +180,13 @@ static int load_func_probes(struct session *s)
 		libbpf_set_print(loud_print);
 		if (!ret || reads == READS_NOFAULT)
 			break;
-		load_info(loud_print, "agent-trace: function probes: %s refused (%s), trying %s\n",
+		load_diag(loud_print, LIBBPF_INFO,
+			  "agent-trace: function probes: %s refused (%s), trying %s\n",
 			  names[reads], strerror(-ret), names[reads + 1]);
 	}
 	if (!ret && !s->opts.no_func_probes)
-		load_info(loud_print, "agent-trace: function probes read user memory %s\n",
-			  names[reads]);
+		load_diag(loud_print, LIBBPF_DEBUG,
+			  "agent-trace: function probes read user memory %s\n", names[reads]);
 	return ret;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sdt.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,16 +140,23 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "cold") && argc > 2) {
-		/* cold unlink|step [touch]: unlink(cold) or step(7, cold), the page read first with touch. */
+		/*
+		 * cold unlink|step|usdt [touch]: unlink(cold), step(7, cold) or the USDT
+		 * probe atprobed:cold(7, cold); with touch the page is read first.
+		 */
 		if (argc > 3 && !strcmp(argv[3], "touch") && *(const volatile char *)cold != '/')
 			return 1;
 		if (!strcmp(argv[2], "unlink"))
 			return syscall(SYS_unlink, cold) ? 1 : 0;
 		if (!strcmp(argv[2], "step"))
 			return step(7, cold) == 7 ? 0 : 1;
+		if (!strcmp(argv[2], "usdt")) {
+			STAP_PROBE2(atprobed, cold, 7, cold);
+			return 0;
+		}
 		return 2;
 	}
 	fprintf(stderr, "usage: probed steps|opens|naps|count|spin N [PAUSE] | phases N FIFO | "
-			"cold unlink|step [touch]\n");
+			"cold unlink|step|usdt [touch]\n");
 	return 2;
 }
