@@ -1071,3 +1071,44 @@ Test(probefile, non_sleepable_entry_counts_a_cold_string_unreadable)
 	cr_assert_eq(recs[0]->ret, 7);
 	trace_free(&t);
 }
+
+/* Runs agent-trace ARGS -C file -- probed cold unlink; its stdout. */
+static char *cold_cli(const char *file, const char *format)
+{
+	char *argv[] = {
+		(char *)build_path("agent-trace"), (char *)format, "-C",     (char *)file, "--",
+		(char *)build_path("probed"),	   "cold",	   "unlink", NULL
+	};
+	char *o, *e;
+	int fd = open(COLD_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	if (!format[0])
+		memmove(&argv[1], &argv[2], 7 * sizeof(*argv));
+	cr_assert_eq(run_capture(argv, &o, &e), 0, "%s", e);
+	free(e);
+	return o;
+}
+
+/* The count reaches the summary: text under the probe, and JSON's probe_summary. */
+Test(probefile_cli, unreadable_in_the_text_and_json_summary)
+{
+	struct scratch sc;
+	char yaml[1024], *o;
+
+	scratch_make(&sc);
+	snprintf(yaml, sizeof(yaml), cold_guard, "    on_unreadable: skip\n");
+	write_file(sc.file, yaml);
+	o = cold_cli(sc.file, "");
+	cr_assert_eq(count_lines(o, "  [no-cold-unlink] hits 1, filtered 1, events 0, sampled out "
+				    "0, rate limited 0, lost 0, signals 0, unreadable 1"),
+		     1, "%s", o);
+	free(o);
+	o = cold_cli(sc.file, "--json");
+	cr_assert_eq(count_lines(o, "\"hits\":1,\"filtered\":1,\"matched\":0,"), 1, "%s", o);
+	cr_assert_eq(count_lines(o, "\"signal_failed\":0,\"unreadable\":1,\"removed\":false}"), 1,
+		     "%s", o);
+	free(o);
+	scratch_remove(&sc);
+}
