@@ -108,20 +108,25 @@ extern int bpf_copy_from_user_str(void *dst, __u32 dst__sz, const void *unsafe_p
 /*
  * A string read that may sleep, as bpf_probe_read_user_str returns: the
  * length with the NUL, or a negative errno. Without the kfunc, one byte of
- * each page the room can span (at most two: AT_STR_MAX < AT_MIN_PAGE) is
- * copied first, which faults them in, then the string is read; a page past
- * the string's end that cannot be touched does not matter.
+ * the string's page is copied first, which faults it in, then the string is
+ * read; only if that fails and the room spans a second page (at most two:
+ * AT_STR_MAX < AT_MIN_PAGE) is that page touched too and the read made
+ * again. So no page is touched that the string does not reach.
  */
 static __always_inline long copy_user_str(void *dst, __u32 size, const void *ptr)
 {
-	__u64 first = (__u64)ptr, last = first + size - 1;
+	__u64 last = (__u64)ptr + size - 1;
+	long n;
 	char c;
 
 	if (copy_str_kfunc)
 		return bpf_copy_from_user_str(dst, size, ptr, 0);
 	bpf_copy_from_user(&c, 1, ptr);
-	if ((first ^ last) & ~(AT_MIN_PAGE - 1))
-		bpf_copy_from_user(&c, 1, (const void *)(last & ~(AT_MIN_PAGE - 1)));
+	n = bpf_probe_read_user_str(dst, size, ptr);
+	if (n >= 0 || !(((__u64)ptr ^ last) & ~(AT_MIN_PAGE - 1)))
+		return n;
+	if (bpf_copy_from_user(&c, 1, (const void *)(last & ~(AT_MIN_PAGE - 1))))
+		return n;
 	return bpf_probe_read_user_str(dst, size, ptr);
 }
 

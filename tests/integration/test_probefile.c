@@ -977,12 +977,14 @@ Test(probefile, unreadable_string_decides_only_verdicts_that_depend_on_it)
 }
 
 /*
- * probed cold step|usdt: step(7, COLD_PATH) or the USDT probe atprobed:cold(7,
- * COLD_PATH) under a probe filtering on the string; env set to 1 meanwhile.
+ * probed cold MODE: step(7, COLD_PATH) (step), the same string across two
+ * unmapped pages (split) or the USDT probe atprobed:cold(7, COLD_PATH) (usdt)
+ * under a probe filtering on the string; env set to 1 meanwhile.
  */
-static void run_cold_func(const char *kind, const char *attach, const char *env, struct trace *t)
+static void run_cold_func(const char *mode, const char *kind, const char *attach, const char *env,
+			  struct trace *t)
 {
-	const char *args[] = { "cold", strcmp(kind, "usdt") ? "step" : "usdt", NULL };
+	const char *args[] = { "cold", mode, NULL };
 	char yaml[1024];
 
 	snprintf(yaml, sizeof(yaml),
@@ -1005,7 +1007,7 @@ static void run_cold_func(const char *kind, const char *attach, const char *env,
 
 static void run_cold_step(const char *attach, const char *env, struct trace *t)
 {
-	run_cold_func("function", attach, env, t);
+	run_cold_func("step", "function", attach, env, t);
 }
 
 /* The string read at entry is the exact value, and the filter matched on it. */
@@ -1040,11 +1042,11 @@ Test(probefile, sleepable_usdt_reads_a_cold_string)
 	struct trace t;
 
 	snprintf(attach, sizeof(attach), "%s:atprobed:cold(int i, str tag)", build_path("probed"));
-	run_cold_func("usdt", attach, NULL, &t);
+	run_cold_func("usdt", "usdt", attach, NULL, &t);
 	assert_cold_read(&t);
 	trace_free(&t);
 	/* The same non-sleepable: unreadable, and matched (fail closed). */
-	run_cold_func("usdt", attach, "AT_NO_SLEEPABLE", &t);
+	run_cold_func("usdt", "usdt", attach, "AT_NO_SLEEPABLE", &t);
 	cr_assert_eq(t.pcounts[0].unreadable, 1);
 	cr_assert_eq(t.pcounts[0].matched, 1);
 	trace_free(&t);
@@ -1056,6 +1058,22 @@ Test(probefile, sleepable_entry_without_the_string_kfunc_touches_the_page_first)
 
 	run_cold_step(":step(int i, str tag)@entry", "AT_NO_COPY_STR", &t);
 	assert_cold_read(&t);
+	trace_free(&t);
+}
+
+/* A string across two pages neither of which is mapped: both faulted in, either way. */
+Test(probefile, sleepable_entry_reads_a_string_across_two_cold_pages)
+{
+	static const char *const env[] = { NULL, "AT_NO_COPY_STR" };
+	struct trace t;
+
+	for (int k = 0; k < 2; k++) {
+		run_cold_func("split", "function", ":step(int i, str tag) -> int", env[k], &t);
+		assert_cold_read(&t);
+		trace_free(&t);
+	}
+	run_cold_func("split", "function", ":step(int i, str tag) -> int", "AT_NO_SLEEPABLE", &t);
+	cr_assert_eq(t.pcounts[0].unreadable, 1, "not sleepable: the first page is not mapped");
 	trace_free(&t);
 }
 

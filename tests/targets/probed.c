@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sdt.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -38,6 +39,37 @@ __attribute__((noinline)) int nap(int us)
  */
 static const char cold[65536]
 	__attribute__((section(".rodata.cold"), aligned(65536))) = "/tmp/at-probed-cold";
+
+/*
+ * The same path across a page boundary, 8 bytes in one page and the rest in
+ * the next, neither mapped yet: two pages of two files mapped side by side
+ * (two mappings, so faulting one in cannot map the other). Written with
+ * write(2): the mappings themselves are never touched.
+ */
+static const char *split_path(void)
+{
+	char name[64], page[2][4096] = {};
+	char *m;
+
+	memcpy(page[0] + 4096 - 8, "/tmp/at-", 8);
+	strcpy(page[1], "probed-cold");
+	m = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	for (int i = 0; i < 2; i++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "/dev/shm/at-probed-split-%d-%d", (int)getpid(), i);
+		fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		unlink(name);
+		if (fd < 0 || write(fd, page[i], 4096) != 4096 ||
+		    mmap(m + 4096 * i, 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) ==
+			    MAP_FAILED)
+			return NULL;
+		close(fd);
+	}
+	return m + 4096 - 8;
+}
 
 static pthread_barrier_t all_in;
 
@@ -141,8 +173,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "cold") && argc > 2) {
 		/*
-		 * cold unlink|step|usdt [touch]: unlink(cold), step(7, cold) or the USDT
-		 * probe atprobed:cold(7, cold); with touch the page is read first.
+		 * cold unlink|step|split|usdt [touch]: unlink(cold), step(7, cold),
+		 * step(7, split_path()) or the USDT probe atprobed:cold(7, cold); with
+		 * touch the page of cold is read first.
 		 */
 		if (argc > 3 && !strcmp(argv[3], "touch") && *(const volatile char *)cold != '/')
 			return 1;
@@ -150,6 +183,11 @@ int main(int argc, char **argv)
 			return syscall(SYS_unlink, cold) ? 1 : 0;
 		if (!strcmp(argv[2], "step"))
 			return step(7, cold) == 7 ? 0 : 1;
+		if (!strcmp(argv[2], "split")) {
+			const char *p = split_path();
+
+			return p && step(7, p) == 7 ? 0 : 1;
+		}
 		if (!strcmp(argv[2], "usdt")) {
 			STAP_PROBE2(atprobed, cold, 7, cold);
 			return 0;
@@ -157,6 +195,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fprintf(stderr, "usage: probed steps|opens|naps|count|spin N [PAUSE] | phases N FIFO | "
-			"cold unlink|step|usdt [touch]\n");
+			"cold unlink|step|split|usdt [touch]\n");
 	return 2;
 }
