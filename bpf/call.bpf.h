@@ -90,12 +90,12 @@ static __always_inline void str_read(struct at_call_rec *rec, int i, long n)
 }
 
 /*
- * Sleepable programs (function entries, where the kernel allows it) read with
- * bpf_copy_from_user, which faults a page in: a string on a page the process
- * has not touched yet (a fresh program's .rodata) is read, where
- * bpf_probe_read_user fails. Set by the loader: whether the kernel has the
- * string kfunc (6.12+); a weak extern, so an older kernel still loads the
- * object, the call being dead code there.
+ * Sleepable programs (function entries and USDT hits, where the kernel allows
+ * it) read with bpf_copy_from_user, which faults a page in: a string on a
+ * page the process has not touched yet (a fresh program's .rodata) is read,
+ * where bpf_probe_read_user fails. Whether to use the string kfunc (6.12+):
+ * the loader tries with it first; a weak extern, so a kernel without it
+ * still loads the object with it off, the call being dead code then.
  */
 const volatile bool copy_str_kfunc = false;
 
