@@ -90,14 +90,56 @@ static __always_inline void str_read(struct at_call_rec *rec, int i, long n)
 }
 
 /*
+ * Sleepable programs (function entries and USDT hits, where the kernel allows
+ * it) read with bpf_copy_from_user, which faults a page in: a string on a
+ * page the process has not touched yet (a fresh program's .rodata) is read,
+ * where bpf_probe_read_user fails. Whether to use the string kfunc (6.12+):
+ * the loader tries with it first; a weak extern, so a kernel without it
+ * still loads the object with it off, the call being dead code then.
+ */
+const volatile bool copy_str_kfunc = false;
+
+extern int bpf_copy_from_user_str(void *dst, __u32 dst__sz, const void *unsafe_ptr__ign,
+				  __u64 flags) __weak __ksym;
+
+/* The smallest page size: touching every 4 KiB touches every page, whatever their size. */
+#define AT_MIN_PAGE 4096ULL
+
+/*
+ * A string read that may sleep, as bpf_probe_read_user_str returns: the
+ * length with the NUL, or a negative errno. Without the kfunc, one byte of
+ * the string's page is copied first, which faults it in, then the string is
+ * read; only if that fails and the room spans a second page (at most two:
+ * AT_STR_MAX < AT_MIN_PAGE) is that page touched too and the read made
+ * again. So no page is touched that the string does not reach.
+ */
+static __always_inline long copy_user_str(void *dst, __u32 size, const void *ptr)
+{
+	__u64 last = (__u64)ptr + size - 1;
+	long n;
+	char c;
+
+	if (copy_str_kfunc)
+		return bpf_copy_from_user_str(dst, size, ptr, 0);
+	bpf_copy_from_user(&c, 1, ptr);
+	n = bpf_probe_read_user_str(dst, size, ptr);
+	if (n >= 0 || !(((__u64)ptr ^ last) & ~(AT_MIN_PAGE - 1)))
+		return n;
+	if (bpf_copy_from_user(&c, 1, (const void *)(last & ~(AT_MIN_PAGE - 1))))
+		return n;
+	return bpf_probe_read_user_str(dst, size, ptr);
+}
+
+/*
  * Reads slot i from the pointer in argument arg: a NUL-terminated string, or
- * want bytes of a buffer. Cut and unreadable captures are flagged.
+ * want bytes of a buffer. Cut and unreadable captures are flagged. may_sleep:
+ * the program is sleepable and faults pages in (a constant per call site).
  */
 static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str, __u8 arg,
-				    __u64 want)
+				    __u64 want, bool may_sleep)
 {
 	const void *ptr;
-	long n;
+	long n, err;
 
 	if (arg > 5)
 		return;
@@ -108,14 +150,18 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 		return;
 	}
 	if (is_str) {
-		str_read(rec, i, bpf_probe_read_user_str(rec->slot[i], str_room(), ptr));
+		n = may_sleep ? copy_user_str(rec->slot[i], str_room(), ptr) :
+				bpf_probe_read_user_str(rec->slot[i], str_room(), ptr);
+		str_read(rec, i, n);
 		return;
 	}
 	n = want > str_max ? str_max : want;
 	if (want > str_max)
 		rec->flags |= AT_CALL_TRUNC0 << i;
 	n &= AT_STR_MAX - 1;
-	if (bpf_probe_read_user(rec->slot[i], n, ptr)) {
+	err = may_sleep ? bpf_copy_from_user(rec->slot[i], n, ptr) :
+			  bpf_probe_read_user(rec->slot[i], n, ptr);
+	if (err) {
 		rec->flags |= AT_CALL_FAULT0 << i;
 		n = 0;
 	}
@@ -149,6 +195,12 @@ struct frames {
 	__u32 depth; /* frames in use, may exceed AT_MAX_DEPTH (not stored) */
 	__u32 pad;
 	struct frame f[AT_MAX_DEPTH];
+	/*
+	 * An entry-only hit's record when the entry program is sleepable: it
+	 * may sleep while reading, and another task on the CPU then runs the
+	 * same program, so per-CPU scratch would be overwritten under it.
+	 */
+	struct at_call_rec once;
 };
 
 /*
@@ -292,8 +344,16 @@ static __always_inline bool cmp_int(__u8 op, bool is_signed, __u8 bits, __u64 ra
 }
 
 /*
- * One comparison of a filter. A global function, like probe_hit: verified once
- * rather than once per condition of the loop that calls it.
+ * cond_true() and filter_pass()'s third answer: a string comparison whose
+ * subject could not be read. Neither equal nor different is known then; the
+ * probe's on_unreadable decides, and the hit is counted.
+ */
+#define AT_UNKNOWN 2
+
+/*
+ * One comparison of a filter: true, false, or AT_UNKNOWN. A global function,
+ * like probe_hit: verified once rather than once per condition of the loop
+ * that calls it.
  */
 __attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at_call_rec *rec)
 {
@@ -316,12 +376,14 @@ __attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at
 			}
 			eq = str_match(&comm, len, c);
 		} else if (rec->slot_arg[0] == c->field) {
-			eq = !(rec->flags & AT_CALL_FAULT0) &&
-			     str_match((const struct at_str_head *)rec->slot[0],
+			if (rec->flags & AT_CALL_FAULT0)
+				return AT_UNKNOWN;
+			eq = str_match((const struct at_str_head *)rec->slot[0],
 				       rec->slot_len[0] & (AT_STR_MAX - 1), c);
 		} else if (rec->slot_arg[1] == c->field) {
-			eq = !(rec->flags & AT_CALL_FAULT1) &&
-			     str_match((const struct at_str_head *)rec->slot[1],
+			if (rec->flags & AT_CALL_FAULT1)
+				return AT_UNKNOWN;
+			eq = str_match((const struct at_str_head *)rec->slot[1],
 				       rec->slot_len[1] & (AT_STR_MAX - 1), c);
 		} else {
 			return false;
@@ -352,13 +414,21 @@ __attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at
 
 /*
  * Runs the probe's filter on a record: every condition once, then the postfix
- * program over their results. No filter matches everything.
+ * program over their results, true, false or AT_UNKNOWN. No filter matches
+ * everything.
+ *
+ * An unreadable string makes its comparison unknown, and the program runs in
+ * three-valued (Kleene) logic, a known bit beside each value bit on the
+ * stack: false and unknown is false, true or unknown is true, not unknown is
+ * unknown. So a verdict the unreadable string cannot change stands (pid == 1
+ * and path == "/x" is false for pid 2 whatever the path), and only a verdict
+ * that depends on it is AT_UNKNOWN.
  */
 __attribute__((noinline)) int filter_pass(const struct at_probe_spec *spec,
 					  const struct at_call_rec *rec)
 {
 	const struct at_filter *f;
-	__u32 bits = 0, st = 0;
+	__u32 bits = 0, unknown = 0, st = 0, kn = 0;
 
 	if (!spec || !rec)
 		return 0;
@@ -366,28 +436,48 @@ __attribute__((noinline)) int filter_pass(const struct at_probe_spec *spec,
 	if (!f->ncode)
 		return true;
 	for (int i = 0; i < AT_FILTER_CONDS; i++) {
+		int r;
+
 		if (i >= f->ncond)
 			break;
-		if (cond_true(&f->cond[i], rec))
+		r = cond_true(&f->cond[i], rec);
+		if (r == AT_UNKNOWN)
+			unknown |= 1u << i;
+		else if (r)
 			bits |= 1u << i;
 	}
 	for (int i = 0; i < AT_FILTER_CODE; i++) {
+		__u32 a, b, ka, kb, v, k;
 		__u8 op;
 
 		if (i >= f->ncode)
 			break;
 		op = f->code[i];
 		if (op & AT_FOP_COND) {
-			st = (st << 1) | ((bits >> (op & (AT_FILTER_CONDS - 1))) & 1);
-		} else if (op == AT_FOP_NOT) {
-			st ^= 1;
-		} else {
-			__u32 b = st & 1, a = (st >> 1) & 1;
+			__u32 c = op & (AT_FILTER_CONDS - 1);
 
-			st = (st >> 2) << 1 | (op == AT_FOP_AND ? (a & b) : (a | b));
+			st = (st << 1) | ((bits >> c) & 1);
+			kn = (kn << 1) | (~(unknown >> c) & 1);
+			continue;
 		}
+		if (op == AT_FOP_NOT) {
+			st ^= 1;
+			continue;
+		}
+		/* A value bit counts only where its known bit is set. */
+		b = st & kn & 1, a = (st & kn) >> 1 & 1;
+		kb = kn & 1, ka = kn >> 1 & 1;
+		if (op == AT_FOP_AND) {
+			v = a & b;
+			k = (ka & kb) | (ka & !a) | (kb & !b);
+		} else {
+			v = a | b;
+			k = (ka & kb) | a | b;
+		}
+		st = (st >> 2) << 1 | v;
+		kn = (kn >> 2) << 1 | k;
 	}
-	return st & 1;
+	return kn & 1 ? st & 1 : AT_UNKNOWN;
 }
 
 /* Token bucket as a generic cell rate algorithm: one compare-and-swap per event. */
@@ -451,13 +541,20 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 	struct at_probe_counts *pc = bpf_map_lookup_elem(&probe_counts, &id);
 	struct at_probe_state *ps;
 	struct at_stat *st;
+	int pass;
 	__u8 acts;
 
 	if (!spec || !pc || !rec)
 		return 0;
 	acts = spec->actions ? spec->actions : AT_ACT_EVENT;
 	pc->hits++;
-	if ((spec->only_failing && !failed) || !filter_pass(spec, rec)) {
+	pass = spec->only_failing && !failed ? 0 : filter_pass(spec, rec);
+	/* Never silently "did not match": counted, and the probe says which way it goes. */
+	if (pass == AT_UNKNOWN) {
+		pc->unreadable++;
+		pass = spec->on_unreadable != AT_UNREAD_SKIP;
+	}
+	if (!pass) {
 		pc->filtered++;
 		return 0;
 	}

@@ -157,7 +157,7 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 			continue;
 		}
 		capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
-			slot_want(rec, kind, spec->len_arg[i], ret));
+			slot_want(rec, kind, spec->len_arg[i], ret), false);
 	}
 }
 
@@ -354,7 +354,7 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 			continue;
 		if (!exec_done) {
 			capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
-				slot_want(rec, kind, spec->len_arg[i], ret));
+				slot_want(rec, kind, spec->len_arg[i], ret), false);
 			continue;
 		}
 		if (kind != AT_SLOT_STR_IN || !ep || spec->slot_arg[i] != 0)

@@ -19,7 +19,15 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Scratch for return-only records, which have no frame. */
+/*
+ * func_entry and usdt_hit are loaded sleepable (BPF_F_SLEEPABLE), so they
+ * read strings and buffers with bpf_copy_from_user, which faults pages in;
+ * set by the loader with the programs' flag. func_return reads no user
+ * memory and stays non-sleepable.
+ */
+const volatile bool sleepable = false;
+
+/* Scratch for records without a frame in non-sleepable programs (see struct frames.once). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -49,7 +57,8 @@ static __always_inline void read_args(struct at_call_rec *rec, struct pt_regs *c
 	rec->args[5] = go ? r8 : r9;
 }
 
-static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec)
+static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,
+					 bool may_sleep)
 {
 #pragma unroll
 	for (int i = 0; i < AT_SLOTS; i++) {
@@ -59,7 +68,8 @@ static __always_inline void capture_args(struct at_call_rec *rec, const struct a
 		if (spec->slot_kind[i] == AT_SLOT_NONE)
 			continue;
 		want = la <= 5 ? rec->args[la] : spec->fixed_len[i];
-		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i], want);
+		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i], want,
+			may_sleep);
 	}
 }
 
@@ -93,13 +103,31 @@ static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 	return rec;
 }
 
+/*
+ * An entry-only or USDT hit's record: in a sleepable program the thread's own
+ * (it may sleep while reading, and another task on this CPU then runs the
+ * same program), else per-CPU scratch.
+ */
+static __always_inline struct at_call_rec *once_rec(__u32 id, __u64 pid_tgid)
+{
+	struct frames *fs;
+
+	if (!sleepable)
+		return scratch_rec(id, pid_tgid);
+	fs = thread_state(&call_frames);
+	if (!fs)
+		return NULL;
+	start_rec(&fs->once, id, pid_tgid);
+	return &fs->once;
+}
+
 /* A hit with arguments and no return: capture, then filter and act. */
-static __always_inline void emit_entry_only(struct at_call_rec *rec,
-					    const struct at_probe_spec *spec, __u32 id)
+static __always_inline void
+emit_entry_only(struct at_call_rec *rec, const struct at_probe_spec *spec, __u32 id, bool may_sleep)
 {
 	rec->enter_ns = rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->flags = AT_CALL_ENTRY_ONLY;
-	capture_args(rec, spec);
+	capture_args(rec, spec, may_sleep);
 	probe_hit(id, rec, false, 0, rec->hdr.ts_ns);
 }
 
@@ -146,11 +174,11 @@ int BPF_KPROBE(func_entry)
 		return 0;
 
 	if (spec->mode == AT_MODE_ENTRY) {
-		struct at_call_rec *rec = scratch_rec(id, pid_tgid);
+		struct at_call_rec *rec = once_rec(id, pid_tgid);
 
 		if (rec) {
 			read_args(rec, ctx, spec->abi);
-			emit_entry_only(rec, spec, id);
+			emit_entry_only(rec, spec, id, sleepable);
 		}
 		return 0;
 	}
@@ -169,7 +197,7 @@ int BPF_KPROBE(func_entry)
 	f->active = 1;
 	start_rec(&f->rec, id, pid_tgid);
 	read_args(&f->rec, ctx, spec->abi);
-	capture_args(&f->rec, spec);
+	capture_args(&f->rec, spec, sleepable);
 	/* Last, so the capture's cost is not part of the call's duration. */
 	f->rec.enter_ns = bpf_ktime_get_ns();
 	return 0;
@@ -263,7 +291,7 @@ int usdt_hit(struct pt_regs *ctx)
 	spec = bpf_map_lookup_elem(&probes, &id);
 	if (!spec || !spec->enabled)
 		return 0;
-	rec = scratch_rec(id, pid_tgid);
+	rec = once_rec(id, pid_tgid);
 	if (!rec)
 		return 0;
 	n = bpf_usdt_arg_cnt(ctx);
@@ -274,6 +302,6 @@ int usdt_hit(struct pt_regs *ctx)
 			bpf_usdt_arg(ctx, i, &v);
 		rec->args[i] = v;
 	}
-	emit_entry_only(rec, spec, id);
+	emit_entry_only(rec, spec, id, sleepable);
 	return 0;
 }

@@ -244,6 +244,15 @@ enum at_hist_of {
 	AT_HIST_ARG0 = 2,    /* AT_HIST_ARG0 + i: argument i */
 };
 
+/*
+ * at_probe_spec.on_unreadable: the filter's verdict when it depends on a string
+ * that could not be read (a page not faulted in, a bad pointer).
+ */
+enum at_unreadable {
+	AT_UNREAD_MATCH = 0, /* taken as matched: the actions run (fail closed), the default */
+	AT_UNREAD_SKIP = 1,  /* taken as not matched: the call is filtered */
+};
+
 /* at_probe_spec.kind */
 enum at_probe_kind {
 	AT_KIND_FUNC = 0,    /* uprobe/uretprobe or USDT */
@@ -269,7 +278,8 @@ struct at_probe_spec {
 	__u8 actions;		/* AT_ACT_*; 0 means AT_ACT_EVENT (-u probes) */
 	__u8 signal;		/* signal number for AT_ACT_SIGNAL */
 	__u8 hist_of;		/* enum at_hist_of */
-	__u8 pad[3];		/* explicit padding */
+	__u8 on_unreadable;	/* enum at_unreadable */
+	__u8 pad[2];		/* explicit padding */
 	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
 	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
 	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */
@@ -293,6 +303,7 @@ struct at_probe_counts {
 	__u64 emit_lost;     /* events that found the ring buffer full */
 	__u64 signals;	     /* signals sent */
 	__u64 signal_failed; /* bpf_send_signal errors */
+	__u64 unreadable;    /* hits whose filter verdict needed a string that could not be read */
 };
 
 /* Probe-file targets matched at exec, in the kernel. */

@@ -738,12 +738,13 @@ static void json_probe(struct output *o, const struct probe *p, const struct at_
 		fprintf(o->f,
 			",\"hits\":%llu,\"filtered\":%llu,\"matched\":%llu,\"events\":%llu,"
 			"\"sampled_out\":%llu,\"rate_limited\":%llu,\"lost\":%llu,\"signals\":%llu,"
-			"\"signal_failed\":%llu,\"removed\":%s",
+			"\"signal_failed\":%llu,\"unreadable\":%llu,\"removed\":%s",
 			(unsigned long long)c->hits, (unsigned long long)c->filtered,
 			(unsigned long long)c->matched, (unsigned long long)c->emitted,
 			(unsigned long long)c->sampled_out, (unsigned long long)c->rate_limited,
 			(unsigned long long)c->emit_lost, (unsigned long long)c->signals,
-			(unsigned long long)c->signal_failed, p->removed ? "true" : "false");
+			(unsigned long long)c->signal_failed, (unsigned long long)c->unreadable,
+			p->removed ? "true" : "false");
 		if (p->actions & AT_ACT_HIST) {
 			fprintf(o->f, ",\"histogram_of\":\"%s\"", hist_title(p, t, sizeof(t)));
 			json_hist(o->f, st->hist);
@@ -793,12 +794,12 @@ static void probe_summary(struct output *o)
 		if (p->label[0])
 			fprintf(o->f,
 				"  [%s]%s hits %llu, filtered %llu, events %llu, sampled out %llu, "
-				"rate limited %llu, lost %llu, signals %llu\n",
+				"rate limited %llu, lost %llu, signals %llu, unreadable %llu\n",
 				p->label, p->removed ? " (removed)" : "",
 				(unsigned long long)c.hits, (unsigned long long)c.filtered,
 				(unsigned long long)c.emitted, (unsigned long long)c.sampled_out,
 				(unsigned long long)c.rate_limited, (unsigned long long)c.emit_lost,
-				(unsigned long long)c.signals);
+				(unsigned long long)c.signals, (unsigned long long)c.unreadable);
 		if (hist && st.count) {
 			fprintf(o->f, "@%s %s:\n", p->label[0] ? p->label : p->name,
 				hist_title(p, t, sizeof(t)));

@@ -403,7 +403,7 @@ static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 
 static const char *const probe_keys[] = {
 	"name",	  "kind",   "attach",	  "args",   "ret",   "when",
-	"filter", "action", "rate_limit", "sample", "scrub",
+	"filter", "action", "rate_limit", "sample", "scrub", "on_unreadable",
 };
 enum {
 	K_NAME,
@@ -417,6 +417,7 @@ enum {
 	K_RATE,
 	K_SAMPLE,
 	K_SCRUB,
+	K_UNREADABLE,
 	K_N
 };
 
@@ -1057,6 +1058,36 @@ static int probe_filter(struct probe_ctx *pc)
 	return 0;
 }
 
+/*
+ * on_unreadable: match | skip, what a filter whose verdict needs a string that
+ * could not be read decides. Only where the filter compares a captured string
+ * (comm is always readable): elsewhere it would do nothing.
+ */
+static int probe_unreadable(struct probe_ctx *pc)
+{
+	static const char *const names[] = { "match", "skip" };
+	static const uint8_t vals[] = { AT_UNREAD_MATCH, AT_UNREAD_SKIP };
+	struct pf_probe *p = pc->p;
+	yaml_node_t *n = pc->v[K_UNREADABLE];
+	bool strs = false;
+	unsigned idx;
+
+	if (!n)
+		return 0;
+	if (one_of(pc->c, n, at(pc, "on_unreadable"), names, 2, &idx))
+		return -1;
+	for (unsigned i = 0; i < p->filter.ncond; i++)
+		strs |= p->filter.cond[i].is_str && p->filter.cond[i].field != AT_FLD_COMM;
+	if (!strs)
+		return errat(pc->c, pc->k[K_UNREADABLE], pc->base,
+			     "on_unreadable applies to a filter that compares a string argument, "
+			     "and %s; remove it",
+			     p->filter.ncode ? "this one compares none (comm is always readable)" :
+					       "there is no filter");
+	p->on_unreadable = vals[idx];
+	return 0;
+}
+
 /* The name, if there is a valid one, goes into every message about the probe. */
 static void peek_name(struct probe_ctx *pc, unsigned idx)
 {
@@ -1086,7 +1117,8 @@ static int load_probe(struct pf_ctx *c, yaml_node_t *n, unsigned idx)
 	peek_name(&pc, idx);
 	if (map_keys(c, n, pc.base, probe_keys, K_N, pc.v, pc.k) || probe_name(&pc, idx) ||
 	    probe_kind_when(&pc) || probe_attach(&pc) || probe_actions(&pc) ||
-	    probe_rate_sample(&pc) || probe_scrub(&pc) || probe_filter(&pc))
+	    probe_rate_sample(&pc) || probe_scrub(&pc) || probe_filter(&pc) ||
+	    probe_unreadable(&pc))
 		return -1;
 	return 0;
 }

@@ -19,6 +19,7 @@
  *               rate_limit: N | "N/s" | { rate: N, burst: M }   events per second
  *               sample: N                       keep 1 event in N
  *               scrub: [sql, secrets]           shape captured strings before output
+ *               on_unreadable: match | skip     a filter's string could not be read
  *   output:   { format: text | json, file: PATH }
  *   limits:   { ringbuf: SIZE, string: N, processes: N, thread_state: N, queue: N }
  */
@@ -54,16 +55,17 @@ struct pf_pos {
 
 struct pf_probe {
 	char name[PF_NAME_MAX];
-	uint8_t kind;	   /* enum pf_kind */
-	uint8_t when;	   /* enum pf_when */
-	uint8_t actions;   /* AT_ACT_*, never 0 (default AT_ACT_EVENT) */
-	uint8_t signal;	   /* with AT_ACT_SIGNAL */
-	uint8_t hist_of;   /* enum at_hist_of, with AT_ACT_HIST */
-	uint8_t scrub;	   /* PF_SCRUB_* */
-	uint32_t sample;   /* keep 1 event in sample; 0: all */
-	uint32_t rate;	   /* events per second; 0: no limit */
-	uint32_t burst;	   /* token bucket depth; defaults to rate */
-	char attach[1024]; /* as written */
+	uint8_t kind;	       /* enum pf_kind */
+	uint8_t when;	       /* enum pf_when */
+	uint8_t actions;       /* AT_ACT_*, never 0 (default AT_ACT_EVENT) */
+	uint8_t signal;	       /* with AT_ACT_SIGNAL */
+	uint8_t hist_of;       /* enum at_hist_of, with AT_ACT_HIST */
+	uint8_t scrub;	       /* PF_SCRUB_* */
+	uint8_t on_unreadable; /* enum at_unreadable: a filter string that could not be read */
+	uint32_t sample;       /* keep 1 event in sample; 0: all */
+	uint32_t rate;	       /* events per second; 0: no limit */
+	uint32_t burst;	       /* token bucket depth; defaults to rate */
+	char attach[1024];     /* as written */
 	/* kind syscall: the selected syscall numbers. */
 	uint64_t syscalls[AT_NR_MAX / 64];
 	/* kind function or usdt: the SPEC, args and ret merged, when applied. */

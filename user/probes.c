@@ -101,6 +101,7 @@ static void apply_file(struct at_probe_spec *sp, const struct pf_probe *fp)
 	sp->actions = fp->actions;
 	sp->signal = fp->signal;
 	sp->hist_of = fp->hist_of;
+	sp->on_unreadable = fp->on_unreadable;
 	sp->sample = fp->sample;
 	if (fp->rate) {
 		uint32_t burst = fp->burst ? fp->burst : fp->rate;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +68,27 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * How func_entry and usdt_hit read strings and buffers, best first: sleepable with the
+ * string kfunc (6.12+), sleepable touching the pages first, or non-sleepable
+ * (bpf_probe_read_user: a page not faulted in yet is unreadable).
+ */
+enum user_reads { READS_COPY_STR, READS_TOUCH, READS_NOFAULT };
+
+/* Sets the object up for reads: the entry programs' flag and the rodata that matches it. */
+static void uprobes_set_reads(struct uprobe_bpf *u, enum user_reads reads)
+{
+	struct bpf_program *entries[] = { u->progs.func_entry, u->progs.usdt_hit };
+
+	u->rodata->sleepable = reads != READS_NOFAULT;
+	u->rodata->copy_str_kfunc = reads == READS_COPY_STR;
+	for (unsigned i = 0; i < 2 && reads != READS_NOFAULT; i++)
+		bpf_program__set_flags(entries[i],
+				       bpf_program__flags(entries[i]) | BPF_F_SLEEPABLE);
+}
+
 /* The function probe programs write to the syscall object's ring buffer, counters and filter. */
-static int load_uprobes(struct session *s)
+static int load_uprobes(struct session *s, enum user_reads reads)
 {
 	struct uprobe_bpf *u = uprobe_bpf__open();
 	int ret;
@@ -85,6 +105,7 @@ static int load_uprobes(struct session *s)
 	}
 	u->rodata->wakeup_bytes = s->skel->rodata->wakeup_bytes;
 	u->rodata->max_thread_state = s->opts.max_thread_state;
+	uprobes_set_reads(u, reads);
 	if ((ret = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(s->skel->maps.events))) ||
 	    (ret = bpf_map__reuse_fd(u->maps.counters, bpf_map__fd(s->skel->maps.counters))) ||
 	    (ret = bpf_map__reuse_fd(u->maps.traced, bpf_map__fd(s->skel->maps.traced))) ||
@@ -107,6 +128,66 @@ static int load_uprobes(struct session *s)
 	}
 	s->uskel = u;
 	return 0;
+}
+
+/* libbpf's printer while a load that may fall back runs: its messages become debug output. */
+static libbpf_print_fn_t loud_print;
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return loud_print ? loud_print(LIBBPF_DEBUG, fmt, ap) : 0;
+}
+
+/* A loader diagnostic for -v: libbpf's info or debug level, which the CLI shows only with -v. */
+static void load_diag(libbpf_print_fn_t print, enum libbpf_print_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (print)
+		print(level, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Loads the function probe programs with the best reads the kernel takes:
+ * sleepable uprobes fault pages in (this kernel allows them; older ones
+ * refuse the flag, 6.11 and older lack the string kfunc). A refused attempt
+ * is quiet (its libbpf messages shown with -v only) and the next one is
+ * tried. AT_NO_SLEEPABLE=1 and AT_NO_COPY_STR=1 skip the sleepable or the
+ * kfunc attempts (tests run the fallbacks with them).
+ */
+static int load_func_probes(struct session *s)
+{
+	static const char *const names[] = { "sleepable, bpf_copy_from_user_str",
+					     "sleepable, pages touched with bpf_copy_from_user",
+					     "non-sleepable, bpf_probe_read_user" };
+	enum user_reads reads = READS_COPY_STR;
+	int ret;
+
+	if (s->opts.no_func_probes || getenv("AT_NO_SLEEPABLE"))
+		reads = READS_NOFAULT;
+	else if (getenv("AT_NO_COPY_STR"))
+		reads = READS_TOUCH;
+	/* The printer in use, kept to restore and to print through. */
+	loud_print = libbpf_set_print(NULL);
+	libbpf_set_print(loud_print);
+	for (;; reads++) {
+		if (reads != READS_NOFAULT)
+			libbpf_set_print(quiet_print);
+		ret = load_uprobes(s, reads);
+		libbpf_set_print(loud_print);
+		if (!ret || reads == READS_NOFAULT)
+			break;
+		load_diag(loud_print, LIBBPF_INFO,
+			  "agent-trace: function probes: %s refused (%s), trying %s\n",
+			  names[reads], strerror(-ret), names[reads + 1]);
+	}
+	if (!ret && !s->opts.no_func_probes)
+		load_diag(loud_print, LIBBPF_DEBUG,
+			  "agent-trace: function probes read user memory %s\n", names[reads]);
+	return ret;
 }
 
 /* Whether the syscall bitmap selects any syscall (a NULL one selects none). */
@@ -180,7 +261,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 				     " (run with -v for details)");
 		goto err_destroy;
 	}
-	ret = load_uprobes(s);
+	ret = load_func_probes(s);
 	if (ret) {
 		fail(err, errlen, "loading function probe programs: %s (run with -v for details)",
 		     strerror(-ret));

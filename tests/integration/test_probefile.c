@@ -538,7 +538,7 @@ Test(probefile_cli, check_validates_without_attaching)
 	char *o, *e, msg[1024];
 
 	cr_assert_eq(run_capture(ok, &o, &e), 0, "%s", e);
-	cr_assert_eq(count_lines(o, "examples/probes.yaml: valid, 7 probes"), 1, "%s", o);
+	cr_assert_eq(count_lines(o, "examples/probes.yaml: valid, 8 probes"), 1, "%s", o);
 	cr_assert_eq(count_lines(o, "+ etc-opens: new syscall probe on openat"), 1, "%s", o);
 	free(o);
 	free(e);
@@ -862,5 +862,271 @@ Test(probefile_cli, s_shorter_than_a_filter_string_is_an_error)
 		 "and can never match; raise -s\n",
 		 sc.file);
 	expect_error(argv, EXIT_USAGE, msg);
+	scratch_remove(&sc);
+}
+
+/*
+ * Unreadable strings. probed's cold modes pass a path from a page of .rodata
+ * nothing has touched yet: the syscall programs (never sleepable) cannot read
+ * it at entry; the function entry program, sleepable, faults it in.
+ */
+#define COLD_PATH "/tmp/at-probed-cold"
+
+static const char cold_guard[] = "probes:\n"
+				 "  - name: no-cold-unlink\n"
+				 "    kind: syscall\n"
+				 "    attach: unlink\n"
+				 "    when: entry\n"
+				 "    filter: pathname startswith \"" COLD_PATH "\"\n"
+				 "%s"
+				 "    action: [count, {signal: SIGKILL}]\n";
+
+/* Runs probed cold unlink [touch] under cold_guard with extra keys; the file exists before. */
+static void run_cold_unlink(const char *extra, bool touch, struct trace *t)
+{
+	static const char *plain[] = { "cold", "unlink", NULL };
+	static const char *touched[] = { "cold", "unlink", "touch", NULL };
+	char yaml[1024];
+	int fd = open(COLD_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(yaml, sizeof(yaml), cold_guard, extra);
+	run_probed(touch ? touched : plain, yaml, t);
+	cr_assert_neq(access(COLD_PATH, F_OK), 0, "unlink ran (a signal at entry lands after it)");
+	assert_accounted(&t->pcounts[0]);
+	cr_assert_eq(t->pcounts[0].hits, 1);
+}
+
+Test(probefile, entry_signal_on_a_cold_path_fails_closed)
+{
+	struct trace t;
+
+	run_cold_unlink("", false, &t);
+	cr_assert(WIFSIGNALED(t.status) && WTERMSIG(t.status) == SIGKILL, "status 0x%x", t.status);
+	cr_assert_eq(t.pcounts[0].unreadable, 1, "the path could not be read at entry");
+	cr_assert_eq(t.pcounts[0].matched, 1, "on_unreadable: match is the default");
+	cr_assert_eq(t.pcounts[0].signals, 1);
+	cr_assert_eq(t.pstats[0].count, 1, "counted as a matching call");
+	trace_free(&t);
+}
+
+Test(probefile, on_unreadable_skip_lets_the_call_through_and_counts_it)
+{
+	struct trace t;
+
+	run_cold_unlink("    on_unreadable: skip\n", false, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status 0x%x", t.status);
+	cr_assert_eq(t.pcounts[0].unreadable, 1);
+	cr_assert_eq(t.pcounts[0].filtered, 1);
+	cr_assert_eq(t.pcounts[0].signals, 0);
+	cr_assert_eq(t.pstats[0].count, 0);
+	trace_free(&t);
+}
+
+Test(probefile, entry_signal_on_a_touched_path_reads_it)
+{
+	struct trace t;
+
+	run_cold_unlink("    on_unreadable: skip\n", true, &t);
+	cr_assert(WIFSIGNALED(t.status) && WTERMSIG(t.status) == SIGKILL, "status 0x%x", t.status);
+	cr_assert_eq(t.pcounts[0].unreadable, 0, "the page was faulted in: read");
+	cr_assert_eq(t.pcounts[0].matched, 1);
+	cr_assert_eq(t.pcounts[0].signals, 1);
+	trace_free(&t);
+}
+
+/*
+ * Three-valued filters: a verdict the unreadable string cannot change stands
+ * and is not counted; one that depends on it is unknown, and on_unreadable
+ * decides (!= and not are unknown too, never "true because not equal").
+ */
+Test(probefile, unreadable_string_decides_only_verdicts_that_depend_on_it)
+{
+	static const char *args[] = { "cold", "unlink", NULL };
+	static const char *const filters[] = {
+		"'pathname startswith \"" COLD_PATH "\" and pid == 1'", /* false whatever it is */
+		"'pathname == \"/nope\" or uid >= 0'",			/* true whatever it is */
+		"'not (pathname startswith \"/nope\")'",		/* unknown: match */
+		"'pathname != \"/nope\"'",				/* unknown: skip */
+		"'pid > 1 and not (pathname == \"/a\" or comm == \"x\")'", /* unknown: match */
+	};
+	char yaml[2048];
+	size_t off = snprintf(yaml, sizeof(yaml), "probes:\n");
+	struct trace t;
+	int fd = open(COLD_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	for (int i = 0; i < 5; i++)
+		off += snprintf(yaml + off, sizeof(yaml) - off,
+				"  - name: p%d\n    kind: syscall\n    attach: unlink\n"
+				"    when: entry\n    filter: %s\n%s    action: count\n",
+				i, filters[i], i == 3 ? "    on_unreadable: skip\n" : "");
+	run_probed(args, yaml, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status 0x%x", t.status);
+	for (int i = 0; i < 5; i++) {
+		static const int unreadable[] = { 0, 0, 1, 1, 1 }, matched[] = { 0, 1, 1, 0, 1 };
+
+		cr_assert_eq(t.pcounts[i].hits, 1, "p%d", i);
+		cr_assert_eq(t.pcounts[i].unreadable, (uint64_t)unreadable[i], "p%d", i);
+		cr_assert_eq(t.pcounts[i].matched, (uint64_t)matched[i], "p%d", i);
+		assert_accounted(&t.pcounts[i]);
+	}
+	trace_free(&t);
+}
+
+/*
+ * probed cold MODE: step(7, COLD_PATH) (step), the same string across two
+ * unmapped pages (split) or the USDT probe atprobed:cold(7, COLD_PATH) (usdt)
+ * under a probe filtering on the string; env set to 1 meanwhile.
+ */
+static void run_cold_func(const char *mode, const char *kind, const char *attach, const char *env,
+			  struct trace *t)
+{
+	const char *args[] = { "cold", mode, NULL };
+	char yaml[1024];
+
+	snprintf(yaml, sizeof(yaml),
+		 "probes:\n"
+		 "  - name: cold-tag\n"
+		 "    kind: %s\n"
+		 "    attach: '%s'\n"
+		 "    filter: tag startswith \"" COLD_PATH "\"\n"
+		 "    action: [event, count]\n",
+		 kind, attach);
+	if (env)
+		cr_assert_eq(setenv(env, "1", 1), 0);
+	run_probed(args, yaml, t);
+	if (env)
+		unsetenv(env);
+	cr_assert(WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0, "status 0x%x", t->status);
+	cr_assert_eq(t->pcounts[0].hits, 1);
+	assert_accounted(&t->pcounts[0]);
+}
+
+static void run_cold_step(const char *attach, const char *env, struct trace *t)
+{
+	run_cold_func("step", "function", attach, env, t);
+}
+
+/* The string read at entry is the exact value, and the filter matched on it. */
+static void assert_cold_read(const struct trace *t)
+{
+	cr_assert_eq(t->pcounts[0].unreadable, 0, "a sleepable entry faults the page in");
+	cr_assert_eq(t->pcounts[0].matched, 1);
+	cr_assert_eq(trace_calls(t, 0, recs, MAXR), 1);
+	cr_assert_eq(recs[0]->args[0], 7);
+	cr_assert_eq(recs[0]->flags & (AT_CALL_FAULT0 | AT_CALL_TRUNC0), 0);
+	cr_assert_str_eq(slot_str(recs[0], 0), COLD_PATH);
+}
+
+Test(probefile, sleepable_function_entry_reads_a_cold_string)
+{
+	static const char *const attach[] = { ":step(int i, str tag) -> int",
+					      ":step(int i, str tag)@entry" };
+	struct trace t;
+
+	/* Paired (the frame in task storage) and entry-only (the thread's own record). */
+	for (int m = 0; m < 2; m++) {
+		run_cold_step(attach[m], NULL, &t);
+		assert_cold_read(&t);
+		cr_assert_eq(!!(recs[0]->flags & AT_CALL_ENTRY_ONLY), m, "mode %d", m);
+		trace_free(&t);
+	}
+}
+
+Test(probefile, sleepable_usdt_reads_a_cold_string)
+{
+	char attach[PATH_MAX + 64];
+	struct trace t;
+
+	snprintf(attach, sizeof(attach), "%s:atprobed:cold(int i, str tag)", build_path("probed"));
+	run_cold_func("usdt", "usdt", attach, NULL, &t);
+	assert_cold_read(&t);
+	trace_free(&t);
+	/* The same non-sleepable: unreadable, and matched (fail closed). */
+	run_cold_func("usdt", "usdt", attach, "AT_NO_SLEEPABLE", &t);
+	cr_assert_eq(t.pcounts[0].unreadable, 1);
+	cr_assert_eq(t.pcounts[0].matched, 1);
+	trace_free(&t);
+}
+
+Test(probefile, sleepable_entry_without_the_string_kfunc_touches_the_page_first)
+{
+	struct trace t;
+
+	run_cold_step(":step(int i, str tag)@entry", "AT_NO_COPY_STR", &t);
+	assert_cold_read(&t);
+	trace_free(&t);
+}
+
+/* A string across two pages neither of which is mapped: both faulted in, either way. */
+Test(probefile, sleepable_entry_reads_a_string_across_two_cold_pages)
+{
+	static const char *const env[] = { NULL, "AT_NO_COPY_STR" };
+	struct trace t;
+
+	for (int k = 0; k < 2; k++) {
+		run_cold_func("split", "function", ":step(int i, str tag) -> int", env[k], &t);
+		assert_cold_read(&t);
+		trace_free(&t);
+	}
+	run_cold_func("split", "function", ":step(int i, str tag) -> int", "AT_NO_SLEEPABLE", &t);
+	cr_assert_eq(t.pcounts[0].unreadable, 1, "not sleepable: the first page is not mapped");
+	trace_free(&t);
+}
+
+Test(probefile, non_sleepable_entry_counts_a_cold_string_unreadable)
+{
+	struct trace t;
+
+	run_cold_step(":step(int i, str tag) -> int", "AT_NO_SLEEPABLE", &t);
+	cr_assert_eq(t.pcounts[0].unreadable, 1);
+	cr_assert_eq(t.pcounts[0].matched, 1, "on_unreadable: match is the default");
+	cr_assert_eq(trace_calls(&t, 0, recs, MAXR), 1);
+	cr_assert(recs[0]->flags & AT_CALL_FAULT0, "the record says the string was not read");
+	cr_assert_eq(recs[0]->ret, 7);
+	trace_free(&t);
+}
+
+/* Runs agent-trace ARGS -C file -- probed cold unlink; its stdout. */
+static char *cold_cli(const char *file, const char *format)
+{
+	char *argv[] = {
+		(char *)build_path("agent-trace"), (char *)format, "-C",     (char *)file, "--",
+		(char *)build_path("probed"),	   "cold",	   "unlink", NULL
+	};
+	char *o, *e;
+	int fd = open(COLD_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	if (!format[0])
+		memmove(&argv[1], &argv[2], 7 * sizeof(*argv));
+	cr_assert_eq(run_capture(argv, &o, &e), 0, "%s", e);
+	free(e);
+	return o;
+}
+
+/* The count reaches the summary: text under the probe, and JSON's probe_summary. */
+Test(probefile_cli, unreadable_in_the_text_and_json_summary)
+{
+	struct scratch sc;
+	char yaml[1024], *o;
+
+	scratch_make(&sc);
+	snprintf(yaml, sizeof(yaml), cold_guard, "    on_unreadable: skip\n");
+	write_file(sc.file, yaml);
+	o = cold_cli(sc.file, "");
+	cr_assert_eq(count_lines(o, "  [no-cold-unlink] hits 1, filtered 1, events 0, sampled out "
+				    "0, rate limited 0, lost 0, signals 0, unreadable 1"),
+		     1, "%s", o);
+	free(o);
+	o = cold_cli(sc.file, "--json");
+	cr_assert_eq(count_lines(o, "\"hits\":1,\"filtered\":1,\"matched\":0,"), 1, "%s", o);
+	cr_assert_eq(count_lines(o, "\"signal_failed\":0,\"unreadable\":1,\"removed\":false}"), 1,
+		     "%s", o);
+	free(o);
 	scratch_remove(&sc);
 }

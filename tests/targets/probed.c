@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sdt.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +28,47 @@ __attribute__((noinline)) int nap(int us)
 	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L };
 
 	return nanosleep(&ts, NULL);
+}
+
+/*
+ * The path the cold modes pass, alone in 64 KiB of .rodata and read by
+ * nothing before the call: the kernel maps a file page at its first touch,
+ * with the neighbours in the page cache within a 64 KiB aligned window
+ * (fault-around), so only a window of its own stays unmapped until then, and
+ * bpf_probe_read_user fails on it.
+ */
+static const char cold[65536]
+	__attribute__((section(".rodata.cold"), aligned(65536))) = "/tmp/at-probed-cold";
+
+/*
+ * The same path across a page boundary, 8 bytes in one page and the rest in
+ * the next, neither mapped yet: two pages of two files mapped side by side
+ * (two mappings, so faulting one in cannot map the other). Written with
+ * write(2): the mappings themselves are never touched.
+ */
+static const char *split_path(void)
+{
+	char name[64], page[2][4096] = {};
+	char *m;
+
+	memcpy(page[0] + 4096 - 8, "/tmp/at-", 8);
+	strcpy(page[1], "probed-cold");
+	m = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	for (int i = 0; i < 2; i++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "/dev/shm/at-probed-split-%d-%d", (int)getpid(), i);
+		fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		unlink(name);
+		if (fd < 0 || write(fd, page[i], 4096) != 4096 ||
+		    mmap(m + 4096 * i, 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) ==
+			    MAP_FAILED)
+			return NULL;
+		close(fd);
+	}
+	return m + 4096 - 8;
 }
 
 static pthread_barrier_t all_in;
@@ -127,6 +171,30 @@ int main(int argc, char **argv)
 				step((int)(100 * k + i), "phase");
 		return 0;
 	}
-	fprintf(stderr, "usage: probed steps|opens|naps|count|spin N [PAUSE] | phases N FIFO\n");
+	if (!strcmp(mode, "cold") && argc > 2) {
+		/*
+		 * cold unlink|step|split|usdt [touch]: unlink(cold), step(7, cold),
+		 * step(7, split_path()) or the USDT probe atprobed:cold(7, cold); with
+		 * touch the page of cold is read first.
+		 */
+		if (argc > 3 && !strcmp(argv[3], "touch") && *(const volatile char *)cold != '/')
+			return 1;
+		if (!strcmp(argv[2], "unlink"))
+			return syscall(SYS_unlink, cold) ? 1 : 0;
+		if (!strcmp(argv[2], "step"))
+			return step(7, cold) == 7 ? 0 : 1;
+		if (!strcmp(argv[2], "split")) {
+			const char *p = split_path();
+
+			return p && step(7, p) == 7 ? 0 : 1;
+		}
+		if (!strcmp(argv[2], "usdt")) {
+			STAP_PROBE2(atprobed, cold, 7, cold);
+			return 0;
+		}
+		return 2;
+	}
+	fprintf(stderr, "usage: probed steps|opens|naps|count|spin N [PAUSE] | phases N FIFO | "
+			"cold unlink|step|split|usdt [touch]\n");
 	return 2;
 }

@@ -84,6 +84,7 @@ Test(probefile, defaults)
 	cr_assert_eq(p->burst, 0);
 	cr_assert_eq(p->sample, 0);
 	cr_assert_eq(p->scrub, 0);
+	cr_assert_eq(p->on_unreadable, AT_UNREAD_MATCH, "fail closed by default");
 	cr_assert_eq(p->filter.ncode, 0, "no filter: every call matches");
 	cr_assert_str_eq(p->filter_src, "");
 	cr_assert_str_eq(p->attach, "openat");
@@ -489,6 +490,22 @@ Test(probefile, scrub_forms)
 	cr_assert_eq(pf->probes[0].scrub, PF_SCRUB_SQL);
 	cr_assert_eq(pf->probes[1].scrub, PF_SCRUB_SECRETS);
 	cr_assert_eq(pf->probes[2].scrub, PF_SCRUB_SQL | PF_SCRUB_SECRETS);
+	probefile_free(pf);
+}
+
+Test(probefile, on_unreadable_forms)
+{
+	struct probefile *pf = parse_ok(
+		"probes:\n"
+		"  - {name: a, kind: function, attach: 'x:f(str q)', filter: q == \"x\"}\n"
+		"  - {name: b, kind: function, attach: 'x:f(str q)', filter: q == \"x\",\n"
+		"     on_unreadable: skip}\n"
+		"  - {name: c, kind: syscall, attach: unlink, filter: 'pid == 1 and pathname != \"/\"',\n"
+		"     on_unreadable: match}\n");
+
+	cr_assert_eq(pf->probes[0].on_unreadable, AT_UNREAD_MATCH);
+	cr_assert_eq(pf->probes[1].on_unreadable, AT_UNREAD_SKIP);
+	cr_assert_eq(pf->probes[2].on_unreadable, AT_UNREAD_MATCH);
 	probefile_free(pf);
 }
 
