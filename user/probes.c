@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -12,7 +14,9 @@
 #include "probefile.h"
 #include "probes.h"
 #include "session_priv.h"
+#include "setup.h"
 #include "syscalls.h"
+#include "uprobe_multi.h"
 #include "util.h"
 
 static const char *basename_of(const char *path)
@@ -180,11 +184,93 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 	return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
 }
 
+/*
+ * A uprobe_multi link: one program on all the functions of one add, in one
+ * file. Each of those probes holds a reference, so removing one id leaves
+ * the link to the others (the id's table entry, turned off, silences it);
+ * the last one closes it, paying the kernel's one grace period for them all.
+ */
+struct mlink {
+	int fd;
+	unsigned refs;
+};
+
+static void mlink_put(struct mlink *l)
+{
+	if (l && !--l->refs) {
+		close(l->fd);
+		free(l);
+	}
+}
+
 static void destroy_links(struct probe *p)
 {
 	bpf_link__destroy(p->entry);
 	bpf_link__destroy(p->ret);
+	mlink_put(p->mentry);
+	mlink_put(p->mret);
 	p->entry = p->ret = NULL;
+	p->mentry = p->mret = NULL;
+}
+
+/*
+ * One uprobe_multi link of the entry or the return program on the n probes
+ * of ps, all in one file: their offsets, their ids as the cookies. One
+ * bpf(BPF_LINK_CREATE), since libbpf 1.1 has no call for it. 0 or -errno.
+ */
+static int mlink_create(struct session *s, struct probe **ps, size_t n, bool ret)
+{
+	struct bpf_program *prog = ret ? s->uskel->progs.func_return : s->uskel->progs.func_entry;
+	__u64 *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
+	struct mlink *l = calloc(1, sizeof(*l));
+	struct at_uprobe_multi_attr a = {};
+	int fd, err = 0;
+
+	if (!offs || !cookies || !l) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		offs[i] = ps[i]->off;
+		cookies[i] = ps[i]->id;
+	}
+	a.prog_fd = (__u32)bpf_program__fd(prog);
+	a.attach_type = AT_BPF_TRACE_UPROBE_MULTI;
+	a.path = (__u64)(unsigned long)ps[0]->path;
+	a.offsets = (__u64)(unsigned long)offs;
+	a.cookies = (__u64)(unsigned long)cookies;
+	a.cnt = (__u32)n;
+	a.um_flags = ret ? AT_BPF_F_UPROBE_MULTI_RETURN : 0;
+	/* pid 0, as for the perf links: the programs' own filter keeps the traced processes. */
+	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	l->fd = fd;
+	l->refs = (unsigned)n;
+	for (size_t i = 0; i < n; i++)
+		*(ret ? &ps[i]->mret : &ps[i]->mentry) = l;
+	l = NULL;
+out:
+	free(l);
+	free(offs);
+	free(cookies);
+	return err;
+}
+
+/* The return link first, for the reason attach_one gives. 0 or -errno; nothing left on failure. */
+static int attach_multi(struct session *s, struct probe **ps, size_t n, uint8_t mode)
+{
+	int ret;
+
+	if (mode != UW_ENTRY && (ret = mlink_create(s, ps, n, true)))
+		return ret;
+	if (setup_cancelled())
+		return -EINTR;
+	if (mode != UW_RETURN && (ret = mlink_create(s, ps, n, false)))
+		return ret;
+	return 0;
 }
 
 static int attach_one(struct session *s, struct probe *p)
@@ -265,9 +351,12 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 {
 	int fd = bpf_map__fd(s->uskel->maps.probes);
 	uint32_t first = atomic_load(&s->nprobes);
+	/* USDT sites keep libbpf's per-site links: their program is not a multi one. */
+	bool multi = s->uprobe_multi && !provider[0];
 	struct at_probe_spec sp;
 	struct probe **ps;
 	size_t i;
+	int ret;
 
 	if (s->opts.no_func_probes) {
 		fail(err, errlen, "this session was opened without function probes");
@@ -288,7 +377,6 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 	}
 	for (i = 0; i < fs->n; i++) {
 		struct probe *p = calloc(1, sizeof(*p));
-		int ret;
 
 		if (!p) {
 			fail(err, errlen, "out of memory");
@@ -311,6 +399,16 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 			i++;
 			goto err_rollback;
 		}
+		if (multi)
+			continue; /* attached together below */
+		/* One link (pair) per probe, ~100 ms each to detach: worth a progress line. */
+		setup_progress("attaching", i, fs->n, "probes");
+		if (setup_cancelled()) {
+			fail(err, errlen, "interrupted while attaching");
+			ret = -EINTR;
+			i++;
+			goto err_rollback_ret;
+		}
 		ret = attach_one(s, p);
 		if (ret) {
 			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", p->name,
@@ -318,6 +416,20 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 			i++;
 			goto err_rollback;
 		}
+	}
+	if (multi && (ret = attach_multi(s, ps, fs->n, u->when))) {
+		if (ret == -EINTR)
+			fail(err, errlen, "interrupted while attaching");
+		else if (fs->n == 1)
+			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", ps[0]->name,
+			     (unsigned long long)ps[0]->off, path, strerror(-ret));
+		else
+			fail(err, errlen, "attaching to %zu functions (%s, ...) in %s: %s", fs->n,
+			     ps[0]->name, path, strerror(-ret));
+		i = fs->n;
+		if (ret == -EINTR)
+			goto err_rollback_ret;
+		goto err_rollback;
 	}
 	/* Publish: the reader may now see records of these ids. */
 	for (i = 0; i < fs->n; i++) {
@@ -330,9 +442,11 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 	return (int)fs->n;
 
 err_rollback:
+	ret = -EIO;
+err_rollback_ret:
 	rollback(s, ps, i);
 	free(ps);
-	return -EIO;
+	return ret;
 }
 
 /* The SPEC's target as an ELF file; NULL with a reason in err. path gets PATH_MAX bytes. */
@@ -587,7 +701,11 @@ int probes__remove(struct session *s, uint32_t id)
 	if (!p || p->removed) {
 		ret = -ENOENT;
 	} else {
-		/* Links first: after this no new hit; then the entry, for calls in flight. */
+		/*
+		 * Links first: after this no new hit; then the entry, for calls in
+		 * flight, and for a multi link the other probes still hold: the
+		 * programs skip an id whose entry is off.
+		 */
 		destroy_links(p);
 		if (p->kind == AT_KIND_SYSCALL)
 			unlist_syscalls(s, id, p->syscalls);
