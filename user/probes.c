@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Function probes: SPEC -> functions -> probe table entries and uprobe links. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,22 +197,88 @@ struct mlink {
 	unsigned refs;
 };
 
-static void mlink_put(struct mlink *l)
+/* Link fds whose last probe went: closed together by close_fds. */
+struct fdset {
+	int *v;
+	size_t n;
+};
+
+static void mlink_put(struct mlink *l, struct fdset *fs)
 {
 	if (l && !--l->refs) {
-		close(l->fd);
+		/* Without room (out of memory), closed one by one. */
+		if (fs->v)
+			fs->v[fs->n++] = l->fd;
+		else
+			close(l->fd);
 		free(l);
 	}
 }
 
-static void destroy_links(struct probe *p)
+/*
+ * Closes the link fds of fs. Closing a uprobe_multi link waits for the
+ * kernel's grace period (~100 ms) after unregistering its uprobes, but
+ * closes running at the same time share one: so they run on up to CLOSERS
+ * threads at once. (The fallback's perf links serialise on the kernel's
+ * event_mutex, threads or not.)
+ */
+#define CLOSERS 64
+
+struct closing {
+	const int *fds;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *close_some(void *arg)
+{
+	struct closing *c = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&c->next, 1)) < c->n)
+		close(c->fds[i]);
+	return NULL;
+}
+
+static void close_fds(struct fdset *fs)
+{
+	struct closing c = { .fds = fs->v, .n = fs->n };
+	size_t nth = fs->n < CLOSERS ? fs->n : CLOSERS, k;
+	pthread_t th[CLOSERS];
+
+	/* A thread that cannot start leaves its share to the others and to this one. */
+	for (k = 1; k < nth; k++)
+		if (pthread_create(&th[k], NULL, close_some, &c))
+			break;
+	close_some(&c);
+	for (size_t j = 1; j < k; j++)
+		pthread_join(th[j], NULL);
+	fs->n = 0;
+}
+
+/* Destroys p's perf links; its multi links' fds go to fs when p held the last reference. */
+static void destroy_links(struct probe *p, struct fdset *fs)
 {
 	bpf_link__destroy(p->entry);
 	bpf_link__destroy(p->ret);
-	mlink_put(p->mentry);
-	mlink_put(p->mret);
+	mlink_put(p->mentry, fs);
+	mlink_put(p->mret, fs);
 	p->entry = p->ret = NULL;
 	p->mentry = p->mret = NULL;
+}
+
+/* Room for the multi link fds of n probes (each holds at most two). */
+static void fdset_init(struct fdset *fs, size_t n)
+{
+	fs->n = 0;
+	fs->v = calloc(n ? 2 * n : 1, sizeof(*fs->v));
+}
+
+static void fdset_close(struct fdset *fs)
+{
+	close_fds(fs);
+	free(fs->v);
+	fs->v = NULL;
 }
 
 /*
@@ -305,7 +373,9 @@ static int attach_one(struct session *s, struct probe *p)
 		if (!p->entry) {
 			int ret = -errno;
 
-			destroy_links(p);
+			/* Perf links only: nothing for an fdset. */
+			bpf_link__destroy(p->ret);
+			p->ret = NULL;
 			return ret;
 		}
 	}
@@ -317,12 +387,15 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 {
 	int fd = bpf_map__fd(s->uskel->maps.probes);
 	struct at_probe_spec off = {};
+	struct fdset fs;
 
+	fdset_init(&fs, n);
 	for (size_t i = 0; i < n; i++) {
-		destroy_links(ps[i]);
+		destroy_links(ps[i], &fs);
 		bpf_map_update_elem(fd, &ps[i]->id, &off, BPF_ANY);
 		free(ps[i]);
 	}
+	fdset_close(&fs);
 }
 
 /* A fresh id's kernel state: no counts, no statistics, an empty token bucket. */
@@ -691,6 +764,8 @@ int probes__add_file(struct session *s, const struct pf_probe *fp, const struct 
 int probes__remove(struct session *s, uint32_t id)
 {
 	struct at_probe_spec off = {};
+	int fds[2];
+	struct fdset fs = { .v = fds };
 	struct probe *p;
 	int ret = 0;
 
@@ -704,9 +779,12 @@ int probes__remove(struct session *s, uint32_t id)
 		/*
 		 * Links first: after this no new hit; then the entry, for calls in
 		 * flight, and for a multi link the other probes still hold: the
-		 * programs skip an id whose entry is off.
+		 * programs skip an id whose entry is off. Its entry and return
+		 * links, when it was their last probe, close together: one grace
+		 * period rather than two.
 		 */
-		destroy_links(p);
+		destroy_links(p, &fs);
+		close_fds(&fs);
 		if (p->kind == AT_KIND_SYSCALL)
 			unlist_syscalls(s, id, p->syscalls);
 		bpf_map_update_elem(bpf_map__fd(s->uskel->maps.probes), &id, &off, BPF_ANY);
@@ -729,14 +807,18 @@ uint32_t probes__count(struct session *s)
 void probes__detach_all(struct session *s)
 {
 	uint32_t n = atomic_load(&s->nprobes);
+	struct fdset fs;
 
 	pthread_mutex_lock(&s->probes_lock);
+	fdset_init(&fs, n);
 	for (uint32_t i = 0; i < n; i++) {
 		struct probe *p = atomic_load(&s->probes[i]);
 
 		if (p)
-			destroy_links(p);
+			destroy_links(p, &fs);
 	}
+	/* Every multi link at once: their grace periods overlap. */
+	fdset_close(&fs);
 	pthread_mutex_unlock(&s->probes_lock);
 }
 
@@ -744,12 +826,10 @@ void probes__free_all(struct session *s)
 {
 	uint32_t n = atomic_load(&s->nprobes);
 
+	/* Links first (none left after a stop), then the probes that held them. */
+	probes__detach_all(s);
 	for (uint32_t i = 0; i < n; i++) {
-		struct probe *p = atomic_load(&s->probes[i]);
-
-		if (p)
-			destroy_links(p);
-		free(p);
+		free(atomic_load(&s->probes[i]));
 		atomic_store(&s->probes[i], NULL);
 	}
 }
