@@ -55,8 +55,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "wait")) {
-		/* Says it is ready, waits for a byte on stdin, then every function n times. */
-		if (write(1, "r", 1) != 1 || read(0, &b, 1) != 1)
+		/* Says "ready", waits for a byte on stdin, then every function n times. */
+		if (write(1, "ready\n", 6) != 6 || read(0, &b, 1) != 1)
 			return 1;
 		call_all(1000, n);
 		return 0;
