@@ -219,8 +219,8 @@ static void mlink_put(struct mlink *l, struct fdset *fs)
  * Closes the link fds of fs. Closing a uprobe_multi link waits for the
  * kernel's grace period (~100 ms) after unregistering its uprobes, but
  * closes running at the same time share one: so they run on up to CLOSERS
- * threads at once. (The fallback's perf links serialise on the kernel's
- * event_mutex, threads or not.)
+ * threads at once. (The fallback's perf links are destroyed one by one:
+ * the kernel unregisters perf uprobes under its event_mutex.)
  */
 #define CLOSERS 64
 
