@@ -327,11 +327,16 @@ out:
 	return err;
 }
 
-/* The return link first, for the reason attach_one gives. 0 or -errno; nothing left on failure. */
+/*
+ * The return link first, for the reason attach_one gives. 0, -EINTR when a
+ * stop was asked for before a link, or -errno; rollback() undoes what was made.
+ */
 static int attach_multi(struct session *s, struct probe **ps, size_t n, uint8_t mode)
 {
 	int ret;
 
+	if (setup_cancelled())
+		return -EINTR;
 	if (mode != UW_ENTRY && (ret = mlink_create(s, ps, n, true)))
 		return ret;
 	if (setup_cancelled())

@@ -21,7 +21,9 @@
 #include "probes.h"
 #include "session.h"
 #include "session_priv.h" /* the session's own programs, to count its links alone */
+#include "setup.h"
 #include "uprobe_multi.h"
+#include "uspec.h"
 
 #define MAXR 4096
 #define NIDS 20
@@ -260,6 +262,66 @@ Test(multi, failing_reload_rolls_a_globs_link_back)
 Test(multi, fallback_failing_reload_rolls_a_globs_links_back)
 {
 	reload_rollback(true);
+}
+
+/* A stop asked for (a signal during set-up) while a glob attaches: -EINTR, nothing left. */
+static void cancelled_add(struct session *s, const char *exe)
+{
+	struct probe_ctx pc = { .exe = exe };
+	uint32_t ids[100];
+	struct uspec u;
+	char err[256];
+
+	seen.multi = session__uprobe_multi(s);
+	count_links(s, 0);
+	cr_assert_eq(uspec_parse(":fn_10*(int x)", &u, err, sizeof(err)), 0, "%s", err);
+	setup_cancel();
+	cr_assert_eq(probes__add(s, &u, &pc, ids, 100, err, sizeof(err)), -EINTR);
+	setup_reset();
+	cr_assert_str_eq(err, "interrupted while attaching");
+	count_links(s, 1);
+	/* The ids were handed out, then given back: the next add starts where this one did. */
+	cr_assert_eq(probes__count(s), 10);
+	cr_assert_eq(probes__add(s, &u, &pc, ids, 100, err, sizeof(err)), 10, "%s", err);
+	cr_assert_eq(ids[0], 10);
+}
+
+static void cancelled_attach(bool no_multi)
+{
+	char *argv[] = { (char *)build_path("many"), "twophase", "1", NULL };
+	struct trace t;
+
+	memset(&seen, 0, sizeof(seen));
+	fallback(no_multi);
+	trace_cmd(argv,
+		  &(struct trace_opts){ .no_syscalls = true,
+					.probe_file = "probes:\n"
+						      "  - name: first\n"
+						      "    kind: function\n"
+						      "    attach: ':fn_00*(int x) -> int'\n",
+					.on_stop = cancelled_add },
+		  &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
+	cr_assert_eq(seen.multi, !no_multi);
+	cr_assert_eq(seen.links[1][0], seen.links[0][0], "multi links rolled back");
+	cr_assert_eq(seen.links[1][1], seen.links[0][1], "perf links rolled back");
+	/* fn_000..fn_009 called twice; the second add's 10 probes saw the second round. */
+	for (uint32_t id = 0; id < 8; id++)
+		cr_assert_eq(t.pcounts[id].hits, 2);
+	cr_assert_eq(t.nprobes, 20);
+	for (uint32_t id = 10; id < 20; id++)
+		cr_assert_eq(trace_calls(&t, id, recs, MAXR), 1, "probe %u", id);
+	trace_free(&t);
+}
+
+Test(multi, cancelled_attach_rolls_back_with_eintr)
+{
+	cancelled_attach(false);
+}
+
+Test(multi, fallback_cancelled_attach_rolls_back_with_eintr)
+{
+	cancelled_attach(true);
 }
 
 static double now_s(void)
