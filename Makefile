@@ -189,12 +189,12 @@ test: deps
 
 # Every configuration interleaved, 5 rounds: bench/results/. Takes about 15 minutes.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_BINS) $(BUILD)/targets/many
 	$(Q)python3 bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 
 # Every configuration once with tiny sizes: keeps the harness working (make test runs it).
 bench-smoke: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_BINS) $(BUILD)/targets/many
 	$(Q)python3 bench/bench.py --build $(BUILD) --smoke
 
 format:

@@ -41,6 +41,16 @@ SIZES = {
 }
 SLOW = 0.01  # strace and ltrace: a hundredth of the events
 
+# Probe churn (issue 11): functions of tests/targets/many attached and detached,
+# for the full bench and the smoke run. The fallback (per-probe perf links)
+# and bpftrace pay a grace period per uprobe (~100 ms) to detach: they run a
+# tenth of the functions, and the report scales their times to 1,000.
+# bpftrace's wildcards are * alone: sizes 1000, 100, 10.
+CHURN = {"agent-trace": (1000, 10), "agent-trace fallback": (100, 5), "bpftrace": (100, 10)}
+CHURN_RELOAD = {"agent-trace": (500, 10), "agent-trace fallback": (50, 5)}
+CHURN_GLOBS = {1000: "fn_*", 500: "fn_[0-4]*", 100: "fn_0*", 50: "fn_0[0-4]*", 10: "fn_00*",
+               5: "fn_00[0-4]"}
+
 AT_RECORDS = re.compile(
     r"records: (\d+) delivered in (\d+) batches over [\d.]+s; lost: (\d+) \(ring buffer "
     r"full\), (\d+) \(queue full\), (\d+) \(thread state\), (\d+) \(process table full\), "
@@ -96,6 +106,7 @@ class Bench:
         self.wl = os.path.join(self.build, "bench", "workload")
         self.floor = os.path.join(self.build, "bench", "floor")
         self.measure = os.path.join(self.build, "bench", "measure")
+        self.many = os.path.join(self.build, "targets", "many")
         self.tmp = tempfile.mkdtemp(prefix="agent-trace-bench.")
         self.smoke = args.smoke
         self.missing = []
@@ -392,6 +403,157 @@ class Bench:
                     out[name]["startup_s"].append(first)
         return out
 
+    # -- probe churn (issue 11) ------------------------------------------------------
+    def churn_argv(self, tool, n, extra=None):
+        """The tool tracing many's first n functions (entry and return) until it exits."""
+        glob = CHURN_GLOBS[n]
+        env = dict(os.environ)
+        env.pop("AT_NO_UPROBE_MULTI", None)
+        if tool == "bpftrace":
+            return ["bpftrace", "-e", f"uprobe:{self.many}:{glob},uretprobe:{self.many}:{glob} "
+                    "{ @[probe] = count(); }", "-c", f"{self.many} wait 1"], env
+        if tool == "agent-trace fallback":
+            env["AT_NO_UPROBE_MULTI"] = "1"
+        probes = extra or ["-u", f":{glob}(int x)"]
+        return [self.at, "-q", "-c"] + probes + ["--", self.many, "wait", "1"], env
+
+    @staticmethod
+    def wait_text(path, text, deadline):
+        while time.monotonic() < deadline:
+            with open(path, "rb") as f:
+                if text in f.read():
+                    return True
+            time.sleep(0.002)
+        return False
+
+    @staticmethod
+    def link_ids(pid):
+        """The BPF links a process holds, from its fds' fdinfo."""
+        ids = []
+        d = f"/proc/{pid}/fdinfo"
+        for fd in os.listdir(d):
+            try:
+                with open(os.path.join(d, fd)) as f:
+                    m = re.search(r"^link_id:\s+(\d+)", f.read(), re.M)
+            except OSError:
+                continue
+            if m:
+                ids.append(int(m.group(1)))
+        return ids
+
+    @staticmethod
+    def links_alive(ids):
+        out = subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True)
+        try:
+            have = {l["id"] for l in json.loads(out.stdout or "[]")}
+        except ValueError:
+            return True
+        return bool(have & set(ids))
+
+    def churn_run(self, tool, n, kind):
+        """One run: launch to the target's "ready" (attached), then kind: "exit" (the
+        target exits, the tool detaches), "sigint" (Ctrl-C) or "sigkill"."""
+        argv, env = self.churn_argv(tool, n)
+        out = os.path.join(self.tmp, "churn.out")
+        err = os.path.join(self.tmp, "churn.err")
+        res = {"tool": tool, "functions": n, "kind": kind}
+        with open(out, "wb") as fo, open(err, "wb") as fe:
+            t0 = time.monotonic()
+            p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=fo, stderr=fe, env=env)
+            if not self.wait_text(out, b"ready\n", t0 + 120):
+                p.kill()
+                p.wait()
+                return dict(res, error="never ready: " + open(err).read().strip()[:200])
+            res["attach_s"] = time.monotonic() - t0
+            ids = self.link_ids(p.pid)
+            t1 = time.monotonic()
+            if kind == "exit":
+                p.stdin.write(b"g")
+                p.stdin.close()
+                p.wait(timeout=900)
+                res["detach_s"] = time.monotonic() - t1
+            elif kind == "sigint":
+                p.send_signal(signal.SIGINT)
+                p.wait(timeout=900)
+                res["exit_s"] = time.monotonic() - t1
+                p.stdin.close()  # the target, if still there, reads EOF and exits
+            else:
+                p.kill()
+                p.wait(timeout=900)
+                res["reaped_s"] = time.monotonic() - t1
+                p.stdin.close()
+                if ids:
+                    while self.links_alive(ids) and time.monotonic() - t1 < 900:
+                        time.sleep(0.01)
+                    res["links_gone_s"] = time.monotonic() - t1
+        return res
+
+    def churn_reload(self, tool, n):
+        """A probe file of n functions in one entry plus one: the one changed, SIGHUP,
+        time to the reload's log line."""
+        path = os.path.join(self.tmp, "churn.yaml")
+
+        def write(one):
+            with open(path + ".tmp", "w") as f:
+                f.write("probes:\n  - name: many\n    kind: function\n"
+                        f"    attach: ':{CHURN_GLOBS[n]}(int x)'\n"
+                        f"  - name: one\n    kind: function\n    attach: ':fn_{one}(int x)'\n")
+            os.rename(path + ".tmp", path)
+        write(900)
+        argv, env = self.churn_argv(tool, n, ["-C", path])
+        out = os.path.join(self.tmp, "churn.out")
+        err = os.path.join(self.tmp, "churn.err")
+        res = {"tool": tool, "functions": n + 1, "kind": "reload"}
+        with open(out, "wb") as fo, open(err, "wb") as fe:
+            t0 = time.monotonic()
+            p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=fo, stderr=fe, env=env)
+            if not self.wait_text(out, b"ready\n", t0 + 120):
+                p.kill()
+                p.wait()
+                return dict(res, error="never ready: " + open(err).read().strip()[:200])
+            write(901)
+            t1 = time.monotonic()
+            p.send_signal(signal.SIGHUP)
+            ok = self.wait_text(err, b"reload: 0 new, 1 changed", t1 + 60)
+            res["reload_s"] = time.monotonic() - t1
+            p.stdin.write(b"g")
+            p.stdin.close()
+            p.wait(timeout=900)
+            if not ok:
+                return dict(res, error="no reload line: " + open(err).read().strip()[:200])
+        return res
+
+    def churn(self):
+        """Attach, detach, Ctrl-C, SIGKILL and reload with many function probes: uprobe_multi
+        links against the per-probe fallback and bpftrace."""
+        tools = [t for t in CHURN if t != "bpftrace" or self.have("bpftrace")]
+        rounds = 1 if self.smoke else self.args.rounds
+        runs = []
+        for r in range(rounds):
+            for tool in tools:
+                n = CHURN[tool][1 if self.smoke else 0]
+                # The slow ones once; in the smoke run only the plain exit.
+                if r and tool != "agent-trace":
+                    continue
+                kinds = ["exit"] if self.smoke and tool != "agent-trace" else \
+                    ["exit", "sigint", "sigkill"]
+                for kind in kinds:
+                    res = self.churn_run(tool, n, kind)
+                    runs.append(res)
+                    print(f"churn round {r + 1} {tool} {n} {kind}: "
+                          + (res.get("error") or ", ".join(f"{k} {v:.3f}" for k, v in res.items()
+                                                         if k.endswith("_s"))), flush=True)
+                if tool in CHURN_RELOAD and (not r or tool == "agent-trace"):
+                    res = self.churn_reload(tool, CHURN_RELOAD[tool][1 if self.smoke else 0])
+                    runs.append(res)
+                    print(f"churn round {r + 1} {tool} reload: "
+                          + (res.get("error") or f"{res['reload_s']:.3f} s"), flush=True)
+        return {"runs": runs, "summary": churn_summary(runs)}
+
+    def section(self, name):
+        """With --only, the bench's other parts run only when the regex names them."""
+        return not self.args.only or re.search(self.args.only, name)
+
     # -- the whole bench ---------------------------------------------------------
     @staticmethod
     def mount_tracefs():
@@ -420,13 +582,17 @@ class Bench:
                 runs[c.name].append(res)
                 status = res.get("error") or "%.1f ns/event" % res["ns_per_event"]
                 print(f"[{i}/{total}] round {r + 1} {c.name}: {status}", flush=True)
-        sweep = self.rate_sweep()
+        sweep = self.rate_sweep() if self.section("rate_sweep") else {}
         print("rate sweep:", json.dumps({k: v["max_zero_loss_rate"] for k, v in sweep.items()}),
               flush=True)
-        start = self.startup_and_latency()
+        start = self.startup_and_latency() if self.section("startup") else {}
         report = self.report(cs, runs, sweep, start)
-        report["piece_costs"] = self.piece_costs()
-        report["program_costs"] = self.program_costs()
+        if self.section("piece_costs"):
+            report["piece_costs"] = self.piece_costs()
+        if self.section("program_costs"):
+            report["program_costs"] = self.program_costs()
+        if self.section("churn"):
+            report["churn"] = self.churn()
         self.write(report)
         shutil.rmtree(self.tmp, ignore_errors=True)
         errors = [f"{n}: {r['error']}" for n, rr in runs.items() for r in rr if "error" in r]
@@ -625,6 +791,30 @@ def fmt(v, spec="%.0f"):
     return "-" if v is None else spec % v
 
 
+CHURN_KEYS = ("attach_s", "detach_s", "exit_s", "reaped_s", "links_gone_s", "reload_s")
+
+
+def churn_summary(runs):
+    """Medians by tool and measure, and the same scaled to 1,000 functions."""
+    out = {}
+    for r in runs:
+        if "error" in r:
+            continue
+        o = out.setdefault(r["tool"], {"functions": {}, "s": {}})
+        for k in CHURN_KEYS:
+            if k in r:
+                o["s"].setdefault(k, []).append(r[k])
+                o["functions"][k] = r["functions"]
+    for tool, o in out.items():
+        o["s"] = {k: statistics.median(v) for k, v in o["s"].items()}
+        # Per-probe links cost per probe: scaled. One link for all: only 1,000 measured
+        # counts. Reloads change one probe whatever the others: not scaled.
+        o["per_1000_s"] = {k: v * 1000 / o["functions"][k] for k, v in o["s"].items()
+                           if k != "reload_s" and (tool != "agent-trace" or
+                                                   o["functions"][k] == 1000)}
+    return out
+
+
 def goals(rep):
     """The issue's goals against this run: what was measured, the goal, met or by how much not."""
     by = {r["config"]: r for r in rep["rows"] if "error" not in r}
@@ -672,6 +862,21 @@ def goals(rep):
         out.append({"goal": "start-up <= 0.5x bpftrace's",
                     "measured": f"{a:.3f} s vs {b:.3f} s: {a / b:.2f}x", "limit": 0.5,
                     "met": a / b <= 0.5, "by": None if a / b <= 0.5 else round(a / b / 0.5, 2)})
+    ch = rep.get("churn", {}).get("summary", {}).get("agent-trace")
+    if ch:
+        s, n = ch["s"], ch["functions"]
+
+        def churn_goal(name, keys, limit):
+            if not all(k in s for k in keys):
+                return
+            v = sum(s[k] for k in keys)
+            out.append({"goal": name, "measured": f"{v:.3f} s ({n[keys[0]]} functions)",
+                        "limit": limit, "met": v <= limit,
+                        "by": None if v <= limit else round(v / limit, 2)})
+        churn_goal("attach + detach 1,000 functions <= 2 s", ("attach_s", "detach_s"), 2)
+        churn_goal("reload changing 1 probe of 500 <= 200 ms", ("reload_s",), 0.2)
+        churn_goal("exit after Ctrl-C with 1,000 probes <= 1 s", ("exit_s",), 1)
+        churn_goal("a SIGKILLed agent's probes gone <= 2 s", ("links_gone_s",), 2)
     rss = [r.get("rss_mib") for r in by.values() if r["tool"] == "agent-trace" and r.get("rss_mib")]
     if rss:
         out.append({"goal": "peak RSS <= 20 MiB", "measured": f"{max(rss):.1f} MiB at most",
@@ -734,12 +939,35 @@ def markdown(rep):
     gl = goals(rep)
     rep["goals"] = gl
     if gl:
-        L += ["", "Goals (issue 4) in this run; a missed goal says by how much (measured over "
+        L += ["", "Goals (issues 4 and 11) in this run; a missed goal says by how much (measured over "
               "the goal):", "", "| goal | measured | |", "|---|---|---|"]
         for g in gl:
             verdict = "met" if g["met"] else (f"missed, {g['by']}x the goal" if g["by"]
                                               else "missed")
             L.append(f"| {g['goal']} | {g['measured']} | {verdict} |")
+    ch = rep.get("churn")
+    if ch:
+        L += ["", "Probe churn (tests/targets/many, entry and return probes on its first N "
+              "functions; medians, seconds): attach is launch to the held target's release; "
+              "detach, the target's exit to the tool's; Ctrl-C, SIGINT to exit; SIGKILL, kill to "
+              "reaped and to the last of its links gone; reload, SIGHUP to the reload's log "
+              "line, one probe of N+1 changed. The fallback (AT_NO_UPROBE_MULTI=1) and bpftrace "
+              "run fewer functions; \"per 1,000\" scales their times linearly.", "",
+              "| tool | N | attach | detach | Ctrl-C exit | SIGKILL reaped | links gone "
+              "| reload | per 1,000: attach + detach | Ctrl-C | links gone |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for tool, o in ch["summary"].items():
+            s, p = o["s"], o["per_1000_s"]
+            n = o["functions"].get("attach_s", "-")
+            ad = p["attach_s"] + p["detach_s"] if "attach_s" in p and "detach_s" in p else None
+            L.append(f"| {tool} | {n} | {fmt(s.get('attach_s'), '%.3f')} "
+                     f"| {fmt(s.get('detach_s'), '%.3f')} | {fmt(s.get('exit_s'), '%.3f')} "
+                     f"| {fmt(s.get('reaped_s'), '%.3f')} | {fmt(s.get('links_gone_s'), '%.3f')} "
+                     f"| {fmt(s.get('reload_s'), '%.3f')} | {fmt(ad, '%.2f')} "
+                     f"| {fmt(p.get('exit_s'), '%.2f')} | {fmt(p.get('links_gone_s'), '%.2f')} |")
+        for r in ch["runs"]:
+            if "error" in r:
+                L.append(f"- error: {r['tool']} {r['kind']}: {r['error']}")
     pg = rep.get("program_costs")
     if pg:
         L += ["", "agent-trace's own programs under bpf_stats (ns per call, mean over the "

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Function probes: SPEC -> functions -> probe table entries and uprobe links. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,7 +17,9 @@
 #include "probefile.h"
 #include "probes.h"
 #include "session_priv.h"
+#include "setup.h"
 #include "syscalls.h"
+#include "uprobe_multi.h"
 #include "util.h"
 
 static const char *basename_of(const char *path)
@@ -275,11 +281,164 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 	return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
 }
 
-static void destroy_links(struct probe *p)
+/*
+ * A uprobe_multi link: one program on all the functions of one add, in one
+ * file. Each of those probes holds a reference, so removing one id leaves
+ * the link to the others (the id's table entry, turned off, silences it);
+ * the last one closes it, paying the kernel's one grace period for them all.
+ */
+struct mlink {
+	int fd;
+	unsigned refs;
+};
+
+/* Link fds whose last probe went: closed together by close_fds. */
+struct fdset {
+	int *v;
+	size_t n;
+};
+
+static void mlink_put(struct mlink *l, struct fdset *fs)
+{
+	if (l && !--l->refs) {
+		/* Without room (out of memory), closed one by one. */
+		if (fs->v)
+			fs->v[fs->n++] = l->fd;
+		else
+			close(l->fd);
+		free(l);
+	}
+}
+
+/*
+ * Closes the link fds of fs. Closing a uprobe_multi link waits for the
+ * kernel's grace period (~100 ms) after unregistering its uprobes, but
+ * closes running at the same time share one: so they run on up to CLOSERS
+ * threads at once. (The fallback's perf links are destroyed one by one:
+ * the kernel unregisters perf uprobes under its event_mutex.)
+ */
+#define CLOSERS 64
+
+struct closing {
+	const int *fds;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *close_some(void *arg)
+{
+	struct closing *c = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&c->next, 1)) < c->n)
+		close(c->fds[i]);
+	return NULL;
+}
+
+static void close_fds(struct fdset *fs)
+{
+	struct closing c = { .fds = fs->v, .n = fs->n };
+	size_t nth = fs->n < CLOSERS ? fs->n : CLOSERS, k;
+	pthread_t th[CLOSERS];
+
+	/* A thread that cannot start leaves its share to the others and to this one. */
+	for (k = 1; k < nth; k++)
+		if (pthread_create(&th[k], NULL, close_some, &c))
+			break;
+	close_some(&c);
+	for (size_t j = 1; j < k; j++)
+		pthread_join(th[j], NULL);
+	fs->n = 0;
+}
+
+/* Destroys p's perf links; its multi links' fds go to fs when p held the last reference. */
+static void destroy_links(struct probe *p, struct fdset *fs)
 {
 	bpf_link__destroy(p->entry);
 	bpf_link__destroy(p->ret);
+	mlink_put(p->mentry, fs);
+	mlink_put(p->mret, fs);
 	p->entry = p->ret = NULL;
+	p->mentry = p->mret = NULL;
+}
+
+/* Room for the multi link fds of n probes (each holds at most two). */
+static void fdset_init(struct fdset *fs, size_t n)
+{
+	fs->n = 0;
+	fs->v = calloc(n ? 2 * n : 1, sizeof(*fs->v));
+}
+
+static void fdset_close(struct fdset *fs)
+{
+	close_fds(fs);
+	free(fs->v);
+	fs->v = NULL;
+}
+
+/*
+ * One uprobe_multi link of the entry or the return program on the n probes
+ * of ps, all in one file: their offsets, their ids as the cookies. One
+ * bpf(BPF_LINK_CREATE), since libbpf 1.1 has no call for it. 0 or -errno.
+ */
+static int mlink_create(struct session *s, struct probe **ps, size_t n, bool ret)
+{
+	struct bpf_program *prog = ret ? s->uskel->progs.func_return : s->uskel->progs.func_entry;
+	__u64 *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
+	struct mlink *l = calloc(1, sizeof(*l));
+	struct at_uprobe_multi_attr a = {};
+	int fd, err = 0;
+
+	if (!offs || !cookies || !l) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		offs[i] = ps[i]->off;
+		cookies[i] = ps[i]->id;
+	}
+	a.prog_fd = (__u32)bpf_program__fd(prog);
+	a.attach_type = AT_BPF_TRACE_UPROBE_MULTI;
+	a.path = (__u64)(unsigned long)ps[0]->path;
+	a.offsets = (__u64)(unsigned long)offs;
+	a.cookies = (__u64)(unsigned long)cookies;
+	a.cnt = (__u32)n;
+	a.um_flags = ret ? AT_BPF_F_UPROBE_MULTI_RETURN : 0;
+	/* pid 0, as for the perf links: the programs' own filter keeps the traced processes. */
+	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	l->fd = fd;
+	l->refs = (unsigned)n;
+	for (size_t i = 0; i < n; i++)
+		*(ret ? &ps[i]->mret : &ps[i]->mentry) = l;
+	l = NULL;
+out:
+	free(l);
+	free(offs);
+	free(cookies);
+	return err;
+}
+
+/*
+ * The return link first, for the reason attach_one gives. 0, -EINTR when a
+ * stop was asked for before a link, or -errno; rollback() undoes what was made.
+ */
+static int attach_multi(struct session *s, struct probe **ps, size_t n, uint8_t mode)
+{
+	int ret;
+
+	if (setup_cancelled())
+		return -EINTR;
+	if (mode != UW_ENTRY && (ret = mlink_create(s, ps, n, true)))
+		return ret;
+	if (setup_cancelled())
+		return -EINTR;
+	if (mode != UW_RETURN && (ret = mlink_create(s, ps, n, false)))
+		return ret;
+	return 0;
 }
 
 static int attach_one(struct session *s, struct probe *p)
@@ -314,7 +473,9 @@ static int attach_one(struct session *s, struct probe *p)
 		if (!p->entry) {
 			int ret = -errno;
 
-			destroy_links(p);
+			/* Perf links only: nothing for an fdset. */
+			bpf_link__destroy(p->ret);
+			p->ret = NULL;
 			return ret;
 		}
 	}
@@ -326,12 +487,15 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 {
 	int fd = bpf_map__fd(s->uskel->maps.probes);
 	struct at_probe_spec off = {};
+	struct fdset fs;
 
+	fdset_init(&fs, n);
 	for (size_t i = 0; i < n; i++) {
-		destroy_links(ps[i]);
+		destroy_links(ps[i], &fs);
 		bpf_map_update_elem(fd, &ps[i]->id, &off, BPF_ANY);
 		free(ps[i]);
 	}
+	fdset_close(&fs);
 }
 
 /* A fresh id's kernel state: no counts, no statistics, an empty token bucket. */
@@ -360,9 +524,12 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 {
 	int fd = bpf_map__fd(s->uskel->maps.probes);
 	uint32_t first = atomic_load(&s->nprobes);
+	/* USDT sites keep libbpf's per-site links: their program is not a multi one. */
+	bool multi = s->uprobe_multi && !provider[0];
 	struct at_probe_spec sp;
 	struct probe **ps;
 	size_t i;
+	int ret;
 
 	if (s->opts.no_func_probes) {
 		fail(err, errlen, "this session was opened without function probes");
@@ -383,7 +550,6 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 	}
 	for (i = 0; i < fs->n; i++) {
 		struct probe *p = calloc(1, sizeof(*p));
-		int ret;
 
 		if (!p) {
 			fail(err, errlen, "out of memory");
@@ -406,6 +572,16 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 			i++;
 			goto err_rollback;
 		}
+		if (multi)
+			continue; /* attached together below */
+		/* One link (pair) per probe, ~100 ms each to detach: worth a progress line. */
+		setup_progress("attaching", i, fs->n, "probes");
+		if (setup_cancelled()) {
+			fail(err, errlen, "interrupted while attaching");
+			ret = -EINTR;
+			i++;
+			goto err_rollback_ret;
+		}
 		ret = attach_one(s, p);
 		if (ret) {
 			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", p->name,
@@ -413,6 +589,20 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 			i++;
 			goto err_rollback;
 		}
+	}
+	if (multi && (ret = attach_multi(s, ps, fs->n, u->when))) {
+		if (ret == -EINTR)
+			fail(err, errlen, "interrupted while attaching");
+		else if (fs->n == 1)
+			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", ps[0]->name,
+			     (unsigned long long)ps[0]->off, path, strerror(-ret));
+		else
+			fail(err, errlen, "attaching to %zu functions (%s, ...) in %s: %s", fs->n,
+			     ps[0]->name, path, strerror(-ret));
+		i = fs->n;
+		if (ret == -EINTR)
+			goto err_rollback_ret;
+		goto err_rollback;
 	}
 	/* Publish: the reader may now see records of these ids. */
 	for (i = 0; i < fs->n; i++) {
@@ -425,9 +615,11 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 	return (int)fs->n;
 
 err_rollback:
+	ret = -EIO;
+err_rollback_ret:
 	rollback(s, ps, i);
 	free(ps);
-	return -EIO;
+	return ret;
 }
 
 /* The SPEC's target as an ELF file; NULL with a reason in err. path gets PATH_MAX bytes. */
@@ -703,6 +895,8 @@ int probes__add_file(struct session *s, const struct pf_probe *fp, const struct 
 int probes__remove(struct session *s, uint32_t id)
 {
 	struct at_probe_spec off = {};
+	int fds[2];
+	struct fdset fs = { .v = fds };
 	struct probe *p;
 	int ret = 0;
 
@@ -713,8 +907,15 @@ int probes__remove(struct session *s, uint32_t id)
 	if (!p || p->removed) {
 		ret = -ENOENT;
 	} else {
-		/* Links first: after this no new hit; then the entry, for calls in flight. */
-		destroy_links(p);
+		/*
+		 * Links first: after this no new hit; then the entry, for calls in
+		 * flight, and for a multi link the other probes still hold: the
+		 * programs skip an id whose entry is off. Its entry and return
+		 * links, when it was their last probe, close together: one grace
+		 * period rather than two.
+		 */
+		destroy_links(p, &fs);
+		close_fds(&fs);
 		if (p->kind == AT_KIND_SYSCALL)
 			unlist_syscalls(s, id, p->syscalls);
 		bpf_map_update_elem(bpf_map__fd(s->uskel->maps.probes), &id, &off, BPF_ANY);
@@ -737,14 +938,18 @@ uint32_t probes__count(struct session *s)
 void probes__detach_all(struct session *s)
 {
 	uint32_t n = atomic_load(&s->nprobes);
+	struct fdset fs;
 
 	pthread_mutex_lock(&s->probes_lock);
+	fdset_init(&fs, n);
 	for (uint32_t i = 0; i < n; i++) {
 		struct probe *p = atomic_load(&s->probes[i]);
 
 		if (p)
-			destroy_links(p);
+			destroy_links(p, &fs);
 	}
+	/* Every multi link at once: their grace periods overlap. */
+	fdset_close(&fs);
 	pthread_mutex_unlock(&s->probes_lock);
 }
 
@@ -752,12 +957,10 @@ void probes__free_all(struct session *s)
 {
 	uint32_t n = atomic_load(&s->nprobes);
 
+	/* Links first (none left after a stop), then the probes that held them. */
+	probes__detach_all(s);
 	for (uint32_t i = 0; i < n; i++) {
-		struct probe *p = atomic_load(&s->probes[i]);
-
-		if (p)
-			destroy_links(p);
-		free(p);
+		free(atomic_load(&s->probes[i]));
 		atomic_store(&s->probes[i], NULL);
 	}
 }

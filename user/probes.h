@@ -18,6 +18,7 @@
 
 struct session;
 struct bpf_link;
+struct mlink;
 struct pf_probe;
 
 /* One attached probe: a function, a USDT site, or probe-file syscalls. */
@@ -36,6 +37,8 @@ struct probe {
 	char provider[64];		   /* USDT provider; empty for function probes */
 	struct bpf_link *entry;		   /* uprobe link, NULL for return-only probes */
 	struct bpf_link *ret;		   /* uretprobe link, NULL for entry-only probes */
+	struct mlink *mentry;		   /* or the uprobe_multi entry link it shares */
+	struct mlink *mret;		   /* and the uprobe_multi return link */
 	uint32_t id;			   /* probe id = BPF cookie = record probe_id */
 	bool removed;			   /* detached; kept so late records still decode */
 };

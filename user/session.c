@@ -19,6 +19,7 @@
 #include "session.h"
 #include "syscalls.h"
 #include "session_priv.h"
+#include "uprobe_multi.h"
 #include "util.h"
 
 static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
@@ -87,6 +88,43 @@ static void uprobes_set_reads(struct uprobe_bpf *u, enum user_reads reads)
 				       bpf_program__flags(entries[i]) | BPF_F_SLEEPABLE);
 }
 
+/*
+ * Whether the kernel has uprobe_multi links (Linux 6.6). A program of that
+ * attach type is loaded and linked to "/": a kernel that knows the link type
+ * gets as far as the path and refuses a directory with EBADF; one that does
+ * not refuses the program or the attach type with EINVAL (or EOPNOTSUPP
+ * without uprobes). AT_NO_UPROBE_MULTI=1 forces the per-probe links.
+ */
+static bool probe_uprobe_multi(void)
+{
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = AT_BPF_TRACE_UPROBE_MULTI);
+	const char *off = getenv("AT_NO_UPROBE_MULTI");
+	struct at_uprobe_multi_attr a = {};
+	__u64 offset = 0;
+	int prog, link, err;
+
+	if (off && off[0] && strcmp(off, "0"))
+		return false;
+	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "at_probe_um", "GPL", insns, 2, &po);
+	if (prog < 0)
+		return false;
+	a.prog_fd = (__u32)prog;
+	a.attach_type = AT_BPF_TRACE_UPROBE_MULTI;
+	a.path = (__u64)(unsigned long)"/";
+	a.offsets = (__u64)(unsigned long)&offset;
+	a.cnt = 1;
+	link = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	err = errno; /* close() may change it */
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return link < 0 && err == EBADF;
+}
+
 /* The function probe programs write to the syscall object's ring buffer, counters and filter. */
 static int load_uprobes(struct session *s, enum user_reads reads)
 {
@@ -95,6 +133,19 @@ static int load_uprobes(struct session *s, enum user_reads reads)
 
 	if (!u)
 		return -errno;
+	/*
+	 * Loaded for uprobe_multi links, the function programs attach any number
+	 * of functions of a file in one link, but no longer as perf uprobes: the
+	 * kernel decides which, once, here.
+	 */
+	s->uprobe_multi = !s->opts.no_func_probes && probe_uprobe_multi();
+	if (s->uprobe_multi && ((ret = bpf_program__set_expected_attach_type(
+					 u->progs.func_entry, AT_BPF_TRACE_UPROBE_MULTI)) ||
+				(ret = bpf_program__set_expected_attach_type(
+					 u->progs.func_return, AT_BPF_TRACE_UPROBE_MULTI)))) {
+		uprobe_bpf__destroy(u);
+		return ret;
+	}
 	u->rodata->str_max = s->opts.str_max;
 	u->rodata->stream = s->opts.stream;
 	/* Nothing to verify for probes that will never be added: start-up is shorter. */
@@ -382,6 +433,11 @@ bool session__has_pid(struct session *s, pid_t tgid)
 	__u8 v;
 
 	return !bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.traced), &key, &v);
+}
+
+bool session__uprobe_multi(const struct session *s)
+{
+	return s->uprobe_multi;
 }
 
 bool session__traces_syscalls(const struct session *s)

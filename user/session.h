@@ -70,6 +70,12 @@ bool session__has_pid(struct session *s, pid_t tgid);
 /* Whether no traced process is left. */
 bool session__empty(struct session *s);
 
+/*
+ * Whether function probes attach through uprobe_multi links (one per file and
+ * probe mode for all the functions one SPEC or probe-file entry matched)
+ * rather than one perf uprobe link each.
+ */
+bool session__uprobe_multi(const struct session *s);
 /* Whether programs run on the syscall tracepoints (none when no syscall is traced). */
 bool session__traces_syscalls(const struct session *s);
 /* Attaches every program; on failure nothing stays attached. 0 or -errno with err. */

@@ -24,6 +24,7 @@ struct session {
 	atomic_bool stop;
 	struct reader_stats rstats; /* written by the reader only until it is joined */
 	int ncpus;
+	bool uprobe_multi; /* function probes use uprobe_multi links (probe_uprobe_multi) */
 	pthread_mutex_t probes_lock;		       /* serialises probes__add/remove */
 	_Atomic(struct probe *) probes[AT_MAX_PROBES]; /* by id; published once complete */
 	atomic_uint nprobes;			       /* ids handed out */

@@ -310,8 +310,11 @@ char *slurp(const char *path)
 	return s;
 }
 
-/* Number of BPF links whose program is named name: what a tracer leaves attached. */
-int links_of(const char *name)
+/*
+ * Number of BPF links of type (0: any) whose program is named name (NULL:
+ * any) or has the id prog_id (0: any): what a tracer leaves attached.
+ */
+static int count_links(const char *name, __u32 prog_id, __u32 type)
 {
 	__u32 id = 0;
 	int n = 0;
@@ -324,11 +327,12 @@ int links_of(const char *name)
 
 		if (fd < 0)
 			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &li, &len)) {
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len) && (!type || li.type == type) &&
+		    (!prog_id || li.prog_id == prog_id)) {
 			pfd = bpf_prog_get_fd_by_id(li.prog_id);
 			if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &pi, &plen) &&
 			    /* The kernel keeps the first 15 characters of a program's name. */
-			    !strncmp(pi.name, name, sizeof(pi.name) - 1))
+			    (!name || !strncmp(pi.name, name, sizeof(pi.name) - 1)))
 				n++;
 			if (pfd >= 0)
 				close(pfd);
@@ -336,4 +340,23 @@ int links_of(const char *name)
 		close(fd);
 	}
 	return n;
+}
+
+int links_of(const char *name)
+{
+	return count_links(name, 0, 0);
+}
+
+int links_of_type(const char *name, uint32_t type)
+{
+	return count_links(name, 0, type);
+}
+
+int links_of_prog(int prog_fd, uint32_t type)
+{
+	struct bpf_prog_info pi = {};
+	__u32 plen = sizeof(pi);
+
+	cr_assert_eq(bpf_obj_get_info_by_fd(prog_fd, &pi, &plen), 0, "program fd %d", prog_fd);
+	return count_links(NULL, pi.id, type);
 }

@@ -81,5 +81,9 @@ void expect_error(char *const argv[], int code, const char *msg);
 char *slurp(const char *path);
 /* Number of BPF links whose program is named name. */
 int links_of(const char *name);
+/* Number of BPF links of type (BPF_LINK_TYPE_*, 0: any) whose program is named name. */
+int links_of_type(const char *name, uint32_t type);
+/* Number of BPF links of type (0: any) of the program prog_fd: one session's own. */
+int links_of_prog(int prog_fd, uint32_t type);
 
 #endif /* AT_HARNESS_H */
