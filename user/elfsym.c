@@ -38,6 +38,7 @@ struct elf_file {
 	size_t shnum;	   /* number of sections */
 	size_t shstrndx;   /* section name string table */
 	uint16_t machine;  /* e_machine */
+	uint64_t entry;	   /* e_entry: the program's first instruction, 0 if none */
 	bool is_go;	   /* Go binary */
 	bool stripped;	   /* no .symtab */
 	bool syms_loaded;  /* syms was built (lazily: most opens only need one look-up) */
@@ -219,6 +220,7 @@ struct elf_file *elf_file__open(const char *path, char *err, size_t errlen)
 		goto err_free_shdrs;
 	}
 	ef->machine = eh.e_machine;
+	ef->entry = eh.e_entry;
 
 	ef->is_go = find_sec(ef, ".go.buildinfo", NULL) || has_go_note(ef);
 	ef->stripped = true;
@@ -276,6 +278,11 @@ bool elf_file__stripped(const struct elf_file *ef)
 uint16_t elf_file__machine(const struct elf_file *ef)
 {
 	return ef->machine;
+}
+
+uint64_t elf_file__entry(const struct elf_file *ef)
+{
+	return ef->entry;
 }
 
 static bool sec_holds(const GElf_Shdr *sh, uint64_t addr)

@@ -70,6 +70,8 @@ int elf_file__off_to_addr(struct elf_file *ef, uint64_t off, uint64_t *addr, uin
 
 /* e_machine (EM_X86_64, ...): which instruction set the code is in. */
 uint16_t elf_file__machine(const struct elf_file *ef);
+/* The ELF header's e_entry (a virtual address; 0 when the file has none). */
+uint64_t elf_file__entry(const struct elf_file *ef);
 
 /* Reads size bytes of the file at offset off (function code for disassembly). 0 or -errno. */
 int elf_file__read(struct elf_file *ef, uint64_t off, void *buf, size_t size);

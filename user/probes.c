@@ -175,6 +175,16 @@ static int check_offset(struct elf_file *ef, const struct elf_func *f, uint64_t 
 	uint64_t bad = 0;
 	int ret;
 
+	/*
+	 * The ELF entry point (_start) is jumped to by the kernel with argc on
+	 * top of the stack, not a return address: a uretprobe there overwrites
+	 * argc (found with ':_start', whose target then printed its usage).
+	 */
+	if (when != UW_ENTRY && elf_file__entry(ef) && f->addr == elf_file__entry(ef))
+		return fail(err, errlen,
+			    "%s is the entry point of %s: it is jumped to, not called, so it has "
+			    "no return address for a return probe; add '@entry'",
+			    f->name, path);
 	/* The entry is always an instruction's start: nothing to decode. */
 	if (!off)
 		return 0;
@@ -229,6 +239,9 @@ static int collect_checked(void *ctx, const struct elf_func *f)
 {
 	struct checked *c = ctx;
 
+	/* A glob means the functions that can take its probe: the entry point cannot return. */
+	if (c->u->when != UW_ENTRY && !c->u->offset && f->addr == elf_file__entry(c->ef))
+		return 0;
 	if (check_offset(c->ef, f, c->u->offset, c->u->offset, c->u->when, c->path, c->err,
 			 c->errlen)) {
 		c->refused = true;
