@@ -200,10 +200,27 @@ Test(elfsym, not_elf)
 	unlink(path);
 
 	cr_assert_null(elf_file__open("/tmp", err, sizeof(err)));
-	cr_assert_str_eq(err, "not a regular file");
+	cr_assert_str_eq(err, "is a directory, not an ELF file");
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(elf_file__open("/dev/null", err, sizeof(err)));
+	cr_assert_str_eq(err, "is a character device, not an ELF file");
 	cr_assert_null(elf_file__open("/no/such/file", err, sizeof(err)));
 	cr_assert_str_eq(err, strerror(ENOENT));
 	cr_assert_eq(errno, ENOENT);
+}
+
+/* A FIFO with no writer: opening it for reading used to block for ever (issue 11). */
+Test(elfsym, fifo_refused_without_blocking, .timeout = 5)
+{
+	char path[64], err[256];
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-fifo.%d", getpid());
+	unlink(path);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_null(elf_file__open(path, err, sizeof(err)));
+	cr_assert_str_eq(err, "is a FIFO, not an ELF file");
+	cr_assert_eq(errno, EINVAL);
+	unlink(path);
 }
 
 static int count_usdt(void *ctx, const struct elf_usdt *u)
