@@ -620,7 +620,8 @@ static void warn_loss(struct tracer *t)
 			(unsigned long long)c.depth_lost, (unsigned long long)c.orphan_ret);
 }
 
-static void finish(struct tracer *t, uint64_t start_ns)
+/* The summary: elapsed from time 0 (before the first attach) to end_ns (tracing stopped). */
+static void finish(struct tracer *t, uint64_t start_ns, uint64_t end_ns)
 {
 	struct at_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
 	struct summary_input in = { .stats = stats };
@@ -638,7 +639,7 @@ static void finish(struct tracer *t, uint64_t start_ns)
 		error(EXIT_RUNTIME, "summary: out of memory");
 		goto out;
 	}
-	in.elapsed_s = (double)(now_ns() - start_ns) / 1e9;
+	in.elapsed_s = (double)(end_ns - start_ns) / 1e9;
 	if (!getrusage(RUSAGE_SELF, &ru)) {
 		in.cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 			   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
@@ -716,7 +717,8 @@ int main(int argc, char **argv)
 	setup_watch__stop(&t.watch);
 	if (!code) {
 		run(&t);
-		finish(&t, t.out.start_ns);
+		/* The end of tracing, before detaching (which may take a while) begins. */
+		finish(&t, t.out.start_ns, now_ns());
 	}
 out:
 	if (t.child.pid) {
