@@ -309,6 +309,11 @@ static void run(struct tracer *t)
 	bool open_ended = t->pf && targets_open_ended(&t->pf->targets);
 	uint64_t reload_at = 0;
 
+	/* A stop that came after the last probe went in, during the last steps. */
+	if (atomic_load(&t->watch.signo))
+		return;
+	/* Reloads from here on are not set-up: nothing may cancel them. */
+	setup_reset();
 	/* A SIGHUP during set-up asked for a reload of the file as it is now. */
 	if (atomic_load(&t->watch.hup))
 		reload(t);
@@ -550,6 +555,8 @@ static int start(struct tracer *t)
 	int ret;
 
 	setup_progress_begin();
+	if (setup_cancelled())
+		return interrupted(t);
 	/* Loading cannot be cut short (the verifier runs in the kernel): checked after. */
 	t->sess = session__open(&so, err, sizeof(err));
 	if (!t->sess)
@@ -587,9 +594,13 @@ static int start(struct tracer *t)
 		return error(EXIT_RUNTIME, "record queue: %s", strerror(-ret));
 	if ((ret = session__start(t->sess)))
 		return error(EXIT_RUNTIME, "reader thread: %s", strerror(-ret));
-	/* Set-up is over: signals are run()'s again, and one that came late still counts. */
+	/*
+	 * Set-up is over: signals are run()'s again. One that came once every
+	 * probe was in still counts: a held command is then never released, and
+	 * with -p tracing had begun, so run() ends it as a stop.
+	 */
 	setup_watch__stop(&t->watch);
-	if (setup_cancelled())
+	if (setup_cancelled() && t->cfg.cmd)
 		return interrupted(t);
 	t->setup_done_ns = now_ns();
 	if (t->cfg.cmd) {
@@ -695,6 +706,19 @@ int main(int argc, char **argv)
 	libbpf_set_print(print_libbpf);
 	signal(SIGPIPE, SIG_IGN);
 
+	/*
+	 * Signals go to the signalfd before any step that can take a while; until
+	 * tracing begins a watcher turns SIGINT and SIGTERM into a cancel of set-up.
+	 */
+	if (block_signals(&t)) {
+		code = error(EXIT_RUNTIME, "signals: %s", strerror(errno));
+		goto out;
+	}
+	setup_progress_to(t.cfg.quiet ? NULL : stderr);
+	if ((ret = setup_watch__start(&t.watch, t.sigfd, t.cfg.probe_file != NULL))) {
+		code = error(EXIT_RUNTIME, "signal watcher: %s", strerror(-ret));
+		goto out;
+	}
 	if (t.cfg.probe_file && (code = load_probe_file(&t)))
 		goto out;
 	if (session__check_system(err, sizeof(err))) {
@@ -703,24 +727,14 @@ int main(int argc, char **argv)
 	}
 	if ((code = resolve_pids(&t)) || (code = open_output(&t)))
 		goto out;
-	if (block_signals(&t)) {
-		code = error(EXIT_RUNTIME, "signals: %s", strerror(errno));
-		goto out;
-	}
-	/* From here on set-up is interruptible: a watcher turns SIGINT/SIGTERM into a cancel. */
-	setup_progress_to(t.cfg.quiet ? NULL : stderr);
-	if ((ret = setup_watch__start(&t.watch, t.sigfd, t.pf != NULL))) {
-		code = error(EXIT_RUNTIME, "signal watcher: %s", strerror(-ret));
-		goto out;
-	}
 	code = start(&t);
-	setup_watch__stop(&t.watch);
 	if (!code) {
 		run(&t);
 		/* The end of tracing, before detaching (which may take a while) begins. */
 		finish(&t, t.out.start_ns, now_ns());
 	}
 out:
+	setup_watch__stop(&t.watch);
 	if (t.child.pid) {
 		if (t.child.go_fd >= 0)
 			proc_abort(&t.child);

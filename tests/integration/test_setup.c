@@ -21,8 +21,12 @@
 
 #define AT (char *)build_path("agent-trace")
 #define PROBED (char *)build_path("probed")
-/* Entries of the slow probe file: each one opens the library and sorts its symbols. */
-#define SLOW_ENTRIES 40
+/*
+ * Entries of the slow probe file: each one opens the library and sorts its
+ * symbols, 7 to 90 ms here depending on the load; more than Ctrl-C leaves
+ * time to attach.
+ */
+#define SLOW_ENTRIES 200
 
 static double mono_s(void)
 {
@@ -214,7 +218,7 @@ static char *interrupt_setup(bool quiet, double wait_s, bool progress, double li
 	}
 	cr_assert_eq(waitpid(tracer, &st, WNOHANG), 0, "set-up was over before the signal");
 	kill(tracer, SIGINT);
-	st = wait_bounded(tracer, 10, &took);
+	st = wait_bounded(tracer, 60, &took);
 	cr_log_info("SIGINT to exit: %.3f s", took);
 	err = slurp(errf);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, err);
@@ -232,22 +236,22 @@ static char *interrupt_setup(bool quiet, double wait_s, bool progress, double li
 	return err;
 }
 
-Test(setup, sigint_during_attach_rolls_back_and_reaps, .timeout = 60)
+Test(setup, sigint_during_attach_rolls_back_and_reaps, .timeout = 120)
 {
-	char *err = interrupt_setup(true, 0.3, false, 2.0);
+	char *err = interrupt_setup(true, 0.1, false, 2.0);
 
 	cr_assert_str_eq(err, "agent-trace: interrupted during set-up; nothing left attached\n");
 	free(err);
 }
 
 /* Past a second of set-up, a progress line; the interrupted line comes last. */
-Test(setup, progress_line_when_setup_is_slow, .timeout = 60)
+Test(setup, progress_line_when_setup_is_slow, .timeout = 120)
 {
 	/* Over a second of set-up: more to roll back, one grace period per probe today. */
-	char *err = interrupt_setup(false, 0, true, 10.0), *last;
+	char *err = interrupt_setup(false, 0, true, 30.0), *last;
 	unsigned done;
 
-	cr_assert_eq(sscanf(err, "agent-trace: attaching %u of 40 probe file entries\n", &done), 1,
+	cr_assert_eq(sscanf(err, "agent-trace: attaching %u of 200 probe file entries\n", &done), 1,
 		     "%s", err);
 	cr_assert_gt(done, 0);
 	last = strstr(err, "agent-trace: interrupted during set-up; nothing left attached\n");
@@ -257,9 +261,9 @@ Test(setup, progress_line_when_setup_is_slow, .timeout = 60)
 }
 
 /* -q: no progress line, however long set-up takes. */
-Test(setup, quiet_has_no_progress_line, .timeout = 60)
+Test(setup, quiet_has_no_progress_line, .timeout = 120)
 {
-	char *err = interrupt_setup(true, 1.3, false, 10.0);
+	char *err = interrupt_setup(true, 1.3, false, 30.0);
 
 	cr_assert_str_eq(err, "agent-trace: interrupted during set-up; nothing left attached\n");
 	free(err);
@@ -269,7 +273,7 @@ Test(setup, quiet_has_no_progress_line, .timeout = 60)
  * comm and exe targets are open-ended, but -- CMD names the process to follow:
  * the trace ends when it has exited. Without CMD only a signal or -d ends it.
  */
-Test(setup, open_ended_targets_end_with_cmd, .timeout = 60)
+Test(setup, open_ended_targets_end_with_cmd, .timeout = 120)
 {
 	char pf[64], outf[64], errf[64], *out, *err;
 	double took;
@@ -325,7 +329,7 @@ static double time_of(const char *line)
  * Time 0 is just before the first probe goes in: a process traced with -p is
  * seen while the other entries attach, with real, increasing times, none 0.
  */
-Test(setup, records_during_attach_have_real_times, .timeout = 90)
+Test(setup, records_during_attach_have_real_times, .timeout = 120)
 {
 	char pf[64], outf[64], errf[64], pidarg[16], *out, *err, *line, *save;
 	double prev = 0, first = -1, took;
@@ -336,7 +340,7 @@ Test(setup, records_during_attach_have_real_times, .timeout = 90)
 	snprintf(pf, sizeof(pf), "/tmp/agent-trace-t0.%d.yaml", getpid());
 	snprintf(outf, sizeof(outf), "/tmp/agent-trace-t0.%d.out", getpid());
 	snprintf(errf, sizeof(errf), "/tmp/agent-trace-t0.%d.err", getpid());
-	write_slow_file(pf, 20, true);
+	write_slow_file(pf, 40, true);
 	/* step() about once a millisecond, for far longer than the test. */
 	target = fork();
 	cr_assert_geq(target, 0);
@@ -366,7 +370,7 @@ Test(setup, records_during_attach_have_real_times, .timeout = 90)
 			first = t;
 		prev = t;
 		n++;
-		/* Made while the other 20 entries were still going in. */
+		/* Made while the other 40 entries were still going in. */
 		if (t < 0.2)
 			early++;
 	}
@@ -386,7 +390,7 @@ Test(setup, records_during_attach_have_real_times, .timeout = 90)
  * first record comes at set-up's end (time 0 was before it), and the trace
  * goes on for -d after it; the summary's elapsed_s is from time 0.
  */
-Test(setup, duration_counts_from_release, .timeout = 90)
+Test(setup, duration_counts_from_release, .timeout = 120)
 {
 	char pf[64], outf[64], errf[64], *out, *err, *line, *save, *sum;
 	double first = -1, elapsed, took;
@@ -396,7 +400,7 @@ Test(setup, duration_counts_from_release, .timeout = 90)
 	snprintf(pf, sizeof(pf), "/tmp/agent-trace-d.%d.yaml", getpid());
 	snprintf(outf, sizeof(outf), "/tmp/agent-trace-d.%d.out", getpid());
 	snprintf(errf, sizeof(errf), "/tmp/agent-trace-d.%d.err", getpid());
-	write_slow_file(pf, 20, true);
+	write_slow_file(pf, 40, true);
 	/* step() about once a millisecond for about 2 s: longer than -d. */
 	tracer = spawn_logged((char *[]){ AT, "--json", "-C", pf, "-d", "0.5", "--", PROBED, "spin",
 					  "2000", "1", NULL },
@@ -413,8 +417,8 @@ Test(setup, duration_counts_from_release, .timeout = 90)
 		if (strstr(line, "\"type\":\"call\"") && strstr(line, "\"probe_name\":\"step\""))
 			first = time_of(line);
 	cr_log_info("first record at %.3f s, elapsed %.3f s, run %.3f s", first, elapsed, took);
-	/* Set-up of 20 entries in a large library takes longer than this. */
-	cr_assert_gt(first, 0.3, "first record at %.6f s: time 0 was not before set-up", first);
+	/* Attaching 40 entries in a large library takes longer than this. */
+	cr_assert_gt(first, 0.1, "first record at %.6f s: time 0 was not before set-up", first);
 	cr_assert_geq(elapsed - first, 0.45, "traced %.3f s after release", elapsed - first);
 	cr_assert_lt(elapsed - first, 5.0);
 	free(out);
