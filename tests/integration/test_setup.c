@@ -5,6 +5,7 @@
  * start, and when a trace with open-ended targets ends.
  */
 #include <criterion/criterion.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <glob.h>
 #include <signal.h>
@@ -153,19 +154,60 @@ static int wait_bounded(pid_t pid, double limit, double *took)
 	return st;
 }
 
-/*
- * links_of(name) once it is at most want, or after 3 s what it is then: links
- * go from a work queue, and other tracers on the machine may drop theirs.
- */
-static int links_settle_of(const char *name, int want)
+/* The ids of the BPF programs pid holds (its fdinfo says): its own, as each tracer loads its own. */
+static unsigned prog_ids_of(pid_t pid, __u32 *ids, unsigned max)
 {
-	int n = links_of(name);
+	char pat[64], line[128];
+	unsigned n = 0;
+	glob_t g = {};
 
-	for (int i = 0; i < 300 && n > want; i++) {
-		usleep(10 * 1000);
-		n = links_of(name);
+	snprintf(pat, sizeof(pat), "/proc/%d/fdinfo/*", pid);
+	glob(pat, 0, NULL, &g);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		__u32 id;
+
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &id) == 1 && n < max)
+				ids[n++] = id;
+		if (f)
+			fclose(f);
 	}
+	globfree(&g);
 	return n;
+}
+
+/* Links on any of these programs: other tracers on the machine do not count. */
+static int links_on(const __u32 *ids, unsigned n)
+{
+	__u32 id = 0;
+	int links = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len))
+			for (unsigned i = 0; i < n; i++)
+				links += li.prog_id == ids[i];
+		close(fd);
+	}
+	return links;
+}
+
+/* links_on() once it is 0, or after 3 s what it is then: links go from a work queue. */
+static int links_settle_on(const __u32 *ids, unsigned n)
+{
+	int links = links_on(ids, n);
+
+	for (int i = 0; i < 300 && links; i++) {
+		usleep(10 * 1000);
+		links = links_on(ids, n);
+	}
+	return links;
 }
 
 /* Whether file holds needle; polled while agent-trace writes it. */
@@ -187,7 +229,9 @@ static bool file_has(const char *file, const char *needle)
 static char *interrupt_setup(bool quiet, double wait_s, bool progress, double limit)
 {
 	char pf[64], outf[64], errf[64], marker[64], cmd[128];
-	int before = links_of("func_entry"), st, n;
+	__u32 progs[256];
+	unsigned nprogs;
+	int st, n;
 	pid_t tracer, held;
 	double took;
 	char *err;
@@ -216,6 +260,9 @@ static char *interrupt_setup(bool quiet, double wait_s, bool progress, double li
 	} else {
 		usleep((useconds_t)(wait_s * 1e6));
 	}
+	/* Its programs are loaded by now (the command is held after that). */
+	nprogs = prog_ids_of(tracer, progs, 256);
+	cr_assert_gt(nprogs, 0);
 	cr_assert_eq(waitpid(tracer, &st, WNOHANG), 0, "set-up was over before the signal");
 	kill(tracer, SIGINT);
 	st = wait_bounded(tracer, 60, &took);
@@ -228,8 +275,8 @@ static char *interrupt_setup(bool quiet, double wait_s, bool progress, double li
 	cr_assert_eq(errno, ECHILD);
 	cr_assert_eq(kill(held, 0), -1);
 	cr_assert_eq(access(marker, F_OK), -1, "the held command ran");
-	n = links_settle_of("func_entry", before);
-	cr_assert_leq(n, before, "links left behind: %d, %d before", n, before);
+	n = links_settle_on(progs, nprogs);
+	cr_assert_eq(n, 0, "%d links left behind", n);
 	unlink(pf);
 	unlink(outf);
 	unlink(errf);
