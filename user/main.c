@@ -707,18 +707,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/*
-	 * Signals go to the signalfd before any step that can take a while; until
-	 * tracing begins a watcher turns SIGINT and SIGTERM into a cancel of set-up.
+	 * Until signals are blocked, SIGINT simply ends agent-trace: nothing is
+	 * attached yet, and a probe file or -o FILE that is a FIFO may block.
 	 */
-	if (block_signals(&t)) {
-		code = error(EXIT_RUNTIME, "signals: %s", strerror(errno));
-		goto out;
-	}
-	setup_progress_to(t.cfg.quiet ? NULL : stderr);
-	if ((ret = setup_watch__start(&t.watch, t.sigfd, t.cfg.probe_file != NULL))) {
-		code = error(EXIT_RUNTIME, "signal watcher: %s", strerror(-ret));
-		goto out;
-	}
 	if (t.cfg.probe_file && (code = load_probe_file(&t)))
 		goto out;
 	if (session__check_system(err, sizeof(err))) {
@@ -727,6 +718,19 @@ int main(int argc, char **argv)
 	}
 	if ((code = resolve_pids(&t)) || (code = open_output(&t)))
 		goto out;
+	/*
+	 * Signals go to the signalfd before set-up (load, resolve, attach), the
+	 * steps that take a while; a watcher turns SIGINT and SIGTERM into a cancel.
+	 */
+	if (block_signals(&t)) {
+		code = error(EXIT_RUNTIME, "signals: %s", strerror(errno));
+		goto out;
+	}
+	setup_progress_to(t.cfg.quiet ? NULL : stderr);
+	if ((ret = setup_watch__start(&t.watch, t.sigfd, t.pf != NULL))) {
+		code = error(EXIT_RUNTIME, "signal watcher: %s", strerror(-ret));
+		goto out;
+	}
 	code = start(&t);
 	if (!code) {
 		run(&t);
