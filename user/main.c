@@ -384,9 +384,8 @@ static int open_output(struct tracer *t)
 static int add_probes(struct tracer *t)
 {
 	struct probe_ctx pc = probe_ctx_of(t);
-	char err[1024];
-
 	unsigned nspecs = t->cfg.nuprobes + t->cfg.nusdts;
+	char err[1024];
 
 	for (unsigned i = 0; i < t->cfg.nuprobes; i++) {
 		const struct uspec *u = &t->cfg.uprobes[i];

@@ -68,6 +68,34 @@ static const char *big_library(char *path, size_t len)
 	return path;
 }
 
+/* n entry-only SPECs on distinct functions of a large library ("LIB:FUNC@entry"). */
+static char **slow_specs(unsigned n)
+{
+	char lib[256], pat[300], *out, *err, *line, *save, **v = calloc(n + 1, sizeof(*v));
+	unsigned i = 0;
+	int st;
+
+	cr_assert_not_null(v);
+	big_library(lib, sizeof(lib));
+	snprintf(pat, sizeof(pat), "%s:LLVM*", lib);
+	st = run_capture((char *[]){ AT, "-l", pat, NULL }, &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	for (line = strtok_r(out, "\n", &save); line && i < n; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "uprobe:", 7))
+			cr_assert_geq(asprintf(&v[i++], "%s@entry", line + 7), 0);
+	cr_assert_eq(i, n, "only %u functions in %s", i, lib);
+	free(out);
+	free(err);
+	return v;
+}
+
+static void free_specs(char **v)
+{
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
 /*
  * A probe file whose set-up takes seconds for real: first (with step) a probe
  * on probed's step(), then n entries on distinct functions of a large library,
@@ -75,29 +103,18 @@ static const char *big_library(char *path, size_t len)
  */
 static void write_slow_file(const char *pf, unsigned n, bool step)
 {
-	char lib[256], pat[300], *out, *err, *line, *save;
-	unsigned i = 0;
-	FILE *f;
-	int st;
+	char **specs = slow_specs(n);
+	FILE *f = fopen(pf, "w");
 
-	big_library(lib, sizeof(lib));
-	snprintf(pat, sizeof(pat), "%s:LLVM*", lib);
-	st = run_capture((char *[]){ AT, "-l", pat, NULL }, &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
-	f = fopen(pf, "w");
 	cr_assert_not_null(f);
 	fputs("probes:\n", f);
 	if (step)
 		fprintf(f, "  - {name: step, kind: function, attach: \"%s:step(int i)@entry\"}\n",
 			PROBED);
-	for (line = strtok_r(out, "\n", &save); line && i < n; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, "uprobe:", 7))
-			fprintf(f, "  - {name: p%u, kind: function, attach: \"%s@entry\"}\n", i++,
-				line + 7);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "  - {name: p%u, kind: function, attach: \"%s\"}\n", i, specs[i]);
 	fclose(f);
-	cr_assert_eq(i, n, "only %u functions in %s", i, lib);
-	free(out);
-	free(err);
+	free_specs(specs);
 }
 
 /* The child of agent-trace: the held command, once set-up has come that far. */
@@ -226,9 +243,10 @@ static bool file_has(const char *file, const char *needle)
  * within limit seconds, the entries rolled back, the command never run and
  * its process reaped by agent-trace. Returns what agent-trace wrote on stderr.
  */
-static char *interrupt_setup(bool quiet, double wait_s, bool progress, double limit)
+static char *interrupt_setup(bool quiet, double wait_s, bool progress, double limit, bool specs)
 {
-	char pf[64], outf[64], errf[64], marker[64], cmd[128];
+	char pf[64], outf[64], errf[64], marker[64], cmd[128], *argv[80] = { AT }, **sv = NULL;
+	unsigned argc = 1;
 	__u32 progs[256];
 	unsigned nprogs;
 	int st, n;
@@ -244,11 +262,25 @@ static char *interrupt_setup(bool quiet, double wait_s, bool progress, double li
 	snprintf(marker, sizeof(marker), "/tmp/agent-trace-ran.%d", getpid());
 	snprintf(cmd, sizeof(cmd), "touch %s", marker);
 	unlink(marker);
-	write_slow_file(pf, SLOW_ENTRIES, false);
-	tracer = spawn_logged(quiet ? (char *[]){ AT, "-q", "-C", pf, "--", "/bin/sh", "-c", cmd,
-						  NULL } :
-				      (char *[]){ AT, "-C", pf, "--", "/bin/sh", "-c", cmd, NULL },
-			      outf, errf);
+	if (quiet)
+		argv[argc++] = "-q";
+	if (specs) {
+		/* As many -u as the command line takes. */
+		sv = slow_specs(32);
+		for (unsigned i = 0; i < 32; i++) {
+			argv[argc++] = "-u";
+			argv[argc++] = sv[i];
+		}
+	} else {
+		write_slow_file(pf, SLOW_ENTRIES, false);
+		argv[argc++] = "-C";
+		argv[argc++] = pf;
+	}
+	argv[argc++] = "--";
+	argv[argc++] = "/bin/sh";
+	argv[argc++] = "-c";
+	argv[argc++] = cmd;
+	tracer = spawn_logged(argv, outf, errf);
 	/* The command is held right before the first probe goes in. */
 	held = child_of(tracer);
 	if (progress) {
@@ -277,6 +309,8 @@ static char *interrupt_setup(bool quiet, double wait_s, bool progress, double li
 	cr_assert_eq(access(marker, F_OK), -1, "the held command ran");
 	n = links_settle_on(progs, nprogs);
 	cr_assert_eq(n, 0, "%d links left behind", n);
+	if (sv)
+		free_specs(sv);
 	unlink(pf);
 	unlink(outf);
 	unlink(errf);
@@ -285,7 +319,16 @@ static char *interrupt_setup(bool quiet, double wait_s, bool progress, double li
 
 Test(setup, sigint_during_attach_rolls_back_and_reaps, .timeout = 120)
 {
-	char *err = interrupt_setup(true, 0.1, false, 2.0);
+	char *err = interrupt_setup(true, 0.1, false, 2.0, false);
+
+	cr_assert_str_eq(err, "agent-trace: interrupted during set-up; nothing left attached\n");
+	free(err);
+}
+
+/* The same between -u SPECs. */
+Test(setup, sigint_between_specs_rolls_back_and_reaps, .timeout = 120)
+{
+	char *err = interrupt_setup(true, 0.1, false, 2.0, true);
 
 	cr_assert_str_eq(err, "agent-trace: interrupted during set-up; nothing left attached\n");
 	free(err);
@@ -295,7 +338,7 @@ Test(setup, sigint_during_attach_rolls_back_and_reaps, .timeout = 120)
 Test(setup, progress_line_when_setup_is_slow, .timeout = 120)
 {
 	/* Over a second of set-up: more to roll back, one grace period per probe today. */
-	char *err = interrupt_setup(false, 0, true, 30.0), *last;
+	char *err = interrupt_setup(false, 0, true, 30.0, false), *last;
 	unsigned done;
 
 	cr_assert_eq(sscanf(err, "agent-trace: attaching %u of 200 probe file entries\n", &done), 1,
@@ -310,7 +353,7 @@ Test(setup, progress_line_when_setup_is_slow, .timeout = 120)
 /* -q: no progress line, however long set-up takes. */
 Test(setup, quiet_has_no_progress_line, .timeout = 120)
 {
-	char *err = interrupt_setup(true, 1.3, false, 30.0);
+	char *err = interrupt_setup(true, 1.3, false, 30.0, false);
 
 	cr_assert_str_eq(err, "agent-trace: interrupted during set-up; nothing left attached\n");
 	free(err);
