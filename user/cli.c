@@ -83,8 +83,8 @@ void cli_usage(FILE *out)
 	      "                          syscall exit does all (the default, but with -C)\n"
 	      "      --no-latency        no durations, also with -C (whose syscall probes\n"
 	      "                          then cannot run)\n"
-	      "  -q, --quiet             no summary after the event stream\n"
-	      "  -d, --duration SECONDS  stop after this long\n"
+	      "  -q, --quiet             no summary after the event stream, no progress lines\n"
+	      "  -d, --duration SECONDS  stop this long after set-up is done\n"
 	      "  -o, --output FILE       write events and summary to FILE\n"
 	      "  -s, --strsize N         bytes captured per string or buffer (default 64, max 254)\n"
 	      "  -b, --bufsize SIZE      ring buffer size, power of two (default 4M; K/M suffix)\n"
@@ -93,11 +93,13 @@ void cli_usage(FILE *out)
 	      "  -h, --help              this text\n"
 	      "      --version           version\n"
 	      "\n"
-	      "Tracing ends when every traced process has exited, after -d, or on Ctrl-C or\n"
-	      "SIGTERM; the probes are detached and the summary printed.\n"
+	      "Tracing ends when every traced process has exited (with exe or comm targets:\n"
+	      "those of -p and -- CMD; with neither, never), after -d, or on Ctrl-C or\n"
+	      "SIGTERM; the probes are detached and the summary printed. Ctrl-C during\n"
+	      "set-up undoes it and kills the held command.\n"
 	      "\n"
 	      "Exit status: 0 traced to the end, 1 runtime error (process gone, privileges,\n"
-	      "kernel features), 2 usage error.\n",
+	      "kernel features, set-up interrupted), 2 usage error.\n",
 	      out);
 }
 

@@ -14,6 +14,7 @@
 
 #include "elfsym.h"
 #include "proc.h"
+#include "setup.h"
 
 #define NT_STAPSDT 3
 
@@ -152,6 +153,23 @@ static int load_sections(struct elf_file *ef, const GElf_Ehdr *eh, char *err, si
 	return 0;
 }
 
+/* What a file that is not a regular one is, as the error names it. EINVAL. */
+static int not_regular(const struct stat *st, char *err, size_t errlen)
+{
+	const char *what = S_ISFIFO(st->st_mode) ? "a FIFO" :
+			   S_ISDIR(st->st_mode)	 ? "a directory" :
+			   S_ISCHR(st->st_mode)	 ? "a character device" :
+			   S_ISBLK(st->st_mode)	 ? "a block device" :
+			   S_ISSOCK(st->st_mode) ? "a socket" :
+						   NULL;
+
+	if (what)
+		snprintf(err, errlen, "is %s, not an ELF file", what);
+	else
+		snprintf(err, errlen, "not a regular file");
+	return EINVAL;
+}
+
 struct elf_file *elf_file__open(const char *path, char *err, size_t errlen)
 {
 	unsigned char magic[SELFMAG];
@@ -169,7 +187,18 @@ struct elf_file *elf_file__open(const char *path, char *err, size_t errlen)
 		set_err(err, errlen, ENOMEM, "out of memory");
 		return NULL;
 	}
-	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Refused before opening: opening a device can act on it (a tape rewinds). */
+	if (stat(path, &st)) {
+		ret = errno;
+		snprintf(err, errlen, "%s", strerror(ret));
+		goto err_free;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = not_regular(&st, err, errlen);
+		goto err_free;
+	}
+	/* Non-blocking: a FIFO put in the file's place since the stat must not hang us. */
+	ef->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (ef->fd < 0) {
 		ret = errno;
 		snprintf(err, errlen, "%s", strerror(ret));
@@ -181,7 +210,7 @@ struct elf_file *elf_file__open(const char *path, char *err, size_t errlen)
 		goto err_close_fd;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ret = -set_err(err, errlen, EINVAL, "not a regular file");
+		ret = not_regular(&st, err, errlen);
 		goto err_close_fd;
 	}
 	ef->fsize = st.st_size;
@@ -575,6 +604,9 @@ int elf_file__for_each_func(struct elf_file *ef, const char *glob,
 	for (i = 0; i < ef->nsyms; i++) {
 		const struct esym *s = &ef->syms[i];
 
+		/* A glob over a large library takes a while: a stop asked for ends it. */
+		if (!(i % 1024) && setup_cancelled())
+			return -EINTR;
 		/* Sorted by name with the preferred entry first: later ones are duplicates. */
 		if (prev && !strcmp(prev, s->name))
 			continue;

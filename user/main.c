@@ -27,6 +27,7 @@
 #include "proc.h"
 #include "queue.h"
 #include "session.h"
+#include "setup.h"
 #include "targets.h"
 
 /* Reader poll timeout: the longest a lone record waits before it is shown. */
@@ -42,10 +43,14 @@ struct tracer {
 	pid_t tgids[CLI_MAX_PIDS]; /* -p targets resolved to processes */
 	int pidfds[CLI_MAX_PIDS];  /* readable once the process has exited */
 	int sigfd;
-	struct queue q;	      /* records from the reader to the writer thread */
-	struct probefile *pf; /* -C: the probe file as last applied */
-	struct plan plan;     /* its entries' probe ids */
-	int ino_fd;	      /* inotify on the probe file's directory, -1 without -C */
+	int child_pidfd;	  /* -- CMD: readable once the command has exited, -1 without */
+	struct setup_watch watch; /* reads sigfd while set-up runs */
+	bool interrupted;	  /* set-up was cancelled by a signal */
+	uint64_t setup_done_ns;	  /* when the target was released: -d counts from here */
+	struct queue q;		  /* records from the reader to the writer thread */
+	struct probefile *pf;	  /* -C: the probe file as last applied */
+	struct plan plan;	  /* its entries' probe ids */
+	int ino_fd;		  /* inotify on the probe file's directory, -1 without -C */
 	char pf_base[NAME_MAX + 1];
 };
 
@@ -70,6 +75,13 @@ static int error(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
+}
+
+/* Set-up gave up on a signal: the line comes once everything is undone (see main). */
+static int interrupted(struct tracer *t)
+{
+	t->interrupted = true;
+	return EXIT_RUNTIME;
 }
 
 static uint64_t now_ns(void)
@@ -173,6 +185,8 @@ static void reload(struct tracer *t)
 	FILE *mem;
 	int ret;
 
+	/* A reload is a set-up of its own: progress lines once it has taken a second. */
+	setup_progress_begin();
 	if (probefile_load(t->cfg.probe_file, &npf, err, sizeof(err))) {
 		fprintf(stderr, "agent-trace: reload: %s; the current probes run on\n", err);
 		return;
@@ -266,12 +280,43 @@ static bool probe_file_changed(struct tracer *t)
 	return hit;
 }
 
-/* Waits for the end: every traced process gone, -d elapsed, or a signal. */
+/* Whether every process the command line named (-p, -- CMD) has exited; false when none. */
+static bool named_exited(const struct tracer *t)
+{
+	struct pollfd p[CLI_MAX_PIDS + 1];
+	nfds_t n = 0;
+
+	for (unsigned i = 0; i < t->cfg.npids; i++)
+		p[n++] = (struct pollfd){ .fd = t->pidfds[i], .events = POLLIN };
+	if (t->child_pidfd >= 0)
+		p[n++] = (struct pollfd){ .fd = t->child_pidfd, .events = POLLIN };
+	/* A pidfd is readable once its process has exited, reaped or not. */
+	return n && poll(p, n, 0) == (int)n;
+}
+
+/*
+ * Waits for the end: -d elapsed, a signal, or the traced processes gone.
+ * Without exe or comm targets that is every traced process; with them, new
+ * processes may match at any time, so it is the ones the command line named
+ * (-p, -- CMD: their followed children are not waited for), and without those
+ * only a signal or -d ends it.
+ */
 static void run(struct tracer *t)
 {
-	uint64_t deadline = t->cfg.duration > 0 ? now_ns() + (uint64_t)(t->cfg.duration * 1e9) : 0;
+	/* -d counts from the release of the target: -d 1 traces one full second after attach. */
+	uint64_t deadline =
+		t->cfg.duration > 0 ? t->setup_done_ns + (uint64_t)(t->cfg.duration * 1e9) : 0;
 	bool open_ended = t->pf && targets_open_ended(&t->pf->targets);
 	uint64_t reload_at = 0;
+
+	/* A stop that came after the last probe went in, during the last steps. */
+	if (atomic_load(&t->watch.signo))
+		return;
+	/* Reloads from here on are not set-up: nothing may cancel them. */
+	setup_reset();
+	/* A SIGHUP during set-up asked for a reload of the file as it is now. */
+	if (atomic_load(&t->watch.hup))
+		reload(t);
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = t->sigfd, .events = POLLIN },
@@ -302,7 +347,7 @@ static void run(struct tracer *t)
 			reload_at = 0;
 			reload(t);
 		}
-		if (!open_ended && session__empty(t->sess)) {
+		if (open_ended ? named_exited(t) : session__empty(t->sess)) {
 			/* The exit program deletes, then reports: let its record land. */
 			poll(NULL, 0, TICK_MS);
 			return;
@@ -346,12 +391,20 @@ static int open_output(struct tracer *t)
 static int add_probes(struct tracer *t)
 {
 	struct probe_ctx pc = probe_ctx_of(t);
+	unsigned nspecs = t->cfg.nuprobes + t->cfg.nusdts;
 	char err[1024];
 
 	for (unsigned i = 0; i < t->cfg.nuprobes; i++) {
 		const struct uspec *u = &t->cfg.uprobes[i];
-		int ret = probes__add(t->sess, u, &pc, NULL, 0, err, sizeof(err));
+		int ret;
 
+		/* Between SPECs: a stop asked for ends set-up here, the session undoes the rest. */
+		if (setup_cancelled())
+			return interrupted(t);
+		setup_progress("attaching", i, nspecs, "SPECs");
+		ret = probes__add(t->sess, u, &pc, NULL, 0, err, sizeof(err));
+		if (ret == -EINTR)
+			return interrupted(t);
 		if (ret < 0)
 			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME,
 				     "probe '%s:%s': %s", u->target,
@@ -360,21 +413,34 @@ static int add_probes(struct tracer *t)
 	for (unsigned i = 0; i < t->cfg.nusdts; i++) {
 		const struct usdt_arg *ua = &t->cfg.usdts[i];
 		uint32_t id;
-		int ret = probes__add_usdt(t->sess, &ua->spec, ua->provider, &pc, &id, err,
-					   sizeof(err));
+		int ret;
 
+		if (setup_cancelled())
+			return interrupted(t);
+		setup_progress("attaching", t->cfg.nuprobes + i, nspecs, "SPECs");
+		ret = probes__add_usdt(t->sess, &ua->spec, ua->provider, &pc, &id, err,
+				       sizeof(err));
+		if (ret == -EINTR)
+			return interrupted(t);
 		if (ret < 0)
 			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME,
 				     "usdt '%s:%s:%s': %s", ua->spec.target, ua->provider,
 				     ua->spec.func, err);
 	}
 	if (t->pf) {
-		int ret = targets_apply(t->sess, &t->pf->targets, t->cfg.verbose ? stderr : NULL,
-					err, sizeof(err));
+		int ret;
 
+		if (setup_cancelled())
+			return interrupted(t);
+		ret = targets_apply(t->sess, &t->pf->targets, t->cfg.verbose ? stderr : NULL, err,
+				    sizeof(err));
+		if (ret == -EINTR)
+			return interrupted(t);
 		if (ret < 0)
 			return error(EXIT_RUNTIME, "%s: %s", t->cfg.probe_file, err);
 		ret = plan_apply(t->sess, &t->plan, t->pf, &pc, NULL, err, sizeof(err));
+		if (ret == -EINTR)
+			return interrupted(t);
 		if (ret)
 			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s",
 				     t->cfg.probe_file, err);
@@ -494,13 +560,23 @@ static int start(struct tracer *t)
 	char err[512];
 	int ret;
 
+	setup_progress_begin();
+	if (setup_cancelled())
+		return interrupted(t);
+	/* Loading cannot be cut short (the verifier runs in the kernel): checked after. */
 	t->sess = session__open(&so, err, sizeof(err));
 	if (!t->sess)
 		return error(EXIT_RUNTIME, "%s", err);
 	t->out.sess = t->sess;
+	if (setup_cancelled())
+		return interrupted(t);
 	if (t->cfg.cmd) {
 		if (proc_spawn_held(t->cfg.cmd, &t->child, err, sizeof(err)))
 			return error(EXIT_RUNTIME, "%s", err);
+		t->child_pidfd = (int)syscall(SYS_pidfd_open, t->child.pid, 0);
+		if (t->child_pidfd < 0)
+			return error(EXIT_RUNTIME, "pidfd of pid %d: %s", t->child.pid,
+				     strerror(errno));
 		if ((ret = session__add_held(t->sess, t->child.pid)))
 			return error(EXIT_RUNTIME, "tracing pid %d: %s", t->child.pid,
 				     strerror(-ret));
@@ -509,11 +585,14 @@ static int start(struct tracer *t)
 		if ((ret = session__add_pid(t->sess, t->tgids[i])))
 			return error(EXIT_RUNTIME, "-p %d: %s", t->cfg.pids[i], strerror(-ret));
 	}
+	/* Time 0: just before the first probe goes in, so records made while attaching count up. */
+	t->out.start_ns = now_ns();
 	if ((ret = add_probes(t)))
 		return ret;
+	if (setup_cancelled())
+		return interrupted(t);
 	if (session__attach(t->sess, err, sizeof(err)))
 		return error(EXIT_RUNTIME, "%s", err);
-	t->out.start_ns = now_ns();
 	if ((ret = queue_init(
 		     &t->q, t->pf && t->pf->limits.queue ? t->pf->limits.queue : QUEUE_DEFAULT_LEN,
 		     output_record, output_flush, &t->out)) ||
@@ -521,6 +600,15 @@ static int start(struct tracer *t)
 		return error(EXIT_RUNTIME, "record queue: %s", strerror(-ret));
 	if ((ret = session__start(t->sess)))
 		return error(EXIT_RUNTIME, "reader thread: %s", strerror(-ret));
+	/*
+	 * Set-up is over: signals are run()'s again. One that came once every
+	 * probe was in still counts: a held command is then never released, and
+	 * with -p tracing had begun, so run() ends it as a stop.
+	 */
+	setup_watch__stop(&t->watch);
+	if (setup_cancelled() && t->cfg.cmd)
+		return interrupted(t);
+	t->setup_done_ns = now_ns();
 	if (t->cfg.cmd) {
 		ret = proc_release(&t->child);
 		if (ret)
@@ -550,8 +638,11 @@ static void warn_loss(struct tracer *t)
 			(unsigned long long)o);
 }
 
-/* Stops, drains, writes the summary; the exit status: 1 when the output failed. */
-static int finish(struct tracer *t, uint64_t start_ns)
+/*
+ * Stops, drains, writes the summary: elapsed from time 0 (before the first
+ * attach) to end_ns (tracing stopped). The exit status: 1 when the output failed.
+ */
+static int finish(struct tracer *t, uint64_t start_ns, uint64_t end_ns)
 {
 	struct at_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
 	struct summary_input in = { .stats = stats };
@@ -573,7 +664,7 @@ static int finish(struct tracer *t, uint64_t start_ns)
 		code = error(EXIT_RUNTIME, "summary: out of memory");
 		goto out;
 	}
-	in.elapsed_s = (double)(now_ns() - start_ns) / 1e9;
+	in.elapsed_s = (double)(end_ns - start_ns) / 1e9;
 	if (!getrusage(RUSAGE_SELF, &ru)) {
 		in.cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 			   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
@@ -605,9 +696,13 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct tracer t = { .sigfd = -1, .ino_fd = -1, .child = { .go_fd = -1, .err_fd = -1 } };
+	struct tracer t = { .sigfd = -1,
+			    .ino_fd = -1,
+			    .child_pidfd = -1,
+			    .watch = { .stop_fd = -1 },
+			    .child = { .go_fd = -1, .err_fd = -1 } };
 	char err[512];
-	int code;
+	int code, ret;
 
 	for (unsigned i = 0; i < CLI_MAX_PIDS; i++)
 		t.pidfds[i] = -1;
@@ -634,6 +729,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(print_libbpf);
 	signal(SIGPIPE, SIG_IGN);
 
+	/*
+	 * Until signals are blocked, SIGINT simply ends agent-trace: nothing is
+	 * attached yet, and a probe file or -o FILE that is a FIFO may block.
+	 */
 	if (t.cfg.probe_file && (code = load_probe_file(&t)))
 		goto out;
 	if (session__check_system(err, sizeof(err))) {
@@ -642,16 +741,27 @@ int main(int argc, char **argv)
 	}
 	if ((code = resolve_pids(&t)) || (code = open_output(&t)))
 		goto out;
+	/*
+	 * Signals go to the signalfd before set-up (load, resolve, attach), the
+	 * steps that take a while; a watcher turns SIGINT and SIGTERM into a cancel.
+	 */
 	if (block_signals(&t)) {
 		code = error(EXIT_RUNTIME, "signals: %s", strerror(errno));
+		goto out;
+	}
+	setup_progress_to(t.cfg.quiet ? NULL : stderr);
+	if ((ret = setup_watch__start(&t.watch, t.sigfd, t.pf != NULL))) {
+		code = error(EXIT_RUNTIME, "signal watcher: %s", strerror(-ret));
 		goto out;
 	}
 	code = start(&t);
 	if (!code) {
 		run(&t);
-		code = finish(&t, t.out.start_ns);
+		/* The end of tracing, before detaching (which may take a while) begins. */
+		code = finish(&t, t.out.start_ns, now_ns());
 	}
 out:
+	setup_watch__stop(&t.watch);
 	if (t.child.pid) {
 		if (t.child.go_fd >= 0)
 			proc_abort(&t.child);
@@ -669,8 +779,13 @@ out:
 			close(t.pidfds[i]);
 	if (t.sigfd >= 0)
 		close(t.sigfd);
+	if (t.child_pidfd >= 0)
+		close(t.child_pidfd);
 	/* After finish() this only closes; on a set-up error it may still be the first to fail. */
 	if (output_close(&t.out) && output_failed(&t.out) && !code)
 		code = EXIT_RUNTIME;
+	/* Said last, once it is true: the links are gone and the held command reaped. */
+	if (t.interrupted)
+		error(EXIT_RUNTIME, "interrupted during set-up; nothing left attached");
 	return code;
 }

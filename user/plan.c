@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "setup.h"
 #include "util.h"
 
 static const char *kind_name(uint8_t kind)
@@ -134,6 +135,13 @@ int plan_apply(struct session *s, struct plan *cur, const struct probefile *pf,
 		const struct pf_probe *np = &pf->probes[i];
 		int j = find(cur, np->name);
 
+		/* A stop asked for (Ctrl-C during set-up): undo the entries done so far. */
+		if (setup_cancelled()) {
+			ret = -EINTR;
+			fail(err, errlen, "interrupted");
+			goto rollback;
+		}
+		setup_progress("attaching", i, pf->nprobes, "probe file entries");
 		if (j >= 0 && same(&cur->v[j].def, np)) {
 			next.v[i] = cur->v[j];
 			kept[j] = true;

@@ -278,6 +278,10 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 		ret = elf_file__for_each_func(ef, u->func, collect_checked, &c);
 		if (c.refused)
 			return -EINVAL;
+		if (ret == -EINTR) {
+			fail(err, errlen, "interrupted");
+			return ret;
+		}
 		if (ret)
 			return fail(err, errlen, "%s: %s", path, strerror(-ret));
 		if (!fs->n)
@@ -696,7 +700,8 @@ static bool usdt_crashes(struct elf_file *ef, const char *provider, const char *
 
 /*
  * A SPEC, or with provider a USDT site, resolved in its file (path gets
- * PATH_MAX bytes) to the functions to attach. 0, or -EINVAL with err.
+ * PATH_MAX bytes) to the functions to attach. 0, -EINVAL with err, or
+ * -EINTR when set-up was cancelled.
  */
 static int resolve(const struct uspec *u, const char *provider, const struct probe_ctx *pc,
 		   char *path, bool *go, struct funcs *fs, char *err, size_t errlen)
@@ -730,8 +735,10 @@ static int resolve(const struct uspec *u, const char *provider, const struct pro
 		fail(err, errlen,
 		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
 		     path);
-	} else if (!resolve_funcs(ef, u, path, fs, err, errlen)) {
-		ret = 0;
+	} else {
+		/* -EINTR: set-up was cancelled, not a bad SPEC. */
+		ret = resolve_funcs(ef, u, path, fs, err, errlen);
+		ret = ret == -EINTR ? ret : ret ? -EINVAL : 0;
 	}
 	elf_file__close(ef);
 	return ret;

@@ -53,8 +53,9 @@ struct probe_ctx {
  * Resolves a SPEC and attaches one probe per matching function. On success
  * returns the number of probes and stores their ids in ids (up to max). On
  * failure returns -EINVAL when the SPEC names something that is not there (a
- * usage error) and another negative errno when the system refused, with a reason
- * in err; nothing of this call stays attached.
+ * usage error), -EINTR when set-up was cancelled (setup_cancel) and another
+ * negative errno when the system refused, with a reason in err; nothing of
+ * this call stays attached.
  */
 int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
 		size_t max, char *err, size_t errlen);
@@ -79,7 +80,8 @@ int probes__add_file(struct session *s, const struct pf_probe *fp, const struct 
 
 /*
  * Resolves a SPEC (or, with provider, a USDT probe) as probes__add would,
- * attaching nothing: the number of functions it names, or -EINVAL with err.
+ * attaching nothing: the number of functions it names, or -EINVAL with err
+ * (-EINTR when set-up was cancelled).
  */
 int probes__resolve(const struct uspec *u, const char *provider, const struct probe_ctx *pc,
 		    char *err, size_t errlen);

@@ -180,10 +180,14 @@ int proc_release(struct held_child *c)
 
 void proc_abort(struct held_child *c)
 {
+	/* Killed while held: it never runs the command (EOF on go would do, this cannot hang). */
+	kill(c->pid, SIGKILL);
 	if (c->go_fd >= 0)
-		close(c->go_fd); /* EOF: the child exits without running the command */
+		close(c->go_fd);
 	if (c->err_fd >= 0)
 		close(c->err_fd);
 	c->go_fd = c->err_fd = -1;
-	waitpid(c->pid, NULL, 0);
+	/* Reaped: no zombie is left behind. */
+	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }

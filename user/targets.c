@@ -11,6 +11,7 @@
 
 #include "proc.h"
 #include "session.h"
+#include "setup.h"
 #include "targets.h"
 #include "util.h"
 
@@ -95,13 +96,17 @@ static bool comm_matches(const struct pf_targets *t, const char *comm)
 	return false;
 }
 
-/* Running processes that match by executable or name join the traced set. */
+/*
+ * Running processes that match by executable or name join the traced set: how
+ * many did, or -EINTR when set-up was cancelled meanwhile.
+ */
 static int scan_proc(struct session *s, const struct pf_targets *t, const struct inodes *in,
 		     FILE *log)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	int added = 0;
+	unsigned seen = 0;
 
 	if (!d)
 		return 0;
@@ -113,6 +118,11 @@ static int scan_proc(struct session *s, const struct pf_targets *t, const struct
 		long pid = strtol(e->d_name, &end, 10);
 		FILE *f;
 
+		/* Thousands of processes take a while: a stop asked for ends the scan. */
+		if (!(++seen % 256) && setup_cancelled()) {
+			closedir(d);
+			return -EINTR;
+		}
 		if (*end || pid <= 0 || session__has_pid(s, (pid_t)pid))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
@@ -175,8 +185,15 @@ int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char
 		free(in);
 		return fail(err, errlen, "targets: %s", strerror(-ret));
 	}
-	if (t->ncomm || in->n)
-		added += scan_proc(s, t, in, log);
+	if (t->ncomm || in->n) {
+		ret = scan_proc(s, t, in, log);
+		if (ret < 0) {
+			free(in);
+			fail(err, errlen, "interrupted");
+			return ret;
+		}
+		added += ret;
+	}
 	free(in);
 	return added;
 }

@@ -20,8 +20,9 @@ struct session;
  * running and future process whose executable or command name matches. A
  * process already traced is left as it is. Returns the number of processes
  * added, or -1 with one line in err (nothing of t is half-applied then: the
- * kernel's exec match sets are written last). Lines naming the processes found
- * go to log when it is not NULL.
+ * kernel's exec match sets are written last), or -EINTR when set-up was
+ * cancelled during the scan of /proc (the caller is ending the session: what
+ * was added stays). Lines naming the processes found go to log when not NULL.
  */
 int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char *err,
 		  size_t errlen);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "setup.h"
 
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
 #define PYTHON "/usr/bin/python3.11"
@@ -200,10 +201,49 @@ Test(elfsym, not_elf)
 	unlink(path);
 
 	cr_assert_null(elf_file__open("/tmp", err, sizeof(err)));
-	cr_assert_str_eq(err, "not a regular file");
+	cr_assert_str_eq(err, "is a directory, not an ELF file");
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(elf_file__open("/dev/null", err, sizeof(err)));
+	cr_assert_str_eq(err, "is a character device, not an ELF file");
 	cr_assert_null(elf_file__open("/no/such/file", err, sizeof(err)));
 	cr_assert_str_eq(err, strerror(ENOENT));
 	cr_assert_eq(errno, ENOENT);
+}
+
+/* A FIFO with no writer: opening it for reading used to block for ever (issue 11). */
+Test(elfsym, fifo_refused_without_blocking, .timeout = 5)
+{
+	char path[64], err[256];
+
+	snprintf(path, sizeof(path), "/tmp/agent-trace-fifo.%d", getpid());
+	unlink(path);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_null(elf_file__open(path, err, sizeof(err)));
+	cr_assert_str_eq(err, "is a FIFO, not an ELF file");
+	cr_assert_eq(errno, EINVAL);
+	unlink(path);
+}
+
+static int count_any(void *ctx, const struct elf_func *f)
+{
+	(void)f;
+	++*(int *)ctx;
+	return 0;
+}
+
+/* A glob over a library gives up when set-up is cancelled (Ctrl-C), and runs again after. */
+Test(elfsym, glob_stops_when_setup_cancelled)
+{
+	struct elf_file *ef = open_ok(LIBC);
+	int n = 0;
+
+	setup_cancel();
+	cr_assert_eq(elf_file__for_each_func(ef, "*", count_any, &n), -EINTR);
+	cr_assert_eq(n, 0);
+	setup_reset();
+	cr_assert_eq(elf_file__for_each_func(ef, "*", count_any, &n), 0);
+	cr_assert_gt(n, 1000, "%d functions", n);
+	elf_file__close(ef);
 }
 
 static int count_usdt(void *ctx, const struct elf_usdt *u)
