@@ -604,8 +604,12 @@ int elf_file__for_each_func(struct elf_file *ef, const char *glob,
 	for (i = 0; i < ef->nsyms; i++) {
 		const struct esym *s = &ef->syms[i];
 
-		/* A glob over a large library takes a while: a stop asked for ends it. */
-		if (!(i % 1024) && setup_cancelled())
+		/*
+		 * A glob over a large library (libLLVM: 100k symbols) takes a while: a
+		 * stop asked for ends it. Every 16384 symbols, a few ms apart: a glob
+		 * over a smaller file runs to its end and the stop is seen at attach.
+		 */
+		if (i && !(i % 16384) && setup_cancelled())
 			return -EINTR;
 		/* Sorted by name with the preferred entry first: later ones are duplicates. */
 		if (prev && !strcmp(prev, s->name))

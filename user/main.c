@@ -396,6 +396,7 @@ static int add_probes(struct tracer *t)
 
 	for (unsigned i = 0; i < t->cfg.nuprobes; i++) {
 		const struct uspec *u = &t->cfg.uprobes[i];
+		char off[24];
 		int ret;
 
 		/* Between SPECs: a stop asked for ends set-up here, the session undoes the rest. */
@@ -405,10 +406,13 @@ static int add_probes(struct tracer *t)
 		ret = probes__add(t->sess, u, &pc, NULL, 0, err, sizeof(err));
 		if (ret == -EINTR)
 			return interrupted(t);
+		/* The SPEC as written: ':plain+0x2', or a bare ':0x1139'. */
+		snprintf(off, sizeof(off), "0x%llx", (unsigned long long)u->offset);
 		if (ret < 0)
 			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME,
-				     "probe '%s:%s': %s", u->target,
-				     u->func[0] ? u->func : "(offset)", err);
+				     "probe '%s:%s%s%s': %s", u->target, u->func,
+				     u->func[0] && u->offset ? "+" : "",
+				     u->func[0] && !u->offset ? "" : off, err);
 	}
 	for (unsigned i = 0; i < t->cfg.nusdts; i++) {
 		const struct usdt_arg *ua = &t->cfg.usdts[i];

@@ -206,10 +206,11 @@ Test(probe_cli, offset_inside_instruction_refused)
 	/* Byte 2 of the 3-byte mov at plain+0x1: a breakpoint there killed the target. */
 	cr_assert_eq(offs[1], 1);
 	cr_assert_eq(offs[2], 4);
-	snprintf(msg, sizeof(msg),
-		 "agent-trace: probe ':plain': offset 0x2 is inside the instruction at plain+0x1 "
-		 "(0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction boundaries\n",
-		 (unsigned long long)addr + 1, FUNCS);
+	snprintf(
+		msg, sizeof(msg),
+		"agent-trace: probe ':plain+0x2': offset 0x2 is inside the instruction at plain+0x1 "
+		"(0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction boundaries\n",
+		(unsigned long long)addr + 1, FUNCS);
 	expect_error((char *[]){ AT, "-u", ":plain+0x2@entry", "--", FUNCS, "plain", "3", NULL }, 2,
 		     msg);
 
@@ -217,7 +218,7 @@ Test(probe_cli, offset_inside_instruction_refused)
 	snprintf(marker, sizeof(marker), "/tmp/agent-trace-insn.%d", getpid());
 	snprintf(spec, sizeof(spec), "%s:plain+0x2@entry", FUNCS);
 	snprintf(msg, sizeof(msg),
-		 "agent-trace: probe '%s:plain': offset 0x2 is inside the instruction at "
+		 "agent-trace: probe '%s:plain+0x2': offset 0x2 is inside the instruction at "
 		 "plain+0x1 (0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction "
 		 "boundaries\n",
 		 FUNCS, (unsigned long long)addr + 1, FUNCS);
@@ -227,7 +228,7 @@ Test(probe_cli, offset_inside_instruction_refused)
 
 	/* A return probe needs the entry: past it the top of the stack is no return address. */
 	snprintf(msg, sizeof(msg),
-		 "agent-trace: probe ':plain': offset 0x4 is not the entry of plain in %s: a "
+		 "agent-trace: probe ':plain+0x4': offset 0x4 is not the entry of plain in %s: a "
 		 "return probe goes on a function's entry, where the return address is on top of "
 		 "the stack; add '@entry'\n",
 		 FUNCS);
@@ -270,6 +271,38 @@ Test(probe_cli, offset_on_boundary_counts_every_call)
 	cr_assert_eq(count_lines(out, "+++ exited with 0 +++"), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "funcs:plain                              4        0 "), 1,
 		     "%s", out);
+	free(out);
+}
+
+/*
+ * The ELF entry point is jumped to with argc on top of the stack: a return
+ * probe there overwrote argc and the target printed its usage. Refused; a
+ * glob leaves it out of its return probes; '@entry' on it is harmless.
+ */
+Test(probe_cli, return_probe_on_entry_point_refused)
+{
+	char msg[1024], *out;
+
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: probe ':_start': _start is the entry point of %s: it is jumped to, "
+		 "not called, so it has no return address for a return probe; add '@entry'\n",
+		 FUNCS);
+	expect_error((char *[]){ AT, "-u", ":_start", "--", FUNCS, "plain", "2", NULL }, 2, msg);
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: probe ':_start': _start is the entry point "
+		 "of %s: it is jumped to, not called, so it has no return address for a return "
+		 "probe; add '@entry'\n",
+		 FUNCS);
+	expect_error((char *[]){ AT, "-u", ":_start@return", "--", FUNCS, "plain", "2", NULL }, 2,
+		     msg);
+	/* A glob that matches only the entry point matches nothing it can probe. */
+	snprintf(msg, sizeof(msg), "agent-trace: probe ':_st*': no function matches '_st*' in %s\n",
+		 FUNCS);
+	expect_error((char *[]){ AT, "-u", ":_st*", "--", FUNCS, "plain", "2", NULL }, 2, msg);
+	out = run_ok((char *[]){ AT, "-u", ":_start@entry", "--", FUNCS, "plain", "2", NULL });
+	cr_assert_eq(count_lines(out, " funcs:_start("), 1, "%s", out);
+	/* plain N exits 0 only when its argument arrived intact and the calls ran. */
+	cr_assert_eq(count_lines(out, "+++ exited with 0 +++"), 1, "%s", out);
 	free(out);
 }
 

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,10 @@ int main(int argc, char **argv)
 		/* plain(0..n-1), stops itself (SIGSTOP), then plain(100..100+n-1). */
 		for (int i = 0; i < n; i++)
 			plain(i);
+		/* Stopped, it waits for the test: if the test dies first, so does it (no orphan). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			return 3;
 		raise(SIGSTOP);
 		for (int i = 0; i < n; i++)
 			plain(100 + i);

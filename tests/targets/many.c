@@ -5,6 +5,7 @@
  * on one file.
  */
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,10 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "twophase")) {
 		/* Every function n times, stops itself (SIGSTOP), then every one n times again. */
 		call_all(1000, n);
+		/* Stopped, it waits for the test: if the test dies first, so does it (no orphan). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			return 3;
 		raise(SIGSTOP);
 		call_all(1000, n);
 		return 0;
