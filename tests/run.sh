@@ -16,8 +16,11 @@ for bin in "$@"; do
 	*) args="" ;;
 	esac
 	log=$(mktemp)
+	# Into a file, not a pipe: a process a failed test left behind holding the pipe
+	# would keep tee waiting for ever. The timeout bounds a hung test the same way.
 	# shellcheck disable=SC2086
-	"$bin" $args 2>&1 | tee "$log"
+	timeout -k 10 1200 "$bin" $args >"$log" 2>&1
+	cat "$log"
 
 	line=$(grep 'Synthesis:' "$log" | tail -n 1)
 	# An integration test that fails once is run again alone, and named either way:
