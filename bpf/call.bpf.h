@@ -250,24 +250,28 @@ static __always_inline void state_release(void)
 
 /*
  * The task storage of map for the current thread, made when missing if the
- * bound on per-thread state allows; a refusal is counted as lost state.
+ * bound on per-thread state allows; NULL, counted by nobody, when refused.
  */
-static __always_inline void *thread_state(void *map)
+static __always_inline void *thread_state_try(void *map)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	void *v = bpf_task_storage_get(map, task, NULL, 0);
 
-	if (v)
+	if (v || !state_reserve())
 		return v;
-	if (!state_reserve()) {
-		count_loss(offsetof(struct at_counters, state_lost));
-		return NULL;
-	}
 	v = bpf_task_storage_get(map, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!v) {
+	if (!v)
 		state_release();
+	return v;
+}
+
+/* thread_state_try() for a call that is lost without it: a refusal is counted as lost state. */
+static __always_inline void *thread_state(void *map)
+{
+	void *v = thread_state_try(map);
+
+	if (!v)
 		count_loss(offsetof(struct at_counters, state_lost));
-	}
 	return v;
 }
 

@@ -106,19 +106,26 @@ static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 /*
  * An entry-only or USDT hit's record: in a sleepable program the thread's own
  * (it may sleep while reading, and another task on this CPU then runs the
- * same program), else per-CPU scratch.
+ * same program), else per-CPU scratch. *may_sleep says whether its reads may
+ * fault pages in. A thread refused state (limits.thread_state) still gets its
+ * hit filtered and acted on, from scratch with reads that do not sleep: a cold
+ * string is then unreadable and on_unreadable decides, so an enforcing probe
+ * fails closed rather than skipping the hit.
  */
-static __always_inline struct at_call_rec *once_rec(__u32 id, __u64 pid_tgid)
+static __always_inline struct at_call_rec *once_rec(__u32 id, __u64 pid_tgid, bool *may_sleep)
 {
 	struct frames *fs;
 
-	if (!sleepable)
-		return scratch_rec(id, pid_tgid);
-	fs = thread_state(&call_frames);
-	if (!fs)
-		return NULL;
-	start_rec(&fs->once, id, pid_tgid);
-	return &fs->once;
+	*may_sleep = false;
+	if (sleepable) {
+		fs = thread_state_try(&call_frames);
+		if (fs) {
+			*may_sleep = true;
+			start_rec(&fs->once, id, pid_tgid);
+			return &fs->once;
+		}
+	}
+	return scratch_rec(id, pid_tgid);
 }
 
 /* A hit with arguments and no return: capture, then filter and act. */
@@ -174,11 +181,12 @@ int BPF_KPROBE(func_entry)
 		return 0;
 
 	if (spec->mode == AT_MODE_ENTRY) {
-		struct at_call_rec *rec = once_rec(id, pid_tgid);
+		bool may_sleep;
+		struct at_call_rec *rec = once_rec(id, pid_tgid, &may_sleep);
 
 		if (rec) {
 			read_args(rec, ctx, spec->abi);
-			emit_entry_only(rec, spec, id, sleepable);
+			emit_entry_only(rec, spec, id, may_sleep);
 		}
 		return 0;
 	}
@@ -284,6 +292,7 @@ int usdt_hit(struct pt_regs *ctx)
 	__u32 id = (__u32)bpf_usdt_cookie(ctx);
 	struct at_probe_spec *spec;
 	struct at_call_rec *rec;
+	bool may_sleep;
 	int n;
 
 	if (!is_traced(pid_tgid >> 32))
@@ -291,7 +300,7 @@ int usdt_hit(struct pt_regs *ctx)
 	spec = bpf_map_lookup_elem(&probes, &id);
 	if (!spec || !spec->enabled)
 		return 0;
-	rec = once_rec(id, pid_tgid);
+	rec = once_rec(id, pid_tgid, &may_sleep);
 	if (!rec)
 		return 0;
 	n = bpf_usdt_arg_cnt(ctx);
@@ -302,6 +311,6 @@ int usdt_hit(struct pt_regs *ctx)
 			bpf_usdt_arg(ctx, i, &v);
 		rec->args[i] = v;
 	}
-	emit_entry_only(rec, spec, id, sleepable);
+	emit_entry_only(rec, spec, id, may_sleep);
 	return 0;
 }
