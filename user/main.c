@@ -759,6 +759,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	code = start(&t);
+	/* The writer's SIGTERM for a closed pipe (output_gone) in set-up: a quiet end, status 0. */
+	if (t.interrupted && output_closed(&t.out)) {
+		t.interrupted = false;
+		code = EXIT_OK;
+		goto out;
+	}
 	if (!code) {
 		run(&t);
 		/* The end of tracing, before detaching (which may take a while) begins. */
@@ -772,8 +778,15 @@ out:
 		else
 			waitpid(t.child.pid, NULL, WNOHANG);
 	}
-	session__free(t.sess);
+	/*
+	 * The writer may still be formatting records, which look their probes
+	 * up in the session (a stop late in set-up): stop the reader, let the
+	 * writer drain and end, then free the session.
+	 */
+	if (t.sess)
+		session__stop(t.sess);
 	queue_free(&t.q);
+	session__free(t.sess);
 	plan_free(&t.plan);
 	probefile_free(t.pf);
 	if (t.ino_fd >= 0)

@@ -135,10 +135,9 @@ static int load_uprobes(struct session *s, enum user_reads reads)
 		return -errno;
 	/*
 	 * Loaded for uprobe_multi links, the function programs attach any number
-	 * of functions of a file in one link, but no longer as perf uprobes: the
-	 * kernel decides which, once, here.
+	 * of functions of a file in one link, but no longer as perf uprobes:
+	 * load_func_probes() chose which.
 	 */
-	s->uprobe_multi = !s->opts.no_func_probes && probe_uprobe_multi();
 	if (s->uprobe_multi && ((ret = bpf_program__set_expected_attach_type(
 					 u->progs.func_entry, AT_BPF_TRACE_UPROBE_MULTI)) ||
 				(ret = bpf_program__set_expected_attach_type(
@@ -224,16 +223,32 @@ static int load_func_probes(struct session *s)
 	/* The printer in use, kept to restore and to print through. */
 	loud_print = libbpf_set_print(NULL);
 	libbpf_set_print(loud_print);
-	for (;; reads++) {
-		if (reads != READS_NOFAULT)
+	/* The kernel says once whether it has uprobe_multi links. */
+	s->uprobe_multi = !s->opts.no_func_probes && probe_uprobe_multi();
+	for (enum user_reads first = reads;;) {
+		if (reads != READS_NOFAULT || s->uprobe_multi)
 			libbpf_set_print(quiet_print);
 		ret = load_uprobes(s, reads);
 		libbpf_set_print(loud_print);
-		if (!ret || reads == READS_NOFAULT)
+		if (!ret)
 			break;
-		load_diag(loud_print, LIBBPF_INFO,
-			  "agent-trace: function probes: %s refused (%s), trying %s\n",
-			  names[reads], strerror(-ret), names[reads + 1]);
+		if (reads != READS_NOFAULT) {
+			load_diag(loud_print, LIBBPF_INFO,
+				  "agent-trace: function probes: %s refused (%s), trying %s\n",
+				  names[reads], strerror(-ret), names[reads + 1]);
+			reads++;
+			continue;
+		}
+		/* A kernel with the link type may still refuse programs of it: per-probe links. */
+		if (!s->uprobe_multi)
+			break;
+		load_diag(
+			loud_print, LIBBPF_INFO,
+			"agent-trace: function probes: uprobe_multi programs refused (%s), trying "
+			"per-probe links\n",
+			strerror(-ret));
+		s->uprobe_multi = false;
+		reads = first;
 	}
 	if (!ret && !s->opts.no_func_probes)
 		load_diag(loud_print, LIBBPF_DEBUG,
