@@ -43,7 +43,6 @@ struct tracer {
 	pid_t tgids[CLI_MAX_PIDS]; /* -p targets resolved to processes */
 	int pidfds[CLI_MAX_PIDS];  /* readable once the process has exited */
 	int sigfd;
-	int child_pidfd;	  /* -- CMD: readable once the command has exited, -1 without */
 	struct setup_watch watch; /* reads sigfd while set-up runs */
 	bool interrupted;	  /* set-up was cancelled by a signal */
 	uint64_t setup_done_ns;	  /* when the target was released: -d counts from here */
@@ -288,8 +287,16 @@ static bool named_exited(const struct tracer *t)
 
 	for (unsigned i = 0; i < t->cfg.npids; i++)
 		p[n++] = (struct pollfd){ .fd = t->pidfds[i], .events = POLLIN };
-	if (t->child_pidfd >= 0)
-		p[n++] = (struct pollfd){ .fd = t->child_pidfd, .events = POLLIN };
+	if (t->child.pid) {
+		siginfo_t si = { .si_pid = 0 };
+
+		/* Our own child: asked without reaping it (main reaps it at the end). */
+		if (waitid(P_PID, (id_t)t->child.pid, &si, WEXITED | WNOHANG | WNOWAIT) ||
+		    !si.si_pid)
+			return false;
+		if (!n)
+			return true;
+	}
 	/* A pidfd is readable once its process has exited, reaped or not. */
 	return n && poll(p, n, 0) == (int)n;
 }
@@ -577,10 +584,6 @@ static int start(struct tracer *t)
 	if (t->cfg.cmd) {
 		if (proc_spawn_held(t->cfg.cmd, &t->child, err, sizeof(err)))
 			return error(EXIT_RUNTIME, "%s", err);
-		t->child_pidfd = (int)syscall(SYS_pidfd_open, t->child.pid, 0);
-		if (t->child_pidfd < 0)
-			return error(EXIT_RUNTIME, "pidfd of pid %d: %s", t->child.pid,
-				     strerror(errno));
 		if ((ret = session__add_held(t->sess, t->child.pid)))
 			return error(EXIT_RUNTIME, "tracing pid %d: %s", t->child.pid,
 				     strerror(-ret));
@@ -702,7 +705,6 @@ int main(int argc, char **argv)
 {
 	struct tracer t = { .sigfd = -1,
 			    .ino_fd = -1,
-			    .child_pidfd = -1,
 			    .watch = { .stop_fd = -1 },
 			    .child = { .go_fd = -1, .err_fd = -1 } };
 	char err[512];
@@ -796,8 +798,6 @@ out:
 			close(t.pidfds[i]);
 	if (t.sigfd >= 0)
 		close(t.sigfd);
-	if (t.child_pidfd >= 0)
-		close(t.child_pidfd);
 	/* After finish() this only closes; on a set-up error it may still be the first to fail. */
 	if (output_close(&t.out) && output_failed(&t.out) && !code)
 		code = EXIT_RUNTIME;
