@@ -601,6 +601,17 @@ static bool batch_wants(const struct probe *p, bool ret)
 	return !p->removed && (ret ? p->spec.when != UW_ENTRY : p->spec.when != UW_RETURN);
 }
 
+/*
+ * An attach error as text. The kernel's ENOTSUPP (524) is internal to it and
+ * has no strerror: uprobes return it for an instruction they cannot probe.
+ */
+static const char *attach_error(int ret)
+{
+	if (ret == -524)
+		return "the kernel cannot put a uprobe on the instruction there (ENOTSUPP)";
+	return strerror(-ret);
+}
+
 /* Keeps a link fd for closing with the others; without room (out of memory), closes it. */
 static void fdset_add(struct fdset *fs, int fd)
 {
@@ -648,10 +659,10 @@ static void link_failed(struct session *s, struct probe **ps, size_t n, bool ret
 	if (bad)
 		fail(err, errlen, "%s%.64s%sattaching to %s at 0x%llx in %s: %s",
 		     bad->label[0] ? "probe '" : "", bad->label, bad->label[0] ? "': " : "",
-		     bad->name, (unsigned long long)bad->off, bad->path, strerror(-ret));
+		     bad->name, (unsigned long long)bad->off, bad->path, attach_error(ret));
 	else
 		fail(err, errlen, "attaching to %zu functions (%s, ...) in %s: %s", n, ps[0]->name,
-		     ps[0]->path, strerror(-ret));
+		     ps[0]->path, attach_error(ret));
 }
 
 /*
@@ -853,7 +864,7 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 		ret = attach_one(s, p);
 		if (ret) {
 			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", p->name,
-			     (unsigned long long)p->off, path, strerror(-ret));
+			     (unsigned long long)p->off, path, attach_error(ret));
 			i++;
 			goto err_rollback;
 		}
@@ -868,10 +879,10 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 			fail(err, errlen, "interrupted while attaching");
 		else if (fs->n == 1)
 			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", ps[0]->name,
-			     (unsigned long long)ps[0]->off, path, strerror(-ret));
+			     (unsigned long long)ps[0]->off, path, attach_error(ret));
 		else
 			fail(err, errlen, "attaching to %zu functions (%s, ...) in %s: %s", fs->n,
-			     ps[0]->name, path, strerror(-ret));
+			     ps[0]->name, path, attach_error(ret));
 		i = fs->n;
 		if (ret == -EINTR)
 			goto err_rollback_ret;
