@@ -655,11 +655,14 @@ static void link_failed(struct session *s, struct probe **ps, size_t n, bool ret
 			fdset_add(fs, fd);
 		}
 	}
-	/* A probe file's entry is named as its other errors name it. */
-	if (bad)
-		fail(err, errlen, "%s%.64s%sattaching to %s at 0x%llx in %s: %s",
-		     bad->label[0] ? "probe '" : "", bad->label, bad->label[0] ? "': " : "",
+	/* Named as its other errors name it: the probe file's entry, or the SPEC. */
+	if (bad && bad->label[0])
+		fail(err, errlen, "probe '%.64s': attaching to %s at 0x%llx in %s: %s", bad->label,
 		     bad->name, (unsigned long long)bad->off, bad->path, attach_error(ret));
+	else if (bad)
+		fail(err, errlen, "probe '%s:%s': attaching to %s at 0x%llx in %s: %s",
+		     bad->spec.target, bad->spec.func[0] ? bad->spec.func : "(offset)", bad->name,
+		     (unsigned long long)bad->off, bad->path, attach_error(ret));
 	else
 		fail(err, errlen, "attaching to %zu functions (%s, ...) in %s: %s", n, ps[0]->name,
 		     ps[0]->path, attach_error(ret));

@@ -471,6 +471,42 @@ Test(batch, twenty_specs_are_two_links, .timeout = 60)
 	cr_assert_lt(k.gone_s, 2.0, "gone %.2f s after the SIGKILL", k.gone_s);
 }
 
+/*
+ * agent-trace ARGS -p PID on a running many, which maps the file: a uprobe
+ * on int3 is refused when the link is made, not only once a process maps it.
+ */
+static int run_on_many(char **args, char **out, char **err)
+{
+	char *target[] = { (char *)build_path("many"), "sleep", "30", NULL };
+	char *argv[32] = { (char *)build_path("agent-trace") }, pid[16], exe[PATH_MAX] = "",
+	     link[64];
+	unsigned argc = 1;
+	pid_t tp = spawn_logged(target, "/dev/null", "/dev/null");
+	ssize_t n;
+	int st;
+
+	/* Mapped once it has exec'd: its exe link names many. */
+	snprintf(link, sizeof(link), "/proc/%d/exe", tp);
+	for (int i = 0; i < 1000; i++) {
+		n = readlink(link, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		if (!strcmp(exe, build_path("many")))
+			break;
+		usleep(1000);
+	}
+	cr_assert_str_eq(exe, build_path("many"));
+	snprintf(pid, sizeof(pid), "%d", tp);
+	while (*args)
+		argv[argc++] = *args++;
+	argv[argc++] = "-p";
+	argv[argc++] = pid;
+	argv[argc] = NULL;
+	st = run_capture(argv, out, err);
+	kill(tp, SIGKILL);
+	waitpid(tp, NULL, 0);
+	return st;
+}
+
 /* Exact counts through the CLI: 100 entries' table lines, and a refused entry at set-up. */
 Test(batch, cli_counts_each_entry_and_refuses_a_bad_one_whole, .timeout = 60)
 {
@@ -493,24 +529,24 @@ Test(batch, cli_counts_each_entry_and_refuses_a_bad_one_whole, .timeout = 60)
 	cr_assert_not_null(f);
 	fputs("  - name: bad\n    kind: function\n    attach: ':trap_insn@entry'\n", f);
 	cr_assert_eq(fclose(f), 0);
-	{
-		char *target[] = { (char *)build_path("many"), "sleep", "30", NULL };
-		pid_t tp = spawn_logged(target, "/dev/null", "/dev/null");
-		char pid[16];
-
-		snprintf(pid, sizeof(pid), "%d", tp);
-		/* Mapped once it runs: its exe link names many. */
-		usleep(100 * 1000);
-		st = run_capture((char *[]){ (char *)build_path("agent-trace"), "-q", "-c", "-C",
-					     path, "-p", pid, NULL },
-				 &out, &err);
-		kill(tp, SIGKILL);
-		waitpid(tp, NULL, 0);
-	}
+	st = run_on_many((char *[]){ "-q", "-c", "-C", path, NULL }, &out, &err);
 	unlink(path);
 	snprintf(want, sizeof(want),
 		 "agent-trace: %s: probe 'bad': attaching to many:trap_insn at 0x%llx in %s: %s\n",
 		 path, (unsigned long long)trap_off(), build_path("many"), ENOTSUPP_TEXT);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, err);
+	cr_assert_str_eq(err, want);
+	free(out);
+	free(err);
+
+	/* A -u SPEC refused with the others: named as the command line gave it. */
+	st = run_on_many((char *[]){ "-q", "-c", "-u", ":fn_001(int x)", "-u", ":trap_insn@entry",
+				     NULL },
+			 &out, &err);
+	snprintf(
+		want, sizeof(want),
+		"agent-trace: probe ':trap_insn': attaching to many:trap_insn at 0x%llx in %s: %s\n",
+		(unsigned long long)trap_off(), build_path("many"), ENOTSUPP_TEXT);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, err);
 	cr_assert_str_eq(err, want);
 	free(out);
