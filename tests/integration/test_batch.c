@@ -28,7 +28,9 @@
 #include "probes.h"
 #include "session.h"
 #include "session_priv.h" /* the session's own programs, to count its links alone */
+#include "setup.h"
 #include "uprobe_multi.h"
+#include "uspec.h"
 
 #define MAXR 4096
 #define ENOTSUPP_TEXT "the kernel cannot put a uprobe on the instruction there (ENOTSUPP)"
@@ -220,6 +222,7 @@ Test(batch, hundred_entries_are_two_links_and_a_reload_adds_two)
 	}
 	cr_assert_eq(t.pcounts[3].hits, 2, "p3 silent after its removal");
 	cr_assert_eq(t.pcounts[4].hits, 4);
+	trace_free(&t);
 	free(y);
 	free(y2);
 }
@@ -239,6 +242,7 @@ Test(batch, fallback_has_a_link_pair_per_entry_and_the_same_counts, .timeout = 6
 		assert_calls(&t, id, id == 3 ? 2 : 4);
 	for (uint32_t id = 10; id < 12; id++)
 		cr_assert_eq(trace_calls(&t, id, recs, MAXR), 2, "probe %u", id);
+	trace_free(&t);
 	free(y);
 	free(y2);
 }
@@ -275,8 +279,90 @@ Test(batch, reload_with_a_refused_entry_rolls_the_whole_batch_back)
 	}
 	for (uint32_t id = 100; id < 121; id++)
 		cr_assert_eq(trace_calls(&t, id, recs, MAXR), 0, "probe %u", id);
+	trace_free(&t);
 	free(y);
 	free(y2);
+}
+
+/* The API at many's stop: a batch committed without one of its probes, one cancelled. */
+static struct {
+	struct links before, after_commit, after_cancel;
+	int commit, cancelled, removed_pending, begin_twice;
+	char err[256];
+	uint32_t first; /* the first batch's first id */
+} api;
+
+static void batch_at_stop(struct session *s, struct plan *plan, pid_t pid, const char *exe)
+{
+	struct probe_ctx pc = { .exe = exe };
+	uint32_t ids[16];
+	struct uspec u;
+	int st;
+
+	(void)plan;
+	cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
+	cr_assert(WIFSTOPPED(st), "target status %d", st);
+	api.before = links_now(s);
+	/* fn_010..fn_019 in a batch; one removed before the commit is left out of its links. */
+	cr_assert_eq(probes__batch_begin(s), 0);
+	api.begin_twice = probes__batch_begin(s);
+	cr_assert_eq(uspec_parse(":fn_01*(int x) -> int", &u, api.err, sizeof(api.err)), 0);
+	cr_assert_eq(probes__add(s, &u, &pc, ids, 16, api.err, sizeof(api.err)), 10, "%s", api.err);
+	api.first = ids[0];
+	api.removed_pending = probes__remove(s, ids[4]);
+	api.commit = probes__batch_commit(s, api.err, sizeof(api.err));
+	api.after_commit = links_now(s);
+	/* fn_020..fn_029, cancelled before its links: -EINTR, all ten removed. */
+	cr_assert_eq(probes__batch_begin(s), 0);
+	cr_assert_eq(uspec_parse(":fn_02*(int x) -> int", &u, api.err, sizeof(api.err)), 0);
+	cr_assert_eq(probes__add(s, &u, &pc, ids, 16, api.err, sizeof(api.err)), 10, "%s", api.err);
+	setup_cancel();
+	api.cancelled = probes__batch_commit(s, api.err, sizeof(api.err));
+	setup_reset();
+	api.after_cancel = links_now(s);
+	for (uint32_t k = 0; k < 10; k++)
+		cr_assert(probes__get(s, ids[k])->removed, "id %u", ids[k]);
+	note_names(s);
+	cr_assert_eq(kill(pid, SIGCONT), 0);
+}
+
+Test(batch, api_commit_leaves_out_removed_probes_and_a_cancelled_commit_rolls_back)
+{
+	char *argv[] = { (char *)build_path("many"), "twophase", "1", NULL };
+	char *y = entries(0, 10, -1, NULL);
+	struct trace t;
+
+	memset(&api, 0, sizeof(api));
+	memset(&seen, 0, sizeof(seen));
+	fallback(false);
+	trace_cmd(argv,
+		  &(struct trace_opts){
+			  .no_syscalls = true, .probe_file = y, .running = batch_at_stop },
+		  &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
+	cr_assert_eq(api.begin_twice, -EBUSY);
+	cr_assert_eq(api.removed_pending, 0);
+	cr_assert_eq(api.commit, 0, "%s", api.err);
+	cr_assert_eq(api.cancelled, -EINTR);
+	cr_assert_str_eq(api.err, "interrupted while attaching");
+	cr_assert_eq(api.before.entry, 1);
+	cr_assert_eq(api.after_commit.entry, 2);
+	cr_assert_eq(api.after_commit.ret, 2);
+	cr_assert_eq(api.after_cancel.entry, 2, "the cancelled batch made no link");
+	cr_assert_eq(api.after_cancel.ret, 2);
+	cr_assert_eq(api.first, 10);
+	/* The file's ten: both rounds; the batch's nine: the second; the removed one: none. */
+	for (uint32_t id = 0; id < 10; id++)
+		cr_assert_eq(trace_calls(&t, id, recs, MAXR), 2, "probe %u", id);
+	for (uint32_t id = 10; id < 30; id++) {
+		size_t n = trace_calls(&t, id, recs, MAXR);
+
+		cr_assert_eq(n, id < 20 && id != 14 ? 1 : 0, "probe %u: %zu calls", id, n);
+		if (n)
+			cr_assert_eq((int)recs[0]->ret, seen.fadd[id], "probe %u", id);
+	}
+	trace_free(&t);
+	free(y);
 }
 
 /* What a run of agent-trace held when it was ready, and how fast it went when SIGKILLed. */
