@@ -638,3 +638,33 @@ Test(batch, cli_counts_each_entry_and_refuses_a_bad_one_whole, .timeout = 60)
 	free(out);
 	free(err);
 }
+
+/* Two entries on one function share one link, the offset in it twice: each counts every call. */
+Test(batch, two_entries_on_one_function_each_count_every_call, .timeout = 60)
+{
+	char path[64], *out, *err;
+	FILE *f;
+	int st;
+
+	fallback(false);
+	snprintf(path, sizeof(path), "/tmp/at-batch-dup-%d.yaml", getpid());
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("probes:\n"
+	      "  - {name: a, kind: function, attach: ':fn_001(int x) -> int'}\n"
+	      "  - {name: b, kind: function, attach: ':fn_001(int x) -> int'}\n"
+	      "  - {name: c, kind: function, attach: ':fn_00*(int x) -> int'}\n",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+	st = run_capture((char *[]){ (char *)build_path("agent-trace"), "-q", "-c", "-C", path,
+				     "--", (char *)build_path("many"), "calls", "3", NULL },
+			 &out, &err);
+	unlink(path);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_eq(count_lines(out, "[a] hits 3, filtered 0,"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "[b] hits 3, filtered 0,"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "[c] hits 3, filtered 0,"), 10, "%s", out);
+	cr_assert_eq(count_lines(out, "many:fn_001 "), 3, "%s", out);
+	free(out);
+	free(err);
+}
