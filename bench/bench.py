@@ -409,7 +409,7 @@ class Bench:
     # -- probe churn (issue 11) ------------------------------------------------------
     def churn_argv(self, tool, n, extra=None):
         """The tool tracing many's first n functions (entry and return) until it exits."""
-        glob = CHURN_GLOBS[n]
+        glob = CHURN_GLOBS.get(n)  # extra (a probe file) may name the functions instead
         env = dict(os.environ)
         env.pop("AT_NO_UPROBE_MULTI", None)
         if tool == "bpftrace":

@@ -393,7 +393,6 @@ static int add_probes(struct tracer *t)
 	struct probe_ctx pc = probe_ctx_of(t);
 	unsigned nspecs = t->cfg.nuprobes + t->cfg.nusdts;
 	char err[1024];
-
 	int ret;
 
 	/*

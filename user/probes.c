@@ -709,8 +709,11 @@ static int batch_attach(struct session *s, struct probe_batch *b, struct fdset *
 				break;
 			}
 			ret = mlink_create(s, grp, k, retp);
-			if (ret)
+			if (ret) {
 				link_failed(s, grp, k, retp, ret, fs, err, errlen);
+				/* The system refused, as add_locked says it: not a usage error. */
+				ret = ret == -ENOMEM ? ret : -EIO;
+			}
 		}
 	}
 out:

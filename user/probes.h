@@ -103,8 +103,9 @@ int probes__batch_begin(struct session *s);
  * Attaches the open batch's probes (those not removed meanwhile); no batch
  * open: 0. On failure every probe of the batch is detached and removed (its
  * id stays handed out; records already in flight still decode) and it
- * returns -EINTR when set-up was cancelled (setup_cancel) or -errno with a
- * reason in err. Either way the batch is closed.
+ * returns -EINTR when set-up was cancelled (setup_cancel), or -EIO (a link
+ * the kernel refused) or -ENOMEM with a reason in err. Either way the batch
+ * is closed.
  */
 int probes__batch_commit(struct session *s, char *err, size_t errlen);
 
