@@ -48,6 +48,9 @@ SLOW = 0.01  # strace and ltrace: a hundredth of the events
 # bpftrace's wildcards are * alone: sizes 1000, 100, 10.
 CHURN = {"agent-trace": (1000, 10), "agent-trace fallback": (100, 5), "bpftrace": (100, 10)}
 CHURN_RELOAD = {"agent-trace": (500, 10), "agent-trace fallback": (50, 5)}
+# A probe file of N one-function entries (fn_000, fn_001, ...; a file takes 256),
+# SIGKILLed once attached: the kernel closes a dead process's links one by one.
+CHURN_ENTRIES = {"agent-trace": (250, 10)}
 CHURN_GLOBS = {1000: "fn_*", 500: "fn_[0-4]*", 100: "fn_0*", 50: "fn_0[0-4]*", 10: "fn_00*",
                5: "fn_00[0-4]"}
 
@@ -406,7 +409,7 @@ class Bench:
     # -- probe churn (issue 11) ------------------------------------------------------
     def churn_argv(self, tool, n, extra=None):
         """The tool tracing many's first n functions (entry and return) until it exits."""
-        glob = CHURN_GLOBS[n]
+        glob = CHURN_GLOBS.get(n)  # extra (a probe file) may name the functions instead
         env = dict(os.environ)
         env.pop("AT_NO_UPROBE_MULTI", None)
         if tool == "bpftrace":
@@ -450,13 +453,30 @@ class Bench:
             return True
         return bool(have & set(ids))
 
-    def churn_run(self, tool, n, kind):
+    def churn_run(self, tool, n, kind, entries=False):
         """One run: launch to the target's "ready" (attached), then kind: "exit" (the
-        target exits, the tool detaches), "sigint" (Ctrl-C) or "sigkill"."""
-        argv, env = self.churn_argv(tool, n)
+        target exits, the tool detaches), "sigint" (Ctrl-C) or "sigkill". entries: the
+        n functions as a probe file of n one-function entries (keys "entries_...")."""
+        extra = None
+        if entries:
+            path = os.path.join(self.tmp, "churn-entries.yaml")
+            with open(path, "w") as f:
+                f.write("probes:\n" + "".join(
+                    f"  - name: p{i}\n    kind: function\n    attach: ':fn_{i:03d}(int x)'\n"
+                    for i in range(n)))
+            extra = ["-C", path]
+        argv, env = self.churn_argv(tool, n, extra)
         out = os.path.join(self.tmp, "churn.out")
         err = os.path.join(self.tmp, "churn.err")
-        res = {"tool": tool, "functions": n, "kind": kind}
+        res = {"tool": tool, "functions": n, "kind": kind + (" entries" if entries else "")}
+        res.update(self.churn_once(argv, env, out, err, kind))
+        if entries:
+            res = {("entries_" + k if k.endswith("_s") else k): v for k, v in res.items()}
+        return res
+
+    def churn_once(self, argv, env, out, err, kind):
+        """churn_run's measures of one launch of argv: times, or an error."""
+        res = {}
         with open(out, "wb") as fo, open(err, "wb") as fe:
             t0 = time.monotonic()
             p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=fo, stderr=fe, env=env)
@@ -541,6 +561,13 @@ class Bench:
                     res = self.churn_run(tool, n, kind)
                     runs.append(res)
                     print(f"churn round {r + 1} {tool} {n} {kind}: "
+                          + (res.get("error") or ", ".join(f"{k} {v:.3f}" for k, v in res.items()
+                                                         if k.endswith("_s"))), flush=True)
+                if tool in CHURN_ENTRIES:
+                    n = CHURN_ENTRIES[tool][1 if self.smoke else 0]
+                    res = self.churn_run(tool, n, "sigkill", entries=True)
+                    runs.append(res)
+                    print(f"churn round {r + 1} {tool} {n} entries sigkill: "
                           + (res.get("error") or ", ".join(f"{k} {v:.3f}" for k, v in res.items()
                                                          if k.endswith("_s"))), flush=True)
                 if tool in CHURN_RELOAD and (not r or tool == "agent-trace"):
@@ -791,7 +818,8 @@ def fmt(v, spec="%.0f"):
     return "-" if v is None else spec % v
 
 
-CHURN_KEYS = ("attach_s", "detach_s", "exit_s", "reaped_s", "links_gone_s", "reload_s")
+CHURN_KEYS = ("attach_s", "detach_s", "exit_s", "reaped_s", "links_gone_s", "reload_s",
+              "entries_reaped_s", "entries_links_gone_s")
 
 
 def churn_summary(runs):
@@ -877,6 +905,8 @@ def goals(rep):
         churn_goal("reload changing 1 probe of 500 <= 200 ms", ("reload_s",), 0.2)
         churn_goal("exit after Ctrl-C with 1,000 probes <= 1 s", ("exit_s",), 1)
         churn_goal("a SIGKILLed agent's probes gone <= 2 s", ("links_gone_s",), 2)
+        churn_goal("a SIGKILLed agent's probes gone <= 2 s, one entry per function",
+                   ("entries_links_gone_s",), 2)
     rss = [r.get("rss_mib") for r in by.values() if r["tool"] == "agent-trace" and r.get("rss_mib")]
     if rss:
         out.append({"goal": "peak RSS <= 20 MiB", "measured": f"{max(rss):.1f} MiB at most",
@@ -965,6 +995,13 @@ def markdown(rep):
                      f"| {fmt(s.get('reaped_s'), '%.3f')} | {fmt(s.get('links_gone_s'), '%.3f')} "
                      f"| {fmt(s.get('reload_s'), '%.3f')} | {fmt(ad, '%.2f')} "
                      f"| {fmt(p.get('exit_s'), '%.2f')} | {fmt(p.get('links_gone_s'), '%.2f')} |")
+        for tool, o in ch["summary"].items():
+            s = o["s"]
+            if "entries_links_gone_s" in s:
+                L.append(f"- {tool}, a probe file of {o['functions']['entries_links_gone_s']} "
+                         f"one-function entries, SIGKILLed: reaped "
+                         f"{fmt(s.get('entries_reaped_s'), '%.3f')} s, links gone "
+                         f"{s['entries_links_gone_s']:.3f} s")
         for r in ch["runs"]:
             if "error" in r:
                 L.append(f"- error: {r['tool']} {r['kind']}: {r['error']}")

@@ -400,11 +400,18 @@ static int add_probes(struct tracer *t)
 	struct probe_ctx pc = probe_ctx_of(t);
 	unsigned nspecs = t->cfg.nuprobes + t->cfg.nusdts;
 	char err[1024];
+	int ret;
 
+	/*
+	 * The SPECs' functions in one batch: one link per file and mode for all
+	 * of them, attached once every SPEC has resolved (a process exit closes
+	 * links one by one, a grace period each). Given up, the session undoes it.
+	 */
+	if ((ret = probes__batch_begin(t->sess)))
+		return error(EXIT_RUNTIME, "probe batch: %s", strerror(-ret));
 	for (unsigned i = 0; i < t->cfg.nuprobes; i++) {
 		const struct uspec *u = &t->cfg.uprobes[i];
 		char off[24];
-		int ret;
 
 		/* Between SPECs: a stop asked for ends set-up here, the session undoes the rest. */
 		if (setup_cancelled())
@@ -421,10 +428,14 @@ static int add_probes(struct tracer *t)
 				     u->func[0] && u->offset ? "+" : "",
 				     u->func[0] && !u->offset ? "" : off, err);
 	}
+	ret = probes__batch_commit(t->sess, err, sizeof(err));
+	if (ret == -EINTR)
+		return interrupted(t);
+	if (ret)
+		return error(EXIT_RUNTIME, "%s", err);
 	for (unsigned i = 0; i < t->cfg.nusdts; i++) {
 		const struct usdt_arg *ua = &t->cfg.usdts[i];
 		uint32_t id;
-		int ret;
 
 		if (setup_cancelled())
 			return interrupted(t);
@@ -439,8 +450,6 @@ static int add_probes(struct tracer *t)
 				     ua->spec.func, err);
 	}
 	if (t->pf) {
-		int ret;
-
 		if (setup_cancelled())
 			return interrupted(t);
 		ret = targets_apply(t->sess, &t->pf->targets, t->cfg.verbose ? stderr : NULL, err,

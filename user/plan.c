@@ -130,7 +130,16 @@ int plan_apply(struct session *s, struct plan *cur, const struct probefile *pf,
 		fail(err, errlen, "out of memory");
 		goto out;
 	}
-	/* New and changed entries first, while the old set still runs. */
+	/*
+	 * New and changed entries first, while the old set still runs; their
+	 * function probes in one batch, attached together once all are resolved:
+	 * one link per file and mode for all of them, not one per entry.
+	 */
+	ret = probes__batch_begin(s);
+	if (ret) {
+		fail(err, errlen, "probe batch: %s", strerror(-ret));
+		goto out;
+	}
 	for (unsigned i = 0; i < pf->nprobes; i++) {
 		const struct pf_probe *np = &pf->probes[i];
 		int j = find(cur, np->name);
@@ -157,6 +166,9 @@ int plan_apply(struct session *s, struct plan *cur, const struct probefile *pf,
 		else
 			d.added++;
 	}
+	ret = probes__batch_commit(s, err, errlen);
+	if (ret)
+		goto rollback;
 	/* Committed: the old versions of changed entries and the removed ones go. */
 	for (unsigned j = 0; j < cur->n; j++) {
 		if (kept[j])
@@ -173,6 +185,8 @@ int plan_apply(struct session *s, struct plan *cur, const struct probefile *pf,
 	goto out_flags;
 
 rollback:
+	/* The batch's probes, not attached yet (or no more after a failed commit), go first. */
+	probes__batch_abort(s);
 	for (unsigned i = 0; i < pf->nprobes; i++) {
 		if (!fresh[i])
 			continue;

@@ -2,7 +2,8 @@
 /*
  * The applied probe file: which probe ids each probe-file entry owns, and a
  * reload done as a transaction. Unchanged entries keep their links and
- * counters; new and changed ones are attached first, and if any attach fails
+ * counters; new and changed ones are attached first (their function probes
+ * as one batch: one link per file and mode for all of them), and if any fails
  * everything this reload attached is removed again, so the old set runs on
  * untouched; only then are removed and replaced entries detached.
  */

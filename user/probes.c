@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -299,8 +300,8 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 }
 
 /*
- * A uprobe_multi link: one program on all the functions of one add, in one
- * file. Each of those probes holds a reference, so removing one id leaves
+ * A uprobe_multi link: one program on all the functions of one add, or of
+ * one batch (probes__batch_begin), in one file. Each of those probes holds a reference, so removing one id leaves
  * the link to the others (the id's table entry, turned off, silences it);
  * the last one closes it, paying the kernel's one grace period for them all.
  */
@@ -394,22 +395,19 @@ static void fdset_close(struct fdset *fs)
 }
 
 /*
- * One uprobe_multi link of the entry or the return program on the n probes
+ * A uprobe_multi link fd of the entry or the return program on the n probes
  * of ps, all in one file: their offsets, their ids as the cookies. One
- * bpf(BPF_LINK_CREATE), since libbpf 1.1 has no call for it. 0 or -errno.
+ * bpf(BPF_LINK_CREATE), since libbpf 1.1 has no call for it. The fd or -errno.
  */
-static int mlink_create(struct session *s, struct probe **ps, size_t n, bool ret)
+static int mlink_fd(struct session *s, struct probe **ps, size_t n, bool ret)
 {
 	struct bpf_program *prog = ret ? s->uskel->progs.func_return : s->uskel->progs.func_entry;
 	__u64 *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
-	struct mlink *l = calloc(1, sizeof(*l));
 	struct at_uprobe_multi_attr a = {};
-	int fd, err = 0;
+	int fd = -ENOMEM;
 
-	if (!offs || !cookies || !l) {
-		err = -ENOMEM;
+	if (!offs || !cookies)
 		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
 		offs[i] = ps[i]->off;
 		cookies[i] = ps[i]->id;
@@ -423,20 +421,32 @@ static int mlink_create(struct session *s, struct probe **ps, size_t n, bool ret
 	a.um_flags = ret ? AT_BPF_F_UPROBE_MULTI_RETURN : 0;
 	/* pid 0, as for the perf links: the programs' own filter keeps the traced processes. */
 	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
-	if (fd < 0) {
-		err = -errno;
-		goto out;
+	if (fd < 0)
+		fd = -errno;
+out:
+	free(offs);
+	free(cookies);
+	return fd;
+}
+
+/* mlink_fd's link, held by each of the n probes of ps. 0 or -errno. */
+static int mlink_create(struct session *s, struct probe **ps, size_t n, bool ret)
+{
+	struct mlink *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->fd = mlink_fd(s, ps, n, ret);
+	if (l->fd < 0) {
+		int err = l->fd;
+
+		free(l);
+		return err;
 	}
-	l->fd = fd;
 	l->refs = (unsigned)n;
 	for (size_t i = 0; i < n; i++)
 		*(ret ? &ps[i]->mret : &ps[i]->mentry) = l;
-	l = NULL;
-out:
-	free(l);
-	free(offs);
-	free(cookies);
-	return err;
+	return 0;
 }
 
 /*
@@ -535,6 +545,263 @@ static int reset_id(struct session *s, uint32_t id)
 	return ret;
 }
 
+/*
+ * The function probes added while a batch is open, attached together at its
+ * commit: one uprobe_multi link per file and mode for all of them, rather
+ * than one per add. Links are what a process exit closes one by one, a
+ * grace period each: a SIGKILLed agent with 100 one-function entries took
+ * 10 s to be reaped, with them grouped 0.1 s.
+ */
+struct batch_item {
+	struct probe *p;
+	dev_t dev; /* the file, so two paths of one file share its links */
+	ino_t ino; /* 0 when stat failed: then compared by path */
+};
+
+struct probe_batch {
+	struct batch_item *v;
+	size_t n, cap;
+};
+
+/* Adds an add's n probes, all in one file, to b. 0 or -ENOMEM. */
+static int batch_push(struct probe_batch *b, struct probe **ps, size_t n)
+{
+	struct stat st = {};
+
+	if (b->n + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		struct batch_item *v;
+
+		while (cap < b->n + n)
+			cap *= 2;
+		v = realloc(b->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		b->v = v;
+		b->cap = cap;
+	}
+	/* The kernel attaches to the inode: two paths of one file are one group. */
+	if (n && stat(ps[0]->path, &st))
+		st.st_dev = 0, st.st_ino = 0;
+	for (size_t i = 0; i < n; i++)
+		b->v[b->n++] =
+			(struct batch_item){ .p = ps[i], .dev = st.st_dev, .ino = st.st_ino };
+	return 0;
+}
+
+static bool same_file(const struct batch_item *a, const struct batch_item *b)
+{
+	if (a->ino && b->ino)
+		return a->dev == b->dev && a->ino == b->ino;
+	return !strcmp(a->p->path, b->p->path);
+}
+
+/* Whether p, still wanted, goes on the return (ret) or the entry link of its file. */
+static bool batch_wants(const struct probe *p, bool ret)
+{
+	return !p->removed && (ret ? p->spec.when != UW_ENTRY : p->spec.when != UW_RETURN);
+}
+
+/*
+ * An attach error as text. The kernel's ENOTSUPP (524) is internal to it and
+ * has no strerror: uprobes return it for an instruction they cannot probe.
+ */
+static const char *attach_error(int ret)
+{
+	if (ret == -524)
+		return "the kernel cannot put a uprobe on the instruction there (ENOTSUPP)";
+	return strerror(-ret);
+}
+
+/* Keeps a link fd for closing with the others; without room (out of memory), closes it. */
+static void fdset_add(struct fdset *fs, int fd)
+{
+	if (fs->v)
+		fs->v[fs->n++] = fd;
+	else
+		close(fd);
+}
+
+/*
+ * Why a link on the n probes of ps failed (ret), in err. The kernel does not
+ * say which offset it refused, so halves are tried, keeping one that fails,
+ * down to one probe: each try that succeeds leaves its link fd in fs, for
+ * the rollback to close with the others.
+ */
+static void link_failed(struct session *s, struct probe **ps, size_t n, bool retp, int ret,
+			struct fdset *fs, char *err, size_t errlen)
+{
+	struct probe *bad = n == 1 ? ps[0] : NULL;
+	size_t lo = 0, hi = n;
+	int fd;
+
+	while (n > 1 && hi - lo > 1 && ret != -ENOMEM) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		fd = mlink_fd(s, ps + lo, mid - lo, retp);
+		if (fd < 0) {
+			hi = mid;
+			continue;
+		}
+		fdset_add(fs, fd);
+		lo = mid;
+	}
+	/* The one left fails alone, unless only the whole failed (a limit, say). */
+	if (n > 1 && ret != -ENOMEM) {
+		fd = mlink_fd(s, ps + lo, 1, retp);
+		if (fd < 0) {
+			bad = ps[lo];
+			ret = fd;
+		} else {
+			fdset_add(fs, fd);
+		}
+	}
+	/* Named as its other errors name it: the probe file's entry, or the SPEC. */
+	if (bad && bad->label[0])
+		fail(err, errlen, "probe '%.64s': attaching to %s at 0x%llx in %s: %s", bad->label,
+		     bad->name, (unsigned long long)bad->off, bad->path, attach_error(ret));
+	else if (bad)
+		fail(err, errlen, "probe '%s:%s': attaching to %s at 0x%llx in %s: %s",
+		     bad->spec.target, bad->spec.func[0] ? bad->spec.func : "(offset)", bad->name,
+		     (unsigned long long)bad->off, bad->path, attach_error(ret));
+	else
+		fail(err, errlen, "attaching to %zu functions (%s, ...) in %s: %s", n, ps[0]->name,
+		     ps[0]->path, attach_error(ret));
+}
+
+/*
+ * The batch's links: every file's return link, then every file's entry link
+ * (for the reason attach_one gives). 0, or -EINTR / -errno with err, what
+ * was made left for batch_drop, the fds of link_failed's tries in fs.
+ */
+static int batch_attach(struct session *s, struct probe_batch *b, struct fdset *fs, char *err,
+			size_t errlen)
+{
+	struct probe **grp = calloc(b->n ? b->n : 1, sizeof(*grp));
+	bool *done = calloc(b->n ? b->n : 1, sizeof(*done));
+	int ret = 0;
+
+	if (!grp || !done) {
+		ret = -ENOMEM;
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		bool retp = pass == 0;
+
+		memset(done, 0, b->n * sizeof(*done));
+		for (size_t i = 0; i < b->n && !ret; i++) {
+			size_t k = 0;
+
+			if (done[i] || !batch_wants(b->v[i].p, retp))
+				continue;
+			/* Quadratic in the worst case, but files are few and n <= AT_MAX_PROBES. */
+			for (size_t j = i; j < b->n; j++) {
+				if (done[j] || !batch_wants(b->v[j].p, retp) ||
+				    !same_file(&b->v[i], &b->v[j]))
+					continue;
+				done[j] = true;
+				grp[k++] = b->v[j].p;
+			}
+			if (setup_cancelled()) {
+				ret = -EINTR;
+				fail(err, errlen, "interrupted while attaching");
+				break;
+			}
+			ret = mlink_create(s, grp, k, retp);
+			if (ret) {
+				link_failed(s, grp, k, retp, ret, fs, err, errlen);
+				/* The system refused, as add_locked says it: not a usage error. */
+				ret = ret == -ENOMEM ? ret : -EIO;
+			}
+		}
+	}
+out:
+	free(grp);
+	free(done);
+	return ret;
+}
+
+/*
+ * Detaches and removes every probe of b still there: links into fs (closed
+ * together by the caller), table entries off. Their ids stay handed out and
+ * their structs stay, for records already in flight.
+ */
+static void batch_drop(struct session *s, struct probe_batch *b, struct fdset *fs)
+{
+	int fd = bpf_map__fd(s->uskel->maps.probes);
+	struct at_probe_spec off = {};
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct probe *p = b->v[i].p;
+
+		if (p->removed)
+			continue;
+		destroy_links(p, fs);
+		bpf_map_update_elem(fd, &p->id, &off, BPF_ANY);
+		p->removed = true;
+	}
+}
+
+static void batch_free(struct probe_batch *b)
+{
+	if (b)
+		free(b->v);
+	free(b);
+}
+
+int probes__batch_begin(struct session *s)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&s->probes_lock);
+	if (s->batch)
+		ret = -EBUSY;
+	else if (!(s->batch = calloc(1, sizeof(*s->batch))))
+		ret = -ENOMEM;
+	pthread_mutex_unlock(&s->probes_lock);
+	return ret;
+}
+
+int probes__batch_commit(struct session *s, char *err, size_t errlen)
+{
+	struct probe_batch *b;
+	struct fdset fs;
+	int ret = 0;
+
+	pthread_mutex_lock(&s->probes_lock);
+	b = s->batch;
+	s->batch = NULL;
+	if (b) {
+		/* Room for each probe's two links and for link_failed's tries. */
+		fdset_init(&fs, b->n + 64);
+		ret = batch_attach(s, b, &fs, err, errlen);
+		if (ret)
+			batch_drop(s, b, &fs);
+		fdset_close(&fs);
+	}
+	batch_free(b);
+	pthread_mutex_unlock(&s->probes_lock);
+	return ret;
+}
+
+void probes__batch_abort(struct session *s)
+{
+	struct probe_batch *b;
+	struct fdset fs;
+
+	pthread_mutex_lock(&s->probes_lock);
+	b = s->batch;
+	s->batch = NULL;
+	if (b) {
+		fdset_init(&fs, b->n);
+		batch_drop(s, b, &fs);
+		fdset_close(&fs);
+	}
+	batch_free(b);
+	pthread_mutex_unlock(&s->probes_lock);
+}
+
 static int add_locked(struct session *s, const struct uspec *u, const char *provider,
 		      const char *path, bool go, const struct funcs *fs, const struct pf_probe *fp,
 		      uint32_t *ids, size_t max, char *err, size_t errlen)
@@ -543,6 +810,8 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 	uint32_t first = atomic_load(&s->nprobes);
 	/* USDT sites keep libbpf's per-site links: their program is not a multi one. */
 	bool multi = s->uprobe_multi && !provider[0];
+	/* In a batch, attached at its commit with the batch's other probes of the file. */
+	bool batched = multi && s->batch;
 	struct at_probe_spec sp;
 	struct probe **ps;
 	size_t i;
@@ -602,20 +871,25 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 		ret = attach_one(s, p);
 		if (ret) {
 			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", p->name,
-			     (unsigned long long)p->off, path, strerror(-ret));
+			     (unsigned long long)p->off, path, attach_error(ret));
 			i++;
 			goto err_rollback;
 		}
 	}
-	if (multi && (ret = attach_multi(s, ps, fs->n, u->when))) {
+	if (batched && batch_push(s->batch, ps, fs->n)) {
+		fail(err, errlen, "out of memory");
+		i = fs->n;
+		goto err_rollback;
+	}
+	if (multi && !batched && (ret = attach_multi(s, ps, fs->n, u->when))) {
 		if (ret == -EINTR)
 			fail(err, errlen, "interrupted while attaching");
 		else if (fs->n == 1)
 			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", ps[0]->name,
-			     (unsigned long long)ps[0]->off, path, strerror(-ret));
+			     (unsigned long long)ps[0]->off, path, attach_error(ret));
 		else
 			fail(err, errlen, "attaching to %zu functions (%s, ...) in %s: %s", fs->n,
-			     ps[0]->name, path, strerror(-ret));
+			     ps[0]->name, path, attach_error(ret));
 		i = fs->n;
 		if (ret == -EINTR)
 			goto err_rollback_ret;
@@ -976,6 +1250,10 @@ void probes__detach_all(struct session *s)
 void probes__free_all(struct session *s)
 {
 	uint32_t n = atomic_load(&s->nprobes);
+
+	/* A batch left open (a set-up given up): its probes have no links, and go below. */
+	batch_free(s->batch);
+	s->batch = NULL;
 
 	/* Links first (none left after a stop), then the probes that held them. */
 	probes__detach_all(s);

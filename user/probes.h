@@ -86,6 +86,32 @@ int probes__add_file(struct session *s, const struct pf_probe *fp, const struct 
 int probes__resolve(const struct uspec *u, const char *provider, const struct probe_ctx *pc,
 		    char *err, size_t errlen);
 
+/*
+ * A batch of function probes attached together (uprobe_multi links only;
+ * without them probes attach as they are added, as outside a batch). After
+ * probes__batch_begin, probes__add and probes__add_file resolve their
+ * functions, fill and enable their probe-table entries and hand out their
+ * ids as always, but attach nothing: probes__batch_commit then makes one
+ * return link, then one entry link, per file for all of them, each held by
+ * all its ids, so probes__remove(id) keeps it for the others and the last
+ * id closes it. USDT and syscall probes attach at once, batch or not.
+ * One batch at a time: 0, or -EBUSY while one is open.
+ */
+int probes__batch_begin(struct session *s);
+
+/*
+ * Attaches the open batch's probes (those not removed meanwhile); no batch
+ * open: 0. On failure every probe of the batch is detached and removed (its
+ * id stays handed out; records already in flight still decode) and it
+ * returns -EINTR when set-up was cancelled (setup_cancel), or -EIO (a link
+ * the kernel refused) or -ENOMEM with a reason in err. Either way the batch
+ * is closed.
+ */
+int probes__batch_commit(struct session *s, char *err, size_t errlen);
+
+/* Closes the open batch, its probes removed unattached (a failed set-up). */
+void probes__batch_abort(struct session *s);
+
 /* Detaches one probe; its records already in flight still decode. 0 or -ENOENT. */
 int probes__remove(struct session *s, uint32_t id);
 

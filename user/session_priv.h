@@ -11,6 +11,8 @@
 #include "syscalls.skel.h"
 #include "uprobe.skel.h"
 
+struct probe_batch;
+
 struct session {
 	struct syscalls_bpf *skel; /* syscall programs; owns the shared maps */
 	struct uprobe_bpf *uskel;  /* function probe programs, sharing those maps */
@@ -28,6 +30,7 @@ struct session {
 	pthread_mutex_t probes_lock;		       /* serialises probes__add/remove */
 	_Atomic(struct probe *) probes[AT_MAX_PROBES]; /* by id; published once complete */
 	atomic_uint nprobes;			       /* ids handed out */
+	struct probe_batch *batch; /* open batch (probes__batch_begin), NULL if none */
 };
 
 /* Detaches every probe's links (session stop). */

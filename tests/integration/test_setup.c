@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <glob.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,11 +418,13 @@ static double time_of(const char *line)
 
 /*
  * Time 0 is just before the first probe goes in: a process traced with -p is
- * seen while the other entries attach, with real, increasing times, none 0.
+ * seen while the probe file's entries attach, with real, increasing times,
+ * none 0. The probe on it is a -u SPEC: the SPECs attach (as one batch)
+ * before the probe file, whose function entries then attach all together.
  */
 Test(setup, records_during_attach_have_real_times, .timeout = 120)
 {
-	char pf[64], outf[64], errf[64], pidarg[16], *out, *err, *line, *save;
+	char pf[64], outf[64], errf[64], pidarg[16], step[PATH_MAX + 32], *out, *err, *line, *save;
 	double prev = 0, first = -1, took;
 	unsigned n = 0, early = 0;
 	pid_t target, tracer;
@@ -430,7 +433,8 @@ Test(setup, records_during_attach_have_real_times, .timeout = 120)
 	snprintf(pf, sizeof(pf), "/tmp/agent-trace-t0.%d.yaml", getpid());
 	snprintf(outf, sizeof(outf), "/tmp/agent-trace-t0.%d.out", getpid());
 	snprintf(errf, sizeof(errf), "/tmp/agent-trace-t0.%d.err", getpid());
-	write_slow_file(pf, 40, true);
+	write_slow_file(pf, 40, false);
+	snprintf(step, sizeof(step), "%s:step(int i)@entry", PROBED);
 	/* step() about once a millisecond, for far longer than the test. */
 	target = fork();
 	cr_assert_geq(target, 0);
@@ -439,8 +443,8 @@ Test(setup, records_during_attach_have_real_times, .timeout = 120)
 		_exit(127);
 	}
 	snprintf(pidarg, sizeof(pidarg), "%d", target);
-	tracer = spawn_logged((char *[]){ AT, "--json", "-q", "-C", pf, "-d", "0.3", "-p", pidarg,
-					  NULL },
+	tracer = spawn_logged((char *[]){ AT, "--json", "-q", "-u", step, "-C", pf, "-d", "0.3",
+					  "-p", pidarg, NULL },
 			      outf, errf);
 	st = wait_bounded(tracer, 60, &took);
 	kill(target, SIGKILL);
@@ -451,7 +455,7 @@ Test(setup, records_during_attach_have_real_times, .timeout = 120)
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		double t;
 
-		if (!strstr(line, "\"type\":\"call\"") || !strstr(line, "\"probe_name\":\"step\""))
+		if (!strstr(line, "\"type\":\"call\"") || !strstr(line, ":step\",\"probe_id\":0,"))
 			continue;
 		t = time_of(line);
 		cr_assert_gt(t, 0.0, "a record stamped 0: %s", line);

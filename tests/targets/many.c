@@ -29,6 +29,16 @@ static int (*const fns[1000])(int) = {
 };
 // clang-format on
 
+/*
+ * A function whose first instruction is int3, never called: the kernel
+ * refuses a uprobe on a trap instruction (prepare_uprobe, -ENOTSUPP) once a
+ * process maps the file, so a link on it fails at attach, after resolving.
+ */
+__attribute__((naked, used)) void trap_insn(void)
+{
+	__asm__ volatile("int3\n\tret");
+}
+
 /* Each of the first k functions n times. */
 static void call_all(int k, int n)
 {
