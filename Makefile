@@ -18,7 +18,9 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PKG_CONFIG ?= pkg-config
-LIBS_PC := libbpf libelf zlib yaml-0.1 capstone
+LIBS_PC := libbpf libelf zlib yaml-0.1
+# Capstone's headers only: user/insn.c loads the library when it first decodes.
+HDRS_PC := capstone
 
 ifeq ($(V),1)
 Q :=
@@ -31,7 +33,7 @@ endif
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 CFLAGS ?= -O2 -g
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) $(HDRS_PC) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 AT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-Iinclude -Iuser -I$(BUILD) -DAT_VERSION='"$(VERSION)"' -D_GNU_SOURCE \

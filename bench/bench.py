@@ -474,16 +474,24 @@ class Bench:
             res = {("entries_" + k if k.endswith("_s") else k): v for k, v in res.items()}
         return res
 
+    def launch_ready(self, argv, env, fo, fe, out, err):
+        """Starts argv (stdout to fo, stderr to fe) and waits for the target's "ready" in
+        out: (process, start time, None), or (None, start, why) once it is killed."""
+        t0 = time.monotonic()
+        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=fo, stderr=fe, env=env)
+        if not self.wait_text(out, b"ready\n", t0 + 120):
+            p.kill()
+            p.wait()
+            return None, t0, "never ready: " + open(err).read().strip()[:200]
+        return p, t0, None
+
     def churn_once(self, argv, env, out, err, kind):
         """churn_run's measures of one launch of argv: times, or an error."""
         res = {}
         with open(out, "wb") as fo, open(err, "wb") as fe:
-            t0 = time.monotonic()
-            p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=fo, stderr=fe, env=env)
-            if not self.wait_text(out, b"ready\n", t0 + 120):
-                p.kill()
-                p.wait()
-                return dict(res, error="never ready: " + open(err).read().strip()[:200])
+            p, t0, why = self.launch_ready(argv, env, fo, fe, out, err)
+            if why:
+                return dict(res, error=why)
             res["attach_s"] = time.monotonic() - t0
             ids = self.link_ids(p.pid)
             t1 = time.monotonic()
@@ -525,12 +533,9 @@ class Bench:
         err = os.path.join(self.tmp, "churn.err")
         res = {"tool": tool, "functions": n + 1, "kind": "reload"}
         with open(out, "wb") as fo, open(err, "wb") as fe:
-            t0 = time.monotonic()
-            p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=fo, stderr=fe, env=env)
-            if not self.wait_text(out, b"ready\n", t0 + 120):
-                p.kill()
-                p.wait()
-                return dict(res, error="never ready: " + open(err).read().strip()[:200])
+            p, t0, why = self.launch_ready(argv, env, fo, fe, out, err)
+            if why:
+                return dict(res, error=why)
             write(901)
             t1 = time.monotonic()
             p.send_signal(signal.SIGHUP)

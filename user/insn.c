@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Function instructions through Capstone: boundaries for uprobes, returns. */
 #include <capstone/capstone.h>
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -39,6 +41,51 @@ const char *insn__arch_name(uint16_t machine)
 	return a ? a->name : NULL;
 }
 
+#define CS_STR(x) #x
+#define CS_SONAME(major) "libcapstone.so." CS_STR(major)
+
+/*
+ * Capstone, loaded when the first offset needs decoding: the library's tables
+ * are relocated as it is mapped, 3 MiB of resident memory that agent-trace
+ * would otherwise pay on every run, and a probe at a function's entry (the
+ * usual case) decodes nothing.
+ */
+static struct {
+	cs_err (*open)(cs_arch arch, cs_mode mode, csh *handle);
+	cs_err (*option)(csh handle, cs_opt_type type, size_t value);
+	cs_insn *(*malloc)(csh handle);
+	bool (*disasm_iter)(csh handle, const uint8_t **code, size_t *size, uint64_t *address,
+			    cs_insn *insn);
+	bool (*insn_group)(csh handle, const cs_insn *insn, unsigned int group_id);
+	void (*free)(cs_insn *insn, size_t count);
+	cs_err (*close)(csh *handle);
+	bool loaded;
+} cs;
+static pthread_once_t cs_once = PTHREAD_ONCE_INIT;
+
+static void cs_load(void)
+{
+	void *h = dlopen(CS_SONAME(CS_API_MAJOR), RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		return;
+	/* POSIX allows the cast from dlsym's void * to a function pointer. */
+	*(void **)&cs.open = dlsym(h, "cs_open");
+	*(void **)&cs.option = dlsym(h, "cs_option");
+	*(void **)&cs.malloc = dlsym(h, "cs_malloc");
+	*(void **)&cs.disasm_iter = dlsym(h, "cs_disasm_iter");
+	*(void **)&cs.insn_group = dlsym(h, "cs_insn_group");
+	*(void **)&cs.free = dlsym(h, "cs_free");
+	*(void **)&cs.close = dlsym(h, "cs_close");
+	cs.loaded = cs.open && cs.option && cs.malloc && cs.disasm_iter && cs.insn_group &&
+		    cs.free && cs.close;
+}
+
+const char *insn__library(void)
+{
+	return CS_SONAME(CS_API_MAJOR);
+}
+
 /* Decodes code (len bytes at f's address) up to end, handing each instruction to cb. */
 static int decode(const struct insn_arch *a, const struct elf_func *f, const uint8_t *code,
 		  size_t len, uint64_t end, int (*cb)(void *ctx, const struct insn *in), void *ctx,
@@ -50,18 +97,21 @@ static int decode(const struct insn_arch *a, const struct elf_func *f, const uin
 	csh h;
 	int ret = 0;
 
-	if (cs_open(a->arch, a->mode, &h) != CS_ERR_OK)
+	pthread_once(&cs_once, cs_load);
+	if (!cs.loaded)
+		return -ELIBACC;
+	if (cs.open(a->arch, a->mode, &h) != CS_ERR_OK)
 		return -ENOTSUP; /* a Capstone built without this architecture */
 	/* Details carry the instruction groups, which say what returns. */
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	ci = cs_malloc(h);
+	cs.option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	ci = cs.malloc(h);
 	if (!ci) {
 		ret = -ENOMEM;
 		goto out_close;
 	}
 	while (pc - f->addr < end) {
 		/* Advances code, len and pc past the instruction. */
-		if (!cs_disasm_iter(h, &code, &len, &pc, ci)) {
+		if (!cs.disasm_iter(h, &code, &len, &pc, ci)) {
 			if (bad)
 				*bad = pc - f->addr;
 			ret = -EILSEQ;
@@ -70,16 +120,16 @@ static int decode(const struct insn_arch *a, const struct elf_func *f, const uin
 		in.addr = ci->address;
 		in.off = ci->address - f->addr;
 		in.size = ci->size;
-		in.is_ret = cs_insn_group(h, ci, CS_GRP_RET);
+		in.is_ret = cs.insn_group(h, ci, CS_GRP_RET);
 		snprintf(in.text, sizeof(in.text), "%s%s%s", ci->mnemonic, ci->op_str[0] ? " " : "",
 			 ci->op_str);
 		ret = cb(ctx, &in);
 		if (ret)
 			break;
 	}
-	cs_free(ci, 1);
+	cs.free(ci, 1);
 out_close:
-	cs_close(&h);
+	cs.close(&h);
 	return ret;
 }
 

@@ -30,7 +30,7 @@ struct insn {
  * returns that value; else 0. -ENOTSUP when there is no decoder for the file's
  * machine, -EILSEQ when bytes before end do not decode (*bad, when not NULL,
  * gets the offset of the first), -ERANGE when f's bytes are not in the file,
- * -ENOMEM.
+ * -ELIBACC when Capstone (insn__library()) cannot be loaded, -ENOMEM.
  */
 int insn__for_each(struct elf_file *ef, const struct elf_func *f, uint64_t end,
 		   int (*cb)(void *ctx, const struct insn *in), void *ctx, uint64_t *bad);
@@ -45,5 +45,7 @@ int insn__at(struct elf_file *ef, const struct elf_func *f, uint64_t off, struct
 
 /* The name of the decoder's instruction set for e_machine ("x86-64"), or NULL if none. */
 const char *insn__arch_name(uint16_t machine);
+/* The Capstone library loaded at the first decode ("libcapstone.so.4"). */
+const char *insn__library(void);
 
 #endif /* AT_INSN_H */

@@ -205,6 +205,11 @@ static int check_offset(struct elf_file *ef, const struct elf_func *f, uint64_t 
 			    "0x%llx is not known to be an instruction boundary",
 			    f->name, (unsigned long long)bad, (unsigned long long)(f->addr + bad),
 			    path, g);
+	if (ret == -ELIBACC)
+		return fail(err, errlen,
+			    "offset 0x%llx: cannot load %s (Debian's libcapstone4) to check that "
+			    "it is an instruction boundary; only offset 0 is allowed without it",
+			    g, insn__library());
 	if (ret == -ERANGE)
 		return fail(err, errlen, "the %llu bytes of %s are not all in %s's sections",
 			    (unsigned long long)f->size, f->name, path);

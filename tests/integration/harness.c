@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <bpf/bpf.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
@@ -340,6 +341,24 @@ static int count_links(const char *name, __u32 prog_id, __u32 type)
 		close(fd);
 	}
 	return n;
+}
+
+void fdinfo_lines(pid_t pid, void (*fn)(void *ctx, const char *line), void *ctx)
+{
+	char pat[64], line[256];
+	glob_t g = {};
+
+	snprintf(pat, sizeof(pat), "/proc/%d/fdinfo/*", pid);
+	glob(pat, 0, NULL, &g);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "r");
+
+		while (f && fgets(line, sizeof(line), f))
+			fn(ctx, line);
+		if (f)
+			fclose(f);
+	}
+	globfree(&g);
 }
 
 int links_of(const char *name)

@@ -382,33 +382,35 @@ static bool file_has(const char *path, const char *needle)
 	return has;
 }
 
+/* What own_links() gathers from one fdinfo line after another. */
+struct own {
+	__u32 *ids;
+	unsigned n, max;
+	struct killed *k;
+};
+
+static void own_line(void *ctx, const char *line)
+{
+	struct own *o = ctx;
+	char type[64];
+	__u32 id;
+
+	if (sscanf(line, "link_type: %63s", type) == 1) {
+		o->k->multi += !strcmp(type, "uprobe_multi");
+		o->k->multi_ret += !strcmp(type, "uretprobe_multi");
+		o->k->perf += !strcmp(type, "perf");
+	}
+	if (sscanf(line, "link_id: %u", &id) == 1 && o->n < o->max)
+		o->ids[o->n++] = id;
+}
+
 /* The BPF links pid holds, from its fds' fdinfo: ids into ids, counts by type into k. */
 static unsigned own_links(pid_t pid, __u32 *ids, unsigned max, struct killed *k)
 {
-	char pat[64], line[128], type[64];
-	unsigned n = 0;
-	glob_t g = {};
+	struct own o = { .ids = ids, .max = max, .k = k };
 
-	snprintf(pat, sizeof(pat), "/proc/%d/fdinfo/*", pid);
-	glob(pat, 0, NULL, &g);
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		FILE *f = fopen(g.gl_pathv[i], "r");
-		__u32 id;
-
-		while (f && fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "link_type: %63s", type) == 1) {
-				k->multi += !strcmp(type, "uprobe_multi");
-				k->multi_ret += !strcmp(type, "uretprobe_multi");
-				k->perf += !strcmp(type, "perf");
-			}
-			if (sscanf(line, "link_id: %u", &id) == 1 && n < max)
-				ids[n++] = id;
-		}
-		if (f)
-			fclose(f);
-	}
-	globfree(&g);
-	return n;
+	fdinfo_lines(pid, own_line, &o);
+	return o.n;
 }
 
 static int alive(const __u32 *ids, unsigned n)

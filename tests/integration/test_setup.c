@@ -173,26 +173,26 @@ static int wait_bounded(pid_t pid, double limit, double *took)
 }
 
 /* The ids of the BPF programs pid holds (its fdinfo says): its own, as each tracer loads its own. */
-static unsigned prog_ids_of(pid_t pid, __u32 *ids, unsigned max)
+struct ids {
+	__u32 *v;
+	unsigned n, max;
+};
+
+static void prog_id_line(void *ctx, const char *line)
 {
-	char pat[64], line[128];
-	unsigned n = 0;
-	glob_t g = {};
+	struct ids *ids = ctx;
+	__u32 id;
 
-	snprintf(pat, sizeof(pat), "/proc/%d/fdinfo/*", pid);
-	glob(pat, 0, NULL, &g);
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		FILE *f = fopen(g.gl_pathv[i], "r");
-		__u32 id;
+	if (sscanf(line, "prog_id: %u", &id) == 1 && ids->n < ids->max)
+		ids->v[ids->n++] = id;
+}
 
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "prog_id: %u", &id) == 1 && n < max)
-				ids[n++] = id;
-		if (f)
-			fclose(f);
-	}
-	globfree(&g);
-	return n;
+static unsigned prog_ids_of(pid_t pid, __u32 *v, unsigned max)
+{
+	struct ids ids = { .v = v, .max = max };
+
+	fdinfo_lines(pid, prog_id_line, &ids);
+	return ids.n;
 }
 
 /* Links on any of these programs: other tracers on the machine do not count. */
