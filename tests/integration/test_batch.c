@@ -435,7 +435,7 @@ static int alive(const __u32 *ids, unsigned n)
  */
 static void run_and_kill(char **args, struct killed *k)
 {
-	char outf[64], errf[64], *argv[32] = { (char *)build_path("agent-trace") };
+	char outf[64], errf[64], *argv[64] = { (char *)build_path("agent-trace") };
 	__u32 ids[4096];
 	unsigned argc = 1, n;
 	int in[2], st = 0;
@@ -443,8 +443,10 @@ static void run_and_kill(char **args, struct killed *k)
 	pid_t ap;
 
 	memset(k, 0, sizeof(*k));
-	while (*args)
+	while (*args) {
+		cr_assert_lt(argc, sizeof(argv) / sizeof(argv[0]) - 5, "too many arguments");
 		argv[argc++] = *args++;
+	}
 	argv[argc++] = "--";
 	argv[argc++] = (char *)build_path("many");
 	argv[argc++] = "wait";
