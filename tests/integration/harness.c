@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,6 +151,11 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	session__free(s);
 }
 
+void die_with_test(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Starts argv with stdout and stderr to files. */
 pid_t spawn_logged(char *const argv[], const char *out, const char *err)
 {
@@ -160,6 +166,7 @@ pid_t spawn_logged(char *const argv[], const char *out, const char *err)
 		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+		die_with_test();
 		dup2(o, 1);
 		dup2(e, 2);
 		execv(argv[0], argv);
@@ -252,6 +259,7 @@ int run_capture(char *const argv[], char **out, char **err)
 	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
+		die_with_test();
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		close(po[0]);

@@ -66,6 +66,11 @@ size_t trace_find(const struct trace *t, const char *name, pid_t pid,
 /* The captured string of slot i as a NUL-terminated string (static buffer). */
 const char *slot_str(const struct at_call_rec *r, int i);
 
+/*
+ * In a child the test forked: it is killed when the test's process ends, so a
+ * test that fails half-way leaves no tracer or target running behind it.
+ */
+void die_with_test(void);
 /* Starts argv with its stdout and stderr written to the files out and err; returns its pid. */
 pid_t spawn_logged(char *const argv[], const char *out, const char *err);
 

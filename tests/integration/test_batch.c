@@ -457,6 +457,7 @@ static void run_and_kill(char **args, struct killed *k)
 	ap = fork();
 	cr_assert_geq(ap, 0);
 	if (!ap) {
+		die_with_test();
 		int o = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 

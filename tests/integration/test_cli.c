@@ -324,6 +324,7 @@ static pid_t start_waiting_target(int *release_fd, const char *ncalls)
 	cr_assert_eq(pipe(out), 0);
 	pid = fork();
 	if (pid == 0) {
+		die_with_test();
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		close(in[1]);

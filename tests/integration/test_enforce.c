@@ -75,6 +75,7 @@ Test(enforce, entry_signal_without_thread_state_still_acts, .timeout = 60)
 	victim = fork();
 	cr_assert_geq(victim, 0);
 	if (!victim) {
+		die_with_test();
 		execl(MANY, MANY, "calls", "2", (char *)NULL);
 		_exit(127);
 	}

@@ -175,6 +175,7 @@ Test(output, closed_pipe_ends_quietly)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (!pid) {
+		die_with_test();
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		close(po[0]);

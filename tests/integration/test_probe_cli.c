@@ -339,6 +339,7 @@ static pid_t start_waitlib(const char *n, const char *dir, int *go)
 	cr_assert_eq(pipe(ready), 0);
 	pid = fork();
 	if (pid == 0) {
+		die_with_test();
 		char exe[PATH_MAX];
 
 		dup2(in[0], 0);

@@ -565,6 +565,7 @@ Test(probefile_cli, check_resolves_symbols_in_a_process)
 			    "    attach: ':no_such_function(int i)'\n");
 	t = fork();
 	if (!t) {
+		die_with_test();
 		execv(target[0], target);
 		_exit(127);
 	}
@@ -624,6 +625,7 @@ static pid_t run_steps(void)
 
 	cr_assert_geq(pid, 0);
 	if (!pid) {
+		die_with_test();
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -658,6 +660,7 @@ static void targets_case(const char *targets_yaml)
 	write_file(sc.file, y);
 	old = fork();
 	if (!old) {
+		die_with_test();
 		execv(early[0], early);
 		_exit(127);
 	}
@@ -763,6 +766,7 @@ Test(probefile_cli, full_queue_drops_and_counts_records_a_slow_sink_cannot_take)
 	cr_assert_eq(pipe(p), 0);
 	pid = fork();
 	if (!pid) {
+		die_with_test();
 		int e = open(sc.err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		dup2(p[1], 1);

@@ -439,6 +439,7 @@ Test(setup, records_during_attach_have_real_times, .timeout = 120)
 	target = fork();
 	cr_assert_geq(target, 0);
 	if (!target) {
+		die_with_test();
 		execl(PROBED, PROBED, "spin", "100000000", "1", (char *)NULL);
 		_exit(127);
 	}
