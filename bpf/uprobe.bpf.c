@@ -106,18 +106,20 @@ static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 /*
  * An entry-only or USDT hit's record: in a sleepable program the thread's own
  * (it may sleep while reading, and another task on this CPU then runs the
- * same program), else per-CPU scratch. *may_sleep says whether its reads may
+ * same program), else, or when it reads nothing, per-CPU scratch. *may_sleep says whether its reads may
  * fault pages in. A thread refused state (limits.thread_state) still gets its
  * hit filtered and acted on, from scratch with reads that do not sleep: a cold
  * string is then unreadable and on_unreadable decides, so an enforcing probe
  * fails closed rather than skipping the hit.
  */
-static __always_inline struct at_call_rec *once_rec(__u32 id, __u64 pid_tgid, bool *may_sleep)
+static __always_inline struct at_call_rec *once_rec(const struct at_probe_spec *spec, __u32 id,
+						    __u64 pid_tgid, bool *may_sleep)
 {
 	struct frames *fs;
 
 	*may_sleep = false;
-	if (sleepable) {
+	/* Nothing to read (slots fill from the first): nothing sleeps, scratch is safe. */
+	if (sleepable && spec->slot_kind[0] != AT_SLOT_NONE) {
 		fs = thread_state_try(&call_frames);
 		if (fs) {
 			*may_sleep = true;
@@ -182,7 +184,7 @@ int BPF_KPROBE(func_entry)
 
 	if (spec->mode == AT_MODE_ENTRY) {
 		bool may_sleep;
-		struct at_call_rec *rec = once_rec(id, pid_tgid, &may_sleep);
+		struct at_call_rec *rec = once_rec(spec, id, pid_tgid, &may_sleep);
 
 		if (rec) {
 			read_args(rec, ctx, spec->abi);
@@ -300,7 +302,7 @@ int usdt_hit(struct pt_regs *ctx)
 	spec = bpf_map_lookup_elem(&probes, &id);
 	if (!spec || !spec->enabled)
 		return 0;
-	rec = once_rec(id, pid_tgid, &may_sleep);
+	rec = once_rec(spec, id, pid_tgid, &may_sleep);
 	if (!rec)
 		return 0;
 	n = bpf_usdt_arg_cnt(ctx);

@@ -31,7 +31,8 @@ static int wait_for(pid_t pid, double secs)
 
 /*
  * limits.thread_state: 1, taken by the first process's entry-only hit (a
- * sleepable entry keeps its record in the thread's state). A second process
+ * sleepable entry that reads a buffer keeps its record in the thread's
+ * state; both probes read one, so both want state). A second process
  * then calls the function an enforcing probe guards (with x == 1, which the first
  * never passes): refused state, its hit
  * must still be filtered and acted on (from per-CPU scratch), never skipped.
@@ -54,9 +55,9 @@ Test(enforce, entry_signal_without_thread_state_still_acts, .timeout = 60)
 		"targets: { exe: [%s] }\n"
 		"probes:\n"
 		"  - name: hold\n    kind: function\n    attach: '%s:fn_000'\n"
-		"    args: int x\n    when: entry\n"
+		"    args: buf[4] x\n    when: entry\n"
 		"  - name: guard\n    kind: function\n    attach: '%s:fn_001'\n"
-		"    args: int x\n    when: entry\n    filter: x == 1\n"
+		"    args: int x, buf[1] y\n    when: entry\n    filter: x == 1\n"
 		"    action: [count, {signal: SIGKILL}]\n",
 		MANY, MANY, MANY);
 	fclose(f);
