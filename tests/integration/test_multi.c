@@ -231,23 +231,32 @@ static void failing_reload(struct session *s, struct plan *plan, pid_t pid, cons
 	count_links(s, 1);
 }
 
-static void reload_rollback(bool no_multi)
+/*
+ * many MODE N (N: 2 for calls, 1 for twophase) under a probe file of one entry,
+ * fn_000..fn_009 (ids 0..9), with the hooks of o; the run must end well.
+ */
+static void trace_first(const char *mode, bool no_multi, struct trace_opts *o, struct trace *t)
 {
-	char *argv[] = { (char *)build_path("many"), "calls", "2", NULL };
-	struct trace t;
+	char *argv[] = { (char *)build_path("many"), (char *)mode,
+			 !strcmp(mode, "calls") ? "2" : "1", NULL };
 
 	memset(&seen, 0, sizeof(seen));
 	fallback(no_multi);
-	trace_cmd(argv,
-		  &(struct trace_opts){ .no_syscalls = true,
-					.probe_file = "probes:\n"
-						      "  - name: first\n"
-						      "    kind: function\n"
-						      "    attach: ':fn_00*(int x) -> int'\n",
-					.running = failing_reload },
-		  &t);
-	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
+	o->no_syscalls = true;
+	o->probe_file = "probes:\n"
+			"  - name: first\n"
+			"    kind: function\n"
+			"    attach: ':fn_00*(int x) -> int'\n";
+	trace_cmd(argv, o, t);
+	cr_assert(WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0, "status %d", t->status);
 	cr_assert_eq(seen.multi, !no_multi);
+}
+
+static void reload_rollback(bool no_multi)
+{
+	struct trace t;
+
+	trace_first("calls", no_multi, &(struct trace_opts){ .running = failing_reload }, &t);
 	cr_assert_eq(seen.links[0][no_multi], no_multi ? 20 : 2);
 	cr_assert_eq(seen.links[1][no_multi], seen.links[0][no_multi], "rolled back");
 	cr_assert_eq(seen.links[1][!no_multi], 0);
@@ -291,21 +300,9 @@ static void cancelled_add(struct session *s, const char *exe)
 
 static void cancelled_attach(bool no_multi)
 {
-	char *argv[] = { (char *)build_path("many"), "twophase", "1", NULL };
 	struct trace t;
 
-	memset(&seen, 0, sizeof(seen));
-	fallback(no_multi);
-	trace_cmd(argv,
-		  &(struct trace_opts){ .no_syscalls = true,
-					.probe_file = "probes:\n"
-						      "  - name: first\n"
-						      "    kind: function\n"
-						      "    attach: ':fn_00*(int x) -> int'\n",
-					.on_stop = cancelled_add },
-		  &t);
-	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
-	cr_assert_eq(seen.multi, !no_multi);
+	trace_first("twophase", no_multi, &(struct trace_opts){ .on_stop = cancelled_add }, &t);
 	cr_assert_eq(seen.links[1][0], seen.links[0][0], "multi links rolled back");
 	cr_assert_eq(seen.links[1][1], seen.links[0][1], "perf links rolled back");
 	/* fn_000..fn_009 called twice; the second add's 10 probes saw the second round. */
