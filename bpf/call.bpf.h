@@ -107,11 +107,12 @@ extern int bpf_copy_from_user_str(void *dst, __u32 dst__sz, const void *unsafe_p
 
 /*
  * A string read that may sleep, as bpf_probe_read_user_str returns: the
- * length with the NUL, or a negative errno. Without the kfunc, one byte of
- * the string's page is copied first, which faults it in, then the string is
- * read; only if that fails and the room spans a second page (at most two:
- * AT_STR_MAX < AT_MIN_PAGE) is that page touched too and the read made
- * again. So no page is touched that the string does not reach.
+ * length with the NUL, or a negative errno. Without the kfunc the string is
+ * read as it is first (its pages are usually there); only if that fails is
+ * one byte of its first page copied with bpf_copy_from_user, which faults it
+ * in, and the read made again; then, if the room spans a second page (at
+ * most two: AT_STR_MAX < AT_MIN_PAGE), that page too. So no page is touched
+ * that the string does not reach, and a warm string costs one read.
  */
 static __always_inline long copy_user_str(void *dst, __u32 size, const void *ptr)
 {
@@ -121,7 +122,9 @@ static __always_inline long copy_user_str(void *dst, __u32 size, const void *ptr
 
 	if (copy_str_kfunc)
 		return bpf_copy_from_user_str(dst, size, ptr, 0);
-	bpf_copy_from_user(&c, 1, ptr);
+	n = bpf_probe_read_user_str(dst, size, ptr);
+	if (n >= 0 || bpf_copy_from_user(&c, 1, ptr))
+		return n;
 	n = bpf_probe_read_user_str(dst, size, ptr);
 	if (n >= 0 || !(((__u64)ptr ^ last) & ~(AT_MIN_PAGE - 1)))
 		return n;
@@ -195,12 +198,6 @@ struct frames {
 	__u32 depth; /* frames in use, may exceed AT_MAX_DEPTH (not stored) */
 	__u32 pad;
 	struct frame f[AT_MAX_DEPTH];
-	/*
-	 * An entry-only hit's record when the entry program is sleepable: it
-	 * may sleep while reading, and another task on the CPU then runs the
-	 * same program, so per-CPU scratch would be overwritten under it.
-	 */
-	struct at_call_rec once;
 };
 
 /*
@@ -231,6 +228,9 @@ static __always_inline bool state_reserve(void)
 	__s64 *n = bpf_map_lookup_elem(&thread_states, &zero);
 
 	if (!n)
+		return false;
+	/* At the bound already: a plain read, not an add and its undo on a shared line. */
+	if (max_thread_state && *(volatile __s64 *)n >= (__s64)max_thread_state)
 		return false;
 	if (__sync_fetch_and_add(n, 1) >= (__s64)max_thread_state && max_thread_state) {
 		__sync_fetch_and_add(n, -1);

@@ -27,7 +27,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  */
 const volatile bool sleepable = false;
 
-/* Scratch for records without a frame in non-sleepable programs (see struct frames.once). */
+/* Scratch for records without a frame in non-sleepable programs (see once_rec). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -104,9 +104,10 @@ static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 }
 
 /*
- * An entry-only or USDT hit's record: in a sleepable program the thread's own
- * (it may sleep while reading, and another task on this CPU then runs the
- * same program), else, or when it reads nothing, per-CPU scratch. *may_sleep says whether its reads may
+ * An entry-only or USDT hit's record: in a sleepable program the thread's own,
+ * the free frame on top of its call stack (it may sleep while reading, and
+ * another task on this CPU then runs the same program), else, or when it
+ * reads nothing or the stack is full, per-CPU scratch. *may_sleep says whether its reads may
  * fault pages in. A thread refused state (limits.thread_state) still gets its
  * hit filtered and acted on, from scratch with reads that do not sleep: a cold
  * string is then unreadable and on_unreadable decides, so an enforcing probe
@@ -121,10 +122,16 @@ static __always_inline struct at_call_rec *once_rec(const struct at_probe_spec *
 	/* Nothing to read (slots fill from the first): nothing sleeps, scratch is safe. */
 	if (sleepable && spec->slot_kind[0] != AT_SLOT_NONE) {
 		fs = thread_state_try(&call_frames);
-		if (fs) {
+		/*
+		 * The frame above the thread's open calls: no return can pop or
+		 * look at it while this program runs on the thread, sleeping or not.
+		 */
+		if (fs && fs->depth < AT_MAX_DEPTH) {
+			struct at_call_rec *rec = &fs->f[fs->depth & (AT_MAX_DEPTH - 1)].rec;
+
 			*may_sleep = true;
-			start_rec(&fs->once, id, pid_tgid);
-			return &fs->once;
+			start_rec(rec, id, pid_tgid);
+			return rec;
 		}
 	}
 	return scratch_rec(id, pid_tgid);

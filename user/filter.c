@@ -796,7 +796,11 @@ err:
 	return -1;
 }
 
-/* Evaluation, as the kernel does it (bpf/call.bpf.h cond_true and filter_pass). */
+/*
+ * Evaluation, as the kernel does it (bpf/call.bpf.h cond_true and filter_pass)
+ * for strings that were read: the kernel's third value, a string that could
+ * not be read (AT_UNKNOWN, decided by on_unreadable), has no input here.
+ */
 
 static bool cond_eval(const struct at_cond *c, const struct filter_input *in)
 {

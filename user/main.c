@@ -411,7 +411,7 @@ static int add_probes(struct tracer *t)
 		return error(EXIT_RUNTIME, "probe batch: %s", strerror(-ret));
 	for (unsigned i = 0; i < t->cfg.nuprobes; i++) {
 		const struct uspec *u = &t->cfg.uprobes[i];
-		char off[24];
+		char where[USPEC_NAME_MAX * 2 + 32];
 
 		/* Between SPECs: a stop asked for ends set-up here, the session undoes the rest. */
 		if (setup_cancelled())
@@ -420,13 +420,10 @@ static int add_probes(struct tracer *t)
 		ret = probes__add(t->sess, u, &pc, NULL, 0, err, sizeof(err));
 		if (ret == -EINTR)
 			return interrupted(t);
-		/* The SPEC as written: ':plain+0x2', or a bare ':0x1139'. */
-		snprintf(off, sizeof(off), "0x%llx", (unsigned long long)u->offset);
+		uspec_where(u, where, sizeof(where));
 		if (ret < 0)
-			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME,
-				     "probe '%s:%s%s%s': %s", u->target, u->func,
-				     u->func[0] && u->offset ? "+" : "",
-				     u->func[0] && !u->offset ? "" : off, err);
+			return error(ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "probe '%s': %s",
+				     where, err);
 	}
 	ret = probes__batch_commit(t->sess, err, sizeof(err));
 	if (ret == -EINTR)

@@ -665,11 +665,13 @@ static void link_failed(struct session *s, struct probe **ps, size_t n, bool ret
 	if (bad && bad->label[0])
 		fail(err, errlen, "probe '%.64s': attaching to %s at 0x%llx in %s: %s", bad->label,
 		     bad->name, (unsigned long long)bad->off, bad->path, attach_error(ret));
-	else if (bad)
-		fail(err, errlen, "probe '%s:%s': attaching to %s at 0x%llx in %s: %s",
-		     bad->spec.target, bad->spec.func[0] ? bad->spec.func : "(offset)", bad->name,
-		     (unsigned long long)bad->off, bad->path, attach_error(ret));
-	else
+	else if (bad) {
+		char where[USPEC_NAME_MAX * 2 + 32];
+
+		uspec_where(&bad->spec, where, sizeof(where));
+		fail(err, errlen, "probe '%s': attaching to %s at 0x%llx in %s: %s", where,
+		     bad->name, (unsigned long long)bad->off, bad->path, attach_error(ret));
+	} else
 		fail(err, errlen, "attaching to %zu functions (%s, ...) in %s: %s", n, ps[0]->name,
 		     ps[0]->path, attach_error(ret));
 }

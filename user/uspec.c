@@ -558,3 +558,14 @@ bool uspec_failed(const struct uspec *u, uint64_t ret)
 	return at_cmp_int(u->fail_op, is_signed_type(u->ret_type), type_bits(u->ret_type), ret,
 			  u->fail_val);
 }
+
+void uspec_where(const struct uspec *u, char *buf, size_t len)
+{
+	if (!u->func[0])
+		snprintf(buf, len, "%s:0x%llx", u->target, (unsigned long long)u->offset);
+	else if (u->offset)
+		snprintf(buf, len, "%s:%s+0x%llx", u->target, u->func,
+			 (unsigned long long)u->offset);
+	else
+		snprintf(buf, len, "%s:%s", u->target, u->func);
+}

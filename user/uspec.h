@@ -77,6 +77,9 @@ struct uspec {
  */
 int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen);
 
+/* The SPEC's place as written: "libc:malloc", ":plain+0x2", or a bare ":0x1139". */
+void uspec_where(const struct uspec *u, char *buf, size_t len);
+
 /*
  * Splits TARGET:PROVIDER:NAME[(ARGS)] into the provider and the SPEC
  * TARGET:NAME[(ARGS)] (the provider cut out). 0, or -1 when arg has not that form.
