@@ -377,6 +377,11 @@ static void func_call(struct output *o, const struct at_call_rec *r)
 
 	if (!p)
 		return;
+	/* The output failed: counted lost as put_bytes would, without formatting the line. */
+	if (o->err) {
+		o->lost++;
+		return;
+	}
 	r = scrubbed(p, r, &copy);
 	if (o->json) {
 		fdecode_args_json(r, p, args, sizeof(args));
@@ -511,6 +516,11 @@ void output_record(void *ctx, const void *data, size_t size)
 		if (size < offsetof(struct at_call_rec, slot) || !o->events)
 			return;
 		o->calls++;
+		/* The output failed: the line would be counted lost (put_bytes), unformatted. */
+		if (o->err) {
+			o->lost++;
+			break;
+		}
 		if (o->json)
 			json_syscall(o, data);
 		else
