@@ -19,7 +19,7 @@ CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PKG_CONFIG ?= pkg-config
 LIBS_PC := libbpf libelf zlib yaml-0.1
-# Capstone's headers only: user/insn.c loads the library when it first decodes.
+# Capstone's headers only: user/resolve/insn.c loads the library when it first decodes.
 HDRS_PC := capstone
 
 ifeq ($(V),1)
@@ -33,10 +33,13 @@ endif
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 CFLAGS ?= -O2 -g
+# user/ is laid out by stage (README: Layout); each folder's headers are on the include path.
+USER_DIRS := user $(patsubst %/,%,$(sort $(dir $(wildcard user/*/*.c user/*/*.h))))
+USER_INC := $(addprefix -I,$(USER_DIRS))
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) $(HDRS_PC) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 AT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	-Iinclude -Iuser -I$(BUILD) -DAT_VERSION='"$(VERSION)"' -D_GNU_SOURCE \
+	-Iinclude $(USER_INC) -I$(BUILD) -DAT_VERSION='"$(VERSION)"' -D_GNU_SOURCE \
 	-MMD -MP $(SAN_FLAGS)
 AT_LDFLAGS := $(SAN_FLAGS)
 AT_LIBS = $(PKG_LIBS) -lpthread
@@ -49,7 +52,7 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/*/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 MAIN_OBJ := $(BUILD)/user/main.o
 LIB := $(BUILD)/libagenttrace.a
@@ -64,8 +67,8 @@ TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
 	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped \
 	$(BUILD)/targets/gofuncs
 
-FORMAT_SRCS := $(filter-out user/syscall_table.c,$(wildcard bpf/*.c bpf/*.h include/*.h user/*.c \
-	user/*.h tests/*/*.c tests/*/*.h))
+FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*.h bpf/*/*.h \
+	include/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*/*.h))
 
 BENCH := $(BUILD)/bench
 BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o
@@ -84,8 +87,9 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/user/%.o: user/%.c | $(BUILD)/user $(SKELS)
+$(BUILD)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(AT_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(LIB): $(USER_OBJS)
@@ -173,7 +177,7 @@ $(BENCH)/costs: bench/costs.c bench/held.h | $(BENCH)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(PKG_CFLAGS) $< \
 		$(PKG_LIBS) -lpthread -o $@
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets $(BENCH):
+$(BUILD)/bpf $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/targets $(BENCH):
 	$(Q)mkdir -p $@
 
 # The bundled demo: trace tests/targets/demo for its whole run, then the summary.
@@ -208,4 +212,4 @@ format-check:
 clean:
 	$(Q)rm -rf build
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d $(BENCH)/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/*/*.d $(BENCH)/*.d)

@@ -17,6 +17,14 @@
 #define AT_SLOTS 2
 /* Upper bound of one capture slot in bytes; the run-time limit (-s) is at most this. */
 #define AT_STR_MAX 256
+/* Arguments a call record carries: the six argument registers of a syscall or a function. */
+#define AT_MAX_ARGS 6
+/* slot_arg / len_arg value of an unused slot: no argument. */
+#define AT_ARG_NONE 0xff
+/* Length of a task command name with its NUL (the kernel's TASK_COMM_LEN). */
+#define AT_COMM_LEN 16
+/* Return values in [-AT_MAX_ERRNO, -1] are errors (the kernel's MAX_ERRNO). */
+#define AT_MAX_ERRNO 4095
 
 /* What a record is; the first field of every record. */
 enum at_rec_type {
@@ -26,6 +34,12 @@ enum at_rec_type {
 	AT_REC_FUNC = 4,      /* one function call (uprobe/uretprobe), same layout as syscalls */
 	AT_REC_PROC_EXEC = 5, /* a process exec'ed a probe-file target and is now traced */
 };
+
+/* A syscall return value that is a negative errno. */
+static inline __attribute__((always_inline)) int at_is_err(__s64 ret)
+{
+	return ret < 0 && ret >= -AT_MAX_ERRNO;
+}
 
 /* Common header of every record. */
 struct at_rec_hdr {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""Regenerates user/syscall_table.c from the running kernel.
+"""Regenerates user/common/syscall_table.c from the running kernel.
 
 Numbers come from <asm/unistd_64.h>; argument names and C types from the
 sys_enter_* formats in tracefs. Each argument gets an enum arg_kind from its
@@ -8,7 +8,7 @@ type and name, corrected by the per-syscall overrides below where the
 signature alone does not tell (which buffer is filled by the kernel, which
 flags are open flags...). Run as root: tracefs is mounted when it is not.
 
-Usage: tools/gen-syscalls.py [-o user/syscall_table.c]
+Usage: tools/gen-syscalls.py [-o user/common/syscall_table.c]
 """
 
 import argparse
@@ -340,7 +340,7 @@ def emit_entry(nr, d):
 def main():
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description="Regenerates the syscall table.")
-    ap.add_argument("-o", "--output", default=os.path.join(top, "user", "syscall_table.c"))
+    ap.add_argument("-o", "--output", default=os.path.join(top, "user", "common", "syscall_table.c"))
     opts = ap.parse_args()
 
     ensure_tracefs()

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Instruction boundaries (user/insn.c) and the offsets a function probe may
+ * Instruction boundaries (user/resolve/insn.c) and the offsets a function probe may
  * take (probes__resolve), on the test targets the Makefile builds, with
  * objdump as the independent judge of where instructions start.
  */

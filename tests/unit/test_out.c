@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/out.h: the integer writers against printf, and cut output. */
+/* user/sink/strbuf.h: the integer writers against printf, and cut output. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "out.h"
+#include "strbuf.h"
 
 static const char *fmt_u(uint64_t v, void (*fn)(struct out *, uint64_t))
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * user/output.c's writes: records lost to a failed write counted exactly
+ * user/sink/output.c's writes: records lost to a failed write counted exactly
  * (whole lines only), one error line, nothing written after a failure, a
  * closed pipe reported to the caller and not as an error, a non-blocking
  * descriptor waited on rather than failed.

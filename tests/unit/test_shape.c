@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "probefile.h"
-#include "shape.h"
+#include "scrub.h"
 
 static void scrubs(unsigned flags, const char *in, const char *want)
 {

@@ -8,12 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fdecode.h"
-#include "out.h"
+#include "decode_func.h"
+#include "strbuf.h"
 #include "output.h"
 #include "probefile.h"
 #include "probes.h"
-#include "shape.h"
+#include "scrub.h"
 #include "summary.h"
 #include "syscalls.h"
 

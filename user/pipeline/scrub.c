@@ -10,9 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "out.h"
+#include "strbuf.h"
 #include "probefile.h"
-#include "shape.h"
+#include "scrub.h"
 
 static bool ident_char(char c)
 {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fdecode.h"
+#include "decode_func.h"
 #include "syscalls.h"
 
 /* Appends to buf at *len like snprintf, tracking the full length. */

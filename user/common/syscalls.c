@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "out.h"
+#include "strbuf.h"
 #include "syscalls.h"
 
 /* Kernel values that glibc hides (O_LARGEFILE is 0 in 64-bit glibc) or lacks. */
