@@ -24,32 +24,29 @@ struct parser {
 	size_t errlen; /* its size */
 };
 
-static const struct {
-	const char *name;
-	enum utype type;
-} type_names[] = {
-	{ "s8", UT_S8 },   { "u8", UT_U8 },	{ "s16", UT_S16 }, { "u16", UT_U16 },
-	{ "s32", UT_S32 }, { "u32", UT_U32 },	{ "s64", UT_S64 }, { "u64", UT_U64 },
-	{ "int", UT_INT }, { "long", UT_LONG }, { "ptr", UT_PTR }, { "str", UT_STR },
+/* Every SPEC type's name, width and class: the one table the parser, the filter
+ * compiler, the probe table and the record decoder read. */
+static const struct utype_info utypes[UT_N] = {
+	[UT_NONE] = { "none", 0, false, UK_NONE },  [UT_S8] = { "s8", 8, true, UK_INT },
+	[UT_U8] = { "u8", 8, false, UK_INT },	    [UT_S16] = { "s16", 16, true, UK_INT },
+	[UT_U16] = { "u16", 16, false, UK_INT },    [UT_S32] = { "s32", 32, true, UK_INT },
+	[UT_U32] = { "u32", 32, false, UK_INT },    [UT_S64] = { "s64", 64, true, UK_INT },
+	[UT_U64] = { "u64", 64, false, UK_INT },    [UT_INT] = { "int", 32, true, UK_INT },
+	[UT_LONG] = { "long", 64, true, UK_INT },   [UT_PTR] = { "ptr", 64, false, UK_PTR },
+	[UT_STR] = { "str", 0, false, UK_STR },	    [UT_BUF] = { "buf", 0, false, UK_BUF },
+	[UT_BUF_LEN] = { "buf", 0, false, UK_BUF }, [UT_CHARS] = { "char", 0, false, UK_BUF },
 };
+
+const struct utype_info *utype_info(uint8_t t)
+{
+	static const struct utype_info unknown = { "?", 64, false, UK_INT };
+
+	return t < UT_N ? &utypes[t] : &unknown;
+}
 
 const char *utype_name(uint8_t t)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (type_names[i].type == t)
-			return type_names[i].name;
-	switch (t) {
-	case UT_NONE:
-		return "none";
-	case UT_BUF:
-	case UT_BUF_LEN:
-		return "buf";
-	case UT_CHARS:
-		return "char";
-	}
-	return "?";
+	return utype_info(t)->name;
 }
 
 static __attribute__((format(printf, 3, 4))) int fail_at(struct parser *p, size_t pos,
@@ -165,9 +162,10 @@ static enum utype lookup_type(const char *s, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (strlen(type_names[i].name) == len && !strncmp(type_names[i].name, s, len))
-			return type_names[i].type;
+	/* Scalar types by name; buffers are written buf[...] and char[...]. */
+	for (i = UT_S8; i <= UT_STR; i++)
+		if (strlen(utypes[i].name) == len && !strncmp(utypes[i].name, s, len))
+			return (enum utype)i;
 	return UT_NONE;
 }
 

@@ -39,7 +39,27 @@ enum utype {
 	UT_BUF,	    /* buf[N]: N bytes, read at entry */
 	UT_BUF_LEN, /* buf[len=argK]: bytes, length from argument K (1-based in the SPEC) */
 	UT_CHARS,   /* char[N]: up to N bytes, shown as a string */
+	UT_N
 };
+
+/* What a type is read and compared as. */
+enum ukind {
+	UK_NONE = 0, /* no type (no '->') */
+	UK_INT,	     /* an integer of bits width */
+	UK_PTR,	     /* an address: 64 bits unsigned, shown in hex, NULL when 0 */
+	UK_STR,	     /* a NUL-terminated string */
+	UK_BUF,	     /* bytes: buf[N], buf[len=argK], char[N] */
+};
+
+struct utype_info {
+	const char *name; /* as written in SPECs ("u64", "str", "buf") */
+	uint8_t bits;	  /* width of an integer or pointer: 8, 16, 32, 64; 0 for bytes */
+	bool is_signed;	  /* compared and shown as signed */
+	uint8_t kind;	  /* enum ukind */
+};
+
+/* The type's entry in the one table of SPEC types; any value is safe. */
+const struct utype_info *utype_info(uint8_t t);
 
 enum ufail_op { UF_NONE = 0, UF_EQ, UF_NE, UF_LT, UF_LE, UF_GT, UF_GE };
 
