@@ -301,7 +301,7 @@ Test(uprobe, entry_only_and_return_only)
 /* Mid-run: probe 0 removed and probe 2 added while probe 1 keeps counting. */
 static void swap_probes(struct session *s, const char *exe)
 {
-	struct probe_ctx pc = { .exe = exe };
+	struct resolve_scope pc = { .exe = exe };
 	struct uspec u;
 	char err[256];
 	uint32_t id;
