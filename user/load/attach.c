@@ -26,9 +26,10 @@
 
 /*
  * A uprobe_multi link: one program on all the functions of one add, or of
- * one batch (probes__batch_begin), in one file. Each of those probes holds a reference, so removing one id leaves
- * the link to the others (the id's table entry, turned off, silences it);
- * the last one closes it, paying the kernel's one grace period for them all.
+ * one batch (probes__batch_begin), in one file. Each of those probes holds
+ * a reference, so removing one id leaves the link to the others (the id's
+ * table entry, turned off, silences it); the last one closes it, paying the
+ * kernel's one grace period for them all.
  */
 struct mlink {
 	int fd;
