@@ -2,7 +2,8 @@
 /*
  * Function probes on a live session: a SPEC resolved to functions, each its own
  * probe id (the BPF cookie of its links), added and removed at run time
- * without disturbing the others.
+ * without disturbing the others. The probe table is probetab.c's, the links
+ * and batches attach.c's, the SPEC's functions resolve/funcs.c's.
  */
 #ifndef AT_PROBES_H
 #define AT_PROBES_H
