@@ -141,9 +141,9 @@ static int block_signals(struct tracer *t)
 }
 
 /* Where -u and probe-file SPECs are resolved: the first traced process, or -- CMD's file. */
-static struct probe_ctx probe_ctx_of(const struct tracer *t)
+static struct resolve_scope scope_of(const struct tracer *t)
 {
-	struct probe_ctx pc = {
+	struct resolve_scope pc = {
 		.pid = t->cfg.npids ? t->tgids[0] : 0,
 		.exe = t->cfg.cmd ? t->child.path : NULL,
 	};
@@ -178,7 +178,7 @@ static void reload(struct tracer *t)
 {
 	struct probefile *npf;
 	struct plan_diff d;
-	struct probe_ctx pc = probe_ctx_of(t);
+	struct resolve_scope pc = scope_of(t);
 	char err[1024], *diff = NULL;
 	size_t difflen = 0;
 	FILE *mem;
@@ -397,7 +397,7 @@ static int open_output(struct tracer *t)
 /* -u: each SPEC resolved in the first traced process, or for -- CMD in its executable. */
 static int add_probes(struct tracer *t)
 {
-	struct probe_ctx pc = probe_ctx_of(t);
+	struct resolve_scope pc = scope_of(t);
 	unsigned nspecs = t->cfg.nuprobes + t->cfg.nusdts;
 	char err[1024];
 	int ret;
@@ -506,7 +506,7 @@ static int load_probe_file(struct tracer *t)
 /* --check: the file validated, its SPECs resolved when a process is given; nothing attached. */
 static int check_file(struct tracer *t)
 {
-	struct probe_ctx pc = {};
+	struct resolve_scope pc = {};
 	struct plan none = {};
 	char err[1024];
 	int code = EXIT_OK;

@@ -90,7 +90,7 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	cr_assert_eq(proc_spawn_held(argv, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(session__add_held(s, c.pid), 0);
 	for (int i = 0; i < 4 && o->uprobes[i]; i++) {
-		struct probe_ctx pc = { .exe = c.path };
+		struct resolve_scope pc = { .exe = c.path };
 		struct uspec u;
 		uint32_t id;
 
@@ -102,7 +102,7 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 	if (o->remove_first)
 		cr_assert_eq(probes__remove(s, 0), 0);
 	if (o->probe_file) {
-		struct probe_ctx pc = { .exe = c.path };
+		struct resolve_scope pc = { .exe = c.path };
 		struct probefile *pf;
 
 		cr_assert_eq(probefile_parse("test.yaml", o->probe_file, strlen(o->probe_file), &pf,

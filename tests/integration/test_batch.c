@@ -133,7 +133,7 @@ static void note_names(struct session *s)
 /* At many's SIGSTOP (between its two rounds): links counted, seen.reload applied. */
 static void reload_at_stop(struct session *s, struct plan *plan, pid_t pid, const char *exe)
 {
-	struct probe_ctx pc = { .exe = exe };
+	struct resolve_scope pc = { .exe = exe };
 	struct probefile *pf;
 	int st;
 
@@ -294,7 +294,7 @@ static struct {
 
 static void batch_at_stop(struct session *s, struct plan *plan, pid_t pid, const char *exe)
 {
-	struct probe_ctx pc = { .exe = exe };
+	struct resolve_scope pc = { .exe = exe };
 	uint32_t ids[16];
 	struct uspec u;
 	int st;

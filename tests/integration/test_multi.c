@@ -208,7 +208,7 @@ static void failing_reload(struct session *s, struct plan *plan, pid_t pid, cons
 			       "  - name: broken\n"
 			       "    kind: function\n"
 			       "    attach: ':no_such_function(int x)'\n";
-	struct probe_ctx pc = { .exe = exe };
+	struct resolve_scope pc = { .exe = exe };
 	struct probefile *pf;
 	char err[1024];
 
@@ -278,7 +278,7 @@ Test(multi, fallback_failing_reload_rolls_a_globs_links_back)
 /* A stop asked for (a signal during set-up) while a glob attaches: -EINTR, nothing left. */
 static void cancelled_add(struct session *s, const char *exe)
 {
-	struct probe_ctx pc = { .exe = exe };
+	struct resolve_scope pc = { .exe = exe };
 	uint32_t ids[100];
 	struct uspec u;
 	char err[256];

@@ -304,7 +304,7 @@ static int nreloads;
 
 static void reload_while_running(struct session *s, struct plan *plan, pid_t pid, const char *exe)
 {
-	struct probe_ctx pc = { .exe = exe };
+	struct resolve_scope pc = { .exe = exe };
 	char err[1024];
 
 	(void)pid;
@@ -377,7 +377,7 @@ static void failing_reload(struct session *s, struct plan *plan, pid_t pid, cons
 			       "  - name: broken\n"
 			       "    kind: function\n"
 			       "    attach: ':no_such_function(int i)'\n";
-	struct probe_ctx pc = { .exe = exe };
+	struct resolve_scope pc = { .exe = exe };
 	uint32_t before = probes__count(s);
 	int entries = links_of("func_entry");
 	struct probefile *pf;

@@ -31,6 +31,15 @@ static void assert_clean(const struct trace *t)
 	cr_assert_eq(t->lost.state_lost, 0);
 }
 
+/* argv traced with one SPEC (and exit_group, for its end), nothing lost: the SPEC's calls in r. */
+static size_t trace_spec(char **argv, const char *spec, struct trace *t,
+			 const struct at_call_rec **r)
+{
+	trace_cmd(argv, &(struct trace_opts){ .select = "exit_group", .uprobes = { spec } }, t);
+	assert_clean(t);
+	return trace_calls(t, 0, r, MAXR);
+}
+
 static uint64_t hist_sum(const struct at_stat *s)
 {
 	uint64_t n = 0;
@@ -47,12 +56,7 @@ Test(uprobe, plain_function_args_ret_failing)
 	struct trace t;
 	size_t n;
 
-	trace_cmd(argv,
-		  &(struct trace_opts){ .select = "exit_group",
-					.uprobes = { ":plain(int x) -> int" } },
-		  &t);
-	assert_clean(&t);
-	n = trace_calls(&t, 0, r, MAXR);
+	n = trace_spec(argv, ":plain(int x) -> int", &t, r);
 	cr_assert_eq(n, 11);
 	for (size_t i = 0; i < n; i++) {
 		int x = i < 10 ? (int)i : -5;
@@ -122,12 +126,7 @@ Test(uprobe, recursion_pairs_innermost_first)
 	static const long want[] = { 1, 2, 6, 24, 120 };
 	struct trace t;
 
-	trace_cmd(argv,
-		  &(struct trace_opts){ .select = "exit_group",
-					.uprobes = { ":fact(int n) -> long" } },
-		  &t);
-	assert_clean(&t);
-	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 5);
+	cr_assert_eq(trace_spec(argv, ":fact(int n) -> long", &t, r), 5);
 	for (int i = 0; i < 5; i++) {
 		cr_assert_eq((int)r[i]->args[0], i + 1, "returns come innermost first");
 		cr_assert_eq(r[i]->ret, want[i]);
@@ -150,12 +149,7 @@ Test(uprobe, threads_never_mix)
 	struct trace t;
 	size_t n;
 
-	trace_cmd(argv,
-		  &(struct trace_opts){ .select = "exit_group",
-					.uprobes = { ":plain(int x) -> int" } },
-		  &t);
-	assert_clean(&t);
-	n = trace_calls(&t, 0, r, MAXR);
+	n = trace_spec(argv, ":plain(int x) -> int", &t, r);
 	cr_assert_eq(n, 100);
 	for (size_t i = 0; i < n; i++) {
 		int x = (int)r[i]->args[0];
@@ -260,9 +254,7 @@ Test(uprobe, shared_library_function)
 
 	snprintf(spec, sizeof(spec), "%s:lib_add(int a, int b) -> int",
 		 build_path("libatfuncs.so"));
-	trace_cmd(argv, &(struct trace_opts){ .select = "exit_group", .uprobes = { spec } }, &t);
-	assert_clean(&t);
-	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 10);
+	cr_assert_eq(trace_spec(argv, spec, &t, r), 10);
 	for (int i = 0; i < 10; i++) {
 		cr_assert_eq((int)r[i]->args[0], sum);
 		cr_assert_eq((int)r[i]->args[1], i);
@@ -301,7 +293,7 @@ Test(uprobe, entry_only_and_return_only)
 /* Mid-run: probe 0 removed and probe 2 added while probe 1 keeps counting. */
 static void swap_probes(struct session *s, const char *exe)
 {
-	struct probe_ctx pc = { .exe = exe };
+	struct resolve_scope pc = { .exe = exe };
 	struct uspec u;
 	char err[256];
 	uint32_t id;
@@ -351,12 +343,7 @@ Test(uprobe, go_function_arguments_in_go_registers)
 	struct trace t;
 	long sum = 0;
 
-	trace_cmd(argv,
-		  &(struct trace_opts){ .select = "exit_group",
-					.uprobes = { ":main.add(long a, long b)@entry" } },
-		  &t);
-	assert_clean(&t);
-	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 10);
+	cr_assert_eq(trace_spec(argv, ":main.add(long a, long b)@entry", &t, r), 10);
 	for (int i = 0; i < 10; i++) {
 		cr_assert_eq(r[i]->hdr.pid, (unsigned)t.pid);
 		cr_assert(r[i]->flags & AT_CALL_ENTRY_ONLY);

@@ -90,7 +90,7 @@ static bool is_boundary(const struct od_insn *v, size_t n, uint64_t off)
 /* probes__resolve of "path:spec" (spec after the ':'): the count, or -EINVAL with err. */
 static int resolve(const char *path, const char *spec, char *err, size_t errlen)
 {
-	struct probe_ctx pc = {};
+	struct resolve_scope pc = {};
 	char s[PATH_MAX + 256];
 	struct uspec u;
 

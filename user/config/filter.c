@@ -32,33 +32,18 @@ static int set_int_type(struct at_cond *f, unsigned bits, bool is_signed)
 /* A SPEC argument or return type as a field; -1 for buffers, which do not compare. */
 static int utype_field(uint8_t t, struct at_cond *f)
 {
-	switch (t) {
-	case UT_S8:
-		return set_int_type(f, 8, true);
-	case UT_U8:
-		return set_int_type(f, 8, false);
-	case UT_S16:
-		return set_int_type(f, 16, true);
-	case UT_U16:
-		return set_int_type(f, 16, false);
-	case UT_S32:
-	case UT_INT:
-		return set_int_type(f, 32, true);
-	case UT_U32:
-		return set_int_type(f, 32, false);
-	case UT_S64:
-	case UT_LONG:
-		return set_int_type(f, 64, true);
-	case UT_STR:
+	const struct utype_info *ti = utype_info(t);
+
+	if (ti->kind == UK_STR) {
 		f->is_str = 1;
 		return 0;
-	case UT_BUF:
-	case UT_BUF_LEN:
-	case UT_CHARS:
-		return -1;
-	default: /* u64, ptr, undeclared */
-		return set_int_type(f, 64, false);
 	}
+	if (ti->kind == UK_BUF)
+		return -1;
+	/* A pointer or no type (undeclared): 64 bits unsigned. */
+	if (ti->kind != UK_INT)
+		return set_int_type(f, 64, false);
+	return set_int_type(f, ti->bits, ti->is_signed);
 }
 
 /* A syscall argument kind as a field. */

@@ -92,8 +92,9 @@ static void remove_ids(struct session *s, struct plan_entry *e)
 }
 
 /* Attaches one entry's probes into e. 0, or a negative errno with err. */
-static int attach_entry(struct session *s, const struct pf_probe *fp, const struct probe_ctx *pc,
-			struct plan_entry *e, char *err, size_t errlen)
+static int attach_entry(struct session *s, const struct pf_probe *fp,
+			const struct resolve_scope *pc, struct plan_entry *e, char *err,
+			size_t errlen)
 {
 	uint32_t *ids = calloc(AT_MAX_PROBES, sizeof(*ids));
 	char why[1024];
@@ -116,7 +117,7 @@ static int attach_entry(struct session *s, const struct pf_probe *fp, const stru
 }
 
 int plan_apply(struct session *s, struct plan *cur, const struct probefile *pf,
-	       const struct probe_ctx *pc, struct plan_diff *out, char *err, size_t errlen)
+	       const struct resolve_scope *pc, struct plan_diff *out, char *err, size_t errlen)
 {
 	struct plan next = { .n = pf->nprobes };
 	bool *kept = calloc(cur->n ? cur->n : 1, sizeof(*kept));

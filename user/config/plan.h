@@ -49,7 +49,7 @@ void plan_diff(const struct plan *cur, const struct probefile *pf, FILE *log,
  * (-EINVAL when pf names something that is not there).
  */
 int plan_apply(struct session *s, struct plan *cur, const struct probefile *pf,
-	       const struct probe_ctx *pc, struct plan_diff *out, char *err, size_t errlen);
+	       const struct resolve_scope *pc, struct plan_diff *out, char *err, size_t errlen);
 
 /* The entry owning a probe id, or NULL. */
 const struct plan_entry *plan_owner(const struct plan *p, uint32_t id);

@@ -2,7 +2,8 @@
 /*
  * Function probes on a live session: a SPEC resolved to functions, each its own
  * probe id (the BPF cookie of its links), added and removed at run time
- * without disturbing the others.
+ * without disturbing the others. The probe table is probetab.c's, the links
+ * and batches attach.c's, the SPEC's functions resolve/funcs.c's.
  */
 #ifndef AT_PROBES_H
 #define AT_PROBES_H
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "funcs.h"
 #include "record.h"
 #include "uspec.h"
 
@@ -43,12 +45,6 @@ struct probe {
 	bool removed;			   /* detached; kept so late records still decode */
 };
 
-/* Where a SPEC's target is looked for. */
-struct probe_ctx {
-	pid_t pid;	 /* a traced process for /proc look-ups, 0 if none yet */
-	const char *exe; /* the main executable when there is no pid (-- CMD) */
-};
-
 /*
  * Resolves a SPEC and attaches one probe per matching function. On success
  * returns the number of probes and stores their ids in ids (up to max). On
@@ -57,16 +53,17 @@ struct probe_ctx {
  * negative errno when the system refused, with a reason in err; nothing of
  * this call stays attached.
  */
-int probes__add(struct session *s, const struct uspec *u, const struct probe_ctx *pc, uint32_t *ids,
-		size_t max, char *err, size_t errlen);
+int probes__add(struct session *s, const struct uspec *u, const struct resolve_scope *sc,
+		uint32_t *ids, size_t max, char *err, size_t errlen);
 
 /*
  * Attaches one USDT probe: u->target and u->func name the file and the probe
  * NAME, provider its provider; u->args type the probe's arguments. Each hit is
- * an entry-only record. Same return convention as probes__add.
+ * an entry-only record. Same return convention as probes__add (1 on success,
+ * its id in *id).
  */
 int probes__add_usdt(struct session *s, const struct uspec *u, const char *provider,
-		     const struct probe_ctx *pc, uint32_t *id, char *err, size_t errlen);
+		     const struct resolve_scope *sc, uint32_t *id, char *err, size_t errlen);
 
 /*
  * Attaches the probes of one probe-file entry: functions (one probe per match
@@ -75,7 +72,7 @@ int probes__add_usdt(struct session *s, const struct uspec *u, const char *provi
  * and rate limit go into the kernel's probe table. Same return convention as
  * probes__add.
  */
-int probes__add_file(struct session *s, const struct pf_probe *fp, const struct probe_ctx *pc,
+int probes__add_file(struct session *s, const struct pf_probe *fp, const struct resolve_scope *sc,
 		     uint32_t *ids, size_t max, char *err, size_t errlen);
 
 /*
@@ -83,7 +80,7 @@ int probes__add_file(struct session *s, const struct pf_probe *fp, const struct 
  * attaching nothing: the number of functions it names, or -EINVAL with err
  * (-EINTR when set-up was cancelled).
  */
-int probes__resolve(const struct uspec *u, const char *provider, const struct probe_ctx *pc,
+int probes__resolve(const struct uspec *u, const char *provider, const struct resolve_scope *sc,
 		    char *err, size_t errlen);
 
 /*

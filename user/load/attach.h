@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What attach.c (the links) gives probetab.c (the probe table): attaching and detaching probes. */
+#ifndef AT_ATTACH_H
+#define AT_ATTACH_H
+
+#include <stddef.h>
+
+struct probe;
+struct probe_batch;
+struct session;
+
+/* Link fds whose last probe went: closed together by close_fds. */
+struct fdset {
+	int *v;
+	size_t n;
+};
+
+/* Room for the multi link fds of n probes (each holds at most two). */
+void fdset_init(struct fdset *fs, size_t n);
+/* Closes fs's fds (close_fds) and frees its room. */
+void fdset_close(struct fdset *fs);
+/* Closes the link fds of fs, many at once: their grace periods overlap. */
+void close_fds(struct fdset *fs);
+
+/* Destroys p's perf links; its multi links' fds go to fs when p held the last reference. */
+void destroy_links(struct probe *p, struct fdset *fs);
+
+/*
+ * Attaches the n (>= 1) probes of one add, all in one file, their table
+ * entries already written: one link (pair) each, or uprobe_multi links they
+ * share, or, while a batch is open, none until its commit. 0, or -EINTR
+ * (set-up cancelled) / -EIO with err; what was made is for the caller's
+ * rollback to undo (destroy_links).
+ */
+int attach_probes(struct session *s, struct probe **ps, size_t n, char *err, size_t errlen);
+
+/* Frees a batch (probes__batch_begin), its probes left as they are. */
+void batch_free(struct probe_batch *b);
+
+#endif /* AT_ATTACH_H */

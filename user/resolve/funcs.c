@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* SPEC -> functions: the target's ELF file, its symbols or USDT notes, each offset checked. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elfsym.h"
+#include "funcs.h"
+#include "insn.h"
+#include "util.h"
+
+static int collect(void *ctx, const struct elf_func *f)
+{
+	struct funcs *fs = ctx;
+
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 16;
+		struct func *v = realloc(fs->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		fs->v = v;
+		fs->cap = cap;
+	}
+	snprintf(fs->v[fs->n].name, sizeof(fs->v[fs->n].name), "%s", f->name);
+	fs->v[fs->n++].off = f->off + fs->extra;
+	return 0;
+}
+
+/*
+ * Whether a probe may go at byte off of function f (given: the offset as the
+ * SPEC wrote it): on an instruction boundary, as a breakpoint inside an
+ * instruction corrupts it in every process that maps the file; and for a
+ * return probe at f's entry, the only place where the return address the
+ * uretprobe takes is on top of the stack. 0, or -EINVAL with err.
+ */
+static int check_offset(struct elf_file *ef, const struct elf_func *f, uint64_t off, uint64_t given,
+			uint8_t when, const char *path, char *err, size_t errlen)
+{
+	unsigned long long g = given;
+	struct insn in;
+	uint64_t bad = 0;
+	int ret;
+
+	/*
+	 * The ELF entry point (_start) is jumped to by the kernel with argc on
+	 * top of the stack, not a return address: a uretprobe there overwrites
+	 * argc (found with ':_start', whose target then printed its usage).
+	 */
+	if (when != UW_ENTRY && elf_file__entry(ef) && f->addr == elf_file__entry(ef))
+		return fail(err, errlen,
+			    "%s is the entry point of %s: it is jumped to, not called, so it has "
+			    "no return address for a return probe; add '@entry'",
+			    f->name, path);
+	/* The entry is always an instruction's start: nothing to decode. */
+	if (!off)
+		return 0;
+	if (off >= f->size)
+		return fail(err, errlen, "offset 0x%llx is past the end of %s (%llu bytes) in %s",
+			    g, f->name, (unsigned long long)f->size, path);
+	ret = insn__at(ef, f, off, &in, &bad);
+	if (ret == -ENOTSUP)
+		return fail(
+			err, errlen,
+			"offset 0x%llx: no instruction decoder for ELF machine %u (%s), so "
+			"its instruction boundaries cannot be checked; only offset 0 is allowed",
+			g, elf_file__machine(ef), path);
+	if (ret == -EILSEQ)
+		return fail(err, errlen,
+			    "cannot decode the instruction at %s+0x%llx (0x%llx) in %s, so offset "
+			    "0x%llx is not known to be an instruction boundary",
+			    f->name, (unsigned long long)bad, (unsigned long long)(f->addr + bad),
+			    path, g);
+	if (ret == -ELIBACC)
+		return fail(err, errlen,
+			    "offset 0x%llx: cannot load %s (Debian's libcapstone4) to check that "
+			    "it is an instruction boundary; only offset 0 is allowed without it",
+			    g, insn__library());
+	if (ret == -ERANGE)
+		return fail(err, errlen, "the %llu bytes of %s are not all in %s's sections",
+			    (unsigned long long)f->size, f->name, path);
+	if (ret)
+		return fail(err, errlen, "reading %s in %s: %s", f->name, path, strerror(-ret));
+	if (in.off != off)
+		return fail(err, errlen,
+			    "offset 0x%llx is inside the instruction at %s+0x%llx (0x%llx: %s, %u "
+			    "bytes) in %s: probes go on instruction boundaries",
+			    g, f->name, (unsigned long long)in.off, (unsigned long long)in.addr,
+			    in.text, in.size, path);
+	if (when != UW_ENTRY)
+		return fail(err, errlen,
+			    "offset 0x%llx is not the entry of %s in %s: a return probe goes on a "
+			    "function's entry, where the return address is on top of the stack; "
+			    "add '@entry'",
+			    g, f->name, path);
+	return 0;
+}
+
+/* A glob's functions, each checked at the SPEC's offset before it is collected. */
+struct checked {
+	struct funcs *fs;
+	struct elf_file *ef;
+	const struct uspec *u;
+	const char *path;
+	char *err;
+	size_t errlen;
+	bool refused; /* err says why */
+};
+
+static int collect_checked(void *ctx, const struct elf_func *f)
+{
+	struct checked *c = ctx;
+
+	/* A glob means the functions that can take its probe: the entry point cannot return. */
+	if (c->u->when != UW_ENTRY && !c->u->offset && f->addr == elf_file__entry(c->ef))
+		return 0;
+	if (check_offset(c->ef, f, c->u->offset, c->u->offset, c->u->when, c->path, c->err,
+			 c->errlen)) {
+		c->refused = true;
+		return -EINVAL;
+	}
+	return collect(c->fs, f);
+}
+
+static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char *path,
+			 struct funcs *fs, char *err, size_t errlen)
+{
+	struct checked c = {
+		.fs = fs, .ef = ef, .u = u, .path = path, .err = err, .errlen = errlen
+	};
+	struct elf_func f = { .name = u->func };
+	uint64_t avail;
+	int ret;
+
+	fs->extra = u->func[0] ? u->offset : 0;
+	if (!u->func[0]) {
+		/* A raw file offset: checked in the function that holds it. */
+		if (elf_file__func_at(ef, u->offset, &f))
+			return fail(err, errlen,
+				    "offset 0x%llx is in no function of %s (no function symbol "
+				    "holds it), so its instruction boundaries cannot be checked",
+				    (unsigned long long)u->offset, path);
+		if (check_offset(ef, &f, u->offset - f.off, u->offset, u->when, path, err, errlen))
+			return -EINVAL;
+		f.name = "";
+		f.off = u->offset;
+		return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
+	}
+	if (u->is_glob) {
+		ret = elf_file__for_each_func(ef, u->func, collect_checked, &c);
+		if (c.refused)
+			return -EINVAL;
+		if (ret == -EINTR) {
+			fail(err, errlen, "interrupted");
+			return ret;
+		}
+		if (ret)
+			return fail(err, errlen, "%s: %s", path, strerror(-ret));
+		if (!fs->n)
+			return fail(err, errlen, "no function matches '%s' in %s", u->func, path);
+		return 0;
+	}
+	if (elf_file__resolve(ef, u->func, &f.off, &f.size))
+		return fail(err, errlen, "no such function '%s' in %s%s", u->func, path,
+			    elf_file__stripped(ef) ? " (stripped: only .dynsym was searched)" : "");
+	/* resolve found off through a section, so the way back holds. */
+	elf_file__off_to_addr(ef, f.off, &f.addr, &avail);
+	if (check_offset(ef, &f, u->offset, u->offset, u->when, path, err, errlen))
+		return -EINVAL;
+	return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
+}
+
+/* The SPEC's target as an ELF file; NULL with a reason in err. path gets PATH_MAX bytes. */
+static struct elf_file *open_target(const struct uspec *u, const struct resolve_scope *sc,
+				    char *path, char *err, size_t errlen)
+{
+	struct elf_file *ef;
+	char why[512];
+
+	if (target_resolve(u->target, sc->pid, sc->exe, path, PATH_MAX, why, sizeof(why))) {
+		fail(err, errlen, "%s", why);
+		return NULL;
+	}
+	ef = elf_file__open(path, why, sizeof(why));
+	if (!ef)
+		fail(err, errlen, "%s: %s", path, why);
+	return ef;
+}
+
+struct usdt_find {
+	const char *provider, *name;
+	uint64_t off;
+	bool found;
+};
+
+static int find_usdt(void *ctx, const struct elf_usdt *e)
+{
+	struct usdt_find *f = ctx;
+
+	if (strcmp(e->provider, f->provider) || strcmp(e->name, f->name))
+		return 0;
+	f->off = e->off;
+	f->found = true;
+	return 1;
+}
+
+/*
+ * Whether enabling USDT probe provider:name of ef crashes the program, which
+ * agent-trace then refuses (README, USDT probes). Ruby 3.1's cmethod probes
+ * make every C method call look up its class's name, and the name of
+ * RubyVM::FrozenCore (the receiver of alias, undef, **h) is a string its GC
+ * does not mark, freed early: rb_dtrace_setup reads the dead object and Ruby
+ * dies with "[BUG] Segmentation fault", whoever raises the probe's semaphore.
+ * ver gets the Ruby version.
+ */
+static bool usdt_crashes(struct elf_file *ef, const char *provider, const char *name, char *ver,
+			 size_t verlen)
+{
+	ssize_t n;
+
+	if (strcmp(provider, "ruby") ||
+	    (strcmp(name, "cmethod__entry") && strcmp(name, "cmethod__return")))
+		return false;
+	/* ruby_version ("3.1.2") is exported by libruby and by a static ruby. */
+	n = elf_file__read_object(ef, "ruby_version", ver, verlen - 1);
+	if (n <= 0)
+		return false;
+	ver[n] = '\0';
+	return !strncmp(ver, "3.1.", 4);
+}
+
+int funcs_resolve(const struct uspec *u, const char *provider, const struct resolve_scope *sc,
+		  char *path, bool *go, struct funcs *fs, char *err, size_t errlen)
+{
+	struct elf_file *ef = open_target(u, sc, path, err, errlen);
+	int ret = -EINVAL;
+
+	if (!ef)
+		return -EINVAL;
+	*go = !provider && elf_file__is_go(ef);
+	if (provider) {
+		struct usdt_find f = { .provider = provider, .name = u->func };
+		struct elf_func site = { .name = u->func };
+		char ver[16];
+
+		elf_file__for_each_usdt(ef, find_usdt, &f);
+		site.off = f.off;
+		if (!f.found)
+			fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
+		else if (usdt_crashes(ef, provider, u->func, ver, sizeof(ver)))
+			fail(err, errlen,
+			     "refused: enabling %s:%s crashes Ruby %s (a Ruby bug: its C method "
+			     "probes read a class name its GC has freed; see README)",
+			     provider, u->func, ver);
+		else if (collect(fs, &site))
+			fail(err, errlen, "out of memory");
+		else
+			ret = 0;
+	} else if (*go && u->when != UW_ENTRY) {
+		/* A uretprobe rewrites the return address, which Go's stack moves break. */
+		fail(err, errlen,
+		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
+		     path);
+	} else {
+		/* -EINTR: set-up was cancelled, not a bad SPEC. */
+		ret = resolve_funcs(ef, u, path, fs, err, errlen);
+		ret = ret == -EINTR ? ret : ret ? -EINVAL : 0;
+	}
+	elf_file__close(ef);
+	return ret;
+}
+
+void funcs_free(struct funcs *fs)
+{
+	free(fs->v);
+	fs->v = NULL;
+	fs->n = fs->cap = 0;
+}
