@@ -13,7 +13,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "elfsym.h"
+#include "elf_file.h"
+#include "target.h"
 #include "insn.h"
 #include "probefile.h"
 #include "probes.h"
