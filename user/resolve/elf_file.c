@@ -60,8 +60,9 @@ static bool has_go_note(const struct elf_file *ef)
 }
 
 /* Formats the one-line reason into err and returns -errnum: libbpf's 0 or -errno, with a message. */
-__attribute__((format(printf, 4, 5))) static int elf_err(char *err, size_t errlen, int errnum,
-							 const char *fmt, ...)
+static int elf_err(char *err, size_t errlen, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int elf_err(char *err, size_t errlen, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -227,7 +228,7 @@ void elf_file__close(struct elf_file *ef)
 {
 	if (!ef)
 		return;
-	elf_free_syms(ef);
+	elf_file__free_syms(ef);
 	free(ef->shdrs);
 	elf_end(ef->elf);
 	if (ef->fd >= 0)
@@ -261,7 +262,7 @@ static bool sec_holds(const GElf_Shdr *sh, uint64_t addr)
 	       addr - sh->sh_addr < sh->sh_size;
 }
 
-int elf_addr_to_off(const struct elf_file *ef, uint64_t addr, size_t hint, uint64_t *off)
+int elf_file__addr_to_off(const struct elf_file *ef, uint64_t addr, size_t hint, uint64_t *off)
 {
 	size_t i = hint;
 
@@ -380,7 +381,7 @@ int elf_file__for_each_usdt(struct elf_file *ef, int (*cb)(void *ctx, const stru
 				sema += base_addr - base;
 		}
 		/* A probe outside any section cannot be attached to: leave it out. */
-		if (elf_addr_to_off(ef, pc, 0, &u.off))
+		if (elf_file__addr_to_off(ef, pc, 0, &u.off))
 			continue;
 		u.semaphore = sema;
 		ret = cb(ctx, &u);

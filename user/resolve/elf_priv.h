@@ -42,9 +42,9 @@ struct elf_file {
  * st_shndx (hint) first: the same for ET_EXEC and ET_DYN, as the uprobe API wants
  * file offsets. 0 or -ENOENT.
  */
-int elf_addr_to_off(const struct elf_file *ef, uint64_t addr, size_t hint, uint64_t *off);
+int elf_file__addr_to_off(const struct elf_file *ef, uint64_t addr, size_t hint, uint64_t *off);
 
 /* Frees the symbol table elf_syms.c built (elf_file__close). */
-void elf_free_syms(struct elf_file *ef);
+void elf_file__free_syms(struct elf_file *ef);
 
 #endif /* AT_ELF_PRIV_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* An ELF file's function and object symbols: versions, look-up by name, globs, the function at an offset. */
+/* ELF symbols: versioned look-up by name, globs, the function at an offset, data objects. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <gelf.h>
@@ -10,7 +10,7 @@
 #include "elf_priv.h"
 #include "setup.h"
 
-void elf_free_syms(struct elf_file *ef)
+void elf_file__free_syms(struct elf_file *ef)
 {
 	size_t i;
 
@@ -171,7 +171,7 @@ static int load_syms(struct elf_file *ef)
 			err = load_symtab(ef, i, vnames, nv);
 	free(vnames);
 	if (err) {
-		elf_free_syms(ef);
+		elf_file__free_syms(ef);
 		return err;
 	}
 	if (ef->nsyms)
@@ -237,7 +237,7 @@ int elf_file__resolve(struct elf_file *ef, const char *name, uint64_t *off, uint
 {
 	const struct esym *s = lookup(ef, name);
 
-	if (!s || elf_addr_to_off(ef, s->value, s->shndx, off))
+	if (!s || elf_file__addr_to_off(ef, s->value, s->shndx, off))
 		return -ENOENT;
 	*size = s->size;
 	return 0;
@@ -269,7 +269,7 @@ int elf_file__for_each_func(struct elf_file *ef, const char *glob,
 			continue;
 		if (glob && fnmatch(glob, s->name, 0))
 			continue;
-		if (elf_addr_to_off(ef, s->value, s->shndx, &f.off))
+		if (elf_file__addr_to_off(ef, s->value, s->shndx, &f.off))
 			continue;
 		prev = s->name;
 		f.name = s->name;
@@ -307,7 +307,7 @@ int elf_file__func_at(struct elf_file *ef, uint64_t off, struct elf_func *f)
 		if (addr >= s->value && addr - s->value < s->size && func_at_better(s, best))
 			best = s;
 	}
-	if (!best || elf_addr_to_off(ef, best->value, best->shndx, &f->off))
+	if (!best || elf_file__addr_to_off(ef, best->value, best->shndx, &f->off))
 		return -ENOENT;
 	f->name = best->name;
 	f->addr = best->value;
@@ -351,7 +351,7 @@ ssize_t elf_file__read_object(struct elf_file *ef, const char *name, void *buf, 
 			if (ef->shdrs[i].sh_type != types[t] || find_object(ef, i, name, &sym))
 				continue;
 			/* A .bss object has no bytes in the file: addr_to_off skips NOBITS. */
-			if (elf_addr_to_off(ef, sym.st_value, sym.st_shndx, &off))
+			if (elf_file__addr_to_off(ef, sym.st_value, sym.st_shndx, &off))
 				return -ENOENT;
 			if (size > sym.st_size)
 				size = sym.st_size;

@@ -12,6 +12,12 @@
 #include "proc.h"
 #include "target.h"
 
+/* Cuts a line read by getline at its newline. */
+static void chomp(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+}
+
 /* Whether a file's basename names the library NAME: NAME itself, NAME.so..., NAME-1.2.so. */
 static bool lib_matches(const char *base, const char *name)
 {
@@ -47,7 +53,7 @@ static bool other_mnt_ns(int pid)
 /* The first file mapped by pid whose basename names the library. 0 or -ENOENT. */
 static int find_mapped(int pid, const char *name, char *path, size_t len)
 {
-	char maps[64], *line = NULL, *p, *nl, *base;
+	char maps[64], *line = NULL, *p, *base;
 	size_t cap = 0;
 	int ret = -ENOENT;
 	FILE *f;
@@ -61,9 +67,7 @@ static int find_mapped(int pid, const char *name, char *path, size_t len)
 		p = strchr(line, '/');
 		if (!p)
 			continue;
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
+		chomp(p);
 		base = strrchr(p, '/') + 1;
 		if (lib_matches(base, name) && strlen(p) < len) {
 			strcpy(path, p);
@@ -90,7 +94,7 @@ static int find_cached(const char *name, char *path, size_t len)
 #else
 	const char *arch = NULL;
 #endif
-	char *line = NULL, *soname, *flags, *p, *nl;
+	char *line = NULL, *soname, *flags, *p;
 	size_t cap = 0;
 	int ret = -ENOENT;
 	FILE *f;
@@ -107,9 +111,7 @@ static int find_cached(const char *name, char *path, size_t len)
 		*flags = '\0';
 		flags += 2;
 		p += 4;
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
+		chomp(p);
 		if (!lib_matches(soname, name) || (arch && !strstr(flags, arch)) ||
 		    strlen(p) >= len)
 			continue;
