@@ -331,6 +331,11 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		return 0;
 	if (cfg->no_latency && cfg->durations)
 		return fail(err, errlen, "-T and --no-latency contradict each other; keep one");
+	/*
+	 * Syscalls seen at sys_exit alone, without durations: the default but with a
+	 * probe file (its syscall probes want the entry), and with -T.
+	 */
+	cfg->exit_only = cfg->probe_file ? cfg->no_latency : !cfg->durations;
 	cfg->any_e = any_e;
 	/* Function probes and probe files alone trace no syscalls unless -e asks for them. */
 	if ((cfg->nuprobes || cfg->nusdts || cfg->probe_file || cfg->check_file) && !any_e)

@@ -48,6 +48,7 @@ struct config {
 	bool summary_only;			/* -c */
 	bool no_latency;			/* --no-latency: no durations, also with -C */
 	bool durations;				/* -T: syscall durations (a program at entry too) */
+	bool exit_only;				/* no durations (from -T, --no-latency, -C) */
 	bool quiet;				/* -q: no summary after the events */
 	bool json;				/* --json */
 	bool verbose;				/* -v */

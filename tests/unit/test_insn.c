@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elfsym.h"
+#include "elf_file.h"
 #include "insn.h"
 #include "probes.h"
 #include "uspec.h"
@@ -126,7 +126,7 @@ static struct elf_file *open_ok(const char *path)
 	return ef;
 }
 
-/* plain as elfsym finds it: file offset, size, address. */
+/* plain as elf_file finds it: file offset, size, address. */
 static struct elf_func plain_of(const char *path)
 {
 	struct elf_file *ef = open_ok(path);

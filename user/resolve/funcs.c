@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elfsym.h"
+#include "elf_file.h"
+#include "target.h"
 #include "funcs.h"
 #include "insn.h"
 #include "util.h"

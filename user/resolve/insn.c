@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "elfsym.h"
+#include "elf_file.h"
 #include "insn.h"
 
 /* A decoder per ELF machine: another instruction set is one more entry. */

@@ -24,7 +24,7 @@ struct insn {
 };
 
 /*
- * Decodes function f (f->off, f->addr and f->size from elfsym) from its first
+ * Decodes function f (f->off, f->addr and f->size from elf_file) from its first
  * byte, in order, calling cb for each instruction that starts before f's
  * offset end (f->size when end is larger). Stops when cb returns nonzero and
  * returns that value; else 0. -ENOTSUP when there is no decoder for the file's

@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "elfsym.h"
+#include "elf_file.h"
 #include "list.h"
+#include "target.h"
 
 struct list_ctx {
 	FILE *out;

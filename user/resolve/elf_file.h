@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* ELF files through libelf: function symbols, file offsets for uprobes, Go detection, USDT notes. */
-#ifndef AT_ELFSYM_H
-#define AT_ELFSYM_H
+#ifndef AT_ELF_FILE_H
+#define AT_ELF_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,7 +10,10 @@
 
 struct elf_file;
 
-/* Opens path. NULL with a one-line reason in err: "not an ELF file", "corrupt ELF (...)". */
+/*
+ * Opens path. NULL with errno set and a one-line reason in err: "not an ELF
+ * file" (ENOEXEC), "corrupt ELF (...)" (EINVAL), strerror(errno) of the open.
+ */
 struct elf_file *elf_file__open(const char *path, char *err, size_t errlen);
 void elf_file__close(struct elf_file *ef);
 
@@ -26,16 +29,6 @@ bool elf_file__stripped(const struct elf_file *ef);
  * uprobe attaches to and *size to the symbol size. 0 or -ENOENT.
  */
 int elf_file__resolve(struct elf_file *ef, const char *name, uint64_t *off, uint64_t *size);
-
-/*
- * Whether the symbol elf_file__resolve picks for name is an STT_GNU_IFUNC: its
- * address is then the resolver's, run once at relocation, not the function's
- * (glibc's memcpy, strlen, ...). False when there is no such symbol.
- */
-bool elf_file__is_ifunc(struct elf_file *ef, const char *name);
-
-/* Virtual address (e.g. a USDT semaphore) to file offset through its section. 0 or -ENOENT. */
-int elf_file__addr_to_off(struct elf_file *ef, uint64_t addr, uint64_t *off);
 
 /* A function symbol, as handed to the iteration callback. */
 struct elf_func {
@@ -96,15 +89,4 @@ struct elf_usdt {
 int elf_file__for_each_usdt(struct elf_file *ef, int (*cb)(void *ctx, const struct elf_usdt *u),
 			    void *ctx);
 
-/*
- * Resolves a SPEC target to a path: "" is the main executable of pid
- * (/proc/PID/exe) or exe_hint when pid is 0; a short name ("libc", "libssl",
- * "libfoo.so.1") is the library mapped by pid (/proc/PID/maps) or, without a pid
- * or when not mapped, the linker cache (ldconfig -p); a path is used as is,
- * through /proc/PID/root when pid is given (other mount namespaces).
- * 0, or -1 with a reason in err ("libfoo: no such library mapped in pid 12 or in the linker cache").
- */
-int target_resolve(const char *target, int pid, const char *exe_hint, char *out, size_t outlen,
-		   char *err, size_t errlen);
-
-#endif /* AT_ELFSYM_H */
+#endif /* AT_ELF_FILE_H */

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* -C: the probe file merged with the command line, watched, and reloaded as one transaction. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "probefile.h"
+#include "proc.h"
+#include "reload.h"
+#include "setup.h"
+#include "targets.h"
+
+/* The diff of a reload as log lines, each behind the agent-trace prefix. */
+static void log_lines(const char *text)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		fprintf(stderr, "agent-trace:   %.*s\n", n, p);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+void probe_source__reload(struct probe_source *ps, const struct config *cfg, struct session *s,
+			  const struct resolve_scope *pc)
+{
+	struct probefile *npf;
+	struct plan_diff d;
+	char err[1024], *diff = NULL;
+	size_t difflen = 0;
+	FILE *mem;
+	int ret;
+
+	/* A reload is a set-up of its own: progress lines once it has taken a second. */
+	setup_progress_begin();
+	if (probefile_load(cfg->probe_file, &npf, err, sizeof(err))) {
+		fprintf(stderr, "agent-trace: reload: %s; the current probes run on\n", err);
+		return;
+	}
+	for (unsigned i = 0; i < npf->targets.npids; i++) {
+		if (proc_tgid(npf->targets.pids[i]) < 0) {
+			fprintf(stderr,
+				"agent-trace: reload: %s: targets: pid %d: no such process; the "
+				"current probes run on\n",
+				cfg->probe_file, npf->targets.pids[i]);
+			probefile_free(npf);
+			return;
+		}
+	}
+	mem = open_memstream(&diff, &difflen);
+	plan_diff(&ps->plan, npf, mem, &d);
+	if (mem)
+		fclose(mem);
+	if (cfg->dry_run) {
+		fprintf(stderr,
+			"agent-trace: reload (dry run, nothing applied): %u new, %u changed, %u "
+			"removed, %u unchanged\n",
+			d.added, d.changed, d.removed, d.unchanged);
+		log_lines(diff);
+		goto out;
+	}
+	ret = plan_apply(s, &ps->plan, npf, pc, &d, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr,
+			"agent-trace: reload: %s: %s; rolled back, the current probes run on\n",
+			cfg->probe_file, err);
+		goto out;
+	}
+	fprintf(stderr, "agent-trace: reload: %u new, %u changed, %u removed, %u unchanged\n",
+		d.added, d.changed, d.removed, d.unchanged);
+	log_lines(diff);
+	if (targets_apply(s, &npf->targets, stderr, err, sizeof(err)) < 0)
+		fprintf(stderr, "agent-trace: reload: %s\n", err);
+	if (memcmp(&npf->limits, &ps->pf->limits, sizeof(npf->limits)) ||
+	    memcmp(&npf->output, &ps->pf->output, sizeof(npf->output)))
+		fprintf(stderr, "agent-trace: reload: output and limits take effect at restart\n");
+	probefile_free(ps->pf);
+	ps->pf = npf;
+	npf = NULL;
+out:
+	free(diff);
+	probefile_free(npf);
+}
+
+/* Watches the probe file's directory: editors that replace the file by rename count too. */
+static int watch_probe_file(struct probe_source *ps, const struct config *cfg)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(cfg->probe_file, '/');
+
+	if (slash) {
+		snprintf(dir, sizeof(dir), "%.*s",
+			 (int)(slash - cfg->probe_file + (slash == cfg->probe_file)),
+			 cfg->probe_file);
+		snprintf(ps->base, sizeof(ps->base), "%s", slash + 1);
+	} else {
+		snprintf(dir, sizeof(dir), ".");
+		snprintf(ps->base, sizeof(ps->base), "%s", cfg->probe_file);
+	}
+	ps->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ps->ino_fd < 0)
+		return log_error(EXIT_RUNTIME, "-C %s: inotify: %s", cfg->probe_file,
+				 strerror(errno));
+	if (inotify_add_watch(ps->ino_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+		return log_error(EXIT_RUNTIME, "-C %s: watching %s: %s", cfg->probe_file, dir,
+				 strerror(errno));
+	return 0;
+}
+
+bool probe_source__changed(struct probe_source *ps)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool hit = false;
+	ssize_t n;
+
+	while ((n = read(ps->ino_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (ev->len && !strcmp(ev->name, ps->base))
+				hit = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return hit;
+}
+
+int probe_source__load(struct probe_source *ps, struct config *c)
+{
+	char err[1024];
+
+	if (probefile_load(c->probe_file, &ps->pf, err, sizeof(err)))
+		return log_error(EXIT_USAGE, "%s", err);
+	if (!c->bufsize_given && ps->pf->limits.ringbuf_bytes)
+		c->ringbuf_bytes = ps->pf->limits.ringbuf_bytes;
+	if (!c->str_given && ps->pf->limits.str_max)
+		c->str_max = ps->pf->limits.str_max;
+	/* The file checked its strings against its own limit; -s may be shorter. */
+	for (unsigned i = 0; c->str_given && i < ps->pf->nprobes; i++) {
+		const struct pf_probe *fp = &ps->pf->probes[i];
+
+		for (unsigned k = 0; k < fp->filter.ncond; k++) {
+			const struct at_cond *cd = &fp->filter.cond[k];
+
+			if (cd->is_str && cd->field != AT_FLD_COMM && cd->slen > c->str_max)
+				return log_error(EXIT_USAGE,
+						 "%s: probe '%s': filter string \"%.*s\" is longer "
+						 "than -s %u and can never match; raise -s",
+						 c->probe_file, fp->name, (int)cd->slen, cd->str,
+						 c->str_max);
+		}
+	}
+	if (!c->output && ps->pf->output.file[0])
+		c->output = ps->pf->output.file;
+	if (!c->json && ps->pf->output.has_format)
+		c->json = ps->pf->output.format == PF_FMT_JSON;
+	if (!c->npids && !c->cmd && !ps->pf->targets.npids && !targets_open_ended(&ps->pf->targets))
+		return log_error(EXIT_USAGE,
+				 "%s: nothing to trace: give -p PID, -- CMD, or a targets section",
+				 c->probe_file);
+	return watch_probe_file(ps, c);
+}
+
+void probe_source__free(struct probe_source *ps)
+{
+	plan_free(&ps->plan);
+	probefile_free(ps->pf);
+	ps->pf = NULL;
+	if (ps->ino_fd >= 0)
+		close(ps->ino_fd);
+	ps->ino_fd = -1;
+}
