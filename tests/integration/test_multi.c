@@ -289,7 +289,7 @@ static void cancelled_add(struct session *s, const char *exe)
 	setup_cancel();
 	cr_assert_eq(probes__add(s, &u, &pc, ids, 100, err, sizeof(err)), -EINTR);
 	setup_reset();
-	/* A glob over a small file resolves to its end (elfsym checks every 16384 symbols). */
+	/* A glob over a small file resolves to its end (elf_syms.c checks every 16384 symbols). */
 	cr_assert_str_eq(err, "interrupted while attaching");
 	count_links(s, 1);
 	/* The ids were handed out, then given back: the next add starts where this one did. */

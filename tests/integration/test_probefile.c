@@ -548,6 +548,38 @@ Test(probefile_cli, check_validates_without_attaching)
 	free(want);
 }
 
+/*
+ * A file whose first probe is a syscall probe: its records are the probe's, not
+ * plain syscall tracing's (both are syscall records, told apart by probe id), so
+ * they carry its name and id and its scrub is applied.
+ */
+Test(probefile_cli, first_syscall_probe_is_named_and_scrubbed)
+{
+	const char *file = "/tmp/at-first-sys.yaml";
+	char *text[] = { (char *)build_path("agent-trace"), "-C", (char *)file, "--", "/bin/sh",
+			 "-c", "echo password=hunter2 >/dev/null", NULL };
+	char *json[] = { (char *)build_path("agent-trace"), "--json", "-C", (char *)file, "--",
+			 "/bin/sh", "-c", "echo password=hunter2 >/dev/null", NULL };
+	char *o, *e;
+
+	write_file(file, "probes:\n  - name: w\n    kind: syscall\n    attach: write\n"
+			 "    scrub: secrets\n");
+	cr_assert_eq(run_capture(text, &o, &e), 0, "%s", e);
+	cr_assert_eq(count_lines(o, "[w] write(1, \"password=***\\n\", 17) = 17 <"), 1, "%s", o);
+	cr_assert_eq(count_lines(o, "hunter2"), 0, "%s", o);
+	free(o);
+	free(e);
+	cr_assert_eq(run_capture(json, &o, &e), 0, "%s", e);
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"w\",\"probe_id\":1,\"syscall\":\"write\","
+				    "\"nr\":1,\"args\":{\"fd\":1,\"buf\":\"password=***\\n\","
+				    "\"count\":17},\"ret\":17,"),
+		     1, "%s", o);
+	cr_assert_eq(count_lines(o, "hunter2"), 0, "%s", o);
+	free(o);
+	free(e);
+	unlink(file);
+}
+
 Test(probefile_cli, check_resolves_symbols_in_a_process)
 {
 	struct scratch sc;
