@@ -92,7 +92,7 @@ static bool sys_slotted(const struct syscall_desc *d, unsigned i)
 {
 	unsigned n = 0;
 
-	for (unsigned j = 0; j < d->nargs && j < 6 && n < AT_SLOTS; j++) {
+	for (unsigned j = 0; j < d->nargs && j < AT_MAX_ARGS && n < AT_SLOTS; j++) {
 		switch (d->arg[j]) {
 		case ARG_PATH:
 		case ARG_STR:
@@ -158,10 +158,10 @@ static int sys_arg_index(const struct filter_ctx *fc, const char *name, unsigned
 
 		if (!sys_selected(fc, nr))
 			continue;
-		for (j = 0; j < d->nargs && j < 6; j++)
+		for (j = 0; j < d->nargs && j < AT_MAX_ARGS; j++)
 			if (d->argname[j] && !strcmp(d->argname[j], name))
 				break;
-		if (j == d->nargs || j == 6) {
+		if (j == d->nargs || j == AT_MAX_ARGS) {
 			miss = miss ? miss : d;
 			continue;
 		}
@@ -241,7 +241,7 @@ static int unknown_field(const struct filter_ctx *fc, const char *name, char *wh
 		for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
 			if (!sys_selected(fc, nr))
 				continue;
-			for (unsigned j = 0; j < syscall_table[nr].nargs && j < 6; j++) {
+			for (unsigned j = 0; j < syscall_table[nr].nargs && j < AT_MAX_ARGS; j++) {
 				if (!syscall_table[nr].argname[j])
 					continue;
 				suggest_consider(&b, name, syscall_table[nr].argname[j]);
@@ -292,7 +292,8 @@ int filter_field(const struct filter_ctx *fc, const char *name, struct at_cond *
 		f->is_str = 1;
 		return 0;
 	}
-	if (!strncmp(name, "arg", 3) && name[3] >= '1' && name[3] <= '6' && !name[4]) {
+	if (!strncmp(name, "arg", 3) && name[3] >= '1' && name[3] <= '0' + AT_MAX_ARGS &&
+	    !name[4]) {
 		i = name[3] - '1';
 	} else if (fc->kind == PF_SYSCALL) {
 		r = sys_arg_index(fc, name, &i, why, whylen);
@@ -359,15 +360,12 @@ struct fparser {
 static __attribute__((format(printf, 3, 4))) int ferr(struct fparser *p, size_t pos,
 						      const char *fmt, ...)
 {
+	size_t n = errfmt(p->err, p->errlen, 0, "'%s' column %zu: ", p->s, pos + 1);
 	va_list ap;
-	size_t n;
 
-	n = (size_t)snprintf(p->err, p->errlen, "'%s' column %zu: ", p->s, pos + 1);
-	if (n < p->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	verrfmt(p->err, p->errlen, n, fmt, ap);
+	va_end(ap);
 	if (p->errlen)
 		one_line(p->err);
 	return -1;
@@ -585,7 +583,7 @@ static int errno_value(struct fparser *p, const struct token *t, uint64_t *mag)
 	const char *nm;
 
 	snprintf(name, sizeof(name), "%.*s", (int)(t->len - 1), p->s + t->pos + 1);
-	for (int e = 1; e < 4096; e++) {
+	for (int e = 1; e <= AT_MAX_ERRNO; e++) {
 		nm = errno_name(e);
 		if (!nm)
 			continue;

@@ -119,16 +119,13 @@ static __attribute__((format(printf, 4, 5))) int errat(struct pf_ctx *c, const y
 						       const char *where, const char *fmt, ...)
 {
 	struct pf_pos at = pos_of(n);
+	size_t len =
+		errfmt(c->err, c->errlen, 0, "%s:%u:%u: %s: ", c->name, at.line, at.col, where);
 	va_list ap;
-	size_t len;
 
-	len = (size_t)snprintf(c->err, c->errlen, "%s:%u:%u: %s: ", c->name, at.line, at.col,
-			       where);
-	if (len < c->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(c->err + len, c->errlen - len, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	verrfmt(c->err, c->errlen, len, fmt, ap);
+	va_end(ap);
 	if (c->errlen)
 		one_line(c->err);
 	return -1;
@@ -822,7 +819,7 @@ static int hist_of(struct probe_ctx *pc, const yaml_node_t *n, const char *what)
 		p->hist_of = AT_HIST_RET;
 		return 0;
 	}
-	if (f.field > AT_FLD_ARG0 + 5 || f.is_str)
+	if (f.field >= AT_FLD_ARG0 + AT_MAX_ARGS || f.is_str)
 		return errat(pc->c, n, at(pc, "action"),
 			     "histogram of '%s' is not possible; expected latency, ret or an "
 			     "integer argument",
