@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Filter expressions, parsed: the grammar of filter.h into an AST, then the kernel's postfix code. */
+/* Filter expressions, parsed: filter.h's grammar into an AST, then the kernel's postfix code. */
 #ifndef AT_FILTER_PARSE_H
 #define AT_FILTER_PARSE_H
 
