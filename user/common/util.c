@@ -35,6 +35,18 @@ int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+int fail_line(char *err, size_t errlen, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrfmt(err, errlen, off, fmt, ap);
+	va_end(ap);
+	if (errlen)
+		one_line(err);
+	return -1;
+}
+
 void one_line(char *s)
 {
 	for (; *s; s++)

@@ -23,6 +23,13 @@ size_t errfmt(char *err, size_t errlen, size_t off, const char *fmt, ...)
 int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
+ * The parsers' "WHERE: what is wrong": fmt after a prefix of off bytes
+ * (errfmt's return), then the whole made one line; returns -1.
+ */
+int fail_line(char *err, size_t errlen, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
  * A ring buffer size: decimal with an optional K, M or G suffix, a power of two
  * from 4K to 1G. 0, or -1 when it is not a size, -2 when not a power of two,
  * -3 when out of range.

@@ -1,24 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Filter expressions, lexed: words, numbers, -ERRNO names, quoted strings and operators. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "filter_lex.h"
-#include "util.h"
 
-int fparser__err(struct fparser *p, size_t pos, const char *fmt, ...)
+size_t fparser__prefix(struct fparser *p, size_t pos)
 {
-	size_t n = errfmt(p->err, p->errlen, 0, "'%s' column %zu: ", p->s, pos + 1);
-	va_list ap;
-
-	va_start(ap, fmt);
-	verrfmt(p->err, p->errlen, n, fmt, ap);
-	va_end(ap);
-	if (p->errlen)
-		one_line(p->err);
-	return -1;
+	return errfmt(p->err, p->errlen, 0, "'%s' column %zu: ", p->s, pos + 1);
 }
 
 static bool is_word(char c)

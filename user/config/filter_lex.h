@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "filter.h"
+#include "util.h"
 
 enum ftok {
 	FT_END,
@@ -53,12 +54,15 @@ struct fparser {
 	size_t errlen;
 };
 
+/* "'EXPR' column N: " into p->err, N the 1-based column of pos: its length, for fail_line. */
+size_t fparser__prefix(struct fparser *p, size_t pos);
+
 /*
- * "'EXPR' column N: what is wrong", N the 1-based column of pos in the
- * expression, made one line, into p->err; returns -1.
+ * Fails with "'EXPR' column N: what is wrong", made one line, into p->err: -1.
+ * A macro so that the message's arguments go to fail_line as they are.
  */
-int fparser__err(struct fparser *p, size_t pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define fparser__err(p, pos, ...) \
+	fail_line((p)->err, (p)->errlen, fparser__prefix(p, pos), __VA_ARGS__)
 
 /* Reads the next token into p->tok (FT_END at the end). 0, or -1 with why in p->err. */
 int fparser__next(struct fparser *p);

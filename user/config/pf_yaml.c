@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Probe-file node checks: type, scalar, integer, one of names, mapping keys; the error format. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,19 +44,11 @@ const char *pf_node_kind(const yaml_node_t *n)
 	}
 }
 
-int pf_errat(struct pf_ctx *c, const yaml_node_t *n, const char *where, const char *fmt, ...)
+size_t pf_prefix(struct pf_ctx *c, const yaml_node_t *n, const char *where)
 {
 	struct pf_pos at = pf_pos_of(n);
-	size_t len =
-		errfmt(c->err, c->errlen, 0, "%s:%u:%u: %s: ", c->name, at.line, at.col, where);
-	va_list ap;
 
-	va_start(ap, fmt);
-	verrfmt(c->err, c->errlen, len, fmt, ap);
-	va_end(ap);
-	if (c->errlen)
-		one_line(c->err);
-	return -1;
+	return errfmt(c->err, c->errlen, 0, "%s:%u:%u: %s: ", c->name, at.line, at.col, where);
 }
 
 /* The node must be of this type: "is a list; expected WHAT" otherwise. */

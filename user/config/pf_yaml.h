@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "probefile.h"
+#include "util.h"
 
 /* Parsing state: the document, the result, where messages go. */
 struct pf_ctx {
@@ -63,9 +64,15 @@ bool pf_is_null(const yaml_node_t *n);
 /* "a list", "a mapping" or "a scalar", for messages. */
 const char *pf_node_kind(const yaml_node_t *n);
 
-/* "FILE:LINE:COL: WHERE: " and the message, at n, made one line, into c->err; returns -1. */
-int pf_errat(struct pf_ctx *c, const yaml_node_t *n, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* "FILE:LINE:COL: WHERE: " for node n into c->err: its length, for fail_line. */
+size_t pf_prefix(struct pf_ctx *c, const yaml_node_t *n, const char *where);
+
+/*
+ * Fails with "FILE:LINE:COL: WHERE: what is wrong" at n, made one line, into
+ * c->err: -1. A macro so that the message's arguments go to fail_line as they are.
+ */
+#define pf_errat(c, n, where, ...) \
+	fail_line((c)->err, (c)->errlen, pf_prefix(c, n, where), __VA_ARGS__)
 
 /* The node must be of this type: "is a list; expected WHAT" otherwise. 0 or -1. */
 int pf_expect(struct pf_ctx *c, const yaml_node_t *n, yaml_node_type_t type, const char *where,

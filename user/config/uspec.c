@@ -273,20 +273,34 @@ static int parse_bracket(struct parser *p, struct uarg *a, bool is_buf, size_t *
 	return 0;
 }
 
+/* The identifier after white space: its start in *start, its length (0 if none); consumed. */
+static size_t take_ident(struct parser *p, size_t *start)
+{
+	size_t len;
+
+	skip_ws(p);
+	*start = p->pos;
+	len = ident_len(p);
+	p->pos += len;
+	return len;
+}
+
+/* Whether s[0..len) names a byte type, written buf[...] or char[...]. */
+static bool is_bytes_word(const char *s, size_t len)
+{
+	return (len == 3 && !strncmp(s, "buf", 3)) || (len == 4 && !strncmp(s, "char", 4));
+}
+
 /* One ARG: TYPE [name], buf[...] [name], char[N] [name]. */
 static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_pos)
 {
 	size_t start, len;
 	int err;
 
-	skip_ws(p);
-	start = p->pos;
-	len = ident_len(p);
+	len = take_ident(p, &start);
 	if (!len)
 		return fail_at(p, start, "expected a type");
-	p->pos += len;
-	if ((len == 3 && !strncmp(p->s + start, "buf", 3)) ||
-	    (len == 4 && !strncmp(p->s + start, "char", 4))) {
+	if (is_bytes_word(p->s + start, len)) {
 		skip_ws(p);
 		if (!eat(p, "["))
 			return fail_at(p, p->pos, "expected '[' after '%.*s'", (int)len,
@@ -394,15 +408,11 @@ static int parse_ret(struct parser *p, struct uspec *out)
 	uint64_t mag;
 	bool neg;
 
-	skip_ws(p);
-	start = p->pos;
-	len = ident_len(p);
+	len = take_ident(p, &start);
 	if (!len)
 		return fail_at(p, start, "expected a return type");
-	p->pos += len;
 	out->ret_type = lookup_type(p->s + start, len);
-	if (out->ret_type == UT_STR || (len == 3 && !strncmp(p->s + start, "buf", 3)) ||
-	    (len == 4 && !strncmp(p->s + start, "char", 4)))
+	if (out->ret_type == UT_STR || is_bytes_word(p->s + start, len))
 		return fail_at(p, start, "return type must be an integer type or ptr, not '%.*s'",
 			       (int)len, p->s + start);
 	if (out->ret_type == UT_NONE)
