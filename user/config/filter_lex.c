@@ -92,7 +92,54 @@ static int lex_string(struct fparser *p, struct token *t)
 	return 0;
 }
 
-int fparser__next(struct fparser *p)
+/* A number (decimal, 0x, negative) or a -ERRNO name, at p->pos. */
+static int lex_number(struct fparser *p, struct token *t)
+{
+	const char *s = p->s;
+	bool neg = s[p->pos] == '-';
+	size_t b = p->pos + neg, n;
+
+	for (n = 0; is_word(s[b + n]); n++)
+		;
+	p->pos = b + n;
+	t->len = p->pos - t->pos;
+	if (neg && isalpha((unsigned char)s[b])) {
+		t->t = FT_ERRNO;
+		return 0;
+	}
+	if (!parse_mag(s + b, n, &t->mag))
+		return fparser__err(p, t->pos,
+				    "bad number '%.*s'; expected a decimal or 0x integer",
+				    (int)t->len, s + t->pos);
+	t->neg = neg;
+	t->t = FT_NUM;
+	return 0;
+}
+
+/* A field name, or one of the words and, or, not, startswith. */
+static void lex_word(struct fparser *p, struct token *t)
+{
+	const char *s = p->s;
+	size_t n;
+
+	for (n = 0; is_word(s[p->pos + n]); n++)
+		;
+	t->len = n;
+	p->pos += n;
+	if (n == 3 && !strncmp(s + t->pos, "and", 3))
+		t->t = FT_AND;
+	else if (n == 2 && !strncmp(s + t->pos, "or", 2))
+		t->t = FT_OR;
+	else if (n == 3 && !strncmp(s + t->pos, "not", 3))
+		t->t = FT_NOT;
+	else if (n == 10 && !strncmp(s + t->pos, "startswith", 10))
+		t->t = FT_CMP, t->cmp = AT_CMP_PREFIX;
+	else
+		t->t = FT_WORD;
+}
+
+/* A comparison operator; what C or shell habits write instead is refused by name. */
+static int lex_operator(struct fparser *p, struct token *t)
 {
 	static const struct {
 		const char *op;
@@ -102,9 +149,37 @@ int fparser__next(struct fparser *p)
 		{ "==", AT_CMP_EQ }, { "!=", AT_CMP_NE }, { "<=", AT_CMP_LE },
 		{ ">=", AT_CMP_GE }, { "<", AT_CMP_LT },  { ">", AT_CMP_GT },
 	};
+	const char *s = p->s + p->pos;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmps); i++) {
+		size_t n = strlen(cmps[i].op);
+
+		if (!strncmp(s, cmps[i].op, n)) {
+			t->t = FT_CMP;
+			t->cmp = cmps[i].cmp;
+			t->len = n;
+			p->pos += n;
+			return 0;
+		}
+	}
+	if (!strncmp(s, "&&", 2))
+		return fparser__err(p, p->pos, "unexpected '&&'; use 'and'");
+	if (!strncmp(s, "||", 2))
+		return fparser__err(p, p->pos, "unexpected '||'; use 'or'");
+	if (*s == '!')
+		return fparser__err(p, p->pos, "unexpected '!'; use 'not' or '!='");
+	if (*s == '=')
+		return fparser__err(p, p->pos, "unexpected '='; compare with '=='");
+	return fparser__err(p, p->pos,
+			    "unexpected '%c'; expected a field, a comparison, 'and', 'or', "
+			    "'not' or parentheses",
+			    *s);
+}
+
+int fparser__next(struct fparser *p)
+{
 	struct token *t = &p->tok;
 	const char *s = p->s;
-	size_t n;
 
 	while (isspace((unsigned char)s[p->pos]))
 		p->pos++;
@@ -124,63 +199,11 @@ int fparser__next(struct fparser *p)
 		return 0;
 	}
 	if (isdigit((unsigned char)s[p->pos]) ||
-	    (s[p->pos] == '-' && isalnum((unsigned char)s[p->pos + 1]))) {
-		bool neg = s[p->pos] == '-';
-		size_t b = p->pos + neg;
-
-		for (n = 0; is_word(s[b + n]); n++)
-			;
-		p->pos = b + n;
-		t->len = p->pos - t->pos;
-		if (neg && isalpha((unsigned char)s[b])) {
-			t->t = FT_ERRNO;
-			return 0;
-		}
-		if (!parse_mag(s + b, n, &t->mag))
-			return fparser__err(p, t->pos,
-					    "bad number '%.*s'; expected a decimal or 0x integer",
-					    (int)t->len, s + t->pos);
-		t->neg = neg;
-		t->t = FT_NUM;
-		return 0;
-	}
+	    (s[p->pos] == '-' && isalnum((unsigned char)s[p->pos + 1])))
+		return lex_number(p, t);
 	if (isalpha((unsigned char)s[p->pos]) || s[p->pos] == '_') {
-		for (n = 0; is_word(s[p->pos + n]); n++)
-			;
-		t->len = n;
-		p->pos += n;
-		if (n == 3 && !strncmp(s + t->pos, "and", 3))
-			t->t = FT_AND;
-		else if (n == 2 && !strncmp(s + t->pos, "or", 2))
-			t->t = FT_OR;
-		else if (n == 3 && !strncmp(s + t->pos, "not", 3))
-			t->t = FT_NOT;
-		else if (n == 10 && !strncmp(s + t->pos, "startswith", 10))
-			t->t = FT_CMP, t->cmp = AT_CMP_PREFIX;
-		else
-			t->t = FT_WORD;
+		lex_word(p, t);
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(cmps); i++) {
-		n = strlen(cmps[i].op);
-		if (!strncmp(s + p->pos, cmps[i].op, n)) {
-			t->t = FT_CMP;
-			t->cmp = cmps[i].cmp;
-			t->len = n;
-			p->pos += n;
-			return 0;
-		}
-	}
-	if (!strncmp(s + p->pos, "&&", 2))
-		return fparser__err(p, p->pos, "unexpected '&&'; use 'and'");
-	if (!strncmp(s + p->pos, "||", 2))
-		return fparser__err(p, p->pos, "unexpected '||'; use 'or'");
-	if (s[p->pos] == '!')
-		return fparser__err(p, p->pos, "unexpected '!'; use 'not' or '!='");
-	if (s[p->pos] == '=')
-		return fparser__err(p, p->pos, "unexpected '='; compare with '=='");
-	return fparser__err(p, p->pos,
-			    "unexpected '%c'; expected a field, a comparison, 'and', 'or', "
-			    "'not' or parentheses",
-			    s[p->pos]);
+	return lex_operator(p, t);
 }
