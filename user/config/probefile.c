@@ -291,6 +291,96 @@ static size_t alias_nodes(const struct pf_anchor *a, unsigned n, const char *nam
 	return 1;
 }
 
+/* What the bounds keep while the stream is read. */
+struct pf_bound {
+	struct pf_anchor anchors[ANCHORS_MAX]; /* complete anchors: the name and what it holds */
+	size_t start[DEPTH_MAX];	       /* nodes seen before each open collection */
+	char *open_anchor[DEPTH_MAX];	       /* each open collection's anchor, or NULL */
+	size_t nodes;			       /* so far, each alias counted as what it names */
+	unsigned depth, nanchors, nopen;       /* open collections, complete and open anchors */
+};
+
+static void bound_close(struct pf_bound *b)
+{
+	if (!b->depth)
+		return;
+	b->depth--;
+	/* The collection is complete: its anchor now names all of it. */
+	if (b->open_anchor[b->depth]) {
+		b->anchors[b->nanchors].name = b->open_anchor[b->depth];
+		b->anchors[b->nanchors++].nodes = b->nodes - b->start[b->depth];
+		b->nopen--;
+	}
+}
+
+/* A collection opened or an anchor defined (or neither): refused past the bounds. */
+static int bound_open(struct pf_ctx *c, struct pf_bound *b, const yaml_event_t *ev,
+		      const unsigned char *anchor, bool collection)
+{
+	char *name;
+
+	/* Anchors of collections still open count too: they join the table at their end. */
+	if (anchor && b->nanchors + b->nopen >= ANCHORS_MAX)
+		return fail_at(c, ev, "more than 256 anchors (&name)");
+	if (collection && b->depth == DEPTH_MAX)
+		return fail_at(c, ev, "nesting deeper than 64");
+	if (!collection && !anchor)
+		return 0;
+	name = anchor ? strdup((const char *)anchor) : NULL;
+	if (collection) {
+		b->start[b->depth] = b->nodes++;
+		b->open_anchor[b->depth++] = name;
+		b->nopen += anchor != NULL;
+	} else {
+		b->anchors[b->nanchors].name = name;
+		b->anchors[b->nanchors++].nodes = 1;
+	}
+	if (anchor && !name)
+		return fail(c->err, c->errlen, "%s: out of memory", c->name);
+	return 0;
+}
+
+/* One event counted: 1 at the stream's end, 0 to read on, -1 when refused. */
+static int bound_event(struct pf_ctx *c, struct pf_bound *b, const yaml_event_t *ev)
+{
+	const unsigned char *anchor = NULL;
+	bool collection = false;
+
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		return 1;
+	case YAML_SEQUENCE_START_EVENT:
+		anchor = ev->data.sequence_start.anchor;
+		collection = true;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		anchor = ev->data.mapping_start.anchor;
+		collection = true;
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		bound_close(b);
+		break;
+	case YAML_SCALAR_EVENT:
+		anchor = ev->data.scalar.anchor;
+		b->nodes++;
+		break;
+	case YAML_ALIAS_EVENT:
+		b->nodes +=
+			alias_nodes(b->anchors, b->nanchors, (const char *)ev->data.alias.anchor);
+		break;
+	default:
+		break;
+	}
+	if (bound_open(c, b, ev, anchor, collection))
+		return -1;
+	if (b->nodes > NODES_MAX)
+		return fail_at(c, ev,
+			       "more than 65536 YAML nodes (an alias counts as what it names); a "
+			       "probe file needs far fewer");
+	return 0;
+}
+
 /*
  * Reads the event stream once, before any tree is built, and refuses nesting
  * deeper than DEPTH_MAX, more than NODES_MAX nodes (an alias counts as the
@@ -299,10 +389,7 @@ static size_t alias_nodes(const struct pf_anchor *a, unsigned n, const char *nam
  */
 static int bound_events(struct pf_ctx *c, size_t len)
 {
-	struct pf_anchor anchors[ANCHORS_MAX];
-	size_t start[DEPTH_MAX], nodes = 0;
-	char *open_anchor[DEPTH_MAX];
-	unsigned depth = 0, nanchors = 0, nopen = 0;
+	struct pf_bound b = { .nodes = 0 };
 	yaml_parser_t y;
 	yaml_event_t ev;
 	int ret = 0;
@@ -310,77 +397,20 @@ static int bound_events(struct pf_ctx *c, size_t len)
 	if (!yaml_parser_initialize(&y))
 		return fail(c->err, c->errlen, "%s: out of memory", c->name);
 	yaml_parser_set_input_string(&y, (const unsigned char *)c->text, len);
-	for (bool done = false; !done && !ret;) {
-		const unsigned char *anchor = NULL;
-		bool collection = false;
-
+	while (!ret) {
 		if (!yaml_parser_parse(&y, &ev)) {
 			ret = yaml_fail(c, &y);
 			break;
 		}
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-			anchor = ev.data.sequence_start.anchor;
-			collection = true;
-			break;
-		case YAML_MAPPING_START_EVENT:
-			anchor = ev.data.mapping_start.anchor;
-			collection = true;
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (!depth)
-				break;
-			depth--;
-			/* The collection is complete: its anchor now names all of it. */
-			if (open_anchor[depth]) {
-				anchors[nanchors].name = open_anchor[depth];
-				anchors[nanchors++].nodes = nodes - start[depth];
-				nopen--;
-			}
-			break;
-		case YAML_SCALAR_EVENT:
-			anchor = ev.data.scalar.anchor;
-			nodes++;
-			break;
-		case YAML_ALIAS_EVENT:
-			nodes += alias_nodes(anchors, nanchors, (const char *)ev.data.alias.anchor);
-			break;
-		default:
-			break;
-		}
-		/* Anchors of collections still open count too: they join the table at their end. */
-		if (anchor && nanchors + nopen >= ANCHORS_MAX) {
-			ret = fail_at(c, &ev, "more than 256 anchors (&name)");
-		} else if (collection && depth == DEPTH_MAX) {
-			ret = fail_at(c, &ev, "nesting deeper than 64");
-		} else if (collection) {
-			start[depth] = nodes++;
-			open_anchor[depth] = anchor ? strdup((const char *)anchor) : NULL;
-			nopen += anchor != NULL;
-			depth++;
-		} else if (anchor) {
-			anchors[nanchors].name = strdup((const char *)anchor);
-			anchors[nanchors++].nodes = 1;
-		}
-		if (!ret && anchor &&
-		    !(collection ? open_anchor[depth - 1] : anchors[nanchors - 1].name))
-			ret = fail(c->err, c->errlen, "%s: out of memory", c->name);
-		if (!ret && nodes > NODES_MAX)
-			ret = fail_at(c, &ev,
-				      "more than 65536 YAML nodes (an alias counts as what it "
-				      "names); a probe file needs far fewer");
+		ret = bound_event(c, &b, &ev);
 		yaml_event_delete(&ev);
 	}
-	while (depth-- > 0)
-		free(open_anchor[depth]);
-	while (nanchors-- > 0)
-		free(anchors[nanchors].name);
+	while (b.depth-- > 0)
+		free(b.open_anchor[b.depth]);
+	while (b.nanchors-- > 0)
+		free(b.anchors[b.nanchors].name);
 	yaml_parser_delete(&y);
-	return ret;
+	return ret < 0 ? -1 : 0;
 }
 
 int probefile_parse(const char *name, const char *text, size_t len, struct probefile **out,
