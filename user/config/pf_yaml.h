@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Inside the probe-file parser: the parse state, node accessors, node checks, the error format. */
 /*
- * Inside the probe-file parser (probefile.c, pf_probe.c, pf_attach.c): the
- * parse state, libyaml node accessors, and the checks every section makes of
- * a node, each failing with "FILE:LINE:COL: WHERE: what is wrong; what would
- * be right" at the node.
+ * Shared by probefile.c, pf_probe.c and pf_attach.c. Each check fails with
+ * "FILE:LINE:COL: WHERE: what is wrong; what would be right" at the node.
  */
 #ifndef AT_PF_YAML_H
 #define AT_PF_YAML_H

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Probe files: read, bounded, parsed; the top level, targets, output and limits. */
 /*
- * Probe files: libyaml's document API gives the node tree with positions, then
+ * libyaml's document API gives the node tree with positions, then
  * one validating function per section fills struct probefile. Every error is
  * one line, "FILE:LINE:COL: WHERE: what is wrong; what would be right", at the
  * offending node. Here: reading the file, the bounds on hostile input, the top
