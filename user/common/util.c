@@ -8,13 +8,42 @@
 
 #include "util.h"
 
+size_t verrfmt(char *err, size_t errlen, size_t off, const char *fmt, va_list ap)
+{
+	if (off >= errlen)
+		return off;
+	return off + (size_t)vsnprintf(err + off, errlen - off, fmt, ap);
+}
+
+size_t errfmt(char *err, size_t errlen, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	off = verrfmt(err, errlen, off, fmt, ap);
+	va_end(ap);
+	return off;
+}
+
 int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	verrfmt(err, errlen, 0, fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+int fail_line(char *err, size_t errlen, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrfmt(err, errlen, off, fmt, ap);
+	va_end(ap);
+	if (errlen)
+		one_line(err);
 	return -1;
 }
 

@@ -3,12 +3,31 @@
 #ifndef AT_UTIL_H
 #define AT_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The one error formatter: writes fmt at err + off when off < errlen, cut at
+ * the buffer's end as snprintf cuts, and returns off plus the length written
+ * (or that would have been); off unchanged when there is no room. A message
+ * "PREFIX: what is wrong" is a prefix at 0, then the rest at what it returned.
+ */
+size_t verrfmt(char *err, size_t errlen, size_t off, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+size_t errfmt(char *err, size_t errlen, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Formats a one-line reason into err (when errlen > 0) and returns -1. */
 int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * The parsers' "WHERE: what is wrong": fmt after a prefix of off bytes
+ * (errfmt's return), then the whole made one line; returns -1.
+ */
+int fail_line(char *err, size_t errlen, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /*
  * A ring buffer size: decimal with an optional K, M or G suffix, a power of two

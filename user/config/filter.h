@@ -10,8 +10,8 @@
 #include "record.h"
 #include "uspec.h"
 
-/* Longest command name: TASK_COMM_LEN - 1. */
-#define COMM_MAX 15
+/* Longest command name: the kernel's TASK_COMM_LEN less its NUL. */
+#define COMM_MAX (AT_COMM_LEN - 1)
 
 /* What a probe is on, and when its records are made. */
 enum pf_kind { PF_SYSCALL = 1, PF_FUNCTION, PF_USDT };

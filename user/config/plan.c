@@ -202,15 +202,6 @@ out_flags:
 	return ret;
 }
 
-const struct plan_entry *plan_owner(const struct plan *p, uint32_t id)
-{
-	for (unsigned i = 0; i < p->n; i++)
-		for (unsigned k = 0; k < p->v[i].nids; k++)
-			if (p->v[i].ids[k] == id)
-				return &p->v[i];
-	return NULL;
-}
-
 void plan_free(struct plan *p)
 {
 	for (unsigned i = 0; i < p->n; i++)

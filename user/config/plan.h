@@ -51,9 +51,6 @@ void plan_diff(const struct plan *cur, const struct probefile *pf, FILE *log,
 int plan_apply(struct session *s, struct plan *cur, const struct probefile *pf,
 	       const struct resolve_scope *pc, struct plan_diff *out, char *err, size_t errlen);
 
-/* The entry owning a probe id, or NULL. */
-const struct plan_entry *plan_owner(const struct plan *p, uint32_t id);
-
 /* Frees the plan's bookkeeping; the probes stay with the session. */
 void plan_free(struct plan *p);
 

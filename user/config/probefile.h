@@ -81,7 +81,7 @@ struct pf_targets {
 	unsigned npids;
 	char exe[PF_MAX_EXES][PATH_MAX]; /* paths or globs, as written */
 	unsigned nexe;
-	char comm[PF_MAX_COMMS][16]; /* at most 15 bytes: the kernel's TASK_COMM_LEN */
+	char comm[PF_MAX_COMMS][AT_COMM_LEN]; /* at most COMM_MAX bytes */
 	unsigned ncomm;
 };
 

@@ -8,6 +8,7 @@
 
 #include "record.h"
 #include "uspec.h"
+#include "util.h"
 
 /*
  * Error columns count in the message as printed, "-u '" then the SPEC, so the
@@ -52,17 +53,13 @@ const char *utype_name(uint8_t t)
 static __attribute__((format(printf, 3, 4))) int fail_at(struct parser *p, size_t pos,
 							 const char *fmt, ...)
 {
-	size_t n;
+	size_t n = errfmt(p->err, p->errlen, 0, "-u '%s': ", p->s);
 	va_list ap;
 
-	n = (size_t)snprintf(p->err, p->errlen, "-u '%s': ", p->s);
-	if (n < p->errlen) {
-		va_start(ap, fmt);
-		n += (size_t)vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-		va_end(ap);
-	}
-	if (n < p->errlen)
-		snprintf(p->err + n, p->errlen - n, " at column %zu", pos + COL_BASE);
+	va_start(ap, fmt);
+	n = verrfmt(p->err, p->errlen, n, fmt, ap);
+	va_end(ap);
+	errfmt(p->err, p->errlen, n, " at column %zu", pos + COL_BASE);
 	return -1;
 }
 
@@ -167,35 +164,6 @@ static enum utype lookup_type(const char *s, size_t len)
 		if (strlen(utypes[i].name) == len && !strncmp(utypes[i].name, s, len))
 			return (enum utype)i;
 	return UT_NONE;
-}
-
-static bool is_int_type(uint8_t t)
-{
-	return t >= UT_S8 && t <= UT_LONG;
-}
-
-static bool is_signed_type(uint8_t t)
-{
-	return t == UT_S8 || t == UT_S16 || t == UT_S32 || t == UT_S64 || t == UT_INT ||
-	       t == UT_LONG;
-}
-
-static unsigned type_bits(uint8_t t)
-{
-	switch (t) {
-	case UT_S8:
-	case UT_U8:
-		return 8;
-	case UT_S16:
-	case UT_U16:
-		return 16;
-	case UT_S32:
-	case UT_U32:
-	case UT_INT:
-		return 32;
-	default:
-		return 64;
-	}
 }
 
 /* TARGET: s[0..len), white space trimmed. */
@@ -305,20 +273,34 @@ static int parse_bracket(struct parser *p, struct uarg *a, bool is_buf, size_t *
 	return 0;
 }
 
+/* The identifier after white space: its start in *start, its length (0 if none); consumed. */
+static size_t take_ident(struct parser *p, size_t *start)
+{
+	size_t len;
+
+	skip_ws(p);
+	*start = p->pos;
+	len = ident_len(p);
+	p->pos += len;
+	return len;
+}
+
+/* Whether s[0..len) names a byte type, written buf[...] or char[...]. */
+static bool is_bytes_word(const char *s, size_t len)
+{
+	return (len == 3 && !strncmp(s, "buf", 3)) || (len == 4 && !strncmp(s, "char", 4));
+}
+
 /* One ARG: TYPE [name], buf[...] [name], char[N] [name]. */
 static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_pos)
 {
 	size_t start, len;
 	int err;
 
-	skip_ws(p);
-	start = p->pos;
-	len = ident_len(p);
+	len = take_ident(p, &start);
 	if (!len)
 		return fail_at(p, start, "expected a type");
-	p->pos += len;
-	if ((len == 3 && !strncmp(p->s + start, "buf", 3)) ||
-	    (len == 4 && !strncmp(p->s + start, "char", 4))) {
+	if (is_bytes_word(p->s + start, len)) {
 		skip_ws(p);
 		if (!eat(p, "["))
 			return fail_at(p, p->pos, "expected '[' after '%.*s'", (int)len,
@@ -385,7 +367,7 @@ static int parse_args(struct parser *p, struct uspec *out)
 		if (a->len_arg >= out->nargs)
 			return fail_at(p, k_pos[i], "buf length arg%u: no such argument",
 				       a->len_arg + 1);
-		if (!is_int_type(out->args[a->len_arg].type))
+		if (utype_info(out->args[a->len_arg].type)->kind != UK_INT)
 			return fail_at(p, k_pos[i],
 				       "buf length arg%u must be an integer type, not '%s'",
 				       a->len_arg + 1, utype_name(out->args[a->len_arg].type));
@@ -396,10 +378,11 @@ static int parse_args(struct parser *p, struct uspec *out)
 /* Checks that a predicate's value fits the return type, then stores it. */
 static int set_fail_val(struct parser *p, size_t pos, struct uspec *out, uint64_t mag, bool neg)
 {
-	unsigned bits = type_bits(out->ret_type);
+	const struct utype_info *ti = utype_info(out->ret_type);
+	unsigned bits = ti->bits;
 	bool ok;
 
-	if (is_signed_type(out->ret_type))
+	if (ti->is_signed)
 		ok = neg ? mag <= (1ULL << (bits - 1)) : mag < (1ULL << (bits - 1));
 	else
 		ok = !neg && (bits == 64 || mag < (1ULL << bits));
@@ -425,29 +408,25 @@ static int parse_ret(struct parser *p, struct uspec *out)
 	uint64_t mag;
 	bool neg;
 
-	skip_ws(p);
-	start = p->pos;
-	len = ident_len(p);
+	len = take_ident(p, &start);
 	if (!len)
 		return fail_at(p, start, "expected a return type");
-	p->pos += len;
 	out->ret_type = lookup_type(p->s + start, len);
-	if (out->ret_type == UT_STR || (len == 3 && !strncmp(p->s + start, "buf", 3)) ||
-	    (len == 4 && !strncmp(p->s + start, "char", 4)))
+	if (out->ret_type == UT_STR || is_bytes_word(p->s + start, len))
 		return fail_at(p, start, "return type must be an integer type or ptr, not '%.*s'",
 			       (int)len, p->s + start);
 	if (out->ret_type == UT_NONE)
 		return fail_at(p, start, "unknown type '%.*s'", (int)len, p->s + start);
 
 	/* Defaults: negative errno-style returns, NULL pointers. */
-	if (is_signed_type(out->ret_type))
+	if (utype_info(out->ret_type)->is_signed)
 		out->fail_op = UF_LT;
 	else if (out->ret_type == UT_PTR)
 		out->fail_op = UF_EQ;
 	out->fail_val = 0;
 
 	skip_ws(p);
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
 		if (!eat(p, ops[i].tok))
 			continue;
 		out->fail_op = ops[i].op;
@@ -474,7 +453,7 @@ static void parse_when(struct parser *p, struct uspec *out)
 
 	while (p->end > 0 && isspace((unsigned char)p->s[p->end - 1]))
 		p->end--;
-	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(kws); i++) {
 		n = strlen(kws[i].kw);
 		if (p->end >= n && !strncmp(p->s + p->end - n, kws[i].kw, n)) {
 			out->when = kws[i].when;
@@ -493,10 +472,8 @@ int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
 	memset(out, 0, sizeof(*out));
 	if (errlen)
 		err[0] = '\0';
-	if (!colon) {
-		snprintf(err, errlen, "-u '%s': expected TARGET:FUNC", s);
-		return -1;
-	}
+	if (!colon)
+		return fail(err, errlen, "-u '%s': expected TARGET:FUNC", s);
 	ret = parse_target(&p, colon - s, out);
 	if (ret)
 		return ret;
@@ -553,8 +530,8 @@ bool uspec_failed(const struct uspec *u, uint64_t ret)
 	/* The kernel's comparison: enum ufail_op and enum at_cmp share their values. */
 	if (u->ret_type == UT_NONE || u->fail_op == UF_NONE)
 		return false;
-	return at_cmp_int(u->fail_op, is_signed_type(u->ret_type), type_bits(u->ret_type), ret,
-			  u->fail_val);
+	return at_cmp_int(u->fail_op, utype_info(u->ret_type)->is_signed,
+			  utype_info(u->ret_type)->bits, ret, u->fail_val);
 }
 
 void uspec_where(const struct uspec *u, char *buf, size_t len)

@@ -19,7 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define USPEC_MAX_ARGS 6
+#include "record.h"
+
+#define USPEC_MAX_ARGS AT_MAX_ARGS
 #define USPEC_NAME_MAX 256
 
 enum utype {
