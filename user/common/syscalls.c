@@ -173,6 +173,6 @@ const char *syscall_name(unsigned nr, char *buf)
 
 	if (d)
 		return d->name;
-	snprintf(buf, 16, "syscall_%u", nr);
+	snprintf(buf, SYSCALL_NAME_BUF, "syscall_%u", nr);
 	return buf;
 }

@@ -70,7 +70,9 @@ extern const struct syscall_desc syscall_table[AT_NR_MAX];
 const struct syscall_desc *syscall_desc_of(unsigned nr);
 /* Syscall number by name, or -1. */
 int syscall_by_name(const char *name);
-/* Name of a syscall number; "syscall_NNN" for unknown numbers (buf must hold 16). */
+/* Room for a syscall name that syscall_name() writes: "syscall_NNN". */
+#define SYSCALL_NAME_BUF 16
+/* Name of a syscall number; "syscall_NNN" for unknown numbers (buf holds SYSCALL_NAME_BUF). */
 const char *syscall_name(unsigned nr, char *buf);
 /* Class bit by name ("file", "network", "process", "memory", "signal", "ipc", "desc"), 0 if unknown. */
 unsigned sys_class_by_name(const char *name);

@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "syscalls.h"
 
 struct session;
 struct probe;
-struct syscall_desc;
 
 enum event_kind {
 	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
@@ -65,10 +65,10 @@ struct event {
 	const struct probe *probe;	/* EV_CALL: its probe (SPEC return type) */
 	struct event_arg args[AT_MAX_ARGS];
 	/* Process events. */
-	uint32_t ppid;		    /* EV_FORK: the parent */
-	int exit_code;		    /* EV_EXIT: the wait status */
-	char comm[AT_COMM_LEN + 1]; /* EV_EXEC/FORK/EXIT: the command name, NUL-terminated */
-	char name_buf[16];	    /* room for "syscall_NNN" */
+	uint32_t ppid;			 /* EV_FORK: the parent */
+	int exit_code;			 /* EV_EXIT: the wait status */
+	char comm[AT_COMM_LEN + 1];	 /* EV_EXEC/FORK/EXIT: the command name, NUL-terminated */
+	char name_buf[SYSCALL_NAME_BUF]; /* room for "syscall_NNN" */
 };
 
 /* What decoding a record needs besides the record. */

@@ -228,7 +228,7 @@ static void put_probe(struct out *o, const struct snapshot_probe *sp)
 /* A syscall's row; without -T the same fields, null as dur_ns is when there is no time. */
 static void put_row(struct out *o, const struct summary_row *r, bool exit_only)
 {
-	char name[16];
+	char name[SYSCALL_NAME_BUF];
 
 	out_puts(o, "{\"syscall\":\"");
 	out_puts(o, syscall_name(r->nr, name));

@@ -10,6 +10,7 @@
 #include "snapshot.h"
 #include "syscalls.h"
 #include "text.h"
+#include "util.h"
 
 /* The time column of text lines: seconds with six decimals, right-aligned in 11. */
 static void put_time_col(struct out *l, uint64_t ns)
@@ -130,7 +131,7 @@ static void text_event(const struct sink *s, const struct event *ev, struct out 
 static void put_counts(struct out *o, const struct summary *sm)
 {
 	uint64_t calls = 0, errors = 0;
-	char name[16];
+	char name[SYSCALL_NAME_BUF];
 
 	out_printf(o, "%-18s %9s %8s\n", "syscall", "calls", "errors");
 	for (size_t i = 0; i < sm->nrows; i++) {
@@ -148,7 +149,7 @@ static void put_counts(struct out *o, const struct summary *sm)
 static void put_times(struct out *o, const struct summary *sm)
 {
 	uint64_t calls = 0, errors = 0, total = 0;
-	char name[16];
+	char name[SYSCALL_NAME_BUF];
 
 	for (size_t i = 0; i < sm->nrows; i++)
 		total += sm->rows[i].total_ns;
@@ -175,7 +176,7 @@ static const char *hbound(uint64_t v, char *buf, size_t size)
 	static const char *sfx[] = { "", "K", "M", "G", "T", "P", "E" };
 	int i = 0;
 
-	while (v >= 1024 && !(v % 1024) && i < 6) {
+	while (v >= 1024 && !(v % 1024) && i < (int)ARRAY_SIZE(sfx) - 1) {
 		v /= 1024;
 		i++;
 	}
