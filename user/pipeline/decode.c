@@ -106,22 +106,19 @@ static uint16_t event_flags(uint16_t f)
 static void fill_args(struct event *ev, const struct at_call_rec *r, unsigned nargs)
 {
 	ev->nargs = (uint8_t)(nargs < AT_MAX_ARGS ? nargs : AT_MAX_ARGS);
-	for (unsigned i = 0; i < ev->nargs; i++) {
-		struct event_arg *a = &ev->args[i];
+	for (unsigned i = 0; i < ev->nargs; i++)
+		ev->args[i] = (struct event_arg){ .value = r->args[i] };
+	/* Slots last to first: an argument two slots claim gets the first one's bytes. */
+	for (int s = AT_SLOTS - 1; s >= 0; s--) {
+		struct event_arg *a;
 
-		a->value = r->args[i];
-		a->bytes = NULL;
-		a->len = 0;
-		a->flags = 0;
-		for (int s = 0; s < AT_SLOTS; s++) {
-			if (r->slot_arg[s] != i)
-				continue;
-			a->bytes = r->slot[s];
-			a->len = r->slot_len[s] < AT_STR_MAX ? r->slot_len[s] : AT_STR_MAX;
-			a->flags = (r->flags & (AT_CALL_TRUNC0 << s) ? EVA_TRUNCATED : 0) |
-				   (r->flags & (AT_CALL_FAULT0 << s) ? EVA_FAULTED : 0);
-			break;
-		}
+		if (r->slot_arg[s] >= ev->nargs)
+			continue; /* AT_ARG_NONE, or an argument the event does not show */
+		a = &ev->args[r->slot_arg[s]];
+		a->bytes = r->slot[s];
+		a->len = r->slot_len[s] < AT_STR_MAX ? r->slot_len[s] : AT_STR_MAX;
+		a->flags = (r->flags & (AT_CALL_TRUNC0 << s) ? EVA_TRUNCATED : 0) |
+			   (r->flags & (AT_CALL_FAULT0 << s) ? EVA_FAULTED : 0);
 	}
 }
 
@@ -145,8 +142,8 @@ void decode_syscall_rec(const struct at_call_rec *r, struct event *ev)
 	ev->probe_id = AT_PROBE_SYSCALLS;
 	ev->probe = NULL;
 	ev->nr = r->nr;
-	ev->name = syscall_name(r->nr, ev->name_buf);
 	ev->sys = syscall_desc_of(r->nr);
+	ev->name = ev->sys ? ev->sys->name : syscall_name(r->nr, ev->name_buf);
 	/* Unknown to the table: the six registers, as strace shows unknown calls. */
 	fill_args(ev, r, ev->sys ? ev->sys->nargs : AT_MAX_ARGS);
 	for (unsigned i = 0; i < ev->nargs; i++) {
