@@ -514,14 +514,26 @@ void sys_put_ret(struct out *o, const struct event *ev)
 	}
 }
 
-size_t decode_args(const struct at_call_rec *rec, char *buf, size_t size)
+/* A rendering of a bare syscall record into buf, snprintf convention. */
+static size_t decode_rec(const struct at_call_rec *rec, char *buf, size_t size,
+			 void (*put)(struct out *o, const struct event *ev))
 {
 	struct out o = out_init(buf, size);
 	struct event ev;
 
 	decode_syscall_rec(rec, &ev);
-	sys_put_args(&o, &ev);
+	put(&o, &ev);
 	return out_end(&o);
+}
+
+size_t decode_args(const struct at_call_rec *rec, char *buf, size_t size)
+{
+	return decode_rec(rec, buf, size, sys_put_args);
+}
+
+size_t decode_ret(const struct at_call_rec *rec, char *buf, size_t size)
+{
+	return decode_rec(rec, buf, size, sys_put_ret);
 }
 
 size_t decode_arg_json(const struct at_call_rec *rec, unsigned i, char *buf, size_t size)
@@ -531,15 +543,5 @@ size_t decode_arg_json(const struct at_call_rec *rec, unsigned i, char *buf, siz
 
 	decode_syscall_rec(rec, &ev);
 	sys_put_arg_json(&o, &ev, i);
-	return out_end(&o);
-}
-
-size_t decode_ret(const struct at_call_rec *rec, char *buf, size_t size)
-{
-	struct out o = out_init(buf, size);
-	struct event ev;
-
-	decode_syscall_rec(rec, &ev);
-	sys_put_ret(&o, &ev);
 	return out_end(&o);
 }

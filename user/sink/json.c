@@ -10,7 +10,7 @@
 #include "snapshot.h"
 #include "syscalls.h"
 
-/* The start of a record: type, time, pid, tid. */
+/* The start of a record: type, time, pid, tid and the probe file's name for the probe. */
 static void put_head(struct out *l, const char *type, const struct event *ev)
 {
 	out_puts(l, "{\"type\":\"");
@@ -22,6 +22,11 @@ static void put_head(struct out *l, const char *type, const struct event *ev)
 	out_puts(l, ",\"tid\":");
 	out_i64(l, ev->tid);
 	out_putc(l, ',');
+	if (ev->label) {
+		out_puts(l, "\"probe_name\":");
+		out_json_str(l, ev->label);
+		out_putc(l, ',');
+	}
 }
 
 /* "ret", "errno" and "dur_ns" of a syscall: null where there is none. */
@@ -59,9 +64,7 @@ static void put_syscall(struct out *l, const struct event *ev)
 
 	put_head(l, "syscall", ev);
 	if (ev->label) {
-		out_puts(l, "\"probe_name\":");
-		out_json_str(l, ev->label);
-		out_puts(l, ",\"probe_id\":");
+		out_puts(l, "\"probe_id\":");
 		out_u64(l, ev->probe_id);
 		out_putc(l, ',');
 	}
@@ -87,11 +90,6 @@ static void put_syscall(struct out *l, const struct event *ev)
 static void put_call(struct out *l, const struct event *ev)
 {
 	put_head(l, "call", ev);
-	if (ev->label) {
-		out_puts(l, "\"probe_name\":");
-		out_json_str(l, ev->label);
-		out_putc(l, ',');
-	}
 	/* The probe's name is an ELF symbol: any bytes, escaped. */
 	out_puts(l, "\"probe\":");
 	out_json_str(l, ev->name);

@@ -96,12 +96,8 @@ static void put_status(struct out *l, int status)
 /* The process lines: exec of a target (attach) and exit; forks are JSON's only. */
 static void put_proc(struct out *l, const struct event *ev)
 {
-	put_time_col(l, ev->ts_ns);
-	out_putc(l, ' ');
-	out_i64(l, ev->pid);
-	out_putc(l, '/');
-	out_i64(l, ev->tid);
-	out_puts(l, " +++ ");
+	put_head(l, ev);
+	out_puts(l, "+++ ");
 	if (ev->kind == EV_EXEC) {
 		out_puts(l, "exec'ed ");
 		out_escape_json(l, ev->comm, strlen(ev->comm));
