@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Syscall events rendered strace style, straight into the line being written. */
 /*
- * Syscall events decoded strace style: flags and values by name, strings
- * escaped, errors with their errno; straight into the line being written.
+ * Flags and values by name, strings escaped, errors with their errno: strace
+ * decoding is formatting, so it writes into the caller's line (no copy).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* O_PATH, O_TMPFILE, SEEK_DATA, CLONE_* */

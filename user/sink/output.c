@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The output front: records decoded, formatted by a sink, written as whole lines. */
 /*
- * The output front: records decoded into events, formatted by the text or
- * JSON sink, buffered as whole lines and written with write(2), counting
- * what a failed write lost; the summary likewise.
+ * Each record becomes an event (decode.c), the text or JSON sink formats it,
+ * and its line is buffered and written with write(2), counting what a failed
+ * write lost; the summary likewise.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -247,7 +248,7 @@ void output_summary(struct output *o, const struct snapshot *snap)
 	free(text);
 }
 
-/* A line built by f into a stack buffer, printed to stream (stderr): what fit of it. */
+/* A line built in a buffer of size bytes, printed to stream (stderr): what fit of it. */
 static void print_line(FILE *stream, const char *line, size_t n, size_t size)
 {
 	fwrite(line, 1, n < size ? n : size - 1, stream);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The sink interface: a format that turns events and the summary into bytes. */
 /*
- * The sink interface: a format turns decoded events and the end-of-trace
- * summary into bytes. Text and JSON lines are its first two implementations
- * (text.c, json.c); output.c is the front that buffers their lines, writes
- * them and counts what a failed write lost.
+ * Text and JSON lines are its first two implementations (text.c, json.c).
+ * output.c is the front they share: it opens the destination, buffers their
+ * lines, flushes them at each batch, counts what a failed write lost and
+ * closes; a sink that is not a line stream (OTLP) adds its own flush and
+ * close hooks here when it comes.
  */
 #ifndef AT_SINK_H
 #define AT_SINK_H

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The one line writer: every line of output is built with it. */
 /*
- * The one line writer: output into a caller's buffer with snprintf's
- * convention: len counts everything written, the buffer keeps what fits,
- * out_end() terminates it. The integer writers are the hot path of streamed
- * records: a record line costs a few hundred nanoseconds with printf's
- * machinery (double formatting above all) and a tenth of it with these;
- * out_printf is for the rest (doubles of the summary, rare paths).
+ * Output into a caller's buffer with snprintf's convention: len counts
+ * everything written, the buffer keeps what fits, out_end() terminates it.
+ * The integer writers are the hot path of streamed records: a record line
+ * costs a few hundred nanoseconds with printf's machinery (double formatting
+ * above all) and a tenth of it with these; out_printf is for the rest
+ * (doubles of the summary, rare paths).
  */
 #ifndef AT_OUT_H
 #define AT_OUT_H
