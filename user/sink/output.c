@@ -180,20 +180,29 @@ void output_flush(void *ctx)
 	flush_buf(ctx);
 }
 
+/* Formats ev with o's sink and queues its line, if the format shows it. */
+static void put_event(struct output *o, const struct event *ev)
+{
+	struct sink s = sink_of(o);
+	char line[SINK_LINE_MAX];
+	struct out l = out_init(line, sizeof(line));
+
+	s.ops->event(&s, ev, &l);
+	if (l.len)
+		put_line(o, &l);
+}
+
 void output_record(void *ctx, const void *data, size_t size)
 {
 	struct output *o = ctx;
 	struct decoder d = { .sess = o->sess, .start_ns = o->start_ns };
 	int kind = decode_kind(data, size);
-	struct sink s = sink_of(o);
 	struct decode_scratch scratch;
-	char line[SINK_LINE_MAX];
-	struct out l;
 	struct event ev;
 
-	if ((kind == EV_SYSCALL || kind == EV_CALL) && !o->events)
-		return;
 	if (kind == EV_SYSCALL || kind == EV_CALL) {
+		if (!o->events)
+			return;
 		o->calls++;
 		/*
 		 * The output failed: the line would be counted lost (put_bytes),
@@ -206,12 +215,8 @@ void output_record(void *ctx, const void *data, size_t size)
 			return;
 		}
 	}
-	if (!decoder__decode(&d, data, size, &scratch, &ev))
-		return;
-	l = out_init(line, sizeof(line));
-	s.ops->event(&s, &ev, &l);
-	if (l.len)
-		put_line(o, &l);
+	if (decoder__decode(&d, data, size, &scratch, &ev))
+		put_event(o, &ev);
 }
 
 void output_summary(struct output *o, const struct snapshot *snap)
