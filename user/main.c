@@ -21,7 +21,6 @@
 #include "cli.h"
 #include "list.h"
 #include "output.h"
-#include "snapshot.h"
 #include "plan.h"
 #include "probefile.h"
 #include "probes.h"
