@@ -556,10 +556,19 @@ Test(probefile_cli, check_validates_without_attaching)
 Test(probefile_cli, first_syscall_probe_is_named_and_scrubbed)
 {
 	const char *file = "/tmp/at-first-sys.yaml";
-	char *text[] = { (char *)build_path("agent-trace"), "-C", (char *)file, "--", "/bin/sh",
-			 "-c", "echo password=hunter2 >/dev/null", NULL };
-	char *json[] = { (char *)build_path("agent-trace"), "--json", "-C", (char *)file, "--",
-			 "/bin/sh", "-c", "echo password=hunter2 >/dev/null", NULL };
+	char *text[] = {
+		(char *)build_path("agent-trace"),  "-C", (char *)file, "--", "/bin/sh", "-c",
+		"echo password=hunter2 >/dev/null", NULL
+	};
+	char *json[] = { (char *)build_path("agent-trace"),
+			 "--json",
+			 "-C",
+			 (char *)file,
+			 "--",
+			 "/bin/sh",
+			 "-c",
+			 "echo password=hunter2 >/dev/null",
+			 NULL };
 	char *o, *e;
 
 	write_file(file, "probes:\n  - name: w\n    kind: syscall\n    attach: write\n"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "decode_sys.h"
 #include "syscalls.h"
 
 #define MAXR 4096

@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "probes.h"
+#include "sink.h"
+#include "snapshot.h"
 #include "syscalls.h"
 
 /* A getppid record, as the kernel sends it: no captures, returned pid. */
@@ -196,4 +199,46 @@ Test(output, nonblocking_descriptor_loses_nothing)
 	cr_assert_eq(*lines, 5000);
 	free(lines);
 	close(p[0]);
+}
+
+/* A function probe as the JSON sink sees it: its name an ELF symbol with a quote and a backslash. */
+static struct probe odd_probe(void)
+{
+	struct probe p = { .id = 7, .spec.ret_type = UT_INT };
+
+	strcpy(p.name, "lib:a\"b\\c");
+	return p;
+}
+
+/* ELF symbol names are any bytes: JSON escapes them in call records. */
+Test(output, json_escapes_probe_name_in_call)
+{
+	struct probe p = odd_probe();
+	struct event ev = { .kind = EV_CALL, .probe = &p, .name = p.name, .probe_id = p.id };
+	struct sink s = { .ops = &json_sink_ops };
+	char line[SINK_LINE_MAX];
+	struct out l = out_init(line, sizeof(line));
+
+	s.ops->event(&s, &ev, &l);
+	out_end(&l);
+	cr_assert(strstr(line, "\"probe\":\"lib:a\\\"b\\\\c\",\"probe_id\":7,"), "%s", line);
+}
+
+/* And in the probe summary. */
+Test(output, json_escapes_probe_name_in_summary)
+{
+	struct probe p = odd_probe();
+	struct snapshot_probe sp = { .p = &p };
+	struct snapshot snap = { .probes = &sp, .nprobes = 1 };
+	struct summary sm = { .snap = &snap };
+	struct sink s = { .ops = &json_sink_ops };
+	char text[4096];
+	struct out o = out_init(text, sizeof(text));
+
+	s.ops->summary(&s, &sm, &o);
+	out_end(&o);
+	cr_assert(
+		strstr(text,
+		       "{\"type\":\"probe_summary\",\"probe\":\"lib:a\\\"b\\\\c\",\"probe_id\":7,"),
+		"%s", text);
 }

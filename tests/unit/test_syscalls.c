@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "syscalls.h"
+#include "decode_sys.h"
+#include "sysspec.h"
 
 /* A record of syscall `name` with the given raw registers and no capture slots. */
 static struct at_call_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4,

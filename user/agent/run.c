@@ -239,7 +239,7 @@ static int open_output(struct tracer *t)
 	t->out.on_closed = output_gone;
 	t->out.json = t->cfg.json;
 	t->out.events = !t->cfg.summary_only;
-	t->out.no_latency = t->cfg.exit_only;
+	t->out.exit_only = t->cfg.exit_only;
 	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
 		t->out.has_syscalls |= t->cfg.selected[i] != 0;
 	return 0;
@@ -407,21 +407,11 @@ static int start(struct tracer *t)
 /* With -q there is no summary, but loss is never silent: one line on stderr. */
 static void warn_loss(struct tracer *t)
 {
-	struct at_counters c;
-	uint64_t q, o = t->out.lost;
+	struct snapshot snap = { .queue_lost = atomic_load(&t->q.dropped),
+				 .output_lost = t->out.lost };
 
-	if (session__counters(t->sess, &c))
-		return;
-	q = atomic_load(&t->q.dropped);
-	if (c.rb_lost || c.state_lost || c.tgid_full || c.depth_lost || c.orphan_ret || q || o)
-		fprintf(stderr,
-			"agent-trace: lost %llu records (ring buffer full), %llu records (queue "
-			"full), %llu calls (thread state), %llu processes (table full), %llu calls "
-			"(depth), %llu returns (unpaired), %llu records (output)\n",
-			(unsigned long long)c.rb_lost, (unsigned long long)q,
-			(unsigned long long)c.state_lost, (unsigned long long)c.tgid_full,
-			(unsigned long long)c.depth_lost, (unsigned long long)c.orphan_ret,
-			(unsigned long long)o);
+	if (!snapshot__read_counters(&snap, t->sess))
+		output_loss_line(stderr, &snap);
 }
 
 /*
@@ -431,8 +421,7 @@ static void warn_loss(struct tracer *t)
  */
 static int finish(struct tracer *t, uint64_t end_ns)
 {
-	struct at_stat *stats = calloc(AT_NR_MAX, sizeof(*stats));
-	struct summary_input in = { .stats = stats };
+	struct snapshot snap = { 0 };
 	struct rusage ru;
 	int ret, code = EXIT_OK;
 
@@ -447,26 +436,22 @@ static int finish(struct tracer *t, uint64_t end_ns)
 		warn_loss(t);
 		goto out;
 	}
-	if (!stats) {
-		code = log_error(EXIT_RUNTIME, "summary: out of memory");
-		goto out;
-	}
-	in.elapsed_s = (double)(end_ns - t->out.start_ns) / 1e9;
+	snap.elapsed_s = (double)(end_ns - t->out.start_ns) / 1e9;
 	if (!getrusage(RUSAGE_SELF, &ru)) {
-		in.cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-			   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-		in.max_rss_kib = (uint64_t)ru.ru_maxrss;
+		snap.cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+			     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+		snap.max_rss_kib = (uint64_t)ru.ru_maxrss;
 	}
-	session__reader_stats(t->sess, &in.reader);
-	in.queue_lost = atomic_load(&t->q.dropped);
-	/* Every record has been written or counted: the writer has finished. */
-	in.output_lost = t->out.lost;
-	if ((ret = session__stats(t->sess, stats)) ||
-	    (ret = session__counters(t->sess, &in.lost))) {
-		code = log_error(EXIT_RUNTIME, "reading statistics: %s", strerror(-ret));
+	if ((ret = snapshot__read(&snap, t->sess))) {
+		code = ret == -ENOMEM ?
+			       log_error(EXIT_RUNTIME, "summary: out of memory") :
+			       log_error(EXIT_RUNTIME, "reading statistics: %s", strerror(-ret));
 		goto out;
 	}
-	output_summary(&t->out, &in);
+	snap.queue_lost = atomic_load(&t->q.dropped);
+	/* Every record has been written or counted: the writer has finished. */
+	snap.output_lost = t->out.lost;
+	output_summary(&t->out, &snap);
 	output_close(&t->out);
 	if (output_closed(&t->out))
 		goto out;
@@ -475,9 +460,9 @@ static int finish(struct tracer *t, uint64_t end_ns)
 	 * delivery and loss is (also) shown here.
 	 */
 	if (t->cfg.output || output_failed(&t->out))
-		output_records_line(stderr, &in);
+		output_records_line(stderr, &snap);
 out:
-	free(stats);
+	snapshot__free(&snap);
 	return output_failed(&t->out) ? EXIT_RUNTIME : code;
 }
 

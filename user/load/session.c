@@ -18,6 +18,7 @@
 
 #include "session.h"
 #include "syscalls.h"
+#include "sysspec.h"
 #include "session_priv.h"
 #include "uprobe_multi.h"
 #include "util.h"

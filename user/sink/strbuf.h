@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The one line writer: every line of output is built with it. */
 /*
  * Output into a caller's buffer with snprintf's convention: len counts
  * everything written, the buffer keeps what fits, out_end() terminates it.
  * The integer writers are the hot path of streamed records: a record line
  * costs a few hundred nanoseconds with printf's machinery (double formatting
- * above all) and a tenth of it with these.
+ * above all) and a tenth of it with these; out_printf is for the rest
+ * (doubles of the summary, rare paths).
  */
 #ifndef AT_OUT_H
 #define AT_OUT_H
@@ -137,5 +139,22 @@ static inline void out_secs6(struct out *o, uint64_t ns)
 	out_putc(o, '.');
 	out_udec(o, us % 1000000, 6);
 }
+
+/* The escaped forms of bytes, for inside double quotes: strbuf.c. */
+/* C escapes (\n, \", \\), other unprintable bytes as \xNN: text lines. */
+void out_escape_c(struct out *o, const char *s, size_t n);
+/* JSON escapes; bytes >= 0x7f too as \u00XX: captured data need not be valid UTF-8. */
+void out_escape_json(struct out *o, const char *s, size_t n);
+/* A NUL-terminated string as a JSON string, quotes included. */
+static inline void out_json_str(struct out *o, const char *s)
+{
+	out_putc(o, '"');
+	out_escape_json(o, s, strlen(s));
+	out_putc(o, '"');
+}
+
+/* The same into a caller's buffer; snprintf convention (the full length). */
+size_t escape_c(const char *s, size_t n, char *buf, size_t size);
+size_t escape_json(const char *s, size_t n, char *buf, size_t size);
 
 #endif /* AT_OUT_H */

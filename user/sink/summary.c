@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Summary math over the per-syscall statistics the kernel aggregated. */
+/* Summary math over the statistics the kernel aggregated, for every sink. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "probes.h"
 #include "summary.h"
 
 #define SUB (1u << AT_HIST_SUB_BITS)
@@ -89,4 +92,39 @@ size_t summary_rows(const struct at_stat *stats, struct summary_row *rows)
 	}
 	qsort(rows, n, sizeof(*rows), by_time);
 	return n;
+}
+
+int summary__init(struct summary *sm, const struct snapshot *snap)
+{
+	sm->snap = snap;
+	sm->nrows = 0;
+	sm->rows = calloc(AT_NR_MAX, sizeof(*sm->rows));
+	if (!sm->rows)
+		return -ENOMEM;
+	if (snap->stats)
+		sm->nrows = summary_rows(snap->stats, sm->rows);
+	return 0;
+}
+
+void summary__free(struct summary *sm)
+{
+	free(sm->rows);
+	sm->rows = NULL;
+	sm->nrows = 0;
+}
+
+const char *summary_hist_title(const struct probe *p, char *buf, size_t size)
+{
+	unsigned a;
+
+	if (!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY)
+		return "latency (ns)";
+	if (p->hist_of == AT_HIST_RET)
+		return "ret";
+	a = (unsigned)(p->hist_of - AT_HIST_ARG0) % USPEC_MAX_ARGS;
+	if (p->kind == AT_KIND_FUNC && a < p->spec.nargs)
+		snprintf(buf, size, "%s", p->spec.args[a].name);
+	else
+		snprintf(buf, size, "arg%u", a + 1);
+	return buf;
 }

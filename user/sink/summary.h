@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Summary math: percentiles from the kernel's log-linear histograms, rows sorted by time. */
+/* The summary: percentiles from the kernel's log-linear histograms, rows sorted by time. */
 #ifndef AT_SUMMARY_H
 #define AT_SUMMARY_H
 
@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "snapshot.h"
+
+struct probe;
 
 /* One line of the summary. */
 struct summary_row {
@@ -35,5 +38,19 @@ uint64_t hist_quantile(const uint32_t *hist, uint64_t count, double q, uint64_t 
  * count, descending. rows must hold AT_NR_MAX. Returns the number of rows.
  */
 size_t summary_rows(const struct at_stat *stats, struct summary_row *rows);
+
+/* What a summary renders: the snapshot, and its syscalls as rows sorted by time. */
+struct summary {
+	const struct snapshot *snap;
+	struct summary_row *rows; /* every syscall that was called */
+	size_t nrows;
+};
+
+/* Builds sm's rows from snap (which must outlive sm). 0 or -ENOMEM. */
+int summary__init(struct summary *sm, const struct snapshot *snap);
+void summary__free(struct summary *sm);
+
+/* What a probe's histogram buckets: "latency (ns)", "ret", an argument's name. */
+const char *summary_hist_title(const struct probe *p, char *buf, size_t size);
 
 #endif /* AT_SUMMARY_H */

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The kernel's statistics and counters read once, into a plain struct snapshot. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes.h"
+#include "snapshot.h"
+#include "util.h"
+
+#define KERNEL(f) offsetof(struct snapshot, kernel.f)
+
+/* The names of each loss counter, once: every renderer loops over this table. */
+const struct loss_counter loss_counters[] = {
+	{ "ringbuf", "ring buffer full", "records (ring buffer full)", KERNEL(rb_lost) },
+	{ "queue", "queue full", "records (queue full)", offsetof(struct snapshot, queue_lost) },
+	{ "state", "thread state", "calls (thread state)", KERNEL(state_lost) },
+	{ "proc_table", "process table full", "processes (table full)", KERNEL(tgid_full) },
+	{ "depth", "call depth", "calls (depth)", KERNEL(depth_lost) },
+	{ "unpaired_ret", "unpaired returns", "returns (unpaired)", KERNEL(orphan_ret) },
+	{ "output", "output", "records (output)", offsetof(struct snapshot, output_lost) },
+};
+const size_t loss_counters_n = ARRAY_SIZE(loss_counters);
+
+#define COUNT(f) offsetof(struct at_probe_counts, f)
+
+/* The names of each per-probe count, once. */
+const struct probe_counter probe_counters[] = {
+	{ "hits", "hits", COUNT(hits) },
+	{ "filtered", "filtered", COUNT(filtered) },
+	{ "matched", NULL, COUNT(matched) },
+	{ "events", "events", COUNT(emitted) },
+	{ "sampled_out", "sampled out", COUNT(sampled_out) },
+	{ "rate_limited", "rate limited", COUNT(rate_limited) },
+	{ "lost", "lost", COUNT(emit_lost) },
+	{ "signals", "signals", COUNT(signals) },
+	{ "signal_failed", NULL, COUNT(signal_failed) },
+	{ "unreadable", "unreadable", COUNT(unreadable) },
+};
+const size_t probe_counters_n = ARRAY_SIZE(probe_counters);
+
+int snapshot__read_counters(struct snapshot *s, struct session *sess)
+{
+	return session__counters(sess, &s->kernel);
+}
+
+/* Every probe whose statistics and counts can be read, in id order. */
+static int read_probes(struct snapshot *s, struct session *sess)
+{
+	uint32_t n = probes__count(sess);
+
+	s->nprobes = 0;
+	if (!n)
+		return 0;
+	s->probes = calloc(n, sizeof(*s->probes));
+	if (!s->probes)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < n; id++) {
+		struct snapshot_probe *sp = &s->probes[s->nprobes];
+
+		sp->p = probes__get(sess, id);
+		if (!sp->p || session__probe_stats(sess, id, &sp->st) ||
+		    probes__counts(sess, id, &sp->c))
+			continue;
+		s->nprobes++;
+	}
+	return 0;
+}
+
+int snapshot__read(struct snapshot *s, struct session *sess)
+{
+	int ret;
+
+	s->stats = calloc(AT_NR_MAX, sizeof(*s->stats));
+	if (!s->stats)
+		return -ENOMEM;
+	session__reader_stats(sess, &s->reader);
+	if ((ret = session__stats(sess, s->stats)) || (ret = session__counters(sess, &s->kernel)))
+		return ret;
+	return read_probes(s, sess);
+}
+
+void snapshot__free(struct snapshot *s)
+{
+	free(s->stats);
+	free(s->probes);
+	s->stats = NULL;
+	s->probes = NULL;
+	s->nprobes = 0;
+}

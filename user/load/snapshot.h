@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The kernel's statistics and counters read into one plain struct that sinks render. */
+#ifndef AT_SNAPSHOT_H
+#define AT_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "session.h"
+
+struct probe;
+
+/* One probe's statistics and counts. */
+struct snapshot_probe {
+	const struct probe *p;	  /* its description: names, label, actions, SPEC */
+	struct at_stat st;	  /* calls, failing, durations or values, histogram */
+	struct at_probe_counts c; /* what happened to its hits */
+};
+
+struct snapshot {
+	struct at_stat *stats;	       /* AT_NR_MAX entries: per syscall */
+	struct snapshot_probe *probes; /* every probe whose statistics could be read */
+	uint32_t nprobes;	       /* entries of probes */
+	struct at_counters kernel;     /* kernel loss counters */
+	struct reader_stats reader;    /* records delivered, batches */
+	uint64_t queue_lost;	       /* records dropped because the writer's queue was full */
+	uint64_t output_lost;	       /* records not written because the output failed */
+	double elapsed_s;	       /* attach to stop */
+	double cpu_s;		       /* agent-trace's own CPU time, user + system */
+	uint64_t max_rss_kib;	       /* agent-trace's own peak resident set */
+};
+
+/* One loss counter: where it is in a snapshot and its names in each renderer. */
+struct loss_counter {
+	const char *json; /* key in the JSON summary's "lost" object */
+	const char *text; /* in the summary's records line: "N (ring buffer full)" */
+	const char *warn; /* in the stderr line of -q: "N records (ring buffer full)" */
+	size_t off;	  /* offset of its uint64_t in struct snapshot */
+};
+
+/* Every loss counter, in the order each renderer lists them. */
+extern const struct loss_counter loss_counters[];
+extern const size_t loss_counters_n;
+
+/* A counter's value in s. */
+static inline uint64_t snapshot_loss(const struct snapshot *s, const struct loss_counter *c)
+{
+	return *(const uint64_t *)((const char *)s + c->off);
+}
+
+/* One per-probe count: where it is in struct at_probe_counts and its names. */
+struct probe_counter {
+	const char *json; /* key in the probe_summary record */
+	const char *text; /* in the probe's text line ("hits 3"); NULL: JSON only */
+	size_t off;	  /* offset of its __u64 in struct at_probe_counts */
+};
+
+/* Every per-probe count, in the order each renderer lists them. */
+extern const struct probe_counter probe_counters[];
+extern const size_t probe_counters_n;
+
+static inline uint64_t probe_count(const struct at_probe_counts *c, const struct probe_counter *pc)
+{
+	return *(const __u64 *)((const char *)c + pc->off);
+}
+
+/*
+ * Reads the per-syscall and per-probe statistics, the loss counters and the
+ * reader's statistics of sess into s (allocated here; the fields the session
+ * does not know are left as they are). 0 or -errno; snapshot__free either way.
+ */
+int snapshot__read(struct snapshot *s, struct session *sess);
+/* Reads only the loss counters (kernel): for the loss line of -q. 0 or -errno. */
+int snapshot__read_counters(struct snapshot *s, struct session *sess);
+void snapshot__free(struct snapshot *s);
+
+#endif /* AT_SNAPSHOT_H */

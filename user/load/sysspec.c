@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What the kernel captures for each syscall, from the syscall table's signatures. */
+#include <string.h>
+
+#include "syscalls.h"
+#include "sysspec.h"
+
+void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
+{
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		const struct syscall_desc *d = &syscall_table[nr];
+		struct at_sys_spec *sp = &specs[nr];
+		unsigned n = 0;
+
+		memset(sp, 0, sizeof(*sp));
+		memset(sp->slot_arg, AT_ARG_NONE, sizeof(sp->slot_arg));
+		memset(sp->len_arg, AT_ARG_NONE, sizeof(sp->len_arg));
+		sp->noreturn = d->noreturn;
+		sp->exec = d->name && (!strcmp(d->name, "execve") || !strcmp(d->name, "execveat"));
+		sp->fork = d->name && (!strcmp(d->name, "clone") || !strcmp(d->name, "clone3") ||
+				       !strcmp(d->name, "fork") || !strcmp(d->name, "vfork"));
+		for (unsigned i = 0; i < d->nargs && i < AT_MAX_ARGS && n < AT_SLOTS; i++) {
+			switch (d->arg[i]) {
+			case ARG_PATH:
+			case ARG_STR:
+				sp->slot_kind[n] = AT_SLOT_STR_IN;
+				break;
+			case ARG_BUF_IN:
+				sp->slot_kind[n] = AT_SLOT_BUF_IN;
+				sp->len_arg[n] = d->len_arg[i];
+				break;
+			case ARG_BUF_OUT:
+				sp->slot_kind[n] = AT_SLOT_BUF_OUT;
+				sp->len_arg[n] = d->len_arg[i];
+				break;
+			default:
+				continue;
+			}
+			sp->slot_arg[n++] = i;
+		}
+	}
+}

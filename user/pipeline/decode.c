@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Raw ring-buffer records checked, scrubbed and decoded into struct event. */
+#include <string.h>
+
+#include "decode.h"
+#include "probes.h"
+#include "scrub.h"
+#include "syscalls.h"
+
+int decode_kind(const void *data, size_t size)
+{
+	const struct at_rec_hdr *h = data;
+
+	if (size < sizeof(*h))
+		return 0;
+	switch (h->type) {
+	case AT_REC_SYSCALL:
+	case AT_REC_FUNC:
+		if (size < offsetof(struct at_call_rec, slot))
+			return 0;
+		return h->type == AT_REC_SYSCALL ? EV_SYSCALL : EV_CALL;
+	case AT_REC_PROC_EXEC:
+	case AT_REC_PROC_FORK:
+	case AT_REC_PROC_EXIT:
+		if (size < sizeof(struct at_proc_rec))
+			return 0;
+		return h->type == AT_REC_PROC_EXEC ? EV_EXEC :
+		       h->type == AT_REC_PROC_FORK ? EV_FORK :
+						     EV_EXIT;
+	}
+	return 0;
+}
+
+const struct probe *decoder__call_probe(const struct decoder *d, const void *data)
+{
+	const struct at_rec_hdr *h = data;
+
+	return d->sess ? probes__get(d->sess, h->probe_id) : NULL;
+}
+
+/* Nanoseconds since the trace began. */
+static uint64_t rel_ns(const struct decoder *d, uint64_t ts)
+{
+	return ts > d->start_ns ? ts - d->start_ns : 0;
+}
+
+/* Slot lengths that claim more than the record carries are cut to what arrived. */
+static const struct at_call_rec *checked_call(const void *data, size_t size,
+					      struct at_call_rec *copy)
+{
+	const struct at_call_rec *r = data;
+	bool ok = true;
+
+	for (int s = 0; s < AT_SLOTS; s++)
+		if (r->slot_arg[s] != AT_ARG_NONE &&
+		    offsetof(struct at_call_rec, slot[s]) + r->slot_len[s] > size)
+			ok = false;
+	if (ok)
+		return data;
+	memcpy(copy, data, size < sizeof(*copy) ? size : sizeof(*copy));
+	for (int s = 0; s < AT_SLOTS; s++) {
+		size_t start = offsetof(struct at_call_rec, slot[s]);
+
+		if (start + copy->slot_len[s] > size)
+			copy->slot_len[s] = size > start ? (__u16)(size - start) : 0;
+	}
+	return copy;
+}
+
+/* A probe's scrub rules applied to a copy of the record's captured strings. */
+static const struct at_call_rec *scrubbed(const struct probe *p, const struct at_call_rec *r,
+					  struct at_call_rec *copy)
+{
+	if (!p || !p->scrub)
+		return r;
+	memcpy(copy, r, offsetof(struct at_call_rec, slot));
+	for (int i = 0; i < AT_SLOTS; i++) {
+		size_t n;
+
+		if (r->slot_arg[i] == AT_ARG_NONE)
+			continue;
+		/*
+		 * The kernel never sends more than AT_STR_MAX, and checked_call cut
+		 * what did not arrive; the modulo is the identity on [0, AT_STR_MAX]
+		 * and shows the compiler (and any reader) that the read stays in slot[i].
+		 */
+		n = shape_scrub(p->scrub, r->slot[i], r->slot_len[i] % (AT_STR_MAX + 1),
+				copy->slot[i], AT_STR_MAX);
+		copy->slot_len[i] = (__u16)(n < AT_STR_MAX ? n : AT_STR_MAX - 1);
+	}
+	return copy;
+}
+
+/* The record's flags, as an event's. */
+static uint16_t event_flags(uint16_t f)
+{
+	return (f & AT_CALL_NORETURN ? EV_NORETURN : 0) |
+	       (f & AT_CALL_ENTRY_ONLY ? EV_ENTRY_ONLY : 0) |
+	       (f & AT_CALL_RETURN_ONLY ? EV_RETURN_ONLY : 0) |
+	       (f & AT_CALL_NO_DUR ? EV_NO_DUR : 0) | (f & AT_CALL_FAILING ? EV_FAILING : 0) |
+	       (f & AT_CALL_ARGS_GONE ? EV_ARGS_GONE : 0) |
+	       (f & (AT_CALL_TRUNC0 | AT_CALL_TRUNC1) ? EV_TRUNCATED : 0);
+}
+
+/* The arguments: registers, and the bytes of the slot that holds each. */
+static void fill_args(struct event *ev, const struct at_call_rec *r, unsigned nargs)
+{
+	ev->nargs = (uint8_t)(nargs < AT_MAX_ARGS ? nargs : AT_MAX_ARGS);
+	for (unsigned i = 0; i < ev->nargs; i++)
+		ev->args[i] = (struct event_arg){ .value = r->args[i] };
+	/* Slots last to first: an argument two slots claim gets the first one's bytes. */
+	for (int s = AT_SLOTS - 1; s >= 0; s--) {
+		struct event_arg *a;
+
+		if (r->slot_arg[s] >= ev->nargs)
+			continue; /* AT_ARG_NONE, or an argument the event does not show */
+		a = &ev->args[r->slot_arg[s]];
+		a->bytes = r->slot[s];
+		a->len = r->slot_len[s] < AT_STR_MAX ? r->slot_len[s] : AT_STR_MAX;
+		a->flags = (r->flags & (AT_CALL_TRUNC0 << s) ? EVA_TRUNCATED : 0) |
+			   (r->flags & (AT_CALL_FAULT0 << s) ? EVA_FAULTED : 0);
+	}
+}
+
+/* What syscall and function records have in common; the time is the caller's. */
+static void call_fields(const struct at_call_rec *r, struct event *ev)
+{
+	ev->flags = event_flags(r->flags);
+	ev->pid = r->hdr.pid;
+	ev->tid = r->hdr.tid;
+	ev->dur_ns = r->hdr.ts_ns - r->enter_ns;
+	ev->ret = r->ret;
+	ev->err = at_is_err(r->ret) ? (int)-r->ret : 0;
+}
+
+void decode_syscall_rec(const struct at_call_rec *r, struct event *ev)
+{
+	ev->kind = EV_SYSCALL;
+	call_fields(r, ev);
+	ev->ts_ns = r->enter_ns;
+	ev->label = NULL;
+	ev->probe_id = AT_PROBE_SYSCALLS;
+	ev->probe = NULL;
+	ev->nr = r->nr;
+	ev->sys = syscall_desc_of(r->nr);
+	ev->name = ev->sys ? ev->sys->name : syscall_name(r->nr, ev->name_buf);
+	/* Unknown to the table: the six registers, as strace shows unknown calls. */
+	fill_args(ev, r, ev->sys ? ev->sys->nargs : AT_MAX_ARGS);
+	for (unsigned i = 0; i < ev->nargs; i++) {
+		ev->args[i].name = ev->sys ? ev->sys->argname[i] : NULL;
+		ev->args[i].type = ev->sys ? ev->sys->arg[i] : ARG_HEX;
+	}
+}
+
+static void decode_syscall(const struct decoder *d, const struct at_call_rec *r,
+			   struct decode_scratch *sc, struct event *ev)
+{
+	const struct probe *p = NULL;
+
+	/* A probe-file syscall probe: its label and scrub rules; -e syscalls have neither. */
+	if (r->hdr.probe_id != AT_PROBE_SYSCALLS && d->sess) {
+		p = probes__get(d->sess, r->hdr.probe_id);
+		if (p && !p->label[0])
+			p = NULL;
+	}
+	r = scrubbed(p, r, &sc->scrubbed);
+	decode_syscall_rec(r, ev);
+	ev->ts_ns = rel_ns(d, r->enter_ns);
+	if (p) {
+		ev->label = p->label;
+		ev->probe_id = p->id;
+	}
+}
+
+static void decode_func(const struct decoder *d, const struct probe *p, const struct at_call_rec *r,
+			struct decode_scratch *sc, struct event *ev)
+{
+	r = scrubbed(p, r, &sc->scrubbed);
+	ev->kind = EV_CALL;
+	call_fields(r, ev);
+	ev->ts_ns = rel_ns(d, r->enter_ns);
+	ev->label = p->label[0] ? p->label : NULL;
+	ev->probe_id = p->id;
+	ev->probe = p;
+	ev->name = p->name;
+	ev->sys = NULL;
+	/* A return-only record has no arguments. */
+	fill_args(ev, r, r->flags & AT_CALL_RETURN_ONLY ? 0 : p->spec.nargs);
+	for (unsigned i = 0; i < ev->nargs; i++) {
+		ev->args[i].name = p->spec.args[i].name;
+		ev->args[i].type = p->spec.args[i].type;
+	}
+}
+
+static void decode_proc(const struct decoder *d, const struct at_proc_rec *r, int kind,
+			struct event *ev)
+{
+	size_t n = strnlen(r->comm, sizeof(r->comm));
+
+	ev->kind = (uint8_t)kind;
+	ev->flags = 0;
+	ev->nargs = 0;
+	ev->pid = r->hdr.pid;
+	ev->tid = r->hdr.tid;
+	ev->ts_ns = rel_ns(d, r->hdr.ts_ns);
+	ev->ppid = r->ppid;
+	ev->exit_code = r->exit_code;
+	_Static_assert(sizeof(r->comm) < sizeof(ev->comm), "a command name and a NUL fit");
+	memcpy(ev->comm, r->comm, n);
+	ev->comm[n] = '\0';
+}
+
+int decoder__decode(const struct decoder *d, const void *data, size_t size,
+		    struct decode_scratch *scratch, struct event *ev)
+{
+	int kind = decode_kind(data, size);
+	const struct at_call_rec *r;
+	const struct probe *p;
+
+	switch (kind) {
+	case EV_SYSCALL:
+		decode_syscall(d, checked_call(data, size, &scratch->checked), scratch, ev);
+		break;
+	case EV_CALL:
+		if (!(p = decoder__call_probe(d, data)))
+			return 0;
+		r = checked_call(data, size, &scratch->checked);
+		decode_func(d, p, r, scratch, ev);
+		break;
+	case EV_EXEC:
+	case EV_FORK:
+	case EV_EXIT:
+		decode_proc(d, data, kind, ev);
+		break;
+	}
+	return kind;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Ring-buffer records decoded into one neutral event form that every sink formats. */
+#ifndef AT_DECODE_H
+#define AT_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "syscalls.h"
+
+struct session;
+struct probe;
+
+enum event_kind {
+	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
+	EV_CALL,	/* a function call or USDT hit: arguments by the probe's SPEC */
+	EV_EXEC,	/* a target exec'ed: it is traced from now on */
+	EV_FORK,	/* a traced process forked */
+	EV_EXIT,	/* a traced process exited */
+};
+
+/* What an event has and has not: the record's flags, slots aside. */
+enum event_flag {
+	EV_NORETURN = 1u << 0,	  /* exit, exit_group: no return value */
+	EV_ENTRY_ONLY = 1u << 1,  /* entry-only probe: no return value or duration */
+	EV_RETURN_ONLY = 1u << 2, /* return-only probe: no arguments or entry time */
+	EV_NO_DUR = 1u << 3,	  /* seen at sys_exit alone: no duration */
+	EV_FAILING = 1u << 4,	  /* the return matched the probe's failing predicate */
+	EV_ARGS_GONE = 1u << 5,	  /* a successful exec: the old image's pointers are gone */
+	EV_TRUNCATED = 1u << 6,	  /* an argument's bytes were cut at the capture limit */
+};
+
+/* An argument's bytes. */
+enum event_arg_flag {
+	EVA_TRUNCATED = 1u << 0, /* cut at the capture limit */
+	EVA_FAULTED = 1u << 1,	 /* the pointer could not be read: no bytes */
+};
+
+/* One argument, by name and type, with the bytes captured for it. */
+struct event_arg {
+	const char *name;  /* from the syscall's signature or the SPEC; NULL when unknown */
+	uint64_t value;	   /* the register */
+	const char *bytes; /* its capture slot, NULL when no slot holds it */
+	uint16_t len;	   /* bytes in the slot, at most AT_STR_MAX */
+	uint8_t type;	   /* enum arg_kind (EV_SYSCALL) or enum utype (EV_CALL) */
+	uint8_t flags;	   /* enum event_arg_flag */
+};
+
+struct event {
+	uint8_t kind;	   /* enum event_kind */
+	uint8_t nargs;	   /* entries of args */
+	uint16_t flags;	   /* enum event_flag */
+	uint32_t pid, tid; /* process and thread */
+	uint64_t ts_ns;	   /* since the trace began: a call's entry, else the record's time */
+	uint64_t dur_ns;   /* return - entry; meaningful only where the flags allow one */
+	const char *label; /* the probe file's name for the probe, NULL for none */
+	uint32_t probe_id; /* the probe of a labelled syscall or of a call */
+	const char *name;  /* the syscall's or the function probe's name ("libc:malloc") */
+	unsigned nr;	   /* EV_SYSCALL: the syscall number */
+	int64_t ret;	   /* return value */
+	int err;	   /* errno when ret is one (at_is_err), else 0 */
+	const struct syscall_desc *sys; /* EV_SYSCALL: its table entry, NULL when unknown */
+	const struct probe *probe;	/* EV_CALL: its probe (SPEC return type) */
+	struct event_arg args[AT_MAX_ARGS];
+	/* Process events. */
+	uint32_t ppid;			 /* EV_FORK: the parent */
+	int exit_code;			 /* EV_EXIT: the wait status */
+	char comm[AT_COMM_LEN + 1];	 /* EV_EXEC/FORK/EXIT: the command name, NUL-terminated */
+	char name_buf[SYSCALL_NAME_BUF]; /* room for "syscall_NNN" */
+};
+
+/* What decoding a record needs besides the record. */
+struct decoder {
+	struct session *sess; /* probes by id: names, labels, types, scrub rules */
+	uint64_t start_ns;    /* CLOCK_MONOTONIC at attach: event times are relative to it */
+};
+
+/* Room a decoded record may need besides the record itself (copies that fix or scrub it). */
+struct decode_scratch {
+	struct at_call_rec checked;  /* slot lengths cut to what arrived */
+	struct at_call_rec scrubbed; /* the probe's scrub rules applied */
+};
+
+/*
+ * Decodes one ring-buffer record of size bytes into ev. Returns the event's
+ * kind, or 0 for a record to skip: too short, of an unknown type, or of a
+ * function probe that is not known. ev may point into data and into scratch:
+ * both must outlive it.
+ */
+int decoder__decode(const struct decoder *d, const void *data, size_t size,
+		    struct decode_scratch *scratch, struct event *ev);
+
+/*
+ * A syscall record's own fields into ev, as decoder__decode does but without
+ * the checks, the probe and the relative time (ts_ns is the record's).
+ */
+void decode_syscall_rec(const struct at_call_rec *r, struct event *ev);
+
+/* The kind of a record, 0 when too short to be one: to count before decoding. */
+int decode_kind(const void *data, size_t size);
+
+/* The probe a function record belongs to, NULL when it is not known (its record is skipped). */
+const struct probe *decoder__call_probe(const struct decoder *d, const void *data);
+
+#endif /* AT_DECODE_H */

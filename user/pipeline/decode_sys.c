@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Syscall events rendered strace style, straight into the line being written. */
+/*
+ * Flags and values by name, strings escaped, errors with their errno: strace
+ * decoding is formatting, so it writes into the caller's line (no copy).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_PATH, O_TMPFILE, SEEK_DATA, CLONE_* */
+#endif
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "decode_sys.h"
+#include "syscalls.h"
+#include "util.h"
+
+/* Kernel values that glibc hides (O_LARGEFILE is 0 in 64-bit glibc) or lacks. */
+#define K_O_LARGEFILE 0100000
+#define K_PROT_SEM 0x8
+#define K_MAP_UNINITIALIZED 0x4000000
+
+/* Symbolic values */
+
+struct sym {
+	unsigned long long val;
+	const char *name;
+};
+
+/* clang-format off */
+#define SYM(x) { x, #x }
+/* clang-format on */
+
+/* clang-format off */
+/* O_SYNC and O_TMPFILE first: they include O_DSYNC and O_DIRECTORY. */
+static const struct sym open_flags[] = {
+	SYM(O_CREAT), SYM(O_EXCL), SYM(O_NOCTTY), SYM(O_TRUNC), SYM(O_APPEND), SYM(O_NONBLOCK),
+	SYM(O_SYNC), SYM(O_DSYNC), SYM(O_ASYNC), SYM(O_DIRECT), { K_O_LARGEFILE, "O_LARGEFILE" },
+	SYM(O_TMPFILE), SYM(O_DIRECTORY), SYM(O_NOFOLLOW), SYM(O_NOATIME), SYM(O_CLOEXEC),
+	SYM(O_PATH),
+};
+
+static const struct sym pipe_flags[] = {
+	SYM(O_NONBLOCK), SYM(O_DIRECT), SYM(O_CLOEXEC),
+};
+
+static const struct sym prot_flags[] = {
+	SYM(PROT_READ), SYM(PROT_WRITE), SYM(PROT_EXEC), { K_PROT_SEM, "PROT_SEM" },
+	SYM(PROT_GROWSDOWN), SYM(PROT_GROWSUP),
+};
+
+static const struct sym mmap_types[] = {
+	SYM(MAP_SHARED), SYM(MAP_PRIVATE), SYM(MAP_SHARED_VALIDATE),
+};
+
+static const struct sym mmap_flags[] = {
+	SYM(MAP_FIXED), SYM(MAP_ANONYMOUS), SYM(MAP_32BIT), SYM(MAP_GROWSDOWN), SYM(MAP_DENYWRITE),
+	SYM(MAP_EXECUTABLE), SYM(MAP_LOCKED), SYM(MAP_NORESERVE), SYM(MAP_POPULATE),
+	SYM(MAP_NONBLOCK), SYM(MAP_STACK), SYM(MAP_HUGETLB), SYM(MAP_SYNC),
+	SYM(MAP_FIXED_NOREPLACE), { K_MAP_UNINITIALIZED, "MAP_UNINITIALIZED" },
+};
+
+/* AT_EACCESS shares 0x200 with AT_REMOVEDIR, which unlinkat alone takes. */
+static const struct sym at_flags[] = {
+	SYM(AT_SYMLINK_NOFOLLOW), SYM(AT_EACCESS), SYM(AT_SYMLINK_FOLLOW), SYM(AT_NO_AUTOMOUNT),
+	SYM(AT_EMPTY_PATH), SYM(AT_STATX_FORCE_SYNC), SYM(AT_STATX_DONT_SYNC), SYM(AT_RECURSIVE),
+};
+
+static const struct sym unlink_flags[] = {
+	SYM(AT_REMOVEDIR),
+};
+
+static const struct sym access_flags[] = {
+	SYM(R_OK), SYM(W_OK), SYM(X_OK),
+};
+
+static const struct sym whences[] = {
+	SYM(SEEK_SET), SYM(SEEK_CUR), SYM(SEEK_END), SYM(SEEK_DATA), SYM(SEEK_HOLE),
+};
+
+static const struct sym clone_flags[] = {
+	SYM(CLONE_NEWTIME), SYM(CLONE_VM), SYM(CLONE_FS), SYM(CLONE_FILES), SYM(CLONE_SIGHAND),
+	SYM(CLONE_PIDFD), SYM(CLONE_PTRACE), SYM(CLONE_VFORK), SYM(CLONE_PARENT),
+	SYM(CLONE_THREAD), SYM(CLONE_NEWNS), SYM(CLONE_SYSVSEM), SYM(CLONE_SETTLS),
+	SYM(CLONE_PARENT_SETTID), SYM(CLONE_CHILD_CLEARTID), SYM(CLONE_DETACHED),
+	SYM(CLONE_UNTRACED), SYM(CLONE_CHILD_SETTID), SYM(CLONE_NEWCGROUP), SYM(CLONE_NEWUTS),
+	SYM(CLONE_NEWIPC), SYM(CLONE_NEWUSER), SYM(CLONE_NEWPID), SYM(CLONE_NEWNET), SYM(CLONE_IO),
+};
+
+static const struct sym families[] = {
+	SYM(AF_UNSPEC), SYM(AF_UNIX), SYM(AF_INET), SYM(AF_AX25), SYM(AF_IPX), SYM(AF_APPLETALK),
+	SYM(AF_X25), SYM(AF_INET6), SYM(AF_KEY), SYM(AF_NETLINK), SYM(AF_PACKET), SYM(AF_RDS),
+	SYM(AF_IRDA), SYM(AF_LLC), SYM(AF_CAN), SYM(AF_TIPC), SYM(AF_BLUETOOTH), SYM(AF_IUCV),
+	SYM(AF_RXRPC), SYM(AF_ISDN), SYM(AF_PHONET), SYM(AF_IEEE802154), SYM(AF_CAIF), SYM(AF_ALG),
+	SYM(AF_NFC), SYM(AF_VSOCK), SYM(AF_KCM), SYM(AF_QIPCRTR), SYM(AF_SMC), SYM(AF_XDP),
+	SYM(AF_MCTP),
+};
+
+static const struct sym sock_types[] = {
+	SYM(SOCK_STREAM), SYM(SOCK_DGRAM), SYM(SOCK_RAW), SYM(SOCK_RDM), SYM(SOCK_SEQPACKET),
+	SYM(SOCK_DCCP), SYM(SOCK_PACKET),
+};
+
+static const struct sym sock_flags[] = {
+	SYM(SOCK_NONBLOCK), SYM(SOCK_CLOEXEC),
+};
+
+static const struct sym fcntl_cmds[] = {
+	SYM(F_DUPFD), SYM(F_GETFD), SYM(F_SETFD), SYM(F_GETFL), SYM(F_SETFL), SYM(F_GETLK),
+	SYM(F_SETLK), SYM(F_SETLKW), SYM(F_SETOWN), SYM(F_GETOWN), SYM(F_SETSIG), SYM(F_GETSIG),
+	SYM(F_SETOWN_EX), SYM(F_GETOWN_EX), SYM(F_OFD_GETLK), SYM(F_OFD_SETLK), SYM(F_OFD_SETLKW),
+	SYM(F_SETLEASE), SYM(F_GETLEASE), SYM(F_NOTIFY), SYM(F_DUPFD_CLOEXEC), SYM(F_SETPIPE_SZ),
+	SYM(F_GETPIPE_SZ), SYM(F_ADD_SEALS), SYM(F_GET_SEALS), SYM(F_GET_RW_HINT),
+	SYM(F_SET_RW_HINT), SYM(F_GET_FILE_RW_HINT), SYM(F_SET_FILE_RW_HINT),
+};
+
+static const struct sym wait_flags[] = {
+	SYM(WNOHANG), SYM(WUNTRACED), SYM(WEXITED), SYM(WCONTINUED), SYM(WNOWAIT),
+	SYM(__WNOTHREAD), SYM(__WALL), SYM(__WCLONE),
+};
+
+static const struct sym sigprocmask_hows[] = {
+	SYM(SIG_BLOCK), SYM(SIG_UNBLOCK), SYM(SIG_SETMASK),
+};
+/* clang-format on */
+
+static const char *sym_lookup(const struct sym *t, size_t n, unsigned long long v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].val == v)
+			return t[i].name;
+	return NULL;
+}
+
+static void put_sep(struct out *o, bool *first)
+{
+	if (!*first)
+		out_putc(o, '|');
+	*first = false;
+}
+
+/* Prints the names of the set flags of v; returns the bits no name covered. */
+static unsigned long long put_flag_names(struct out *o, unsigned long long v, const struct sym *t,
+					 size_t n, bool *first)
+{
+	for (size_t i = 0; i < n && v; i++) {
+		if (!t[i].val || (v & t[i].val) != t[i].val)
+			continue;
+		put_sep(o, first);
+		out_puts(o, t[i].name);
+		v &= ~t[i].val;
+	}
+	return v;
+}
+
+/* Flag names, then unknown bits in hex; zero (or "0") when nothing is set. */
+static void put_flags(struct out *o, unsigned long long v, const struct sym *t, size_t n,
+		      const char *zero)
+{
+	bool first = true;
+
+	v = put_flag_names(o, v, t, n, &first);
+	if (v) {
+		put_sep(o, &first);
+		out_printf(o, "%#llx", v);
+	} else if (first) {
+		out_puts(o, zero ? zero : "0");
+	}
+}
+
+/* A value from a list of names, in decimal when unknown. */
+static void put_enum(struct out *o, long long v, const struct sym *t, size_t n)
+{
+	const char *name = sym_lookup(t, n, (unsigned long long)v);
+
+	if (name)
+		out_puts(o, name);
+	else
+		out_printf(o, "%lld", v);
+}
+
+static void put_open_flags(struct out *o, unsigned v)
+{
+	static const char *const modes[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	bool first = false;
+
+	out_puts(o, modes[v & O_ACCMODE]);
+	v = put_flag_names(o, v & ~O_ACCMODE, open_flags, ARRAY_SIZE(open_flags), &first);
+	if (v)
+		out_printf(o, "|%#x", v);
+}
+
+/* Octal permission bits, after the file type for mknod. */
+static void put_mode(struct out *o, unsigned v)
+{
+	static const struct sym types[] = {
+		SYM(S_IFSOCK), SYM(S_IFLNK), SYM(S_IFREG), SYM(S_IFBLK),
+		SYM(S_IFDIR),  SYM(S_IFCHR), SYM(S_IFIFO),
+	};
+	const char *type = sym_lookup(types, ARRAY_SIZE(types), v & S_IFMT);
+
+	if (type) {
+		out_printf(o, "%s|", type);
+		v &= ~S_IFMT;
+	}
+	out_printf(o, "%#03o", v & 07777);
+	if (v & ~07777u)
+		out_printf(o, "|%#x", v & ~07777u);
+}
+
+static void put_mmap_flags(struct out *o, unsigned long long v)
+{
+	const char *type = sym_lookup(mmap_types, ARRAY_SIZE(mmap_types), v & MAP_TYPE);
+	bool first = false;
+
+	if (type)
+		out_puts(o, type);
+	else
+		out_printf(o, "%#llx", v & MAP_TYPE);
+	v = put_flag_names(o, v & ~(unsigned long long)MAP_TYPE, mmap_flags, ARRAY_SIZE(mmap_flags),
+			   &first);
+	if (v)
+		out_printf(o, "|%#llx", v);
+}
+
+/* clone's low byte is the exit signal, shown last as strace does. */
+static void put_clone_flags(struct out *o, unsigned long long v)
+{
+	unsigned sig = v & 0x7f;
+	bool first = true;
+
+	v = put_flag_names(o, v & ~0x7fULL, clone_flags, ARRAY_SIZE(clone_flags), &first);
+	if (v) {
+		put_sep(o, &first);
+		out_printf(o, "%#llx", v);
+	}
+	if (sig) {
+		put_sep(o, &first);
+		if (signal_name(sig))
+			out_puts(o, signal_name(sig));
+		else
+			out_printf(o, "%u", sig);
+	}
+	if (first)
+		out_putc(o, '0');
+}
+
+/* The type in the low bits, then SOCK_* flags; accept4 passes only the flags. */
+static void put_sock_type(struct out *o, unsigned v)
+{
+	unsigned type = v & 0xf;
+	bool first = true;
+
+	if (type) {
+		put_sep(o, &first);
+		put_enum(o, type, sock_types, ARRAY_SIZE(sock_types));
+	}
+	v = put_flag_names(o, v & ~0xfu, sock_flags, ARRAY_SIZE(sock_flags), &first);
+	if (v) {
+		put_sep(o, &first);
+		out_printf(o, "%#x", v);
+	} else if (first) {
+		out_putc(o, '0');
+	}
+}
+
+static void put_signal(struct out *o, int sig)
+{
+	const char *name = signal_name(sig);
+
+	if (name)
+		out_puts(o, name);
+	else
+		out_printf(o, "%d", sig);
+}
+
+/* The kinds that are a plain list of flags or of values. */
+struct sym_table {
+	const struct sym *t;
+	size_t n;
+	bool is_enum;	  /* one value, not a set of flags */
+	const char *zero; /* name of an empty set of flags */
+};
+
+/* clang-format off */
+#define FLAGS(t) { t, ARRAY_SIZE(t), false, NULL }
+#define FLAGS0(t, zero) { t, ARRAY_SIZE(t), false, zero }
+#define ENUM(t) { t, ARRAY_SIZE(t), true, NULL }
+/* clang-format on */
+
+static const struct sym_table sym_tables[] = {
+	[ARG_PROT] = FLAGS0(prot_flags, "PROT_NONE"),
+	[ARG_ACCESS] = FLAGS0(access_flags, "F_OK"),
+	[ARG_AT_FLAGS] = FLAGS(at_flags),
+	[ARG_WHENCE] = ENUM(whences),
+	[ARG_FAMILY] = ENUM(families),
+	[ARG_FCNTL_CMD] = ENUM(fcntl_cmds),
+	[ARG_WAIT_OPTS] = FLAGS(wait_flags),
+	[ARG_PIPE_FLAGS] = FLAGS(pipe_flags),
+	[ARG_SIGPROCMASK_HOW] = ENUM(sigprocmask_hows),
+};
+
+static const struct sym_table unlink_table = FLAGS(unlink_flags);
+#undef FLAGS
+#undef FLAGS0
+#undef ENUM
+
+static bool is_symbolic(unsigned kind)
+{
+	return kind >= ARG_OPEN_FLAGS && kind <= ARG_SIGPROCMASK_HOW;
+}
+
+/* The kinds shown by name; the caller quotes them for JSON. */
+static void put_symbolic(struct out *o, unsigned nr, unsigned kind, __u64 v)
+{
+	const struct sym_table *st = &sym_tables[kind < ARRAY_SIZE(sym_tables) ? kind : 0];
+
+	switch (kind) {
+	case ARG_OPEN_FLAGS:
+		put_open_flags(o, (unsigned)v);
+		return;
+	case ARG_MODE:
+		put_mode(o, (unsigned)v);
+		return;
+	case ARG_MMAP_FLAGS:
+		put_mmap_flags(o, v);
+		return;
+	case ARG_CLONE_FLAGS:
+		put_clone_flags(o, v);
+		return;
+	case ARG_SOCK_TYPE:
+		put_sock_type(o, (unsigned)v);
+		return;
+	case ARG_SIGNAL:
+		put_signal(o, (int)v);
+		return;
+	case ARG_AT_FLAGS:
+		if (nr == SYS_unlinkat)
+			st = &unlink_table;
+		break;
+	}
+	if (st->is_enum)
+		put_enum(o, (int)v, st->t, st->n);
+	else
+		put_flags(o, (unsigned)v, st->t, st->n, st->zero);
+}
+
+/* Arguments */
+
+static void put_ptr(struct out *o, __u64 p, bool json)
+{
+	if (!p)
+		out_puts(o, json ? "null" : "NULL");
+	else if (json)
+		out_printf(o, "\"%#llx\"", (unsigned long long)p);
+	else
+		out_hex(o, p);
+}
+
+/*
+ * A string or buffer argument from its capture slot; the pointer when there is
+ * nothing to show: unreadable, not captured, or an output buffer of a failed call.
+ */
+static void put_captured(struct out *o, const struct event *ev, const struct event_arg *a,
+			 bool json)
+{
+	bool gone = ev->flags & EV_ARGS_GONE, faulted = a->flags & EVA_FAULTED;
+	size_t len = a->len;
+
+	/*
+	 * After a successful exec the registers are the new image's: the slot
+	 * has the path, or there is nothing to show but ?.
+	 */
+	if (gone && (!a->bytes || faulted)) {
+		out_puts(o, json ? "null" : "?");
+		return;
+	}
+	if ((!a->value && !gone) || !a->bytes || faulted ||
+	    (a->type == ARG_BUF_OUT && ev->ret < 0)) {
+		put_ptr(o, a->value, json);
+		return;
+	}
+	/* getcwd's length counts the terminating NUL. */
+	if (ev->nr == SYS_getcwd && len && !a->bytes[len - 1])
+		len--;
+	out_putc(o, '"');
+	if (json) {
+		out_escape_json(o, a->bytes, len);
+		out_putc(o, '"');
+		return;
+	}
+	out_escape_c(o, a->bytes, len);
+	out_puts(o, (a->flags & EVA_TRUNCATED) ? "\"..." : "\"");
+}
+
+static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json)
+{
+	const struct event_arg *a = &ev->args[i];
+	unsigned kind = a->type;
+	__u64 v = a->value;
+
+	/* A successful exec seen at its exit: only the path (kept at exec) is known. */
+	if ((ev->flags & EV_ARGS_GONE) && !a->bytes) {
+		out_puts(o, json ? "null" : "?");
+		return;
+	}
+	switch (kind) {
+	case ARG_UINT:
+		out_u64(o, v);
+		return;
+	case ARG_LONG:
+		out_i64(o, (int64_t)v);
+		return;
+	case ARG_HEX:
+		if (json)
+			out_u64(o, v);
+		else
+			out_hex(o, v);
+		return;
+	case ARG_PTR:
+		put_ptr(o, v, json);
+		return;
+	case ARG_PATH:
+	case ARG_STR:
+	case ARG_BUF_IN:
+	case ARG_BUF_OUT:
+		put_captured(o, ev, a, json);
+		return;
+	case ARG_DIRFD:
+		/* The kernel takes the low 32 bits as an int. */
+		if ((int)v == AT_FDCWD && !json) {
+			out_puts(o, "AT_FDCWD");
+			return;
+		}
+		break;
+	}
+	if (!is_symbolic(kind)) {
+		out_i64(o, (int)v);
+		return;
+	}
+	if (json)
+		out_putc(o, '"');
+	put_symbolic(o, ev->nr, kind, v);
+	if (json)
+		out_putc(o, '"');
+}
+
+/* open's mode is read only with O_CREAT or O_TMPFILE; strace leaves it out otherwise. */
+static bool mode_ignored(const struct event *ev, unsigned i)
+{
+	unsigned flags;
+
+	if (ev->args[i].type != ARG_MODE || i == 0 || i + 1 != ev->nargs ||
+	    ev->args[i - 1].type != ARG_OPEN_FLAGS)
+		return false;
+	flags = (unsigned)ev->args[i - 1].value;
+	return !(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE;
+}
+
+void sys_put_args(struct out *o, const struct event *ev)
+{
+	if (!ev->sys) {
+		/* Unknown to us: the six registers, as strace shows unknown calls. */
+		for (unsigned i = 0; i < ev->nargs; i++)
+			out_printf(o, "%s%#llx", i ? ", " : "",
+				   (unsigned long long)ev->args[i].value);
+		return;
+	}
+	for (unsigned i = 0; i < ev->nargs; i++) {
+		if (mode_ignored(ev, i))
+			break;
+		if (i)
+			out_puts(o, ", ");
+		put_arg(o, ev, i, false);
+	}
+}
+
+void sys_put_arg_json(struct out *o, const struct event *ev, unsigned i)
+{
+	if (i >= ev->nargs)
+		out_puts(o, "null");
+	else if (!ev->sys)
+		out_u64(o, ev->args[i].value);
+	else
+		put_arg(o, ev, i, true);
+}
+
+void sys_put_ret(struct out *o, const struct event *ev)
+{
+	unsigned kind = ev->sys ? ev->sys->ret : ARG_INT;
+	long long r = ev->ret;
+
+	if ((ev->flags & EV_NORETURN) || (ev->sys && ev->sys->noreturn)) {
+		out_putc(o, '?');
+	} else if (ev->err) {
+		const char *name = errno_name(ev->err);
+
+		/* A call to be restarted has no result yet; strace shows "?" too. */
+		out_puts(o, errno_restarts(ev->err) ? "? " : "-1 ");
+		if (name)
+			out_puts(o, name);
+		else
+			out_printf(o, "errno %d", ev->err);
+		out_printf(o, " (%s)", errno_desc(ev->err));
+	} else if ((kind == ARG_PTR || kind == ARG_HEX) && r) {
+		out_hex(o, (unsigned long long)r);
+	} else {
+		out_i64(o, r);
+	}
+}
+
+/* A rendering of a bare syscall record into buf, snprintf convention. */
+static size_t decode_rec(const struct at_call_rec *rec, char *buf, size_t size,
+			 void (*put)(struct out *o, const struct event *ev))
+{
+	struct out o = out_init(buf, size);
+	struct event ev;
+
+	decode_syscall_rec(rec, &ev);
+	put(&o, &ev);
+	return out_end(&o);
+}
+
+size_t decode_args(const struct at_call_rec *rec, char *buf, size_t size)
+{
+	return decode_rec(rec, buf, size, sys_put_args);
+}
+
+size_t decode_ret(const struct at_call_rec *rec, char *buf, size_t size)
+{
+	return decode_rec(rec, buf, size, sys_put_ret);
+}
+
+size_t decode_arg_json(const struct at_call_rec *rec, unsigned i, char *buf, size_t size)
+{
+	struct out o = out_init(buf, size);
+	struct event ev;
+
+	decode_syscall_rec(rec, &ev);
+	sys_put_arg_json(&o, &ev, i);
+	return out_end(&o);
+}

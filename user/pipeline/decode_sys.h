@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* strace-style rendering of syscall events: arguments by kind, return values with errno. */
+#ifndef AT_DECODE_SYS_H
+#define AT_DECODE_SYS_H
+
+#include <stddef.h>
+
+#include "decode.h"
+#include "record.h"
+#include "strbuf.h"
+
+/* The argument list: `AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC`. */
+void sys_put_args(struct out *o, const struct event *ev);
+/* The return value: "3", "-1 ENOENT (No such file or directory)", "0x7f...", "?". */
+void sys_put_ret(struct out *o, const struct event *ev);
+/* Argument i as a JSON value: number, string, symbolic string for flags, or null. */
+void sys_put_arg_json(struct out *o, const struct event *ev, unsigned i);
+
+/*
+ * The same from a bare syscall record into buf, snprintf convention (the
+ * full length; NUL-terminated when size > 0).
+ */
+size_t decode_args(const struct at_call_rec *rec, char *buf, size_t size);
+size_t decode_ret(const struct at_call_rec *rec, char *buf, size_t size);
+size_t decode_arg_json(const struct at_call_rec *rec, unsigned i, char *buf, size_t size);
+
+#endif /* AT_DECODE_SYS_H */

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The JSON sink: one JSON object per line for each event and for the summary. */
+#include <string.h>
+#include <sys/wait.h>
+
+#include "decode_func.h"
+#include "decode_sys.h"
+#include "probes.h"
+#include "sink.h"
+#include "snapshot.h"
+#include "syscalls.h"
+
+/* The start of a record: type, time, pid, tid and the probe file's name for the probe. */
+static void put_head(struct out *l, const char *type, const struct event *ev)
+{
+	out_puts(l, "{\"type\":\"");
+	out_puts(l, type);
+	out_puts(l, "\",\"time\":");
+	out_secs6(l, ev->ts_ns);
+	out_puts(l, ",\"pid\":");
+	out_i64(l, ev->pid);
+	out_puts(l, ",\"tid\":");
+	out_i64(l, ev->tid);
+	out_putc(l, ',');
+	if (ev->label) {
+		out_puts(l, "\"probe_name\":");
+		out_json_str(l, ev->label);
+		out_putc(l, ',');
+	}
+}
+
+/* "ret", "errno" and "dur_ns" of a syscall: null where there is none. */
+static void put_sys_ret(struct out *l, const struct event *ev)
+{
+	const char *en = ev->err ? errno_name(ev->err) : NULL;
+
+	if (ev->flags & (EV_NORETURN | EV_ENTRY_ONLY)) {
+		out_puts(l, ",\"ret\":null,\"errno\":null,\"dur_ns\":null");
+		return;
+	}
+	out_puts(l, ",\"ret\":");
+	out_i64(l, ev->ret);
+	out_puts(l, ",\"errno\":");
+	if (en) {
+		out_putc(l, '"');
+		out_puts(l, en);
+		out_putc(l, '"');
+	} else if (ev->err) {
+		out_i64(l, ev->err);
+	} else {
+		out_puts(l, "null");
+	}
+	out_puts(l, ",\"dur_ns\":");
+	if (ev->flags & EV_NO_DUR)
+		out_puts(l, "null");
+	else
+		out_u64(l, ev->dur_ns);
+}
+
+static void put_syscall(struct out *l, const struct event *ev)
+{
+	/* Numbers the table does not name have no argument list. */
+	unsigned nargs = ev->sys ? ev->nargs : 0;
+
+	put_head(l, "syscall", ev);
+	if (ev->label) {
+		out_puts(l, "\"probe_id\":");
+		out_u64(l, ev->probe_id);
+		out_putc(l, ',');
+	}
+	out_puts(l, "\"syscall\":\"");
+	out_puts(l, ev->name);
+	out_puts(l, "\",\"nr\":");
+	out_u64(l, ev->nr);
+	out_puts(l, ",\"args\":{");
+	for (unsigned i = 0; i < nargs; i++) {
+		if (i)
+			out_putc(l, ',');
+		out_putc(l, '"');
+		out_puts(l, ev->args[i].name ? ev->args[i].name : "?");
+		out_puts(l, "\":");
+		sys_put_arg_json(l, ev, i);
+	}
+	out_putc(l, '}');
+	put_sys_ret(l, ev);
+	out_puts(l,
+		 ev->flags & EV_TRUNCATED ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n");
+}
+
+static void put_call(struct out *l, const struct event *ev)
+{
+	put_head(l, "call", ev);
+	/* The probe's name is an ELF symbol: any bytes, escaped. */
+	out_puts(l, "\"probe\":");
+	out_json_str(l, ev->name);
+	out_puts(l, ",\"probe_id\":");
+	out_u64(l, ev->probe_id);
+	out_puts(l, ",\"args\":{");
+	func_put_args(l, ev, true);
+	out_puts(l, "},\"ret\":");
+	func_put_ret(l, ev, true);
+	out_puts(l, ev->flags & EV_FAILING ? ",\"failing\":true,\"dur_ns\":" :
+					     ",\"failing\":false,\"dur_ns\":");
+	if (ev->flags & (EV_ENTRY_ONLY | EV_RETURN_ONLY))
+		out_puts(l, "null");
+	else
+		out_u64(l, ev->dur_ns);
+	out_puts(l, "}\n");
+}
+
+/* The process records: exec of a target (attach), fork, exit. */
+static void put_proc(struct out *l, const struct event *ev)
+{
+	const char *sig;
+
+	out_puts(l, ev->kind == EV_EXEC ? "{\"type\":\"attach\"" :
+		    ev->kind == EV_FORK ? "{\"type\":\"fork\"" :
+					  "{\"type\":\"exit\"");
+	out_puts(l, ",\"time\":");
+	out_secs6(l, ev->ts_ns);
+	out_puts(l, ",\"pid\":");
+	out_i64(l, ev->pid);
+	if (ev->kind == EV_FORK) {
+		out_puts(l, ",\"ppid\":");
+		out_u64(l, ev->ppid);
+	}
+	out_puts(l, ",\"comm\":");
+	out_json_str(l, ev->comm);
+	if (ev->kind == EV_EXIT && WIFSIGNALED(ev->exit_code)) {
+		sig = signal_name(WTERMSIG(ev->exit_code));
+		out_puts(l, ",\"code\":null,\"signal\":\"");
+		out_puts(l, sig ? sig : "?");
+		out_putc(l, '"');
+	} else if (ev->kind == EV_EXIT) {
+		out_puts(l, ",\"code\":");
+		out_i64(l, WEXITSTATUS(ev->exit_code));
+		out_puts(l, ",\"signal\":null");
+	}
+	out_puts(l, "}\n");
+}
+
+static void json_event(const struct sink *s, const struct event *ev, struct out *l)
+{
+	(void)s;
+	switch (ev->kind) {
+	case EV_SYSCALL:
+		put_syscall(l, ev);
+		break;
+	case EV_CALL:
+		put_call(l, ev);
+		break;
+	case EV_EXEC:
+	case EV_FORK:
+	case EV_EXIT:
+		put_proc(l, ev);
+		break;
+	}
+}
+
+static void put_hist(struct out *o, const uint32_t *hist)
+{
+	bool first = true;
+
+	out_puts(o, ",\"histogram\":[");
+	for (unsigned b = 0; b < AT_HIST_BUCKETS; b++) {
+		if (!hist[b])
+			continue;
+		out_puts(o, first ? "{\"low\":" : ",{\"low\":");
+		out_u64(o, hist_bucket_low(b));
+		out_puts(o, ",\"high\":");
+		out_u64(o, hist_bucket_high(b));
+		out_puts(o, ",\"count\":");
+		out_u64(o, hist[b]);
+		out_putc(o, '}');
+		first = false;
+	}
+	out_putc(o, ']');
+}
+
+/* "name":N, for each field of a probe's statistics. */
+static void put_field(struct out *o, const char *name, uint64_t v)
+{
+	out_puts(o, ",\"");
+	out_puts(o, name);
+	out_puts(o, "\":");
+	out_u64(o, v);
+}
+
+static void put_probe(struct out *o, const struct snapshot_probe *sp)
+{
+	const struct probe *p = sp->p;
+	const struct at_stat *st = &sp->st;
+	char t[64];
+
+	out_puts(o, "{\"type\":\"probe_summary\",\"probe\":");
+	out_json_str(o, p->name);
+	out_puts(o, ",\"probe_id\":");
+	out_u64(o, p->id);
+	out_putc(o, ',');
+	if (p->label[0]) {
+		out_puts(o, "\"probe_name\":");
+		out_json_str(o, p->label);
+		out_putc(o, ',');
+	}
+	out_puts(o, "\"calls\":");
+	out_u64(o, st->count);
+	put_field(o, "failing", st->errors);
+	put_field(o, "total_ns", st->total_ns);
+	put_field(o, "p50_ns", hist_quantile(st->hist, st->count, 0.50, st->max_ns));
+	put_field(o, "p99_ns", hist_quantile(st->hist, st->count, 0.99, st->max_ns));
+	put_field(o, "max_ns", st->max_ns);
+	if (p->label[0]) {
+		for (size_t i = 0; i < probe_counters_n; i++)
+			put_field(o, probe_counters[i].json,
+				  probe_count(&sp->c, &probe_counters[i]));
+		out_puts(o, p->removed ? ",\"removed\":true" : ",\"removed\":false");
+		if (p->actions & AT_ACT_HIST) {
+			out_puts(o, ",\"histogram_of\":");
+			out_json_str(o, summary_hist_title(p, t, sizeof(t)));
+			put_hist(o, st->hist);
+		}
+	}
+	out_puts(o, "}\n");
+}
+
+/* A syscall's row; without -T the same fields, null as dur_ns is when there is no time. */
+static void put_row(struct out *o, const struct summary_row *r, bool exit_only)
+{
+	char name[SYSCALL_NAME_BUF];
+
+	out_puts(o, "{\"syscall\":\"");
+	out_puts(o, syscall_name(r->nr, name));
+	out_puts(o, "\",\"calls\":");
+	out_u64(o, r->count);
+	put_field(o, "errors", r->errors);
+	if (exit_only) {
+		out_puts(o, ",\"total_ns\":null,\"avg_ns\":null,\"p50_ns\":null,\"p99_ns\":null,"
+			    "\"max_ns\":null}");
+		return;
+	}
+	put_field(o, "total_ns", r->total_ns);
+	put_field(o, "avg_ns", r->avg_ns);
+	put_field(o, "p50_ns", r->p50_ns);
+	put_field(o, "p99_ns", r->p99_ns);
+	put_field(o, "max_ns", r->max_ns);
+	out_putc(o, '}');
+}
+
+static void json_summary(const struct sink *s, const struct summary *sm, struct out *o)
+{
+	const struct snapshot *snap = sm->snap;
+
+	for (uint32_t i = 0; i < snap->nprobes; i++)
+		put_probe(o, &snap->probes[i]);
+	out_printf(o, "{\"type\":\"summary\",\"elapsed_s\":%.6f,\"syscalls\":[", snap->elapsed_s);
+	for (size_t i = 0; i < sm->nrows; i++) {
+		if (i)
+			out_putc(o, ',');
+		put_row(o, &sm->rows[i], s->exit_only);
+	}
+	out_puts(o, "],\"records\":");
+	out_u64(o, snap->reader.records);
+	put_field(o, "batches", snap->reader.batches);
+	out_puts(o, ",\"lost\":{");
+	for (size_t i = 0; i < loss_counters_n; i++) {
+		out_puts(o, i ? ",\"" : "\"");
+		out_puts(o, loss_counters[i].json);
+		out_puts(o, "\":");
+		out_u64(o, snapshot_loss(snap, &loss_counters[i]));
+	}
+	out_printf(o, "},\"cpu_s\":%.6f", snap->cpu_s);
+	put_field(o, "max_rss_kib", snap->max_rss_kib);
+	out_puts(o, "}\n");
+}
+
+const struct sink_ops json_sink_ops = {
+	.event = json_event,
+	.summary = json_summary,
+};
