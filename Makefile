@@ -48,9 +48,12 @@ AT_LIBS = $(PKG_LIBS) -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ibpf -Ivmlinux/$(ARCH) -idirafter /usr/include/$(shell $(CC) -dumpmachine) -MMD -MP
 
+# Each bpf/*.bpf.c compiles to its own object; bpftool links them into one (maps,
+# globals and global functions defined once) with one skeleton.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_LINKED := $(BUILD)/agent_trace.bpf.o
+SKELS := $(BUILD)/agent_trace.skel.h
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/*/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
@@ -83,9 +86,13 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+$(BPF_LINKED): $(BPF_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKELS): $(BPF_LINKED)
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name agent_trace_bpf > $@
 
 $(BUILD)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)

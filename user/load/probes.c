@@ -406,7 +406,7 @@ static void fdset_close(struct fdset *fs)
  */
 static int mlink_fd(struct session *s, struct probe **ps, size_t n, bool ret)
 {
-	struct bpf_program *prog = ret ? s->uskel->progs.func_return : s->uskel->progs.func_entry;
+	struct bpf_program *prog = ret ? s->skel->progs.func_return : s->skel->progs.func_entry;
 	__u64 *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
 	struct at_uprobe_multi_attr a = {};
 	int fd = -ENOMEM;
@@ -482,7 +482,7 @@ static int attach_one(struct session *s, struct probe *p)
 	if (p->provider[0]) {
 		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = p->id);
 
-		p->entry = bpf_program__attach_usdt(s->uskel->progs.usdt_hit, -1, p->path,
+		p->entry = bpf_program__attach_usdt(s->skel->progs.usdt_hit, -1, p->path,
 						    p->provider, p->spec.func, &uo);
 		return p->entry ? 0 : -errno;
 	}
@@ -493,14 +493,14 @@ static int attach_one(struct session *s, struct probe *p)
 	 */
 	if (mode != UW_ENTRY) {
 		o.retprobe = true;
-		p->ret = bpf_program__attach_uprobe_opts(s->uskel->progs.func_return, -1, p->path,
+		p->ret = bpf_program__attach_uprobe_opts(s->skel->progs.func_return, -1, p->path,
 							 p->off, &o);
 		if (!p->ret)
 			return -errno;
 	}
 	if (mode != UW_RETURN) {
 		o.retprobe = false;
-		p->entry = bpf_program__attach_uprobe_opts(s->uskel->progs.func_entry, -1, p->path,
+		p->entry = bpf_program__attach_uprobe_opts(s->skel->progs.func_entry, -1, p->path,
 							   p->off, &o);
 		if (!p->entry) {
 			int ret = -errno;
@@ -517,7 +517,7 @@ static int attach_one(struct session *s, struct probe *p)
 /* Undoes the first n probes of an add: table entries cleared, links gone, ids unused. */
 static void rollback(struct session *s, struct probe **ps, size_t n)
 {
-	int fd = bpf_map__fd(s->uskel->maps.probes);
+	int fd = bpf_map__fd(s->skel->maps.probes);
 	struct at_probe_spec off = {};
 	struct fdset fs;
 
@@ -736,7 +736,7 @@ out:
  */
 static void batch_drop(struct session *s, struct probe_batch *b, struct fdset *fs)
 {
-	int fd = bpf_map__fd(s->uskel->maps.probes);
+	int fd = bpf_map__fd(s->skel->maps.probes);
 	struct at_probe_spec off = {};
 
 	for (size_t i = 0; i < b->n; i++) {
@@ -813,7 +813,7 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 		      const char *path, bool go, const struct funcs *fs, const struct pf_probe *fp,
 		      uint32_t *ids, size_t max, char *err, size_t errlen)
 {
-	int fd = bpf_map__fd(s->uskel->maps.probes);
+	int fd = bpf_map__fd(s->skel->maps.probes);
 	uint32_t first = atomic_load(&s->nprobes);
 	/* USDT sites keep libbpf's per-site links: their program is not a multi one. */
 	bool multi = s->uprobe_multi && !provider[0];
@@ -1219,7 +1219,7 @@ int probes__remove(struct session *s, uint32_t id)
 		close_fds(&fs);
 		if (p->kind == AT_KIND_SYSCALL)
 			unlist_syscalls(s, id, p->syscalls);
-		bpf_map_update_elem(bpf_map__fd(s->uskel->maps.probes), &id, &off, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(s->skel->maps.probes), &id, &off, BPF_ANY);
 		p->removed = true;
 	}
 	pthread_mutex_unlock(&s->probes_lock);
