@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* BPF lifecycle: check, open, configure, load, attach, read, stop. */
+/* The BPF object's lifecycle: check, open (configure, load, map), attach, stats, free. */
 #include <errno.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,9 +14,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "reader.h"
 #include "session.h"
-#include "syscalls.h"
 #include "session_priv.h"
+#include "syscalls.h"
 #include "uprobe_multi.h"
 #include "util.h"
 
@@ -57,15 +56,6 @@ int session__check_system(char *err, size_t errlen)
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1)
 		return fail(err, errlen,
 			    "kernel has no BPF task storage (needs Linux 5.11 or later)");
-	return 0;
-}
-
-static int on_sample(void *ctx, void *data, size_t size)
-{
-	struct session *s = ctx;
-
-	s->rstats.records++;
-	s->opts.on_record(s->opts.ctx, data, size);
 	return 0;
 }
 
@@ -334,35 +324,10 @@ static int map_shared(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* The ring buffer and its edge-triggered wakeups (reader_open_edge_triggered). */
-static int open_ring(struct session *s, char *err, size_t errlen)
-{
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
-	if (!s->rb)
-		return fail(err, errlen, "ring buffer: %s", strerror(errno));
-	/*
-	 * libbpf's own epoll is level-triggered: it reports the buffer readable
-	 * whenever a record is pending, so the reader would spin at the event rate
-	 * and the programs' BPF_RB_NO_WAKEUP would batch nothing. Edge-triggered,
-	 * only the programs' explicit wakeups (wakeup_bytes pending) end the wait
-	 * early; otherwise the reader drains every poll_ms.
-	 */
-	s->wake_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->wake_fd < 0)
-		return fail(err, errlen, "ring buffer epoll: %s", strerror(errno));
-	if (epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, bpf_map__fd(s->skel->maps.events),
-		      &(struct epoll_event){ .events = EPOLLIN | EPOLLET }))
-		return fail(err, errlen, "ring buffer epoll: %s", strerror(errno));
-	return 0;
-}
-
 /* Frees what session__open made, as far as it got. */
 static void session_close(struct session *s)
 {
-	if (s->rb)
-		ring_buffer__free(s->rb);
-	if (s->wake_fd >= 0)
-		close(s->wake_fd);
+	reader__close(s);
 	if (s->pid_bits)
 		munmap(s->pid_bits, sizeof(*s->pid_bits));
 	probes__free_all(s);
@@ -384,7 +349,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	s->ncpus = libbpf_num_possible_cpus();
 	s->wake_fd = -1;
 	pthread_mutex_init(&s->probes_lock, NULL);
-	if (load(s, err, errlen) || map_shared(s, err, errlen) || open_ring(s, err, errlen)) {
+	if (load(s, err, errlen) || map_shared(s, err, errlen) || reader__open(s, err, errlen)) {
 		session_close(s);
 		return NULL;
 	}
@@ -422,7 +387,7 @@ static int refill(int fd, const void *keys, unsigned n, size_t ksz)
 	return 0;
 }
 
-int session__set_exec_targets(struct session *s, const char (*comms)[16], unsigned ncomm,
+int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN], unsigned ncomm,
 			      const struct at_inode_key *inodes, unsigned ninodes)
 {
 	struct at_comm_key ck[AT_MAX_TARGET_COMMS] = {};
@@ -466,12 +431,6 @@ bool session__uprobe_multi(const struct session *s)
 	return s->uprobe_multi;
 }
 
-bool session__traces_syscalls(const struct session *s)
-{
-	return bpf_program__fd(s->skel->progs.sys_enter) >= 0 ||
-	       bpf_program__fd(s->skel->progs.sys_exit_only) >= 0;
-}
-
 bool session__empty(struct session *s)
 {
 	__u32 key;
@@ -490,58 +449,6 @@ int session__attach(struct session *s, char *err, size_t errlen)
 		return ret;
 	}
 	return 0;
-}
-
-static void *reader_main(void *arg)
-{
-	struct session *s = arg;
-
-	while (!atomic_load(&s->stop)) {
-		uint64_t before = s->rstats.records;
-
-		struct epoll_event ev;
-
-		/*
-		 * The programs wake us only when a batch is pending; the timeout
-		 * bounds how long a lone record waits, then consume() takes it.
-		 */
-		epoll_wait(s->wake_fd, &ev, 1, (int)s->opts.poll_ms);
-		ring_buffer__consume(s->rb);
-		if (s->rstats.records != before) {
-			s->rstats.batches++;
-			if (s->opts.on_batch)
-				s->opts.on_batch(s->opts.ctx);
-		}
-	}
-	return NULL;
-}
-
-int session__start(struct session *s)
-{
-	int ret = pthread_create(&s->reader, NULL, reader_main, s);
-
-	if (ret)
-		return -ret;
-	s->reader_running = true;
-	return 0;
-}
-
-void session__stop(struct session *s)
-{
-	if (s->stopped)
-		return;
-	s->stopped = true;
-	agent_trace_bpf__detach(s->skel);
-	probes__detach_all(s);
-	atomic_store(&s->stop, true);
-	if (s->reader_running) {
-		pthread_join(s->reader, NULL);
-		s->reader_running = false;
-	}
-	/* Nothing writes any more: what is left is the tail of the trace. */
-	ring_buffer__consume(s->rb);
-	if (s->opts.on_batch)
-		s->opts.on_batch(s->opts.ctx);
 }
 
 /* Sums one per-CPU statistics entry. */
@@ -608,19 +515,12 @@ int session__counters(struct session *s, struct at_counters *out)
 	}
 	memset(out, 0, sizeof(*out));
 	for (int c = 0; c < s->ncpus; c++) {
-		out->rb_lost += percpu[c].rb_lost;
-		out->state_lost += percpu[c].state_lost;
-		out->tgid_full += percpu[c].tgid_full;
-		out->depth_lost += percpu[c].depth_lost;
-		out->orphan_ret += percpu[c].orphan_ret;
+#define ADD_COUNTER(f, json, text) out->f += percpu[c].f;
+		AT_COUNTERS(ADD_COUNTER)
+#undef ADD_COUNTER
 	}
 	free(percpu);
 	return 0;
-}
-
-void session__reader_stats(struct session *s, struct reader_stats *out)
-{
-	*out = s->rstats;
 }
 
 void session__free(struct session *s)
