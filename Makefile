@@ -30,6 +30,9 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# bpf_program__attach_usdt and the 1.0 API: checked before the first object is built.
+LIBBPF_MIN := 1.0
+
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 CFLAGS ?= -O2 -g
@@ -76,13 +79,18 @@ FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*
 BENCH := $(BUILD)/bench
 BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o
 
-.PHONY: all deps run test test-unit test-integration format format-check clean bench bench-smoke
+.PHONY: libbpf-check all deps run test test-unit test-integration format format-check clean bench bench-smoke
 all: $(BIN)
 
 deps:
 	$(Q)tools/install-deps.sh
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
+libbpf-check:
+	$(Q)$(PKG_CONFIG) --atleast-version=$(LIBBPF_MIN) libbpf || { echo "libbpf >= $(LIBBPF_MIN) is \
+	needed, pkg-config finds $$($(PKG_CONFIG) --modversion libbpf 2>/dev/null || echo none): make deps" >&2; \
+	exit 1; }
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf libbpf-check
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
