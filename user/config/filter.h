@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Probe-file filters: compiled in userspace, evaluated in the kernel (call.bpf.h). */
+/* Probe-file filters: compiled in userspace, run in the kernel (probe.bpf.c, eval.h). */
 #ifndef AT_FILTER_H
 #define AT_FILTER_H
 
