@@ -30,6 +30,9 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# bpf_program__attach_usdt and the 1.0 API: checked before the first object is built.
+LIBBPF_MIN := 1.0
+
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 CFLAGS ?= -O2 -g
@@ -48,9 +51,12 @@ AT_LIBS = $(PKG_LIBS) -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ibpf -Ivmlinux/$(ARCH) -idirafter /usr/include/$(shell $(CC) -dumpmachine) -MMD -MP
 
+# Each bpf/*.bpf.c compiles to its own object; bpftool links them into one (maps,
+# globals and global functions defined once) with one skeleton.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_LINKED := $(BUILD)/agent_trace.bpf.o
+SKELS := $(BUILD)/agent_trace.skel.h
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/*/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
@@ -73,19 +79,28 @@ FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*
 BENCH := $(BUILD)/bench
 BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o
 
-.PHONY: all deps run test test-unit test-integration format format-check clean bench bench-smoke
+.PHONY: libbpf-check all deps run test test-unit test-integration format format-check clean bench bench-smoke
 all: $(BIN)
 
 deps:
 	$(Q)tools/install-deps.sh
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
+libbpf-check:
+	$(Q)$(PKG_CONFIG) --atleast-version=$(LIBBPF_MIN) libbpf || { echo "libbpf >= $(LIBBPF_MIN) is \
+	needed, pkg-config finds $$($(PKG_CONFIG) --modversion libbpf 2>/dev/null || echo none): make deps" >&2; \
+	exit 1; }
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf libbpf-check
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+$(BPF_LINKED): $(BPF_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKELS): $(BPF_LINKED)
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name agent_trace_bpf > $@
 
 $(BUILD)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)

@@ -14,10 +14,12 @@
 #include <bpf/usdt.bpf.h>
 
 #include "record.h"
-#include "maps.bpf.h"
-#include "call.bpf.h"
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#include "lib/capture.bpf.h"
+#include "lib/frames.bpf.h"
+#include "lib/pidset.bpf.h"
+#include "lib/probe.bpf.h"
+#include "lib/regs.bpf.h"
+#include "lib/thread.bpf.h"
 
 /*
  * func_entry and usdt_hit are loaded sleepable (BPF_F_SLEEPABLE), so they
@@ -35,28 +37,6 @@ struct {
 	__type(value, struct at_call_rec);
 } scratch SEC(".maps");
 
-/* How many frames below the top a return looks for its entry. */
-#define SEARCH_DEPTH 4
-
-static __always_inline void read_args(struct at_call_rec *rec, struct pt_regs *ctx, __u8 abi)
-{
-	/*
-	 * Load every register first: the verifier allows context loads only at
-	 * fixed offsets, and a branch per ABI would let the compiler pick the
-	 * offset at run time.
-	 */
-	__u64 di = ctx->di, si = ctx->si, dx = ctx->dx, cx = ctx->cx;
-	__u64 r8 = ctx->r8, r9 = ctx->r9, ax = ctx->ax, bx = ctx->bx;
-	bool go = abi == AT_ABI_GO;
-
-	rec->args[0] = go ? ax : di;
-	rec->args[1] = go ? bx : si;
-	rec->args[2] = go ? cx : dx;
-	rec->args[3] = go ? di : cx;
-	rec->args[4] = go ? si : r8;
-	rec->args[5] = go ? r8 : r9;
-}
-
 static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,
 					 bool may_sleep)
 {
@@ -67,29 +47,22 @@ static __always_inline void capture_args(struct at_call_rec *rec, const struct a
 
 		if (spec->slot_kind[i] == AT_SLOT_NONE)
 			continue;
-		want = la <= 5 ? rec->args[la] : spec->fixed_len[i];
+		want = la < AT_MAX_ARGS ? rec->args[la] : spec->fixed_len[i];
 		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i], want,
 			may_sleep);
 	}
 }
 
-static __always_inline void start_rec(struct at_call_rec *rec, __u32 id, __u64 pid_tgid)
+/* Filter first: the probe's entry if the caller is traced and the probe live, else NULL. */
+static __always_inline struct at_probe_spec *traced_probe(__u64 pid_tgid, __u32 id)
 {
-	rec->hdr.type = AT_REC_FUNC;
-	rec->hdr.probe_id = id;
-	rec->hdr.pid = pid_tgid >> 32;
-	rec->hdr.tid = (__u32)pid_tgid;
-	rec->nr = 0;
-	rec->flags = 0;
-	rec->ret = 0;
-	*(__u16 *)&rec->slot_arg = 0xffff;
-	*(__u32 *)&rec->slot_len = 0;
+	return is_traced(pid_tgid >> 32) ? live_probe(id) : NULL;
 }
 
 /* The failing predicate on the return value, taken as its type says. */
 static __always_inline bool failing(const struct at_probe_spec *spec, __u64 raw)
 {
-	return cmp_int(spec->fail_op, spec->ret_signed, spec->ret_bits, raw, spec->fail_val);
+	return at_cmp_int(spec->fail_op, spec->ret_signed, spec->ret_bits, raw, spec->fail_val);
 }
 
 /* A record without a frame (entry-only, return-only, USDT), in per-CPU scratch. */
@@ -99,7 +72,7 @@ static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 	struct at_call_rec *rec = bpf_map_lookup_elem(&scratch, &zero);
 
 	if (rec)
-		start_rec(rec, id, pid_tgid);
+		call_rec_init(rec, AT_REC_FUNC, id, pid_tgid);
 	return rec;
 }
 
@@ -130,7 +103,7 @@ static __always_inline struct at_call_rec *once_rec(const struct at_probe_spec *
 			struct at_call_rec *rec = &fs->f[fs->depth & (AT_MAX_DEPTH - 1)].rec;
 
 			*may_sleep = true;
-			start_rec(rec, id, pid_tgid);
+			call_rec_init(rec, AT_REC_FUNC, id, pid_tgid);
 			return rec;
 		}
 	}
@@ -147,31 +120,6 @@ emit_entry_only(struct at_call_rec *rec, const struct at_probe_spec *spec, __u32
 	probe_hit(id, rec, false, 0, rec->hdr.ts_ns);
 }
 
-/*
- * Pops from the top of the stack the frames whose return was seen, and those
- * of probes removed while their call ran: their return will never be seen,
- * and left there they would fill the stack of a thread for good.
- */
-static __always_inline void pop_done(struct frames *fs)
-{
-	for (int i = 0; i < SEARCH_DEPTH; i++) {
-		__u32 d = fs->depth;
-		struct frame *f;
-
-		if (d == 0 || d > AT_MAX_DEPTH)
-			return;
-		f = &fs->f[(d - 1) & (AT_MAX_DEPTH - 1)];
-		if (f->active) {
-			__u32 id = f->probe_id;
-			struct at_probe_spec *spec = bpf_map_lookup_elem(&probes, &id);
-
-			if (spec && spec->enabled)
-				return;
-		}
-		fs->depth = d - 1;
-	}
-}
-
 SEC("uprobe")
 int BPF_KPROBE(func_entry)
 {
@@ -180,13 +128,9 @@ int BPF_KPROBE(func_entry)
 	struct at_probe_spec *spec;
 	struct frames *fs;
 	struct frame *f;
-	__u32 d;
 
-	/* Filter first: traced process, live probe. */
-	if (!is_traced(pid_tgid >> 32))
-		return 0;
-	spec = bpf_map_lookup_elem(&probes, &id);
-	if (!spec || !spec->enabled)
+	spec = traced_probe(pid_tgid, id);
+	if (!spec)
 		return 0;
 
 	if (spec->mode == AT_MODE_ENTRY) {
@@ -194,7 +138,7 @@ int BPF_KPROBE(func_entry)
 		struct at_call_rec *rec = once_rec(spec, id, pid_tgid, &may_sleep);
 
 		if (rec) {
-			read_args(rec, ctx, spec->abi);
+			func_args(rec->args, ctx, spec->abi);
 			emit_entry_only(rec, spec, id, may_sleep);
 		}
 		return 0;
@@ -203,17 +147,11 @@ int BPF_KPROBE(func_entry)
 	fs = thread_state(&call_frames);
 	if (!fs)
 		return 0;
-	pop_done(fs);
-	d = fs->depth++;
-	if (d >= AT_MAX_DEPTH) {
-		count_loss(offsetof(struct at_counters, depth_lost));
+	f = frame_push(fs, id);
+	if (!f)
 		return 0;
-	}
-	f = &fs->f[d];
-	f->probe_id = id;
-	f->active = 1;
-	start_rec(&f->rec, id, pid_tgid);
-	read_args(&f->rec, ctx, spec->abi);
+	call_rec_init(&f->rec, AT_REC_FUNC, id, pid_tgid);
+	func_args(f->rec.args, ctx, spec->abi);
 	capture_args(&f->rec, spec, sleepable);
 	/* Last, so the capture's cost is not part of the call's duration. */
 	f->rec.enter_ns = bpf_ktime_get_ns();
@@ -228,13 +166,11 @@ int BPF_KRETPROBE(func_return)
 	struct at_probe_spec *spec;
 	struct at_call_rec *rec = NULL;
 	struct frames *fs = NULL;
-	__u64 ret = PT_REGS_RC(ctx);
+	__u64 ret = func_ret(ctx);
 	bool failed;
 
-	if (!is_traced(pid_tgid >> 32))
-		return 0;
-	spec = bpf_map_lookup_elem(&probes, &id);
-	if (!spec || !spec->enabled)
+	spec = traced_probe(pid_tgid, id);
+	if (!spec)
 		return 0;
 
 	if (spec->mode == AT_MODE_RETURN) {
@@ -244,38 +180,13 @@ int BPF_KRETPROBE(func_return)
 		rec->enter_ns = now;
 		rec->flags = AT_CALL_RETURN_ONLY;
 	} else {
-		fs = bpf_task_storage_get(&call_frames, bpf_get_current_task_btf(), NULL, 0);
-		if (!fs || fs->depth == 0) {
-			count_loss(offsetof(struct at_counters, orphan_ret));
-			return 0;
-		}
-		if (fs->depth > AT_MAX_DEPTH) {
-			/* The entry overflowed the stack and was counted there. */
-			fs->depth--;
-			return 0;
-		}
-		/*
-		 * The innermost active frame of this probe. Usually the top, but
-		 * when several probes share a function their returns may run in
-		 * entry order rather than reverse order.
-		 */
-		for (int i = 1; i <= SEARCH_DEPTH; i++) {
-			__u32 d = fs->depth;
-			struct frame *f;
+		struct frame *f;
 
-			if (i > d || d > AT_MAX_DEPTH)
-				break;
-			f = &fs->f[(d - i) & (AT_MAX_DEPTH - 1)];
-			if (f->active && f->probe_id == id) {
-				f->active = 0;
-				rec = &f->rec;
-				break;
-			}
-		}
-		if (!rec) {
-			count_loss(offsetof(struct at_counters, orphan_ret));
+		fs = bpf_task_storage_get(&call_frames, bpf_get_current_task_btf(), NULL, 0);
+		f = frame_pop(fs, id);
+		if (!f)
 			return 0;
-		}
+		rec = &f->rec;
 	}
 
 	rec->hdr.ts_ns = now;
@@ -304,16 +215,14 @@ int usdt_hit(struct pt_regs *ctx)
 	bool may_sleep;
 	int n;
 
-	if (!is_traced(pid_tgid >> 32))
-		return 0;
-	spec = bpf_map_lookup_elem(&probes, &id);
-	if (!spec || !spec->enabled)
+	spec = traced_probe(pid_tgid, id);
+	if (!spec)
 		return 0;
 	rec = once_rec(spec, id, pid_tgid, &may_sleep);
 	if (!rec)
 		return 0;
 	n = bpf_usdt_arg_cnt(ctx);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < AT_MAX_ARGS; i++) {
 		long v = 0;
 
 		if (i < n)

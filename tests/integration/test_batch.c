@@ -99,8 +99,8 @@ struct links {
 
 static struct links links_now(struct session *s)
 {
-	int ef = bpf_program__fd(s->uskel->progs.func_entry);
-	int rf = bpf_program__fd(s->uskel->progs.func_return);
+	int ef = bpf_program__fd(s->skel->progs.func_entry);
+	int rf = bpf_program__fd(s->skel->progs.func_return);
 
 	return (struct links){ .entry = links_of_prog(ef, AT_BPF_LINK_TYPE_UPROBE_MULTI),
 			       .ret = links_of_prog(rf, AT_BPF_LINK_TYPE_UPROBE_MULTI),

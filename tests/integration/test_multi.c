@@ -60,7 +60,7 @@ static void fallback(bool on)
 
 static int prog_links(struct session *s, bool ret, uint32_t type)
 {
-	struct bpf_program *p = ret ? s->uskel->progs.func_return : s->uskel->progs.func_entry;
+	struct bpf_program *p = ret ? s->skel->progs.func_return : s->skel->progs.func_entry;
 
 	return links_of_prog(bpf_program__fd(p), type);
 }

@@ -9,9 +9,12 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <bpf/libbpf.h>
+
 #include "harness.h"
 #include "probes.h"
 #include "session.h"
+#include "session_priv.h"
 #include "uspec.h"
 
 #define MAXR 1024
@@ -78,10 +81,17 @@ Test(uprobe, plain_function_args_ret_failing)
 
 static bool saw_sys_programs;
 
+/* Whether programs run on the syscall tracepoints (none when no syscall is traced). */
+static bool traces_syscalls(const struct session *s)
+{
+	return bpf_program__fd(s->skel->progs.sys_enter) >= 0 ||
+	       bpf_program__fd(s->skel->progs.sys_exit_only) >= 0;
+}
+
 static void note_sys_programs(struct session *s, struct plan *plan, pid_t pid, const char *path)
 {
 	(void)plan, (void)pid, (void)path;
-	saw_sys_programs = session__traces_syscalls(s);
+	saw_sys_programs = traces_syscalls(s);
 }
 
 /*

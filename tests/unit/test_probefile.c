@@ -2,7 +2,7 @@
 /*
  * Probe files: every key of valid files and its defaults, the corpus of
  * invalid files with their exact messages (tests/probefiles/invalid), and the
- * filter compiler checked through filter_eval.
+ * filter compiler checked through the kernel's own filter machine (at_filter_run).
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "eval.h"
 #include "probefile.h"
 #include "syscalls.h"
 #include "uspec.h"
@@ -787,12 +788,77 @@ static void compile_fn_bad(const char *src, uint8_t when, const char *want)
 	cr_assert_eq(f.ncode, 0);
 }
 
+/* A call as a filter sees it: arguments, return, ids, strings captured by argument. */
+struct filter_input {
+	uint64_t args[AT_MAX_ARGS];
+	int64_t ret;
+	uint32_t pid, tid, uid;
+	const char *str[AT_MAX_ARGS]; /* captured string of argument i, NULL if none */
+	const char *comm;
+};
+
+/* A string condition as the kernel's str_match() decides it, for a string that was read. */
+static bool str_cond(const struct at_cond *c, const struct filter_input *in)
+{
+	const char *s = c->field == AT_FLD_COMM ? (in->comm ? in->comm : "") :
+			c->field < AT_MAX_ARGS	? in->str[c->field] :
+						  NULL;
+	size_t len;
+	bool eq;
+
+	if (!s)
+		return false;
+	len = strlen(s);
+	eq = (c->cmp == AT_CMP_PREFIX ? len >= c->slen : len == c->slen) &&
+	     !memcmp(s, c->str, c->slen);
+	return c->cmp == AT_CMP_NE ? !eq : eq;
+}
+
+/* One condition, as the kernel's cond_true() takes it: integers through at_cmp_int. */
+static bool cond_of(const struct at_cond *c, const struct filter_input *in)
+{
+	uint64_t raw;
+
+	if (c->is_str)
+		return str_cond(c, in);
+	switch (c->field) {
+	case AT_FLD_RET:
+		raw = (uint64_t)in->ret;
+		break;
+	case AT_FLD_PID:
+		raw = in->pid;
+		break;
+	case AT_FLD_TID:
+		raw = in->tid;
+		break;
+	case AT_FLD_UID:
+		raw = in->uid;
+		break;
+	default:
+		if (c->field >= AT_MAX_ARGS)
+			return false;
+		raw = in->args[c->field];
+	}
+	return at_cmp_int(c->cmp, c->is_signed, c->bits, raw, c->val);
+}
+
+/* The filter's verdict on in: its conditions here, then the kernel's postfix machine. */
+static bool run_filter(const struct at_filter *f, const struct filter_input *in)
+{
+	uint32_t bits = 0;
+
+	for (unsigned i = 0; i < f->ncond && i < AT_FILTER_CONDS; i++)
+		if (cond_of(&f->cond[i], in))
+			bits |= AT_COND_TRUE(i);
+	return at_filter_run(f, bits) == 1;
+}
+
 /* The three truth-table inputs a, b, c as arguments 1..3 of a function. */
 static bool eval3(const struct at_filter *f, unsigned bits)
 {
 	struct filter_input in = { .args = { bits & 1, (bits >> 1) & 1, (bits >> 2) & 1 } };
 
-	return filter_eval(f, &in);
+	return run_filter(f, &in);
 }
 
 static struct at_filter compile_abc(const char *src)
@@ -878,7 +944,7 @@ Test(filter, no_filter_matches_everything)
 	struct at_filter f = { 0 };
 	struct filter_input in = { 0 };
 
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 }
 
 Test(filter, comparisons)
@@ -904,7 +970,7 @@ Test(filter, comparisons)
 		struct at_filter f = compile_fn(cases[i].src);
 		struct filter_input in = { .args = { cases[i].size } };
 
-		cr_assert_eq(filter_eval(&f, &in), cases[i].want, "%s with %#llx", cases[i].src,
+		cr_assert_eq(run_filter(&f, &in), cases[i].want, "%s with %#llx", cases[i].src,
 			     (unsigned long long)cases[i].size);
 	}
 }
@@ -919,33 +985,33 @@ Test(filter, widths_and_signedness)
 	cr_assert_eq(f.cond[0].bits, 32);
 	cr_assert_eq(f.cond[0].is_signed, 1);
 	in.args[1] = 0x12345678ffffffffULL;
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	in.args[1] = 0xffffffff00000003ULL;
-	cr_assert(!filter_eval(&f, &in));
+	cr_assert(!run_filter(&f, &in));
 
 	/* A constant is converted to the field's type, as in C: 0xffffffff is -1 for int. */
 	f = compile_fn("fd == 0xffffffff");
 	cr_assert_eq(f.cond[0].val, -1);
 	in.args[1] = 0xffffffffULL;
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 
 	/* s8 */
 	f = compile_fn("c == -1");
 	cr_assert_eq(f.cond[0].bits, 8);
 	in.args[3] = 0x7ff;
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	f = compile_fn("c > 100");
 	in.args[3] = 0xc8; /* 200 as u8 is -56 as s8 */
-	cr_assert(!filter_eval(&f, &in));
+	cr_assert(!run_filter(&f, &in));
 
 	/* u16: -1 is 0xffff; larger values compare unsigned. */
 	f = compile_fn("w == -1");
 	cr_assert_eq(f.cond[0].val, 0xffff);
 	in.args[4] = 0xabcdffff;
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	f = compile_fn("w > 0x7fff");
 	in.args[4] = 0x8000;
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 
 	/* ptr: 64 unsigned */
 	f = compile_fn("p == 0");
@@ -957,7 +1023,7 @@ Test(filter, widths_and_signedness)
 	cr_assert_eq(f.cond[0].field, AT_FLD_RET);
 	cr_assert_eq(f.cond[0].bits, 32);
 	in.ret = 0xffffffffLL;
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 
 	/* pid, tid, uid: 32 unsigned. */
 	f = compile_fn("pid == 42 and tid != 43 and uid >= 1000");
@@ -968,9 +1034,9 @@ Test(filter, widths_and_signedness)
 	in.pid = 42;
 	in.tid = 42;
 	in.uid = 1000;
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	in.uid = 999;
-	cr_assert(!filter_eval(&f, &in));
+	cr_assert(!run_filter(&f, &in));
 }
 
 Test(filter, range_errors)
@@ -996,33 +1062,33 @@ Test(filter, strings)
 
 	cr_assert_eq(f.cond[0].field, AT_FLD_ARG0 + 2);
 	cr_assert_eq(f.cond[0].is_str, 1);
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	in.str[2] = "/etc/shadow";
-	cr_assert(!filter_eval(&f, &in));
+	cr_assert(!run_filter(&f, &in));
 	in.str[2] = "/etc";
-	cr_assert(!filter_eval(&f, &in), "shorter than the prefix");
+	cr_assert(!run_filter(&f, &in), "shorter than the prefix");
 	in.str[2] = NULL;
-	cr_assert(!filter_eval(&f, &in), "no captured string: no match");
+	cr_assert(!run_filter(&f, &in), "no captured string: no match");
 
 	f = compile_fn("path == 'a\\'b' or path == \"tab\\there\"");
 	in.str[2] = "a'b";
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	in.str[2] = "tab\there";
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	in.str[2] = "a'bc";
-	cr_assert(!filter_eval(&f, &in), "== is exact");
+	cr_assert(!run_filter(&f, &in), "== is exact");
 
 	f = compile_fn("comm == \"nginx\" or comm startswith \"php-fpm\"");
 	in.comm = "nginx";
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	in.comm = "php-fpm7.4";
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	in.comm = "nginx2";
-	cr_assert(!filter_eval(&f, &in));
+	cr_assert(!run_filter(&f, &in));
 
 	f = compile_fn("path == \"\"");
 	in.str[2] = "";
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 
 	/* 32 bytes fit, 33 do not. */
 	compile_fn("path == \"0123456789abcdef0123456789abcdef\"");
@@ -1096,9 +1162,9 @@ Test(filter, limits)
 	struct filter_input in = { .args = { 8 } };
 
 	cr_assert_eq(f.ncode, 15);
-	cr_assert(filter_eval(&f, &in));
+	cr_assert(run_filter(&f, &in));
 	in.args[0] = 9;
-	cr_assert(!filter_eval(&f, &in));
+	cr_assert(!run_filter(&f, &in));
 	compile_fn_bad(
 		"size == 1 or size == 2 or size == 3 or size == 4 or size == 5 or size == 6 "
 		"or size == 7 or size == 8 or size == 9",

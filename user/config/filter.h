@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Probe-file filters: compiled in userspace, evaluated in the kernel (call.bpf.h). */
+/* Probe-file filters: compiled in userspace, run in the kernel (probe.bpf.c, eval.h). */
 #ifndef AT_FILTER_H
 #define AT_FILTER_H
 
@@ -39,21 +39,11 @@ struct filter_ctx {
 int filter_compile(const char *src, const struct filter_ctx *fc, struct at_filter *out, char *err,
 		   size_t errlen);
 
-/* The same evaluation the kernel does, for tests: args[6], ret, strings by argument. */
-struct filter_input {
-	uint64_t args[6];
-	int64_t ret;
-	uint32_t pid, tid, uid;
-	const char *str[6]; /* captured string of argument i, NULL if none */
-	const char *comm;
-};
 /*
  * Resolves a field name as filters do (ret, pid, tid, uid, comm, argN, an
  * argument's name) into f's field, type and width. 0, or -1 with why.
  */
 int filter_field(const struct filter_ctx *fc, const char *name, struct at_cond *f, char *why,
 		 size_t whylen);
-
-bool filter_eval(const struct at_filter *f, const struct filter_input *in);
 
 #endif /* AT_FILTER_H */

@@ -124,7 +124,7 @@ void fdset_close(struct fdset *fs)
  */
 static int mlink_fd(struct session *s, struct probe **ps, size_t n, bool ret)
 {
-	struct bpf_program *prog = ret ? s->uskel->progs.func_return : s->uskel->progs.func_entry;
+	struct bpf_program *prog = ret ? s->skel->progs.func_return : s->skel->progs.func_entry;
 	__u64 *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
 	struct at_uprobe_multi_attr a = {};
 	int fd = -ENOMEM;
@@ -200,7 +200,7 @@ static int attach_one(struct session *s, struct probe *p)
 	if (p->provider[0]) {
 		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = p->id);
 
-		p->entry = bpf_program__attach_usdt(s->uskel->progs.usdt_hit, -1, p->path,
+		p->entry = bpf_program__attach_usdt(s->skel->progs.usdt_hit, -1, p->path,
 						    p->provider, p->spec.func, &uo);
 		return p->entry ? 0 : -errno;
 	}
@@ -211,14 +211,14 @@ static int attach_one(struct session *s, struct probe *p)
 	 */
 	if (mode != UW_ENTRY) {
 		o.retprobe = true;
-		p->ret = bpf_program__attach_uprobe_opts(s->uskel->progs.func_return, -1, p->path,
+		p->ret = bpf_program__attach_uprobe_opts(s->skel->progs.func_return, -1, p->path,
 							 p->off, &o);
 		if (!p->ret)
 			return -errno;
 	}
 	if (mode != UW_RETURN) {
 		o.retprobe = false;
-		p->entry = bpf_program__attach_uprobe_opts(s->uskel->progs.func_entry, -1, p->path,
+		p->entry = bpf_program__attach_uprobe_opts(s->skel->progs.func_entry, -1, p->path,
 							   p->off, &o);
 		if (!p->entry) {
 			int ret = -errno;

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* BPF lifecycle: check, open, configure, load, attach, read, stop. */
+/* The BPF object's lifecycle: check, open (configure, load, map), attach, stats, free. */
 #include <errno.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,10 +14,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "reader.h"
 #include "session.h"
+#include "session_priv.h"
 #include "syscalls.h"
 #include "sysspec.h"
-#include "session_priv.h"
 #include "uprobe_multi.h"
 #include "util.h"
 
@@ -61,33 +60,12 @@ int session__check_system(char *err, size_t errlen)
 	return 0;
 }
 
-static int on_sample(void *ctx, void *data, size_t size)
-{
-	struct session *s = ctx;
-
-	s->rstats.records++;
-	s->opts.on_record(s->opts.ctx, data, size);
-	return 0;
-}
-
 /*
  * How func_entry and usdt_hit read strings and buffers, best first: sleepable with the
  * string kfunc (6.12+), sleepable touching the pages first, or non-sleepable
  * (bpf_probe_read_user: a page not faulted in yet is unreadable).
  */
 enum user_reads { READS_COPY_STR, READS_TOUCH, READS_NOFAULT };
-
-/* Sets the object up for reads: the entry programs' flag and the rodata that matches it. */
-static void uprobes_set_reads(struct uprobe_bpf *u, enum user_reads reads)
-{
-	struct bpf_program *entries[] = { u->progs.func_entry, u->progs.usdt_hit };
-
-	u->rodata->sleepable = reads != READS_NOFAULT;
-	u->rodata->copy_str_kfunc = reads == READS_COPY_STR;
-	for (unsigned i = 0; i < 2 && reads != READS_NOFAULT; i++)
-		bpf_program__set_flags(entries[i],
-				       bpf_program__flags(entries[i]) | BPF_F_SLEEPABLE);
-}
 
 /*
  * Whether the kernel has uprobe_multi links (Linux 6.6). A program of that
@@ -126,61 +104,6 @@ static bool probe_uprobe_multi(void)
 	return link < 0 && err == EBADF;
 }
 
-/* The function probe programs write to the syscall object's ring buffer, counters and filter. */
-static int load_uprobes(struct session *s, enum user_reads reads)
-{
-	struct uprobe_bpf *u = uprobe_bpf__open();
-	int ret;
-
-	if (!u)
-		return -errno;
-	/*
-	 * Loaded for uprobe_multi links, the function programs attach any number
-	 * of functions of a file in one link, but no longer as perf uprobes:
-	 * load_func_probes() chose which.
-	 */
-	if (s->uprobe_multi && ((ret = bpf_program__set_expected_attach_type(
-					 u->progs.func_entry, AT_BPF_TRACE_UPROBE_MULTI)) ||
-				(ret = bpf_program__set_expected_attach_type(
-					 u->progs.func_return, AT_BPF_TRACE_UPROBE_MULTI)))) {
-		uprobe_bpf__destroy(u);
-		return ret;
-	}
-	u->rodata->str_max = s->opts.str_max;
-	u->rodata->stream = s->opts.stream;
-	/* Nothing to verify for probes that will never be added: start-up is shorter. */
-	if (s->opts.no_func_probes) {
-		bpf_program__set_autoload(u->progs.func_entry, false);
-		bpf_program__set_autoload(u->progs.func_return, false);
-		bpf_program__set_autoload(u->progs.usdt_hit, false);
-	}
-	u->rodata->wakeup_bytes = s->skel->rodata->wakeup_bytes;
-	u->rodata->max_thread_state = s->opts.max_thread_state;
-	uprobes_set_reads(u, reads);
-	if ((ret = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(s->skel->maps.events))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.counters, bpf_map__fd(s->skel->maps.counters))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.traced, bpf_map__fd(s->skel->maps.traced))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.traced_bits,
-				     bpf_map__fd(s->skel->maps.traced_bits))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.probes, bpf_map__fd(s->skel->maps.probes))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.probe_stats,
-				     bpf_map__fd(s->skel->maps.probe_stats))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.probe_counts,
-				     bpf_map__fd(s->skel->maps.probe_counts))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.probe_state,
-				     bpf_map__fd(s->skel->maps.probe_state))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.call_frames,
-				     bpf_map__fd(s->skel->maps.call_frames))) ||
-	    (ret = bpf_map__reuse_fd(u->maps.thread_states,
-				     bpf_map__fd(s->skel->maps.thread_states))) ||
-	    (ret = uprobe_bpf__load(u))) {
-		uprobe_bpf__destroy(u);
-		return ret;
-	}
-	s->uskel = u;
-	return 0;
-}
-
 /* libbpf's printer while a load that may fall back runs: its messages become debug output. */
 static libbpf_print_fn_t loud_print;
 
@@ -201,23 +124,153 @@ static void load_diag(libbpf_print_fn_t print, enum libbpf_print_level level, co
 	va_end(ap);
 }
 
+/* Whether the syscall bitmap selects any syscall (a NULL one selects none). */
+static bool any_selected(const uint64_t *selected)
+{
+	for (unsigned i = 0; selected && i < AT_NR_MAX / 64; i++)
+		if (selected[i])
+			return true;
+	return false;
+}
+
+/* The function probe programs: entries, returns and USDT hits. */
+static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_reads reads,
+			      bool multi)
+{
+	struct bpf_program *sleepers[] = { k->progs.func_entry, k->progs.usdt_hit };
+
+	/* Nothing to verify for probes that will never be added: start-up is shorter. */
+	bpf_program__set_autoload(k->progs.func_entry, load);
+	bpf_program__set_autoload(k->progs.func_return, load);
+	bpf_program__set_autoload(k->progs.usdt_hit, load);
+	/*
+	 * Loaded for uprobe_multi links, the function programs attach any number
+	 * of functions of a file in one link, but no longer as perf uprobes:
+	 * load() chose which.
+	 */
+	if (load && multi) {
+		bpf_program__set_expected_attach_type(k->progs.func_entry,
+						      AT_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(k->progs.func_return,
+						      AT_BPF_TRACE_UPROBE_MULTI);
+	}
+	/* The entry programs' flag and the rodata that matches it. */
+	k->rodata->sleepable = load && reads != READS_NOFAULT;
+	k->rodata->copy_str_kfunc = load && reads == READS_COPY_STR;
+	for (unsigned i = 0; i < ARRAY_SIZE(sleepers) && k->rodata->sleepable; i++)
+		bpf_program__set_flags(sleepers[i],
+				       bpf_program__flags(sleepers[i]) | BPF_F_SLEEPABLE);
+}
+
 /*
- * Loads the function probe programs with the best reads the kernel takes:
- * sleepable uprobes fault pages in (this kernel allows them; older ones
- * refuse the flag, 6.11 and older lack the string kfunc). A refused attempt
- * is quiet (its libbpf messages shown with -v only) and the next one is
- * tried. AT_NO_SLEEPABLE=1 and AT_NO_COPY_STR=1 skip the sleepable or the
- * kfunc attempts (tests run the fallbacks with them).
+ * Opens the object and sets it up for this run: read-only settings (fixed
+ * before load, folded by the verifier), which programs load and how, map
+ * sizes. 0, or -errno with err.
  */
-static int load_func_probes(struct session *s)
+static int configure(struct session *s, bool funcs, enum user_reads reads, char *err, size_t errlen)
+{
+	const struct session_opts *o = &s->opts;
+	struct agent_trace_bpf *k;
+	bool sys;
+	int ret;
+
+	k = agent_trace_bpf__open();
+	if (!k)
+		return fail(err, errlen, "opening BPF object: %s", strerror(errno));
+	s->skel = k;
+	k->rodata->follow_forks = o->follow;
+	k->rodata->stream = o->stream;
+	k->rodata->exit_only = o->exit_only;
+	k->rodata->nr_rt_sigreturn = syscall_by_name("rt_sigreturn");
+	k->rodata->nr_execve = syscall_by_name("execve");
+	/*
+	 * Without durations: one program at sys_exit, no clock at entry, instead
+	 * of the entry/exit pair. No syscall selected and no probe file: none.
+	 * Each program on the syscall tracepoints runs for every syscall of every
+	 * process, and a uretprobe's return is a syscall (uretprobe) itself: with
+	 * them attached, a function probe alone paid two programs per return.
+	 */
+	sys = o->syscall_probes || any_selected(o->selected);
+	bpf_program__set_autoload(k->progs.sys_enter, sys && !o->exit_only);
+	bpf_program__set_autoload(k->progs.sys_exit, sys && !o->exit_only);
+	bpf_program__set_autoload(k->progs.sys_exit_only, sys && o->exit_only);
+	set_func_programs(k, funcs, reads, s->uprobe_multi);
+	k->rodata->str_max = o->str_max;
+	k->rodata->max_thread_state = o->max_thread_state;
+	k->rodata->syscall_probes = o->syscall_probes;
+	/* Wake the reader every eighth of the buffer: big batches, ample headroom. */
+	k->rodata->wakeup_bytes = o->ringbuf_bytes / 8 > 256 * 1024 ? 256 * 1024 :
+								      o->ringbuf_bytes / 8;
+	syscall_specs((struct at_sys_spec *)k->rodata->specs);
+	if (o->max_procs && (ret = bpf_map__set_max_entries(k->maps.traced, o->max_procs)))
+		return fail(err, errlen, "process table size %u: %s", o->max_procs, strerror(-ret));
+	ret = bpf_map__set_max_entries(k->maps.events, o->ringbuf_bytes);
+	if (ret)
+		return fail(err, errlen, "ring buffer size %zu: %s", o->ringbuf_bytes,
+			    strerror(-ret));
+	return 0;
+}
+
+/* One load attempt: a fresh object configured for it, loaded (quietly if quiet). */
+static int load_once(struct session *s, bool funcs, enum user_reads reads, bool quiet, char *err,
+		     size_t errlen)
+{
+	int ret;
+
+	agent_trace_bpf__destroy(s->skel);
+	s->skel = NULL;
+	ret = configure(s, funcs, reads, err, errlen);
+	if (ret)
+		return ret;
+	if (quiet)
+		libbpf_set_print(quiet_print);
+	ret = agent_trace_bpf__load(s->skel);
+	libbpf_set_print(loud_print);
+	return ret;
+}
+
+/*
+ * After every attempt failed: which part the kernel refused, said as the two
+ * objects of old said it. If the object loads without the function programs,
+ * they were the refused part.
+ */
+static int load_failed(struct session *s, int ret, char *err, size_t errlen)
+{
+	int sys = ret;
+
+	if (!s->opts.no_func_probes) {
+		sys = load_once(s, false, READS_NOFAULT, true, err, errlen);
+		if (!sys)
+			return fail(err, errlen,
+				    "loading function probe programs: %s (run with -v for details)",
+				    strerror(-ret));
+		if (err[0])
+			return sys; /* configure()'s own message */
+	}
+	fail(err, errlen, "loading BPF programs: %s%s", strerror(-sys),
+	     sys == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : " (run with -v for details)");
+	return sys;
+}
+
+/*
+ * Loads the object with the best reads the kernel takes for the function
+ * probe programs: sleepable uprobes fault pages in (this kernel allows them;
+ * older ones refuse the flag, 6.11 and older lack the string kfunc). A
+ * refused attempt is quiet (its libbpf messages shown with -v only) and the
+ * next one is tried on a freshly opened object: libbpf loads an object's
+ * programs all at once. AT_NO_SLEEPABLE=1 and AT_NO_COPY_STR=1 skip the
+ * sleepable or the kfunc attempts (tests run the fallbacks with them).
+ */
+static int load(struct session *s, char *err, size_t errlen)
 {
 	static const char *const names[] = { "sleepable, bpf_copy_from_user_str",
 					     "sleepable, pages touched with bpf_copy_from_user",
 					     "non-sleepable, bpf_probe_read_user" };
+	bool funcs = !s->opts.no_func_probes;
 	enum user_reads reads = READS_COPY_STR;
 	int ret;
 
-	if (s->opts.no_func_probes || getenv("AT_NO_SLEEPABLE"))
+	if (!funcs || getenv("AT_NO_SLEEPABLE"))
 		reads = READS_NOFAULT;
 	else if (getenv("AT_NO_COPY_STR"))
 		reads = READS_TOUCH;
@@ -225,13 +278,12 @@ static int load_func_probes(struct session *s)
 	loud_print = libbpf_set_print(NULL);
 	libbpf_set_print(loud_print);
 	/* The kernel says once whether it has uprobe_multi links. */
-	s->uprobe_multi = !s->opts.no_func_probes && probe_uprobe_multi();
+	s->uprobe_multi = funcs && probe_uprobe_multi();
 	for (enum user_reads first = reads;;) {
-		if (reads != READS_NOFAULT || s->uprobe_multi)
-			libbpf_set_print(quiet_print);
-		ret = load_uprobes(s, reads);
-		libbpf_set_print(loud_print);
-		if (!ret)
+		err[0] = '\0';
+		ret = load_once(s, funcs, reads, reads != READS_NOFAULT || s->uprobe_multi, err,
+				errlen);
+		if (!ret || err[0])
 			break;
 		if (reads != READS_NOFAULT) {
 			load_diag(loud_print, LIBBPF_INFO,
@@ -251,26 +303,43 @@ static int load_func_probes(struct session *s)
 		s->uprobe_multi = false;
 		reads = first;
 	}
-	if (!ret && !s->opts.no_func_probes)
+	if (ret)
+		return err[0] ? ret : load_failed(s, ret, err, errlen);
+	if (funcs)
 		load_diag(loud_print, LIBBPF_DEBUG,
 			  "agent-trace: function probes read user memory %s\n", names[reads]);
-	return ret;
+	return 0;
 }
 
-/* Whether the syscall bitmap selects any syscall (a NULL one selects none). */
-static bool any_selected(const uint64_t *selected)
+/* The kernel state userspace writes directly: the syscall selection and the pid bitmap. */
+static int map_shared(struct session *s, char *err, size_t errlen)
 {
-	for (unsigned i = 0; selected && i < AT_NR_MAX / 64; i++)
-		if (selected[i])
-			return true;
-	return false;
+	/* The selection lives in .bss: it can change while the probes run. */
+	memcpy(s->skel->bss->selected, s->opts.selected, sizeof(s->skel->bss->selected));
+	s->pid_bits = mmap(NULL, sizeof(*s->pid_bits), PROT_READ | PROT_WRITE, MAP_SHARED,
+			   bpf_map__fd(s->skel->maps.traced_bits), 0);
+	if (s->pid_bits == MAP_FAILED) {
+		s->pid_bits = NULL;
+		return fail(err, errlen, "mapping the traced-process bitmap: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* Frees what session__open made, as far as it got. */
+static void session_close(struct session *s)
+{
+	reader__close(s);
+	if (s->pid_bits)
+		munmap(s->pid_bits, sizeof(*s->pid_bits));
+	probes__free_all(s);
+	agent_trace_bpf__destroy(s->skel);
+	pthread_mutex_destroy(&s->probes_lock);
+	free(s);
 }
 
 struct session *session__open(const struct session_opts *opts, char *err, size_t errlen)
 {
 	struct session *s;
-	bool sys;
-	int ret;
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -279,106 +348,13 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	}
 	s->opts = *opts;
 	s->ncpus = libbpf_num_possible_cpus();
+	s->wake_fd = -1;
 	pthread_mutex_init(&s->probes_lock, NULL);
-	s->skel = syscalls_bpf__open();
-	if (!s->skel) {
-		fail(err, errlen, "opening BPF object: %s", strerror(errno));
-		goto err_free;
-	}
-
-	/* Read-only settings: fixed before load, folded by the verifier. */
-	s->skel->rodata->follow_forks = opts->follow;
-	s->skel->rodata->stream = opts->stream;
-	s->skel->rodata->exit_only = opts->exit_only;
-	s->skel->rodata->nr_rt_sigreturn = syscall_by_name("rt_sigreturn");
-	s->skel->rodata->nr_execve = syscall_by_name("execve");
-	/*
-	 * Without durations: one program at sys_exit, no clock at entry, instead
-	 * of the entry/exit pair. No syscall selected and no probe file: none.
-	 * Each program on the syscall tracepoints runs for every syscall of every
-	 * process, and a uretprobe's return is a syscall (uretprobe) itself: with
-	 * them attached, a function probe alone paid two programs per return.
-	 */
-	sys = opts->syscall_probes || any_selected(opts->selected);
-	bpf_program__set_autoload(s->skel->progs.sys_enter, sys && !opts->exit_only);
-	bpf_program__set_autoload(s->skel->progs.sys_exit, sys && !opts->exit_only);
-	bpf_program__set_autoload(s->skel->progs.sys_exit_only, sys && opts->exit_only);
-	s->skel->rodata->str_max = opts->str_max;
-	s->skel->rodata->max_thread_state = opts->max_thread_state;
-	s->skel->rodata->syscall_probes = opts->syscall_probes;
-	/* Wake the reader every eighth of the buffer: big batches, ample headroom. */
-	s->skel->rodata->wakeup_bytes =
-		opts->ringbuf_bytes / 8 > 256 * 1024 ? 256 * 1024 : opts->ringbuf_bytes / 8;
-	syscall_specs((struct at_sys_spec *)s->skel->rodata->specs);
-	if (opts->max_procs &&
-	    (ret = bpf_map__set_max_entries(s->skel->maps.traced, opts->max_procs))) {
-		fail(err, errlen, "process table size %u: %s", opts->max_procs, strerror(-ret));
-		goto err_destroy;
-	}
-	ret = bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
-	if (ret) {
-		fail(err, errlen, "ring buffer size %zu: %s", opts->ringbuf_bytes, strerror(-ret));
-		goto err_destroy;
-	}
-
-	ret = syscalls_bpf__load(s->skel);
-	if (ret) {
-		fail(err, errlen, "loading BPF programs: %s%s", strerror(-ret),
-		     ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" :
-				     " (run with -v for details)");
-		goto err_destroy;
-	}
-	ret = load_func_probes(s);
-	if (ret) {
-		fail(err, errlen, "loading function probe programs: %s (run with -v for details)",
-		     strerror(-ret));
-		goto err_destroy;
-	}
-	/* The selection lives in .bss: it can change while the probes run. */
-	memcpy(s->skel->bss->selected, opts->selected, sizeof(s->skel->bss->selected));
-
-	s->pid_bits = mmap(NULL, sizeof(*s->pid_bits), PROT_READ | PROT_WRITE, MAP_SHARED,
-			   bpf_map__fd(s->skel->maps.traced_bits), 0);
-	if (s->pid_bits == MAP_FAILED) {
-		fail(err, errlen, "mapping the traced-process bitmap: %s", strerror(errno));
-		goto err_destroy;
-	}
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_sample, s, NULL);
-	if (!s->rb) {
-		fail(err, errlen, "ring buffer: %s", strerror(errno));
-		goto err_unmap;
-	}
-	/*
-	 * libbpf's own epoll is level-triggered: it reports the buffer readable
-	 * whenever a record is pending, so the reader would spin at the event rate
-	 * and the programs' BPF_RB_NO_WAKEUP would batch nothing. Edge-triggered,
-	 * only the programs' explicit wakeups (wakeup_bytes pending) end the wait
-	 * early; otherwise the reader drains every poll_ms.
-	 */
-	s->wake_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->wake_fd < 0) {
-		fail(err, errlen, "ring buffer epoll: %s", strerror(errno));
-		goto err_rb;
-	}
-	if (epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, bpf_map__fd(s->skel->maps.events),
-		      &(struct epoll_event){ .events = EPOLLIN | EPOLLET })) {
-		fail(err, errlen, "ring buffer epoll: %s", strerror(errno));
-		goto err_epoll;
+	if (load(s, err, errlen) || map_shared(s, err, errlen) || reader__open(s, err, errlen)) {
+		session_close(s);
+		return NULL;
 	}
 	return s;
-
-err_epoll:
-	close(s->wake_fd);
-err_rb:
-	ring_buffer__free(s->rb);
-err_unmap:
-	munmap(s->pid_bits, sizeof(*s->pid_bits));
-err_destroy:
-	uprobe_bpf__destroy(s->uskel);
-	syscalls_bpf__destroy(s->skel);
-err_free:
-	free(s);
-	return NULL;
 }
 
 /* Adds tgid to the traced map, and to the bitmap the programs filter on when bit is set. */
@@ -412,7 +388,7 @@ static int refill(int fd, const void *keys, unsigned n, size_t ksz)
 	return 0;
 }
 
-int session__set_exec_targets(struct session *s, const char (*comms)[16], unsigned ncomm,
+int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN], unsigned ncomm,
 			      const struct at_inode_key *inodes, unsigned ninodes)
 {
 	struct at_comm_key ck[AT_MAX_TARGET_COMMS] = {};
@@ -456,12 +432,6 @@ bool session__uprobe_multi(const struct session *s)
 	return s->uprobe_multi;
 }
 
-bool session__traces_syscalls(const struct session *s)
-{
-	return bpf_program__fd(s->skel->progs.sys_enter) >= 0 ||
-	       bpf_program__fd(s->skel->progs.sys_exit_only) >= 0;
-}
-
 bool session__empty(struct session *s)
 {
 	__u32 key;
@@ -471,67 +441,15 @@ bool session__empty(struct session *s)
 
 int session__attach(struct session *s, char *err, size_t errlen)
 {
-	int ret = syscalls_bpf__attach(s->skel);
+	int ret = agent_trace_bpf__attach(s->skel);
 
 	if (ret) {
 		/* The skeleton keeps the links it made; detach them all. */
-		syscalls_bpf__detach(s->skel);
+		agent_trace_bpf__detach(s->skel);
 		fail(err, errlen, "attaching probes: %s", strerror(-ret));
 		return ret;
 	}
 	return 0;
-}
-
-static void *reader_main(void *arg)
-{
-	struct session *s = arg;
-
-	while (!atomic_load(&s->stop)) {
-		uint64_t before = s->rstats.records;
-
-		struct epoll_event ev;
-
-		/*
-		 * The programs wake us only when a batch is pending; the timeout
-		 * bounds how long a lone record waits, then consume() takes it.
-		 */
-		epoll_wait(s->wake_fd, &ev, 1, (int)s->opts.poll_ms);
-		ring_buffer__consume(s->rb);
-		if (s->rstats.records != before) {
-			s->rstats.batches++;
-			if (s->opts.on_batch)
-				s->opts.on_batch(s->opts.ctx);
-		}
-	}
-	return NULL;
-}
-
-int session__start(struct session *s)
-{
-	int ret = pthread_create(&s->reader, NULL, reader_main, s);
-
-	if (ret)
-		return -ret;
-	s->reader_running = true;
-	return 0;
-}
-
-void session__stop(struct session *s)
-{
-	if (s->stopped)
-		return;
-	s->stopped = true;
-	syscalls_bpf__detach(s->skel);
-	probes__detach_all(s);
-	atomic_store(&s->stop, true);
-	if (s->reader_running) {
-		pthread_join(s->reader, NULL);
-		s->reader_running = false;
-	}
-	/* Nothing writes any more: what is left is the tail of the trace. */
-	ring_buffer__consume(s->rb);
-	if (s->opts.on_batch)
-		s->opts.on_batch(s->opts.ctx);
 }
 
 /* Sums one per-CPU statistics entry. */
@@ -577,7 +495,7 @@ int session__probe_stats(struct session *s, uint32_t id, struct at_stat *out)
 
 	if (!percpu)
 		return -ENOMEM;
-	ret = sum_stat(s, bpf_map__fd(s->uskel->maps.probe_stats), id, percpu, out);
+	ret = sum_stat(s, bpf_map__fd(s->skel->maps.probe_stats), id, percpu, out);
 	free(percpu);
 	return ret;
 }
@@ -598,19 +516,12 @@ int session__counters(struct session *s, struct at_counters *out)
 	}
 	memset(out, 0, sizeof(*out));
 	for (int c = 0; c < s->ncpus; c++) {
-		out->rb_lost += percpu[c].rb_lost;
-		out->state_lost += percpu[c].state_lost;
-		out->tgid_full += percpu[c].tgid_full;
-		out->depth_lost += percpu[c].depth_lost;
-		out->orphan_ret += percpu[c].orphan_ret;
+#define ADD_COUNTER(f, json, text) out->f += percpu[c].f;
+		AT_COUNTERS(ADD_COUNTER)
+#undef ADD_COUNTER
 	}
 	free(percpu);
 	return 0;
-}
-
-void session__reader_stats(struct session *s, struct reader_stats *out)
-{
-	*out = s->rstats;
 }
 
 void session__free(struct session *s)
@@ -618,12 +529,5 @@ void session__free(struct session *s)
 	if (!s)
 		return;
 	session__stop(s);
-	ring_buffer__free(s->rb);
-	close(s->wake_fd);
-	munmap(s->pid_bits, sizeof(*s->pid_bits));
-	probes__free_all(s);
-	uprobe_bpf__destroy(s->uskel);
-	syscalls_bpf__destroy(s->skel);
-	pthread_mutex_destroy(&s->probes_lock);
-	free(s);
+	session_close(s);
 }

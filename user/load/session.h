@@ -48,7 +48,7 @@ struct session;
  */
 int session__check_system(char *err, size_t errlen);
 
-/* Opens, configures and loads the BPF objects. NULL with a reason in err. */
+/* Opens, configures and loads the BPF object. NULL with a reason in err. */
 struct session *session__open(const struct session_opts *opts, char *err, size_t errlen);
 /* Adds a process (tgid) to the traced set. 0 or -errno. */
 int session__add_pid(struct session *s, pid_t tgid);
@@ -57,7 +57,7 @@ int session__add_pid(struct session *s, pid_t tgid);
  * AT_MAX_TARGET_COMMS) and executable inodes (at most AT_MAX_TARGET_INODES).
  * Replaces the previous sets; empty sets turn matching off. 0 or -errno.
  */
-int session__set_exec_targets(struct session *s, const char (*comms)[16], unsigned ncomm,
+int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN], unsigned ncomm,
 			      const struct at_inode_key *inodes, unsigned ninodes);
 /*
  * Adds a child held before its execve (proc_spawn_held): with exit_only its
@@ -76,11 +76,9 @@ bool session__empty(struct session *s);
  * rather than one perf uprobe link each.
  */
 bool session__uprobe_multi(const struct session *s);
-/* Whether programs run on the syscall tracepoints (none when no syscall is traced). */
-bool session__traces_syscalls(const struct session *s);
 /* Attaches every program; on failure nothing stays attached. 0 or -errno with err. */
 int session__attach(struct session *s, char *err, size_t errlen);
-/* Starts the reader thread. 0 or -errno. */
+/* Starts the reader thread (pipeline/reader.c). 0 or -errno. */
 int session__start(struct session *s);
 /* Detaches the probes, stops the reader and delivers what is left in the ring buffer. */
 void session__stop(struct session *s);

@@ -8,16 +8,14 @@
 
 #include "probes.h"
 #include "session.h"
-#include "syscalls.skel.h"
-#include "uprobe.skel.h"
+#include "agent_trace.skel.h"
 
 struct probe_batch;
 
 struct session {
-	struct syscalls_bpf *skel; /* syscall programs; owns the shared maps */
-	struct uprobe_bpf *uskel;  /* function probe programs, sharing those maps */
+	struct agent_trace_bpf *skel; /* the one BPF object: every program and map */
 	struct ring_buffer *rb;
-	int wake_fd; /* edge-triggered epoll on the ring buffer: woken by batch wakeups only */
+	int wake_fd; /* reader_open_edge_triggered(): woken by batch wakeups only */
 	struct at_pid_bits *pid_bits; /* the traced_bits map, mapped */
 	struct session_opts opts;
 	pthread_t reader;

@@ -1,28 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The ring buffer and the loss counters every probe program writes to, and the
- * one way to put a record in the ring buffer. Each BPF object that includes
- * this gets its own definitions; the loader makes them share one map by fd.
+ * one way to put a record in the ring buffer with its wakeup policy. Weak
+ * definitions: each object that includes this has them, the linker keeps one.
  */
-#ifndef AT_MAPS_BPF_H
-#define AT_MAPS_BPF_H
+#ifndef AT_RINGBUF_BPF_H
+#define AT_RINGBUF_BPF_H
 
-#include "record.h"
+#include "stats.h"
+
+/* false with -c: statistics only, no records; set by the loader. */
+const volatile bool stream __weak = true;
 
 /* Wake the reader once this many bytes are pending; set by the loader. */
-const volatile __u64 wakeup_bytes = 64 * 1024;
+const volatile __u64 wakeup_bytes __weak = 64 * 1024;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
-} events SEC(".maps");
+} events __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct at_counters);
-} counters SEC(".maps");
+} counters __weak SEC(".maps");
 
 /* Adds one to the counter at byte offset off of struct at_counters. */
 static __always_inline void count_loss(__u32 off)
@@ -67,4 +70,4 @@ static __always_inline bool rb_output(void *data, __u64 size, bool force)
 	return true;
 }
 
-#endif /* AT_MAPS_BPF_H */
+#endif /* AT_RINGBUF_BPF_H */

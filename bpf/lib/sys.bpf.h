@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the syscall programs share (syscalls.bpf.c paired, syscalls_exit.bpf.c
+ * exit only, proc.bpf.c at exit and exec): the settings the loader writes, the
+ * selection, the per-syscall statistics and the thread's call in flight.
+ */
+#ifndef AT_SYS_BPF_H
+#define AT_SYS_BPF_H
+
+#include "spec.h"
+#include "stats.bpf.h"
+
+/* Set by the loader between open and load. */
+const volatile bool exit_only __weak = false; /* no durations: sys_exit alone, no clock */
+/* execve's number: only its path is kept at exec (exit only). Set by the loader. */
+const volatile __u32 nr_execve __weak = AT_NR_MAX;
+const volatile struct at_sys_spec specs[AT_NR_MAX] __weak = {};
+
+/* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */
+__u64 selected[AT_NR_MAX / 64] __weak = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AT_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct at_stat);
+} stats __weak SEC(".maps");
+
+/* The call a thread is in: entry state kept until sys_exit. */
+struct inflight {
+	__u32 active;		/* 1 between a selected sys_enter and its sys_exit */
+	__u32 sel;		/* the call is selected by -e (not only watched by probes) */
+	struct at_call_rec rec; /* the record being built */
+};
+
+/*
+ * Task local storage: one entry per traced thread, freed by the kernel when the
+ * thread exits, so a thread that dies inside a call leaves nothing behind.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight __weak SEC(".maps");
+
+static __always_inline bool bit_set(const __u64 *bits, __u64 nr)
+{
+	return bits[(nr / 64) & (AT_NR_MAX / 64 - 1)] & (1ULL << (nr % 64));
+}
+
+static __always_inline bool is_selected(__u64 nr)
+{
+	return nr < AT_NR_MAX && bit_set(selected, nr);
+}
+
+/* Bytes a buffer slot wants: the length argument, or what the call returned. */
+static __always_inline __u64 slot_want(const struct at_call_rec *rec, __u8 kind, __u8 len_arg,
+				       __s64 ret)
+{
+	__u64 lim = len_arg < AT_MAX_ARGS ? rec->args[len_arg] : 0;
+
+	if (kind != AT_SLOT_BUF_OUT)
+		return lim;
+	return len_arg < AT_MAX_ARGS && (__u64)ret > lim ? lim : (__u64)ret;
+}
+
+/*
+ * Exit only (syscalls_exit.bpf.c): the current thread's exit or exit_group
+ * call, which never reaches sys_exit, reported from sched_process_exit; and
+ * the path of its exec kept for its record at sys_exit. Global functions,
+ * called from proc.bpf.c; the path is the kernel pointer as a number.
+ */
+int noreturn_at_exit(void);
+int keep_exec_path(__u64 filename);
+
+#endif /* AT_SYS_BPF_H */

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What every probe hit runs, syscall or function: the filter machine and the
+ * actions. Global functions, defined here only: the verifier checks each once
+ * per program, and the linker resolves the other objects' calls to them.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "record.h"
+#include "lib/capture.bpf.h"
+#include "lib/probe.bpf.h"
+#include "lib/stats.bpf.h"
+
+/* One license for the linked object: each strong symbol is defined in one file only. */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The first bytes of a string operand's subject: a capture slot, or the comm. */
+struct at_str_head {
+	char c[AT_FILTER_STR];
+};
+
+/*
+ * A string of len bytes (its head in s) compared with c->str: equal, or a
+ * prefix. Global, so the verifier checks it once for its three callers.
+ */
+__attribute__((noinline)) int str_match(const struct at_str_head *s, __u32 len,
+					const struct at_cond *c)
+{
+	__u32 n;
+
+	if (!s || !c)
+		return 0;
+	n = c->slen;
+	if (n > AT_FILTER_STR)
+		return false;
+	if (c->cmp == AT_CMP_PREFIX ? len < n : len != n)
+		return false;
+	for (__u32 i = 0; i < AT_FILTER_STR; i++) {
+		if (i >= n)
+			break;
+		if (s->c[i] != c->str[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One comparison of a filter: true, false, or AT_UNKNOWN. A global function,
+ * like probe_hit: verified once rather than once per condition of the loop
+ * that calls it.
+ */
+__attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at_call_rec *rec)
+{
+	__u64 raw;
+
+	if (!c || !rec)
+		return false;
+	if (c->is_str) {
+		bool eq;
+
+		if (c->field == AT_FLD_COMM) {
+			struct at_str_head comm = {};
+			__u32 len = 0;
+
+			bpf_get_current_comm(comm.c, AT_COMM_LEN);
+			for (int i = 0; i < AT_COMM_LEN; i++) {
+				if (!comm.c[i])
+					break;
+				len++;
+			}
+			eq = str_match(&comm, len, c);
+		} else if (rec->slot_arg[0] == c->field) {
+			if (rec->flags & AT_CALL_FAULT0)
+				return AT_UNKNOWN;
+			eq = str_match((const struct at_str_head *)rec->slot[0],
+				       rec->slot_len[0] & (AT_STR_MAX - 1), c);
+		} else if (rec->slot_arg[1] == c->field) {
+			if (rec->flags & AT_CALL_FAULT1)
+				return AT_UNKNOWN;
+			eq = str_match((const struct at_str_head *)rec->slot[1],
+				       rec->slot_len[1] & (AT_STR_MAX - 1), c);
+		} else {
+			return false;
+		}
+		return c->cmp == AT_CMP_NE ? !eq : eq;
+	}
+	switch (c->field) {
+	case AT_FLD_RET:
+		raw = rec->ret;
+		break;
+	case AT_FLD_PID:
+		raw = rec->hdr.pid;
+		break;
+	case AT_FLD_TID:
+		raw = rec->hdr.tid;
+		break;
+	case AT_FLD_UID:
+		raw = (__u32)bpf_get_current_uid_gid();
+		break;
+	default:
+		if (c->field >= AT_MAX_ARGS)
+			return false;
+		raw = rec->args[c->field];
+		break;
+	}
+	return at_cmp_int(c->cmp, c->is_signed, c->bits, raw, c->val);
+}
+
+/*
+ * Runs the probe's filter on a record: every condition once, then the postfix
+ * program over their results (at_filter_run, which userspace tests run too):
+ * true, false or AT_UNKNOWN.
+ */
+__attribute__((noinline)) int filter_pass(const struct at_probe_spec *spec,
+					  const struct at_call_rec *rec)
+{
+	const struct at_filter *f;
+	__u32 bits = 0;
+
+	if (!spec || !rec)
+		return 0;
+	f = &spec->filter;
+	if (!f->ncode)
+		return true;
+	for (int i = 0; i < AT_FILTER_CONDS; i++) {
+		int r;
+
+		if (i >= f->ncond)
+			break;
+		r = cond_true(&f->cond[i], rec);
+		if (r == AT_UNKNOWN)
+			bits |= AT_COND_UNKNOWN(i);
+		else if (r)
+			bits |= AT_COND_TRUE(i);
+	}
+	return at_filter_run(f, bits);
+}
+
+/* Token bucket as a generic cell rate algorithm: one compare-and-swap per event. */
+static __always_inline bool rate_ok(struct at_probe_state *ps, const struct at_probe_spec *spec,
+				    __u64 now)
+{
+	for (int i = 0; i < 4; i++) {
+		__u64 tat = ps->tat;
+		__u64 base = tat > now ? tat : now;
+
+		if (base - now > spec->rate_burst_ns)
+			return false;
+		if (__sync_val_compare_and_swap(&ps->tat, tat, base + spec->rate_interval_ns) ==
+		    tat)
+			return true;
+	}
+	return false;
+}
+
+/* The value a probe's statistics aggregate: the duration, or the value the histogram asks for. */
+static __always_inline __u64 stat_value(const struct at_probe_spec *spec,
+					const struct at_call_rec *rec, __u64 dur)
+{
+	__u8 of = spec->hist_of;
+	__s64 v;
+
+	if (!(spec->actions & AT_ACT_HIST) || of == AT_HIST_LATENCY)
+		return dur;
+	if (of == AT_HIST_RET)
+		v = rec->ret;
+	else
+		v = (__s64)rec->args[(of - AT_HIST_ARG0) &
+				     7]; /* the loader keeps it below AT_MAX_ARGS */
+	return v < 0 ? 0 : (__u64)v;
+}
+
+/*
+ * A probe hit, complete: the filter, then the actions. Count and histogram
+ * aggregate every matching call; sampling and the rate limit gate only the
+ * events; a signal goes with every matching call. now is the time the record
+ * carries. Returns whether the call matched.
+ *
+ * A global function: the verifier checks it once, not once per call site and
+ * per loop iteration of a caller that runs several probes on one record.
+ */
+__attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int failed, __u64 dur,
+					__u64 now)
+{
+	struct at_probe_spec *spec = bpf_map_lookup_elem(&probes, &id);
+	struct at_probe_counts *pc = bpf_map_lookup_elem(&probe_counts, &id);
+	struct at_probe_state *ps;
+	struct at_stat *st;
+	int pass;
+	__u8 acts;
+
+	if (!spec || !pc || !rec)
+		return 0;
+	acts = spec->actions ? spec->actions : AT_ACT_EVENT;
+	pc->hits++;
+	pass = spec->only_failing && !failed ? 0 : filter_pass(spec, rec);
+	/* Never silently "did not match": counted, and the probe says which way it goes. */
+	if (pass == AT_UNKNOWN) {
+		pc->unreadable++;
+		pass = spec->on_unreadable != AT_UNREAD_SKIP;
+	}
+	if (!pass) {
+		pc->filtered++;
+		return 0;
+	}
+	pc->matched++;
+	st = bpf_map_lookup_elem(&probe_stats, &id);
+	if (st)
+		stat_add(st, failed, stat_value(spec, rec, dur));
+	if (acts & AT_ACT_SIGNAL) {
+		if (bpf_send_signal(spec->signal))
+			pc->signal_failed++;
+		else
+			pc->signals++;
+	}
+	/* With -c nothing is streamed: no record is made at all. */
+	if (!(acts & AT_ACT_EVENT) || !stream)
+		return 1;
+	ps = bpf_map_lookup_elem(&probe_state, &id);
+	if (!ps)
+		return 1;
+	if (spec->sample > 1 && __sync_fetch_and_add(&ps->sample_seq, 1) % spec->sample) {
+		pc->sampled_out++;
+		return 1;
+	}
+	if (spec->rate_interval_ns && !rate_ok(ps, spec, now)) {
+		pc->rate_limited++;
+		return 1;
+	}
+	rec->hdr.probe_id = id;
+	if (emit(rec))
+		pc->emitted++;
+	else
+		pc->emit_lost++;
+	return 1;
+}

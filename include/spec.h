@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The map values the loader writes and the BPF programs read: what each
+ * syscall captures, the probe table (function and syscall probes), filters,
+ * exec targets and the traced-process bitmap.
+ */
+#ifndef AT_SPEC_H
+#define AT_SPEC_H
+
+#include "record.h"
+
+/* Highest syscall number + 1 that the syscall tables cover (x86-64 stops below 512). */
+#define AT_NR_MAX 512
+/* How a capture slot is filled; at_sys_spec.slot_kind values. */
+enum at_slot_kind {
+	AT_SLOT_NONE = 0,
+	AT_SLOT_STR_IN = 1,  /* NUL-terminated string read at entry */
+	AT_SLOT_BUF_IN = 2,  /* buffer read at entry, length in argument len_arg */
+	AT_SLOT_BUF_OUT = 3, /* buffer read at exit, length = return value (bounded by len_arg) */
+};
+
+/* What the BPF side captures for one syscall number. */
+struct at_sys_spec {
+	__u8 slot_kind[AT_SLOTS]; /* enum at_slot_kind */
+	__u8 slot_arg[AT_SLOTS];  /* argument index holding the pointer */
+	__u8 len_arg[AT_SLOTS];	  /* argument index holding the length (BUF kinds) */
+	__u8 noreturn;		  /* 1 for exit/exit_group */
+	__u8 exec;		  /* 1 for execve/execveat: the caller's memory is gone at exit */
+	__u8 fork; /* 1 for clone/clone3/fork/vfork: the new task also returns, with 0 */
+};
+
+/* Function probes: table size and nesting depth kept per thread. */
+#define AT_MAX_PROBES 1024
+#define AT_MAX_DEPTH 16
+
+/* at_probe_spec.mode */
+enum at_probe_mode {
+	AT_MODE_CALL = 0,   /* entry and return paired, one record per call */
+	AT_MODE_ENTRY = 1,  /* entry only */
+	AT_MODE_RETURN = 2, /* return only */
+};
+
+/* at_probe_spec.abi: where the arguments are. */
+enum at_abi {
+	AT_ABI_SYSV = 0, /* rdi rsi rdx rcx r8 r9 */
+	AT_ABI_GO = 1,	 /* Go register ABI: rax rbx rcx rdi rsi r8 */
+};
+
+/* at_probe_spec.fail_op: the failing predicate on the return value. */
+enum at_fail_op {
+	AT_FAIL_NONE = 0,
+	AT_FAIL_EQ,
+	AT_FAIL_NE,
+	AT_FAIL_LT,
+	AT_FAIL_LE,
+	AT_FAIL_GT,
+	AT_FAIL_GE
+};
+
+/*
+ * In-kernel filters: a postfix program over up to AT_FILTER_CONDS comparisons,
+ * evaluated before any record is made. Each code byte is AT_FOP_COND | i (push
+ * the result of cond[i]), AT_FOP_AND, AT_FOP_OR or AT_FOP_NOT; the value left
+ * on the stack decides. ncode 0: no filter, every call matches.
+ */
+#define AT_FILTER_CONDS 8
+#define AT_FILTER_CODE 16
+#define AT_FILTER_STR 32 /* longest string operand, without NUL */
+
+enum at_fop {
+	AT_FOP_AND = 1,
+	AT_FOP_OR = 2,
+	AT_FOP_NOT = 3,
+	AT_FOP_COND = 0x80, /* | condition index */
+};
+
+/* at_cond.field: what a condition compares. */
+enum at_field {
+	AT_FLD_ARG0 = 0,  /* AT_FLD_ARG0 + i: argument i (0-based) */
+	AT_FLD_RET = 6,	  /* the return value (not known at entry) */
+	AT_FLD_PID = 7,	  /* tgid */
+	AT_FLD_TID = 8,	  /* thread id */
+	AT_FLD_UID = 9,	  /* real uid */
+	AT_FLD_COMM = 10, /* task command name (string) */
+};
+
+/* at_cond.cmp; EQ..GE have the values of enum at_fail_op's, one comparison serves both. */
+enum at_cmp {
+	AT_CMP_EQ = 1,
+	AT_CMP_NE,
+	AT_CMP_LT,
+	AT_CMP_LE,
+	AT_CMP_GT,
+	AT_CMP_GE,
+	AT_CMP_PREFIX, /* strings only: the value starts with str */
+};
+
+struct at_cond {
+	__s64 val;	/* integer operand */
+	__u8 field;	/* enum at_field */
+	__u8 cmp;	/* enum at_cmp */
+	__u8 is_str;	/* compare the captured string of the argument (or comm) with str */
+	__u8 is_signed; /* integer compare as signed */
+	__u8 bits;	/* width of the field's type: 8, 16, 32 or 64 */
+	__u8 slen;	/* bytes of str used */
+	__u8 pad[2];	/* explicit padding */
+	char str[AT_FILTER_STR]; /* string operand, not NUL-terminated */
+};
+
+struct at_filter {
+	__u8 ncode;		   /* code bytes used; 0: no filter */
+	__u8 ncond;		   /* conditions used: cond[0..ncond-1] */
+	__u8 pad[6];		   /* explicit padding */
+	__u8 code[AT_FILTER_CODE]; /* postfix program */
+	struct at_cond cond[AT_FILTER_CONDS];
+};
+
+/* at_probe_spec.actions: what a matching call does (any combination). */
+#define AT_ACT_EVENT (1u << 0)	/* a record to the pipeline (ring buffer) */
+#define AT_ACT_COUNT (1u << 1)	/* counted in probe_stats, no record */
+#define AT_ACT_HIST (1u << 2)	/* histogram in probe_stats, no record */
+#define AT_ACT_SIGNAL (1u << 3) /* bpf_send_signal(signal) to the calling process */
+
+/* at_probe_spec.hist_of: what the histogram action buckets. */
+enum at_hist_of {
+	AT_HIST_LATENCY = 0, /* duration of the call, ns */
+	AT_HIST_RET = 1,     /* the return value */
+	AT_HIST_ARG0 = 2,    /* AT_HIST_ARG0 + i: argument i */
+};
+
+/*
+ * at_probe_spec.on_unreadable: the filter's verdict when it depends on a string
+ * that could not be read (a page not faulted in, a bad pointer).
+ */
+enum at_unreadable {
+	AT_UNREAD_MATCH = 0, /* taken as matched: the actions run (fail closed), the default */
+	AT_UNREAD_SKIP = 1,  /* taken as not matched: the call is filtered */
+};
+
+/* at_probe_spec.kind */
+enum at_probe_kind {
+	AT_KIND_FUNC = 0,    /* uprobe/uretprobe or USDT */
+	AT_KIND_SYSCALL = 1, /* a probe-file syscall probe: listed in sys_probes by number */
+};
+
+/*
+ * One probe, by probe id: a function or USDT probe (the BPF cookie of its
+ * links) or a probe-file syscall probe (kind).
+ */
+struct at_probe_spec {
+	__s64 fail_val;		   /* value the return is compared with */
+	__u16 fixed_len[AT_SLOTS]; /* bytes of buf[N]/char[N] slots */
+	__u8 enabled;		   /* 0: the slot is free or being replaced */
+	__u8 mode;		   /* enum at_probe_mode */
+	__u8 abi;		   /* enum at_abi */
+	__u8 fail_op;		   /* enum at_fail_op */
+	__u8 ret_bits;		   /* width of the return type: 8, 16, 32, 64 */
+	__u8 ret_signed;	   /* the return type is signed */
+	__u8 slot_kind[AT_SLOTS];  /* enum at_slot_kind (STR_IN or BUF_IN) */
+	__u8 slot_arg[AT_SLOTS];   /* argument index each slot reads */
+	__u8 len_arg[AT_SLOTS];	   /* argument holding the length, AT_ARG_NONE: fixed_len */
+	__u8 kind;		   /* enum at_probe_kind */
+	__u8 only_failing;	   /* when: failing: only calls whose return fails */
+	/* Probe files: filter, then actions; sample and rate limit gate events only. */
+	__u8 actions;		/* AT_ACT_*; 0 means AT_ACT_EVENT (-u probes) */
+	__u8 signal;		/* signal number for AT_ACT_SIGNAL */
+	__u8 hist_of;		/* enum at_hist_of */
+	__u8 on_unreadable;	/* enum at_unreadable */
+	__u8 pad[2];		/* explicit padding */
+	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
+	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
+	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */
+	struct at_filter filter;
+};
+
+/* Mutable per-probe state shared by all CPUs (atomics): rate limit and sampling. */
+struct at_probe_state {
+	__u64 tat;	  /* token bucket as GCRA: theoretical arrival time, ns */
+	__u64 sample_seq; /* events offered to sampling */
+};
+
+/* Probe-file targets matched at exec, in the kernel. */
+#define AT_MAX_TARGET_COMMS 16
+#define AT_MAX_TARGET_INODES 64
+struct at_inode_key {
+	__u64 ino; /* inode number of the executable */
+	__u32 dev; /* the kernel's dev_t of its file system: major << 20 | minor */
+	__u32 pad;
+};
+/* A command name as the kernel keeps it, NUL-padded: the key of target_comms. */
+struct at_comm_key {
+	char comm[AT_COMM_LEN];
+};
+
+/* Probe-file syscall probes on each syscall number. */
+#define AT_SYS_PROBES 8
+struct at_sys_probes {
+	__u16 ids[AT_SYS_PROBES]; /* probe id + 1; 0 is a free slot */
+};
+
+/* One bit per possible tgid: PID_MAX_LIMIT is 4M on 64-bit kernels. */
+#define AT_PID_LIMIT (1u << 22)
+#define AT_PID_WORDS (AT_PID_LIMIT / 64)
+struct at_pid_bits {
+	__u64 w[AT_PID_WORDS];
+};
+
+_Static_assert(sizeof(struct at_sys_spec) == 9, "at_sys_spec layout");
+_Static_assert(sizeof(struct at_cond) == 48, "at_cond layout");
+_Static_assert(sizeof(struct at_filter) == 24 + AT_FILTER_CONDS * 48, "at_filter layout");
+_Static_assert(sizeof(struct at_probe_spec) == 56 + sizeof(struct at_filter),
+	       "at_probe_spec layout");
+_Static_assert(sizeof(struct at_probe_state) == 16, "at_probe_state layout");
+_Static_assert(sizeof(struct at_inode_key) == 16, "at_inode_key layout");
+_Static_assert(sizeof(struct at_comm_key) == AT_COMM_LEN, "at_comm_key layout");
+_Static_assert(sizeof(struct at_sys_probes) == 2 * AT_SYS_PROBES, "at_sys_probes layout");
+_Static_assert(sizeof(struct at_pid_bits) == AT_PID_LIMIT / 8, "at_pid_bits layout");
+
+#endif /* AT_SPEC_H */
