@@ -98,7 +98,9 @@ static __always_inline void run_probes(struct at_call_rec *rec, bool exit, __u64
 		entry = spec->mode == AT_MODE_ENTRY;
 		if (!noreturn && entry == exit)
 			continue;
-		rec->flags = entry && !noreturn ? flags | AT_CALL_ENTRY_ONLY : flags;
+		/* The probe's record: told apart from plain tracing's, whose id may be the same. */
+		rec->flags = AT_CALL_SYS_PROBE |
+			     (entry && !noreturn ? flags | AT_CALL_ENTRY_ONLY : flags);
 		probe_hit(id, rec, failed && exit, exit ? now - rec->enter_ns : 0, now);
 	}
 	rec->flags = flags;

@@ -56,6 +56,11 @@ struct at_rec_hdr {
 #define AT_CALL_RETURN_ONLY (1u << 7) /* return-only probe: no arguments or entry time */
 #define AT_CALL_NO_DUR (1u << 8)      /* seen at sys_exit alone: no entry time or duration */
 #define AT_CALL_ARGS_GONE (1u << 9)   /* a successful exec: the old image's pointers are gone */
+/*
+ * A syscall record a probe-file syscall probe made (hdr.probe_id is that probe,
+ * which may be 0 like plain syscall tracing's AT_PROBE_SYSCALLS).
+ */
+#define AT_CALL_SYS_PROBE (1u << 10)
 
 /*
  * One call, a system call (AT_REC_SYSCALL) or a function (AT_REC_FUNC):

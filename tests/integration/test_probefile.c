@@ -579,7 +579,7 @@ Test(probefile_cli, first_syscall_probe_is_named_and_scrubbed)
 	free(o);
 	free(e);
 	cr_assert_eq(run_capture(json, &o, &e), 0, "%s", e);
-	cr_assert_eq(count_lines(o, "\"probe_name\":\"w\",\"probe_id\":1,\"syscall\":\"write\","
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"w\",\"probe_id\":0,\"syscall\":\"write\","
 				    "\"nr\":1,\"args\":{\"fd\":1,\"buf\":\"password=***\\n\","
 				    "\"count\":17},\"ret\":17,"),
 		     1, "%s", o);

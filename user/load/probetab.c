@@ -395,13 +395,6 @@ static int add_syscall(struct session *s, const struct pf_probe *fp, uint32_t *i
 	}
 	pthread_mutex_lock(&s->probes_lock);
 	id = atomic_load(&s->nprobes);
-	/*
-	 * A syscall probe's records are AT_REC_SYSCALL records, told apart from
-	 * plain syscall tracing's by probe id: id AT_PROBE_SYSCALLS stays unused,
-	 * or its events would be decoded, named and scrubbed as plain syscalls.
-	 */
-	if (id == AT_PROBE_SYSCALLS)
-		atomic_store(&s->nprobes, ++id);
 	if (id + 1 > AT_MAX_PROBES) {
 		fail(err, errlen, "too many probes: the limit is %d", AT_MAX_PROBES);
 		ret = -EINVAL;

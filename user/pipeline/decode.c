@@ -158,7 +158,7 @@ static void decode_syscall(const struct decoder *d, const struct at_call_rec *r,
 	const struct probe *p = NULL;
 
 	/* A probe-file syscall probe: its label and scrub rules; -e syscalls have neither. */
-	if (r->hdr.probe_id != AT_PROBE_SYSCALLS && d->sess) {
+	if ((r->flags & AT_CALL_SYS_PROBE) && d->sess) {
 		p = probes__get(d->sess, r->hdr.probe_id);
 		if (p && !p->label[0])
 			p = NULL;
