@@ -231,17 +231,18 @@ static void output_gone(void)
 
 static int open_output(struct tracer *t)
 {
-	int ret = output_open(&t->out, t->cfg.output);
+	int ret;
 
-	if (ret)
-		return log_error(EXIT_RUNTIME, "-o %s: %s",
-				 t->cfg.output ? t->cfg.output : "stdout", strerror(-ret));
 	t->out.on_closed = output_gone;
 	t->out.json = t->cfg.json;
 	t->out.events = !t->cfg.summary_only;
 	t->out.exit_only = t->cfg.exit_only;
 	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
 		t->out.has_syscalls |= t->cfg.selected[i] != 0;
+	ret = output_open(&t->out, t->cfg.output);
+	if (ret)
+		return log_error(EXIT_RUNTIME, "-o %s: %s",
+				 t->cfg.output ? t->cfg.output : "stdout", strerror(-ret));
 	return 0;
 }
 

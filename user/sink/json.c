@@ -6,6 +6,7 @@
 #include "decode_func.h"
 #include "decode_sys.h"
 #include "probes.h"
+#include "output.h"
 #include "sink.h"
 #include "snapshot.h"
 #include "syscalls.h"
@@ -139,7 +140,7 @@ static void put_proc(struct out *l, const struct event *ev)
 	out_puts(l, "}\n");
 }
 
-static void json_event(const struct sink *s, const struct event *ev, struct out *l)
+static void json_format_event(const struct output *s, const struct event *ev, struct out *l)
 {
 	(void)s;
 	switch (ev->kind) {
@@ -246,7 +247,7 @@ static void put_row(struct out *o, const struct summary_row *r, bool exit_only)
 	out_putc(o, '}');
 }
 
-static void json_summary(const struct sink *s, const struct summary *sm, struct out *o)
+static void json_format_summary(const struct output *s, const struct summary *sm, struct out *o)
 {
 	const struct snapshot *snap = sm->snap;
 
@@ -273,7 +274,20 @@ static void json_summary(const struct sink *s, const struct summary *sm, struct 
 	out_puts(o, "}\n");
 }
 
+static void json_event(struct output *o, const struct event *ev)
+{
+	lines_event(o, ev, json_format_event);
+}
+
+static void json_summary(struct output *o, const struct snapshot *snap)
+{
+	lines_summary(o, snap, json_format_summary);
+}
+
 const struct sink_ops json_sink_ops = {
+	.open = lines_open,
 	.event = json_event,
+	.flush = lines_flush,
 	.summary = json_summary,
+	.close = lines_close,
 };

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The output front: records decoded, formatted by a sink, written as whole lines. */
+/* The output front: records decoded and handed to the sink; the line stream of line sinks. */
 /*
- * Each record becomes an event (decode.c), the text or JSON sink formats it,
- * and its line is buffered and written with write(2), counting what a failed
- * write lost; the summary likewise.
+ * Each record becomes an event (decode.c) that the sink of the output's
+ * format takes (sink.h). The text and JSON sinks format it as a line, which
+ * is buffered and written with write(2), counting what a failed write lost;
+ * the summary likewise.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,14 +21,6 @@
 #include "text.h"
 
 _Static_assert(SINK_LINE_MAX <= OUTPUT_BUF_BYTES, "the output buffer holds the longest line");
-
-/* The sink of o's format, with what the trace was asked for. */
-static struct sink sink_of(const struct output *o)
-{
-	return (struct sink){ .ops = o->json ? &json_sink_ops : &text_sink_ops,
-			      .exit_only = o->exit_only,
-			      .has_syscalls = o->has_syscalls };
-}
 
 /*
  * Records are written with our own buffer and write(2), not stdio: stdio
@@ -126,7 +119,7 @@ static void put_line(struct output *o, struct out *l)
 	put_bytes(o, l->buf, n);
 }
 
-int output_open(struct output *o, const char *path)
+int lines_open(struct output *o, const char *path)
 {
 	o->buf = malloc(OUTPUT_BUF_BYTES);
 	o->ends = calloc(OUTPUT_BUF_RECS, sizeof(*o->ends));
@@ -148,7 +141,7 @@ int output_open(struct output *o, const char *path)
 	return 0;
 }
 
-int output_close(struct output *o)
+int lines_close(struct output *o)
 {
 	if (o->buf)
 		flush_buf(o);
@@ -175,19 +168,18 @@ bool output_closed(const struct output *o)
 	return o->err == EPIPE;
 }
 
-void output_flush(void *ctx)
+void lines_flush(struct output *o)
 {
-	flush_buf(ctx);
+	flush_buf(o);
 }
 
-/* Formats ev with o's sink and queues its line, if the format shows it. */
-static void put_event(struct output *o, const struct event *ev)
+/* Formats ev and queues its line, if the format shows it. */
+void lines_event(struct output *o, const struct event *ev, line_event_fn *fmt)
 {
-	struct sink s = sink_of(o);
 	char line[SINK_LINE_MAX];
 	struct out l = out_init(line, sizeof(line));
 
-	s.ops->event(&s, ev, &l);
+	fmt(o, ev, &l);
 	if (l.len)
 		put_line(o, &l);
 }
@@ -216,12 +208,11 @@ void output_record(void *ctx, const void *data, size_t size)
 		}
 	}
 	if (decoder__decode(&d, data, size, &scratch, &ev))
-		put_event(o, &ev);
+		o->ops->event(o, &ev);
 }
 
-void output_summary(struct output *o, const struct snapshot *snap)
+void lines_summary(struct output *o, const struct snapshot *snap, line_summary_fn *fmt)
 {
-	struct sink s = sink_of(o);
 	struct summary sm;
 	struct out m = out_init(NULL, 0);
 	char *text = NULL;
@@ -233,7 +224,7 @@ void output_summary(struct output *o, const struct snapshot *snap)
 		return;
 	}
 	/* Sized by a first pass, formatted in memory, then written as the records are. */
-	s.ops->summary(&s, &sm, &m);
+	fmt(o, &sm, &m);
 	len = out_end(&m);
 	text = malloc(len + 1);
 	if (!text) {
@@ -242,7 +233,7 @@ void output_summary(struct output *o, const struct snapshot *snap)
 		return;
 	}
 	m = out_init(text, len + 1);
-	s.ops->summary(&s, &sm, &m);
+	fmt(o, &sm, &m);
 	summary__free(&sm);
 	flush_buf(o);
 	if (!o->err) {
@@ -251,6 +242,30 @@ void output_summary(struct output *o, const struct snapshot *snap)
 			output_fail(o, -ret, "write");
 	}
 	free(text);
+}
+
+int output_open(struct output *o, const char *path)
+{
+	o->ops = o->json ? &json_sink_ops : &text_sink_ops;
+	return o->ops->open(o, path);
+}
+
+void output_flush(void *ctx)
+{
+	struct output *o = ctx;
+
+	o->ops->flush(o);
+}
+
+void output_summary(struct output *o, const struct snapshot *snap)
+{
+	o->ops->summary(o, snap);
+}
+
+int output_close(struct output *o)
+{
+	/* Never opened (set-up failed before the output): nothing to close. */
+	return o->ops ? o->ops->close(o) : 0;
 }
 
 /* A line built in a buffer of size bytes, printed to stream (stderr): what fit of it. */

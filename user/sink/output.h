@@ -16,30 +16,34 @@
 /* Most records one buffer holds; the buffer is written out when either bound is reached. */
 #define OUTPUT_BUF_RECS 4096u
 
+struct sink_ops;
+
 struct output {
-	struct session *sess; /* for the decoder: probes' names, labels and types by id */
-	int fd;		      /* destination: 1 (stdout) or the -o file */
-	char *name;	      /* the destination in error lines: "-o PATH" or "stdout" */
-	bool owns_fd;	      /* fd is the -o file: closed by output_close */
-	uint64_t start_ns;    /* CLOCK_MONOTONIC at attach: event times are relative to it */
-	uint64_t calls;	      /* call records written (syscalls and functions) */
-	uint64_t lost;	      /* records whose line was not written, because a write failed */
-	int err;	      /* errno of the first failed write or close: nothing written since */
-	char *buf;	      /* OUTPUT_BUF_BYTES: whole lines of records not yet written */
-	uint32_t *ends;	      /* OUTPUT_BUF_RECS: where each buffered record's line ends */
-	size_t len;	      /* bytes in buf */
-	uint32_t nrec;	      /* records in buf */
-	bool json;	      /* JSON lines instead of text */
-	bool events;	      /* write syscall records (false with -c) */
-	bool has_syscalls;    /* syscalls are traced: the summary shows their table */
-	bool exit_only;	      /* syscalls seen at sys_exit alone (no -T): no time columns */
+	const struct sink_ops *ops; /* the sink of the format (sink.h), chosen by output_open */
+	struct session *sess;	    /* for the decoder: probes' names, labels and types by id */
+	int fd;			    /* destination: 1 (stdout) or the -o file */
+	char *name;		    /* the destination in error lines: "-o PATH" or "stdout" */
+	bool owns_fd;		    /* fd is the -o file: closed by output_close */
+	uint64_t start_ns;	    /* CLOCK_MONOTONIC at attach: event times are relative to it */
+	uint64_t calls;		    /* call records written (syscalls and functions) */
+	uint64_t lost;		    /* records whose line was not written, because a write failed */
+	int err;	   /* errno of the first failed write or close: nothing written since */
+	char *buf;	   /* OUTPUT_BUF_BYTES: whole lines of records not yet written */
+	uint32_t *ends;	   /* OUTPUT_BUF_RECS: where each buffered record's line ends */
+	size_t len;	   /* bytes in buf */
+	uint32_t nrec;	   /* records in buf */
+	bool json;	   /* JSON lines instead of text */
+	bool events;	   /* write syscall records (false with -c) */
+	bool has_syscalls; /* syscalls are traced: the summary shows their table */
+	bool exit_only;	   /* syscalls seen at sys_exit alone (no -T): no time columns */
 	/* Called once, on the writer thread, when the reader of the output went away (EPIPE). */
 	void (*on_closed)(void);
 };
 
 /*
- * Opens path for writing (created or truncated), or stdout when path is NULL,
- * and allocates the buffer. 0 or -errno; o's other fields are left as set.
+ * Opens the sink of o->json's format on path (created or truncated), or on
+ * stdout when path is NULL, and allocates its buffer. 0 or -errno; o's other
+ * fields are left as set: the format is chosen from o->json as it is here.
  */
 int output_open(struct output *o, const char *path);
 /*

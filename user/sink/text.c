@@ -6,6 +6,7 @@
 #include "decode_func.h"
 #include "decode_sys.h"
 #include "probes.h"
+#include "output.h"
 #include "sink.h"
 #include "snapshot.h"
 #include "syscalls.h"
@@ -108,7 +109,7 @@ static void put_proc(struct out *l, const struct event *ev)
 	out_puts(l, " +++\n");
 }
 
-static void text_event(const struct sink *s, const struct event *ev, struct out *l)
+static void text_format_event(const struct output *s, const struct event *ev, struct out *l)
 {
 	(void)s;
 	switch (ev->kind) {
@@ -320,7 +321,7 @@ bool text_loss_line(struct out *o, const struct snapshot *s)
 	return any;
 }
 
-static void text_summary(const struct sink *s, const struct summary *sm, struct out *o)
+static void text_format_summary(const struct output *s, const struct summary *sm, struct out *o)
 {
 	text_probes(o, sm->snap);
 	/* Function probes alone: no syscall table, only the records and loss line. */
@@ -331,7 +332,20 @@ static void text_summary(const struct sink *s, const struct summary *sm, struct 
 	text_records_line(o, sm->snap);
 }
 
+static void text_event(struct output *o, const struct event *ev)
+{
+	lines_event(o, ev, text_format_event);
+}
+
+static void text_summary(struct output *o, const struct snapshot *snap)
+{
+	lines_summary(o, snap, text_format_summary);
+}
+
 const struct sink_ops text_sink_ops = {
+	.open = lines_open,
 	.event = text_event,
+	.flush = lines_flush,
 	.summary = text_summary,
+	.close = lines_close,
 };
