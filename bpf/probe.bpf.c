@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
+#include "eval.h"
 #include "record.h"
 #include "lib/capture.bpf.h"
 #include "lib/probe.bpf.h"

@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "eval.h"
 #include "record.h"
 #include "lib/capture.bpf.h"
 #include "lib/pidset.bpf.h"

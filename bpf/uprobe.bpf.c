@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/usdt.bpf.h>
 
+#include "eval.h"
 #include "record.h"
 #include "lib/capture.bpf.h"
 #include "lib/frames.bpf.h"

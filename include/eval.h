@@ -8,6 +8,7 @@
 #define AT_EVAL_H
 
 #include "record.h"
+#include "spec.h"
 
 /* Return values in [-AT_MAX_ERRNO, -1] are errors (the kernel's MAX_ERRNO). */
 #define AT_MAX_ERRNO 4095

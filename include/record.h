@@ -93,12 +93,4 @@ _Static_assert(sizeof(struct at_rec_hdr) == 24, "at_rec_hdr layout");
 _Static_assert(sizeof(struct at_call_rec) == 104 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
 _Static_assert(sizeof(struct at_proc_rec) == 48, "at_proc_rec layout");
 
-/*
- * The one include for everything both sides share: the map values the loader
- * writes, the statistics, and the code both sides run.
- */
-#include "spec.h"
-#include "stats.h"
-#include "eval.h"
-
 #endif /* AT_RECORD_H */

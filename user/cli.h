@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "record.h"
+#include "spec.h"
 #include "uspec.h"
 
 /* Exit codes, documented in --help and the README. */

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "record.h"
+#include "stats.h"
 
 struct session;
 struct plan;

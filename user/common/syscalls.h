@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "spec.h"
 
 /* How one argument (or the return value) is shown. */
 enum arg_kind {

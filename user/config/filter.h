@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "spec.h"
 #include "uspec.h"
 
 /* Longest command name: the kernel's TASK_COMM_LEN less its NUL. */

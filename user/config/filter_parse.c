@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "eval.h"
 #include "filter_parse.h"
 #include "suggest.h"
 #include "syscalls.h"

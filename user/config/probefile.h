@@ -34,6 +34,7 @@
 
 #include "filter.h"
 #include "record.h"
+#include "spec.h"
 #include "uspec.h"
 
 #define PF_MAX_PROBES 256

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "eval.h"
 #include "uspec.h"
 #include "util.h"
 

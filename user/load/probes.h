@@ -16,6 +16,8 @@
 
 #include "funcs.h"
 #include "record.h"
+#include "spec.h"
+#include "stats.h"
 #include "uspec.h"
 
 struct session;

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 
 #include "record.h"
+#include "spec.h"
+#include "stats.h"
 
 /* Called for each record, on the reader thread (or the stopping thread while draining). */
 typedef void (*record_fn)(void *ctx, const void *data, size_t size);

@@ -4,6 +4,7 @@
 #define AT_SYSSPEC_H
 
 #include "record.h"
+#include "spec.h"
 
 /*
  * What the BPF side must capture for each syscall: filled from syscall_table.

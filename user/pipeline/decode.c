@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "eval.h"
 #include "probes.h"
 #include "scrub.h"
 #include "syscalls.h"

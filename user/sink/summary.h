@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "stats.h"
 #include "snapshot.h"
 
 struct probe;
