@@ -107,8 +107,11 @@ $(BUILD)/user/%.o: user/%.c | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(AT_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
+# Made anew each time: ar only adds and replaces members, so an object of a
+# file since moved or deleted would stay in the archive and be linked.
 $(LIB): $(USER_OBJS)
 	$(call msg,AR,$@)
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
 $(BIN): $(MAIN_OBJ) $(LIB)
