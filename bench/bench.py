@@ -128,6 +128,13 @@ class Bench:
         spec_work = ":bench_work(long a, long b) -> long"
         spec_malloc = "libc:malloc(u64 size) -> ptr"
         cs = []
+
+        def agent(w, flags, role, extra=()):
+            """agent-trace with flags (which name the config) and extra arguments, no output."""
+            return Config(f"{w}/agent-trace {' '.join(flags)}", "agent-trace", w,
+                          lambda a, p: [at, *flags, "-o", "/dev/null", *extra, "--"] + a,
+                          parse=parse_at, role=role)
+
         for w in ("getppid", "write", "sqlite"):
             cs += [
                 Config(f"{w}/bare", "bare", w, lambda a, p: a),
@@ -140,19 +147,11 @@ class Bench:
                 Config(f"{w}/floor stream", "floor", w,
                        lambda a, p: [fl, "sys_exit_rb", "--"] + a, role="stream"),
                 # Calls and errors per syscall, the job bpftrace count and syscount do.
-                Config(f"{w}/agent-trace -c", "agent-trace", w,
-                       lambda a, p: [at, "-c", "-o", "/dev/null", "--"] + a,
-                       parse=parse_at, role="count"),
+                agent(w, ("-c",), "count"),
                 # With times: entry and exit paired, two clock reads.
-                Config(f"{w}/agent-trace -c -T", "agent-trace", w,
-                       lambda a, p: [at, "-c", "-T", "-o", "/dev/null", "--"] + a,
-                       parse=parse_at, role="count"),
-                Config(f"{w}/agent-trace --json", "agent-trace", w,
-                       lambda a, p: [at, "--json", "-o", "/dev/null", "--"] + a,
-                       parse=parse_at, role="stream"),
-                Config(f"{w}/agent-trace --json -T", "agent-trace", w,
-                       lambda a, p: [at, "--json", "-T", "-o", "/dev/null", "--"] + a,
-                       parse=parse_at, role="stream"),
+                agent(w, ("-c", "-T"), "count"),
+                agent(w, ("--json",), "stream"),
+                agent(w, ("--json", "-T"), "stream"),
             ]
             if self.have("strace"):
                 cs += [
@@ -189,12 +188,8 @@ class Bench:
                 Config(f"{w}/bare", "bare", w, lambda a, p: a),
                 Config(f"{w}/floor", "floor", w,
                        lambda a, p, t=fl_target: [fl, "func", t, "--"] + a),
-                Config(f"{w}/agent-trace -c", "agent-trace", w,
-                       lambda a, p, s=spec: [at, "-c", "-o", "/dev/null", "-u", s, "--"] + a,
-                       parse=parse_at, role="count"),
-                Config(f"{w}/agent-trace --json", "agent-trace", w,
-                       lambda a, p, s=spec: [at, "--json", "-o", "/dev/null", "-u", s, "--"] + a,
-                       parse=parse_at, role="stream"),
+                agent(w, ("-c",), "count", ("-u", spec)),
+                agent(w, ("--json",), "stream", ("-u", spec)),
             ]
             if self.have("bpftrace"):
                 cs += [

@@ -144,6 +144,11 @@ static const struct {
 	{ "desc", SC_DESC },
 };
 
+const char *sys_class_name(unsigned i)
+{
+	return i < ARRAY_SIZE(class_names) ? class_names[i].name : NULL;
+}
+
 unsigned sys_class_by_name(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(class_names); i++)

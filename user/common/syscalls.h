@@ -77,6 +77,8 @@ int syscall_by_name(const char *name);
 const char *syscall_name(unsigned nr, char *buf);
 /* Class bit by name ("file", "network", "process", "memory", "signal", "ipc", "desc"), 0 if unknown. */
 unsigned sys_class_by_name(const char *name);
+/* The i-th class's name, in the order above, NULL past the last (suggestions). */
+const char *sys_class_name(unsigned i);
 
 /* Errno name ("ENOENT") of a positive errno value, or NULL. */
 const char *errno_name(int err);

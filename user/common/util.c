@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -45,6 +46,16 @@ int fail_line(char *err, size_t errlen, size_t off, const char *fmt, ...)
 	if (errlen)
 		one_line(err);
 	return -1;
+}
+
+bool flag_on(const char *value)
+{
+	return value && value[0] && strcmp(value, "0");
+}
+
+bool env_flag(const char *name)
+{
+	return flag_on(getenv(name));
 }
 
 void one_line(char *s)

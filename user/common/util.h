@@ -4,6 +4,7 @@
 #define AT_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -35,6 +36,14 @@ int fail_line(char *err, size_t errlen, size_t off, const char *fmt, ...)
  * -3 when out of range.
  */
 int parse_ringbuf_size(const char *s, size_t *out);
+
+/*
+ * An on/off switch's value: on when set, non-empty and not "0" (so that
+ * AT_NO_X=0 and AT_NO_X= both mean off).
+ */
+bool flag_on(const char *value);
+/* The environment switch name, read with flag_on(). */
+bool env_flag(const char *name);
 
 /* Turns control characters (newlines of a YAML block scalar) into spaces: one-line messages. */
 void one_line(char *s);

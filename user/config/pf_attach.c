@@ -12,13 +12,11 @@
 
 /* Syscall attach: one strace -e list ("open,openat", "file", "%network", "!memory"). */
 
-static const char *const class_names[] = { "file",   "network", "process", "memory",
-					   "signal", "ipc",	"desc" };
-
 static int check_sys_token(struct pf_entry_ctx *ec, const yaml_node_t *n, const char *tok)
 {
 	const char *name = *tok == '%' ? tok + 1 : tok;
 	struct suggest b = { 0 };
+	const char *cls;
 
 	if (!*tok)
 		return pf_errat(ec->c, n, pf_where(ec, "attach"),
@@ -29,8 +27,8 @@ static int check_sys_token(struct pf_entry_ctx *ec, const yaml_node_t *n, const 
 	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
 		if (syscall_table[nr].name)
 			suggest_consider(&b, name, syscall_table[nr].name);
-	for (unsigned i = 0; i < ARRAY_SIZE(class_names); i++)
-		suggest_consider(&b, name, class_names[i]);
+	for (unsigned i = 0; (cls = sys_class_name(i)); i++)
+		suggest_consider(&b, name, cls);
 	if (b.name)
 		return pf_errat(ec->c, n, pf_where(ec, "attach"),
 				"unknown syscall or class '%.64s' (did you mean '%s'?)", tok,

@@ -81,12 +81,11 @@ static bool probe_uprobe_multi(void)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = AT_BPF_TRACE_UPROBE_MULTI);
-	const char *off = getenv("AT_NO_UPROBE_MULTI");
 	struct at_uprobe_multi_attr a = {};
 	__u64 offset = 0;
 	int prog, link, err;
 
-	if (off && off[0] && strcmp(off, "0"))
+	if (env_flag("AT_NO_UPROBE_MULTI"))
 		return false;
 	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "at_probe_um", "GPL", insns, 2, &po);
 	if (prog < 0)
@@ -270,9 +269,9 @@ static int load(struct session *s, char *err, size_t errlen)
 	enum user_reads reads = READS_COPY_STR;
 	int ret;
 
-	if (!funcs || getenv("AT_NO_SLEEPABLE"))
+	if (!funcs || env_flag("AT_NO_SLEEPABLE"))
 		reads = READS_NOFAULT;
-	else if (getenv("AT_NO_COPY_STR"))
+	else if (env_flag("AT_NO_COPY_STR"))
 		reads = READS_TOUCH;
 	/* The printer in use, kept to restore and to print through. */
 	loud_print = libbpf_set_print(NULL);

@@ -8,6 +8,7 @@
 
 #include "probes.h"
 #include "session.h"
+#include "worker.h"
 #include "agent_trace.skel.h"
 
 struct probe_batch;
@@ -18,10 +19,8 @@ struct session {
 	int wake_fd; /* reader_open_edge_triggered(): woken by batch wakeups only */
 	struct at_pid_bits *pid_bits; /* the traced_bits map, mapped */
 	struct session_opts opts;
-	pthread_t reader;
-	bool reader_running;
+	struct worker reader;
 	bool stopped;
-	atomic_bool stop;
 	struct reader_stats rstats; /* written by the reader only until it is joined */
 	int ncpus;
 	bool uprobe_multi; /* function probes use uprobe_multi links (probe_uprobe_multi) */

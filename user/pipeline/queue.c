@@ -47,7 +47,7 @@ static size_t wait_space(struct queue *q, size_t head, size_t tail)
 {
 	struct timespec ts;
 
-	if (!q->running)
+	if (!q->writer.running)
 		return tail;
 	pthread_mutex_lock(&q->mu);
 	atomic_store(&q->reader_waits, true);
@@ -130,7 +130,7 @@ static void *writer_main(void *arg)
 	struct queue *q = arg;
 
 	for (;;) {
-		bool closed = atomic_load(&q->closed);
+		bool closed = worker__stopping(&q->writer);
 
 		if (drain(q))
 			continue;
@@ -139,7 +139,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&q->mu);
 		if (atomic_load_explicit(&q->head, memory_order_acquire) ==
 			    atomic_load_explicit(&q->tail, memory_order_relaxed) &&
-		    !atomic_load(&q->closed)) {
+		    !worker__stopping(&q->writer)) {
 			struct timespec ts;
 
 			deadline_in(&ts, IDLE_MS);
@@ -152,24 +152,18 @@ static void *writer_main(void *arg)
 
 int queue_start(struct queue *q)
 {
-	int ret = pthread_create(&q->writer, NULL, writer_main, q);
-
-	if (ret)
-		return -ret;
-	q->running = true;
-	return 0;
+	return worker__start(&q->writer, writer_main, q);
 }
 
 void queue_close(struct queue *q)
 {
-	if (!q->running) {
+	if (!q->writer.running) {
 		drain(q);
 		return;
 	}
-	atomic_store(&q->closed, true);
+	worker__ask_stop(&q->writer);
 	queue_kick(q);
-	pthread_join(q->writer, NULL);
-	q->running = false;
+	worker__join(&q->writer);
 }
 
 void queue_free(struct queue *q)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "worker.h"
 
 /* Records the queue holds by default (limits.queue). */
 #define QUEUE_DEFAULT_LEN 2048
@@ -32,19 +33,17 @@ struct queue {
 	struct at_call_rec *slots; /* the largest record fits a slot */
 	uint32_t *sizes;
 	size_t cap;
-	_Atomic size_t head; /* written by the reader: next slot to fill */
-	_Atomic size_t tail; /* written by the writer: next slot to take */
-	atomic_bool closed;
+	_Atomic size_t head;	  /* written by the reader: next slot to fill */
+	_Atomic size_t tail;	  /* written by the writer: next slot to take */
 	_Atomic uint64_t dropped; /* records that found the queue full */
 	uint64_t high;		  /* most records ever waiting (reader side) */
 	pthread_mutex_t mu;	  /* only for sleeping: the writer on empty, the reader on full */
 	pthread_cond_t cv;	  /* the writer's: records arrived */
 	pthread_cond_t space;	  /* the reader's: the writer took records */
 	atomic_bool reader_waits;
-	bool stuck;	   /* reader side: the writer took nothing for QUEUE_STALL_MS */
-	size_t stuck_tail; /* the tail then: until it moves, full means drop at once */
-	pthread_t writer;
-	bool running;
+	bool stuck;	      /* reader side: the writer took nothing for QUEUE_STALL_MS */
+	size_t stuck_tail;    /* the tail then: until it moves, full means drop at once */
+	struct worker writer; /* asked to stop: the queue is closed */
 	queue_record_fn on_record;
 	queue_flush_fn on_flush;
 	void *ctx;

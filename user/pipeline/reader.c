@@ -74,7 +74,7 @@ static void *reader_main(void *arg)
 {
 	struct session *s = arg;
 
-	while (!atomic_load(&s->stop)) {
+	while (!worker__stopping(&s->reader)) {
 		uint64_t before = s->rstats.records;
 		struct epoll_event ev;
 
@@ -95,12 +95,7 @@ static void *reader_main(void *arg)
 
 int session__start(struct session *s)
 {
-	int ret = pthread_create(&s->reader, NULL, reader_main, s);
-
-	if (ret)
-		return -ret;
-	s->reader_running = true;
-	return 0;
+	return worker__start(&s->reader, reader_main, s);
 }
 
 void session__stop(struct session *s)
@@ -110,11 +105,8 @@ void session__stop(struct session *s)
 	s->stopped = true;
 	agent_trace_bpf__detach(s->skel);
 	probes__detach_all(s);
-	atomic_store(&s->stop, true);
-	if (s->reader_running) {
-		pthread_join(s->reader, NULL);
-		s->reader_running = false;
-	}
+	worker__ask_stop(&s->reader);
+	worker__join(&s->reader);
 	/* Nothing writes any more: what is left is the tail of the trace. */
 	ring_buffer__consume(s->rb);
 	if (s->opts.on_batch)

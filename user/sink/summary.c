@@ -9,28 +9,33 @@
 
 #define SUB (1u << AT_HIST_SUB_BITS)
 
+/*
+ * Inverse of at_hist_bucket() for b >= SUB: the power of two of bucket b
+ * (its most significant bit), past 63 for buckets no 64-bit value reaches.
+ */
+static unsigned bucket_msb(unsigned b)
+{
+	return (b >> AT_HIST_SUB_BITS) + AT_HIST_SUB_BITS - 1;
+}
+
 uint64_t hist_bucket_low(unsigned b)
 {
-	unsigned msb;
+	unsigned msb = bucket_msb(b);
 
 	if (b < SUB)
 		return b;
-	/* Inverse of at_hist_bucket(): the power of two, then the sub-bucket. */
-	msb = (b >> AT_HIST_SUB_BITS) + AT_HIST_SUB_BITS - 1;
 	if (msb > 63)
 		return UINT64_MAX; /* past the last bucket a 64-bit value can reach */
+	/* The power of two, then the sub-bucket. */
 	return (1ULL << msb) | ((uint64_t)(b & (SUB - 1)) << (msb - AT_HIST_SUB_BITS));
 }
 
 uint64_t hist_bucket_high(unsigned b)
 {
-	unsigned msb;
+	unsigned msb = bucket_msb(b);
 
-	if (b < SUB)
-		return b;
-	msb = (b >> AT_HIST_SUB_BITS) + AT_HIST_SUB_BITS - 1;
-	if (msb > 63)
-		return UINT64_MAX;
+	if (b < SUB || msb > 63)
+		return hist_bucket_low(b);
 	if (b == (63u - AT_HIST_SUB_BITS + 1) * SUB + SUB - 1)
 		return UINT64_MAX; /* the last bucket reaches the top */
 	return hist_bucket_low(b) + (1ULL << (msb - AT_HIST_SUB_BITS)) - 1;
