@@ -375,24 +375,29 @@ Test(decode, unknown_syscall)
 	cr_assert_str_eq(ret_of(&r), "-1 ENOSYS (Function not implemented)");
 }
 
-Test(escape, json)
+/* esc of the size bytes of in gives want, and returns its length. */
+static void escapes(size_t (*esc)(const char *, size_t, char *, size_t), const char *in,
+		    size_t size, const char *want)
 {
 	char buf[64];
-	const char in[] = "a\"b\\c\n\t\r\x01\x7f\xff";
-	size_t n = escape_json(in, sizeof(in) - 1, buf, sizeof(buf));
+	size_t n = esc(in, size, buf, sizeof(buf));
 
-	cr_assert_str_eq(buf, "a\\\"b\\\\c\\n\\t\\u000d\\u0001\\u007f\\u00ff");
+	cr_assert_str_eq(buf, want);
 	cr_assert_eq(n, strlen(buf));
+}
+
+Test(escape, json)
+{
+	const char in[] = "a\"b\\c\n\t\r\x01\x7f\xff";
+
+	escapes(escape_json, in, sizeof(in) - 1, "a\\\"b\\\\c\\n\\t\\u000d\\u0001\\u007f\\u00ff");
 }
 
 Test(escape, c)
 {
-	char buf[64];
 	const char in[] = "a\"b\\c\n\t\0\xff";
-	size_t n = escape_c(in, sizeof(in) - 1, buf, sizeof(buf));
 
-	cr_assert_str_eq(buf, "a\\\"b\\\\c\\n\\t\\x00\\xff");
-	cr_assert_eq(n, strlen(buf));
+	escapes(escape_c, in, sizeof(in) - 1, "a\\\"b\\\\c\\n\\t\\x00\\xff");
 }
 
 Test(snprintf_convention, truncates_and_counts)
