@@ -71,17 +71,12 @@ Test(probe_cli, usdt_in_c_program)
 Test(probe_cli, python_function_calls_through_usdt)
 {
 	char script[64], *out;
-	FILE *f;
 
 	if (access("/usr/bin/python3.11", X_OK))
 		cr_skip_test("/usr/bin/python3.11 is not installed");
-	snprintf(script, sizeof(script), "/tmp/agent-trace-py.%d.py", getpid());
-	f = fopen(script, "w");
-	cr_assert_not_null(f);
-	fputs("def greet(name):\n    return 'hi ' + name\n"
-	      "for n in ['a', 'b', 'c', 'd', 'e']:\n    greet(n)\n",
-	      f);
-	fclose(f);
+	tmp_name(script, sizeof(script), "py", "py");
+	write_text(script, "def greet(name):\n    return 'hi ' + name\n"
+			   "for n in ['a', 'b', 'c', 'd', 'e']:\n    greet(n)\n");
 	/* 3.11 fires function__return for every Python frame (function__entry only for some). */
 	out = run_ok((char *[]){ AT, "--usdt",
 				 "/usr/bin/python3.11:python:function__return(str file, str func, "
@@ -200,7 +195,6 @@ Test(probe_cli, offset_inside_instruction_refused)
 {
 	char msg[1024], spec[PATH_MAX + 64], marker[64], sh[96], pf[64];
 	uint64_t offs[64], addr;
-	FILE *f;
 
 	plain_insns(FUNCS, offs, 64, &addr);
 	/* Byte 2 of the 3-byte mov at plain+0x1: a breakpoint there killed the target. */
@@ -235,13 +229,9 @@ Test(probe_cli, offset_inside_instruction_refused)
 	expect_error((char *[]){ AT, "-u", ":plain+0x4", "--", FUNCS, "plain", "3", NULL }, 2, msg);
 
 	/* A probe file's function probe, the same. */
-	snprintf(pf, sizeof(pf), "/tmp/agent-trace-insn.%d.yaml", getpid());
-	f = fopen(pf, "w");
-	cr_assert_not_null(f);
-	fputs("probes:\n  - name: mid\n    kind: function\n    attach: ':plain+0x2'\n"
-	      "    when: entry\n",
-	      f);
-	fclose(f);
+	tmp_name(pf, sizeof(pf), "insn", "yaml");
+	write_text(pf, "probes:\n  - name: mid\n    kind: function\n    attach: ':plain+0x2'\n"
+		       "    when: entry\n");
 	snprintf(msg, sizeof(msg),
 		 "agent-trace: %s: probe 'mid': offset 0x2 is inside the instruction at plain+0x1 "
 		 "(0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction boundaries\n",
@@ -331,21 +321,13 @@ static void copy_file(const char *from, const char *dir)
  */
 static pid_t start_waitlib(const char *n, const char *dir, int *go)
 {
-	int in[2], ready[2];
-	pid_t pid;
+	int ends[2]; /* its stdin, its stdout */
+	pid_t pid = fork_piped((const int[]){ 0, 1 }, ends, 2);
 	char b;
 
-	cr_assert_eq(pipe(in), 0);
-	cr_assert_eq(pipe(ready), 0);
-	pid = fork();
 	if (pid == 0) {
-		die_with_test();
 		char exe[PATH_MAX];
 
-		dup2(in[0], 0);
-		dup2(ready[1], 1);
-		close(in[1]);
-		close(ready[0]);
 		snprintf(exe, sizeof(exe), "%s", FUNCS);
 		if (dir) {
 			if (unshare(CLONE_NEWNS) ||
@@ -359,11 +341,9 @@ static pid_t start_waitlib(const char *n, const char *dir, int *go)
 		execl(exe, exe, "waitlib", n, (char *)NULL);
 		_exit(127);
 	}
-	close(in[0]);
-	close(ready[1]);
-	cr_assert_eq(read(ready[0], &b, 1), 1, "target did not start");
-	close(ready[0]);
-	*go = in[1];
+	cr_assert_eq(read(ends[1], &b, 1), 1, "target did not start");
+	close(ends[1]);
+	*go = ends[0];
 	return pid;
 }
 
