@@ -621,19 +621,14 @@ Test(batch, cli_counts_each_entry_and_refuses_a_bad_one_whole, .timeout = 60)
 Test(batch, two_entries_on_one_function_each_count_every_call, .timeout = 60)
 {
 	char path[64], *out, *err;
-	FILE *f;
 	int st;
 
 	fallback(false);
-	snprintf(path, sizeof(path), "/tmp/at-batch-dup-%d.yaml", getpid());
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("probes:\n"
-	      "  - {name: a, kind: function, attach: ':fn_001(int x) -> int'}\n"
-	      "  - {name: b, kind: function, attach: ':fn_001(int x) -> int'}\n"
-	      "  - {name: c, kind: function, attach: ':fn_00*(int x) -> int'}\n",
-	      f);
-	cr_assert_eq(fclose(f), 0);
+	tmp_name(path, sizeof(path), "batch-dup", "yaml");
+	write_text(path, "probes:\n"
+			 "  - {name: a, kind: function, attach: ':fn_001(int x) -> int'}\n"
+			 "  - {name: b, kind: function, attach: ':fn_001(int x) -> int'}\n"
+			 "  - {name: c, kind: function, attach: ':fn_00*(int x) -> int'}\n");
 	st = run_capture((char *[]){ (char *)build_path("agent-trace"), "-q", "-c", "-C", path,
 				     "--", (char *)build_path("many"), "calls", "3", NULL },
 			 &out, &err);
