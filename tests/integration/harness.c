@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -175,6 +176,27 @@ pid_t spawn_logged(char *const argv[], const char *out, const char *err)
 	return pid;
 }
 
+void fallback(bool on)
+{
+	if (on)
+		cr_assert_eq(setenv("AT_NO_UPROBE_MULTI", "1", 1), 0);
+	else
+		cr_assert_eq(unsetenv("AT_NO_UPROBE_MULTI"), 0);
+}
+
+void trace_many(const char *mode, const char *n, bool no_multi, const char *y,
+		const struct trace_opts *hooks, struct trace *t)
+{
+	char *argv[] = { (char *)build_path("many"), (char *)mode, (char *)n, NULL };
+	struct trace_opts o = *hooks;
+
+	o.no_syscalls = true;
+	o.probe_file = y;
+	fallback(no_multi);
+	trace_cmd(argv, &o, t);
+	cr_assert(WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0, "status %d", t->status);
+}
+
 void trace_free(struct trace *t)
 {
 	free(t->recs);
@@ -249,29 +271,45 @@ static char *drain(int fd)
 	return s;
 }
 
-int run_capture(char *const argv[], char **out, char **err)
+pid_t fork_piped(const int *fds, int *ends, int n)
 {
-	int po[2], pe[2], st;
+	int p[4][2];
 	pid_t pid;
 
-	cr_assert_eq(pipe(po), 0);
-	cr_assert_eq(pipe(pe), 0);
+	cr_assert_leq(n, 4);
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(pipe(p[i]), 0);
 	pid = fork();
 	cr_assert(pid >= 0);
-	if (pid == 0) {
+	if (pid == 0)
 		die_with_test();
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
+	for (int i = 0; i < n; i++) {
+		/* A pipe's end 0 reads, end 1 writes: the child reads its stdin (fd 0). */
+		int child = fds[i] == 0 ? 0 : 1;
+
+		if (pid == 0) {
+			dup2(p[i][child], fds[i]);
+			close(p[i][!child]);
+		} else {
+			close(p[i][child]);
+			ends[i] = p[i][!child];
+		}
+	}
+	return pid;
+}
+
+int run_capture(char *const argv[], char **out, char **err)
+{
+	int ends[2], st;
+	pid_t pid = fork_piped((const int[]){ 1, 2 }, ends, 2);
+
+	if (pid == 0) {
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	close(po[1]);
-	close(pe[1]);
 	/* stderr is small: read stdout to the end first, then stderr. */
-	*out = drain(po[0]);
-	*err = drain(pe[0]);
+	*out = drain(ends[0]);
+	*err = drain(ends[1]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	return st;
 }
@@ -306,6 +344,56 @@ void expect_error(char *const argv[], int code, const char *msg)
 	cr_assert_str_eq(err, msg);
 	free(out);
 	free(err);
+}
+
+void expect_ok_lines(int st, char *out, char *err, const struct nlines *want)
+{
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	for (const struct nlines *w = want; w->needle; w++) {
+		size_t n = count_lines(out, w->needle);
+
+		cr_assert_eq(n, w->n, "%s%s%zu lines with '%s', want %zu: %s", w->why ? w->why : "",
+			     w->why ? ": " : "", n, w->needle, w->n, out);
+	}
+	free(out);
+	free(err);
+}
+
+void tmp_name(char *buf, size_t size, const char *tag, const char *suffix)
+{
+	snprintf(buf, size, "/tmp/agent-trace-%s.%d.%s", tag, getpid(), suffix);
+}
+
+void tmp_names(const char *tag, char yaml[64], char out[64], char err[64])
+{
+	tmp_name(yaml, 64, tag, "yaml");
+	tmp_name(out, 64, tag, "out");
+	tmp_name(err, 64, tag, "err");
+}
+
+void write_text(const char *path, const char *fmt, ...)
+{
+	FILE *f = fopen(path, "w");
+	va_list ap;
+
+	cr_assert_not_null(f, "%s", path);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	cr_assert_eq(fclose(f), 0, "%s", path);
+}
+
+int plan_reload(struct session *s, struct plan *plan, const char *exe, const char *y,
+		struct plan_diff *d, char *err, size_t size)
+{
+	struct resolve_scope pc = { .exe = exe };
+	struct probefile *pf;
+	int ret;
+
+	cr_assert_eq(probefile_parse("reload.yaml", y, strlen(y), &pf, err, size), 0, "%s", err);
+	ret = plan_apply(s, plan, pf, &pc, d, err, size);
+	probefile_free(pf);
+	return ret;
 }
 
 char *slurp(const char *path)

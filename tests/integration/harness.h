@@ -46,6 +46,16 @@ struct trace_opts {
 	void (*running)(struct session *s, struct plan *plan, pid_t pid, const char *exe);
 };
 
+struct plan_diff;
+
+/*
+ * Applies probe-file text y to a running session as a reload (scope: the target
+ * exe; what changed into d unless NULL). y must parse; returns plan_apply's 0 or
+ * -errno, its message in err.
+ */
+int plan_reload(struct session *s, struct plan *plan, const char *exe, const char *y,
+		struct plan_diff *d, char *err, size_t size);
+
 /* Records of type (0: any) and probe id, and the count of them. */
 size_t trace_probe_recs(const struct trace *t, uint32_t type, uint32_t probe_id,
 			const struct at_call_rec **out, size_t max);
@@ -61,6 +71,15 @@ const char *build_path(const char *name);
 void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t);
 void trace_free(struct trace *t);
 
+/* on: sessions attach one uprobe link per probe (AT_NO_UPROBE_MULTI), not uprobe_multi. */
+void fallback(bool on);
+/*
+ * Traces many MODE N under probe-file text y with no syscalls of its own, with the
+ * hooks of hooks, the fallback on when no_multi; asserts the run exits 0.
+ */
+void trace_many(const char *mode, const char *n, bool no_multi, const char *y,
+		const struct trace_opts *hooks, struct trace *t);
+
 /* Records of syscall `name` from process pid (0: any), and the count of them. */
 size_t trace_find(const struct trace *t, const char *name, pid_t pid,
 		  const struct at_call_rec **out, size_t max);
@@ -75,8 +94,34 @@ void die_with_test(void);
 /* Starts argv with its stdout and stderr written to the files out and err; returns its pid. */
 pid_t spawn_logged(char *const argv[], const char *out, const char *err);
 
+/*
+ * Forks a child killed with the test, with a pipe for each of its n (at most 4)
+ * fds: fd 0 it reads, the others it writes; the parent gets the other ends in
+ * ends. Returns the pid (0 in the child, which then execs).
+ */
+pid_t fork_piped(const int *fds, int *ends, int n);
+
 /* Runs a command line to completion, capturing stdout and stderr. Returns the wait status. */
 int run_capture(char *const argv[], char **out, char **err);
+
+/* needle must stand on n lines of a command's output; why, unless NULL, says what that shows. */
+struct nlines {
+	const char *needle;
+	size_t n;
+	const char *why;
+};
+/*
+ * Asserts a command ended with exit 0 (wait status st) and that out has each
+ * want (up to one with no needle), then frees out and err.
+ */
+void expect_ok_lines(int st, char *out, char *err, const struct nlines *want);
+
+/* path = /tmp/agent-trace-TAG.PID.SUFFIX, a test's scratch file. */
+void tmp_name(char *buf, size_t size, const char *tag, const char *suffix);
+/* The probe file, stdout and stderr a test's command uses: tag's .yaml, .out and .err. */
+void tmp_names(const char *tag, char yaml[64], char out[64], char err[64]);
+/* Writes (printf) the whole file at path, asserting it could. */
+void write_text(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Lines of s that contain needle. */
 size_t count_lines(const char *s, const char *needle);

@@ -45,14 +45,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void fallback(bool on)
-{
-	if (on)
-		cr_assert_eq(setenv("AT_NO_UPROBE_MULTI", "1", 1), 0);
-	else
-		cr_assert_eq(unsetenv("AT_NO_UPROBE_MULTI"), 0);
-}
-
 /* A probe file: entries p<first>..p<first+n-1> on fn_<first>..; skip: an entry left out (-1: none). */
 static char *entries(int first, int n, int skip, const char *extra)
 {
@@ -133,22 +125,15 @@ static void note_names(struct session *s)
 /* At many's SIGSTOP (between its two rounds): links counted, seen.reload applied. */
 static void reload_at_stop(struct session *s, struct plan *plan, pid_t pid, const char *exe)
 {
-	struct resolve_scope pc = { .exe = exe };
-	struct probefile *pf;
 	int st;
 
 	cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
 	cr_assert(WIFSTOPPED(st), "target status %d", st);
 	seen.multi = session__uprobe_multi(s);
 	seen.before = links_now(s);
-	if (seen.reload) {
-		cr_assert_eq(probefile_parse("reload.yaml", seen.reload, strlen(seen.reload), &pf,
-					     seen.reload_err, sizeof(seen.reload_err)),
-			     0, "%s", seen.reload_err);
-		seen.reload_ret = plan_apply(s, plan, pf, &pc, NULL, seen.reload_err,
-					     sizeof(seen.reload_err));
-		probefile_free(pf);
-	}
+	if (seen.reload)
+		seen.reload_ret = plan_reload(s, plan, exe, seen.reload, NULL, seen.reload_err,
+					      sizeof(seen.reload_err));
 	seen.after = links_now(s);
 	seen.nprobes_after = probes__count(s);
 	note_names(s);
@@ -158,16 +143,10 @@ static void reload_at_stop(struct session *s, struct plan *plan, pid_t pid, cons
 /* many twophase 2 under probe file y, y2 applied at its stop. */
 static void run_reload(bool no_multi, const char *y, const char *y2, struct trace *t)
 {
-	char *argv[] = { (char *)build_path("many"), "twophase", "2", NULL };
-
 	memset(&seen, 0, sizeof(seen));
 	seen.reload = y2;
-	fallback(no_multi);
-	trace_cmd(argv,
-		  &(struct trace_opts){
-			  .no_syscalls = true, .probe_file = y, .running = reload_at_stop },
-		  t);
-	cr_assert(WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0, "status %d", t->status);
+	trace_many("twophase", "2", no_multi, y, &(struct trace_opts){ .running = reload_at_stop },
+		   t);
 	cr_assert_eq(seen.multi, !no_multi);
 	cr_assert_eq(t->lost.orphan_ret, 0);
 	cr_assert_eq(t->lost.depth_lost, 0);
@@ -328,18 +307,12 @@ static void batch_at_stop(struct session *s, struct plan *plan, pid_t pid, const
 
 Test(batch, api_commit_leaves_out_removed_probes_and_a_cancelled_commit_rolls_back)
 {
-	char *argv[] = { (char *)build_path("many"), "twophase", "1", NULL };
 	char *y = entries(0, 10, -1, NULL);
 	struct trace t;
 
 	memset(&api, 0, sizeof(api));
 	memset(&seen, 0, sizeof(seen));
-	fallback(false);
-	trace_cmd(argv,
-		  &(struct trace_opts){
-			  .no_syscalls = true, .probe_file = y, .running = batch_at_stop },
-		  &t);
-	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
+	trace_many("twophase", "1", false, y, &(struct trace_opts){ .running = batch_at_stop }, &t);
 	cr_assert_eq(api.begin_twice, -EBUSY);
 	cr_assert_eq(api.removed_pending, 0);
 	cr_assert_eq(api.commit, 0, "%s", api.err);
@@ -648,28 +621,22 @@ Test(batch, cli_counts_each_entry_and_refuses_a_bad_one_whole, .timeout = 60)
 Test(batch, two_entries_on_one_function_each_count_every_call, .timeout = 60)
 {
 	char path[64], *out, *err;
-	FILE *f;
 	int st;
 
 	fallback(false);
-	snprintf(path, sizeof(path), "/tmp/at-batch-dup-%d.yaml", getpid());
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("probes:\n"
-	      "  - {name: a, kind: function, attach: ':fn_001(int x) -> int'}\n"
-	      "  - {name: b, kind: function, attach: ':fn_001(int x) -> int'}\n"
-	      "  - {name: c, kind: function, attach: ':fn_00*(int x) -> int'}\n",
-	      f);
-	cr_assert_eq(fclose(f), 0);
+	tmp_name(path, sizeof(path), "batch-dup", "yaml");
+	write_text(path, "probes:\n"
+			 "  - {name: a, kind: function, attach: ':fn_001(int x) -> int'}\n"
+			 "  - {name: b, kind: function, attach: ':fn_001(int x) -> int'}\n"
+			 "  - {name: c, kind: function, attach: ':fn_00*(int x) -> int'}\n");
 	st = run_capture((char *[]){ (char *)build_path("agent-trace"), "-q", "-c", "-C", path,
 				     "--", (char *)build_path("many"), "calls", "3", NULL },
 			 &out, &err);
 	unlink(path);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
-	cr_assert_eq(count_lines(out, "[a] hits 3, filtered 0,"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "[b] hits 3, filtered 0,"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "[c] hits 3, filtered 0,"), 10, "%s", out);
-	cr_assert_eq(count_lines(out, "many:fn_001 "), 3, "%s", out);
-	free(out);
-	free(err);
+	expect_ok_lines(st, out, err,
+			(const struct nlines[]){ { "[a] hits 3, filtered 0,", 1 },
+						 { "[b] hits 3, filtered 0,", 1 },
+						 { "[c] hits 3, filtered 0,", 10 },
+						 { "many:fn_001 ", 3 },
+						 {} });
 }

@@ -163,22 +163,20 @@ Test(cli, durations_with_T)
 	st = run_capture((char *[]){ AT, "-T", "-e", "openat,write,exit_group", "--", CALLS,
 				     "basic", path, "5", NULL },
 			 &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
-	cr_assert_eq(count_lines(out, " write(3, \"xxxx\\n\", 5) = 5 <0.0"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "exit_group(3) = ?"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "exit_group(3) = ? <"), 0, "%s", out);
-	cr_assert_eq(count_lines(out, "syscall                calls   errors"), 1, "%s", out);
-	free(out);
-	free(err);
+	expect_ok_lines(st, out, err,
+			(const struct nlines[]){ { " write(3, \"xxxx\\n\", 5) = 5 <0.0", 1 },
+						 { "exit_group(3) = ?", 1 },
+						 { "exit_group(3) = ? <", 0 },
+						 { "syscall                calls   errors", 1 },
+						 {} });
 
 	st = run_capture((char *[]){ AT, "-T", "--json", "-e", "write", "--", CALLS, "basic", path,
 				     "5", NULL },
 			 &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
-	cr_assert_eq(count_lines(out, "\"ret\":5,\"errno\":null,\"dur_ns\":"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "\"dur_ns\":null"), 0, "%s", out);
-	free(out);
-	free(err);
+	expect_ok_lines(st, out, err,
+			(const struct nlines[]){ { "\"ret\":5,\"errno\":null,\"dur_ns\":", 1 },
+						 { "\"dur_ns\":null", 0 },
+						 {} });
 
 	st = run_capture((char *[]){ AT, "-c", "-T", "-e", "write", "--", CALLS, "basic", path, "5",
 				     NULL },
@@ -197,12 +195,11 @@ Test(cli, summary_only_mode)
 	int st = run_capture((char *[]){ AT, "-c", "-e", "getppid", "--", CALLS, "threads", NULL },
 			     &out, &err);
 
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
-	cr_assert_eq(count_lines(out, "getppid("), 0, "no events with -c: %s", out);
-	cr_assert_eq(count_lines(out, "getppid                  100        0"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "total                    100        0"), 1, "%s", out);
-	free(out);
-	free(err);
+	expect_ok_lines(st, out, err,
+			(const struct nlines[]){ { "getppid(", 0, "no events with -c" },
+						 { "getppid                  100        0", 1 },
+						 { "total                    100        0", 1 },
+						 {} });
 }
 
 /* Whether s has a line that is exactly line. */
@@ -316,28 +313,18 @@ Test(cli, no_latency_json_summary)
 /* A running target held on its stdin; returns its pid and the pipe that releases it. */
 static pid_t start_waiting_target(int *release_fd, const char *ncalls)
 {
-	int in[2], out[2];
+	int ends[2]; /* its stdin, its stdout */
 	char ready[8] = "";
-	pid_t pid;
+	pid_t pid = fork_piped((const int[]){ 0, 1 }, ends, 2);
 
-	cr_assert_eq(pipe(in), 0);
-	cr_assert_eq(pipe(out), 0);
-	pid = fork();
 	if (pid == 0) {
-		die_with_test();
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
 		execl(CALLS, CALLS, "wait", ncalls, (char *)NULL);
 		_exit(127);
 	}
-	close(in[0]);
-	close(out[1]);
-	cr_assert_eq(read(out[0], ready, 6), 6);
+	cr_assert_eq(read(ends[1], ready, 6), 6);
 	cr_assert_str_eq(ready, "ready\n");
-	close(out[0]);
-	*release_fd = in[1];
+	close(ends[1]);
+	*release_fd = ends[0];
 	return pid;
 }
 
@@ -578,35 +565,26 @@ Test(cli, output_file)
 
 Test(cli, capture_limit_boundaries)
 {
+	static const struct {
+		const char *s, *line, *why;
+	} cuts[] = {
+		{ "24", "openat(AT_FDCWD, \"/nonexistent/agent-trace\", O_RDONLY)",
+		  "exactly the limit is not cut" },
+		{ "23", "openat(AT_FDCWD, \"/nonexistent/agent-trac\"..., O_RDONLY)" },
+		/* The largest limit reads real strings, not stale bytes. */
+		{ "254", "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC)" },
+	};
 	char path[64], *out, *err;
 	int st;
 
 	/* The target opens "/nonexistent/agent-trace" (24 bytes): -s 24 fits, -s 23 cuts. */
 	snprintf(path, sizeof(path), "/tmp/agent-trace-s.%d", getpid());
-	st = run_capture((char *[]){ AT, "-s", "24", "-e", "openat", "--", CALLS, "basic", path,
-				     "5", NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
-	cr_assert_eq(count_lines(out, "openat(AT_FDCWD, \"/nonexistent/agent-trace\", O_RDONLY)"),
-		     1, "exactly the limit is not cut: %s", out);
-	free(out);
-	free(err);
-	st = run_capture((char *[]){ AT, "-s", "23", "-e", "openat", "--", CALLS, "basic", path,
-				     "5", NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
-	cr_assert_eq(count_lines(out, "openat(AT_FDCWD, \"/nonexistent/agent-trac\"..., O_RDONLY)"),
-		     1, "%s", out);
-	free(out);
-	free(err);
-	/* The largest limit reads real strings, not stale bytes. */
-	st = run_capture((char *[]){ AT, "-s", "254", "-e", "openat", "--", CALLS, "basic", path,
-				     "5", NULL },
-			 &out, &err);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		st = run_capture((char *[]){ AT, "-s", (char *)cuts[i].s, "-e", "openat", "--",
+					     CALLS, "basic", path, "5", NULL },
+				 &out, &err);
+		expect_ok_lines(st, out, err,
+				(const struct nlines[]){ { cuts[i].line, 1, cuts[i].why }, {} });
+	}
 	unlink(path);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
-	cr_assert_eq(count_lines(out, "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC)"),
-		     1, "%s", out);
-	free(out);
-	free(err);
 }

@@ -42,25 +42,19 @@ Test(enforce, entry_signal_without_thread_state_still_acts, .timeout = 60)
 {
 	char pf[64], outf[64], errf[64], *out = NULL, *err;
 	pid_t tracer, victim;
-	FILE *f;
 	int st;
 
-	snprintf(pf, sizeof(pf), "/tmp/agent-trace-enforce.%d.yaml", getpid());
-	snprintf(outf, sizeof(outf), "/tmp/agent-trace-enforce.%d.out", getpid());
-	snprintf(errf, sizeof(errf), "/tmp/agent-trace-enforce.%d.err", getpid());
-	f = fopen(pf, "w");
-	cr_assert_not_null(f);
-	fprintf(f,
-		"limits: { thread_state: 1 }\n"
-		"targets: { exe: [%s] }\n"
-		"probes:\n"
-		"  - name: hold\n    kind: function\n    attach: '%s:fn_000'\n"
-		"    args: buf[4] x\n    when: entry\n"
-		"  - name: guard\n    kind: function\n    attach: '%s:fn_001'\n"
-		"    args: int x, buf[1] y\n    when: entry\n    filter: x == 1\n"
-		"    action: [count, {signal: SIGKILL}]\n",
-		MANY, MANY, MANY);
-	fclose(f);
+	tmp_names("enforce", pf, outf, errf);
+	write_text(pf,
+		   "limits: { thread_state: 1 }\n"
+		   "targets: { exe: [%s] }\n"
+		   "probes:\n"
+		   "  - name: hold\n    kind: function\n    attach: '%s:fn_000'\n"
+		   "    args: buf[4] x\n    when: entry\n"
+		   "  - name: guard\n    kind: function\n    attach: '%s:fn_001'\n"
+		   "    args: int x, buf[1] y\n    when: entry\n    filter: x == 1\n"
+		   "    action: [count, {signal: SIGKILL}]\n",
+		   MANY, MANY, MANY);
 	/* The held command takes the one state entry at fn_000, then sleeps. */
 	tracer = spawn_logged(
 		(char *[]){ AT, "-C", pf, "-o", outf, "--", MANY, "sleep", "3", NULL }, outf, errf);

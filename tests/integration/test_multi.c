@@ -50,14 +50,6 @@ static struct {
 	int remove_again;	    /* probes__remove(3) a second time */
 } seen;
 
-static void fallback(bool on)
-{
-	if (on)
-		cr_assert_eq(setenv("AT_NO_UPROBE_MULTI", "1", 1), 0);
-	else
-		cr_assert_eq(unsetenv("AT_NO_UPROBE_MULTI"), 0);
-}
-
 static int prog_links(struct session *s, bool ret, uint32_t type)
 {
 	struct bpf_program *p = ret ? s->skel->progs.func_return : s->skel->progs.func_entry;
@@ -115,19 +107,21 @@ static void assert_calls(const struct trace *t, uint32_t id, size_t want)
 	}
 }
 
+/* Every id's calls as assert_calls checks them, want of each; then the trace is freed. */
+static void assert_all_calls(struct trace *t, size_t want)
+{
+	for (uint32_t id = 0; id < NIDS; id++)
+		assert_calls(t, id, want);
+	trace_free(t);
+}
+
 /* many twophase 2: every function twice, a stop, twice again. */
 static void run_two_globs(bool no_multi, bool remove, struct trace *t)
 {
-	char *argv[] = { (char *)build_path("many"), "twophase", "2", NULL };
-
 	memset(&seen, 0, sizeof(seen));
 	seen.remove = remove;
-	fallback(no_multi);
-	trace_cmd(argv,
-		  &(struct trace_opts){
-			  .no_syscalls = true, .probe_file = two_globs, .on_stop = at_stop },
-		  t);
-	cr_assert(WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0, "status %d", t->status);
+	trace_many("twophase", "2", no_multi, two_globs, &(struct trace_opts){ .on_stop = at_stop },
+		   t);
 	cr_assert_eq(t->lost.orphan_ret, 0);
 	cr_assert_eq(t->lost.depth_lost, 0);
 	cr_assert_eq(t->lost.rb_lost, 0);
@@ -149,9 +143,7 @@ Test(multi, a_glob_is_one_link_per_mode_with_exact_counts)
 	cr_assert_eq(seen.entry_multi, 1, "one entry link for the probe file's entries");
 	cr_assert_eq(seen.ret_multi, 1, "one return link for the probe file's entries");
 	cr_assert_eq(seen.links[0][1], 0, "no perf uprobe link");
-	for (uint32_t id = 0; id < NIDS; id++)
-		assert_calls(&t, id, 4);
-	trace_free(&t);
+	assert_all_calls(&t, 4);
 }
 
 Test(multi, fallback_is_one_link_per_probe_with_the_same_counts)
@@ -161,9 +153,7 @@ Test(multi, fallback_is_one_link_per_probe_with_the_same_counts)
 	run_two_globs(true, false, &t);
 	cr_assert_eq(seen.links[0][0], 0, "no uprobe_multi link");
 	cr_assert_eq(seen.links[0][1], 2 * NIDS, "an entry and a return link per probe");
-	for (uint32_t id = 0; id < NIDS; id++)
-		assert_calls(&t, id, 4);
-	trace_free(&t);
+	assert_all_calls(&t, 4);
 }
 
 Test(multi, removing_some_of_a_globs_probes_keeps_the_others)
@@ -208,8 +198,6 @@ static void failing_reload(struct session *s, struct plan *plan, pid_t pid, cons
 			       "  - name: broken\n"
 			       "    kind: function\n"
 			       "    attach: ':no_such_function(int x)'\n";
-	struct resolve_scope pc = { .exe = exe };
-	struct probefile *pf;
 	char err[1024];
 
 	(void)pid;
@@ -217,11 +205,8 @@ static void failing_reload(struct session *s, struct plan *plan, pid_t pid, cons
 	for (uint32_t id = 0; id < 10; id++)
 		seen.fnum[id] = (int)strtol(strstr(probes__get(s, id)->name, ":fn_") + 4, NULL, 16);
 	count_links(s, 0);
-	cr_assert_eq(probefile_parse("bad.yaml", y, strlen(y), &pf, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(plan_apply(s, plan, pf, &pc, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(plan_reload(s, plan, exe, y, NULL, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "probe 'broken': no such function 'no_such_function'"), "%s", err);
-	probefile_free(pf);
 	cr_assert_eq(plan->n, 1);
 	cr_assert_str_eq(plan->v[0].def.name, "first");
 	/* 'fresh' had 20 ids, all handed out, all removed, its links closed. */
@@ -237,18 +222,13 @@ static void failing_reload(struct session *s, struct plan *plan, pid_t pid, cons
  */
 static void trace_first(const char *mode, bool no_multi, struct trace_opts *o, struct trace *t)
 {
-	char *argv[] = { (char *)build_path("many"), (char *)mode,
-			 !strcmp(mode, "calls") ? "2" : "1", NULL };
-
 	memset(&seen, 0, sizeof(seen));
-	fallback(no_multi);
-	o->no_syscalls = true;
-	o->probe_file = "probes:\n"
-			"  - name: first\n"
-			"    kind: function\n"
-			"    attach: ':fn_00*(int x) -> int'\n";
-	trace_cmd(argv, o, t);
-	cr_assert(WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0, "status %d", t->status);
+	trace_many(mode, !strcmp(mode, "calls") ? "2" : "1", no_multi,
+		   "probes:\n"
+		   "  - name: first\n"
+		   "    kind: function\n"
+		   "    attach: ':fn_00*(int x) -> int'\n",
+		   o, t);
 	cr_assert_eq(seen.multi, !no_multi);
 }
 

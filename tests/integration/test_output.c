@@ -54,6 +54,19 @@ static size_t newlines(const char *s)
 	return n;
 }
 
+/* agent-trace [flag] -o /dev/full -e getppid -- calls many n; it must exit 1. */
+static void run_full(const char *flag, const char *n, char **out, char **err)
+{
+	char *argv[] = { AT,   (char *)flag, "-o",   "/dev/full", "-e", "getppid",
+			 "--", CALLS,	     "many", (char *)n,	  NULL };
+	int st;
+
+	if (!flag) /* the flag left out: the command starts one later */
+		argv[1] = argv[0];
+	st = run_capture(flag ? argv : argv + 1, out, err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, *err);
+}
+
 /* -o /dev/full: nothing can be written; every record delivered is lost to the output. */
 Test(output, dev_full_is_an_error_and_every_record_lost)
 {
@@ -61,12 +74,8 @@ Test(output, dev_full_is_an_error_and_every_record_lost)
 		"agent-trace: -o /dev/full: write failed: No space left on device\n";
 	struct account a;
 	char *out, *err;
-	int st;
 
-	st = run_capture((char *[]){ AT, "-o", "/dev/full", "-e", "getppid", "--", CALLS, "many",
-				     "2000", NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, err);
+	run_full(NULL, "2000", &out, &err);
 	cr_assert_str_eq(out, "");
 	cr_assert_eq(strncmp(err, want, strlen(want)), 0, "%s", err);
 	cr_assert_eq(newlines(err), 2, "the error once, then the records line: %s", err);
@@ -79,10 +88,7 @@ Test(output, dev_full_is_an_error_and_every_record_lost)
 	free(err);
 
 	/* -q: no summary, the loss still said, on its one line. */
-	st = run_capture((char *[]){ AT, "-q", "-o", "/dev/full", "-e", "getppid", "--", CALLS,
-				     "many", "2000", NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, err);
+	run_full("-q", "2000", &out, &err);
 	cr_assert_str_eq(err,
 			 "agent-trace: -o /dev/full: write failed: No space left on device\n"
 			 "agent-trace: lost 0 records (ring buffer full), 0 records (queue full), "
@@ -92,10 +98,7 @@ Test(output, dev_full_is_an_error_and_every_record_lost)
 	free(err);
 
 	/* -c: the summary itself cannot be written, an error too. */
-	st = run_capture((char *[]){ AT, "-c", "-o", "/dev/full", "-e", "getppid", "--", CALLS,
-				     "many", "20", NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, err);
+	run_full("-c", "20", &out, &err);
 	cr_assert_eq(strncmp(err, want, strlen(want)), 0, "%s", err);
 	cr_assert_eq(newlines(err), 2, "%s", err);
 	a = account_of(err);

@@ -71,17 +71,12 @@ Test(probe_cli, usdt_in_c_program)
 Test(probe_cli, python_function_calls_through_usdt)
 {
 	char script[64], *out;
-	FILE *f;
 
 	if (access("/usr/bin/python3.11", X_OK))
 		cr_skip_test("/usr/bin/python3.11 is not installed");
-	snprintf(script, sizeof(script), "/tmp/agent-trace-py.%d.py", getpid());
-	f = fopen(script, "w");
-	cr_assert_not_null(f);
-	fputs("def greet(name):\n    return 'hi ' + name\n"
-	      "for n in ['a', 'b', 'c', 'd', 'e']:\n    greet(n)\n",
-	      f);
-	fclose(f);
+	tmp_name(script, sizeof(script), "py", "py");
+	write_text(script, "def greet(name):\n    return 'hi ' + name\n"
+			   "for n in ['a', 'b', 'c', 'd', 'e']:\n    greet(n)\n");
 	/* 3.11 fires function__return for every Python frame (function__entry only for some). */
 	out = run_ok((char *[]){ AT, "--usdt",
 				 "/usr/bin/python3.11:python:function__return(str file, str func, "
@@ -200,7 +195,6 @@ Test(probe_cli, offset_inside_instruction_refused)
 {
 	char msg[1024], spec[PATH_MAX + 64], marker[64], sh[96], pf[64];
 	uint64_t offs[64], addr;
-	FILE *f;
 
 	plain_insns(FUNCS, offs, 64, &addr);
 	/* Byte 2 of the 3-byte mov at plain+0x1: a breakpoint there killed the target. */
@@ -235,13 +229,9 @@ Test(probe_cli, offset_inside_instruction_refused)
 	expect_error((char *[]){ AT, "-u", ":plain+0x4", "--", FUNCS, "plain", "3", NULL }, 2, msg);
 
 	/* A probe file's function probe, the same. */
-	snprintf(pf, sizeof(pf), "/tmp/agent-trace-insn.%d.yaml", getpid());
-	f = fopen(pf, "w");
-	cr_assert_not_null(f);
-	fputs("probes:\n  - name: mid\n    kind: function\n    attach: ':plain+0x2'\n"
-	      "    when: entry\n",
-	      f);
-	fclose(f);
+	tmp_name(pf, sizeof(pf), "insn", "yaml");
+	write_text(pf, "probes:\n  - name: mid\n    kind: function\n    attach: ':plain+0x2'\n"
+		       "    when: entry\n");
 	snprintf(msg, sizeof(msg),
 		 "agent-trace: %s: probe 'mid': offset 0x2 is inside the instruction at plain+0x1 "
 		 "(0x%llx: mov rbp, rsp, 3 bytes) in %s: probes go on instruction boundaries\n",
@@ -331,21 +321,13 @@ static void copy_file(const char *from, const char *dir)
  */
 static pid_t start_waitlib(const char *n, const char *dir, int *go)
 {
-	int in[2], ready[2];
-	pid_t pid;
+	int ends[2]; /* its stdin, its stdout */
+	pid_t pid = fork_piped((const int[]){ 0, 1 }, ends, 2);
 	char b;
 
-	cr_assert_eq(pipe(in), 0);
-	cr_assert_eq(pipe(ready), 0);
-	pid = fork();
 	if (pid == 0) {
-		die_with_test();
 		char exe[PATH_MAX];
 
-		dup2(in[0], 0);
-		dup2(ready[1], 1);
-		close(in[1]);
-		close(ready[0]);
 		snprintf(exe, sizeof(exe), "%s", FUNCS);
 		if (dir) {
 			if (unshare(CLONE_NEWNS) ||
@@ -359,11 +341,9 @@ static pid_t start_waitlib(const char *n, const char *dir, int *go)
 		execl(exe, exe, "waitlib", n, (char *)NULL);
 		_exit(127);
 	}
-	close(in[0]);
-	close(ready[1]);
-	cr_assert_eq(read(ready[0], &b, 1), 1, "target did not start");
-	close(ready[0]);
-	*go = in[1];
+	cr_assert_eq(read(ends[1], &b, 1), 1, "target did not start");
+	close(ends[1]);
+	*go = ends[0];
 	return pid;
 }
 
@@ -410,14 +390,24 @@ static void lib_add_elsewhere(void)
 	free(run_ok((char *[]){ FUNCS, "lib", "7", NULL }));
 }
 
-static void assert_five_lib_adds(const char *out, pid_t target)
+/*
+ * -u libatfuncs:lib_add -p on the start_waitlib target (released at go, meanwhile
+ * run before): its five calls alone are traced, by their short library name.
+ */
+static void trace_lib_add(pid_t target, int go, void (*meanwhile)(void))
 {
-	char who[64];
+	char pidarg[16], who[64], *out;
 
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	out = trace_waitlib(target, go,
+			    (char *[]){ AT, "-u", "libatfuncs:lib_add(int a, int b) -> int", "-p",
+					pidarg, NULL },
+			    meanwhile);
 	snprintf(who, sizeof(who), " %d/%d libatfuncs:lib_add(", target, target);
 	cr_assert_eq(count_lines(out, ":lib_add("), 5, "only the traced process: %s", out);
 	cr_assert_eq(count_lines(out, who), 5, "%s", out);
 	cr_assert_eq(count_lines(out, "lib_add(a=4, b=4) = 8 <"), 1, "%s", out);
+	free(out);
 }
 
 Test(probe_cli, list_and_short_library_name_with_pid)
@@ -432,22 +422,15 @@ Test(probe_cli, list_and_short_library_name_with_pid)
 	/* -l resolves the short name through the target's own mappings. */
 	st = run_capture((char *[]){ AT, "-l", "libatfuncs:lib_*", "-p", pidarg, NULL }, &out,
 			 &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
-	cr_assert_eq(count_lines(out, "libatfuncs.so:lib_add"), 1, "%s", out);
-	free(out);
-	free(err);
+	expect_ok_lines(st, out, err,
+			(const struct nlines[]){ { "libatfuncs.so:lib_add", 1 }, {} });
 
-	out = trace_waitlib(target, go,
-			    (char *[]){ AT, "-u", "libatfuncs:lib_add(int a, int b) -> int", "-p",
-					pidarg, NULL },
-			    lib_add_elsewhere);
-	assert_five_lib_adds(out, target);
-	free(out);
+	trace_lib_add(target, go, lib_add_elsewhere);
 }
 
 Test(probe_cli, target_in_another_mount_namespace)
 {
-	char dir[64], pidarg[16], path[PATH_MAX], *out;
+	char dir[64], path[PATH_MAX];
 	struct stat sb;
 	pid_t target;
 	int go;
@@ -455,17 +438,11 @@ Test(probe_cli, target_in_another_mount_namespace)
 	snprintf(dir, sizeof(dir), "/tmp/agent-trace-mntns.%d", getpid());
 	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
 	target = start_waitlib("5", dir, &go);
-	snprintf(pidarg, sizeof(pidarg), "%d", target);
 	/* Its library path means nothing here: only /proc/PID/root reaches it. */
 	snprintf(path, sizeof(path), "%s/libatfuncs.so", dir);
 	cr_assert_neq(stat(path, &sb), 0, "%s is visible outside the namespace", path);
 
-	out = trace_waitlib(target, go,
-			    (char *[]){ AT, "-u", "libatfuncs:lib_add(int a, int b) -> int", "-p",
-					pidarg, NULL },
-			    NULL);
-	assert_five_lib_adds(out, target);
-	free(out);
+	trace_lib_add(target, go, NULL);
 	rmdir(dir);
 }
 

@@ -304,22 +304,17 @@ static int nreloads;
 
 static void reload_while_running(struct session *s, struct plan *plan, pid_t pid, const char *exe)
 {
-	struct resolve_scope pc = { .exe = exe };
 	char err[1024];
 
 	(void)pid;
 	/* Reload until the target is gone: the steady probe must see every call once. */
 	for (int k = 1; !session__empty(s) || k < 3; k++) {
-		struct probefile *pf;
-		const char *y = reload_yaml(k);
 		struct plan_diff d;
 
-		cr_assert_eq(probefile_parse("reload.yaml", y, strlen(y), &pf, err, sizeof(err)), 0,
+		cr_assert_eq(plan_reload(s, plan, exe, reload_yaml(k), &d, err, sizeof(err)), 0,
 			     "%s", err);
-		cr_assert_eq(plan_apply(s, plan, pf, &pc, &d, err, sizeof(err)), 0, "%s", err);
 		cr_assert_eq(d.unchanged, 1, "steady stays");
 		cr_assert_eq(d.changed, 1, "churn is replaced");
-		probefile_free(pf);
 		nreloads++;
 		usleep(2000);
 	}
@@ -377,18 +372,13 @@ static void failing_reload(struct session *s, struct plan *plan, pid_t pid, cons
 			       "  - name: broken\n"
 			       "    kind: function\n"
 			       "    attach: ':no_such_function(int i)'\n";
-	struct resolve_scope pc = { .exe = exe };
 	uint32_t before = probes__count(s);
 	int entries = links_of("func_entry");
-	struct probefile *pf;
 	char err[1024];
 
 	(void)pid;
-	cr_assert_eq(probefile_parse("bad.yaml", y, strlen(y), &pf, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(plan_apply(s, plan, pf, &pc, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(plan_reload(s, plan, exe, y, NULL, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "probe 'broken': no such function 'no_such_function'"), "%s", err);
-	probefile_free(pf);
 	/* Rolled back: 'fresh' was attached, then removed; the old set runs on. */
 	cr_assert_eq(plan->n, 1);
 	cr_assert_str_eq(plan->v[0].def.name, "steady");
@@ -878,13 +868,13 @@ Test(probefile_cli, dry_run_reload_only_logs_its_diff, .timeout = 60)
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	o = slurp(sc.out);
 	e = slurp(sc.err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", e);
-	cr_assert_eq(count_lines(e, "+ extra: new function probe on :step(int i)"), 1, "%s", e);
+	cr_assert_eq(count_lines(e, "+ extra: new function probe on :step(int i)"), 1,
+		     "status %d: %s", st, e);
 	/* Nothing was applied: steady saw phase 1, extra does not exist. */
-	cr_assert_eq(count_lines(o, "\"probe_name\":\"steady\",\"probe\":"), 20, "%s", o);
-	cr_assert_eq(count_lines(o, "\"probe_name\":\"extra\""), 0, "%s", o);
-	free(o);
-	free(e);
+	expect_ok_lines(st, o, e,
+			(const struct nlines[]){ { "\"probe_name\":\"steady\",\"probe\":", 20 },
+						 { "\"probe_name\":\"extra\"", 0 },
+						 {} });
 	scratch_remove(&sc);
 }
 

@@ -318,21 +318,24 @@ static char *interrupt_setup(bool quiet, double wait_s, bool progress, double li
 	return err;
 }
 
+#define INTERRUPTED "agent-trace: interrupted during set-up; nothing left attached\n"
+
+/* stderr of an interrupted set-up is that one line alone; frees it. */
+static void expect_interrupted(char *err)
+{
+	cr_assert_str_eq(err, INTERRUPTED);
+	free(err);
+}
+
 Test(setup, sigint_during_attach_rolls_back_and_reaps, .timeout = 120)
 {
-	char *err = interrupt_setup(true, 0.1, false, 2.0, false);
-
-	cr_assert_str_eq(err, "agent-trace: interrupted during set-up; nothing left attached\n");
-	free(err);
+	expect_interrupted(interrupt_setup(true, 0.1, false, 2.0, false));
 }
 
 /* The same between -u SPECs. */
 Test(setup, sigint_between_specs_rolls_back_and_reaps, .timeout = 120)
 {
-	char *err = interrupt_setup(true, 0.1, false, 2.0, true);
-
-	cr_assert_str_eq(err, "agent-trace: interrupted during set-up; nothing left attached\n");
-	free(err);
+	expect_interrupted(interrupt_setup(true, 0.1, false, 2.0, true));
 }
 
 /* Past a second of set-up, a progress line; the interrupted line comes last. */
@@ -345,19 +348,16 @@ Test(setup, progress_line_when_setup_is_slow, .timeout = 120)
 	cr_assert_eq(sscanf(err, "agent-trace: attaching %u of 200 probe file entries\n", &done), 1,
 		     "%s", err);
 	cr_assert_gt(done, 0);
-	last = strstr(err, "agent-trace: interrupted during set-up; nothing left attached\n");
+	last = strstr(err, INTERRUPTED);
 	cr_assert_not_null(last, "%s", err);
-	cr_assert_str_eq(last, "agent-trace: interrupted during set-up; nothing left attached\n");
+	cr_assert_str_eq(last, INTERRUPTED);
 	free(err);
 }
 
 /* -q: no progress line, however long set-up takes. */
 Test(setup, quiet_has_no_progress_line, .timeout = 120)
 {
-	char *err = interrupt_setup(true, 1.3, false, 30.0, false);
-
-	cr_assert_str_eq(err, "agent-trace: interrupted during set-up; nothing left attached\n");
-	free(err);
+	expect_interrupted(interrupt_setup(true, 1.3, false, 30.0, false));
 }
 
 /*
@@ -369,34 +369,27 @@ Test(setup, open_ended_targets_end_with_cmd, .timeout = 120)
 	char pf[64], outf[64], errf[64], *out, *err;
 	double took;
 	pid_t tracer;
-	FILE *f;
 	int st;
 
-	snprintf(pf, sizeof(pf), "/tmp/agent-trace-comm.%d.yaml", getpid());
-	snprintf(outf, sizeof(outf), "/tmp/agent-trace-comm.%d.out", getpid());
-	snprintf(errf, sizeof(errf), "/tmp/agent-trace-comm.%d.err", getpid());
-	f = fopen(pf, "w");
-	cr_assert_not_null(f);
-	fputs("targets: {comm: [at-no-such-comm]}\n"
-	      "probes:\n"
-	      "  - {name: steps, kind: function, attach: \"",
-	      f);
-	fprintf(f, "%s:step(int i)\", action: count}\n", PROBED);
-	fclose(f);
+	tmp_names("comm", pf, outf, errf);
+	write_text(pf,
+		   "targets: {comm: [at-no-such-comm]}\n"
+		   "probes:\n"
+		   "  - {name: steps, kind: function, attach: \"%s:step(int i)\", action: count}\n",
+		   PROBED);
 	tracer = spawn_logged(
 		(char *[]){ AT, "--json", "-C", pf, "--", PROBED, "steps", "7", NULL }, outf, errf);
 	st = wait_bounded(tracer, 10, &took);
 	out = slurp(outf);
 	err = slurp(errf);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
-	cr_assert_str_eq(err, "");
+	cr_assert_str_eq(err, "", "status %d", st);
 	/* The whole run was seen: 7 calls counted, the exit reported, the summary made. */
-	cr_assert_eq(count_lines(out, "\"probe_name\":\"steps\""), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "\"calls\":7,"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "{\"type\":\"exit\","), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "{\"type\":\"summary\","), 1, "%s", out);
-	free(out);
-	free(err);
+	expect_ok_lines(st, out, err,
+			(const struct nlines[]){ { "\"probe_name\":\"steps\"", 1 },
+						 { "\"calls\":7,", 1 },
+						 { "{\"type\":\"exit\",", 1 },
+						 { "{\"type\":\"summary\",", 1 },
+						 {} });
 
 	/* No command: it runs until -d. */
 	tracer = spawn_logged((char *[]){ AT, "-q", "-C", pf, "-d", "0.5", NULL }, outf, errf);

@@ -34,6 +34,16 @@ static void assert_clean(const struct trace *t)
 	cr_assert_eq(t->lost.state_lost, 0);
 }
 
+/* funcs MODE [N] traced with o's probes and hooks (and exit_group, for its end), nothing lost. */
+static void trace_funcs(const char *mode, const char *n, struct trace_opts o, struct trace *t)
+{
+	char *argv[] = { funcs(), (char *)mode, (char *)n, NULL };
+
+	o.select = "exit_group";
+	trace_cmd(argv, &o, t);
+	assert_clean(t);
+}
+
 /* argv traced with one SPEC (and exit_group, for its end), nothing lost: the SPEC's calls in r. */
 static size_t trace_spec(char **argv, const char *spec, struct trace *t,
 			 const struct at_call_rec **r)
@@ -176,16 +186,13 @@ Test(uprobe, threads_never_mix)
 
 Test(uprobe, strings_and_pointer_predicates)
 {
-	char *argv[] = { funcs(), "paths", NULL };
 	const struct at_call_rec *r[MAXR];
 	struct trace t;
 
-	trace_cmd(argv,
-		  &(struct trace_opts){ .select = "exit_group",
-					.uprobes = { ":check_path(str path, int flags) -> int",
-						     ":maybe_alloc(u64 n) -> ptr" } },
-		  &t);
-	assert_clean(&t);
+	trace_funcs("paths", NULL,
+		    (struct trace_opts){ .uprobes = { ":check_path(str path, int flags) -> int",
+						      ":maybe_alloc(u64 n) -> ptr" } },
+		    &t);
 	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 3);
 	cr_assert_str_eq(slot_str(r[0], 0), "/ok/one");
 	cr_assert_eq(r[0]->args[1], 0x101);
@@ -214,16 +221,13 @@ Test(uprobe, strings_and_pointer_predicates)
 
 Test(uprobe, two_probes_on_one_function_both_see_every_call)
 {
-	char *argv[] = { funcs(), "plain", "10", NULL };
 	const struct at_call_rec *a[MAXR], *b[MAXR];
 	struct trace t;
 
-	trace_cmd(argv,
-		  &(struct trace_opts){
-			  .select = "exit_group",
-			  .uprobes = { ":plain(int x) -> int", ":plain(int x) -> int != 0" } },
-		  &t);
-	assert_clean(&t);
+	trace_funcs("plain", "10",
+		    (struct trace_opts){
+			    .uprobes = { ":plain(int x) -> int", ":plain(int x) -> int != 0" } },
+		    &t);
 	cr_assert_eq(trace_calls(&t, 0, a, MAXR), 11);
 	cr_assert_eq(trace_calls(&t, 1, b, MAXR), 11);
 	for (int i = 0; i < 11; i++) {
@@ -237,16 +241,13 @@ Test(uprobe, two_probes_on_one_function_both_see_every_call)
 
 Test(uprobe, removing_a_probe_leaves_the_other)
 {
-	char *argv[] = { funcs(), "plain", "10", NULL };
 	const struct at_call_rec *r[MAXR];
 	struct trace t;
 
-	trace_cmd(argv,
-		  &(struct trace_opts){ .select = "exit_group",
-					.uprobes = { ":plain(int x) -> int", ":plain(int x)" },
-					.remove_first = true },
-		  &t);
-	assert_clean(&t);
+	trace_funcs("plain", "10",
+		    (struct trace_opts){ .uprobes = { ":plain(int x) -> int", ":plain(int x)" },
+					 .remove_first = true },
+		    &t);
 	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 0);
 	cr_assert_eq(t.pstats[0].count, 0);
 	cr_assert_eq(trace_calls(&t, 1, r, MAXR), 11);
@@ -276,16 +277,13 @@ Test(uprobe, shared_library_function)
 
 Test(uprobe, entry_only_and_return_only)
 {
-	char *argv[] = { funcs(), "plain", "3", NULL };
 	const struct at_call_rec *r[MAXR];
 	struct trace t;
 
-	trace_cmd(argv,
-		  &(struct trace_opts){
-			  .select = "exit_group",
-			  .uprobes = { ":plain(int x)@entry", ":plain -> int@return" } },
-		  &t);
-	assert_clean(&t);
+	trace_funcs(
+		"plain", "3",
+		(struct trace_opts){ .uprobes = { ":plain(int x)@entry", ":plain -> int@return" } },
+		&t);
 	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 4);
 	for (int i = 0; i < 4; i++) {
 		cr_assert(r[i]->flags & AT_CALL_ENTRY_ONLY);
@@ -316,17 +314,14 @@ static void swap_probes(struct session *s, const char *exe)
 
 Test(uprobe, probes_added_and_removed_on_a_running_target)
 {
-	char *argv[] = { funcs(), "twophase", "6", NULL };
 	const struct at_call_rec *r[MAXR];
 	struct trace t;
 
-	trace_cmd(
-		argv,
-		&(struct trace_opts){ .select = "exit_group",
-				      .uprobes = { ":plain(int x) -> int", ":plain(int x)@entry" },
-				      .on_stop = swap_probes },
+	trace_funcs(
+		"twophase", "6",
+		(struct trace_opts){ .uprobes = { ":plain(int x) -> int", ":plain(int x)@entry" },
+				     .on_stop = swap_probes },
 		&t);
-	assert_clean(&t);
 	cr_assert_eq(t.nprobes, 3);
 	cr_assert_eq(t.pstats[0].count, 6);
 	cr_assert_eq(t.pstats[1].count, 12);

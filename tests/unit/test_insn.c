@@ -154,44 +154,58 @@ static int walk_cb(void *ctx, const struct insn *in)
 	return 0;
 }
 
+/* funcs' plain as objdump lists it (od, n, its address) and as the ELF reader resolves it (f). */
+struct plain {
+	const char *path;
+	struct od_insn od[64];
+	size_t n;
+	uint64_t addr;
+	struct elf_func f;
+};
+
+static struct plain plain_load(void)
+{
+	struct plain p = { .path = target("funcs") };
+
+	p.n = objdump(p.path, "plain", p.od, 64, &p.addr);
+	p.f = plain_of(p.path);
+	return p;
+}
+
 Test(insn, decodes_as_objdump_does)
 {
-	const char *path = target("funcs");
-	struct od_insn od[64];
-	uint64_t addr;
-	size_t n = objdump(path, "plain", od, 64, &addr);
-	struct elf_func f = plain_of(path);
-	struct elf_file *ef = open_ok(path);
+	struct plain p = plain_load();
+	struct elf_file *ef = open_ok(p.path);
 	struct walk w = {};
 	struct insn in;
 
-	cr_assert_eq(f.addr, addr);
-	cr_assert_eq(insn__for_each(ef, &f, f.size, walk_cb, &w, NULL), 0);
-	cr_assert_eq(w.n, n, "capstone %zu instructions, objdump %zu", w.n, n);
-	for (size_t i = 0; i < n; i++) {
+	cr_assert_eq(p.f.addr, p.addr);
+	cr_assert_eq(insn__for_each(ef, &p.f, p.f.size, walk_cb, &w, NULL), 0);
+	cr_assert_eq(w.n, p.n, "capstone %zu instructions, objdump %zu", w.n, p.n);
+	for (size_t i = 0; i < p.n; i++) {
 		char mnem[32];
 
 		sscanf(w.v[i].text, "%31s", mnem);
-		cr_assert_eq(w.v[i].off, od[i].off, "instruction %zu", i);
-		cr_assert_eq(w.v[i].addr, addr + od[i].off);
-		cr_assert_eq(w.v[i].size, (i + 1 < n ? od[i + 1].off : f.size) - od[i].off);
-		cr_assert_str_eq(mnem, od[i].mnem, "instruction %zu", i);
+		cr_assert_eq(w.v[i].off, p.od[i].off, "instruction %zu", i);
+		cr_assert_eq(w.v[i].addr, p.addr + p.od[i].off);
+		cr_assert_eq(w.v[i].size, (i + 1 < p.n ? p.od[i + 1].off : p.f.size) - p.od[i].off);
+		cr_assert_str_eq(mnem, p.od[i].mnem, "instruction %zu", i);
 		/* The one return is plain's last instruction: what Go return probes will need. */
-		cr_assert_eq(w.v[i].is_ret, !strcmp(od[i].mnem, "ret"), "%s", w.v[i].text);
+		cr_assert_eq(w.v[i].is_ret, !strcmp(p.od[i].mnem, "ret"), "%s", w.v[i].text);
 	}
-	cr_assert_str_eq(od[n - 1].mnem, "ret");
+	cr_assert_str_eq(p.od[p.n - 1].mnem, "ret");
 	cr_assert_str_eq(w.v[1].text, "mov rbp, rsp");
 
 	/* Each byte maps to the instruction holding it. */
-	for (uint64_t off = 0; off < f.size; off++) {
+	for (uint64_t off = 0; off < p.f.size; off++) {
 		size_t k = 0;
 
-		while (k + 1 < n && od[k + 1].off <= off)
+		while (k + 1 < p.n && p.od[k + 1].off <= off)
 			k++;
-		cr_assert_eq(insn__at(ef, &f, off, &in, NULL), 0);
-		cr_assert_eq(in.off, od[k].off, "byte 0x%llx", (unsigned long long)off);
+		cr_assert_eq(insn__at(ef, &p.f, off, &in, NULL), 0);
+		cr_assert_eq(in.off, p.od[k].off, "byte 0x%llx", (unsigned long long)off);
 	}
-	cr_assert_eq(insn__at(ef, &f, f.size, &in, NULL), -ERANGE);
+	cr_assert_eq(insn__at(ef, &p.f, p.f.size, &in, NULL), -ERANGE);
 	cr_assert_str_eq(insn__arch_name(EM_X86_64), "x86-64");
 	cr_assert_null(insn__arch_name(EM_AARCH64));
 	elf_file__close(ef);
@@ -199,45 +213,41 @@ Test(insn, decodes_as_objdump_does)
 
 Test(insn, func_offsets_on_boundaries_only)
 {
-	const char *path = target("funcs");
-	struct od_insn od[64];
-	uint64_t addr;
-	size_t n = objdump(path, "plain", od, 64, &addr);
-	struct elf_func f = plain_of(path);
+	struct plain p = plain_load();
 	char spec[64], want[1024];
 	size_t accepted = 0;
 
 	/* Every byte of plain: accepted exactly where objdump starts an instruction. */
-	for (uint64_t off = 0; off < f.size; off++) {
+	for (uint64_t off = 0; off < p.f.size; off++) {
 		char err[1024];
 		int r;
 
 		snprintf(spec, sizeof(spec), "plain+0x%llx@entry", (unsigned long long)off);
-		r = resolve(path, spec, err, sizeof(err));
-		cr_assert_eq(r, is_boundary(od, n, off) ? 1 : -EINVAL, "%s: %s", spec, err);
+		r = resolve(p.path, spec, err, sizeof(err));
+		cr_assert_eq(r, is_boundary(p.od, p.n, off) ? 1 : -EINVAL, "%s: %s", spec, err);
 		accepted += r == 1;
 	}
-	cr_assert_eq(accepted, n);
+	cr_assert_eq(accepted, p.n);
 
 	/* Inside the 3-byte mov at plain+0x1: the case. */
-	cr_assert_eq(od[1].off, 1);
-	cr_assert_eq(od[2].off, 4);
+	cr_assert_eq(p.od[1].off, 1);
+	cr_assert_eq(p.od[2].off, 4);
 	snprintf(want, sizeof(want),
 		 "offset 0x2 is inside the instruction at plain+0x1 (0x%llx: mov rbp, rsp, 3 "
 		 "bytes) in %s: probes go on instruction boundaries",
-		 (unsigned long long)addr + 1, path);
-	resolve_bad(path, "plain+0x2@entry", want);
+		 (unsigned long long)p.addr + 1, p.path);
+	resolve_bad(p.path, "plain+0x2@entry", want);
 	/* A glob is all or nothing: one function refused refuses it. */
-	resolve_bad(path, "*lai*+0x2@entry", want);
+	resolve_bad(p.path, "*lai*+0x2@entry", want);
 
 	/* Past the end: the size named. */
-	snprintf(spec, sizeof(spec), "plain+0x%llx@entry", (unsigned long long)f.size);
+	snprintf(spec, sizeof(spec), "plain+0x%llx@entry", (unsigned long long)p.f.size);
 	snprintf(want, sizeof(want), "offset 0x%llx is past the end of plain (%llu bytes) in %s",
-		 (unsigned long long)f.size, (unsigned long long)f.size, path);
-	resolve_bad(path, spec, want);
+		 (unsigned long long)p.f.size, (unsigned long long)p.f.size, p.path);
+	resolve_bad(p.path, spec, want);
 	snprintf(want, sizeof(want), "offset 0x100000 is past the end of plain (%llu bytes) in %s",
-		 (unsigned long long)f.size, path);
-	resolve_bad(path, "plain+0x100000@entry", want);
+		 (unsigned long long)p.f.size, p.path);
+	resolve_bad(p.path, "plain+0x100000@entry", want);
 }
 
 Test(insn, return_probes_only_at_entry)

@@ -68,20 +68,31 @@ static void redirect_err(void)
 }
 
 /*
+ * Opens o on /tmp/agent-trace-TAG.PID (named in path), then limits the files this
+ * process writes to limit bytes: a write past it is cut short, SIGXFSZ ignored so
+ * that it fails with EFBIG instead of killing the test.
+ */
+static void open_limited(struct output *o, char *path, size_t size, const char *tag, rlim_t limit)
+{
+	struct rlimit rl = { .rlim_cur = limit, .rlim_max = RLIM_INFINITY };
+
+	snprintf(path, size, "/tmp/agent-trace-%s.%d", tag, getpid());
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(output_open(o, path), 0);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/*
  * A file size limit cuts a write part way (EFBIG after a short write): the
  * lines wholly written and the records lost add up to the records given.
  */
 Test(output, short_write_loses_exactly_the_records_not_wholly_written, .init = redirect_err)
 {
 	char path[64], want[128];
-	struct rlimit rl = { .rlim_cur = 1000, .rlim_max = RLIM_INFINITY };
 	struct output o = { .events = true };
 	size_t lines, bytes;
 
-	snprintf(path, sizeof(path), "/tmp/agent-trace-output.%d", getpid());
-	signal(SIGXFSZ, SIG_IGN);
-	cr_assert_eq(output_open(&o, path), 0);
-	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	open_limited(&o, path, sizeof(path), "output", 1000);
 	/* 100 lines of about 40 bytes: one buffer, one write, cut at byte 1000. */
 	put_records(&o, 100);
 	output_flush(&o);
@@ -110,14 +121,10 @@ Test(output, short_write_loses_exactly_the_records_not_wholly_written, .init = r
 Test(output, losses_counted_across_buffers, .init = redirect_err)
 {
 	char path[64];
-	struct rlimit rl = { .rlim_cur = 200000, .rlim_max = RLIM_INFINITY };
 	struct output o = { .events = true };
 	size_t lines, bytes;
 
-	snprintf(path, sizeof(path), "/tmp/agent-trace-output2.%d", getpid());
-	signal(SIGXFSZ, SIG_IGN);
-	cr_assert_eq(output_open(&o, path), 0);
-	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	open_limited(&o, path, sizeof(path), "output2", 200000);
 	put_records(&o, 20000); /* about 800 KB: a dozen buffers */
 	output_close(&o);
 	lines = newlines_in(path, &bytes);

@@ -249,16 +249,22 @@ Test(decode, faulted_path_and_null)
 	cr_assert_str_eq(args_of(&r), "\"/bin/true\", NULL, NULL");
 }
 
+/* args_of r with slot 0 holding arg's len bytes of data, as the call returned ret. */
+static const char *captured_args(struct at_call_rec r, unsigned arg, const char *data, size_t len,
+				 long ret)
+{
+	set_slot(&r, 0, arg, data, len);
+	r.ret = ret;
+	return args_of(&r);
+}
+
 Test(decode, read_output_buffer)
 {
 	struct at_call_rec r = mkrec("read", 3, 0x7ffd0000, 4096, 0, 0, 0);
 
-	set_slot(&r, 0, 1, "root:x", 6);
-	r.ret = 6;
-	cr_assert_str_eq(args_of(&r), "3, \"root:x\", 4096");
+	cr_assert_str_eq(captured_args(r, 1, "root:x", 6, 6), "3, \"root:x\", 4096");
 
 	/* Nothing was filled: the BPF side captured nothing and the pointer is shown. */
-	r = mkrec("read", 3, 0x7ffd0000, 4096, 0, 0, 0);
 	r.ret = -EBADF;
 	cr_assert_str_eq(args_of(&r), "3, 0x7ffd0000, 4096");
 	cr_assert_str_eq(ret_of(&r), "-1 EBADF (Bad file descriptor)");
@@ -268,9 +274,7 @@ Test(decode, getcwd_drops_the_nul)
 {
 	struct at_call_rec r = mkrec("getcwd", 0x7ffd0000, 4096, 0, 0, 0, 0);
 
-	set_slot(&r, 0, 0, "/tmp", 5);
-	r.ret = 5;
-	cr_assert_str_eq(args_of(&r), "\"/tmp\", 4096");
+	cr_assert_str_eq(captured_args(r, 0, "/tmp", 5, 5), "\"/tmp\", 4096");
 }
 
 Test(decode, mmap)
@@ -375,24 +379,29 @@ Test(decode, unknown_syscall)
 	cr_assert_str_eq(ret_of(&r), "-1 ENOSYS (Function not implemented)");
 }
 
-Test(escape, json)
+/* esc of the size bytes of in gives want, and returns its length. */
+static void escapes(size_t (*esc)(const char *, size_t, char *, size_t), const char *in,
+		    size_t size, const char *want)
 {
 	char buf[64];
-	const char in[] = "a\"b\\c\n\t\r\x01\x7f\xff";
-	size_t n = escape_json(in, sizeof(in) - 1, buf, sizeof(buf));
+	size_t n = esc(in, size, buf, sizeof(buf));
 
-	cr_assert_str_eq(buf, "a\\\"b\\\\c\\n\\t\\u000d\\u0001\\u007f\\u00ff");
+	cr_assert_str_eq(buf, want);
 	cr_assert_eq(n, strlen(buf));
+}
+
+Test(escape, json)
+{
+	const char in[] = "a\"b\\c\n\t\r\x01\x7f\xff";
+
+	escapes(escape_json, in, sizeof(in) - 1, "a\\\"b\\\\c\\n\\t\\u000d\\u0001\\u007f\\u00ff");
 }
 
 Test(escape, c)
 {
-	char buf[64];
 	const char in[] = "a\"b\\c\n\t\0\xff";
-	size_t n = escape_c(in, sizeof(in) - 1, buf, sizeof(buf));
 
-	cr_assert_str_eq(buf, "a\\\"b\\\\c\\n\\t\\x00\\xff");
-	cr_assert_eq(n, strlen(buf));
+	escapes(escape_c, in, sizeof(in) - 1, "a\\\"b\\\\c\\n\\t\\x00\\xff");
 }
 
 Test(snprintf_convention, truncates_and_counts)

@@ -99,27 +99,26 @@ Test(uspec, glob_and_empty_target)
 
 Test(uspec, versioned_name_and_when)
 {
-	struct uspec u = parse_ok("libc:memcpy@@GLIBC_2.14");
+	static const struct {
+		const char *spec, *func;
+		int nargs, when;
+	} cases[] = {
+		{ "libc:memcpy@@GLIBC_2.14", "memcpy@@GLIBC_2.14", -1, UW_CALL },
+		{ "libc:malloc@return", "malloc", -1, UW_RETURN },
+		{ "libc:malloc(u64 n) -> ptr @entry", "malloc", 1, UW_ENTRY },
+		/* Only the exact keywords at the very end. */
+		{ "app:foo@VER", "foo@VER", -1, UW_CALL },
+		{ "app:foo@returned", "foo@returned", -1, UW_CALL },
+	};
 
-	cr_assert_str_eq(u.func, "memcpy@@GLIBC_2.14");
-	cr_assert_eq(u.when, UW_CALL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct uspec u = parse_ok(cases[i].spec);
 
-	u = parse_ok("libc:malloc@return");
-	cr_assert_str_eq(u.func, "malloc");
-	cr_assert_eq(u.when, UW_RETURN);
-
-	u = parse_ok("libc:malloc(u64 n) -> ptr @entry");
-	cr_assert_str_eq(u.func, "malloc");
-	cr_assert_eq(u.nargs, 1);
-	cr_assert_eq(u.when, UW_ENTRY);
-
-	/* Only the exact keywords at the very end. */
-	u = parse_ok("app:foo@VER");
-	cr_assert_str_eq(u.func, "foo@VER");
-	cr_assert_eq(u.when, UW_CALL);
-	u = parse_ok("app:foo@returned");
-	cr_assert_str_eq(u.func, "foo@returned");
-	cr_assert_eq(u.when, UW_CALL);
+		cr_assert_str_eq(u.func, cases[i].func, "%s", cases[i].spec);
+		if (cases[i].nargs >= 0) /* -1: not checked */
+			cr_assert_eq(u.nargs, cases[i].nargs, "%s", cases[i].spec);
+		cr_assert_eq(u.when, cases[i].when, "%s", cases[i].spec);
+	}
 }
 
 Test(uspec, offsets)
