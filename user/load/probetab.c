@@ -337,7 +337,7 @@ static int list_syscalls(struct session *s, uint32_t id, const uint64_t *nrs, ch
 {
 	int fd = bpf_map__fd(s->skel->maps.sys_probes);
 	uint64_t done[AT_NR_MAX / 64] = {};
-	char name[16];
+	char name[SYSCALL_NAME_BUF];
 	int ret = -EIO;
 
 	for (uint32_t nr = 0; nr < AT_NR_MAX; nr++) {
