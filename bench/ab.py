@@ -12,50 +12,14 @@ figure to hold a change to. Needs root, bpftool and both builds' agent-trace
 and bench/workload (make all bench binaries in each).
 """
 import argparse
-import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
-import time
 
-SPEC = "libc:malloc(u64 size) -> ptr"
-CASES = [("getppid", ["-c"]), ("getppid", ["-c", "-T"]), ("getppid", ["--json"]),
-         ("write", ["--json"]), ("malloc", ["-c", "-u", SPEC]), ("malloc", ["--json", "-u", SPEC])]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import PROGRAM_CASES, program_run  # noqa: E402  (the bench's own cases and method)
+
 STATS = "/proc/sys/kernel/bpf_stats_enabled"
-
-
-def progs():
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
-    return {p["id"]: p for p in json.loads(out.stdout or "[]")}
-
-
-def run_one(at, workload, wl, opts, n):
-    """ns per call of each program agent-trace attached, over one run of the workload."""
-    w = subprocess.Popen([workload, wl, str(n)], env=dict(os.environ, BENCH_WAIT="1"),
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    if w.stdout.readline() != b"ready\n":
-        w.kill()
-        w.wait()
-        sys.exit(f"ab: {workload} {wl} did not start")
-    t = subprocess.Popen([at] + opts + ["-o", "/dev/null", "-p", str(w.pid)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)  # attached in about 0.07 s
-    before = progs()
-    w.stdin.write(b"g")
-    w.stdin.close()
-    w.wait()
-    after = progs()
-    t.send_signal(signal.SIGINT)
-    t.wait()
-    res = {}
-    for i, p in after.items():
-        o = before.get(i)
-        cnt = p.get("run_cnt", 0) - (o or {}).get("run_cnt", 0)
-        if o and cnt >= n // 2:
-            res[p.get("name", "?")] = (p.get("run_time_ns", 0) - o.get("run_time_ns", 0)) / cnt
-    return res
 
 
 def main():
@@ -77,11 +41,13 @@ def main():
     got = {}
     try:
         for r in range(a.rounds):
-            for wl, opts in CASES:
+            for wl, opts in PROGRAM_CASES:
                 for b in (("old", "new") if r % 2 == 0 else ("new", "old")):
                     d = builds[b]
-                    ns = run_one(os.path.join(d, "agent-trace"), os.path.join(d, "bench/workload"),
-                                 wl, opts, a.calls)
+                    ns = program_run(os.path.join(d, "agent-trace"),
+                                     os.path.join(d, "bench/workload"), wl, opts, a.calls)
+                    if ns is None:
+                        sys.exit(f"ab: {d}/bench/workload {wl} did not start")
                     for prog, v in ns.items():
                         got.setdefault((wl, " ".join(opts), prog), {}).setdefault(b, []).append(v)
     finally:

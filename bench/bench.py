@@ -63,6 +63,52 @@ AT_RECORDS = re.compile(
 BT_LOST = re.compile(r"Lost (\d+) events")
 
 
+
+# The workloads and options agent-trace's own programs are timed on (bpf_stats).
+PROGRAM_SPEC = "libc:malloc(u64 size) -> ptr"
+PROGRAM_CASES = [("getppid", ["-c"]), ("getppid", ["-c", "-T"]), ("getppid", ["--json"]),
+                 ("write", ["--json"]), ("malloc", ["-c", "-u", PROGRAM_SPEC]),
+                 ("malloc", ["--json", "-u", PROGRAM_SPEC])]
+
+
+def prog_show():
+    """bpftool's list of loaded programs, by id."""
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
+    try:
+        return {p["id"]: p for p in json.loads(out.stdout or "[]")}
+    except ValueError:
+        return {}
+
+
+def program_run(at, workload, wl, opts, n):
+    """agent-trace (at, with opts) on a held run of workload wl making n calls:
+    the mean run time per call of each program that ran at least n/2 times,
+    by name (bpf_stats must be on). None when the workload did not start."""
+    w = subprocess.Popen([workload, wl, str(n)], env=dict(os.environ, BENCH_WAIT="1"),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    if w.stdout.readline() != b"ready\n":
+        w.kill()
+        w.wait()
+        return None
+    t = subprocess.Popen([at] + opts + ["-o", "/dev/null", "-p", str(w.pid)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # attached in about 0.07 s
+    before = prog_show()
+    w.stdin.write(b"g")
+    w.stdin.close()
+    w.wait()
+    after = prog_show()
+    t.send_signal(signal.SIGINT)
+    t.wait()
+    progs = {}
+    for pid_, p in after.items():
+        o = before.get(pid_)
+        cnt = p.get("run_cnt", 0) - (o or {}).get("run_cnt", 0)
+        if o and cnt >= n // 2:
+            progs[p.get("name", "?")] = round((p.get("run_time_ns", 0) - o.get("run_time_ns", 0))
+                                              / cnt, 1)
+    return progs
+
 class Config:
     """One way of running a workload: a tool, its arguments, how to read it."""
 
@@ -649,21 +695,9 @@ class Bench:
             o["ns"] /= o.pop("runs")
         return out
 
-    @staticmethod
-    def prog_stats():
-        out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
-        try:
-            return {p["id"]: p for p in json.loads(out.stdout or "[]")}
-        except ValueError:
-            return {}
-
     def program_costs(self):
         """agent-trace's own programs under bpf_stats: mean run time per call, by program."""
         n = 2000 if self.smoke else 300000
-        spec = "libc:malloc(u64 size) -> ptr"
-        cases = [("getppid", ["-c"]), ("getppid", ["-c", "-T"]), ("getppid", ["--json"]),
-                 ("write", ["--json"]), ("malloc", ["-c", "-u", spec]),
-                 ("malloc", ["--json", "-u", spec])]
         if not shutil.which("bpftool"):
             return {"error": "bpftool not installed"}
         res = []
@@ -676,30 +710,10 @@ class Bench:
         except OSError as e:
             return {"error": f"{stats}: {e.strerror}"}
         try:
-            for wl, opts in cases:
-                w = subprocess.Popen([self.wl, wl, str(n)], env=dict(os.environ, BENCH_WAIT="1"),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-                if w.stdout.readline() != b"ready\n":
-                    w.kill()
-                    w.wait()
+            for wl, opts in PROGRAM_CASES:
+                progs = program_run(self.at, self.wl, wl, opts, n)
+                if progs is None:
                     continue
-                t = subprocess.Popen([self.at] + opts + ["-o", "/dev/null", "-p", str(w.pid)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(0.5)  # attached in about 0.07 s
-                before = self.prog_stats()
-                w.stdin.write(b"g")
-                w.stdin.close()
-                w.wait()
-                after = self.prog_stats()
-                t.send_signal(signal.SIGINT)
-                t.wait()
-                progs = {}
-                for pid_, p in after.items():
-                    o = before.get(pid_)
-                    cnt = p.get("run_cnt", 0) - (o or {}).get("run_cnt", 0)
-                    if o and cnt >= n // 2:
-                        ns = (p.get("run_time_ns", 0) - o.get("run_time_ns", 0)) / cnt
-                        progs[p.get("name", "?")] = round(ns, 1)
                 res.append({"workload": wl, "options": " ".join(opts), "programs": progs})
         finally:
             with open(stats, "w") as f:
