@@ -25,11 +25,12 @@ struct at_str_head {
 
 /*
  * A string of len bytes (its head in s) compared with c->str: equal, or a
- * prefix. Global, so the verifier checks it once for its three callers.
+ * prefix, exactly or ASCII case folded. Global, so the verifier checks it once for its three callers.
  */
 __attribute__((noinline)) int str_match(const struct at_str_head *s, __u32 len,
 					const struct at_cond *c)
 {
+	bool prefix, fold;
 	__u32 n;
 
 	if (!s || !c)
@@ -37,12 +38,23 @@ __attribute__((noinline)) int str_match(const struct at_str_head *s, __u32 len,
 	n = c->slen;
 	if (n > AT_FILTER_STR)
 		return false;
-	if (c->cmp == AT_CMP_PREFIX ? len < n : len != n)
+	prefix = c->cmp == AT_CMP_PREFIX || c->cmp == AT_CMP_IPREFIX;
+	fold = c->cmp == AT_CMP_IPREFIX || c->cmp == AT_CMP_IEQ;
+	if (prefix ? len < n : len != n)
 		return false;
 	for (__u32 i = 0; i < AT_FILTER_STR; i++) {
+		char ch;
+
 		if (i >= n)
 			break;
-		if (s->c[i] != c->str[i])
+		ch = s->c[i];
+		/*
+		 * ASCII folding only, one compare and one add per byte within the
+		 * same bounded loop: the operand was lower-cased when compiled.
+		 */
+		if (fold && ch >= 'A' && ch <= 'Z')
+			ch += 'a' - 'A';
+		if (ch != c->str[i])
 			return false;
 	}
 	return true;

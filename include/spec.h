@@ -92,7 +92,9 @@ enum at_cmp {
 	AT_CMP_LE,
 	AT_CMP_GT,
 	AT_CMP_GE,
-	AT_CMP_PREFIX, /* strings only: the value starts with str */
+	AT_CMP_PREFIX,	/* strings only: the value starts with str */
+	AT_CMP_IPREFIX, /* strings only: starts with str, ASCII case folded (str is lower case) */
+	AT_CMP_IEQ,	/* strings only: equals str, ASCII case folded (str is lower case) */
 };
 
 struct at_cond {

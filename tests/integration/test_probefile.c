@@ -127,6 +127,49 @@ Test(probefile, syscall_filter_on_path_and_failing_calls)
 	trace_free(&t);
 }
 
+Test(probefile, syscall_filter_case_insensitive)
+{
+	static const char *args[] = { "opens", "30", NULL };
+	struct trace t;
+	char want[64];
+
+	run_probed(
+		args,
+		"probes:\n"
+		"  - name: folded\n"
+		"    kind: syscall\n"
+		"    attach: openat\n"
+		"    filter: filename istartswith \"/TMP/At-Probed-MATCH-\"\n"
+		"  - name: one\n"
+		"    kind: syscall\n"
+		"    attach: openat\n"
+		"    filter: comm iequals \"PROBED\" and filename iequals \"/TMP/AT-PROBED-MATCH-27\"\n"
+		"    action: count\n"
+		"  - name: exact\n"
+		"    kind: syscall\n"
+		"    attach: openat\n"
+		"    filter: filename startswith \"/TMP/AT-\" or comm == \"PROBED\"\n"
+		"    action: count\n",
+		&t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	/* The same 10 calls as 'filename startswith "/tmp/at-probed-match-"'. */
+	cr_assert_eq(t.pcounts[0].matched, 10);
+	cr_assert_eq(t.pcounts[0].emitted, 10);
+	assert_accounted(&t.pcounts[0]);
+	cr_assert_eq(trace_probe_recs(&t, AT_REC_SYSCALL, 0, recs, MAXR), 10);
+	for (int k = 0; k < 10; k++) {
+		snprintf(want, sizeof(want), "/tmp/at-probed-match-%d", 3 * k);
+		cr_assert_str_eq(slot_str(recs[k], 0), want);
+	}
+	cr_assert_eq(t.pcounts[1].matched, 1);
+	cr_assert_eq(t.pstats[1].count, 1);
+	assert_accounted(&t.pcounts[1]);
+	/* startswith and == stay exact. */
+	cr_assert_eq(t.pcounts[2].matched, 0);
+	cr_assert_gt(t.pcounts[2].hits, 0);
+	trace_free(&t);
+}
+
 /* Calls whose value lands in histogram buckets [lo, hi). */
 static uint64_t in_range(const struct at_stat *st, uint64_t lo, uint64_t hi)
 {

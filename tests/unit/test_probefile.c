@@ -803,14 +803,23 @@ static bool str_cond(const struct at_cond *c, const struct filter_input *in)
 	const char *s = c->field == AT_FLD_COMM ? (in->comm ? in->comm : "") :
 			c->field < AT_MAX_ARGS	? in->str[c->field] :
 						  NULL;
+	bool prefix = c->cmp == AT_CMP_PREFIX || c->cmp == AT_CMP_IPREFIX;
+	bool fold = c->cmp == AT_CMP_IPREFIX || c->cmp == AT_CMP_IEQ;
 	size_t len;
 	bool eq;
 
 	if (!s)
 		return false;
 	len = strlen(s);
-	eq = (c->cmp == AT_CMP_PREFIX ? len >= c->slen : len == c->slen) &&
-	     !memcmp(s, c->str, c->slen);
+	eq = prefix ? len >= c->slen : len == c->slen;
+	/* The kernel folds ASCII upper case in the captured bytes only. */
+	for (size_t i = 0; eq && i < c->slen; i++) {
+		char ch = s[i];
+
+		if (fold && ch >= 'A' && ch <= 'Z')
+			ch += 'a' - 'A';
+		eq = ch == c->str[i];
+	}
 	return c->cmp == AT_CMP_NE ? !eq : eq;
 }
 
@@ -1097,13 +1106,46 @@ Test(filter, strings)
 		       "bytes is too long; at most 32 bytes");
 }
 
+Test(filter, case_insensitive_strings)
+{
+	struct at_filter f = compile_fn("path istartswith \"/TMP/At-\" or comm iequals \"NGINX\"");
+	struct filter_input in = { .str = { [2] = "/tmp/at-x" }, .comm = "bash" };
+
+	cr_assert_eq(f.cond[0].cmp, AT_CMP_IPREFIX);
+	cr_assert_eq(f.cond[0].slen, 8);
+	cr_assert_eq(memcmp(f.cond[0].str, "/tmp/at-", 8), 0, "the operand is folded");
+	cr_assert_eq(f.cond[1].cmp, AT_CMP_IEQ);
+	cr_assert_eq(memcmp(f.cond[1].str, "nginx", 5), 0);
+	cr_assert(run_filter(&f, &in));
+	in.str[2] = "/TMP/AT-X";
+	cr_assert(run_filter(&f, &in));
+	in.str[2] = "/tmp/at";
+	cr_assert(!run_filter(&f, &in), "shorter than the prefix");
+	in.str[2] = "/tmp/ab-x";
+	cr_assert(!run_filter(&f, &in));
+	in.comm = "Nginx";
+	cr_assert(run_filter(&f, &in));
+	in.comm = "nginx2";
+	cr_assert(!run_filter(&f, &in), "iequals is whole");
+
+	/* ASCII only: bytes >= 0x80 compare exactly. */
+	f = compile_fn("path iequals \"\xc3\xa9t\xc3\xa9\"");
+	in.str[2] = "\xc3\xa9T\xc3\xa9";
+	cr_assert(run_filter(&f, &in));
+	in.str[2] = "\xc3\x89t\xc3\x89";
+	cr_assert(!run_filter(&f, &in));
+}
+
 Test(filter, type_errors)
 {
 	compile_fn_bad("path == 3", PF_WHEN_CALL,
 		       "'path == 3' column 9: 'path' is a string; compare it with a \"string\"");
 	compile_fn_bad("path < \"b\"", PF_WHEN_CALL,
-		       "'path < \"b\"' column 6: 'path' is a string; compare it with ==, != or "
-		       "startswith");
+		       "'path < \"b\"' column 6: 'path' is a string; compare it with ==, !=, "
+		       "startswith, istartswith or iequals");
+	compile_fn_bad("size iequals \"1\"", PF_WHEN_CALL,
+		       "'size iequals \"1\"' column 6: iequals applies to strings and 'size' "
+		       "is an integer; use ==, !=, <, <=, > or >=");
 	compile_fn_bad("size startswith \"1\"", PF_WHEN_CALL,
 		       "'size startswith \"1\"' column 6: startswith applies to strings and 'size' "
 		       "is an integer; use ==, !=, <, <=, > or >=");

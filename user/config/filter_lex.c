@@ -116,7 +116,7 @@ static int lex_number(struct fparser *p, struct token *t)
 	return 0;
 }
 
-/* A field name, or one of the words and, or, not, startswith. */
+/* A field name, or one of the words and, or, not, startswith, istartswith, iequals. */
 static void lex_word(struct fparser *p, struct token *t)
 {
 	const char *s = p->s;
@@ -134,6 +134,10 @@ static void lex_word(struct fparser *p, struct token *t)
 		t->t = FT_NOT;
 	else if (n == 10 && !strncmp(s + t->pos, "startswith", 10))
 		t->t = FT_CMP, t->cmp = AT_CMP_PREFIX;
+	else if (n == 11 && !strncmp(s + t->pos, "istartswith", 11))
+		t->t = FT_CMP, t->cmp = AT_CMP_IPREFIX;
+	else if (n == 7 && !strncmp(s + t->pos, "iequals", 7))
+		t->t = FT_CMP, t->cmp = AT_CMP_IEQ;
 	else
 		t->t = FT_WORD;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Filter expressions, parsed: conditions checked against their fields, and/or/not into postfix. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +95,9 @@ static int int_operand(struct fparser *p, struct at_cond *f, const char *name)
 	return 0;
 }
 
+/* What a string field compares with, in error messages. */
+#define STR_OPS "==, !=, startswith, istartswith or iequals"
+
 /* FIELD OP VALUE */
 static int parse_cond(struct fparser *p, int *out)
 {
@@ -101,6 +105,7 @@ static int parse_cond(struct fparser *p, int *out)
 	struct at_cond f;
 	char name[64], why[512];
 	size_t cmp_pos;
+	bool str_op;
 
 	snprintf(name, sizeof(name), "%.*s", (int)field.len, p->s + field.pos);
 	if (p->nconds == AT_FILTER_CONDS)
@@ -114,18 +119,17 @@ static int parse_cond(struct fparser *p, int *out)
 		return -1;
 	if (p->tok.t != FT_CMP)
 		return fparser__err(p, p->tok.pos, "expected a comparison after '%s'; one of %s",
-				    name,
-				    f.is_str ? "==, != or startswith" : "==, !=, <, <=, >, >=");
+				    name, f.is_str ? STR_OPS : "==, !=, <, <=, >, >=");
 	f.cmp = p->tok.cmp;
 	cmp_pos = p->tok.pos;
-	if (f.is_str && f.cmp != AT_CMP_EQ && f.cmp != AT_CMP_NE && f.cmp != AT_CMP_PREFIX)
+	str_op = f.cmp == AT_CMP_PREFIX || f.cmp == AT_CMP_IPREFIX || f.cmp == AT_CMP_IEQ;
+	if (f.is_str && f.cmp != AT_CMP_EQ && f.cmp != AT_CMP_NE && !str_op)
+		return fparser__err(p, cmp_pos, "'%s' is a string; compare it with " STR_OPS, name);
+	if (!f.is_str && str_op)
 		return fparser__err(p, cmp_pos,
-				    "'%s' is a string; compare it with ==, != or startswith", name);
-	if (!f.is_str && f.cmp == AT_CMP_PREFIX)
-		return fparser__err(p, cmp_pos,
-				    "startswith applies to strings and '%s' is an integer; "
+				    "%.*s applies to strings and '%s' is an integer; "
 				    "use ==, !=, <, <=, > or >=",
-				    name);
+				    (int)p->tok.len, p->s + p->tok.pos, name);
 	if (fparser__next(p))
 		return -1;
 	if (f.is_str) {
@@ -139,6 +143,10 @@ static int parse_cond(struct fparser *p, int *out)
 				COMM_MAX, p->tok.str, p->tok.slen);
 		memcpy(f.str, p->tok.str, p->tok.slen);
 		f.slen = (uint8_t)p->tok.slen;
+		/* The kernel folds only the captured side; the operand is folded once here. */
+		if (f.cmp == AT_CMP_IPREFIX || f.cmp == AT_CMP_IEQ)
+			for (size_t i = 0; i < f.slen; i++)
+				f.str[i] = (char)tolower((unsigned char)f.str[i]);
 	} else if (int_operand(p, &f, name)) {
 		return -1;
 	}
