@@ -486,12 +486,31 @@ Test(probefile, scrub_forms)
 		"probes:\n"
 		"  - {name: a, kind: function, attach: 'x:f(str q)', scrub: sql}\n"
 		"  - {name: b, kind: function, attach: 'x:f(str q)', scrub: [secrets]}\n"
-		"  - {name: c, kind: function, attach: 'x:f(str q)', scrub: [sql, secrets]}\n");
+		"  - {name: c, kind: function, attach: 'x:f(str q)', scrub: [sql, secrets]}\n"
+		"  - {name: d, kind: function, attach: 'x:f(str q)', scrub: {sql: mysql}}\n"
+		"  - {name: e, kind: function, attach: 'x:f(str q)', scrub: {sql: postgres, "
+		"secrets: true}}\n"
+		"  - {name: f, kind: function, attach: 'x:f(str q)', scrub: {sql: sqlite, "
+		"secrets: false}}\n");
 
 	cr_assert_eq(pf->probes[0].scrub, PF_SCRUB_SQL);
 	cr_assert_eq(pf->probes[1].scrub, PF_SCRUB_SECRETS);
 	cr_assert_eq(pf->probes[2].scrub, PF_SCRUB_SQL | PF_SCRUB_SECRETS);
+	cr_assert_eq(pf->probes[3].scrub, PF_SCRUB_SQL | PF_SCRUB_SQL_DQ);
+	cr_assert_eq(pf->probes[4].scrub, PF_SCRUB_SQL | PF_SCRUB_SECRETS);
+	cr_assert_eq(pf->probes[5].scrub, PF_SCRUB_SQL);
 	probefile_free(pf);
+}
+
+Test(probefile, scrub_map_errors)
+{
+	parse_bad(
+		"probes:\n  - {name: p, kind: function, attach: 'x:f(str q)', scrub: {sql: oracle}}\n",
+		"t.yaml:2:66: probes[0] 'p': scrub: sql: unknown value 'oracle'; expected one of "
+		"postgres, sqlite, mysql");
+	parse_bad(
+		"probes:\n  - {name: p, kind: function, attach: 'x:f(str q)', scrub: {html: x}}\n",
+		"t.yaml:2:61: probes[0] 'p': scrub: unknown key 'html'; valid keys: sql, secrets");
 }
 
 Test(probefile, on_unreadable_forms)

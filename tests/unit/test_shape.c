@@ -22,7 +22,7 @@ static void scrubs(unsigned flags, const char *in, const char *want)
 Test(shape, sql_string_literals)
 {
 	scrubs(SQL, "SELECT * FROM users WHERE name = 'bob'", "SELECT * FROM users WHERE name = ?");
-	scrubs(SQL, "INSERT INTO t VALUES ('it''s', 'x')", "INSERT INTO t VALUES (?, ?)");
+	scrubs(SQL, "INSERT INTO t VALUES ('it''s', 'x')", "INSERT INTO t VALUES (?)");
 	scrubs(SQL, "WHERE a = 'it\\'s' AND b = 'y'", "WHERE a = ? AND b = ?");
 	scrubs(SQL, "WHERE a = ''", "WHERE a = ?");
 	scrubs(SQL, "WHERE note = 'cut at the capture li", "WHERE note = ?");
@@ -34,10 +34,70 @@ Test(shape, sql_numbers)
 	       "SELECT * FROM t1 WHERE id = ? LIMIT ?");
 	scrubs(SQL, "WHERE price > 3.14 AND qty < 1e-5", "WHERE price > ? AND qty < ?");
 	scrubs(SQL, "WHERE flags & 0x1F = 0x10", "WHERE flags & ? = ?");
-	scrubs(SQL, "WHERE x = -7", "WHERE x = -?");
+	scrubs(SQL, "WHERE x = -7", "WHERE x = ?");
 	scrubs(SQL, "SELECT col2, t3.c4, $1, :p5, ?6 FROM tab9 WHERE 1=1",
 	       "SELECT col2, t3.c4, $1, :p5, ?6 FROM tab9 WHERE ?=?");
 	scrubs(SQL, "42", "?");
+}
+
+Test(shape, sql_signed_decimal_hex)
+{
+	scrubs(SQL, "WHERE a = -42.5 AND b = +1e3 AND c = - 7", "WHERE a = ? AND b = ? AND c = ?");
+	scrubs(SQL, "SELECT a-1, a - 1, (b)-2, ?-3, 'x'-4, 1-5 FROM t",
+	       "SELECT a-?, a - ?, (b)-?, ?-?, ?-?, ?-? FROM t");
+	scrubs(SQL, "SELECT -1, f(-2), x*-3 WHERE y IN (-4) AND z > -5 LIMIT -6",
+	       "SELECT ?, f(?), x*? WHERE y IN (?) AND z > ? LIMIT ?");
+	scrubs(SQL, "WHERE a = .5 AND b = 1e-3 AND c = 2E+10", "WHERE a = ? AND b = ? AND c = ?");
+	scrubs(SQL, "WHERE h = x'0A1b' AND g = X'' AND f = 0x1F AND e = b'101' AND d = N'na'",
+	       "WHERE h = ? AND g = ? AND f = ? AND e = ? AND d = ?");
+	scrubs(SQL, "SELECT t1.col_2, x2, max(c3) FROM t1 WHERE e1x = 1",
+	       "SELECT t1.col_2, x2, max(c3) FROM t1 WHERE e1x = ?");
+	scrubs(SQL, "SELECT x FROM t WHERE x = 'x'", "SELECT x FROM t WHERE x = ?");
+}
+
+Test(shape, sql_lists_collapse)
+{
+	scrubs(SQL, "WHERE id IN (1, 2, 3)", "WHERE id IN (?)");
+	scrubs(SQL, "WHERE id IN (7)", "WHERE id IN (?)");
+	scrubs(SQL, "WHERE id in ( -1 ,'a',x'0F', ?, ?2 )", "WHERE id in (?)");
+	scrubs(SQL, "INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z')",
+	       "INSERT INTO t (a, b) VALUES (?)");
+	scrubs(SQL, "INSERT INTO t VALUES (1, 'x') , ( 2 , 'y' ) ON CONFLICT DO NOTHING",
+	       "INSERT INTO t VALUES (?) ON CONFLICT DO NOTHING");
+	scrubs(SQL, "insert into t values(1),(2)", "insert into t values(?)");
+	/* Fingerprints agree whatever the count. */
+	scrubs(SQL, "WHERE a IN (1,2) AND b IN ('x', 'y', 'z', 'w')",
+	       "WHERE a IN (?) AND b IN (?)");
+	/* Not only literals: kept as they are, literals scrubbed. */
+	scrubs(SQL, "WHERE id IN (1, NULL, b)", "WHERE id IN (?, NULL, b)");
+	scrubs(SQL, "WHERE id IN (SELECT 1)", "WHERE id IN (SELECT ?)");
+	scrubs(SQL, "SELECT f(1), (2), (3)", "SELECT f(?), (?), (?)");
+	scrubs(SQL, "VALUES (1), (a)", "VALUES (?), (a)");
+	scrubs(SQL, "WHERE id IN ($1, $2)", "WHERE id IN ($1, $2)");
+	scrubs(SQL, "WHERE id IN (1, 2", "WHERE id IN (?, ?");
+}
+
+Test(shape, sql_comments)
+{
+	scrubs(SQL, "SELECT a -- the id 42\nFROM t", "SELECT a FROM t");
+	scrubs(SQL, "/* app=web,id=7 */ SELECT 1", "SELECT ?");
+	scrubs(SQL, "SELECT a/* x */FROM t WHERE b = /* 1 */ 2", "SELECT a FROM t WHERE b = ?");
+	scrubs(SQL, "WHERE a IN (1, /* two */ 2)", "WHERE a IN (?)");
+	scrubs(SQL, "SELECT 'a -- not a comment', \"/* nor this */\" FROM t",
+	       "SELECT ?, \"/* nor this */\" FROM t");
+	scrubs(SQL, "SELECT 1 /* cut at the capture li", "SELECT ? ");
+	scrubs(SQL, "SELECT a - -1", "SELECT a - ?");
+}
+
+Test(shape, sql_double_quotes_per_dialect)
+{
+	scrubs(SQL, "SELECT \"name\" FROM t WHERE a = \"bob\"",
+	       "SELECT \"name\" FROM t WHERE a = \"bob\"");
+	scrubs(SQL | PF_SCRUB_SQL_DQ, "SELECT `name` FROM t WHERE a = \"bob\" AND b = \"x\"\"y\"",
+	       "SELECT `name` FROM t WHERE a = ? AND b = ?");
+	scrubs(SQL | PF_SCRUB_SQL_DQ, "WHERE a IN (\"x\", \"y\")", "WHERE a IN (?)");
+	scrubs(SQL | PF_SCRUB_SQL_DQ, "WHERE a = \"cut at the", "WHERE a = ?");
+	scrubs(PF_SCRUB_SQL_DQ, "a = \"bob\" AND 1", "a = \"bob\" AND 1");
 }
 
 Test(shape, sql_keeps_identifiers_and_placeholders)
@@ -89,6 +149,20 @@ Test(shape, secrets_url_userinfo)
 	scrubs(SECRETS, "ftp://anonymous@host/", "ftp://anonymous@host/");
 }
 
+Test(shape, secrets_not_placeholders)
+{
+	scrubs(SECRETS, "UPDATE u SET password = ? WHERE id = ?",
+	       "UPDATE u SET password = ? WHERE id = ?");
+	scrubs(SECRETS, "SET password=?1, token = $2, secret = :secret, pwd = @pwd, passwd=%s",
+	       "SET password=?1, token = $2, secret = :secret, pwd = @pwd, passwd=%s");
+	scrubs(SECRETS, "password = ?x token = $ secret = :  pwd = $1a",
+	       "password = *** token = *** "
+	       "secret = ***  pwd = ***");
+	scrubs(SECRETS, "password='?'", "password='***'");
+	scrubs(SQL | SECRETS, "UPDATE u SET password = ?, token = 'abc' WHERE id IN (1, 2)",
+	       "UPDATE u SET password = ?, token = ? WHERE id IN (?)");
+}
+
 Test(shape, secrets_leave_the_rest)
 {
 	scrubs(SECRETS, "tokens=5 passwords are hashed; password=&tokenizer: x",
@@ -103,8 +177,7 @@ Test(shape, both)
 {
 	scrubs(SQL | SECRETS, "UPDATE users SET password = 'hunter2', age = 30 WHERE id = 7",
 	       "UPDATE users SET password = ?, age = ? WHERE id = ?");
-	scrubs(SQL | SECRETS, "INSERT INTO s VALUES ('token=abc', 5)",
-	       "INSERT INTO s VALUES (?, ?)");
+	scrubs(SQL | SECRETS, "INSERT INTO s VALUES ('token=abc', 5)", "INSERT INTO s VALUES (?)");
 }
 
 Test(shape, none_copies)

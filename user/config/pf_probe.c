@@ -352,6 +352,37 @@ static int probe_rate_sample(struct pf_entry_ctx *ec)
 	return 0;
 }
 
+/*
+ * scrub: {sql: DIALECT, secrets: BOOL}. The dialect decides what "x" is: a
+ * string in MySQL, a quoted name in PostgreSQL and SQLite (the default of
+ * the short forms, as the SQL standard has it).
+ */
+static int scrub_map(struct pf_entry_ctx *ec, const yaml_node_t *n)
+{
+	enum { SC_SQL, SC_SECRETS, SC_N };
+	static const char *const keys[SC_N] = { [SC_SQL] = "sql", [SC_SECRETS] = "secrets" };
+	static const char *const dialects[] = { "postgres", "sqlite", "mysql" };
+	static const char *const bools[] = { "false", "true" };
+	yaml_node_t *v[SC_N], *k[SC_N];
+	unsigned idx;
+
+	if (pf_map_keys(ec->c, n, pf_where(ec, "scrub"), keys, ARRAY_SIZE(keys), v, k))
+		return -1;
+	if (v[SC_SQL]) {
+		if (pf_one_of(ec->c, v[SC_SQL], pf_where(ec, "scrub: sql"), dialects,
+			      ARRAY_SIZE(dialects), &idx))
+			return -1;
+		ec->p->scrub |= PF_SCRUB_SQL | (idx == 2 ? PF_SCRUB_SQL_DQ : 0);
+	}
+	if (v[SC_SECRETS]) {
+		if (pf_one_of(ec->c, v[SC_SECRETS], pf_where(ec, "scrub: secrets"), bools,
+			      ARRAY_SIZE(bools), &idx))
+			return -1;
+		ec->p->scrub |= idx ? PF_SCRUB_SECRETS : 0;
+	}
+	return 0;
+}
+
 static int probe_scrub(struct pf_entry_ctx *ec)
 {
 	static const char *const names[] = { "sql", "secrets" };
@@ -362,8 +393,7 @@ static int probe_scrub(struct pf_entry_ctx *ec)
 	if (!n)
 		return 0;
 	if (n->type == YAML_MAPPING_NODE)
-		return pf_expect(ec->c, n, YAML_SEQUENCE_NODE, pf_where(ec, "scrub"),
-				 "sql, secrets or a list");
+		return scrub_map(ec, n);
 	for (unsigned i = 0; i < pf_nitems(n); i++) {
 		if (pf_one_of(ec->c, pf_item(ec->c, n, i), pf_where(ec, "scrub"), names,
 			      ARRAY_SIZE(names), &idx))

@@ -19,6 +19,7 @@
  *               rate_limit: N | "N/s" | { rate: N, burst: M }   events per second
  *               sample: N                       keep 1 event in N
  *               scrub: [sql, secrets]           shape captured strings before output
+ *               scrub: {sql: mysql, secrets: true}  the same with the SQL dialect named
  *               on_unreadable: match | skip     a filter's string could not be read
  *   output:   { format: text | json, file: PATH }
  *   limits:   { ringbuf: SIZE, string: N, processes: N, thread_state: N, queue: N }
@@ -48,6 +49,7 @@ enum pf_format { PF_FMT_TEXT = 0, PF_FMT_JSON };
 /* pf_probe.scrub: shaping applied in userspace to captured strings. */
 #define PF_SCRUB_SQL (1u << 0)	   /* SQL literals ('x', 42) become ? */
 #define PF_SCRUB_SECRETS (1u << 1) /* password=..., token=..., Bearer ... redacted */
+#define PF_SCRUB_SQL_DQ (1u << 2)  /* with SQL: "x" is a string literal (MySQL), not a name */
 
 /* Where something was written in the file, 1-based. */
 struct pf_pos {

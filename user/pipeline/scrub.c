@@ -43,7 +43,7 @@ static size_t quoted_end(const char *in, size_t n, size_t i, bool sql_doubling)
 	return n;
 }
 
-/* End of a numeric literal at in[i]: 42, 3.14, 1e-5, 0x1F. */
+/* End of a numeric literal at in[i]: 42, 3.14, .5, 1e-5, 0x1F. */
 static size_t number_end(const char *in, size_t n, size_t i)
 {
 	if (in[i] == '0' && i + 2 < n && (in[i + 1] == 'x' || in[i + 1] == 'X') &&
@@ -67,27 +67,183 @@ static size_t number_end(const char *in, size_t n, size_t i)
 	return i;
 }
 
-static void scrub_sql(const char *in, size_t n, struct out *o)
+/* Words after which a sign is unary: WHERE a = 1 AND -2 < b, LIMIT -1. */
+static bool sign_keyword(const char *w, size_t len)
 {
-	size_t i = 0, end;
+	static const char *const words[] = {
+		"select", "where",  "and", "or",     "not",    "then",	   "else", "when",
+		"limit",  "offset", "by",  "in",     "is",     "values",   "set",  "between",
+		"like",	  "case",   "on",  "having", "return", "distinct", "all",  "any",
+	};
+
+	for (size_t t = 0; t < sizeof(words) / sizeof(words[0]); t++)
+		if (strlen(words[t]) == len && !strncasecmp(w, words[t], len))
+			return true;
+	return false;
+}
+
+/* Is a + or - at in[i] a sign (unary) rather than an operator? From what precedes it. */
+static bool sign_at(const char *in, size_t i)
+{
+	size_t w;
+
+	while (i && isspace((unsigned char)in[i - 1]))
+		i--;
+	if (!i)
+		return true;
+	if (ident_char(in[i - 1])) {
+		for (w = i; w && ident_char(in[w - 1]); w--)
+			;
+		return !isdigit((unsigned char)in[w]) && in[w] != '$' &&
+		       sign_keyword(in + w, i - w);
+	}
+	/* After a value (a ) or a closing quote or a ?) it is an operator: a - 1, 'x' - 1. */
+	return !strchr(")]'\"`?", in[i - 1]);
+}
+
+/*
+ * End of the literal at in[i] that scrubbing makes ?, or 0: 'strings', "strings"
+ * in MySQL, numbers with a unary sign, x'0A' and other prefixed strings (b'',
+ * n'', e''), and ? and ?NNN placeholders (already ?, so a list of them collapses).
+ */
+static size_t literal_end(unsigned flags, const char *in, size_t n, size_t i)
+{
+	char c = in[i];
+	bool word_start = i == 0 || !ident_char(in[i - 1]);
+	size_t j;
+
+	if (c == '\'' || (c == '"' && (flags & PF_SCRUB_SQL_DQ)))
+		return quoted_end(in, n, i, true);
+	if (word_start && i + 1 < n && in[i + 1] == '\'' && strchr("xXbBnNeE", c))
+		return quoted_end(in, n, i + 1, true);
+	if (c == '?' && (i == 0 || !ident_char(in[i - 1]))) {
+		for (j = i + 1; j < n && isdigit((unsigned char)in[j]); j++)
+			;
+		return j;
+	}
+	if ((c == '-' || c == '+') && sign_at(in, i)) {
+		for (j = i + 1; j < n && (in[j] == ' ' || in[j] == '\t'); j++)
+			;
+		if (j < n && (isdigit((unsigned char)in[j]) ||
+			      (in[j] == '.' && j + 1 < n && isdigit((unsigned char)in[j + 1]))))
+			return number_end(in, n, j);
+		return 0;
+	}
+	/* Not t1, $1, :p1 or SQLite's ?NNN parameters. */
+	if ((isdigit((unsigned char)c) ||
+	     (c == '.' && i + 1 < n && isdigit((unsigned char)in[i + 1]))) &&
+	    (i == 0 || (!ident_char(in[i - 1]) && !strchr("?:.", in[i - 1]))))
+		return number_end(in, n, i);
+	return 0;
+}
+
+/* End of the comment at in[i] (-- to the end of the line, or a block), or 0. */
+static size_t comment_end(const char *in, size_t n, size_t i)
+{
+	if (i + 1 >= n)
+		return 0;
+	if (in[i] == '-' && in[i + 1] == '-') {
+		while (i < n && in[i] != '\n')
+			i++;
+		return i;
+	}
+	if (in[i] == '/' && in[i + 1] == '*') {
+		/* An unterminated one (a cut capture) runs to the end. */
+		for (i += 2; i + 1 < n; i++)
+			if (in[i] == '*' && in[i + 1] == '/')
+				return i + 2;
+		return n;
+	}
+	return 0;
+}
+
+/* Past whitespace and comments from in[i]. */
+static size_t skip_blank(const char *in, size_t n, size_t i)
+{
+	size_t e;
+
+	for (;;) {
+		if (i < n && isspace((unsigned char)in[i]))
+			i++;
+		else if (i < n && (e = comment_end(in, n, i)))
+			i = e;
+		else
+			return i;
+	}
+}
+
+/* End of a ( literal, literal, ... ) group at in[i] (the parenthesis), or 0. */
+static size_t list_end(unsigned flags, const char *in, size_t n, size_t i)
+{
+	size_t e;
+
+	for (i++;;) {
+		i = skip_blank(in, n, i);
+		if (i == n || !(e = literal_end(flags, in, n, i)))
+			return 0;
+		i = skip_blank(in, n, e);
+		if (i < n && in[i] == ')')
+			return i + 1;
+		if (i == n || in[i] != ',')
+			return 0;
+		i++;
+	}
+}
+
+/* Does VALUES (any case, as a word) end just before in[i], blanks aside? */
+static bool after_values(const char *in, size_t i)
+{
+	while (i && isspace((unsigned char)in[i - 1]))
+		i--;
+	return i >= 6 && !strncasecmp(in + i - 6, "values", 6) &&
+	       (i == 6 || !ident_char(in[i - 7]));
+}
+
+static void scrub_sql(unsigned flags, const char *in, size_t n, struct out *o)
+{
+	size_t i = 0, end, next;
 
 	while (i < n) {
 		char c = in[i];
 
-		if (c == '\'') {
-			/* 'it''s' and 'it\'s': one literal either way. */
-			i = quoted_end(in, n, i, true);
-			out_putc(o, '?');
+		if ((end = comment_end(in, n, i))) {
+			/* A comment is dropped; one blank keeps the words on either side apart. */
+			bool spaced = !i || isspace((unsigned char)in[i - 1]);
+
+			i = skip_blank(in, n, end);
+			if (!spaced && i < n)
+				out_putc(o, ' ');
+		} else if (c == '(' && (end = list_end(flags, in, n, i))) {
+			/* IN (1, 2, 3) and VALUES (1, 'a'), (2, 'b'): one (?) whatever the count. */
+			out_write(o, "(?)", 3);
+			if (after_values(in, i)) {
+				for (;;) {
+					next = skip_blank(in, n, end);
+					if (next == n || in[next] != ',')
+						break;
+					next = skip_blank(in, n, next + 1);
+					if (next == n || in[next] != '(' ||
+					    !(next = list_end(flags, in, n, next)))
+						break;
+					end = next;
+				}
+			}
+			i = end;
+		} else if ((end = literal_end(flags, in, n, i))) {
+			/*
+			 * 'it''s' and 'it\'s': one literal either way; -42.5 and
+			 * x'0A' whole; a ?NNN placeholder as written.
+			 */
+			if (c == '?')
+				out_write(o, in + i, end - i);
+			else
+				out_putc(o, '?');
+			i = end;
 		} else if (c == '"' || c == '`') {
 			/* Quoted identifiers stay, digits in them too. */
 			end = quoted_end(in, n, i, true);
 			out_write(o, in + i, end - i);
 			i = end;
-		} else if (isdigit((unsigned char)c) &&
-			   (i == 0 || (!ident_char(in[i - 1]) && in[i - 1] != '?'))) {
-			/* Not t1, $1 or SQLite's ?NNN parameters. */
-			i = number_end(in, n, i);
-			out_putc(o, '?');
 		} else {
 			out_putc(o, c);
 			i++;
@@ -112,6 +268,31 @@ static size_t redact(const char *in, size_t i, size_t j, size_t k, struct out *o
 	out_write(o, in + i, j - i);
 	out_write(o, "***", 3);
 	return k;
+}
+
+/*
+ * A bound parameter rather than a value: ?, ?NNN, $N, :name, @name, %s. What
+ * a prepared statement says about its password is not the password.
+ */
+static bool placeholder(const char *v, size_t len)
+{
+	size_t i = 1;
+
+	if (len == 2 && v[0] == '%' && v[1] == 's')
+		return true;
+	if (v[0] == '?' || v[0] == '$') {
+		while (i < len && isdigit((unsigned char)v[i]))
+			i++;
+		return i == len && (v[0] == '?' || len > 1);
+	}
+	if (v[0] == ':' || v[0] == '@') {
+		if (len < 2)
+			return false;
+		while (i < len && (isalnum((unsigned char)v[i]) || v[i] == '_'))
+			i++;
+		return i == len;
+	}
+	return false;
 }
 
 /*
@@ -154,7 +335,7 @@ static size_t secret_at(const char *in, size_t n, size_t i, struct out *o)
 	}
 	for (k = j; k < n && value_char(in[k]); k++)
 		;
-	if (k == j)
+	if (k == j || placeholder(in + j, k - j))
 		return 0;
 	return redact(in, i, j, k, o);
 }
@@ -244,13 +425,13 @@ size_t shape_scrub(unsigned flags, const char *in, size_t n, char *out, size_t o
 		}
 		tmp = out_init(buf, tmp.len + 1);
 		scrub_secrets(in, n, &tmp);
-		scrub_sql(buf, tmp.len, &o);
+		scrub_sql(flags, buf, tmp.len, &o);
 		if (buf != small)
 			free(buf);
 	} else if (flags & PF_SCRUB_SECRETS) {
 		scrub_secrets(in, n, &o);
 	} else if (flags & PF_SCRUB_SQL) {
-		scrub_sql(in, n, &o);
+		scrub_sql(flags, in, n, &o);
 	} else {
 		out_write(&o, in, n);
 	}
