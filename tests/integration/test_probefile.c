@@ -622,6 +622,80 @@ Test(probefile_cli, first_syscall_probe_is_named_and_scrubbed)
 	unlink(file);
 }
 
+/* The [w] write(1, "...") line of a run of sh -c CMD under file with -s limit; NULL if none. */
+static char *scrubbed_write(const char *file, const char *limit, const char *cmd)
+{
+	char *argv[] = { (char *)build_path("agent-trace"),
+			 "-s",
+			 (char *)limit,
+			 "-C",
+			 (char *)file,
+			 "--",
+			 "/bin/sh",
+			 "-c",
+			 (char *)cmd,
+			 NULL };
+	char *o, *e, *line, *end, *r = NULL;
+
+	cr_assert_eq(run_capture(argv, &o, &e), 0, "%s", e);
+	line = strstr(o, "[w] write(1, \"");
+	if (line) {
+		line += strlen("[w] write(1, ");
+		/* The string ends at its closing quote, with ... when it was cut. */
+		end = strstr(line + 1, "\"..., ");
+		if (end)
+			end += 4;
+		else if ((end = strstr(line + 1, "\", ")))
+			end++;
+		r = strndup(line, end ? (size_t)(end - line) : strlen(line));
+	}
+	free(o);
+	free(e);
+	return r;
+}
+
+/*
+ * Scrubbing runs on the whole capture, before anything is cut for display: a
+ * statement that fits scrubs the same under any -s, and one cut at -s shows
+ * the scrub of what arrived, never a piece of a secret.
+ */
+Test(probefile_cli, scrub_does_not_depend_on_strsize)
+{
+	const char *file = "/tmp/at-scrub-s.yaml";
+	const char *cmd = "printf '%s' \"SELECT * FROM t WHERE id IN (1, 2, 3) AND pwd = 'hunter2' "
+			  "AND url = 'mysql://app:Xy55w0rd@db' -- k=42\" >/dev/null";
+	const char *want = "\"SELECT * FROM t WHERE id IN (?) AND pwd = ? AND url = ? \"";
+	static const char *const cuts[] = { "8", "30", "52", "60", "75", "84", "95", "100" };
+	char *s;
+
+	write_file(file, "probes:\n  - name: w\n    kind: syscall\n    attach: write\n"
+			 "    scrub: [sql, secrets]\n");
+	s = scrubbed_write(file, "128", cmd);
+	cr_assert_str_eq(s, want);
+	free(s);
+	s = scrubbed_write(file, "254", cmd);
+	cr_assert_str_eq(s, want);
+	free(s);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		s = scrubbed_write(file, cuts[i], cmd);
+		cr_assert_not_null(s, "-s %s", cuts[i]);
+		cr_assert(strlen(s) > 4 && !strcmp(s + strlen(s) - 4, "\"..."), "-s %s: cut: %s",
+			  cuts[i], s);
+		cr_assert_null(strstr(s, "hu"), "-s %s: %s", cuts[i], s);
+		cr_assert_null(strstr(s, "Xy"), "-s %s: %s", cuts[i], s);
+		cr_assert_null(strstr(s, "42"), "-s %s: %s", cuts[i], s);
+		free(s);
+	}
+	/* Secrets alone: the URL cut before its @ still hides the password. */
+	write_file(file, "probes:\n  - name: w\n    kind: syscall\n    attach: write\n"
+			 "    scrub: secrets\n");
+	s = scrubbed_write(file, "84", cmd);
+	cr_assert_str_eq(s, "\"SELECT * FROM t WHERE id IN (1, 2, 3) AND pwd = '***' AND url = "
+			    "'mysql://app:***\"...");
+	free(s);
+	unlink(file);
+}
+
 Test(probefile_cli, check_resolves_symbols_in_a_process)
 {
 	struct scratch sc;

@@ -163,6 +163,41 @@ Test(shape, secrets_not_placeholders)
 	       "UPDATE u SET password = ?, token = ? WHERE id IN (?)");
 }
 
+Test(shape, secrets_cut_at_the_capture_limit)
+{
+	scrubs(SECRETS | SHAPE_CUT, "db postgres://app:s3cr", "db postgres://app:***");
+	scrubs(SECRETS, "db postgres://app:s3cr", "db postgres://app:s3cr");
+	scrubs(SECRETS | SHAPE_CUT, "postgres://app:s3cret@db/x", "postgres://app:***@db/x");
+	scrubs(SECRETS | SHAPE_CUT, "postgres://app", "postgres://app");
+	scrubs(SECRETS | SHAPE_CUT, "password = ?", "password = ***");
+	scrubs(SECRETS | SHAPE_CUT, "password = ? AND token = $", "password = ? AND token = ***");
+	scrubs(SECRETS | SHAPE_CUT, "password=hun", "password=***");
+	scrubs(SECRETS | SHAPE_CUT, "Authorization: Bearer eyJ", "Authorization: Bearer ***");
+	scrubs(SQL | SECRETS | SHAPE_CUT, "SET password = 'hun", "SET password = ?");
+}
+
+/* A statement cut anywhere: its scrubbed form is the scrub of what arrived, never longer in secrets. */
+Test(shape, cut_anywhere_leaks_nothing)
+{
+	const char *stmt = "UPDATE u SET password = 'hunter2', token = 'zq9x' WHERE url = "
+			   "'postgres://app:Xy55w0rd@db/x' AND id IN (1, 2, 3) -- pwd=ZZZ";
+	/* The first two bytes of each secret: nothing else in stmt has them. */
+	static const char *const secrets[] = { "hu", "zq", "Xy", "ZZ" };
+	char out[512];
+
+	for (size_t cut = 1; cut <= strlen(stmt); cut++) {
+		unsigned flags = SQL | SECRETS | (cut < strlen(stmt) ? SHAPE_CUT : 0);
+
+		shape_scrub(flags, stmt, cut, out, sizeof(out));
+		for (size_t s = 0; s < 4; s++)
+			cr_assert_null(strstr(out, secrets[s]), "cut at %zu: %s", cut, out);
+		shape_scrub(SECRETS | (flags & SHAPE_CUT), stmt, cut, out, sizeof(out));
+		for (size_t s = 0; s < 4; s++)
+			cr_assert_null(strstr(out, secrets[s]), "secrets only, cut at %zu: %s", cut,
+				       out);
+	}
+}
+
 Test(shape, secrets_leave_the_rest)
 {
 	scrubs(SECRETS, "tokens=5 passwords are hashed; password=&tokenizer: x",

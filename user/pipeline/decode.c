@@ -85,8 +85,9 @@ static const struct at_call_rec *scrubbed(const struct probe *p, const struct at
 		 * what did not arrive; the modulo is the identity on [0, AT_STR_MAX]
 		 * and shows the compiler (and any reader) that the read stays in slot[i].
 		 */
-		n = shape_scrub(p->scrub, r->slot[i], r->slot_len[i] % (AT_STR_MAX + 1),
-				copy->slot[i], AT_STR_MAX);
+		n = shape_scrub(p->scrub | (r->flags & (AT_CALL_TRUNC0 << i) ? SHAPE_CUT : 0),
+				r->slot[i], r->slot_len[i] % (AT_STR_MAX + 1), copy->slot[i],
+				AT_STR_MAX);
 		copy->slot_len[i] = (__u16)(n < AT_STR_MAX ? n : AT_STR_MAX - 1);
 	}
 	return copy;

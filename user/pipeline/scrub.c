@@ -300,7 +300,7 @@ static bool placeholder(const char *v, size_t len)
  * after what was written (key, separators, *** and a closing quote), 0 if
  * there is no secret here.
  */
-static size_t secret_at(const char *in, size_t n, size_t i, struct out *o)
+static size_t secret_at(const char *in, size_t n, size_t i, bool cut, struct out *o)
 {
 	size_t j = 0, k, end;
 
@@ -335,7 +335,8 @@ static size_t secret_at(const char *in, size_t n, size_t i, struct out *o)
 	}
 	for (k = j; k < n && value_char(in[k]); k++)
 		;
-	if (k == j || placeholder(in + j, k - j))
+	/* A ? or :name at the cut may be the start of a longer value. */
+	if (k == j || (placeholder(in + j, k - j) && !(cut && k == n)))
 		return 0;
 	return redact(in, i, j, k, o);
 }
@@ -368,7 +369,7 @@ static size_t auth_at(const char *in, size_t n, size_t i, struct out *o)
 }
 
 /* scheme://user:PASSWORD@host at the "://". */
-static size_t url_at(const char *in, size_t n, size_t i, struct out *o)
+static size_t url_at(const char *in, size_t n, size_t i, bool cut, struct out *o)
 {
 	size_t start = i + 3, end, at = 0, colon = 0;
 
@@ -377,6 +378,9 @@ static size_t url_at(const char *in, size_t n, size_t i, struct out *o)
 	for (end = start; end < n && !strchr("/?#\"' \t\n", in[end]) && in[end]; end++)
 		if (in[end] == '@')
 			at = end;
+	/* Cut inside user:pass (no @ yet): what came of the password is hidden. */
+	if (!at && cut && end == n)
+		at = n;
 	if (!at)
 		return 0;
 	for (size_t j = start; j < at; j++) {
@@ -390,16 +394,17 @@ static size_t url_at(const char *in, size_t n, size_t i, struct out *o)
 	return redact(in, i, colon + 1, at, o);
 }
 
-static void scrub_secrets(const char *in, size_t n, struct out *o)
+static void scrub_secrets(unsigned flags, const char *in, size_t n, struct out *o)
 {
+	bool cut = flags & SHAPE_CUT;
 	size_t i = 0, next;
 
 	while (i < n) {
-		next = url_at(in, n, i, o);
+		next = url_at(in, n, i, cut, o);
 		if (!next && isalpha((unsigned char)in[i])) {
 			next = auth_at(in, n, i, o);
 			if (!next)
-				next = secret_at(in, n, i, o);
+				next = secret_at(in, n, i, cut, o);
 		}
 		if (next) {
 			i = next;
@@ -416,7 +421,7 @@ size_t shape_scrub(unsigned flags, const char *in, size_t n, char *out, size_t o
 	char small[1024], *buf;
 
 	if ((flags & PF_SCRUB_SECRETS) && (flags & PF_SCRUB_SQL)) {
-		scrub_secrets(in, n, &tmp);
+		scrub_secrets(flags, in, n, &tmp);
 		buf = tmp.len < sizeof(small) ? small : malloc(tmp.len + 1);
 		if (!buf) {
 			/* Nothing is shown rather than something unscrubbed. */
@@ -424,12 +429,12 @@ size_t shape_scrub(unsigned flags, const char *in, size_t n, char *out, size_t o
 			return out_end(&o);
 		}
 		tmp = out_init(buf, tmp.len + 1);
-		scrub_secrets(in, n, &tmp);
+		scrub_secrets(flags, in, n, &tmp);
 		scrub_sql(flags, buf, tmp.len, &o);
 		if (buf != small)
 			free(buf);
 	} else if (flags & PF_SCRUB_SECRETS) {
-		scrub_secrets(in, n, &o);
+		scrub_secrets(flags, in, n, &o);
 	} else if (flags & PF_SCRUB_SQL) {
 		scrub_sql(flags, in, n, &o);
 	} else {
