@@ -31,10 +31,10 @@ struct filter_ctx {
  *   EXPR := TERM { 'or' TERM }      TERM := FACTOR { 'and' FACTOR }
  *   FACTOR := 'not' FACTOR | '(' EXPR ')' | FIELD OP VALUE
  *   FIELD := argN (1-based) | an argument's name | ret | pid | tid | uid | comm
- *   OP := == != < <= > >= | startswith (strings only)
+ *   OP := == != < <= > >= | startswith istartswith iequals (strings only)
  *   VALUE := integer (decimal, 0x, negative) | -ERRNO name (ret) | "string"
  * Strings compare with str arguments (captured) and comm, == != startswith,
- * at most AT_FILTER_STR bytes. Returns 0, or -1 with a message in err that
+ * and istartswith iequals with ASCII case folded, at most AT_FILTER_STR bytes. Returns 0, or -1 with a message in err that
  * quotes the expression and gives the 1-based column in it.
  */
 int filter_compile(const char *src, const struct filter_ctx *fc, struct at_filter *out, char *err,
