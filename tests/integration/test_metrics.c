@@ -2,6 +2,7 @@
 /* --metrics: the Prometheus endpoint scraped while a trace runs, checked by promtool. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -174,6 +175,111 @@ Test(metrics, scrape_during_trace)
 	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, slurp(errf));
 	cr_assert_eq(http_get(port, "/healthz", &body), -1, "still serving after the end");
+	unlink(outf);
+	unlink(errf);
+}
+
+/* The value of the one sample of a Prometheus API answer; NAN when there is none. */
+static double api_value(const char *json)
+{
+	const char *v = strstr(json, "\"value\":[");
+
+	if (!v || !(v = strstr(v, ",\"")))
+		return NAN;
+	return strtod(v + 2, NULL);
+}
+
+/* GET of the query API of the Prometheus on port: the answer's value, NAN when not yet. */
+static double query(int port, const char *q)
+{
+	char path[512], *body;
+	double v = NAN;
+
+	snprintf(path, sizeof(path), "/api/v1/query?query=%s", q);
+	if (http_get(port, path, &body) == 200)
+		v = api_value(body);
+	free(body);
+	return v;
+}
+
+/* The le bounds around the median: the first bucket holding half of count, and the one before. */
+static void median_bucket(const char *text, const char *series, double count, double *lo,
+			  double *hi)
+{
+	const char *p = text;
+	double prev = 0;
+
+	while ((p = strstr(p, series))) {
+		double le, n;
+
+		p += strlen(series);
+		cr_assert_eq(sscanf(p, "%lf\"} %lf", &le, &n), 2, "%s", p);
+		if (n >= count / 2) {
+			*lo = prev;
+			*hi = le;
+			return;
+		}
+		prev = le;
+	}
+	cr_assert_fail("no bucket holds the median in:\n%s", text);
+}
+
+/*
+ * A real Prometheus server (Debian's) scraping agent-trace every second:
+ * its query API returns the getppid count the target made, and a median from
+ * the histogram that lies within the bucket the exposition put it in.
+ */
+Test(metrics, prometheus_server_scrapes, .timeout = 60)
+{
+	char addr[32], pids[32], outf[64], errf[64], yml[64], dir[64], web[48], cfg[96];
+	char db[96], *body, *plog;
+	int rel_a, rel_b, port = free_port(), pport = free_port(), st;
+	pid_t a = waiting_target("5", &rel_a), b = waiting_target("0", &rel_b), tracer, prom;
+	double n = NAN, median, lo, hi;
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	snprintf(pids, sizeof(pids), "%d,%d", a, b);
+	tmp_name(outf, sizeof(outf), "metrics-p", "out");
+	tmp_name(errf, sizeof(errf), "metrics-p", "err");
+	tmp_name(yml, sizeof(yml), "metrics-p", "yml");
+	tmp_name(dir, sizeof(dir), "metrics-p", "tsdb");
+	write_text(yml,
+		   "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: at\n"
+		   "    static_configs:\n      - targets: ['%s']\n",
+		   addr);
+	snprintf(cfg, sizeof(cfg), "--config.file=%s", yml);
+	snprintf(db, sizeof(db), "--storage.tsdb.path=%s", dir);
+	snprintf(web, sizeof(web), "--web.listen-address=127.0.0.1:%d", pport);
+	tracer = spawn_logged((char *[]){ AT, "-q", "-T", "--metrics", addr, "-e", "getppid", "-p",
+					  pids, NULL },
+			      outf, errf);
+	wait_serving(port, tracer);
+	release(rel_a, a);
+	prom = spawn_logged((char *[]){ "/usr/bin/prometheus", cfg, db, web, NULL }, "/dev/null",
+			    "/dev/null");
+	/* Prometheus starts, then scrapes every second: 40 s at most for a sample. */
+	for (int i = 0; i < 160 && isnan(n); i++) {
+		cr_assert_eq(waitpid(prom, NULL, WNOHANG), 0, "prometheus ended");
+		usleep(250 * 1000);
+		n = query(pport, "agent_trace_syscalls_total%7Bsyscall%3D%22getppid%22%7D");
+	}
+	cr_assert_eq(n, 5.0, "getppid in Prometheus: %f", n);
+	median = query(pport, "histogram_quantile(0.5%2Cagent_trace_syscall_duration_seconds_"
+			      "bucket%7Bsyscall%3D%22getppid%22%7D)");
+	cr_assert_eq(http_get(port, "/metrics", &body), 200);
+	median_bucket(body, "agent_trace_syscall_duration_seconds_bucket{syscall=\"getppid\",le=\"",
+		      5, &lo, &hi);
+	cr_assert(median >= lo && median <= hi, "median %g outside [%g, %g]", median, lo, hi);
+	free(body);
+	kill(prom, SIGTERM);
+	cr_assert_eq(waitpid(prom, &st, 0), prom);
+	release(rel_b, b);
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+	run_capture((char *[]){ "/bin/rm", "-rf", dir, NULL }, &body, &plog);
+	free(body);
+	free(plog);
+	unlink(yml);
 	unlink(outf);
 	unlink(errf);
 }
