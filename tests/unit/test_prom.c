@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The Prometheus renderer on a hand-built snapshot: exact lines. */
+/* The Prometheus renderer on a hand-built snapshot (exact lines), and --metrics addresses. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "probes.h"
 #include "prom.h"
 #include "syscalls.h"
@@ -155,4 +158,35 @@ Test(prom, probe_counters_and_escaping)
 	p.removed = true;
 	t = render(&s, &po);
 	cr_assert_null(strstr(t, "libc:malloc"));
+}
+
+/* --metrics ADDR:PORT: a bare :PORT is loopback, never every interface. */
+Test(metrics_addr, parse)
+{
+	struct config c;
+	char err[256];
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&c.metrics_addr.sa;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&c.metrics_addr.sa;
+	char *argv[] = { "at", "--metrics", ":9464", "-p", "1", NULL };
+
+	cr_assert_eq(cli_parse(5, argv, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(c.metrics, ":9464");
+	cr_assert_eq(s4->sin_family, AF_INET);
+	cr_assert_eq(ntohl(s4->sin_addr.s_addr), INADDR_LOOPBACK);
+	cr_assert_eq(ntohs(s4->sin_port), 9464);
+	argv[2] = "0.0.0.0:80";
+	cr_assert_eq(cli_parse(5, argv, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(s4->sin_addr.s_addr, htonl(INADDR_ANY));
+	cr_assert_eq(ntohs(s4->sin_port), 80);
+	argv[2] = "[::1]:9464";
+	cr_assert_eq(cli_parse(5, argv, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(s6->sin6_family, AF_INET6);
+	cr_assert(IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr));
+	cr_assert_eq(c.metrics_addr.len, sizeof(*s6));
+	argv[2] = "[::1]";
+	cr_assert_eq(cli_parse(5, argv, &c, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "--metrics '[::1]': port must be from 1 to 65535");
+	argv[2] = "127.0.0.1:";
+	cr_assert_eq(cli_parse(5, argv, &c, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "--metrics '127.0.0.1:': port must be from 1 to 65535");
 }
