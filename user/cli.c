@@ -13,7 +13,15 @@
 #define DEFAULT_STR_MAX 64
 #define DEFAULT_RINGBUF (4u << 20)
 
-enum { OPT_JSON = 0x100, OPT_VERSION, OPT_USDT, OPT_CHECK, OPT_DRY_RUN, OPT_NO_LATENCY };
+enum {
+	OPT_JSON = 0x100,
+	OPT_VERSION,
+	OPT_USDT,
+	OPT_CHECK,
+	OPT_DRY_RUN,
+	OPT_NO_LATENCY,
+	OPT_METRICS
+};
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -34,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "strsize", required_argument, NULL, 's' },
 	{ "bufsize", required_argument, NULL, 'b' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -89,6 +98,8 @@ void cli_usage(FILE *out)
 	      "  -s, --strsize N         bytes captured per string or buffer (default 64, max 254)\n"
 	      "  -b, --bufsize SIZE      ring buffer size, power of two (default 4M; K/M suffix)\n"
 	      "      --json              one JSON object per line (schema in README)\n"
+	      "      --metrics ADDR:PORT serve Prometheus metrics on /metrics (and /healthz);\n"
+	      "                          :PORT alone listens on 127.0.0.1 only\n"
 	      "  -v, --verbose           libbpf and loader diagnostics on stderr\n"
 	      "  -h, --help              this text\n"
 	      "      --version           version\n"
@@ -288,6 +299,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 		return 0;
 	case OPT_USDT:
 		return parse_usdt(arg, cfg, err, errlen);
+	case OPT_METRICS:
+		cfg->metrics = arg;
+		return metrics_parse_addr(arg, &cfg->metrics_addr, err, errlen);
 	case OPT_VERSION:
 		cfg->version = true;
 		return 0;

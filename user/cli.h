@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "metrics.h"
 #include "record.h"
 #include "spec.h"
 #include "uspec.h"
@@ -39,6 +40,8 @@ struct config {
 	const char *output;			/* -o FILE; NULL for stdout */
 	const char *probe_file;			/* -C FILE: probes, targets, output, limits */
 	const char *check_file;			/* --check FILE: validate, attach nothing */
+	const char *metrics;			/* --metrics ADDR:PORT; NULL for none */
+	struct metrics_addr metrics_addr;	/* --metrics, parsed */
 	double duration;			/* -d SECONDS; 0 for no limit */
 	size_t ringbuf_bytes;			/* -b SIZE: ring buffer size, power of two */
 	unsigned npids;				/* number of pids */

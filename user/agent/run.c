@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "output.h"
 #include "probefile.h"
 #include "probes.h"
@@ -49,6 +50,7 @@ struct tracer {
 	struct setup_watch watch; /* reads sigfd while set-up runs */
 	bool interrupted;	  /* set-up was cancelled by a signal */
 	uint64_t setup_done_ns;	  /* when the target was released: -d counts from here */
+	struct metrics metrics;	  /* --metrics: bound in prepare, served once set-up is done */
 };
 
 /* Set-up gave up on a signal: the line comes once everything is undone (see teardown). */
@@ -396,6 +398,16 @@ static int start(struct tracer *t)
 	if (setup_cancelled() && t->cfg.cmd)
 		return interrupted(t);
 	t->setup_done_ns = now_ns();
+	if (t->cfg.metrics) {
+		struct metrics_opts mo = { .sess = t->sess,
+					   .queue_dropped = &t->q.dropped,
+					   .output_lost = &t->out.lost,
+					   .syscall_durations = !t->cfg.exit_only };
+
+		if ((ret = metrics__start(&t->metrics, &mo)))
+			return log_error(EXIT_RUNTIME, "--metrics %s: cannot serve: %s",
+					 t->cfg.metrics, strerror(-ret));
+	}
 	if (t->cfg.cmd) {
 		ret = proc_release(&t->named.child);
 		if (ret)
@@ -426,6 +438,8 @@ static int finish(struct tracer *t, uint64_t end_ns)
 	struct rusage ru;
 	int ret, code = EXIT_OK;
 
+	/* The last scrape is done before the summary: nothing reads the maps beside it. */
+	metrics__stop(&t->metrics);
 	session__stop(t->sess);
 	/* The reader has delivered the tail of the trace: the writer drains the queue. */
 	queue_close(&t->q);
@@ -483,6 +497,9 @@ static int prepare(struct tracer *t)
 		return log_error(EXIT_RUNTIME, "%s", err);
 	if ((code = resolve_pids(t)) || (code = open_output(t)))
 		return code;
+	/* Bound now, served after set-up: a port in use fails before anything is attached. */
+	if (t->cfg.metrics && (ret = metrics__bind(&t->metrics, &t->cfg.metrics_addr)))
+		return log_error(EXIT_RUNTIME, "--metrics %s: %s", t->cfg.metrics, strerror(-ret));
 	/*
 	 * Signals go to the signalfd before set-up (load, resolve, attach), the
 	 * steps that take a while; a watcher turns SIGINT and SIGTERM into a cancel.
@@ -499,6 +516,7 @@ static int prepare(struct tracer *t)
 static int teardown(struct tracer *t, int code)
 {
 	setup_watch__stop(&t->watch);
+	metrics__stop(&t->metrics);
 	if (t->named.child.pid) {
 		if (t->named.child.go_fd >= 0)
 			proc_abort(&t->named.child);
@@ -535,6 +553,7 @@ int agent_run(const struct config *cfg)
 			    .file = { .ino_fd = -1 },
 			    .sigfd = -1,
 			    .watch = { .stop_fd = -1 },
+			    .metrics = { .fd = -1 },
 			    .named.child = { .go_fd = -1, .err_fd = -1 } };
 	int code;
 

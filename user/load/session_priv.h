@@ -21,7 +21,8 @@ struct session {
 	struct session_opts opts;
 	struct worker reader;
 	bool stopped;
-	struct reader_stats rstats; /* written by the reader only until it is joined */
+	struct reader_stats
+		rstats; /* written by the reader alone, relaxed: --metrics reads it live */
 	int ncpus;
 	bool uprobe_multi; /* function probes use uprobe_multi links (probe_uprobe_multi) */
 	pthread_mutex_t probes_lock;		       /* serialises probes__add/remove */

@@ -18,7 +18,8 @@ static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
-	s->rstats.records++;
+	/* One writer; relaxed stores so a --metrics scrape may read them meanwhile: a plain mov. */
+	__atomic_store_n(&s->rstats.records, s->rstats.records + 1, __ATOMIC_RELAXED);
 	s->opts.on_record(s->opts.ctx, data, size);
 	return 0;
 }
@@ -85,7 +86,8 @@ static void *reader_main(void *arg)
 		epoll_wait(s->wake_fd, &ev, 1, (int)s->opts.poll_ms);
 		ring_buffer__consume(s->rb);
 		if (s->rstats.records != before) {
-			s->rstats.batches++;
+			__atomic_store_n(&s->rstats.batches, s->rstats.batches + 1,
+					 __ATOMIC_RELAXED);
 			if (s->opts.on_batch)
 				s->opts.on_batch(s->opts.ctx);
 		}
@@ -115,5 +117,6 @@ void session__stop(struct session *s)
 
 void session__reader_stats(struct session *s, struct reader_stats *out)
 {
-	*out = s->rstats;
+	out->records = __atomic_load_n(&s->rstats.records, __ATOMIC_RELAXED);
+	out->batches = __atomic_load_n(&s->rstats.batches, __ATOMIC_RELAXED);
 }

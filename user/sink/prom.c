@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Prometheus text exposition of a snapshot: counters and histograms, HELP and TYPE lines. */
+#include "probes.h"
+#include "prom.h"
+#include "summary.h"
+#include "syscalls.h"
+
+#define SUB (1u << AT_HIST_SUB_BITS)
+/*
+ * Histogram buckets: the kernel's power-of-two groups (every SUB buckets),
+ * up to 2^36 ns (68.7 s), then +Inf. A fixed set, the same at every scrape
+ * (rate() and histogram_quantile() want that), and each bound exact: the
+ * highest value of a kernel bucket.
+ */
+#define PROM_LAST_BUCKET (35 * SUB - 1)
+
+void prom_escape(struct out *o, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			out_write(o, "\\\\", 2);
+		else if (*s == '"')
+			out_write(o, "\\\"", 2);
+		else if (*s == '\n')
+			out_write(o, "\\n", 2);
+		else
+			out_putc(o, *s);
+	}
+}
+
+static void head(struct out *o, const char *name, const char *type, const char *help)
+{
+	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Nanoseconds as seconds, exactly: nine decimals. */
+static void out_nsec(struct out *o, uint64_t ns)
+{
+	out_u64(o, ns / 1000000000);
+	out_putc(o, '.');
+	out_udec(o, ns % 1000000000, 9);
+}
+
+/* name{labels} value; labels already escaped and joined ("syscall=\"read\""). */
+static void sample(struct out *o, const char *name, const char *suffix, const char *labels,
+		   uint64_t v)
+{
+	out_puts(o, name);
+	out_puts(o, suffix);
+	if (labels[0]) {
+		out_putc(o, '{');
+		out_puts(o, labels);
+		out_putc(o, '}');
+	}
+	out_putc(o, ' ');
+	out_u64(o, v);
+	out_putc(o, '\n');
+}
+
+/* A latency histogram: cumulative buckets in seconds, +Inf == _count, _sum in seconds. */
+static void histogram(struct out *o, const char *name, const char *labels, const struct at_stat *st)
+{
+	uint64_t seen = 0, total = 0;
+
+	for (unsigned b = 0; b < AT_HIST_BUCKETS; b++)
+		total += st->hist[b];
+	for (unsigned b = 0; b <= PROM_LAST_BUCKET; b++) {
+		seen += st->hist[b];
+		if ((b & (SUB - 1)) != SUB - 1)
+			continue;
+		out_printf(o, "%s_bucket{%s%sle=\"", name, labels, labels[0] ? "," : "");
+		out_nsec(o, hist_bucket_high(b));
+		out_puts(o, "\"} ");
+		out_u64(o, seen);
+		out_putc(o, '\n');
+	}
+	out_printf(o, "%s_bucket{%s%sle=\"+Inf\"} ", name, labels, labels[0] ? "," : "");
+	out_u64(o, total);
+	out_printf(o, "\n%s_sum%s%s%s ", name, labels[0] ? "{" : "", labels, labels[0] ? "}" : "");
+	out_nsec(o, st->total_ns);
+	out_putc(o, '\n');
+	sample(o, name, "_count", labels, total);
+}
+
+/* syscall="NAME" into buf. */
+static const char *syscall_label(unsigned nr, char *buf, size_t size)
+{
+	char name[SYSCALL_NAME_BUF];
+	struct out l = out_init(buf, size);
+
+	out_puts(&l, "syscall=\"");
+	prom_escape(&l, syscall_name(nr, name));
+	out_putc(&l, '"');
+	out_end(&l);
+	return buf;
+}
+
+static void put_syscalls(struct out *o, const struct snapshot *s, const struct prom_opts *po)
+{
+	static const char *const calls = "agent_trace_syscalls_total",
+				 *const errors = "agent_trace_syscall_errors_total",
+				 *const dur = "agent_trace_syscall_duration_seconds";
+	char l[64];
+
+	if (!s->stats)
+		return;
+	head(o, calls, "counter", "Completed system calls of the traced processes.");
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
+		if (s->stats[nr].count)
+			sample(o, calls, "", syscall_label(nr, l, sizeof(l)), s->stats[nr].count);
+	head(o, errors, "counter", "System calls that returned an error.");
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
+		if (s->stats[nr].count)
+			sample(o, errors, "", syscall_label(nr, l, sizeof(l)), s->stats[nr].errors);
+	if (!po->syscall_durations)
+		return;
+	head(o, dur, "histogram", "Time spent in system calls.");
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
+		if (s->stats[nr].count)
+			histogram(o, dur, syscall_label(nr, l, sizeof(l)), &s->stats[nr]);
+}
+
+/* probe="LABEL",function="NAME" for a probe-file probe, probe="NAME" for -u and --usdt. */
+static const char *probe_labels(const struct probe *p, char *buf, size_t size)
+{
+	struct out l = out_init(buf, size);
+
+	out_puts(&l, "probe=\"");
+	prom_escape(&l, p->label[0] ? p->label : p->name);
+	if (p->label[0]) {
+		out_puts(&l, "\",function=\"");
+		prom_escape(&l, p->name);
+	}
+	out_putc(&l, '"');
+	out_end(&l);
+	return buf;
+}
+
+static bool live(const struct snapshot_probe *sp)
+{
+	return !__atomic_load_n(&sp->p->removed, __ATOMIC_RELAXED);
+}
+
+/* Entry-only, return-only and USDT hits have no duration; nor has a value histogram. */
+static bool timed(const struct probe *p)
+{
+	return p->spec.when == UW_CALL &&
+	       (!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY);
+}
+
+static void put_probes(struct out *o, const struct snapshot *s)
+{
+	static const char *const dur = "agent_trace_probe_duration_seconds";
+	char name[96], help[96], l[4 * USPEC_NAME_MAX + 160];
+	bool any_timed = false;
+
+	if (!s->nprobes)
+		return;
+	for (size_t i = 0; i < probe_counters_n; i++) {
+		const struct probe_counter *pc = &probe_counters[i];
+
+		snprintf(name, sizeof(name), "agent_trace_probe_%s_total", pc->json);
+		snprintf(help, sizeof(help), "Probe hits counted as %s.",
+			 pc->text ? pc->text : pc->json);
+		head(o, name, "counter", help);
+		for (uint32_t k = 0; k < s->nprobes; k++) {
+			const struct snapshot_probe *sp = &s->probes[k];
+
+			if (live(sp))
+				sample(o, name, "", probe_labels(sp->p, l, sizeof(l)),
+				       probe_count(&sp->c, pc));
+		}
+	}
+	for (uint32_t k = 0; k < s->nprobes; k++)
+		any_timed |= live(&s->probes[k]) && timed(s->probes[k].p);
+	if (!any_timed)
+		return;
+	head(o, dur, "histogram", "Duration of probed function calls.");
+	for (uint32_t k = 0; k < s->nprobes; k++) {
+		const struct snapshot_probe *sp = &s->probes[k];
+
+		if (live(sp) && timed(sp->p))
+			histogram(o, dur, probe_labels(sp->p, l, sizeof(l)), &sp->st);
+	}
+}
+
+static void put_agent(struct out *o, const struct snapshot *s, const struct prom_opts *po)
+{
+	static const char *const lost = "agent_trace_lost_records_total";
+	char l[64];
+
+	head(o, lost, "counter", "Records (state: calls, proc_table: processes) lost, by cause.");
+	for (size_t i = 0; i < loss_counters_n; i++) {
+		snprintf(l, sizeof(l), "cause=\"%s\"", loss_counters[i].json);
+		sample(o, lost, "", l, snapshot_loss(s, &loss_counters[i]));
+	}
+	head(o, "agent_trace_records_read_total", "counter",
+	     "Records read from the kernel's ring buffer.");
+	sample(o, "agent_trace_records_read_total", "", "", s->reader.records);
+	head(o, "agent_trace_reader_batches_total", "counter",
+	     "Reader wakeups that delivered records.");
+	sample(o, "agent_trace_reader_batches_total", "", "", s->reader.batches);
+	head(o, "process_cpu_seconds_total", "counter",
+	     "Total user and system CPU time spent in seconds.");
+	out_printf(o, "process_cpu_seconds_total %.6f\n", s->cpu_s);
+	head(o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+	sample(o, "process_resident_memory_bytes", "", "", po->rss_bytes);
+}
+
+void prom_render(struct out *o, const struct snapshot *s, const struct prom_opts *po)
+{
+	put_syscalls(o, s, po);
+	put_probes(o, s);
+	put_agent(o, s, po);
+}
