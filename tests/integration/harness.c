@@ -475,3 +475,21 @@ int links_of_prog(int prog_fd, uint32_t type)
 	cr_assert_eq(bpf_obj_get_info_by_fd(prog_fd, &pi, &plen), 0, "program fd %d", prog_fd);
 	return count_links(NULL, pi.id, type);
 }
+
+pid_t start_waiting_target(int *release_fd, const char *ncalls)
+{
+	const char *calls = build_path("calls");
+	int ends[2]; /* its stdin, its stdout */
+	char ready[8] = "";
+	pid_t pid = fork_piped((const int[]){ 0, 1 }, ends, 2);
+
+	if (pid == 0) {
+		execl(calls, calls, "wait", ncalls, (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(read(ends[1], ready, 6), 6);
+	cr_assert_str_eq(ready, "ready\n");
+	close(ends[1]);
+	*release_fd = ends[0];
+	return pid;
+}

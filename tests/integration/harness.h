@@ -100,6 +100,11 @@ pid_t spawn_logged(char *const argv[], const char *out, const char *err);
  * ends. Returns the pid (0 in the child, which then execs).
  */
 pid_t fork_piped(const int *fds, int *ends, int n);
+/*
+ * Starts targets/calls wait NCALLS: it says ready, then waits on its stdin to make
+ * NCALLS getppid calls. Returns its pid; *release_fd is the pipe that releases it.
+ */
+pid_t start_waiting_target(int *release_fd, const char *ncalls);
 
 /* Runs a command line to completion, capturing stdout and stderr. Returns the wait status. */
 int run_capture(char *const argv[], char **out, char **err);

@@ -310,24 +310,6 @@ Test(cli, no_latency_json_summary)
 	free(err);
 }
 
-/* A running target held on its stdin; returns its pid and the pipe that releases it. */
-static pid_t start_waiting_target(int *release_fd, const char *ncalls)
-{
-	int ends[2]; /* its stdin, its stdout */
-	char ready[8] = "";
-	pid_t pid = fork_piped((const int[]){ 0, 1 }, ends, 2);
-
-	if (pid == 0) {
-		execl(CALLS, CALLS, "wait", ncalls, (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_eq(read(ends[1], ready, 6), 6);
-	cr_assert_str_eq(ready, "ready\n");
-	close(ends[1]);
-	*release_fd = ends[0];
-	return pid;
-}
-
 /* Links are freed when their last fd closes, possibly from a work queue: give it a moment. */
 static int links_settle(const char *name, int want)
 {

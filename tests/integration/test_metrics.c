@@ -69,24 +69,6 @@ static int http_get(int port, const char *path, char **body)
 	return status;
 }
 
-/* A target held on its stdin (calls wait N); returns its pid and the fd that releases it. */
-static pid_t waiting_target(const char *ncalls, int *release)
-{
-	int ends[2];
-	char ready[8] = "";
-	pid_t pid = fork_piped((const int[]){ 0, 1 }, ends, 2);
-
-	if (pid == 0) {
-		execl(CALLS, CALLS, "wait", ncalls, (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_eq(read(ends[1], ready, 6), 6);
-	cr_assert_str_eq(ready, "ready\n");
-	close(ends[1]);
-	*release = ends[0];
-	return pid;
-}
-
 /* Waits (10 s at most) until /healthz answers: agent-trace serves once set-up is done. */
 static void wait_serving(int port, pid_t tracer)
 {
@@ -137,7 +119,7 @@ Test(metrics, scrape_during_trace)
 {
 	char addr[32], pids[32], outf[64], errf[64], *body, *msg;
 	int rel_a, rel_b, port = free_port(), st;
-	pid_t a = waiting_target("5", &rel_a), b = waiting_target("0", &rel_b), tracer;
+	pid_t a = start_waiting_target(&rel_a, "5"), b = start_waiting_target(&rel_b, "0"), tracer;
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 	snprintf(pids, sizeof(pids), "%d,%d", a, b);
@@ -234,7 +216,8 @@ Test(metrics, prometheus_server_scrapes, .timeout = 60)
 	char addr[32], pids[32], outf[64], errf[64], yml[64], dir[64], web[48], cfg[96];
 	char db[96], *body, *plog;
 	int rel_a, rel_b, port = free_port(), pport = free_port(), st;
-	pid_t a = waiting_target("5", &rel_a), b = waiting_target("0", &rel_b), tracer, prom;
+	pid_t a = start_waiting_target(&rel_a, "5"), b = start_waiting_target(&rel_b, "0"), tracer,
+	      prom;
 	double n = NAN, median, lo, hi;
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
