@@ -18,7 +18,7 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PKG_CONFIG ?= pkg-config
-LIBS_PC := libbpf libelf zlib yaml-0.1 libmicrohttpd
+LIBS_PC := libbpf libelf zlib yaml-0.1 libmicrohttpd libcurl
 # Capstone's headers only: user/resolve/insn.c loads the library when it first decodes.
 HDRS_PC := capstone
 
