@@ -20,7 +20,16 @@ enum {
 	OPT_CHECK,
 	OPT_DRY_RUN,
 	OPT_NO_LATENCY,
-	OPT_METRICS
+	OPT_METRICS,
+	OPT_OTLP,
+	OPT_OTLP_HEADER_FILE,
+	OPT_OTLP_CA,
+	OPT_OTLP_INTERVAL,
+	OPT_OTLP_TEMPORALITY,
+	OPT_OTLP_SIGNALS,
+	OPT_OTLP_COMPRESSION,
+	OPT_JSON_FILE,
+	OPT_FLUSH_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +52,15 @@ static const struct option long_opts[] = {
 	{ "bufsize", required_argument, NULL, 'b' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "otlp", required_argument, NULL, OPT_OTLP },
+	{ "otlp-header-file", required_argument, NULL, OPT_OTLP_HEADER_FILE },
+	{ "otlp-ca", required_argument, NULL, OPT_OTLP_CA },
+	{ "otlp-interval", required_argument, NULL, OPT_OTLP_INTERVAL },
+	{ "otlp-temporality", required_argument, NULL, OPT_OTLP_TEMPORALITY },
+	{ "otlp-signals", required_argument, NULL, OPT_OTLP_SIGNALS },
+	{ "otlp-compression", required_argument, NULL, OPT_OTLP_COMPRESSION },
+	{ "json-file", required_argument, NULL, OPT_JSON_FILE },
+	{ "flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -100,6 +118,20 @@ void cli_usage(FILE *out)
 	      "      --json              one JSON object per line (schema in README)\n"
 	      "      --metrics ADDR:PORT serve Prometheus metrics on /metrics (and /healthz);\n"
 	      "                          :PORT alone listens on 127.0.0.1 only\n"
+	      "      --otlp URL          also export to an OTLP/HTTP receiver (JSON): events as\n"
+	      "                          logs to URL/v1/logs, counts and histograms as metrics\n"
+	      "                          to URL/v1/metrics; the options below apply to it:\n"
+	      "      --otlp-header-file FILE  request headers, 'Name: value' lines (also from\n"
+	      "                          $OTEL_EXPORTER_OTLP_HEADERS, k=v,k2=v2)\n"
+	      "      --otlp-ca FILE      CA bundle to verify an https:// receiver with\n"
+	      "      --otlp-interval DURATION  metrics every DURATION (default 10s)\n"
+	      "      --otlp-temporality delta|cumulative  metrics' temporality (default\n"
+	      "                          cumulative)\n"
+	      "      --otlp-signals logs,metrics  what to send (default both)\n"
+	      "      --otlp-compression gzip|none  request bodies (default gzip)\n"
+	      "      --json-file PATH    also write JSON lines to PATH, rotated at 100M, 5 kept\n"
+	      "      --flush-timeout DURATION  at the end, send what is queued for at most\n"
+	      "                          this long (default 5s), then count the rest dropped\n"
 	      "  -v, --verbose           libbpf and loader diagnostics on stderr\n"
 	      "  -h, --help              this text\n"
 	      "      --version           version\n"
@@ -215,6 +247,106 @@ static int parse_usdt(const char *arg, struct config *cfg, char *err, size_t err
 	return 0;
 }
 
+/* --otlp URL, --json-file PATH: one more exporting sink, with the defaults. */
+static int add_sink(enum sink_type t, const char *arg, struct config *cfg, char *err,
+		    size_t errlen)
+{
+	const char *opt = t == SINK_OTLP ? "--otlp" : "--json-file";
+	struct sink_config *sc;
+	size_t room;
+
+	if (cfg->exp.n == SINKS_MAX)
+		return fail(err, errlen, "%s: at most %d sinks", opt, SINKS_MAX);
+	sc = &cfg->exp.sinks[cfg->exp.n];
+	sink_config_init(sc, t);
+	room = t == SINK_OTLP ? sizeof(sc->otlp.endpoint) : sizeof(sc->file.path);
+	if (!*arg || strlen(arg) >= room)
+		return fail(err, errlen, "%s '%.64s': %s", opt, arg,
+			    *arg ? "too long" : "empty");
+	if (t == SINK_OTLP) {
+		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
+			return fail(err, errlen, "--otlp '%.64s': not an http:// or https:// URL",
+				    arg);
+		strcpy(sc->otlp.endpoint, arg);
+		cfg->otlp_sink = (int)cfg->exp.n;
+	} else {
+		strcpy(sc->file.path, arg);
+	}
+	cfg->exp.n++;
+	return 0;
+}
+
+/* The --otlp-* options: they shape the --otlp before them. */
+static int parse_otlp_opt(int c, const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		[OPT_OTLP_HEADER_FILE - OPT_OTLP_HEADER_FILE] = "--otlp-header-file",
+		[OPT_OTLP_CA - OPT_OTLP_HEADER_FILE] = "--otlp-ca",
+		[OPT_OTLP_INTERVAL - OPT_OTLP_HEADER_FILE] = "--otlp-interval",
+		[OPT_OTLP_TEMPORALITY - OPT_OTLP_HEADER_FILE] = "--otlp-temporality",
+		[OPT_OTLP_SIGNALS - OPT_OTLP_HEADER_FILE] = "--otlp-signals",
+		[OPT_OTLP_COMPRESSION - OPT_OTLP_HEADER_FILE] = "--otlp-compression",
+	};
+	const char *opt = names[c - OPT_OTLP_HEADER_FILE];
+	struct otlp_config *oc;
+
+	if (cfg->otlp_sink < 0)
+		return fail(err, errlen, "%s: give --otlp URL before it", opt);
+	oc = &cfg->exp.sinks[cfg->otlp_sink].otlp;
+	switch (c) {
+	case OPT_OTLP_HEADER_FILE:
+	case OPT_OTLP_CA: {
+		char *dst = c == OPT_OTLP_CA ? oc->ca_file : oc->headers_file;
+
+		if (!*arg || strlen(arg) >= PATH_MAX)
+			return fail(err, errlen, "%s '%.64s': not a file path", opt, arg);
+		strcpy(dst, arg);
+		return 0;
+	}
+	case OPT_OTLP_INTERVAL:
+		if (parse_duration_ns(arg, &oc->interval_ns) || oc->interval_ns < 100000000ull)
+			return fail(err, errlen, "%s '%s': not a duration of 100ms or more (e.g. 10s)",
+				    opt, arg);
+		return 0;
+	case OPT_OTLP_TEMPORALITY:
+		if (!strcmp(arg, "delta"))
+			oc->temporality = OTLP_DELTA;
+		else if (!strcmp(arg, "cumulative"))
+			oc->temporality = OTLP_CUMULATIVE;
+		else
+			return fail(err, errlen, "%s '%s': expected delta or cumulative", opt, arg);
+		return 0;
+	case OPT_OTLP_SIGNALS: {
+		char buf[64], *save = NULL;
+
+		if (strlen(arg) >= sizeof(buf))
+			return fail(err, errlen, "%s '%.64s': expected logs, metrics or both", opt,
+				    arg);
+		strcpy(buf, arg);
+		oc->signals = 0;
+		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (!strcmp(t, "logs"))
+				oc->signals |= OTLP_SIGNAL_LOGS;
+			else if (!strcmp(t, "metrics"))
+				oc->signals |= OTLP_SIGNAL_METRICS;
+			else
+				return fail(err, errlen,
+					    "%s '%s': unknown signal '%s'; expected logs, metrics",
+					    opt, arg, t);
+		}
+		if (!oc->signals)
+			return fail(err, errlen, "%s '%s': expected logs, metrics or both", opt, arg);
+		return 0;
+	}
+	case OPT_OTLP_COMPRESSION:
+		if (strcmp(arg, "gzip") && strcmp(arg, "none"))
+			return fail(err, errlen, "%s '%s': expected gzip or none", opt, arg);
+		oc->gzip = !strcmp(arg, "gzip");
+		return 0;
+	}
+	return fail(err, errlen, "unknown option (see --help)");
+}
+
 static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, char *err,
 		     size_t errlen)
 {
@@ -302,6 +434,22 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case OPT_METRICS:
 		cfg->metrics = arg;
 		return metrics_parse_addr(arg, &cfg->metrics_addr, err, errlen);
+	case OPT_OTLP:
+	case OPT_JSON_FILE:
+		return add_sink(c == OPT_OTLP ? SINK_OTLP : SINK_FILE, arg, cfg, err, errlen);
+	case OPT_OTLP_HEADER_FILE:
+	case OPT_OTLP_CA:
+	case OPT_OTLP_INTERVAL:
+	case OPT_OTLP_TEMPORALITY:
+	case OPT_OTLP_SIGNALS:
+	case OPT_OTLP_COMPRESSION:
+		return parse_otlp_opt(c, arg, cfg, err, errlen);
+	case OPT_FLUSH_TIMEOUT:
+		if (parse_duration_ns(arg, &cfg->exp.shutdown_ns))
+			return fail(err, errlen, "--flush-timeout '%s': not a duration (e.g. 5s, 500ms)",
+				    arg);
+		cfg->exp.has_shutdown = true;
+		return 0;
 	case OPT_VERSION:
 		cfg->version = true;
 		return 0;
@@ -318,6 +466,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	memset(cfg->selected, 0xff, sizeof(cfg->selected));
 	cfg->str_max = DEFAULT_STR_MAX;
 	cfg->ringbuf_bytes = DEFAULT_RINGBUF;
+	cfg->otlp_sink = -1;
+	cfg->exp.shutdown_ns = 5000000000ull;
 
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
@@ -334,7 +484,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		if (c == '?' || c == ':') {
 			const char *opt = argv[optind - 1];
 
-			if (optopt && strchr("puedosbC", optopt))
+			if (optopt && (optopt >= OPT_JSON || strchr("puedosbC", optopt)))
 				return fail(err, errlen, "option '%s' needs an argument", opt);
 			return fail(err, errlen, "unknown option '%s' (see --help)", opt);
 		}

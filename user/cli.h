@@ -11,6 +11,7 @@
 
 #include "metrics.h"
 #include "record.h"
+#include "sinkcfg.h"
 #include "spec.h"
 #include "uspec.h"
 
@@ -42,6 +43,8 @@ struct config {
 	const char *check_file;			/* --check FILE: validate, attach nothing */
 	const char *metrics;			/* --metrics ADDR:PORT; NULL for none */
 	struct metrics_addr metrics_addr;	/* --metrics, parsed */
+	struct export_config exp;		/* --otlp, --json-file, --flush-timeout; then output.sinks */
+	int otlp_sink;				/* the last --otlp in exp, -1 for none */
 	double duration;			/* -d SECONDS; 0 for no limit */
 	size_t ringbuf_bytes;			/* -b SIZE: ring buffer size, power of two */
 	unsigned npids;				/* number of pids */

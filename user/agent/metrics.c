@@ -14,6 +14,7 @@
 #include "prom.h"
 #include "snapshot.h"
 #include "util.h"
+#include "xsink.h"
 
 int metrics_parse_addr(const char *arg, struct metrics_addr *out, char *err, size_t errlen)
 {
@@ -118,6 +119,8 @@ static char *render(struct metrics *m, size_t *len)
 	snap.output_lost = __atomic_load_n(m->opts.output_lost, __ATOMIC_RELAXED);
 	snap.cpu_s = cpu_seconds();
 	po.rss_bytes = rss_bytes();
+	if (xsinks_snapshot(m->opts.xs, m->opts.nxs, &snap))
+		goto out;
 	prom_render(&o, &snap, &po);
 	buf = malloc(o.len + 1);
 	if (!buf)

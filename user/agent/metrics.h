@@ -10,6 +10,7 @@
 
 struct session;
 struct MHD_Daemon;
+struct xsink;
 
 /* Where to listen: an IPv4 or [IPv6] address and a port. */
 struct metrics_addr {
@@ -23,6 +24,8 @@ struct metrics_opts {
 	_Atomic uint64_t *queue_dropped; /* the record queue's drops */
 	const uint64_t *output_lost;	 /* the writer's failed lines */
 	bool syscall_durations;		 /* syscalls are timed: their histograms */
+	struct xsink *const *xs;	 /* exporting sinks: their queues' counters */
+	unsigned nxs;
 };
 
 struct metrics {

@@ -161,6 +161,20 @@ int probe_source__load(struct probe_source *ps, struct config *c)
 		c->output = ps->pf->output.file;
 	if (!c->json && ps->pf->output.has_format)
 		c->json = ps->pf->output.format == PF_FMT_JSON;
+	if (!c->metrics && ps->pf->output.metrics[0]) {
+		c->metrics = ps->pf->output.metrics;
+		if (metrics_parse_addr(c->metrics, &c->metrics_addr, err, sizeof(err)))
+			return log_error(EXIT_USAGE, "%s: %s", c->probe_file, err);
+	}
+	/* The command line's sinks first, then the file's. */
+	for (unsigned i = 0; i < ps->pf->output.exp.n; i++) {
+		if (c->exp.n == SINKS_MAX)
+			return log_error(EXIT_USAGE, "%s: output: sinks: with the command line's, at "
+					 "most %d sinks", c->probe_file, SINKS_MAX);
+		c->exp.sinks[c->exp.n++] = ps->pf->output.exp.sinks[i];
+	}
+	if (!c->exp.has_shutdown && ps->pf->output.exp.has_shutdown)
+		c->exp.shutdown_ns = ps->pf->output.exp.shutdown_ns;
 	if (!c->npids && !c->cmd && !ps->pf->targets.npids && !targets_open_ended(&ps->pf->targets))
 		return log_error(EXIT_USAGE,
 				 "%s: nothing to trace: give -p PID, -- CMD, or a targets section",

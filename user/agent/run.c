@@ -25,6 +25,7 @@
 #include "session.h"
 #include "setup.h"
 #include "targets.h"
+#include "xsink.h"
 
 /* Reader poll timeout: the longest a lone record waits before it is shown. */
 #define POLL_MS 5
@@ -330,6 +331,28 @@ static void on_batch(void *ctx)
 	queue_kick(ctx);
 }
 
+/* The exporting sinks (--otlp, --json-file, output.sinks): opened before anything is attached. */
+static int open_sinks(struct tracer *t)
+{
+	struct timespec rt;
+	struct xsink_env env = { .sess = t->sess,
+				 .start_ns = t->out.start_ns,
+				 .syscall_durations = !t->cfg.exit_only,
+				 .queue_dropped = &t->q.dropped,
+				 .output_lost = &t->out.lost };
+	char err[512];
+
+	if (!t->cfg.exp.n)
+		return 0;
+	/* Event times are relative to start_ns; exported ones are wall-clock times. */
+	clock_gettime(CLOCK_REALTIME, &rt);
+	env.start_unix_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec -
+			    (now_ns() - t->out.start_ns);
+	if (xsinks_open(t->out.xs, &t->out.nxs, &t->cfg.exp, &env, err, sizeof(err)))
+		return log_error(EXIT_USAGE, "%s", err);
+	return 0;
+}
+
 static int start(struct tracer *t)
 {
 	struct session_opts so = {
@@ -375,6 +398,8 @@ static int start(struct tracer *t)
 	}
 	/* Time 0: just before the first probe goes in, so records made while attaching count up. */
 	t->out.start_ns = now_ns();
+	if ((ret = open_sinks(t)))
+		return ret;
 	if ((ret = add_probes(t)))
 		return ret;
 	if (setup_cancelled())
@@ -402,7 +427,9 @@ static int start(struct tracer *t)
 		struct metrics_opts mo = { .sess = t->sess,
 					   .queue_dropped = &t->q.dropped,
 					   .output_lost = &t->out.lost,
-					   .syscall_durations = !t->cfg.exit_only };
+					   .syscall_durations = !t->cfg.exit_only,
+					   .xs = t->out.xs,
+					   .nxs = t->out.nxs };
 
 		if ((ret = metrics__start(&t->metrics, &mo)))
 			return log_error(EXIT_RUNTIME, "--metrics %s: cannot serve: %s",
@@ -443,12 +470,17 @@ static int finish(struct tracer *t, uint64_t end_ns)
 	session__stop(t->sess);
 	/* The reader has delivered the tail of the trace: the writer drains the queue. */
 	queue_close(&t->q);
+	/* What the sinks hold goes out now, within the flush timeout; the rest is counted. */
+	xsinks_stop(t->out.xs, t->out.nxs, t->cfg.exp.shutdown_ns);
+	if (xsinks_snapshot(t->out.xs, t->out.nxs, &snap))
+		code = log_error(EXIT_RUNTIME, "summary: out of memory");
 	/* A closed pipe (| head) ends the trace as other tools do: no summary, no error. */
 	if (output_closed(&t->out))
 		goto out;
 	if (t->cfg.quiet && !t->cfg.summary_only) {
 		output_close(&t->out);
 		warn_loss(t);
+		output_sink_lines(stderr, &snap, true);
 		goto out;
 	}
 	snap.elapsed_s = (double)(end_ns - t->out.start_ns) / 1e9;
@@ -474,8 +506,10 @@ static int finish(struct tracer *t, uint64_t end_ns)
 	 * Writing to a file (-o), or to an output that failed: the account of
 	 * delivery and loss is (also) shown here.
 	 */
-	if (t->cfg.output || output_failed(&t->out))
+	if (t->cfg.output || output_failed(&t->out)) {
 		output_records_line(stderr, &snap);
+		output_sink_lines(stderr, &snap, false);
+	}
 out:
 	snapshot__free(&snap);
 	return output_failed(&t->out) ? EXIT_RUNTIME : code;
@@ -531,6 +565,8 @@ static int teardown(struct tracer *t, int code)
 	if (t->sess)
 		session__stop(t->sess);
 	queue_free(&t->q);
+	/* Their metrics read the session's maps: gone first. */
+	xsinks_free(t->out.xs, &t->out.nxs);
 	session__free(t->sess);
 	probe_source__free(&t->file);
 	for (unsigned i = 0; i < CLI_MAX_PIDS; i++)

@@ -65,7 +65,7 @@ void one_line(char *s)
 			*s = ' ';
 }
 
-int parse_ringbuf_size(const char *s, size_t *out)
+int parse_bytes(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -75,13 +75,23 @@ int parse_ringbuf_size(const char *s, size_t *out)
 	if (end == s || *s == '-' || errno)
 		return -1;
 	/* Each shift only below the value that would overflow it. */
-	if ((*end == 'k' || *end == 'K') && v < (1ULL << 44))
+	if ((*end == 'k' || *end == 'K') && v < (1ULL << 54))
 		v <<= 10, end++;
-	else if ((*end == 'm' || *end == 'M') && v < (1ULL << 34))
+	else if ((*end == 'm' || *end == 'M') && v < (1ULL << 44))
 		v <<= 20, end++;
-	else if ((*end == 'g' || *end == 'G') && v < (1ULL << 24))
+	else if ((*end == 'g' || *end == 'G') && v < (1ULL << 34))
 		v <<= 30, end++;
 	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_ringbuf_size(const char *s, size_t *out)
+{
+	uint64_t v;
+
+	if (parse_bytes(s, &v))
 		return -1;
 	if (v & (v - 1))
 		return -2;
@@ -89,4 +99,30 @@ int parse_ringbuf_size(const char *s, size_t *out)
 		return -3;
 	*out = (size_t)v;
 	return 0;
+}
+
+int parse_duration_ns(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = { { "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "m", 60e9 },
+		      { "h", 3600e9 } };
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !(v >= 0) || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		/* A year at most: longer is a typo, and far from overflowing 64 bits. */
+		if (v * units[i].ns > 365 * 86400e9)
+			return -1;
+		*out = (uint64_t)(v * units[i].ns + 0.5);
+		return 0;
+	}
+	return -1;
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -29,6 +30,15 @@ int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(p
  */
 int fail_line(char *err, size_t errlen, size_t off, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* A byte count: decimal with an optional K, M or G suffix (powers of 1024). 0 or -1. */
+int parse_bytes(const char *s, uint64_t *out);
+
+/*
+ * A duration: a non-negative decimal number with an optional unit, h, m, s,
+ * ms or us (none: seconds), at most a year, into nanoseconds. 0 or -1.
+ */
+int parse_duration_ns(const char *s, uint64_t *out);
 
 /*
  * A ring buffer size: decimal with an optional K, M or G suffix, a power of two

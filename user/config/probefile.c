@@ -19,6 +19,8 @@
 #include <yaml.h>
 
 #include "pf_probe.h"
+#include "metrics.h"
+#include "pf_sinks.h"
 #include "pf_yaml.h"
 #include "probefile.h"
 #include "util.h"
@@ -131,15 +133,20 @@ static int load_targets(struct pf_ctx *c, yaml_node_t *n)
 
 static int load_output(struct pf_ctx *c, yaml_node_t *n)
 {
-	enum { O_FORMAT, O_FILE, O_N };
-	static const char *const keys[O_N] = { [O_FORMAT] = "format", [O_FILE] = "file" };
+	enum { O_FORMAT, O_FILE, O_METRICS, O_FLUSH, O_SINKS, O_N };
+	static const char *const keys[O_N] = { [O_FORMAT] = "format",
+					       [O_FILE] = "file",
+					       [O_METRICS] = "metrics",
+					       [O_FLUSH] = "flush_timeout",
+					       [O_SINKS] = "sinks" };
 	static const char *const formats[] = { [PF_FMT_TEXT] = "text", [PF_FMT_JSON] = "json" };
 	struct pf_output *o = &c->pf->output;
 	yaml_node_t *v[O_N], *k[O_N];
 	unsigned fmt;
 	const char *s;
 
-	if (pf_expect(c, n, YAML_MAPPING_NODE, "output", "a mapping with format or file") ||
+	if (pf_expect(c, n, YAML_MAPPING_NODE, "output",
+		      "a mapping with format, file, metrics, flush_timeout or sinks") ||
 	    pf_map_keys(c, n, "output", keys, ARRAY_SIZE(keys), v, k))
 		return -1;
 	if (v[O_FORMAT]) {
@@ -156,6 +163,24 @@ static int load_output(struct pf_ctx *c, yaml_node_t *n)
 					"path too long; at most %d bytes", PATH_MAX - 1);
 		strcpy(o->file, s);
 	}
+	if (v[O_METRICS]) {
+		struct metrics_addr a;
+		char why[256];
+
+		if (pf_get_scalar(c, v[O_METRICS], "output: metrics", "ADDR:PORT", &s))
+			return -1;
+		if (strlen(s) >= sizeof(o->metrics) || metrics_parse_addr(s, &a, why, sizeof(why)))
+			return pf_errat(c, v[O_METRICS], "output: metrics",
+					"'%.64s' is not ADDR:PORT (e.g. 127.0.0.1:9464)", s);
+		strcpy(o->metrics, s);
+	}
+	if (v[O_FLUSH]) {
+		if (pf_get_duration(c, v[O_FLUSH], "output: flush_timeout", 0, &o->exp.shutdown_ns))
+			return -1;
+		o->exp.has_shutdown = true;
+	}
+	if (v[O_SINKS] && pf_load_sinks(c, v[O_SINKS], &o->exp))
+		return -1;
 	return 0;
 }
 

@@ -21,7 +21,8 @@
  *               scrub: [sql, secrets]           shape captured strings before output
  *               scrub: {sql: mysql, secrets: true}  the same with the SQL dialect named
  *               on_unreadable: match | skip     a filter's string could not be read
- *   output:   { format: text | json, file: PATH }
+ *   output:   { format: text | json, file: PATH, metrics: ADDR:PORT,
+ *               flush_timeout: DURATION, sinks: [SINK...] (see pf_sinks.c) }
  *   limits:   { ringbuf: SIZE, string: N, processes: N, thread_state: N, queue: N }
  */
 #ifndef AT_PROBEFILE_H
@@ -35,6 +36,7 @@
 
 #include "filter.h"
 #include "record.h"
+#include "sinkcfg.h"
 #include "spec.h"
 #include "uspec.h"
 
@@ -89,9 +91,11 @@ struct pf_targets {
 };
 
 struct pf_output {
-	uint8_t format;	     /* enum pf_format */
-	bool has_format;     /* format was given */
-	char file[PATH_MAX]; /* "" for stdout */
+	uint8_t format;		    /* enum pf_format */
+	bool has_format;	    /* format was given */
+	char file[PATH_MAX];	    /* "" for stdout */
+	char metrics[128];	    /* metrics: ADDR:PORT as --metrics, "" for none */
+	struct export_config exp;   /* sinks (see pf_sinks.c), flush_timeout */
 };
 
 struct pf_limits {

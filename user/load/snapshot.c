@@ -84,7 +84,10 @@ void snapshot__free(struct snapshot *s)
 {
 	free(s->stats);
 	free(s->probes);
+	free(s->sinks);
 	s->stats = NULL;
 	s->probes = NULL;
+	s->sinks = NULL;
 	s->nprobes = 0;
+	s->nsinks = 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "export.h"
 #include "record.h"
 #include "stats.h"
 #include "session.h"
@@ -19,6 +20,12 @@ struct snapshot_probe {
 	struct at_probe_counts c; /* what happened to its hits */
 };
 
+/* One exporting sink's queue: its name and counters (export.h). */
+struct snapshot_sink {
+	const char *name;
+	struct export_stats st;
+};
+
 struct snapshot {
 	struct at_stat *stats;	       /* AT_NR_MAX entries: per syscall */
 	struct snapshot_probe *probes; /* every probe whose statistics could be read */
@@ -30,6 +37,8 @@ struct snapshot {
 	double elapsed_s;	       /* attach to stop */
 	double cpu_s;		       /* agent-trace's own CPU time, user + system */
 	uint64_t max_rss_kib;	       /* agent-trace's own peak resident set */
+	struct snapshot_sink *sinks;   /* exporting sinks, filled by whoever owns them */
+	uint32_t nsinks;	       /* entries of sinks */
 };
 
 /* One loss counter: where it is in a snapshot and its names in each renderer. */

@@ -247,6 +247,38 @@ static void put_row(struct out *o, const struct summary_row *r, bool exit_only)
 	out_putc(o, '}');
 }
 
+/* "sinks": what each exporting sink's queue pushed, delivered and dropped, by cause. */
+static void put_sinks(struct out *o, const struct snapshot *snap)
+{
+	out_puts(o, ",\"sinks\":[");
+	for (uint32_t i = 0; i < snap->nsinks; i++) {
+		const struct export_stats *st = &snap->sinks[i].st;
+		uint64_t dropped = 0;
+
+		out_puts(o, i ? ",{\"name\":" : "{\"name\":");
+		out_json_str(o, snap->sinks[i].name);
+		put_field(o, "pushed", st->pushed);
+		put_field(o, "sent", st->sent);
+		put_field(o, "batches", st->batches);
+		put_field(o, "bytes", st->bytes);
+		put_field(o, "failed", st->failed);
+		put_field(o, "retries", st->retries);
+		put_field(o, "queued", st->queued);
+		out_puts(o, ",\"dropped\":{");
+		for (unsigned c = 0; c < BQ_DROP_N; c++) {
+			out_puts(o, c ? ",\"" : "\"");
+			out_puts(o, bq_drop_key[c]);
+			out_puts(o, "\":");
+			out_u64(o, st->dropped[c]);
+			dropped += st->dropped[c];
+		}
+		out_puts(o, "}");
+		put_field(o, "dropped_total", dropped);
+		out_putc(o, '}');
+	}
+	out_putc(o, ']');
+}
+
 static void json_format_summary(const struct output *s, const struct summary *sm, struct out *o)
 {
 	const struct snapshot *snap = sm->snap;
@@ -271,6 +303,8 @@ static void json_format_summary(const struct output *s, const struct summary *sm
 	}
 	out_printf(o, "},\"cpu_s\":%.6f", snap->cpu_s);
 	put_field(o, "max_rss_kib", snap->max_rss_kib);
+	if (snap->nsinks)
+		put_sinks(o, snap);
 	out_puts(o, "}\n");
 }
 

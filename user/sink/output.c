@@ -19,6 +19,7 @@
 #include "strbuf.h"
 #include "summary.h"
 #include "text.h"
+#include "xsink.h"
 
 _Static_assert(SINK_LINE_MAX <= OUTPUT_BUF_BYTES, "the output buffer holds the longest line");
 
@@ -190,25 +191,31 @@ void output_record(void *ctx, const void *data, size_t size)
 	struct decoder d = { .sess = o->sess, .start_ns = o->start_ns };
 	int kind = decode_kind(data, size);
 	struct decode_scratch scratch;
+	bool line = true;
 	struct event ev;
 
 	if (kind == EV_SYSCALL || kind == EV_CALL) {
-		if (!o->events)
-			return;
-		o->calls++;
+		line = o->events;
+		if (line)
+			o->calls++;
 		/*
 		 * The output failed: the line would be counted lost (put_bytes),
 		 * so it is, unformatted; a function record of a probe that is not
 		 * known is skipped as it is otherwise.
 		 */
-		if (o->err) {
+		if (line && o->err) {
 			if (kind == EV_SYSCALL || decoder__call_probe(&d, data))
 				o->lost++;
-			return;
+			line = false;
 		}
 	}
-	if (decoder__decode(&d, data, size, &scratch, &ev))
+	/* Decoded once for the line sink and every exporting sink. */
+	if ((!line && !o->nxs) || !decoder__decode(&d, data, size, &scratch, &ev))
+		return;
+	if (line)
 		o->ops->event(o, &ev);
+	for (unsigned i = 0; i < o->nxs; i++)
+		o->xs[i]->ops->event(o->xs[i], &ev);
 }
 
 void lines_summary(struct output *o, const struct snapshot *snap, line_summary_fn *fmt)
@@ -280,6 +287,15 @@ void output_records_line(FILE *f, const struct snapshot *snap)
 	struct out l = out_init(line, sizeof(line));
 
 	text_records_line(&l, snap);
+	print_line(f, line, out_end(&l), sizeof(line));
+}
+
+void output_sink_lines(FILE *f, const struct snapshot *snap, bool drops_only)
+{
+	char line[4096];
+	struct out l = out_init(line, sizeof(line));
+
+	text_sink_lines(&l, snap, drops_only);
 	print_line(f, line, out_end(&l), sizeof(line));
 }
 

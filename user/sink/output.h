@@ -9,6 +9,7 @@
 
 #include "record.h"
 #include "session.h"
+#include "sinkcfg.h"
 #include "snapshot.h"
 
 /* Bytes of formatted records held before they are written: many records per write(2). */
@@ -17,6 +18,7 @@
 #define OUTPUT_BUF_RECS 4096u
 
 struct sink_ops;
+struct xsink;
 
 struct output {
 	const struct sink_ops *ops; /* the sink of the format (sink.h), chosen by output_open */
@@ -38,6 +40,9 @@ struct output {
 	bool exit_only;	   /* syscalls seen at sys_exit alone (no -T): no time columns */
 	/* Called once, on the writer thread, when the reader of the output went away (EPIPE). */
 	void (*on_closed)(void);
+	/* Exporting sinks (xsink.h): each event goes to every one of them too. */
+	struct xsink *xs[SINKS_MAX];
+	unsigned nxs;
 };
 
 /*
@@ -67,6 +72,8 @@ void output_flush(void *ctx);
 void output_summary(struct output *o, const struct snapshot *snap);
 /* The one-line "records: N delivered ...; lost: ...; agent-trace cpu ..." account. */
 void output_records_line(FILE *f, const struct snapshot *snap);
+/* The sink lines of the summary (text_sink_lines), to f: all, or those that dropped. */
+void output_sink_lines(FILE *f, const struct snapshot *snap, bool drops_only);
 /* The loss line of -q, "agent-trace: lost N records (...), ...", when anything was lost. */
 void output_loss_line(FILE *f, const struct snapshot *snap);
 

@@ -207,9 +207,86 @@ static void put_agent(struct out *o, const struct snapshot *s, const struct prom
 	sample(o, "process_resident_memory_bytes", "", "", po->rss_bytes);
 }
 
+/* sink="NAME" (escaped), then more labels when extra is not "". */
+static const char *sink_labels(const char *name, const char *extra, char *buf, size_t size)
+{
+	struct out l = out_init(buf, size);
+
+	out_puts(&l, "sink=\"");
+	prom_escape(&l, name);
+	out_putc(&l, '"');
+	if (extra[0]) {
+		out_putc(&l, ',');
+		out_puts(&l, extra);
+	}
+	out_end(&l);
+	return buf;
+}
+
+/* One counter or gauge per sink: the field at off of struct export_stats. */
+static void per_sink(struct out *o, const struct snapshot *s, const char *name, const char *type,
+		     const char *help, size_t off)
+{
+	char l[600];
+
+	head(o, name, type, help);
+	for (uint32_t i = 0; i < s->nsinks; i++)
+		sample(o, name, "", sink_labels(s->sinks[i].name, "", l, sizeof(l)),
+		       *(const uint64_t *)((const char *)&s->sinks[i].st + off));
+}
+
+/* The exporting sinks' queues: what they took, delivered, retried and dropped by cause. */
+static void put_sinks(struct out *o, const struct snapshot *s)
+{
+	static const char *const dropped = "agent_trace_export_dropped_items_total";
+	static const char *const last = "agent_trace_export_last_success_timestamp_seconds";
+	char l[600], cause[64];
+
+	if (!s->nsinks)
+		return;
+	per_sink(o, s, "agent_trace_export_items_total", "counter",
+		 "Items (events, metric requests) queued for a sink.",
+		 offsetof(struct export_stats, pushed));
+	per_sink(o, s, "agent_trace_export_sent_items_total", "counter",
+		 "Items a sink's receiver accepted.", offsetof(struct export_stats, sent));
+	per_sink(o, s, "agent_trace_export_batches_total", "counter",
+		 "Batches a sink's receiver accepted.", offsetof(struct export_stats, batches));
+	per_sink(o, s, "agent_trace_export_failed_requests_total", "counter",
+		 "Send attempts that failed (each retry counts).",
+		 offsetof(struct export_stats, failed));
+	per_sink(o, s, "agent_trace_export_retries_total", "counter",
+		 "Send attempts that were retries.", offsetof(struct export_stats, retries));
+	per_sink(o, s, "agent_trace_export_sent_bytes_total", "counter",
+		 "Bytes on the wire of accepted batches.", offsetof(struct export_stats, bytes));
+	per_sink(o, s, "agent_trace_export_queue_items", "gauge",
+		 "Items waiting in a sink's queue, in flight included.",
+		 offsetof(struct export_stats, queued));
+	per_sink(o, s, "agent_trace_export_queue_bytes", "gauge",
+		 "Bytes waiting in a sink's queue, in flight included.",
+		 offsetof(struct export_stats, queued_bytes));
+	head(o, dropped, "counter", "Items a sink dropped, by cause.");
+	for (uint32_t i = 0; i < s->nsinks; i++) {
+		for (unsigned c = 0; c < BQ_DROP_N; c++) {
+			snprintf(cause, sizeof(cause), "cause=\"%s\"", bq_drop_key[c]);
+			sample(o, dropped, "", sink_labels(s->sinks[i].name, cause, l, sizeof(l)),
+			       s->sinks[i].st.dropped[c]);
+		}
+	}
+	head(o, last, "gauge", "When a sink's receiver last accepted a batch (0: never).");
+	for (uint32_t i = 0; i < s->nsinks; i++) {
+		out_puts(o, last);
+		out_putc(o, '{');
+		out_puts(o, sink_labels(s->sinks[i].name, "", l, sizeof(l)));
+		out_puts(o, "} ");
+		out_nsec(o, s->sinks[i].st.last_ok_unix_ns);
+		out_putc(o, '\n');
+	}
+}
+
 void prom_render(struct out *o, const struct snapshot *s, const struct prom_opts *po)
 {
 	put_syscalls(o, s, po);
 	put_probes(o, s);
 	put_agent(o, s, po);
+	put_sinks(o, s);
 }

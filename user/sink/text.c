@@ -321,6 +321,37 @@ bool text_loss_line(struct out *o, const struct snapshot *s)
 	return any;
 }
 
+void text_sink_lines(struct out *o, const struct snapshot *s, bool drops_only)
+{
+	for (uint32_t i = 0; i < s->nsinks; i++) {
+		const struct export_stats *st = &s->sinks[i].st;
+		uint64_t dropped = 0;
+		bool first = true;
+
+		for (unsigned c = 0; c < BQ_DROP_N; c++)
+			dropped += st->dropped[c];
+		if (drops_only && !dropped)
+			continue;
+		out_puts(o, drops_only ? "agent-trace: sink " : "sink ");
+		out_puts(o, s->sinks[i].name);
+		out_printf(o, ": %llu of %llu sent in %llu batches (%llu bytes), %llu retries; "
+			      "dropped %llu",
+			   (unsigned long long)st->sent, (unsigned long long)st->pushed,
+			   (unsigned long long)st->batches, (unsigned long long)st->bytes,
+			   (unsigned long long)st->retries, (unsigned long long)dropped);
+		for (unsigned c = 0; c < BQ_DROP_N; c++) {
+			if (!st->dropped[c])
+				continue;
+			out_puts(o, first ? " (" : ", ");
+			out_u64(o, st->dropped[c]);
+			out_putc(o, ' ');
+			out_puts(o, bq_drop_text[c]);
+			first = false;
+		}
+		out_puts(o, first ? "\n" : ")\n");
+	}
+}
+
 static void text_format_summary(const struct output *s, const struct summary *sm, struct out *o)
 {
 	text_probes(o, sm->snap);
@@ -330,6 +361,7 @@ static void text_format_summary(const struct output *s, const struct summary *sm
 	else if (s->has_syscalls)
 		put_times(o, sm);
 	text_records_line(o, sm->snap);
+	text_sink_lines(o, sm->snap, false);
 }
 
 static void text_event(struct output *o, const struct event *ev)

@@ -14,6 +14,12 @@ void text_records_line(struct out *o, const struct snapshot *s);
 /* The loss line of -q: "agent-trace: lost N records (...), ..."; whether any was lost. */
 bool text_loss_line(struct out *o, const struct snapshot *s);
 /*
+ * One line per exporting sink: sent, batches, bytes, retries, dropped by
+ * cause; with drops_only, only the sinks that dropped something, as
+ * "agent-trace: sink NAME: ..." lines for stderr (-q: loss is never silent).
+ */
+void text_sink_lines(struct out *o, const struct snapshot *s, bool drops_only);
+/*
  * A latency histogram as bars, bpftrace style: one line per power of two
  * from the first to the last non-empty one.
  */

@@ -44,6 +44,7 @@ struct xsink {
 	const struct xsink_ops *ops;
 	struct exporter *exp[2]; /* its queues and senders: OTLP logs and metrics; a file's one */
 	unsigned nexp;
+	bool stopped; /* xsinks_stop ran: xsinks_free does not stop it again */
 };
 
 /*
@@ -54,5 +55,17 @@ struct xsink *otlp_sink_open(const struct otlp_config *c, const struct xsink_env
 			     size_t errlen);
 struct xsink *file_sink_open(const struct file_sink_config *c, const struct xsink_env *env,
 			     char *err, size_t errlen);
+
+/* The sinks of cfg, opened in order into xs (*n of them). 0, or -1 with one line in err. */
+int xsinks_open(struct xsink **xs, unsigned *n, const struct export_config *cfg,
+		const struct xsink_env *env, char *err, size_t errlen);
+/* Stops every sink, all within one deadline_ns from now. */
+void xsinks_stop(struct xsink *const *xs, unsigned n, uint64_t deadline_ns);
+/* Stops (at once) and frees every sink; *n becomes 0. */
+void xsinks_free(struct xsink **xs, unsigned *n);
+
+struct snapshot;
+/* Copies every exporter's counters into snap->sinks (freed by snapshot__free). 0 or -ENOMEM. */
+int xsinks_snapshot(struct xsink *const *xs, unsigned n, struct snapshot *snap);
 
 #endif /* AT_XSINK_H */
