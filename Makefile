@@ -87,6 +87,7 @@ all: $(BIN)
 
 deps:
 	$(Q)tools/install-deps.sh
+	$(Q)tools/install-npm.sh
 
 libbpf-check:
 	$(Q)$(PKG_CONFIG) --atleast-version=$(LIBBPF_MIN) libbpf || { echo "libbpf >= $(LIBBPF_MIN) is \
