@@ -6,8 +6,15 @@ const path = require('path');
 
 // The protobufjs static module @opentelemetry/otlp-transformer 0.52.1 ships: the
 // messages generated from opentelemetry-proto, not a copy of ours.
-const root = require(path.join(__dirname, 'node_modules', '@opentelemetry', 'otlp-transformer',
-	'build', 'src', 'generated', 'root.js'));
+const ROOT_JS = path.join(__dirname, 'node_modules', '@opentelemetry', 'otlp-transformer', 'build',
+	'src', 'generated', 'root.js');
+let root;
+try {
+	root = require(ROOT_JS);
+} catch (e) {
+	process.stderr.write(`otlp: ${ROOT_JS}: ${e.message.split('\n')[0]}: make deps installs it\n`);
+	process.exit(1);
+}
 const P = root.opentelemetry.proto;
 
 // What each export path carries, and its response.
@@ -115,6 +122,39 @@ function typeName(Type) {
 }
 
 /*
+ * The ids from one string form to the other, in place: protobufjs's objects carry
+ * bytes as base64, the JSON mapping writes these as hex.
+ */
+function convertIds(v, from, to) {
+	if (Array.isArray(v))
+		return v.forEach((e) => convertIds(e, from, to));
+	if (!isPlainObject(v))
+		return;
+	for (const k of Object.keys(v)) {
+		if (k in HEX_IDS && typeof v[k] === 'string')
+			v[k] = Buffer.from(v[k], from).toString(to);
+		else
+			convertIds(v[k], from, to);
+	}
+}
+
+// A message from an object in the JSON mapping (throws protobufjs's TypeError).
+function fromJson(Type, obj) {
+	const copy = JSON.parse(JSON.stringify(obj));
+
+	convertIds(copy, 'hex', 'base64');
+	return Type.fromObject(copy);
+}
+
+// A message to an object in the JSON mapping (to JSON.stringify).
+function toJson(Type, msg, options) {
+	const obj = Type.toObject(msg, options || TO_OBJECT);
+
+	convertIds(obj, 'base64', 'hex');
+	return obj;
+}
+
+/*
  * Checks a parsed JSON value as a Type: fromObject, then toObject with the JSON
  * mapping's options, and the same field paths and values as the original.
  * Throws Invalid with the first difference; returns the original.
@@ -125,27 +165,13 @@ function checkObject(Type, obj) {
 	if (!isPlainObject(obj))
 		throw new Invalid(`${typeName(Type)}: top level is ${show(obj)}, not an object`);
 	try {
-		msg = Type.fromObject(obj);
+		msg = fromJson(Type, obj);
 	} catch (e) {
 		// protobufjs names the field: ".opentelemetry.proto.logs.v1.LogRecord.body: object expected"
 		throw new Invalid(e.message);
 	}
-	compare(obj, Type.toObject(msg, TO_OBJECT_ARRAYS), typeName(Type));
+	compare(obj, toJson(Type, msg, TO_OBJECT_ARRAYS), typeName(Type));
 	return obj;
-}
-
-// Base64 bytes of the ids, as protobuf decoding gives them, to the JSON mapping's hex.
-function idsToHex(v) {
-	if (Array.isArray(v))
-		return v.forEach(idsToHex);
-	if (!isPlainObject(v))
-		return;
-	for (const k of Object.keys(v)) {
-		if (k in HEX_IDS && typeof v[k] === 'string')
-			v[k] = Buffer.from(v[k], 'base64').toString('hex');
-		else
-			idsToHex(v[k]);
-	}
 }
 
 /*
@@ -165,9 +191,7 @@ function checkProtobuf(Type, buf) {
 	if (again.length !== buf.length)
 		throw new Invalid(`${typeName(Type)}: ${buf.length} bytes decode to a message of ` +
 				  `${again.length}: fields not in the definition, or a non-canonical encoding`);
-	const obj = Type.toObject(msg, TO_OBJECT);
-	idsToHex(obj);
-	return obj;
+	return toJson(Type, msg);
 }
 
 // Log records and metric data points a request carries.
@@ -188,4 +212,5 @@ function countItems(kind, body) {
 	return n;
 }
 
-module.exports = { P, SIGNALS, FRAGMENTS, Invalid, checkObject, checkProtobuf, countItems, typeName };
+module.exports = { P, SIGNALS, FRAGMENTS, Invalid, checkObject, checkProtobuf, countItems, typeName,
+		   fromJson, toJson };
