@@ -67,6 +67,7 @@ let fault = OK;	// what the next requests get: see control()
 let otlpPort = opts.port;
 let down = false;
 let upTimer = null; // down's for_ms: when the OTLP port listens again
+let relisten = null; // goUp's listen, until it listens
 
 if (opts.out)
 	fs.writeFileSync(opts.out, '');
@@ -226,10 +227,10 @@ function count(v, name, dflt) {
 }
 
 /*
- * A control command to the fault that the next requests get (throws on a bad one).
- * Returns what to do once the command is answered, if anything.
+ * A control command, from the connection sock, to the fault that the next requests
+ * get (throws on a bad one). Returns what to wait for before answering, if anything.
  */
-function control(c) {
+function control(c, sock) {
 	const remaining = count(c.count, 'count', undefined);
 	let f;
 
@@ -257,12 +258,12 @@ function control(c) {
 	case 'down': {
 		const forMs = count(c.for_ms, 'for_ms', undefined);
 
-		down = true;
-		return () => goDown(forMs);
+		goDown(forMs, sock);
+		return null;
 	}
 	case 'up':
-		goUp();
-		return;
+		// Answered once it listens: a request the test sends next must get through.
+		return goUp();
 	default:
 		throw new Error(`mode ${JSON.stringify(c.mode)}: ok, status, slow, reset, ` +
 				'partial_success, down or up');
@@ -276,24 +277,31 @@ function control(c) {
 
 function controlRequest(req, res) {
 	readJson(req, (err, c) => {
-		let after;
+		let wait = null;
 
 		if (!err) {
 			try {
-				after = control(c);
+				wait = control(c, req.socket);
 			} catch (e) {
 				err = e;
 			}
 		}
-		const body = err ? { error: err.message } : { ok: true, mode: fault.mode, down };
-		const text = JSON.stringify(body) + '\n';
-
-		if (err)
-			process.stderr.write(`receiver: control: ${err.message}\n`);
-		res.writeHead(err ? 400 : 200, { 'Content-Type': 'application/json',
-						 'Content-Length': Buffer.byteLength(text) });
-		res.end(text, after);
+		Promise.resolve(wait).then(() => answerControl(res, err), (e) => answerControl(res, e));
 	});
+}
+
+function answerControl(res, err) {
+	const body = err ? { error: err.message } : { ok: true, mode: fault.mode, down };
+	const text = JSON.stringify(body) + '\n';
+
+	if (err)
+		process.stderr.write(`receiver: control: ${err.message}\n`);
+	// Down from a request on the OTLP port: that connection closes once answered.
+	if (down && otlpSockets.has(res.socket))
+		res.shouldKeepAlive = false;
+	res.writeHead(err ? 400 : 200, { 'Content-Type': 'application/json',
+					 'Content-Length': Buffer.byteLength(text) });
+	res.end(text);
 }
 
 function statsRequest(res) {
@@ -325,6 +333,13 @@ const otlp = http.createServer((req, res) => {
 	exportRequest(req, res, sig);
 });
 
+// The OTLP port's connections, for down to close.
+const otlpSockets = new Set();
+otlp.on('connection', (s) => {
+	otlpSockets.add(s);
+	s.on('close', () => otlpSockets.delete(s));
+});
+
 const ctl = http.createServer((req, res) => {
 	if (!controlRoutes(req, res)) {
 		req.resume();
@@ -333,23 +348,32 @@ const ctl = http.createServer((req, res) => {
 	}
 });
 
-// Closes the listening socket and every connection (the control request that said
-// so is answered first): clients see connection refused until goUp.
-function goDown(forMs) {
-	if (!down || !otlp.listening)
-		return;
-	otlp.close();
-	otlp.closeAllConnections();
+/*
+ * Closes the listening socket and every connection but except's (the control
+ * request that said so, if it came on this port: closed once answered): clients
+ * see connection refused until goUp.
+ */
+function goDown(forMs, except) {
+	down = true;
 	clearTimeout(upTimer);
+	if (otlp.listening)
+		otlp.close();
+	for (const s of otlpSockets)
+		if (s !== except)
+			s.destroy();
 	if (forMs !== undefined)
 		upTimer = setTimeout(goUp, forMs);
 }
 
+// Listens again on the same port; resolves once it does.
 function goUp() {
 	clearTimeout(upTimer);
 	down = false;
-	if (!otlp.listening)
-		otlp.listen(otlpPort, HOST);
+	if (otlp.listening)
+		return Promise.resolve(otlpPort);
+	if (!relisten)
+		relisten = listen(otlp, otlpPort).finally(() => (relisten = null));
+	return relisten;
 }
 
 function listen(server, port) {
