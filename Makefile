@@ -82,11 +82,13 @@ FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*
 BENCH := $(BUILD)/bench
 BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o
 
-.PHONY: libbpf-check all deps run test test-unit test-integration format format-check clean bench bench-smoke
+.PHONY: libbpf-check all deps run test test-otlp test-unit test-integration format format-check clean \
+	bench bench-smoke
 all: $(BIN)
 
 deps:
 	$(Q)tools/install-deps.sh
+	$(Q)tools/install-npm.sh
 
 libbpf-check:
 	$(Q)$(PKG_CONFIG) --atleast-version=$(LIBBPF_MIN) libbpf || { echo "libbpf >= $(LIBBPF_MIN) is \
@@ -208,11 +210,16 @@ run: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(TARGETS) $(BENCH_BINS)
+	$(Q)tests/otlp/selftest.sh
 	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 	$(Q)python3 bench/bench.py --build $(BUILD) --smoke > $(BENCH)/smoke.log 2>&1 || \
 		{ tail -n 30 $(BENCH)/smoke.log; echo "bench-smoke failed: $(BENCH)/smoke.log"; exit 1; }
 	@echo "bench-smoke: every configuration ran ($(BENCH)/smoke.md)"
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS) || { echo "format drift: run make format"; exit 1; }
+
+# The OTLP test receiver against curl: valid, invalid and protobuf requests, faults.
+test-otlp: deps
+	$(Q)tests/otlp/selftest.sh
 
 # Every configuration interleaved, 5 rounds: bench/results/. Takes about 15 minutes.
 bench: deps

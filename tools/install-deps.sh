@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs with apt-get what a fresh Debian 12 machine lacks to build, run and
 # test agent-trace, and the peers the benchmarks compare it with (strace,
-# bpftrace, libbpf-tools, ltrace; make test runs the bench smoke). Quiet and
-# quick when everything is there already.
+# bpftrace, libbpf-tools, ltrace; make test runs the bench smoke), and node with
+# npm for the OTLP test receiver (tests/otlp; tools/install-npm.sh installs its
+# packages). Quiet and quick when everything is there already.
 set -eu
 
 pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
@@ -18,6 +19,11 @@ for p in $pkgs; do
 	*) missing="$missing $p" ;;
 	esac
 done
+# Node from any source will do (a newer one may come with its own npm, which
+# Debian's npm package would conflict with); Debian 12's nodejs and npm otherwise.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
