@@ -147,6 +147,10 @@ function accept(req, res, sig, raw, f) {
 	}
 	line = { path: req.url, encoding: d.enc, content_type: d.type, bytes: raw.length,
 		 decoded_bytes: d.data.length, body: d.body };
+	// Authentication and custom headers as they arrived, for the tests that set them.
+	const hdrs = Object.entries(req.headers).filter(([k]) => k === 'authorization' || k.startsWith('x-'));
+	if (hdrs.length)
+		line.headers = Object.fromEntries(hdrs);
 	let response = {};
 	if (f.mode === 'partial_success') {
 		response = { partialSuccess: { [sig.rejectedField]: String(f.rejected),

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * --otlp end to end: agent-trace traces a target with known syscalls and
+ * exports to the test receiver (tests/otlp/receiver.js), which checks every
+ * request against the OpenTelemetry definitions; then the same under faults.
+ * Each test knows what was produced and checks received + dropped == produced.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "otlp_recv.h"
+
+#define AT (char *)build_path("agent-trace")
+#define CALLS (char *)build_path("calls")
+#define NCALLS "3000"
+#define N 3000L
+
+/* node tests/otlp/count.js ARGS on the receiver's log: the number it prints (-1 for "none"). */
+static long count(const struct otlp_recv *r, const char *cmd, const char *a1, const char *a2,
+		  const char *a3)
+{
+	char *argv[] = { "node",	  "tests/otlp/count.js", (char *)cmd, (char *)r->out,
+			 (char *)a1, (char *)a2, (char *)a3, NULL };
+	char *out = NULL, *err = NULL;
+	long v = -1;
+	int st = run_capture(argv, &out, &err);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "count.js %s: %s", cmd, err);
+	if (strncmp(out, "none", 4))
+		v = strtol(out, NULL, 10);
+	free(out);
+	free(err);
+	return v;
+}
+
+/* The number after "KEY": in the JSON summary's sink entry whose name starts with sink. */
+static long sink_field(const char *summary, const char *sink, const char *key)
+{
+	char anchor[128], k[64];
+	const char *p, *end;
+
+	snprintf(anchor, sizeof(anchor), "{\"name\":\"%s", sink);
+	p = strstr(summary, anchor);
+	cr_assert_not_null(p, "no sink '%s' in the summary: %s", sink, summary);
+	end = strchr(strstr(p, "\"dropped_total\":"), '}');
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(p, k);
+	cr_assert(p && p < end, "no %s for sink %s: %s", key, sink, summary);
+	return strtol(p + strlen(k), NULL, 10);
+}
+
+/* The summary line of a --json -o file (its last line). */
+static char *summary_of(const char *path)
+{
+	char *text = slurp(path), *line = strstr(text, "{\"type\":\"summary\"");
+
+	cr_assert_not_null(line, "no summary in %s", path);
+	line = strdup(line);
+	free(text);
+	return line;
+}
+
+/* Runs agent-trace ARGS -- calls many N, JSON events and summary to out; asserts exit 0. */
+static char *trace_many(const char *tag, char **extra)
+{
+	char out[64], err[64];
+	char *argv[40] = { AT, "-e", "getppid", "--json", "-o", out };
+	int n = 6, st;
+	pid_t pid;
+
+	tmp_name(out, sizeof(out), tag, "json");
+	tmp_name(err, sizeof(err), tag, "err");
+	for (; *extra; extra++)
+		argv[n++] = *extra;
+	argv[n++] = "--";
+	argv[n++] = CALLS;
+	argv[n++] = "many";
+	argv[n++] = NCALLS;
+	argv[n] = NULL;
+	pid = spawn_logged(argv, "/dev/null", err);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	char *e = slurp(err);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent-trace exited %d: %s",
+		  WEXITSTATUS(st), e);
+	free(e);
+	char *sum = summary_of(out);
+
+	unlink(out);
+	unlink(err);
+	return sum;
+}
+
+/* Every drop cause of the sink is 0, and the ring buffer lost nothing. */
+static void expect_no_loss(const char *sum, const char *sink)
+{
+	cr_assert_eq(sink_field(sum, sink, "dropped_total"), 0, "%s", sum);
+	cr_assert(strstr(sum, "\"lost\":{\"ringbuf\":0,"), "ring-buffer loss: %s", sum);
+}
+
+Test(otlp, events_as_logs_and_counts_as_metrics)
+{
+	struct otlp_recv r;
+	char hdr[64];
+
+	otlp_recv_start(&r, "otlp-basic");
+	tmp_name(hdr, sizeof(hdr), "otlp-basic", "hdr");
+	write_text(hdr, "# the collector's token\nAuthorization: Bearer s3cret\nX-Tenant: t1\n");
+	char *sum = trace_many("otlp-basic",
+			       (char *[]){ "--otlp", r.url, "--otlp-header-file", hdr,
+					   "--otlp-interval", "200ms", NULL });
+
+	/* Every getppid call is one log record with its attributes, and nothing else was lost. */
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", "agent_trace.event=syscall", NULL),
+		     N);
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", "agent_trace.return=0", NULL), 0,
+		     "getppid returns the parent's pid, never 0");
+	expect_no_loss(sum, "otlp logs");
+	long pushed = sink_field(sum, "otlp logs", "pushed");
+
+	cr_assert_eq(sink_field(sum, "otlp logs", "sent"), pushed);
+	cr_assert_eq(count(&r, "logs", NULL, NULL, NULL), pushed, "received == sent");
+	cr_assert(pushed >= N && pushed <= N + 2, "getppid calls and the process's own events");
+	cr_assert_eq(sink_field(sum, "otlp logs", "retries"), 0);
+	/* Batched: far fewer requests than events. */
+	cr_assert_leq(sink_field(sum, "otlp logs", "batches"), 30, "%s", sum);
+	/* The last metrics export (at the stop) counts every call, cumulatively. */
+	cr_assert_eq(count(&r, "metric", "agent_trace.syscall.calls", "syscall.name=getppid", NULL),
+		     N);
+	cr_assert_geq(sink_field(sum, "otlp metrics", "sent"), 1);
+	/* Headers from the file, gzip by default. */
+	char *log = otlp_recv_log(&r, NULL);
+
+	cr_assert(strstr(log, "\"encoding\":\"gzip\""), "gzip requests");
+	free(log);
+	char *argv[] = { "node", "tests/otlp/count.js", "header", r.out, "authorization", NULL };
+	char *out, *err;
+
+	cr_assert_eq(run_capture(argv, &out, &err), 0);
+	cr_assert_str_eq(out, "Bearer s3cret\n");
+	free(out);
+	free(err);
+	cr_assert_eq(otlp_recv_stat(&r, "invalid"), 0);
+	unlink(hdr);
+	free(sum);
+	otlp_recv_stop(&r, false);
+}
+
+Test(otlp, retry_after_503_and_429_then_delivers_everything)
+{
+	struct otlp_recv r;
+
+	otlp_recv_start(&r, "otlp-503");
+	otlp_recv_control(&r, "{\"mode\":\"status\",\"status\":503,\"retry_after\":\"1\",\"count\":1}");
+	char *sum = trace_many("otlp-503", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs",
+						       "--flush-timeout", "20s", NULL });
+
+	cr_assert_eq(otlp_recv_stat(&r, "by_status.503"), 1);
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), N);
+	expect_no_loss(sum, "otlp logs");
+	cr_assert_eq(sink_field(sum, "otlp logs", "retries"), 1);
+	cr_assert_eq(sink_field(sum, "otlp logs", "failed"), 1);
+	free(sum);
+
+	otlp_recv_control(&r, "{\"mode\":\"status\",\"status\":429,\"count\":2}");
+	sum = trace_many("otlp-429", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs",
+						 "--flush-timeout", "20s", NULL });
+	cr_assert_eq(otlp_recv_stat(&r, "by_status.429"), 2);
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), 2 * N);
+	expect_no_loss(sum, "otlp logs");
+	cr_assert_eq(sink_field(sum, "otlp logs", "retries"), 2);
+	free(sum);
+	otlp_recv_stop(&r, false);
+}
+
+Test(otlp, rejected_400_is_dropped_and_counted_never_retried)
+{
+	struct otlp_recv r;
+
+	otlp_recv_start(&r, "otlp-400");
+	otlp_recv_control(&r, "{\"mode\":\"status\",\"status\":400,\"count\":1}");
+	char *sum = trace_many("otlp-400", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs",
+						       NULL });
+	long pushed = sink_field(sum, "otlp logs", "pushed");
+	long rejected = sink_field(sum, "otlp logs", "rejected");
+	long received = count(&r, "logs", NULL, NULL, NULL);
+
+	cr_assert_eq(otlp_recv_stat(&r, "by_status.400"), 1);
+	cr_assert_gt(rejected, 0, "the first batch was rejected: %s", sum);
+	cr_assert_eq(received + rejected, pushed, "received + dropped == produced: %s", sum);
+	cr_assert_eq(sink_field(sum, "otlp logs", "retries"), 0);
+	cr_assert_eq(sink_field(sum, "otlp logs", "dropped_total"), rejected);
+	/* The backend sees the gap: the next batch says how many were rejected. */
+	cr_assert_eq(count(&r, "scope", "agent_trace.dropped.rejected", NULL, NULL), rejected);
+	free(sum);
+	otlp_recv_stop(&r, false);
+}
+
+Test(otlp, too_large_413_is_split)
+{
+	struct otlp_recv r;
+
+	otlp_recv_start(&r, "otlp-413");
+	otlp_recv_control(&r, "{\"mode\":\"status\",\"status\":413,\"count\":1}");
+	char *sum = trace_many("otlp-413", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs",
+						       NULL });
+
+	cr_assert_eq(otlp_recv_stat(&r, "by_status.413"), 1);
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), N,
+		     "the halves of the refused batch went through");
+	expect_no_loss(sum, "otlp logs");
+	free(sum);
+	otlp_recv_stop(&r, false);
+}
+
+Test(otlp, partial_success_rejections_are_counted)
+{
+	struct otlp_recv r;
+
+	otlp_recv_start(&r, "otlp-partial");
+	otlp_recv_control(&r, "{\"mode\":\"partial_success\",\"rejected\":7,\"message\":\"quota\","
+			      "\"count\":1}");
+	char *sum = trace_many("otlp-partial", (char *[]){ "--otlp", r.url, "--otlp-signals",
+							   "logs", NULL });
+
+	cr_assert_eq(sink_field(sum, "otlp logs", "partial_success"), 7, "%s", sum);
+	cr_assert_eq(sink_field(sum, "otlp logs", "sent") + 7, sink_field(sum, "otlp logs", "pushed"));
+	free(sum);
+	otlp_recv_stop(&r, false);
+}
+
+Test(otlp, slow_reset_and_down_receivers_then_back)
+{
+	struct otlp_recv r;
+	char yaml[64];
+
+	otlp_recv_start(&r, "otlp-faults");
+	tmp_name(yaml, sizeof(yaml), "otlp-faults", "yaml");
+	/* A request that takes longer than the timeout is retried. */
+	write_text(yaml,
+		   "output:\n  sinks:\n    - type: otlp\n      endpoint: %s\n"
+		   "      signals: [logs]\n      timeout: 300ms\n"
+		   "      retry: {initial: 100ms, max: 1s}\n",
+		   r.url);
+	otlp_recv_control(&r, "{\"mode\":\"slow\",\"delay_ms\":1500,\"count\":1}");
+	char *sum = trace_many("otlp-slow", (char *[]){ "-C", yaml, "--flush-timeout", "20s", NULL });
+
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), N);
+	expect_no_loss(sum, "otlp logs");
+	cr_assert_geq(sink_field(sum, "otlp logs", "retries"), 1);
+	free(sum);
+
+	/* A reset connection is retried. */
+	otlp_recv_control(&r, "{\"mode\":\"reset\",\"count\":1}");
+	sum = trace_many("otlp-reset", (char *[]){ "-C", yaml, "--flush-timeout", "20s", NULL });
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), 2 * N);
+	expect_no_loss(sum, "otlp logs");
+	cr_assert_eq(sink_field(sum, "otlp logs", "retries"), 1);
+	free(sum);
+
+	/* Down for 2 s: sending resumes by itself, without a storm of requests. */
+	long before = otlp_recv_stat(&r, "requests");
+
+	otlp_recv_control(&r, "{\"mode\":\"down\",\"for_ms\":2000}");
+	sum = trace_many("otlp-down", (char *[]){ "-C", yaml, "--flush-timeout", "20s", NULL });
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), 3 * N);
+	expect_no_loss(sum, "otlp logs");
+	/* Backoff 100 ms doubling to 1 s: a handful of attempts over 2 s, not hundreds. */
+	cr_assert_leq(sink_field(sum, "otlp logs", "failed"), 8, "%s", sum);
+	cr_assert_leq(otlp_recv_stat(&r, "requests") - before, 40);
+	free(sum);
+	unlink(yaml);
+	otlp_recv_stop(&r, false);
+}
+
+Test(otlp, full_queue_drops_oldest_counted_and_memory_stays_bounded)
+{
+	struct otlp_recv r;
+	char yaml[64];
+
+	otlp_recv_start(&r, "otlp-full");
+	tmp_name(yaml, sizeof(yaml), "otlp-full", "yaml");
+	write_text(yaml,
+		   "output:\n  sinks:\n    - type: otlp\n      endpoint: %s\n"
+		   "      signals: [logs]\n      queue: {items: 500, bytes: 4M}\n"
+		   "      retry: {initial: 100ms, max: 200ms}\n",
+		   r.url);
+	/* Down for the whole run: everything is dropped, and counted. */
+	otlp_recv_control(&r, "{\"mode\":\"down\"}");
+	char *sum = trace_many("otlp-full", (char *[]){ "-C", yaml, "--flush-timeout", "300ms",
+							NULL });
+	long pushed = sink_field(sum, "otlp logs", "pushed");
+	long full = sink_field(sum, "otlp logs", "queue_full");
+	long shut = sink_field(sum, "otlp logs", "shutdown");
+
+	cr_assert(pushed >= N && pushed <= N + 2, "%s", sum);
+	cr_assert_eq(sink_field(sum, "otlp logs", "sent"), 0);
+	cr_assert_gt(full, 0, "%s", sum);
+	cr_assert_eq(full + shut, pushed, "every item dropped is counted: %s", sum);
+	cr_assert_leq(shut, 500 + 512, "at most the queue and a batch were left at the stop");
+	/* The kernel side loses nothing because of it. */
+	cr_assert(strstr(sum, "\"lost\":{\"ringbuf\":0,\"queue\":0,"), "%s", sum);
+	/* The agent's memory stays within the queue's bound and its own (max_rss_kib). */
+	const char *rss = strstr(sum, "\"max_rss_kib\":");
+
+	cr_assert_not_null(rss);
+	cr_assert_lt(strtol(rss + 14, NULL, 10), 64 * 1024, "%s", sum);
+	free(sum);
+
+	/* Back up: the next batch carries the gap, and the rest arrives. */
+	otlp_recv_control(&r, "{\"mode\":\"up\"}");
+	sum = trace_many("otlp-full2", (char *[]){ "-C", yaml, NULL });
+	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), N);
+	expect_no_loss(sum, "otlp logs");
+	free(sum);
+	unlink(yaml);
+	otlp_recv_stop(&r, false);
+}
+
+Test(otlp, bad_sink_settings_fail_before_attaching)
+{
+	expect_error((char *[]){ AT, "--otlp", "collector:4318", "-p", "1", NULL }, 2,
+		     "agent-trace: --otlp 'collector:4318': not an http:// or https:// URL\n");
+	expect_error((char *[]){ AT, "--otlp-ca", "/x", "-p", "1", NULL }, 2,
+		     "agent-trace: --otlp-ca: give --otlp URL before it\n");
+}

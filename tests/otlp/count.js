@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+// Facts from the receiver's log (--out FILE) for the integration tests, printed as one number.
+'use strict';
+
+const fs = require('fs');
+
+const USAGE = `usage: count.js logs LOG [KEY=VALUE...]     log records whose attributes match
+       count.js metric LOG NAME [KEY=VALUE...]  the last point of NAME (sum value, histogram count)
+       count.js scope LOG KEY                   sum of a scope attribute over the logs requests
+       count.js header LOG NAME                 requests that carried header NAME: the last value`;
+
+function die(msg) {
+	process.stderr.write(`count.js: ${msg}\n${USAGE}\n`);
+	process.exit(2);
+}
+
+function lines(path) {
+	return fs.readFileSync(path, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
+}
+
+// An AnyValue as a string: stringValue, intValue (already a string), bool, double.
+function anyValue(v) {
+	if (!v)
+		return undefined;
+	for (const k of ['stringValue', 'intValue', 'boolValue', 'doubleValue'])
+		if (k in v)
+			return String(v[k]);
+	return undefined;
+}
+
+function matches(attrs, want) {
+	const got = new Map((attrs || []).map((a) => [a.key, anyValue(a.value)]));
+	return want.every(([k, v]) => got.get(k) === v);
+}
+
+function parseWant(args) {
+	return args.map((a) => {
+		const i = a.indexOf('=');
+		if (i < 1)
+			die(`'${a}' is not KEY=VALUE`);
+		return [a.slice(0, i), a.slice(i + 1)];
+	});
+}
+
+const [cmd, log, ...rest] = process.argv.slice(2);
+if (!cmd || !log)
+	die('missing arguments');
+const reqs = lines(log);
+
+if (cmd === 'logs') {
+	const want = parseWant(rest);
+	let n = 0;
+	for (const r of reqs.filter((r) => r.path === '/v1/logs'))
+		for (const rl of r.body.resourceLogs || [])
+			for (const sl of rl.scopeLogs || [])
+				for (const lr of sl.logRecords || [])
+					if (matches(lr.attributes, want))
+						n++;
+	console.log(n);
+} else if (cmd === 'metric') {
+	const [name, ...w] = rest;
+	const want = parseWant(w);
+	let last = null;
+	for (const r of reqs.filter((r) => r.path === '/v1/metrics'))
+		for (const rm of r.body.resourceMetrics || [])
+			for (const sm of rm.scopeMetrics || [])
+				for (const m of sm.metrics || []) {
+					if (m.name !== name)
+						continue;
+					const data = m.sum || m.gauge || m.histogram;
+					for (const p of (data && data.dataPoints) || [])
+						if (matches(p.attributes, want))
+							last = m.histogram ? p.count : (p.asInt !== undefined ? p.asInt : p.asDouble);
+				}
+	console.log(last === null ? 'none' : String(last));
+} else if (cmd === 'scope') {
+	let n = 0;
+	for (const r of reqs.filter((r) => r.path === '/v1/logs'))
+		for (const rl of r.body.resourceLogs || [])
+			for (const sl of rl.scopeLogs || [])
+				for (const a of (sl.scope && sl.scope.attributes) || [])
+					if (a.key === rest[0])
+						n += Number(anyValue(a.value));
+	console.log(n);
+} else if (cmd === 'header') {
+	let last = 'none';
+	for (const r of reqs)
+		if (r.headers && rest[0] in r.headers)
+			last = r.headers[rest[0]];
+	console.log(last);
+} else {
+	die(`unknown command '${cmd}'`);
+}
