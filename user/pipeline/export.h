@@ -41,6 +41,7 @@ struct export_result {
 	long status;		 /* HTTP status, 0 for a connection error or a non-HTTP sink */
 	uint64_t retry_after_ns; /* the receiver's Retry-After, 0 for none */
 	uint64_t rejected;	 /* delivered, but this many items rejected (partial_success) */
+	uint64_t failed;	 /* RETRY_OK, yet this many last items unwritten (write_error) */
 	uint64_t wire_bytes;	 /* bytes put on the wire (compressed) */
 	char msg[160];		 /* why it failed, for the one error line (rate-limited) */
 };

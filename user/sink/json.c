@@ -140,7 +140,7 @@ static void put_proc(struct out *l, const struct event *ev)
 	out_puts(l, "}\n");
 }
 
-static void json_format_event(const struct output *s, const struct event *ev, struct out *l)
+void json_event_line(const struct output *s, const struct event *ev, struct out *l)
 {
 	(void)s;
 	switch (ev->kind) {
@@ -310,7 +310,7 @@ static void json_format_summary(const struct output *s, const struct summary *sm
 
 static void json_event(struct output *o, const struct event *ev)
 {
-	lines_event(o, ev, json_format_event);
+	lines_event(o, ev, json_event_line);
 }
 
 static void json_summary(struct output *o, const struct snapshot *snap)

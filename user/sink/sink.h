@@ -45,6 +45,9 @@ typedef void line_event_fn(const struct output *o, const struct event *ev, struc
 /* Writes the summary; out may be too small (snprintf convention: sized by a first pass). */
 typedef void line_summary_fn(const struct output *o, const struct summary *sm, struct out *out);
 
+/* The JSON sink's format of an event, one line: also what the file sink (file.c) writes. */
+void json_event_line(const struct output *o, const struct event *ev, struct out *line);
+
 /* The line stream the text and JSON sinks share (output.c). */
 int lines_open(struct output *o, const char *path);
 void lines_event(struct output *o, const struct event *ev, line_event_fn *fmt);
