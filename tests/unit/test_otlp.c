@@ -9,11 +9,15 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "decode.h"
 #include "otlp.h"
@@ -510,4 +514,250 @@ Test(otlp_config, open_errors)
 		want, sizeof(want),
 		"--otlp 'http://127.0.0.1:9': CA file /nonexistent/ca.pem: No such file or directory");
 	cr_assert_str_eq(err, want);
+}
+
+/*
+ * A receiver on 127.0.0.1 (libmicrohttpd): records each request, gunzipped,
+ * and answers as scripted per request (status, Retry-After, body).
+ */
+#define REQS_MAX 16
+
+struct req {
+	char path[64], enc[32], type[64], auth[64];
+	char *body;
+	size_t len;
+	uint64_t at_ns; /* CLOCK_MONOTONIC when it arrived */
+};
+
+struct receiver {
+	struct MHD_Daemon *d;
+	uint16_t port;
+	pthread_mutex_t mu;
+	struct req reqs[REQS_MAX];
+	unsigned n;
+	unsigned status[REQS_MAX]; /* 0: 200 */
+	const char *retry_after[REQS_MAX];
+	const char *answer[REQS_MAX]; /* NULL: "{}" */
+};
+
+struct upload {
+	char *data;
+	size_t len;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static char *gunzip(const char *in, size_t n, size_t *out_len)
+{
+	size_t cap = 1 << 20;
+	char *out = malloc(cap);
+	z_stream z = { 0 };
+
+	cr_assert_not_null(out);
+	cr_assert_eq(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = (unsigned char *)out;
+	z.avail_out = (uInt)cap - 1;
+	cr_assert_eq(inflate(&z, Z_FINISH), Z_STREAM_END, "not a gzip stream");
+	*out_len = cap - 1 - z.avail_out;
+	out[*out_len] = '\0';
+	inflateEnd(&z);
+	return out;
+}
+
+static void copy_header(struct MHD_Connection *c, const char *name, char *buf, size_t size)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+
+	snprintf(buf, size, "%s", v ? v : "");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *data,
+				  size_t *data_size, void **con_cls)
+{
+	struct receiver *rv = cls;
+	struct upload *up = *con_cls;
+	struct MHD_Response *resp;
+	const char *answer;
+	enum MHD_Result ret;
+	struct req *r;
+	unsigned i;
+
+	(void)method;
+	(void)version;
+	if (!up) {
+		*con_cls = calloc(1, sizeof(*up));
+		return *con_cls ? MHD_YES : MHD_NO;
+	}
+	if (*data_size) {
+		up->data = realloc(up->data, up->len + *data_size + 1);
+		memcpy(up->data + up->len, data, *data_size);
+		up->len += *data_size;
+		*data_size = 0;
+		return MHD_YES;
+	}
+	pthread_mutex_lock(&rv->mu);
+	i = rv->n < REQS_MAX ? rv->n++ : REQS_MAX - 1;
+	r = &rv->reqs[i];
+	snprintf(r->path, sizeof(r->path), "%s", url);
+	copy_header(c, "Content-Encoding", r->enc, sizeof(r->enc));
+	copy_header(c, "Content-Type", r->type, sizeof(r->type));
+	copy_header(c, "Authorization", r->auth, sizeof(r->auth));
+	free(r->body);
+	if (!strcmp(r->enc, "gzip")) {
+		r->body = gunzip(up->data, up->len, &r->len);
+	} else {
+		r->body = up->data ? up->data : strdup("");
+		r->len = up->len;
+		up->data = NULL;
+	}
+	r->at_ns = mono_ns();
+	answer = rv->answer[i] ? rv->answer[i] : "{}";
+	resp = MHD_create_response_from_buffer(strlen(answer), (void *)answer,
+					       MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	if (rv->retry_after[i])
+		MHD_add_response_header(resp, "Retry-After", rv->retry_after[i]);
+	ret = MHD_queue_response(c, rv->status[i] ? rv->status[i] : 200, resp);
+	MHD_destroy_response(resp);
+	pthread_mutex_unlock(&rv->mu);
+	free(up->data);
+	free(up);
+	*con_cls = NULL;
+	return ret;
+}
+
+static void receiver_start(struct receiver *rv)
+{
+	const union MHD_DaemonInfo *di;
+
+	pthread_mutex_init(&rv->mu, NULL);
+	rv->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
+				 on_request, rv, MHD_OPTION_END);
+	cr_assert_not_null(rv->d);
+	di = MHD_get_daemon_info(rv->d, MHD_DAEMON_INFO_BIND_PORT);
+	cr_assert_not_null(di);
+	rv->port = di->port;
+}
+
+static void receiver_stop(struct receiver *rv)
+{
+	MHD_stop_daemon(rv->d);
+	for (unsigned i = 0; i < rv->n; i++)
+		free(rv->reqs[i].body);
+}
+
+static size_t count_of(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static struct xsink *open_sink(struct receiver *rv, const char *path, struct sink_config *sc)
+{
+	static const struct xsink_env env = { .start_unix_ns = START_UNIX_NS };
+	struct xsink *x;
+	char err[512];
+
+	sink_config_init(sc, SINK_OTLP);
+	snprintf(sc->otlp.endpoint, sizeof(sc->otlp.endpoint), "http://127.0.0.1:%u%s", rv->port,
+		 path);
+	/* Only the last tick at stop: one metrics request. */
+	sc->otlp.interval_ns = 3600 * 1000000000ull;
+	sc->otlp.flow.retry = (struct retry_policy){ .initial_ns = 100000000ull,
+						     .max_ns = 5000000000ull,
+						     .max_elapsed_ns = 30000000000ull };
+	strcpy(sc->otlp.headers_env, "AT_TEST_OTLP_AUTH");
+	setenv("AT_TEST_OTLP_AUTH", "Authorization=Bearer%20t0k", 1);
+	x = otlp_sink_open(&sc->otlp, &env, err, sizeof(err));
+	cr_assert_not_null(x, "%s", err);
+	return x;
+}
+
+/* Three events, then stop: every LogRecord delivered, gzipped, with the header; a last metrics. */
+Test(otlp_sink, logs_and_a_last_metrics_export_reach_a_receiver, .timeout = 30)
+{
+	struct receiver rv = { 0 };
+	struct sink_config sc;
+	struct export_stats st;
+	struct xsink *x;
+	size_t records = 0, metrics_reqs = 0;
+
+	receiver_start(&rv);
+	x = open_sink(&rv, "", &sc);
+	cr_assert_eq(x->nexp, 2);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct event ev = { .kind = EV_EXEC, .pid = 100 + i, .ts_ns = i, .comm = "demo" };
+
+		x->ops->event(x, &ev);
+	}
+	x->ops->stop(x, 5000000000ull);
+	exporter_stats(x->exp[0], &st);
+	cr_assert_eq(st.pushed, 3);
+	cr_assert_eq(st.sent, 3);
+	for (unsigned i = 0; i < rv.n; i++) {
+		struct req *r = &rv.reqs[i];
+
+		cr_assert_str_eq(r->enc, "gzip");
+		cr_assert_str_eq(r->type, "application/json");
+		cr_assert_str_eq(r->auth, "Bearer t0k");
+		if (!strcmp(r->path, "/v1/logs")) {
+			cr_assert(!strncmp(r->body, "{\"resourceLogs\":[", 17), "%s", r->body);
+			records += count_of(r->body, "\"observedTimeUnixNano\"");
+		} else {
+			cr_assert_str_eq(r->path, "/v1/metrics");
+			cr_assert(strstr(r->body, "\"name\":\"agent_trace.records.read\""), "%s",
+				  r->body);
+			cr_assert(strstr(r->body, "\"aggregationTemporality\":2"), "%s", r->body);
+			metrics_reqs++;
+		}
+	}
+	cr_assert_eq(records, 3);
+	cr_assert_eq(metrics_reqs, 1);
+	x->ops->free(x);
+	receiver_stop(&rv);
+}
+
+/* 503 with Retry-After: 1 is retried a second later; a partial success's rejections are drops. */
+Test(otlp_sink, retry_after_and_partial_success, .timeout = 30)
+{
+	struct receiver rv = {
+		.status = { 503 },
+		.retry_after = { "1" },
+		.answer = { "", "{\"partialSuccess\":{\"rejectedLogRecords\":\"1\"}}" },
+	};
+	struct sink_config sc;
+	struct export_stats st;
+	struct xsink *x;
+	struct event ev = { .kind = EV_EXEC, .pid = 100, .comm = "demo" };
+
+	receiver_start(&rv);
+	x = open_sink(&rv, "/v1/logs", &sc);
+	cr_assert_eq(x->nexp, 1, "logs alone");
+	x->ops->event(x, &ev);
+	x->ops->event(x, &ev);
+	x->ops->stop(x, 10000000000ull);
+	exporter_stats(x->exp[0], &st);
+	cr_assert_geq(rv.n, 2);
+	for (unsigned i = 0; i < rv.n; i++)
+		cr_assert_str_eq(rv.reqs[i].path, "/v1/logs");
+	cr_assert_geq(rv.reqs[1].at_ns - rv.reqs[0].at_ns, 900000000ull, "Retry-After honoured");
+	cr_assert_str_eq(rv.reqs[0].body, rv.reqs[1].body, "the same batch again");
+	cr_assert_eq(st.pushed, 2);
+	cr_assert_eq(st.dropped[BQ_DROP_PARTIAL], 1);
+	cr_assert_eq(st.sent, 1);
+	cr_assert_eq(st.retries, 1);
+	x->ops->free(x);
+	receiver_stop(&rv);
 }

