@@ -58,11 +58,21 @@ static void put_bytes(struct out *o, const struct event *ev, const struct event_
 		out_puts(o, "...");
 }
 
+/* An argument's value by its type: bytes, an integer, an address. */
+static void put_value(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	uint8_t kind = utype_info(a->type)->kind;
+
+	if (kind == UK_STR || kind == UK_BUF)
+		put_bytes(o, ev, a, json);
+	else
+		put_int(o, a->type, a->value, json);
+}
+
 void func_put_args(struct out *o, const struct event *ev, bool json)
 {
 	for (unsigned i = 0; i < ev->nargs; i++) {
 		const struct event_arg *a = &ev->args[i];
-		uint8_t kind = utype_info(a->type)->kind;
 
 		if (i)
 			out_puts(o, json ? "," : ", ");
@@ -73,11 +83,16 @@ void func_put_args(struct out *o, const struct event *ev, bool json)
 			out_puts(o, a->name);
 			out_putc(o, '=');
 		}
-		if (kind == UK_STR || kind == UK_BUF)
-			put_bytes(o, ev, a, json);
-		else
-			put_int(o, a->type, a->value, json);
+		put_value(o, ev, a, json);
 	}
+}
+
+void func_put_arg_json(struct out *o, const struct event *ev, unsigned i)
+{
+	if (i < ev->nargs)
+		put_value(o, ev, &ev->args[i], true);
+	else
+		out_puts(o, "null");
 }
 
 void func_put_ret(struct out *o, const struct event *ev, bool json)

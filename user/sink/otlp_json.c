@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* OTLP/HTTP JSON: events as LogRecords, batches as a logs request, snapshots as metrics. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "decode_func.h"
+#include "decode_sys.h"
+#include "otlp_json.h"
+#include "probes.h"
+#include "sinkcfg.h"
+#include "summary.h"
+#include "syscalls.h"
+
+#define SUB (1u << AT_HIST_SUB_BITS)
+#define NS_PER_S 1000000000ull
+
+/* A body: the text sink's line for six C-escaped captures (4 bytes a byte) and the names. */
+#define BODY_MAX (AT_MAX_ARGS * (AT_STR_MAX * 4 + 64) + 1024)
+/* An argument as a JSON value: a captured string JSON-escaped (6 bytes a byte at most). */
+#define VALUE_MAX (AT_STR_MAX * 6 + 32)
+
+/* A list of KeyValue objects being written: commas between them. */
+struct kvs {
+	struct out *o;
+	unsigned n;
+};
+
+/* {"key":"PREFIXNAME","value":{ */
+static void kv_key2(struct kvs *k, const char *prefix, const char *name)
+{
+	struct out *o = k->o;
+
+	out_puts(o, k->n++ ? ",{\"key\":\"" : "{\"key\":\"");
+	out_puts(o, prefix);
+	if (name)
+		out_escape_json(o, name, strlen(name));
+	out_puts(o, "\",\"value\":{");
+}
+
+static void kv_key(struct kvs *k, const char *key)
+{
+	kv_key2(k, key, NULL);
+}
+
+static void kv_strn(struct kvs *k, const char *key, const char *s, size_t n)
+{
+	kv_key(k, key);
+	out_puts(k->o, "\"stringValue\":\"");
+	out_escape_json(k->o, s, n);
+	out_puts(k->o, "\"}}");
+}
+
+static void kv_str(struct kvs *k, const char *key, const char *s)
+{
+	kv_strn(k, key, s, strlen(s));
+}
+
+static void kv_int(struct kvs *k, const char *key, int64_t v)
+{
+	kv_key(k, key);
+	out_puts(k->o, "\"intValue\":\"");
+	out_i64(k->o, v);
+	out_puts(k->o, "\"}}");
+}
+
+/* A decimal integer of the JSON renderers that fits an int64 (intValue's type). */
+static bool is_int64(const char *v, size_t n)
+{
+	size_t i = v[0] == '-';
+	uint64_t x = 0;
+
+	/* 19 digits always fit a uint64_t; INT64_MAX has 19. */
+	if (i == n || n - i > 19)
+		return false;
+	for (; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	return v[0] == '-' ? x <= (uint64_t)INT64_MAX + 1 : x <= (uint64_t)INT64_MAX;
+}
+
+/* The length of the valid UTF-8 sequence at b (n bytes, each >= 0x80), 0 when there is none. */
+static size_t utf8_seq(const unsigned char *b, size_t n)
+{
+	size_t len = b[0] >= 0xc2 && b[0] <= 0xdf ? 2 :
+		     b[0] >= 0xe0 && b[0] <= 0xef ? 3 :
+		     b[0] >= 0xf0 && b[0] <= 0xf4 ? 4 :
+						    0;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (!len || len > n)
+		return 0;
+	/* The second byte's range excludes overlong forms, surrogates and past U+10FFFF. */
+	if (b[0] == 0xe0)
+		lo = 0xa0;
+	else if (b[0] == 0xed)
+		hi = 0x9f;
+	else if (b[0] == 0xf0)
+		lo = 0x90;
+	else if (b[0] == 0xf4)
+		hi = 0x8f;
+	if (b[1] < lo || b[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (b[i] < 0x80 || b[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+static int hex2(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 2; i++) {
+		char c = p[i];
+
+		v = v * 16 + (c >= '0' && c <= '9' ? c - '0' :
+			      c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+						     -256);
+	}
+	return v;
+}
+
+/*
+ * A JSON string as the renderers escaped it (bytes past ASCII each as
+ * \u00XX, for data that need not be UTF-8), with the runs of those that
+ * form valid UTF-8 put back as the characters they are: a stringValue is
+ * text, and "é" should read as "é", not as "Ã©". Invalid bytes keep their
+ * \u00XX.
+ */
+static void out_json_utf8(struct out *o, const char *v, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char run[AT_STR_MAX];
+		size_t k = 0, j = i;
+
+		if (v[i] != '\\') {
+			out_putc(o, v[i++]);
+			continue;
+		}
+		/* A run of \u00XX escapes of bytes >= 0x80. */
+		while (k < sizeof(run) && j + 6 <= n && v[j] == '\\' && v[j + 1] == 'u' &&
+		       v[j + 2] == '0' && v[j + 3] == '0' && hex2(v + j + 4) >= 0x80) {
+			run[k++] = (unsigned char)hex2(v + j + 4);
+			j += 6;
+		}
+		if (!k) {
+			/* Any other escape, whole. */
+			size_t len = i + 1 < n && v[i + 1] == 'u' ? 6 : 2;
+
+			out_write(o, v + i, len <= n - i ? len : n - i);
+			i += len;
+			continue;
+		}
+		for (size_t r = 0; r < k;) {
+			size_t len = utf8_seq(run + r, k - r);
+
+			if (len) {
+				out_write(o, (const char *)run + r, len);
+				r += len;
+			} else {
+				out_write(o, v + i + r * 6, 6);
+				r++;
+			}
+		}
+		i = j;
+	}
+}
+
+/*
+ * A value the JSON sink's renderers wrote (a number, a JSON string, or null)
+ * as an AnyValue attribute: null leaves the attribute out, a number past
+ * int64 (an unsigned register) becomes its decimal string.
+ */
+static void kv_json_value(struct kvs *k, const char *prefix, const char *name, const char *v,
+			  size_t n)
+{
+	if (!n || (n == 4 && !memcmp(v, "null", 4)))
+		return;
+	kv_key2(k, prefix, name);
+	if (v[0] == '"') {
+		out_puts(k->o, "\"stringValue\":");
+		out_json_utf8(k->o, v, n);
+	} else if (is_int64(v, n)) {
+		out_puts(k->o, "\"intValue\":\"");
+		out_write(k->o, v, n);
+		out_putc(k->o, '"');
+	} else {
+		out_puts(k->o, "\"stringValue\":\"");
+		out_write(k->o, v, n);
+		out_putc(k->o, '"');
+	}
+	out_puts(k->o, "}}");
+}
+
+/* A value rendered by put into a buffer, then as an attribute. */
+static void kv_rendered(struct kvs *k, const char *prefix, const char *name,
+			void (*put)(struct out *o, const struct event *ev, unsigned i),
+			const struct event *ev, unsigned i)
+{
+	char v[VALUE_MAX];
+	struct out vo = out_init(v, sizeof(v));
+	size_t n;
+
+	put(&vo, ev, i);
+	n = out_end(&vo);
+	/* Never cut: VALUE_MAX holds the longest; a cut value would be invalid JSON. */
+	if (n < sizeof(v))
+		kv_json_value(k, prefix, name, v, n);
+}
+
+static void func_ret_json(struct out *o, const struct event *ev, unsigned i)
+{
+	(void)i;
+	func_put_ret(o, ev, true);
+}
+
+static void put_time(struct out *o, const char *field, uint64_t unix_ns)
+{
+	out_puts(o, field);
+	out_puts(o, ":\"");
+	out_u64(o, unix_ns);
+	out_putc(o, '"');
+}
+
+/* The body, a JSON string: what the text sink's line says after its time and pid columns. */
+static void put_call_body(struct out *o, const struct event *ev)
+{
+	bool sys = ev->kind == EV_SYSCALL;
+	char body[BODY_MAX];
+	struct out b = out_init(body, sizeof(body));
+	size_t n;
+
+	if (ev->label) {
+		out_putc(&b, '[');
+		out_puts(&b, ev->label);
+		out_puts(&b, "] ");
+	}
+	out_puts(&b, ev->name);
+	out_putc(&b, '(');
+	if (sys)
+		sys_put_args(&b, ev);
+	else
+		func_put_args(&b, ev, false);
+	out_putc(&b, ')');
+	if (!(ev->flags & EV_ENTRY_ONLY)) {
+		out_puts(&b, " = ");
+		if (sys)
+			sys_put_ret(&b, ev);
+		else
+			func_put_ret(&b, ev, false);
+		if (ev->flags & EV_FAILING)
+			out_puts(&b, " [failing]");
+	}
+	n = out_end(&b);
+	out_puts(o, "\"body\":{\"stringValue\":\"");
+	out_escape_json(o, body, n < sizeof(body) ? n : sizeof(body) - 1);
+	out_puts(o, "\"},");
+}
+
+static bool has_ret(const struct event *ev)
+{
+	if (ev->flags & (EV_NORETURN | EV_ENTRY_ONLY))
+		return false;
+	return !(ev->kind == EV_SYSCALL && ev->sys && ev->sys->noreturn);
+}
+
+static bool has_dur(const struct event *ev)
+{
+	if (ev->kind == EV_SYSCALL)
+		return !(ev->flags & (EV_NORETURN | EV_ENTRY_ONLY | EV_NO_DUR));
+	return !(ev->flags & (EV_ENTRY_ONLY | EV_RETURN_ONLY));
+}
+
+static void put_call_attrs(struct kvs *k, const struct event *ev)
+{
+	bool sys = ev->kind == EV_SYSCALL;
+	/* Numbers the table does not name have no argument names: arg0..arg5. */
+	char an[8] = "arg0";
+
+	kv_str(k, "agent_trace.event", sys ? "syscall" : "call");
+	kv_str(k, sys ? "syscall.name" : "code.function", ev->name);
+	if (ev->label)
+		kv_str(k, "agent_trace.probe", ev->label);
+	for (unsigned i = 0; i < (sys && !ev->sys ? 0 : ev->nargs); i++) {
+		const char *name = ev->args[i].name;
+
+		an[3] = (char)('0' + i);
+		kv_rendered(k, "agent_trace.arg.", name ? name : an,
+			    sys ? sys_put_arg_json : func_put_arg_json, ev, i);
+	}
+	if (has_ret(ev)) {
+		if (sys)
+			kv_int(k, "agent_trace.return", ev->ret);
+		else
+			kv_rendered(k, "agent_trace.return", NULL, func_ret_json, ev, 0);
+	}
+	if (ev->err) {
+		const char *en = errno_name(ev->err);
+		char num[16];
+
+		if (!en) {
+			snprintf(num, sizeof(num), "%d", ev->err);
+			en = num;
+		}
+		kv_str(k, "error.type", en);
+		kv_str(k, "agent_trace.errno", en);
+	} else if (ev->flags & EV_FAILING) {
+		/* The probe's failing predicate matched: no errno to name the class by. */
+		kv_str(k, "error.type", "_OTHER");
+	}
+	if (has_dur(ev))
+		kv_int(k, "agent_trace.duration_ns", (int64_t)ev->dur_ns);
+	if (ev->flags & EV_TRUNCATED) {
+		kv_key(k, "agent_trace.truncated");
+		out_puts(k->o, "\"boolValue\":true}}");
+	}
+}
+
+/* Exec, fork, exit: the body of the text sink's +++ line, the process as attributes. */
+static void put_proc(struct out *o, struct kvs *k, const struct event *ev)
+{
+	int st = ev->exit_code;
+	const char *sig = WIFSIGNALED(st) ? signal_name(WTERMSIG(st)) : NULL;
+
+	out_puts(o, "\"body\":{\"stringValue\":\"");
+	if (ev->kind == EV_EXEC) {
+		out_puts(o, "exec'ed \\\"");
+		out_escape_json(o, ev->comm, strlen(ev->comm));
+		out_puts(o, "\\\", a target: traced");
+	} else if (ev->kind == EV_FORK) {
+		out_puts(o, "forked from ");
+		out_u64(o, ev->ppid);
+	} else if (WIFEXITED(st)) {
+		out_puts(o, "exited with ");
+		out_i64(o, WEXITSTATUS(st));
+	} else if (WIFSIGNALED(st)) {
+		out_puts(o, "killed by ");
+		out_puts(o, sig ? sig : "signal");
+		if (WCOREDUMP(st))
+			out_puts(o, " (core dumped)");
+	} else {
+		out_printf(o, "status 0x%x", st);
+	}
+	out_puts(o, "\"},\"attributes\":[");
+	kv_int(k, "process.pid", ev->pid);
+	kv_str(k, "agent_trace.event",
+	       ev->kind == EV_EXEC ? "exec" :
+	       ev->kind == EV_FORK ? "fork" :
+				     "exit");
+	kv_str(k, "process.command", ev->comm);
+	if (ev->kind == EV_FORK)
+		kv_int(k, "process.parent_pid", ev->ppid);
+	if (ev->kind == EV_EXIT && WIFEXITED(st))
+		kv_int(k, "process.exit.code", WEXITSTATUS(st));
+	if (ev->kind == EV_EXIT && WIFSIGNALED(st))
+		kv_str(k, "agent_trace.signal", sig ? sig : "?");
+}
+
+void otlp_log_record(struct out *o, const struct event *ev, uint64_t start_unix_ns)
+{
+	bool call = ev->kind == EV_SYSCALL || ev->kind == EV_CALL;
+	bool warn = call && (ev->err || (ev->flags & EV_FAILING));
+	struct kvs k = { .o = o };
+
+	out_putc(o, '{');
+	put_time(o, "\"timeUnixNano\"", start_unix_ns + ev->ts_ns);
+	put_time(o, ",\"observedTimeUnixNano\"", start_unix_ns + ev->ts_ns);
+	out_puts(o, warn ? ",\"severityNumber\":13,\"severityText\":\"WARN\"," :
+			   ",\"severityNumber\":9,\"severityText\":\"INFO\",");
+	if (call) {
+		put_call_body(o, ev);
+		out_puts(o, "\"attributes\":[");
+		kv_int(&k, "process.pid", ev->pid);
+		kv_int(&k, "thread.id", ev->tid);
+		put_call_attrs(&k, ev);
+	} else {
+		put_proc(o, &k, ev);
+	}
+	out_puts(o, "]}");
+}
+
+/* The resource, then the scope's opening: {"resource":{...},"scopeX":[{"scope":{...} */
+static void put_resource_scope(struct out *o, const struct otlp_resource *r, const char *scopes,
+			       const uint64_t *gap)
+{
+	struct kvs k = { .o = o }, sk = { .o = o };
+
+	out_puts(o, "{\"resource\":{\"attributes\":[");
+	kv_str(&k, "service.name", "agent-trace");
+	kv_str(&k, "service.version", r->service_version);
+	if (r->host_name && r->host_name[0])
+		kv_str(&k, "host.name", r->host_name);
+	kv_str(&k, "telemetry.sdk.name", "agent-trace");
+	kv_str(&k, "telemetry.sdk.version", r->service_version);
+	out_puts(o, "]},\"");
+	out_puts(o, scopes);
+	out_puts(o, "\":[{\"scope\":{\"name\":\"agent-trace\",\"version\":");
+	out_json_str(o, r->service_version);
+	for (unsigned i = 0; gap && i < BQ_DROP_N; i++) {
+		if (!gap[i])
+			continue;
+		if (!sk.n)
+			out_puts(o, ",\"attributes\":[");
+		kv_key2(&sk, "agent_trace.dropped.", bq_drop_key[i]);
+		out_puts(o, "\"intValue\":\"");
+		out_u64(o, gap[i]);
+		out_puts(o, "\"}}");
+	}
+	out_puts(o, sk.n ? "]}," : "},");
+}
+
+void otlp_logs_request(struct out *o, const struct otlp_resource *r, const struct export_batch *b)
+{
+	out_puts(o, "{\"resourceLogs\":[");
+	put_resource_scope(o, r, "scopeLogs", b->gap);
+	out_puts(o, "\"logRecords\":[");
+	for (size_t i = 0; i < b->n; i++) {
+		if (i)
+			out_putc(o, ',');
+		out_write(o, b->items[i].data, b->items[i].len);
+	}
+	out_puts(o, "]}]}]}");
+}
+
+/* Metrics */
+
+uint64_t otlp_hist_bound_ns(unsigned i)
+{
+	return hist_bucket_high(i * SUB + SUB - 1);
+}
+
+/* What a metric's points are written with. */
+struct menc {
+	struct out *o;
+	const struct otlp_metrics_opts *mo;
+	const struct snapshot *cur, *prev;
+	bool delta;
+	unsigned nmetrics, npoints;
+};
+
+/* A counter's value over the interval: a counter that went back (reset) starts over. */
+static uint64_t since(const struct menc *m, uint64_t cur, uint64_t prev)
+{
+	if (!m->delta)
+		return cur;
+	return cur >= prev ? cur - prev : cur;
+}
+
+/* Nanoseconds as seconds, exactly: nine decimals (a JSON number). */
+static void out_nsec(struct out *o, uint64_t ns)
+{
+	out_u64(o, ns / NS_PER_S);
+	out_putc(o, '.');
+	out_udec(o, ns % NS_PER_S, 9);
+}
+
+enum mkind { M_SUM, M_HIST, M_GAUGE };
+
+static const char *const mkind_field[] = { "sum", "histogram", "gauge" };
+
+static void metric_begin(struct menc *m, const char *name, const char *desc, const char *unit,
+			 enum mkind kind)
+{
+	struct out *o = m->o;
+
+	out_puts(o, m->nmetrics++ ? ",{\"name\":" : "{\"name\":");
+	out_json_str(o, name);
+	out_puts(o, ",\"description\":");
+	out_json_str(o, desc);
+	out_puts(o, ",\"unit\":");
+	out_json_str(o, unit);
+	out_puts(o, ",\"");
+	out_puts(o, mkind_field[kind]);
+	out_puts(o, "\":{\"dataPoints\":[");
+	m->npoints = 0;
+}
+
+static void metric_end(struct menc *m, enum mkind kind)
+{
+	struct out *o = m->o;
+
+	out_putc(o, ']');
+	if (kind != M_GAUGE) {
+		out_puts(o, ",\"aggregationTemporality\":");
+		out_u64(o, m->mo->temporality == OTLP_DELTA ? OTLP_DELTA : OTLP_CUMULATIVE);
+	}
+	if (kind == M_SUM)
+		out_puts(o, ",\"isMonotonic\":true");
+	out_puts(o, "}}");
+}
+
+/* A point's attributes as key, value pairs (up to two), then its times. */
+static void point_begin(struct menc *m, const char *k1, const char *v1, const char *k2,
+			const char *v2, bool gauge)
+{
+	struct out *o = m->o;
+	struct kvs k = { .o = o };
+
+	out_puts(o, m->npoints++ ? ",{" : "{");
+	if (k1) {
+		out_puts(o, "\"attributes\":[");
+		kv_str(&k, k1, v1);
+		if (k2)
+			kv_str(&k, k2, v2);
+		out_puts(o, "],");
+	}
+	if (!gauge) {
+		put_time(o, "\"startTimeUnixNano\"", m->mo->start_unix_ns);
+		out_putc(o, ',');
+	}
+	put_time(o, "\"timeUnixNano\"", m->mo->time_unix_ns);
+}
+
+static void point_int(struct menc *m, const char *k1, const char *v1, const char *k2,
+		      const char *v2, uint64_t v)
+{
+	point_begin(m, k1, v1, k2, v2, false);
+	out_puts(m->o, ",\"asInt\":\"");
+	out_u64(m->o, v);
+	out_puts(m->o, "\"}");
+}
+
+/* A duration histogram of st (less prev's for delta) in seconds, by OTLP_HIST_BOUNDS bounds. */
+static void point_hist(struct menc *m, const char *k1, const char *v1, const char *k2,
+		       const char *v2, const struct at_stat *st, const struct at_stat *prev)
+{
+	uint64_t counts[OTLP_HIST_BOUNDS + 1] = { 0 }, total = 0;
+	struct out *o = m->o;
+
+	for (unsigned b = 0; b < AT_HIST_BUCKETS; b++) {
+		uint64_t c = since(m, st->hist[b], prev ? prev->hist[b] : 0);
+		unsigned g = b / SUB;
+
+		counts[g < OTLP_HIST_BOUNDS ? g : OTLP_HIST_BOUNDS] += c;
+		total += c;
+	}
+	point_begin(m, k1, v1, k2, v2, false);
+	out_puts(o, ",\"count\":\"");
+	out_u64(o, total);
+	out_puts(o, "\",\"sum\":");
+	out_nsec(o, since(m, st->total_ns, prev ? prev->total_ns : 0));
+	out_puts(o, ",\"bucketCounts\":[");
+	for (unsigned i = 0; i <= OTLP_HIST_BOUNDS; i++) {
+		out_puts(o, i ? ",\"" : "\"");
+		out_u64(o, counts[i]);
+		out_putc(o, '"');
+	}
+	out_puts(o, "],\"explicitBounds\":[");
+	for (unsigned i = 0; i < OTLP_HIST_BOUNDS; i++) {
+		if (i)
+			out_putc(o, ',');
+		out_nsec(o, otlp_hist_bound_ns(i));
+	}
+	out_putc(o, ']');
+	/* The run's longest is known; an interval's is not. */
+	if (!m->delta && total) {
+		out_puts(o, ",\"max\":");
+		out_nsec(o, st->max_ns);
+	}
+	out_putc(o, '}');
+}
+
+static const struct at_stat *prev_sys(const struct menc *m, unsigned nr)
+{
+	return m->delta && m->prev && m->prev->stats ? &m->prev->stats[nr] : NULL;
+}
+
+static void put_syscalls(struct menc *m)
+{
+	const struct snapshot *s = m->cur;
+	char name[SYSCALL_NAME_BUF];
+	bool any = false;
+
+	if (!s->stats)
+		return;
+	for (unsigned nr = 0; nr < AT_NR_MAX && !any; nr++)
+		any = s->stats[nr].count != 0;
+	if (!any)
+		return;
+	metric_begin(m, "agent_trace.syscall.calls",
+		     "Completed system calls of the traced processes.", "{call}", M_SUM);
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		const struct at_stat *p = prev_sys(m, nr);
+
+		if (s->stats[nr].count)
+			point_int(m, "syscall.name", syscall_name(nr, name), NULL, NULL,
+				  since(m, s->stats[nr].count, p ? p->count : 0));
+	}
+	metric_end(m, M_SUM);
+	metric_begin(m, "agent_trace.syscall.errors", "System calls that returned an error.",
+		     "{call}", M_SUM);
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		const struct at_stat *p = prev_sys(m, nr);
+
+		if (s->stats[nr].count)
+			point_int(m, "syscall.name", syscall_name(nr, name), NULL, NULL,
+				  since(m, s->stats[nr].errors, p ? p->errors : 0));
+	}
+	metric_end(m, M_SUM);
+	if (!m->mo->syscall_durations)
+		return;
+	metric_begin(m, "agent_trace.syscall.duration", "Time spent in system calls.", "s", M_HIST);
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
+		if (s->stats[nr].count)
+			point_hist(m, "syscall.name", syscall_name(nr, name), NULL, NULL,
+				   &s->stats[nr], prev_sys(m, nr));
+	metric_end(m, M_HIST);
+}
+
+static bool live(const struct snapshot_probe *sp)
+{
+	return !__atomic_load_n(&sp->p->removed, __ATOMIC_RELAXED);
+}
+
+/* Entry-only, return-only and USDT hits have no duration; nor has a value histogram. */
+static bool timed(const struct probe *p)
+{
+	return p->spec.when == UW_CALL &&
+	       (!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY);
+}
+
+/* The previous export's entry of the probe with sp's id (snapshots list probes by id). */
+static const struct snapshot_probe *prev_probe(const struct menc *m,
+					       const struct snapshot_probe *sp)
+{
+	const struct snapshot *pv = m->prev;
+	uint32_t lo = 0, hi = pv && m->delta ? pv->nprobes : 0;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, id = pv->probes[mid].p->id;
+
+		if (id == sp->p->id)
+			return &pv->probes[mid];
+		if (id < sp->p->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A probe's attributes: agent_trace.probe (its label, else its name), code.function. */
+#define PROBE_ATTRS(p)                                               \
+	"agent_trace.probe", (p)->label[0] ? (p)->label : (p)->name, \
+		(p)->label[0] ? "code.function" : NULL, (p)->label[0] ? (p)->name : NULL
+
+/* The unit of a per-probe count, by what it counts. */
+static const char *probe_unit(const char *key)
+{
+	if (!strncmp(key, "signal", 6))
+		return "{signal}";
+	if (!strcmp(key, "events") || !strcmp(key, "sampled_out") || !strcmp(key, "rate_limited") ||
+	    !strcmp(key, "lost"))
+		return "{event}";
+	return "{hit}";
+}
+
+static void put_probes(struct menc *m)
+{
+	const struct snapshot *s = m->cur;
+	char name[96], desc[96];
+	bool any = false, any_timed = false;
+
+	for (uint32_t k = 0; k < s->nprobes; k++) {
+		any |= live(&s->probes[k]);
+		any_timed |= live(&s->probes[k]) && timed(s->probes[k].p);
+	}
+	if (!any)
+		return;
+	for (size_t i = 0; i < probe_counters_n; i++) {
+		const struct probe_counter *pc = &probe_counters[i];
+
+		snprintf(name, sizeof(name), "agent_trace.probe.%s", pc->json);
+		snprintf(desc, sizeof(desc), "Probe hits counted as %s.",
+			 pc->text ? pc->text : pc->json);
+		metric_begin(m, name, desc, probe_unit(pc->json), M_SUM);
+		for (uint32_t k = 0; k < s->nprobes; k++) {
+			const struct snapshot_probe *sp = &s->probes[k], *pp = prev_probe(m, sp);
+
+			if (live(sp))
+				point_int(m, PROBE_ATTRS(sp->p),
+					  since(m, probe_count(&sp->c, pc),
+						pp ? probe_count(&pp->c, pc) : 0));
+		}
+		metric_end(m, M_SUM);
+	}
+	if (!any_timed)
+		return;
+	metric_begin(m, "agent_trace.probe.duration", "Duration of probed function calls.", "s",
+		     M_HIST);
+	for (uint32_t k = 0; k < s->nprobes; k++) {
+		const struct snapshot_probe *sp = &s->probes[k], *pp = prev_probe(m, sp);
+
+		if (live(sp) && timed(sp->p))
+			point_hist(m, PROBE_ATTRS(sp->p), &sp->st, pp ? &pp->st : NULL);
+	}
+	metric_end(m, M_HIST);
+}
+
+static void put_agent(struct menc *m)
+{
+	const struct snapshot *s = m->cur, *p = m->delta ? m->prev : NULL;
+	double cpu = s->cpu_s - (p ? p->cpu_s : 0);
+
+	metric_begin(m, "agent_trace.lost.records",
+		     "Records (state: calls, proc_table: processes) lost, by cause.", "{record}",
+		     M_SUM);
+	for (size_t i = 0; i < loss_counters_n; i++)
+		point_int(m, "cause", loss_counters[i].json, NULL, NULL,
+			  since(m, snapshot_loss(s, &loss_counters[i]),
+				p ? snapshot_loss(p, &loss_counters[i]) : 0));
+	metric_end(m, M_SUM);
+	metric_begin(m, "agent_trace.records.read", "Records read from the kernel's ring buffer.",
+		     "{record}", M_SUM);
+	point_int(m, NULL, NULL, NULL, NULL,
+		  since(m, s->reader.records, p ? p->reader.records : 0));
+	metric_end(m, M_SUM);
+	metric_begin(m, "agent_trace.reader.batches", "Reader wakeups that delivered records.",
+		     "{batch}", M_SUM);
+	point_int(m, NULL, NULL, NULL, NULL,
+		  since(m, s->reader.batches, p ? p->reader.batches : 0));
+	metric_end(m, M_SUM);
+	metric_begin(m, "process.cpu.time", "Total user and system CPU time of agent-trace.", "s",
+		     M_SUM);
+	point_begin(m, NULL, NULL, NULL, NULL, false);
+	out_printf(m->o, ",\"asDouble\":%.6f}", cpu > 0 ? cpu : 0.0);
+	metric_end(m, M_SUM);
+	if (!m->mo->rss_bytes)
+		return;
+	metric_begin(m, "process.memory.usage", "Resident memory size of agent-trace.", "By",
+		     M_GAUGE);
+	point_begin(m, NULL, NULL, NULL, NULL, true);
+	out_puts(m->o, ",\"asInt\":\"");
+	out_u64(m->o, m->mo->rss_bytes);
+	out_puts(m->o, "\"}");
+	metric_end(m, M_GAUGE);
+}
+
+void otlp_metrics_request(struct out *o, const struct otlp_resource *r, const struct snapshot *cur,
+			  const struct snapshot *prev, const struct otlp_metrics_opts *mo)
+{
+	struct menc m = {
+		.o = o,
+		.mo = mo,
+		.cur = cur,
+		.prev = prev,
+		.delta = mo->temporality == OTLP_DELTA,
+	};
+
+	out_puts(o, "{\"resourceMetrics\":[");
+	put_resource_scope(o, r, "scopeMetrics", NULL);
+	out_puts(o, "\"metrics\":[");
+	put_syscalls(&m);
+	put_probes(&m);
+	put_agent(&m);
+	out_puts(o, "]}]}]}");
+}
