@@ -7,6 +7,8 @@ const fs = require('fs');
 
 const USAGE = `usage: count.js logs LOG [KEY=VALUE...]     log records whose attributes match
        count.js metric LOG NAME [KEY=VALUE...]  the last point of NAME (sum value, histogram count)
+       count.js metric-sum LOG NAME [KEY=VALUE...]  the sum of every point of NAME (deltas)
+       count.js temporality LOG NAME  aggregationTemporality of NAME's last point
        count.js scope LOG KEY                   sum of a scope attribute over the logs requests
        count.js header LOG NAME                 requests that carried header NAME: the last value`;
 
@@ -74,6 +76,23 @@ if (cmd === 'logs') {
 							last = m.histogram ? p.count : (p.asInt !== undefined ? p.asInt : p.asDouble);
 				}
 	console.log(last === null ? 'none' : String(last));
+} else if (cmd === 'metric-sum' || cmd === 'temporality') {
+	const [name, ...w] = rest;
+	const want = parseWant(w);
+	let sum = 0, temp = 'none';
+	for (const r of reqs.filter((r) => r.path === '/v1/metrics'))
+		for (const rm of r.body.resourceMetrics || [])
+			for (const sm of rm.scopeMetrics || [])
+				for (const m of sm.metrics || []) {
+					if (m.name !== name)
+						continue;
+					const data = m.sum || m.histogram;
+					temp = data && data.aggregationTemporality !== undefined ? data.aggregationTemporality : temp;
+					for (const p of (data && data.dataPoints) || [])
+						if (matches(p.attributes, want))
+							sum += Number(m.histogram ? p.count : p.asInt);
+				}
+	console.log(cmd === 'temporality' ? String(temp) : String(sum));
 } else if (cmd === 'scope') {
 	let n = 0;
 	for (const r of reqs.filter((r) => r.path === '/v1/logs'))
