@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -393,4 +394,44 @@ Test(otlp, bad_sink_settings_fail_before_attaching)
 		     "agent-trace: --otlp 'collector:4318': not an http:// or https:// URL\n");
 	expect_error((char *[]){ AT, "--otlp-ca", "/x", "-p", "1", NULL }, 2,
 		     "agent-trace: --otlp-ca: give --otlp URL before it\n");
+}
+
+Test(file_sink, json_lines_rotated_by_size_none_lost)
+{
+	char yaml[64], path[64], name[80];
+	long lines = 0, files = 0;
+
+	tmp_name(yaml, sizeof(yaml), "file-sink", "yaml");
+	tmp_name(path, sizeof(path), "file-sink", "jsonl");
+	write_text(yaml,
+		   PPID_PROBE "output:\n  sinks:\n    - type: file\n      path: %s\n"
+		   "      max_size: 64K\n      keep: 40\n",
+		   path);
+	char *sum = run_many("file-sink", (char *[]){ "-C", yaml, NULL });
+
+	cr_assert_eq(sink_field(sum, "file", "dropped_total"), 0, "%s", sum);
+	/* PATH, PATH.1 ... : each within the size, whole lines, every event once. */
+	for (unsigned k = 0; k <= 40; k++) {
+		struct stat st;
+
+		if (k)
+			snprintf(name, sizeof(name), "%s.%u", path, k);
+		else
+			snprintf(name, sizeof(name), "%s", path);
+		if (stat(name, &st))
+			continue;
+		files++;
+		cr_assert_leq(st.st_size, 64 << 10, "%s is %lld bytes", name, (long long)st.st_size);
+		char *text = slurp(name);
+
+		cr_assert(!st.st_size || text[st.st_size - 1] == '\n', "%s ends in a whole line", name);
+		lines += (long)count_lines(text, "\"syscall\":\"getppid\"");
+		free(text);
+		unlink(name);
+	}
+	cr_assert_geq(files, 5, "3000 lines of about 200 bytes rotate at 64K");
+	cr_assert_eq(lines, N);
+	cr_assert_eq(sink_field(sum, "file", "sent"), sink_field(sum, "file", "pushed"));
+	free(sum);
+	unlink(yaml);
 }
