@@ -8,18 +8,19 @@ const http = require('http');
 const zlib = require('zlib');
 const { SIGNALS, Invalid, checkObject, checkProtobuf, countItems } = require('./otlp.js');
 
-const USAGE = `usage: receiver.js [--port N] [--control-port N] [--out FILE] [--max-bytes N]
+const USAGE = `usage: receiver.js [--port N] [--control-port N] [--out FILE] [--max-bytes N] [--no-check]
   --port N          OTLP/HTTP port on 127.0.0.1 (0, the default: any free one)
   --control-port N  port of /control and /stats alone, up while the OTLP port is down (0: any)
   --out FILE        append one JSON line per valid request to FILE
   --max-bytes N     larger request bodies get 413 (default 67108864)
+  --no-check        only parse (JSON) or decode (protobuf) and count: for benchmarks
 stdout: "listening PORT", then "control PORT"`;
 
 const HOST = '127.0.0.1';
 const OK = { mode: 'ok' };
 
 function parseArgs(argv) {
-	const o = { port: 0, controlPort: 0, out: null, maxBytes: 64 << 20 };
+	const o = { port: 0, controlPort: 0, out: null, maxBytes: 64 << 20, check: true };
 	const num = (s, what) => {
 		if (!/^\d+$/.test(s || '') || Number(s) > (what === 'port' ? 65535 : 2 ** 40)) {
 			process.stderr.write(`receiver: ${what} ${JSON.stringify(s)} is not a number\n${USAGE}\n`);
@@ -39,6 +40,8 @@ function parseArgs(argv) {
 			o.out = argv[++i];
 		else if (a === '--max-bytes')
 			o.maxBytes = num(argv[++i], 'max-bytes');
+		else if (a === '--no-check')
+			o.check = false;
 		else if (/^\d+$/.test(a))
 			o.port = num(a, 'port');
 		else {
@@ -124,9 +127,10 @@ function decode(req, sig, raw) {
 		} catch (e) {
 			throw new Invalid(`body is not JSON: ${e.message}`);
 		}
-		checkObject(sig.request, body);
+		if (opts.check)
+			checkObject(sig.request, body);
 	} else if (type === 'application/x-protobuf') {
-		body = checkProtobuf(sig.request, data);
+		body = checkProtobuf(sig.request, data, opts.check);
 	} else {
 		throw Object.assign(new Invalid(`Content-Type ${JSON.stringify(type)}: ` +
 						'application/json or application/x-protobuf'), { status: 415 });
