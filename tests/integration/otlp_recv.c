@@ -280,6 +280,7 @@ void otlp_recv_stats(const struct otlp_recv *r, struct otlp_stats *s)
 		.data_points = stat_of(json, "data_points"),
 		.reset = stat_of(json, "by_status.reset"),
 		.closed = stat_of(json, "by_status.closed"),
+		.aborted = stat_of(json, "by_status.aborted"),
 	};
 	free(json);
 }

@@ -31,6 +31,7 @@ struct otlp_stats {
 	long data_points; /* metric data points in the valid requests */
 	long reset;	  /* by_status "reset": connections destroyed unanswered */
 	long closed;	  /* by_status "closed": slow answers the client left before */
+	long aborted;	  /* by_status "aborted": requests the client left half-sent */
 };
 
 /*

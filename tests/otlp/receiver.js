@@ -60,9 +60,11 @@ const opts = parseArgs(process.argv.slice(2));
 const stats = {
 	requests: 0,	// requests to the OTLP port, control and stats aside
 	valid: 0,	// checked and recorded
-	invalid: 0,	// rejected as malformed (400, 415)
+	invalid: 0,	// rejected as malformed (400, 413, 415)
 	faulted: 0,	// met an injected fault: status, reset, or slow with the client gone first
-	by_status: {},	// HTTP status sent, or "reset" (socket destroyed), "closed" (client left)
+	// HTTP status sent, or "reset" (socket destroyed), "closed" (a slow answer's client
+	// left), "aborted" (the client left before its body was in)
+	by_status: {},
 	log_records: 0, // log records in valid requests
 	data_points: 0, // metric data points in valid requests
 };
@@ -173,6 +175,9 @@ function exportRequest(req, res, sig) {
 	let len = 0, tooLarge = false;
 	const f = takeFault();
 
+	// A client gone half-way is no error of the receiver's: counted, nothing else.
+	req.on('error', () => {});
+	req.on('close', () => req.complete || note('aborted'));
 	req.on('data', (c) => {
 		len += c.length;
 		if (len > opts.maxBytes)
