@@ -240,8 +240,11 @@ function count(v, name, dflt) {
  * get (throws on a bad one). Returns what to wait for before answering, if anything.
  */
 function control(c, sock) {
-	const remaining = count(c.count, 'count', undefined);
-	let f;
+	let remaining, f;
+
+	if (c === null || typeof c !== 'object' || Array.isArray(c))
+		throw new Error(`control ${JSON.stringify(c)}: an object with a mode`);
+	remaining = count(c.count, 'count', undefined);
 
 	switch (c.mode) {
 	case 'ok':
