@@ -210,16 +210,25 @@ run: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(TARGETS) $(BENCH_BINS)
-	$(Q)tests/otlp/selftest.sh
+	$(Q)$(MAKE) --no-print-directory test-otlp
 	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 	$(Q)python3 bench/bench.py --build $(BUILD) --smoke > $(BENCH)/smoke.log 2>&1 || \
 		{ tail -n 30 $(BENCH)/smoke.log; echo "bench-smoke failed: $(BENCH)/smoke.log"; exit 1; }
 	@echo "bench-smoke: every configuration ran ($(BENCH)/smoke.md)"
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS) || { echo "format drift: run make format"; exit 1; }
 
-# The OTLP test receiver against curl: valid, invalid and protobuf requests, faults.
+# The OTLP golden files against the OpenTelemetry definitions: otlp_log_* hold one
+# LogRecord each, the others a whole request.
+GOLDEN_OTLP_RECORDS := $(wildcard tests/unit/golden/otlp_log_*.json)
+GOLDEN_OTLP_REQUESTS := $(filter-out $(GOLDEN_OTLP_RECORDS),$(wildcard tests/unit/golden/otlp_*.json))
+
+# The OTLP test receiver against curl (valid, invalid and protobuf requests, faults),
+# and the golden files checked as the receiver checks requests.
 test-otlp: deps
 	$(Q)tests/otlp/selftest.sh
+	$(Q)$(if $(GOLDEN_OTLP_RECORDS)$(GOLDEN_OTLP_REQUESTS),node tests/otlp/check_golden.js \
+		$(GOLDEN_OTLP_REQUESTS) $(if $(GOLDEN_OTLP_RECORDS),--fragment logrecord \
+		$(GOLDEN_OTLP_RECORDS)),:)
 
 # Every configuration interleaved, 5 rounds: bench/results/. Takes about 15 minutes.
 bench: deps

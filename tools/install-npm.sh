@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Installs the OTLP test receiver's npm packages (tests/otlp: the OpenTelemetry
 # message definitions, pinned in package-lock.json) when node_modules is missing
 # or older than the lock file. Quiet when it is up to date.

@@ -73,12 +73,24 @@ static void read_ports(struct otlp_recv *r)
 		     "OTLP receiver said: %s", buf);
 }
 
-void otlp_recv_start(struct otlp_recv *r, const char *tag)
+void otlp_recv_start(struct otlp_recv *r, const char *tag, const struct otlp_recv_opts *o)
 {
-	const char *js = receiver_js();
+	const struct otlp_recv_opts none = { 0 };
+	char port[16], max[32];
+	char *argv[12] = { "node", (char *)receiver_js(), "--port", port, "--out", r->out };
+	int argc = 6;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
+	o = o ? o : &none;
+	snprintf(port, sizeof(port), "%d", o->port);
+	if (o->max_bytes) {
+		snprintf(max, sizeof(max), "%zu", o->max_bytes);
+		argv[argc++] = "--max-bytes";
+		argv[argc++] = max;
+	}
+	if (o->no_check)
+		argv[argc++] = "--no-check";
 	tmp_name(r->out, sizeof(r->out), tag, "otlp.jsonl");
 	tmp_name(r->err, sizeof(r->err), tag, "otlp.err");
 	pid = fork_piped((const int[]){ 1 }, &r->stdout_fd, 1);
@@ -87,7 +99,7 @@ void otlp_recv_start(struct otlp_recv *r, const char *tag)
 
 		if (e < 0 || dup2(e, 2) < 0)
 			_exit(126);
-		execlp("node", "node", js, "--port", "0", "--out", r->out, (char *)NULL);
+		execvp("node", argv);
 		dprintf(2, "exec node: %s\n", strerror(errno));
 		_exit(127);
 	}
@@ -280,6 +292,7 @@ void otlp_recv_stats(const struct otlp_recv *r, struct otlp_stats *s)
 		.data_points = stat_of(json, "data_points"),
 		.reset = stat_of(json, "by_status.reset"),
 		.closed = stat_of(json, "by_status.closed"),
+		.aborted = stat_of(json, "by_status.aborted"),
 	};
 	free(json);
 }

@@ -31,13 +31,22 @@ struct otlp_stats {
 	long data_points; /* metric data points in the valid requests */
 	long reset;	  /* by_status "reset": connections destroyed unanswered */
 	long closed;	  /* by_status "closed": slow answers the client left before */
+	long aborted;	  /* by_status "aborted": requests the client left half-sent */
+};
+
+/* How to start a receiver; all zero: the defaults. */
+struct otlp_recv_opts {
+	int port;	  /* --port: 0, any free one */
+	size_t max_bytes; /* --max-bytes, larger bodies get 413: 0, the receiver's 64 MiB */
+	bool no_check;	  /* --no-check: parse and count only (benchmarks) */
 };
 
 /*
- * Starts a receiver with scratch files named by tag (tmp_name), waits (10 s at
- * most) for the ports it prints. Asserts on failure, with its stderr.
+ * Starts a receiver (o NULL: the defaults) with scratch files named by tag
+ * (tmp_name), waits (10 s at most) for the ports it prints. Asserts on
+ * failure, with its stderr.
  */
-void otlp_recv_start(struct otlp_recv *r, const char *tag);
+void otlp_recv_start(struct otlp_recv *r, const char *tag, const struct otlp_recv_opts *o);
 
 /*
  * SIGTERM, then waits for it; asserts a clean exit (status 0), never leaving a

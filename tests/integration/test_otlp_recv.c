@@ -83,7 +83,7 @@ Test(otlp_recv, status_for_count_then_ok)
 	size_t n, zlen;
 	void *z = gzip(LOGS, &zlen);
 
-	otlp_recv_start(&r, "otlp_status");
+	otlp_recv_start(&r, "otlp_status", NULL);
 	otlp_recv_control(&r,
 			  "{\"mode\":\"status\",\"status\":503,\"retry_after\":\"1\",\"count\":2}");
 	cr_assert_eq(post_logs(&r, ra), 503);
@@ -124,7 +124,7 @@ Test(otlp_recv, invalid_rejected)
 
 	cr_assert_not_null(bad);
 	memcpy(strstr(bad, "logRecords"), "logRecordz", 10);
-	otlp_recv_start(&r, "otlp_invalid");
+	otlp_recv_start(&r, "otlp_invalid", NULL);
 	cr_assert_eq(post(&r, "/v1/logs", bad, strlen(bad), NULL, NULL, &resp), 400);
 	cr_assert_not_null(strstr(resp, "scopeLogs[0].logRecordz: no such field"), "%s", resp);
 	free(resp);
@@ -160,7 +160,7 @@ Test(otlp_recv, partial_success_and_reset)
 	struct otlp_stats s;
 	char *resp;
 
-	otlp_recv_start(&r, "otlp_partial");
+	otlp_recv_start(&r, "otlp_partial", NULL);
 	otlp_recv_control(&r, "{\"mode\":\"partial_success\",\"rejected\":1,\"message\":\"old\","
 			      "\"count\":1}");
 	cr_assert_eq(post(&r, "/v1/logs", LOGS, strlen(LOGS), NULL, NULL, &resp), 200);
@@ -191,7 +191,7 @@ Test(otlp_recv, slow_and_down)
 	char url[128];
 	size_t n;
 
-	otlp_recv_start(&r, "otlp_slow");
+	otlp_recv_start(&r, "otlp_slow", NULL);
 	snprintf(url, sizeof(url), "%s/v1/logs", r.url);
 	otlp_recv_control(&r, "{\"mode\":\"slow\",\"delay_ms\":400,\"count\":1}");
 	cr_assert_eq(otlp_http(url, &h), -1);
@@ -206,5 +206,22 @@ Test(otlp_recv, slow_and_down)
 	cr_assert_eq(otlp_recv_stat(&r, "faulted"), 1);
 	free(otlp_recv_log(&r, &n));
 	cr_assert_eq(n, 1);
+	otlp_recv_stop(&r, false);
+}
+
+/* --max-bytes: a larger body is refused with 413 and counted invalid. */
+Test(otlp_recv, max_bytes)
+{
+	struct otlp_recv r;
+	struct otlp_stats s;
+
+	otlp_recv_start(&r, "otlp_max", &(struct otlp_recv_opts){ .max_bytes = sizeof(LOGS) - 2 });
+	cr_assert_eq(post_logs(&r, NULL), 413);
+	cr_assert_eq(post(&r, "/v1/metrics", METRICS, strlen(METRICS), NULL, NULL, NULL), 200);
+	otlp_recv_stats(&r, &s);
+	cr_assert_eq(s.requests, 2);
+	cr_assert_eq(s.invalid, 1);
+	cr_assert_eq(s.valid, 1);
+	cr_assert_eq(otlp_recv_stat(&r, "by_status.413"), 1);
 	otlp_recv_stop(&r, false);
 }

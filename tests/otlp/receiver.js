@@ -8,18 +8,19 @@ const http = require('http');
 const zlib = require('zlib');
 const { SIGNALS, Invalid, checkObject, checkProtobuf, countItems } = require('./otlp.js');
 
-const USAGE = `usage: receiver.js [--port N] [--control-port N] [--out FILE] [--max-bytes N]
+const USAGE = `usage: receiver.js [--port N] [--control-port N] [--out FILE] [--max-bytes N] [--no-check]
   --port N          OTLP/HTTP port on 127.0.0.1 (0, the default: any free one)
   --control-port N  port of /control and /stats alone, up while the OTLP port is down (0: any)
   --out FILE        append one JSON line per valid request to FILE
   --max-bytes N     larger request bodies get 413 (default 67108864)
+  --no-check        only parse (JSON) or decode (protobuf) and count: for benchmarks
 stdout: "listening PORT", then "control PORT"`;
 
 const HOST = '127.0.0.1';
 const OK = { mode: 'ok' };
 
 function parseArgs(argv) {
-	const o = { port: 0, controlPort: 0, out: null, maxBytes: 64 << 20 };
+	const o = { port: 0, controlPort: 0, out: null, maxBytes: 64 << 20, check: true };
 	const num = (s, what) => {
 		if (!/^\d+$/.test(s || '') || Number(s) > (what === 'port' ? 65535 : 2 ** 40)) {
 			process.stderr.write(`receiver: ${what} ${JSON.stringify(s)} is not a number\n${USAGE}\n`);
@@ -39,6 +40,8 @@ function parseArgs(argv) {
 			o.out = argv[++i];
 		else if (a === '--max-bytes')
 			o.maxBytes = num(argv[++i], 'max-bytes');
+		else if (a === '--no-check')
+			o.check = false;
 		else if (/^\d+$/.test(a))
 			o.port = num(a, 'port');
 		else {
@@ -57,9 +60,11 @@ const opts = parseArgs(process.argv.slice(2));
 const stats = {
 	requests: 0,	// requests to the OTLP port, control and stats aside
 	valid: 0,	// checked and recorded
-	invalid: 0,	// rejected as malformed (400, 415)
+	invalid: 0,	// rejected as malformed (400, 413, 415)
 	faulted: 0,	// met an injected fault: status, reset, or slow with the client gone first
-	by_status: {},	// HTTP status sent, or "reset" (socket destroyed), "closed" (client left)
+	// HTTP status sent, or "reset" (socket destroyed), "closed" (a slow answer's client
+	// left), "aborted" (the client left before its body was in)
+	by_status: {},
 	log_records: 0, // log records in valid requests
 	data_points: 0, // metric data points in valid requests
 };
@@ -124,9 +129,10 @@ function decode(req, sig, raw) {
 		} catch (e) {
 			throw new Invalid(`body is not JSON: ${e.message}`);
 		}
-		checkObject(sig.request, body);
+		if (opts.check)
+			checkObject(sig.request, body);
 	} else if (type === 'application/x-protobuf') {
-		body = checkProtobuf(sig.request, data);
+		body = checkProtobuf(sig.request, data, opts.check);
 	} else {
 		throw Object.assign(new Invalid(`Content-Type ${JSON.stringify(type)}: ` +
 						'application/json or application/x-protobuf'), { status: 415 });
@@ -173,6 +179,9 @@ function exportRequest(req, res, sig) {
 	let len = 0, tooLarge = false;
 	const f = takeFault();
 
+	// A client gone half-way is no error of the receiver's: counted, nothing else.
+	req.on('error', () => {});
+	req.on('close', () => req.complete || note('aborted'));
 	req.on('data', (c) => {
 		len += c.length;
 		if (len > opts.maxBytes)
@@ -235,8 +244,11 @@ function count(v, name, dflt) {
  * get (throws on a bad one). Returns what to wait for before answering, if anything.
  */
 function control(c, sock) {
-	const remaining = count(c.count, 'count', undefined);
-	let f;
+	let remaining, f;
+
+	if (c === null || typeof c !== 'object' || Array.isArray(c))
+		throw new Error(`control ${JSON.stringify(c)}: an object with a mode`);
+	remaining = count(c.count, 'count', undefined);
 
 	switch (c.mode) {
 	case 'ok':

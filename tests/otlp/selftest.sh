@@ -49,8 +49,8 @@ control() {
 	curl -s -f -m 5 -o /dev/null -X POST --data-binary "$1" "http://127.0.0.1:$cport/control" ||
 		fail "control $1"
 }
-# stat KEY: a top-level number of /stats, or by_status's KEY as "by_status.KEY".
-stat() {
+# stat_of KEY: a top-level number of /stats, or by_status's KEY as "by_status.KEY".
+stat_of() {
 	curl -s -f -m 5 "$url/stats" | node -e '
 		const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
 		const [a, b] = process.argv[1].split(".");
@@ -117,17 +117,17 @@ control '{"mode":"up"}'
 want "up" 200 "$(post /v1/logs application/json "$logs")"
 
 # Every request that arrived counted (not the one while down); 2 log records in each valid logs request, 3 points per metrics one.
-want requests 19 "$(stat requests)"
-want valid 8 "$(stat valid)"
-want invalid 8 "$(stat invalid)"
-want faulted 3 "$(stat faulted)"
-want "by_status 200" 8 "$(stat by_status.200)"
-want "by_status 400" 7 "$(stat by_status.400)"
-want "by_status 415" 1 "$(stat by_status.415)"
-want "by_status 503" 2 "$(stat by_status.503)"
-want "by_status reset" 1 "$(stat by_status.reset)"
-want log_records 14 "$(stat log_records)"
-want data_points 3 "$(stat data_points)"
+want requests 19 "$(stat_of requests)"
+want valid 8 "$(stat_of valid)"
+want invalid 8 "$(stat_of invalid)"
+want faulted 3 "$(stat_of faulted)"
+want "by_status 200" 8 "$(stat_of by_status.200)"
+want "by_status 400" 7 "$(stat_of by_status.400)"
+want "by_status 415" 1 "$(stat_of by_status.415)"
+want "by_status 503" 2 "$(stat_of by_status.503)"
+want "by_status reset" 1 "$(stat_of by_status.reset)"
+want log_records 14 "$(stat_of log_records)"
+want data_points 3 "$(stat_of data_points)"
 
 # The log: one line per valid request, protobuf ones decoded to the same JSON.
 want "log lines" 8 "$(wc -l <"$tmp/log" | tr -d ' ')"
