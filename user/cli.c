@@ -248,8 +248,7 @@ static int parse_usdt(const char *arg, struct config *cfg, char *err, size_t err
 }
 
 /* --otlp URL, --json-file PATH: one more exporting sink, with the defaults. */
-static int add_sink(enum sink_type t, const char *arg, struct config *cfg, char *err,
-		    size_t errlen)
+static int add_sink(enum sink_type t, const char *arg, struct config *cfg, char *err, size_t errlen)
 {
 	const char *opt = t == SINK_OTLP ? "--otlp" : "--json-file";
 	struct sink_config *sc;
@@ -261,8 +260,7 @@ static int add_sink(enum sink_type t, const char *arg, struct config *cfg, char 
 	sink_config_init(sc, t);
 	room = t == SINK_OTLP ? sizeof(sc->otlp.endpoint) : sizeof(sc->file.path);
 	if (!*arg || strlen(arg) >= room)
-		return fail(err, errlen, "%s '%.64s': %s", opt, arg,
-			    *arg ? "too long" : "empty");
+		return fail(err, errlen, "%s '%.64s': %s", opt, arg, *arg ? "too long" : "empty");
 	if (t == SINK_OTLP) {
 		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
 			return fail(err, errlen, "--otlp '%.64s': not an http:// or https:// URL",
@@ -305,8 +303,9 @@ static int parse_otlp_opt(int c, const char *arg, struct config *cfg, char *err,
 	}
 	case OPT_OTLP_INTERVAL:
 		if (parse_duration_ns(arg, &oc->interval_ns) || oc->interval_ns < 100000000ull)
-			return fail(err, errlen, "%s '%s': not a duration of 100ms or more (e.g. 10s)",
-				    opt, arg);
+			return fail(err, errlen,
+				    "%s '%s': not a duration of 100ms or more (e.g. 10s)", opt,
+				    arg);
 		return 0;
 	case OPT_OTLP_TEMPORALITY:
 		if (!strcmp(arg, "delta"))
@@ -335,7 +334,8 @@ static int parse_otlp_opt(int c, const char *arg, struct config *cfg, char *err,
 					    opt, arg, t);
 		}
 		if (!oc->signals)
-			return fail(err, errlen, "%s '%s': expected logs, metrics or both", opt, arg);
+			return fail(err, errlen, "%s '%s': expected logs, metrics or both", opt,
+				    arg);
 		return 0;
 	}
 	case OPT_OTLP_COMPRESSION:
@@ -446,8 +446,8 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 		return parse_otlp_opt(c, arg, cfg, err, errlen);
 	case OPT_FLUSH_TIMEOUT:
 		if (parse_duration_ns(arg, &cfg->exp.shutdown_ns))
-			return fail(err, errlen, "--flush-timeout '%s': not a duration (e.g. 5s, 500ms)",
-				    arg);
+			return fail(err, errlen,
+				    "--flush-timeout '%s': not a duration (e.g. 5s, 500ms)", arg);
 		cfg->exp.has_shutdown = true;
 		return 0;
 	case OPT_VERSION:

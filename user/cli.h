@@ -43,29 +43,29 @@ struct config {
 	const char *check_file;			/* --check FILE: validate, attach nothing */
 	const char *metrics;			/* --metrics ADDR:PORT; NULL for none */
 	struct metrics_addr metrics_addr;	/* --metrics, parsed */
-	struct export_config exp;		/* --otlp, --json-file, --flush-timeout; then output.sinks */
-	int otlp_sink;				/* the last --otlp in exp, -1 for none */
-	double duration;			/* -d SECONDS; 0 for no limit */
-	size_t ringbuf_bytes;			/* -b SIZE: ring buffer size, power of two */
-	unsigned npids;				/* number of pids */
-	unsigned nuprobes;			/* number of -u */
-	unsigned nusdts;			/* number of --usdt */
-	unsigned str_max;			/* -s N: bytes captured per string or buffer */
-	bool follow;				/* -f */
-	bool summary_only;			/* -c */
-	bool no_latency;			/* --no-latency: no durations, also with -C */
-	bool durations;				/* -T: syscall durations (a program at entry too) */
-	bool exit_only;				/* no durations (from -T, --no-latency, -C) */
-	bool quiet;				/* -q: no summary after the events */
-	bool json;				/* --json */
-	bool verbose;				/* -v */
-	bool help;				/* -h: print usage and exit 0 */
-	bool list;				/* -l: list probe points, attach nothing */
-	bool version;				/* --version */
-	bool dry_run;	    /* --dry-run: reloads (or --check) only show the diff */
-	bool any_e;	    /* -e was given */
-	bool str_given;	    /* -s was given: it overrides limits.string */
-	bool bufsize_given; /* -b was given: it overrides limits.ringbuf */
+	struct export_config exp; /* --otlp, --json-file, --flush-timeout; then output.sinks */
+	int otlp_sink;		  /* the last --otlp in exp, -1 for none */
+	double duration;	  /* -d SECONDS; 0 for no limit */
+	size_t ringbuf_bytes;	  /* -b SIZE: ring buffer size, power of two */
+	unsigned npids;		  /* number of pids */
+	unsigned nuprobes;	  /* number of -u */
+	unsigned nusdts;	  /* number of --usdt */
+	unsigned str_max;	  /* -s N: bytes captured per string or buffer */
+	bool follow;		  /* -f */
+	bool summary_only;	  /* -c */
+	bool no_latency;	  /* --no-latency: no durations, also with -C */
+	bool durations;		  /* -T: syscall durations (a program at entry too) */
+	bool exit_only;		  /* no durations (from -T, --no-latency, -C) */
+	bool quiet;		  /* -q: no summary after the events */
+	bool json;		  /* --json */
+	bool verbose;		  /* -v */
+	bool help;		  /* -h: print usage and exit 0 */
+	bool list;		  /* -l: list probe points, attach nothing */
+	bool version;		  /* --version */
+	bool dry_run;		  /* --dry-run: reloads (or --check) only show the diff */
+	bool any_e;		  /* -e was given */
+	bool str_given;		  /* -s was given: it overrides limits.string */
+	bool bufsize_given;	  /* -b was given: it overrides limits.ringbuf */
 };
 
 /*

@@ -27,8 +27,10 @@
 static long count(const struct otlp_recv *r, const char *cmd, const char *a1, const char *a2,
 		  const char *a3)
 {
-	char *argv[] = { NODE,	  "tests/otlp/count.js", (char *)cmd, (char *)r->out,
-			 (char *)a1, (char *)a2, (char *)a3, NULL };
+	char *argv[] = { NODE,	      "tests/otlp/count.js",
+			 (char *)cmd, (char *)r->out,
+			 (char *)a1,  (char *)a2,
+			 (char *)a3,  NULL };
 	char *out = NULL, *err = NULL;
 	long v = -1;
 	int st = run_capture(argv, &out, &err);
@@ -119,12 +121,11 @@ Test(otlp, events_as_logs_and_counts_as_metrics)
 	struct otlp_recv r;
 	char hdr[64];
 
-	otlp_recv_start(&r, "otlp-basic");
+	otlp_recv_start(&r, "otlp-basic", NULL);
 	tmp_name(hdr, sizeof(hdr), "otlp-basic", "hdr");
 	write_text(hdr, "# the collector's token\nAuthorization: Bearer s3cret\nX-Tenant: t1\n");
-	char *sum = run_many("otlp-basic",
-			       (char *[]){ "--otlp", r.url, "--otlp-header-file", hdr,
-					   "--otlp-interval", "200ms", NULL });
+	char *sum = run_many("otlp-basic", (char *[]){ "--otlp", r.url, "--otlp-header-file", hdr,
+						       "--otlp-interval", "200ms", NULL });
 
 	/* Every getppid call is one log record with its attributes, and nothing else was lost. */
 	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", "agent_trace.event=syscall", NULL),
@@ -166,12 +167,26 @@ Test(otlp, delta_metrics_add_up_to_the_calls)
 {
 	struct otlp_recv r;
 	/* 200 bursts 2 ms apart: several intervals. -c: counted in the kernel, no records. */
-	char *argv[] = { AT, "-c", "-e", "getppid", "--otlp", NULL, "--otlp-signals", "metrics",
-			 "--otlp-temporality", "delta", "--otlp-interval", "100ms", "--",
-			 CALLS, "many", "200000", NULL };
+	char *argv[] = { AT,
+			 "-c",
+			 "-e",
+			 "getppid",
+			 "--otlp",
+			 NULL,
+			 "--otlp-signals",
+			 "metrics",
+			 "--otlp-temporality",
+			 "delta",
+			 "--otlp-interval",
+			 "100ms",
+			 "--",
+			 CALLS,
+			 "many",
+			 "200000",
+			 NULL };
 	char *out, *err;
 
-	otlp_recv_start(&r, "otlp-delta");
+	otlp_recv_start(&r, "otlp-delta", NULL);
 	argv[5] = r.url;
 	cr_assert_eq(run_capture(argv, &out, &err), 0, "%s", err);
 	free(out);
@@ -192,10 +207,11 @@ Test(otlp, retry_after_503_and_429_then_delivers_everything)
 {
 	struct otlp_recv r;
 
-	otlp_recv_start(&r, "otlp-503");
-	otlp_recv_control(&r, "{\"mode\":\"status\",\"status\":503,\"retry_after\":\"1\",\"count\":1}");
+	otlp_recv_start(&r, "otlp-503", NULL);
+	otlp_recv_control(&r,
+			  "{\"mode\":\"status\",\"status\":503,\"retry_after\":\"1\",\"count\":1}");
 	char *sum = run_many("otlp-503", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs",
-						       "--flush-timeout", "20s", NULL });
+						     "--flush-timeout", "20s", NULL });
 
 	cr_assert_eq(otlp_recv_stat(&r, "by_status.503"), 1);
 	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), N);
@@ -206,7 +222,7 @@ Test(otlp, retry_after_503_and_429_then_delivers_everything)
 
 	otlp_recv_control(&r, "{\"mode\":\"status\",\"status\":429,\"count\":2}");
 	sum = run_many("otlp-429", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs",
-						 "--flush-timeout", "20s", NULL });
+					       "--flush-timeout", "20s", NULL });
 	cr_assert_eq(otlp_recv_stat(&r, "by_status.429"), 2);
 	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL), 2 * N);
 	expect_no_loss(sum, "otlp logs");
@@ -219,10 +235,10 @@ Test(otlp, rejected_400_is_dropped_and_counted_never_retried)
 {
 	struct otlp_recv r;
 
-	otlp_recv_start(&r, "otlp-400");
+	otlp_recv_start(&r, "otlp-400", NULL);
 	otlp_recv_control(&r, "{\"mode\":\"status\",\"status\":400,\"count\":1}");
-	char *sum = run_many("otlp-400", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs",
-						       NULL });
+	char *sum =
+		run_many("otlp-400", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs", NULL });
 	long pushed = sink_field(sum, "otlp logs", "pushed");
 	long rejected = sink_field(sum, "otlp logs", "rejected");
 	long received = count(&r, "logs", NULL, NULL, NULL);
@@ -242,10 +258,10 @@ Test(otlp, too_large_413_is_split)
 {
 	struct otlp_recv r;
 
-	otlp_recv_start(&r, "otlp-413");
+	otlp_recv_start(&r, "otlp-413", NULL);
 	otlp_recv_control(&r, "{\"mode\":\"status\",\"status\":413,\"count\":1}");
-	char *sum = run_many("otlp-413", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs",
-						       NULL });
+	char *sum =
+		run_many("otlp-413", (char *[]){ "--otlp", r.url, "--otlp-signals", "logs", NULL });
 
 	/*
 	 * The refused request was split in halves that went through; when it was
@@ -258,7 +274,8 @@ Test(otlp, too_large_413_is_split)
 	cr_assert_leq(tl, 1, "%s", sum);
 	cr_assert_eq(count(&r, "logs", "syscall.name=getppid", NULL, NULL) + tl, N, "%s", sum);
 	cr_assert_eq(sink_field(sum, "otlp logs", "dropped_total"), tl, "%s", sum);
-	cr_assert_eq(sink_field(sum, "otlp logs", "sent") + tl, sink_field(sum, "otlp logs", "pushed"));
+	cr_assert_eq(sink_field(sum, "otlp logs", "sent") + tl,
+		     sink_field(sum, "otlp logs", "pushed"));
 	free(sum);
 	otlp_recv_stop(&r, false);
 }
@@ -267,11 +284,11 @@ Test(otlp, partial_success_rejections_are_counted)
 {
 	struct otlp_recv r;
 
-	otlp_recv_start(&r, "otlp-partial");
+	otlp_recv_start(&r, "otlp-partial", NULL);
 	otlp_recv_control(&r, "{\"mode\":\"partial_success\",\"rejected\":7,\"message\":\"quota\","
 			      "\"count\":1}");
-	char *sum = run_many("otlp-partial", (char *[]){ "--otlp", r.url, "--otlp-signals",
-							   "logs", NULL });
+	char *sum = run_many("otlp-partial",
+			     (char *[]){ "--otlp", r.url, "--otlp-signals", "logs", NULL });
 
 	/*
 	 * The first event after a quiet spell goes out alone: its request is the
@@ -293,13 +310,13 @@ Test(otlp, slow_reset_and_down_receivers_then_back)
 	struct otlp_recv r;
 	char yaml[64];
 
-	otlp_recv_start(&r, "otlp-faults");
+	otlp_recv_start(&r, "otlp-faults", NULL);
 	tmp_name(yaml, sizeof(yaml), "otlp-faults", "yaml");
 	/* A request that takes longer than the timeout is retried. */
 	write_text(yaml,
 		   PPID_PROBE "output:\n  sinks:\n    - type: otlp\n      endpoint: %s\n"
-		   "      signals: [logs]\n      timeout: 300ms\n"
-		   "      retry: {initial: 100ms, max: 1s}\n",
+			      "      signals: [logs]\n      timeout: 300ms\n"
+			      "      retry: {initial: 100ms, max: 1s}\n",
 		   r.url);
 	otlp_recv_control(&r, "{\"mode\":\"slow\",\"delay_ms\":1500,\"count\":1}");
 	char *sum = run_many("otlp-slow", (char *[]){ "-C", yaml, "--flush-timeout", "20s", NULL });
@@ -337,17 +354,17 @@ Test(otlp, full_queue_drops_oldest_counted_and_memory_stays_bounded)
 	struct otlp_recv r;
 	char yaml[64];
 
-	otlp_recv_start(&r, "otlp-full");
+	otlp_recv_start(&r, "otlp-full", NULL);
 	tmp_name(yaml, sizeof(yaml), "otlp-full", "yaml");
 	write_text(yaml,
 		   PPID_PROBE "output:\n  sinks:\n    - type: otlp\n      endpoint: %s\n"
-		   "      signals: [logs]\n      queue: {items: 500, bytes: 4M}\n"
-		   "      retry: {initial: 100ms, max: 200ms}\n",
+			      "      signals: [logs]\n      queue: {items: 500, bytes: 4M}\n"
+			      "      retry: {initial: 100ms, max: 200ms}\n",
 		   r.url);
 	/* Down for the whole run: everything is dropped, and counted. */
 	otlp_recv_control(&r, "{\"mode\":\"down\"}");
-	char *sum = run_many("otlp-full", (char *[]){ "-C", yaml, "--flush-timeout", "300ms",
-							NULL });
+	char *sum =
+		run_many("otlp-full", (char *[]){ "-C", yaml, "--flush-timeout", "300ms", NULL });
 	long pushed = sink_field(sum, "otlp logs", "pushed");
 	long full = sink_field(sum, "otlp logs", "queue_full");
 	long shut = sink_field(sum, "otlp logs", "shutdown");
@@ -405,7 +422,7 @@ Test(file_sink, json_lines_rotated_by_size_none_lost)
 	tmp_name(path, sizeof(path), "file-sink", "jsonl");
 	write_text(yaml,
 		   PPID_PROBE "output:\n  sinks:\n    - type: file\n      path: %s\n"
-		   "      max_size: 64K\n      keep: 40\n",
+			      "      max_size: 64K\n      keep: 40\n",
 		   path);
 	char *sum = run_many("file-sink", (char *[]){ "-C", yaml, NULL });
 
@@ -421,10 +438,12 @@ Test(file_sink, json_lines_rotated_by_size_none_lost)
 		if (stat(name, &st))
 			continue;
 		files++;
-		cr_assert_leq(st.st_size, 64 << 10, "%s is %lld bytes", name, (long long)st.st_size);
+		cr_assert_leq(st.st_size, 64 << 10, "%s is %lld bytes", name,
+			      (long long)st.st_size);
 		char *text = slurp(name);
 
-		cr_assert(!st.st_size || text[st.st_size - 1] == '\n', "%s ends in a whole line", name);
+		cr_assert(!st.st_size || text[st.st_size - 1] == '\n', "%s ends in a whole line",
+			  name);
 		lines += (long)count_lines(text, "\"syscall\":\"getppid\"");
 		free(text);
 		unlink(name);

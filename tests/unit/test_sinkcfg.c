@@ -35,8 +35,8 @@ Test(sinkcfg, durations_and_sizes)
 	cr_assert_eq(v, 3600 * S);
 	cr_assert_eq(parse_duration_ns("0", &v), 0);
 	cr_assert_eq(v, 0);
-	for (const char *const *b = (const char *const[]){ "", "-1", "5x", "s", " 5", "1e30",
-							   "5 s", NULL };
+	for (const char *const *b =
+		     (const char *const[]){ "", "-1", "5x", "s", " 5", "1e30", "5 s", NULL };
 	     *b; b++)
 		cr_assert_eq(parse_duration_ns(*b, &v), -1, "'%s' is not a duration", *b);
 	cr_assert_eq(parse_bytes("64M", &v), 0);
@@ -98,8 +98,10 @@ Test(sinkcfg, cli_bad_inputs)
 		{ { "at", "-p", "1", "--otlp-ca", "/x" }, "--otlp-ca: give --otlp URL before it" },
 		{ { "at", "-p", "1", "--otlp" }, "option '--otlp' needs an argument" },
 		{ { "at", "--otlp", "http://a", "--otlp-interval", "10ms" }, "100ms or more" },
-		{ { "at", "--otlp", "http://a", "--otlp-temporality", "sum" }, "delta or cumulative" },
-		{ { "at", "--otlp", "http://a", "--otlp-signals", "traces" }, "unknown signal 'traces'" },
+		{ { "at", "--otlp", "http://a", "--otlp-temporality", "sum" },
+		  "delta or cumulative" },
+		{ { "at", "--otlp", "http://a", "--otlp-signals", "traces" },
+		  "unknown signal 'traces'" },
 		{ { "at", "--otlp", "http://a", "--otlp-compression", "zstd" }, "gzip or none" },
 		{ { "at", "-p", "1", "--flush-timeout", "soon" }, "not a duration" },
 	};
@@ -130,8 +132,8 @@ static struct probefile *pf_ok(const char *output)
 	struct probefile *pf = NULL;
 
 	snprintf(text, sizeof(text), "%s%s", head, output);
-	cr_assert_eq(probefile_parse("t.yaml", text, strlen(text), &pf, err, sizeof(err)), 0,
-		     "%s", err);
+	cr_assert_eq(probefile_parse("t.yaml", text, strlen(text), &pf, err, sizeof(err)), 0, "%s",
+		     err);
 	return pf;
 }
 

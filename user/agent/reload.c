@@ -169,8 +169,10 @@ int probe_source__load(struct probe_source *ps, struct config *c)
 	/* The command line's sinks first, then the file's. */
 	for (unsigned i = 0; i < ps->pf->output.exp.n; i++) {
 		if (c->exp.n == SINKS_MAX)
-			return log_error(EXIT_USAGE, "%s: output: sinks: with the command line's, at "
-					 "most %d sinks", c->probe_file, SINKS_MAX);
+			return log_error(EXIT_USAGE,
+					 "%s: output: sinks: with the command line's, at "
+					 "most %d sinks",
+					 c->probe_file, SINKS_MAX);
 		c->exp.sinks[c->exp.n++] = ps->pf->output.exp.sinks[i];
 	}
 	if (!c->exp.has_shutdown && ps->pf->output.exp.has_shutdown)

@@ -54,8 +54,9 @@ static int get_bytes(struct pf_ctx *c, const yaml_node_t *n, const char *where, 
 	if (parse_bytes(s, out))
 		return pf_errat(c, n, where, "'%.64s' is not a size; expected %s", s, what);
 	if (*out < min || *out > max)
-		return pf_errat(c, n, where, "%.64s is out of range; expected from %llu to %llu bytes",
-				s, (unsigned long long)min, (unsigned long long)max);
+		return pf_errat(c, n, where,
+				"%.64s is out of range; expected from %llu to %llu bytes", s,
+				(unsigned long long)min, (unsigned long long)max);
 	return 0;
 }
 
@@ -76,13 +77,15 @@ static int get_path(struct pf_ctx *c, const yaml_node_t *n, const char *where, c
 static int load_batch(struct pf_ctx *c, yaml_node_t *n, const char *where, struct batch_policy *b)
 {
 	enum { B_ITEMS, B_BYTES, B_WINDOW, B_N };
-	static const char *const keys[B_N] = { [B_ITEMS] = "max_items", [B_BYTES] = "max_bytes",
-					       [B_WINDOW] = "window" };
+	static const char *const keys[B_N] = {
+		[B_ITEMS] = "max_items", [B_BYTES] = "max_bytes", [B_WINDOW] = "window"
+	};
 	yaml_node_t *v[B_N], *k[B_N];
 	long long x;
 	uint64_t u;
 
-	if (pf_expect(c, n, YAML_MAPPING_NODE, where, "a mapping with max_items, max_bytes, window") ||
+	if (pf_expect(c, n, YAML_MAPPING_NODE, where,
+		      "a mapping with max_items, max_bytes, window") ||
 	    pf_map_keys(c, n, where, keys, B_N, v, k))
 		return -1;
 	if (v[B_ITEMS]) {
@@ -127,8 +130,9 @@ static int load_queue(struct pf_ctx *c, yaml_node_t *n, const char *where, struc
 static int load_retry(struct pf_ctx *c, yaml_node_t *n, const char *where, struct retry_policy *r)
 {
 	enum { R_INITIAL, R_MAX, R_ELAPSED, R_N };
-	static const char *const keys[R_N] = { [R_INITIAL] = "initial", [R_MAX] = "max",
-					       [R_ELAPSED] = "max_elapsed" };
+	static const char *const keys[R_N] = {
+		[R_INITIAL] = "initial", [R_MAX] = "max", [R_ELAPSED] = "max_elapsed"
+	};
 	yaml_node_t *v[R_N], *k[R_N];
 
 	if (pf_expect(c, n, YAML_MAPPING_NODE, where, "a mapping with initial, max, max_elapsed") ||
@@ -186,9 +190,9 @@ static const char *const sink_keys[K_N] = {
 };
 
 /* Keys only one type has. */
-static const unsigned char otlp_only[] = { K_ENDPOINT, K_SIGNALS,  K_COMPRESSION, K_TIMEOUT,
-					   K_HEADERS_FILE, K_HEADERS_ENV, K_CA_FILE, K_INTERVAL,
-					   K_TEMPORALITY, K_RETRY };
+static const unsigned char otlp_only[] = { K_ENDPOINT,	   K_SIGNALS,	  K_COMPRESSION, K_TIMEOUT,
+					   K_HEADERS_FILE, K_HEADERS_ENV, K_CA_FILE,	 K_INTERVAL,
+					   K_TEMPORALITY,  K_RETRY };
 static const unsigned char file_only[] = { K_PATH, K_MAX_SIZE, K_KEEP };
 
 static int load_otlp(struct pf_ctx *c, yaml_node_t *const v[K_N], const char *where,
@@ -201,7 +205,8 @@ static int load_otlp(struct pf_ctx *c, yaml_node_t *const v[K_N], const char *wh
 	const char *s;
 
 	if (!v[K_ENDPOINT])
-		return pf_errat(c, v[K_TYPE], where, "no endpoint; an otlp sink needs one, e.g. "
+		return pf_errat(c, v[K_TYPE], where,
+				"no endpoint; an otlp sink needs one, e.g. "
 				"endpoint: http://127.0.0.1:4318");
 	if (pf_get_scalar(c, v[K_ENDPOINT], where, "a URL", &s))
 		return -1;
@@ -219,7 +224,8 @@ static int load_otlp(struct pf_ctx *c, yaml_node_t *const v[K_N], const char *wh
 			o->signals |= idx ? OTLP_SIGNAL_METRICS : OTLP_SIGNAL_LOGS;
 		}
 		if (!o->signals)
-			return pf_errat(c, v[K_SIGNALS], where, "empty; expected logs, metrics or both");
+			return pf_errat(c, v[K_SIGNALS], where,
+					"empty; expected logs, metrics or both");
 	}
 	if (v[K_COMPRESSION]) {
 		if (pf_one_of(c, v[K_COMPRESSION], where, comps, 2, &idx))

@@ -91,11 +91,11 @@ struct pf_targets {
 };
 
 struct pf_output {
-	uint8_t format;		    /* enum pf_format */
-	bool has_format;	    /* format was given */
-	char file[PATH_MAX];	    /* "" for stdout */
-	char metrics[128];	    /* metrics: ADDR:PORT as --metrics, "" for none */
-	struct export_config exp;   /* sinks (see pf_sinks.c), flush_timeout */
+	uint8_t format;		  /* enum pf_format */
+	bool has_format;	  /* format was given */
+	char file[PATH_MAX];	  /* "" for stdout */
+	char metrics[128];	  /* metrics: ADDR:PORT as --metrics, "" for none */
+	struct export_config exp; /* sinks (see pf_sinks.c), flush_timeout */
 };
 
 struct pf_limits {

@@ -36,16 +36,16 @@ struct otlp_config {
 	 * in one of them, and then that signal alone goes there.
 	 */
 	char endpoint[1024];
-	uint8_t signals;	     /* OTLP_SIGNAL_*; default both */
-	bool gzip;		     /* Content-Encoding: gzip (default on) */
-	uint64_t timeout_ns;	     /* per request (default 10 s) */
+	uint8_t signals;     /* OTLP_SIGNAL_*; default both */
+	bool gzip;	     /* Content-Encoding: gzip (default on) */
+	uint64_t timeout_ns; /* per request (default 10 s) */
 	/* Authentication headers, never on the command line: "Name: value" lines of a file, */
 	char headers_file[PATH_MAX];
 	/* and/or this environment variable as OTEL_EXPORTER_OTLP_HEADERS ("k=v,k2=v2", %-encoded). */
-	char headers_env[128];	     /* default "OTEL_EXPORTER_OTLP_HEADERS" */
-	char ca_file[PATH_MAX];	     /* https: the CA bundle to verify the receiver with; "" system */
-	uint64_t interval_ns;	     /* metrics every (default 10 s) */
-	uint8_t temporality;	     /* enum otlp_temporality (default cumulative) */
+	char headers_env[128];	/* default "OTEL_EXPORTER_OTLP_HEADERS" */
+	char ca_file[PATH_MAX]; /* https: the CA bundle to verify the receiver with; "" system */
+	uint64_t interval_ns;	/* metrics every (default 10 s) */
+	uint8_t temporality;	/* enum otlp_temporality (default cumulative) */
 	struct sink_flow flow;
 };
 

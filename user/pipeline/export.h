@@ -31,8 +31,8 @@
 struct export_batch {
 	const struct bq_item *items; /* oldest first */
 	size_t n;
-	size_t bytes;			/* sum of the items' lengths */
-	const uint64_t *gap;		/* BQ_DROP_N: items dropped since the last delivered batch */
+	size_t bytes;	     /* sum of the items' lengths */
+	const uint64_t *gap; /* BQ_DROP_N: items dropped since the last delivered batch */
 };
 
 /* What a send did. */
@@ -57,7 +57,7 @@ struct exporter_opts {
 	const char *name; /* the sink in messages and labels: "otlp logs", "file /var/log/x.json" */
 	const struct export_ops *ops;
 	void *ctx;
-	size_t queue_items;	   /* queue bounds (default 65536 items, 64 MiB) */
+	size_t queue_items; /* queue bounds (default 65536 items, 64 MiB) */
 	size_t queue_bytes;
 	struct batch_policy batch; /* default 512 items, 1 MiB, 1 s window */
 	struct retry_policy retry; /* default retry_policy_default */
@@ -68,16 +68,16 @@ struct exporter_opts {
 
 /* Counters of one sink: read with exporter_stats from any thread. */
 struct export_stats {
-	uint64_t pushed;	    /* items the writer pushed */
-	uint64_t sent;		    /* items delivered (accepted by the receiver) */
-	uint64_t batches;	    /* batches delivered */
-	uint64_t failed;	    /* send attempts that failed (each retry counts) */
-	uint64_t retries;	    /* send attempts that were retries */
-	uint64_t bytes;		    /* bytes on the wire of delivered batches */
+	uint64_t pushed;  /* items the writer pushed */
+	uint64_t sent;	  /* items delivered (accepted by the receiver) */
+	uint64_t batches; /* batches delivered */
+	uint64_t failed;  /* send attempts that failed (each retry counts) */
+	uint64_t retries; /* send attempts that were retries */
+	uint64_t bytes;	  /* bytes on the wire of delivered batches */
 	uint64_t dropped[BQ_DROP_N];
-	uint64_t queued;	    /* items waiting now (in flight included) */
-	uint64_t queued_bytes;	    /* their bytes */
-	uint64_t last_ok_unix_ns;   /* CLOCK_REALTIME of the last delivered batch, 0 for none */
+	uint64_t queued;	  /* items waiting now (in flight included) */
+	uint64_t queued_bytes;	  /* their bytes */
+	uint64_t last_ok_unix_ns; /* CLOCK_REALTIME of the last delivered batch, 0 for none */
 };
 
 struct exporter {
@@ -85,7 +85,7 @@ struct exporter {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* the sender's: items arrived, or stop */
 	struct bq q;
-	struct export_stats st; /* under mu */
+	struct export_stats st;	 /* under mu */
 	uint64_t gap[BQ_DROP_N]; /* drops not yet reported to the backend */
 	uint64_t last_send_ns;
 	uint64_t stop_deadline_ns; /* set by exporter_stop */

@@ -334,8 +334,9 @@ void text_sink_lines(struct out *o, const struct snapshot *s, bool drops_only)
 			continue;
 		out_puts(o, drops_only ? "agent-trace: sink " : "sink ");
 		out_puts(o, s->sinks[i].name);
-		out_printf(o, ": %llu of %llu sent in %llu batches (%llu bytes), %llu retries; "
-			      "dropped %llu",
+		out_printf(o,
+			   ": %llu of %llu sent in %llu batches (%llu bytes), %llu retries; "
+			   "dropped %llu",
 			   (unsigned long long)st->sent, (unsigned long long)st->pushed,
 			   (unsigned long long)st->batches, (unsigned long long)st->bytes,
 			   (unsigned long long)st->retries, (unsigned long long)dropped);

@@ -21,8 +21,9 @@ int xsinks_open(struct xsink **xs, unsigned *n, const struct export_config *cfg,
 	*n = 0;
 	for (unsigned i = 0; i < cfg->n; i++) {
 		const struct sink_config *sc = &cfg->sinks[i];
-		struct xsink *x = sc->type == SINK_OTLP ? otlp_sink_open(&sc->otlp, env, err, errlen) :
-							  file_sink_open(&sc->file, env, err, errlen);
+		struct xsink *x = sc->type == SINK_OTLP ?
+					  otlp_sink_open(&sc->otlp, env, err, errlen) :
+					  file_sink_open(&sc->file, env, err, errlen);
 
 		if (!x) {
 			xsinks_free(xs, n);
