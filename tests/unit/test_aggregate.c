@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Aggregation by a field: bounds, the other row, top-N order, failing counts, histograms. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "decode.h"
+#include "summary.h"
+#include "uspec.h"
+
+static struct aggregate *agg(unsigned top, unsigned max)
+{
+	struct aggregate_opts o = { .top = top, .max = max, .arg = 1 };
+	struct aggregate *a = aggregate__new(&o);
+
+	cr_assert_not_null(a, "top %u max %u: %s", top, max, strerror(errno));
+	return a;
+}
+
+static void add(struct aggregate *a, const char *v, unsigned times, bool failing, uint64_t dur)
+{
+	for (unsigned i = 0; i < times; i++)
+		aggregate__add(a, v, v ? strlen(v) : 0, failing, dur);
+}
+
+static void assert_row(const struct agg_row *r, uint8_t kind, const char *v, uint64_t calls,
+		       uint64_t failing)
+{
+	cr_assert_eq(r->kind, kind);
+	if (v) {
+		cr_assert_eq(r->len, strlen(v), "%.*s", (int)r->len, r->value);
+		cr_assert(!memcmp(r->value, v, r->len), "%.*s != %s", (int)r->len, r->value, v);
+	} else {
+		cr_assert_eq(r->len, 0);
+	}
+	cr_assert_eq(r->st.count, calls, "%s: %llu calls", v ? v : "?",
+		     (unsigned long long)r->st.count);
+	cr_assert_eq(r->st.errors, failing, "%s: %llu failing", v ? v : "?",
+		     (unsigned long long)r->st.errors);
+}
+
+Test(aggregate, bounds_are_checked)
+{
+	static const struct aggregate_opts bad[] = {
+		{ .top = 0, .max = 10 },
+		{ .top = AGG_TOP_MAX + 1, .max = AGG_MAX_MAX },
+		{ .top = 5, .max = 4 },
+		{ .top = 1, .max = AGG_MAX_MAX + 1 },
+		{ .top = 1, .max = 1, .arg = AT_MAX_ARGS },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		cr_assert_null(aggregate__new(&bad[i]), "case %zu", i);
+		cr_assert_eq(errno, EINVAL, "case %zu", i);
+	}
+	aggregate__free(agg(AGG_TOP_MAX, AGG_MAX_MAX));
+	aggregate__free(agg(1, 1));
+	aggregate__free(NULL);
+}
+
+Test(aggregate, top_rows_by_calls_ties_by_value_with_failing_counts)
+{
+	struct aggregate *a = agg(20, 1024);
+	struct agg_rows r;
+
+	add(a, "SELECT b", 3, false, 100);
+	add(a, "SELECT a", 5, false, 100);
+	add(a, "SELECT b", 1, true, 100);
+	add(a, "INSERT", 4, false, 100);
+	add(a, "INSERTX", 4, true, 100);
+	add(a, "DELETE", 4, false, 100);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.n, 5);
+	cr_assert_eq(r.values, 5);
+	cr_assert_not(r.full);
+	cr_assert_eq(r.top, 20);
+	cr_assert_eq(r.max, 1024);
+	assert_row(&r.v[0], AGG_ROW_VALUE, "SELECT a", 5, 0);
+	/* Four calls each: by value, bytewise, a prefix first. */
+	assert_row(&r.v[1], AGG_ROW_VALUE, "DELETE", 4, 0);
+	assert_row(&r.v[2], AGG_ROW_VALUE, "INSERT", 4, 0);
+	assert_row(&r.v[3], AGG_ROW_VALUE, "INSERTX", 4, 4);
+	assert_row(&r.v[4], AGG_ROW_VALUE, "SELECT b", 4, 1);
+	agg_rows__free(&r);
+	aggregate__free(a);
+}
+
+Test(aggregate, rows_past_top_are_other_and_the_sum_is_every_call)
+{
+	struct aggregate *a = agg(2, 1024);
+	struct agg_rows r;
+	uint64_t sum = 0;
+
+	add(a, "a", 10, false, 1000);
+	add(a, "b", 7, true, 2000);
+	add(a, "c", 3, true, 5000);
+	add(a, "d", 2, false, 3000);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.values, 4);
+	assert_row(&r.v[0], AGG_ROW_VALUE, "a", 10, 0);
+	assert_row(&r.v[1], AGG_ROW_VALUE, "b", 7, 7);
+	assert_row(&r.v[2], AGG_ROW_OTHER, NULL, 5, 3);
+	cr_assert_eq(r.v[2].st.total_ns, 3 * 5000 + 2 * 3000);
+	cr_assert_eq(r.v[2].st.max_ns, 5000);
+	cr_assert_eq(r.v[2].st.hist[at_hist_bucket(5000)], 3);
+	cr_assert_eq(r.v[2].st.hist[at_hist_bucket(3000)], 2);
+	for (size_t i = 0; i < r.n; i++)
+		sum += r.v[i].st.count;
+	cr_assert_eq(sum, 22);
+	agg_rows__free(&r);
+	/* A value that overtakes moves out of other: rows are ranked anew at each read. */
+	add(a, "d", 9, false, 3000);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	assert_row(&r.v[0], AGG_ROW_VALUE, "d", 11, 0);
+	assert_row(&r.v[1], AGG_ROW_VALUE, "a", 10, 0);
+	assert_row(&r.v[2], AGG_ROW_OTHER, NULL, 10, 10);
+	agg_rows__free(&r);
+	aggregate__free(a);
+}
+
+Test(aggregate, a_full_table_counts_new_values_in_other_and_keeps_known_ones)
+{
+	struct aggregate *a = agg(3, 3);
+	struct agg_rows r;
+	char v[16];
+
+	for (int i = 0; i < 10; i++) {
+		snprintf(v, sizeof(v), "v%d", i);
+		add(a, v, 1, i == 7, 10);
+	}
+	/* v0..v2 took the table; v3..v9 are other, and v1 is still counted as itself. */
+	add(a, "v1", 2, false, 10);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.values, 3);
+	cr_assert(r.full);
+	cr_assert_eq(r.n, 4);
+	assert_row(&r.v[0], AGG_ROW_VALUE, "v1", 3, 0);
+	assert_row(&r.v[1], AGG_ROW_VALUE, "v0", 1, 0);
+	assert_row(&r.v[2], AGG_ROW_VALUE, "v2", 1, 0);
+	assert_row(&r.v[3], AGG_ROW_OTHER, NULL, 7, 1);
+	agg_rows__free(&r);
+	aggregate__free(a);
+}
+
+Test(aggregate, many_values_fill_exactly_max)
+{
+	struct aggregate *a = agg(AGG_TOP_MAX, AGG_MAX_MAX);
+	struct agg_rows r;
+	uint64_t sum = 0;
+	char v[16];
+
+	/* Twice max distinct values, the first max of them twice. */
+	for (int i = 0; i < 2 * AGG_MAX_MAX; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		add(a, v, i < AGG_MAX_MAX ? 2 : 1, false, 1);
+	}
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.values, AGG_MAX_MAX);
+	cr_assert_eq(r.n, AGG_TOP_MAX + 1);
+	for (size_t i = 0; i < r.n; i++)
+		sum += r.v[i].st.count;
+	cr_assert_eq(sum, 3 * AGG_MAX_MAX);
+	cr_assert_eq(r.v[AGG_TOP_MAX].kind, AGG_ROW_OTHER);
+	cr_assert_eq(r.v[AGG_TOP_MAX].st.count, 3 * AGG_MAX_MAX - 2 * AGG_TOP_MAX);
+	agg_rows__free(&r);
+	aggregate__free(a);
+}
+
+Test(aggregate, histogram_and_durations_per_value)
+{
+	struct aggregate *a = agg(20, 1024);
+	struct agg_rows r;
+
+	/* 1..100 us for "q", one call each. */
+	for (uint64_t us = 1; us <= 100; us++)
+		aggregate__add(a, "q", 1, us % 10 == 0, us * 1000);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.n, 1);
+	assert_row(&r.v[0], AGG_ROW_VALUE, "q", 100, 10);
+	cr_assert_eq(r.v[0].st.total_ns, 5050 * 1000);
+	cr_assert_eq(r.v[0].st.max_ns, 100000);
+	for (uint64_t us = 1; us <= 100; us++)
+		cr_assert_geq(r.v[0].st.hist[at_hist_bucket(us * 1000)], 1);
+	/* The summary's quantiles work on it as on the kernel's rows. */
+	uint64_t p50 = hist_quantile(r.v[0].st.hist, r.v[0].st.count, 0.5, r.v[0].st.max_ns);
+
+	cr_assert(p50 >= 40000 && p50 <= 60000, "p50 %llu", (unsigned long long)p50);
+	agg_rows__free(&r);
+	aggregate__free(a);
+}
+
+Test(aggregate, values_are_bytes_cut_at_the_slot_size)
+{
+	struct aggregate *a = agg(20, 1024);
+	char big[AGG_VALUE_MAX + 50];
+	struct agg_rows r;
+
+	memset(big, 'x', sizeof(big));
+	aggregate__add(a, big, sizeof(big), false, 1);
+	aggregate__add(a, big, AGG_VALUE_MAX, false, 1);
+	/* Embedded NULs are part of a buffer's value. */
+	aggregate__add(a, "a\0b", 3, false, 1);
+	aggregate__add(a, "a\0c", 3, false, 1);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.v[0].len, AGG_VALUE_MAX);
+	cr_assert_eq(r.v[0].st.count, 2);
+	cr_assert_eq(r.v[1].len, 3);
+	cr_assert(!memcmp(r.v[1].value, "a\0b", 3));
+	cr_assert(!memcmp(r.v[2].value, "a\0c", 3));
+	agg_rows__free(&r);
+	aggregate__free(a);
+}
+
+/* A decoded event with argument 1 as the key. */
+static struct event call_event(const char *v, uint16_t flags, uint64_t dur)
+{
+	struct event ev = { .kind = EV_CALL, .nargs = 2, .flags = flags, .dur_ns = dur };
+
+	ev.args[0] = (struct event_arg){ .name = "db", .value = 0x1000, .type = UT_PTR };
+	ev.args[1] = (struct event_arg){ .name = "sql",
+					 .value = v ? 0x2000 : 0,
+					 .bytes = v,
+					 .len = v ? (uint16_t)strlen(v) : 0,
+					 .type = UT_STR };
+	return ev;
+}
+
+Test(aggregate, events_by_their_argument_failing_and_unreadable)
+{
+	struct aggregate *a = agg(20, 1024);
+	struct event ev;
+	struct agg_rows r;
+
+	for (int i = 0; i < 5; i++) {
+		ev = call_event("SELECT ?", 0, 2000);
+		aggregate__event(a, &ev);
+	}
+	for (int i = 0; i < 3; i++) {
+		ev = call_event("INSERT ?", i == 1 ? EV_FAILING : 0, 3000);
+		aggregate__event(a, &ev);
+	}
+	/* A pointer that could not be read, a NULL one: no value, still a call. */
+	ev = call_event("junk", EV_FAILING, 4000);
+	ev.args[1].flags = EVA_FAULTED;
+	aggregate__event(a, &ev);
+	ev = call_event(NULL, 0, 4000);
+	aggregate__event(a, &ev);
+	/* A syscall fails by its errno; an entry-only call has no duration. */
+	ev = call_event("/etc/x", 0, 7000);
+	ev.kind = EV_SYSCALL;
+	ev.err = 2;
+	aggregate__event(a, &ev);
+	ev = call_event("/etc/x", EV_ENTRY_ONLY, 7000);
+	ev.kind = EV_SYSCALL;
+	aggregate__event(a, &ev);
+	/* Process events are not calls. */
+	ev = (struct event){ .kind = EV_EXIT };
+	aggregate__event(a, &ev);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.n, 4);
+	assert_row(&r.v[0], AGG_ROW_VALUE, "SELECT ?", 5, 0);
+	cr_assert_eq(r.v[0].st.total_ns, 10000);
+	assert_row(&r.v[1], AGG_ROW_VALUE, "INSERT ?", 3, 1);
+	assert_row(&r.v[2], AGG_ROW_VALUE, "/etc/x", 2, 1);
+	cr_assert_eq(r.v[2].st.total_ns, 7000);
+	cr_assert_eq(r.v[2].st.hist[0], 1, "the entry-only call adds a duration of 0");
+	assert_row(&r.v[3], AGG_ROW_UNREADABLE, NULL, 2, 1);
+	agg_rows__free(&r);
+	aggregate__free(a);
+}
+
+Test(aggregate, char_array_values_end_at_their_nul)
+{
+	struct aggregate *a = agg(20, 1024);
+	struct event ev = call_event(NULL, 0, 1);
+	struct agg_rows r;
+
+	ev.args[1] = (struct event_arg){
+		.value = 0x2000, .bytes = "abc\0\0\0junk", .len = 10, .type = UT_CHARS
+	};
+	aggregate__event(a, &ev);
+	ev.args[1].bytes = "abc\0zz\0\0\0\0";
+	aggregate__event(a, &ev);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.n, 1);
+	assert_row(&r.v[0], AGG_ROW_VALUE, "abc", 2, 0);
+	agg_rows__free(&r);
+	aggregate__free(a);
+}
+
+Test(aggregate, closed_table_reads_empty_and_ignores_adds)
+{
+	struct aggregate *a = agg(20, 1024);
+	struct agg_rows r;
+
+	add(a, "x", 3, false, 1);
+	aggregate__close(a);
+	add(a, "y", 3, false, 1);
+	add(a, NULL, 1, false, 1);
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.n, 0);
+	cr_assert_eq(r.values, 0);
+	agg_rows__free(&r);
+	aggregate__close(a);
+	aggregate__free(a);
+}
