@@ -13,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aggregate.h"
 #include "decode.h"
 #include "output.h"
+#include "probes.h"
 #include "sink.h"
 #include "strbuf.h"
 #include "summary.h"
@@ -190,11 +192,24 @@ void output_record(void *ctx, const void *data, size_t size)
 	struct decoder d = { .sess = o->sess, .start_ns = o->start_ns };
 	int kind = decode_kind(data, size);
 	struct decode_scratch scratch;
+	const struct probe *p;
+	bool decoded = false;
 	struct event ev;
 
 	if (kind == EV_SYSCALL || kind == EV_CALL) {
 		if (!o->events)
 			return;
+		/* An aggregate takes every record of its probe, whatever the lines do. */
+		p = decoder__probe(&d, data);
+		if (p && p->agg) {
+			if (!decoder__decode(&d, data, size, &scratch, &ev))
+				return;
+			aggregate__event(p->agg, &ev);
+			/* Aggregated only: no line, so nothing a failed output loses. */
+			if (!(p->actions & AT_ACT_EVENT))
+				return;
+			decoded = true;
+		}
 		o->calls++;
 		/*
 		 * The output failed: the line would be counted lost (put_bytes),
@@ -207,7 +222,7 @@ void output_record(void *ctx, const void *data, size_t size)
 			return;
 		}
 	}
-	if (decoder__decode(&d, data, size, &scratch, &ev))
+	if (decoded || decoder__decode(&d, data, size, &scratch, &ev))
 		o->ops->event(o, &ev);
 }
 
