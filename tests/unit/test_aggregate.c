@@ -7,6 +7,7 @@
 
 #include "aggregate.h"
 #include "decode.h"
+#include "probefile.h"
 #include "summary.h"
 #include "uspec.h"
 
@@ -308,4 +309,117 @@ Test(aggregate, closed_table_reads_empty_and_ignores_adds)
 	agg_rows__free(&r);
 	aggregate__close(a);
 	aggregate__free(a);
+}
+
+/* The probe-file key */
+
+static struct probefile *parse_ok(const char *text)
+{
+	struct probefile *pf = NULL;
+	char err[1024];
+
+	cr_assert_eq(probefile_parse("t.yaml", text, strlen(text), &pf, err, sizeof(err)), 0,
+		     "%s\n%s", text, err);
+	return pf;
+}
+
+static void parse_bad(const char *text, const char *want)
+{
+	struct probefile *pf = NULL;
+	char err[1024];
+
+	cr_assert_eq(probefile_parse("t.yaml", text, strlen(text), &pf, err, sizeof(err)), -1,
+		     "parsed: %s", text);
+	cr_assert_str_eq(err, want);
+}
+
+#define SQL_FN                                                                                 \
+	"probes:\n  - name: q\n    kind: function\n"                                           \
+	"    attach: libsqlite3:sqlite3_prepare_v2(ptr db, str sql, int nbyte, ptr stmt, ptr " \
+	"tail) -> int != 0\n"
+
+Test(aggregate_key, short_and_mapping_forms)
+{
+	struct probefile *pf = parse_ok(SQL_FN "    aggregate: sql\n");
+	const struct pf_probe *p = &pf->probes[0];
+
+	cr_assert_str_eq(p->agg.by, "sql");
+	cr_assert_eq(p->agg.arg, 1);
+	cr_assert_eq(p->agg.top, AGG_TOP_DEFAULT);
+	cr_assert_eq(p->agg.max, AGG_MAX_DEFAULT);
+	/* Aggregate alone: no line per event (the kernel still sends them, see probetab.c). */
+	cr_assert_eq(p->actions, 0);
+	probefile_free(pf);
+	pf = parse_ok(SQL_FN "    aggregate: {by: arg2, top: 5, max: 50}\n    action: [event, "
+			     "count]\n");
+	p = &pf->probes[0];
+	cr_assert_str_eq(p->agg.by, "arg2");
+	cr_assert_eq(p->agg.arg, 1);
+	cr_assert_eq(p->agg.top, 5);
+	cr_assert_eq(p->agg.max, 50);
+	cr_assert_eq(p->actions, AT_ACT_EVENT | AT_ACT_COUNT);
+	probefile_free(pf);
+	pf = parse_ok(SQL_FN "    aggregate: {by: sql, max: 1}\n    action: histogram\n");
+	cr_assert_eq(pf->probes[0].agg.top, 1, "top is at most max");
+	cr_assert_eq(pf->probes[0].actions, AT_ACT_HIST);
+	probefile_free(pf);
+	/* Buffers too: their bytes are the key. */
+	pf = parse_ok("probes:\n  - name: w\n    kind: function\n    attach: libssl:SSL_write(ptr "
+		      "ssl, buf[len=arg3] data, int n)\n    aggregate: data\n");
+	cr_assert_eq(pf->probes[0].agg.arg, 1);
+	probefile_free(pf);
+	/* A syscall argument by its name in the kernel's signature. */
+	pf = parse_ok("probes:\n  - name: o\n    kind: syscall\n    attach: openat\n"
+		      "    aggregate: filename\n");
+	cr_assert_eq(pf->probes[0].agg.arg, 1);
+	probefile_free(pf);
+	pf = parse_ok(
+		"probes:\n  - name: o\n    kind: syscall\n    attach: [unlink, rmdir, mkdir]\n"
+		"    aggregate: {by: pathname, top: 1000, max: 16384}\n");
+	cr_assert_eq(pf->probes[0].agg.arg, 0);
+	probefile_free(pf);
+}
+
+Test(aggregate_key, errors_name_the_place_and_the_fix)
+{
+	parse_bad(SQL_FN "    aggregate: query\n",
+		  "t.yaml:5:16: probes[0] 'q': aggregate: 'query' is not an argument of the probe; "
+		  "its arguments: db, sql, nbyte, stmt, tail");
+	parse_bad(SQL_FN "    aggregate: nbyte\n",
+		  "t.yaml:5:16: probes[0] 'q': aggregate: 'nbyte' is a int argument; aggregate by "
+		  "a string or buffer (str, buf[N], char[N])");
+	parse_bad(SQL_FN "    aggregate: {by: sql, top: 30, max: 20}\n",
+		  "t.yaml:5:31: probes[0] 'q': aggregate: top 30 is more than max 20; show at most "
+		  "the values tracked");
+	parse_bad(SQL_FN "    aggregate: {by: sql, top: 0}\n",
+		  "t.yaml:5:31: probes[0] 'q': aggregate: top: 0 is out of range; expected rows to "
+		  "show, 1 to 1000");
+	parse_bad(SQL_FN "    aggregate: {by: sql, max: 16385}\n",
+		  "t.yaml:5:31: probes[0] 'q': aggregate: max: 16385 is out of range; expected "
+		  "distinct values to track, 1 to 16384");
+	parse_bad(SQL_FN "    aggregate: {top: 3}\n",
+		  "t.yaml:5:16: probes[0] 'q': aggregate: missing 'by'; expected {by: ARG, top: N, "
+		  "max: M}");
+	parse_bad(SQL_FN "    aggregate: {by: sql, tp: 3}\n",
+		  "t.yaml:5:26: probes[0] 'q': aggregate: unknown key 'tp' (did you mean 'top'?)");
+	parse_bad(SQL_FN "    aggregate: [sql]\n",
+		  "t.yaml:5:16: probes[0] 'q': aggregate: is a list; expected an argument's name");
+	parse_bad(SQL_FN "    aggregate: sql\n    action: event\n    sample: 10\n",
+		  "t.yaml:7:5: probes[0] 'q': aggregate counts every call and sample would leave "
+		  "some out; remove one, or aggregate in a second probe");
+	parse_bad(SQL_FN "    aggregate: sql\n    when: return\n",
+		  "t.yaml:5:16: probes[0] 'q': aggregate: arguments are not known at return; use "
+		  "when: call");
+	parse_bad("probes:\n  - name: q\n    kind: function\n    attach: ':f(str a, str b, str "
+		  "c)'\n    aggregate: c\n",
+		  "t.yaml:5:16: probes[0] 'q': aggregate: 'c' is not captured (only the first 2 "
+		  "string or buffer arguments are); aggregate by another argument");
+	parse_bad("probes:\n  - name: o\n    kind: syscall\n    attach: openat\n"
+		  "    aggregate: flags\n",
+		  "t.yaml:5:16: probes[0] 'o': aggregate: 'flags' is not a string argument; "
+		  "aggregate by a path or string argument (filename, pathname, ...)");
+	parse_bad("probes:\n  - name: o\n    kind: syscall\n    attach: [openat, unlink]\n"
+		  "    aggregate: filename\n",
+		  "t.yaml:5:16: probes[0] 'o': aggregate: 'filename' is not an argument of unlink; "
+		  "use argN, or a probe per syscall");
 }

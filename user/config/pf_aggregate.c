@@ -117,6 +117,9 @@ static int agg_map(struct pf_entry_ctx *ec, const yaml_node_t *n)
 		return -1;
 	if (v[A_MAX])
 		a->max = (uint32_t)x;
+	/* The default top shows what is tracked when max is smaller; a given one must. */
+	if (!v[A_TOP] && a->top > a->max)
+		a->top = a->max;
 	if (a->top > a->max)
 		return pf_errat(ec->c, v[A_TOP] ? v[A_TOP] : v[A_MAX], pf_where(ec, "aggregate"),
 				"top %u is more than max %u; show at most the values tracked",

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aggregate.h"
 #include "record.h"
 #include "stats.h"
 #include "session.h"
@@ -17,6 +18,7 @@ struct snapshot_probe {
 	const struct probe *p;	  /* its description: names, label, actions, SPEC */
 	struct at_stat st;	  /* calls, failing, durations or values, histogram */
 	struct at_probe_counts c; /* what happened to its hits */
+	struct agg_rows agg;	  /* aggregate: its top rows then; n 0 for none */
 };
 
 struct snapshot {

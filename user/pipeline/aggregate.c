@@ -2,6 +2,7 @@
 /* Per-value tables of a probe's calls: a bounded hash table, read as top rows plus other. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ struct aggregate {
 	struct at_stat unread;	  /* calls with no bytes for the argument */
 	unsigned top, max;
 	uint8_t arg;
+	char by[AGG_BY_MAX];
 	bool closed; /* the probe was removed: rows freed, adds ignored */
 };
 
@@ -94,6 +96,7 @@ struct aggregate *aggregate__new(const struct aggregate_opts *o)
 	a->top = o->top;
 	a->max = o->max;
 	a->arg = o->arg;
+	snprintf(a->by, sizeof(a->by), "%s", o->by ? o->by : "");
 	return a;
 }
 
@@ -222,6 +225,7 @@ int aggregate__read(struct aggregate *a, struct agg_rows *out)
 	int ret;
 
 	*out = (struct agg_rows){ .top = a->top, .max = a->max };
+	memcpy(out->by, a->by, sizeof(out->by));
 	pthread_mutex_lock(&a->lock);
 	ret = read_locked(a, out);
 	pthread_mutex_unlock(&a->lock);

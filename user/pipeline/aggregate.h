@@ -27,15 +27,17 @@
 #define AGG_MAX_DEFAULT 1024	 /* distinct values tracked */
 #define AGG_MAX_MAX 16384	 /* ~1.1 KiB each (a histogram): 18 MiB per probe at most */
 #define AGG_VALUE_MAX AT_STR_MAX /* a value is at most one capture slot */
+#define AGG_BY_MAX 32		 /* an argument's name (struct uarg.name) */
 
 struct aggregate;
 struct event;
 
 /* What a table is keyed by and how big it may grow. */
 struct aggregate_opts {
-	unsigned top; /* rows a read returns, 1..AGG_TOP_MAX */
-	unsigned max; /* distinct values tracked, top..AGG_MAX_MAX */
-	uint8_t arg;  /* the event argument (index) whose captured bytes are the key */
+	unsigned top;	/* rows a read returns, 1..AGG_TOP_MAX */
+	unsigned max;	/* distinct values tracked, top..AGG_MAX_MAX */
+	uint8_t arg;	/* the event argument (index) whose captured bytes are the key */
+	const char *by; /* its name, for renderers (copied, cut at AGG_BY_MAX - 1 bytes) */
 };
 
 /* What a row of a read stands for. */
@@ -55,11 +57,12 @@ struct agg_row {
 
 /* A read: a copy, owned by the caller, that the table may change under freely. */
 struct agg_rows {
-	struct agg_row *v; /* top value rows by calls, then other and unreadable (if called) */
-	size_t n;	   /* entries of v */
-	uint64_t values;   /* distinct values tracked */
-	bool full;	   /* the table reached max: some values went to other untracked */
-	unsigned top, max; /* the table's bounds */
+	struct agg_row *v;   /* top value rows by calls, then other and unreadable (if called) */
+	size_t n;	     /* entries of v */
+	uint64_t values;     /* distinct values tracked */
+	bool full;	     /* the table reached max: some values went to other untracked */
+	unsigned top, max;   /* the table's bounds */
+	char by[AGG_BY_MAX]; /* the argument's name */
 };
 
 /* A new, empty table; NULL with errno (EINVAL: a bound out of range, ENOMEM). */
