@@ -8,6 +8,8 @@
 #include "aggregate.h"
 #include "decode.h"
 #include "probefile.h"
+#include "probes.h"
+#include "prom.h"
 #include "summary.h"
 #include "uspec.h"
 
@@ -422,4 +424,82 @@ Test(aggregate_key, errors_name_the_place_and_the_fix)
 		  "    aggregate: filename\n",
 		  "t.yaml:5:16: probes[0] 'o': aggregate: 'filename' is not an argument of unlink; "
 		  "use argN, or a probe per syscall");
+}
+
+/* Prometheus: a series per row, escaped values, the other and unreadable rows labelled */
+
+static char text[1 << 20];
+
+static bool has_line(const char *s, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = s; (p = strstr(p, line)); p++)
+		if ((p == s || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+Test(aggregate_prom, series_per_value_other_and_unreadable)
+{
+	struct probe pr = { .label = "q",
+			    .name = "libsqlite3:sqlite3_prepare_v2",
+			    .spec = { .when = UW_CALL } };
+	struct snapshot_probe sp = { .p = &pr };
+	struct snapshot s = { .probes = &sp, .nprobes = 1 };
+	struct prom_opts po = { 0 };
+	struct aggregate *a = agg(2, 1024);
+	struct out o = out_init(text, sizeof(text));
+	/* Quote, backslash, newline and a byte past ASCII (as the JSON summary's \u00e9). */
+	static const char odd[] = "SELECT \"a\\b\"\n\xe9";
+
+	add(a, "SELECT ?", 5, false, 1000);
+	aggregate__add(a, odd, sizeof(odd) - 1, true, 3000);
+	aggregate__add(a, odd, sizeof(odd) - 1, false, 3000);
+	add(a, "tail", 1, true, 5000);
+	add(a, NULL, 1, false, 5000);
+	cr_assert_eq(aggregate__read(a, &sp.agg), 0);
+	prom_render(&o, &s, &po);
+	cr_assert_lt(out_end(&o), sizeof(text));
+#define L "probe=\"q\",function=\"libsqlite3:sqlite3_prepare_v2\""
+	cr_assert(has_line(text, "# TYPE agent_trace_probe_aggregate_calls_total counter"), "%s",
+		  text);
+	cr_assert(has_line(text,
+			   "agent_trace_probe_aggregate_calls_total{" L ",value=\"SELECT ?\"} 5"),
+		  "%s", text);
+	cr_assert(has_line(text, "agent_trace_probe_aggregate_calls_total{" L
+				 ",value=\"SELECT \\\"a\\\\b\\\"\\n\xc3\xa9\"} 2"),
+		  "%s", text);
+	cr_assert(has_line(text, "agent_trace_probe_aggregate_failing_total{" L
+				 ",value=\"SELECT \\\"a\\\\b\\\"\\n\xc3\xa9\"} 1"),
+		  "%s", text);
+	cr_assert(has_line(text, "agent_trace_probe_aggregate_calls_total{" L
+				 ",value=\"\",other=\"true\"} 1"),
+		  "%s", text);
+	cr_assert(has_line(text, "agent_trace_probe_aggregate_failing_total{" L
+				 ",value=\"\",other=\"true\"} 1"),
+		  "%s", text);
+	cr_assert(has_line(text, "agent_trace_probe_aggregate_calls_total{" L
+				 ",value=\"\",unreadable=\"true\"} 1"),
+		  "%s", text);
+	cr_assert(has_line(text, "# TYPE agent_trace_probe_aggregate_duration_seconds histogram"),
+		  "%s", text);
+	cr_assert(has_line(text, "agent_trace_probe_aggregate_duration_seconds_count{" L
+				 ",value=\"SELECT ?\"} 5"),
+		  "%s", text);
+	cr_assert(has_line(text, "agent_trace_probe_aggregate_duration_seconds_sum{" L
+				 ",value=\"SELECT ?\"} 0.000005000"),
+		  "%s", text);
+	cr_assert(has_line(text, "agent_trace_probe_aggregate_duration_seconds_bucket{" L
+				 ",value=\"\",other=\"true\",le=\"+Inf\"} 1"),
+		  "%s", text);
+#undef L
+	/* A removed probe's series go, as its other series do. */
+	pr.removed = true;
+	o = out_init(text, sizeof(text));
+	prom_render(&o, &s, &po);
+	out_end(&o);
+	cr_assert_null(strstr(text, "aggregate"), "%s", text);
+	agg_rows__free(&sp.agg);
+	aggregate__free(a);
 }
