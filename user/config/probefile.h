@@ -55,10 +55,10 @@ enum pf_format { PF_FMT_TEXT = 0, PF_FMT_JSON };
 
 /* aggregate: one table of calls per distinct value of a captured string argument. */
 struct pf_aggregate {
-	char by[32];  /* the argument's name as written; "" for no aggregate */
-	uint32_t top; /* rows shown and exported, 1..AGG_TOP_MAX */
-	uint32_t max; /* distinct values tracked, top..AGG_MAX_MAX; the rest are "other" */
-	uint8_t arg;  /* its index in the SPEC's or the syscall's arguments */
+	char by[32];	/* the argument's name as written; "" for no aggregate */
+	uint32_t top;	/* rows shown and exported, 1..AGG_TOP_MAX */
+	uint32_t max;	/* distinct values tracked, top..AGG_MAX_MAX; the rest are "other" */
+	uint8_t arg;	/* its index in the SPEC's or the syscall's arguments */
 	uint8_t pad[7]; /* explicit, zeroed: entries compare with memcmp (plan.c) */
 };
 

@@ -50,8 +50,8 @@ struct probe {
 	 * AT_ACT_EVENT. Closed when the probe is removed, freed with it.
 	 */
 	struct aggregate *agg;
-	uint32_t id;			   /* probe id = BPF cookie = record probe_id */
-	bool removed;			   /* detached; kept so late records still decode */
+	uint32_t id;  /* probe id = BPF cookie = record probe_id */
+	bool removed; /* detached; kept so late records still decode */
 };
 
 /*

@@ -139,9 +139,9 @@ static struct probe *probe_new(uint32_t id, const struct pf_probe *fp)
 	p->id = id;
 	note_file(p, fp);
 	if (fp && fp->agg.by[0]) {
-		struct aggregate_opts ao = { .top = fp->agg.top,
-					     .max = fp->agg.max,
-					     .arg = fp->agg.arg, .by = fp->agg.by };
+		struct aggregate_opts ao = {
+			.top = fp->agg.top, .max = fp->agg.max, .arg = fp->agg.arg, .by = fp->agg.by
+		};
 
 		p->agg = aggregate__new(&ao);
 		if (!p->agg) {
