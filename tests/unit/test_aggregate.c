@@ -60,8 +60,17 @@ Test(aggregate, bounds_are_checked)
 		cr_assert_eq(errno, EINVAL, "case %zu", i);
 	}
 	aggregate__free(agg(AGG_TOP_MAX, AGG_MAX_MAX));
-	aggregate__free(agg(1, 1));
 	aggregate__free(NULL);
+	/* A table nothing was added to reads as no rows (a scrape before the first call). */
+	struct aggregate *a = agg(1, 1);
+	struct agg_rows r;
+
+	cr_assert_eq(aggregate__read(a, &r), 0);
+	cr_assert_eq(r.n, 0);
+	cr_assert_eq(r.values, 0);
+	cr_assert_not(r.full);
+	agg_rows__free(&r);
+	aggregate__free(a);
 }
 
 Test(aggregate, top_rows_by_calls_ties_by_value_with_failing_counts)

@@ -201,8 +201,10 @@ static int read_locked(struct aggregate *a, struct agg_rows *out)
 		free(sorted);
 		return -ENOMEM;
 	}
-	memcpy(sorted, a->order, a->n * sizeof(*sorted));
-	qsort(sorted, a->n, sizeof(*sorted), by_calls);
+	if (a->n) {
+		memcpy(sorted, a->order, a->n * sizeof(*sorted));
+		qsort(sorted, a->n, sizeof(*sorted), by_calls);
+	}
 	for (size_t i = 0; i < shown; i++) {
 		struct agg_row *r = &out->v[out->n++];
 
