@@ -140,6 +140,11 @@ $(BUILD)/targets/%: tests/targets/%.c | $(BUILD)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O0 -g -Wall -Wextra -Werror -pthread $< -o $@
 
+# sqlq prepares SQL through the system's libsqlite3 (libsqlite3-dev, as bench/workload).
+$(BUILD)/targets/sqlq: tests/targets/sqlq.c | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -Wall -Wextra -Werror $< -lsqlite3 -o $@
+
 # funcs calls into a shared library of its own, found next to it.
 $(BUILD)/targets/libatfuncs.so: tests/targets/lib/atfuncs.c | $(BUILD)/targets
 	$(call msg,CC,$@)

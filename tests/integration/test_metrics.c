@@ -290,3 +290,118 @@ Test(metrics, bad_address_and_port_in_use)
 	expect_error((char *[]){ AT, "--metrics", "127.0.0.1:70000", "--", CALLS, NULL }, 2,
 		     "agent-trace: --metrics '127.0.0.1:70000': port must be from 1 to 65535\n");
 }
+
+/* The scrape's text, asked again (3 s at most) until it has line: the writer adds asynchronously. */
+static char *scrape_until(int port, const char *line)
+{
+	char *body = NULL;
+
+	for (int i = 0; i < 300; i++) {
+		cr_assert_eq(http_get(port, "/metrics", &body), 200);
+		if (count_lines(body, line))
+			return body;
+		free(body);
+		usleep(10 * 1000);
+	}
+	cr_assert_fail("no '%s' in the scrapes", line);
+	return NULL;
+}
+
+/*
+ * A probe file aggregating sqlite3_prepare_v2 by its scrubbed SQL, with -p on
+ * targets/sqlq wait: once it has prepared its statements, the scrape has a
+ * series per statement shape (calls, failing, durations), and promtool takes it.
+ */
+Test(metrics, aggregate_by_sql_during_trace, .timeout = 30)
+{
+	char addr[32], pid_s[16], file[64], outf[64], errf[64], b = 0, *body, *msg;
+	int ends[2], port = free_port(), st;
+	pid_t target = fork_piped((const int[]){ 0, 1 }, ends, 2), tracer;
+	const char *sqlq = build_path("sqlq");
+
+	if (!target) {
+		execl(sqlq, sqlq, "wait", (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(read(ends[1], &b, 1), 1);
+	cr_assert_eq(b, 'r');
+	tmp_names("metrics-agg", file, outf, errf);
+	write_text(file,
+		   "probes:\n  - name: queries\n    kind: function\n"
+		   "    attach: libsqlite3:sqlite3_prepare_v2(ptr db, str sql, int nbyte, ptr "
+		   "stmt, ptr tail) -> int != 0\n    scrub: sql\n    aggregate: sql\n");
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	snprintf(pid_s, sizeof(pid_s), "%d", target);
+	tracer = spawn_logged((char *[]){ AT, "-q", "--metrics", addr, "-C", file, "-p", pid_s,
+					  NULL },
+			      outf, errf);
+	wait_serving(port, tracer);
+	cr_assert_eq(write(ends[0], "g", 1), 1);
+	cr_assert_eq(read(ends[1], &b, 1), 1);
+	cr_assert_eq(b, 'd');
+#define L "{probe=\"queries\",function=\"libsqlite3:sqlite3_prepare_v2\",value="
+	body = scrape_until(port, "agent_trace_probe_aggregate_calls_total" L
+				  "\"INSERT INTO logs VALUES (?)\"} 3");
+	cr_assert_eq(count_lines(body, "agent_trace_probe_aggregate_calls_total" L
+				       "\"SELECT name FROM users WHERE id = ?\"} 5"),
+		     1, "%s", body);
+	cr_assert_eq(count_lines(body, "agent_trace_probe_aggregate_failing_total" L
+				       "\"SELECT name FROM users WHERE id = ?\"} 0"),
+		     1, "%s", body);
+	cr_assert_eq(count_lines(body, "agent_trace_probe_aggregate_failing_total" L
+				       "\"INSERT INTO logs VALUES (?)\"} 1"),
+		     1, "%s", body);
+	cr_assert_eq(count_lines(body, "agent_trace_probe_aggregate_duration_seconds_count" L
+				       "\"SELECT name FROM users WHERE id = ?\"} 5"),
+		     1, "%s", body);
+	cr_assert_eq(count_lines(body, "agent_trace_probe_aggregate_duration_seconds_bucket" L
+				       "\"INSERT INTO logs VALUES (?)\",le=\"+Inf\"} 3"),
+		     1, "%s", body);
+#undef L
+	cr_assert_eq(count_lines(body, "# TYPE agent_trace_probe_aggregate_calls_total counter"),
+		     1);
+	cr_assert_eq(promtool_check(body, &msg), 0, "promtool: %s\n%s", msg, body);
+	cr_assert_str_eq(msg, "");
+	free(msg);
+	free(body);
+	/* A reload that keeps the probe (another is added) keeps its table. */
+	write_text(file,
+		   "probes:\n  - name: queries\n    kind: function\n"
+		   "    attach: libsqlite3:sqlite3_prepare_v2(ptr db, str sql, int nbyte, ptr "
+		   "stmt, ptr tail) -> int != 0\n    scrub: sql\n    aggregate: sql\n"
+		   "  - name: opens\n    kind: syscall\n    attach: openat\n");
+	kill(tracer, SIGHUP);
+	body = scrape_until(port,
+			    "agent_trace_probe_hits_total{probe=\"opens\",function=\"opens\"} 0");
+	cr_assert_eq(count_lines(body,
+				 "agent_trace_probe_aggregate_calls_total{probe=\"queries\","
+				 "function=\"libsqlite3:sqlite3_prepare_v2\",value=\"SELECT name "
+				 "FROM users WHERE id = ?\"} 5"),
+		     1, "%s", body);
+	free(body);
+	/* One that removes it frees it: its series go. */
+	write_text(file, "probes:\n  - name: opens\n    kind: syscall\n    attach: openat\n");
+	kill(tracer, SIGHUP);
+	for (int i = 0; i < 300; i++) {
+		cr_assert_eq(http_get(port, "/metrics", &body), 200);
+		if (!strstr(body, "queries"))
+			break;
+		free(body);
+		body = NULL;
+		usleep(10 * 1000);
+	}
+	cr_assert_not_null(body, "the removed probe is still scraped");
+	cr_assert_null(strstr(body, "agent_trace_probe_aggregate"), "%s", body);
+	free(body);
+	/* The target's exit ends the trace. */
+	cr_assert_eq(write(ends[0], "g", 1), 1);
+	close(ends[0]);
+	close(ends[1]);
+	cr_assert_eq(waitpid(target, &st, 0), target);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, slurp(errf));
+	unlink(file);
+	unlink(outf);
+	unlink(errf);
+}

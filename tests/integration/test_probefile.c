@@ -571,7 +571,7 @@ Test(probefile_cli, check_validates_without_attaching)
 	char *o, *e, msg[1024];
 
 	cr_assert_eq(run_capture(ok, &o, &e), 0, "%s", e);
-	cr_assert_eq(count_lines(o, "examples/probes.yaml: valid, 8 probes"), 1, "%s", o);
+	cr_assert_eq(count_lines(o, "examples/probes.yaml: valid, 10 probes"), 1, "%s", o);
 	cr_assert_eq(count_lines(o, "+ etc-opens: new syscall probe on openat"), 1, "%s", o);
 	free(o);
 	free(e);

@@ -715,7 +715,7 @@ Test(probefile, example_loads)
 {
 	struct probefile *pf = NULL;
 	char err[1024];
-	unsigned acts = 0, kinds = 0, whens = 0;
+	unsigned acts = 0, kinds = 0, whens = 0, aggs = 0;
 
 	cr_assert_eq(probefile_load("examples/probes.yaml", &pf, err, sizeof(err)), 0, "%s", err);
 	cr_assert_geq(pf->nprobes, 5);
@@ -723,7 +723,9 @@ Test(probefile, example_loads)
 		acts |= pf->probes[i].actions;
 		kinds |= 1u << pf->probes[i].kind;
 		whens |= 1u << pf->probes[i].when;
+		aggs += pf->probes[i].agg.by[0] != 0;
 	}
+	cr_assert_eq(aggs, 2, "the example aggregates by a function's and a syscall's string");
 	cr_assert_eq(acts, AT_ACT_EVENT | AT_ACT_COUNT | AT_ACT_HIST | AT_ACT_SIGNAL,
 		     "the example shows every action");
 	cr_assert_eq(kinds, (1u << PF_SYSCALL) | (1u << PF_FUNCTION) | (1u << PF_USDT));

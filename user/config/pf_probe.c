@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* One probe entry: name, kind, when, attach (pf_attach.c), actions, rate, sample, scrub, filter. */
+/*
+ * One probe entry: name, kind, when, attach (pf_attach.c), actions, aggregate
+ * (pf_aggregate.c), rate, sample, scrub, filter.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,10 +19,11 @@
 #define RATE_MAX 1000000 /* events per second, and burst */
 
 static const char *const probe_keys[K_N] = {
-	[K_NAME] = "name",     [K_KIND] = "kind",     [K_ATTACH] = "attach",
-	[K_ARGS] = "args",     [K_RET] = "ret",	      [K_WHEN] = "when",
-	[K_FILTER] = "filter", [K_ACTION] = "action", [K_RATE] = "rate_limit",
-	[K_SAMPLE] = "sample", [K_SCRUB] = "scrub",   [K_UNREADABLE] = "on_unreadable",
+	[K_NAME] = "name",	     [K_KIND] = "kind",	    [K_ATTACH] = "attach",
+	[K_ARGS] = "args",	     [K_RET] = "ret",	    [K_WHEN] = "when",
+	[K_FILTER] = "filter",	     [K_ACTION] = "action", [K_RATE] = "rate_limit",
+	[K_SAMPLE] = "sample",	     [K_SCRUB] = "scrub",   [K_UNREADABLE] = "on_unreadable",
+	[K_AGGREGATE] = "aggregate",
 };
 
 /* By enum pf_kind, which starts at PF_SYSCALL; by enum pf_when. */
@@ -244,8 +248,9 @@ static int probe_actions(struct pf_entry_ctx *ec)
 	yaml_node_t *n = ec->v[K_ACTION];
 	yaml_node_pair_t *pr;
 
+	/* With aggregate alone the records feed the table and no line is written for each. */
 	if (!n) {
-		ec->p->actions = AT_ACT_EVENT;
+		ec->p->actions = ec->v[K_AGGREGATE] ? 0 : AT_ACT_EVENT;
 		return 0;
 	}
 	if (pf_is_null(n))
@@ -500,8 +505,8 @@ static int load_probe(struct pf_ctx *c, yaml_node_t *n, unsigned idx)
 	peek_name(&ec, idx);
 	if (pf_map_keys(c, n, ec.base, probe_keys, ARRAY_SIZE(probe_keys), ec.v, ec.k) ||
 	    probe_name(&ec, idx) || probe_kind_when(&ec) || pf_parse_attach(&ec) ||
-	    probe_actions(&ec) || probe_rate_sample(&ec) || probe_scrub(&ec) || probe_filter(&ec) ||
-	    probe_unreadable(&ec))
+	    probe_actions(&ec) || pf_probe_aggregate(&ec) || probe_rate_sample(&ec) ||
+	    probe_scrub(&ec) || probe_filter(&ec) || probe_unreadable(&ec))
 		return -1;
 	return 0;
 }

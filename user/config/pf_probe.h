@@ -19,6 +19,7 @@ enum {
 	K_SAMPLE,
 	K_SCRUB,
 	K_UNREADABLE,
+	K_AGGREGATE,
 	K_N
 };
 
@@ -35,6 +36,9 @@ struct pf_entry_ctx {
 
 /* "probes[2] 'opens': key", in ec->where, which it returns. */
 const char *pf_where(struct pf_entry_ctx *ec, const char *key);
+
+/* aggregate: ARG | {by: ARG, top: N, max: M} into ec->p->agg (pf_aggregate.c). 0 or -1. */
+int pf_probe_aggregate(struct pf_entry_ctx *ec);
 
 /* probes: a list of 1 to PF_MAX_PROBES entries into c->pf->probes. 0 or -1. */
 int pf_load_probes(struct pf_ctx *c, yaml_node_t *n);

@@ -21,6 +21,8 @@
  *               scrub: [sql, secrets]           shape captured strings before output
  *               scrub: {sql: mysql, secrets: true}  the same with the SQL dialect named
  *               on_unreadable: match | skip     a filter's string could not be read
+ *               aggregate: ARG | {by: ARG, top: N, max: M}   calls, failing, latency per
+ *                                               distinct value of a string argument
  *   output:   { format: text | json, file: PATH, metrics: ADDR:PORT,
  *               flush_timeout: DURATION, sinks: [SINK...] (see pf_sinks.c) }
  *   limits:   { ringbuf: SIZE, string: N, processes: N, thread_state: N, queue: N }
@@ -53,6 +55,15 @@ enum pf_format { PF_FMT_TEXT = 0, PF_FMT_JSON };
 #define PF_SCRUB_SECRETS (1u << 1) /* password=..., token=..., Bearer ... redacted */
 #define PF_SCRUB_SQL_DQ (1u << 2)  /* with SQL: "x" is a string literal (MySQL), not a name */
 
+/* aggregate: one table of calls per distinct value of a captured string argument. */
+struct pf_aggregate {
+	char by[32];	/* the argument's name as written; "" for no aggregate */
+	uint32_t top;	/* rows shown and exported, 1..AGG_TOP_MAX */
+	uint32_t max;	/* distinct values tracked, top..AGG_MAX_MAX; the rest are "other" */
+	uint8_t arg;	/* its index in the SPEC's or the syscall's arguments */
+	uint8_t pad[7]; /* explicit, zeroed: entries compare with memcmp (plan.c) */
+};
+
 /* Where something was written in the file, 1-based. */
 struct pf_pos {
 	unsigned line, col;
@@ -62,7 +73,7 @@ struct pf_probe {
 	char name[PF_NAME_MAX];
 	uint8_t kind;	       /* enum pf_kind */
 	uint8_t when;	       /* enum pf_when */
-	uint8_t actions;       /* AT_ACT_*, never 0 (default AT_ACT_EVENT) */
+	uint8_t actions;       /* AT_ACT_*; 0 only with aggregate (default AT_ACT_EVENT) */
 	uint8_t signal;	       /* with AT_ACT_SIGNAL */
 	uint8_t hist_of;       /* enum at_hist_of, with AT_ACT_HIST */
 	uint8_t scrub;	       /* PF_SCRUB_* */
@@ -78,6 +89,7 @@ struct pf_probe {
 	char provider[64];	 /* usdt: PROVIDER */
 	char filter_src[512];	 /* as written, "" for none */
 	struct at_filter filter; /* compiled */
+	struct pf_aggregate agg; /* aggregate: by an argument, when agg.by[0] */
 	struct pf_pos pos;	 /* the probe's list item */
 };
 

@@ -21,6 +21,7 @@
 #include "uspec.h"
 
 struct session;
+struct aggregate;
 struct bpf_link;
 struct mlink;
 struct pf_probe;
@@ -31,7 +32,7 @@ struct probe {
 	uint64_t syscalls[AT_NR_MAX / 64]; /* kind AT_KIND_SYSCALL: the numbers it is listed on */
 	char label[64];			   /* the probe file's name for it, "" for -u and --usdt */
 	uint8_t kind;			   /* enum at_probe_kind */
-	uint8_t actions;		   /* AT_ACT_*, 0 for -u and --usdt (events) */
+	uint8_t actions;		   /* AT_ACT_* as listed; 0 for -u and --usdt (events) */
 	uint8_t hist_of;		   /* enum at_hist_of */
 	uint8_t scrub;			   /* PF_SCRUB_* applied to captured strings */
 	uint8_t pf_when;		   /* enum pf_when of a probe-file probe */
@@ -43,8 +44,14 @@ struct probe {
 	struct bpf_link *ret;		   /* uretprobe link, NULL for entry-only probes */
 	struct mlink *mentry;		   /* or the uprobe_multi entry link it shares */
 	struct mlink *mret;		   /* and the uprobe_multi return link */
-	uint32_t id;			   /* probe id = BPF cookie = record probe_id */
-	bool removed;			   /* detached; kept so late records still decode */
+	/*
+	 * aggregate: its table, fed by the writer thread (output_record); NULL
+	 * for none. Events are written as lines only when actions has
+	 * AT_ACT_EVENT. Closed when the probe is removed, freed with it.
+	 */
+	struct aggregate *agg;
+	uint32_t id;  /* probe id = BPF cookie = record probe_id */
+	bool removed; /* detached; kept so late records still decode */
 };
 
 /*

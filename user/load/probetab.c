@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "aggregate.h"
 #include "attach.h"
 #include "funcs.h"
 #include "probefile.h"
@@ -47,7 +48,8 @@ static void apply_file(struct at_probe_spec *sp, const struct pf_probe *fp)
 	if (!fp)
 		return;
 	sp->only_failing = fp->when == PF_WHEN_FAILING;
-	sp->actions = fp->actions;
+	/* An aggregate is fed by the records: the kernel emits them whatever the file listed. */
+	sp->actions = fp->actions | (fp->agg.by[0] ? AT_ACT_EVENT : 0);
 	sp->signal = fp->signal;
 	sp->hist_of = fp->hist_of;
 	sp->on_unreadable = fp->on_unreadable;
@@ -120,6 +122,13 @@ static void note_file(struct probe *p, const struct pf_probe *fp)
 	p->pf_when = fp->when;
 }
 
+static void probe_free(struct probe *p)
+{
+	if (p)
+		aggregate__free(p->agg);
+	free(p);
+}
+
 /* A new probe with id, from file entry fp (NULL for -u and --usdt); NULL when out of memory. */
 static struct probe *probe_new(uint32_t id, const struct pf_probe *fp)
 {
@@ -129,6 +138,17 @@ static struct probe *probe_new(uint32_t id, const struct pf_probe *fp)
 		return NULL;
 	p->id = id;
 	note_file(p, fp);
+	if (fp && fp->agg.by[0]) {
+		struct aggregate_opts ao = {
+			.top = fp->agg.top, .max = fp->agg.max, .arg = fp->agg.arg, .by = fp->agg.by
+		};
+
+		p->agg = aggregate__new(&ao);
+		if (!p->agg) {
+			free(p);
+			return NULL;
+		}
+	}
 	return p;
 }
 
@@ -208,7 +228,7 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		destroy_links(ps[i], &fs);
 		probe_table_clear(s, ps[i]->id);
-		free(ps[i]);
+		probe_free(ps[i]);
 	}
 	fdset_close(&fs);
 }
@@ -412,13 +432,13 @@ static int add_syscall(struct session *s, const struct pf_probe *fp, uint32_t *i
 	snprintf(p->name, sizeof(p->name), "%s", fp->name);
 	sys_spec(fp, &sp);
 	if (probe_table_set(s, id, &sp, err, errlen)) {
-		free(p);
+		probe_free(p);
 		goto out;
 	}
 	ret = list_syscalls(s, id, fp->syscalls, err, errlen);
 	if (ret) {
 		probe_table_clear(s, id);
-		free(p);
+		probe_free(p);
 		goto out;
 	}
 	probe_publish(s, &p, 1, ids, max);
@@ -431,6 +451,13 @@ out:
 int probes__add_file(struct session *s, const struct pf_probe *fp, const struct resolve_scope *sc,
 		     uint32_t *ids, size_t max, char *err, size_t errlen)
 {
+	if (fp->agg.by[0] && !s->opts.stream) {
+		/* -c: the kernel makes no records, and the table is fed by them. */
+		fail(err, errlen,
+		     "aggregate needs the probe's records, which -c does not make; "
+		     "drop -c");
+		return -EINVAL;
+	}
 	switch (fp->kind) {
 	case PF_SYSCALL:
 		return add_syscall(s, fp, ids, max, err, errlen);
@@ -469,6 +496,8 @@ int probes__remove(struct session *s, uint32_t id)
 		if (p->kind == AT_KIND_SYSCALL)
 			unlist_syscalls(s, id, p->syscalls);
 		probe_table_clear(s, id);
+		/* Its records still in flight are ignored by the table, which goes now. */
+		aggregate__close(p->agg);
 		p->removed = true;
 	}
 	pthread_mutex_unlock(&s->probes_lock);
@@ -496,7 +525,7 @@ void probes__free_all(struct session *s)
 	/* Links first (none left after a stop), then the probes that held them. */
 	probes__detach_all(s);
 	for (uint32_t i = 0; i < n; i++) {
-		free(atomic_load(&s->probes[i]));
+		probe_free(atomic_load(&s->probes[i]));
 		atomic_store(&s->probes[i], NULL);
 	}
 }

@@ -62,6 +62,9 @@ static int read_probes(struct snapshot *s, struct session *sess)
 		if (!sp->p || session__probe_stats(sess, id, &sp->st) ||
 		    probes__counts(sess, id, &sp->c))
 			continue;
+		/* A copy: renderers run twice (size, then text) and must see the same rows. */
+		if (sp->p->agg && aggregate__read(sp->p->agg, &sp->agg))
+			return -ENOMEM;
 		s->nprobes++;
 	}
 	return 0;
@@ -83,6 +86,8 @@ int snapshot__read(struct snapshot *s, struct session *sess)
 void snapshot__free(struct snapshot *s)
 {
 	free(s->stats);
+	for (uint32_t i = 0; s->probes && i < s->nprobes; i++)
+		agg_rows__free(&s->probes[i].agg);
 	free(s->probes);
 	free(s->sinks);
 	s->stats = NULL;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aggregate.h"
 #include "export.h"
 #include "record.h"
 #include "stats.h"
@@ -18,6 +19,7 @@ struct snapshot_probe {
 	const struct probe *p;	  /* its description: names, label, actions, SPEC */
 	struct at_stat st;	  /* calls, failing, durations or values, histogram */
 	struct at_probe_counts c; /* what happened to its hits */
+	struct agg_rows agg;	  /* aggregate: its top rows then; n 0 for none */
 };
 
 /* One exporting sink's queue: its name and counters (export.h). */

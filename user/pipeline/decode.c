@@ -154,23 +154,32 @@ void decode_syscall_rec(const struct at_call_rec *r, struct event *ev)
 	}
 }
 
+const struct probe *decoder__probe(const struct decoder *d, const void *data)
+{
+	const struct at_call_rec *r = data;
+	const struct probe *p;
+
+	if (r->hdr.type == AT_REC_FUNC)
+		return decoder__call_probe(d, data);
+	/* A probe-file syscall probe: its label and scrub rules; -e syscalls have neither. */
+	if (!(r->flags & AT_CALL_SYS_PROBE) || !d->sess)
+		return NULL;
+	p = probes__get(d->sess, r->hdr.probe_id);
+	return p && p->label[0] ? p : NULL;
+}
+
 static void decode_syscall(const struct decoder *d, const struct at_call_rec *r,
 			   struct decode_scratch *sc, struct event *ev)
 {
-	const struct probe *p = NULL;
+	const struct probe *p = decoder__probe(d, r);
 
-	/* A probe-file syscall probe: its label and scrub rules; -e syscalls have neither. */
-	if ((r->flags & AT_CALL_SYS_PROBE) && d->sess) {
-		p = probes__get(d->sess, r->hdr.probe_id);
-		if (p && !p->label[0])
-			p = NULL;
-	}
 	r = scrubbed(p, r, &sc->scrubbed);
 	decode_syscall_rec(r, ev);
 	ev->ts_ns = rel_ns(d, r->enter_ns);
 	if (p) {
 		ev->label = p->label;
 		ev->probe_id = p->id;
+		ev->probe = p;
 	}
 }
 

@@ -62,7 +62,7 @@ struct event {
 	int64_t ret;	   /* return value */
 	int err;	   /* errno when ret is one (at_is_err), else 0 */
 	const struct syscall_desc *sys; /* EV_SYSCALL: its table entry, NULL when unknown */
-	const struct probe *probe;	/* EV_CALL: its probe (SPEC return type) */
+	const struct probe *probe;	/* EV_CALL, a probe-file EV_SYSCALL: its probe, else NULL */
 	struct event_arg args[AT_MAX_ARGS];
 	/* Process events. */
 	uint32_t ppid;			 /* EV_FORK: the parent */
@@ -103,5 +103,12 @@ int decode_kind(const void *data, size_t size);
 
 /* The probe a function record belongs to, NULL when it is not known (its record is skipped). */
 const struct probe *decoder__call_probe(const struct decoder *d, const void *data);
+
+/*
+ * The probe of a call record (decode_kind EV_CALL or EV_SYSCALL): a function
+ * record's, or a probe-file syscall probe's; NULL for plain syscall tracing
+ * and for probes that are not known.
+ */
+const struct probe *decoder__probe(const struct decoder *d, const void *data);
 
 #endif /* AT_DECODE_H */

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "aggregate.h"
 #include "decode_func.h"
 #include "decode_sys.h"
 #include "probes.h"
@@ -187,6 +188,42 @@ static void put_field(struct out *o, const char *name, uint64_t v)
 	out_u64(o, v);
 }
 
+/* The per-value rows of an aggregate, whole values, every field: "aggregates":[...]. */
+static void put_aggregates(struct out *o, const struct agg_rows *a)
+{
+	out_puts(o, ",\"aggregate_by\":");
+	out_json_str(o, a->by);
+	put_field(o, "aggregate_top", a->top);
+	put_field(o, "aggregate_max", a->max);
+	put_field(o, "aggregate_values", a->values);
+	out_puts(o, a->full ? ",\"aggregate_full\":true" : ",\"aggregate_full\":false");
+	out_puts(o, ",\"aggregates\":[");
+	for (size_t i = 0; i < a->n; i++) {
+		const struct agg_row *r = &a->v[i];
+		const struct at_stat *st = &r->st;
+
+		out_puts(o, i ? ",{\"value\":" : "{\"value\":");
+		if (r->kind == AGG_ROW_VALUE) {
+			out_putc(o, '"');
+			out_escape_json(o, r->value, r->len);
+			out_putc(o, '"');
+		} else {
+			out_puts(o, r->kind == AGG_ROW_OTHER ? "null,\"other\":true" :
+							       "null,\"unreadable\":true");
+		}
+		put_field(o, "calls", st->count);
+		put_field(o, "failing", st->errors);
+		put_field(o, "total_ns", st->total_ns);
+		put_field(o, "avg_ns", st->count ? st->total_ns / st->count : 0);
+		put_field(o, "p50_ns", hist_quantile(st->hist, st->count, 0.50, st->max_ns));
+		put_field(o, "p99_ns", hist_quantile(st->hist, st->count, 0.99, st->max_ns));
+		put_field(o, "max_ns", st->max_ns);
+		put_hist(o, st->hist);
+		out_putc(o, '}');
+	}
+	out_putc(o, ']');
+}
+
 static void put_probe(struct out *o, const struct snapshot_probe *sp)
 {
 	const struct probe *p = sp->p;
@@ -221,6 +258,8 @@ static void put_probe(struct out *o, const struct snapshot_probe *sp)
 			put_hist(o, st->hist);
 		}
 	}
+	if (p->agg && !p->removed)
+		put_aggregates(o, &sp->agg);
 	out_puts(o, "}\n");
 }
 

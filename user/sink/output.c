@@ -13,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aggregate.h"
 #include "decode.h"
 #include "output.h"
+#include "probes.h"
 #include "sink.h"
 #include "strbuf.h"
 #include "summary.h"
@@ -191,11 +193,23 @@ void output_record(void *ctx, const void *data, size_t size)
 	struct decoder d = { .sess = o->sess, .start_ns = o->start_ns };
 	int kind = decode_kind(data, size);
 	struct decode_scratch scratch;
-	bool line = true;
+	bool line = true, decoded = false;
+	const struct probe *p;
 	struct event ev;
 
 	if (kind == EV_SYSCALL || kind == EV_CALL) {
 		line = o->events;
+		/* An aggregate takes every record of its probe, whatever the lines do. */
+		p = decoder__probe(&d, data);
+		if (p && p->agg) {
+			if (!decoder__decode(&d, data, size, &scratch, &ev))
+				return;
+			aggregate__event(p->agg, &ev);
+			/* Aggregated only: no line, no event exported, nothing a failed output loses. */
+			if (!(p->actions & AT_ACT_EVENT))
+				return;
+			decoded = true;
+		}
 		if (line)
 			o->calls++;
 		/*
@@ -210,7 +224,9 @@ void output_record(void *ctx, const void *data, size_t size)
 		}
 	}
 	/* Decoded once for the line sink and every exporting sink. */
-	if ((!line && !o->nxs) || !decoder__decode(&d, data, size, &scratch, &ev))
+	if (!line && !o->nxs)
+		return;
+	if (!decoded && !decoder__decode(&d, data, size, &scratch, &ev))
 		return;
 	if (line)
 		o->ops->event(o, &ev);

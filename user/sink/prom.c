@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Prometheus text exposition of a snapshot: counters and histograms, HELP and TYPE lines. */
+#include <string.h>
+
+#include "aggregate.h"
 #include "probes.h"
 #include "prom.h"
 #include "summary.h"
@@ -184,6 +187,100 @@ static void put_probes(struct out *o, const struct snapshot *s)
 	}
 }
 
+/*
+ * A value's bytes as a label value: escaped as prom_escape does, and each
+ * byte from 0x80 up as the code point of that number (U+0080..U+00FF), as
+ * the JSON summary writes it, so the label is valid UTF-8 whatever was
+ * captured and reads the same as the JSON value.
+ */
+static void escape_bytes(struct out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\')
+			out_write(o, "\\\\", 2);
+		else if (c == '"')
+			out_write(o, "\\\"", 2);
+		else if (c == '\n')
+			out_write(o, "\\n", 2);
+		else if (c < 0x80)
+			out_putc(o, (char)c);
+		else {
+			out_putc(o, (char)(0xc0 | c >> 6));
+			out_putc(o, (char)(0x80 | (c & 0x3f)));
+		}
+	}
+}
+
+/*
+ * The probe's labels and the row's: value="BYTES", or for the rows that are
+ * no one value value="" with other="true" (values past top, or that the full
+ * table could not take) or unreadable="true" (no bytes to read).
+ */
+static const char *agg_labels(const struct probe *p, const struct agg_row *r, char *buf,
+			      size_t size)
+{
+	struct out l = out_init(buf, size);
+
+	probe_labels(p, buf, size);
+	l.len = strlen(buf);
+	out_puts(&l, ",value=\"");
+	if (r->kind == AGG_ROW_VALUE)
+		escape_bytes(&l, r->value, r->len);
+	out_putc(&l, '"');
+	if (r->kind == AGG_ROW_OTHER)
+		out_puts(&l, ",other=\"true\"");
+	else if (r->kind == AGG_ROW_UNREADABLE)
+		out_puts(&l, ",unreadable=\"true\"");
+	out_end(&l);
+	return buf;
+}
+
+/* Per-value calls, failing calls and durations of the probes that aggregate by a field. */
+static void put_aggregates(struct out *o, const struct snapshot *s)
+{
+	static const char *const calls = "agent_trace_probe_aggregate_calls_total",
+				 *const failing = "agent_trace_probe_aggregate_failing_total",
+				 *const dur = "agent_trace_probe_aggregate_duration_seconds";
+	char l[4 * USPEC_NAME_MAX + 160 + 2 * AGG_VALUE_MAX + 64];
+	bool any = false, any_timed = false;
+
+	for (uint32_t k = 0; k < s->nprobes; k++) {
+		const struct snapshot_probe *sp = &s->probes[k];
+
+		any |= live(sp) && sp->agg.n;
+		any_timed |= live(sp) && sp->agg.n && sp->p->spec.when == UW_CALL;
+	}
+	if (!any)
+		return;
+	head(o, calls, "counter", "Probed calls by the value of the probe's aggregate argument.");
+	for (uint32_t k = 0; k < s->nprobes; k++)
+		for (size_t i = 0; live(&s->probes[k]) && i < s->probes[k].agg.n; i++)
+			sample(o, calls, "",
+			       agg_labels(s->probes[k].p, &s->probes[k].agg.v[i], l, sizeof(l)),
+			       s->probes[k].agg.v[i].st.count);
+	head(o, failing, "counter", "Failing probed calls by the value of the aggregate argument.");
+	for (uint32_t k = 0; k < s->nprobes; k++)
+		for (size_t i = 0; live(&s->probes[k]) && i < s->probes[k].agg.n; i++)
+			sample(o, failing, "",
+			       agg_labels(s->probes[k].p, &s->probes[k].agg.v[i], l, sizeof(l)),
+			       s->probes[k].agg.v[i].st.errors);
+	if (!any_timed)
+		return;
+	head(o, dur, "histogram",
+	     "Duration of probed calls by the value of the aggregate argument.");
+	for (uint32_t k = 0; k < s->nprobes; k++) {
+		const struct snapshot_probe *sp = &s->probes[k];
+
+		if (!live(sp) || sp->p->spec.when != UW_CALL)
+			continue;
+		for (size_t i = 0; i < sp->agg.n; i++)
+			histogram(o, dur, agg_labels(sp->p, &sp->agg.v[i], l, sizeof(l)),
+				  &sp->agg.v[i].st);
+	}
+}
+
 static void put_agent(struct out *o, const struct snapshot *s, const struct prom_opts *po)
 {
 	static const char *const lost = "agent_trace_lost_records_total";
@@ -287,6 +384,7 @@ void prom_render(struct out *o, const struct snapshot *s, const struct prom_opts
 {
 	put_syscalls(o, s, po);
 	put_probes(o, s);
+	put_aggregates(o, s);
 	put_agent(o, s, po);
 	put_sinks(o, s);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "aggregate.h"
 #include "decode_func.h"
 #include "decode_sys.h"
 #include "probes.h"
@@ -240,6 +241,58 @@ static void put_probe_counts(struct out *o, const struct snapshot_probe *sp)
 	out_putc(o, '\n');
 }
 
+/* Bytes of a value shown in the summary's table: a statement's head is enough to tell it. */
+#define AGG_SHOW 72
+
+/* A value as a C string literal, cut at AGG_SHOW bytes with "..."; the JSON summary has it whole. */
+static void put_agg_value(struct out *o, const struct agg_row *r)
+{
+	size_t n = r->len < AGG_SHOW ? r->len : AGG_SHOW;
+
+	if (r->kind == AGG_ROW_OTHER) {
+		out_puts(o, "(other)");
+		return;
+	}
+	if (r->kind == AGG_ROW_UNREADABLE) {
+		out_puts(o, "(unreadable)");
+		return;
+	}
+	out_putc(o, '"');
+	out_escape_c(o, r->value, n);
+	out_putc(o, '"');
+	if (n < r->len)
+		out_puts(o, "...");
+}
+
+/* A probe's aggregate: a row per value, most calls first, then other. */
+static void put_aggregate(struct out *o, const struct snapshot_probe *sp, bool timed)
+{
+	const struct agg_rows *a = &sp->agg;
+
+	out_printf(o, "@%s by %s: %llu value%s%s (top %u, max %u)\n", sp->p->label, a->by,
+		   (unsigned long long)a->values, a->values == 1 ? "" : "s",
+		   a->full ? ", table full: new values counted in other" : "", a->top, a->max);
+	out_printf(o, "%9s %8s %10s %10s %10s %10s  %s\n", "calls", "failing", "avg(us)", "p50(us)",
+		   "p99(us)", "max(us)", "value");
+	for (size_t i = 0; i < a->n; i++) {
+		const struct agg_row *r = &a->v[i];
+		const struct at_stat *st = &r->st;
+
+		out_printf(o, "%9llu %8llu ", (unsigned long long)st->count,
+			   (unsigned long long)st->errors);
+		if (timed)
+			out_printf(o, "%10.2f %10.2f %10.2f %10.2f  ",
+				   st->count ? (double)st->total_ns / (double)st->count / 1e3 : 0.0,
+				   hist_quantile(st->hist, st->count, 0.50, st->max_ns) / 1e3,
+				   hist_quantile(st->hist, st->count, 0.99, st->max_ns) / 1e3,
+				   st->max_ns / 1e3);
+		else
+			out_printf(o, "%10s %10s %10s %10s  ", "-", "-", "-", "-");
+		put_agg_value(o, r);
+		out_putc(o, '\n');
+	}
+}
+
 /* One probe's row, its counts and its histogram. */
 static void put_probe(struct out *o, const struct snapshot_probe *sp)
 {
@@ -268,6 +321,8 @@ static void put_probe(struct out *o, const struct snapshot_probe *sp)
 			   summary_hist_title(p, t, sizeof(t)));
 		text_hist(o, st->hist);
 	}
+	if (p->agg && !p->removed)
+		put_aggregate(o, sp, p->spec.when == UW_CALL);
 }
 
 /* The probes' table, before the syscalls'. */
