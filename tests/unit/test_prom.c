@@ -160,6 +160,42 @@ Test(prom, probe_counters_and_escaping)
 	cr_assert_null(strstr(t, "libc:malloc"));
 }
 
+Test(prom, value_histogram_in_the_values_units)
+{
+	struct probe p = { .kind = AT_KIND_FUNC,
+			   .actions = AT_ACT_HIST,
+			   .hist_of = AT_HIST_ARG0,
+			   .spec = { .when = UW_CALL, .nargs = 1 } };
+	struct snapshot_probe sp = { .p = &p };
+	struct snapshot s = { .probes = &sp, .nprobes = 1 };
+	struct prom_opts po = { 0 };
+	const char *t;
+
+	strcpy(p.label, "allocs");
+	strcpy(p.name, "libc:malloc");
+	strcpy(p.spec.args[0].name, "size");
+	/* Three calls: 100, 100 and 5000 bytes. */
+	sp.st = (struct at_stat){ .count = 3, .total_ns = 5200, .max_ns = 5000 };
+	sp.st.hist[at_hist_bucket(100)] = 2;
+	sp.st.hist[at_hist_bucket(5000)] = 1;
+	t = render(&s, &po);
+	has_line(t, "# TYPE agent_trace_probe_value histogram");
+	has_line(t, "agent_trace_probe_value_bucket{probe=\"allocs\",function=\"libc:malloc\","
+		    "of=\"size\",le=\"63\"} 0");
+	has_line(t, "agent_trace_probe_value_bucket{probe=\"allocs\",function=\"libc:malloc\","
+		    "of=\"size\",le=\"127\"} 2");
+	has_line(t, "agent_trace_probe_value_bucket{probe=\"allocs\",function=\"libc:malloc\","
+		    "of=\"size\",le=\"8191\"} 3");
+	has_line(t, "agent_trace_probe_value_bucket{probe=\"allocs\",function=\"libc:malloc\","
+		    "of=\"size\",le=\"+Inf\"} 3");
+	has_line(t, "agent_trace_probe_value_sum{probe=\"allocs\",function=\"libc:malloc\","
+		    "of=\"size\"} 5200");
+	has_line(t, "agent_trace_probe_value_count{probe=\"allocs\",function=\"libc:malloc\","
+		    "of=\"size\"} 3");
+	/* Not a duration: no latency histogram for it. */
+	cr_assert_null(strstr(t, "agent_trace_probe_duration_seconds"));
+}
+
 /* --metrics ADDR:PORT: a bare :PORT is loopback, never every interface. */
 Test(metrics_addr, parse)
 {

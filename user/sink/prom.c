@@ -60,8 +60,13 @@ static void sample(struct out *o, const char *name, const char *suffix, const ch
 	out_putc(o, '\n');
 }
 
-/* A latency histogram: cumulative buckets in seconds, +Inf == _count, _sum in seconds. */
-static void histogram(struct out *o, const char *name, const char *labels, const struct at_stat *st)
+/*
+ * A histogram of the kernel's buckets grouped by power of two: cumulative,
+ * +Inf == _count. A latency histogram's bounds and _sum are in seconds; a
+ * value histogram's (histogram: ret or an argument) are the values as they are.
+ */
+static void histogram_of(struct out *o, const char *name, const char *labels,
+			 const struct at_stat *st, bool secs)
 {
 	uint64_t seen = 0, total = 0;
 
@@ -72,7 +77,10 @@ static void histogram(struct out *o, const char *name, const char *labels, const
 		if ((b & (SUB - 1)) != SUB - 1)
 			continue;
 		out_printf(o, "%s_bucket{%s%sle=\"", name, labels, labels[0] ? "," : "");
-		out_nsec(o, hist_bucket_high(b));
+		if (secs)
+			out_nsec(o, hist_bucket_high(b));
+		else
+			out_u64(o, hist_bucket_high(b));
 		out_puts(o, "\"} ");
 		out_u64(o, seen);
 		out_putc(o, '\n');
@@ -80,9 +88,23 @@ static void histogram(struct out *o, const char *name, const char *labels, const
 	out_printf(o, "%s_bucket{%s%sle=\"+Inf\"} ", name, labels, labels[0] ? "," : "");
 	out_u64(o, total);
 	out_printf(o, "\n%s_sum%s%s%s ", name, labels[0] ? "{" : "", labels, labels[0] ? "}" : "");
-	out_nsec(o, st->total_ns);
+	if (secs)
+		out_nsec(o, st->total_ns);
+	else
+		out_u64(o, st->total_ns);
 	out_putc(o, '\n');
 	sample(o, name, "_count", labels, total);
+}
+
+static void histogram(struct out *o, const char *name, const char *labels, const struct at_stat *st)
+{
+	histogram_of(o, name, labels, st, true);
+}
+
+/* A histogram of a value (ret, an argument), not of the latency. */
+static bool valued(const struct probe *p)
+{
+	return (p->actions & AT_ACT_HIST) && p->hist_of != AT_HIST_LATENCY;
 }
 
 /* syscall="NAME" into buf. */
@@ -151,6 +173,34 @@ static bool timed(const struct probe *p)
 	       (!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY);
 }
 
+/* Value histograms: label of="ret" or the argument's name, bounds in the value's own units. */
+static void put_values(struct out *o, const struct snapshot *s)
+{
+	static const char *const val = "agent_trace_probe_value";
+	char l[4 * USPEC_NAME_MAX + 160], t[64], lab[4 * USPEC_NAME_MAX + 240];
+	bool any = false;
+
+	for (uint32_t k = 0; k < s->nprobes; k++)
+		any |= live(&s->probes[k]) && valued(s->probes[k].p);
+	if (!any)
+		return;
+	head(o, val, "histogram",
+	     "Values a probe's histogram action aggregates (of: ret or the argument; negatives as 0).");
+	for (uint32_t k = 0; k < s->nprobes; k++) {
+		const struct snapshot_probe *sp = &s->probes[k];
+		struct out lo = out_init(lab, sizeof(lab));
+
+		if (!live(sp) || !valued(sp->p))
+			continue;
+		out_puts(&lo, probe_labels(sp->p, l, sizeof(l)));
+		out_puts(&lo, lo.len ? ",of=\"" : "of=\"");
+		prom_escape(&lo, summary_hist_title(sp->p, t, sizeof(t)));
+		out_putc(&lo, '"');
+		out_end(&lo);
+		histogram_of(o, val, lab, &sp->st, false);
+	}
+}
+
 static void put_probes(struct out *o, const struct snapshot *s)
 {
 	static const char *const dur = "agent_trace_probe_duration_seconds";
@@ -174,6 +224,7 @@ static void put_probes(struct out *o, const struct snapshot *s)
 				       probe_count(&sp->c, pc));
 		}
 	}
+	put_values(o, s);
 	for (uint32_t k = 0; k < s->nprobes; k++)
 		any_timed |= live(&s->probes[k]) && timed(s->probes[k].p);
 	if (!any_timed)
