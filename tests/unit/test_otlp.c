@@ -6,14 +6,17 @@
  * endpoint URLs, the headers file and OTEL_EXPORTER_OTLP_HEADERS.
  * AT_UPDATE_GOLDEN=1 rewrites the golden files from what is emitted.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -759,4 +762,64 @@ Test(otlp_sink, retry_after_and_partial_success, .timeout = 30)
 	cr_assert_eq(st.retries, 1);
 	x->ops->free(x);
 	receiver_stop(&rv);
+}
+
+/* 400 is never retried: one request, the batch dropped and counted. */
+Test(otlp_sink, bad_request_is_dropped_without_a_retry, .timeout = 30)
+{
+	struct receiver rv = { .status = { 400, 400 }, .answer = { "{\"message\":\"bad\"}" } };
+	struct sink_config sc;
+	struct export_stats st;
+	struct xsink *x;
+	struct event ev = { .kind = EV_EXEC, .pid = 100, .comm = "demo" };
+	uint64_t dropped = 0;
+
+	receiver_start(&rv);
+	x = open_sink(&rv, "/v1/logs", &sc);
+	x->ops->event(x, &ev);
+	x->ops->stop(x, 5000000000ull);
+	exporter_stats(x->exp[0], &st);
+	cr_assert_eq(rv.n, 1);
+	cr_assert_eq(st.sent, 0);
+	cr_assert_eq(st.retries, 0);
+	cr_assert_eq(st.dropped[BQ_DROP_REJECTED], 1);
+	for (unsigned i = 0; i < BQ_DROP_N; i++)
+		dropped += st.dropped[i];
+	cr_assert_eq(dropped, 1);
+	x->ops->free(x);
+	receiver_stop(&rv);
+}
+
+/* Nothing listening: retried until the stop deadline, then dropped, counted; stop keeps it. */
+Test(otlp_sink, refused_connection_is_retried_then_dropped_at_the_deadline, .timeout = 30)
+{
+	struct receiver rv = { 0 };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sink_config sc;
+	struct export_stats st;
+	struct xsink *x;
+	struct event ev = { .kind = EV_EXEC, .pid = 100, .comm = "demo" };
+	uint64_t t0, dropped = 0;
+
+	/* A port that was free a moment ago, closed again: connections are refused. */
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	rv.port = ntohs(a.sin_port);
+	close(fd);
+	x = open_sink(&rv, "/v1/logs", &sc);
+	x->ops->event(x, &ev);
+	x->ops->event(x, &ev);
+	t0 = mono_ns();
+	x->ops->stop(x, 1000000000ull);
+	cr_assert_lt(mono_ns() - t0, 3000000000ull, "stop kept its deadline");
+	exporter_stats(x->exp[0], &st);
+	cr_assert_eq(st.pushed, 2);
+	cr_assert_eq(st.sent, 0);
+	cr_assert_geq(st.failed, 2, "retried");
+	for (unsigned i = 0; i < BQ_DROP_N; i++)
+		dropped += st.dropped[i];
+	cr_assert_eq(dropped, 2);
+	x->ops->free(x);
 }

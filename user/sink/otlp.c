@@ -504,6 +504,21 @@ static ssize_t gzip_body(struct otlp_conn *c, size_t len)
 	return (ssize_t)(c->gz_size - c->z.avail_out);
 }
 
+/* "HTTP 400", and the start of what the receiver said, on one line. */
+static void put_status_msg(const struct otlp_conn *c, struct export_result *res)
+{
+	struct out o = out_init(res->msg, sizeof(res->msg));
+	size_t n = c->resp_len;
+
+	out_printf(&o, "HTTP %ld", res->status);
+	if (n && !(n == 2 && !memcmp(c->resp, "{}", 2))) {
+		out_puts(&o, ": ");
+		for (size_t i = 0; i < n && o.len + 1 < o.size; i++)
+			out_putc(&o, (unsigned char)c->resp[i] < ' ' ? ' ' : c->resp[i]);
+	}
+	out_end(&o);
+}
+
 static void otlp_send(void *ctx, const struct export_batch *b, struct export_result *res)
 {
 	struct otlp_conn *c = ctx;
@@ -560,7 +575,7 @@ static void otlp_send(void *ctx, const struct export_batch *b, struct export_res
 			r = 1;
 		res->rejected = r < b->n ? r : b->n;
 	} else {
-		snprintf(res->msg, sizeof(res->msg), "HTTP %ld", status);
+		put_status_msg(c, res);
 	}
 }
 
