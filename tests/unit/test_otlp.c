@@ -823,3 +823,79 @@ Test(otlp_sink, refused_connection_is_retried_then_dropped_at_the_deadline, .tim
 	cr_assert_eq(dropped, 2);
 	x->ops->free(x);
 }
+
+/* Reads a whole small file into a new string. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 16);
+
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_not_null(buf);
+	fread(buf, 1, (1 << 16) - 1, f);
+	fclose(f);
+	return buf;
+}
+
+/* https:// with the CA file that signed the receiver's certificate: delivered, verified. */
+Test(otlp_sink, https_with_a_ca_file, .timeout = 60)
+{
+	struct receiver rv = { 0 };
+	char key[128], crt[128], cmd[512], err[512];
+	static const struct xsink_env env = { .start_unix_ns = START_UNIX_NS };
+	struct event ev = { .kind = EV_EXEC, .pid = 100, .comm = "demo" };
+	const union MHD_DaemonInfo *di;
+	struct sink_config sc;
+	struct export_stats st;
+	char *k, *c;
+	struct xsink *x;
+
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+		cr_skip_test("libmicrohttpd without TLS");
+	snprintf(key, sizeof(key), "/tmp/agent-trace-otlp-key.%d", getpid());
+	snprintf(crt, sizeof(crt), "/tmp/agent-trace-otlp-crt.%d", getpid());
+	/* A self-signed certificate for 127.0.0.1: it is its own CA. */
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+		 "-addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s 2>/dev/null",
+		 key, crt);
+	cr_assert_eq(system(cmd), 0, "openssl");
+	k = slurp(key);
+	c = slurp(crt);
+	pthread_mutex_init(&rv.mu, NULL);
+	rv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_TLS, 0,
+				NULL, NULL, on_request, &rv, MHD_OPTION_HTTPS_MEM_KEY, k,
+				MHD_OPTION_HTTPS_MEM_CERT, c, MHD_OPTION_END);
+	cr_assert_not_null(rv.d);
+	di = MHD_get_daemon_info(rv.d, MHD_DAEMON_INFO_BIND_PORT);
+	rv.port = di->port;
+
+	sink_config_init(&sc, SINK_OTLP);
+	snprintf(sc.otlp.endpoint, sizeof(sc.otlp.endpoint), "https://127.0.0.1:%u/v1/logs",
+		 rv.port);
+	strcpy(sc.otlp.ca_file, crt);
+	x = otlp_sink_open(&sc.otlp, &env, err, sizeof(err));
+	cr_assert_not_null(x, "%s", err);
+	x->ops->event(x, &ev);
+	x->ops->stop(x, 5000000000ull);
+	exporter_stats(x->exp[0], &st);
+	cr_assert_eq(rv.n, 1);
+	cr_assert_eq(st.sent, 1);
+	cr_assert(strstr(rv.reqs[0].body, "\"process.command\""), "%s", rv.reqs[0].body);
+	x->ops->free(x);
+	/* Without it the system's CAs do not know the certificate: nothing delivered. */
+	sc.otlp.ca_file[0] = '\0';
+	x = otlp_sink_open(&sc.otlp, &env, err, sizeof(err));
+	cr_assert_not_null(x, "%s", err);
+	x->ops->event(x, &ev);
+	x->ops->stop(x, 500000000ull);
+	exporter_stats(x->exp[0], &st);
+	cr_assert_eq(st.sent, 0);
+	cr_assert_eq(rv.n, 1, "no request got through");
+	x->ops->free(x);
+	receiver_stop(&rv);
+	free(k);
+	free(c);
+	unlink(key);
+	unlink(crt);
+}
