@@ -899,3 +899,48 @@ Test(otlp_sink, https_with_a_ca_file, .timeout = 60)
 	unlink(key);
 	unlink(crt);
 }
+
+/* A request's first value of "field":"N". */
+static uint64_t first_u64(const char *body, const char *field)
+{
+	const char *p = strstr(body, field);
+
+	cr_assert_not_null(p, "%s in %s", field, body);
+	return strtoull(p + strlen(field), NULL, 10);
+}
+
+/* Delta metrics every interval: each request starts where the previous one ended. */
+Test(otlp_sink, delta_metrics_every_interval_chain_their_times, .timeout = 30)
+{
+	struct receiver rv = { 0 };
+	static const struct xsink_env env = { .start_unix_ns = START_UNIX_NS };
+	struct sink_config sc;
+	struct xsink *x;
+	char err[512];
+
+	receiver_start(&rv);
+	sink_config_init(&sc, SINK_OTLP);
+	snprintf(sc.otlp.endpoint, sizeof(sc.otlp.endpoint), "http://127.0.0.1:%u/v1/metrics",
+		 rv.port);
+	sc.otlp.temporality = OTLP_DELTA;
+	sc.otlp.interval_ns = 200000000ull;
+	sc.otlp.gzip = false;
+	x = otlp_sink_open(&sc.otlp, &env, err, sizeof(err));
+	cr_assert_not_null(x, "%s", err);
+	usleep(700000);
+	x->ops->stop(x, 5000000000ull);
+	/* Three or so ticks, and the last at stop. */
+	cr_assert_geq(rv.n, 3);
+	cr_assert_eq(first_u64(rv.reqs[0].body, "\"startTimeUnixNano\":\""), START_UNIX_NS);
+	for (unsigned i = 0; i < rv.n; i++) {
+		cr_assert_str_eq(rv.reqs[i].path, "/v1/metrics");
+		cr_assert_str_eq(rv.reqs[i].enc, "");
+		cr_assert(strstr(rv.reqs[i].body, "\"aggregationTemporality\":1"), "%s",
+			  rv.reqs[i].body);
+		if (i)
+			cr_assert_eq(first_u64(rv.reqs[i].body, "\"startTimeUnixNano\":\""),
+				     first_u64(rv.reqs[i - 1].body, "\"timeUnixNano\":\""));
+	}
+	x->ops->free(x);
+	receiver_stop(&rv);
+}
