@@ -688,7 +688,7 @@ static struct xsink *open_sink(struct receiver *rv, const char *path, struct sin
 }
 
 /* Three events, then stop: every LogRecord delivered, gzipped, with the header; a last metrics. */
-Test(otlp_sink, logs_and_a_last_metrics_export_reach_a_receiver, .timeout = 30)
+Test(otlp_sink, logs_and_a_last_metrics_export_reach_a_receiver)
 {
 	struct receiver rv = { 0 };
 	struct sink_config sc;
@@ -732,7 +732,7 @@ Test(otlp_sink, logs_and_a_last_metrics_export_reach_a_receiver, .timeout = 30)
 }
 
 /* 503 with Retry-After: 1 is retried a second later; a partial success's rejections are drops. */
-Test(otlp_sink, retry_after_and_partial_success, .timeout = 30)
+Test(otlp_sink, retry_after_and_partial_success)
 {
 	struct receiver rv = {
 		.status = { 503 },
@@ -765,7 +765,7 @@ Test(otlp_sink, retry_after_and_partial_success, .timeout = 30)
 }
 
 /* 400 is never retried: one request, the batch dropped and counted. */
-Test(otlp_sink, bad_request_is_dropped_without_a_retry, .timeout = 30)
+Test(otlp_sink, bad_request_is_dropped_without_a_retry)
 {
 	struct receiver rv = { .status = { 400, 400 }, .answer = { "{\"message\":\"bad\"}" } };
 	struct sink_config sc;
@@ -791,7 +791,7 @@ Test(otlp_sink, bad_request_is_dropped_without_a_retry, .timeout = 30)
 }
 
 /* Nothing listening: retried until the stop deadline, then dropped, counted; stop keeps it. */
-Test(otlp_sink, refused_connection_is_retried_then_dropped_at_the_deadline, .timeout = 30)
+Test(otlp_sink, refused_connection_is_retried_then_dropped_at_the_deadline)
 {
 	struct receiver rv = { 0 };
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -838,7 +838,7 @@ static char *slurp(const char *path)
 }
 
 /* https:// with the CA file that signed the receiver's certificate: delivered, verified. */
-Test(otlp_sink, https_with_a_ca_file, .timeout = 60)
+Test(otlp_sink, https_with_a_ca_file)
 {
 	struct receiver rv = { 0 };
 	char key[128], crt[128], cmd[512], err[512];
@@ -910,7 +910,7 @@ static uint64_t first_u64(const char *body, const char *field)
 }
 
 /* Delta metrics every interval: each request starts where the previous one ended. */
-Test(otlp_sink, delta_metrics_every_interval_chain_their_times, .timeout = 30)
+Test(otlp_sink, delta_metrics_every_interval_chain_their_times)
 {
 	struct receiver rv = { 0 };
 	static const struct xsink_env env = { .start_unix_ns = START_UNIX_NS };
