@@ -381,8 +381,9 @@ void otlp_log_record(struct out *o, const struct event *ev, uint64_t start_unix_
 	out_puts(o, "\",\"observedTimeUnixNano\":\"");
 	out_write(o, t, tn);
 	out_putc(o, '"');
-	out_puts(o, warn ? ",\"severityNumber\":13,\"severityText\":\"WARN\"," :
-			   ",\"severityNumber\":9,\"severityText\":\"INFO\",");
+	out_puts(o, ",\"severityNumber\":");
+	out_u64(o, warn ? OTLP_SEV_WARN : OTLP_SEV_INFO);
+	out_puts(o, warn ? ",\"severityText\":\"WARN\"," : ",\"severityText\":\"INFO\",");
 	if (call) {
 		put_call_body(o, ev);
 		out_puts(o, "\"attributes\":[");
