@@ -30,6 +30,8 @@
 #define GZIP_LEVEL 1
 /* Metrics requests kept while the receiver is away: 32 intervals, the oldest dropped first. */
 #define METRICS_QUEUE 32
+/* A LogRecord's buffer to begin with: typical ones take under 1 KiB, the longest about 64. */
+#define EVBUF_INIT (64u << 10)
 
 static const char metrics_head[] = "{\"resourceMetrics\":[";
 
@@ -64,7 +66,9 @@ struct otlp_sink {
 	struct exporter logs, metrics;
 	bool logs_init, metrics_init;
 	struct otlp_conn lc, mc;
-	char *evbuf; /* OTLP_LOG_RECORD_MAX: the writer thread's LogRecord */
+	char *evbuf; /* the writer thread's LogRecord, grown to the largest yet */
+	size_t evbuf_size;
+	uint64_t enc_failed; /* LogRecords not queued: no memory to grow evbuf (writer thread) */
 	/* Delta temporality: the previous export's snapshot and when it was read. */
 	struct snapshot prev;
 	bool has_prev;
@@ -500,6 +504,21 @@ static ssize_t gzip_body(struct otlp_conn *c, size_t len)
 	return (ssize_t)(c->gz_size - c->z.avail_out);
 }
 
+/* "HTTP 400", and the start of what the receiver said, on one line. */
+static void put_status_msg(const struct otlp_conn *c, struct export_result *res)
+{
+	struct out o = out_init(res->msg, sizeof(res->msg));
+	size_t n = c->resp_len;
+
+	out_printf(&o, "HTTP %ld", res->status);
+	if (n && !(n == 2 && !memcmp(c->resp, "{}", 2))) {
+		out_puts(&o, ": ");
+		for (size_t i = 0; i < n && o.len + 1 < o.size; i++)
+			out_putc(&o, (unsigned char)c->resp[i] < ' ' ? ' ' : c->resp[i]);
+	}
+	out_end(&o);
+}
+
 static void otlp_send(void *ctx, const struct export_batch *b, struct export_result *res)
 {
 	struct otlp_conn *c = ctx;
@@ -556,7 +575,7 @@ static void otlp_send(void *ctx, const struct export_batch *b, struct export_res
 			r = 1;
 		res->rejected = r < b->n ? r : b->n;
 	} else {
-		snprintf(res->msg, sizeof(res->msg), "HTTP %ld", status);
+		put_status_msg(c, res);
 	}
 }
 
@@ -651,12 +670,20 @@ static void otlp_event(struct xsink *x, const struct event *ev)
 
 	if (!s->logs_init)
 		return;
-	o = out_init(s->evbuf, OTLP_LOG_RECORD_MAX);
+	o = out_init(s->evbuf, s->evbuf_size);
 	otlp_log_record(&o, ev, s->env.start_unix_ns);
 	n = out_end(&o);
-	/* OTLP_LOG_RECORD_MAX is the most a record takes: a cut one would be invalid JSON. */
-	if (n < OTLP_LOG_RECORD_MAX)
-		exporter_push(&s->logs, s->evbuf, n);
+	/* Cut, it would be invalid JSON: written again into room enough (rare: long captures). */
+	if (n >= s->evbuf_size) {
+		if (reserve(&s->evbuf, &s->evbuf_size, n + 1)) {
+			s->enc_failed++;
+			return;
+		}
+		o = out_init(s->evbuf, s->evbuf_size);
+		otlp_log_record(&o, ev, s->env.start_unix_ns);
+		n = out_end(&o);
+	}
+	exporter_push(&s->logs, s->evbuf, n);
 }
 
 struct stop_arg {
@@ -853,7 +880,7 @@ struct xsink *otlp_sink_open(const struct otlp_config *c, const struct xsink_env
 	s->res = (struct otlp_resource){ .service_version = AT_VERSION, .host_name = s->host };
 	ret = -ENOMEM;
 	if ((s->urls.signals & OTLP_SIGNAL_LOGS) &&
-	    (!(s->evbuf = malloc(OTLP_LOG_RECORD_MAX)) ||
+	    (reserve(&s->evbuf, &s->evbuf_size, EVBUF_INIT) ||
 	     (ret = conn_open(s, &s->lc, s->urls.logs, false)) || (ret = exporter_open(s, false))))
 		goto err_free;
 	if ((s->urls.signals & OTLP_SIGNAL_METRICS) &&

@@ -137,7 +137,11 @@ static void out_json_utf8(struct out *o, const char *v, size_t n)
 		size_t k = 0, j = i;
 
 		if (v[i] != '\\') {
-			out_putc(o, v[i++]);
+			const char *bs = memchr(v + i, '\\', n - i);
+
+			j = bs ? (size_t)(bs - v) : n;
+			out_write(o, v + i, j - i);
+			i = j;
 			continue;
 		}
 		/* A run of \u00XX escapes of bytes >= 0x80. */
@@ -365,11 +369,21 @@ void otlp_log_record(struct out *o, const struct event *ev, uint64_t start_unix_
 	bool warn = call && (ev->err || (ev->flags & EV_FAILING));
 	struct kvs k = { .o = o };
 
-	out_putc(o, '{');
-	put_time(o, "\"timeUnixNano\"", start_unix_ns + ev->ts_ns);
-	put_time(o, ",\"observedTimeUnixNano\"", start_unix_ns + ev->ts_ns);
-	out_puts(o, warn ? ",\"severityNumber\":13,\"severityText\":\"WARN\"," :
-			   ",\"severityNumber\":9,\"severityText\":\"INFO\",");
+	char t[24];
+	struct out to = out_init(t, sizeof(t));
+	size_t tn;
+
+	/* The same time twice: its digits once. */
+	out_u64(&to, start_unix_ns + ev->ts_ns);
+	tn = out_end(&to);
+	out_puts(o, "{\"timeUnixNano\":\"");
+	out_write(o, t, tn);
+	out_puts(o, "\",\"observedTimeUnixNano\":\"");
+	out_write(o, t, tn);
+	out_putc(o, '"');
+	out_puts(o, ",\"severityNumber\":");
+	out_u64(o, warn ? OTLP_SEV_WARN : OTLP_SEV_INFO);
+	out_puts(o, warn ? ",\"severityText\":\"WARN\"," : ",\"severityText\":\"INFO\",");
 	if (call) {
 		put_call_body(o, ev);
 		out_puts(o, "\"attributes\":[");

@@ -31,16 +31,10 @@ enum otlp_severity { OTLP_SEV_INFO = 9, OTLP_SEV_WARN = 13 };
  * One LogRecord object for ev: times (start_unix_ns + ev->ts_ns), severity
  * (WARN for a failing call), a body as the text sink's line reads
  * (`openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 3`) and the event's fields
- * as attributes. Its length is at most OTLP_LOG_RECORD_MAX.
+ * as attributes. A record of six long captures takes some 20 KiB; typical
+ * ones under 1 KiB.
  */
 void otlp_log_record(struct out *o, const struct event *ev, uint64_t start_unix_ns);
-
-/*
- * The most a LogRecord takes: a body of six captured arguments escaped twice
- * (C, then JSON: 5 bytes a byte at most), the same arguments as attributes
- * (6 a byte), and the fixed fields.
- */
-#define OTLP_LOG_RECORD_MAX (AT_MAX_ARGS * AT_STR_MAX * 11 + 8192)
 
 /*
  * An ExportLogsServiceRequest with b's items (each a LogRecord object, as

@@ -23,7 +23,17 @@ static void out_escape(struct out *o, const char *s, size_t n, const char *escap
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
+		size_t j = i;
 
+		/* A run of bytes that stand for themselves goes out in one copy. */
+		while (j < n && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x7f &&
+		       !escapes[(unsigned char)s[j]])
+			j++;
+		if (j > i) {
+			out_write(o, s + i, j - i);
+			i = j - 1;
+			continue;
+		}
 		if (c < 0x80 && escapes[c]) {
 			out_putc(o, '\\');
 			out_putc(o, escapes[c]);
