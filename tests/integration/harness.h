@@ -137,6 +137,8 @@ void expect_error(char *const argv[], int code, const char *msg);
 char *slurp(const char *path);
 /* Calls fn with each line of each of pid's /proc/PID/fdinfo files (its BPF objects say what they are). */
 void fdinfo_lines(pid_t pid, void (*fn)(void *ctx, const char *line), void *ctx);
+/* A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick for port 0). */
+int free_port(void);
 /* Number of BPF links whose program is named name. */
 int links_of(const char *name);
 /* Number of BPF links of type (BPF_LINK_TYPE_*, 0: any) whose program is named name. */

@@ -17,20 +17,6 @@
 #define AT (char *)build_path("agent-trace")
 #define CALLS (char *)build_path("calls")
 
-/* A port nothing listens on now: the kernel's pick for a socket bound to port 0. */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	cr_assert(fd >= 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
 
 /*
  * GET path from 127.0.0.1:port, HTTP/1.0 so the server closes when done:

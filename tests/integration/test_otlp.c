@@ -6,6 +6,7 @@
  * Each test knows what was produced and checks received + dropped == produced.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,4 +454,85 @@ Test(file_sink, json_lines_rotated_by_size_none_lost)
 	cr_assert_eq(sink_field(sum, "file", "sent"), sink_field(sum, "file", "pushed"));
 	free(sum);
 	unlink(yaml);
+}
+
+/* Writes to the target's stdin: it makes its calls and exits 0. */
+static void release_target(int fd, pid_t pid)
+{
+	int st;
+
+	cr_assert_eq(write(fd, "g", 1), 1);
+	close(fd);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* Waits (10 s at most) until the tracer serves /healthz: its set-up is done. */
+static void wait_ready(int port, pid_t tracer)
+{
+	char url[64];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", port);
+	for (int i = 0; i < 1000; i++) {
+		struct otlp_http h = { .timeout_ms = 500 };
+		int st = otlp_http(url, &h);
+
+		free(h.resp);
+		if (st == 200)
+			return;
+		cr_assert_eq(waitpid(tracer, NULL, WNOHANG), 0, "agent-trace ended");
+		usleep(10 * 1000);
+	}
+	cr_assert_fail("agent-trace never served /healthz");
+}
+
+Test(otlp, sigterm_flushes_within_the_deadline_then_counts_the_rest)
+{
+	char addr[32], pids[32], out[64], err[64];
+	int rel_a, rel_b, port = free_port(), st = 0;
+	pid_t a = start_waiting_target(&rel_a, "2000"), b = start_waiting_target(&rel_b, "0");
+	struct otlp_recv r;
+	pid_t tracer;
+
+	otlp_recv_start(&r, "otlp-term", NULL);
+	otlp_recv_control(&r, "{\"mode\":\"down\"}");
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	snprintf(pids, sizeof(pids), "%d,%d", a, b);
+	tmp_name(out, sizeof(out), "otlp-term", "json");
+	tmp_name(err, sizeof(err), "otlp-term", "err");
+	tracer = spawn_logged((char *[]){ AT, "--json", "-o", out, "-e", "getppid", "--otlp", r.url,
+					  "--otlp-signals", "logs", "--flush-timeout", "1s",
+					  "--metrics", addr, "-p", pids, NULL },
+			      "/dev/null", err);
+	wait_ready(port, tracer);
+	/* A makes 2000 calls and exits; B holds the trace open until SIGTERM. */
+	release_target(rel_a, a);
+	usleep(200 * 1000);
+	cr_assert_eq(kill(tracer, SIGTERM), 0);
+	/* The flush gives up after 1 s: it ends well before 10 s (a hang, not a timing test). */
+	for (int i = 0; i < 1000 && waitpid(tracer, &st, WNOHANG) == 0; i++)
+		usleep(10 * 1000);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent-trace did not end on SIGTERM: %s",
+		  slurp(err));
+	char *sum = summary_of(out);
+	long pushed = sink_field(sum, "otlp logs", "pushed");
+
+	cr_assert_geq(pushed, 2000, "%s", sum);
+	cr_assert_eq(sink_field(sum, "otlp logs", "sent"), 0);
+	cr_assert_eq(sink_field(sum, "otlp logs", "dropped_total"), pushed, "%s", sum);
+	cr_assert_gt(sink_field(sum, "otlp logs", "shutdown"), 0, "%s", sum);
+	cr_assert_eq(sink_field(sum, "otlp logs", "shutdown") +
+			     sink_field(sum, "otlp logs", "queue_full") +
+			     sink_field(sum, "otlp logs", "retries_exhausted"),
+		     pushed, "%s", sum);
+	/* Loss is never silent: the sink's line is on stderr too (-o). */
+	char *e = slurp(err);
+
+	cr_assert(strstr(e, "sink otlp logs: 0 of "), "%s", e);
+	free(e);
+	free(sum);
+	release_target(rel_b, b);
+	unlink(out);
+	unlink(err);
+	otlp_recv_stop(&r, false);
 }
