@@ -17,7 +17,6 @@
 #define AT (char *)build_path("agent-trace")
 #define CALLS (char *)build_path("calls")
 
-
 /*
  * GET path from 127.0.0.1:port, HTTP/1.0 so the server closes when done:
  * the HTTP status (-1: no connection), the body in *body (malloc'd).

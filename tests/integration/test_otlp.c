@@ -536,3 +536,50 @@ Test(otlp, sigterm_flushes_within_the_deadline_then_counts_the_rest)
 	unlink(err);
 	otlp_recv_stop(&r, false);
 }
+
+/* Aggregation by a field, exported: one series per SQL statement shape, cumulative. */
+Test(otlp, aggregates_per_value_as_metrics)
+{
+	char yaml[64];
+	struct otlp_recv r;
+	char *out, *err;
+	int st;
+
+	otlp_recv_start(&r, "otlp-agg", NULL);
+	tmp_name(yaml, sizeof(yaml), "otlp-agg", "yaml");
+	write_text(yaml,
+		   "probes:\n  - name: queries\n    kind: function\n"
+		   "    attach: libsqlite3:sqlite3_prepare_v2(ptr db, str sql, int nbyte, ptr "
+		   "stmt, ptr tail) -> int != 0\n    scrub: sql\n    aggregate: sql\n"
+		   "output:\n  sinks:\n    - {type: otlp, endpoint: '%s', temporality: delta, "
+		   "interval: 1s}\n",
+		   r.url);
+	st = run_capture((char *[]){ AT, "-q", "-C", yaml, "--", (char *)build_path("sqlq"),
+				     "shapes", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(count(&r, "metric", "agent_trace.probe.aggregate.calls",
+			   "agent_trace.aggregate.value=SELECT name FROM users WHERE id = ?",
+			   "agent_trace.probe=queries"),
+		     5);
+	cr_assert_eq(count(&r, "metric", "agent_trace.probe.aggregate.calls",
+			   "agent_trace.aggregate.value=INSERT INTO logs VALUES (?)", NULL),
+		     3);
+	cr_assert_eq(count(&r, "metric", "agent_trace.probe.aggregate.failing",
+			   "agent_trace.aggregate.value=INSERT INTO logs VALUES (?)", NULL),
+		     1);
+	cr_assert_eq(count(&r, "metric", "agent_trace.probe.aggregate.duration",
+			   "agent_trace.aggregate.value=INSERT INTO logs VALUES (?)", NULL),
+		     3, "the histogram's count");
+	/* Per value, cumulative even when the sink's other metrics are deltas. */
+	cr_assert_eq(count(&r, "temporality", "agent_trace.probe.aggregate.calls", NULL, NULL), 2);
+	cr_assert_eq(count(&r, "temporality", "agent_trace.probe.hits", NULL, NULL), 1);
+	/* Aggregated alone: no log record per call. */
+	cr_assert_eq(count(&r, "logs", "code.function=libsqlite3:sqlite3_prepare_v2", NULL, NULL),
+		     0);
+	cr_assert_eq(otlp_recv_stat(&r, "invalid"), 0, "every request matches the definitions");
+	unlink(yaml);
+	otlp_recv_stop(&r, false);
+}

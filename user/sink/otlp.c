@@ -624,6 +624,7 @@ static void otlp_tick(void *ctx, bool final)
 		.time_unix_ns = now,
 		.syscall_durations = s->env.syscall_durations,
 		.rss_bytes = rss_bytes(),
+		.run_start_unix_ns = s->env.start_unix_ns,
 	};
 	bool delta = s->c.temporality == OTLP_DELTA;
 	struct out o;

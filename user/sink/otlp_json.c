@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* OTLP/HTTP JSON: events as LogRecords, batches as a logs request, snapshots as metrics. */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -492,18 +493,23 @@ static void metric_begin(struct menc *m, const char *name, const char *desc, con
 	m->npoints = 0;
 }
 
-static void metric_end(struct menc *m, enum mkind kind)
+static void metric_end_as(struct menc *m, enum mkind kind, bool delta)
 {
 	struct out *o = m->o;
 
 	out_putc(o, ']');
 	if (kind != M_GAUGE) {
 		out_puts(o, ",\"aggregationTemporality\":");
-		out_u64(o, m->mo->temporality == OTLP_DELTA ? OTLP_DELTA : OTLP_CUMULATIVE);
+		out_u64(o, delta ? OTLP_DELTA : OTLP_CUMULATIVE);
 	}
 	if (kind == M_SUM)
 		out_puts(o, ",\"isMonotonic\":true");
 	out_puts(o, "}}");
+}
+
+static void metric_end(struct menc *m, enum mkind kind)
+{
+	metric_end_as(m, kind, m->delta);
 }
 
 /* A point's attributes as key, value pairs (up to two), then its times. */
@@ -537,9 +543,8 @@ static void point_int(struct menc *m, const char *k1, const char *v1, const char
 	out_puts(m->o, "\"}");
 }
 
-/* A duration histogram of st (less prev's for delta) in seconds, by OTLP_HIST_BOUNDS bounds. */
-static void point_hist(struct menc *m, const char *k1, const char *v1, const char *k2,
-		       const char *v2, const struct at_stat *st, const struct at_stat *prev)
+/* A histogram point's fields after its head: st (less prev's for delta) in seconds. */
+static void hist_body(struct menc *m, const struct at_stat *st, const struct at_stat *prev)
 {
 	uint64_t counts[OTLP_HIST_BOUNDS + 1] = { 0 }, total = 0;
 	struct out *o = m->o;
@@ -551,7 +556,6 @@ static void point_hist(struct menc *m, const char *k1, const char *v1, const cha
 		counts[g < OTLP_HIST_BOUNDS ? g : OTLP_HIST_BOUNDS] += c;
 		total += c;
 	}
-	point_begin(m, k1, v1, k2, v2, false);
 	out_puts(o, ",\"count\":\"");
 	out_u64(o, total);
 	out_puts(o, "\",\"sum\":");
@@ -575,6 +579,14 @@ static void point_hist(struct menc *m, const char *k1, const char *v1, const cha
 		out_nsec(o, st->max_ns);
 	}
 	out_putc(o, '}');
+}
+
+/* A duration histogram point by OTLP_HIST_BOUNDS bounds, with up to two attributes. */
+static void point_hist(struct menc *m, const char *k1, const char *v1, const char *k2,
+		       const char *v2, const struct at_stat *st, const struct at_stat *prev)
+{
+	point_begin(m, k1, v1, k2, v2, false);
+	hist_body(m, st, prev);
 }
 
 static const struct at_stat *prev_sys(const struct menc *m, unsigned nr)
@@ -714,6 +726,106 @@ static void put_probes(struct menc *m)
 	metric_end(m, M_HIST);
 }
 
+/* Captured bytes as a stringValue: escaped, with valid UTF-8 kept as characters. */
+static void kv_bytes(struct kvs *k, const char *key, const char *v, size_t n)
+{
+	char esc[AGG_VALUE_MAX * 6 + 1];
+	struct out e = out_init(esc, sizeof(esc));
+	size_t len;
+
+	out_escape_json(&e, v, n < AGG_VALUE_MAX ? n : AGG_VALUE_MAX);
+	len = out_end(&e);
+	kv_key(k, key);
+	out_puts(k->o, "\"stringValue\":\"");
+	out_json_utf8(k->o, esc, len < sizeof(esc) ? len : sizeof(esc) - 1);
+	out_puts(k->o, "\"}}");
+}
+
+/*
+ * One aggregate row's point: the probe, the argument it is by, and the value
+ * (or which remainder row it is). Always cumulative: the rows are the top N
+ * by calls, and a value's previous total may have been in "other" then.
+ */
+static void agg_point_begin(struct menc *m, const struct snapshot_probe *sp,
+			    const struct agg_row *r)
+{
+	static const char *const kinds[] = {
+		[AGG_ROW_VALUE] = "value", [AGG_ROW_OTHER] = "other", [AGG_ROW_UNREADABLE] = "unreadable"
+	};
+	const struct probe *p = sp->p;
+	struct out *o = m->o;
+	struct kvs k = { .o = o };
+
+	out_puts(o, m->npoints++ ? ",{\"attributes\":[" : "{\"attributes\":[");
+	kv_str(&k, "agent_trace.probe", p->label[0] ? p->label : p->name);
+	kv_str(&k, "agent_trace.aggregate.by", sp->agg.by);
+	kv_str(&k, "agent_trace.aggregate.row", kinds[r->kind % 3]);
+	if (r->kind == AGG_ROW_VALUE)
+		kv_bytes(&k, "agent_trace.aggregate.value", r->value, r->len);
+	out_puts(o, "],");
+	put_time(o, "\"startTimeUnixNano\"",
+		 m->mo->run_start_unix_ns ? m->mo->run_start_unix_ns : m->mo->start_unix_ns);
+	out_putc(o, ',');
+	put_time(o, "\"timeUnixNano\"", m->mo->time_unix_ns);
+}
+
+/* Aggregation by a field: calls, failing and durations per value (top rows and the rest). */
+static void put_aggregates(struct menc *m)
+{
+	static const struct {
+		const char *name, *desc;
+		size_t off;
+	} sums[] = {
+		{ "agent_trace.probe.aggregate.calls",
+		  "Calls per value of the aggregated argument.", offsetof(struct at_stat, count) },
+		{ "agent_trace.probe.aggregate.failing",
+		  "Failing calls per value of the aggregated argument.",
+		  offsetof(struct at_stat, errors) },
+	};
+	const struct snapshot *s = m->cur;
+	const struct menc saved = *m;
+	bool any = false, any_timed = false;
+
+	for (uint32_t k = 0; k < s->nprobes; k++) {
+		any |= live(&s->probes[k]) && s->probes[k].agg.n;
+		any_timed |= live(&s->probes[k]) && s->probes[k].agg.n && timed(s->probes[k].p);
+	}
+	if (!any)
+		return;
+	/* Cumulative whatever the sink's temporality: point_hist must not subtract. */
+	m->delta = false;
+	for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++) {
+		metric_begin(m, sums[i].name, sums[i].desc, "{call}", M_SUM);
+		for (uint32_t k = 0; k < s->nprobes; k++) {
+			const struct snapshot_probe *sp = &s->probes[k];
+
+			for (size_t j = 0; live(sp) && j < sp->agg.n; j++) {
+				agg_point_begin(m, sp, &sp->agg.v[j]);
+				out_puts(m->o, ",\"asInt\":\"");
+				out_u64(m->o, *(const __u64 *)((const char *)&sp->agg.v[j].st +
+							       sums[i].off));
+				out_puts(m->o, "\"}");
+			}
+		}
+		metric_end_as(m, M_SUM, false);
+	}
+	if (any_timed) {
+		metric_begin(m, "agent_trace.probe.aggregate.duration",
+			     "Duration of calls per value of the aggregated argument.", "s",
+			     M_HIST);
+		for (uint32_t k = 0; k < s->nprobes; k++) {
+			const struct snapshot_probe *sp = &s->probes[k];
+
+			for (size_t j = 0; live(sp) && timed(sp->p) && j < sp->agg.n; j++) {
+				agg_point_begin(m, sp, &sp->agg.v[j]);
+				hist_body(m, &sp->agg.v[j].st, NULL);
+			}
+		}
+		metric_end_as(m, M_HIST, false);
+	}
+	m->delta = saved.delta;
+}
+
 static void put_agent(struct menc *m)
 {
 	const struct snapshot *s = m->cur, *p = m->delta ? m->prev : NULL;
@@ -769,6 +881,7 @@ void otlp_metrics_request(struct out *o, const struct otlp_resource *r, const st
 	out_puts(o, "\"metrics\":[");
 	put_syscalls(&m);
 	put_probes(&m);
+	put_aggregates(&m);
 	put_agent(&m);
 	out_puts(o, "]}]}]}");
 }

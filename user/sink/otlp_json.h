@@ -47,9 +47,10 @@ void otlp_logs_request(struct out *o, const struct otlp_resource *r, const struc
 struct otlp_metrics_opts {
 	uint8_t temporality; /* enum otlp_temporality (sinkcfg.h) */
 	uint64_t start_unix_ns; /* startTimeUnixNano: the run's start, or the previous export (delta) */
-	uint64_t time_unix_ns;	/* timeUnixNano: when cur was read */
-	bool syscall_durations; /* syscalls are timed: their duration histograms */
-	uint64_t rss_bytes;	/* process.memory.usage; 0: left out */
+	uint64_t time_unix_ns;	    /* timeUnixNano: when cur was read */
+	bool syscall_durations;	    /* syscalls are timed: their duration histograms */
+	uint64_t rss_bytes;	    /* process.memory.usage; 0: left out */
+	uint64_t run_start_unix_ns; /* the run's start: cumulative-only metrics (aggregates) */
 };
 
 /*
