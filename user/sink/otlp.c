@@ -805,8 +805,9 @@ static int conn_open(struct otlp_sink *s, struct otlp_conn *c, const char *url, 
 static int exporter_open(struct otlp_sink *s, bool metrics)
 {
 	const struct sink_flow *f = &s->c.flow;
+	char name[sizeof(s->urls.logs) + 16];
 	struct exporter_opts o = {
-		.name = metrics ? "otlp metrics" : "otlp logs",
+		.name = name,
 		.ops = metrics ? &metrics_ops : &send_ops,
 		.ctx = metrics ? &s->mc : &s->lc,
 		.queue_items = metrics ? METRICS_QUEUE : f->queue_items,
@@ -818,6 +819,9 @@ static int exporter_open(struct otlp_sink *s, bool metrics)
 	struct exporter *e = metrics ? &s->metrics : &s->logs;
 	int ret;
 
+	/* Named by signal and URL: several receivers stay apart in the summary and /metrics. */
+	snprintf(name, sizeof(name), "otlp %s %s", metrics ? "metrics" : "logs",
+		 metrics ? s->urls.metrics : s->urls.logs);
 	/* A metrics item is a whole request: one a batch, sent as soon as it is queued. */
 	if (metrics)
 		o.batch = (struct batch_policy){ .max_items = 1 };
