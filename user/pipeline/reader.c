@@ -152,7 +152,7 @@ static void reader_sleep(struct session *s)
 static void *reader_main(void *arg)
 {
 	struct session *s = arg;
-	bool quiet = false;
+	bool quiet = true; /* nothing has come yet: the first record wakes us */
 
 	while (!worker__stopping(&s->reader)) {
 		uint64_t before = s->rstats.records;
