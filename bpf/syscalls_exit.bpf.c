@@ -129,6 +129,7 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 		}
 		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
 		bpf_ringbuf_submit(rec, wake);
+		rb_wake_reader();
 		return;
 	}
 	rec = bpf_map_lookup_elem(&exit_rec, &zero);

@@ -38,10 +38,47 @@ static __always_inline void count_loss(__u32 off)
 }
 
 /*
+ * Nonzero while the reader sleeps with no timeout after a quiet spell: the
+ * first record after it wakes the reader (rb_wake_reader), so a lone record is
+ * read at once, and the records that follow gather into the reader's batch.
+ * The protocol, a Dekker pair (user/pipeline/reader.c has the reader's half):
+ *   reader:   reader_asleep = 1; full barrier; producer pos == consumer pos?
+ *             then sleep, else drain; after waking, reader_asleep = 0.
+ *   producer: reserve (moves the producer pos); commit (an xchg in the
+ *             kernel: a full barrier); reader_asleep? then take it with a
+ *             cmpxchg (one producer wins) and force a wakeup.
+ * Each side writes, fences, then reads what the other writes, so either the
+ * reader sees the record and does not sleep, or the producer sees the flag.
+ * The flag is read after the commit, never before the reserve: read before,
+ * it could be stale against a reader arming meanwhile. Under load the reader
+ * never sleeps without a timeout, so the hot path reads a line no one writes.
+ * A cache line of its own: written only around a sleep, read by every record.
+ */
+__u32 reader_asleep __weak __attribute__((aligned(64))) = 0;
+
+/*
+ * Wakes the reader if it sleeps: called after each record's commit. The wakeup
+ * rides on an empty record discarded at once (the consumer skips it), as the
+ * record just sent has already gone with its own flag.
+ */
+static __always_inline void rb_wake_reader(void)
+{
+	void *w;
+
+	if (!reader_asleep || __sync_val_compare_and_swap(&reader_asleep, 1, 0) != 1)
+		return;
+	/* No room: the ring filled since the reader slept, a wakeup_bytes wakeup has gone. */
+	w = bpf_ringbuf_reserve(&events, 8, 0);
+	if (w)
+		bpf_ringbuf_discard(w, BPF_RB_FORCE_WAKEUP);
+}
+
+/*
  * The wakeup flag for a record of size bytes about to go in. No wakeup per
  * record: the reader is woken each time the producer position crosses a
  * multiple of wakeup_bytes (or when force is set) and otherwise polls with a
- * short timeout, so a lone record still arrives within milliseconds.
+ * short timeout while records come, and after a quiet spell sleeps until
+ * rb_wake_reader wakes it for the next one.
  * - Only the record that crosses wakes: each forced wakeup queues an irq_work,
  *   a self-IPI that costs microseconds in a VM; waking on every record while
  *   the reader drained a batch cost more than the rest of the record.
@@ -67,6 +104,7 @@ static __always_inline bool rb_output(void *data, __u64 size, bool force)
 		count_loss(offsetof(struct at_counters, rb_lost));
 		return false;
 	}
+	rb_wake_reader();
 	return true;
 }
 

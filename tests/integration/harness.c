@@ -52,10 +52,15 @@ static void on_record(void *ctx, const void *data, size_t size)
 	struct trace *t = ctx;
 
 	if (h->type == AT_REC_SYSCALL || h->type == AT_REC_FUNC) {
+		struct timespec now;
+
 		if (t->nrecs == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 256;
 			t->recs = realloc(t->recs, t->cap * sizeof(*t->recs));
+			t->read_ns = realloc(t->read_ns, t->cap * sizeof(*t->read_ns));
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		t->read_ns[t->nrecs] = now.tv_sec * 1000000000ull + now.tv_nsec;
 		memset(&t->recs[t->nrecs], 0, sizeof(*t->recs));
 		memcpy(&t->recs[t->nrecs++], data, size);
 	} else if (t->nprocs < 64) {
@@ -203,6 +208,7 @@ void trace_many(const char *mode, const char *n, bool no_multi, const char *y,
 void trace_free(struct trace *t)
 {
 	free(t->recs);
+	free(t->read_ns);
 	free(t->stats);
 }
 

@@ -16,6 +16,7 @@ struct plan;
 
 struct trace {
 	struct at_call_rec *recs; /* every syscall record, in arrival order */
+	uint64_t *read_ns;	  /* CLOCK_MONOTONIC when the reader handed recs[i] on */
 	size_t nrecs, cap;
 	struct at_proc_rec procs[64]; /* fork and exit records */
 	size_t nprocs;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* basic PATH N: create PATH, write N bytes "x...\n", fail an open with ENOENT, exit 3. */
@@ -197,6 +198,30 @@ static int many(long n)
 	return 0;
 }
 
+/*
+ * lone N MS: N lseek(-1, T, SEEK_SET) calls, each MS ms after the one before
+ * (the first MS ms after the start), T the CLOCK_MONOTONIC time in us just
+ * before the call; each fails with EBADF. Then exit 0, MS ms after the last
+ * (the exit wakes a tracer's reader: it must not be what gets the last read).
+ */
+static int lone(int n, int ms)
+{
+	struct timespec gap = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	for (int i = 0; i < n; i++) {
+		struct timespec now;
+
+		nanosleep(&gap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (syscall(SYS_lseek, -1, (long)(now.tv_sec * 1000000L + now.tv_nsec / 1000),
+			    SEEK_SET) != -1 ||
+		    errno != EBADF)
+			return 1;
+	}
+	nanosleep(&gap, NULL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -215,7 +240,9 @@ int main(int argc, char **argv)
 		return counts();
 	if (!strcmp(mode, "many") && argc == 3)
 		return many(atol(argv[2]));
-	fprintf(stderr,
-		"usage: calls basic PATH N | pipe | fork | threads | wait N | counts | many N\n");
+	if (!strcmp(mode, "lone") && argc == 4)
+		return lone(atoi(argv[2]), atoi(argv[3]));
+	fprintf(stderr, "usage: calls basic PATH N | pipe | fork | threads | wait N | counts | "
+			"many N | lone N MS\n");
 	return 2;
 }

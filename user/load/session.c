@@ -348,6 +348,7 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	s->opts = *opts;
 	s->ncpus = libbpf_num_possible_cpus();
 	s->wake_fd = -1;
+	s->stop_fd = -1;
 	pthread_mutex_init(&s->probes_lock, NULL);
 	if (load(s, err, errlen) || map_shared(s, err, errlen) || reader__open(s, err, errlen)) {
 		session_close(s);

@@ -26,7 +26,7 @@ struct session_opts {
 	void *ctx;		     /* passed to on_record and on_batch */
 	size_t ringbuf_bytes;	     /* ring buffer size, power of two, >= page size */
 	unsigned str_max;	     /* capture limit per slot, < AT_STR_MAX */
-	unsigned poll_ms;	     /* reader poll timeout: bound on a lone record's delay */
+	unsigned poll_ms;	     /* batch window: a record after a busy one waits this */
 	bool follow;		     /* trace children forked by traced processes */
 	bool stream;		     /* false: statistics only, no syscall records */
 	unsigned max_procs;	     /* traced-process table size; 0: 8192 */

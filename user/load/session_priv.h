@@ -16,7 +16,10 @@ struct probe_batch;
 struct session {
 	struct agent_trace_bpf *skel; /* the one BPF object: every program and map */
 	struct ring_buffer *rb;
-	int wake_fd; /* reader_open_edge_triggered(): woken by batch wakeups only */
+	int wake_fd; /* reader_open_epoll(): the ring's wakeups (edge-triggered), and stop_fd */
+	int stop_fd; /* eventfd written by session__stop: ends the reader's sleep */
+	/* The ring's consumer and producer positions, mapped read-only (reader.c). */
+	const unsigned long *cons_pos, *prod_pos;
 	struct at_pid_bits *pid_bits; /* the traced_bits map, mapped */
 	struct session_opts opts;
 	struct worker reader;

@@ -7,9 +7,6 @@
 
 #include "queue.h"
 
-/* Longest the writer sleeps without a kick: it also notices the close. */
-#define IDLE_MS 50
-
 int queue_init(struct queue *q, size_t cap, queue_record_fn on_record, queue_flush_fn on_flush,
 	       void *ctx)
 {
@@ -90,11 +87,24 @@ void queue_push(struct queue *q, const void *data, size_t size)
 	atomic_store_explicit(&q->head, head + 1, memory_order_release);
 }
 
+/*
+ * The writer sleeps only after it set writer_sleeps and then found the queue
+ * empty, holding mu from the one to its wait; we published head before we
+ * look at the flag. Both sides fence between their store and their load, so
+ * either it sees the records or we see the flag (a Dekker pair, as the
+ * reader's own sleep: pipeline/reader.c). Seen, taking mu once means it is in
+ * its wait, and the signal, sent after the unlock, wakes it into a free mutex
+ * (signalled under mu it would wake only to block on mu again: a second
+ * futex wakeup on the lone record's path). Not seen: no lock, no syscall.
+ */
 void queue_kick(struct queue *q)
 {
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&q->writer_sleeps, memory_order_relaxed))
+		return;
 	pthread_mutex_lock(&q->mu);
-	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
+	pthread_cond_signal(&q->cv);
 }
 
 /* Takes every record queued now; false when there was none. */
@@ -136,15 +146,15 @@ static void *writer_main(void *arg)
 			continue;
 		if (closed)
 			break;
+		/* Asleep until kicked (queue_kick), however long: no wakeups while idle. */
 		pthread_mutex_lock(&q->mu);
+		atomic_store(&q->writer_sleeps, true);
+		atomic_thread_fence(memory_order_seq_cst);
 		if (atomic_load_explicit(&q->head, memory_order_acquire) ==
 			    atomic_load_explicit(&q->tail, memory_order_relaxed) &&
-		    !worker__stopping(&q->writer)) {
-			struct timespec ts;
-
-			deadline_in(&ts, IDLE_MS);
-			pthread_cond_timedwait(&q->cv, &q->mu, &ts);
-		}
+		    !worker__stopping(&q->writer))
+			pthread_cond_wait(&q->cv, &q->mu);
+		atomic_store_explicit(&q->writer_sleeps, false, memory_order_relaxed);
 		pthread_mutex_unlock(&q->mu);
 	}
 	return NULL;

@@ -41,9 +41,10 @@ struct queue {
 	pthread_cond_t cv;	  /* the writer's: records arrived */
 	pthread_cond_t space;	  /* the reader's: the writer took records */
 	atomic_bool reader_waits;
-	bool stuck;	      /* reader side: the writer took nothing for QUEUE_STALL_MS */
-	size_t stuck_tail;    /* the tail then: until it moves, full means drop at once */
-	struct worker writer; /* asked to stop: the queue is closed */
+	atomic_bool writer_sleeps; /* set (under mu) before the writer waits on cv: kick it */
+	bool stuck;		   /* reader side: the writer took nothing for QUEUE_STALL_MS */
+	size_t stuck_tail;	   /* the tail then: until it moves, full means drop at once */
+	struct worker writer;	   /* asked to stop: the queue is closed */
 	queue_record_fn on_record;
 	queue_flush_fn on_flush;
 	void *ctx;
@@ -56,7 +57,7 @@ int queue_init(struct queue *q, size_t cap, queue_record_fn on_record, queue_flu
 int queue_start(struct queue *q);
 /* Reader side: copies a record in, or drops and counts it when the queue is full. */
 void queue_push(struct queue *q, const void *data, size_t size);
-/* Reader side, after a batch: wakes the writer. */
+/* Reader side, after a batch: wakes the writer if it sleeps (a fence and a load if not). */
 void queue_kick(struct queue *q);
 /* Lets the writer drain what is queued, then joins it. */
 void queue_close(struct queue *q);
