@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "metrics.h"
@@ -76,30 +75,6 @@ int metrics__bind(struct metrics *m, const struct metrics_addr *a)
 	return 0;
 }
 
-/* Resident set now, from /proc/self/statm (getrusage has only the peak). */
-static uint64_t rss_bytes(void)
-{
-	unsigned long long size, resident;
-	FILE *f = fopen("/proc/self/statm", "re");
-	int n;
-
-	if (!f)
-		return 0;
-	n = fscanf(f, "%llu %llu", &size, &resident);
-	fclose(f);
-	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru))
-		return 0;
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 /*
  * The exposition into a malloc'd buffer: rendered once to learn its size,
  * then into a buffer that fits. NULL when out of memory or the maps failed.
@@ -117,8 +92,8 @@ static char *render(struct metrics *m, size_t *len)
 	snap.queue_lost = atomic_load(m->opts.queue_dropped);
 	/* Written by the writer thread alone: a relaxed read sees a whole 64-bit value. */
 	snap.output_lost = __atomic_load_n(m->opts.output_lost, __ATOMIC_RELAXED);
-	snap.cpu_s = cpu_seconds();
-	po.rss_bytes = rss_bytes();
+	snapshot__self(&snap);
+	po.rss_bytes = snapshot_rss_bytes();
 	if (xsinks_snapshot(m->opts.xs, m->opts.nxs, &snap))
 		goto out;
 	prom_render(&o, &snap, &po);

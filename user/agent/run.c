@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -462,7 +461,6 @@ static void warn_loss(struct tracer *t)
 static int finish(struct tracer *t, uint64_t end_ns)
 {
 	struct snapshot snap = { 0 };
-	struct rusage ru;
 	int ret, code = EXIT_OK;
 
 	/* The last scrape is done before the summary: nothing reads the maps beside it. */
@@ -484,11 +482,7 @@ static int finish(struct tracer *t, uint64_t end_ns)
 		goto out;
 	}
 	snap.elapsed_s = (double)(end_ns - t->out.start_ns) / 1e9;
-	if (!getrusage(RUSAGE_SELF, &ru)) {
-		snap.cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-			     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-		snap.max_rss_kib = (uint64_t)ru.ru_maxrss;
-	}
+	snapshot__self(&snap);
 	if ((ret = snapshot__read(&snap, t->sess))) {
 		code = ret == -ENOMEM ?
 			       log_error(EXIT_RUNTIME, "summary: out of memory") :

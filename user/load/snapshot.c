@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The kernel's statistics and counters read once, into a plain struct snapshot. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "probes.h"
 #include "snapshot.h"
@@ -95,4 +98,28 @@ void snapshot__free(struct snapshot *s)
 	s->sinks = NULL;
 	s->nprobes = 0;
 	s->nsinks = 0;
+}
+
+void snapshot__self(struct snapshot *s)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return;
+	s->cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	s->max_rss_kib = (uint64_t)ru.ru_maxrss;
+}
+
+uint64_t snapshot_rss_bytes(void)
+{
+	unsigned long long size, resident;
+	FILE *f = fopen("/proc/self/statm", "re");
+	int n;
+
+	if (!f)
+		return 0;
+	n = fscanf(f, "%llu %llu", &size, &resident);
+	fclose(f);
+	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
 }

@@ -3,11 +3,13 @@
 #ifndef AT_SNAPSHOT_H
 #define AT_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "aggregate.h"
 #include "export.h"
+#include "probes.h"
 #include "record.h"
 #include "stats.h"
 #include "session.h"
@@ -86,5 +88,23 @@ int snapshot__read(struct snapshot *s, struct session *sess);
 /* Reads only the loss counters (kernel): for the loss line of -q. 0 or -errno. */
 int snapshot__read_counters(struct snapshot *s, struct session *sess);
 void snapshot__free(struct snapshot *s);
+
+/* Whether sp's probe is still in (a reload may remove it while a renderer reads). */
+static inline bool snapshot_probe_live(const struct snapshot_probe *sp)
+{
+	return !__atomic_load_n(&sp->p->removed, __ATOMIC_RELAXED);
+}
+
+/* Whether p's calls have a duration: not entry-only, return-only or USDT, nor a value histogram. */
+static inline bool probe_timed(const struct probe *p)
+{
+	return p->spec.when == UW_CALL &&
+	       (!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY);
+}
+
+/* agent-trace's own CPU time (user + system) and peak resident set into s (getrusage). */
+void snapshot__self(struct snapshot *s);
+/* agent-trace's resident set now, from /proc/self/statm (getrusage has only the peak); 0 unknown. */
+uint64_t snapshot_rss_bytes(void);
 
 #endif /* AT_SNAPSHOT_H */

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -584,31 +583,12 @@ static void otlp_send(void *ctx, const struct export_batch *b, struct export_res
 /* What the snapshot does not read from the session: the agent's own counters. */
 static void snapshot_agent(struct otlp_sink *s, struct snapshot *snap)
 {
-	struct rusage ru;
-
 	if (s->env.queue_dropped)
 		snap->queue_lost = atomic_load(s->env.queue_dropped);
+	/* Written by the writer thread alone: a relaxed read sees a whole 64-bit value. */
 	if (s->env.output_lost)
-		snap->output_lost = *s->env.output_lost;
-	if (!getrusage(RUSAGE_SELF, &ru)) {
-		snap->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-			      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-		snap->max_rss_kib = (uint64_t)ru.ru_maxrss;
-	}
-}
-
-/* The resident set now, from /proc/self/statm; 0 when unknown. */
-static uint64_t rss_bytes(void)
-{
-	unsigned long long size, resident;
-	FILE *f = fopen("/proc/self/statm", "re");
-	int n;
-
-	if (!f)
-		return 0;
-	n = fscanf(f, "%llu %llu", &size, &resident);
-	fclose(f);
-	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+		snap->output_lost = __atomic_load_n(s->env.output_lost, __ATOMIC_RELAXED);
+	snapshot__self(snap);
 }
 
 /* Every interval and at stop (sender thread): one request of the counters, queued. */
@@ -623,7 +603,7 @@ static void otlp_tick(void *ctx, bool final)
 		.start_unix_ns = s->env.start_unix_ns,
 		.time_unix_ns = now,
 		.syscall_durations = s->env.syscall_durations,
-		.rss_bytes = rss_bytes(),
+		.rss_bytes = snapshot_rss_bytes(),
 		.run_start_unix_ns = s->env.start_unix_ns,
 	};
 	bool delta = s->c.temporality == OTLP_DELTA;

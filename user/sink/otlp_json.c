@@ -636,18 +636,6 @@ static void put_syscalls(struct menc *m)
 	metric_end(m, M_HIST);
 }
 
-static bool live(const struct snapshot_probe *sp)
-{
-	return !__atomic_load_n(&sp->p->removed, __ATOMIC_RELAXED);
-}
-
-/* Entry-only, return-only and USDT hits have no duration; nor has a value histogram. */
-static bool timed(const struct probe *p)
-{
-	return p->spec.when == UW_CALL &&
-	       (!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY);
-}
-
 /* The previous export's entry of the probe with sp's id (snapshots list probes by id). */
 static const struct snapshot_probe *prev_probe(const struct menc *m,
 					       const struct snapshot_probe *sp)
@@ -691,8 +679,8 @@ static void put_probes(struct menc *m)
 	bool any = false, any_timed = false;
 
 	for (uint32_t k = 0; k < s->nprobes; k++) {
-		any |= live(&s->probes[k]);
-		any_timed |= live(&s->probes[k]) && timed(s->probes[k].p);
+		any |= snapshot_probe_live(&s->probes[k]);
+		any_timed |= snapshot_probe_live(&s->probes[k]) && probe_timed(s->probes[k].p);
 	}
 	if (!any)
 		return;
@@ -706,7 +694,7 @@ static void put_probes(struct menc *m)
 		for (uint32_t k = 0; k < s->nprobes; k++) {
 			const struct snapshot_probe *sp = &s->probes[k], *pp = prev_probe(m, sp);
 
-			if (live(sp))
+			if (snapshot_probe_live(sp))
 				point_int(m, PROBE_ATTRS(sp->p),
 					  since(m, probe_count(&sp->c, pc),
 						pp ? probe_count(&pp->c, pc) : 0));
@@ -720,7 +708,7 @@ static void put_probes(struct menc *m)
 	for (uint32_t k = 0; k < s->nprobes; k++) {
 		const struct snapshot_probe *sp = &s->probes[k], *pp = prev_probe(m, sp);
 
-		if (live(sp) && timed(sp->p))
+		if (snapshot_probe_live(sp) && probe_timed(sp->p))
 			point_hist(m, PROBE_ATTRS(sp->p), &sp->st, pp ? &pp->st : NULL);
 	}
 	metric_end(m, M_HIST);
@@ -787,8 +775,9 @@ static void put_aggregates(struct menc *m)
 	bool any = false, any_timed = false;
 
 	for (uint32_t k = 0; k < s->nprobes; k++) {
-		any |= live(&s->probes[k]) && s->probes[k].agg.n;
-		any_timed |= live(&s->probes[k]) && s->probes[k].agg.n && timed(s->probes[k].p);
+		any |= snapshot_probe_live(&s->probes[k]) && s->probes[k].agg.n;
+		any_timed |= snapshot_probe_live(&s->probes[k]) && s->probes[k].agg.n &&
+			     probe_timed(s->probes[k].p);
 	}
 	if (!any)
 		return;
@@ -799,7 +788,7 @@ static void put_aggregates(struct menc *m)
 		for (uint32_t k = 0; k < s->nprobes; k++) {
 			const struct snapshot_probe *sp = &s->probes[k];
 
-			for (size_t j = 0; live(sp) && j < sp->agg.n; j++) {
+			for (size_t j = 0; snapshot_probe_live(sp) && j < sp->agg.n; j++) {
 				agg_point_begin(m, sp, &sp->agg.v[j]);
 				out_puts(m->o, ",\"asInt\":\"");
 				out_u64(m->o, *(const __u64 *)((const char *)&sp->agg.v[j].st +
@@ -816,7 +805,8 @@ static void put_aggregates(struct menc *m)
 		for (uint32_t k = 0; k < s->nprobes; k++) {
 			const struct snapshot_probe *sp = &s->probes[k];
 
-			for (size_t j = 0; live(sp) && timed(sp->p) && j < sp->agg.n; j++) {
+			for (size_t j = 0;
+			     snapshot_probe_live(sp) && probe_timed(sp->p) && j < sp->agg.n; j++) {
 				agg_point_begin(m, sp, &sp->agg.v[j]);
 				hist_body(m, &sp->agg.v[j].st, NULL);
 			}

@@ -161,18 +161,6 @@ static const char *probe_labels(const struct probe *p, char *buf, size_t size)
 	return buf;
 }
 
-static bool live(const struct snapshot_probe *sp)
-{
-	return !__atomic_load_n(&sp->p->removed, __ATOMIC_RELAXED);
-}
-
-/* Entry-only, return-only and USDT hits have no duration; nor has a value histogram. */
-static bool timed(const struct probe *p)
-{
-	return p->spec.when == UW_CALL &&
-	       (!(p->actions & AT_ACT_HIST) || p->hist_of == AT_HIST_LATENCY);
-}
-
 /* Value histograms: label of="ret" or the argument's name, bounds in the value's own units. */
 static void put_values(struct out *o, const struct snapshot *s)
 {
@@ -181,7 +169,7 @@ static void put_values(struct out *o, const struct snapshot *s)
 	bool any = false;
 
 	for (uint32_t k = 0; k < s->nprobes; k++)
-		any |= live(&s->probes[k]) && valued(s->probes[k].p);
+		any |= snapshot_probe_live(&s->probes[k]) && valued(s->probes[k].p);
 	if (!any)
 		return;
 	head(o, val, "histogram",
@@ -190,7 +178,7 @@ static void put_values(struct out *o, const struct snapshot *s)
 		const struct snapshot_probe *sp = &s->probes[k];
 		struct out lo = out_init(lab, sizeof(lab));
 
-		if (!live(sp) || !valued(sp->p))
+		if (!snapshot_probe_live(sp) || !valued(sp->p))
 			continue;
 		out_puts(&lo, probe_labels(sp->p, l, sizeof(l)));
 		out_puts(&lo, lo.len ? ",of=\"" : "of=\"");
@@ -219,21 +207,21 @@ static void put_probes(struct out *o, const struct snapshot *s)
 		for (uint32_t k = 0; k < s->nprobes; k++) {
 			const struct snapshot_probe *sp = &s->probes[k];
 
-			if (live(sp))
+			if (snapshot_probe_live(sp))
 				sample(o, name, "", probe_labels(sp->p, l, sizeof(l)),
 				       probe_count(&sp->c, pc));
 		}
 	}
 	put_values(o, s);
 	for (uint32_t k = 0; k < s->nprobes; k++)
-		any_timed |= live(&s->probes[k]) && timed(s->probes[k].p);
+		any_timed |= snapshot_probe_live(&s->probes[k]) && probe_timed(s->probes[k].p);
 	if (!any_timed)
 		return;
 	head(o, dur, "histogram", "Duration of probed function calls.");
 	for (uint32_t k = 0; k < s->nprobes; k++) {
 		const struct snapshot_probe *sp = &s->probes[k];
 
-		if (live(sp) && timed(sp->p))
+		if (snapshot_probe_live(sp) && probe_timed(sp->p))
 			histogram(o, dur, probe_labels(sp->p, l, sizeof(l)), &sp->st);
 	}
 }
@@ -300,20 +288,22 @@ static void put_aggregates(struct out *o, const struct snapshot *s)
 	for (uint32_t k = 0; k < s->nprobes; k++) {
 		const struct snapshot_probe *sp = &s->probes[k];
 
-		any |= live(sp) && sp->agg.n;
-		any_timed |= live(sp) && sp->agg.n && sp->p->spec.when == UW_CALL;
+		any |= snapshot_probe_live(sp) && sp->agg.n;
+		any_timed |= snapshot_probe_live(sp) && sp->agg.n && sp->p->spec.when == UW_CALL;
 	}
 	if (!any)
 		return;
 	head(o, calls, "counter", "Probed calls by the value of the probe's aggregate argument.");
 	for (uint32_t k = 0; k < s->nprobes; k++)
-		for (size_t i = 0; live(&s->probes[k]) && i < s->probes[k].agg.n; i++)
+		for (size_t i = 0; snapshot_probe_live(&s->probes[k]) && i < s->probes[k].agg.n;
+		     i++)
 			sample(o, calls, "",
 			       agg_labels(s->probes[k].p, &s->probes[k].agg.v[i], l, sizeof(l)),
 			       s->probes[k].agg.v[i].st.count);
 	head(o, failing, "counter", "Failing probed calls by the value of the aggregate argument.");
 	for (uint32_t k = 0; k < s->nprobes; k++)
-		for (size_t i = 0; live(&s->probes[k]) && i < s->probes[k].agg.n; i++)
+		for (size_t i = 0; snapshot_probe_live(&s->probes[k]) && i < s->probes[k].agg.n;
+		     i++)
 			sample(o, failing, "",
 			       agg_labels(s->probes[k].p, &s->probes[k].agg.v[i], l, sizeof(l)),
 			       s->probes[k].agg.v[i].st.errors);
@@ -324,7 +314,7 @@ static void put_aggregates(struct out *o, const struct snapshot *s)
 	for (uint32_t k = 0; k < s->nprobes; k++) {
 		const struct snapshot_probe *sp = &s->probes[k];
 
-		if (!live(sp) || sp->p->spec.when != UW_CALL)
+		if (!snapshot_probe_live(sp) || sp->p->spec.when != UW_CALL)
 			continue;
 		for (size_t i = 0; i < sp->agg.n; i++)
 			histogram(o, dur, agg_labels(sp->p, &sp->agg.v[i], l, sizeof(l)),
