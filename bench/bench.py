@@ -78,6 +78,7 @@ EXPORT_MODES = {"json /dev/null": None, "otlp gzip": "gzip", "otlp none": "none"
 # these many times the workload's events (the smoke run: its usual tiny size).
 METRICS_SCALE = {"func": 4, "malloc": 20}
 METRICS_CFG = "agent-trace -C count+histogram --otlp metrics 1s"
+METRICS_CFG_NOEXP = "agent-trace -C count+histogram"
 
 
 
@@ -324,6 +325,10 @@ class Bench:
                                             self.metrics_url(), "--otlp-signals", "metrics",
                                             "--otlp-interval", "1s", "--"] + a,
                        scale=METRICS_SCALE[w], parse=parse_at_metrics, role="count"),
+                # The same probe file without the export: what the probe file costs by itself.
+                Config(f"{w}/{METRICS_CFG_NOEXP}", "agent-trace", w,
+                       lambda a, p, pf=pf: [at, "-C", pf, "-o", "/dev/null", "--"] + a,
+                       scale=METRICS_SCALE[w], parse=parse_at, role="count"),
             ]
             if self.have("bpftrace"):
                 cs += [
@@ -860,8 +865,6 @@ class Bench:
         print("rate sweep:", json.dumps({k: v["max_zero_loss_rate"] for k, v in sweep.items()}),
               flush=True)
         start = self.startup_and_latency() if self.section("startup") else {}
-        if self.metrics_rcv:
-            self.metrics_rcv.stop()
         report = self.report(cs, runs, sweep, start)
         report["metrics_path"] = metrics_path(report["rows"])
         if self.section("export"):
@@ -872,6 +875,8 @@ class Bench:
             report["program_costs"] = self.program_costs()
         if self.section("churn"):
             report["churn"] = self.churn()
+        if self.metrics_rcv:
+            self.metrics_rcv.stop()
         self.write(report)
         shutil.rmtree(self.tmp, ignore_errors=True)
         errors = [f"{n}: {r['error']}" for n, rr in runs.items() for r in rr if "error" in r]
@@ -920,11 +925,21 @@ class Bench:
         except OSError as e:
             return {"error": f"{stats}: {e.strerror}"}
         try:
-            for wl, opts in PROGRAM_CASES:
+            # The metrics path: the probe file's count + histogram probe with OTLP metrics
+            # every second, next to -c -u on the same held workload.
+            mpf = os.path.join(self.tmp, "metrics-malloc.yaml")
+            cases = PROGRAM_CASES + ([
+                ("malloc", ["-C", mpf]),
+                ("malloc", ["-C", mpf, "--otlp", self.metrics_url(), "--otlp-signals", "metrics",
+                            "--otlp-interval", "1s"])] if os.path.exists(mpf) else [])
+            for wl, opts in cases:
                 progs = program_run(self.at, self.wl, wl, opts, n)
                 if progs is None:
                     continue
-                res.append({"workload": wl, "options": " ".join(opts), "programs": progs})
+                res.append({"workload": wl, "programs": progs,
+                            "options": " ".join(opts).replace(self.tmp + "/", "")
+                            .replace(self.metrics_url(), "URL") if self.metrics_rcv else
+                            " ".join(opts)})
         finally:
             with open(stats, "w") as f:
                 f.write(was)
@@ -1082,9 +1097,11 @@ def metrics_path(rows):
     out = []
     for w in ("func", "malloc"):
         c, m = by.get(f"{w}/agent-trace -c"), by.get(f"{w}/{METRICS_CFG}")
+        pf = by.get(f"{w}/{METRICS_CFG_NOEXP}", {})
         if not c or not m or "added_ns" not in c or "added_ns" not in m:
             continue
         out.append({"workload": w, "c_added_ns": c["added_ns"], "metrics_added_ns": m["added_ns"],
+                    "file_added_ns": pf.get("added_ns"),
                     "c_events": c["events"], "metrics_events": m["events"],
                     "exports": m.get("exports"),
                     "ratio": m["added_ns"] / c["added_ns"] if c["added_ns"] > 0 else None})
@@ -1219,10 +1236,12 @@ def export_markdown(rep):
               "file, exported as OTLP metrics every 1 s (`-C FILE --otlp URL --otlp-signals "
               "metrics --otlp-interval 1s`, to bench/otlp_sink), against `-c -u SPEC`; added ns "
               "per call over the bare loop (medians):", "",
-              "| workload | -c | count+histogram, OTLP metrics 1 s | ratio | events (-c / metrics) "
-              "| exports sent |", "|---|---|---|---|---|---|"]
+              "| workload | -c | probe file, no export | probe file, OTLP metrics 1 s | ratio "
+              "(OTLP over -c) | events (-c / probe file) | exports sent |",
+              "|---|---|---|---|---|---|---|"]
         for m in mp:
-            L.append(f"| {m['workload']} | {m['c_added_ns']:.0f} | {m['metrics_added_ns']:.0f} "
+            L.append(f"| {m['workload']} | {m['c_added_ns']:.0f} | "
+                     f"{fmt(m.get('file_added_ns'))} | {m['metrics_added_ns']:.0f} "
                      f"| {fmt(m['ratio'], '%.2f')} | {m['c_events']} / {m['metrics_events']} "
                      f"| {fmt(m['exports'])} |")
     ex = rep.get("export")
