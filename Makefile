@@ -80,7 +80,8 @@ FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*
 	include/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*/*.h))
 
 BENCH := $(BUILD)/bench
-BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o
+BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o \
+	$(BENCH)/otlp_sink
 
 .PHONY: libbpf-check all deps run test test-otlp test-unit test-integration format format-check clean \
 	bench bench-smoke
@@ -179,6 +180,11 @@ $(BENCH)/workload: bench/workload.c | $(BENCH)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -lsqlite3 -lpthread -o $@
 
 $(BENCH)/measure: bench/measure.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -o $@
+
+# The export benchmark's OTLP receiver: counts requests and bytes, parses nothing.
+$(BENCH)/otlp_sink: bench/otlp_sink.c | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -o $@
 

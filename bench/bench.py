@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -61,6 +62,23 @@ AT_RECORDS = re.compile(
     r"agent-trace cpu ([\d.]+)s, "
     r"max rss ([\d.]+) MiB")
 BT_LOST = re.compile(r"Lost (\d+) events")
+# An exporting sink's closing line (stderr with -o FILE): what it was given, sent, dropped.
+SINK_LINE = re.compile(r"sink ([^:\n]+): (\d+) of (\d+) sent in (\d+) batches \((\d+) bytes\), "
+                       r"(\d+) retries; dropped (\d+)")
+
+# Export throughput (issue 13): agent-trace's --json to /dev/null alone, and with an OTLP
+# logs sink beside it (gzip, and none), to a local receiver; events per second asked of the
+# producer (getppid, paced, sleeping when caught up: bench/workload.c steady), 2 s a step
+# (0.5 s and one step in the smoke run), stopping at a mode's first loss.
+EXPORT_RATES = ([50000, 100000, 200000, 300000, 400000, 600000, 800000], [5000])
+EXPORT_SECS = (2, 0.5)
+EXPORT_MODES = {"json /dev/null": None, "otlp gzip": "gzip", "otlp none": "none"}
+# The metrics path (issue 13): a function probe with count + histogram from a probe file,
+# exported as OTLP metrics every second, against -c. Runs long enough for a few exports:
+# these many times the workload's events (the smoke run: its usual tiny size).
+METRICS_SCALE = {"func": 4, "malloc": 20}
+METRICS_CFG = "agent-trace -C count+histogram --otlp metrics 1s"
+METRICS_CFG_NOEXP = "agent-trace -C count+histogram"
 
 
 
@@ -135,6 +153,64 @@ def parse_at(out, err):
             "self_cpu_s": float(m.group(10)), "rss_mib": float(m.group(11))}
 
 
+def parse_sinks(err):
+    """The exporting sinks' closing lines, by sink name ("otlp logs", "otlp metrics")."""
+    return {m.group(1): {"sent": int(m.group(2)), "pushed": int(m.group(3)),
+                         "batches": int(m.group(4)), "bytes": int(m.group(5)),
+                         "retries": int(m.group(6)), "dropped": int(m.group(7))}
+            for m in SINK_LINE.finditer(err)}
+
+
+def parse_at_metrics(out, err):
+    """parse_at, and the OTLP metrics sink's exports: none sent is an error (nothing measured)."""
+    r = parse_at(out, err)
+    m = parse_sinks(err).get("otlp metrics")
+    if not m or not m["sent"]:
+        return {"error": "no OTLP metrics export sent: " + (err.strip().splitlines() or
+                                                              ["no output"])[-1][:150]}
+    r.update({"exports": m["sent"], "export_dropped": m["dropped"]})
+    return r
+
+
+class Receiver:
+    """A local OTLP/HTTP receiver: bench/otlp_sink (counts requests and bytes, parses
+    nothing) or tests/otlp/receiver.js (checks each request against the OpenTelemetry
+    definitions, counts log records), on CPU cpu when taskset is installed."""
+
+    def __init__(self, argv, name, cpu=None):
+        self.name = name
+        self.cpu = cpu if cpu is not None and shutil.which("taskset") else None
+        pin = ["taskset", "-c", str(self.cpu)] if self.cpu is not None else []
+        self.p = subprocess.Popen(pin + argv, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        m = re.match(r"listening (\d+)", line)
+        if not m:
+            self.p.kill()
+            raise RuntimeError(f"{name}: {line.strip() or self.p.stderr.read().strip()[:200]}")
+        self.port = int(m.group(1))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stats(self):
+        """Its counters: requests, and bytes (otlp_sink) or log_records (receiver.js)."""
+        with urllib.request.urlopen(self.url + "/stats", timeout=10) as r:
+            return json.loads(r.read())
+
+    def cpu_s(self):
+        """Its CPU so far (user + system, from /proc; taskset has exec'ed into it)."""
+        with open(f"/proc/{self.p.pid}/stat") as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
 def parse_bt(out, err):
     # bpftrace reports "Lost N events" in its output stream, among the events.
     lost = sum(int(x) for x in BT_LOST.findall(out + err))
@@ -159,6 +235,8 @@ class Bench:
         self.tmp = tempfile.mkdtemp(prefix="agent-trace-bench.")
         self.smoke = args.smoke
         self.missing = []
+        self.otlp_sink = os.path.join(self.build, "bench", "otlp_sink")
+        self.metrics_rcv = None  # the receiver of the metrics-path rows, started on first use
 
     # -- configurations ------------------------------------------------------
     def have(self, tool):
@@ -230,12 +308,27 @@ class Bench:
             libc = self.libc()
             bt_target = fn if w == "func" else f"{libc}:malloc"
             fl_target = fn if w == "func" else f"{libc}:malloc"
+            pf = os.path.join(self.tmp, f"metrics-{w}.yaml")
+            with open(pf, "w") as f:
+                f.write("probes:\n  - name: work\n    kind: function\n"
+                        f"    attach: '{spec}'\n    action: [count, histogram]\n")
             cs += [
                 Config(f"{w}/bare", "bare", w, lambda a, p: a),
                 Config(f"{w}/floor", "floor", w,
                        lambda a, p, t=fl_target: [fl, "func", t, "--"] + a),
                 agent(w, ("-c",), "count", ("-u", spec)),
                 agent(w, ("--json",), "stream", ("-u", spec)),
+                # Counted and timed in the kernel as -c, and read every second for OTLP
+                # metrics: the per-call cost should be -c's.
+                Config(f"{w}/{METRICS_CFG}", "agent-trace", w,
+                       lambda a, p, pf=pf: [at, "-C", pf, "-o", "/dev/null", "--otlp",
+                                            self.metrics_url(), "--otlp-signals", "metrics",
+                                            "--otlp-interval", "1s", "--"] + a,
+                       scale=METRICS_SCALE[w], parse=parse_at_metrics, role="count"),
+                # The same probe file without the export: what the probe file costs by itself.
+                Config(f"{w}/{METRICS_CFG_NOEXP}", "agent-trace", w,
+                       lambda a, p, pf=pf: [at, "-C", pf, "-o", "/dev/null", "--"] + a,
+                       scale=METRICS_SCALE[w], parse=parse_at, role="count"),
             ]
             if self.have("bpftrace"):
                 cs += [
@@ -271,6 +364,12 @@ class Bench:
             rx = re.compile(self.args.only)
             cs = [c for c in cs if rx.search(c.name) or c.tool == "bare"]
         return cs
+
+    def metrics_url(self):
+        """The metrics-path rows' receiver (bench/otlp_sink, for the whole run)."""
+        if not self.metrics_rcv:
+            self.metrics_rcv = Receiver([self.otlp_sink], "otlp_sink")
+        return self.metrics_rcv.url
 
     def libc(self):
         out = subprocess.run(["ldd", self.wl], capture_output=True, text=True).stdout
@@ -400,6 +499,113 @@ class Bench:
                 best = max(best or 0, achieved)
             out[name] = {"max_zero_loss_rate": round(best) if best else 0, "runs": runs}
         return out
+
+    def export_receiver(self):
+        """The export sweep's receiver, on the last CPU. The full run: bench/otlp_sink
+        (receiver.js, even with --no-check, parses each body in node and cannot keep up
+        with 200k records/s on this VM). The smoke run: receiver.js checking every request
+        when its npm packages are installed, so the count of records received is exact."""
+        cpu = (os.cpu_count() or 1) - 1
+        js = os.path.join(ROOT, "tests", "otlp", "receiver.js")
+        defs = os.path.join(ROOT, "tests", "otlp", "node_modules", "@opentelemetry",
+                            "otlp-transformer")
+        if self.smoke and shutil.which("node") and os.path.isdir(defs):
+            return Receiver(["node", js], "receiver.js (checking)", cpu)
+        return Receiver([self.otlp_sink], "bench/otlp_sink", cpu)
+
+    def export_step(self, mode, rate, secs, rcv):
+        """One step: agent-trace --json -o /dev/null (and an OTLP logs sink unless mode is
+        the JSON path alone) on the steady producer. Loss: the ring buffer's and the sink's."""
+        comp = EXPORT_MODES[mode]
+        extra = [] if comp is None else ["--otlp", rcv.url, "--otlp-signals", "logs",
+                                         "--otlp-compression", comp]
+        threads = "1" if rate <= 400000 else "2"
+        res = os.path.join(self.tmp, "export")
+        if os.path.exists(res):
+            os.unlink(res)
+        argv = [self.at, "--json", "-o", "/dev/null", *extra, "--",
+                self.wl, "steady", str(rate), str(secs), threads]
+        s0, c0 = (rcv.stats(), rcv.cpu_s()) if comp else ({}, 0)
+        p = subprocess.run(argv, env=dict(os.environ, BENCH_OUT=res), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        step = {"mode": mode, "rate": rate}
+        if p.returncode != 0 or not os.path.exists(res):
+            return dict(step, error=(p.stderr.strip().splitlines() or
+                                     [f"exit {p.returncode}"])[-1][:200])
+        kv = dict(x.split("=") for x in open(res).read().split())
+        got = parse_at("", p.stderr)
+        if "error" in got:
+            return dict(step, error=got["error"])
+        step.update({"achieved": round(int(kv["events"]) / secs), "delivered": got["delivered"],
+                     "lost": got["lost"], "cpu_s": got["self_cpu_s"],
+                     "cpu_us_per_event": got["self_cpu_s"] * 1e6 / max(1, got["delivered"])})
+        if comp:
+            sk = parse_sinks(p.stderr).get("otlp logs")
+            if not sk:
+                return dict(step, error="no otlp logs line")
+            s1, c1 = rcv.stats(), rcv.cpu_s()
+            step.update({"pushed": sk["pushed"], "sent": sk["sent"], "dropped": sk["dropped"],
+                         "batches": sk["batches"], "bytes": sk["bytes"], "retries": sk["retries"],
+                         "recv_requests": s1["requests"] - s0["requests"],
+                         "recv_cpu_s": round(c1 - c0, 3),
+                         "recv_cpu_us_per_event": (c1 - c0) * 1e6 / max(1, sk["sent"]),
+                         "bytes_per_event": sk["bytes"] / max(1, sk["sent"])})
+            # What the receiver saw against what the agent says it sent: requests (and
+            # bytes, otlp_sink; records, receiver.js), and received + dropped == pushed.
+            if "log_records" in s1:
+                recv = s1["log_records"] - s0["log_records"]
+                step["received"] = recv
+                step["check"] = (recv == sk["sent"] and recv + sk["dropped"] == sk["pushed"]
+                                 and sk["pushed"] == got["delivered"])
+            else:
+                step["recv_bytes"] = s1["bytes"] - s0["bytes"]
+                step["check"] = (step["recv_requests"] == sk["batches"] and
+                                 step["recv_bytes"] == sk["bytes"] and
+                                 sk["sent"] + sk["dropped"] == sk["pushed"] == got["delivered"])
+        step["zero_loss"] = step["lost"] == 0 and step.get("dropped", 0) == 0 and \
+            step.get("check", True)
+        return step
+
+    def export_sweep(self):
+        """Export throughput: per mode, the highest rate without loss (ring buffer and sink)
+        and agent-trace's CPU per event, modes interleaved at each rate, a few rounds."""
+        rates, secs = EXPORT_RATES[self.smoke], EXPORT_SECS[self.smoke]
+        rounds = 1 if self.smoke else min(3, self.args.rounds)
+        try:
+            rcv = self.export_receiver()
+        except (OSError, RuntimeError) as e:
+            return {"error": str(e)[:200]}
+        modes = list(EXPORT_MODES)
+        runs, base = [], {m: [] for m in modes}
+        try:
+            for r in range(rounds):
+                order = modes[r % len(modes):] + modes[:r % len(modes)]
+                # The CPU of a run that makes no events (start-up, the exit, the flush):
+                # subtracted for the net figure.
+                for m in order:
+                    st = self.export_step(m, 1, 0.001, rcv)
+                    if "cpu_s" in st:
+                        base[m].append(st["cpu_s"])
+                live = set(modes)
+                for rate in rates:
+                    for m in order:
+                        if m not in live:
+                            continue
+                        st = dict(self.export_step(m, rate, secs, rcv), round=r + 1)
+                        runs.append(st)
+                        print(f"export round {r + 1} {m} {rate}/s: " + (
+                            st.get("error") or "%d made, %d lost, %s dropped, %.2f us cpu/event%s"
+                            % (st["achieved"], st["lost"], st.get("dropped", "-"),
+                               st["cpu_us_per_event"],
+                               "" if st.get("check", True) else ", CHECK FAILED")), flush=True)
+                        if not st.get("zero_loss"):
+                            live.discard(m)
+                    if not live:
+                        break
+        finally:
+            rcv.stop()
+        return {"receiver": rcv.name, "receiver_cpu": rcv.cpu, "secs": secs, "rounds": rounds,
+                "runs": runs, "summary": export_summary(runs, base, modes)}
 
     def startup_and_latency(self):
         """Launch to first event, and a lone event's delay from syscall to output line."""
@@ -660,15 +866,24 @@ class Bench:
               flush=True)
         start = self.startup_and_latency() if self.section("startup") else {}
         report = self.report(cs, runs, sweep, start)
+        report["metrics_path"] = metrics_path(report["rows"])
+        if self.section("export"):
+            report["export"] = self.export_sweep()
         if self.section("piece_costs"):
             report["piece_costs"] = self.piece_costs()
         if self.section("program_costs"):
             report["program_costs"] = self.program_costs()
         if self.section("churn"):
             report["churn"] = self.churn()
+        if self.metrics_rcv:
+            self.metrics_rcv.stop()
         self.write(report)
         shutil.rmtree(self.tmp, ignore_errors=True)
         errors = [f"{n}: {r['error']}" for n, rr in runs.items() for r in rr if "error" in r]
+        ex = report.get("export", {})
+        errors += [f"export: {ex['error']}"] if "error" in ex else []
+        errors += [f"export {r['mode']} {r['rate']}/s: " + r.get("error", "receiver check failed")
+                   for r in ex.get("runs", []) if "error" in r or not r.get("check", True)]
         for e in errors:
             print("error:", e, file=sys.stderr)
         return 1 if errors else 0
@@ -710,11 +925,21 @@ class Bench:
         except OSError as e:
             return {"error": f"{stats}: {e.strerror}"}
         try:
-            for wl, opts in PROGRAM_CASES:
+            # The metrics path: the probe file's count + histogram probe with OTLP metrics
+            # every second, next to -c -u on the same held workload.
+            mpf = os.path.join(self.tmp, "metrics-malloc.yaml")
+            cases = PROGRAM_CASES + ([
+                ("malloc", ["-C", mpf]),
+                ("malloc", ["-C", mpf, "--otlp", self.metrics_url(), "--otlp-signals", "metrics",
+                            "--otlp-interval", "1s"])] if os.path.exists(mpf) else [])
+            for wl, opts in cases:
                 progs = program_run(self.at, self.wl, wl, opts, n)
                 if progs is None:
                     continue
-                res.append({"workload": wl, "options": " ".join(opts), "programs": progs})
+                res.append({"workload": wl, "programs": progs,
+                            "options": " ".join(opts).replace(self.tmp + "/", "")
+                            .replace(self.metrics_url(), "URL") if self.metrics_rcv else
+                            " ".join(opts)})
         finally:
             with open(stats, "w") as f:
                 f.write(was)
@@ -732,7 +957,7 @@ class Bench:
                    "runs": len(rr), "events": rr[0]["events"],
                    "ns_per_event": statistics.median(per), "min": min(per), "max": max(per)}
             for k in ("delivered", "lost", "batches", "tool_cpu_s", "peak_rss_mib", "rss_mib",
-                      "self_cpu_s"):
+                      "self_cpu_s", "exports"):
                 vals = [r[k] for r in rr if k in r]
                 if vals:
                     row[k] = statistics.median(vals) if k not in ("lost",) else max(vals)
@@ -832,6 +1057,57 @@ def fmt(v, spec="%.0f"):
     return "-" if v is None else spec % v
 
 
+def export_summary(runs, base, modes):
+    """Per mode: the highest rate made without loss in each round and their median; the
+    median CPU per event (gross, and net of a run without events) at each rate without loss."""
+    out = {}
+    for m in modes:
+        rr = [r for r in runs if r["mode"] == m and "error" not in r]
+        best = {}
+        for r in rr:
+            if r.get("zero_loss"):
+                best[r["round"]] = max(best.get(r["round"], 0), r["achieved"])
+        b = statistics.median(base[m]) if base.get(m) else 0.0
+        at = {}
+        for rate in sorted({r["rate"] for r in rr}):
+            ok = [r for r in rr if r["rate"] == rate and r.get("zero_loss")]
+            if not ok:
+                continue
+            med = lambda k: statistics.median([r[k] for r in ok]) if all(k in r for r in ok) \
+                else None
+            at[str(rate)] = {"runs": len(ok), "achieved": med("achieved"),
+                             "cpu_us_per_event": med("cpu_us_per_event"),
+                             "net_cpu_us_per_event": statistics.median(
+                                 [(r["cpu_s"] - b) * 1e6 / max(1, r["delivered"]) for r in ok]),
+                             "recv_cpu_us_per_event": med("recv_cpu_us_per_event"),
+                             "bytes_per_event": med("bytes_per_event")}
+        rounds = sorted({r["round"] for r in runs if r["mode"] == m})
+        per_round = [best.get(k, 0) for k in rounds]
+        out[m] = {"max_zero_loss_rate": statistics.median(per_round) if per_round else 0,
+                  "per_round": per_round, "base_cpu_s": b, "at": at,
+                  "first_loss": [{k: r.get(k) for k in ("round", "rate", "achieved", "lost",
+                                                         "dropped", "error")}
+                                 for r in runs if r["mode"] == m and not r.get("zero_loss")]}
+    return out
+
+
+def metrics_path(rows):
+    """The metrics path against -c, per function workload: added ns per call, side by side."""
+    by = {r["config"]: r for r in rows if "error" not in r}
+    out = []
+    for w in ("func", "malloc"):
+        c, m = by.get(f"{w}/agent-trace -c"), by.get(f"{w}/{METRICS_CFG}")
+        pf = by.get(f"{w}/{METRICS_CFG_NOEXP}", {})
+        if not c or not m or "added_ns" not in c or "added_ns" not in m:
+            continue
+        out.append({"workload": w, "c_added_ns": c["added_ns"], "metrics_added_ns": m["added_ns"],
+                    "file_added_ns": pf.get("added_ns"),
+                    "c_events": c["events"], "metrics_events": m["events"],
+                    "exports": m.get("exports"),
+                    "ratio": m["added_ns"] / c["added_ns"] if c["added_ns"] > 0 else None})
+    return out
+
+
 CHURN_KEYS = ("attach_s", "detach_s", "exit_s", "reaped_s", "links_gone_s", "reload_s",
               "entries_reaped_s", "entries_links_gone_s")
 
@@ -921,12 +1197,93 @@ def goals(rep):
         churn_goal("a SIGKILLed agent's probes gone <= 2 s", ("links_gone_s",), 2)
         churn_goal("a SIGKILLed agent's probes gone <= 2 s, one entry per function",
                    ("entries_links_gone_s",), 2)
+    ex = rep.get("export", {}).get("summary", {}).get("otlp gzip")
+    if ex:
+        v = ex["max_zero_loss_rate"]
+        out.append({"goal": "export >= 200k events/s with zero loss (OTLP, gzip)",
+                    "measured": f"{v:.0f}/s (rounds: {', '.join(str(x) for x in ex['per_round'])})",
+                    "limit": 200000, "met": v >= 200000,
+                    "by": None if v >= 200000 else round(v / 200000, 2)})
+        a = ex["at"].get("200000")
+        if a:
+            v = a["cpu_us_per_event"]
+            out.append({"goal": "<= 2 us agent CPU per exported event with gzip (at 200k/s)",
+                        "measured": f"{v:.2f} us ({a['net_cpu_us_per_event']:.2f} net of "
+                                    "start-up and exit)", "limit": 2, "met": v <= 2,
+                        "by": None if v <= 2 else round(v / 2, 2)})
+    for mp in rep.get("metrics_path", []):
+        if mp["ratio"] is not None:
+            ok = mp["ratio"] <= 1.1
+            out.append({"goal": f"{mp['workload']}: OTLP metrics every 1 s add nothing per call "
+                                "over -c (within the VM's 10%)",
+                        "measured": f"{mp['metrics_added_ns']:.0f} vs {mp['c_added_ns']:.0f} ns "
+                                    f"added: {mp['ratio']:.2f}x", "limit": 1.1, "met": ok,
+                        "by": None if ok else round(mp["ratio"] / 1.1, 2)})
     rss = [r.get("rss_mib") for r in by.values() if r["tool"] == "agent-trace" and r.get("rss_mib")]
     if rss:
         out.append({"goal": "peak RSS <= 20 MiB", "measured": f"{max(rss):.1f} MiB at most",
                     "limit": 20, "met": max(rss) <= 20,
                     "by": None if max(rss) <= 20 else round(max(rss) / 20, 2)})
     return out
+
+
+def export_markdown(rep):
+    """The export throughput and metrics path sections."""
+    L = []
+    mp = rep.get("metrics_path")
+    if mp:
+        L += ["", f"Metrics path: a function probe with `action: [count, histogram]` from a probe "
+              "file, exported as OTLP metrics every 1 s (`-C FILE --otlp URL --otlp-signals "
+              "metrics --otlp-interval 1s`, to bench/otlp_sink), against `-c -u SPEC`; added ns "
+              "per call over the bare loop (medians):", "",
+              "| workload | -c | probe file, no export | probe file, OTLP metrics 1 s | ratio "
+              "(OTLP over -c) | events (-c / probe file) | exports sent |",
+              "|---|---|---|---|---|---|---|"]
+        for m in mp:
+            L.append(f"| {m['workload']} | {m['c_added_ns']:.0f} | "
+                     f"{fmt(m.get('file_added_ns'))} | {m['metrics_added_ns']:.0f} "
+                     f"| {fmt(m['ratio'], '%.2f')} | {m['c_events']} / {m['metrics_events']} "
+                     f"| {fmt(m['exports'])} |")
+    ex = rep.get("export")
+    if not ex:
+        return L
+    L += ["", "Export throughput (getppid records, the producer paced and sleeping when caught up "
+          "(`workload steady`), 1 thread up to 400k/s; every mode runs `--json -o /dev/null`, "
+          "the OTLP ones with an OTLP logs sink beside it; modes interleaved at each rate; a mode "
+          "stops at its first loss, ring buffer or sink):", ""]
+    if "error" in ex:
+        return L + [f"- error: {ex['error']}"]
+    L.append(f"- receiver: {ex['receiver']}"
+             + (f", on CPU {ex['receiver_cpu']}" if ex["receiver_cpu"] is not None else "")
+             + f"; {ex['secs']} s a step, {ex['rounds']} round(s)")
+    sm = ex["summary"]
+    for m, v in sm.items():
+        fl = "; ".join(f"round {x['round']}: {x['rate']}/s asked, {fmt(x.get('achieved'))} made, "
+                       + (x["error"] if x.get("error") else
+                          f"{x['lost']} lost, {fmt(x.get('dropped'))} dropped")
+                       for x in v["first_loss"])
+        L.append(f"- {m}: {v['max_zero_loss_rate']:.0f} events/s without loss (rounds: "
+                 f"{', '.join(str(x) for x in v['per_round'])}); first loss: {fl or 'none'}")
+    rates = sorted({int(r) for v in sm.values() for r in v["at"]})
+    L += ["", "agent-trace's CPU per event (us; its own getrusage over the records delivered, "
+          "net: less a run without events) and the receiver's, bytes sent per event, at the "
+          "rates without loss (medians):", "",
+          "| rate/s | " + " | ".join(f"{m} us (net)" for m in sm)
+          + " | receiver us (gzip / none) | bytes/event (gzip / none) |",
+          "|---|" + "---|" * (len(sm) + 2)]
+    for rate in rates:
+        cells = []
+        for m in sm:
+            a = sm[m]["at"].get(str(rate))
+            cells.append(f"{a['cpu_us_per_event']:.2f} ({a['net_cpu_us_per_event']:.2f})"
+                         if a else "-")
+        g, n = sm.get("otlp gzip", {}).get("at", {}).get(str(rate)), \
+            sm.get("otlp none", {}).get("at", {}).get(str(rate))
+        rc = f"{fmt(g and g['recv_cpu_us_per_event'], '%.2f')} / " \
+             f"{fmt(n and n['recv_cpu_us_per_event'], '%.2f')}"
+        by = f"{fmt(g and g['bytes_per_event'], '%.1f')} / {fmt(n and n['bytes_per_event'], '%.0f')}"
+        L.append(f"| {rate} | " + " | ".join(cells) + f" | {rc} | {by} |")
+    return L
 
 
 def markdown(rep):
@@ -980,6 +1337,7 @@ def markdown(rep):
     for n, v in rep["startup_latency"].items():
         L.append(f"- {n}: start-up {fmt(v['startup_s_median'], '%.3f')} s; delay median "
                  f"{fmt(v['delay_us_median'])} us, max {fmt(v['delay_us_max'])} us")
+    L += export_markdown(rep)
     gl = goals(rep)
     rep["goals"] = gl
     if gl:

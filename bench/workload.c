@@ -10,6 +10,8 @@
  *   workload malloc N         N malloc(64) + free() pairs from libc
  *   workload sqlite N DB      N single-row INSERTs, each its own transaction
  *   workload rate R S T       getppid at R calls/s in total for S seconds on T threads
+ *   workload steady R S T     the same, sleeping 100 us whenever caught up instead of
+ *                             spinning: the CPU is left to the tracer and its receiver
  *   workload tick MS          lseek(-1, now_us, SEEK_SET) every MS ms, forever:
  *                             the argument carries the CLOCK_MONOTONIC time of the call
  *
@@ -99,6 +101,7 @@ static uint64_t run_sqlite(long n, const char *path)
 struct pacer {
 	double rate; /* calls per second for this thread */
 	uint64_t start, end, calls;
+	int sleep; /* sleep when caught up (steady), else spin (rate) */
 };
 
 static void *paced(void *arg)
@@ -114,11 +117,16 @@ static void *paced(void *arg)
 			syscall(SYS_getppid);
 			p->calls++;
 		}
+		if (p->sleep) {
+			struct timespec ts = { .tv_nsec = 100000 };
+
+			nanosleep(&ts, NULL);
+		}
 	}
 	return NULL;
 }
 
-static uint64_t run_rate(double rate, double secs, int threads)
+static uint64_t run_rate(double rate, double secs, int threads, int sleep)
 {
 	struct pacer p[16];
 	pthread_t th[16];
@@ -129,7 +137,8 @@ static uint64_t run_rate(double rate, double secs, int threads)
 	for (int i = 0; i < threads; i++) {
 		p[i] = (struct pacer){ .rate = rate / threads,
 				       .start = start,
-				       .end = start + (uint64_t)(secs * 1e9) };
+				       .end = start + (uint64_t)(secs * 1e9),
+				       .sleep = sleep };
 		if (pthread_create(&th[i], NULL, paced, &p[i]))
 			die("pthread_create");
 	}
@@ -150,7 +159,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: workload getppid|write|func|malloc N | sqlite N DB |"
-				" rate R SECS THREADS | tick MS\n");
+				" rate|steady R SECS THREADS | tick MS\n");
 		return 2;
 	}
 	if (getenv("BENCH_WAIT")) {
@@ -194,7 +203,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "sqlite") && argc > 3) {
 		events = run_sqlite(n, argv[3]);
 	} else if (!strcmp(mode, "rate") && argc > 4) {
-		events = run_rate(atof(argv[2]), atof(argv[3]), atoi(argv[4]));
+		events = run_rate(atof(argv[2]), atof(argv[3]), atoi(argv[4]), 0);
+	} else if (!strcmp(mode, "steady") && argc > 4) {
+		events = run_rate(atof(argv[2]), atof(argv[3]), atoi(argv[4]), 1);
 	} else if (!strcmp(mode, "tick")) {
 		struct timespec ts = { .tv_sec = n / 1000, .tv_nsec = (n % 1000) * 1000000 };
 
