@@ -570,3 +570,47 @@ Test(cli, capture_limit_boundaries)
 	}
 	unlink(path);
 }
+
+/*
+ * A probe file of function probes alone loads the syscall programs but
+ * leaves them out of the tracepoints (each would run for every syscall on
+ * the machine, and every uretprobe return is one); a reload that adds a
+ * syscall probe attaches them, and the new probe sees its calls.
+ */
+Test(cli, syscall_programs_only_once_a_syscall_probe_exists)
+{
+	char yaml[64], outf[64], errf[64], pidarg[16];
+	int release, st, before = syscall_links(), exits = links_of("sched_process_exit");
+	int enters = links_of("sys_enter"), sysexits = links_of("sys_exit");
+	pid_t target = start_waiting_target(&release, "7"), tracer;
+	char *out;
+
+	tmp_names("sysdefer", yaml, outf, errf);
+	write_text(yaml, "probes:\n  - {name: allocs, kind: function, attach: 'libc:malloc', "
+			 "action: count}\n");
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	tracer = spawn_logged((char *[]){ AT, "--json", "-C", yaml, "-p", pidarg, NULL }, outf,
+			      errf);
+	wait_attached(exits);
+	usleep(100 * 1000);
+	cr_assert_eq(syscall_links(), before, "no syscall program attached for function probes");
+	write_text(yaml, "probes:\n  - {name: allocs, kind: function, attach: 'libc:malloc', "
+			 "action: count}\n  - {name: ppid, kind: syscall, attach: getppid}\n");
+	cr_assert_eq(kill(tracer, SIGHUP), 0);
+	cr_assert_eq(links_settle("sys_enter", enters + 1), enters + 1, "%s", slurp(errf));
+	cr_assert_eq(links_of("sys_exit"), sysexits + 1);
+	cr_assert_eq(write(release, "g", 1), 1);
+	close(release);
+	cr_assert_eq(waitpid(target, &st, 0), target);
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(errf));
+	out = slurp(outf);
+	cr_assert_eq(count_lines(out,
+				 "\"probe_name\":\"ppid\",\"probe_id\":1,\"syscall\":\"getppid\""),
+		     7, "%s", out);
+	free(out);
+	cr_assert_eq(links_settle_sys(before), before, "links left behind");
+	unlink(yaml);
+	unlink(outf);
+	unlink(errf);
+}

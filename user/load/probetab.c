@@ -413,6 +413,9 @@ static int add_syscall(struct session *s, const struct pf_probe *fp, uint32_t *i
 		fail(err, errlen, "this session was opened without syscall probes");
 		return -EINVAL;
 	}
+	/* The first syscall probe of a session of function probes: its programs go in now. */
+	if ((ret = session_attach_syscalls(s, err, errlen)))
+		return ret;
 	pthread_mutex_lock(&s->probes_lock);
 	id = atomic_load(&s->nprobes);
 	if (id + 1 > AT_MAX_PROBES) {

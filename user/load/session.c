@@ -193,6 +193,15 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	bpf_program__set_autoload(k->progs.sys_enter, sys && !o->exit_only);
 	bpf_program__set_autoload(k->progs.sys_exit, sys && !o->exit_only);
 	bpf_program__set_autoload(k->progs.sys_exit_only, sys && o->exit_only);
+	/*
+	 * A probe file whose probes are all functions needs the syscall
+	 * programs only once a reload adds a syscall probe: loaded now (the
+	 * verifier runs once, at start), attached then (session_attach_syscalls).
+	 */
+	s->sys_deferred = o->syscall_probes && !any_selected(o->selected);
+	bpf_program__set_autoattach(k->progs.sys_enter, !s->sys_deferred);
+	bpf_program__set_autoattach(k->progs.sys_exit, !s->sys_deferred);
+	bpf_program__set_autoattach(k->progs.sys_exit_only, !s->sys_deferred);
 	set_func_programs(k, funcs, reads, s->uprobe_multi);
 	k->rodata->str_max = o->str_max;
 	k->rodata->max_thread_state = o->max_thread_state;
@@ -437,6 +446,38 @@ bool session__empty(struct session *s)
 	__u32 key;
 
 	return bpf_map_get_next_key(bpf_map__fd(s->skel->maps.traced), NULL, &key) == -ENOENT;
+}
+
+int session_attach_syscalls(struct session *s, char *err, size_t errlen)
+{
+	struct agent_trace_bpf *k = s->skel;
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+	} progs[] = { { k->progs.sys_enter, &k->links.sys_enter },
+		      { k->progs.sys_exit, &k->links.sys_exit },
+		      { k->progs.sys_exit_only, &k->links.sys_exit_only } };
+
+	if (!s->sys_deferred)
+		return 0;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(progs[i].prog) || *progs[i].link)
+			continue;
+		l = bpf_program__attach(progs[i].prog);
+		if (!l) {
+			int ret = -errno;
+
+			return fail(err, errlen, "attaching %s: %s",
+				    bpf_program__name(progs[i].prog), strerror(-ret)),
+			       ret;
+		}
+		/* The skeleton's detach destroys it with the others. */
+		*progs[i].link = l;
+	}
+	s->sys_deferred = false;
+	return 0;
 }
 
 int session__attach(struct session *s, char *err, size_t errlen)

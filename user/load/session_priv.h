@@ -28,11 +28,19 @@ struct session {
 		rstats; /* written by the reader alone, relaxed: --metrics reads it live */
 	int ncpus;
 	bool uprobe_multi; /* function probes use uprobe_multi links (probe_uprobe_multi) */
+	bool sys_deferred; /* syscall programs loaded, attached at the first syscall probe */
 	pthread_mutex_t probes_lock;		       /* serialises probes__add/remove */
 	_Atomic(struct probe *) probes[AT_MAX_PROBES]; /* by id; published once complete */
 	atomic_uint nprobes;			       /* ids handed out */
 	struct probe_batch *batch; /* open batch (probes__batch_begin), NULL if none */
 };
+
+/*
+ * Attaches the syscall programs a session loaded for probe-file syscall
+ * probes but left detached while it had none (only function probes, no -e).
+ * Once done, a no-op. 0 or -errno with err.
+ */
+int session_attach_syscalls(struct session *s, char *err, size_t errlen);
 
 /* Detaches every probe's links (session stop). */
 void probes__detach_all(struct session *s);
