@@ -63,7 +63,9 @@ AT_RECORDS = re.compile(
     r"max rss ([\d.]+) MiB")
 BT_LOST = re.compile(r"Lost (\d+) events")
 # An exporting sink's closing line (stderr with -o FILE): what it was given, sent, dropped.
-SINK_LINE = re.compile(r"sink ([^:\n]+): (\d+) of (\d+) sent in (\d+) batches \((\d+) bytes\), "
+# "sink otlp logs URL: ...": keyed by the kind ("otlp logs", "otlp metrics", "file").
+SINK_LINE = re.compile(r"sink (otlp logs|otlp metrics|file)\b[^\n]*?: (\d+) of (\d+) sent in (\d+) "
+                       r"batches \((\d+) bytes\), "
                        r"(\d+) retries; dropped (\d+)")
 
 # Export throughput (issue 13): agent-trace's --json to /dev/null alone, and with an OTLP
