@@ -140,12 +140,24 @@ static void wait_attached(int before)
 	cr_assert_gt(links_of("sched_process_exit"), before, "agent-trace did not attach");
 }
 
-Test(container, every_record_of_a_container_process_has_its_id)
+/* What a container run traced beside a host process gave: agent-trace's output, the ids. */
+struct ctr_run {
+	char *out;  /* agent-trace's stdout */
+	char *id;   /* podman's id of the container */
+	char *cpid; /* its process's pid on the host */
+	pid_t host; /* the host process's */
+};
+
+/*
+ * Starts the container (calls wait NCALLS) and a host calls wait 7, traces
+ * both with agent-trace OPT -e getppid -p CONTAINER,HOST, releases them and
+ * returns what it printed. Checks that all three ended with 0, stderr empty.
+ */
+static void trace_container(const char *opt, struct ctr_run *r)
 {
-	char outf[64], errf[64], pids[64], want[128], host_pid[32], ctr_pid[32], ready[8] = "";
+	char outf[64], errf[64], pids[64], ready[8] = "", *err;
 	int ends[2], host_release, st, exits = links_of("sched_process_exit");
-	char *id, *cpid, *out, *err;
-	pid_t run, host, tracer;
+	pid_t run, tracer;
 
 	/* The container's process says ready, then waits on its stdin (podman -i passes it on). */
 	run = fork_piped((const int[]){ 0, 1 }, ends, 2);
@@ -156,51 +168,80 @@ Test(container, every_record_of_a_container_process_has_its_id)
 	}
 	cr_assert_eq(read(ends[1], ready, 6), 6, "the container did not start");
 	cr_assert_str_eq(ready, "ready\n");
-	id = inspect("{{.Id}}");
-	cpid = inspect("{{.State.Pid}}");
-	cr_assert_eq(strlen(id), 64, "%s", id);
-	cr_assert_gt(atoi(cpid), 0, "%s", cpid);
-	host = start_waiting_target(&host_release, "7");
+	r->id = inspect("{{.Id}}");
+	r->cpid = inspect("{{.State.Pid}}");
+	cr_assert_eq(strlen(r->id), 64, "%s", r->id);
+	cr_assert_gt(atoi(r->cpid), 0, "%s", r->cpid);
+	r->host = start_waiting_target(&host_release, "7");
 
 	tmp_name(outf, sizeof(outf), "ctr", "out");
 	tmp_name(errf, sizeof(errf), "ctr", "err");
-	snprintf(pids, sizeof(pids), "%s,%d", cpid, host);
-	tracer = spawn_logged((char *[]){ AT, "--json", "-e", "getppid", "-p", pids, NULL }, outf,
-			      errf);
+	snprintf(pids, sizeof(pids), "%s,%d", r->cpid, r->host);
+	tracer = spawn_logged((char *[]){ AT, (char *)opt, "-e", "getppid", "-p", pids, NULL },
+			      outf, errf);
 	wait_attached(exits);
 	cr_assert_eq(write(ends[0], "g", 1), 1);
 	cr_assert_eq(write(host_release, "g", 1), 1);
 	close(ends[0]);
 	close(host_release);
-	cr_assert_eq(waitpid(host, &st, 0), host);
+	cr_assert_eq(waitpid(r->host, &st, 0), r->host);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	cr_assert_eq(waitpid(run, &st, 0), run);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "podman run: status %d", st);
 	/* The tracer ends by itself once both targets have exited. */
 	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent-trace: status %d", st);
-	out = slurp(outf);
+	r->out = slurp(outf);
 	err = slurp(errf);
 	unlink(outf);
 	unlink(errf);
 	cr_assert_str_eq(err, "");
-
-	snprintf(ctr_pid, sizeof(ctr_pid), "\"pid\":%s,", cpid);
-	snprintf(host_pid, sizeof(host_pid), "\"pid\":%d,", host);
-	snprintf(want, sizeof(want), ",\"container_id\":\"%s\",", id);
-	/* Every getppid of the container's process, and its exit, with podman's id for it. */
-	cr_assert_eq(lines_with(out, ctr_pid, "\"syscall\":\"getppid\"", NULL), atoi(NCALLS), "%s",
-		     out);
-	cr_assert_eq(lines_with(out, ctr_pid, "\"syscall\":\"getppid\"", want), atoi(NCALLS), "%s",
-		     out);
-	cr_assert_eq(lines_with(out, ctr_pid, "\"type\":\"exit\"", want), 1, "%s", out);
-	/* The host process beside it: its records, none with a container or a pod. */
-	cr_assert_eq(lines_with(out, host_pid, "\"syscall\":\"getppid\"", NULL), 7, "%s", out);
-	cr_assert_eq(lines_with(out, host_pid, "container_id", NULL), 0, "%s", out);
-	cr_assert_eq(lines_with(out, "pod_uid", NULL, NULL), 0, "%s", out);
-	cr_assert_eq(lines_with(out, "container_id", NULL, NULL), atoi(NCALLS) + 1, "%s", out);
-	free(id);
-	free(cpid);
-	free(out);
 	free(err);
+}
+
+static void ctr_run_free(struct ctr_run *r)
+{
+	free(r->out);
+	free(r->id);
+	free(r->cpid);
+}
+
+Test(container, every_record_of_a_container_process_has_its_id)
+{
+	char want[128], host_pid[32], ctr_pid[32];
+	struct ctr_run r;
+
+	trace_container("--json", &r);
+	snprintf(ctr_pid, sizeof(ctr_pid), "\"pid\":%s,", r.cpid);
+	snprintf(host_pid, sizeof(host_pid), "\"pid\":%d,", r.host);
+	snprintf(want, sizeof(want), ",\"container_id\":\"%s\",", r.id);
+	/* Every getppid of the container's process, and its exit, with podman's id for it. */
+	cr_assert_eq(lines_with(r.out, ctr_pid, "\"syscall\":\"getppid\"", NULL), atoi(NCALLS),
+		     "%s", r.out);
+	cr_assert_eq(lines_with(r.out, ctr_pid, "\"syscall\":\"getppid\"", want), atoi(NCALLS),
+		     "%s", r.out);
+	cr_assert_eq(lines_with(r.out, ctr_pid, "\"type\":\"exit\"", want), 1, "%s", r.out);
+	/* The host process beside it: its records, none with a container or a pod. */
+	cr_assert_eq(lines_with(r.out, host_pid, "\"syscall\":\"getppid\"", NULL), 7, "%s", r.out);
+	cr_assert_eq(lines_with(r.out, host_pid, "container_id", NULL), 0, "%s", r.out);
+	cr_assert_eq(lines_with(r.out, "pod_uid", NULL, NULL), 0, "%s", r.out);
+	cr_assert_eq(lines_with(r.out, "container_id", NULL, NULL), atoi(NCALLS) + 1, "%s", r.out);
+	ctr_run_free(&r);
+}
+
+/* Text lines: the id's first 12 digits after the container process's pid/tid, none on the host's. */
+Test(container, text_lines_show_the_short_id)
+{
+	char ctr[128], host[64];
+	struct ctr_run r;
+
+	trace_container("-q", &r);
+	snprintf(ctr, sizeof(ctr), " %s/%s [c:%.12s] getppid() = ", r.cpid, r.cpid, r.id);
+	snprintf(host, sizeof(host), " %d/%d getppid() = ", r.host, r.host);
+	cr_assert_eq(lines_with(r.out, ctr, NULL, NULL), atoi(NCALLS), "%s", r.out);
+	cr_assert_eq(lines_with(r.out, host, NULL, NULL), 7, "%s", r.out);
+	cr_assert_eq(lines_with(r.out, "[c:", NULL, NULL), atoi(NCALLS) + 1, "%s", r.out);
+	snprintf(ctr, sizeof(ctr), " %s/%s [c:%.12s] +++ exited with 0 +++", r.cpid, r.cpid, r.id);
+	cr_assert_eq(lines_with(r.out, ctr, NULL, NULL), 1, "%s", r.out);
+	ctr_run_free(&r);
 }
