@@ -97,7 +97,7 @@ static void teardown(void)
 	free(sh("rm -rf %s", dir));
 }
 
-TestSuite(container, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(container, .init = setup, .fini = teardown, .timeout = 60);
 
 /* podman inspect's answer for the container: --format FMT, the line without its newline. */
 static char *inspect(const char *fmt)
@@ -140,6 +140,22 @@ static void wait_attached(int before)
 	cr_assert_gt(links_of("sched_process_exit"), before, "agent-trace did not attach");
 }
 
+/* Waits (10 s at most) until the file at path has n lines with needle. */
+static void wait_for_lines(const char *path, const char *needle, size_t n)
+{
+	size_t got = 0;
+
+	for (int i = 0; i < 1000 && got < n; i++) {
+		char *text = slurp(path);
+
+		got = lines_with(text, needle, NULL, NULL);
+		free(text);
+		if (got < n)
+			usleep(10 * 1000);
+	}
+	cr_assert_geq(got, n, "%zu lines with %s in %s", got, needle, path);
+}
+
 /* What a container run traced beside a host process gave: agent-trace's output, the ids. */
 struct ctr_run {
 	char *out;  /* agent-trace's stdout */
@@ -149,13 +165,13 @@ struct ctr_run {
 };
 
 /*
- * Starts the container (calls wait NCALLS) and a host calls wait 7, traces
+ * Starts the container (calls hold NCALLS) and a host calls wait 7, traces
  * both with agent-trace OPT -e getppid -p CONTAINER,HOST, releases them and
  * returns what it printed. Checks that all three ended with 0, stderr empty.
  */
 static void trace_container(const char *opt, struct ctr_run *r)
 {
-	char outf[64], errf[64], pids[64], ready[8] = "", *err;
+	char outf[64], errf[64], pids[64], ready[8] = "", pid_col[64], *err;
 	int ends[2], host_release, st, exits = links_of("sched_process_exit");
 	pid_t run, tracer;
 
@@ -163,7 +179,7 @@ static void trace_container(const char *opt, struct ctr_run *r)
 	run = fork_piped((const int[]){ 0, 1 }, ends, 2);
 	if (run == 0) {
 		execv(PODMAN, (char *[]){ PODMAN_ARGS, "run", "-i", "--rm", "--network", "none",
-					  "--name", name, image, "/calls", "wait", NCALLS, NULL });
+					  "--name", name, image, "/calls", "hold", NCALLS, NULL });
 		_exit(127);
 	}
 	cr_assert_eq(read(ends[1], ready, 6), 6, "the container did not start");
@@ -182,8 +198,19 @@ static void trace_container(const char *opt, struct ctr_run *r)
 	wait_attached(exits);
 	cr_assert_eq(write(ends[0], "g", 1), 1);
 	cr_assert_eq(write(host_release, "g", 1), 1);
-	close(ends[0]);
 	close(host_release);
+	/*
+	 * The container's process is kept until agent-trace has written its
+	 * calls: its identity is read when its first record is decoded, and a
+	 * process gone by then has none (README: Container identity).
+	 */
+	cr_assert_eq(read(ends[1], ready, 5), 5, "the container's calls did not end");
+	snprintf(pid_col, sizeof(pid_col), !strcmp(opt, "--json") ? "\"pid\":%s," : " %s/%s ",
+		 r->cpid, r->cpid);
+	wait_for_lines(outf, pid_col, atoi(NCALLS));
+	/* A byte, not EOF: podman run -i does not pass its stdin's end on to the container. */
+	cr_assert_eq(write(ends[0], "g", 1), 1);
+	close(ends[0]);
 	cr_assert_eq(waitpid(r->host, &st, 0), r->host);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	cr_assert_eq(waitpid(run, &st, 0), run);
