@@ -40,7 +40,8 @@ struct ident_entry {
 
 struct ident_cache {
 	char *proc_root;
-	uint64_t boot_minus_mono_ns;
+	uint64_t boot_minus_mono_ns; /* the options' (clock_fixed), else measured at each look-up */
+	bool clock_fixed;
 	uint64_t tick_ns; /* nanoseconds in a clock tick (stat's unit) */
 	struct ident_entry *e;
 	uint32_t *bucket; /* nbucket chain heads */
@@ -71,7 +72,6 @@ struct ident_cache *ident_cache__new(const struct ident_opts *opts)
 	struct ident_opts o = opts ? *opts : (struct ident_opts){ 0 };
 	struct ident_cache *c = calloc(1, sizeof(*c));
 	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t mono, boot;
 
 	if (!c)
 		return NULL;
@@ -90,11 +90,7 @@ struct ident_cache *ident_cache__new(const struct ident_opts *opts)
 	c->free = NIL;
 	c->tick_ns = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
 	c->boot_minus_mono_ns = o.boot_minus_mono_ns;
-	if (!o.clock_fixed) {
-		mono = clock_ns(CLOCK_MONOTONIC);
-		boot = clock_ns(CLOCK_BOOTTIME);
-		c->boot_minus_mono_ns = boot > mono ? boot - mono : 0;
-	}
+	c->clock_fixed = o.clock_fixed;
 	c->st.max = c->max;
 	return c;
 }
@@ -107,6 +103,18 @@ void ident_cache__free(struct ident_cache *c)
 	free(c->e);
 	free(c->bucket);
 	free(c);
+}
+
+/* CLOCK_BOOTTIME less CLOCK_MONOTONIC now: it grows with each suspend, so it is read each time. */
+static uint64_t boot_minus_mono(const struct ident_cache *c)
+{
+	uint64_t mono, boot;
+
+	if (c->clock_fixed)
+		return c->boot_minus_mono_ns;
+	mono = clock_ns(CLOCK_MONOTONIC);
+	boot = clock_ns(CLOCK_BOOTTIME);
+	return boot > mono ? boot - mono : 0;
 }
 
 /* Reads up to size bytes of PROC/PID/name into buf. Bytes read, or -errno. */
@@ -254,7 +262,7 @@ const struct cgroup_ident *ident_cache__get(struct ident_cache *c, uint32_t pid,
 	 * taken. Ticks round the start down, so a process is never newer than
 	 * its own records.
 	 */
-	if (start * c->tick_ns > ts_ns + c->boot_minus_mono_ns) {
+	if (start * c->tick_ns > ts_ns + boot_minus_mono(c)) {
 		c->st.newer++;
 		return NULL;
 	}

@@ -16,7 +16,8 @@ struct ident_opts {
 	uint32_t max_entries;  /* processes kept at most: IDENT_MAX_DEFAULT when 0 */
 	/*
 	 * CLOCK_BOOTTIME less CLOCK_MONOTONIC (the time suspended), to compare a
-	 * record's time with a process's start: measured when clock_fixed is false.
+	 * record's time with a process's start: measured at each look-up when
+	 * clock_fixed is false.
 	 */
 	bool clock_fixed;
 	uint64_t boot_minus_mono_ns;
