@@ -124,6 +124,19 @@ static int wait_then_call(int n)
 	return 0;
 }
 
+/*
+ * hold N: as wait N, then says "done" and blocks on stdin again until a byte
+ * or EOF comes, so that it is still running while a tracer decodes its calls.
+ */
+static int hold_then_exit(int n)
+{
+	char b;
+
+	if (wait_then_call(n) || write(1, "done\n", 5) != 5 || read(0, &b, 1) < 0)
+		return 1;
+	return 0;
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -236,13 +249,16 @@ int main(int argc, char **argv)
 		return threads();
 	if (!strcmp(mode, "wait") && argc == 3)
 		return wait_then_call(atoi(argv[2]));
+	if (!strcmp(mode, "hold") && argc == 3)
+		return hold_then_exit(atoi(argv[2]));
 	if (!strcmp(mode, "counts"))
 		return counts();
 	if (!strcmp(mode, "many") && argc == 3)
 		return many(atol(argv[2]));
 	if (!strcmp(mode, "lone") && argc == 4)
 		return lone(atoi(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: calls basic PATH N | pipe | fork | threads | wait N | counts | "
-			"many N | lone N MS\n");
+	fprintf(stderr,
+		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
+		"many N | lone N MS\n");
 	return 2;
 }

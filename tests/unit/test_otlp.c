@@ -103,6 +103,41 @@ Test(otlp_json, log_record_of_a_syscall)
 	golden("otlp_log_syscall.json", log_record(&ev));
 }
 
+/* A process in a pod's container: its identity as attributes, after the process's. */
+Test(otlp_json, log_record_of_a_syscall_in_a_container)
+{
+	static const struct cgroup_ident ci = {
+		.id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		.pod_uid = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+		.runtime = CG_RT_CONTAINERD,
+	};
+	struct at_call_rec r;
+	struct event ev;
+
+	openat_event(&ev, &r, 3);
+	cr_assert_null(ev.ident);
+	ev.ident = &ci;
+	golden("otlp_log_syscall_container.json", log_record(&ev));
+	/* An exit: after process.pid too; a pod without a container: the pod UID alone. */
+	ev = (struct event){ .kind = EV_EXIT, .pid = 101, .ts_ns = 7, .comm = "demo", .ident = &ci };
+	cr_assert(
+		strstr(log_record(&ev),
+		       "\"attributes\":[{\"key\":\"process.pid\",\"value\":{\"intValue\":\"101\"}},"
+		       "{\"key\":\"container.id\",\"value\":{\"stringValue\":\"0123456789abcdef"
+		       "0123456789abcdef0123456789abcdef0123456789abcdef\"}},"
+		       "{\"key\":\"container.runtime\",\"value\":{\"stringValue\":\"containerd\"}},"
+		       "{\"key\":\"k8s.pod.uid\",\"value\":{\"stringValue\":"
+		       "\"1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d\"}},{\"key\":\"agent_trace.event\""),
+		"%s", text);
+	ev.ident =
+		&(const struct cgroup_ident){ .pod_uid = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d" };
+	log_record(&ev);
+	cr_assert(strstr(text, "{\"key\":\"process.pid\",\"value\":{\"intValue\":\"101\"}},"
+			       "{\"key\":\"k8s.pod.uid\""),
+		  "%s", text);
+	cr_assert_null(strstr(text, "container."), "%s", text);
+}
+
 /* A failing call is a WARN, its errno named in error.type and agent_trace.errno. */
 Test(otlp_json, log_record_of_a_failing_syscall_with_a_label)
 {

@@ -4,6 +4,7 @@
 
 #include "decode.h"
 #include "eval.h"
+#include "ident.h"
 #include "probes.h"
 #include "scrub.h"
 #include "syscalls.h"
@@ -131,6 +132,7 @@ static void call_fields(const struct at_call_rec *r, struct event *ev)
 	ev->pid = r->hdr.pid;
 	ev->tid = r->hdr.tid;
 	ev->dur_ns = r->hdr.ts_ns - r->enter_ns;
+	ev->ident = NULL;
 	ev->ret = r->ret;
 	ev->err = at_is_err(r->ret) ? (int)-r->ret : 0;
 }
@@ -216,6 +218,7 @@ static void decode_proc(const struct decoder *d, const struct at_proc_rec *r, in
 	ev->ts_ns = rel_ns(d, r->hdr.ts_ns);
 	ev->ppid = r->ppid;
 	ev->exit_code = r->exit_code;
+	ev->ident = NULL;
 	_Static_assert(sizeof(r->comm) < sizeof(ev->comm), "a command name and a NUL fit");
 	memcpy(ev->comm, r->comm, n);
 	ev->comm[n] = '\0';
@@ -244,5 +247,11 @@ int decoder__decode(const struct decoder *d, const void *data, size_t size,
 		decode_proc(d, data, kind, ev);
 		break;
 	}
+	if (!kind || !d->ident)
+		return kind;
+	/* A pid that forks or execs may be a new process whose old one's exit went unseen. */
+	if (kind == EV_FORK || kind == EV_EXEC)
+		ident_cache__renew(d->ident, ev->pid);
+	ev->ident = ident_cache__get(d->ident, ev->pid, ((const struct at_rec_hdr *)data)->ts_ns);
 	return kind;
 }

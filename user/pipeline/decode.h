@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "record.h"
 #include "syscalls.h"
 
 struct session;
 struct probe;
+struct ident_cache;
 
 enum event_kind {
 	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
@@ -63,6 +65,8 @@ struct event {
 	int err;	   /* errno when ret is one (at_is_err), else 0 */
 	const struct syscall_desc *sys; /* EV_SYSCALL: its table entry, NULL when unknown */
 	const struct probe *probe;	/* EV_CALL, a probe-file EV_SYSCALL: its probe, else NULL */
+	/* The process's container and pod; NULL on the host, when unknown, or without a cache. */
+	const struct cgroup_ident *ident;
 	struct event_arg args[AT_MAX_ARGS];
 	/* Process events. */
 	uint32_t ppid;			 /* EV_FORK: the parent */
@@ -75,6 +79,12 @@ struct event {
 struct decoder {
 	struct session *sess; /* probes by id: names, labels, types, scrub rules */
 	uint64_t start_ns;    /* CLOCK_MONOTONIC at attach: event times are relative to it */
+	/*
+	 * Processes' identities (ident.h), looked up for every event and renewed
+	 * at fork and exec; NULL: none. Released at exit by the caller, once
+	 * every sink has the exit event.
+	 */
+	struct ident_cache *ident;
 };
 
 /* Room a decoded record may need besides the record itself (copies that fix or scrub it). */
@@ -87,7 +97,7 @@ struct decode_scratch {
  * Decodes one ring-buffer record of size bytes into ev. Returns the event's
  * kind, or 0 for a record to skip: too short, of an unknown type, or of a
  * function probe that is not known. ev may point into data and into scratch:
- * both must outlive it.
+ * both must outlive it; ev->ident points into d->ident until its next use.
  */
 int decoder__decode(const struct decoder *d, const void *data, size_t size,
 		    struct decode_scratch *scratch, struct event *ev);

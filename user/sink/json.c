@@ -12,7 +12,24 @@
 #include "snapshot.h"
 #include "syscalls.h"
 
-/* The start of a record: type, time, pid, tid and the probe file's name for the probe. */
+/* ,"container_id":"ID","pod_uid":"UID" of a process in a container or pod, nothing otherwise. */
+static void put_ident(struct out *l, const struct event *ev)
+{
+	if (!ev->ident)
+		return;
+	if (ev->ident->id[0]) {
+		out_puts(l, ",\"container_id\":\"");
+		out_puts(l, ev->ident->id);
+		out_putc(l, '"');
+	}
+	if (ev->ident->pod_uid[0]) {
+		out_puts(l, ",\"pod_uid\":\"");
+		out_puts(l, ev->ident->pod_uid);
+		out_putc(l, '"');
+	}
+}
+
+/* The start of a record: type, time, pid, tid, the container and the probe file's name for it. */
 static void put_head(struct out *l, const char *type, const struct event *ev)
 {
 	out_puts(l, "{\"type\":\"");
@@ -23,6 +40,7 @@ static void put_head(struct out *l, const char *type, const struct event *ev)
 	out_i64(l, ev->pid);
 	out_puts(l, ",\"tid\":");
 	out_i64(l, ev->tid);
+	put_ident(l, ev);
 	out_putc(l, ',');
 	if (ev->label) {
 		out_puts(l, "\"probe_name\":");
@@ -122,6 +140,7 @@ static void put_proc(struct out *l, const struct event *ev)
 	out_secs6(l, ev->ts_ns);
 	out_puts(l, ",\"pid\":");
 	out_i64(l, ev->pid);
+	put_ident(l, ev);
 	if (ev->kind == EV_FORK) {
 		out_puts(l, ",\"ppid\":");
 		out_u64(l, ev->ppid);

@@ -324,6 +324,22 @@ static void put_call_attrs(struct kvs *k, const struct event *ev)
 	}
 }
 
+/* The process's container and pod, by the semantic conventions' names, when it is in one. */
+static void put_ident_attrs(struct kvs *k, const struct event *ev)
+{
+	const char *rt;
+
+	if (!ev->ident)
+		return;
+	if (ev->ident->id[0])
+		kv_str(k, "container.id", ev->ident->id);
+	rt = cgroup_runtime_name(ev->ident->runtime);
+	if (rt)
+		kv_str(k, "container.runtime", rt);
+	if (ev->ident->pod_uid[0])
+		kv_str(k, "k8s.pod.uid", ev->ident->pod_uid);
+}
+
 /* Exec, fork, exit: the body of the text sink's +++ line, the process as attributes. */
 static void put_proc(struct out *o, struct kvs *k, const struct event *ev)
 {
@@ -351,6 +367,7 @@ static void put_proc(struct out *o, struct kvs *k, const struct event *ev)
 	}
 	out_puts(o, "\"},\"attributes\":[");
 	kv_int(k, "process.pid", ev->pid);
+	put_ident_attrs(k, ev);
 	kv_str(k, "agent_trace.event",
 	       ev->kind == EV_EXEC ? "exec" :
 	       ev->kind == EV_FORK ? "fork" :
@@ -390,6 +407,7 @@ void otlp_log_record(struct out *o, const struct event *ev, uint64_t start_unix_
 		out_puts(o, "\"attributes\":[");
 		kv_int(&k, "process.pid", ev->pid);
 		kv_int(&k, "thread.id", ev->tid);
+		put_ident_attrs(&k, ev);
 		put_call_attrs(&k, ev);
 	} else {
 		put_proc(o, &k, ev);

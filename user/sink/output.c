@@ -15,6 +15,7 @@
 
 #include "aggregate.h"
 #include "decode.h"
+#include "ident.h"
 #include "output.h"
 #include "probes.h"
 #include "sink.h"
@@ -190,7 +191,7 @@ void lines_event(struct output *o, const struct event *ev, line_event_fn *fmt)
 void output_record(void *ctx, const void *data, size_t size)
 {
 	struct output *o = ctx;
-	struct decoder d = { .sess = o->sess, .start_ns = o->start_ns };
+	struct decoder d = { .sess = o->sess, .start_ns = o->start_ns, .ident = o->ident };
 	int kind = decode_kind(data, size);
 	struct decode_scratch scratch;
 	bool line = true, decoded = false;
@@ -232,6 +233,9 @@ void output_record(void *ctx, const void *data, size_t size)
 		o->ops->event(o, &ev);
 	for (unsigned i = 0; i < o->nxs; i++)
 		o->xs[i]->ops->event(o->xs[i], &ev);
+	/* Every sink has the exit with the process's identity: the entry can go. */
+	if (kind == EV_EXIT && o->ident)
+		ident_cache__release(o->ident, ev.pid);
 }
 
 void lines_summary(struct output *o, const struct snapshot *snap, line_summary_fn *fmt)
@@ -269,8 +273,21 @@ void lines_summary(struct output *o, const struct snapshot *snap, line_summary_f
 
 int output_open(struct output *o, const char *path)
 {
+	int err;
+
 	o->ops = o->json ? &json_sink_ops : &text_sink_ops;
-	return o->ops->open(o, path);
+	err = o->ops->open(o, path);
+	if (err)
+		return err;
+	/* In another pid namespace /proc/PID is another process than the record's: no identity. */
+	err = ident_host_pidns();
+	if (err) {
+		fprintf(stderr, "agent-trace: container identity off: %s\n",
+			err == -EXDEV ? "not in the host's pid namespace" : strerror(-err));
+		return 0;
+	}
+	o->ident = ident_cache__new(NULL);
+	return o->ident ? 0 : -errno;
 }
 
 void output_flush(void *ctx)
@@ -287,6 +304,8 @@ void output_summary(struct output *o, const struct snapshot *snap)
 
 int output_close(struct output *o)
 {
+	ident_cache__free(o->ident);
+	o->ident = NULL;
 	/* Never opened (set-up failed before the output): nothing to close. */
 	return o->ops ? o->ops->close(o) : 0;
 }

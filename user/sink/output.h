@@ -17,6 +17,7 @@
 /* Most records one buffer holds; the buffer is written out when either bound is reached. */
 #define OUTPUT_BUF_RECS 4096u
 
+struct ident_cache;
 struct sink_ops;
 struct xsink;
 
@@ -40,6 +41,8 @@ struct output {
 	bool exit_only;	   /* syscalls seen at sys_exit alone (no -T): no time columns */
 	/* Called once, on the writer thread, when the reader of the output went away (EPIPE). */
 	void (*on_closed)(void);
+	/* Each process's container identity (ident.h), made by output_open; NULL: none. */
+	struct ident_cache *ident;
 	/* Exporting sinks (xsink.h): each event goes to every one of them too. */
 	struct xsink *xs[SINKS_MAX];
 	unsigned nxs;

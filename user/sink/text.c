@@ -28,7 +28,10 @@ static void put_time_col(struct out *l, uint64_t ns)
 	out_puts(l, t);
 }
 
-/* The start of a line: time, pid/tid. */
+/* Hex digits of a container id in text lines, as docker ps and podman ps show it. */
+#define TEXT_ID_LEN 12
+
+/* The start of a line: time, pid/tid, the short container id of a process in one. */
 static void put_head(struct out *l, const struct event *ev)
 {
 	put_time_col(l, ev->ts_ns);
@@ -37,6 +40,11 @@ static void put_head(struct out *l, const struct event *ev)
 	out_putc(l, '/');
 	out_i64(l, ev->tid);
 	out_putc(l, ' ');
+	if (ev->ident && ev->ident->id[0]) {
+		out_puts(l, "[c:");
+		out_write(l, ev->ident->id, TEXT_ID_LEN);
+		out_puts(l, "] ");
+	}
 }
 
 /*
