@@ -183,7 +183,9 @@ struct at_probe_state {
 
 /* Probe-file targets matched at exec, in the kernel. */
 #define AT_MAX_TARGET_COMMS 16
-#define AT_MAX_TARGET_INODES 64
+/* Executable inodes: the map's default size; limits.exe_files sets it at load (session.c). */
+#define AT_MAX_TARGET_INODES 4096
+#define AT_TARGET_INODES_LIMIT (1u << 20)
 struct at_inode_key {
 	__u64 ino; /* inode number of the executable */
 	__u32 dev; /* the kernel's dev_t of its file system: major << 20 | minor */

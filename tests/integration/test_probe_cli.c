@@ -490,3 +490,30 @@ Test(probe_cli, offset_checked_by_check_with_pid)
 	cr_assert_eq(waitpid(target, &st, 0), target);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "target status %d", st);
 }
+
+/*
+ * limits.exe_files bounds the kernel's exec match set: with room for one of
+ * two matching executables, the other is counted and said, and the run goes on.
+ */
+Test(probe_cli, exe_files_past_the_limit_are_counted_and_said)
+{
+	char yaml[64], outf[64], errf[64];
+	char *out, *err;
+	int st;
+
+	tmp_names("exefiles", yaml, outf, errf);
+	write_text(yaml,
+		   "targets: {exe: ['%s', '%s']}\nlimits: {exe_files: 1}\n"
+		   "probes:\n  - {name: ppid, kind: syscall, attach: getppid}\n",
+		   build_path("calls"), build_path("funcs"));
+	st = run_capture((char *[]){ (char *)build_path("agent-trace"), "-q", "-d", "0.2", "-C",
+				     yaml, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert_eq(count_lines(err, "agent-trace: targets: exe: 1 more executables match than "
+				      "limits.exe_files (1) holds; they are not traced: raise it"),
+		     1, "%s", err);
+	free(out);
+	free(err);
+	unlink(yaml);
+}

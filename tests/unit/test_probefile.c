@@ -116,6 +116,7 @@ Test(probefile, targets_output_limits)
 					"  ringbuf: 8M\n"
 					"  string: 254\n"
 					"  processes: 65536\n"
+					"  exe_files: 20000\n"
 					"probes:\n"
 					"  - {name: p, kind: syscall, attach: read}\n");
 
@@ -133,6 +134,7 @@ Test(probefile, targets_output_limits)
 	cr_assert_eq(pf->limits.ringbuf_bytes, 8u << 20);
 	cr_assert_eq(pf->limits.str_max, 254);
 	cr_assert_eq(pf->limits.processes, 65536);
+	cr_assert_eq(pf->limits.exe_files, 20000);
 	probefile_free(pf);
 }
 

@@ -366,6 +366,7 @@ static int start(struct tracer *t)
 		.stream = !t->cfg.summary_only,
 		.max_procs = t->file.pf ? t->file.pf->limits.processes : 0,
 		.max_thread_state = t->file.pf ? t->file.pf->limits.thread_state : 0,
+		.max_exe_files = t->file.pf ? t->file.pf->limits.exe_files : 0,
 		/* A probe file may add either kind at any reload. */
 		.syscall_probes = t->file.pf != NULL,
 		.no_func_probes = !t->file.pf && !t->cfg.nuprobes && !t->cfg.nusdts,

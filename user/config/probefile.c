@@ -204,11 +204,11 @@ static int get_ringbuf(struct pf_ctx *c, const yaml_node_t *n, size_t *out)
 
 static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 {
-	enum { L_RINGBUF, L_STRING, L_PROCESSES, L_THREAD_STATE, L_QUEUE, L_N };
+	enum { L_RINGBUF, L_STRING, L_PROCESSES, L_THREAD_STATE, L_QUEUE, L_EXE_FILES, L_N };
 	static const char *const keys[L_N] = {
 		[L_RINGBUF] = "ringbuf",     [L_STRING] = "string",
 		[L_PROCESSES] = "processes", [L_THREAD_STATE] = "thread_state",
-		[L_QUEUE] = "queue",
+		[L_QUEUE] = "queue",	     [L_EXE_FILES] = "exe_files",
 	};
 	struct pf_limits *l = &c->pf->limits;
 	yaml_node_t *v[L_N], *k[L_N];
@@ -216,7 +216,8 @@ static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 	long long x;
 
 	if (pf_expect(c, n, YAML_MAPPING_NODE, "limits",
-		      "a mapping with ringbuf, string, processes, thread_state or queue") ||
+		      "a mapping with ringbuf, string, processes, thread_state, queue or "
+		      "exe_files") ||
 	    pf_map_keys(c, n, "limits", keys, ARRAY_SIZE(keys), v, k))
 		return -1;
 	if (v[L_RINGBUF] && get_ringbuf(c, v[L_RINGBUF], &l->ringbuf_bytes))
@@ -245,6 +246,13 @@ static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 			       "a number of records waiting for the sink, 1 to 1048576", &x))
 			return -1;
 		l->queue = (unsigned)x;
+	}
+	if (v[L_EXE_FILES]) {
+		if (pf_get_int(c, v[L_EXE_FILES], "limits: exe_files", 1, AT_TARGET_INODES_LIMIT,
+			       "a number of executable files targets.exe may match, 1 to 1048576",
+			       &x))
+			return -1;
+		l->exe_files = (unsigned)x;
 	}
 	return 0;
 }

@@ -25,7 +25,8 @@
  *                                               distinct value of a string argument
  *   output:   { format: text | json, file: PATH, metrics: ADDR:PORT,
  *               flush_timeout: DURATION, sinks: [SINK...] (see pf_sinks.c) }
- *   limits:   { ringbuf: SIZE, string: N, processes: N, thread_state: N, queue: N }
+ *   limits:   { ringbuf: SIZE, string: N, processes: N, thread_state: N, queue: N,
+ *               exe_files: N }
  */
 #ifndef AT_PROBEFILE_H
 #define AT_PROBEFILE_H
@@ -116,6 +117,7 @@ struct pf_limits {
 	unsigned processes;    /* 0: not given; else traced-process table size, 1..65536 */
 	unsigned thread_state; /* 0: not given; else per-thread state entries, 1..1048576 */
 	unsigned queue;	       /* 0: not given; else records waiting for the sink, 1..1048576 */
+	unsigned exe_files; /* 0: not given; else executables targets.exe may match, 1..1048576 */
 };
 
 struct probefile {

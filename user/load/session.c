@@ -212,6 +212,10 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	syscall_specs((struct at_sys_spec *)k->rodata->specs);
 	if (o->max_procs && (ret = bpf_map__set_max_entries(k->maps.traced, o->max_procs)))
 		return fail(err, errlen, "process table size %u: %s", o->max_procs, strerror(-ret));
+	if (o->max_exe_files &&
+	    (ret = bpf_map__set_max_entries(k->maps.target_inodes, o->max_exe_files)))
+		return fail(err, errlen, "executable table size %u: %s", o->max_exe_files,
+			    strerror(-ret));
 	ret = bpf_map__set_max_entries(k->maps.events, o->ringbuf_bytes);
 	if (ret)
 		return fail(err, errlen, "ring buffer size %zu: %s", o->ringbuf_bytes,
@@ -403,7 +407,7 @@ int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN
 	struct at_comm_key ck[AT_MAX_TARGET_COMMS] = {};
 	int ret;
 
-	if (ncomm > AT_MAX_TARGET_COMMS || ninodes > AT_MAX_TARGET_INODES)
+	if (ncomm > AT_MAX_TARGET_COMMS || ninodes > session__max_exe_files(s))
 		return -E2BIG;
 	for (unsigned i = 0; i < ncomm; i++)
 		strncpy(ck[i].comm, comms[i], sizeof(ck[i].comm) - 1);
@@ -415,6 +419,11 @@ int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN
 		return ret;
 	__atomic_store_n(&s->skel->bss->exec_match, ncomm || ninodes, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+unsigned session__max_exe_files(const struct session *s)
+{
+	return s->opts.max_exe_files ? s->opts.max_exe_files : AT_MAX_TARGET_INODES;
 }
 
 int session__add_pid(struct session *s, pid_t tgid)

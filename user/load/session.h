@@ -31,6 +31,7 @@ struct session_opts {
 	bool stream;		     /* false: statistics only, no syscall records */
 	unsigned max_procs;	     /* traced-process table size; 0: 8192 */
 	unsigned max_thread_state;   /* per-thread state entries (calls in flight); 0: no bound */
+	unsigned max_exe_files;	     /* executable inodes exec may match; 0: AT_MAX_TARGET_INODES */
 	bool syscall_probes;	     /* probe-file syscall probes may be added (their code loads) */
 	bool no_func_probes;	     /* no function or USDT probe will be added: not loaded */
 	bool exit_only; /* no durations: syscalls seen at sys_exit alone (counted, and streamed) */
@@ -56,11 +57,13 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 int session__add_pid(struct session *s, pid_t tgid);
 /*
  * Sets what an exec must match to join the traced set: command names (at most
- * AT_MAX_TARGET_COMMS) and executable inodes (at most AT_MAX_TARGET_INODES).
+ * AT_MAX_TARGET_COMMS) and executable inodes (at most session__max_exe_files).
  * Replaces the previous sets; empty sets turn matching off. 0 or -errno.
  */
 int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN], unsigned ncomm,
 			      const struct at_inode_key *inodes, unsigned ninodes);
+/* How many executable inodes the exec match set holds (limits.exe_files). */
+unsigned session__max_exe_files(const struct session *s);
 /*
  * Adds a child held before its execve (proc_spawn_held): with exit_only its
  * calls count from the execve on, so the read that held it is not counted.

@@ -17,9 +17,16 @@
 
 /* The executables t names, as the kernel sees files: (dev, inode). */
 struct inodes {
-	struct at_inode_key k[AT_MAX_TARGET_INODES];
-	unsigned n;
+	struct at_inode_key *k; /* cap entries */
+	unsigned n, cap;
+	unsigned over; /* executables that matched but did not fit */
 };
+
+static void inodes_free(struct inodes *in)
+{
+	free(in->k);
+	free(in);
+}
 
 static struct at_inode_key key_of(const struct stat *st)
 {
@@ -39,8 +46,10 @@ static int add_inode(struct inodes *in, const struct stat *st)
 	for (unsigned i = 0; i < in->n; i++)
 		if (in->k[i].ino == k.ino && in->k[i].dev == k.dev)
 			return 0;
-	if (in->n == AT_MAX_TARGET_INODES)
+	if (in->n == in->cap) {
+		in->over++;
 		return -1;
+	}
 	in->k[in->n++] = k;
 	return 0;
 }
@@ -58,6 +67,9 @@ static bool has_inode(const struct inodes *in, const struct stat *st)
 /* Paths and globs to inodes; a pattern that matches nothing now is fine (it may appear). */
 static int resolve_exes(const struct pf_targets *t, struct inodes *in, char *err, size_t errlen)
 {
+	in->k = calloc(in->cap, sizeof(*in->k));
+	if (!in->k)
+		return fail(err, errlen, "out of memory");
 	for (unsigned i = 0; i < t->nexe; i++) {
 		glob_t g = {};
 		int r = glob(t->exe[i], GLOB_NOSORT, NULL, &g);
@@ -75,13 +87,8 @@ static int resolve_exes(const struct pf_targets *t, struct inodes *in, char *err
 
 			if (stat(g.gl_pathv[k], &st) || !S_ISREG(st.st_mode))
 				continue;
-			if (add_inode(in, &st)) {
-				globfree(&g);
-				return fail(
-					err, errlen,
-					"targets: exe: more than %d executables match; name fewer",
-					AT_MAX_TARGET_INODES);
-			}
+			/* One that does not fit is counted (and said once, after): the rest go in. */
+			add_inode(in, &st);
 		}
 		globfree(&g);
 	}
@@ -155,26 +162,33 @@ int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char
 
 	if (!in)
 		return fail(err, errlen, "out of memory");
+	in->cap = session__max_exe_files(s);
 	for (unsigned i = 0; i < t->npids; i++) {
 		pid_t tgid = proc_tgid(t->pids[i]);
 
 		if (tgid < 0) {
-			free(in);
+			inodes_free(in);
 			return fail(err, errlen, "targets: pid %d: %s", t->pids[i],
 				    tgid == -ESRCH ? "no such process" : strerror(-tgid));
 		}
 	}
 	if (resolve_exes(t, in, err, errlen)) {
-		free(in);
+		inodes_free(in);
 		return -1;
 	}
+	/* Never silent: the files past the bound are not matched at exec, and said so. */
+	if (in->over)
+		fprintf(stderr,
+			"agent-trace: targets: exe: %u more executables match than limits.exe_files "
+			"(%u) holds; they are not traced: raise it\n",
+			in->over, in->cap);
 	for (unsigned i = 0; i < t->npids; i++) {
 		pid_t tgid = proc_tgid(t->pids[i]);
 
 		if (tgid < 0 || session__has_pid(s, tgid))
 			continue;
 		if ((ret = session__add_pid(s, tgid))) {
-			free(in);
+			inodes_free(in);
 			return fail(err, errlen, "targets: pid %d: %s", t->pids[i], strerror(-ret));
 		}
 		added++;
@@ -182,19 +196,19 @@ int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char
 	/* The kernel's match sets first, then the scan: a process exec'ing in between is seen. */
 	ret = session__set_exec_targets(s, t->comm, t->ncomm, in->k, in->n);
 	if (ret) {
-		free(in);
+		inodes_free(in);
 		return fail(err, errlen, "targets: %s", strerror(-ret));
 	}
 	if (t->ncomm || in->n) {
 		ret = scan_proc(s, t, in, log);
 		if (ret < 0) {
-			free(in);
+			inodes_free(in);
 			fail(err, errlen, "interrupted");
 			return ret;
 		}
 		added += ret;
 	}
-	free(in);
+	inodes_free(in);
 	return added;
 }
 
