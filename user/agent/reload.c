@@ -106,9 +106,10 @@ static int watch_probe_file(struct probe_source *ps, const struct config *cfg)
 
 	if (cfg->daemon) {
 		/*
-		 * The directory itself, and any event in it: a ConfigMap's update is
-		 * a new ..data symlink renamed over the old one, and the names seen
-		 * (..data_tmp, ..data) are none of the probe files'. base stays "".
+		 * The directory itself, and the events of every probe file and dot entry
+		 * in it: a ConfigMap's update is a new ..data symlink renamed over the
+		 * old one, and the names seen (..data_tmp, ..data) are none of the probe
+		 * files'. base stays "".
 		 */
 		ps->base[0] = '\0';
 		ps->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -151,7 +152,8 @@ bool probe_source__changed(struct probe_source *ps)
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
-			if (!ps->base[0] || (ev->len && !strcmp(ev->name, ps->base)))
+			if (ev->len &&
+			    (ps->base[0] ? !strcmp(ev->name, ps->base) : probedir_counts(ev->name)))
 				hit = true;
 			p += sizeof(*ev) + ev->len;
 		}

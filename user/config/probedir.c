@@ -24,6 +24,11 @@ static bool probe_file_name(const char *name)
 	       (n > 4 && !strcmp(name + n - 4, ".yml"));
 }
 
+bool probedir_counts(const char *name)
+{
+	return name[0] == '.' || probe_file_name(name);
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

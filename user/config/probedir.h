@@ -3,6 +3,7 @@
 #ifndef AT_PROBEDIR_H
 #define AT_PROBEDIR_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "probefile.h"
@@ -18,5 +19,12 @@
  * *out, or -1 with one line in err naming the file.
  */
 int probedir_load(const char *dir, FILE *warn, struct probefile **out, char *err, size_t errlen);
+
+/*
+ * Whether a change to the entry name in the directory may change the set: a
+ * probe file, or a name starting with '.' (a ConfigMap swaps ..data); an
+ * output file written there (-o DIR/out) does not.
+ */
+bool probedir_counts(const char *name);
 
 #endif /* AT_PROBEDIR_H */
