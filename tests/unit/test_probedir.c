@@ -167,9 +167,9 @@ Test(probedir, first_file_wins_output_and_limits_with_a_warning, .fini = clean)
 	cr_assert_eq(pf->limits.queue, 100);
 	cr_assert_eq(pf->limits.processes, 50, "set by b alone");
 	snprintf(want, sizeof(want),
-		 "agent-trace: %s/b.yaml: limits: queue differs from an earlier file's, which is "
+		 "agent-trace: %s/b.yaml: limits: queue differs from %s/a.yaml's, which is "
 		 "used (the first file in name order wins)\n",
-		 dir);
+		 dir, dir);
 	cr_assert_str_eq(warn, want, "same format: no warning; queue: one");
 	probefile_free(pf);
 	free(warn);

@@ -8,10 +8,33 @@
 #include "probedir.h"
 #include "util.h"
 
+/* The keys where the first file that sets one wins, in struct merge's set_by order. */
+enum {
+	K_FORMAT,
+	K_FILE,
+	K_METRICS,
+	K_FLUSH,
+	K_RINGBUF,
+	K_STRING,
+	K_PROCS,
+	K_THREADS,
+	K_QUEUE,
+	K_N
+};
+
+static const char *const key_names[K_N] = {
+	[K_FORMAT] = "output: format",	 [K_FILE] = "output: file",
+	[K_METRICS] = "output: metrics", [K_FLUSH] = "output: flush_timeout",
+	[K_RINGBUF] = "limits: ringbuf", [K_STRING] = "limits: string",
+	[K_PROCS] = "limits: processes", [K_THREADS] = "limits: thread_state",
+	[K_QUEUE] = "limits: queue",
+};
+
 /* The merge so far: each probe's file, for the message when a later file reuses its name. */
 struct merge {
 	struct probefile *pf;
-	const char **origin; /* per probe: the path of the file that defined it */
+	const char **origin;	 /* per probe: the path of the file that defined it */
+	const char *set_by[K_N]; /* per first-wins key (K_*): the file it was taken from */
 };
 
 static bool probe_file_name(const char *name)
@@ -32,15 +55,6 @@ bool probedir_counts(const char *name)
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void warn_ignored(FILE *warn, const char *file, const char *key, const char *first)
-{
-	if (warn)
-		fprintf(warn,
-			"agent-trace: %s: %s differs from %s's, which is used (the first file "
-			"in name order wins)\n",
-			file, key, first);
 }
 
 static int merge_targets(struct pf_targets *t, const struct pf_targets *a, const char *file,
@@ -123,64 +137,62 @@ static int merge_probes(struct merge *m, const struct probefile *a, const char *
 	return 0;
 }
 
+/*
+ * Whether key k, given in file, is taken: when no earlier file set it; else,
+ * when the values differ (!same), one warning line.
+ */
+static bool first_wins(struct merge *m, unsigned k, const char *file, bool given, bool same,
+		       FILE *warn)
+{
+	if (!given)
+		return false;
+	if (!m->set_by[k]) {
+		m->set_by[k] = file;
+		return true;
+	}
+	if (!same && warn)
+		fprintf(warn,
+			"agent-trace: %s: %s differs from %s's, which is used (the first file in "
+			"name order wins)\n",
+			file, key_names[k], m->set_by[k]);
+	return false;
+}
+
 static void merge_output(struct merge *m, const struct probefile *a, const char *file, FILE *warn)
 {
 	struct pf_output *o = &m->pf->output;
 	const struct pf_output *ao = &a->output;
 
-	if (ao->has_format && !o->has_format) {
+	if (first_wins(m, K_FORMAT, file, ao->has_format, ao->format == o->format, warn)) {
 		o->format = ao->format;
 		o->has_format = true;
-	} else if (ao->has_format && ao->format != o->format) {
-		warn_ignored(warn, file, "output: format", "an earlier file");
 	}
-	if (ao->file[0] && !o->file[0])
+	if (first_wins(m, K_FILE, file, ao->file[0], !strcmp(ao->file, o->file), warn))
 		strcpy(o->file, ao->file);
-	else if (ao->file[0] && strcmp(ao->file, o->file))
-		warn_ignored(warn, file, "output: file", "an earlier file");
-	if (ao->metrics[0] && !o->metrics[0])
+	if (first_wins(m, K_METRICS, file, ao->metrics[0], !strcmp(ao->metrics, o->metrics), warn))
 		strcpy(o->metrics, ao->metrics);
-	else if (ao->metrics[0] && strcmp(ao->metrics, o->metrics))
-		warn_ignored(warn, file, "output: metrics", "an earlier file");
-	if (ao->exp.has_shutdown && !o->exp.has_shutdown) {
+	if (first_wins(m, K_FLUSH, file, ao->exp.has_shutdown,
+		       ao->exp.shutdown_ns == o->exp.shutdown_ns, warn)) {
 		o->exp.shutdown_ns = ao->exp.shutdown_ns;
 		o->exp.has_shutdown = true;
-	} else if (ao->exp.has_shutdown && ao->exp.shutdown_ns != o->exp.shutdown_ns) {
-		warn_ignored(warn, file, "output: flush_timeout", "an earlier file");
 	}
 }
 
-static void merge_limit(unsigned long long *have, unsigned long long theirs, const char *file,
-			const char *key, FILE *warn)
-{
-	if (!theirs)
-		return;
-	if (!*have)
-		*have = theirs;
-	else if (*have != theirs)
-		warn_ignored(warn, file, key, "an earlier file");
-}
+/* A limit: 0 is "not given". */
+#define MERGE_LIMIT(m, k, field, a, file, warn)                                                  \
+	do {                                                                                     \
+		if (first_wins(m, k, file, (a)->field != 0, (a)->field == (m)->pf->limits.field, \
+			       warn))                                                            \
+			(m)->pf->limits.field = (a)->field;                                      \
+	} while (0)
 
-static void merge_limits(struct pf_limits *l, const struct pf_limits *a, const char *file,
-			 FILE *warn)
+static void merge_limits(struct merge *m, const struct pf_limits *a, const char *file, FILE *warn)
 {
-	unsigned long long v;
-
-	v = l->ringbuf_bytes;
-	merge_limit(&v, a->ringbuf_bytes, file, "limits: ringbuf", warn);
-	l->ringbuf_bytes = (size_t)v;
-	v = l->str_max;
-	merge_limit(&v, a->str_max, file, "limits: string", warn);
-	l->str_max = (unsigned)v;
-	v = l->processes;
-	merge_limit(&v, a->processes, file, "limits: processes", warn);
-	l->processes = (unsigned)v;
-	v = l->thread_state;
-	merge_limit(&v, a->thread_state, file, "limits: thread_state", warn);
-	l->thread_state = (unsigned)v;
-	v = l->queue;
-	merge_limit(&v, a->queue, file, "limits: queue", warn);
-	l->queue = (unsigned)v;
+	MERGE_LIMIT(m, K_RINGBUF, ringbuf_bytes, a, file, warn);
+	MERGE_LIMIT(m, K_STRING, str_max, a, file, warn);
+	MERGE_LIMIT(m, K_PROCS, processes, a, file, warn);
+	MERGE_LIMIT(m, K_THREADS, thread_state, a, file, warn);
+	MERGE_LIMIT(m, K_QUEUE, queue, a, file, warn);
 }
 
 static int merge_one(struct merge *m, const struct probefile *a, FILE *warn, char *err,
@@ -198,7 +210,7 @@ static int merge_one(struct merge *m, const struct probefile *a, FILE *warn, cha
 	for (unsigned i = 0; i < a->output.exp.n; i++)
 		e->sinks[e->n++] = a->output.exp.sinks[i];
 	merge_output(m, a, file, warn);
-	merge_limits(&m->pf->limits, &a->limits, file, warn);
+	merge_limits(m, &a->limits, file, warn);
 	return 0;
 }
 
