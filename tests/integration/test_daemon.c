@@ -243,3 +243,47 @@ Test(daemon, configmap_dir_reload_lock_and_sigterm, .timeout = 90)
 	waitpid(probed, NULL, 0);
 	scratch_remove(&d);
 }
+
+Test(daemon, empty_dir_waits_for_its_first_file, .timeout = 60)
+{
+	struct daemon_dir d;
+	char port[32], tmp[128], file[128], *e;
+	int port_n = free_port(), st;
+	pid_t agent;
+
+	scratch(&d);
+	snprintf(port, sizeof(port), "127.0.0.1:%d", port_n);
+	char *argv[] = { (char *)build_path("agent-trace"),
+			 "daemon",
+			 "--config-dir",
+			 d.dir,
+			 "--lock-file",
+			 d.lock,
+			 "-o",
+			 d.out,
+			 "--metrics",
+			 port,
+			 NULL };
+	agent = spawn_logged(argv, "/dev/null", d.err);
+	wait_served(port_n);
+	/* No probe file, no target: it runs on, and the lock file names it. */
+	e = slurp(d.lock);
+	cr_assert_eq(atoi(e), agent, "%s", e);
+	free(e);
+	cr_assert_eq(waitpid(agent, &st, WNOHANG), 0);
+	/* A file written elsewhere and renamed in: the first set. */
+	snprintf(tmp, sizeof(tmp), "%s/.p.yaml.tmp", d.dir);
+	snprintf(file, sizeof(file), "%s/p.yaml", d.dir);
+	write_text(tmp, "probes:\n  - {name: opens, kind: syscall, attach: openat}\n");
+	cr_assert_eq(rename(tmp, file), 0);
+	wait_count(d.err, "reload: 1 new, 0 changed, 0 removed, 0 unchanged", 1);
+	cr_assert_eq(kill(agent, SIGTERM), 0);
+	cr_assert_eq(waitpid(agent, &st, 0), agent);
+	e = slurp(d.err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x\n%s", st, e);
+	/* The temporary name is a dot file: never read, so never an error. */
+	cr_assert_eq(count_lines(e, "reload: 1 new"), 1, "%s", e);
+	cr_assert_eq(count_lines(e, "the current probes run on"), 0, "%s", e);
+	free(e);
+	scratch_remove(&d);
+}
