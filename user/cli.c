@@ -30,6 +30,8 @@ enum {
 	OPT_OTLP_COMPRESSION,
 	OPT_JSON_FILE,
 	OPT_FLUSH_TIMEOUT,
+	OPT_CONFIG_DIR,
+	OPT_LOCK_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -61,6 +63,8 @@ static const struct option long_opts[] = {
 	{ "otlp-compression", required_argument, NULL, OPT_OTLP_COMPRESSION },
 	{ "json-file", required_argument, NULL, OPT_JSON_FILE },
 	{ "flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT },
+	{ "config-dir", required_argument, NULL, OPT_CONFIG_DIR },
+	{ "lock-file", required_argument, NULL, OPT_LOCK_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -73,6 +77,7 @@ void cli_usage(FILE *out)
 	      "       agent-trace [options] -- CMD [ARGS...]\n"
 	      "       agent-trace -C FILE [options] [-p PID | -- CMD]\n"
 	      "       agent-trace --check FILE [--dry-run] [-p PID]\n"
+	      "       agent-trace daemon [--config-dir DIR] [--lock-file PATH] [options]\n"
 	      "\n"
 	      "Traces the system calls of running processes (-p) or of a command it starts\n"
 	      "(held until the probes are attached), with the probe logic in the kernel.\n"
@@ -133,6 +138,18 @@ void cli_usage(FILE *out)
 	      "      --flush-timeout DURATION  at the end, send what is queued for at most\n"
 	      "                          this long (default 5s), then count the rest dropped\n"
 	      "  -v, --verbose           libbpf and loader diagnostics on stderr\n"
+	      "\n"
+	      "agent-trace daemon: the node-wide agent. Traces the targets of the probe\n"
+	      "files in DIR (no -p, -- CMD or -C), reloads the set when DIR changes, runs\n"
+	      "until SIGTERM or SIGINT, then flushes the sinks (--flush-timeout).\n"
+	      "      --config-dir DIR    every *.yaml and *.yml file in DIR (not those whose\n"
+	      "                          names start with '.') is a probe file; the set is\n"
+	      "                          merged (see README) and reloaded as one transaction\n"
+	      "                          (default /etc/agent-trace)\n"
+	      "      --lock-file PATH    held while the daemon runs, so that a second one on\n"
+	      "                          the node refuses to start (default\n"
+	      "                          /run/agent-trace.lock)\n"
+	      "\n"
 	      "  -h, --help              this text\n"
 	      "      --version           version\n"
 	      "\n"
@@ -453,6 +470,12 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case OPT_VERSION:
 		cfg->version = true;
 		return 0;
+	case OPT_CONFIG_DIR:
+		cfg->config_dir = arg;
+		return 0;
+	case OPT_LOCK_FILE:
+		cfg->lock_file = arg;
+		return 0;
 	}
 	return fail(err, errlen, "unknown option (see --help)");
 }
@@ -468,6 +491,12 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	cfg->ringbuf_bytes = DEFAULT_RINGBUF;
 	cfg->otlp_sink = -1;
 	cfg->exp.shutdown_ns = 5000000000ull;
+	/* agent-trace daemon ...: the options after it are parsed as any others. */
+	if (argc > 1 && !strcmp(argv[1], "daemon")) {
+		cfg->daemon = true;
+		argc--;
+		argv++;
+	}
 
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
@@ -493,6 +522,23 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	}
 	if (cfg->help || cfg->version)
 		return 0;
+	if (cfg->daemon || cfg->config_dir || cfg->lock_file) {
+		if (!cfg->daemon)
+			return fail(err, errlen, "%s belongs to daemon mode: agent-trace daemon %s",
+				    cfg->config_dir ? "--config-dir" : "--lock-file",
+				    cfg->config_dir ? "--config-dir DIR" : "--lock-file PATH");
+		if (cfg->npids || optind < argc || cfg->probe_file || cfg->check_file ||
+		    cfg->list || cfg->nuprobes || cfg->nusdts)
+			return fail(err, errlen,
+				    "agent-trace daemon traces the targets of its probe files: "
+				    "no -p, -- CMD, -C, --check, -l, -u or --usdt");
+		if (!cfg->config_dir)
+			cfg->config_dir = "/etc/agent-trace";
+		if (!cfg->lock_file)
+			cfg->lock_file = "/run/agent-trace.lock";
+		/* From here on the directory is the probe file: the same defaults, the same reloads. */
+		cfg->probe_file = cfg->config_dir;
+	}
 	if (cfg->no_latency && cfg->durations)
 		return fail(err, errlen, "-T and --no-latency contradict each other; keep one");
 	/*

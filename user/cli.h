@@ -41,6 +41,8 @@ struct config {
 	const char *output;			/* -o FILE; NULL for stdout */
 	const char *probe_file;			/* -C FILE: probes, targets, output, limits */
 	const char *check_file;			/* --check FILE: validate, attach nothing */
+	const char *config_dir;			/* daemon --config-dir DIR; probe_file too */
+	const char *lock_file;			/* daemon --lock-file PATH */
 	const char *metrics;			/* --metrics ADDR:PORT; NULL for none */
 	struct metrics_addr metrics_addr;	/* --metrics, parsed */
 	struct export_config exp; /* --otlp, --json-file, --flush-timeout; then output.sinks */
@@ -66,6 +68,7 @@ struct config {
 	bool any_e;		  /* -e was given */
 	bool str_given;		  /* -s was given: it overrides limits.string */
 	bool bufsize_given;	  /* -b was given: it overrides limits.ringbuf */
+	bool daemon;		  /* agent-trace daemon: --config-dir, the lock, until SIGTERM */
 };
 
 /*

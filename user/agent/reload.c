@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "probedir.h"
 #include "probefile.h"
 #include "proc.h"
 #include "reload.h"
@@ -28,6 +29,14 @@ static void log_lines(const char *text)
 	}
 }
 
+/* -C FILE, or the daemon's directory of probe files merged into one. */
+static int load_set(const struct config *cfg, struct probefile **pf, char *err, size_t errlen)
+{
+	if (cfg->daemon)
+		return probedir_load(cfg->config_dir, stderr, pf, err, errlen);
+	return probefile_load(cfg->probe_file, pf, err, errlen);
+}
+
 void probe_source__reload(struct probe_source *ps, const struct config *cfg, struct session *s,
 			  const struct resolve_scope *pc)
 {
@@ -40,7 +49,7 @@ void probe_source__reload(struct probe_source *ps, const struct config *cfg, str
 
 	/* A reload is a set-up of its own: progress lines once it has taken a second. */
 	setup_progress_begin();
-	if (probefile_load(cfg->probe_file, &npf, err, sizeof(err))) {
+	if (load_set(cfg, &npf, err, sizeof(err))) {
 		fprintf(stderr, "agent-trace: reload: %s; the current probes run on\n", err);
 		return;
 	}
@@ -95,6 +104,25 @@ static int watch_probe_file(struct probe_source *ps, const struct config *cfg)
 	char dir[PATH_MAX];
 	const char *slash = strrchr(cfg->probe_file, '/');
 
+	if (cfg->daemon) {
+		/*
+		 * The directory itself, and the events of every probe file and dot entry
+		 * in it: a ConfigMap's update is a new ..data symlink renamed over the
+		 * old one, and the names seen (..data_tmp, ..data) are none of the probe
+		 * files'. base stays "".
+		 */
+		ps->base[0] = '\0';
+		ps->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ps->ino_fd < 0)
+			return log_error(EXIT_RUNTIME, "--config-dir %s: inotify: %s",
+					 cfg->config_dir, strerror(errno));
+		if (inotify_add_watch(ps->ino_fd, cfg->config_dir,
+				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
+					      IN_DELETE) < 0)
+			return log_error(EXIT_RUNTIME, "--config-dir %s: watching: %s",
+					 cfg->config_dir, strerror(errno));
+		return 0;
+	}
 	if (slash) {
 		snprintf(dir, sizeof(dir), "%.*s",
 			 (int)(slash - cfg->probe_file + (slash == cfg->probe_file)),
@@ -124,7 +152,8 @@ bool probe_source__changed(struct probe_source *ps)
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
-			if (ev->len && !strcmp(ev->name, ps->base))
+			if (ev->len &&
+			    (ps->base[0] ? !strcmp(ev->name, ps->base) : probedir_counts(ev->name)))
 				hit = true;
 			p += sizeof(*ev) + ev->len;
 		}
@@ -136,7 +165,7 @@ int probe_source__load(struct probe_source *ps, struct config *c)
 {
 	char err[1024];
 
-	if (probefile_load(c->probe_file, &ps->pf, err, sizeof(err)))
+	if (load_set(c, &ps->pf, err, sizeof(err)))
 		return log_error(EXIT_USAGE, "%s", err);
 	if (!c->bufsize_given && ps->pf->limits.ringbuf_bytes)
 		c->ringbuf_bytes = ps->pf->limits.ringbuf_bytes;
@@ -177,7 +206,9 @@ int probe_source__load(struct probe_source *ps, struct config *c)
 	}
 	if (!c->exp.has_shutdown && ps->pf->output.exp.has_shutdown)
 		c->exp.shutdown_ns = ps->pf->output.exp.shutdown_ns;
-	if (!c->npids && !c->cmd && !ps->pf->targets.npids && !targets_open_ended(&ps->pf->targets))
+	/* A daemon waits for a set that names its targets: an empty directory is a start. */
+	if (!c->daemon && !c->npids && !c->cmd && !ps->pf->targets.npids &&
+	    !targets_open_ended(&ps->pf->targets))
 		return log_error(EXIT_USAGE,
 				 "%s: nothing to trace: give -p PID, -- CMD, or a targets section",
 				 c->probe_file);

@@ -26,7 +26,7 @@ struct probe_source {
  */
 int probe_source__load(struct probe_source *ps, struct config *cfg);
 
-/* Whether the pending inotify events name the probe file. */
+/* Whether the pending inotify events name the probe file (daemon: see probedir_counts). */
 bool probe_source__changed(struct probe_source *ps);
 
 /*

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The trace: set-up (load, attach, release the target), the loop until the end, the summary. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -216,7 +218,8 @@ static void run(struct tracer *t)
 			reload_at = 0;
 			reload(t);
 		}
-		if (open_ended ? named_exited(t) : session__empty(t->sess)) {
+		/* A daemon ends on a signal (or -d) only: its targets come and go. */
+		if (!t->cfg.daemon && (open_ended ? named_exited(t) : session__empty(t->sess))) {
 			/* The exit program deletes, then reports: let its record land. */
 			poll(NULL, 0, TICK_MS);
 			return;
@@ -578,6 +581,50 @@ static int teardown(struct tracer *t, int code)
 	return code;
 }
 
+/*
+ * The daemon's lock: an flock on cfg->lock_file held for its life (the kernel
+ * drops it however the daemon ends), with the holder's pid written in the file
+ * for the refusal's message. Taken before anything is loaded. Returns the fd,
+ * or -1 with the error printed and *code set.
+ */
+static int take_lock(const struct config *cfg, int *code)
+{
+	char buf[32] = "";
+	int fd = open(cfg->lock_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	ssize_t n;
+
+	if (fd < 0) {
+		*code = log_error(EXIT_RUNTIME, "--lock-file %s: %s", cfg->lock_file,
+				  strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		if (e == EWOULDBLOCK) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			*code = log_error(EXIT_RUNTIME,
+					  "another agent-trace daemon holds %s (pid %s)",
+					  cfg->lock_file, buf[0] ? buf : "unknown");
+		} else {
+			*code = log_error(EXIT_RUNTIME, "--lock-file %s: %s", cfg->lock_file,
+					  strerror(e));
+		}
+		close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
+		*code = log_error(EXIT_RUNTIME, "--lock-file %s: %s", cfg->lock_file,
+				  strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int agent_run(const struct config *cfg)
 {
 	struct tracer t = { .cfg = *cfg,
@@ -586,8 +633,10 @@ int agent_run(const struct config *cfg)
 			    .watch = { .stop_fd = -1 },
 			    .metrics = { .fd = -1 },
 			    .named.child = { .go_fd = -1, .err_fd = -1 } };
-	int code;
+	int code = EXIT_OK, lock_fd = -1;
 
+	if (cfg->daemon && (lock_fd = take_lock(cfg, &code)) < 0)
+		return code;
 	for (unsigned i = 0; i < CLI_MAX_PIDS; i++)
 		t.named.pidfds[i] = -1;
 	log_libbpf(t.cfg.verbose);
@@ -606,5 +655,9 @@ int agent_run(const struct config *cfg)
 			code = finish(&t, now_ns());
 		}
 	}
-	return teardown(&t, code);
+	code = teardown(&t, code);
+	/* Released last: a successor may start once everything is detached. */
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return code;
 }
