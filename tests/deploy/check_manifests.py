@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Checks deploy/kubernetes: every file parses, the DaemonSets follow the node-agent
+# conventions (README: Kubernetes), the ConfigMap's probe files pass agent-trace --check.
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+ARGS = ["daemon", "--config-dir", "/etc/agent-trace", "--metrics", "0.0.0.0:9464"]
+CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_RESOURCE"}
+PORT = 9464
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def load(dirname):
+    docs = {}
+    for name in sorted(os.listdir(dirname)):
+        if not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(dirname, name)) as f:
+            try:
+                docs[name] = [d for d in yaml.safe_load_all(f) if d is not None]
+            except yaml.YAMLError as e:
+                failures.append(f"{name}: does not parse: {e}")
+    return docs
+
+
+def one(docs, name, kind):
+    got = docs.get(name, [])
+    check(len(got) == 1 and got[0].get("kind") == kind, f"{name}: one {kind}")
+    return got[0] if got else {}
+
+
+def check_daemonset(name, ds, cm, privileged):
+    where = name + ": "
+    check(ds.get("apiVersion") == "apps/v1", where + "apiVersion apps/v1")
+    check(ds["metadata"].get("namespace") == "agent-trace", where + "namespace agent-trace")
+    spec = ds["spec"]
+    pod = spec["template"]["spec"]
+    labels = spec["template"]["metadata"].get("labels", {})
+    check(
+        spec["selector"]["matchLabels"].items() <= labels.items(),
+        where + "the selector matches the template's labels",
+    )
+    check(pod.get("hostPID") is True, where + "hostPID: true")
+    check(pod.get("terminationGracePeriodSeconds") == 30, where + "terminationGracePeriodSeconds 30")
+    tol = pod.get("tolerations", [])
+    check(
+        any(t.get("operator") == "Exists" and "key" not in t and "effect" not in t for t in tol),
+        where + "a toleration of every taint (operator: Exists, no key, no effect)",
+    )
+    check(len(pod["containers"]) == 1, where + "one container")
+    c = pod["containers"][0]
+    check(c.get("image") == "localhost/agent-trace:latest", where + "image localhost/agent-trace:latest")
+    check(c.get("imagePullPolicy") == "Never", where + "imagePullPolicy: Never")
+    check(c.get("args") == ARGS and "command" not in c, where + f"args {ARGS}, the image's entrypoint")
+    env = {e["name"]: e for e in c.get("env", [])}
+    check(
+        env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+        == "spec.nodeName",
+        where + "NODE_NAME from the fieldRef spec.nodeName",
+    )
+    check(
+        any(p.get("containerPort") == PORT for p in c.get("ports", [])),
+        where + f"containerPort {PORT}",
+    )
+    for probe in ("livenessProbe", "readinessProbe"):
+        http = c.get(probe, {}).get("httpGet", {})
+        check(http.get("path") == "/healthz" and http.get("port") == PORT, where + f"{probe} on /healthz:{PORT}")
+    res = c.get("resources", {})
+    for k in ("requests", "limits"):
+        check({"cpu", "memory"} <= set(res.get(k, {})), where + f"resources.{k} cpu and memory")
+
+    vols = {v["name"]: v for v in pod.get("volumes", [])}
+    mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+    for v in vols:
+        check(any(m["name"] == v for m in mounts.values()), where + f"volume {v} is mounted")
+    for path, m in mounts.items():
+        check(m.get("readOnly") is True, where + f"{path} mounted read-only")
+        check("subPath" not in m, where + f"{path}: no subPath (it never updates)")
+    host = {}
+    for path, m in mounts.items():
+        hp = vols.get(m["name"], {}).get("hostPath", {}).get("path")
+        if hp:
+            host[hp] = path
+    check("/proc" in host, where + "the host's /proc mounted")
+    check(host.get("/sys/fs/cgroup") == "/sys/fs/cgroup", where + "the host's /sys/fs/cgroup at /sys/fs/cgroup")
+    check(host.get("/sys/kernel/btf") == "/sys/kernel/btf", where + "the host's /sys/kernel/btf at /sys/kernel/btf")
+    cfg = mounts.get("/etc/agent-trace", {})
+    check(
+        vols.get(cfg.get("name"), {}).get("configMap", {}).get("name") == cm["metadata"]["name"],
+        where + "the ConfigMap mounted as a directory at /etc/agent-trace",
+    )
+    sc = c.get("securityContext", {})
+    if privileged:
+        check(sc.get("privileged") is True, where + "privileged: true")
+    else:
+        check(not sc.get("privileged"), where + "not privileged")
+        caps = sc.get("capabilities", {})
+        check(caps.get("drop") == ["ALL"], where + "capabilities drop ALL")
+        check(set(caps.get("add", [])) == CAPS, where + f"capabilities add exactly {sorted(CAPS)}")
+    return labels
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--agent", required=True, help="build/agent-trace, for --check")
+    ap.add_argument("dir")
+    a = ap.parse_args()
+    docs = load(a.dir)
+    check(
+        set(docs)
+        == {"namespace.yaml", "configmap.yaml", "daemonset.yaml", "daemonset-least-privilege.yaml", "service.yaml"},
+        f"{a.dir}: the five manifests, got {sorted(docs)}",
+    )
+    if failures:
+        return report()
+    ns = one(docs, "namespace.yaml", "Namespace")
+    check(ns["metadata"]["name"] == "agent-trace", "namespace.yaml: agent-trace")
+    cm = one(docs, "configmap.yaml", "ConfigMap")
+    labels = check_daemonset("daemonset.yaml", one(docs, "daemonset.yaml", "DaemonSet"), cm, True)
+    lp = one(docs, "daemonset-least-privilege.yaml", "DaemonSet")
+    check_daemonset("daemonset-least-privilege.yaml", lp, cm, False)
+
+    svc = one(docs, "service.yaml", "Service")
+    ann = svc["metadata"].get("annotations", {})
+    check(
+        ann.get("prometheus.io/scrape") == "true" and ann.get("prometheus.io/port") == str(PORT)
+        and ann.get("prometheus.io/path") == "/metrics",
+        "service.yaml: prometheus.io annotations (scrape, port, path)",
+    )
+    check(svc["spec"].get("selector", {}).items() <= labels.items(), "service.yaml: selects the DaemonSet's pods")
+    check(any(p.get("port") == PORT for p in svc["spec"].get("ports", [])), f"service.yaml: port {PORT}")
+
+    files = {k: v for k, v in cm.get("data", {}).items() if k.endswith(".yaml")}
+    check(files, "configmap.yaml: at least one *.yaml probe file")
+    with tempfile.TemporaryDirectory() as d:
+        for name, text in files.items():
+            path = os.path.join(d, name)
+            with open(path, "w") as f:
+                f.write(text)
+            r = subprocess.run([a.agent, "--check", path], capture_output=True, text=True)
+            check(r.returncode == 0, f"configmap.yaml: {name}: agent-trace --check: {r.stdout}{r.stderr}")
+    return report(len(docs))
+
+
+def report(n=0):
+    for f in failures:
+        print("FAIL " + f, file=sys.stderr)
+    if failures:
+        print(f"deploy manifests: {len(failures)} checks failed", file=sys.stderr)
+        return 1
+    print(f"deploy manifests: {n} files parse and follow the conventions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
