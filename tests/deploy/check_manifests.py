@@ -13,6 +13,8 @@ import yaml
 ARGS = ["daemon", "--config-dir", "/etc/agent-trace", "--metrics", "0.0.0.0:9464"]
 CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_RESOURCE"}
 PORT = 9464
+# The daemon's default --lock-file: the node's file, so the lock holds node-wide.
+LOCK = "/run/agent-trace.lock"
 
 failures = []
 
@@ -86,7 +88,8 @@ def check_daemonset(name, ds, cm, privileged):
     for v in vols:
         check(any(m["name"] == v for m in mounts.values()), where + f"volume {v} is mounted")
     for path, m in mounts.items():
-        check(m.get("readOnly") is True, where + f"{path} mounted read-only")
+        if path != LOCK:
+            check(m.get("readOnly") is True, where + f"{path} mounted read-only")
         check("subPath" not in m, where + f"{path}: no subPath (it never updates)")
     host = {}
     for path, m in mounts.items():
@@ -96,6 +99,7 @@ def check_daemonset(name, ds, cm, privileged):
     check("/proc" in host, where + "the host's /proc mounted")
     check(host.get("/sys/fs/cgroup") == "/sys/fs/cgroup", where + "the host's /sys/fs/cgroup at /sys/fs/cgroup")
     check(host.get("/sys/kernel/btf") == "/sys/kernel/btf", where + "the host's /sys/kernel/btf at /sys/kernel/btf")
+    check(host.get(LOCK) == LOCK, where + f"the host's {LOCK} at {LOCK} (one daemon a node)")
     cfg = mounts.get("/etc/agent-trace", {})
     check(
         vols.get(cfg.get("name"), {}).get("configMap", {}).get("name") == cm["metadata"]["name"],

@@ -115,7 +115,8 @@ Test(image, rootfs_has_the_binary_and_exactly_its_libraries)
 	cr_assert_str_eq(missing, "");
 	/* Nothing else holds code but libcapstone, which the agent dlopens (user/resolve/insn.c). */
 	extra = sh(
-		"cd %s/image/rootfs; find . -type f \\( -name '*.so' -o -name '*.so.[0-9]*' \\) | sed 's/^\\.//' | sort |"
+		"cd %s/image/rootfs; find . -type f \\( -name '*.so' -o -name '*.so.[0-9]*' \\) |"
+		" sed 's/^\\.//' | sort |"
 		" grep -v libcapstone | while read l; do case ' %s' in *\" $l \"*) ;;"
 		" *) echo $l;; esac; done",
 		build, libs);
