@@ -91,6 +91,10 @@ static void teardown(void)
 
 	if (!dir[0])
 		return;
+	/* A container a failed test left running goes first, then the images. */
+	run_capture((char *[]){ PODMAN_ARGS, "rm", "-af", "-t", "0", NULL }, &out, &err);
+	free(out);
+	free(err);
 	run_capture((char *[]){ PODMAN_ARGS, "rmi", "-af", NULL }, &out, &err);
 	free(out);
 	free(err);
