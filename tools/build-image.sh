@@ -40,8 +40,8 @@ fi
 # The loader's cache of the rootfs's own libraries (dlopen by soname finds capstone by it).
 ldconfig -r "$rootfs"
 
-printf 'root:x:0:0:root:/:/usr/bin/agent-trace\nnobody:x:65534:65534:nobody:/:/usr/bin/agent-trace\n' \
-	>"$rootfs/etc/passwd"
+printf '%s\n' 'root:x:0:0:root:/:/usr/bin/agent-trace' \
+	'nobody:x:65534:65534:nobody:/:/usr/bin/agent-trace' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 # For https OTLP endpoints: libcurl's default bundle path on Debian.
 cp -L /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"

@@ -13,6 +13,7 @@ import yaml
 ARGS = ["daemon", "--config-dir", "/etc/agent-trace", "--metrics", "0.0.0.0:9464"]
 CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_RESOURCE"}
 PORT = 9464
+IMAGE = "localhost/agent-trace:latest"
 # The daemon's default --lock-file: the node's file, so the lock holds node-wide.
 LOCK = "/run/agent-trace.lock"
 
@@ -55,7 +56,7 @@ def check_daemonset(name, ds, cm, privileged):
         where + "the selector matches the template's labels",
     )
     check(pod.get("hostPID") is True, where + "hostPID: true")
-    check(pod.get("terminationGracePeriodSeconds") == 30, where + "terminationGracePeriodSeconds 30")
+    check(pod.get("terminationGracePeriodSeconds") == 30, where + "terminationGracePeriod 30 s")
     tol = pod.get("tolerations", [])
     check(
         any(t.get("operator") == "Exists" and "key" not in t and "effect" not in t for t in tol),
@@ -63,9 +64,9 @@ def check_daemonset(name, ds, cm, privileged):
     )
     check(len(pod["containers"]) == 1, where + "one container")
     c = pod["containers"][0]
-    check(c.get("image") == "localhost/agent-trace:latest", where + "image localhost/agent-trace:latest")
+    check(c.get("image") == IMAGE, where + f"image {IMAGE}")
     check(c.get("imagePullPolicy") == "Never", where + "imagePullPolicy: Never")
-    check(c.get("args") == ARGS and "command" not in c, where + f"args {ARGS}, the image's entrypoint")
+    check(c.get("args") == ARGS and "command" not in c, where + f"args {ARGS}, no command")
     env = {e["name"]: e for e in c.get("env", [])}
     check(
         env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
@@ -78,7 +79,10 @@ def check_daemonset(name, ds, cm, privileged):
     )
     for probe in ("livenessProbe", "readinessProbe"):
         http = c.get(probe, {}).get("httpGet", {})
-        check(http.get("path") == "/healthz" and http.get("port") == PORT, where + f"{probe} on /healthz:{PORT}")
+        check(
+            http.get("path") == "/healthz" and http.get("port") == PORT,
+            where + f"{probe} on /healthz:{PORT}",
+        )
     res = c.get("resources", {})
     for k in ("requests", "limits"):
         check({"cpu", "memory"} <= set(res.get(k, {})), where + f"resources.{k} cpu and memory")
@@ -97,8 +101,8 @@ def check_daemonset(name, ds, cm, privileged):
         if hp:
             host[hp] = path
     check("/proc" in host, where + "the host's /proc mounted")
-    check(host.get("/sys/fs/cgroup") == "/sys/fs/cgroup", where + "the host's /sys/fs/cgroup at /sys/fs/cgroup")
-    check(host.get("/sys/kernel/btf") == "/sys/kernel/btf", where + "the host's /sys/kernel/btf at /sys/kernel/btf")
+    for same in ("/sys/fs/cgroup", "/sys/kernel/btf"):
+        check(host.get(same) == same, where + f"the host's {same} at {same}")
     check(host.get(LOCK) == LOCK, where + f"the host's {LOCK} at {LOCK} (one daemon a node)")
     cfg = mounts.get("/etc/agent-trace", {})
     check(
@@ -124,7 +128,13 @@ def main():
     docs = load(a.dir)
     check(
         set(docs)
-        == {"namespace.yaml", "configmap.yaml", "daemonset.yaml", "daemonset-least-privilege.yaml", "service.yaml"},
+        == {
+            "namespace.yaml",
+            "configmap.yaml",
+            "daemonset.yaml",
+            "daemonset-least-privilege.yaml",
+            "service.yaml",
+        },
         f"{a.dir}: the five manifests, got {sorted(docs)}",
     )
     if failures:
@@ -143,8 +153,10 @@ def main():
         and ann.get("prometheus.io/path") == "/metrics",
         "service.yaml: prometheus.io annotations (scrape, port, path)",
     )
-    check(svc["spec"].get("selector", {}).items() <= labels.items(), "service.yaml: selects the DaemonSet's pods")
-    check(any(p.get("port") == PORT for p in svc["spec"].get("ports", [])), f"service.yaml: port {PORT}")
+    sel = svc["spec"].get("selector", {})
+    check(sel and sel.items() <= labels.items(), "service.yaml: selects the DaemonSet's pods")
+    ports = svc["spec"].get("ports", [])
+    check(any(p.get("port") == PORT for p in ports), f"service.yaml: port {PORT}")
 
     files = {k: v for k, v in cm.get("data", {}).items() if k.endswith(".yaml")}
     check(files, "configmap.yaml: at least one *.yaml probe file")
@@ -154,7 +166,7 @@ def main():
             with open(path, "w") as f:
                 f.write(text)
             r = subprocess.run([a.agent, "--check", path], capture_output=True, text=True)
-            check(r.returncode == 0, f"configmap.yaml: {name}: agent-trace --check: {r.stdout}{r.stderr}")
+            check(r.returncode == 0, f"configmap.yaml: {name}: --check: {r.stdout}{r.stderr}")
     return report(len(docs))
 
 
