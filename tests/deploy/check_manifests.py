@@ -3,6 +3,7 @@
 # Checks deploy/kubernetes: every file parses, the DaemonSets follow the node-agent
 # conventions (README: Kubernetes), the ConfigMap's probe files pass agent-trace --check.
 import argparse
+import copy
 import os
 import subprocess
 import sys
@@ -143,8 +144,14 @@ def main():
     check(ns["metadata"]["name"] == "agent-trace", "namespace.yaml: agent-trace")
     cm = one(docs, "configmap.yaml", "ConfigMap")
     labels = check_daemonset("daemonset.yaml", one(docs, "daemonset.yaml", "DaemonSet"), cm, True)
+    ds = one(docs, "daemonset.yaml", "DaemonSet")
     lp = one(docs, "daemonset-least-privilege.yaml", "DaemonSet")
     check_daemonset("daemonset-least-privilege.yaml", lp, cm, False)
+    # The two differ in their container's securityContext alone.
+    same = [copy.deepcopy(d) for d in (ds, lp)]
+    for d in same:
+        d["spec"]["template"]["spec"]["containers"][0].pop("securityContext", None)
+    check(same[0] == same[1], "daemonset-least-privilege.yaml: daemonset.yaml but its securityContext")
 
     svc = one(docs, "service.yaml", "Service")
     ann = svc["metadata"].get("annotations", {})
