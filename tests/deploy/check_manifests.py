@@ -151,7 +151,8 @@ def main():
     same = [copy.deepcopy(d) for d in (ds, lp)]
     for d in same:
         d["spec"]["template"]["spec"]["containers"][0].pop("securityContext", None)
-    check(same[0] == same[1], "daemonset-least-privilege.yaml: as daemonset.yaml, securityContext aside")
+    why = "daemonset-least-privilege.yaml: as daemonset.yaml, securityContext aside"
+    check(same[0] == same[1], why)
 
     svc = one(docs, "service.yaml", "Service")
     ann = svc["metadata"].get("annotations", {})
