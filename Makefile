@@ -84,7 +84,7 @@ BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $
 	$(BENCH)/otlp_sink
 
 .PHONY: libbpf-check all deps run test test-otlp test-unit test-integration format format-check clean \
-	bench bench-smoke
+	bench bench-smoke image test-deploy
 all: $(BIN)
 
 deps:
@@ -222,6 +222,7 @@ run: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(INTEG_BIN) $(TARGETS) $(BENCH_BINS)
 	$(Q)$(MAKE) --no-print-directory test-otlp
+	$(Q)$(MAKE) --no-print-directory test-deploy
 	$(Q)BUILD=$(BUILD) tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 	$(Q)python3 bench/bench.py --build $(BUILD) --smoke > $(BENCH)/smoke.log 2>&1 || \
 		{ tail -n 30 $(BENCH)/smoke.log; echo "bench-smoke failed: $(BENCH)/smoke.log"; exit 1; }
@@ -250,6 +251,17 @@ bench: deps
 bench-smoke: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_BINS) $(BUILD)/targets/many
 	$(Q)python3 bench/bench.py --build $(BUILD) --smoke
+
+# The agent's container image, localhost/agent-trace:$(VERSION) and :latest, from a rootfs
+# assembled in $(BUILD)/image/rootfs (the binary and the libraries it loads), no registry:
+# README Kubernetes. PODMAN_FLAGS adds podman options (the tests' private storage).
+image: $(BIN)
+	$(Q)tools/build-image.sh $(BIN) $(BUILD)/image $(VERSION)
+
+# The Kubernetes manifests parse and follow the DaemonSet conventions; the ConfigMap's
+# probe file passes --check. Seconds; make test runs it.
+test-deploy: $(BIN)
+	$(Q)python3 tests/deploy/check_manifests.py --agent $(BIN) deploy/kubernetes
 
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
