@@ -12,7 +12,11 @@
 /* Capture limit per slot (-s), below AT_STR_MAX; set by the loader. */
 const volatile __u32 str_max __weak = 64;
 
-/* A record header for pid_tgid's thread (ts_ns is the caller's to set). */
+/*
+ * A record header for pid_tgid's thread (ts_ns is the caller's to set). The
+ * cgroup is current's: the record's task, or at fork the parent, whose
+ * cgroup the child starts in.
+ */
 static __always_inline void rec_hdr_init(struct at_rec_hdr *h, __u32 type, __u32 probe_id,
 					 __u64 pid_tgid)
 {
@@ -20,6 +24,7 @@ static __always_inline void rec_hdr_init(struct at_rec_hdr *h, __u32 type, __u32
 	h->probe_id = probe_id;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
+	h->cgroup_id = bpf_get_current_cgroup_id();
 }
 
 /*

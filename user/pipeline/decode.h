@@ -14,6 +14,7 @@
 struct session;
 struct probe;
 struct ident_cache;
+struct cgid_cache;
 
 enum event_kind {
 	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
@@ -85,6 +86,11 @@ struct decoder {
 	 * every sink has the exit event.
 	 */
 	struct ident_cache *ident;
+	/*
+	 * Cgroups' identities (cgid.h) by the record's cgroup id, tried first: it
+	 * names the container of a process already gone. NULL: none, by pid only.
+	 */
+	struct cgid_cache *cgid;
 };
 
 /* Room a decoded record may need besides the record itself (copies that fix or scrub it). */
