@@ -4,8 +4,8 @@
  * cgroupfs manager) running targets/calls from an image imported from a
  * rootfs the set-up builds, traced by -p beside a host process; every record
  * of the container's process carries podman's id for it, the host's none.
- * A container process that exits at once, traced from its exec by comm,
- * has the id on every record too: the records carry their cgroup's id.
+ * A container process that is gone before its records are decoded has the
+ * id on every record too: the records carry their cgroup's id.
  * Podman's configuration and storage are the test's own (CONTAINERS_CONF,
  * --root): nothing under /etc or /var/lib/containers is touched.
  */
@@ -282,15 +282,29 @@ Test(container, text_lines_show_the_short_id)
 }
 
 /*
- * A process that ends at once: traced from its exec (a comm target), its
- * getppid calls, exec and exit all have the container's id, though it is
- * gone before the writer decodes most of them, and the container soon after.
+ * A process that ends before the writer sees any of its records: podman
+ * exec'ed in a running container (traced from its exec, a comm target)
+ * while agent-trace is stopped, so /proc has nothing of it when its exec,
+ * getppid calls and exit are decoded. Every one has the container's id,
+ * from the cgroup id the records carry.
  */
 Test(container, a_short_lived_container_process_has_its_id_on_every_record)
 {
-	char conf[64], outf[64], errf[64], want[128], calls[8], *out, *err, *id;
-	int st, execs = links_of("sched_process_e");
-	pid_t tracer;
+	char conf[64], outf[64], errf[64], want[128], calls[8], ready[8] = "", *out, *err, *id;
+	int st, ends[2], execs = links_of("sched_process_e");
+	pid_t run, tracer;
+
+	/* The container's main process, not a target: it keeps the container (and its cgroup). */
+	run = fork_piped((const int[]){ 0, 1 }, ends, 2);
+	if (run == 0) {
+		execv(PODMAN, (char *[]){ PODMAN_ARGS, "run", "-i", "--rm", "--network", "none",
+					  "--name", name, image, "/calls", "hold", "0", NULL });
+		_exit(127);
+	}
+	cr_assert_eq(read(ends[1], ready, 6), 6, "the container did not start");
+	cr_assert_str_eq(ready, "ready\n");
+	id = inspect("{{.Id}}");
+	cr_assert_eq(strlen(id), 64, "%s", id);
 
 	tmp_name(conf, sizeof(conf), "ctr", "yaml");
 	tmp_name(outf, sizeof(outf), "ctr", "out");
@@ -306,16 +320,24 @@ Test(container, a_short_lived_container_process_has_its_id_on_every_record)
 	for (int i = 0; i < 1000 && links_of("sched_process_e") < execs + 2; i++)
 		usleep(10 * 1000);
 	cr_assert_geq(links_of("sched_process_e"), execs + 2, "agent-trace did not attach");
+	/* The records wait in the ring buffer until the process is gone. */
+	cr_assert_eq(kill(tracer, SIGSTOP), 0);
 	snprintf(calls, sizeof(calls), "%d", SHORT_CALLS);
-	st = run_capture((char *[]){ PODMAN_ARGS, "run", "--network", "none", "--name", name, image,
-				     "/" SHORT_COMM, "many", calls, NULL },
+	st = run_capture((char *[]){ PODMAN_ARGS, "exec", name, "/" SHORT_COMM, "many", calls,
+				     NULL },
 			 &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "podman run: status %d: %s", st, err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "podman exec: status %d: %s", st, err);
 	free(out);
 	free(err);
-	id = inspect("{{.Id}}");
-	cr_assert_eq(strlen(id), 64, "%s", id);
+	cr_assert_eq(kill(tracer, SIGCONT), 0);
 	wait_for_lines(outf, "\"type\":\"exit\"", 1);
+	/* The main process: released, it says done and ends at the next byte. */
+	cr_assert_eq(write(ends[0], "g", 1), 1);
+	cr_assert_eq(read(ends[1], ready, 5), 5, "the container's main process did not go on");
+	cr_assert_eq(write(ends[0], "g", 1), 1);
+	close(ends[0]);
+	cr_assert_eq(waitpid(run, &st, 0), run);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "podman run: status %d", st);
 	kill(tracer, SIGINT);
 	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent-trace: status %d", st);
