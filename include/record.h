@@ -42,7 +42,7 @@ struct at_rec_hdr {
 	/*
 	 * cgroup v2 id of the task's cgroup when the record was made (the inode of
 	 * its directory in the cgroup2 mount): the container identity of a process
-	 * that is gone by the time the record is decoded. 0 without cgroup v2.
+	 * that is gone by the time the record is decoded.
 	 */
 	__u64 cgroup_id;
 };

@@ -103,7 +103,7 @@ struct decode_scratch {
  * Decodes one ring-buffer record of size bytes into ev. Returns the event's
  * kind, or 0 for a record to skip: too short, of an unknown type, or of a
  * function probe that is not known. ev may point into data and into scratch:
- * both must outlive it; ev->ident points into d->ident until its next use.
+ * both must outlive it; ev->ident points into d->cgid or d->ident until its next use.
  */
 int decoder__decode(const struct decoder *d, const void *data, size_t size,
 		    struct decode_scratch *scratch, struct event *ev);
