@@ -56,6 +56,7 @@ static __always_inline void proc_rec_init(struct at_proc_rec *rec, __u32 type,
 	rec_hdr_init(&rec->hdr, type, AT_PROBE_SYSCALLS,
 		     (__u64)task->tgid << 32 | (__u32)task->pid);
 	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec_cgroup(&rec->hdr);
 	bpf_probe_read_kernel_str(rec->comm, sizeof(rec->comm), task->comm);
 }
 

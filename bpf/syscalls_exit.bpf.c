@@ -128,6 +128,7 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 			return;
 		}
 		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+		rec_cgroup(&rec->hdr);
 		bpf_ringbuf_submit(rec, wake);
 		rb_wake_reader();
 		return;

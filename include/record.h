@@ -39,6 +39,12 @@ struct at_rec_hdr {
 	__u32 probe_id; /* probe that made the record; syscalls use AT_PROBE_SYSCALLS */
 	__u32 pid;	/* tgid of the process */
 	__u32 tid;	/* kernel thread id */
+	/*
+	 * cgroup v2 id of the task's cgroup when the record was made (the inode of
+	 * its directory in the cgroup2 mount): the container identity of a process
+	 * that is gone by the time the record is decoded.
+	 */
+	__u64 cgroup_id;
 };
 
 /* Probe id of the built-in syscall probe; function probes number from 1. */
@@ -89,8 +95,8 @@ struct at_proc_rec {
 };
 
 /* The layout is the ABI: a change shows here first. */
-_Static_assert(sizeof(struct at_rec_hdr) == 24, "at_rec_hdr layout");
-_Static_assert(sizeof(struct at_call_rec) == 104 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
-_Static_assert(sizeof(struct at_proc_rec) == 48, "at_proc_rec layout");
+_Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
+_Static_assert(sizeof(struct at_call_rec) == 112 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
+_Static_assert(sizeof(struct at_proc_rec) == 56, "at_proc_rec layout");
 
 #endif /* AT_RECORD_H */

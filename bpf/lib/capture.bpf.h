@@ -12,7 +12,11 @@
 /* Capture limit per slot (-s), below AT_STR_MAX; set by the loader. */
 const volatile __u32 str_max __weak = 64;
 
-/* A record header for pid_tgid's thread (ts_ns is the caller's to set). */
+/*
+ * A record header for pid_tgid's thread (ts_ns is the caller's to set). The
+ * cgroup id is set as the record goes out (rec_cgroup): a call's state at
+ * entry may never be sent (counts only), and the helper is paid per record.
+ */
 static __always_inline void rec_hdr_init(struct at_rec_hdr *h, __u32 type, __u32 probe_id,
 					 __u64 pid_tgid)
 {
@@ -20,6 +24,17 @@ static __always_inline void rec_hdr_init(struct at_rec_hdr *h, __u32 type, __u32
 	h->probe_id = probe_id;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
+	h->cgroup_id = 0;
+}
+
+/*
+ * The cgroup v2 id of current, the record's task (at fork the parent, whose
+ * cgroup the child starts in): what names a process's container once the
+ * process is gone. Called on every record just before it is sent.
+ */
+static __always_inline void rec_cgroup(struct at_rec_hdr *h)
+{
+	h->cgroup_id = bpf_get_current_cgroup_id();
 }
 
 /*
@@ -158,6 +173,7 @@ static __always_inline bool emit(struct at_call_rec *rec)
 		       (rec->slot_len[last] & (AT_STR_MAX - 1));
 	if (size > sizeof(*rec))
 		return false;
+	rec_cgroup(&rec->hdr);
 	return rb_output(rec, size, false);
 }
 

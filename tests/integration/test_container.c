@@ -4,6 +4,8 @@
  * cgroupfs manager) running targets/calls from an image imported from a
  * rootfs the set-up builds, traced by -p beside a host process; every record
  * of the container's process carries podman's id for it, the host's none.
+ * A container process that is gone before its records are decoded has the
+ * id on every record too: the records carry their cgroup's id.
  * Podman's configuration and storage are the test's own (CONTAINERS_CONF,
  * --root): nothing under /etc or /var/lib/containers is touched.
  */
@@ -22,6 +24,9 @@
 #define AT (char *)build_path("agent-trace")
 #define PODMAN "/usr/bin/podman"
 #define NCALLS "100"
+/* The short-lived container process's name: a target by comm no other test's process has. */
+#define SHORT_COMM "at-cgid-short"
+#define SHORT_CALLS 50
 
 static char dir[64], image[64], name[64], store[96], run_dir[96], tmp_dir[96];
 
@@ -75,11 +80,11 @@ static void setup(void)
 			 "events_logger = \"file\"\n");
 	setenv("CONTAINERS_CONF", conf, 1);
 	/* The image: the target and the libraries it loads, at their paths; no registry. */
-	free(sh("set -e; r=%s/rootfs; mkdir -p $r; cp %s $r/calls;"
+	free(sh("set -e; r=%s/rootfs; mkdir -p $r; cp %s $r/calls; cp %s $r/" SHORT_COMM ";"
 		" for l in $(ldd %s | grep -o '/[^ ]*'); do"
 		" mkdir -p $r$(dirname $l); cp -L $l $r$l; done;"
 		" tar -C $r -cf %s/rootfs.tar .",
-		dir, build_path("calls"), build_path("calls"), dir));
+		dir, build_path("calls"), build_path("calls"), build_path("calls"), dir));
 	out = sh(PODMAN " --root %s --runroot %s --tmpdir %s import -q %s/rootfs.tar %s", store,
 		 run_dir, tmp_dir, dir, image);
 	free(out);
@@ -274,4 +279,82 @@ Test(container, text_lines_show_the_short_id)
 	snprintf(ctr, sizeof(ctr), " %s/%s [c:%.12s] +++ exited with 0 +++", r.cpid, r.cpid, r.id);
 	cr_assert_eq(lines_with(r.out, ctr, NULL, NULL), 1, "%s", r.out);
 	ctr_run_free(&r);
+}
+
+/*
+ * A process that ends before the writer sees any of its records: podman
+ * exec'ed in a running container (traced from its exec, a comm target)
+ * while agent-trace is stopped, so /proc has nothing of it when its exec,
+ * getppid calls and exit are decoded. Every one has the container's id,
+ * from the cgroup id the records carry.
+ */
+Test(container, a_short_lived_container_process_has_its_id_on_every_record)
+{
+	char conf[64], outf[64], errf[64], want[128], calls[8], ready[8] = "", *out, *err, *id;
+	int st, ends[2], execs = links_of("sched_process_e");
+	pid_t run, tracer;
+
+	/* The container's main process, not a target: it keeps the container (and its cgroup). */
+	run = fork_piped((const int[]){ 0, 1 }, ends, 2);
+	if (run == 0) {
+		execv(PODMAN, (char *[]){ PODMAN_ARGS, "run", "-i", "--rm", "--network", "none",
+					  "--name", name, image, "/calls", "hold", "0", NULL });
+		_exit(127);
+	}
+	cr_assert_eq(read(ends[1], ready, 6), 6, "the container did not start");
+	cr_assert_str_eq(ready, "ready\n");
+	id = inspect("{{.Id}}");
+	cr_assert_eq(strlen(id), 64, "%s", id);
+
+	tmp_name(conf, sizeof(conf), "ctr", "yaml");
+	tmp_name(outf, sizeof(outf), "ctr", "out");
+	tmp_name(errf, sizeof(errf), "ctr", "err");
+	write_text(conf, "targets:\n"
+			 "  comm: [" SHORT_COMM "]\n"
+			 "probes:\n"
+			 "  - name: ppid\n"
+			 "    kind: syscall\n"
+			 "    attach: getppid\n");
+	tracer = spawn_logged((char *[]){ AT, "--json", "-C", conf, NULL }, outf, errf);
+	/* sched_process_exec and _exit attach last: then exec is watched. */
+	for (int i = 0; i < 1000 && links_of("sched_process_e") < execs + 2; i++)
+		usleep(10 * 1000);
+	cr_assert_geq(links_of("sched_process_e"), execs + 2, "agent-trace did not attach");
+	/* The records wait in the ring buffer until the process is gone. */
+	cr_assert_eq(kill(tracer, SIGSTOP), 0);
+	snprintf(calls, sizeof(calls), "%d", SHORT_CALLS);
+	st = run_capture((char *[]){ PODMAN_ARGS, "exec", name, "/" SHORT_COMM, "many", calls,
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "podman exec: status %d: %s", st, err);
+	free(out);
+	free(err);
+	cr_assert_eq(kill(tracer, SIGCONT), 0);
+	wait_for_lines(outf, "\"type\":\"exit\"", 1);
+	/* The main process: released, it says done and ends at the next byte. */
+	cr_assert_eq(write(ends[0], "g", 1), 1);
+	cr_assert_eq(read(ends[1], ready, 5), 5, "the container's main process did not go on");
+	cr_assert_eq(write(ends[0], "g", 1), 1);
+	close(ends[0]);
+	cr_assert_eq(waitpid(run, &st, 0), run);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "podman run: status %d", st);
+	kill(tracer, SIGINT);
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent-trace: status %d", st);
+	out = slurp(outf);
+	err = slurp(errf);
+	unlink(outf);
+	unlink(errf);
+	unlink(conf);
+	cr_assert_str_eq(err, "");
+	snprintf(want, sizeof(want), ",\"container_id\":\"%s\",", id);
+	cr_assert_eq(lines_with(out, "\"type\":\"syscall\"", "\"probe_name\":\"ppid\"", NULL),
+		     SHORT_CALLS, "%s", out);
+	cr_assert_eq(lines_with(out, "\"type\":\"syscall\"", "\"probe_name\":\"ppid\"", want),
+		     SHORT_CALLS, "%s", out);
+	cr_assert_eq(lines_with(out, "\"type\":\"attach\"", want, NULL), 1, "%s", out);
+	cr_assert_eq(lines_with(out, "\"type\":\"exit\"", want, NULL), 1, "%s", out);
+	free(out);
+	free(err);
+	free(id);
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgid.h"
 #include "ident.h"
 #include "output.h"
 #include "sink.h"
@@ -87,18 +88,28 @@ static void open_out(struct output *o, bool json)
 	ident_cache__free(o->ident);
 	o->ident = ident_cache__new(&io);
 	cr_assert_not_null(o->ident);
+	/* The cgroup2 tree is the fixture's too: records with an id are looked up there. */
+	cgid_cache__free(o->cgid);
+	o->cgid = cgid_cache__new(&(struct cgid_opts){ .root = root, .proc_root = root });
+	cr_assert_not_null(o->cgid);
 }
 
-static void getppid_rec(struct output *o, uint32_t pid, int ret)
+static void getppid_cg(struct output *o, uint32_t pid, uint64_t cgroup_id, int ret)
 {
 	struct at_call_rec r = { .nr = 110, .ret = ret, .enter_ns = TS, .flags = AT_CALL_NO_DUR };
 
+	r.hdr.cgroup_id = cgroup_id;
 	r.hdr.type = AT_REC_SYSCALL;
 	r.hdr.pid = r.hdr.tid = pid;
 	r.hdr.ts_ns = TS;
 	r.hdr.probe_id = AT_PROBE_SYSCALLS;
 	r.slot_arg[0] = r.slot_arg[1] = AT_ARG_NONE;
 	output_record(o, &r, offsetof(struct at_call_rec, slot));
+}
+
+static void getppid_rec(struct output *o, uint32_t pid, int ret)
+{
+	getppid_cg(o, pid, 0, ret);
 }
 
 static void exit_rec(struct output *o, uint32_t pid)
@@ -206,4 +217,48 @@ Test(ident_out, fork_of_a_reused_pid_reads_it_again)
 		"{\"type\":\"syscall\",\"time\":1.000000,\"pid\":78,\"tid\":78,\"container_id\":\"" ID
 		"\",\"syscall\":\"getppid\",\"nr\":110,\"args\":{},\"ret\":1,\"errno\":null,"
 		"\"dur_ns\":null,\"truncated\":false}\n");
+}
+
+/*
+ * A process gone from /proc: its records' cgroup id names the container (a
+ * directory of the fixture's cgroup2 tree), its exit's too; a host cgroup's
+ * records fall back to the pid's entry.
+ */
+Test(ident_out, a_gone_process_is_known_by_its_records_cgroup_id)
+{
+	char dir[256];
+	struct output o;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/libpod_parent", root);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/libpod_parent/libpod-" ID, root);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	cr_assert_eq(stat(dir, &st), 0);
+	open_out(&o, true);
+	getppid_cg(&o, 90, st.st_ino, 1);
+	{
+		struct at_proc_rec r = { .exit_code = 0 };
+
+		r.hdr.type = AT_REC_PROC_EXIT;
+		r.hdr.pid = r.hdr.tid = 90;
+		r.hdr.ts_ns = TS;
+		r.hdr.cgroup_id = st.st_ino;
+		strcpy(r.comm, "calls");
+		output_record(&o, &r, sizeof(r));
+	}
+	/* Pid 77's cgroup id names no container here (the root's): by pid, as before. */
+	cr_assert_eq(stat(root, &st), 0);
+	getppid_cg(&o, 77, st.st_ino, 1);
+	cr_assert_eq(stats(&o).lookups, 1, "pid 90 never read from /proc");
+	cr_assert_str_eq(
+		written(&o),
+		"{\"type\":\"syscall\",\"time\":1.000000,\"pid\":90,\"tid\":90,\"container_id\":\"" ID
+		"\",\"syscall\":\"getppid\",\"nr\":110,\"args\":{},\"ret\":1,\"errno\":null,"
+		"\"dur_ns\":null,\"truncated\":false}\n"
+		"{\"type\":\"exit\",\"time\":1.000000,\"pid\":90,\"container_id\":\"" ID
+		"\",\"comm\":\"calls\",\"code\":0,\"signal\":null}\n"
+		"{\"type\":\"syscall\",\"time\":1.000000,\"pid\":77,\"tid\":77,\"container_id\":\"" ID
+		"\",\"pod_uid\":\"" UID "\",\"syscall\":\"getppid\",\"nr\":110,\"args\":{},"
+		"\"ret\":1,\"errno\":null,\"dur_ns\":null,\"truncated\":false}\n");
 }

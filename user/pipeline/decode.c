@@ -4,6 +4,7 @@
 
 #include "decode.h"
 #include "eval.h"
+#include "cgid.h"
 #include "ident.h"
 #include "probes.h"
 #include "scrub.h"
@@ -247,11 +248,21 @@ int decoder__decode(const struct decoder *d, const void *data, size_t size,
 		decode_proc(d, data, kind, ev);
 		break;
 	}
-	if (!kind || !d->ident)
+	if (!kind)
 		return kind;
 	/* A pid that forks or execs may be a new process whose old one's exit went unseen. */
-	if (kind == EV_FORK || kind == EV_EXEC)
+	if (d->ident && (kind == EV_FORK || kind == EV_EXEC))
 		ident_cache__renew(d->ident, ev->pid);
+	/*
+	 * The cgroup the record was made in first: it is known after the process
+	 * is gone. Its v2 path may name no container where the v1 lines do (a
+	 * hybrid layout's bare "/"): then the process's, by pid.
+	 */
+	if (d->cgid)
+		ev->ident = cgid_cache__get(d->cgid, ((const struct at_rec_hdr *)data)->cgroup_id,
+					    ev->pid);
+	if (ev->ident || !d->ident)
+		return kind;
 	ev->ident = ident_cache__get(d->ident, ev->pid, ((const struct at_rec_hdr *)data)->ts_ns);
 	return kind;
 }

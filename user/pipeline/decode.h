@@ -14,6 +14,7 @@
 struct session;
 struct probe;
 struct ident_cache;
+struct cgid_cache;
 
 enum event_kind {
 	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
@@ -85,6 +86,11 @@ struct decoder {
 	 * every sink has the exit event.
 	 */
 	struct ident_cache *ident;
+	/*
+	 * Cgroups' identities (cgid.h) by the record's cgroup id, tried first: it
+	 * names the container of a process already gone. NULL: none, by pid only.
+	 */
+	struct cgid_cache *cgid;
 };
 
 /* Room a decoded record may need besides the record itself (copies that fix or scrub it). */
@@ -97,7 +103,7 @@ struct decode_scratch {
  * Decodes one ring-buffer record of size bytes into ev. Returns the event's
  * kind, or 0 for a record to skip: too short, of an unknown type, or of a
  * function probe that is not known. ev may point into data and into scratch:
- * both must outlive it; ev->ident points into d->ident until its next use.
+ * both must outlive it; ev->ident points into d->cgid or d->ident until its next use.
  */
 int decoder__decode(const struct decoder *d, const void *data, size_t size,
 		    struct decode_scratch *scratch, struct event *ev);

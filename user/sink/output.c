@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "aggregate.h"
 #include "decode.h"
+#include "cgid.h"
 #include "ident.h"
 #include "output.h"
 #include "probes.h"
@@ -191,7 +193,9 @@ void lines_event(struct output *o, const struct event *ev, line_event_fn *fmt)
 void output_record(void *ctx, const void *data, size_t size)
 {
 	struct output *o = ctx;
-	struct decoder d = { .sess = o->sess, .start_ns = o->start_ns, .ident = o->ident };
+	struct decoder d = {
+		.sess = o->sess, .start_ns = o->start_ns, .ident = o->ident, .cgid = o->cgid
+	};
 	int kind = decode_kind(data, size);
 	struct decode_scratch scratch;
 	bool line = true, decoded = false;
@@ -273,6 +277,7 @@ void lines_summary(struct output *o, const struct snapshot *snap, line_summary_f
 
 int output_open(struct output *o, const char *path)
 {
+	char mnt[PATH_MAX];
 	int err;
 
 	o->ops = o->json ? &json_sink_ops : &text_sink_ops;
@@ -287,7 +292,15 @@ int output_open(struct output *o, const char *path)
 		return 0;
 	}
 	o->ident = ident_cache__new(NULL);
-	return o->ident ? 0 : -errno;
+	if (!o->ident)
+		return -errno;
+	/* Without a cgroup2 mount records' cgroup ids name nothing here: by pid only. */
+	if (!cgid_find_mount(NULL, mnt, sizeof(mnt))) {
+		o->cgid = cgid_cache__new(&(struct cgid_opts){ .root = mnt, .proc_root = "/proc" });
+		if (!o->cgid)
+			return -errno;
+	}
+	return 0;
 }
 
 void output_flush(void *ctx)
@@ -306,6 +319,8 @@ int output_close(struct output *o)
 {
 	ident_cache__free(o->ident);
 	o->ident = NULL;
+	cgid_cache__free(o->cgid);
+	o->cgid = NULL;
 	/* Never opened (set-up failed before the output): nothing to close. */
 	return o->ops ? o->ops->close(o) : 0;
 }

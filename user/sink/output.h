@@ -18,6 +18,7 @@
 #define OUTPUT_BUF_RECS 4096u
 
 struct ident_cache;
+struct cgid_cache;
 struct sink_ops;
 struct xsink;
 
@@ -43,6 +44,8 @@ struct output {
 	void (*on_closed)(void);
 	/* Each process's container identity (ident.h), made by output_open; NULL: none. */
 	struct ident_cache *ident;
+	/* Each cgroup's (cgid.h), by the records' cgroup ids; NULL: no cgroup2 mount. */
+	struct cgid_cache *cgid;
 	/* Exporting sinks (xsink.h): each event goes to every one of them too. */
 	struct xsink *xs[SINKS_MAX];
 	unsigned nxs;
