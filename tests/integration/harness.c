@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -516,4 +517,49 @@ int free_port(void)
 	port = ntohs(a.sin_port);
 	close(fd);
 	return port;
+}
+
+char *sh(const char *fmt, ...)
+{
+	char cmd[4096], *out, *err;
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = run_capture((char *[]){ "/bin/sh", "-c", cmd, NULL }, &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d: %s%s", cmd, st, out, err);
+	free(err);
+	return out;
+}
+
+void podman_scratch(const char *tag, char dir[64], char store[96], char run_dir[96],
+		    char tmp_dir[96])
+{
+	char conf[96];
+
+	/* Skipped with the reason where they are missing; in CI (CI set) that fails. */
+	if ((access("/usr/bin/podman", X_OK) || access("/usr/bin/runc", X_OK)) && getenv("CI"))
+		cr_assert_fail("podman and runc are not installed (make deps installs them)");
+	if (access("/usr/bin/podman", X_OK) || access("/usr/bin/runc", X_OK))
+		cr_skip_test("podman and runc are not installed (make deps installs them)");
+	snprintf(dir, 64, "/tmp/agent-trace-%s.%d", tag, getpid());
+	snprintf(store, 96, "%s/root", dir);
+	snprintf(run_dir, 96, "%s/run", dir);
+	snprintf(tmp_dir, 96, "%s/tmp", dir);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	/*
+	 * crun refuses this machine's hybrid cgroup layout: runc, and podman's
+	 * own cgroupfs manager rather than systemd's; the hard limits are lower
+	 * than podman's default ulimits.
+	 */
+	snprintf(conf, sizeof(conf), "%s/containers.conf", dir);
+	write_text(conf, "[containers]\n"
+			 "default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n"
+			 "[engine]\n"
+			 "cgroup_manager = \"cgroupfs\"\n"
+			 "runtime = \"runc\"\n"
+			 "events_logger = \"file\"\n");
+	setenv("CONTAINERS_CONF", conf, 1);
 }

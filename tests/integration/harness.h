@@ -138,6 +138,16 @@ void expect_error(char *const argv[], int code, const char *msg);
 char *slurp(const char *path);
 /* Calls fn with each line of each of pid's /proc/PID/fdinfo files (its BPF objects say what they are). */
 void fdinfo_lines(pid_t pid, void (*fn)(void *ctx, const char *line), void *ctx);
+/* Runs a shell command line (printf format); asserts it exits 0. Its stdout, malloc'd. */
+char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A podman scratch area for a test: /tmp/agent-trace-TAG.PID with its own
+ * storage (store, run_dir, tmp_dir for --root, --runroot, --tmpdir) and a
+ * containers.conf (runc, cgroupfs, ulimits) in CONTAINERS_CONF. Skips the
+ * test when podman or runc is missing; fails it in CI.
+ */
+void podman_scratch(const char *tag, char dir[64], char store[96], char run_dir[96],
+		    char tmp_dir[96]);
 /* A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick for port 0). */
 int free_port(void);
 /* Number of BPF links whose program is named name. */

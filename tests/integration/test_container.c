@@ -30,55 +30,16 @@
 
 static char dir[64], image[64], name[64], store[96], run_dir[96], tmp_dir[96];
 
-/* Runs a shell command line; asserts it exits 0. Its stdout, malloc'd. */
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh(const char *fmt, ...)
-{
-	char cmd[4096], *out, *err;
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = run_capture((char *[]){ "/bin/sh", "-c", cmd, NULL }, &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d: %s", cmd, st, err);
-	free(err);
-	return out;
-}
-
 /* podman with the test's storage: the command line's start. */
 #define PODMAN_ARGS PODMAN, "--root", store, "--runroot", run_dir, "--tmpdir", tmp_dir
 
 static void setup(void)
 {
-	char conf[96], *out;
+	char *out;
 
-	/* Skipped with the reason where they are missing; in CI (CI set) that fails. */
-	if ((access(PODMAN, X_OK) || access("/usr/bin/runc", X_OK)) && getenv("CI"))
-		cr_assert_fail("podman and runc are not installed (make deps installs them)");
-	if (access(PODMAN, X_OK) || access("/usr/bin/runc", X_OK))
-		cr_skip_test("podman and runc are not installed (make deps installs them)");
-	snprintf(dir, sizeof(dir), "/tmp/agent-trace-ctr.%d", getpid());
-	snprintf(store, sizeof(store), "%s/root", dir);
-	snprintf(run_dir, sizeof(run_dir), "%s/run", dir);
-	snprintf(tmp_dir, sizeof(tmp_dir), "%s/tmp", dir);
+	podman_scratch("ctr", dir, store, run_dir, tmp_dir);
 	snprintf(image, sizeof(image), "localhost/agent-trace-ident:%d", getpid());
 	snprintf(name, sizeof(name), "agent-trace-ident-%d", getpid());
-	cr_assert_eq(mkdir(dir, 0700), 0);
-	/*
-	 * crun refuses this machine's hybrid cgroup layout: runc, and podman's
-	 * own cgroupfs manager rather than systemd's; the hard limits are lower
-	 * than podman's default ulimits.
-	 */
-	snprintf(conf, sizeof(conf), "%s/containers.conf", dir);
-	write_text(conf, "[containers]\n"
-			 "default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n"
-			 "[engine]\n"
-			 "cgroup_manager = \"cgroupfs\"\n"
-			 "runtime = \"runc\"\n"
-			 "events_logger = \"file\"\n");
-	setenv("CONTAINERS_CONF", conf, 1);
 	/* The image: the target and the libraries it loads, at their paths; no registry. */
 	free(sh("set -e; r=%s/rootfs; mkdir -p $r; cp %s $r/calls; cp %s $r/" SHORT_COMM ";"
 		" for l in $(ldd %s | grep -o '/[^ ]*'); do"
