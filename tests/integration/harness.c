@@ -563,3 +563,17 @@ void podman_scratch(const char *tag, char dir[64], char store[96], char run_dir[
 			 "events_logger = \"file\"\n");
 	setenv("CONTAINERS_CONF", conf, 1);
 }
+
+void wait_lines(const char *path, const char *needle, size_t n)
+{
+	for (int i = 0; i < 1000; i++) {
+		char *s = slurp(path);
+		size_t c = count_lines(s, needle);
+
+		free(s);
+		if (c >= n)
+			return;
+		usleep(10000);
+	}
+	cr_assert_fail("%s never showed '%s' %zu times:\n%s", path, needle, n, slurp(path));
+}

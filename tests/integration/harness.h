@@ -129,6 +129,8 @@ void tmp_names(const char *tag, char yaml[64], char out[64], char err[64]);
 /* Writes (printf) the whole file at path, asserting it could. */
 void write_text(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Waits up to 10 s for the file at path to hold needle on n lines or more; asserts it does. */
+void wait_lines(const char *path, const char *needle, size_t n);
 /* Lines of s that contain needle. */
 size_t count_lines(const char *s, const char *needle);
 /* Runs argv; asserts the exit code and that stderr is exactly msg. */

@@ -28,21 +28,6 @@ struct daemon_dir {
 	char out[96], err[96];
 };
 
-/* Waits up to 10 s for path to hold needle n times (or more). */
-static void wait_count(const char *path, const char *needle, size_t n)
-{
-	for (int i = 0; i < 1000; i++) {
-		char *s = slurp(path);
-		size_t c = count_lines(s, needle);
-
-		free(s);
-		if (c >= n)
-			return;
-		usleep(10000);
-	}
-	cr_assert_fail("%s never showed '%s' %zu times:\n%s", path, needle, n, slurp(path));
-}
-
 /*
  * Set-up is done once --metrics serves /healthz: the port is bound (and
  * connects) before, but requests are answered only once every probe is in.
@@ -196,8 +181,8 @@ Test(daemon, configmap_dir_reload_lock_and_sigterm, .timeout = 90)
 	fd = open(d.fifo, O_WRONLY);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, "1", 1), 1);
-	wait_count(d.out, "\"probe_name\":\"sys\",\"probe_id\"", 7);
-	wait_count(d.out, "\"probe_name\":\"fn\",\"probe\":", 10);
+	wait_lines(d.out, "\"probe_name\":\"sys\",\"probe_id\"", 7);
+	wait_lines(d.out, "\"probe_name\":\"fn\",\"probe\":", 10);
 
 	/* A second daemon on the same lock: one line, exit 1, before anything is loaded. */
 	snprintf(msg, sizeof(msg), "agent-trace: another agent-trace daemon holds %s (pid %d)\n",
@@ -209,15 +194,15 @@ Test(daemon, configmap_dir_reload_lock_and_sigterm, .timeout = 90)
 	/* The swap to a new set: fn filtered to i >= 205, sys unchanged. */
 	snprintf(b2, sizeof(b2), "%s    filter: i >= 205\n", b1);
 	configmap_write(&d, 2, sys_yaml, b2);
-	wait_count(d.err, "reload: 0 new, 1 changed, 0 removed, 1 unchanged", 1);
+	wait_lines(d.err, "reload: 0 new, 1 changed, 0 removed, 1 unchanged", 1);
 	cr_assert_eq(write(fd, "2", 1), 1); /* step(200..209): 5 pass */
-	wait_count(d.out, "\"probe_name\":\"fn\",\"probe\":", 15);
+	wait_lines(d.out, "\"probe_name\":\"fn\",\"probe\":", 15);
 
 	/* A broken set is refused naming the file; the last set runs on. */
 	configmap_write(&d, 3, sys_yaml, "probes: [\n");
-	wait_count(d.err, "the current probes run on", 1);
+	wait_lines(d.err, "the current probes run on", 1);
 	cr_assert_eq(write(fd, "3", 1), 1); /* step(300..309): all pass */
-	wait_count(d.out, "\"probe_name\":\"fn\",\"probe\":", 25);
+	wait_lines(d.out, "\"probe_name\":\"fn\",\"probe\":", 25);
 	e = slurp(d.err);
 	snprintf(msg, sizeof(msg), "agent-trace: reload: %s/b.yaml:", d.dir);
 	cr_assert_eq(count_lines(e, msg), 1, "%s", e);
@@ -276,7 +261,7 @@ Test(daemon, empty_dir_waits_for_its_first_file, .timeout = 60)
 	snprintf(file, sizeof(file), "%s/p.yaml", d.dir);
 	write_text(tmp, "probes:\n  - {name: opens, kind: syscall, attach: openat}\n");
 	cr_assert_eq(rename(tmp, file), 0);
-	wait_count(d.err, "reload: 1 new, 0 changed, 0 removed, 0 unchanged", 1);
+	wait_lines(d.err, "reload: 1 new, 0 changed, 0 removed, 0 unchanged", 1);
 	cr_assert_eq(kill(agent, SIGTERM), 0);
 	cr_assert_eq(waitpid(agent, &st, 0), agent);
 	e = slurp(d.err);

@@ -492,21 +492,6 @@ static void scratch_remove(const struct scratch *sc)
 	rmdir(sc->dir);
 }
 
-/* Waits up to 10 s for path to hold needle n times. */
-static void wait_text(const char *path, const char *needle, size_t n)
-{
-	for (int i = 0; i < 1000; i++) {
-		char *s = slurp(path);
-		size_t c = count_lines(s, needle);
-
-		free(s);
-		if (c >= n)
-			return;
-		usleep(10000);
-	}
-	cr_assert_fail("%s never showed '%s' %zu times:\n%s", path, needle, n, slurp(path));
-}
-
 Test(probefile_cli, reload_on_change_and_sighup_invalid_file_keeps_probes, .timeout = 60)
 {
 	struct scratch sc;
@@ -527,7 +512,7 @@ Test(probefile_cli, reload_on_change_and_sighup_invalid_file_keeps_probes, .time
 
 	/* Written in place and invalid: logged, nothing changes. */
 	write_file(sc.file, "probes:\n  - name: steady\n    kind: bogus\n    attach: x\n");
-	wait_text(sc.err, "the current probes run on", 1);
+	wait_lines(sc.err, "the current probes run on", 1);
 	cr_assert_eq(write(fd, "2", 1), 1);
 
 	/* Replaced by rename, as editors do: one probe added, the other kept. */
@@ -537,12 +522,12 @@ Test(probefile_cli, reload_on_change_and_sighup_invalid_file_keeps_probes, .time
 		 base_yaml);
 	write_file(sc.tmp, late);
 	cr_assert_eq(rename(sc.tmp, sc.file), 0);
-	wait_text(sc.err, "reload: 1 new, 0 changed, 0 removed, 1 unchanged", 1);
+	wait_lines(sc.err, "reload: 1 new, 0 changed, 0 removed, 1 unchanged", 1);
 	cr_assert_eq(write(fd, "3", 1), 1);
 
 	/* SIGHUP reads the sc.file again: nothing to change. */
 	cr_assert_eq(kill(pid, SIGHUP), 0);
-	wait_text(sc.err, "reload: 0 new, 0 changed, 0 removed, 2 unchanged", 1);
+	wait_lines(sc.err, "reload: 0 new, 0 changed, 0 removed, 2 unchanged", 1);
 	close(fd);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	o = slurp(sc.out);
@@ -978,8 +963,9 @@ Test(probefile_cli, dry_run_reload_only_logs_its_diff, .timeout = 60)
 		 "    when: entry\n",
 		 base_yaml);
 	write_file(sc.file, y);
-	wait_text(sc.err,
-		  "reload (dry run, nothing applied): 1 new, 0 changed, 0 removed, 1 unchanged", 1);
+	wait_lines(sc.err,
+		   "reload (dry run, nothing applied): 1 new, 0 changed, 0 removed, 1 unchanged",
+		   1);
 	cr_assert_eq(write(fd, "1", 1), 1);
 	close(fd);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
