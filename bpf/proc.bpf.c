@@ -19,8 +19,14 @@
 /* Set by the loader between open and load. */
 const volatile bool follow_forks = false; /* -f: children of traced processes are traced */
 
-/* Probe-file targets matched at exec: command names and executable inodes. */
+/* Probe-file targets matched at exec: command names, executable inodes and file names. */
 __u32 exec_match = 0; /* nonzero when any target below is set */
+/* Bit L set: some target's file name starts with an L-byte prefix in target_names. */
+__u32 exec_name_lens = 0;
+/* Every exec's file name is a candidate (a glob whose name starts with a wildcard). */
+__u32 exec_name_any = 0;
+/* A traced process's exec is reported (AT_EXEC_TRACED): its function probes follow the image. */
+__u32 exec_report = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -35,6 +41,13 @@ struct {
 	__type(key, struct at_inode_key);
 	__type(value, __u8);
 } target_inodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AT_MAX_TARGET_NAMES);
+	__type(key, struct at_name_key);
+	__type(value, __u8);
+} target_names SEC(".maps");
 
 /*
  * Exit only: set on a group leader when its process leaves the traced
@@ -65,7 +78,8 @@ static __always_inline void proc_rec_init(struct at_proc_rec *rec, __u32 type,
  * record of type (a fork with -f, an exec of a probe-file target). A full
  * table is counted.
  */
-static __always_inline void join_traced(struct task_struct *task, __u32 type, __u32 ppid, bool wake)
+static __always_inline void join_traced(struct task_struct *task, __u32 type, __u32 ppid, bool wake,
+					__u32 flags)
 {
 	struct at_proc_rec rec = {};
 	__u32 tgid = task->tgid;
@@ -78,6 +92,7 @@ static __always_inline void join_traced(struct task_struct *task, __u32 type, __
 	mark_traced(tgid, true);
 	proc_rec_init(&rec, type, task);
 	rec.ppid = ppid;
+	rec.flags = flags;
 	rb_output(&rec, sizeof(rec), wake);
 }
 
@@ -94,7 +109,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	/* A new thread shares the tgid and is traced already. */
 	if (ptgid == ctgid || !is_traced(ptgid))
 		return 0;
-	join_traced(child, AT_REC_PROC_FORK, ptgid, false);
+	join_traced(child, AT_REC_PROC_FORK, ptgid, false, 0);
 	return 0;
 }
 
@@ -140,26 +155,71 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 }
 
 /*
- * At exec, three things. Exit only, the path of the exec of a traced thread is
+ * Whether the exec'ed file's name matches a target's: whole, or a prefix of
+ * one of the lengths exec_name_lens has. The name is NUL-padded in 4 words;
+ * a prefix keeps the first L bytes of them.
+ */
+static __always_inline bool name_matches(struct linux_binprm *bprm)
+{
+	struct at_name_key key = {}, pre;
+	const unsigned char *name = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
+	__u32 lens = exec_name_lens;
+	__u64 *w = (__u64 *)key.name, *pw = (__u64 *)pre.name;
+
+	if (exec_name_any)
+		return true;
+	if (bpf_probe_read_kernel_str(key.name, sizeof(key.name) - 1, name) <= 0)
+		return false;
+	if (bpf_map_lookup_elem(&target_names, &key))
+		return true;
+	for (__u32 l = 1; l < AT_NAME_LEN && lens; l++) {
+		if (!(lens & (1u << l)))
+			continue;
+		for (__u32 i = 0; i < AT_NAME_LEN / 8; i++) {
+			__u32 lo = i * 8;
+
+			pw[i] = l >= lo + 8 ? w[i] :
+				l <= lo	    ? 0 :
+					      w[i] & ((1ULL << ((l - lo) * 8)) - 1);
+		}
+		if (bpf_map_lookup_elem(&target_names, &pre))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * At exec, four things. Exit only, the path of the exec of a traced thread is
  * kept for its record. Exit only with -- CMD: the command is held in a read
  * until the probes are attached, and that read returns after attach; seen at
  * sys_exit it would pass for the command's. So the loader puts the held child
  * in the traced map only, and its bit is set here, when it executes the
  * command, before execve returns and is reported.
- * Probe-file targets by command name or executable: a process that execs a
- * matching program joins the traced set, and the reader is told. p is the
- * current task.
+ * A traced process's new image is reported when function probes must find
+ * their files in it (exec_report).
+ * Probe-file targets by command name, executable inode or file name: a
+ * process that execs a matching program joins the traced set, and the reader
+ * is told; a match by name alone is the reader's to confirm by path (a
+ * replaced binary, or one inside a container, has an inode no set holds).
+ * p is the current task.
  */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct at_inode_key key = {};
 	struct at_comm_key comm = {};
-	__u32 tgid = p->tgid;
+	__u32 tgid = p->tgid, flags = 0;
 
 	if (is_traced(tgid)) {
 		if (exit_only)
 			keep_exec_path((__u64)BPF_CORE_READ(bprm, filename));
+		if (exec_report) {
+			struct at_proc_rec rec = {};
+
+			proc_rec_init(&rec, AT_REC_PROC_EXEC, p);
+			rec.flags = AT_EXEC_TRACED;
+			rb_output(&rec, sizeof(rec), true);
+		}
 		return 0;
 	}
 	if (bpf_map_lookup_elem(&traced, &tgid)) {
@@ -173,9 +233,14 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	bpf_probe_read_kernel_str(comm.comm, sizeof(comm.comm), p->comm);
 	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
 	key.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
-	if (!bpf_map_lookup_elem(&target_comms, &comm) &&
-	    !bpf_map_lookup_elem(&target_inodes, &key))
+	if (bpf_map_lookup_elem(&target_comms, &comm))
+		flags |= AT_EXEC_COMM;
+	if (bpf_map_lookup_elem(&target_inodes, &key))
+		flags |= AT_EXEC_INODE;
+	if (!flags && name_matches(bprm))
+		flags |= AT_EXEC_NAME;
+	if (!flags)
 		return 0;
-	join_traced(p, AT_REC_PROC_EXEC, 0, true);
+	join_traced(p, AT_REC_PROC_EXEC, 0, true, flags);
 	return 0;
 }

@@ -92,11 +92,25 @@ struct at_proc_rec {
 	__u32 ppid;  /* parent tgid (fork) */
 	__s32 exit_code;	/* wait status of the exiting process (exit) */
 	char comm[AT_COMM_LEN]; /* task command name */
+	__u32 flags;		/* exec: AT_EXEC_* (how it matched) */
+	__u32 pad;
 };
+
+/*
+ * at_proc_rec.flags of an exec record: what matched. A match by the file's
+ * name alone is a candidate the reader checks against the full path before
+ * it is kept (a name is all the exec hook can afford to compare); the others
+ * are certain. AT_EXEC_TRACED: a process traced already exec'ed a new image
+ * (reported when its function probes need the new image's files found).
+ */
+#define AT_EXEC_COMM (1u << 0)
+#define AT_EXEC_INODE (1u << 1)
+#define AT_EXEC_NAME (1u << 2)
+#define AT_EXEC_TRACED (1u << 3)
 
 /* The layout is the ABI: a change shows here first. */
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
 _Static_assert(sizeof(struct at_call_rec) == 112 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
-_Static_assert(sizeof(struct at_proc_rec) == 56, "at_proc_rec layout");
+_Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
 
 #endif /* AT_RECORD_H */

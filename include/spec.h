@@ -191,6 +191,17 @@ struct at_inode_key {
 	__u32 dev; /* the kernel's dev_t of its file system: major << 20 | minor */
 	__u32 pad;
 };
+/*
+ * Executable file names (the last path component) exec compares, whole or as
+ * a prefix (a glob's name up to its first wildcard): NUL-padded, the first
+ * AT_NAME_LEN - 1 bytes. A prefix of length L is looked up when bit L of
+ * exec_name_lens is set.
+ */
+#define AT_MAX_TARGET_NAMES 256
+#define AT_NAME_LEN 32
+struct at_name_key {
+	char name[AT_NAME_LEN];
+};
 /* A command name as the kernel keeps it, NUL-padded: the key of target_comms. */
 struct at_comm_key {
 	char comm[AT_COMM_LEN];
@@ -217,6 +228,7 @@ _Static_assert(sizeof(struct at_probe_spec) == 56 + sizeof(struct at_filter),
 _Static_assert(sizeof(struct at_probe_state) == 16, "at_probe_state layout");
 _Static_assert(sizeof(struct at_inode_key) == 16, "at_inode_key layout");
 _Static_assert(sizeof(struct at_comm_key) == AT_COMM_LEN, "at_comm_key layout");
+_Static_assert(sizeof(struct at_name_key) == AT_NAME_LEN, "at_name_key layout");
 _Static_assert(sizeof(struct at_sys_probes) == 2 * AT_SYS_PROBES, "at_sys_probes layout");
 _Static_assert(sizeof(struct at_pid_bits) == AT_PID_LIMIT / 8, "at_pid_bits layout");
 

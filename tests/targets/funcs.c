@@ -58,6 +58,13 @@ int main(int argc, char **argv)
 			plain(i);
 		return plain(-5) == -1 ? 0 : 1;
 	}
+	if (!strcmp(mode, "delay") && argc == 4) {
+		/* MS ms of nothing (a tracer attaching meanwhile), then as plain N. */
+		usleep((useconds_t)atoi(argv[3]) * 1000);
+		for (int i = 0; i < n; i++)
+			plain(i);
+		return plain(-5) == -1 ? 0 : 1;
+	}
 	if (!strcmp(mode, "fact"))
 		return fact(n) > 0 ? 0 : 1;
 	if (!strcmp(mode, "twophase")) {
@@ -130,7 +137,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr,
-		"usage: funcs plain N | fact N | twophase N | threads | paths | lib N | usdt N |"
+		"usage: funcs plain N | delay N MS | fact N | twophase N | threads | paths | lib N | usdt N |"
 		" dlopen N LIB\n");
 	return 2;
 }

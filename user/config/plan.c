@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "plan.h"
+#include "session.h"
+#include "targets.h"
 #include "setup.h"
 #include "util.h"
 
@@ -125,6 +127,8 @@ int plan_apply(struct session *s, struct plan *cur, const struct probefile *pf,
 	struct plan_diff d = {};
 	int ret = 0;
 
+	/* Targets by what processes run: a probe's file may be in them only. */
+	session__set_open_targets(s, targets_open_ended(&pf->targets));
 	next.v = calloc(pf->nprobes ? pf->nprobes : 1, sizeof(*next.v));
 	if (!kept || !fresh || !next.v) {
 		ret = -ENOMEM;

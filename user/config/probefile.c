@@ -39,7 +39,7 @@
 
 /* targets, output, limits */
 
-enum { T_PIDS, T_EXE, T_COMM, T_N }; /* the keys of targets */
+enum { T_PIDS, T_EXE, T_COMM, T_ALL, T_N }; /* the keys of targets */
 
 static int target_pid(struct pf_ctx *c, const yaml_node_t *it)
 {
@@ -100,18 +100,31 @@ static int target_comm(struct pf_ctx *c, const yaml_node_t *it)
 	return 0;
 }
 
+/* all: true traces every process; false is the same as leaving it out. */
+static int target_all(struct pf_ctx *c, const yaml_node_t *it)
+{
+	const char *s;
+
+	if (pf_get_scalar(c, it, "targets: all", "true or false", &s))
+		return -1;
+	if (strcmp(s, "true") && strcmp(s, "false"))
+		return pf_errat(c, it, "targets: all", "'%.64s' is not true or false", s);
+	c->pf->targets.all = !strcmp(s, "true");
+	return 0;
+}
+
 static int load_targets(struct pf_ctx *c, yaml_node_t *n)
 {
 	static const char *const keys[T_N] = {
-		[T_PIDS] = "pids", [T_EXE] = "exe", [T_COMM] = "comm"
+		[T_PIDS] = "pids", [T_EXE] = "exe", [T_COMM] = "comm", [T_ALL] = "all"
 	};
 	static int (*const add[T_N])(struct pf_ctx *, const yaml_node_t *) = {
-		[T_PIDS] = target_pid, [T_EXE] = target_exe, [T_COMM] = target_comm
+		[T_PIDS] = target_pid, [T_EXE] = target_exe, [T_COMM] = target_comm, [T_ALL] = target_all
 	};
 	yaml_node_t *v[T_N], *k[T_N];
 	yaml_node_pair_t *pr;
 
-	if (pf_expect(c, n, YAML_MAPPING_NODE, "targets", "a mapping with pids, exe or comm"))
+	if (pf_expect(c, n, YAML_MAPPING_NODE, "targets", "a mapping with all, pids, exe or comm"))
 		return -1;
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		yaml_node_t *key = pf_node(c, pr->key);

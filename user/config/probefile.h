@@ -5,7 +5,7 @@
  * what would be right; unknown keys are errors. The README documents every key;
  * examples/probes.yaml is a complete file.
  *
- *   targets:  { pids: [INT...], exe: [PATH or GLOB...], comm: [NAME...] }
+ *   targets:  { all: BOOL, pids: [INT...], exe: [PATH or GLOB...], comm: [NAME...] }
  *   probes:   - name: NAME                      unique, [A-Za-z0-9_.-], at most 63 bytes
  *               kind: syscall | function | usdt
  *               attach: WHERE                   syscall: name, class or list (as -e);
@@ -101,6 +101,7 @@ struct pf_targets {
 	unsigned nexe;
 	char comm[PF_MAX_COMMS][AT_COMM_LEN]; /* at most COMM_MAX bytes */
 	unsigned ncomm;
+	bool all; /* every process (all: true) */
 };
 
 struct pf_output {

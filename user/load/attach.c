@@ -117,36 +117,42 @@ void fdset_close(struct fdset *fs)
 	fs->v = NULL;
 }
 
-/*
- * A uprobe_multi link fd of the entry or the return program on the n probes
- * of ps, all in one file: their offsets, their ids as the cookies. One
- * bpf(BPF_LINK_CREATE), since libbpf 1.1 has no call for it. The fd or -errno.
- */
-static int mlink_fd(struct session *s, struct probe **ps, size_t n, bool ret)
+int uprobe_multi_fd(struct session *s, const char *path, const uint64_t *offs,
+		    const uint64_t *cookies, size_t n, bool ret)
 {
 	struct bpf_program *prog = ret ? s->skel->progs.func_return : s->skel->progs.func_entry;
-	__u64 *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
 	struct at_uprobe_multi_attr a = {};
-	int fd = -ENOMEM;
+	int fd;
 
-	if (!offs || !cookies)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		offs[i] = ps[i]->off;
-		cookies[i] = ps[i]->id;
-	}
 	a.prog_fd = (__u32)bpf_program__fd(prog);
 	a.attach_type = AT_BPF_TRACE_UPROBE_MULTI;
-	a.path = (__u64)(unsigned long)ps[0]->path;
+	a.path = (__u64)(unsigned long)path;
 	a.offsets = (__u64)(unsigned long)offs;
 	a.cookies = (__u64)(unsigned long)cookies;
 	a.cnt = (__u32)n;
 	a.um_flags = ret ? AT_BPF_F_UPROBE_MULTI_RETURN : 0;
 	/* pid 0, as for the perf links: the programs' own filter keeps the traced processes. */
 	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
-	if (fd < 0)
-		fd = -errno;
-out:
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * A uprobe_multi link fd of the entry or the return program on the n probes
+ * of ps, all in one file: their offsets, their ids as the cookies. The fd or
+ * -errno.
+ */
+static int mlink_fd(struct session *s, struct probe **ps, size_t n, bool ret)
+{
+	uint64_t *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
+	int fd = -ENOMEM;
+
+	if (offs && cookies) {
+		for (size_t i = 0; i < n; i++) {
+			offs[i] = ps[i]->off;
+			cookies[i] = ps[i]->id;
+		}
+		fd = uprobe_multi_fd(s, ps[0]->path, offs, cookies, n, ret);
+	}
 	free(offs);
 	free(cookies);
 	return fd;

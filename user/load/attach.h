@@ -3,7 +3,9 @@
 #ifndef AT_ATTACH_H
 #define AT_ATTACH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct probe;
 struct probe_batch;
@@ -33,6 +35,14 @@ void destroy_links(struct probe *p, struct fdset *fs);
  * rollback to undo (destroy_links).
  */
 int attach_probes(struct session *s, struct probe **ps, size_t n, char *err, size_t errlen);
+
+/*
+ * A uprobe_multi link of the entry (or with ret the return) program on the n
+ * offsets of path, each with its cookie (a probe id): one bpf(BPF_LINK_CREATE),
+ * since libbpf 1.1 has no call for it. The fd or -errno.
+ */
+int uprobe_multi_fd(struct session *s, const char *path, const uint64_t *offs,
+		    const uint64_t *cookies, size_t n, bool ret);
 
 /* Frees a batch (probes__batch_begin), its probes left as they are. */
 void batch_free(struct probe_batch *b);

@@ -16,7 +16,9 @@
 
 #include "aggregate.h"
 #include "attach.h"
+#include "follow.h"
 #include "funcs.h"
+#include "target.h"
 #include "probefile.h"
 #include "probes.h"
 #include "probetab.h"
@@ -270,10 +272,15 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 			goto err_rollback;
 		}
 	}
-	ret = attach_probes(s, ps, fs->n, err, errlen);
+	/* Pending (no path here): its links are made in the processes that have its file. */
+	ret = path[0] ? attach_probes(s, ps, fs->n, err, errlen) : 0;
 	if (ret)
 		goto err_rollback;
 	probe_publish(s, ps, fs->n, ids, max);
+	/* Each traced process's own copy of the file gets them too (follow.c). */
+	if (follow_group(s->follow, ps, fs, fs->n, path, go))
+		fprintf(stderr, "agent-trace: out of memory: %s is not followed into other files\n",
+			ps[0]->name);
 	free(ps);
 	return (int)fs->n;
 
@@ -288,12 +295,37 @@ static int add(struct session *s, const struct uspec *u, const char *provider,
 	       const struct pf_probe *fp, const struct resolve_scope *sc, uint32_t *ids, size_t max,
 	       char *err, size_t errlen)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], why[512];
 	struct funcs fs = {};
 	struct uspec eu = *u;
-	bool go;
-	int ret = funcs_resolve(u, provider, sc, path, &go, &fs, err, errlen);
+	bool go = false;
+	int ret;
 
+	/*
+	 * A file that is not here (no such path on the host, no process to find
+	 * the main executable in) while processes are targeted by what they run:
+	 * the probe waits for them, and attaches in each that has the file.
+	 */
+	if (s->open_targets && !u->is_glob &&
+	    target_resolve(u->target, sc->pid, sc->exe, path, sizeof(path), why, sizeof(why))) {
+		struct func f = {};
+
+		snprintf(f.name, sizeof(f.name), "%s", u->func);
+		fs.v = &f;
+		fs.n = 1;
+		path[0] = '\0';
+		fprintf(stderr,
+			"agent-trace: probe '%s:%s': %s; attached in each target that has it\n",
+			u->target, u->func, why);
+		if (provider)
+			eu.when = UW_ENTRY;
+		pthread_mutex_lock(&s->probes_lock);
+		ret = add_locked(s, &eu, provider ? provider : "", path, false, &fs, fp, ids, max,
+				 err, errlen);
+		pthread_mutex_unlock(&s->probes_lock);
+		return ret;
+	}
+	ret = funcs_resolve(u, provider, sc, path, &go, &fs, err, errlen);
 	if (!ret) {
 		if (provider)
 			eu.when = UW_ENTRY; /* a probe site has no return */

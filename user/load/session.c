@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "follow.h"
 #include "reader.h"
 #include "session.h"
 #include "session_priv.h"
@@ -340,6 +341,7 @@ static int map_shared(struct session *s, char *err, size_t errlen)
 /* Frees what session__open made, as far as it got. */
 static void session_close(struct session *s)
 {
+	follow_free(s->follow);
 	reader__close(s);
 	if (s->pid_bits)
 		munmap(s->pid_bits, sizeof(*s->pid_bits));
@@ -363,6 +365,12 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 	s->wake_fd = -1;
 	s->stop_fd = -1;
 	pthread_mutex_init(&s->probes_lock, NULL);
+	s->follow = follow_new(s);
+	if (!s->follow) {
+		fail(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
 	if (load(s, err, errlen) || map_shared(s, err, errlen) || reader__open(s, err, errlen)) {
 		session_close(s);
 		return NULL;
@@ -402,12 +410,17 @@ static int refill(int fd, const void *keys, unsigned n, size_t ksz)
 }
 
 int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN], unsigned ncomm,
-			      const struct at_inode_key *inodes, unsigned ninodes)
+			      const struct at_inode_key *inodes, unsigned ninodes,
+			      const struct exec_names *names)
 {
+	static const struct exec_names none;
 	struct at_comm_key ck[AT_MAX_TARGET_COMMS] = {};
 	int ret;
 
-	if (ncomm > AT_MAX_TARGET_COMMS || ninodes > session__max_exe_files(s))
+	if (!names)
+		names = &none;
+	if (ncomm > AT_MAX_TARGET_COMMS || ninodes > session__max_exe_files(s) ||
+	    names->n > AT_MAX_TARGET_NAMES)
 		return -E2BIG;
 	for (unsigned i = 0; i < ncomm; i++)
 		strncpy(ck[i].comm, comms[i], sizeof(ck[i].comm) - 1);
@@ -415,10 +428,72 @@ int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN
 	__atomic_store_n(&s->skel->bss->exec_match, 0, __ATOMIC_SEQ_CST);
 	if ((ret = refill(bpf_map__fd(s->skel->maps.target_inodes), inodes, ninodes,
 			  sizeof(*inodes))) ||
-	    (ret = refill(bpf_map__fd(s->skel->maps.target_comms), ck, ncomm, sizeof(ck[0]))))
+	    (ret = refill(bpf_map__fd(s->skel->maps.target_comms), ck, ncomm, sizeof(ck[0]))) ||
+	    (ret = refill(bpf_map__fd(s->skel->maps.target_names), names->v, names->n,
+			  sizeof(*names->v))))
 		return ret;
-	__atomic_store_n(&s->skel->bss->exec_match, ncomm || ninodes, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->skel->bss->exec_name_lens, names->lens, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->skel->bss->exec_name_any, names->any, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->skel->bss->exec_match, ncomm || ninodes || names->n || names->any,
+			 __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+int session__trace_all(struct session *s, bool on)
+{
+	int fd = bpf_map__fd(s->skel->maps.traced);
+	pid_t self = getpid();
+	__u32 key, next;
+	int ret;
+
+	if (!s->pid_bits)
+		return -ENOTSUP;
+	s->all = on;
+	/* Every bit but the agent's (it must not trace its own writes), or the map's again. */
+	for (size_t i = 0; i < AT_PID_WORDS; i++)
+		__atomic_store_n(&s->pid_bits->w[i], on ? ~0ULL : 0, __ATOMIC_SEQ_CST);
+	if (on) {
+		__atomic_fetch_and(&s->pid_bits->w[self / 64], ~(1ULL << (self % 64)),
+				   __ATOMIC_SEQ_CST);
+		return 0;
+	}
+	for (ret = bpf_map_get_next_key(fd, NULL, &next); !ret;
+	     ret = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (key < AT_PID_LIMIT)
+			__atomic_fetch_or(&s->pid_bits->w[key / 64], 1ULL << (key % 64),
+					  __ATOMIC_SEQ_CST);
+	}
+	return 0;
+}
+
+void session__set_open_targets(struct session *s, bool on)
+{
+	s->open_targets = on;
+}
+
+bool session__traces_all(const struct session *s)
+{
+	return s->all;
+}
+
+int session__remove_pid(struct session *s, pid_t tgid)
+{
+	__u32 key = (__u32)tgid;
+
+	if (tgid <= 0 || (unsigned)tgid >= AT_PID_LIMIT)
+		return -EINVAL;
+	if (!s->all)
+		__atomic_fetch_and(&s->pid_bits->w[tgid / 64], ~(1ULL << (tgid % 64)),
+				   __ATOMIC_SEQ_CST);
+	if (bpf_map_delete_elem(bpf_map__fd(s->skel->maps.traced), &key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+void session__report_execs(struct session *s, bool on)
+{
+	__atomic_store_n(&s->skel->bss->exec_report, on, __ATOMIC_SEQ_CST);
 }
 
 unsigned session__max_exe_files(const struct session *s)
@@ -428,13 +503,33 @@ unsigned session__max_exe_files(const struct session *s)
 
 int session__add_pid(struct session *s, pid_t tgid)
 {
-	return add_pid(s, tgid, true);
+	int ret = add_pid(s, tgid, true);
+
+	if (!ret)
+		follow_pid(s->follow, tgid, false);
+	return ret;
 }
 
 int session__add_held(struct session *s, pid_t tgid)
 {
 	/* Counting at sys_exit only, the held read would count: the exec sets the bit. */
+	/* Held before its execve: its exec, a traced process's, is followed (AT_EXEC_TRACED). */
 	return add_pid(s, tgid, !s->opts.exit_only);
+}
+
+void session__follow_pid(struct session *s, pid_t tgid)
+{
+	follow_pid(s->follow, tgid, false);
+}
+
+int session__set_candidate_targets(struct session *s, const struct pf_targets *t)
+{
+	return follow_set_targets(s->follow, t);
+}
+
+void session__follow_stats(struct session *s, struct follow_stats *out)
+{
+	follow_get_stats(s->follow, out);
 }
 
 bool session__has_pid(struct session *s, pid_t tgid)

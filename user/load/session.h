@@ -55,13 +55,44 @@ int session__check_system(char *err, size_t errlen);
 struct session *session__open(const struct session_opts *opts, char *err, size_t errlen);
 /* Adds a process (tgid) to the traced set. 0 or -errno. */
 int session__add_pid(struct session *s, pid_t tgid);
+/* Executable file names an exec compares (struct at_name_key): whole names and prefixes. */
+struct exec_names {
+	const struct at_name_key *v; /* at most AT_MAX_TARGET_NAMES */
+	unsigned n;
+	uint32_t lens; /* bit L: some entry of v is an L-byte prefix */
+	bool any;      /* every exec is a candidate (a name that starts with a wildcard) */
+};
+
 /*
  * Sets what an exec must match to join the traced set: command names (at most
- * AT_MAX_TARGET_COMMS) and executable inodes (at most session__max_exe_files).
- * Replaces the previous sets; empty sets turn matching off. 0 or -errno.
+ * AT_MAX_TARGET_COMMS), executable inodes (at most session__max_exe_files)
+ * and file names (names may be NULL), a match by name being a candidate its
+ * record says so of (AT_EXEC_NAME). Replaces the previous sets; empty sets
+ * turn matching off. 0 or -errno.
  */
 int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN], unsigned ncomm,
-			      const struct at_inode_key *inodes, unsigned ninodes);
+			      const struct at_inode_key *inodes, unsigned ninodes,
+			      const struct exec_names *names);
+/*
+ * Every process is traced but the agent's own (targets: all), or, off, only
+ * those of the traced map again. 0 or -errno.
+ */
+int session__trace_all(struct session *s, bool on);
+/*
+ * Whether processes join the traced set by what they run (all, exe, comm):
+ * then a function probe whose file is not on this host is not an error but
+ * waits for the processes that have it.
+ */
+void session__set_open_targets(struct session *s, bool on);
+/* Whether every process is traced (session__trace_all). */
+bool session__traces_all(const struct session *s);
+/* Takes a process out of the traced set (a candidate exec that did not match). 0 or -errno. */
+int session__remove_pid(struct session *s, pid_t tgid);
+/*
+ * Whether a traced process's exec is reported (an AT_EXEC_TRACED record):
+ * function probes follow a process into the files of its new image.
+ */
+void session__report_execs(struct session *s, bool on);
 /* How many executable inodes the exec match set holds (limits.exe_files). */
 unsigned session__max_exe_files(const struct session *s);
 /*
@@ -70,6 +101,19 @@ unsigned session__max_exe_files(const struct session *s);
  * Otherwise the same as session__add_pid. 0 or -errno.
  */
 int session__add_held(struct session *s, pid_t tgid);
+/*
+ * Follows a traced process into its own files: function probes are put on
+ * its copy of their file (a container's library, a replaced binary) unless
+ * they are on that inode already. session__add_pid does it; all: true
+ * processes are handed in by the scan.
+ */
+void session__follow_pid(struct session *s, pid_t tgid);
+struct pf_targets;
+/* The targets an exec that matched by file name only is confirmed against. 0 or -ENOMEM. */
+int session__set_candidate_targets(struct session *s, const struct pf_targets *t);
+struct follow_stats;
+/* What following processes holds and did (follow.h). */
+void session__follow_stats(struct session *s, struct follow_stats *out);
 /* Whether tgid is still in the traced set (the kernel removes it when it exits). */
 bool session__has_pid(struct session *s, pid_t tgid);
 /* Whether no traced process is left. */

@@ -12,6 +12,7 @@
 #include "agent_trace.skel.h"
 
 struct probe_batch;
+struct follow;
 
 struct session {
 	struct agent_trace_bpf *skel; /* the one BPF object: every program and map */
@@ -28,11 +29,14 @@ struct session {
 		rstats; /* written by the reader alone, relaxed: --metrics reads it live */
 	int ncpus;
 	bool uprobe_multi; /* function probes use uprobe_multi links (probe_uprobe_multi) */
+	bool all;	   /* every process is traced (session__trace_all) */
+	bool open_targets; /* processes join by what they run: a probe may wait for its file */
 	bool sys_deferred; /* syscall programs loaded, attached at the first syscall probe */
 	pthread_mutex_t probes_lock;		       /* serialises probes__add/remove */
 	_Atomic(struct probe *) probes[AT_MAX_PROBES]; /* by id; published once complete */
 	atomic_uint nprobes;			       /* ids handed out */
 	struct probe_batch *batch; /* open batch (probes__batch_begin), NULL if none */
+	struct follow *follow;	   /* function probes into each traced process's files */
 };
 
 /*

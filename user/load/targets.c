@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Probe-file targets: pids, executables and command names, now and at every exec. */
+/* Probe-file targets: every process, pids, executables and command names, now and at every exec. */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "proc.h"
 #include "session.h"
@@ -15,11 +18,18 @@
 #include "targets.h"
 #include "util.h"
 
-/* The executables t names, as the kernel sees files: (dev, inode). */
+/* The executables t names on this host, as the kernel sees files: (dev, inode). */
 struct inodes {
 	struct at_inode_key *k; /* cap entries */
 	unsigned n, cap;
 	unsigned over; /* executables that matched but did not fit */
+};
+
+/* The file names exec compares, from the patterns' last components. */
+struct names {
+	struct at_name_key v[AT_MAX_TARGET_NAMES];
+	struct exec_names en;
+	unsigned over; /* names that did not fit */
 };
 
 static void inodes_free(struct inodes *in)
@@ -58,14 +68,67 @@ static bool has_inode(const struct inodes *in, const struct stat *st)
 {
 	struct at_inode_key k = key_of(st);
 
-	for (unsigned i = 0; i < in->n; i++)
+	for (unsigned i = 0; in && i < in->n; i++)
 		if (in->k[i].ino == k.ino && in->k[i].dev == k.dev)
 			return true;
 	return false;
 }
 
-/* Paths and globs to inodes; a pattern that matches nothing now is fine (it may appear). */
-static int resolve_exes(const struct pf_targets *t, struct inodes *in, char *err, size_t errlen)
+static bool has_wildcard(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[' || s[i] == '\\')
+			return true;
+	return false;
+}
+
+/* A name (n bytes of s) for exec to compare, whole or as a prefix. */
+static void add_name(struct names *nm, const char *s, size_t n, bool prefix)
+{
+	struct at_name_key k = {};
+
+	if (n > AT_NAME_LEN - 1) {
+		/* The kernel compares the first 31 bytes: as a prefix, confirmed by path. */
+		n = AT_NAME_LEN - 1;
+		prefix = true;
+	}
+	memcpy(k.name, s, n);
+	if (prefix)
+		nm->en.lens |= 1u << n;
+	for (unsigned i = 0; i < nm->en.n; i++)
+		if (!memcmp(&nm->v[i], &k, sizeof(k)))
+			return;
+	if (nm->en.n == AT_MAX_TARGET_NAMES) {
+		nm->over++;
+		return;
+	}
+	nm->v[nm->en.n++] = k;
+}
+
+/* A pattern's last component: whole when literal, up to its first wildcard otherwise. */
+static void pattern_name(struct names *nm, const char *pattern)
+{
+	const char *base = strrchr(pattern, '/') + 1;
+	size_t lit = 0;
+
+	while (base[lit] && !has_wildcard(base + lit, 1))
+		lit++;
+	if (!base[lit])
+		add_name(nm, base, lit, false);
+	else if (lit)
+		add_name(nm, base, lit, true);
+	else
+		nm->en.any = true; /* "*.py": every exec is a candidate */
+}
+
+/*
+ * Paths and globs to inodes on this host and to the names exec compares; a
+ * pattern that matches nothing here is fine (it may appear, or be in a
+ * container). A symlink's target's name is compared too (python3 ->
+ * python3.11).
+ */
+static int resolve_exes(const struct pf_targets *t, struct inodes *in, struct names *nm, char *err,
+			size_t errlen)
 {
 	in->k = calloc(in->cap, sizeof(*in->k));
 	if (!in->k)
@@ -74,6 +137,7 @@ static int resolve_exes(const struct pf_targets *t, struct inodes *in, char *err
 		glob_t g = {};
 		int r = glob(t->exe[i], GLOB_NOSORT, NULL, &g);
 
+		pattern_name(nm, t->exe[i]);
 		if (r == GLOB_NOMATCH) {
 			globfree(&g);
 			continue;
@@ -83,12 +147,16 @@ static int resolve_exes(const struct pf_targets *t, struct inodes *in, char *err
 			return fail(err, errlen, "targets: exe '%s': cannot expand", t->exe[i]);
 		}
 		for (size_t k = 0; k < g.gl_pathc; k++) {
+			char real[PATH_MAX];
 			struct stat st;
 
 			if (stat(g.gl_pathv[k], &st) || !S_ISREG(st.st_mode))
 				continue;
 			/* One that does not fit is counted (and said once, after): the rest go in. */
 			add_inode(in, &st);
+			if (realpath(g.gl_pathv[k], real) && strcmp(real, g.gl_pathv[k]))
+				add_name(nm, strrchr(real, '/') + 1, strlen(strrchr(real, '/') + 1),
+					 false);
 		}
 		globfree(&g);
 	}
@@ -104,8 +172,52 @@ static bool comm_matches(const struct pf_targets *t, const char *comm)
 }
 
 /*
- * Running processes that match by executable or name join the traced set: how
- * many did, or -EINTR when set-up was cancelled meanwhile.
+ * Whether pid's executable is t's by path: as the process sees it, or a
+ * literal path of t naming the same file in its root. host, when not NULL,
+ * holds the inodes the patterns name here.
+ */
+static bool exe_matches(const struct pf_targets *t, const struct inodes *host, pid_t pid)
+{
+	char path[64], link[PATH_MAX];
+	struct stat exe;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &exe))
+		return false;
+	if (has_inode(host, &exe))
+		return true;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	/* A file replaced or removed since the exec: the path it had. */
+	if (n > 10 && !strcmp(link + n - 10, " (deleted)"))
+		link[n - 10] = '\0';
+	for (unsigned i = 0; i < t->nexe; i++) {
+		char in_root[PATH_MAX + 32];
+		struct stat st;
+
+		if (!fnmatch(t->exe[i], link, FNM_PATHNAME))
+			return true;
+		if (has_wildcard(t->exe[i], SIZE_MAX))
+			continue;
+		snprintf(in_root, sizeof(in_root), "/proc/%d/root%s", pid, t->exe[i]);
+		if (!stat(in_root, &st) && st.st_dev == exe.st_dev && st.st_ino == exe.st_ino)
+			return true;
+	}
+	return false;
+}
+
+bool targets_exe_matches(const struct pf_targets *t, pid_t pid)
+{
+	return t->nexe && exe_matches(t, NULL, pid);
+}
+
+/*
+ * Running processes that match by executable or name (every one, with all)
+ * join the traced set: how many did, or -EINTR when set-up was cancelled
+ * meanwhile.
  */
 static int scan_proc(struct session *s, const struct pf_targets *t, const struct inodes *in,
 		     FILE *log)
@@ -114,13 +226,13 @@ static int scan_proc(struct session *s, const struct pf_targets *t, const struct
 	struct dirent *e;
 	int added = 0;
 	unsigned seen = 0;
+	pid_t self = getpid();
 
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
 		char path[64], comm[32] = "";
-		struct stat st;
-		bool match = false;
+		bool match;
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 		FILE *f;
@@ -130,21 +242,25 @@ static int scan_proc(struct session *s, const struct pf_targets *t, const struct
 			closedir(d);
 			return -EINTR;
 		}
-		if (*end || pid <= 0 || session__has_pid(s, (pid_t)pid))
+		if (*end || pid <= 0 || pid == self || session__has_pid(s, (pid_t)pid))
 			continue;
+		if (t->all) {
+			/* Traced already (every bit is set): function probes must find its files. */
+			session__follow_pid(s, (pid_t)pid);
+			continue;
+		}
 		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 		if ((f = fopen(path, "re"))) {
 			if (fgets(comm, sizeof(comm), f))
 				comm[strcspn(comm, "\n")] = '\0';
 			fclose(f);
 		}
-		if (t->ncomm && comm_matches(t, comm))
-			match = true;
-		snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
-		if (!match && in->n && !stat(path, &st) && has_inode(in, &st))
-			match = true;
+		match = t->ncomm && comm_matches(t, comm);
+		if (!match && t->nexe)
+			match = exe_matches(t, in, (pid_t)pid);
 		if (!match || session__add_pid(s, (pid_t)pid))
 			continue;
+		session__follow_pid(s, (pid_t)pid);
 		added++;
 		if (log)
 			fprintf(log, "agent-trace: tracing %ld (%s): a target of the probe file\n",
@@ -158,61 +274,82 @@ int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char
 		  size_t errlen)
 {
 	struct inodes *in = calloc(1, sizeof(*in));
-	int added = 0, ret;
+	struct names *nm = calloc(1, sizeof(*nm));
+	int added = 0, ret = -1;
 
-	if (!in)
+	if (!in || !nm) {
+		free(nm);
+		free(in);
 		return fail(err, errlen, "out of memory");
+	}
+	nm->en.v = nm->v;
 	in->cap = session__max_exe_files(s);
 	for (unsigned i = 0; i < t->npids; i++) {
 		pid_t tgid = proc_tgid(t->pids[i]);
 
 		if (tgid < 0) {
-			inodes_free(in);
-			return fail(err, errlen, "targets: pid %d: %s", t->pids[i],
-				    tgid == -ESRCH ? "no such process" : strerror(-tgid));
+			fail(err, errlen, "targets: pid %d: %s", t->pids[i],
+			     tgid == -ESRCH ? "no such process" : strerror(-tgid));
+			goto out;
 		}
 	}
-	if (resolve_exes(t, in, err, errlen)) {
-		inodes_free(in);
-		return -1;
-	}
+	if (resolve_exes(t, in, nm, err, errlen))
+		goto out;
 	/* Never silent: the files past the bound are not matched at exec, and said so. */
 	if (in->over)
 		fprintf(stderr,
 			"agent-trace: targets: exe: %u more executables match than limits.exe_files "
 			"(%u) holds; they are not traced: raise it\n",
 			in->over, in->cap);
+	if (nm->over)
+		fprintf(stderr,
+			"agent-trace: targets: exe: %u file names past the %d exec compares; "
+			"processes exec'ing them later are not traced\n",
+			nm->over, AT_MAX_TARGET_NAMES);
 	for (unsigned i = 0; i < t->npids; i++) {
 		pid_t tgid = proc_tgid(t->pids[i]);
 
 		if (tgid < 0 || session__has_pid(s, tgid))
 			continue;
 		if ((ret = session__add_pid(s, tgid))) {
-			inodes_free(in);
-			return fail(err, errlen, "targets: pid %d: %s", t->pids[i], strerror(-ret));
+			fail(err, errlen, "targets: pid %d: %s", t->pids[i], strerror(-ret));
+			ret = -1;
+			goto out;
 		}
+		session__follow_pid(s, tgid);
 		added++;
 	}
-	/* The kernel's match sets first, then the scan: a process exec'ing in between is seen. */
-	ret = session__set_exec_targets(s, t->comm, t->ncomm, in->k, in->n);
-	if (ret) {
-		inodes_free(in);
-		return fail(err, errlen, "targets: %s", strerror(-ret));
+	/* What confirms a match by name from here on, before the kernel makes any. */
+	if ((ret = session__set_candidate_targets(s, t))) {
+		fail(err, errlen, "targets: %s", strerror(-ret));
+		ret = -1;
+		goto out;
 	}
-	if (t->ncomm || in->n) {
+	/* The kernel's match sets first, then the scan: a process exec'ing in between is seen. */
+	ret = session__set_exec_targets(s, t->comm, t->ncomm, in->k, in->n, &nm->en);
+	if (!ret && t->all != session__traces_all(s))
+		ret = session__trace_all(s, t->all);
+	if (ret) {
+		fail(err, errlen, "targets: %s", strerror(-ret));
+		ret = -1;
+		goto out;
+	}
+	if (t->ncomm || t->nexe || t->all) {
 		ret = scan_proc(s, t, in, log);
 		if (ret < 0) {
-			inodes_free(in);
 			fail(err, errlen, "interrupted");
-			return ret;
+			goto out;
 		}
 		added += ret;
 	}
+	ret = added;
+out:
 	inodes_free(in);
-	return added;
+	free(nm);
+	return ret;
 }
 
 bool targets_open_ended(const struct pf_targets *t)
 {
-	return t->nexe || t->ncomm;
+	return t->nexe || t->ncomm || t->all;
 }

@@ -12,6 +12,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "follow.h"
 #include "reader.h"
 #include "session.h"
 #include "session_priv.h"
@@ -23,6 +24,9 @@ static int on_sample(void *ctx, void *data, size_t size)
 
 	/* One writer; relaxed stores so a --metrics scrape may read them meanwhile: a plain mov. */
 	__atomic_store_n(&s->rstats.records, s->rstats.records + 1, __ATOMIC_RELAXED);
+	/* Process records tell the follower; a candidate exec that did not match goes no further. */
+	if (!follow_record(s->follow, data, size))
+		return 0;
 	s->opts.on_record(s->opts.ctx, data, size);
 	return 0;
 }
@@ -176,7 +180,9 @@ static void *reader_main(void *arg)
 
 int session__start(struct session *s)
 {
-	return worker__start(&s->reader, reader_main, s);
+	int ret = follow_start(s->follow);
+
+	return ret ? ret : worker__start(&s->reader, reader_main, s);
 }
 
 void session__stop(struct session *s)
@@ -185,6 +191,8 @@ void session__stop(struct session *s)
 		return;
 	s->stopped = true;
 	agent_trace_bpf__detach(s->skel);
+	/* The links made for each process's own files, then the probes' own. */
+	follow_stop(s->follow);
 	probes__detach_all(s);
 	worker__ask_stop(&s->reader);
 	/* Ends the reader's wait, however long: an eventfd stays readable once written. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ldcache.h"
 #include "proc.h"
 #include "target.h"
 
@@ -77,50 +78,6 @@ static int find_mapped(int pid, const char *name, char *path, size_t len)
 	}
 	free(line);
 	fclose(f);
-	return ret;
-}
-
-/*
- * The library in the linker cache, for this architecture: ldconfig -p lists
- * "\tlibc.so.6 (libc6,x86-64, OS ABI: Linux 3.2.0) => /lib/x86_64-linux-gnu/libc.so.6"
- * with 32-bit entries ("(libc6)") beside. 0 or -ENOENT.
- */
-static int find_cached(const char *name, char *path, size_t len)
-{
-#if defined(__x86_64__)
-	const char *arch = "x86-64";
-#elif defined(__aarch64__)
-	const char *arch = "AArch64";
-#else
-	const char *arch = NULL;
-#endif
-	char *line = NULL, *soname, *flags, *p;
-	size_t cap = 0;
-	int ret = -ENOENT;
-	FILE *f;
-
-	f = popen("/sbin/ldconfig -p 2>/dev/null", "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		soname = line + strspn(line, " \t");
-		flags = strstr(soname, " (");
-		p = strstr(soname, " => ");
-		if (!flags || !p || flags > p)
-			continue;
-		*flags = '\0';
-		flags += 2;
-		p += 4;
-		chomp(p);
-		if (!lib_matches(soname, name) || (arch && !strstr(flags, arch)) ||
-		    strlen(p) >= len)
-			continue;
-		strcpy(path, p);
-		ret = 0;
-		break;
-	}
-	free(line);
-	pclose(f);
 	return ret;
 }
 
@@ -202,12 +159,21 @@ int target_resolve(const char *target, int pid, const char *exe_hint, char *out,
 	    lib_matches(strrchr(exe_hint, '/') ? strrchr(exe_hint, '/') + 1 : exe_hint, target) &&
 	    !proc_find_exec(exe_hint, path, sizeof(path)))
 		return out_path(out, outlen, err, errlen, target, "", path);
+	/*
+	 * Not mapped: the linker cache of the process's own root (a container's
+	 * library is not the host's), then the directories ld.so searches.
+	 */
+	if (pid <= 0 || !other_mnt_ns(pid))
+		prefix[0] = '\0';
 	for (i = 0; i < 2 && names[i]; i++) {
-		if (!find_cached(names[i], path, sizeof(path)))
-			return out_path(out, outlen, err, errlen, target, "", path);
+		if (!ldcache_find(prefix, names[i], lib_matches, path, sizeof(path)) ||
+		    !ldcache_find_dirs(prefix, names[i], lib_matches, path, sizeof(path)))
+			return out_path(out, outlen, err, errlen, target, prefix, path);
 	}
 	if (pid > 0)
-		snprintf(err, errlen, "%s: no such library mapped in pid %d or in the linker cache",
+		snprintf(err, errlen,
+			 "%s: no such library mapped in pid %d, in its linker cache or its library "
+			 "directories",
 			 target, pid);
 	else
 		snprintf(err, errlen, "%s: no such library in the linker cache", target);
