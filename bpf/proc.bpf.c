@@ -79,9 +79,9 @@ static __always_inline void proc_rec_init(struct at_proc_rec *rec, __u32 type,
  * table is counted.
  */
 static __always_inline void join_traced(struct task_struct *task, __u32 type, __u32 ppid, bool wake,
-					__u32 flags)
+					__u32 flags, struct linux_binprm *bprm)
 {
-	struct at_proc_rec rec = {};
+	struct at_exec_rec rec = {};
 	__u32 tgid = task->tgid;
 	__u8 one = 1;
 
@@ -90,10 +90,17 @@ static __always_inline void join_traced(struct task_struct *task, __u32 type, __
 		return;
 	}
 	mark_traced(tgid, true);
-	proc_rec_init(&rec, type, task);
-	rec.ppid = ppid;
-	rec.flags = flags;
-	rb_output(&rec, sizeof(rec), wake);
+	proc_rec_init(&rec.proc, type, task);
+	rec.proc.ppid = ppid;
+	rec.proc.flags = flags;
+	/* A match by name is confirmed by path: the one execve was given goes with it. */
+	if (bprm && flags == AT_EXEC_NAME) {
+		bpf_probe_read_kernel_str(rec.path, sizeof(rec.path),
+					  BPF_CORE_READ(bprm, filename));
+		rb_output(&rec, sizeof(rec), wake);
+		return;
+	}
+	rb_output(&rec.proc, sizeof(rec.proc), wake);
 }
 
 /* With -f, a child forked by a traced process joins the traced set. */
@@ -109,7 +116,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	/* A new thread shares the tgid and is traced already. */
 	if (ptgid == ctgid || !is_traced(ptgid))
 		return 0;
-	join_traced(child, AT_REC_PROC_FORK, ptgid, false, 0);
+	join_traced(child, AT_REC_PROC_FORK, ptgid, false, 0, NULL);
 	return 0;
 }
 
@@ -241,6 +248,6 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 		flags |= AT_EXEC_NAME;
 	if (!flags)
 		return 0;
-	join_traced(p, AT_REC_PROC_EXEC, 0, true, flags);
+	join_traced(p, AT_REC_PROC_EXEC, 0, true, flags, bprm);
 	return 0;
 }

@@ -108,9 +108,21 @@ struct at_proc_rec {
 #define AT_EXEC_NAME (1u << 2)
 #define AT_EXEC_TRACED (1u << 3)
 
+/*
+ * The exec record of a match by file name (AT_EXEC_NAME): the path execve was
+ * given, for the reader to confirm the match by when the process is gone by
+ * then (a short run exits before its record is read).
+ */
+#define AT_EXEC_PATH 160
+struct at_exec_rec {
+	struct at_proc_rec proc;
+	char path[AT_EXEC_PATH]; /* bprm->filename, NUL-terminated, cut at AT_EXEC_PATH - 1 */
+};
+
 /* The layout is the ABI: a change shows here first. */
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
 _Static_assert(sizeof(struct at_call_rec) == 112 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
 _Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
+_Static_assert(sizeof(struct at_exec_rec) == 64 + AT_EXEC_PATH, "at_exec_rec layout");
 
 #endif /* AT_RECORD_H */

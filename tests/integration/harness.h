@@ -159,4 +159,9 @@ int links_of_type(const char *name, uint32_t type);
 /* Number of BPF links of type (0: any) of the program prog_fd: one session's own. */
 int links_of_prog(int prog_fd, uint32_t type);
 
+/*
+ * GET path from 127.0.0.1:port, HTTP/1.0 so the server closes when done:
+ * the HTTP status (-1: no connection), the body in *body (malloc'd).
+ */
+int http_get(int port, const char *path, char **body);
 #endif /* AT_HARNESS_H */

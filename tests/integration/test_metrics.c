@@ -17,43 +17,6 @@
 #define AT (char *)build_path("agent-trace")
 #define CALLS (char *)build_path("calls")
 
-/*
- * GET path from 127.0.0.1:port, HTTP/1.0 so the server closes when done:
- * the HTTP status (-1: no connection), the body in *body (malloc'd).
- */
-static int http_get(int port, const char *path, char **body)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap), *sep;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
-	ssize_t n;
-
-	cr_assert(fd >= 0 && buf);
-	*body = NULL;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		free(buf);
-		return -1;
-	}
-	dprintf(fd, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap)
-			cr_assert_not_null(buf = realloc(buf, cap *= 2));
-	}
-	close(fd);
-	buf[len] = '\0';
-	sep = strstr(buf, "\r\n\r\n");
-	cr_assert_not_null(sep, "no HTTP header end: %s", buf);
-	cr_assert_eq(sscanf(buf, "HTTP/1.%*d %d", &status), 1, "%s", buf);
-	*body = strdup(sep + 4);
-	free(buf);
-	return status;
-}
-
 /* Waits (10 s at most) until /healthz answers: agent-trace serves once set-up is done. */
 static void wait_serving(int port, pid_t tracer)
 {

@@ -6,6 +6,7 @@
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,6 +59,11 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "shapes"))
 		return shapes();
+	if (!strcmp(mode, "delay") && argc == 3) {
+		/* MS ms of nothing (a tracer attaching meanwhile), then shapes. */
+		usleep((useconds_t)atoi(argv[2]) * 1000);
+		return shapes();
+	}
 	if (!strcmp(mode, "wait")) {
 		/* "r" when ready; a byte on stdin: shapes, then "d"; another byte: exit. */
 		if (write(1, "r", 1) != 1 || read(0, &b, 1) != 1 || shapes() ||
@@ -65,6 +71,6 @@ int main(int argc, char **argv)
 			return 1;
 		return 0;
 	}
-	fprintf(stderr, "usage: sqlq shapes | wait\n");
+	fprintf(stderr, "usage: sqlq shapes | delay MS | wait\n");
 	return 2;
 }

@@ -274,9 +274,14 @@ bool follow_record(struct follow *f, const void *data, size_t size)
 		return false;
 	}
 	if (r->flags == AT_EXEC_NAME) {
+		const struct at_exec_rec *x = data;
+		char path[AT_EXEC_PATH] = "";
+
 		/* Matched by its file's name only: the path decides. */
+		if (size >= sizeof(*x))
+			memcpy(path, x->path, sizeof(path) - 1);
 		pthread_mutex_lock(&f->lock);
-		keep = f->targets && targets_exe_matches(f->targets, (pid_t)h->pid);
+		keep = f->targets && targets_exec_matches(f->targets, (pid_t)h->pid, path);
 		if (!keep) {
 			unsigned i = f->rnext++ % 64;
 

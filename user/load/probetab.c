@@ -315,7 +315,7 @@ static int add(struct session *s, const struct uspec *u, const char *provider,
 		fs.n = 1;
 		path[0] = '\0';
 		fprintf(stderr,
-			"agent-trace: probe '%s:%s': %s; attached in each target that has it\n",
+			"agent-trace: probe '%s:%s': %s; it goes in each target that has it\n",
 			u->target, u->func, why);
 		if (provider)
 			eu.when = UW_ENTRY;

@@ -81,6 +81,7 @@ int snapshot__read(struct snapshot *s, struct session *sess)
 	if (!s->stats)
 		return -ENOMEM;
 	session__reader_stats(sess, &s->reader);
+	session__follow_stats(sess, &s->follow);
 	if ((ret = session__stats(sess, s->stats)) || (ret = session__counters(sess, &s->kernel)))
 		return ret;
 	return read_probes(s, sess);

@@ -9,6 +9,7 @@
 
 #include "aggregate.h"
 #include "export.h"
+#include "follow.h"
 #include "probes.h"
 #include "record.h"
 #include "stats.h"
@@ -36,6 +37,7 @@ struct snapshot {
 	uint32_t nprobes;	       /* entries of probes */
 	struct at_counters kernel;     /* kernel loss counters */
 	struct reader_stats reader;    /* records delivered, batches */
+	struct follow_stats follow;    /* processes followed into their own files (follow.h) */
 	uint64_t queue_lost;	       /* records dropped because the writer's queue was full */
 	uint64_t output_lost;	       /* records not written because the output failed */
 	double elapsed_s;	       /* attach to stop */
@@ -56,6 +58,13 @@ struct loss_counter {
 /* Every loss counter, in the order each renderer lists them. */
 extern const struct loss_counter loss_counters[];
 extern const size_t loss_counters_n;
+
+/* Whether following did anything a summary shows: files of its own, or candidates. */
+static inline bool snapshot_follow_shown(const struct snapshot *s)
+{
+	return s->follow.attached || s->follow.released || s->follow.failed || s->follow.rejected ||
+	       s->follow.over || s->follow.dropped;
+}
 
 /* A counter's value in s. */
 static inline uint64_t snapshot_loss(const struct snapshot *s, const struct loss_counter *c)

@@ -214,6 +214,19 @@ bool targets_exe_matches(const struct pf_targets *t, pid_t pid)
 	return t->nexe && exe_matches(t, NULL, pid);
 }
 
+bool targets_exec_matches(const struct pf_targets *t, pid_t pid, const char *path)
+{
+	char exe[64];
+
+	for (unsigned i = 0; *path == '/' && i < t->nexe; i++)
+		if (!fnmatch(t->exe[i], path, FNM_PATHNAME))
+			return true;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	if (access(exe, F_OK))
+		return *path != '/';
+	return targets_exe_matches(t, pid);
+}
+
 /*
  * Running processes that match by executable or name (every one, with all)
  * join the traced set: how many did, or -EINTR when set-up was cancelled

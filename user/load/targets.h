@@ -44,4 +44,12 @@ bool targets_open_ended(const struct pf_targets *t);
  */
 bool targets_exe_matches(const struct pf_targets *t, pid_t pid);
 
+/*
+ * The same for an exec's record: path is what execve was given ("" if not
+ * known). An absolute path that matches decides at once; otherwise the
+ * process is looked at, and one gone by then is kept when its path was
+ * relative (it cannot be told) and dropped when it was absolute.
+ */
+bool targets_exec_matches(const struct pf_targets *t, pid_t pid, const char *path);
+
 #endif /* AT_TARGETS_H */

@@ -361,6 +361,20 @@ static void json_format_summary(const struct output *s, const struct summary *sm
 	}
 	out_printf(o, "},\"cpu_s\":%.6f", snap->cpu_s);
 	put_field(o, "max_rss_kib", snap->max_rss_kib);
+	if (snapshot_follow_shown(snap)) {
+		const struct follow_stats *f = &snap->follow;
+
+		out_puts(o, ",\"follow\":{\"procs\":");
+		out_u64(o, f->procs);
+		put_field(o, "files", f->sites);
+		put_field(o, "attached", f->attached);
+		put_field(o, "released", f->released);
+		put_field(o, "failed", f->failed);
+		put_field(o, "over", f->over);
+		put_field(o, "dropped", f->dropped);
+		put_field(o, "rejected", f->rejected);
+		out_putc(o, '}');
+	}
 	if (snap->nsinks)
 		put_sinks(o, snap);
 	out_puts(o, "}\n");

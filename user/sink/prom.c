@@ -338,6 +338,24 @@ static void put_agent(struct out *o, const struct snapshot *s, const struct prom
 	head(o, "agent_trace_reader_batches_total", "counter",
 	     "Reader wakeups that delivered records.");
 	sample(o, "agent_trace_reader_batches_total", "", "", s->reader.batches);
+	head(o, "agent_trace_follow_processes", "gauge",
+	     "Traced processes followed into their own files (per-process state).");
+	sample(o, "agent_trace_follow_processes", "", "", s->follow.procs);
+	head(o, "agent_trace_follow_files", "gauge",
+	     "Files (inodes) probes are attached to for followed processes, besides their own.");
+	sample(o, "agent_trace_follow_files", "", "", s->follow.sites);
+	head(o, "agent_trace_follow_files_attached_total", "counter",
+	     "Files probes were attached to for followed processes.");
+	sample(o, "agent_trace_follow_files_attached_total", "", "", s->follow.attached);
+	head(o, "agent_trace_follow_files_released_total", "counter",
+	     "Files released once no followed process used them.");
+	sample(o, "agent_trace_follow_files_released_total", "", "", s->follow.released);
+	head(o, "agent_trace_follow_failed_total", "counter",
+	     "Files a probe could not be attached to.");
+	sample(o, "agent_trace_follow_failed_total", "", "", s->follow.failed);
+	head(o, "agent_trace_follow_rejected_total", "counter",
+	     "Execs matched by file name whose path was not a target's.");
+	sample(o, "agent_trace_follow_rejected_total", "", "", s->follow.rejected);
 	head(o, "process_cpu_seconds_total", "counter",
 	     "Total user and system CPU time spent in seconds.");
 	out_printf(o, "process_cpu_seconds_total %.6f\n", s->cpu_s);

@@ -362,6 +362,18 @@ void text_records_line(struct out *o, const struct snapshot *s)
 	}
 	out_printf(o, "; agent-trace cpu %.3fs, max rss %.1f MiB\n", s->cpu_s,
 		   s->max_rss_kib / 1024.0);
+	if (snapshot_follow_shown(s)) {
+		const struct follow_stats *f = &s->follow;
+
+		out_printf(o,
+			   "follow: %llu processes, %llu files now; %llu attached, %llu released, "
+			   "%llu failed, %llu over the bounds, %llu dropped, %llu candidates "
+			   "rejected\n",
+			   (unsigned long long)f->procs, (unsigned long long)f->sites,
+			   (unsigned long long)f->attached, (unsigned long long)f->released,
+			   (unsigned long long)f->failed, (unsigned long long)f->over,
+			   (unsigned long long)f->dropped, (unsigned long long)f->rejected);
+	}
 }
 
 bool text_loss_line(struct out *o, const struct snapshot *s)
