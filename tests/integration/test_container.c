@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "otlp_recv.h"
 
 #define AT (char *)build_path("agent-trace")
 #define PODMAN "/usr/bin/podman"
+#define NODE (char *)(access("/usr/bin/node", X_OK) ? "/usr/local/bin/node" : "/usr/bin/node")
 #define NCALLS "100"
 /* The short-lived container process's name: a target by comm no other test's process has. */
 #define SHORT_COMM "at-cgid-short"
@@ -138,17 +140,41 @@ struct ctr_run {
  * both with agent-trace OPT -e getppid -p CONTAINER,HOST, releases them and
  * returns what it printed. Checks that all three ended with 0, stderr empty.
  */
-static void trace_container(const char *opt, struct ctr_run *r)
+/* What a run adds: agent-trace's options, podman run's, a step while the targets wait. */
+struct ctr_opts {
+	char *const *opts;     /* agent-trace's options before -e, NULL-ended */
+	char *const *run_opts; /* podman run's before the image; NULL: none */
+	/* After every getppid line is written, before the targets end; NULL: none. */
+	void (*mid)(const struct ctr_run *r, void *ctx);
+	void *ctx;
+};
+
+static void trace_container_with(const struct ctr_opts *co, struct ctr_run *r)
 {
 	char outf[64], errf[64], pids[64], ready[8] = "", pid_col[64], *err;
 	int ends[2], host_release, st, exits = links_of("sched_process_exit");
+	bool json = false;
 	pid_t run, tracer;
+	char *argv[32];
+	int n = 0;
 
 	/* The container's process says ready, then waits on its stdin (podman -i passes it on). */
 	run = fork_piped((const int[]){ 0, 1 }, ends, 2);
 	if (run == 0) {
-		execv(PODMAN, (char *[]){ PODMAN_ARGS, "run", "-i", "--rm", "--network", "none",
-					  "--name", name, image, "/calls", "hold", NCALLS, NULL });
+		char *pargv[48] = { PODMAN_ARGS, "run",	 "-i",	   "--rm",
+				    "--network", "none", "--name", name };
+		int k = 0;
+
+		while (pargv[k])
+			k++;
+		for (char *const *o = co->run_opts; o && *o && k < 40; o++)
+			pargv[k++] = *o;
+		pargv[k++] = image;
+		pargv[k++] = "/calls";
+		pargv[k++] = "hold";
+		pargv[k++] = NCALLS;
+		pargv[k] = NULL;
+		execv(PODMAN, pargv);
 		_exit(127);
 	}
 	cr_assert_eq(read(ends[1], ready, 6), 6, "the container did not start");
@@ -162,8 +188,17 @@ static void trace_container(const char *opt, struct ctr_run *r)
 	tmp_name(outf, sizeof(outf), "ctr", "out");
 	tmp_name(errf, sizeof(errf), "ctr", "err");
 	snprintf(pids, sizeof(pids), "%s,%d", r->cpid, r->host);
-	tracer = spawn_logged((char *[]){ AT, (char *)opt, "-e", "getppid", "-p", pids, NULL },
-			      outf, errf);
+	argv[n++] = AT;
+	for (char *const *o = co->opts; *o && n < 24; o++) {
+		json |= !strcmp(*o, "--json");
+		argv[n++] = *o;
+	}
+	argv[n++] = "-e";
+	argv[n++] = "getppid";
+	argv[n++] = "-p";
+	argv[n++] = pids;
+	argv[n] = NULL;
+	tracer = spawn_logged(argv, outf, errf);
 	wait_attached(exits);
 	cr_assert_eq(write(ends[0], "g", 1), 1);
 	cr_assert_eq(write(host_release, "g", 1), 1);
@@ -174,9 +209,15 @@ static void trace_container(const char *opt, struct ctr_run *r)
 	 * process gone by then has none (README: Container identity).
 	 */
 	cr_assert_eq(read(ends[1], ready, 5), 5, "the container's calls did not end");
-	snprintf(pid_col, sizeof(pid_col), !strcmp(opt, "--json") ? "\"pid\":%s," : " %s/%s ",
-		 r->cpid, r->cpid);
+	snprintf(pid_col, sizeof(pid_col), json ? "\"pid\":%s," : " %s/%s ", r->cpid, r->cpid);
 	wait_for_lines(outf, pid_col, atoi(NCALLS));
+	if (co->mid) {
+		/* The host process's calls too (it is not kept: its exit may be written as well). */
+		snprintf(pid_col, sizeof(pid_col), json ? "\"pid\":%d," : " %d/%d getppid", r->host,
+			 r->host);
+		wait_for_lines(outf, pid_col, 7);
+		co->mid(r, co->ctx);
+	}
 	/* A byte, not EOF: podman run -i does not pass its stdin's end on to the container. */
 	cr_assert_eq(write(ends[0], "g", 1), 1);
 	close(ends[0]);
@@ -193,6 +234,11 @@ static void trace_container(const char *opt, struct ctr_run *r)
 	unlink(errf);
 	cr_assert_str_eq(err, "");
 	free(err);
+}
+
+static void trace_container(const char *opt, struct ctr_run *r)
+{
+	trace_container_with(&(struct ctr_opts){ .opts = (char *[]){ (char *)opt, NULL } }, r);
 }
 
 static void ctr_run_free(struct ctr_run *r)
@@ -318,4 +364,139 @@ Test(container, a_short_lived_container_process_has_its_id_on_every_record)
 	free(out);
 	free(err);
 	free(id);
+}
+
+/* What the scrape in the middle of a run saw. */
+struct scrape {
+	int port;
+	char *text;
+};
+
+static void scrape_metrics(const struct ctr_run *r, void *ctx)
+{
+	struct scrape *sc = ctx;
+	char url[64];
+	struct otlp_http h = { 0 };
+
+	(void)r;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", sc->port);
+	cr_assert_eq(otlp_http(url, &h), 200, "GET /metrics");
+	sc->text = h.resp;
+}
+
+static void has_line(const char *s, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = s; (p = strstr(p, line)); p++)
+		if ((p == s || p[-1] == '\n') && p[n] == '\n')
+			return;
+	cr_assert_fail("no line '%s' in:\n%s", line, s);
+}
+
+/* node tests/otlp/count.js CMD LOG ARGS...: the number it prints (-1 for "none"). */
+static long count_js(const struct otlp_recv *rv, const char *cmd, char *const *args)
+{
+	char *argv[20] = { NODE, "tests/otlp/count.js", (char *)cmd, (char *)rv->out };
+	char *out = NULL, *err = NULL;
+	int n = 4, st;
+	long v = -1;
+
+	for (; *args && n < 19; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	st = run_capture(argv, &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "count.js %s: %s", cmd, err);
+	if (strncmp(out, "none", 4))
+		v = strtol(out, NULL, 10);
+	free(out);
+	free(err);
+	return v;
+}
+
+/*
+ * The container's OTLP resource: container.id and .runtime from its cgroup,
+ * k8s.pod.name, .namespace.name and .container.name from the annotations in
+ * its OCI config.json (podman's, in the test's storage), the process's pid
+ * and executable path as seen in the container, the node's names from the
+ * environment; the host process in a resource of its own. Its records by
+ * container in OTLP metrics (a resource per container) and in /metrics
+ * (container="ID", "" for the host); the identity caches' state mid-run and
+ * in the summary: every process entry released at exit.
+ */
+Test(container, otlp_resource_and_metrics_label_of_a_container)
+{
+	char dirs[256], maddr[32], want[160], res_id[96], res_pid[48], res_hpid[48];
+	struct scrape sc = { .port = free_port() };
+	struct otlp_recv rv;
+	struct ctr_run r;
+
+	otlp_recv_start(&rv, "ctr-otlp", NULL);
+	snprintf(maddr, sizeof(maddr), "127.0.0.1:%d", sc.port);
+	snprintf(dirs, sizeof(dirs), "%s/overlay-containers:%s/vfs-containers", store, store);
+	cr_assert_eq(setenv("AT_OCI_STATE_DIRS", dirs, 1), 0);
+	cr_assert_eq(setenv("NODE_NAME", "node-ctr", 1), 0);
+	cr_assert_eq(setenv("AT_HOST_NAME", "host-override", 1), 0);
+	trace_container_with(
+		&(struct ctr_opts){
+			.opts = (char *[]){ "--otlp", rv.url, "--otlp-interval", "200ms",
+					    "--metrics", maddr, NULL },
+			.run_opts = (char *[]){ "--annotation", "io.kubernetes.pod.name=web-0",
+						"--annotation", "io.kubernetes.pod.namespace=shop",
+						"--annotation", "io.kubernetes.container.name=app",
+						NULL },
+			.mid = scrape_metrics,
+			.ctx = &sc },
+		&r);
+	unsetenv("AT_OCI_STATE_DIRS");
+	unsetenv("NODE_NAME");
+	unsetenv("AT_HOST_NAME");
+	snprintf(res_id, sizeof(res_id), "res:container.id=%s", r.id);
+	snprintf(res_pid, sizeof(res_pid), "res:process.pid=%s", r.cpid);
+	snprintf(res_hpid, sizeof(res_hpid), "res:process.pid=%d", r.host);
+	/* Every getppid of the container's process in its resource, with every attribute. */
+	cr_assert_eq(count_js(&rv, "logs",
+			      (char *[]){ res_id, res_pid, "res:container.runtime=podman",
+					  "res:k8s.pod.name=web-0", "res:k8s.namespace.name=shop",
+					  "res:k8s.container.name=app",
+					  "res:process.executable.path=/calls",
+					  "res:host.name=host-override",
+					  "res:k8s.node.name=node-ctr", "syscall.name=getppid",
+					  NULL }),
+		     atoi(NCALLS));
+	cr_assert_eq(count_js(&rv, "logs", (char *[]){ res_hpid, "syscall.name=getppid", NULL }),
+		     7);
+	cr_assert_eq(count_js(&rv, "logs", (char *[]){ res_id, res_hpid, NULL }), 0,
+		     "the host process has no container");
+	/* OTLP metrics: the container's records in its resource; the host's in the node's. */
+	cr_assert_eq(count_js(&rv, "metric",
+			      (char *[]){ "agent_trace.syscall.records", "syscall.name=getppid",
+					  res_id, "res:k8s.pod.name=web-0", NULL }),
+		     atoi(NCALLS));
+	cr_assert_eq(count_js(&rv, "metric-sum",
+			      (char *[]){ "agent_trace.syscall.records", "syscall.name=getppid",
+					  "res:k8s.node.name=node-ctr", NULL }),
+		     atoi(NCALLS) + 7, "the last export: the container's and the host's");
+	cr_assert_eq(otlp_recv_stat(&rv, "invalid"), 0);
+	/* /metrics while the targets waited: the container label, the caches' entries. */
+	cr_assert_not_null(sc.text);
+	snprintf(want, sizeof(want),
+		 "agent_trace_syscall_records_total{syscall=\"getppid\",container=\"%s\"} %s", r.id,
+		 NCALLS);
+	has_line(sc.text, want);
+	has_line(sc.text,
+		 "agent_trace_syscall_records_total{syscall=\"getppid\",container=\"\"} 7");
+	has_line(sc.text, "agent_trace_ident_cache_entries{cache=\"pod\"} 1");
+	has_line(sc.text, "agent_trace_ident_cache_misses_total{cache=\"pod\"} 1");
+	has_line(sc.text, "agent_trace_ident_cache_misses_total{cache=\"process\"} 2");
+	has_line(sc.text, "agent_trace_container_records_folded_total 0");
+	/* At the end: both processes read once, both released at their exit, none held. */
+	cr_assert(strstr(r.out, "identity: processes 0 held of 16384 ("), "%s", r.out);
+	cr_assert(strstr(r.out, " 2 misses, 0 evicted, 2 released at exit); cgroups "), "%s",
+		  r.out);
+	cr_assert(strstr(r.out, "; pods 1 held of 1024 ("), "%s", r.out);
+	cr_assert(strstr(r.out, " hits, 1 misses, 0 evicted, 1 named)\n"), "%s", r.out);
+	free(sc.text);
+	ctr_run_free(&r);
+	otlp_recv_stop(&rv, false);
 }

@@ -5,7 +5,8 @@
 
 const fs = require('fs');
 
-const USAGE = `usage: count.js logs LOG [KEY=VALUE...]     log records whose attributes match
+const USAGE = `KEY=VALUE matches a record's or a point's attribute; res:KEY=VALUE its resource's.
+usage: count.js logs LOG [KEY=VALUE...]     log records whose attributes match
        count.js metric LOG NAME [KEY=VALUE...]  the last point of NAME (sum value, histogram count)
        count.js metric-sum LOG NAME [KEY=VALUE...]  the sum of every point of NAME (deltas)
        count.js temporality LOG NAME  aggregationTemporality of NAME's last point
@@ -45,28 +46,38 @@ function parseWant(args) {
 	});
 }
 
+// The wants of a resource (res:KEY=VALUE) apart from the others.
+function splitWant(want) {
+	return [want.filter(([k]) => !k.startsWith('res:')),
+		want.filter(([k]) => k.startsWith('res:')).map(([k, v]) => [k.slice(4), v])];
+}
+
+function resMatches(res, want) {
+	return matches(res && res.attributes, want);
+}
+
 const [cmd, log, ...rest] = process.argv.slice(2);
 if (!cmd || !log)
 	die('missing arguments');
 const reqs = lines(log);
 
 if (cmd === 'logs') {
-	const want = parseWant(rest);
+	const [want, rwant] = splitWant(parseWant(rest));
 	let n = 0;
 	for (const r of reqs.filter((r) => r.path === '/v1/logs'))
 		for (const rl of r.body.resourceLogs || [])
-			for (const sl of rl.scopeLogs || [])
+			for (const sl of (resMatches(rl.resource, rwant) && rl.scopeLogs) || [])
 				for (const lr of sl.logRecords || [])
 					if (matches(lr.attributes, want))
 						n++;
 	console.log(n);
 } else if (cmd === 'metric') {
 	const [name, ...w] = rest;
-	const want = parseWant(w);
+	const [want, rwant] = splitWant(parseWant(w));
 	let last = null;
 	for (const r of reqs.filter((r) => r.path === '/v1/metrics'))
 		for (const rm of r.body.resourceMetrics || [])
-			for (const sm of rm.scopeMetrics || [])
+			for (const sm of (resMatches(rm.resource, rwant) && rm.scopeMetrics) || [])
 				for (const m of sm.metrics || []) {
 					if (m.name !== name)
 						continue;
@@ -78,11 +89,11 @@ if (cmd === 'logs') {
 	console.log(last === null ? 'none' : String(last));
 } else if (cmd === 'metric-sum' || cmd === 'temporality') {
 	const [name, ...w] = rest;
-	const want = parseWant(w);
+	const [want, rwant] = splitWant(parseWant(w));
 	let sum = 0, temp = 'none';
 	for (const r of reqs.filter((r) => r.path === '/v1/metrics'))
 		for (const rm of r.body.resourceMetrics || [])
-			for (const sm of rm.scopeMetrics || [])
+			for (const sm of (resMatches(rm.resource, rwant) && rm.scopeMetrics) || [])
 				for (const m of sm.metrics || []) {
 					if (m.name !== name)
 						continue;

@@ -267,3 +267,33 @@ Test(ident, host_pid_namespace)
 	cr_assert_gt(n, 0);
 	cr_assert_eq(ident_host_pidns(), strcmp(link, "pid:[4026531836]") ? -EXDEV : 0, "%s", link);
 }
+
+/* The executable: read once per entry at the first ask, again after an exec; hits counted. */
+Test(ident, executable_path_and_hits)
+{
+	char path[128];
+
+	cache(0);
+	proc(10, 100, "0::/\n");
+	snprintf(path, sizeof(path), "%s/10/exe", root);
+	cr_assert_eq(symlink("/usr/bin/first", path), 0);
+	cr_assert_null(ident_cache__exe(c, 10), "no entry yet");
+	cr_assert_null(ident_cache__get(c, 10, TS));
+	cr_assert_str_eq(ident_cache__exe(c, 10), "/usr/bin/first");
+	unlink(path);
+	cr_assert_eq(symlink("/usr/bin/second", path), 0);
+	cr_assert_str_eq(ident_cache__exe(c, 10), "/usr/bin/first", "kept");
+	cr_assert_null(ident_cache__get(c, 10, TS));
+	/* An exec: the same start time, another executable. */
+	ident_cache__renew(c, 10);
+	cr_assert_str_eq(ident_cache__exe(c, 10), "/usr/bin/second");
+	cr_assert_eq(stats().hits, 1);
+	cr_assert_eq(stats().lookups, 1);
+	/* Unreadable: NULL, and asked again, not read again. */
+	proc(11, 100, "0::/\n");
+	cr_assert_null(ident_cache__get(c, 11, TS));
+	cr_assert_null(ident_cache__exe(c, 11));
+	ident_cache__release(c, 10);
+	cr_assert_null(ident_cache__exe(c, 10));
+	cr_assert_eq(stats().released, 1);
+}

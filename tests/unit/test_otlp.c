@@ -22,9 +22,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "ctrtab.h"
 #include "decode.h"
 #include "otlp.h"
 #include "otlp_json.h"
+#include "podmeta.h"
 #include "probes.h"
 #include "sinkcfg.h"
 #include "syscalls.h"
@@ -59,6 +61,16 @@ static void golden(const char *name, const char *got)
 	fclose(f);
 	want[n] = '\0';
 	cr_assert_str_eq(got, want, "%s differs:\n got: %s\nwant: %s", path, got, want);
+}
+
+/* Occurrences of needle in s. */
+static size_t count_of(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (s = strstr(s, needle)); s += strlen(needle))
+		n++;
+	return n;
 }
 
 static const char *log_record(const struct event *ev)
@@ -221,6 +233,108 @@ Test(otlp_json, logs_request_with_a_gap)
 	cr_assert_null(strstr(text, "dropped"));
 }
 
+#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define PUID "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
+
+static const struct otlp_resource node_res = { .service_version = "1.2.3",
+					       .host_name = "host-1",
+					       .node_name = "node-7" };
+
+/* Items as the sink queues them (otlp_log_item), into bufs, one an event. */
+static void log_items(const struct event *evs, size_t n, char (*bufs)[4096], struct bq_item *items)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct out o = out_init(bufs[i], sizeof(bufs[i]));
+
+		otlp_log_item(&o, &evs[i], START_UNIX_NS);
+		cr_assert_lt(out_end(&o), sizeof(bufs[i]));
+		items[i] = (struct bq_item){ bufs[i], strlen(bufs[i]) };
+	}
+}
+
+/*
+ * One ResourceLogs per process, in order of first appearance, each with the
+ * node's attributes and the process's (a host process: pid and executable;
+ * a container's: its container and pod), its records in their order.
+ */
+Test(otlp_json, logs_request_one_resource_per_process)
+{
+	static const struct cgroup_ident ci = { .id = CID,
+						.pod_uid = PUID,
+						.runtime = CG_RT_CONTAINERD };
+	static const struct pod_meta pm = { .ns = "shop", .pod = "web-0", .container = "app" };
+	struct event evs[3] = {
+		{ .kind = EV_EXEC,
+		  .pid = 10,
+		  .tid = 10,
+		  .ts_ns = 1,
+		  .comm = "a",
+		  .exe = "/usr/bin/a" },
+		{ .kind = EV_EXIT,
+		  .pid = 20,
+		  .tid = 20,
+		  .ts_ns = 2,
+		  .comm = "b",
+		  .ident = &ci,
+		  .pod = &pm,
+		  .exe = "/srv/b" },
+		{ .kind = EV_EXIT,
+		  .pid = 10,
+		  .tid = 10,
+		  .ts_ns = 3,
+		  .comm = "a",
+		  .exe = "/usr/bin/a" },
+	};
+	static char bufs[3][4096];
+	struct bq_item items[3];
+	struct export_batch batch = { .items = items, .n = 3 };
+	struct out o = out_init(text, sizeof(text));
+
+	log_items(evs, 3, bufs, items);
+	otlp_logs_request(&o, &node_res, &batch);
+	cr_assert_lt(out_end(&o), sizeof(text));
+	golden("otlp_logs_resources.json", text);
+	cr_assert_null(strstr(text, "folded"));
+}
+
+/* Past OTLP_RESOURCES_MAX processes in a batch: the rest in one resource of the node's alone. */
+Test(otlp_json, logs_request_folds_past_the_resource_bound)
+{
+	enum { N = OTLP_RESOURCES_MAX + 6 };
+	static struct event evs[N + 1];
+	static char bufs[N + 1][4096];
+	static struct bq_item items[N + 1];
+	struct export_batch batch = { .items = items, .n = N + 1 };
+	struct out o = out_init(text, sizeof(text));
+	const char *fold;
+
+	for (int i = 0; i < N; i++)
+		evs[i] = (struct event){ .kind = EV_EXIT, .pid = 1000 + i, .comm = "x" };
+	/* The first process again, last: still its own resource's. */
+	evs[N] = evs[0];
+	evs[N].ts_ns = 99;
+	log_items(evs, N + 1, bufs, items);
+	otlp_logs_request(&o, &node_res, &batch);
+	cr_assert_lt(out_end(&o), sizeof(text));
+	cr_assert_eq(count_of(text, "{\"resource\":"), OTLP_RESOURCES_MAX + 1, "%s", text);
+	cr_assert_eq(count_of(text, "\"timeUnixNano\":"), N + 1);
+	fold = strstr(text,
+		      "{\"key\":\"agent_trace.resources.folded\",\"value\":{\"intValue\":\"6\"}}");
+	cr_assert_not_null(fold, "%s", text);
+	/* The fold's resource has the node's attributes and no process.pid. */
+	cr_assert(strstr(text, "{\"key\":\"telemetry.sdk.version\",\"value\":{\"stringValue\":"
+			       "\"1.2.3\"}}]},\"scopeLogs\":[{\"scope\":{\"name\":\"agent-trace\","
+			       "\"version\":\"1.2.3\",\"attributes\":[{\"key\":\"agent_trace."
+			       "resources.folded\""),
+		  "%s", text);
+	/* The first resource holds pid 1000's two records. */
+	cr_assert(strstr(text, "{\"key\":\"process.pid\",\"value\":{\"intValue\":\"1000\"}}]},"),
+		  "%s", text);
+	cr_assert_eq(count_of(text, "{\"key\":\"process.pid\",\"value\":{\"intValue\":\"1000\"}}"),
+		     3, "the resource and its two records");
+	cr_assert_eq(count_of(fold, "\"timeUnixNano\":"), 6);
+}
+
 Test(otlp_json, histogram_bounds_are_each_power_of_two_groups_highest_value)
 {
 	cr_assert_eq(otlp_hist_bound_ns(0), 3);
@@ -360,6 +474,44 @@ Test(otlp_json, metrics_without_syscalls_or_probes)
 	cr_assert(strstr(t, "\"metrics\":[{\"name\":\"agent_trace.lost.records\""), "%s", t);
 	cr_assert_null(strstr(t, "process.memory.usage"));
 	free(stats);
+}
+
+/* Records by container: the host's (and other's) in the node's resource, one resource a container. */
+Test(otlp_json, metrics_one_resource_per_container)
+{
+	struct otlp_metrics_opts mo = {
+		.temporality = OTLP_DELTA,
+		.start_unix_ns = START_UNIX_NS + 10000000000ull,
+		.time_unix_ns = START_UNIX_NS + 20000000000ull,
+		.run_start_unix_ns = START_UNIX_NS,
+	};
+	struct ctr_container ctr[2] = {
+		{ .id = { .runtime = 0 } },
+		{ .id = { .id = CID, .pod_uid = PUID, .runtime = CG_RT_CRIO },
+		  .pod = { .ns = "shop", .pod = "web-0", .container = "app" } },
+	};
+	struct ctr_row rows[4] = {
+		{ .kind = CTR_SYSCALL, .id = 39, .ctr = CTR_HOST, .st = { .count = 5 } },
+		{ .kind = CTR_SYSCALL, .id = 39, .ctr = 1, .st = { .count = 7, .errors = 1 } },
+		{ .kind = CTR_PROBE,
+		  .id = 1,
+		  .ctr = 1,
+		  .timed = true,
+		  .st = { .count = 2, .total_ns = 3000, .max_ns = 2000 } },
+		{ .kind = CTR_PROBE, .id = 1, .ctr = CTR_OTHER, .st = { .count = 4 } },
+	};
+	struct ctr_rows cr = { .v = rows, .n = 4, .ctr = ctr, .nctr = 2, .max_containers = 1 };
+	struct fixture f;
+	const char *t;
+
+	rows[2].st.hist[at_hist_bucket(1000)] = 1;
+	rows[2].st.hist[at_hist_bucket(2000)] = 1;
+	fixture(&f, 1);
+	mo.containers = &cr;
+	t = metrics(&f.s, NULL, &mo);
+	golden("otlp_metrics_containers.json", t);
+	cr_assert_eq(count_of(t, "{\"resource\":"), 2, "%s", t);
+	free(f.stats);
 }
 
 /* Configuration rules */
@@ -690,15 +842,6 @@ static void receiver_stop(struct receiver *rv)
 	MHD_stop_daemon(rv->d);
 	for (unsigned i = 0; i < rv->n; i++)
 		free(rv->reqs[i].body);
-}
-
-static size_t count_of(const char *s, const char *needle)
-{
-	size_t n = 0;
-
-	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
 }
 
 static struct xsink *open_sink(struct receiver *rv, const char *path, struct sink_config *sc)

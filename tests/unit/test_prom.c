@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ctrtab.h"
+#include "ident.h"
 #include "probes.h"
 #include "prom.h"
 #include "syscalls.h"
@@ -197,6 +199,101 @@ Test(prom, value_histogram_in_the_values_units)
 }
 
 /* --metrics ADDR:PORT: a bare :PORT is loopback, never every interface. */
+/* Records by container: container="" for the host, the id, "other"; the bounds' counters. */
+Test(prom, container_label_on_record_series)
+{
+	struct probe p = {
+		.id = 3, .kind = AT_KIND_FUNC, .label = "q", .spec = { .when = UW_CALL }
+	};
+	struct snapshot_probe sp = { .p = &p };
+	struct snapshot s = { .probes = &sp, .nprobes = 1 };
+	struct ctr_container ctr[2] = { { .id = { .runtime = 0 } },
+					{ .id = { .id = "0123456789abcdef0123456789abcdef"
+							"0123456789abcdef0123456789abcdef",
+						  .runtime = CG_RT_PODMAN } } };
+	struct ctr_row rows[4] = {
+		{ .kind = CTR_SYSCALL, .id = 0, .ctr = 1, .st = { .count = 4, .errors = 1 } },
+		{ .kind = CTR_PROBE, .id = 3, .ctr = CTR_HOST, .st = { .count = 2 } },
+		{ .kind = CTR_PROBE,
+		  .id = 3,
+		  .ctr = 1,
+		  .timed = true,
+		  .st = { .count = 7, .errors = 2, .total_ns = 7000 } },
+		{ .kind = CTR_PROBE, .id = 3, .ctr = CTR_OTHER, .st = { .count = 1 } },
+	};
+	struct ctr_rows cr = {
+		.v = rows, .n = 4, .ctr = ctr, .nctr = 2, .folded = 1, .max_containers = 1
+	};
+	struct prom_opts po = { .containers = &cr };
+	const char *t;
+
+	strcpy(p.name, "libc:malloc");
+	rows[2].st.hist[at_hist_bucket(1000)] = 7;
+	t = render(&s, &po);
+	has_line(t,
+		 "agent_trace_syscall_records_total{syscall=\"read\",container=\"0123456789abcdef"
+		 "0123456789abcdef0123456789abcdef0123456789abcdef\"} 4");
+	has_line(t, "agent_trace_syscall_record_errors_total{syscall=\"read\",container="
+		    "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"} 1");
+	has_line(t, "agent_trace_probe_records_total{probe=\"q\",function=\"libc:malloc\","
+		    "container=\"\"} 2");
+	has_line(
+		t,
+		"agent_trace_probe_records_total{probe=\"q\",function=\"libc:malloc\","
+		"container=\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"} 7");
+	has_line(t, "agent_trace_probe_records_total{probe=\"q\",function=\"libc:malloc\","
+		    "container=\"other\"} 1");
+	has_line(
+		t,
+		"agent_trace_probe_record_failing_total{probe=\"q\",function=\"libc:malloc\","
+		"container=\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"} 2");
+	has_line(t, "agent_trace_probe_record_duration_seconds_count{probe=\"q\",function="
+		    "\"libc:malloc\",container=\"0123456789abcdef0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef\"} 7");
+	cr_assert_eq(lines_with(t, "agent_trace_probe_record_duration_seconds_count"), 1);
+	has_line(t, "agent_trace_container_records_folded_total 1");
+	has_line(t, "agent_trace_container_records_dropped_total 0");
+	has_line(t, "agent_trace_containers_max 1");
+	/* A removed probe's rows are left out. */
+	p.removed = true;
+	t = render(&s, &po);
+	cr_assert_eq(lines_with(t, "agent_trace_probe_records_total{"), 0, "%s", t);
+	cr_assert_eq(lines_with(t, "agent_trace_syscall_records_total{"), 1);
+}
+
+Test(prom, identity_cache_counters)
+{
+	struct snapshot s = { 0 };
+	struct ident_counters ic = {
+		.has_proc = true,
+		.has_cgid = true,
+		.proc = { .hits = 90,
+			  .lookups = 10,
+			  .evictions = 1,
+			  .released = 8,
+			  .entries = 2,
+			  .max = 16384 },
+		.cgid = { .hits = 5, .lookups = 3, .entries = 3, .max = 4096 },
+	};
+	struct prom_opts po = { .ident = &ic };
+	const char *t = render(&s, &po);
+
+	has_line(t, "# TYPE agent_trace_ident_cache_entries gauge");
+	has_line(t, "agent_trace_ident_cache_entries{cache=\"process\"} 2");
+	has_line(t, "agent_trace_ident_cache_entries{cache=\"cgroup\"} 3");
+	has_line(t, "agent_trace_ident_cache_max_entries{cache=\"process\"} 16384");
+	has_line(t, "agent_trace_ident_cache_hits_total{cache=\"process\"} 90");
+	has_line(t, "agent_trace_ident_cache_misses_total{cache=\"process\"} 10");
+	has_line(t, "agent_trace_ident_cache_misses_total{cache=\"cgroup\"} 3");
+	has_line(t, "agent_trace_ident_cache_evictions_total{cache=\"process\"} 1");
+	has_line(t, "agent_trace_ident_cache_released_total{cache=\"process\"} 8");
+	cr_assert_eq(lines_with(t, "agent_trace_ident_cache_entries{cache=\"pod\"}"), 0);
+	/* No caches: nothing. */
+	po.ident = &(struct ident_counters){ 0 };
+	t = render(&s, &po);
+	cr_assert_null(strstr(t, "agent_trace_ident_cache"));
+}
+
 Test(metrics_addr, parse)
 {
 	struct config c;

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctrtab.h"
+#include "ident.h"
 #include "metrics.h"
+#include "output.h"
 #include "prom.h"
 #include "snapshot.h"
 #include "util.h"
@@ -83,6 +86,8 @@ static char *render(struct metrics *m, size_t *len)
 {
 	struct snapshot snap = { 0 };
 	struct prom_opts po = { .syscall_durations = m->opts.syscall_durations };
+	struct ctr_rows rows = { 0 };
+	struct ident_counters ic;
 	struct out o = out_init(NULL, 0);
 	char *buf = NULL;
 
@@ -96,6 +101,13 @@ static char *render(struct metrics *m, size_t *len)
 	po.rss_bytes = snapshot_rss_bytes();
 	if (xsinks_snapshot(m->opts.xs, m->opts.nxs, &snap))
 		goto out;
+	if (m->opts.out) {
+		output_ident_counters(m->opts.out, &ic);
+		po.ident = &ic;
+		if (output_ctr_rows(m->opts.out, &rows))
+			goto out;
+		po.containers = &rows;
+	}
 	prom_render(&o, &snap, &po);
 	buf = malloc(o.len + 1);
 	if (!buf)
@@ -104,6 +116,7 @@ static char *render(struct metrics *m, size_t *len)
 	prom_render(&o, &snap, &po);
 	*len = out_end(&o);
 out:
+	ctr_rows__free(&rows);
 	snapshot__free(&snap);
 	return buf;
 }

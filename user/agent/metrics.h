@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 struct session;
+struct output;
 struct MHD_Daemon;
 struct xsink;
 
@@ -26,6 +27,7 @@ struct metrics_opts {
 	bool syscall_durations;		 /* syscalls are timed: their histograms */
 	struct xsink *const *xs;	 /* exporting sinks: their queues' counters */
 	unsigned nxs;
+	const struct output *out; /* identity caches, records by container; NULL: left out */
 };
 
 struct metrics {

@@ -432,7 +432,8 @@ static int start(struct tracer *t)
 					   .output_lost = &t->out.lost,
 					   .syscall_durations = !t->cfg.exit_only,
 					   .xs = t->out.xs,
-					   .nxs = t->out.nxs };
+					   .nxs = t->out.nxs,
+					   .out = &t->out };
 
 		if ((ret = metrics__start(&t->metrics, &mo)))
 			return log_error(EXIT_RUNTIME, "--metrics %s: cannot serve: %s",

@@ -6,6 +6,7 @@
 #include "eval.h"
 #include "cgid.h"
 #include "ident.h"
+#include "podmeta.h"
 #include "probes.h"
 #include "scrub.h"
 #include "syscalls.h"
@@ -134,6 +135,8 @@ static void call_fields(const struct at_call_rec *r, struct event *ev)
 	ev->tid = r->hdr.tid;
 	ev->dur_ns = r->hdr.ts_ns - r->enter_ns;
 	ev->ident = NULL;
+	ev->pod = NULL;
+	ev->exe = NULL;
 	ev->ret = r->ret;
 	ev->err = at_is_err(r->ret) ? (int)-r->ret : 0;
 }
@@ -220,6 +223,8 @@ static void decode_proc(const struct decoder *d, const struct at_proc_rec *r, in
 	ev->ppid = r->ppid;
 	ev->exit_code = r->exit_code;
 	ev->ident = NULL;
+	ev->pod = NULL;
+	ev->exe = NULL;
 	_Static_assert(sizeof(r->comm) < sizeof(ev->comm), "a command name and a NUL fit");
 	memcpy(ev->comm, r->comm, n);
 	ev->comm[n] = '\0';
@@ -261,8 +266,20 @@ int decoder__decode(const struct decoder *d, const void *data, size_t size,
 	if (d->cgid)
 		ev->ident = cgid_cache__get(d->cgid, ((const struct at_rec_hdr *)data)->cgroup_id,
 					    ev->pid);
-	if (ev->ident || !d->ident)
-		return kind;
-	ev->ident = ident_cache__get(d->ident, ev->pid, ((const struct at_rec_hdr *)data)->ts_ns);
+	/*
+	 * The process's entry when the executable's path is wanted (it is kept
+	 * there), else only when the cgroup named no container.
+	 */
+	if (d->ident && (d->want_exe || !ev->ident)) {
+		const struct cgroup_ident *pi = ident_cache__get(
+			d->ident, ev->pid, ((const struct at_rec_hdr *)data)->ts_ns);
+
+		if (!ev->ident)
+			ev->ident = pi;
+		if (d->want_exe)
+			ev->exe = ident_cache__exe(d->ident, ev->pid);
+	}
+	if (ev->ident && d->pods)
+		ev->pod = podmeta_cache__get(d->pods, ev->ident);
 	return kind;
 }

@@ -15,6 +15,8 @@ struct session;
 struct probe;
 struct ident_cache;
 struct cgid_cache;
+struct podmeta_cache;
+struct pod_meta;
 
 enum event_kind {
 	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
@@ -68,6 +70,8 @@ struct event {
 	const struct probe *probe;	/* EV_CALL, a probe-file EV_SYSCALL: its probe, else NULL */
 	/* The process's container and pod; NULL on the host, when unknown, or without a cache. */
 	const struct cgroup_ident *ident;
+	const struct pod_meta *pod; /* its pod's and container's names; NULL when none is known */
+	const char *exe;	    /* the process's executable (ident.h); NULL when unknown */
 	struct event_arg args[AT_MAX_ARGS];
 	/* Process events. */
 	uint32_t ppid;			 /* EV_FORK: the parent */
@@ -91,6 +95,10 @@ struct decoder {
 	 * names the container of a process already gone. NULL: none, by pid only.
 	 */
 	struct cgid_cache *cgid;
+	/* Containers' pod and container names (podmeta.h); NULL: none. */
+	struct podmeta_cache *pods;
+	/* Set ev->exe: some sink exports it (one /proc read per process). */
+	bool want_exe;
 };
 
 /* Room a decoded record may need besides the record itself (copies that fix or scrub it). */

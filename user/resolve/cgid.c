@@ -238,8 +238,10 @@ const struct cgroup_ident *cgid_cache__get(struct cgid_cache *c, uint64_t id, ui
 	if (!id)
 		return NULL;
 	e = find(c, id);
-	if (e)
+	if (e) {
+		c->st.hits++;
 		return answer(e);
+	}
 	c->st.lookups++;
 	e = from_proc(c, id, pid);
 	if (e) {
@@ -253,9 +255,22 @@ const struct cgroup_ident *cgid_cache__get(struct cgid_cache *c, uint64_t id, ui
 	return answer(put(c, id, NULL, 0));
 }
 
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* Field by field: a scrape on another thread reads them while the writer adds. */
 void cgid_cache__stats(const struct cgid_cache *c, struct cgid_stats *st)
 {
-	*st = c->st;
+	const struct cgid_stats *s = &c->st;
+
+	*st = (struct cgid_stats){ .hits = LD(s->hits),
+				   .lookups = LD(s->lookups),
+				   .proc_hits = LD(s->proc_hits),
+				   .walks = LD(s->walks),
+				   .walk_dirs = LD(s->walk_dirs),
+				   .misses = LD(s->misses),
+				   .evictions = LD(s->evictions),
+				   .entries = LD(s->entries),
+				   .max = LD(s->max) };
 }
 
 /* Undoes mountinfo's octal escapes (\040 for a space) in place. */

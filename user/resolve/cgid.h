@@ -21,7 +21,8 @@ struct cgid_opts {
 };
 
 struct cgid_stats {
-	uint64_t lookups;   /* ids not in the cache */
+	uint64_t hits;	    /* ids found in the cache */
+	uint64_t lookups;   /* ids not in the cache (misses) */
 	uint64_t proc_hits; /* of which found at the path /proc/PID/cgroup's v2 line names */
 	uint64_t walks;	    /* of which looked for in the cgroup2 tree */
 	uint64_t walk_dirs; /* directories the walks stat'ed */
@@ -47,6 +48,7 @@ void cgid_cache__free(struct cgid_cache *c);
  */
 const struct cgroup_ident *cgid_cache__get(struct cgid_cache *c, uint64_t id, uint32_t pid);
 
+/* The counters; safe beside the writer's updates (each field read whole). */
 void cgid_cache__stats(const struct cgid_cache *c, struct cgid_stats *st);
 
 /*

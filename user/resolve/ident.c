@@ -33,9 +33,11 @@ struct ident_entry {
 	uint64_t start;		/* start time in clock ticks since boot; 0 when unknown */
 	uint32_t pid;		/* the key, with start */
 	uint32_t next;		/* the next entry of the hash chain, or of the free list */
-	bool used;		/* holds a process */
-	bool ref;		/* used since the clock hand last passed */
-	bool known;		/* /proc was read: id is the answer (else: gone when looked up) */
+	char *exe;     /* /proc/PID/exe's target (malloc'd), NULL when not read or unreadable */
+	bool exe_read; /* exe was read since the entry was made or the process exec'ed */
+	bool used;     /* holds a process */
+	bool ref;      /* used since the clock hand last passed */
+	bool known;    /* /proc was read: id is the answer (else: gone when looked up) */
 };
 
 struct ident_cache {
@@ -100,6 +102,8 @@ void ident_cache__free(struct ident_cache *c)
 	if (!c)
 		return;
 	free(c->proc_root);
+	for (uint32_t i = 0; c->e && i < c->top; i++)
+		free(c->e[i].exe);
 	free(c->e);
 	free(c->bucket);
 	free(c);
@@ -196,6 +200,7 @@ static void drop(struct ident_cache *c, uint32_t i)
 	while (*link != i)
 		link = &c->e[*link].next;
 	*link = c->e[i].next;
+	free(c->e[i].exe);
 	c->e[i] = (struct ident_entry){ .next = c->free };
 	c->free = i;
 	c->st.entries--;
@@ -249,6 +254,7 @@ const struct cgroup_ident *ident_cache__get(struct ident_cache *c, uint32_t pid,
 
 	if (e) {
 		e->ref = true;
+		c->st.hits++;
 		return answer(e);
 	}
 	c->st.lookups++;
@@ -283,6 +289,26 @@ const struct cgroup_ident *ident_cache__get(struct ident_cache *c, uint32_t pid,
 	return answer(e);
 }
 
+const char *ident_cache__exe(struct ident_cache *c, uint32_t pid)
+{
+	struct ident_entry *e = find(c, pid);
+	char path[4096 + 64], target[4096];
+	ssize_t n;
+
+	if (!e || !e->known)
+		return NULL;
+	if (e->exe_read)
+		return e->exe;
+	e->exe_read = true;
+	if (snprintf(path, sizeof(path), "%s/%u/exe", c->proc_root, pid) >= (int)sizeof(path))
+		return NULL;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return NULL;
+	e->exe = strndup(target, (size_t)n);
+	return e->exe;
+}
+
 void ident_cache__renew(struct ident_cache *c, uint32_t pid)
 {
 	struct ident_entry *e = find(c, pid);
@@ -290,6 +316,10 @@ void ident_cache__renew(struct ident_cache *c, uint32_t pid)
 
 	if (!e)
 		return;
+	/* An exec changes the executable, not the start time: read it again when asked. */
+	free(e->exe);
+	e->exe = NULL;
+	e->exe_read = false;
 	if (e->known && !read_start(c, pid, &start) && start == e->start)
 		return;
 	if (e->known)
@@ -307,9 +337,22 @@ void ident_cache__release(struct ident_cache *c, uint32_t pid)
 	c->st.released++;
 }
 
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* Field by field: a scrape on another thread reads them while the writer adds. */
 void ident_cache__stats(const struct ident_cache *c, struct ident_stats *st)
 {
-	*st = c->st;
+	const struct ident_stats *s = &c->st;
+
+	*st = (struct ident_stats){ .hits = LD(s->hits),
+				    .lookups = LD(s->lookups),
+				    .failed = LD(s->failed),
+				    .newer = LD(s->newer),
+				    .reused = LD(s->reused),
+				    .evictions = LD(s->evictions),
+				    .released = LD(s->released),
+				    .entries = LD(s->entries),
+				    .max = LD(s->max) };
 }
 
 int ident_host_pidns(void)
@@ -323,4 +366,16 @@ int ident_host_pidns(void)
 		return -errno;
 	link[n] = '\0';
 	return strcmp(link, init) ? -EXDEV : 0;
+}
+
+void ident_counters_read(const struct ident_cache *p, const struct cgid_cache *c,
+			 const struct podmeta_cache *m, struct ident_counters *out)
+{
+	*out = (struct ident_counters){ .has_proc = p, .has_cgid = c, .has_pod = m };
+	if (p)
+		ident_cache__stats(p, &out->proc);
+	if (c)
+		cgid_cache__stats(c, &out->cgid);
+	if (m)
+		podmeta_cache__stats(m, &out->pod);
 }

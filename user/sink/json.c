@@ -6,6 +6,7 @@
 #include "aggregate.h"
 #include "decode_func.h"
 #include "decode_sys.h"
+#include "ident_out.h"
 #include "probes.h"
 #include "output.h"
 #include "sink.h"
@@ -340,6 +341,7 @@ static void put_sinks(struct out *o, const struct snapshot *snap)
 static void json_format_summary(const struct output *s, const struct summary *sm, struct out *o)
 {
 	const struct snapshot *snap = sm->snap;
+	struct ident_counters ic;
 
 	for (uint32_t i = 0; i < snap->nprobes; i++)
 		put_probe(o, &snap->probes[i]);
@@ -377,6 +379,8 @@ static void json_format_summary(const struct output *s, const struct summary *sm
 	}
 	if (snap->nsinks)
 		put_sinks(o, snap);
+	output_ident_counters(s, &ic);
+	ident_json_field(o, &ic);
 	out_puts(o, "}\n");
 }
 

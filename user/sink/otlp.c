@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "ctrtab.h"
 #include "otlp.h"
 #include "otlp_json.h"
 #include "snapshot.h"
@@ -62,6 +63,9 @@ struct otlp_sink {
 	struct otlp_headers hdrs;
 	struct otlp_resource res;
 	char host[256];
+	char node[256];
+	/* Records by container, fed by the writer's events, read by the metrics tick. */
+	struct ctrtab *ctrs;
 	struct exporter logs, metrics;
 	bool logs_init, metrics_init;
 	struct otlp_conn lc, mc;
@@ -607,6 +611,7 @@ static void otlp_tick(void *ctx, bool final)
 		.run_start_unix_ns = s->env.start_unix_ns,
 	};
 	bool delta = s->c.temporality == OTLP_DELTA;
+	struct ctr_rows rows = { 0 };
 	struct out o;
 	size_t n;
 	char *buf;
@@ -619,6 +624,8 @@ static void otlp_tick(void *ctx, bool final)
 	snapshot_agent(s, &cur);
 	if (delta && s->has_prev)
 		mo.start_unix_ns = s->prev_unix_ns;
+	if (s->ctrs && !ctrtab__read(s->ctrs, &rows))
+		mo.containers = &rows;
 	/* Measured, then written: a request's size depends on the syscalls and probes seen. */
 	o = out_init(NULL, 0);
 	otlp_metrics_request(&o, &s->res, &cur, s->has_prev ? &s->prev : NULL, &mo);
@@ -630,6 +637,7 @@ static void otlp_tick(void *ctx, bool final)
 		exporter_push(&s->metrics, buf, out_end(&o));
 		free(buf);
 	}
+	ctr_rows__free(&rows);
 	if (!delta) {
 		snapshot__free(&cur);
 		return;
@@ -649,10 +657,12 @@ static void otlp_event(struct xsink *x, const struct event *ev)
 	struct out o;
 	size_t n;
 
+	if (s->ctrs)
+		ctrtab__event(s->ctrs, ev);
 	if (!s->logs_init)
 		return;
 	o = out_init(s->evbuf, s->evbuf_size);
-	otlp_log_record(&o, ev, s->env.start_unix_ns);
+	otlp_log_item(&o, ev, s->env.start_unix_ns);
 	n = out_end(&o);
 	/* Cut, it would be invalid JSON: written again into room enough (rare: long captures). */
 	if (n >= s->evbuf_size) {
@@ -661,7 +671,7 @@ static void otlp_event(struct xsink *x, const struct event *ev)
 			return;
 		}
 		o = out_init(s->evbuf, s->evbuf_size);
-		otlp_log_record(&o, ev, s->env.start_unix_ns);
+		otlp_log_item(&o, ev, s->env.start_unix_ns);
 		n = out_end(&o);
 	}
 	exporter_push(&s->logs, s->evbuf, n);
@@ -724,6 +734,7 @@ static void otlp_free(struct xsink *x)
 	otlp_headers_free(&s->hdrs);
 	if (s->has_prev)
 		snapshot__free(&s->prev);
+	ctrtab__free(s->ctrs);
 	free(s->evbuf);
 	free(s);
 }
@@ -831,6 +842,22 @@ static int read_headers(struct otlp_sink *s, char *err, size_t errlen)
 	return otlp_headers_env(&s->hdrs, env, what, err, errlen);
 }
 
+/*
+ * host.name: $AT_HOST_NAME, else the host name (in a pod without hostNetwork
+ * that is the pod's: a DaemonSet sets AT_HOST_NAME, or NODE_NAME below);
+ * k8s.node.name: $NODE_NAME (the downward API's spec.nodeName), else none.
+ */
+static void resource_names(struct otlp_sink *s)
+{
+	const char *h = getenv("AT_HOST_NAME"), *n = getenv("NODE_NAME");
+
+	if (h && h[0])
+		snprintf(s->host, sizeof(s->host), "%s", h);
+	else if (gethostname(s->host, sizeof(s->host) - 1))
+		s->host[0] = '\0';
+	snprintf(s->node, sizeof(s->node), "%s", n ? n : "");
+}
+
 struct xsink *otlp_sink_open(const struct otlp_config *c, const struct xsink_env *env, char *err,
 			     size_t errlen)
 {
@@ -860,9 +887,15 @@ struct xsink *otlp_sink_open(const struct otlp_config *c, const struct xsink_env
 		snprintf(why, sizeof(why), "libcurl: %s", curl_easy_strerror(curl_init_rc));
 		goto err_free;
 	}
-	if (gethostname(s->host, sizeof(s->host) - 1))
-		s->host[0] = '\0';
-	s->res = (struct otlp_resource){ .service_version = AT_VERSION, .host_name = s->host };
+	resource_names(s);
+	s->res = (struct otlp_resource){ .service_version = AT_VERSION,
+					 .host_name = s->host,
+					 .node_name = s->node };
+	/* The metrics' per-container records: nothing to count them for without metrics. */
+	if ((s->urls.signals & OTLP_SIGNAL_METRICS) && !(s->ctrs = ctrtab__new(NULL))) {
+		ret = -errno;
+		goto err_free;
+	}
 	ret = -ENOMEM;
 	if ((s->urls.signals & OTLP_SIGNAL_LOGS) &&
 	    (reserve(&s->evbuf, &s->evbuf_size, EVBUF_INIT) ||

@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 
 #include "decode_func.h"
+#include "ctrtab.h"
 #include "decode_sys.h"
 #include "otlp_json.h"
+#include "podmeta.h"
 #include "probes.h"
 #include "sinkcfg.h"
 #include "summary.h"
@@ -415,47 +417,183 @@ void otlp_log_record(struct out *o, const struct event *ev, uint64_t start_unix_
 	out_puts(o, "]}");
 }
 
-/* The resource, then the scope's opening: {"resource":{...},"scopeX":[{"scope":{...} */
+/* The attributes every resource has: who sends, from which host and node. */
+static void put_common_attrs(struct kvs *k, const struct otlp_resource *r)
+{
+	kv_str(k, "service.name", "agent-trace");
+	kv_str(k, "service.version", r->service_version);
+	if (r->host_name && r->host_name[0])
+		kv_str(k, "host.name", r->host_name);
+	if (r->node_name && r->node_name[0])
+		kv_str(k, "k8s.node.name", r->node_name);
+	kv_str(k, "telemetry.sdk.name", "agent-trace");
+	kv_str(k, "telemetry.sdk.version", r->service_version);
+}
+
+/* A container's attributes, by the semantic conventions' names, and its pod's when known. */
+static void put_container_attrs(struct kvs *k, const struct cgroup_ident *id,
+				const struct pod_meta *pod)
+{
+	const char *rt = cgroup_runtime_name(id->runtime);
+
+	if (id->id[0])
+		kv_str(k, "container.id", id->id);
+	if (rt)
+		kv_str(k, "container.runtime", rt);
+	if (id->pod_uid[0])
+		kv_str(k, "k8s.pod.uid", id->pod_uid);
+	if (pod && pod->ns[0])
+		kv_str(k, "k8s.namespace.name", pod->ns);
+	if (pod && pod->pod[0])
+		kv_str(k, "k8s.pod.name", pod->pod);
+	if (pod && pod->container[0])
+		kv_str(k, "k8s.container.name", pod->container);
+}
+
+void otlp_proc_attrs(struct out *o, const struct event *ev)
+{
+	struct kvs k = { .o = o };
+
+	kv_int(&k, "process.pid", ev->pid);
+	if (ev->exe)
+		kv_str(&k, "process.executable.path", ev->exe);
+	if (ev->ident)
+		put_container_attrs(&k, ev->ident, ev->pod);
+}
+
+void otlp_log_item(struct out *o, const struct event *ev, uint64_t start_unix_ns)
+{
+	otlp_proc_attrs(o, ev);
+	out_putc(o, '\n');
+	otlp_log_record(o, ev, start_unix_ns);
+}
+
+/* What a resource's scope says besides its name: drops since the last batch, records folded. */
+struct scope_attrs {
+	const uint64_t *gap; /* BQ_DROP_N, or NULL */
+	uint64_t folded;
+};
+
+/*
+ * The resource (r's attributes, then extra's n bytes of KeyValues), then the
+ * scope's opening: {"resource":{...},"scopeX":[{"scope":{...},
+ */
 static void put_resource_scope(struct out *o, const struct otlp_resource *r, const char *scopes,
-			       const uint64_t *gap)
+			       const char *extra, size_t n, const struct scope_attrs *sa)
 {
 	struct kvs k = { .o = o }, sk = { .o = o };
 
 	out_puts(o, "{\"resource\":{\"attributes\":[");
-	kv_str(&k, "service.name", "agent-trace");
-	kv_str(&k, "service.version", r->service_version);
-	if (r->host_name && r->host_name[0])
-		kv_str(&k, "host.name", r->host_name);
-	kv_str(&k, "telemetry.sdk.name", "agent-trace");
-	kv_str(&k, "telemetry.sdk.version", r->service_version);
+	put_common_attrs(&k, r);
+	if (n) {
+		out_putc(o, ',');
+		out_write(o, extra, n);
+	}
 	out_puts(o, "]},\"");
 	out_puts(o, scopes);
 	out_puts(o, "\":[{\"scope\":{\"name\":\"agent-trace\",\"version\":");
 	out_json_str(o, r->service_version);
-	for (unsigned i = 0; gap && i < BQ_DROP_N; i++) {
-		if (!gap[i])
+	for (unsigned i = 0; sa && sa->gap && i < BQ_DROP_N; i++) {
+		if (!sa->gap[i])
 			continue;
 		if (!sk.n)
 			out_puts(o, ",\"attributes\":[");
 		kv_key2(&sk, "agent_trace.dropped.", bq_drop_key[i]);
 		out_puts(o, "\"intValue\":\"");
-		out_u64(o, gap[i]);
+		out_u64(o, sa->gap[i]);
 		out_puts(o, "\"}}");
+	}
+	if (sa && sa->folded) {
+		if (!sk.n)
+			out_puts(o, ",\"attributes\":[");
+		kv_int(&sk, "agent_trace.resources.folded", (int64_t)sa->folded);
 	}
 	out_puts(o, sk.n ? "]}," : "},");
 }
 
+/* An item's two parts: the process attributes and the LogRecord. */
+struct log_item {
+	const char *res, *rec;
+	size_t res_len, rec_len;
+};
+
+static struct log_item split_item(const struct bq_item *it)
+{
+	const char *nl = memchr(it->data, '\n', it->len);
+	size_t n = nl ? (size_t)(nl - (const char *)it->data) : 0;
+
+	/* No newline: a LogRecord alone (no process attributes). */
+	return (struct log_item){ .res = it->data,
+				  .res_len = n,
+				  .rec = (const char *)it->data + (nl ? n + 1 : 0),
+				  .rec_len = it->len - (nl ? n + 1 : 0) };
+}
+
+static bool same_res(const struct log_item *a, const struct log_item *b)
+{
+	return a->res_len == b->res_len && !memcmp(a->res, b->res, a->res_len);
+}
+
 void otlp_logs_request(struct out *o, const struct otlp_resource *r, const struct export_batch *b)
 {
-	out_puts(o, "{\"resourceLogs\":[");
-	put_resource_scope(o, r, "scopeLogs", b->gap);
-	out_puts(o, "\"logRecords\":[");
+	/* The first item of each resource, in order: a resource's items are found by comparing. */
+	size_t first[OTLP_RESOURCES_MAX], nres = 0, folded = 0;
+	struct scope_attrs sa = { .gap = b->gap };
+
 	for (size_t i = 0; i < b->n; i++) {
-		if (i)
-			out_putc(o, ',');
-		out_write(o, b->items[i].data, b->items[i].len);
+		struct log_item it = split_item(&b->items[i]);
+		size_t g = 0;
+
+		while (g < nres) {
+			struct log_item f = split_item(&b->items[first[g]]);
+
+			if (same_res(&it, &f))
+				break;
+			g++;
+		}
+		if (g < nres)
+			continue;
+		if (nres < OTLP_RESOURCES_MAX)
+			first[nres++] = i;
+		else
+			folded++;
 	}
-	out_puts(o, "]}]}]}");
+	out_puts(o, "{\"resourceLogs\":[");
+	for (size_t g = 0; g <= nres; g++) {
+		struct log_item f = g < nres ? split_item(&b->items[first[g]]) :
+					       (struct log_item){ 0 };
+		size_t n = 0;
+
+		if (g == nres && !folded)
+			break;
+		if (g)
+			out_putc(o, ',');
+		if (g == nres)
+			sa.folded = folded;
+		put_resource_scope(o, r, "scopeLogs", f.res, f.res_len, &sa);
+		sa.gap = NULL;
+		out_puts(o, "\"logRecords\":[");
+		for (size_t i = g < nres ? first[g] : 0; i < b->n; i++) {
+			struct log_item it = split_item(&b->items[i]);
+			bool mine = g < nres && same_res(&it, &f);
+
+			/* The fold: every item whose resource is none of the first nres. */
+			for (size_t h = 0; g == nres && h < nres && !mine; h++) {
+				struct log_item e = split_item(&b->items[first[h]]);
+
+				mine = same_res(&it, &e);
+			}
+			if (g == nres)
+				mine = !mine;
+			if (!mine)
+				continue;
+			if (n++)
+				out_putc(o, ',');
+			out_write(o, it.rec, it.rec_len);
+		}
+		out_puts(o, "]}]}");
+	}
+	out_puts(o, "]}");
 }
 
 /* Metrics */
@@ -873,6 +1011,152 @@ static void put_agent(struct menc *m)
 	metric_end(m, M_GAUGE);
 }
 
+/* The live probe of id in the current snapshot (its probes are by id), else NULL. */
+static const struct probe *probe_by_id(const struct snapshot *s, uint32_t id)
+{
+	uint32_t lo = 0, hi = s->nprobes;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, mid_id = s->probes[mid].p->id;
+
+		if (mid_id == id)
+			return snapshot_probe_live(&s->probes[mid]) ? s->probes[mid].p : NULL;
+		if (mid_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Whether row r belongs to the resource of container ctr (CTR_HOST: the host's and other's). */
+static bool ctr_row_in(const struct ctr_row *r, uint16_t ctr)
+{
+	return ctr == CTR_HOST ? r->ctr == CTR_HOST || r->ctr == CTR_OTHER : r->ctr == ctr;
+}
+
+/* A per-container row's point: the syscall or the probe, "other" for the folded; cumulative. */
+static bool ctr_point_begin(struct menc *m, const struct ctr_row *r)
+{
+	const struct probe *p = r->kind == CTR_PROBE ? probe_by_id(m->cur, r->id) : NULL;
+	char name[SYSCALL_NAME_BUF];
+	struct out *o = m->o;
+	struct kvs k = { .o = o };
+
+	if (r->kind == CTR_PROBE && !p)
+		return false;
+	out_puts(o, m->npoints++ ? ",{\"attributes\":[" : "{\"attributes\":[");
+	if (p) {
+		kv_str(&k, "agent_trace.probe", p->label[0] ? p->label : p->name);
+		if (p->label[0])
+			kv_str(&k, "code.function", p->name);
+	} else {
+		kv_str(&k, "syscall.name", syscall_name(r->id, name));
+	}
+	if (r->ctr == CTR_OTHER)
+		kv_str(&k, "agent_trace.container", "other");
+	out_puts(o, "],");
+	put_time(o, "\"startTimeUnixNano\"",
+		 m->mo->run_start_unix_ns ? m->mo->run_start_unix_ns : m->mo->start_unix_ns);
+	out_putc(o, ',');
+	put_time(o, "\"timeUnixNano\"", m->mo->time_unix_ns);
+	return true;
+}
+
+/* One sum of container ctr's rows of kind: the at_stat field at off. */
+static void ctr_sum(struct menc *m, uint16_t ctr, uint8_t kind, const char *name, const char *desc,
+		    const char *unit, size_t off)
+{
+	const struct ctr_rows *cr = m->mo->containers;
+	bool any = false;
+
+	for (size_t i = 0; i < cr->n && !any; i++)
+		any = cr->v[i].kind == kind && ctr_row_in(&cr->v[i], ctr) &&
+		      (kind == CTR_SYSCALL || probe_by_id(m->cur, cr->v[i].id));
+	if (!any)
+		return;
+	metric_begin(m, name, desc, unit, M_SUM);
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct ctr_row *r = &cr->v[i];
+
+		if (r->kind != kind || !ctr_row_in(r, ctr) || !ctr_point_begin(m, r))
+			continue;
+		out_puts(m->o, ",\"asInt\":\"");
+		out_u64(m->o, *(const __u64 *)((const char *)&r->st + off));
+		out_puts(m->o, "\"}");
+	}
+	metric_end_as(m, M_SUM, false);
+}
+
+/* Container ctr's records: by syscall and by probe, the durations of timed probes' records. */
+static void put_ctr_metrics(struct menc *m, uint16_t ctr)
+{
+	const struct ctr_rows *cr = m->mo->containers;
+	const struct menc saved = *m;
+	bool any_timed = false;
+
+	ctr_sum(m, ctr, CTR_SYSCALL, "agent_trace.syscall.records",
+		"System call records of the resource's processes.", "{record}",
+		offsetof(struct at_stat, count));
+	ctr_sum(m, ctr, CTR_SYSCALL, "agent_trace.syscall.record.errors",
+		"System call records that returned an error.", "{record}",
+		offsetof(struct at_stat, errors));
+	ctr_sum(m, ctr, CTR_PROBE, "agent_trace.probe.records",
+		"Probe records of the resource's processes.", "{record}",
+		offsetof(struct at_stat, count));
+	ctr_sum(m, ctr, CTR_PROBE, "agent_trace.probe.record.failing",
+		"Probe records of failing calls.", "{record}", offsetof(struct at_stat, errors));
+	/* Cumulative whatever the sink's temporality: hist_body must not subtract. */
+	m->delta = false;
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct ctr_row *r = &cr->v[i];
+		const struct probe *p;
+
+		if (r->kind != CTR_PROBE || !r->timed || !ctr_row_in(r, ctr) ||
+		    !(p = probe_by_id(m->cur, r->id)) || !probe_timed(p))
+			continue;
+		if (!any_timed)
+			metric_begin(m, "agent_trace.probe.record.duration",
+				     "Duration of probed calls recorded.", "s", M_HIST);
+		any_timed = true;
+		ctr_point_begin(m, r);
+		hist_body(m, &r->st, NULL);
+	}
+	if (any_timed)
+		metric_end_as(m, M_HIST, false);
+	m->delta = saved.delta;
+}
+
+/* One ResourceMetrics per container that has rows: its attributes, its records. */
+static void put_containers(struct menc *m, const struct otlp_resource *r)
+{
+	const struct ctr_rows *cr = m->mo->containers;
+
+	for (uint32_t c = 1; c < cr->nctr; c++) {
+		char attrs[2048];
+		struct out a = out_init(attrs, sizeof(attrs));
+		struct kvs k = { .o = &a };
+		bool any = false;
+		size_t n;
+
+		for (size_t i = 0; i < cr->n && !any; i++)
+			any = cr->v[i].ctr == c;
+		if (!any)
+			continue;
+		put_container_attrs(&k, &cr->ctr[c].id, &cr->ctr[c].pod);
+		n = out_end(&a);
+		/* Never cut: ids and names are bounded well below the buffer. */
+		if (n >= sizeof(attrs))
+			continue;
+		out_putc(m->o, ',');
+		put_resource_scope(m->o, r, "scopeMetrics", attrs, n, NULL);
+		out_puts(m->o, "\"metrics\":[");
+		m->nmetrics = 0;
+		put_ctr_metrics(m, (uint16_t)c);
+		out_puts(m->o, "]}]}");
+	}
+}
+
 void otlp_metrics_request(struct out *o, const struct otlp_resource *r, const struct snapshot *cur,
 			  const struct snapshot *prev, const struct otlp_metrics_opts *mo)
 {
@@ -885,11 +1169,16 @@ void otlp_metrics_request(struct out *o, const struct otlp_resource *r, const st
 	};
 
 	out_puts(o, "{\"resourceMetrics\":[");
-	put_resource_scope(o, r, "scopeMetrics", NULL);
+	put_resource_scope(o, r, "scopeMetrics", NULL, 0, NULL);
 	out_puts(o, "\"metrics\":[");
 	put_syscalls(&m);
 	put_probes(&m);
+	if (mo->containers)
+		put_ctr_metrics(&m, CTR_HOST);
 	put_aggregates(&m);
 	put_agent(&m);
-	out_puts(o, "]}]}]}");
+	out_puts(o, "]}]}");
+	if (mo->containers)
+		put_containers(&m, r);
+	out_puts(o, "]}");
 }

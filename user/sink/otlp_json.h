@@ -18,11 +18,17 @@
 #include "snapshot.h"
 #include "strbuf.h"
 
-/* Who sends: the resource and the instrumentation scope of every request. */
+/* Who sends: the attributes of every resource, and the instrumentation scope. */
 struct otlp_resource {
 	const char *service_version; /* service.version and the scope's version */
 	const char *host_name;	     /* host.name; NULL or "": left out */
+	const char *node_name;	     /* k8s.node.name ($NODE_NAME); NULL or "": left out */
 };
+
+/* Resources (processes) one logs request holds at most; the records of more are folded. */
+#define OTLP_RESOURCES_MAX 64
+
+struct ctr_rows;
 
 /* OTLP's SeverityNumber values the events use. */
 enum otlp_severity { OTLP_SEV_INFO = 9, OTLP_SEV_WARN = 13 };
@@ -37,9 +43,29 @@ enum otlp_severity { OTLP_SEV_INFO = 9, OTLP_SEV_WARN = 13 };
 void otlp_log_record(struct out *o, const struct event *ev, uint64_t start_unix_ns);
 
 /*
- * An ExportLogsServiceRequest with b's items (each a LogRecord object, as
- * otlp_log_record wrote it) as the one scope's logRecords; b->gap's non-zero
- * causes as the scope's "agent_trace.dropped.CAUSE" attributes.
+ * The resource attributes of ev's process, as KeyValue objects separated by
+ * commas (no brackets): process.pid, process.executable.path,
+ * container.id, container.runtime, k8s.pod.uid, k8s.namespace.name,
+ * k8s.pod.name, k8s.container.name, each when known.
+ */
+void otlp_proc_attrs(struct out *o, const struct event *ev);
+
+/*
+ * One queued logs item: ev's process attributes (otlp_proc_attrs), a
+ * newline (which JSON text never holds unescaped), then its LogRecord.
+ */
+void otlp_log_item(struct out *o, const struct event *ev, uint64_t start_unix_ns);
+
+/*
+ * An ExportLogsServiceRequest of b's items (otlp_log_item's): one
+ * ResourceLogs per distinct process attributes, in order of first
+ * appearance, each resource with r's attributes (service.*, host.name,
+ * k8s.node.name, telemetry.sdk.*) before the process's, and its records in
+ * their order. Past OTLP_RESOURCES_MAX resources, the other records go in
+ * one last ResourceLogs with r's attributes alone (each record keeps
+ * process.pid and container.id as its own attributes), whose scope says how
+ * many as "agent_trace.resources.folded". b->gap's non-zero causes are the
+ * first scope's "agent_trace.dropped.CAUSE" attributes.
  */
 void otlp_logs_request(struct out *o, const struct otlp_resource *r, const struct export_batch *b);
 
@@ -51,6 +77,7 @@ struct otlp_metrics_opts {
 	bool syscall_durations;	    /* syscalls are timed: their duration histograms */
 	uint64_t rss_bytes;	    /* process.memory.usage; 0: left out */
 	uint64_t run_start_unix_ns; /* the run's start: cumulative-only metrics (aggregates) */
+	const struct ctr_rows *containers; /* records by container (ctrtab.h); NULL: none */
 };
 
 /*
@@ -58,7 +85,13 @@ struct otlp_metrics_opts {
  * duration histograms, per-probe counters and duration histograms, records
  * lost per cause, records read, reader batches, the agent's CPU time and
  * memory; the same set as the Prometheus renderer (prom.c), probes removed
- * left out. With OTLP_DELTA each sum and histogram is cur less prev (prev
+ * left out; all in one ResourceMetrics of r's attributes. With
+ * mo->containers, the records counted per container (always cumulative:
+ * agent_trace.syscall.records, agent_trace.probe.records and .failing, the
+ * duration of timed probes' records) in one more ResourceMetrics per
+ * container, with its container.* and k8s.* attributes; the host's records in
+ * the first, those folded past the bound there with agent_trace.container
+ * "other". With OTLP_DELTA each sum and histogram is cur less prev (prev
  * NULL: the first export, cur as it is); probes are matched by id.
  */
 void otlp_metrics_request(struct out *o, const struct otlp_resource *r, const struct snapshot *cur,

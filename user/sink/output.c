@@ -17,8 +17,10 @@
 #include "aggregate.h"
 #include "decode.h"
 #include "cgid.h"
+#include "ctrtab.h"
 #include "ident.h"
 #include "output.h"
+#include "podmeta.h"
 #include "probes.h"
 #include "sink.h"
 #include "strbuf.h"
@@ -193,9 +195,12 @@ void lines_event(struct output *o, const struct event *ev, line_event_fn *fmt)
 void output_record(void *ctx, const void *data, size_t size)
 {
 	struct output *o = ctx;
-	struct decoder d = {
-		.sess = o->sess, .start_ns = o->start_ns, .ident = o->ident, .cgid = o->cgid
-	};
+	struct decoder d = { .sess = o->sess,
+			     .start_ns = o->start_ns,
+			     .ident = o->ident,
+			     .cgid = o->cgid,
+			     .pods = o->pods,
+			     .want_exe = o->nxs != 0 };
 	int kind = decode_kind(data, size);
 	struct decode_scratch scratch;
 	bool line = true, decoded = false;
@@ -211,8 +216,11 @@ void output_record(void *ctx, const void *data, size_t size)
 				return;
 			aggregate__event(p->agg, &ev);
 			/* Aggregated only: no line, no event exported, nothing a failed output loses. */
-			if (!(p->actions & AT_ACT_EVENT))
+			if (!(p->actions & AT_ACT_EVENT)) {
+				if (o->ctrs)
+					ctrtab__event(o->ctrs, &ev);
 				return;
+			}
 			decoded = true;
 		}
 		if (line)
@@ -233,6 +241,8 @@ void output_record(void *ctx, const void *data, size_t size)
 		return;
 	if (!decoded && !decoder__decode(&d, data, size, &scratch, &ev))
 		return;
+	if (o->ctrs)
+		ctrtab__event(o->ctrs, &ev);
 	if (line)
 		o->ops->event(o, &ev);
 	for (unsigned i = 0; i < o->nxs; i++)
@@ -292,7 +302,9 @@ int output_open(struct output *o, const char *path)
 		return 0;
 	}
 	o->ident = ident_cache__new(NULL);
-	if (!o->ident)
+	o->pods = podmeta_cache__new(NULL);
+	o->ctrs = ctrtab__new(NULL);
+	if (!o->ident || !o->pods || !o->ctrs)
 		return -errno;
 	/* Without a cgroup2 mount records' cgroup ids name nothing here: by pid only. */
 	if (!cgid_find_mount(NULL, mnt, sizeof(mnt))) {
@@ -301,6 +313,20 @@ int output_open(struct output *o, const char *path)
 			return -errno;
 	}
 	return 0;
+}
+
+void output_ident_counters(const struct output *o, struct ident_counters *out)
+{
+	ident_counters_read(o->ident, o->cgid, o->pods, out);
+}
+
+int output_ctr_rows(const struct output *o, struct ctr_rows *out)
+{
+	if (!o->ctrs) {
+		*out = (struct ctr_rows){ 0 };
+		return 0;
+	}
+	return ctrtab__read(o->ctrs, out);
 }
 
 void output_flush(void *ctx)
@@ -321,6 +347,10 @@ int output_close(struct output *o)
 	o->ident = NULL;
 	cgid_cache__free(o->cgid);
 	o->cgid = NULL;
+	podmeta_cache__free(o->pods);
+	o->pods = NULL;
+	ctrtab__free(o->ctrs);
+	o->ctrs = NULL;
 	/* Never opened (set-up failed before the output): nothing to close. */
 	return o->ops ? o->ops->close(o) : 0;
 }

@@ -19,6 +19,10 @@
 
 struct ident_cache;
 struct cgid_cache;
+struct podmeta_cache;
+struct ctrtab;
+struct ctr_rows;
+struct ident_counters;
 struct sink_ops;
 struct xsink;
 
@@ -46,6 +50,10 @@ struct output {
 	struct ident_cache *ident;
 	/* Each cgroup's (cgid.h), by the records' cgroup ids; NULL: no cgroup2 mount. */
 	struct cgid_cache *cgid;
+	/* Each container's pod and container names (podmeta.h); NULL with ident. */
+	struct podmeta_cache *pods;
+	/* Records by syscall or probe and container (ctrtab.h), for /metrics; NULL: none. */
+	struct ctrtab *ctrs;
 	/* Exporting sinks (xsink.h): each event goes to every one of them too. */
 	struct xsink *xs[SINKS_MAX];
 	unsigned nxs;
@@ -67,6 +75,14 @@ int output_close(struct output *o);
 bool output_failed(const struct output *o);
 /* Whether the reader of the output went away (a closed pipe): end quietly. */
 bool output_closed(const struct output *o);
+
+/*
+ * The identity caches' counters (zero when there are none) and the
+ * per-container record counts: from any thread (a scrape) while records are
+ * written. The latter 0 or -ENOMEM, ctr_rows__free either way.
+ */
+void output_ident_counters(const struct output *o, struct ident_counters *out);
+int output_ctr_rows(const struct output *o, struct ctr_rows *out);
 
 /* record_fn for session_opts: writes one record. */
 void output_record(void *ctx, const void *data, size_t size);

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "ctrtab.h"
+#include "ident.h"
 #include "probes.h"
 #include "prom.h"
 #include "summary.h"
@@ -439,11 +441,168 @@ static void put_sinks(struct out *o, const struct snapshot *s)
 	}
 }
 
+/* The probe of id in s (its probes are by id), NULL when not there or removed. */
+static const struct probe *probe_by_id(const struct snapshot *s, uint32_t id)
+{
+	uint32_t lo = 0, hi = s->nprobes;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, mid_id = s->probes[mid].p->id;
+
+		if (mid_id == id)
+			return snapshot_probe_live(&s->probes[mid]) ? s->probes[mid].p : NULL;
+		if (mid_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A row's series labels: syscall="NAME" or the probe's, then container="ID" ("" on the host). */
+static bool ctr_labels(const struct snapshot *s, const struct ctr_rows *cr, const struct ctr_row *r,
+		       char *buf, size_t size)
+{
+	struct out l = out_init(buf, size);
+	const struct probe *p = NULL;
+
+	if (r->kind == CTR_PROBE) {
+		p = probe_by_id(s, r->id);
+		if (!p)
+			return false;
+		probe_labels(p, buf, size);
+		l.len = strlen(buf);
+	} else {
+		syscall_label(r->id, buf, size);
+		l.len = strlen(buf);
+	}
+	out_puts(&l, ",container=\"");
+	prom_escape(&l, ctr_rows_label(cr, r->ctr));
+	out_putc(&l, '"');
+	out_end(&l);
+	return true;
+}
+
+/* Counters of one kind of row: the field at off of at_stat. */
+static void ctr_series(struct out *o, const struct snapshot *s, const struct ctr_rows *cr,
+		       uint8_t kind, const char *name, const char *help, size_t off)
+{
+	char l[4 * USPEC_NAME_MAX + 320];
+	bool any = false;
+
+	for (size_t i = 0; i < cr->n && !any; i++)
+		any = cr->v[i].kind == kind;
+	if (!any)
+		return;
+	head(o, name, "counter", help);
+	for (size_t i = 0; i < cr->n; i++)
+		if (cr->v[i].kind == kind && ctr_labels(s, cr, &cr->v[i], l, sizeof(l)))
+			sample(o, name, "", l, *(const __u64 *)((const char *)&cr->v[i].st + off));
+}
+
+/*
+ * Records by container: what reached userspace (event actions, traced
+ * syscalls), each with its container; the in-kernel counts have no container.
+ */
+static void put_containers(struct out *o, const struct snapshot *s, const struct ctr_rows *cr)
+{
+	static const char *const dur = "agent_trace_probe_record_duration_seconds";
+	char l[4 * USPEC_NAME_MAX + 320];
+	bool any_timed = false;
+
+	ctr_series(o, s, cr, CTR_SYSCALL, "agent_trace_syscall_records_total",
+		   "System call records by container (\"\": the host; \"other\": past the bound).",
+		   offsetof(struct at_stat, count));
+	ctr_series(o, s, cr, CTR_SYSCALL, "agent_trace_syscall_record_errors_total",
+		   "System call records that returned an error, by container.",
+		   offsetof(struct at_stat, errors));
+	ctr_series(o, s, cr, CTR_PROBE, "agent_trace_probe_records_total",
+		   "Probe records by container (\"\": the host; \"other\": past the bound).",
+		   offsetof(struct at_stat, count));
+	ctr_series(o, s, cr, CTR_PROBE, "agent_trace_probe_record_failing_total",
+		   "Probe records of failing calls, by container.",
+		   offsetof(struct at_stat, errors));
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct probe *p;
+
+		if (cr->v[i].kind != CTR_PROBE || !cr->v[i].timed)
+			continue;
+		p = probe_by_id(s, cr->v[i].id);
+		if (!p || !probe_timed(p) || !ctr_labels(s, cr, &cr->v[i], l, sizeof(l)))
+			continue;
+		if (!any_timed)
+			head(o, dur, "histogram",
+			     "Duration of probed calls recorded, by container.");
+		any_timed = true;
+		histogram(o, dur, l, &cr->v[i].st);
+	}
+	head(o, "agent_trace_container_records_folded_total", "counter",
+	     "Records counted under container=\"other\": every container slot was taken.");
+	sample(o, "agent_trace_container_records_folded_total", "", "", cr->folded);
+	head(o, "agent_trace_container_records_dropped_total", "counter",
+	     "Records not counted by container: every row was taken.");
+	sample(o, "agent_trace_container_records_dropped_total", "", "", cr->dropped);
+	head(o, "agent_trace_container_evictions_total", "counter",
+	     "Idle containers whose series were dropped to make room.");
+	sample(o, "agent_trace_container_evictions_total", "", "", cr->evicted);
+	head(o, "agent_trace_containers_max", "gauge", "Containers the per-container series hold.");
+	sample(o, "agent_trace_containers_max", "", "", cr->max_containers);
+}
+
+/* One counter or gauge per identity cache: cache="process", "cgroup", "pod". */
+static void put_ident(struct out *o, const struct ident_counters *ic)
+{
+	static const char *const names[] = { "process", "cgroup", "pod" };
+	const bool has[] = { ic->has_proc, ic->has_cgid, ic->has_pod };
+	const uint64_t v[][5] = {
+		{ ic->proc.entries, ic->proc.max, ic->proc.hits, ic->proc.lookups,
+		  ic->proc.evictions },
+		{ ic->cgid.entries, ic->cgid.max, ic->cgid.hits, ic->cgid.lookups,
+		  ic->cgid.evictions },
+		{ ic->pod.entries, ic->pod.max, ic->pod.hits, ic->pod.misses, ic->pod.evictions },
+	};
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "agent_trace_ident_cache_entries", "gauge", "Entries an identity cache holds." },
+		{ "agent_trace_ident_cache_max_entries", "gauge", "An identity cache's bound." },
+		{ "agent_trace_ident_cache_hits_total", "counter",
+		  "Look-ups an identity cache answered from an entry." },
+		{ "agent_trace_ident_cache_misses_total", "counter",
+		  "Look-ups that read /proc, the cgroup tree or the pod files." },
+		{ "agent_trace_ident_cache_evictions_total", "counter",
+		  "Entries dropped because an identity cache was full." },
+	};
+	char l[32];
+
+	if (!ic->has_proc && !ic->has_cgid && !ic->has_pod)
+		return;
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		head(o, m[k].name, m[k].type, m[k].help);
+		for (unsigned c = 0; c < 3; c++) {
+			if (!has[c])
+				continue;
+			snprintf(l, sizeof(l), "cache=\"%s\"", names[c]);
+			sample(o, m[k].name, "", l, v[c][k]);
+		}
+	}
+	if (!ic->has_proc)
+		return;
+	head(o, "agent_trace_ident_cache_released_total", "counter",
+	     "Process entries dropped at the process's exit.");
+	sample(o, "agent_trace_ident_cache_released_total", "", "cache=\"process\"",
+	       ic->proc.released);
+}
+
 void prom_render(struct out *o, const struct snapshot *s, const struct prom_opts *po)
 {
 	put_syscalls(o, s, po);
 	put_probes(o, s);
+	if (po->containers)
+		put_containers(o, s, po->containers);
 	put_aggregates(o, s);
+	if (po->ident)
+		put_ident(o, po->ident);
 	put_agent(o, s, po);
 	put_sinks(o, s);
 }

@@ -6,6 +6,7 @@
 #include "aggregate.h"
 #include "decode_func.h"
 #include "decode_sys.h"
+#include "ident_out.h"
 #include "probes.h"
 #include "output.h"
 #include "sink.h"
@@ -430,6 +431,8 @@ void text_sink_lines(struct out *o, const struct snapshot *s, bool drops_only)
 
 static void text_format_summary(const struct output *s, const struct summary *sm, struct out *o)
 {
+	struct ident_counters ic;
+
 	text_probes(o, sm->snap);
 	/* Function probes alone: no syscall table, only the records and loss line. */
 	if (s->has_syscalls && s->exit_only)
@@ -438,6 +441,8 @@ static void text_format_summary(const struct output *s, const struct summary *sm
 		put_times(o, sm);
 	text_records_line(o, sm->snap);
 	text_sink_lines(o, sm->snap, false);
+	output_ident_counters(s, &ic);
+	ident_text_line(o, &ic);
 }
 
 static void text_event(struct output *o, const struct event *ev)
