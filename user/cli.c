@@ -32,6 +32,7 @@ enum {
 	OPT_FLUSH_TIMEOUT,
 	OPT_CONFIG_DIR,
 	OPT_LOCK_FILE,
+	OPT_HEALTH_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +66,7 @@ static const struct option long_opts[] = {
 	{ "flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT },
 	{ "config-dir", required_argument, NULL, OPT_CONFIG_DIR },
 	{ "lock-file", required_argument, NULL, OPT_LOCK_FILE },
+	{ "health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -123,6 +125,9 @@ void cli_usage(FILE *out)
 	      "      --json              one JSON object per line (schema in README)\n"
 	      "      --metrics ADDR:PORT serve Prometheus metrics on /metrics (and /healthz);\n"
 	      "                          :PORT alone listens on 127.0.0.1 only\n"
+	      "      --health-timeout DURATION  /healthz answers 503 once records wait unread\n"
+	      "                          or a sink's every export fails for this long\n"
+	      "                          (default 30s; a sink: at least 3 --otlp-interval)\n"
 	      "      --otlp URL          also export to an OTLP/HTTP receiver (JSON): events as\n"
 	      "                          logs to URL/v1/logs, counts and histograms as metrics\n"
 	      "                          to URL/v1/metrics; the options below apply to it:\n"
@@ -475,6 +480,11 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 		return 0;
 	case OPT_LOCK_FILE:
 		cfg->lock_file = arg;
+		return 0;
+	case OPT_HEALTH_TIMEOUT:
+		if (parse_duration_ns(arg, &cfg->health_ns) || !cfg->health_ns)
+			return fail(err, errlen,
+				    "--health-timeout '%s': not a duration (e.g. 30s, 500ms)", arg);
 		return 0;
 	}
 	return fail(err, errlen, "unknown option (see --help)");

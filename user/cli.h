@@ -47,6 +47,7 @@ struct config {
 	struct metrics_addr metrics_addr;	/* --metrics, parsed */
 	struct export_config exp; /* --otlp, --json-file, --flush-timeout; then output.sinks */
 	int otlp_sink;		  /* the last --otlp in exp, -1 for none */
+	uint64_t health_ns;	  /* --health-timeout: /healthz's threshold; 0 the defaults */
 	double duration;	  /* -d SECONDS; 0 for no limit */
 	size_t ringbuf_bytes;	  /* -b SIZE: ring buffer size, power of two */
 	unsigned npids;		  /* number of pids */

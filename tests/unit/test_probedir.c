@@ -198,3 +198,39 @@ Test(probedir, daemon_command_line)
 	cr_assert_str_eq(
 		err, "--config-dir belongs to daemon mode: agent-trace daemon --config-dir DIR");
 }
+
+/* keep_pid: each file's pids asked with the file's path; refused ones are left out. */
+struct asked {
+	char log[512];
+	size_t len;
+};
+
+static bool odd_only(void *ctx, const char *file, pid_t pid)
+{
+	struct asked *a = ctx;
+
+	a->len += (size_t)snprintf(a->log + a->len, sizeof(a->log) - a->len, "%s %d\n",
+				   strrchr(file, '/') + 1, (int)pid);
+	return pid % 2;
+}
+
+Test(probedir, keep_pid_filters_each_files_pids, .fini = clean)
+{
+	struct asked a = { .len = 0 };
+	struct probedir_opts o = { .keep_pid = odd_only, .ctx = &a };
+	struct probefile *pf;
+	char err[1024];
+
+	make_dir();
+	put("a.yaml", "targets: {pids: [3, 4]}\n"
+		      "probes:\n  - {name: opens, kind: syscall, attach: openat}\n");
+	put("b.yaml", "targets: {pids: [4, 5, 3], comm: [svc]}\n"
+		      "probes:\n  - {name: reads, kind: syscall, attach: read}\n");
+	cr_assert_eq(probedir_load_opts(dir, &o, &pf, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(a.log, "a.yaml 3\na.yaml 4\nb.yaml 4\nb.yaml 5\nb.yaml 3\n");
+	cr_assert_eq(pf->targets.npids, 2);
+	cr_assert_eq(pf->targets.pids[0], 3);
+	cr_assert_eq(pf->targets.pids[1], 5);
+	cr_assert_eq(pf->targets.ncomm, 1, "the rest of the file applies");
+	probefile_free(pf);
+}

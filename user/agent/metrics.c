@@ -11,6 +11,7 @@
 
 #include "ctrtab.h"
 #include "ident.h"
+#include "health.h"
 #include "metrics.h"
 #include "output.h"
 #include "prom.h"
@@ -135,6 +136,21 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	return ret;
 }
 
+/* 200 "ok", or 503 and the one-line reason (health.h): the reader stuck, a sink failing. */
+static enum MHD_Result healthz(struct MHD_Connection *c, struct metrics *m)
+{
+	static const char text[] = "text/plain; charset=utf-8";
+	char why[512];
+	int n;
+
+	if (!health_check(m->opts.sess, m->opts.xs, m->opts.nxs, m->opts.health_timeout_ns, why,
+			  sizeof(why) - 1))
+		return reply(c, MHD_HTTP_OK, text, "ok\n", 3, MHD_RESPMEM_PERSISTENT);
+	n = (int)strlen(why);
+	why[n++] = '\n';
+	return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, why, (size_t)n, MHD_RESPMEM_MUST_COPY);
+}
+
 /* One request: GET or HEAD of /metrics or /healthz; anything else 404 or 405. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *data,
@@ -150,7 +166,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "method not allowed\n", 19,
 			     MHD_RESPMEM_PERSISTENT);
 	if (!strcmp(url, "/healthz"))
-		return reply(c, MHD_HTTP_OK, text, "ok\n", 3, MHD_RESPMEM_PERSISTENT);
+		return healthz(c, m);
 	if (strcmp(url, "/metrics"))
 		return reply(c, MHD_HTTP_NOT_FOUND, text, "not found\n", 10,
 			     MHD_RESPMEM_PERSISTENT);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* --metrics ADDR:PORT: /metrics (Prometheus text) and /healthz, served by libmicrohttpd. */
+/* --metrics ADDR:PORT: /metrics (Prometheus text) and /healthz (health.h), by libmicrohttpd. */
 #ifndef AT_METRICS_H
 #define AT_METRICS_H
 
@@ -28,6 +28,7 @@ struct metrics_opts {
 	struct xsink *const *xs;	 /* exporting sinks: their queues' counters */
 	unsigned nxs;
 	const struct output *out; /* identity caches, records by container; NULL: left out */
+	uint64_t health_timeout_ns; /* --health-timeout: /healthz's threshold, 0 the defaults */
 };
 
 struct metrics {

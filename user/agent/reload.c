@@ -29,12 +29,121 @@ static void log_lines(const char *text)
 	}
 }
 
-/* -C FILE, or the daemon's directory of probe files merged into one. */
-static int load_set(const struct config *cfg, struct probefile **pf, char *err, size_t errlen)
+static struct pid_origin *origin_of(struct probe_source *ps, const char *file, pid_t pid)
 {
-	if (cfg->daemon)
-		return probedir_load(cfg->config_dir, stderr, pf, err, errlen);
-	return probefile_load(cfg->probe_file, pf, err, errlen);
+	for (unsigned i = 0; i < ps->npids; i++)
+		if (ps->pids[i].pid == pid && !strcmp(ps->pids[i].file, file))
+			return &ps->pids[i];
+	return NULL;
+}
+
+static struct pid_origin *origin_add(struct probe_source *ps, const char *file, pid_t pid)
+{
+	struct pid_origin *o;
+
+	if (ps->npids == ps->cap_pids) {
+		unsigned cap = ps->cap_pids ? 2 * ps->cap_pids : 16;
+		struct pid_origin *n = realloc(ps->pids, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		ps->pids = n;
+		ps->cap_pids = cap;
+	}
+	o = &ps->pids[ps->npids++];
+	*o = (struct pid_origin){ .pid = pid };
+	snprintf(o->file, sizeof(o->file), "%s", file);
+	return o;
+}
+
+/* The line for a pids target that has exited, once while its file names it. */
+static void say_gone(struct pid_origin *o)
+{
+	if (o->warned)
+		return;
+	fprintf(stderr,
+		"agent-trace: %s: targets: pid %d: no such process; skipped, the rest of the set "
+		"applies\n",
+		o->file, (int)o->pid);
+	o->warned = true;
+}
+
+/*
+ * The daemon's filter on each file's pids (probedir_opts.keep_pid): a process
+ * that has exited is left out of the set rather than refusing it, since a
+ * node's set outlives the processes a file once named. Said once per file and
+ * pid; a pid that exists again (reused) is a target again and may be said again.
+ */
+static bool keep_live_pid(void *ctx, const char *file, pid_t pid)
+{
+	struct probe_source *ps = ctx;
+	struct pid_origin *o = origin_of(ps, file, pid);
+	bool alive = proc_tgid(pid) > 0;
+	struct pid_origin tmp;
+
+	/* Out of memory: judged all the same, only its line may come again. */
+	if (!o && !(o = origin_add(ps, file, pid))) {
+		tmp = (struct pid_origin){ .pid = pid };
+		snprintf(tmp.file, sizeof(tmp.file), "%s", file);
+		o = &tmp;
+	}
+	o->seen = true;
+	if (alive)
+		o->warned = false;
+	else
+		say_gone(o);
+	return alive;
+}
+
+/* -C FILE, or the daemon's directory of probe files merged into one. */
+static int load_set(struct probe_source *ps, const struct config *cfg, struct probefile **pf,
+		    char *err, size_t errlen)
+{
+	struct probedir_opts o = { .warn = stderr, .keep_pid = keep_live_pid, .ctx = ps };
+	unsigned k = 0;
+
+	if (!cfg->daemon)
+		return probefile_load(cfg->probe_file, pf, err, errlen);
+	for (unsigned i = 0; i < ps->npids; i++)
+		ps->pids[i].seen = false;
+	if (probedir_load_opts(cfg->config_dir, &o, pf, err, errlen))
+		return -1;
+	/* The set is read: what no file names any more is forgotten. */
+	for (unsigned i = 0; i < ps->npids; i++)
+		if (ps->pids[i].seen)
+			ps->pids[k++] = ps->pids[i];
+	ps->npids = k;
+	return 0;
+}
+
+/* The pids of t that have exited, removed from t, each said once per file; how many. */
+static unsigned drop_gone(struct probe_source *ps, struct pf_targets *t)
+{
+	unsigned k = 0, n = t->npids;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (proc_tgid(t->pids[i]) > 0) {
+			t->pids[k++] = t->pids[i];
+			continue;
+		}
+		for (unsigned j = 0; j < ps->npids; j++)
+			if (ps->pids[j].pid == t->pids[i])
+				say_gone(&ps->pids[j]);
+	}
+	t->npids = k;
+	return n - k;
+}
+
+int probe_source__apply_targets(struct probe_source *ps, const struct config *cfg,
+				struct session *s, struct pf_targets *t, FILE *log, char *err,
+				size_t errlen)
+{
+	int ret = targets_apply(s, t, log, err, errlen);
+
+	/* A pid that exited between the read of the set and now: skipped as the read would. */
+	if (ret < 0 && ret != -EINTR && cfg->daemon && drop_gone(ps, t))
+		ret = targets_apply(s, t, log, err, errlen);
+	return ret;
 }
 
 void probe_source__reload(struct probe_source *ps, const struct config *cfg, struct session *s,
@@ -49,11 +158,12 @@ void probe_source__reload(struct probe_source *ps, const struct config *cfg, str
 
 	/* A reload is a set-up of its own: progress lines once it has taken a second. */
 	setup_progress_begin();
-	if (load_set(cfg, &npf, err, sizeof(err))) {
+	if (load_set(ps, cfg, &npf, err, sizeof(err))) {
 		fprintf(stderr, "agent-trace: reload: %s; the current probes run on\n", err);
 		return;
 	}
-	for (unsigned i = 0; i < npf->targets.npids; i++) {
+	/* -C: a pid that is gone refuses the reload (the daemon's set skipped it: load_set). */
+	for (unsigned i = 0; !cfg->daemon && i < npf->targets.npids; i++) {
 		if (proc_tgid(npf->targets.pids[i]) < 0) {
 			fprintf(stderr,
 				"agent-trace: reload: %s: targets: pid %d: no such process; the "
@@ -85,7 +195,7 @@ void probe_source__reload(struct probe_source *ps, const struct config *cfg, str
 	fprintf(stderr, "agent-trace: reload: %u new, %u changed, %u removed, %u unchanged\n",
 		d.added, d.changed, d.removed, d.unchanged);
 	log_lines(diff);
-	if (targets_apply(s, &npf->targets, stderr, err, sizeof(err)) < 0)
+	if (probe_source__apply_targets(ps, cfg, s, &npf->targets, stderr, err, sizeof(err)) < 0)
 		fprintf(stderr, "agent-trace: reload: %s\n", err);
 	if (memcmp(&npf->limits, &ps->pf->limits, sizeof(npf->limits)) ||
 	    memcmp(&npf->output, &ps->pf->output, sizeof(npf->output)))
@@ -165,7 +275,7 @@ int probe_source__load(struct probe_source *ps, struct config *c)
 {
 	char err[1024];
 
-	if (load_set(c, &ps->pf, err, sizeof(err)))
+	if (load_set(ps, c, &ps->pf, err, sizeof(err)))
 		return log_error(EXIT_USAGE, "%s", err);
 	if (!c->bufsize_given && ps->pf->limits.ringbuf_bytes)
 		c->ringbuf_bytes = ps->pf->limits.ringbuf_bytes;
@@ -220,6 +330,9 @@ void probe_source__free(struct probe_source *ps)
 	plan_free(&ps->plan);
 	probefile_free(ps->pf);
 	ps->pf = NULL;
+	free(ps->pids);
+	ps->pids = NULL;
+	ps->npids = ps->cap_pids = 0;
 	if (ps->ino_fd >= 0)
 		close(ps->ino_fd);
 	ps->ino_fd = -1;

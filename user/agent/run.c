@@ -306,8 +306,8 @@ static int add_probes(struct tracer *t)
 	if (t->file.pf) {
 		if (setup_cancelled())
 			return interrupted(t);
-		ret = targets_apply(t->sess, &t->file.pf->targets, t->cfg.verbose ? stderr : NULL,
-				    err, sizeof(err));
+		ret = probe_source__apply_targets(&t->file, &t->cfg, t->sess, &t->file.pf->targets,
+						  t->cfg.verbose ? stderr : NULL, err, sizeof(err));
 		if (ret == -EINTR)
 			return interrupted(t);
 		if (ret < 0)
@@ -433,7 +433,8 @@ static int start(struct tracer *t)
 					   .syscall_durations = !t->cfg.exit_only,
 					   .xs = t->out.xs,
 					   .nxs = t->out.nxs,
-					   .out = &t->out };
+					   .out = &t->out,
+					   .health_timeout_ns = t->cfg.health_ns };
 
 		if ((ret = metrics__start(&t->metrics, &mo)))
 			return log_error(EXIT_RUNTIME, "--metrics %s: cannot serve: %s",

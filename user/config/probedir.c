@@ -58,11 +58,13 @@ static int by_name(const void *a, const void *b)
 }
 
 static int merge_targets(struct pf_targets *t, const struct pf_targets *a, const char *file,
-			 char *err, size_t errlen)
+			 const struct probedir_opts *o, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < a->npids; i++) {
 		unsigned k = 0;
 
+		if (o->keep_pid && !o->keep_pid(o->ctx, file, a->pids[i]))
+			continue;
 		while (k < t->npids && t->pids[k] != a->pids[i])
 			k++;
 		if (k < t->npids)
@@ -195,14 +197,15 @@ static void merge_limits(struct merge *m, const struct pf_limits *a, const char 
 	MERGE_LIMIT(m, K_QUEUE, queue, a, file, warn);
 }
 
-static int merge_one(struct merge *m, const struct probefile *a, FILE *warn, char *err,
-		     size_t errlen)
+static int merge_one(struct merge *m, const struct probefile *a, const struct probedir_opts *o,
+		     char *err, size_t errlen)
 {
+	FILE *warn = o->warn;
 	const char *file = a->path;
 	struct export_config *e = &m->pf->output.exp;
 
 	if (merge_probes(m, a, file, err, errlen) ||
-	    merge_targets(&m->pf->targets, &a->targets, file, err, errlen))
+	    merge_targets(&m->pf->targets, &a->targets, file, o, err, errlen))
 		return -1;
 	if (e->n + a->output.exp.n > SINKS_MAX)
 		return fail(err, errlen, "%s: output: sinks: more than %d across the directory",
@@ -254,6 +257,14 @@ oom:
 
 int probedir_load(const char *dir, FILE *warn, struct probefile **out, char *err, size_t errlen)
 {
+	struct probedir_opts o = { .warn = warn };
+
+	return probedir_load_opts(dir, &o, out, err, errlen);
+}
+
+int probedir_load_opts(const char *dir, const struct probedir_opts *o, struct probefile **out,
+		       char *err, size_t errlen)
+{
 	struct merge m = { .pf = calloc(1, sizeof(*m.pf)) };
 	struct probefile **files = NULL;
 	char **names = NULL;
@@ -283,7 +294,7 @@ int probedir_load(const char *dir, FILE *warn, struct probefile **out, char *err
 			goto out;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (merge_one(&m, files[i], warn, err, errlen))
+		if (merge_one(&m, files[i], o, err, errlen))
 			goto out;
 	ret = 0;
 	*out = m.pf;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "probefile.h"
 
@@ -19,6 +20,22 @@
  * *out, or -1 with one line in err naming the file.
  */
 int probedir_load(const char *dir, FILE *warn, struct probefile **out, char *err, size_t errlen);
+
+/* What probedir_load_opts does besides merging. */
+struct probedir_opts {
+	FILE *warn; /* the first-wins warnings (and keep_pid's, its own); NULL: none */
+	/*
+	 * Optional: asked for each pids target of each file, with the file's path;
+	 * a pid it returns false for is left out of the merged set (the daemon
+	 * skips processes that have exited). NULL: every pid is kept.
+	 */
+	bool (*keep_pid)(void *ctx, const char *file, pid_t pid);
+	void *ctx;
+};
+
+/* probedir_load, with o's warnings and pid filter. */
+int probedir_load_opts(const char *dir, const struct probedir_opts *o, struct probefile **out,
+		       char *err, size_t errlen);
 
 /*
  * Whether a change to the entry name in the directory may change the set: a

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The BPF object's lifecycle: check, open (configure, load, map), attach, stats, free. */
+/* The BPF object's lifecycle: open (configure, load, map), attach, stats, free. */
 #include <errno.h>
-#include <linux/capability.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,44 +21,6 @@
 #include "sysspec.h"
 #include "uprobe_multi.h"
 #include "util.h"
-
-static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
-{
-	return d[cap / 32].effective & (1u << (cap % 32));
-}
-
-int session__check_system(char *err, size_t errlen)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2] = {};
-
-	if (syscall(SYS_capget, &hdr, d))
-		return fail(err, errlen, "cannot read capabilities: %s", strerror(errno));
-	if (!has_cap(d, CAP_SYS_ADMIN) && !(has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON))) {
-		char missing[64] = "";
-
-		if (!has_cap(d, CAP_BPF))
-			strcat(missing, "CAP_BPF ");
-		if (!has_cap(d, CAP_PERFMON))
-			strcat(missing, "CAP_PERFMON ");
-		missing[strlen(missing) - 1] = '\0';
-		return fail(err, errlen,
-			    "missing capabilities %s (or CAP_SYS_ADMIN): run as root or grant them",
-			    missing);
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return fail(err, errlen,
-			    "kernel has no BTF (/sys/kernel/btf/vmlinux: %s): CO-RE programs need "
-			    "CONFIG_DEBUG_INFO_BTF=y",
-			    strerror(errno));
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1)
-		return fail(err, errlen,
-			    "kernel has no BPF ring buffer (needs Linux 5.8 or later)");
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1)
-		return fail(err, errlen,
-			    "kernel has no BPF task storage (needs Linux 5.11 or later)");
-	return 0;
-}
 
 /*
  * How func_entry and usdt_hit read strings and buffers, best first: sleepable with the

@@ -39,8 +39,10 @@ struct session_opts {
 
 /* What the reader saw: records delivered and wakeups that delivered them. */
 struct reader_stats {
-	uint64_t records; /* records handed to on_record */
-	uint64_t batches; /* polls that returned at least one record */
+	uint64_t records;      /* records handed to on_record */
+	uint64_t batches;      /* polls that returned at least one record */
+	uint64_t last_poll_ns; /* CLOCK_MONOTONIC of the reader's last look at the ring */
+	uint64_t unread;       /* bytes in the ring not consumed yet */
 };
 
 struct session;

@@ -265,6 +265,15 @@ __attribute__((format(printf, 3, 4))) static void line_end(char *line, size_t si
 	strcat(line, ")\n");
 }
 
+/* A send attempt that failed at t: counted, and the failing spell /healthz measures. mu held. */
+static void failed_at(struct exporter *e, uint64_t t)
+{
+	e->st.failed++;
+	if (!e->st.failing_since_ns)
+		e->st.failing_since_ns = t;
+	e->st.last_fail_ns = t;
+}
+
 static const char *items(uint64_t n)
 {
 	return n == 1 ? "item" : "items";
@@ -290,6 +299,7 @@ static void outcome(struct sender *s, const struct export_batch *b, const struct
 			e->st.batches++;
 			e->st.bytes += res->wire_bytes ? res->wire_bytes : b->bytes;
 			e->st.last_ok_unix_ns = clock_ns(CLOCK_REALTIME);
+			e->st.failing_since_ns = 0;
 			/* The backend has been told of these: what dropped meanwhile stays. */
 			for (int i = 0; i < BQ_DROP_N; i++)
 				e->gap[i] -= sent_gap[i];
@@ -298,7 +308,7 @@ static void outcome(struct sender *s, const struct export_batch *b, const struct
 			drop(e, BQ_DROP_PARTIAL, rej);
 		if (fail) {
 			drop(e, BQ_DROP_ERROR, fail);
-			e->st.failed++;
+			failed_at(e, t);
 			if (error_line(s, t, res, line, size))
 				line_end(line, size, "%llu %s dropped", (unsigned long long)fail,
 					 items(fail));
@@ -306,7 +316,7 @@ static void outcome(struct sender *s, const struct export_batch *b, const struct
 		part_done(s, t);
 		break;
 	case RETRY_AGAIN:
-		e->st.failed++;
+		failed_at(e, t);
 		s->attempt++;
 		delay = retry_delay_ns(&e->o.retry, s->attempt, res->retry_after_ns, next_rnd(s));
 		if (t - s->first_ns + delay > e->o.retry.max_elapsed_ns) {
@@ -322,7 +332,7 @@ static void outcome(struct sender *s, const struct export_batch *b, const struct
 			line_end(line, size, "retrying in %.1f s", (double)delay / NS_PER_S);
 		break;
 	case RETRY_TOO_LARGE:
-		e->st.failed++;
+		failed_at(e, t);
 		if (n == 1) {
 			drop(e, BQ_DROP_TOO_LARGE, 1);
 			if (error_line(s, t, res, line, size))
@@ -342,7 +352,7 @@ static void outcome(struct sender *s, const struct export_batch *b, const struct
 		break;
 	case RETRY_REJECTED:
 	default:
-		e->st.failed++;
+		failed_at(e, t);
 		drop(e, BQ_DROP_REJECTED, n);
 		if (error_line(s, t, res, line, size))
 			line_end(line, size, "%llu %s dropped", (unsigned long long)n, items(n));

@@ -78,6 +78,9 @@ struct export_stats {
 	uint64_t queued;	  /* items waiting now (in flight included) */
 	uint64_t queued_bytes;	  /* their bytes */
 	uint64_t last_ok_unix_ns; /* CLOCK_REALTIME of the last delivered batch, 0 for none */
+	/* The exporter's clock (CLOCK_MONOTONIC) at the first failed attempt since the last */
+	uint64_t failing_since_ns; /* delivered batch, 0 while none failed (/healthz) */
+	uint64_t last_fail_ns;	   /* and at the last failed attempt, 0 for none */
 };
 
 struct exporter {

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -18,12 +19,27 @@
 #include "session_priv.h"
 #include "util.h"
 
+/* Records between two clock reads in a long drain: a busy ring is never taken for a stuck one. */
+#define POLL_STAMP_EVERY 1024
+
+static void stamp_poll(struct session *s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	__atomic_store_n(&s->rstats.last_poll_ns,
+			 (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+			 __ATOMIC_RELAXED);
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
 	/* One writer; relaxed stores so a --metrics scrape may read them meanwhile: a plain mov. */
 	__atomic_store_n(&s->rstats.records, s->rstats.records + 1, __ATOMIC_RELAXED);
+	if (!(s->rstats.records % POLL_STAMP_EVERY))
+		stamp_poll(s);
 	/* Process records tell the follower; a candidate exec that did not match goes no further. */
 	if (!follow_record(s->follow, data, size))
 		return 0;
@@ -158,6 +174,8 @@ static void *reader_main(void *arg)
 	struct session *s = arg;
 	bool quiet = true; /* nothing has come yet: the first record wakes us */
 
+	/* Named for top -H and for the tests that stop it alone (ptrace) to see /healthz fail. */
+	pthread_setname_np(pthread_self(), "at-reader");
 	while (!worker__stopping(&s->reader)) {
 		uint64_t before = s->rstats.records;
 		struct epoll_event ev;
@@ -167,6 +185,8 @@ static void *reader_main(void *arg)
 		else
 			epoll_wait(s->wake_fd, &ev, 1, (int)s->opts.poll_ms);
 		ring_buffer__consume(s->rb);
+		/* After the drain: a reader asleep on an empty ring is idle, not stuck (/healthz). */
+		stamp_poll(s);
 		quiet = s->rstats.records == before;
 		if (!quiet) {
 			__atomic_store_n(&s->rstats.batches, s->rstats.batches + 1,
@@ -182,7 +202,10 @@ int session__start(struct session *s)
 {
 	int ret = follow_start(s->follow);
 
-	return ret ? ret : worker__start(&s->reader, reader_main, s);
+	if (ret)
+		return ret;
+	stamp_poll(s);
+	return worker__start(&s->reader, reader_main, s);
 }
 
 void session__stop(struct session *s)
@@ -209,4 +232,13 @@ void session__reader_stats(struct session *s, struct reader_stats *out)
 {
 	out->records = __atomic_load_n(&s->rstats.records, __ATOMIC_RELAXED);
 	out->batches = __atomic_load_n(&s->rstats.batches, __ATOMIC_RELAXED);
+	out->last_poll_ns = __atomic_load_n(&s->rstats.last_poll_ns, __ATOMIC_RELAXED);
+	/* The positions only grow; the producer's read last, so the difference is never negative. */
+	out->unread = 0;
+	if (s->cons_pos && s->prod_pos) {
+		unsigned long cons = __atomic_load_n(s->cons_pos, __ATOMIC_ACQUIRE);
+		unsigned long prod = __atomic_load_n(s->prod_pos, __ATOMIC_ACQUIRE);
+
+		out->unread = prod - cons;
+	}
 }
