@@ -37,7 +37,18 @@ if [ -n "$lib" ]; then
 		[ -e "$rootfs$l" ] || cp -L "$l" "$rootfs$l"
 	done
 fi
-# The loader's cache of the rootfs's own libraries (dlopen by soname finds capstone by it).
+# A library short name not mapped in a traced process (a probe file's libc:connect)
+# is looked up with popen("/sbin/ldconfig -p") (user/resolve/target.c): without
+# /bin/sh and ldconfig the daemon refuses the ConfigMap's probe file at start.
+# ldconfig is static; sh (dash) needs only the libc already copied.
+mkdir -p "$rootfs/sbin" "$rootfs/bin"
+cp -L /sbin/ldconfig "$rootfs/sbin/ldconfig"
+cp -L /bin/sh "$rootfs/bin/sh"
+for l in $(ldd "$rootfs/bin/sh" | grep -o '/[^ ]*'); do
+	[ -e "$rootfs$l" ] || { echo "build-image: /bin/sh needs $l, which $bin does not" >&2; exit 1; }
+done
+# The loader's cache of the rootfs's own libraries (dlopen by soname finds capstone by it,
+# ldconfig -p lists them).
 ldconfig -r "$rootfs"
 
 printf '%s\n' 'root:x:0:0:root:/:/usr/bin/agent-trace' \

@@ -121,6 +121,36 @@ def check_daemonset(name, ds, cm, privileged):
     return labels
 
 
+def check_kube_pod(dirname, ds, cm):
+    """kube_pod.py (what test_kube.c plays) changes the template only where it says."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import kube_pod
+
+    try:
+        got_cm, pod = kube_pod.build(dirname, "node-1", "/tmp/lock", 19464)
+    except kube_pod.Refused as e:
+        failures.append(f"kube_pod: {e}")
+        return
+    tmpl = ds["spec"]["template"]
+    c = pod["spec"]["containers"][0]
+    env = {e["name"]: e for e in c.get("env", [])}
+    check(env.get("NODE_NAME", {}).get("value") == "node-1", "kube_pod: NODE_NAME's value")
+    # Undone, the three changes leave the template itself.
+    env["NODE_NAME"].pop("value", None)
+    env["NODE_NAME"]["valueFrom"] = {"fieldRef": {"fieldPath": "spec.nodeName"}}
+    for p in c.get("ports", []):
+        p.pop("hostPort", None)
+    for v in pod["spec"].get("volumes", []):
+        if v["name"] == "lock":
+            v["hostPath"]["path"] = LOCK
+    check(pod["spec"] == tmpl["spec"], "kube_pod: the Pod's spec is the template's but for "
+          "NODE_NAME, the metrics hostPort and the lock's host path")
+    check(pod["metadata"]["labels"] == tmpl["metadata"]["labels"]
+          and pod["metadata"]["annotations"] == tmpl["metadata"]["annotations"],
+          "kube_pod: the template's labels and annotations")
+    check(got_cm == cm, "kube_pod: the ConfigMap unchanged")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--agent", required=True, help="build/agent-trace, for --check")
@@ -165,6 +195,8 @@ def main():
     check(sel and sel.items() <= labels.items(), "service.yaml: selects the DaemonSet's pods")
     ports = svc["spec"].get("ports", [])
     check(any(p.get("port") == PORT for p in ports), f"service.yaml: port {PORT}")
+
+    check_kube_pod(a.dir, ds, cm)
 
     files = {k: v for k, v in cm.get("data", {}).items() if k.endswith(".yaml")}
     check(files, "configmap.yaml: at least one *.yaml probe file")
