@@ -27,7 +27,7 @@ struct metrics_opts {
 	bool syscall_durations;		 /* syscalls are timed: their histograms */
 	struct xsink *const *xs;	 /* exporting sinks: their queues' counters */
 	unsigned nxs;
-	const struct output *out; /* identity caches, records by container; NULL: left out */
+	const struct output *out;   /* identity caches, records by container; NULL: left out */
 	uint64_t health_timeout_ns; /* --health-timeout: /healthz's threshold, 0 the defaults */
 };
 
