@@ -175,7 +175,7 @@ static char *inspect(const char *type, const char *name, const char *fmt)
 }
 
 /* GET path from ip:port, HTTP/1.0: the whole answer, or NULL when nothing answers. */
-static char *http_get(const char *ip, int port, const char *path)
+static char *pod_get(const char *ip, int port, const char *path)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct timeval tv = { .tv_sec = 10 };
@@ -304,7 +304,7 @@ Test(kube, the_daemonset_pod_traces_a_workload_container)
 	infra = inspect("pod", POD, "{{.InfraContainerID}}");
 	ip = inspect("container", infra, needle);
 	s = NULL;
-	for (int i = 0; i < 200 && !(s = http_get(ip, 9464, "/healthz")); i++)
+	for (int i = 0; i < 200 && !(s = pod_get(ip, 9464, "/healthz")); i++)
 		usleep(50 * 1000);
 	cr_assert(s, "nothing answers on %s:9464: %s", ip, agent_log("", "", 0));
 	cr_assert(!strncmp(s, "HTTP/1.1 200 ", 13) && strstr(s, "\r\n\r\n"), "%s", s);
@@ -330,7 +330,7 @@ Test(kube, the_daemonset_pod_traces_a_workload_container)
 	 * has the parent's one failing open of each fork run, the test's file's
 	 * probe the 100 getppid calls.
 	 */
-	s = http_get(ip, 9464, "/metrics");
+	s = pod_get(ip, 9464, "/metrics");
 	cr_assert(s && !strncmp(s, "HTTP/1.1 200 ", 13), "%s", s);
 	snprintf(needle, sizeof(needle),
 		 "\nagent_trace_probe_aggregate_failing_total{probe=\"failed-opens\","
