@@ -73,7 +73,8 @@ Test(ident_otlp, a_host_process_resource)
 	tmp_name(err, sizeof(err), "id-host", "err");
 	cr_assert_eq(setenv("NODE_NAME", "node-test-7", 1), 0);
 	at = spawn_logged((char *[]){ AT, "--json", "-o", out, "--otlp", r.url, "--otlp-interval",
-				      "200ms", "-e", "getppid", "--", calls, "many", NCALLS, NULL },
+				      "200ms", "-e", "getppid", "--", calls, "many", NCALLS, "300",
+				      NULL },
 			  "/dev/null", err);
 	unsetenv("NODE_NAME");
 	cr_assert_eq(waitpid(at, &st, 0), at);
@@ -98,7 +99,10 @@ Test(ident_otlp, a_host_process_resource)
 			   (char *[]){ res_pid, res_exe, res_host, "res:k8s.node.name=node-test-7",
 				       "res:service.name=agent-trace", "syscall.name=getppid",
 				       NULL }),
-		     N);
+		     N, "%ld %ld %ld %ld", count(&r, "logs", (char *[]){ res_pid, NULL }),
+		     count(&r, "logs", (char *[]){ res_exe, NULL }),
+		     count(&r, "logs", (char *[]){ res_host, NULL }),
+		     count(&r, "logs", (char *[]){ "syscall.name=getppid", NULL }));
 	cr_assert_eq(count(&r, "logs", (char *[]){ "syscall.name=getppid", NULL }), N);
 	/* Its exit too; no container on the host. */
 	cr_assert_eq(count(&r, "logs",

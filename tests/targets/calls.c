@@ -253,12 +253,18 @@ int main(int argc, char **argv)
 		return hold_then_exit(atoi(argv[2]));
 	if (!strcmp(mode, "counts"))
 		return counts();
-	if (!strcmp(mode, "many") && argc == 3)
-		return many(atol(argv[2]));
+	if (!strcmp(mode, "many") && (argc == 3 || argc == 4)) {
+		/* many N MS: then MS ms more alive (its identity is read while it runs). */
+		int r = many(atol(argv[2]));
+
+		if (argc == 4)
+			usleep((useconds_t)atoi(argv[3]) * 1000);
+		return r;
+	}
 	if (!strcmp(mode, "lone") && argc == 4)
 		return lone(atoi(argv[2]), atoi(argv[3]));
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N | lone N MS\n");
+		"many N [MS] | lone N MS\n");
 	return 2;
 }
