@@ -331,3 +331,23 @@ char *otlp_recv_log(const struct otlp_recv *r, size_t *nlines)
 		*nlines = n;
 	return s;
 }
+
+long otlp_recv_count(const struct otlp_recv *r, const char *cmd, char *const *args)
+{
+	char *argv[20] = { "/usr/bin/env", "node", "tests/otlp/count.js", (char *)cmd,
+			   (char *)r->out };
+	char *out = NULL, *err = NULL;
+	int n = 5, st;
+	long v = -1;
+
+	for (; *args && n < 19; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	st = run_capture(argv, &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "count.js %s: %s", cmd, err);
+	if (strncmp(out, "none", 4))
+		v = strtol(out, NULL, 10);
+	free(out);
+	free(err);
+	return v;
+}

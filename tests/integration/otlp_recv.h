@@ -90,6 +90,12 @@ long otlp_recv_wait(const struct otlp_recv *r, const char *key, long n, unsigned
  */
 char *otlp_recv_log(const struct otlp_recv *r, size_t *nlines);
 
+/*
+ * node tests/otlp/count.js CMD LOG ARGS... on r's log (args NULL-ended, at
+ * most 15): the number it prints, -1 for "none".
+ */
+long otlp_recv_count(const struct otlp_recv *r, const char *cmd, char *const *args);
+
 /* An HTTP exchange (libcurl) on one connection of its own. */
 struct otlp_http {
 	const char *method;	      /* NULL: POST if body, GET otherwise */

@@ -24,7 +24,6 @@
 
 #define AT (char *)build_path("agent-trace")
 #define PODMAN "/usr/bin/podman"
-#define NODE (char *)(access("/usr/bin/node", X_OK) ? "/usr/local/bin/node" : "/usr/bin/node")
 #define NCALLS "100"
 /* The short-lived container process's name: a target by comm no other test's process has. */
 #define SHORT_COMM "at-cgid-short"
@@ -394,26 +393,6 @@ static void has_line(const char *s, const char *line)
 	cr_assert_fail("no line '%s' in:\n%s", line, s);
 }
 
-/* node tests/otlp/count.js CMD LOG ARGS...: the number it prints (-1 for "none"). */
-static long count_js(const struct otlp_recv *rv, const char *cmd, char *const *args)
-{
-	char *argv[20] = { NODE, "tests/otlp/count.js", (char *)cmd, (char *)rv->out };
-	char *out = NULL, *err = NULL;
-	int n = 4, st;
-	long v = -1;
-
-	for (; *args && n < 19; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	st = run_capture(argv, &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "count.js %s: %s", cmd, err);
-	if (strncmp(out, "none", 4))
-		v = strtol(out, NULL, 10);
-	free(out);
-	free(err);
-	return v;
-}
-
 /*
  * The container's OTLP resource: container.id and .runtime from its cgroup,
  * k8s.pod.name, .namespace.name and .container.name from the annotations in
@@ -455,27 +434,31 @@ Test(container, otlp_resource_and_metrics_label_of_a_container)
 	snprintf(res_pid, sizeof(res_pid), "res:process.pid=%s", r.cpid);
 	snprintf(res_hpid, sizeof(res_hpid), "res:process.pid=%d", r.host);
 	/* Every getppid of the container's process in its resource, with every attribute. */
-	cr_assert_eq(count_js(&rv, "logs",
-			      (char *[]){ res_id, res_pid, "res:container.runtime=podman",
-					  "res:k8s.pod.name=web-0", "res:k8s.namespace.name=shop",
-					  "res:k8s.container.name=app",
-					  "res:process.executable.path=/calls",
-					  "res:host.name=host-override",
-					  "res:k8s.node.name=node-ctr", "syscall.name=getppid",
-					  NULL }),
+	cr_assert_eq(otlp_recv_count(&rv, "logs",
+				     (char *[]){ res_id, res_pid, "res:container.runtime=podman",
+						 "res:k8s.pod.name=web-0",
+						 "res:k8s.namespace.name=shop",
+						 "res:k8s.container.name=app",
+						 "res:process.executable.path=/calls",
+						 "res:host.name=host-override",
+						 "res:k8s.node.name=node-ctr",
+						 "syscall.name=getppid", NULL }),
 		     atoi(NCALLS));
-	cr_assert_eq(count_js(&rv, "logs", (char *[]){ res_hpid, "syscall.name=getppid", NULL }),
+	cr_assert_eq(otlp_recv_count(&rv, "logs",
+				     (char *[]){ res_hpid, "syscall.name=getppid", NULL }),
 		     7);
-	cr_assert_eq(count_js(&rv, "logs", (char *[]){ res_id, res_hpid, NULL }), 0,
+	cr_assert_eq(otlp_recv_count(&rv, "logs", (char *[]){ res_id, res_hpid, NULL }), 0,
 		     "the host process has no container");
 	/* OTLP metrics: the container's records in its resource; the host's in the node's. */
-	cr_assert_eq(count_js(&rv, "metric",
-			      (char *[]){ "agent_trace.syscall.records", "syscall.name=getppid",
-					  res_id, "res:k8s.pod.name=web-0", NULL }),
+	cr_assert_eq(otlp_recv_count(&rv, "metric",
+				     (char *[]){ "agent_trace.syscall.records",
+						 "syscall.name=getppid", res_id,
+						 "res:k8s.pod.name=web-0", NULL }),
 		     atoi(NCALLS));
-	cr_assert_eq(count_js(&rv, "metric-sum",
-			      (char *[]){ "agent_trace.syscall.records", "syscall.name=getppid",
-					  "res:k8s.node.name=node-ctr", NULL }),
+	cr_assert_eq(otlp_recv_count(&rv, "metric-sum",
+				     (char *[]){ "agent_trace.syscall.records",
+						 "syscall.name=getppid",
+						 "res:k8s.node.name=node-ctr", NULL }),
 		     atoi(NCALLS) + 7, "the last export: the container's and the host's");
 	cr_assert_eq(otlp_recv_stat(&rv, "invalid"), 0);
 	/* /metrics while the targets waited: the container label, the caches' entries. */

@@ -21,29 +21,8 @@
 #define AT (char *)build_path("agent-trace")
 #define NCALLS "300"
 #define N 300L
-#define NODE (char *)(access("/usr/bin/node", X_OK) ? "/usr/local/bin/node" : "/usr/bin/node")
 
 TestSuite(ident_otlp, .timeout = 60);
-
-/* node tests/otlp/count.js CMD LOG ARGS...: the number it prints (-1 for "none"). */
-static long count(const struct otlp_recv *r, const char *cmd, char *const *args)
-{
-	char *argv[16] = { NODE, "tests/otlp/count.js", (char *)cmd, (char *)r->out };
-	char *out = NULL, *err = NULL;
-	int n = 4, st;
-	long v = -1;
-
-	for (; *args && n < 15; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	st = run_capture(argv, &out, &err);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "count.js %s: %s", cmd, err);
-	if (strncmp(out, "none", 4))
-		v = strtol(out, NULL, 10);
-	free(out);
-	free(err);
-	return v;
-}
 
 /* The number after "KEY": in s after anchor. */
 static long field_after(const char *s, const char *anchor, const char *key)
@@ -95,27 +74,30 @@ Test(ident_otlp, a_host_process_resource)
 	snprintf(res_exe, sizeof(res_exe), "res:process.executable.path=%s", calls);
 	snprintf(res_host, sizeof(res_host), "res:host.name=%s", host);
 	/* Every getppid record in the process's resource, with the node's attributes. */
-	cr_assert_eq(count(&r, "logs",
-			   (char *[]){ res_pid, res_exe, res_host, "res:k8s.node.name=node-test-7",
-				       "res:service.name=agent-trace", "syscall.name=getppid",
-				       NULL }),
-		     N, "%ld %ld %ld %ld", count(&r, "logs", (char *[]){ res_pid, NULL }),
-		     count(&r, "logs", (char *[]){ res_exe, NULL }),
-		     count(&r, "logs", (char *[]){ res_host, NULL }),
-		     count(&r, "logs", (char *[]){ "syscall.name=getppid", NULL }));
-	cr_assert_eq(count(&r, "logs", (char *[]){ "syscall.name=getppid", NULL }), N);
+	cr_assert_eq(otlp_recv_count(&r, "logs",
+				     (char *[]){ res_pid, res_exe, res_host,
+						 "res:k8s.node.name=node-test-7",
+						 "res:service.name=agent-trace",
+						 "syscall.name=getppid", NULL }),
+		     N, "%ld %ld %ld %ld", otlp_recv_count(&r, "logs", (char *[]){ res_pid, NULL }),
+		     otlp_recv_count(&r, "logs", (char *[]){ res_exe, NULL }),
+		     otlp_recv_count(&r, "logs", (char *[]){ res_host, NULL }),
+		     otlp_recv_count(&r, "logs", (char *[]){ "syscall.name=getppid", NULL }));
+	cr_assert_eq(otlp_recv_count(&r, "logs", (char *[]){ "syscall.name=getppid", NULL }), N);
 	/* Its exit too; no container on the host. */
-	cr_assert_eq(count(&r, "logs",
-			   (char *[]){ res_pid, res_exe, "agent_trace.event=exit", NULL }),
-		     1);
+	cr_assert_eq(
+		otlp_recv_count(&r, "logs",
+				(char *[]){ res_pid, res_exe, "agent_trace.event=exit", NULL }),
+		1);
 	log = otlp_recv_log(&r, NULL);
 	cr_assert_null(strstr(log, "container.id"), "a host process has no container");
 	cr_assert_null(strstr(log, "agent_trace.resources.folded"));
 	free(log);
 	/* Its records by container: the host's, in the node's resource (no process attributes). */
-	cr_assert_eq(count(&r, "metric",
-			   (char *[]){ "agent_trace.syscall.records", "syscall.name=getppid",
-				       "res:k8s.node.name=node-test-7", NULL }),
+	cr_assert_eq(otlp_recv_count(&r, "metric",
+				     (char *[]){ "agent_trace.syscall.records",
+						 "syscall.name=getppid",
+						 "res:k8s.node.name=node-test-7", NULL }),
 		     N);
 	/* One entry for the process, read once from /proc, released at its exit. */
 	p = strstr(text, "{\"type\":\"summary\"");

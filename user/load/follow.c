@@ -18,6 +18,7 @@
 #include "funcs.h"
 #include "probefile.h"
 #include "probes.h"
+#include "proc.h"
 #include "realfile.h"
 #include "session.h"
 #include "session_priv.h"
@@ -39,8 +40,7 @@ struct group {
 	unsigned n;
 	struct file_key primary; /* the file the add attached to itself */
 	bool has_primary;
-	bool go;    /* the probes read Go's argument registers: only Go files take them */
-	bool fresh; /* not yet looked for in the processes followed */
+	bool go; /* the probes read Go's argument registers: only Go files take them */
 	struct group *next_pending;
 };
 
@@ -76,6 +76,7 @@ struct follow {
 		uint64_t ts_ns;
 	} rejected[64]; /* candidates that did not match: their records in flight are dropped */
 	unsigned nrejected, rnext;
+	_Atomic uint64_t rejected_ts; /* the newest reject's record time: 0 for none */
 
 	/* The thread's own. */
 	struct group **groups;
@@ -89,11 +90,11 @@ struct follow {
 		st_dropped, st_rejected;
 };
 
-/* The start time of pid in clock ticks (field 22 of /proc/PID/stat); 0 when it is gone. */
+/* The start time of pid in clock ticks (proc_stat_start); 0 when it is gone. */
 static uint64_t proc_start(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
+	char path[64], buf[1024];
+	uint64_t start = 0;
 	ssize_t n;
 	int fd;
 
@@ -106,14 +107,7 @@ static uint64_t proc_start(pid_t pid)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	/* After the command's closing parenthesis: state is field 3, start time field 22. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-			 "%*d %*d %*d %llu",
-			 &start) != 1)
-		return 0;
-	return start;
+	return proc_stat_start(buf, &start) ? 0 : start;
 }
 
 static uint64_t mono_ns(void)
@@ -261,7 +255,10 @@ bool follow_record(struct follow *f, const void *data, size_t size)
 		return true;
 	}
 	if (h->type != AT_REC_PROC_EXEC || size < sizeof(*r)) {
-		if (!f->nrejected)
+		uint64_t last = atomic_load_explicit(&f->rejected_ts, memory_order_relaxed);
+
+		/* Per record: no lock unless a reject is recent enough to have records in flight. */
+		if (!last || h->ts_ns < last || h->ts_ns - last >= 2000000000ull)
 			return true;
 		pthread_mutex_lock(&f->lock);
 		keep = !is_rejected(f, (pid_t)h->pid, h->ts_ns);
@@ -289,6 +286,7 @@ bool follow_record(struct follow *f, const void *data, size_t size)
 			f->rejected[i].ts_ns = h->ts_ns;
 			if (f->nrejected < 64)
 				f->nrejected++;
+			atomic_store(&f->rejected_ts, h->ts_ns);
 		}
 		pthread_mutex_unlock(&f->lock);
 		if (!keep) {
@@ -340,7 +338,6 @@ int follow_group(struct follow *f, struct probe *const *ps, const struct funcs *
 	rest = ns_path(path, &pid);
 	g->has_primary = path[0] && !realfile(pid, rest, attach, sizeof(attach), &g->primary);
 	g->go = go;
-	g->fresh = true;
 	pthread_mutex_lock(&f->lock);
 	g->next_pending = f->pending;
 	f->pending = g;
@@ -506,16 +503,10 @@ static int group_file(const struct group *g, pid_t pid, char *attach, size_t len
 	pid_t in;
 
 	if (!g->spec.target[0]) {
-		char exe[64];
-		ssize_t n;
+		bool deleted;
 
-		/* The main executable, by the path the process sees. */
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-		n = readlink(exe, path, sizeof(path) - 1);
-		if (n <= 0)
-			return -1;
-		path[n] = '\0';
-		if (n > 10 && !strcmp(path + n - 10, " (deleted)"))
+		/* The main executable, by the path the process sees (a removed file has none). */
+		if (proc_exe_link(pid, path, sizeof(path), &deleted) || deleted)
 			return -1;
 		return realfile(pid, path, attach, len, key) ? -1 : 0;
 	}

@@ -124,3 +124,20 @@ uint64_t snapshot_rss_bytes(void)
 	fclose(f);
 	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
 }
+
+const struct probe *snapshot_probe_by_id(const struct snapshot *s, uint32_t id)
+{
+	uint32_t lo = 0, hi = s->nprobes;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, mid_id = s->probes[mid].p->id;
+
+		if (mid_id == id)
+			return snapshot_probe_live(&s->probes[mid]) ? s->probes[mid].p : NULL;
+		if (mid_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

@@ -104,6 +104,9 @@ static inline bool snapshot_probe_live(const struct snapshot_probe *sp)
 	return !__atomic_load_n(&sp->p->removed, __ATOMIC_RELAXED);
 }
 
+/* The live probe of id in s (its probes are in id order), NULL when not there or removed. */
+const struct probe *snapshot_probe_by_id(const struct snapshot *s, uint32_t id);
+
 /* Whether p's calls have a duration: not entry-only, return-only or USDT, nor a value histogram. */
 static inline bool probe_timed(const struct probe *p)
 {

@@ -180,20 +180,16 @@ static bool exe_matches(const struct pf_targets *t, const struct inodes *host, p
 {
 	char path[64], link[PATH_MAX];
 	struct stat exe;
-	ssize_t n;
+	bool deleted;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	if (stat(path, &exe))
 		return false;
 	if (has_inode(host, &exe))
 		return true;
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return false;
-	link[n] = '\0';
 	/* A file replaced or removed since the exec: the path it had. */
-	if (n > 10 && !strcmp(link + n - 10, " (deleted)"))
-		link[n - 10] = '\0';
+	if (proc_exe_link(pid, link, sizeof(link), &deleted))
+		return false;
 	for (unsigned i = 0; i < t->nexe; i++) {
 		char in_root[PATH_MAX + 32];
 		struct stat st;

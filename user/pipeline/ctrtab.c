@@ -172,14 +172,17 @@ static struct ctr_row *row_of(struct ctrtab *t, uint8_t kind, uint32_t id, uint1
 
 void ctrtab__event(struct ctrtab *t, const struct event *ev)
 {
-	uint8_t kind = ev->probe ? CTR_PROBE : CTR_SYSCALL;
-	uint32_t id = ev->probe ? ev->probe->id : ev->nr;
 	bool failing, timed;
 	struct ctr_row *w;
 	uint64_t dur;
+	uint32_t id;
+	uint8_t kind;
 
+	/* Calls only: a process event's probe and number are not set. */
 	if (ev->kind != EV_SYSCALL && ev->kind != EV_CALL)
 		return;
+	kind = ev->probe ? CTR_PROBE : CTR_SYSCALL;
+	id = ev->probe ? ev->probe->id : ev->nr;
 	/* What the kernel counts as failing: a syscall's errno, a function's predicate. */
 	failing = ev->kind == EV_SYSCALL ? ev->err != 0 && !(ev->flags & EV_ENTRY_ONLY) :
 					   (ev->flags & EV_FAILING) != 0;

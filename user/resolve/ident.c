@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ident.h"
+#include "proc.h"
 
 #define NIL UINT32_MAX
 /* /proc/PID/cgroup is a few hundred bytes; a longer one is read this far, in whole lines. */
@@ -155,33 +156,13 @@ static ssize_t read_proc(const struct ident_cache *c, uint32_t pid, const char *
 /* The start time of pid (field 22 of its stat, clock ticks since boot). 0, or -errno. */
 static int read_start(const struct ident_cache *c, uint32_t pid, uint64_t *start)
 {
-	char b[STAT_READ_MAX + 1], *p, *end;
+	char b[STAT_READ_MAX + 1];
 	ssize_t n = read_proc(c, pid, "stat", b, STAT_READ_MAX);
-	int field = 2; /* after the command's ')' */
 
 	if (n < 0)
 		return (int)n;
 	b[n] = '\0';
-	/* The command may hold ')' and spaces: the last ')' ends it. */
-	p = strrchr(b, ')');
-	if (!p)
-		return -EINVAL;
-	p++;
-	while (field < 22) {
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			return -EINVAL;
-		if (++field == 22)
-			break;
-		while (*p && *p != ' ')
-			p++;
-	}
-	errno = 0;
-	*start = strtoull(p, &end, 10);
-	if (end == p || errno || (*end != ' ' && *end != '\n' && *end))
-		return -EINVAL;
-	return 0;
+	return proc_stat_start(b, start);
 }
 
 static struct ident_entry *find(const struct ident_cache *c, uint32_t pid)

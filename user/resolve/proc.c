@@ -191,3 +191,45 @@ void proc_abort(struct held_child *c)
 	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
+
+int proc_stat_start(const char *stat, uint64_t *start)
+{
+	const char *p = strrchr(stat, ')'); /* the command may hold ')' and spaces */
+	char *end;
+	int field = 2;
+
+	if (!p)
+		return -EINVAL;
+	p++;
+	while (field < 22) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return -EINVAL;
+		if (++field == 22)
+			break;
+		while (*p && *p != ' ')
+			p++;
+	}
+	errno = 0;
+	*start = strtoull(p, &end, 10);
+	if (end == p || errno || (*end != ' ' && *end != '\n' && *end))
+		return -EINVAL;
+	return 0;
+}
+
+int proc_exe_link(pid_t pid, char *buf, size_t len, bool *deleted)
+{
+	char exe[64];
+	ssize_t n;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	n = readlink(exe, buf, len - 1);
+	if (n <= 0)
+		return n ? -errno : -ENOENT;
+	buf[n] = '\0';
+	*deleted = n > 10 && !strcmp(buf + n - 10, " (deleted)");
+	if (*deleted)
+		buf[n - 10] = '\0';
+	return 0;
+}

@@ -3,7 +3,9 @@
 #ifndef AT_PROC_H
 #define AT_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A command started by proc_spawn_held, stopped before its execve. */
@@ -16,6 +18,18 @@ struct held_child {
 
 /* Resolves a command through PATH as a shell would (as is when it has a '/'). 0 or -errno. */
 int proc_find_exec(const char *cmd, char *out, size_t outlen);
+
+/*
+ * A process's start time (field 22 of /proc/PID/stat, clock ticks since boot)
+ * from that file's text: what tells two processes of one pid apart. 0 or -EINVAL.
+ */
+int proc_stat_start(const char *stat, uint64_t *start);
+
+/*
+ * The path /proc/PID/exe names, as the process sees it, without the
+ * " (deleted)" of a file removed or replaced since (*deleted says so). 0 or -errno.
+ */
+int proc_exe_link(pid_t pid, char *buf, size_t len, bool *deleted);
 
 /* Thread-group id of pid (a thread id resolves to its process), or -errno (-ESRCH). */
 pid_t proc_tgid(pid_t pid);

@@ -1011,24 +1011,6 @@ static void put_agent(struct menc *m)
 	metric_end(m, M_GAUGE);
 }
 
-/* The live probe of id in the current snapshot (its probes are by id), else NULL. */
-static const struct probe *probe_by_id(const struct snapshot *s, uint32_t id)
-{
-	uint32_t lo = 0, hi = s->nprobes;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2, mid_id = s->probes[mid].p->id;
-
-		if (mid_id == id)
-			return snapshot_probe_live(&s->probes[mid]) ? s->probes[mid].p : NULL;
-		if (mid_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* Whether row r belongs to the resource of container ctr (CTR_HOST: the host's and other's). */
 static bool ctr_row_in(const struct ctr_row *r, uint16_t ctr)
 {
@@ -1038,7 +1020,7 @@ static bool ctr_row_in(const struct ctr_row *r, uint16_t ctr)
 /* A per-container row's point: the syscall or the probe, "other" for the folded; cumulative. */
 static bool ctr_point_begin(struct menc *m, const struct ctr_row *r)
 {
-	const struct probe *p = r->kind == CTR_PROBE ? probe_by_id(m->cur, r->id) : NULL;
+	const struct probe *p = r->kind == CTR_PROBE ? snapshot_probe_by_id(m->cur, r->id) : NULL;
 	char name[SYSCALL_NAME_BUF];
 	struct out *o = m->o;
 	struct kvs k = { .o = o };
@@ -1072,7 +1054,7 @@ static void ctr_sum(struct menc *m, uint16_t ctr, uint8_t kind, const char *name
 
 	for (size_t i = 0; i < cr->n && !any; i++)
 		any = cr->v[i].kind == kind && ctr_row_in(&cr->v[i], ctr) &&
-		      (kind == CTR_SYSCALL || probe_by_id(m->cur, cr->v[i].id));
+		      (kind == CTR_SYSCALL || snapshot_probe_by_id(m->cur, cr->v[i].id));
 	if (!any)
 		return;
 	metric_begin(m, name, desc, unit, M_SUM);
@@ -1113,7 +1095,7 @@ static void put_ctr_metrics(struct menc *m, uint16_t ctr)
 		const struct probe *p;
 
 		if (r->kind != CTR_PROBE || !r->timed || !ctr_row_in(r, ctr) ||
-		    !(p = probe_by_id(m->cur, r->id)) || !probe_timed(p))
+		    !(p = snapshot_probe_by_id(m->cur, r->id)) || !probe_timed(p))
 			continue;
 		if (!any_timed)
 			metric_begin(m, "agent_trace.probe.record.duration",

@@ -441,24 +441,6 @@ static void put_sinks(struct out *o, const struct snapshot *s)
 	}
 }
 
-/* The probe of id in s (its probes are by id), NULL when not there or removed. */
-static const struct probe *probe_by_id(const struct snapshot *s, uint32_t id)
-{
-	uint32_t lo = 0, hi = s->nprobes;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2, mid_id = s->probes[mid].p->id;
-
-		if (mid_id == id)
-			return snapshot_probe_live(&s->probes[mid]) ? s->probes[mid].p : NULL;
-		if (mid_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* A row's series labels: syscall="NAME" or the probe's, then container="ID" ("" on the host). */
 static bool ctr_labels(const struct snapshot *s, const struct ctr_rows *cr, const struct ctr_row *r,
 		       char *buf, size_t size)
@@ -467,7 +449,7 @@ static bool ctr_labels(const struct snapshot *s, const struct ctr_rows *cr, cons
 	const struct probe *p = NULL;
 
 	if (r->kind == CTR_PROBE) {
-		p = probe_by_id(s, r->id);
+		p = snapshot_probe_by_id(s, r->id);
 		if (!p)
 			return false;
 		probe_labels(p, buf, size);
@@ -527,7 +509,7 @@ static void put_containers(struct out *o, const struct snapshot *s, const struct
 
 		if (cr->v[i].kind != CTR_PROBE || !cr->v[i].timed)
 			continue;
-		p = probe_by_id(s, cr->v[i].id);
+		p = snapshot_probe_by_id(s, cr->v[i].id);
 		if (!p || !probe_timed(p) || !ctr_labels(s, cr, &cr->v[i], l, sizeof(l)))
 			continue;
 		if (!any_timed)
