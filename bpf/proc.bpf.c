@@ -27,6 +27,8 @@ __u32 exec_name_lens = 0;
 __u32 exec_name_any = 0;
 /* A traced process's exec is reported (AT_EXEC_TRACED): its function probes follow the image. */
 __u32 exec_report = 0;
+/* Container or pod targets: decided per mount namespace (target_mntns), children included. */
+__u32 exec_ctr = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -48,6 +50,44 @@ struct {
 	__type(key, struct at_name_key);
 	__type(value, __u8);
 } target_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AT_MAX_TARGET_MNTNS);
+	__type(key, __u64);
+	__type(value, __u8);
+} target_mntns SEC(".maps");
+
+/* mnt_namespace before ns_common had an id (6.18): its seq, unique too. */
+struct mnt_namespace___seq {
+	__u64 seq;
+} __attribute__((preserve_access_index));
+
+/*
+ * The id of task's mount namespace, as NS_GET_MNTNS_ID gives it to
+ * userspace: ns_common.ns_id, or the older seq; the inode number (which is
+ * reused) on kernels with neither.
+ */
+static __always_inline __u64 mntns_key(struct task_struct *task)
+{
+	struct mnt_namespace *ns = BPF_CORE_READ(task, nsproxy, mnt_ns);
+
+	if (bpf_core_field_exists(ns->ns.ns_id))
+		return BPF_CORE_READ(ns, ns.ns_id);
+	if (bpf_core_field_exists(((struct mnt_namespace___seq *)ns)->seq))
+		return BPF_CORE_READ((struct mnt_namespace___seq *)ns, seq);
+	return BPF_CORE_READ(ns, ns.inum);
+}
+
+/* The verdict on task's mount namespace: 1 target, 0 not, -1 none yet. */
+static __always_inline int mntns_verdict(struct task_struct *task, __u64 *key)
+{
+	__u8 *v;
+
+	*key = mntns_key(task);
+	v = bpf_map_lookup_elem(&target_mntns, key);
+	return v ? *v : -1;
+}
 
 /*
  * Exit only: set on a group leader when its process leaves the traced
@@ -93,8 +133,9 @@ static __always_inline void join_traced(struct task_struct *task, __u32 type, __
 	proc_rec_init(&rec.proc, type, task);
 	rec.proc.ppid = ppid;
 	rec.proc.flags = flags;
-	/* A match by name is confirmed by path: the one execve was given goes with it. */
-	if (bprm && flags == AT_EXEC_NAME) {
+	/* A candidate is confirmed by path or container: its path and namespace go with it. */
+	if (bprm && (flags & (AT_EXEC_NAME | AT_EXEC_CTR))) {
+		rec.mntns = mntns_key(task);
 		bpf_probe_read_kernel_str(rec.path, sizeof(rec.path),
 					  BPF_CORE_READ(bprm, filename));
 		rb_output(&rec, sizeof(rec), wake);
@@ -103,18 +144,24 @@ static __always_inline void join_traced(struct task_struct *task, __u32 type, __
 	rb_output(&rec.proc, sizeof(rec.proc), wake);
 }
 
-/* With -f, a child forked by a traced process joins the traced set. */
+/*
+ * With -f, a child forked by a traced process joins the traced set; without,
+ * one in a target container does (every process in it is a target).
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid, ctgid;
+	__u64 key;
 
-	if (!follow_forks)
+	if (!follow_forks && !exec_ctr)
 		return 0;
 	ptgid = parent->tgid;
 	ctgid = child->tgid;
 	/* A new thread shares the tgid and is traced already. */
 	if (ptgid == ctgid || !is_traced(ptgid))
+		return 0;
+	if (!follow_forks && mntns_verdict(child, &key) != 1)
 		return 0;
 	join_traced(child, AT_REC_PROC_FORK, ptgid, false, 0, NULL);
 	return 0;
@@ -244,7 +291,17 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 		flags |= AT_EXEC_COMM;
 	if (bpf_map_lookup_elem(&target_inodes, &key))
 		flags |= AT_EXEC_INODE;
-	if (!flags && name_matches(bprm))
+	if (!flags && exec_ctr) {
+		__u64 ns;
+		int v = mntns_verdict(p, &ns);
+
+		if (v == 1)
+			flags |= AT_EXEC_MNTNS;
+		else if (v < 0)
+			flags |= AT_EXEC_CTR;
+	}
+	/* A candidate by container may match by name too: the reader tries both. */
+	if (!(flags & ~AT_EXEC_CTR) && name_matches(bprm))
 		flags |= AT_EXEC_NAME;
 	if (!flags)
 		return 0;

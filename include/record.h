@@ -107,15 +107,26 @@ struct at_proc_rec {
 #define AT_EXEC_INODE (1u << 1)
 #define AT_EXEC_NAME (1u << 2)
 #define AT_EXEC_TRACED (1u << 3)
+/*
+ * Container and pod targets, decided per mount namespace (a container's
+ * processes share one): AT_EXEC_CTR, the first exec seen in a namespace
+ * the kernel has no verdict for, a candidate the reader confirms by the
+ * process's container and pod (and then writes the verdict); AT_EXEC_MNTNS,
+ * an exec in a namespace whose verdict is "target", certain.
+ */
+#define AT_EXEC_CTR (1u << 4)
+#define AT_EXEC_MNTNS (1u << 5)
 
 /*
- * The exec record of a match by file name (AT_EXEC_NAME): the path execve was
- * given, for the reader to confirm the match by when the process is gone by
- * then (a short run exits before its record is read).
+ * The exec record of a candidate (AT_EXEC_NAME, AT_EXEC_CTR): the path execve
+ * was given, for the reader to confirm a match by name when the process is
+ * gone by then (a short run exits before its record is read), and the mount
+ * namespace's id, which the verdict on a container candidate is kept under.
  */
 #define AT_EXEC_PATH 160
 struct at_exec_rec {
 	struct at_proc_rec proc;
+	__u64 mntns;		 /* the mount namespace's id (see at_mntns_key in proc.bpf.c) */
 	char path[AT_EXEC_PATH]; /* bprm->filename, NUL-terminated, cut at AT_EXEC_PATH - 1 */
 };
 
@@ -123,6 +134,6 @@ struct at_exec_rec {
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
 _Static_assert(sizeof(struct at_call_rec) == 112 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
 _Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
-_Static_assert(sizeof(struct at_exec_rec) == 64 + AT_EXEC_PATH, "at_exec_rec layout");
+_Static_assert(sizeof(struct at_exec_rec) == 72 + AT_EXEC_PATH, "at_exec_rec layout");
 
 #endif /* AT_RECORD_H */

@@ -198,6 +198,13 @@ struct at_inode_key {
  * exec_name_lens is set.
  */
 #define AT_MAX_TARGET_NAMES 256
+/*
+ * Mount namespaces with a verdict on container and pod targets (an LRU: one
+ * evicted is a candidate again at its next exec), keyed by the namespace's
+ * id (ns_common.ns_id, never reused; where the kernel lacks it, the inode
+ * number, which is), valued 1 for a target and 0 for not.
+ */
+#define AT_MAX_TARGET_MNTNS 4096
 #define AT_NAME_LEN 32
 struct at_name_key {
 	char name[AT_NAME_LEN];

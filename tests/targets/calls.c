@@ -235,6 +235,36 @@ static int lone(int n, int ms)
 	return 0;
 }
 
+/*
+ * onsig N: waits for SIGUSR1 (its tracer attaches meanwhile), then forks a
+ * child that calls getppid 5 times and exits 0, calls getppid N times, waits
+ * for the child and exits 0.
+ */
+static int onsig(int n)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigset_t block, old;
+	int st;
+	pid_t pid;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	if (sigaction(SIGUSR1, &sa, NULL) || sigprocmask(SIG_BLOCK, &block, &old))
+		return 1;
+	sigsuspend(&old);
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		for (int i = 0; i < 5; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	for (int i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -263,8 +293,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "lone") && argc == 4)
 		return lone(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(mode, "onsig") && argc == 3)
+		return onsig(atoi(argv[2]));
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS\n");
+		"many N [MS] | lone N MS | onsig N\n");
 	return 2;
 }

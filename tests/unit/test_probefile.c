@@ -103,6 +103,35 @@ Test(probefile, defaults)
 	probefile_free(pf);
 }
 
+Test(probefile, targets_containers_and_pods)
+{
+	struct probefile *pf = parse_ok("targets:\n"
+					"  containers:\n"
+					"    - {name: \"web*\", image: \"nginx:*\"}\n"
+					"    - id: 8cec769feb4c\n"
+					"  pods: {namespace: shop, name: \"checkout-*\"}\n"
+					"probes:\n"
+					"  - {name: p, kind: syscall, attach: read}\n");
+
+	cr_assert_eq(pf->targets.nctrs, 2);
+	cr_assert_str_eq(pf->targets.ctrs[0].name, "web*");
+	cr_assert_str_eq(pf->targets.ctrs[0].image, "nginx:*");
+	cr_assert_str_eq(pf->targets.ctrs[0].id, "");
+	cr_assert_str_eq(pf->targets.ctrs[1].id, "8cec769feb4c");
+	cr_assert_str_eq(pf->targets.ctrs[1].name, "");
+	cr_assert_eq(pf->targets.npods, 1, "a mapping is a list of one");
+	cr_assert_str_eq(pf->targets.pods[0].ns, "shop");
+	cr_assert_str_eq(pf->targets.pods[0].name, "checkout-*");
+	probefile_free(pf);
+	parse_bad("targets:\n  containers: [{}]\n",
+		  "t.yaml:2:16: targets: containers: an empty selector; give id, name or image");
+	parse_bad("targets:\n  containers: [{id: 8cE7}]\n",
+		  "t.yaml:2:21: targets: containers: id: '8cE7' is not a container id; give 4 to "
+		  "64 lowercase hex digits of it");
+	parse_bad("targets:\n  pods: [{namespace: \"\"}]\n",
+		  "t.yaml:2:22: targets: pods: namespace: '' is 0 bytes; give 1 to 63");
+}
+
 Test(probefile, targets_output_limits)
 {
 	struct probefile *pf = parse_ok("targets:\n"

@@ -60,6 +60,8 @@ static int by_name(const void *a, const void *b)
 static int merge_targets(struct pf_targets *t, const struct pf_targets *a, const char *file,
 			 const struct probedir_opts *o, char *err, size_t errlen)
 {
+	/* One file's all: true is the directory's. */
+	t->all |= a->all;
 	for (unsigned i = 0; i < a->npids; i++) {
 		unsigned k = 0;
 
@@ -100,6 +102,32 @@ static int merge_targets(struct pf_targets *t, const struct pf_targets *a, const
 				    "%s: targets: comm: more than %d across the directory", file,
 				    PF_MAX_COMMS);
 		strcpy(t->comm[t->ncomm++], a->comm[i]);
+	}
+	for (unsigned i = 0; i < a->nctrs; i++) {
+		unsigned k = 0;
+
+		while (k < t->nctrs && memcmp(&t->ctrs[k], &a->ctrs[i], sizeof(a->ctrs[i])))
+			k++;
+		if (k < t->nctrs)
+			continue;
+		if (t->nctrs == PF_MAX_CTRS)
+			return fail(err, errlen,
+				    "%s: targets: containers: more than %d across the directory",
+				    file, PF_MAX_CTRS);
+		t->ctrs[t->nctrs++] = a->ctrs[i];
+	}
+	for (unsigned i = 0; i < a->npods; i++) {
+		unsigned k = 0;
+
+		while (k < t->npods && memcmp(&t->pods[k], &a->pods[i], sizeof(a->pods[i])))
+			k++;
+		if (k < t->npods)
+			continue;
+		if (t->npods == PF_MAX_PODS)
+			return fail(err, errlen,
+				    "%s: targets: pods: more than %d across the directory", file,
+				    PF_MAX_PODS);
+		t->pods[t->npods++] = a->pods[i];
 	}
 	return 0;
 }

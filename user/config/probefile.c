@@ -39,7 +39,7 @@
 
 /* targets, output, limits */
 
-enum { T_PIDS, T_EXE, T_COMM, T_ALL, T_N }; /* the keys of targets */
+enum { T_PIDS, T_EXE, T_COMM, T_ALL, T_CTRS, T_PODS, T_N }; /* the keys of targets */
 
 static int target_pid(struct pf_ctx *c, const yaml_node_t *it)
 {
@@ -113,27 +113,108 @@ static int target_all(struct pf_ctx *c, const yaml_node_t *it)
 	return 0;
 }
 
+/* A selector's glob or id into dst (size bytes with its NUL). 0 or -1. */
+static int sel_text(struct pf_ctx *c, const yaml_node_t *n, const char *where, char *dst,
+		    size_t size)
+{
+	const char *s;
+
+	if (pf_get_scalar(c, n, where, "a name or glob", &s))
+		return -1;
+	if (!*s || strlen(s) >= size)
+		return pf_errat(c, n, where, "'%.64s' is %zu bytes; give 1 to %zu", s, strlen(s),
+				size - 1);
+	strcpy(dst, s);
+	return 0;
+}
+
+/* containers: [{id: PREFIX, name: GLOB, image: GLOB}, ...]: each item's keys all match. */
+static int target_ctr(struct pf_ctx *c, const yaml_node_t *it)
+{
+	enum { C_ID, C_NAME, C_IMAGE, C_N };
+	static const char *const keys[C_N] = {
+		[C_ID] = "id", [C_NAME] = "name", [C_IMAGE] = "image"
+	};
+	struct pf_targets *t = &c->pf->targets;
+	yaml_node_t *v[C_N], *k[C_N];
+	struct pf_ctr_sel *sel;
+
+	if (pf_expect(c, it, YAML_MAPPING_NODE, "targets: containers",
+		      "a mapping with id, name or image, e.g. {name: web}") ||
+	    pf_map_keys(c, it, "targets: containers", keys, C_N, v, k))
+		return -1;
+	if (!v[C_ID] && !v[C_NAME] && !v[C_IMAGE])
+		return pf_errat(c, it, "targets: containers",
+				"an empty selector; give id, name or image");
+	if (t->nctrs == PF_MAX_CTRS)
+		return pf_errat(c, it, "targets: containers", "more than %d selectors; use globs",
+				PF_MAX_CTRS);
+	sel = &t->ctrs[t->nctrs];
+	*sel = (struct pf_ctr_sel){ 0 };
+	if (v[C_ID]) {
+		if (sel_text(c, v[C_ID], "targets: containers: id", sel->id, sizeof(sel->id)))
+			return -1;
+		if (strlen(sel->id) < 4 || strspn(sel->id, "0123456789abcdef") != strlen(sel->id))
+			return pf_errat(c, v[C_ID], "targets: containers: id",
+					"'%.64s' is not a container id; give 4 to 64 lowercase "
+					"hex digits of it",
+					sel->id);
+	}
+	if ((v[C_NAME] &&
+	     sel_text(c, v[C_NAME], "targets: containers: name", sel->name, sizeof(sel->name))) ||
+	    (v[C_IMAGE] &&
+	     sel_text(c, v[C_IMAGE], "targets: containers: image", sel->image, sizeof(sel->image))))
+		return -1;
+	t->nctrs++;
+	return 0;
+}
+
+/* pods: [{namespace: GLOB, name: GLOB}, ...]. */
+static int target_pod(struct pf_ctx *c, const yaml_node_t *it)
+{
+	enum { P_NS, P_NAME, P_N };
+	static const char *const keys[P_N] = { [P_NS] = "namespace", [P_NAME] = "name" };
+	struct pf_targets *t = &c->pf->targets;
+	yaml_node_t *v[P_N], *k[P_N];
+	struct pf_pod_sel *sel;
+
+	if (pf_expect(c, it, YAML_MAPPING_NODE, "targets: pods",
+		      "a mapping with namespace and/or name, e.g. {namespace: shop, name: "
+		      "checkout-*}") ||
+	    pf_map_keys(c, it, "targets: pods", keys, P_N, v, k))
+		return -1;
+	if (!v[P_NS] && !v[P_NAME])
+		return pf_errat(c, it, "targets: pods",
+				"an empty selector; give namespace or name");
+	if (t->npods == PF_MAX_PODS)
+		return pf_errat(c, it, "targets: pods", "more than %d selectors; use globs",
+				PF_MAX_PODS);
+	sel = &t->pods[t->npods];
+	*sel = (struct pf_pod_sel){ 0 };
+	if ((v[P_NS] &&
+	     sel_text(c, v[P_NS], "targets: pods: namespace", sel->ns, sizeof(sel->ns))) ||
+	    (v[P_NAME] &&
+	     sel_text(c, v[P_NAME], "targets: pods: name", sel->name, sizeof(sel->name))))
+		return -1;
+	t->npods++;
+	return 0;
+}
+
 static int load_targets(struct pf_ctx *c, yaml_node_t *n)
 {
 	static const char *const keys[T_N] = {
-		[T_PIDS] = "pids", [T_EXE] = "exe", [T_COMM] = "comm", [T_ALL] = "all"
+		[T_PIDS] = "pids", [T_EXE] = "exe",	    [T_COMM] = "comm",
+		[T_ALL] = "all",   [T_CTRS] = "containers", [T_PODS] = "pods"
 	};
 	static int (*const add[T_N])(struct pf_ctx *, const yaml_node_t *) = {
-		[T_PIDS] = target_pid, [T_EXE] = target_exe, [T_COMM] = target_comm, [T_ALL] = target_all
+		[T_PIDS] = target_pid, [T_EXE] = target_exe,  [T_COMM] = target_comm,
+		[T_ALL] = target_all,  [T_CTRS] = target_ctr, [T_PODS] = target_pod
 	};
 	yaml_node_t *v[T_N], *k[T_N];
-	yaml_node_pair_t *pr;
 
-	if (pf_expect(c, n, YAML_MAPPING_NODE, "targets", "a mapping with all, pids, exe or comm"))
+	if (pf_expect(c, n, YAML_MAPPING_NODE, "targets",
+		      "a mapping with all, pids, exe, comm, containers or pods"))
 		return -1;
-	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
-		yaml_node_t *key = pf_node(c, pr->key);
-
-		if (key->type == YAML_SCALAR_NODE && !strcmp(pf_sval(key), "containers"))
-			return pf_errat(c, key, "targets",
-					"containers are not supported yet; select processes by "
-					"pids, exe or comm");
-	}
 	if (pf_map_keys(c, n, "targets", keys, ARRAY_SIZE(keys), v, k))
 		return -1;
 	/* A single value counts as a list of itself: "pids: 42". */

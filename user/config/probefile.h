@@ -47,6 +47,8 @@
 #define PF_MAX_PIDS 64
 #define PF_MAX_EXES 16
 #define PF_MAX_COMMS 16
+#define PF_MAX_CTRS 32 /* targets: containers selectors */
+#define PF_MAX_PODS 32 /* targets: pods selectors */
 #define PF_NAME_MAX 64
 
 enum pf_format { PF_FMT_TEXT = 0, PF_FMT_JSON };
@@ -94,6 +96,19 @@ struct pf_probe {
 	struct pf_pos pos;	 /* the probe's list item */
 };
 
+/* A container selector: what is given must all match; "" is not given. */
+struct pf_ctr_sel {
+	char id[65];	 /* a prefix of the 64-hex-digit id (at least 4 digits) */
+	char name[128];	 /* a glob on the runtime's name (Kubernetes: the container's name) */
+	char image[256]; /* a glob on the image reference, or on its last component */
+};
+
+/* A pod selector (Kubernetes): namespace and name globs, "" for any. */
+struct pf_pod_sel {
+	char ns[64];
+	char name[254];
+};
+
 struct pf_targets {
 	pid_t pids[PF_MAX_PIDS];
 	unsigned npids;
@@ -102,6 +117,10 @@ struct pf_targets {
 	char comm[PF_MAX_COMMS][AT_COMM_LEN]; /* at most COMM_MAX bytes */
 	unsigned ncomm;
 	bool all; /* every process (all: true) */
+	struct pf_ctr_sel ctrs[PF_MAX_CTRS];
+	unsigned nctrs;
+	struct pf_pod_sel pods[PF_MAX_PODS];
+	unsigned npods;
 };
 
 struct pf_output {

@@ -270,15 +270,24 @@ bool follow_record(struct follow *f, const void *data, size_t size)
 		follow_pid(f, (pid_t)h->pid, true);
 		return false;
 	}
-	if (r->flags == AT_EXEC_NAME) {
+	if (r->flags && !(r->flags & ~(AT_EXEC_NAME | AT_EXEC_CTR))) {
 		const struct at_exec_rec *x = data;
 		char path[AT_EXEC_PATH] = "";
 
-		/* Matched by its file's name only: the path decides. */
+		/* A candidate: by its file's name the path decides, by its namespace the container. */
 		if (size >= sizeof(*x))
 			memcpy(path, x->path, sizeof(path) - 1);
 		pthread_mutex_lock(&f->lock);
-		keep = f->targets && targets_exec_matches(f->targets, (pid_t)h->pid, path);
+		keep = f->targets && (r->flags & AT_EXEC_NAME) &&
+		       targets_exec_matches(f->targets, (pid_t)h->pid, path);
+		if (f->targets && (r->flags & AT_EXEC_CTR) && size >= sizeof(*x)) {
+			/* The verdict holds for the namespace: its next execs and forks need no look. */
+			int ctr = targets_ctr_match(f->targets, (pid_t)h->pid);
+
+			if (ctr >= 0)
+				session__set_mntns_verdict(f->s, x->mntns, ctr == 1);
+			keep |= ctr == 1;
+		}
 		if (!keep) {
 			unsigned i = f->rnext++ % 64;
 

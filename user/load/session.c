@@ -395,8 +395,37 @@ int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN
 		return ret;
 	__atomic_store_n(&s->skel->bss->exec_name_lens, names->lens, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&s->skel->bss->exec_name_any, names->any, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&s->skel->bss->exec_match, ncomm || ninodes || names->n || names->any,
+	__atomic_store_n(&s->skel->bss->exec_match,
+			 ncomm || ninodes || names->n || names->any ||
+				 __atomic_load_n(&s->skel->bss->exec_ctr, __ATOMIC_SEQ_CST),
 			 __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int session__set_ctr_targets(struct session *s, bool on)
+{
+	int fd = bpf_map__fd(s->skel->maps.target_mntns);
+	__u64 key, next;
+
+	/* Off while the verdicts go: each was given under the selectors replaced. */
+	__atomic_store_n(&s->skel->bss->exec_ctr, 0, __ATOMIC_SEQ_CST);
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+			return -errno;
+	}
+	__atomic_store_n(&s->skel->bss->exec_ctr, on, __ATOMIC_SEQ_CST);
+	if (on)
+		__atomic_store_n(&s->skel->bss->exec_match, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int session__set_mntns_verdict(struct session *s, __u64 mntns, bool target)
+{
+	__u8 v = target;
+
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.target_mntns), &mntns, &v, BPF_ANY))
+		return -errno;
 	return 0;
 }
 

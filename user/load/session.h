@@ -76,6 +76,17 @@ int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN
 			      const struct at_inode_key *inodes, unsigned ninodes,
 			      const struct exec_names *names);
 /*
+ * Container and pod targets on or off: every exec in a mount namespace with
+ * no verdict yet is a candidate (AT_EXEC_CTR) the reader confirms and gives
+ * a verdict (session__set_mntns_verdict); one in a namespace whose verdict is
+ * "target" joins (AT_EXEC_MNTNS), and so do the children forked there. The
+ * verdicts given before are dropped. Call it before session__set_exec_targets.
+ * 0 or -errno.
+ */
+int session__set_ctr_targets(struct session *s, bool on);
+/* The verdict on mount namespace mntns (NS_GET_MNTNS_ID's id). 0 or -errno. */
+int session__set_mntns_verdict(struct session *s, __u64 mntns, bool target);
+/*
  * Every process is traced but the agent's own (targets: all), or, off, only
  * those of the traced map again. 0 or -errno.
  */

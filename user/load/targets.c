@@ -2,9 +2,11 @@
 /* Probe-file targets: every process, pids, executables and command names, now and at every exec. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cgroup.h"
+#include "ctrmeta.h"
+#include "podmeta.h"
 #include "proc.h"
 #include "session.h"
 #include "setup.h"
@@ -223,6 +228,112 @@ bool targets_exec_matches(const struct pf_targets *t, pid_t pid, const char *pat
 	return targets_exe_matches(t, pid);
 }
 
+/* Container and pod selectors */
+
+/* Containers whose runtime names are kept (set-up and reader threads share them). */
+#define CTR_CACHE 256
+
+/* What the selectors see of a container: its runtime's names, its pod's. */
+struct ctr_names {
+	char id[CG_ID_LEN + 1]; /* "" unused */
+	struct ctr_meta cm;
+	struct pod_meta pm;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct podmeta_cache *pods;
+	struct ctr_names e[CTR_CACHE];
+	unsigned next;
+} ctrs = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* id's names, read once (the runtime writes them before the container starts). Under lock. */
+static const struct ctr_names *ctr_names(const struct cgroup_ident *id)
+{
+	const char *key = id->id[0] ? id->id : id->pod_uid;
+	const struct pod_meta *pm;
+	struct ctr_names *e;
+
+	for (unsigned i = 0; i < CTR_CACHE; i++)
+		if (!strcmp(ctrs.e[i].id, key))
+			return &ctrs.e[i];
+	if (!ctrs.pods)
+		ctrs.pods = podmeta_cache__new(NULL);
+	e = &ctrs.e[ctrs.next++ % CTR_CACHE];
+	*e = (struct ctr_names){ 0 };
+	snprintf(e->id, sizeof(e->id), "%s", key);
+	if (id->id[0])
+		ctrmeta_lookup(NULL, NULL, id->id, &e->cm);
+	if (ctrs.pods && (pm = podmeta_cache__get(ctrs.pods, id)))
+		e->pm = *pm;
+	return e;
+}
+
+static bool glob_ok(const char *pat, const char *s)
+{
+	return !pat[0] || (s[0] && !fnmatch(pat, s, 0));
+}
+
+/* The whole reference, or with no '/' in the pattern its last component ("nginx:*"). */
+static bool image_ok(const char *pat, const char *img)
+{
+	const char *base = strrchr(img, '/');
+
+	if (!pat[0])
+		return true;
+	if (!img[0])
+		return false;
+	return !fnmatch(pat, img, 0) || (!strchr(pat, '/') && base && !fnmatch(pat, base + 1, 0));
+}
+
+static bool ctr_sel_ok(const struct pf_ctr_sel *sel, const struct cgroup_ident *id,
+		       const struct ctr_names *n)
+{
+	if (!id->id[0] || strncmp(id->id, sel->id, strlen(sel->id)))
+		return false;
+	/* The runtime's name, or on Kubernetes the container's. */
+	if (sel->name[0] && !glob_ok(sel->name, n->cm.name) && !glob_ok(sel->name, n->pm.container))
+		return false;
+	return image_ok(sel->image, n->cm.image);
+}
+
+static bool pod_sel_ok(const struct pf_pod_sel *sel, const struct ctr_names *n)
+{
+	return (n->pm.ns[0] || n->pm.pod[0]) && glob_ok(sel->ns, n->pm.ns) &&
+	       glob_ok(sel->name, n->pm.pod);
+}
+
+int targets_ctr_match(const struct pf_targets *t, pid_t pid)
+{
+	char path[64], text[8192];
+	struct cgroup_ident id = { 0 };
+	const struct ctr_names *n;
+	bool match = false;
+	ssize_t len;
+	int fd;
+
+	if (!t->nctrs && !t->npods)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, text, sizeof(text));
+	close(fd);
+	if (len <= 0)
+		return -1;
+	if (!cgroup_parse(text, (size_t)len, &id) || (!id.id[0] && !id.pod_uid[0]))
+		return 0;
+	pthread_mutex_lock(&ctrs.lock);
+	n = ctr_names(&id);
+	for (unsigned i = 0; !match && i < t->nctrs; i++)
+		match = ctr_sel_ok(&t->ctrs[i], &id, n);
+	for (unsigned i = 0; !match && i < t->npods; i++)
+		match = pod_sel_ok(&t->pods[i], n);
+	pthread_mutex_unlock(&ctrs.lock);
+	return match;
+}
+
 /*
  * Running processes that match by executable or name (every one, with all)
  * join the traced set: how many did, or -EINTR when set-up was cancelled
@@ -267,6 +378,14 @@ static int scan_proc(struct session *s, const struct pf_targets *t, const struct
 		match = t->ncomm && comm_matches(t, comm);
 		if (!match && t->nexe)
 			match = exe_matches(t, in, (pid_t)pid);
+		if (!match && targets_ctr_match(t, (pid_t)pid) == 1) {
+			uint64_t ns;
+
+			match = true;
+			/* Its children and its container's later execs join in the kernel. */
+			if (!proc_mntns_id((pid_t)pid, &ns))
+				session__set_mntns_verdict(s, ns, true);
+		}
 		if (!match || session__add_pid(s, (pid_t)pid))
 			continue;
 		session__follow_pid(s, (pid_t)pid);
@@ -335,7 +454,9 @@ int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char
 		goto out;
 	}
 	/* The kernel's match sets first, then the scan: a process exec'ing in between is seen. */
-	ret = session__set_exec_targets(s, t->comm, t->ncomm, in->k, in->n, &nm->en);
+	ret = session__set_ctr_targets(s, t->nctrs || t->npods);
+	if (!ret)
+		ret = session__set_exec_targets(s, t->comm, t->ncomm, in->k, in->n, &nm->en);
 	if (!ret && t->all != session__traces_all(s))
 		ret = session__trace_all(s, t->all);
 	if (ret) {
@@ -343,7 +464,7 @@ int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char
 		ret = -1;
 		goto out;
 	}
-	if (t->ncomm || t->nexe || t->all) {
+	if (targets_open_ended(t)) {
 		ret = scan_proc(s, t, in, log);
 		if (ret < 0) {
 			fail(err, errlen, "interrupted");
@@ -360,5 +481,5 @@ out:
 
 bool targets_open_ended(const struct pf_targets *t)
 {
-	return t->nexe || t->ncomm || t->all;
+	return t->nexe || t->ncomm || t->all || t->nctrs || t->npods;
 }

@@ -34,7 +34,7 @@ struct session;
 int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char *err,
 		  size_t errlen);
 
-/* Whether t names processes that may appear later (all, exe or comm), so tracing waits for them. */
+/* Whether t names processes that may appear later (all, exe, comm, containers, pods). */
 bool targets_open_ended(const struct pf_targets *t);
 
 /*
@@ -51,5 +51,14 @@ bool targets_exe_matches(const struct pf_targets *t, pid_t pid);
  * relative (it cannot be told) and dropped when it was absolute.
  */
 bool targets_exec_matches(const struct pf_targets *t, pid_t pid, const char *path);
+
+/*
+ * Whether pid is in a container or pod t's selectors name (by the container
+ * id of its cgroup, the runtime's name and image of that container, and the
+ * pod's namespace and name where the node shows them): 1 or 0, or -1 when
+ * pid is gone. Names are read once per container and kept (at most 256
+ * containers; an older one is read again). Thread-safe.
+ */
+int targets_ctr_match(const struct pf_targets *t, pid_t pid);
 
 #endif /* AT_TARGETS_H */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -232,4 +234,26 @@ int proc_exe_link(pid_t pid, char *buf, size_t len, bool *deleted)
 	if (*deleted)
 		buf[n - 10] = '\0';
 	return 0;
+}
+
+/* <linux/nsfs.h> of Linux 6.10; Debian 12's headers predate it. */
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, __u64)
+#endif
+
+int proc_mntns_id(pid_t pid, uint64_t *id)
+{
+	char path[64];
+	__u64 v = 0;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, NS_GET_MNTNS_ID, &v))
+		ret = -errno;
+	close(fd);
+	*id = v;
+	return ret;
 }

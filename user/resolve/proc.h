@@ -35,6 +35,13 @@ int proc_exe_link(pid_t pid, char *buf, size_t len, bool *deleted);
 pid_t proc_tgid(pid_t pid);
 
 /*
+ * The id of pid's mount namespace (NS_GET_MNTNS_ID, Linux 6.10 on: unique,
+ * never reused; the BPF side reads the same). 0 or -errno (-ENOTTY: the
+ * kernel has no such ioctl).
+ */
+int proc_mntns_id(pid_t pid, uint64_t *id);
+
+/*
  * Resolves argv[0] through PATH and forks a child that waits, with default
  * signal dispositions and mask, until proc_release(). 0, or -1 with err.
  */
