@@ -115,27 +115,35 @@ Test(ctrtargets, by_id_name_and_image_every_process_in_them_and_nothing_else)
 	free(err);
 }
 
-Test(ctrtargets, pods_by_namespace_and_name_from_the_runtimes_annotations)
+static const char pods_yaml[] = "targets:\n"
+				"  pods:\n"
+				"    - {namespace: %s, name: 'checkout-*'}\n"
+				"probes:\n"
+				"  - name: ppid\n"
+				"    kind: syscall\n"
+				"    attach: getppid\n";
+
+/* podman exec of calls many N in container id. */
+static void exec_many(const char *id, int n)
 {
-	char *in, *wrong_pod, *wrong_ns, *out, *err;
+	free(pt_podman(&pt, "exec %s /usr/bin/calls many %d >/dev/null", id, n));
+}
+
+Test(ctrtargets, pods_by_namespace_and_name_from_the_runtimes_annotations_and_a_reload)
+{
+	char y[512], *in, *wrong_pod, *wrong_ns, *out, *err;
 	struct pt_agent ag;
 
 	state_dirs();
 	pt_image(&pt, "at-ctr-a", "1", build_path("calls"), NULL);
-	pt_agent_start(&ag, "ctrtargets",
-		       "targets:\n"
-		       "  pods:\n"
-		       "    - {namespace: shop, name: 'checkout-*'}\n"
-		       "probes:\n"
-		       "  - name: ppid\n"
-		       "    kind: syscall\n"
-		       "    attach: getppid\n");
+	snprintf(y, sizeof(y), pods_yaml, "shop");
+	pt_agent_start(&ag, "ctrtargets", y);
 	/* What a CRI runtime writes into each container's config.json. */
 	in = pt_run(&pt,
 		    "--annotation io.kubernetes.pod.namespace=shop"
 		    " --annotation io.kubernetes.pod.name=checkout-7f9c"
 		    " --annotation io.kubernetes.container.name=app",
-		    "localhost/at-ctr-a:1", "/usr/bin/calls many 21 300");
+		    "localhost/at-ctr-a:1", "/usr/bin/calls many 21 8000");
 	wrong_pod = pt_run(&pt,
 			   "--annotation io.kubernetes.pod.namespace=shop"
 			   " --annotation io.kubernetes.pod.name=cart-1",
@@ -143,13 +151,23 @@ Test(ctrtargets, pods_by_namespace_and_name_from_the_runtimes_annotations)
 	wrong_ns = pt_run(&pt,
 			  "--annotation io.kubernetes.pod.namespace=staging"
 			  " --annotation io.kubernetes.pod.name=checkout-1",
-			  "localhost/at-ctr-a:1", "/usr/bin/calls many 23 300");
+			  "localhost/at-ctr-a:1", "/usr/bin/calls many 23 8000");
+	exec_many(in, 3);
+	exec_many(wrong_ns, 4);
+	/* Now the other namespace: the verdicts given under the old selectors go. */
+	write_text(ag.yaml, pods_yaml, "staging");
+	kill(ag.pid, SIGHUP);
+	wait_lines(ag.err, "reload:", 1);
+	/* The one traced stays (a reload adds targets); its container's new processes do not. */
+	exec_many(in, 5);
+	exec_many(wrong_ns, 6);
 	pt_wait(&pt, in);
 	pt_wait(&pt, wrong_pod);
 	pt_wait(&pt, wrong_ns);
 	out = pt_agent_stop(&ag, &err);
-	cr_assert_eq(ppids(out, in), 21, "%s\n%s", out, err);
-	cr_assert_eq(pt_lines2(out, "\"syscall\":\"getppid\"", NULL), 21);
+	cr_assert_eq(ppids(out, in), 21 + 3, "%s\n%s", out, err);
+	cr_assert_eq(ppids(out, wrong_ns), 6);
+	cr_assert_eq(pt_lines2(out, "\"syscall\":\"getppid\"", NULL), 21 + 3 + 6);
 	free(in);
 	free(wrong_pod);
 	free(wrong_ns);

@@ -57,10 +57,11 @@ Test(probedir, merges_probes_targets_and_sinks_in_name_order, .fini = clean)
 	char err[1024], *warn;
 
 	make_dir();
-	put("b.yaml", "targets: {comm: [svc, db], pids: [7]}\n"
+	put("b.yaml", "targets: {comm: [svc, db], pids: [7], all: true,\n"
+		      "  containers: [{name: web}, {image: 'nginx:*'}], pods: {namespace: shop}}\n"
 		      "output: {sinks: [{type: file, path: /tmp/b.json}]}\n"
 		      "probes:\n  - {name: fn, kind: function, attach: '/bin/true:main'}\n");
-	put("a.yml", "targets: {comm: [svc]}\n"
+	put("a.yml", "targets: {comm: [svc], containers: {name: web}}\n"
 		     "output: {sinks: [{type: file, path: /tmp/a.json}]}\n"
 		     "probes:\n  - {name: opens, kind: syscall, attach: openat}\n");
 	cr_assert_eq(load(&pf, err, sizeof(err), &warn), 0, "%s", err);
@@ -73,6 +74,12 @@ Test(probedir, merges_probes_targets_and_sinks_in_name_order, .fini = clean)
 	cr_assert_str_eq(pf->targets.comm[1], "db");
 	cr_assert_eq(pf->targets.npids, 1);
 	cr_assert_eq(pf->targets.pids[0], 7);
+	cr_assert(pf->targets.all, "one file's all: true is the set's");
+	cr_assert_eq(pf->targets.nctrs, 2, "name web once, image nginx:*");
+	cr_assert_str_eq(pf->targets.ctrs[0].name, "web");
+	cr_assert_str_eq(pf->targets.ctrs[1].image, "nginx:*");
+	cr_assert_eq(pf->targets.npods, 1);
+	cr_assert_str_eq(pf->targets.pods[0].ns, "shop");
 	cr_assert_eq(pf->output.exp.n, 2);
 	cr_assert_str_eq(pf->output.exp.sinks[0].file.path, "/tmp/a.json");
 	cr_assert_str_eq(pf->output.exp.sinks[1].file.path, "/tmp/b.json");

@@ -455,6 +455,14 @@ int targets_apply(struct session *s, const struct pf_targets *t, FILE *log, char
 	}
 	/* The kernel's match sets first, then the scan: a process exec'ing in between is seen. */
 	ret = session__set_ctr_targets(s, t->nctrs || t->npods);
+	if (!ret && (t->nctrs || t->npods)) {
+		uint64_t ns;
+		int m = targets_ctr_match(t, 1);
+
+		/* The host's (or the agent's container's) init: its namespace's execs are the most. */
+		if (m >= 0 && !proc_mntns_id(1, &ns))
+			session__set_mntns_verdict(s, ns, m == 1);
+	}
 	if (!ret)
 		ret = session__set_exec_targets(s, t->comm, t->ncomm, in->k, in->n, &nm->en);
 	if (!ret && t->all != session__traces_all(s))
