@@ -126,3 +126,15 @@ int parse_duration_ns(const char *s, uint64_t *out)
 	}
 	return -1;
 }
+
+const char *list_next(const char **list, size_t *n)
+{
+	const char *d = *list, *colon;
+
+	if (!d || !*d)
+		return NULL;
+	colon = strchr(d, ':');
+	*n = colon ? (size_t)(colon - d) : strlen(d);
+	*list = d + *n + (colon ? 1 : 0);
+	return d;
+}

@@ -58,4 +58,11 @@ bool env_flag(const char *name);
 /* Turns control characters (newlines of a YAML block scalar) into spaces: one-line messages. */
 void one_line(char *s);
 
+/*
+ * The next entry of a colon-separated list (PATH style) at *list: its start,
+ * its length in *n (0 for an empty entry), and *list moved past it; NULL at
+ * the end.
+ */
+const char *list_next(const char **list, size_t *n);
+
 #endif /* AT_UTIL_H */

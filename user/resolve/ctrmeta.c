@@ -18,6 +18,7 @@
 
 #include "ctrmeta.h"
 #include "podmeta.h"
+#include "util.h"
 
 #define JW_DEPTH 16 /* deeper nesting is not walked: none of the fields read is below 3 */
 #define JW_KEY 128  /* longer keys are cut: none read is that long */
@@ -300,17 +301,17 @@ static bool complete(const struct ctr_meta *m)
 bool ctrmeta_lookup(const char *oci_dirs, const char *docker_dir, const char *id,
 		    struct ctr_meta *out)
 {
-	const char *d = oci_dirs ? oci_dirs : getenv("AT_OCI_STATE_DIRS");
+	const char *list = oci_dirs ? oci_dirs : getenv("AT_OCI_STATE_DIRS"), *d;
 	char path[PATH_MAX];
+	size_t n;
 
 	*out = (struct ctr_meta){ 0 };
-	if (!d || !*d)
-		d = PODMETA_OCI_DIRS;
+	if (!list || !*list)
+		list = PODMETA_OCI_DIRS;
 	if (!docker_dir && !((docker_dir = getenv("AT_DOCKER_DIR")) && *docker_dir))
 		docker_dir = CTRMETA_DOCKER_DIR;
-	while (*d && !complete(out)) {
-		const char *colon = strchr(d, ':');
-		int dn = (int)(colon ? (size_t)(colon - d) : strlen(d));
+	while (!complete(out) && (d = list_next(&list, &n))) {
+		int dn = (int)n;
 
 		if (dn && snprintf(path, sizeof(path), "%.*s/%s/config.json", dn, d, id) <
 				  (int)sizeof(path))
@@ -321,7 +322,6 @@ bool ctrmeta_lookup(const char *oci_dirs, const char *docker_dir, const char *id
 		if (dn && !complete(out) &&
 		    snprintf(path, sizeof(path), "%.*s/containers.json", dn, d) < (int)sizeof(path))
 			from_file(path, ctrmeta_parse_storage, id, out);
-		d += dn + (colon ? 1 : 0);
 	}
 	if (!complete(out) && snprintf(path, sizeof(path), "%s/%s/config.v2.json", docker_dir, id) <
 				      (int)sizeof(path))

@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "podmeta.h"
+#include "util.h"
 
 #define PODMETA_WAYS 4u
 /* A config.json is a few KiB (the process's env, mounts, hooks); one past this is not read. */
@@ -261,11 +262,10 @@ static ssize_t read_file(struct podmeta_cache *c, const char *path)
 static bool from_oci(struct podmeta_cache *c, const char *id, struct pod_meta *m)
 {
 	static const char *const bundle[] = { "config.json", "userdata/config.json" };
-	const char *d = c->oci_dirs;
+	const char *list = c->oci_dirs, *d;
+	size_t dn;
 
-	while (*d) {
-		const char *colon = strchr(d, ':');
-		size_t dn = colon ? (size_t)(colon - d) : strlen(d);
+	while ((d = list_next(&list, &dn))) {
 		char path[PATH_MAX];
 
 		for (size_t i = 0; dn && i < 2; i++) {
@@ -278,7 +278,6 @@ static bool from_oci(struct podmeta_cache *c, const char *id, struct pod_meta *m
 			if (n > 0)
 				return podmeta_parse_oci(c->buf, (size_t)n, m);
 		}
-		d += dn + (colon ? 1 : 0);
 	}
 	return false;
 }
