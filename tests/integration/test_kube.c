@@ -265,9 +265,9 @@ Test(kube, the_daemonset_pod_traces_a_workload_container)
 	 * the node a candidate: counted in the kernel from its exec until the
 	 * reader rejects it by path, which no drop of records undoes (the
 	 * workload's runc init calls getppid twice and its /bin/sh once, for
-	 * $PPID, before their rejects). The probe's own filter keeps exactly the
-	 * workload's calls; the rejected and the node's other targets are
-	 * filtered in the kernel.
+	 * $PPID, mostly before their rejects: 100 to 103 calls). The probe's own
+	 * filter keeps exactly the workload's calls; the rejected and the node's
+	 * other targets are filtered in the kernel.
 	 */
 	write_text(wl,
 		   "# The workload's calls only: the ConfigMap's targets cover the node.\n"
@@ -346,6 +346,9 @@ Test(kube, the_daemonset_pod_traces_a_workload_container)
 	 * the workload container's id. The last one has the pid of two rejected
 	 * candidates, the container's runc init and the /bin/sh it executed,
 	 * which exec'd it: its exec ends their rejects, so its records are kept.
+	 * (A reader that judged the shell's exec only after that exec, some ms
+	 * later, would find calls at /proc/PID/exe and keep the shell instead:
+	 * an attach with "sh", none with calls'. The fork runs leave the time.)
 	 */
 	snprintf(needle, sizeof(needle), "\"container_id\":\"%s\"", cid);
 	out = agent_log(needle, "\"type\":\"exit\"", FORKS + 1);
