@@ -231,6 +231,18 @@ int follow_set_targets(struct follow *f, const struct pf_targets *t)
 	return 0;
 }
 
+/*
+ * A later exec of pid joined the traced set again (the kernel makes a join
+ * record only for a process not traced at its exec, so the reject's removal
+ * came first): the records from here on are the new image's. Under lock.
+ */
+static void forget_rejected(struct follow *f, pid_t pid, uint64_t ts)
+{
+	for (unsigned i = 0; i < f->nrejected; i++)
+		if (f->rejected[i].pid == pid && ts > f->rejected[i].ts_ns)
+			f->rejected[i].pid = 0;
+}
+
 /* Whether a record of pid made at ts is one of a rejected candidate's. Under lock. */
 static bool is_rejected(const struct follow *f, pid_t pid, uint64_t ts)
 {
@@ -269,6 +281,12 @@ bool follow_record(struct follow *f, const void *data, size_t size)
 		/* Only the thread needs it: the process was traced before and still is. */
 		follow_pid(f, (pid_t)h->pid, true);
 		return false;
+	}
+	/* A join ends the reject of an earlier image of the pid (none yet: no lock). */
+	if (atomic_load_explicit(&f->rejected_ts, memory_order_relaxed)) {
+		pthread_mutex_lock(&f->lock);
+		forget_rejected(f, (pid_t)h->pid, h->ts_ns);
+		pthread_mutex_unlock(&f->lock);
 	}
 	if (r->flags && !(r->flags & ~(AT_EXEC_NAME | AT_EXEC_CTR))) {
 		const struct at_exec_rec *x = data;
