@@ -12,6 +12,7 @@
 #include "eval.h"
 #include "record.h"
 #include "lib/capture.bpf.h"
+#include "lib/pidset.bpf.h"
 #include "lib/probe.bpf.h"
 #include "lib/stats.bpf.h"
 
@@ -200,6 +201,7 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 {
 	struct at_probe_spec *spec = bpf_map_lookup_elem(&probes, &id);
 	struct at_probe_counts *pc = bpf_map_lookup_elem(&probe_counts, &id);
+	struct at_pending_acct *pa = NULL;
 	struct at_probe_state *ps;
 	struct at_stat *st;
 	int pass;
@@ -207,6 +209,14 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 
 	if (!spec || !pc || !rec)
 		return 0;
+	/* A candidate's counts and statistics wait apart for the reader's verdict. */
+	if (is_pending(rec->hdr.pid)) {
+		pa = pending_get(rec->hdr.pid, id);
+		if (pa)
+			pc = &pa->c;
+		else
+			count_loss(offsetof(struct at_counters, pending_full));
+	}
 	acts = spec->actions ? spec->actions : AT_ACT_EVENT;
 	pc->hits++;
 	pass = spec->only_failing && !failed ? 0 : filter_pass(spec, rec);
@@ -220,11 +230,14 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 		return 0;
 	}
 	pc->matched++;
-	st = bpf_map_lookup_elem(&probe_stats, &id);
+	st = pa ? &pa->st : bpf_map_lookup_elem(&probe_stats, &id);
 	if (st)
 		stat_add(st, failed, stat_value(spec, rec, dur));
 	if (acts & AT_ACT_SIGNAL) {
-		if (bpf_send_signal(spec->signal))
+		/* Never to a candidate: the reader may find it is no target. */
+		if (pa || is_pending(rec->hdr.pid))
+			pc->signal_held++;
+		else if (bpf_send_signal(spec->signal))
 			pc->signal_failed++;
 		else
 			pc->signals++;

@@ -129,6 +129,8 @@ static __always_inline void join_traced(struct task_struct *task, __u32 type, __
 		count_loss(offsetof(struct at_counters, tgid_full));
 		return;
 	}
+	/* A candidate's counts wait apart, and it gets no signal, until the reader decides. */
+	mark_pending(tgid, flags && !(flags & ~(AT_EXEC_NAME | AT_EXEC_CTR)));
 	mark_traced(tgid, true);
 	proc_rec_init(&rec.proc, type, task);
 	rec.proc.ppid = ppid;

@@ -62,9 +62,10 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 	}
 }
 
-static __always_inline void account(__u32 nr, __s64 ret, __u64 dur)
+/* A call into the syscall statistics: a candidate's kept apart (pidset.bpf.h). */
+static __always_inline void account(__u32 tgid, __u32 nr, __s64 ret, __u64 dur)
 {
-	struct at_stat *st = bpf_map_lookup_elem(&stats, &nr);
+	struct at_stat *st = sys_stat(tgid, nr);
 
 	if (st)
 		stat_add(st, at_is_err(ret), dur);
@@ -142,7 +143,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		/* exit and exit_group never reach sys_exit: report them now. */
 		rec->flags |= AT_CALL_NORETURN;
 		if (sel) {
-			account(nr, 0, 0);
+			account(rec->hdr.pid, nr, 0, 0);
 			if (stream)
 				emit(rec);
 		}
@@ -178,7 +179,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	rec->hdr.tid = (__u32)pid_tgid;
 	prb = syscall_probes && bit_set(probed, rec->nr);
 	if (fl->sel)
-		account(rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
+		account(rec->hdr.pid, rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
 	if (!stream && !prb)
 		return 0;
 	capture_slots(rec, true, ret);

@@ -45,9 +45,9 @@ struct {
 } exec_paths SEC(".maps");
 
 /* Counts one call without a duration: count and errors only. */
-static __always_inline void count_call(__u32 nr, __s64 ret)
+static __always_inline void count_call(__u32 tgid, __u32 nr, __s64 ret)
 {
-	struct at_stat *st = bpf_map_lookup_elem(&stats, &nr);
+	struct at_stat *st = sys_stat(tgid, nr);
 
 	if (!st)
 		return;
@@ -170,7 +170,7 @@ int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 	/* A new task returns from clone or fork too, with 0: the parent's return counts the call. */
 	if (ret == 0 && specs[nr].fork)
 		return 0;
-	count_call(nr, ret);
+	count_call(pid_tgid >> 32, nr, ret);
 	if (stream)
 		stream_at_exit(regs, pid_tgid, nr, ret, AT_CALL_NO_DUR);
 	return 0;
@@ -192,7 +192,7 @@ __attribute__((noinline)) int noreturn_at_exit(void)
 	nr = sys_nr(regs);
 	if (!is_selected(nr) || !specs[nr].noreturn)
 		return 0;
-	count_call(nr, 0);
+	count_call(bpf_get_current_pid_tgid() >> 32, nr, 0);
 	if (stream)
 		stream_at_exit(regs, bpf_get_current_pid_tgid(), nr, 0,
 			       AT_CALL_NO_DUR | AT_CALL_NORETURN);

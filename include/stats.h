@@ -29,25 +29,45 @@ struct at_probe_counts {
 	__u64 signals;	     /* signals sent */
 	__u64 signal_failed; /* bpf_send_signal errors */
 	__u64 unreadable;    /* hits whose filter verdict needed a string that could not be read */
+	__u64 signal_held;   /* signals not sent: the process was an unconfirmed candidate */
+};
+
+/*
+ * What a candidate process (an exec matched by name or by an unknown
+ * container, not confirmed yet) adds, kept apart by (tgid, probe id) until
+ * the reader confirms it (added to the totals) or rejects it (dropped). A
+ * syscall's own statistics go under AT_PENDING_SYS | nr.
+ */
+#define AT_MAX_PENDING 1024
+#define AT_PENDING_SYS 0x80000000u
+struct at_pending_key {
+	__u32 tgid;
+	__u32 id;
+};
+struct at_pending_acct {
+	struct at_probe_counts c;
+	struct at_stat st;
 };
 
 /*
  * Loss and health counters, one per CPU in the 'counters' map, named once:
  * X(field, json key, text label) for every renderer to iterate over.
  */
-#define AT_COUNTERS(X)                                   \
-	X(rb_lost, "ringbuf", "ring buffer full")        \
-	X(state_lost, "state", "thread state")           \
-	X(tgid_full, "proc_table", "process table full") \
-	X(depth_lost, "depth", "call depth")             \
-	X(orphan_ret, "unpaired_ret", "unpaired returns")
+#define AT_COUNTERS(X)                                    \
+	X(rb_lost, "ringbuf", "ring buffer full")         \
+	X(state_lost, "state", "thread state")            \
+	X(tgid_full, "proc_table", "process table full")  \
+	X(depth_lost, "depth", "call depth")              \
+	X(orphan_ret, "unpaired_ret", "unpaired returns") \
+	X(pending_full, "pending", "candidate accounting full")
 
 /*
  * rb_lost: records that found the ring buffer full; state_lost: calls whose
  * per-thread state could not be stored; tgid_full: forked children that did
  * not fit in the traced-process map; depth_lost: function calls nested deeper
  * than AT_MAX_DEPTH per thread; orphan_ret: returns whose entry was not seen
- * (attached mid-call, longjmp).
+ * (attached mid-call, longjmp); pending_full: calls of a candidate process
+ * counted with the totals at once, its own table (AT_MAX_PENDING) being full.
  */
 struct at_counters {
 #define AT_COUNTER_FIELD(f, json, text) __u64 f;
@@ -97,7 +117,7 @@ static inline __u32 at_hist_bucket(__u64 v)
 }
 
 _Static_assert(sizeof(struct at_stat) == 32 + 4 * AT_HIST_BUCKETS, "at_stat layout");
-_Static_assert(sizeof(struct at_probe_counts) == 10 * 8, "at_probe_counts layout");
-_Static_assert(sizeof(struct at_counters) == 5 * 8, "at_counters layout");
+_Static_assert(sizeof(struct at_probe_counts) == 11 * 8, "at_probe_counts layout");
+_Static_assert(sizeof(struct at_counters) == 6 * 8, "at_counters layout");
 
 #endif /* AT_STATS_H */

@@ -8,6 +8,8 @@
 #define AT_SYS_BPF_H
 
 #include "spec.h"
+#include "pidset.bpf.h"
+#include "ringbuf.bpf.h"
 #include "stats.bpf.h"
 
 /* Set by the loader between open and load. */
@@ -25,6 +27,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct at_stat);
 } stats __weak SEC(".maps");
+
+/* Syscall nr's statistics entry: a candidate's own (pidset.bpf.h), or the totals. */
+static __always_inline struct at_stat *sys_stat(__u32 tgid, __u32 nr)
+{
+	struct at_pending_acct *a;
+
+	if (!is_pending(tgid))
+		return bpf_map_lookup_elem(&stats, &nr);
+	a = pending_get(tgid, AT_PENDING_SYS | nr);
+	if (a)
+		return &a->st;
+	count_loss(offsetof(struct at_counters, pending_full));
+	return bpf_map_lookup_elem(&stats, &nr);
+}
 
 /* The call a thread is in: entry state kept until sys_exit. */
 struct inflight {

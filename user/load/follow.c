@@ -317,10 +317,13 @@ bool follow_record(struct follow *f, const void *data, size_t size)
 		}
 		pthread_mutex_unlock(&f->lock);
 		if (!keep) {
+			/* Out of the traced set first: nothing of it is counted after its entries go. */
 			session__remove_pid(f->s, (pid_t)h->pid);
+			session__settle_pid(f->s, (pid_t)h->pid, false);
 			atomic_fetch_add(&f->st_rejected, 1);
 			return false;
 		}
+		session__settle_pid(f->s, (pid_t)h->pid, true);
 	}
 	follow_pid(f, (pid_t)h->pid, false);
 	return true;
@@ -673,10 +676,26 @@ static void handle_pid(struct follow *f, pid_t pid, bool exec)
  * Processes gone (or their pid reused) leave; sites no process uses any more,
  * and those whose probes were all removed, are closed together.
  */
+/* Whether pid was a rejected candidate lately (session__settle_late's question). */
+static bool was_rejected(void *ctx, pid_t pid)
+{
+	struct follow *f = ctx;
+	bool r = false;
+
+	pthread_mutex_lock(&f->lock);
+	for (unsigned i = 0; i < f->nrejected && !r; i++)
+		r = f->rejected[i].pid == pid;
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
 static void sweep(struct follow *f)
 {
 	struct fdset fs;
 	unsigned n = 0;
+
+	/* A candidate's call that was under way at its verdict. */
+	session__settle_late(f->s, was_rejected, f);
 
 	for (unsigned i = 0; i < f->nprocs;) {
 		if (proc_start(f->procs[i].pid) != f->procs[i].start) {

@@ -189,6 +189,7 @@ static int reset_id(struct session *s, uint32_t id)
 	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.probe_counts), &id, zero, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.probe_state), &id, &st, BPF_ANY))
 		ret = -errno;
+	pending_reset(s, id);
 	free(zero);
 	return ret;
 }
@@ -591,13 +592,9 @@ int probes__counts(struct session *s, uint32_t id, struct at_probe_counts *out)
 		ret = -errno;
 		goto out;
 	}
-	for (int c = 0; c < s->ncpus; c++) {
-		const __u64 *in = (const __u64 *)&percpu[c];
-		__u64 *o = (__u64 *)out;
-
-		for (size_t k = 0; k < sizeof(*out) / sizeof(__u64); k++)
-			o[k] += in[k];
-	}
+	for (int c = 0; c < s->ncpus; c++)
+		counts_merge(out, &percpu[c]);
+	pending_add_counts(s, id, out);
 out:
 	free(percpu);
 	return ret;

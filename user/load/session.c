@@ -296,7 +296,7 @@ static int map_shared(struct session *s, char *err, size_t errlen)
 		s->pid_bits = NULL;
 		return fail(err, errlen, "mapping the traced-process bitmap: %s", strerror(errno));
 	}
-	return 0;
+	return pending_open(s, err, errlen);
 }
 
 /* Frees what session__open made, as far as it got. */
@@ -306,6 +306,7 @@ static void session_close(struct session *s)
 	reader__close(s);
 	if (s->pid_bits)
 		munmap(s->pid_bits, sizeof(*s->pid_bits));
+	pending_close(s);
 	probes__free_all(s);
 	agent_trace_bpf__destroy(s->skel);
 	pthread_mutex_destroy(&s->probes_lock);
@@ -349,6 +350,8 @@ static int add_pid(struct session *s, pid_t tgid, bool bit)
 		return -EINVAL;
 	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.traced), &key, &one, BPF_ANY))
 		return -errno;
+	/* Named by userspace: certain, not a candidate (a bit a gone one left is cleared). */
+	pending_clear(s, tgid);
 	if (bit)
 		__atomic_fetch_or(&s->pid_bits->w[tgid / 64], 1ULL << (tgid % 64),
 				  __ATOMIC_SEQ_CST);
@@ -594,19 +597,8 @@ static int sum_stat(struct session *s, int fd, __u32 key, struct at_stat *percpu
 	memset(out, 0, sizeof(*out));
 	if (bpf_map_lookup_elem(fd, &key, percpu))
 		return -errno;
-	for (int c = 0; c < s->ncpus; c++) {
-		const struct at_stat *p = &percpu[c];
-
-		if (!p->count)
-			continue;
-		out->count += p->count;
-		out->errors += p->errors;
-		out->total_ns += p->total_ns;
-		if (p->max_ns > out->max_ns)
-			out->max_ns = p->max_ns;
-		for (int b = 0; b < AT_HIST_BUCKETS; b++)
-			out->hist[b] += p->hist[b];
-	}
+	for (int c = 0; c < s->ncpus; c++)
+		stat_merge(out, &percpu[c]);
 	return 0;
 }
 
@@ -617,8 +609,10 @@ int session__stats(struct session *s, struct at_stat *out)
 
 	if (!percpu)
 		return -ENOMEM;
-	for (__u32 nr = 0; nr < AT_NR_MAX && !ret; nr++)
+	for (__u32 nr = 0; nr < AT_NR_MAX && !ret; nr++) {
 		ret = sum_stat(s, bpf_map__fd(s->skel->maps.stats), nr, percpu, &out[nr]);
+		pending_add_stat(s, AT_PENDING_SYS | nr, &out[nr]);
+	}
 	free(percpu);
 	return ret;
 }
@@ -631,6 +625,8 @@ int session__probe_stats(struct session *s, uint32_t id, struct at_stat *out)
 	if (!percpu)
 		return -ENOMEM;
 	ret = sum_stat(s, bpf_map__fd(s->skel->maps.probe_stats), id, percpu, out);
+	if (!ret)
+		pending_add_stat(s, id, out);
 	free(percpu);
 	return ret;
 }

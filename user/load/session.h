@@ -84,6 +84,19 @@ int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN
  * 0 or -errno.
  */
 int session__set_ctr_targets(struct session *s, bool on);
+/*
+ * A candidate's verdict (an exec the kernel matched by file name or in a
+ * container with no verdict yet): what it added to the statistics and
+ * counts meanwhile is added to the totals when keep, dropped otherwise, and
+ * it is a candidate no more (signals reach it from now on).
+ */
+void session__settle_pid(struct session *s, pid_t tgid, bool keep);
+/*
+ * Late additions of candidates settled already (a call that was under way
+ * at its verdict): added to the totals unless rejected(ctx, tgid) says the
+ * candidate was rejected. For a periodic sweep.
+ */
+void session__settle_late(struct session *s, bool (*rejected)(void *ctx, pid_t tgid), void *ctx);
 /* The verdict on mount namespace mntns (NS_GET_MNTNS_ID's id). 0 or -errno. */
 int session__set_mntns_verdict(struct session *s, __u64 mntns, bool target);
 /*

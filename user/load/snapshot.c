@@ -21,6 +21,7 @@ const struct loss_counter loss_counters[] = {
 	{ "proc_table", "process table full", "processes (table full)", KERNEL(tgid_full) },
 	{ "depth", "call depth", "calls (depth)", KERNEL(depth_lost) },
 	{ "unpaired_ret", "unpaired returns", "returns (unpaired)", KERNEL(orphan_ret) },
+	{ "pending", "candidate table full", "calls (candidate table full)", KERNEL(pending_full) },
 	{ "output", "output", "records (output)", offsetof(struct snapshot, output_lost) },
 };
 const size_t loss_counters_n = ARRAY_SIZE(loss_counters);
@@ -38,6 +39,7 @@ const struct probe_counter probe_counters[] = {
 	{ "lost", "lost", COUNT(emit_lost) },
 	{ "signals", "signals", COUNT(signals) },
 	{ "signal_failed", NULL, COUNT(signal_failed) },
+	{ "signals_held", "signals held", COUNT(signal_held) },
 	{ "unreadable", "unreadable", COUNT(unreadable) },
 };
 const size_t probe_counters_n = ARRAY_SIZE(probe_counters);

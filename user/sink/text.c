@@ -239,7 +239,9 @@ static void put_probe_counts(struct out *o, const struct snapshot_probe *sp)
 	for (size_t i = 0; i < probe_counters_n; i++) {
 		const struct probe_counter *pc = &probe_counters[i];
 
-		if (!pc->text)
+		/* Signals held back from candidates only when there were any. */
+		if (!pc->text || (pc->off == offsetof(struct at_probe_counts, signal_held) &&
+				  !probe_count(&sp->c, pc)))
 			continue;
 		out_puts(o, first ? " " : ", ");
 		out_puts(o, pc->text);

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Candidates: an exe glob whose last component is a wildcard makes every exec
+ * a candidate, traced from its exec until the reader confirms or rejects it.
+ * What a rejected one did is in no total (counts, statistics) and it is sent
+ * no signal; a confirmed one's calls from its first instruction on are
+ * counted, exactly.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define AT (char *)build_path("agent-trace")
+
+TestSuite(candidates, .timeout = 60);
+
+/* The value of the series name{probe="probe"} in the metrics text. */
+static long long probe_metric(const char *text, const char *name, const char *probe)
+{
+	char key[160];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\n%s{probe=\"%s\"", name, probe);
+	p = strstr(text, key);
+	if (!p || !(p = strchr(p + 1, '}')))
+		return -1;
+	return atoll(p + 1);
+}
+
+/* Runs argv to its end; its exit status. */
+static int run(char *const argv[])
+{
+	pid_t p = spawn_logged(argv, "/dev/null", "/dev/null");
+	int st;
+
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	return st;
+}
+
+Test(candidates, rejected_ones_count_nothing_and_get_no_signal)
+{
+	char dir[64], yaml[64], out[64], err[64], y[512], addr[32], a[96], b[96], *body = NULL;
+	int port = free_port(), st = -1;
+	pid_t at;
+
+	snprintf(dir, sizeof(dir), "/tmp/agent-trace-cand.%d", getpid());
+	snprintf(a, sizeof(a), "%s/a/calls", dir);
+	snprintf(b, sizeof(b), "%s/b/calls", dir);
+	free(sh("mkdir -p %s/a %s/b && cp %s %s && cp %s %s", dir, dir, build_path("calls"), a,
+		build_path("calls"), b));
+	tmp_names("cand", yaml, out, err);
+	/* "*": every exec on the machine is a candidate, confirmed by its path. */
+	snprintf(y, sizeof(y),
+		 "targets:\n"
+		 "  exe: ['%s/a/*']\n"
+		 "probes:\n"
+		 "  - {name: ppid, kind: syscall, attach: getppid, action: count}\n"
+		 "  - {name: nolseek, kind: syscall, attach: lseek, action: {signal: SIGKILL}}\n",
+		 dir);
+	write_text(yaml, "%s", y);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	at = spawn_logged((char *[]){ AT, "-C", yaml, "--metrics", addr, NULL }, out, err);
+	for (int i = 0; i < 1000 && st != 200; i++) {
+		free(body);
+		body = NULL;
+		if ((st = http_get(port, "/healthz", &body)) != 200)
+			usleep(10 * 1000);
+	}
+	free(body);
+	cr_assert_eq(st, 200, "agent-trace did not start: %s", slurp(err));
+	/*
+	 * Each not-target run calls at once, while it may still be a candidate:
+	 * 700 getppid, and lseek, which would be its SIGKILL were it a target.
+	 */
+	for (int i = 0; i < 30; i++) {
+		st = run((char *[]){ b, "many", "700", NULL });
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "b many: status %d", st);
+		st = run((char *[]){ b, "lone", "2", "0", NULL });
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "b lone killed: status %d", st);
+	}
+	/* The target's calls from its first on, each of 4 runs. */
+	for (int i = 0; i < 4; i++) {
+		st = run((char *[]){ a, "many", "500", NULL });
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a many: status %d", st);
+	}
+	/* The sweep settles calls under way at a verdict: give it its period. */
+	usleep(1200 * 1000);
+	cr_assert_eq(http_get(port, "/metrics", &body), 200);
+	cr_assert_eq(probe_metric(body, "agent_trace_probe_matched_total", "ppid"), 4 * 500, "%s",
+		     body);
+	cr_assert_eq(probe_metric(body, "agent_trace_probe_hits_total", "ppid"), 4 * 500);
+	cr_assert_eq(probe_metric(body, "agent_trace_probe_hits_total", "nolseek"), 0);
+	cr_assert_eq(probe_metric(body, "agent_trace_probe_signals_total", "nolseek"), 0);
+	free(body);
+	kill(at, SIGINT);
+	cr_assert_eq(waitpid(at, &st, 0), at);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(err));
+	free(sh("rm -rf %s", dir));
+}
