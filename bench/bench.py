@@ -501,6 +501,10 @@ class Bench:
                 if hold and not ag.wait_metric("agent_trace_follow_processes", 1, 10):
                     raise RuntimeError("the held process was never traced")
             with open(out_path, "w") as o, open(err_path, "w") as e:
+                if how == "bg":
+                    ids = node.agent_prog_ids(ag.p.pid) if stats else set()
+                    before = prog_show() if stats else {}
+                    c0, t0 = ag.cpu_s(), time.monotonic()
                 w = subprocess.Popen([self.measure, ru_path] + wargv, env=wenv,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE
                                      if how == "pid" else o, stderr=e)
@@ -510,10 +514,9 @@ class Bench:
                         w.wait()
                         raise RuntimeError("the workload did not start")
                     ag = node.Agent(self.at, self.tmp, "cfg", yaml, ["-p", str(w.pid)])
-                ids = node.agent_prog_ids(ag.p.pid) if stats else set()
-                before = prog_show() if stats else {}
-                c0, t0 = ag.cpu_s(), time.monotonic()
-                if how == "pid":
+                    ids = node.agent_prog_ids(ag.p.pid) if stats else set()
+                    before = prog_show() if stats else {}
+                    c0, t0 = ag.cpu_s(), time.monotonic()
                     w.stdin.write(b"g")
                 w.stdin.close()
                 w.wait()
@@ -1054,10 +1057,39 @@ class Bench:
                 out.append({"config": c.name, "events": r.get("events"),
                             "programs": r.get("programs", {}), **({"error": r["error"]}
                                                                  if "error" in r else {})})
+            for w, kind in (("getppid", ["sys"]), ("malloc", ["func", f"{self.libc()}:malloc"])):
+                out.append(self.floor_programs(w, kind))
         finally:
             with open(stats, "w") as f:
                 f.write(was)
         return out
+
+    def floor_programs(self, w, kind):
+        """The floor's empty programs under bpf_stats on workload w: they are loaded fresh,
+        so their whole counts are the run's; read before the floor's command ends (it
+        waits for a line once the workload is done)."""
+        n = SIZES[w][1 if self.smoke else 0]
+        p = subprocess.Popen([self.floor, *kind, "--", "sh", "-c",
+                              f'"$0" {w} {n} >/dev/null; echo done; read x', self.wl],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        res = {"config": f"{w}/floor", "events": n, "programs": {}}
+        try:
+            line = p.stdout.readline()
+            while line and line != b"done\n":
+                line = p.stdout.readline()
+            if not line:
+                return dict(res, error="floor: " + p.stderr.read().decode()[-200:])
+            progs = prog_show()
+            for i in node.agent_prog_ids(p.pid):
+                a = progs.get(i)
+                if a and a.get("run_cnt"):
+                    res["programs"][a.get("name", "?")] = {
+                        "calls": a["run_cnt"], "ns": a.get("run_time_ns", 0) / a["run_cnt"]}
+        finally:
+            p.stdin.close()
+            p.wait()
+        return res
 
     def piece_costs(self):
         """bpf_stats run time of bench/costs.bpf.c's programs, each one piece more than empty."""

@@ -519,6 +519,35 @@ def untargeted_summary(rows):
     }
 
 
+def program_summary(programs):
+    """Per configuration: its syscall programs' ns per call (sys_enter + sys_exit), the exec
+    match's per exec, the function programs' (entry + return), and the first and last
+    over the floor's empty programs on the same points."""
+    def pair(progs, a, b):
+        return progs[a]["ns"] + progs[b]["ns"] if a in progs and b in progs else None
+    fl = {r["config"]: r["programs"] for r in programs if r["config"].endswith("/floor")}
+    fsys = pair(fl.get("getppid/floor", {}), "floor_sys_enter", "floor_sys_exit")
+    ffunc = pair(fl.get("malloc/floor", {}), "floor_entry", "floor_return")
+    out = []
+    for r in programs:
+        p = r["programs"]
+        if r["config"].endswith("/floor"):
+            row = {"config": r["config"], "sys_ns": pair(p, "floor_sys_enter", "floor_sys_exit"),
+                   "func_ns": pair(p, "floor_entry", "floor_return")}
+        else:
+            row = {"config": r["config"], "sys_ns": pair(p, "sys_enter", "sys_exit"),
+                   "func_ns": pair(p, "func_entry", "func_return"),
+                   "exec_ns": p.get("sched_process_exec", {}).get("ns")
+                   if r["config"].startswith("exec/") else None}
+            # A function probe alone loads no syscall programs to speak of.
+            if r["config"].startswith("malloc/"):
+                row["sys_ns"] = None
+        row["sys_x_floor"] = row["sys_ns"] / fsys if row["sys_ns"] and fsys else None
+        row["func_x_floor"] = row["func_ns"] / ffunc if row["func_ns"] and ffunc else None
+        out.append(row)
+    return out
+
+
 def errors(rep):
     """The node-wide parts' errors, one line each (bench.py exits 1 on any)."""
     out = []
@@ -571,6 +600,17 @@ def node_markdown(rep):
                  f"({fmt(m.get('p_x_floor'), '%.2f')}x), a process no target matches while a "
                  f"traced one holds libc's links {fmt(m.get('unmatched_ns'))} "
                  f"({fmt(m.get('unmatched_x_floor'), '%.2f')}x floor)")
+        ps = program_summary(un.get("programs", []))
+        if ps:
+            L += ["", "The same configurations' programs under bpf_stats (one more run each, "
+                  "ns per call, the stats' own clock reads included; x floor: over the floor's "
+                  "empty programs on the same points, run the same way):", "",
+                  "| configuration | sys_enter + sys_exit | x floor | sched_process_exec "
+                  "(per exec) | func_entry + func_return | x floor |", "|---|---|---|---|---|---|"]
+            for r in ps:
+                L.append(f"| {r['config']} | {fmt(r.get('sys_ns'))} | "
+                         f"{fmt(r.get('sys_x_floor'), '%.2f')} | {fmt(r.get('exec_ns'))} | "
+                         f"{fmt(r.get('func_ns'))} | {fmt(r.get('func_x_floor'), '%.2f')} |")
         for r in un.get("programs", []):
             progs = ", ".join(f"{k} {v['ns']:.0f} ns x {v['calls']}" for k, v in
                               sorted(r["programs"].items()))
