@@ -6,7 +6,9 @@ Runs every configuration (workload x tool) interleaved, round after round, so
 a noisy machine hurts every configuration alike; reports medians, spreads and
 ratios against the floor (empty BPF programs on the same attachment) and the
 peers (strace, bpftrace, libbpf-tools, ltrace). Also: the maximum zero-loss
-event rate, start-up to first event, and a lone event's delivery delay.
+event rate, start-up to first event, and a lone event's delivery delay; and the
+node-wide parts of issue 14 (bench/node.py: untargeted tracing, the attach delay of a
+replaced binary, containers, scale).
 
     bench.py --build build [--rounds 5] [--smoke] [--only REGEX]
 

@@ -676,7 +676,8 @@ def node_markdown(rep):
                      f"{sc['idle_rss_mib'].get('VmHWM', 0):.1f})")
         if sc.get("reload_s"):
             L.append(f"- reload changing 1 probe of {sc['probes']}: median "
-                     f"{sc['reload_s_median']:.3f} s ({', '.join('%.3f' % x for x in sc['reload_s'])})")
+                     f"{sc['reload_s_median']:.3f} s "
+                     f"({', '.join('%.3f' % x for x in sc['reload_s'])})")
         if sc.get("reload_error"):
             L.append(f"- reload error: {sc['reload_error']}")
     return L
