@@ -28,6 +28,7 @@ SPAWN_N = (1000, 10)         # short processes per container for the CPU figure
 SCALE_CTRS = (50, 2)
 SCALE_IMAGES = (5, 1)
 SCALE_PROBES = 200
+SCALE_ALL_MS = (1000, 200)   # each container calls all 200 functions this often
 SCALE_IDLE_S = (10, 0.3)
 SWEEP_WAIT_S = (1.2, 0.1)    # after a container's processes are gone: the sweep (every 1 s)
 SCALE_RELOADS = (3, 1)
@@ -405,7 +406,7 @@ def scale_yaml(probes, changed=False):
 
 def scale(b, pm):
     """N containers from K images, each calling fn_000 every 50 ms and fn_000..fn_199 every
-    second, started before the agent; the agent with 200 function probes under targets:
+    second (the smoke run: 200 ms), started before the agent; the agent with 200 function probes under targets:
     {exe: [...]}: agent start to every container traced (its first record) and to every
     probe seen in every container; RSS and CPU idle (the containers' calls stopped) for
     10 s; a reload (SIGHUP) changing one probe, to the reload's log line."""
@@ -421,8 +422,8 @@ def scale(b, pm):
     ag = None
     try:
         t0 = time.monotonic()
-        cids = [pm.run(images[i % ni], CTR_BIN, "loop", "50", "1000", "/ctl/quiet", volume=ctl)
-                for i in range(nc)]
+        cids = [pm.run(images[i % ni], CTR_BIN, "loop", "50", str(SCALE_ALL_MS[b.smoke]),
+                       "/ctl/quiet", volume=ctl) for i in range(nc)]
         out["containers_start_s"] = time.monotonic() - t0
         print(f"scale: {nc} containers of {ni} images started in "
               f"{out['containers_start_s']:.1f} s", flush=True)
