@@ -81,7 +81,7 @@ FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*
 
 BENCH := $(BUILD)/bench
 BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o \
-	$(BENCH)/otlp_sink
+	$(BENCH)/otlp_sink $(BENCH)/follow
 
 .PHONY: libbpf-check all deps run test test-otlp test-unit test-integration format format-check clean \
 	bench bench-smoke image test-deploy
@@ -187,6 +187,11 @@ $(BENCH)/measure: bench/measure.c | $(BENCH)
 $(BENCH)/otlp_sink: bench/otlp_sink.c | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -o $@
+
+# The node-wide benchmarks' target (issue 14), static: a container image is this one file.
+$(BENCH)/follow: bench/follow.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -static $< -o $@
 
 $(BENCH)/floor.bpf.o: bench/floor.bpf.c | $(BENCH)
 	$(call msg,BPF,$@)

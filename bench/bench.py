@@ -6,7 +6,9 @@ Runs every configuration (workload x tool) interleaved, round after round, so
 a noisy machine hurts every configuration alike; reports medians, spreads and
 ratios against the floor (empty BPF programs on the same attachment) and the
 peers (strace, bpftrace, libbpf-tools, ltrace). Also: the maximum zero-loss
-event rate, start-up to first event, and a lone event's delivery delay.
+event rate, start-up to first event, and a lone event's delivery delay; and the
+node-wide parts of issue 14 (bench/node.py: untargeted tracing, the attach delay of a
+replaced binary, containers, scale).
 
     bench.py --build build [--rounds 5] [--smoke] [--only REGEX]
 
@@ -29,6 +31,8 @@ import tempfile
 import time
 import urllib.request
 
+import node
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Sizes: events per run for the full bench and for the smoke run. Slow tools
@@ -39,6 +43,7 @@ SIZES = {
     "func": (50000, 500),
     "malloc": (50000, 500),
     "sqlite": (3000, 50),
+    "exec": (2000, 20),  # bench/follow exec: execve of itself, no fork
 }
 SLOW = 0.01  # strace and ltrace: a hundredth of the events
 
@@ -133,7 +138,7 @@ class Config:
     """One way of running a workload: a tool, its arguments, how to read it."""
 
     def __init__(self, name, tool, workload, argv, scale=1.0, pid_mode=False,
-                 ready=None, parse=None, stdout_file=False, role=None):
+                 ready=None, parse=None, stdout_file=False, role=None, bin=None, agent=None):
         self.name = name          # unique: workload/tool-variant
         self.tool = tool          # bare, floor, agent-trace, strace, bpftrace, ...
         self.workload = workload  # key of SIZES
@@ -144,6 +149,11 @@ class Config:
         self.parse = parse        # function(stdout, stderr) -> dict of delivered/lost/...
         self.stdout_file = stdout_file  # keep stdout (events printed) to count lines
         self.role = role          # "stream", "count": what the tool is doing
+        self.bin = bin            # the workload's program (bench/workload unless set)
+        # agent-trace on a probe file beside the workload rather than running it:
+        # function(bench) -> (probe file text, "bg" (started first, the workload then
+        # run bare) or "pid" (-p the waiting workload), a process it holds, or None)
+        self.agent = agent
 
 
 def parse_at(out, err):
@@ -234,6 +244,7 @@ class Bench:
         self.floor = os.path.join(self.build, "bench", "floor")
         self.measure = os.path.join(self.build, "bench", "measure")
         self.many = os.path.join(self.build, "targets", "many")
+        self.follow = os.path.join(self.build, "bench", "follow")
         self.tmp = tempfile.mkdtemp(prefix="agent-trace-bench.")
         self.smoke = args.smoke
         self.missing = []
@@ -362,10 +373,51 @@ class Bench:
                 cs.append(Config(f"{w}/ltrace", "ltrace", w,
                                  lambda a, p, lt=lt: ["ltrace", "-o", "/dev/null"] + lt + a,
                                  scale=SLOW, role="stream"))
+        cs += self.node_configs()
         if self.args.only:
             rx = re.compile(self.args.only)
             cs = [c for c in cs if rx.search(c.name) or c.tool == "bare"]
         return cs
+
+    def node_configs(self):
+        """Untargeted tracing (issue 14): one probe file under targets: {all: true}, on one
+        process (-p), and with exe targets that do not match the workload, beside it; the
+        syscall probe on getppid and on an exec chain, a libc probe on malloc."""
+        def sys_file(targets):
+            return (f"{targets}probes:\n  - name: ppid\n    kind: syscall\n"
+                    "    attach: getppid\n    action: count\n")
+        held = os.path.join(self.tmp, "held", "sleep")
+        malloc_file = ("probes:\n  - name: malloc\n    kind: function\n"
+                       "    attach: 'libc:malloc(u64 size) -> ptr'\n    action: count\n")
+        all_t = "targets:\n  all: true\n"
+        none_t = "targets:\n  exe: [/nonexistent/bench-none]\n"
+        # The exec'ed file's name (follow) is a target's: every exec is a candidate that
+        # the reader confirms by path and rejects.
+        same_t = "targets:\n  exe: [/nonexistent/follow]\n"
+
+        def agent(w, what, f, how, hold=None, bin=None):
+            return Config(f"{w}/agent-trace -C file, {what}", "agent-trace", w, None,
+                          parse=parse_at, role="count", bin=bin,
+                          agent=lambda b: (f, how, hold and hold()))
+
+        def hold():
+            # A traced process that maps libc and calls nothing: libc's links exist.
+            os.makedirs(os.path.dirname(held), exist_ok=True)
+            if not os.path.exists(held):
+                shutil.copy(shutil.which("sleep"), held)
+            return [held, "1000"]
+        return [
+            agent("getppid", "-p", sys_file(""), "pid"),
+            agent("getppid", "all", sys_file(all_t), "bg"),
+            agent("getppid", "unmatched", sys_file(none_t), "bg"),
+            Config("exec/bare", "bare", "exec", lambda a, p: a, bin=self.follow),
+            agent("exec", "unmatched", sys_file(none_t), "bg", bin=self.follow),
+            agent("exec", "unmatched same name", sys_file(same_t), "bg", bin=self.follow),
+            agent("exec", "all", sys_file(all_t), "bg", bin=self.follow),
+            agent("malloc", "-p", malloc_file, "pid"),
+            agent("malloc", "unmatched", f"targets:\n  exe: [{held}]\n" + malloc_file, "bg",
+                  hold=hold),
+        ]
 
     def metrics_url(self):
         """The metrics-path rows' receiver (bench/otlp_sink, for the whole run)."""
@@ -381,13 +433,13 @@ class Bench:
     def workload_argv(self, c):
         n = SIZES[c.workload][1 if self.smoke else 0]
         n = max(1, int(n * c.scale)) if not self.smoke else n
-        a = [self.wl, c.workload, str(n)]
+        a = [c.bin or self.wl, c.workload, str(n)]
         if c.workload == "sqlite":
             a.append(os.path.join(self.tmp, "bench.db"))
         return a
 
     # -- one run ---------------------------------------------------------------
-    def run(self, c):
+    def run(self, c, stats=False):
         res_path = os.path.join(self.tmp, "result")
         ru_path = os.path.join(self.tmp, "rusage")
         out_path = os.path.join(self.tmp, "stdout")
@@ -398,7 +450,12 @@ class Bench:
         env = dict(os.environ, BENCH_OUT=res_path)
         wargv = self.workload_argv(c)
         reaped_cpu = True  # the tool's rusage includes the workload's
-        if c.pid_mode:
+        if c.agent:
+            try:
+                r = self.run_agent(c, wargv, env, out_path, err_path, ru_path, stats)
+            except (OSError, RuntimeError) as e:
+                return {"rc": 1, "error": str(e)[:200]}
+        elif c.pid_mode:
             r = self.run_pid_mode(c, wargv, env, out_path, err_path, ru_path)
             reaped_cpu = False
         else:
@@ -421,11 +478,71 @@ class Bench:
         r["ru_cpu_s"] = r.pop("ru_cpu_ns") / 1e9
         r["peak_rss_mib"] = r.pop("ru_maxrss_kib") / 1024
         r["ns_per_event"] = r["loop_ns"] / max(1, r["events"])
-        if c.tool != "bare":
+        if c.tool != "bare" and not c.agent:
             # The tool's CPU: its rusage, less the workload's own when it reaped it.
             r["tool_cpu_s"] = max(0.0, r["ru_cpu_s"] - (r["cpu_ns"] / 1e9 if reaped_cpu else 0))
         if c.parse:
             r.update(c.parse(out, err))
+        return r
+
+    def run_agent(self, c, wargv, env, out_path, err_path, ru_path, stats):
+        """The workload under bench/measure with agent-trace on a probe file beside it:
+        "bg", started first (its targets pick the workload or not); "pid", given the
+        waiting workload with -p. The tool's CPU: the agent's over the workload's run
+        (/proc); stats: bpf_stats of the agent's own programs over it ("programs")."""
+        yaml, how, hold = c.agent(self)
+        held = ag = None
+        r = {}
+        try:
+            if hold:
+                held = subprocess.Popen(hold, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wenv = dict(env, BENCH_WAIT="1") if how == "pid" else env
+            if how == "bg":
+                ag = node.Agent(self.at, self.tmp, "cfg", yaml)
+                if hold and not ag.wait_metric("agent_trace_follow_processes", 1, 10):
+                    raise RuntimeError("the held process was never traced")
+            with open(out_path, "w") as o, open(err_path, "w") as e:
+                if how == "bg":
+                    ids = node.agent_prog_ids(ag.p.pid) if stats else set()
+                    before = prog_show() if stats else {}
+                    c0, t0 = ag.cpu_s(), time.monotonic()
+                w = subprocess.Popen([self.measure, ru_path] + wargv, env=wenv,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE
+                                     if how == "pid" else o, stderr=e)
+                if how == "pid":
+                    if w.stdout.readline() != b"ready\n":
+                        w.kill()
+                        w.wait()
+                        raise RuntimeError("the workload did not start")
+                    ag = node.Agent(self.at, self.tmp, "cfg", yaml, ["-p", str(w.pid)])
+                    ids = node.agent_prog_ids(ag.p.pid) if stats else set()
+                    before = prog_show() if stats else {}
+                    c0, t0 = ag.cpu_s(), time.monotonic()
+                    w.stdin.write(b"g")
+                w.stdin.close()
+                w.wait()
+                r = {"rc": w.returncode, "wall_s": time.monotonic() - t0,
+                     "agent_cpu_s": ag.cpu_s() - c0}
+                if stats:
+                    after = prog_show()
+                    r["programs"] = {}
+                    for i in ids:
+                        a, b = after.get(i), before.get(i)
+                        if a and b and a.get("run_cnt", 0) > b.get("run_cnt", 0):
+                            cnt = a["run_cnt"] - b["run_cnt"]
+                            r["programs"][a.get("name", "?")] = {
+                                "calls": cnt,
+                                "ns": (a.get("run_time_ns", 0) - b.get("run_time_ns", 0)) / cnt}
+        finally:
+            if ag:
+                ag.stop()
+                with open(err_path, "a") as e:
+                    e.write(ag.stderr())
+            if held:
+                held.kill()
+                held.wait()
+        r["tool_cpu_s"] = r.get("agent_cpu_s", 0.0)
         return r
 
     def run_pid_mode(self, c, wargv, env, out_path, err_path, ru_path):
@@ -877,6 +994,7 @@ class Bench:
             report["program_costs"] = self.program_costs()
         if self.section("churn"):
             report["churn"] = self.churn()
+        report.update(self.node(cs, report["rows"]))
         if self.metrics_rcv:
             self.metrics_rcv.stop()
         self.write(report)
@@ -886,9 +1004,94 @@ class Bench:
         errors += [f"export: {ex['error']}"] if "error" in ex else []
         errors += [f"export {r['mode']} {r['rate']}/s: " + r.get("error", "receiver check failed")
                    for r in ex.get("runs", []) if "error" in r or not r.get("check", True)]
+        errors += node.errors(report)
         for e in errors:
             print("error:", e, file=sys.stderr)
         return 1 if errors else 0
+
+    def node(self, cs, rows):
+        """The node-wide parts (issue 14): untargeted tracing's summary and its programs
+        under bpf_stats, the attach delay of a replaced binary, containers, scale."""
+        out = {}
+        mine = [c for c in cs if c.agent]
+        if mine:
+            out["untargeted"] = {"summary": node.untargeted_summary(rows)}
+            if self.section("untargeted"):
+                out["untargeted"]["programs"] = self.untargeted_programs(mine)
+        parts = [("attach_delay", node.attach_delay), ("containers", node.containers),
+                 ("scale", node.scale)]
+        pm = None
+        for name, fn in parts:
+            if not self.section(name):
+                continue
+            if name != "attach_delay" and not node.have_podman():
+                self.missing += [t for t in ("podman", "runc") if not shutil.which(t)
+                                 and t not in self.missing]
+                continue
+            try:
+                if name == "attach_delay":
+                    out[name] = fn(self)
+                else:
+                    pm = pm or node.Podman(os.path.join(self.tmp, "podman"))
+                    out[name] = fn(self, pm)
+            except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+                out[name] = {"error": str(e)[:300]}
+                print(f"{name}: error: {e}", flush=True)
+        if pm:
+            pm.cleanup()
+        return out
+
+    def untargeted_programs(self, mine):
+        """Each untargeted configuration once more with bpf_stats on: the agent's own
+        programs' mean run time and calls over the workload's run."""
+        stats = "/proc/sys/kernel/bpf_stats_enabled"
+        try:
+            with open(stats) as f:
+                was = f.read().strip() or "0"
+            with open(stats, "w") as f:
+                f.write("1")
+        except OSError as e:
+            return [{"config": "all", "programs": {}, "error": f"{stats}: {e.strerror}"}]
+        out = []
+        try:
+            for c in mine:
+                r = self.run(c, stats=True)
+                out.append({"config": c.name, "events": r.get("events"),
+                            "programs": r.get("programs", {}), **({"error": r["error"]}
+                                                                 if "error" in r else {})})
+            for w, kind in (("getppid", ["sys"]), ("malloc", ["func", f"{self.libc()}:malloc"])):
+                out.append(self.floor_programs(w, kind))
+        finally:
+            with open(stats, "w") as f:
+                f.write(was)
+        return out
+
+    def floor_programs(self, w, kind):
+        """The floor's empty programs under bpf_stats on workload w: they are loaded fresh,
+        so their whole counts are the run's; read before the floor's command ends (it
+        waits for a line once the workload is done)."""
+        n = SIZES[w][1 if self.smoke else 0]
+        p = subprocess.Popen([self.floor, *kind, "--", "sh", "-c",
+                              f'"$0" {w} {n} >/dev/null; echo done; read x', self.wl],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        res = {"config": f"{w}/floor", "events": n, "programs": {}}
+        try:
+            line = p.stdout.readline()
+            while line and line != b"done\n":
+                line = p.stdout.readline()
+            if not line:
+                return dict(res, error="floor: " + p.stderr.read().decode()[-200:])
+            progs = prog_show()
+            for i in node.agent_prog_ids(p.pid):
+                a = progs.get(i)
+                if a and a.get("run_cnt"):
+                    res["programs"][a.get("name", "?")] = {
+                        "calls": a["run_cnt"], "ns": a.get("run_time_ns", 0) / a["run_cnt"]}
+        finally:
+            p.stdin.close()
+            p.wait()
+        return res
 
     def piece_costs(self):
         """bpf_stats run time of bench/costs.bpf.c's programs, each one piece more than empty."""
@@ -983,8 +1186,10 @@ class Bench:
             # agent-trace's syscall tracing without -T.
             same = fl
             alone = by.get(f"{w}/floor sys_exit")
+            # A probe file attaches sys_enter and sys_exit.
             if alone and (row["config"].endswith(("floor sys_exit", "floor stream")) or
-                          (row["tool"] == "agent-trace" and not row["config"].endswith("-T"))):
+                          (row["tool"] == "agent-trace" and not row["config"].endswith("-T")
+                           and "-C file," not in row["config"])):
                 same = alone
                 if row["config"].endswith("floor sys_exit"):
                     fl = alone
@@ -1221,7 +1426,9 @@ def goals(rep):
                         "measured": f"{mp['metrics_added_ns']:.0f} vs {mp['c_added_ns']:.0f} ns "
                                     f"added: {mp['ratio']:.2f}x", "limit": 1.1, "met": ok,
                         "by": None if ok else round(mp["ratio"] / 1.1, 2)})
-    rss = [r.get("rss_mib") for r in by.values() if r["tool"] == "agent-trace" and r.get("rss_mib")]
+    # The command-line configurations (the node-wide rows run a probe file with /metrics).
+    rss = [r.get("rss_mib") for r in by.values() if r["tool"] == "agent-trace" and r.get("rss_mib")
+           and "-C file," not in r["config"]]
     if rss:
         out.append({"goal": "peak RSS <= 20 MiB", "measured": f"{max(rss):.1f} MiB at most",
                     "limit": 20, "met": max(rss) <= 20,
@@ -1340,6 +1547,7 @@ def markdown(rep):
         L.append(f"- {n}: start-up {fmt(v['startup_s_median'], '%.3f')} s; delay median "
                  f"{fmt(v['delay_us_median'])} us, max {fmt(v['delay_us_max'])} us")
     L += export_markdown(rep)
+    L += node.node_markdown(rep)
     gl = goals(rep)
     rep["goals"] = gl
     if gl:
