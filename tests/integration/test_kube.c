@@ -262,12 +262,11 @@ Test(kube, the_daemonset_pod_traces_a_workload_container)
 	/*
 	 * The ConfigMap's /usr/local/bin glob matches the workload's calls in its
 	 * container (paths as each process sees them), and makes every exec on
-	 * the node a candidate: counted in the kernel from its exec until the
-	 * reader rejects it by path, which no drop of records undoes (the
-	 * workload's runc init calls getppid twice and its /bin/sh once, for
-	 * $PPID, mostly before their rejects: 100 to 103 calls). The probe's own
-	 * filter keeps exactly the workload's calls; the rejected and the node's
-	 * other targets are filtered in the kernel.
+	 * the node a candidate: traced from its exec until the reader confirms or
+	 * rejects it by path, its counts kept apart meanwhile (the workload's runc
+	 * init calls getppid twice and its /bin/sh once, for $PPID, before their
+	 * rejects: in no total). The probe's own filter keeps the node's other
+	 * targets (python3, the host's /usr/local/bin) out.
 	 */
 	write_text(wl,
 		   "# The workload's calls only: the ConfigMap's targets cover the node.\n"
