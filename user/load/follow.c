@@ -672,10 +672,6 @@ static void handle_pid(struct follow *f, pid_t pid, bool exec)
 		follow_group_in(f, f->groups[i], p);
 }
 
-/*
- * Processes gone (or their pid reused) leave; sites no process uses any more,
- * and those whose probes were all removed, are closed together.
- */
 /* Whether pid was a rejected candidate lately (session__settle_late's question). */
 static bool was_rejected(void *ctx, pid_t pid)
 {
@@ -689,6 +685,10 @@ static bool was_rejected(void *ctx, pid_t pid)
 	return r;
 }
 
+/*
+ * Processes gone (or their pid reused) leave; sites no process uses any more,
+ * and those whose probes were all removed, are closed together.
+ */
 static void sweep(struct follow *f)
 {
 	struct fdset fs;
