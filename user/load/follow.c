@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "elf_file.h"
 #include "follow.h"
 #include "funcs.h"
 #include "probefile.h"
@@ -85,6 +86,8 @@ struct follow {
 	unsigned nprocs, pcap;
 	struct site **sites;
 	unsigned nsites, scap;
+	struct elf_file *ef; /* the file read last (file_open), closed when idle */
+	struct file_key ef_key;
 
 	_Atomic uint64_t st_procs, st_sites, st_attached, st_released, st_failed, st_over,
 		st_dropped, st_rejected;
@@ -391,46 +394,67 @@ static bool id_live(struct follow *f, uint32_t id)
 }
 
 /*
- * The group's probes on the file at path (as reachable from here): each
- * function resolved in it, then the links, as the add made its own. A file
- * without the functions gets a site with no links: it is not looked at
- * again while a process uses it. 0 or -errno (then nothing stays attached).
+ * The ELF file of key, at path from here: opened once while the thread has
+ * work, so the groups that put probes on one new file (a replaced binary,
+ * a new image's: one per probe of a probe file) read its symbols once.
+ * NULL when it cannot be read.
+ */
+static struct elf_file *file_open(struct follow *f, const struct file_key *key, const char *path)
+{
+	char err[256];
+
+	if (f->ef && file_key_eq(&f->ef_key, key))
+		return f->ef;
+	elf_file__close(f->ef);
+	f->ef = elf_file__open(path, err, sizeof(err));
+	f->ef_key = *key;
+	return f->ef;
+}
+
+static void file_close(struct follow *f)
+{
+	elf_file__close(f->ef);
+	f->ef = NULL;
+}
+
+/*
+ * The group's probes on the file of st->key at path (as reachable from
+ * here): its live functions resolved in it at once, then the links, as the
+ * add made its own. A file without the functions gets a site with no links:
+ * it is not looked at again while a process uses it. The functions
+ * attached, or -errno (then nothing stays attached).
  */
 static int site_attach(struct follow *f, struct site *st, const char *path)
 {
 	struct group *g = st->g;
 	uint64_t *offs = calloc(g->n, sizeof(*offs)), *cookies = calloc(g->n, sizeof(*cookies));
+	struct func_want *w = calloc(g->n, sizeof(*w));
+	const char *provider = g->provider[0] ? g->provider : NULL;
 	struct session *s = f->s;
-	unsigned nf = 0;
+	struct elf_file *ef;
+	unsigned nf = 0, nw = 0;
+	char err[512];
 	int ret = 0;
 
-	if (!offs || !cookies || !(st->links = calloc(2 * g->n, sizeof(*st->links)))) {
+	if (!offs || !cookies || !w || !(st->links = calloc(2 * g->n, sizeof(*st->links)))) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (unsigned i = 0; i < g->n; i++) {
-		struct resolve_scope none = {};
-		struct uspec u = g->spec;
-		struct funcs fs = {};
-		char rpath[PATH_MAX], err[512];
-		bool go;
-
-		if (!id_live(f, g->ids[i]) || strlen(path) >= sizeof(u.target))
-			continue;
-		strcpy(u.target, path);
-		snprintf(u.func, sizeof(u.func), "%s", g->funcs[i]);
-		u.is_glob = false;
-		/* The kernel's entry reads one ABI's registers: a file of the other is skipped. */
-		if (funcs_resolve(&u, g->provider[0] ? g->provider : NULL, &none, rpath, &go, &fs,
-				  err, sizeof(err)) ||
-		    fs.n != 1 || go != g->go) {
-			funcs_free(&fs);
-			continue;
+	for (unsigned i = 0; i < g->n; i++)
+		if (id_live(f, g->ids[i])) {
+			cookies[nw] = g->ids[i];
+			w[nw++].name = g->funcs[i];
 		}
-		offs[nf] = fs.v[0].off;
-		cookies[nf++] = g->ids[i];
-		funcs_free(&fs);
-	}
+	ef = nw ? file_open(f, &st->key, path) : NULL;
+	/* The kernel's entry reads one ABI's registers: a file of the other is skipped. */
+	if (!ef || (!provider && elf_file__is_go(ef)) != g->go ||
+	    funcs_resolve_in(ef, path, &g->spec, provider, w, nw, err, sizeof(err)) <= 0)
+		goto out;
+	for (unsigned i = 0; i < nw; i++)
+		if (!w[i].err) {
+			offs[nf] = w[i].off;
+			cookies[nf++] = cookies[i];
+		}
 	if (!nf)
 		goto out;
 	if (g->provider[0]) {
@@ -486,6 +510,7 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 out:
 	free(offs);
 	free(cookies);
+	free(w);
 	if (ret < 0) {
 		struct fdset none = {};
 
@@ -728,6 +753,13 @@ static void *run(void *arg)
 		}
 		struct timespec until;
 
+		/* Idle: the file read last is not kept (a library's symbols can be megabytes). */
+		if (f->ef) {
+			pthread_mutex_unlock(&f->lock);
+			file_close(f);
+			pthread_mutex_lock(&f->lock);
+			continue;
+		}
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 100 * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -763,6 +795,7 @@ void follow_stop(struct follow *f)
 	pthread_mutex_unlock(&f->lock);
 	pthread_join(f->thread, NULL);
 	f->running = false;
+	file_close(f);
 	close_all(f);
 }
 
