@@ -9,8 +9,10 @@
  * Also: a container started later from an image already probed is seen from
  * its first call; an image replaced by another (a new inode) is caught; a
  * library short name resolves through the container's own linker cache; a
- * binary replaced on the host (mv new old) is caught at its next exec; and
- * targets: all traces processes no target names.
+ * binary replaced on the host (mv new old) is caught at its next exec; a
+ * library dlopened later by a path no linker cache or map named at the
+ * process's start is attached when it is mapped; and targets: all traces
+ * processes no target names.
  * Podman's configuration and storage are the test's own (podman_scratch).
  */
 #include <criterion/criterion.h>
@@ -343,6 +345,8 @@ Test(follow, binary_replaced_on_the_host_is_caught_at_its_next_exec)
 		 "    attach: '%s:plain(int x) -> int'\n",
 		 bin, bin);
 	agent_start(&ag, y);
+	/* A probe's file named by its path: no library mapped later can be it, no mmap program. */
+	cr_assert_eq(links_of("mmap_exec"), 0);
 	/* The old file's run, then a new file at the path's (gcc -o new && mv), caught at its exec. */
 	free(sh("%s delay 3 0 >/dev/null", bin));
 	free(sh("cp %s %s.new && mv %s.new %s", bin, bin, bin, bin));
@@ -352,6 +356,59 @@ Test(follow, binary_replaced_on_the_host_is_caught_at_its_next_exec)
 	cr_assert_eq(lines2(out, "\"type\":\"call\",", "\"probe_name\":\"plain\""), 4 + 5, "%s\n%s",
 		     out, err);
 	cr_assert_eq(count_lines(err, "attached in"), 1, "%s", err);
+	free(out);
+	free(err);
+}
+
+Test(follow, library_dlopened_later_by_a_path_found_nowhere_at_start)
+{
+	char lib[96], tout[96], y[512], *out, *err;
+	struct agent ag;
+	pid_t p;
+	int st;
+
+	/* A directory of the test's: in no linker cache, no library directory, no map. */
+	snprintf(lib, sizeof(lib), "%s/late/libatlate.so", dir);
+	snprintf(tout, sizeof(tout), "%s/late/out", dir);
+	free(sh("mkdir -p %s/late && cp %s %s", dir, build_path("libatlate.so"), lib));
+	snprintf(y, sizeof(y),
+		 "targets:\n"
+		 "  exe: [%s]\n"
+		 "probes:\n"
+		 "  - name: late\n"
+		 "    kind: function\n"
+		 "    attach: 'libatlate:late_add(int a, int b) -> int'\n",
+		 build_path("dllate"));
+	agent_start(&ag, y);
+	/* A short name found nowhere yet: executable mappings of traced processes are watched. */
+	for (int i = 0; i < 300 && links_of("mmap_exec") != 1; i++)
+		usleep(10 * 1000);
+	cr_assert_eq(links_of("mmap_exec"), 1);
+	write_text(tout, "%s", ""); /* there before the child opens it: wait_lines reads it */
+	p = spawn_logged((char *[]){ (char *)build_path("dllate"), lib, "7", NULL }, tout,
+			 "/dev/null");
+	/* Followed, with the library nowhere: nothing to attach. */
+	wait_lines(tout, "ready", 1);
+	for (int i = 0; i < 500 && metric(&ag, "agent_trace_follow_processes") < 1; i++)
+		usleep(10 * 1000);
+	cr_assert_eq(metric(&ag, "agent_trace_follow_processes"), 1);
+	cr_assert_eq(metric(&ag, "agent_trace_follow_files_attached_total"), 0);
+	/* dlopen: its mapping is seen and the library attached, before any call. */
+	kill(p, SIGUSR1);
+	wait_lines(tout, "loaded", 1);
+	wait_lines(ag.err, "attached in", 1);
+	kill(p, SIGUSR1);
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "dllate: status %d", st);
+	out = agent_stop(&ag, &err);
+	/* late_add(0..6, 2): seven calls, each with its arguments and return. */
+	cr_assert_eq(lines2(out, "\"type\":\"call\",", "\"probe_name\":\"late\""), 7, "%s\n%s", out,
+		     err);
+	cr_assert_eq(lines2(out, "\"args\":{\"a\":6,\"b\":2}", "\"ret\":8,"), 1, "%s", out);
+	cr_assert_eq(lines2(err, "attached in", "/late/libatlate.so for pid"), 1, "%s", err);
+	cr_assert_eq(count_lines(err, "attached in"), 1, "%s", err);
+	/* Gone with the agent. */
+	cr_assert_eq(links_of("mmap_exec"), 0);
 	free(out);
 	free(err);
 }
