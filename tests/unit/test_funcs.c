@@ -194,7 +194,7 @@ Test(funcs, usdt_sites_in_one_walk)
 	cr_assert_eq(w[0].off, fs.v[0].off);
 	cr_assert_eq(w[2].off, fs.v[0].off);
 	cr_assert_eq(w[1].err, -ENOENT);
-	snprintf(want, sizeof(want), "no USDT probe 'atfuncs:nope' in %s", path);
+	snprintf(want, sizeof(want), "no USDT probe atfuncs:nope in %s", path);
 	cr_assert_str_eq(err, want);
 	funcs_free(&fs);
 }

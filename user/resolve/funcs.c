@@ -210,23 +210,6 @@ static struct elf_file *open_target(const struct uspec *u, const struct resolve_
 	return ef;
 }
 
-struct usdt_find {
-	const char *provider, *name;
-	uint64_t off;
-	bool found;
-};
-
-static int find_usdt(void *ctx, const struct elf_usdt *e)
-{
-	struct usdt_find *f = ctx;
-
-	if (strcmp(e->provider, f->provider) || strcmp(e->name, f->name))
-		return 0;
-	f->off = e->off;
-	f->found = true;
-	return 1;
-}
-
 /*
  * Whether enabling USDT probe provider:name of ef crashes the program, which
  * agent-trace then refuses (README, USDT probes). Ruby 3.1's cmethod probes
@@ -262,23 +245,13 @@ int funcs_resolve(const struct uspec *u, const char *provider, const struct reso
 		return -EINVAL;
 	*go = !provider && elf_file__is_go(ef);
 	if (provider) {
-		struct usdt_find f = { .provider = provider, .name = u->func };
-		struct elf_func site = { .name = u->func };
-		char ver[16];
+		struct func_want w = { .name = u->func };
 
-		elf_file__for_each_usdt(ef, find_usdt, &f);
-		site.off = f.off;
-		if (!f.found)
-			fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
-		else if (usdt_crashes(ef, provider, u->func, ver, sizeof(ver)))
-			fail(err, errlen,
-			     "refused: enabling %s:%s crashes Ruby %s (a Ruby bug: its C method "
-			     "probes read a class name its GC has freed; see README)",
-			     provider, u->func, ver);
-		else if (collect(fs, &site))
-			fail(err, errlen, "out of memory");
-		else
+		if (funcs_resolve_in(ef, path, u, provider, &w, 1, err, errlen) == 1 &&
+		    !collect(fs, &(struct elf_func){ .name = u->func, .off = w.off }))
 			ret = 0;
+		else if (!w.err)
+			fail(err, errlen, "out of memory");
 	} else if (*go && u->when != UW_ENTRY) {
 		/* A uretprobe rewrites the return address, which Go's stack moves break. */
 		fail(err, errlen,
@@ -359,9 +332,11 @@ static void report_names(const struct func_want *w, size_t n, const char *provid
 					     errlen;
 		if (cut)
 			add_text(err, errlen, &len, ", ...");
+		else if (provider)
+			add_text(err, errlen, &len, "%s %s:%s", missing > 1 ? "," : "", provider,
+				 w[i].name);
 		else
-			add_text(err, errlen, &len, "%s '%s%s%s'", missing > 1 ? "," : "",
-				 provider ? provider : "", provider ? ":" : "", w[i].name);
+			add_text(err, errlen, &len, "%s '%s'", missing > 1 ? "," : "", w[i].name);
 	}
 	if (missing)
 		add_text(err, errlen, &len, " in %s%s", path,
@@ -377,10 +352,9 @@ int funcs_resolve_in(struct elf_file *ef, const char *path, const struct uspec *
 {
 	char why[512] = "", one[512], ver[16];
 	struct usdt_wants uw = { .provider = provider, .w = w, .n = n, .left = n };
+	bool go = !provider && elf_file__is_go(ef) && u->when != UW_ENTRY;
 	size_t found = 0, failed = 0;
 	struct elf_func f;
-
-	bool go = !provider && elf_file__is_go(ef) && u->when != UW_ENTRY;
 
 	for (size_t i = 0; i < n; i++)
 		w[i].err = go ? -EINVAL : -ENOENT;
