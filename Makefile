@@ -56,7 +56,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 # the skeleton's attach order: the sched_process_* programs (proc.bpf.c) last, as
 # before the split, so the traced set's upkeep runs once the syscall programs do.
 BPF_SRCS := $(addprefix bpf/,syscalls.bpf.c syscalls_exit.bpf.c probe.bpf.c uprobe.bpf.c \
-	proc.bpf.c)
+	mmap.bpf.c proc.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_LINKED := $(BUILD)/agent_trace.bpf.o
 SKELS := $(BUILD)/agent_trace.skel.h
@@ -74,7 +74,7 @@ UNIT_BIN := $(BUILD)/tests/unit-tests
 INTEG_BIN := $(BUILD)/tests/integration-tests
 TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
 	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped \
-	$(BUILD)/targets/gofuncs
+	$(BUILD)/targets/gofuncs $(BUILD)/targets/libatlate.so
 
 FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*.h bpf/*/*.h \
 	include/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*/*.h))
@@ -152,6 +152,11 @@ $(BUILD)/targets/libatfuncs.so: tests/targets/lib/atfuncs.c | $(BUILD)/targets
 	$(Q)$(CC) -O0 -g -fPIC -shared -Wall -Werror $< -o $@
 
 $(BUILD)/targets/libatdl.so: tests/targets/lib/atdl.c | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -fPIC -shared -Wall -Werror $< -o $@
+
+# dllate loads it by path, after its start: no linker cache or maps name it then.
+$(BUILD)/targets/libatlate.so: tests/targets/lib/atlate.c | $(BUILD)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O0 -g -fPIC -shared -Wall -Werror $< -o $@
 

@@ -30,6 +30,8 @@ enum at_rec_type {
 	AT_REC_PROC_EXIT = 3, /* the last thread of a traced process exited */
 	AT_REC_FUNC = 4,      /* one function call (uprobe/uretprobe), same layout as syscalls */
 	AT_REC_PROC_EXEC = 5, /* a process exec'ed a probe-file target and is now traced */
+	AT_REC_PROC_MMAP =
+		6, /* a traced process mapped a file executable (follow: maps read again) */
 };
 
 /* Common header of every record. */
@@ -130,10 +132,21 @@ struct at_exec_rec {
 	char path[AT_EXEC_PATH]; /* bprm->filename, NUL-terminated, cut at AT_EXEC_PATH - 1 */
 };
 
+/*
+ * A traced process mapped a file executable (AT_REC_PROC_MMAP): the file's
+ * name, for the follower to tell whether a probe's library short name may be it.
+ */
+#define AT_MMAP_NAME 64
+struct at_mmap_rec {
+	struct at_rec_hdr hdr;
+	char name[AT_MMAP_NAME]; /* the file's last path component, cut at AT_MMAP_NAME - 1 */
+};
+
 /* The layout is the ABI: a change shows here first. */
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
 _Static_assert(sizeof(struct at_call_rec) == 112 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
 _Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
 _Static_assert(sizeof(struct at_exec_rec) == 72 + AT_EXEC_PATH, "at_exec_rec layout");
+_Static_assert(sizeof(struct at_mmap_rec) == 32 + AT_MMAP_NAME, "at_mmap_rec layout");
 
 #endif /* AT_RECORD_H */

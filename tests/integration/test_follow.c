@@ -9,8 +9,10 @@
  * Also: a container started later from an image already probed is seen from
  * its first call; an image replaced by another (a new inode) is caught; a
  * library short name resolves through the container's own linker cache; a
- * binary replaced on the host (mv new old) is caught at its next exec; and
- * targets: all traces processes no target names.
+ * binary replaced on the host (mv new old) is caught at its next exec; a
+ * library dlopened later by a path no linker cache or map named at the
+ * process's start is attached when it is mapped, on the host and inside a
+ * container; and targets: all traces processes no target names.
  * Podman's configuration and storage are the test's own (podman_scratch).
  */
 #include <criterion/criterion.h>
@@ -330,6 +332,7 @@ Test(follow, binary_replaced_on_the_host_is_caught_at_its_next_exec)
 {
 	char bin[96], y[512], *out, *err;
 	struct agent ag;
+	int mmaps;
 
 	snprintf(bin, sizeof(bin), "%s/svc/funcs", dir);
 	free(sh("mkdir -p %s/svc && cp %s %s %s/svc/", dir, build_path("funcs"),
@@ -342,7 +345,10 @@ Test(follow, binary_replaced_on_the_host_is_caught_at_its_next_exec)
 		 "    kind: function\n"
 		 "    attach: '%s:plain(int x) -> int'\n",
 		 bin, bin);
+	mmaps = links_of("mmap_exec"); /* another agent's, if any */
 	agent_start(&ag, y);
+	/* A probe's file named by its path: no library mapped later can be it, no mmap program. */
+	cr_assert_eq(links_of("mmap_exec"), mmaps);
 	/* The old file's run, then a new file at the path's (gcc -o new && mv), caught at its exec. */
 	free(sh("%s delay 3 0 >/dev/null", bin));
 	free(sh("cp %s %s.new && mv %s.new %s", bin, bin, bin, bin));
@@ -352,6 +358,111 @@ Test(follow, binary_replaced_on_the_host_is_caught_at_its_next_exec)
 	cr_assert_eq(lines2(out, "\"type\":\"call\",", "\"probe_name\":\"plain\""), 4 + 5, "%s\n%s",
 		     out, err);
 	cr_assert_eq(count_lines(err, "attached in"), 1, "%s", err);
+	free(out);
+	free(err);
+}
+
+Test(follow, library_dlopened_later_by_a_path_found_nowhere_at_start)
+{
+	char lib[96], tout[96], y[512], *out, *err;
+	struct agent ag;
+	int st, mmaps;
+	pid_t p;
+
+	/* A directory of the test's: in no linker cache, no library directory, no map. */
+	snprintf(lib, sizeof(lib), "%s/late/libatlate.so", dir);
+	snprintf(tout, sizeof(tout), "%s/late/out", dir);
+	free(sh("mkdir -p %s/late && cp %s %s", dir, build_path("libatlate.so"), lib));
+	snprintf(y, sizeof(y),
+		 "targets:\n"
+		 "  exe: [%s]\n"
+		 "probes:\n"
+		 "  - name: late\n"
+		 "    kind: function\n"
+		 "    attach: 'libatlate:late_add(int a, int b) -> int'\n",
+		 build_path("dllate"));
+	mmaps = links_of("mmap_exec"); /* another agent's, if any */
+	agent_start(&ag, y);
+	/* A short name found nowhere yet: executable mappings of traced processes are watched. */
+	for (int i = 0; i < 300 && links_of("mmap_exec") != mmaps + 1; i++)
+		usleep(10 * 1000);
+	cr_assert_eq(links_of("mmap_exec"), mmaps + 1);
+	write_text(tout, "%s", ""); /* there before the child opens it: wait_lines reads it */
+	p = spawn_logged((char *[]){ (char *)build_path("dllate"), lib, "7", NULL }, tout,
+			 "/dev/null");
+	/* Followed, with the library nowhere: nothing to attach. */
+	wait_lines(tout, "ready", 1);
+	for (int i = 0; i < 500 && metric(&ag, "agent_trace_follow_processes") < 1; i++)
+		usleep(10 * 1000);
+	cr_assert_eq(metric(&ag, "agent_trace_follow_processes"), 1);
+	cr_assert_eq(metric(&ag, "agent_trace_follow_files_attached_total"), 0);
+	/* dlopen: its mapping is seen and the library attached, before any call. */
+	kill(p, SIGUSR1);
+	wait_lines(tout, "loaded", 1);
+	wait_lines(ag.err, "attached in", 1);
+	kill(p, SIGUSR1);
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "dllate: status %d", st);
+	out = agent_stop(&ag, &err);
+	/* late_add(0..6, 2): seven calls, each with its arguments and return. */
+	cr_assert_eq(lines2(out, "\"type\":\"call\",", "\"probe_name\":\"late\""), 7, "%s\n%s", out,
+		     err);
+	cr_assert_eq(lines2(out, "\"args\":{\"a\":6,\"b\":2}", "\"ret\":8,"), 1, "%s", out);
+	cr_assert_eq(lines2(err, "attached in", "/late/libatlate.so for pid"), 1, "%s", err);
+	cr_assert_eq(count_lines(err, "attached in"), 1, "%s", err);
+	/* Gone with the agent. */
+	cr_assert_eq(links_of("mmap_exec"), mmaps);
+	free(out);
+	free(err);
+}
+
+/* Waits until container id's output has a line with needle (podman logs). */
+static void wait_ctr_log(const char *id, const char *needle)
+{
+	char *log = NULL;
+
+	for (int i = 0; i < 200; i++) {
+		free(log);
+		log = PODMAN_SH("logs %s 2>&1", id);
+		if (strstr(log, needle))
+			break;
+		usleep(20 * 1000);
+	}
+	cr_assert(strstr(log, needle), "container %.12s never said '%s': %s", id, needle, log);
+	free(log);
+}
+
+Test(follow, library_dlopened_later_inside_a_container_by_short_name)
+{
+	char extra[256], *id, *out, *err;
+	struct agent ag;
+
+	/* /opt/late is in no linker cache of the image's, and the host has no such path. */
+	snprintf(extra, sizeof(extra), "mkdir -p $r/opt/late && cp %s $r/opt/late/",
+		 build_path("libatlate.so"));
+	image("late", "1", build_path("dllate"), extra);
+	agent_start(&ag, "targets:\n"
+			 "  exe: [/usr/bin/dllate]\n"
+			 "probes:\n"
+			 "  - name: late\n"
+			 "    kind: function\n"
+			 "    attach: 'libatlate:late_add(int a, int b) -> int'\n");
+	id = run_ctr("late", "1", "/usr/bin/dllate /opt/late/libatlate.so 4");
+	wait_ctr_log(id, "ready");
+	for (int i = 0; i < 500 && metric(&ag, "agent_trace_follow_processes") < 1; i++)
+		usleep(10 * 1000);
+	cr_assert_eq(metric(&ag, "agent_trace_follow_files_attached_total"), 0);
+	/* Its dlopen (signals from the host reach a container's init that waits for them). */
+	free(PODMAN_SH("kill -s USR1 %s >/dev/null", id));
+	wait_ctr_log(id, "loaded");
+	wait_lines(ag.err, "attached in", 1);
+	free(PODMAN_SH("kill -s USR1 %s >/dev/null", id));
+	wait_ctr(id);
+	out = agent_stop(&ag, &err);
+	cr_assert_eq(lines2(out, "\"probe_name\":\"late\"", cid(id)), 4, "%s\n%s", out, err);
+	cr_assert_eq(lines2(out, "\"args\":{\"a\":3,\"b\":2}", "\"ret\":5,"), 1, "%s", out);
+	cr_assert_eq(lines2(err, "attached in", "/opt/late/libatlate.so for pid"), 1, "%s", err);
+	free(id);
 	free(out);
 	free(err);
 }

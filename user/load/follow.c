@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "elf_file.h"
 #include "follow.h"
 #include "funcs.h"
 #include "probefile.h"
@@ -40,7 +41,8 @@ struct group {
 	unsigned n;
 	struct file_key primary; /* the file the add attached to itself */
 	bool has_primary;
-	bool go; /* the probes read Go's argument registers: only Go files take them */
+	bool go;      /* the probes read Go's argument registers: only Go files take them */
+	bool by_name; /* a library short name: a file mapped later may be it (mmap_exec) */
 	struct group *next_pending;
 };
 
@@ -67,10 +69,13 @@ struct follow {
 	struct {
 		pid_t pid;
 		bool exec;
+		bool mapped; /* it mapped a file executable: its maps are read again */
 	} q[FOLLOW_QUEUE];
 	unsigned qhead, qlen;
-	struct group *pending;	    /* groups added, for the thread to take */
-	struct pf_targets *targets; /* exec candidates are confirmed against these */
+	struct group *pending;	       /* groups added, for the thread to take */
+	struct pf_targets *targets;    /* exec candidates are confirmed against these */
+	char (*names)[USPEC_NAME_MAX]; /* the by_name groups' short names, for mapped files */
+	unsigned nnames;
 	struct {
 		pid_t pid;
 		uint64_t ts_ns;
@@ -85,6 +90,9 @@ struct follow {
 	unsigned nprocs, pcap;
 	struct site **sites;
 	unsigned nsites, scap;
+	struct elf_file *ef; /* the file read last (file_open), closed when idle */
+	struct file_key ef_key;
+	struct bpf_link *mmap_link; /* mmap_exec, while a live group is by_name */
 
 	_Atomic uint64_t st_procs, st_sites, st_attached, st_released, st_failed, st_over,
 		st_dropped, st_rejected;
@@ -196,12 +204,13 @@ void follow_free(struct follow *f)
 	free(f->procs);
 	free(f->sites);
 	free(f->targets);
+	free(f->names);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);
 	free(f);
 }
 
-void follow_pid(struct follow *f, pid_t pid, bool exec)
+static void enqueue(struct follow *f, pid_t pid, bool exec, bool mapped)
 {
 	pthread_mutex_lock(&f->lock);
 	if (f->qlen == FOLLOW_QUEUE) {
@@ -211,9 +220,15 @@ void follow_pid(struct follow *f, pid_t pid, bool exec)
 
 		f->q[i].pid = pid;
 		f->q[i].exec = exec;
+		f->q[i].mapped = mapped;
 		pthread_cond_signal(&f->cond);
 	}
 	pthread_mutex_unlock(&f->lock);
+}
+
+void follow_pid(struct follow *f, pid_t pid, bool exec)
+{
+	enqueue(f, pid, exec, false);
 }
 
 int follow_set_targets(struct follow *f, const struct pf_targets *t)
@@ -254,6 +269,21 @@ static bool is_rejected(const struct follow *f, pid_t pid, uint64_t ts)
 	return false;
 }
 
+/* Whether the file a record says was mapped may be a by_name group's library. */
+static bool mapped_is_named(struct follow *f, const struct at_mmap_rec *m)
+{
+	char base[AT_MMAP_NAME];
+	bool named = false;
+
+	memcpy(base, m->name, sizeof(base) - 1);
+	base[sizeof(base) - 1] = '\0';
+	pthread_mutex_lock(&f->lock);
+	for (unsigned i = 0; i < f->nnames && !named; i++)
+		named = target_names_file(f->names[i], base);
+	pthread_mutex_unlock(&f->lock);
+	return named;
+}
+
 bool follow_record(struct follow *f, const void *data, size_t size)
 {
 	const struct at_rec_hdr *h = data;
@@ -265,6 +295,12 @@ bool follow_record(struct follow *f, const void *data, size_t size)
 	if (h->type == AT_REC_PROC_FORK && size >= sizeof(*r)) {
 		follow_pid(f, (pid_t)h->pid, false);
 		return true;
+	}
+	if (h->type == AT_REC_PROC_MMAP) {
+		/* The thread's alone: a library mapped later may be a probe's (mmap.bpf.c). */
+		if (size >= sizeof(struct at_mmap_rec) && mapped_is_named(f, data))
+			enqueue(f, (pid_t)h->pid, false, true);
+		return false;
 	}
 	if (h->type != AT_REC_PROC_EXEC || size < sizeof(*r)) {
 		uint64_t last = atomic_load_explicit(&f->rejected_ts, memory_order_relaxed);
@@ -343,6 +379,21 @@ static const char *ns_path(const char *path, pid_t *pid)
 	return path;
 }
 
+/* A by_name group's short name, once, for mapped_is_named. Under lock. */
+static void add_name(struct follow *f, const char *name)
+{
+	char(*v)[USPEC_NAME_MAX];
+
+	for (unsigned i = 0; i < f->nnames; i++)
+		if (!strcmp(f->names[i], name))
+			return;
+	v = realloc(f->names, (f->nnames + 1) * sizeof(*v));
+	if (!v)
+		return;
+	f->names = v;
+	snprintf(f->names[f->nnames++], sizeof(*v), "%s", name);
+}
+
 int follow_group(struct follow *f, struct probe *const *ps, const struct funcs *fs, size_t n,
 		 const char *path, bool go)
 {
@@ -368,7 +419,10 @@ int follow_group(struct follow *f, struct probe *const *ps, const struct funcs *
 	rest = ns_path(path, &pid);
 	g->has_primary = path[0] && !realfile(pid, rest, attach, sizeof(attach), &g->primary);
 	g->go = go;
+	g->by_name = g->spec.target[0] && !strchr(g->spec.target, '/');
 	pthread_mutex_lock(&f->lock);
+	if (g->by_name)
+		add_name(f, g->spec.target);
 	g->next_pending = f->pending;
 	f->pending = g;
 	pthread_cond_signal(&f->cond);
@@ -421,46 +475,67 @@ static bool id_live(struct follow *f, uint32_t id)
 }
 
 /*
- * The group's probes on the file at path (as reachable from here): each
- * function resolved in it, then the links, as the add made its own. A file
- * without the functions gets a site with no links: it is not looked at
- * again while a process uses it. 0 or -errno (then nothing stays attached).
+ * The ELF file of key, at path from here: opened once while the thread has
+ * work, so the groups that put probes on one new file (a replaced binary,
+ * a new image's: one per probe of a probe file) read its symbols once.
+ * NULL when it cannot be read.
+ */
+static struct elf_file *file_open(struct follow *f, const struct file_key *key, const char *path)
+{
+	char err[256];
+
+	if (f->ef && file_key_eq(&f->ef_key, key))
+		return f->ef;
+	elf_file__close(f->ef);
+	f->ef = elf_file__open(path, err, sizeof(err));
+	f->ef_key = *key;
+	return f->ef;
+}
+
+static void file_close(struct follow *f)
+{
+	elf_file__close(f->ef);
+	f->ef = NULL;
+}
+
+/*
+ * The group's probes on the file of st->key at path (as reachable from
+ * here): its live functions resolved in it at once, then the links, as the
+ * add made its own. A file without the functions gets a site with no links:
+ * it is not looked at again while a process uses it. The functions
+ * attached, or -errno (then nothing stays attached).
  */
 static int site_attach(struct follow *f, struct site *st, const char *path)
 {
 	struct group *g = st->g;
 	uint64_t *offs = calloc(g->n, sizeof(*offs)), *cookies = calloc(g->n, sizeof(*cookies));
+	struct func_want *w = calloc(g->n, sizeof(*w));
+	const char *provider = g->provider[0] ? g->provider : NULL;
 	struct session *s = f->s;
-	unsigned nf = 0;
+	struct elf_file *ef;
+	unsigned nf = 0, nw = 0;
+	char err[512];
 	int ret = 0;
 
-	if (!offs || !cookies || !(st->links = calloc(2 * g->n, sizeof(*st->links)))) {
+	if (!offs || !cookies || !w || !(st->links = calloc(2 * g->n, sizeof(*st->links)))) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (unsigned i = 0; i < g->n; i++) {
-		struct resolve_scope none = {};
-		struct uspec u = g->spec;
-		struct funcs fs = {};
-		char rpath[PATH_MAX], err[512];
-		bool go;
-
-		if (!id_live(f, g->ids[i]) || strlen(path) >= sizeof(u.target))
-			continue;
-		strcpy(u.target, path);
-		snprintf(u.func, sizeof(u.func), "%s", g->funcs[i]);
-		u.is_glob = false;
-		/* The kernel's entry reads one ABI's registers: a file of the other is skipped. */
-		if (funcs_resolve(&u, g->provider[0] ? g->provider : NULL, &none, rpath, &go, &fs,
-				  err, sizeof(err)) ||
-		    fs.n != 1 || go != g->go) {
-			funcs_free(&fs);
-			continue;
+	for (unsigned i = 0; i < g->n; i++)
+		if (id_live(f, g->ids[i])) {
+			cookies[nw] = g->ids[i];
+			w[nw++].name = g->funcs[i];
 		}
-		offs[nf] = fs.v[0].off;
-		cookies[nf++] = g->ids[i];
-		funcs_free(&fs);
-	}
+	ef = nw ? file_open(f, &st->key, path) : NULL;
+	/* The kernel's entry reads one ABI's registers: a file of the other is skipped. */
+	if (!ef || (!provider && elf_file__is_go(ef)) != g->go ||
+	    funcs_resolve_in(ef, path, &g->spec, provider, w, nw, err, sizeof(err)) <= 0)
+		goto out;
+	for (unsigned i = 0; i < nw; i++)
+		if (!w[i].err) {
+			offs[nf] = w[i].off;
+			cookies[nf++] = cookies[i];
+		}
 	if (!nf)
 		goto out;
 	if (g->provider[0]) {
@@ -516,6 +591,7 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 out:
 	free(offs);
 	free(cookies);
+	free(w);
 	if (ret < 0) {
 		struct fdset none = {};
 
@@ -636,7 +712,39 @@ static void unref_pid(struct follow *f, pid_t pid)
 	}
 }
 
-static void handle_pid(struct follow *f, pid_t pid, bool exec)
+static bool group_live(struct follow *f, const struct group *g)
+{
+	for (unsigned k = 0; k < g->n; k++)
+		if (id_live(f, g->ids[k]))
+			return true;
+	return false;
+}
+
+/* Whether some live group names its library by a short name. */
+static bool by_name_live(struct follow *f)
+{
+	for (unsigned i = 0; i < f->ngroups; i++)
+		if (f->groups[i]->by_name && group_live(f, f->groups[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A followed process mapped a file that may be a by_name group's library:
+ * each such group is looked for in its maps again (a dlopen of a path its
+ * maps and linker cache did not name when it joined).
+ */
+static void remap(struct follow *f, const struct fproc *p)
+{
+	for (unsigned i = 0; i < f->ngroups; i++) {
+		struct group *g = f->groups[i];
+
+		if (g->by_name && group_live(f, g))
+			follow_group_in(f, g, p);
+	}
+}
+
+static void handle_pid(struct follow *f, pid_t pid, bool exec, bool mapped)
 {
 	uint64_t start = proc_start(pid);
 	struct fproc *p;
@@ -644,8 +752,14 @@ static void handle_pid(struct follow *f, pid_t pid, bool exec)
 	if (!start)
 		return;
 	p = proc_find(f, pid);
-	if (p && p->start == start && !exec)
+	if (p && p->start == start && !exec) {
+		if (mapped)
+			remap(f, p);
 		return; /* followed already */
+	}
+	/* Not followed (yet): its join reads its maps, with this file in them. */
+	if (mapped)
+		return;
 	if (p) {
 		unref_pid(f, pid);
 		p->start = start;
@@ -686,6 +800,28 @@ static bool was_rejected(void *ctx, pid_t pid)
 }
 
 /*
+ * The mmap_exec program attached (on) or not: its records are needed only
+ * while a live group names its library by a short name.
+ */
+static void mmap_watch(struct follow *f, bool on)
+{
+	struct bpf_program *prog = f->s->skel->progs.mmap_exec;
+
+	if (!on) {
+		bpf_link__destroy(f->mmap_link);
+		f->mmap_link = NULL;
+		return;
+	}
+	if (f->mmap_link)
+		return;
+	f->mmap_link = bpf_program__attach(prog);
+	if (!f->mmap_link)
+		fprintf(stderr,
+			"agent-trace: libraries mapped later are not looked for: attaching %s: %s\n",
+			bpf_program__name(prog), strerror(errno));
+}
+
+/*
  * Processes gone (or their pid reused) leave; sites no process uses any more,
  * and those whose probes were all removed, are closed together.
  */
@@ -709,11 +845,8 @@ static void sweep(struct follow *f)
 	fdset_init(&fs, f->nsites);
 	for (unsigned i = 0; i < f->nsites; i++) {
 		struct site *st = f->sites[i];
-		bool live = false;
 
-		for (unsigned k = 0; k < st->g->n && !live; k++)
-			live = id_live(f, st->g->ids[k]);
-		if (st->nrefs && live) {
+		if (st->nrefs && group_live(f, st->g)) {
 			f->sites[n++] = st;
 			continue;
 		}
@@ -725,6 +858,8 @@ static void sweep(struct follow *f)
 	f->nsites = n;
 	atomic_store(&f->st_sites, n);
 	fdset_close(&fs);
+	if (f->mmap_link && !by_name_live(f))
+		mmap_watch(f, false);
 }
 
 static void *run(void *arg)
@@ -745,6 +880,8 @@ static void *run(void *arg)
 			if (v) {
 				f->groups = v;
 				f->groups[f->ngroups++] = g;
+				if (g->by_name)
+					mmap_watch(f, true);
 				/* Every process followed so far gets the new probes too. */
 				for (unsigned i = 0; i < f->nprocs; i++)
 					follow_group_in(f, g, &f->procs[i]);
@@ -756,12 +893,12 @@ static void *run(void *arg)
 		}
 		if (f->qlen) {
 			pid_t pid = f->q[f->qhead].pid;
-			bool exec = f->q[f->qhead].exec;
+			bool exec = f->q[f->qhead].exec, mapped = f->q[f->qhead].mapped;
 
 			f->qhead = (f->qhead + 1) % FOLLOW_QUEUE;
 			f->qlen--;
 			pthread_mutex_unlock(&f->lock);
-			handle_pid(f, pid, exec);
+			handle_pid(f, pid, exec, mapped);
 			pthread_mutex_lock(&f->lock);
 			continue;
 		}
@@ -774,6 +911,13 @@ static void *run(void *arg)
 		}
 		struct timespec until;
 
+		/* Idle: the file read last is not kept (a library's symbols can be megabytes). */
+		if (f->ef) {
+			pthread_mutex_unlock(&f->lock);
+			file_close(f);
+			pthread_mutex_lock(&f->lock);
+			continue;
+		}
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 100 * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -809,6 +953,8 @@ void follow_stop(struct follow *f)
 	pthread_mutex_unlock(&f->lock);
 	pthread_join(f->thread, NULL);
 	f->running = false;
+	mmap_watch(f, false);
+	file_close(f);
 	close_all(f);
 }
 

@@ -62,8 +62,10 @@ int follow_set_targets(struct follow *f, const struct pf_targets *t);
  * The reader's look at a record before it goes on: process records hand
  * their pid to the thread; a candidate exec is confirmed by path, or its
  * process leaves the traced set. Returns false when the record is not to be
- * passed on (a candidate that did not match and its records, or a traced
- * process's exec that only the thread needs).
+ * passed on (a candidate that did not match and its records, a traced
+ * process's exec that only the thread needs, a file a traced process
+ * mapped executable: the thread's, when a probe's library short name may
+ * stand for it).
  */
 bool follow_record(struct follow *f, const void *data, size_t size);
 

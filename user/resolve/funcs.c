@@ -2,6 +2,7 @@
 /* SPEC -> functions: the target's ELF file, its symbols or USDT notes, each offset checked. */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,31 +126,54 @@ static int collect_checked(void *ctx, const struct elf_func *f)
 	return collect(c->fs, f);
 }
 
+/*
+ * One function of ef by name (a plain or versioned name; "" for u's raw file
+ * offset), checked at u's offset: *f gets it, f->off the probe's offset.
+ * 0, -ENOENT (no such function, err says so) or -EINVAL with err.
+ */
+static int resolve_plain(struct elf_file *ef, const struct uspec *u, const char *name,
+			 const char *path, struct elf_func *f, char *err, size_t errlen)
+{
+	uint64_t avail;
+
+	f->name = name;
+	if (!name[0]) {
+		/* A raw file offset: checked in the function that holds it. */
+		if (elf_file__func_at(ef, u->offset, f))
+			return fail(err, errlen,
+				    "offset 0x%llx is in no function of %s (no function symbol "
+				    "holds it), so its instruction boundaries cannot be checked",
+				    (unsigned long long)u->offset, path);
+		if (check_offset(ef, f, u->offset - f->off, u->offset, u->when, path, err, errlen))
+			return -EINVAL;
+		f->name = "";
+		f->off = u->offset;
+		return 0;
+	}
+	if (elf_file__resolve(ef, name, &f->off, &f->size)) {
+		fail(err, errlen, "no such function '%s' in %s%s", name, path,
+		     elf_file__stripped(ef) ? " (stripped: only .dynsym was searched)" : "");
+		return -ENOENT;
+	}
+	/* resolve found off through a section, so the way back holds. */
+	elf_file__off_to_addr(ef, f->off, &f->addr, &avail);
+	if (check_offset(ef, f, u->offset, u->offset, u->when, path, err, errlen))
+		return -EINVAL;
+	f->off += u->offset;
+	return 0;
+}
+
 static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char *path,
 			 struct funcs *fs, char *err, size_t errlen)
 {
 	struct checked c = {
 		.fs = fs, .ef = ef, .u = u, .path = path, .err = err, .errlen = errlen
 	};
-	struct elf_func f = { .name = u->func };
-	uint64_t avail;
+	struct elf_func f;
 	int ret;
 
-	fs->extra = u->func[0] ? u->offset : 0;
-	if (!u->func[0]) {
-		/* A raw file offset: checked in the function that holds it. */
-		if (elf_file__func_at(ef, u->offset, &f))
-			return fail(err, errlen,
-				    "offset 0x%llx is in no function of %s (no function symbol "
-				    "holds it), so its instruction boundaries cannot be checked",
-				    (unsigned long long)u->offset, path);
-		if (check_offset(ef, &f, u->offset - f.off, u->offset, u->when, path, err, errlen))
-			return -EINVAL;
-		f.name = "";
-		f.off = u->offset;
-		return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
-	}
 	if (u->is_glob) {
+		fs->extra = u->offset; /* each function's offset + the SPEC's */
 		ret = elf_file__for_each_func(ef, u->func, collect_checked, &c);
 		if (c.refused)
 			return -EINVAL;
@@ -163,12 +187,8 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 			return fail(err, errlen, "no function matches '%s' in %s", u->func, path);
 		return 0;
 	}
-	if (elf_file__resolve(ef, u->func, &f.off, &f.size))
-		return fail(err, errlen, "no such function '%s' in %s%s", u->func, path,
-			    elf_file__stripped(ef) ? " (stripped: only .dynsym was searched)" : "");
-	/* resolve found off through a section, so the way back holds. */
-	elf_file__off_to_addr(ef, f.off, &f.addr, &avail);
-	if (check_offset(ef, &f, u->offset, u->offset, u->when, path, err, errlen))
+	fs->extra = 0; /* resolve_plain added it */
+	if (resolve_plain(ef, u, u->func, path, &f, err, errlen))
 		return -EINVAL;
 	return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
 }
@@ -188,23 +208,6 @@ static struct elf_file *open_target(const struct uspec *u, const struct resolve_
 	if (!ef)
 		fail(err, errlen, "%s: %s", path, why);
 	return ef;
-}
-
-struct usdt_find {
-	const char *provider, *name;
-	uint64_t off;
-	bool found;
-};
-
-static int find_usdt(void *ctx, const struct elf_usdt *e)
-{
-	struct usdt_find *f = ctx;
-
-	if (strcmp(e->provider, f->provider) || strcmp(e->name, f->name))
-		return 0;
-	f->off = e->off;
-	f->found = true;
-	return 1;
 }
 
 /*
@@ -242,23 +245,13 @@ int funcs_resolve(const struct uspec *u, const char *provider, const struct reso
 		return -EINVAL;
 	*go = !provider && elf_file__is_go(ef);
 	if (provider) {
-		struct usdt_find f = { .provider = provider, .name = u->func };
-		struct elf_func site = { .name = u->func };
-		char ver[16];
+		struct func_want w = { .name = u->func };
 
-		elf_file__for_each_usdt(ef, find_usdt, &f);
-		site.off = f.off;
-		if (!f.found)
-			fail(err, errlen, "no USDT probe %s:%s in %s", provider, u->func, path);
-		else if (usdt_crashes(ef, provider, u->func, ver, sizeof(ver)))
-			fail(err, errlen,
-			     "refused: enabling %s:%s crashes Ruby %s (a Ruby bug: its C method "
-			     "probes read a class name its GC has freed; see README)",
-			     provider, u->func, ver);
-		else if (collect(fs, &site))
-			fail(err, errlen, "out of memory");
-		else
+		if (funcs_resolve_in(ef, path, u, provider, &w, 1, err, errlen) == 1 &&
+		    !collect(fs, &(struct elf_func){ .name = u->func, .off = w.off }))
 			ret = 0;
+		else if (!w.err)
+			fail(err, errlen, "out of memory");
 	} else if (*go && u->when != UW_ENTRY) {
 		/* A uretprobe rewrites the return address, which Go's stack moves break. */
 		fail(err, errlen,
@@ -269,6 +262,151 @@ int funcs_resolve(const struct uspec *u, const char *provider, const struct reso
 		ret = resolve_funcs(ef, u, path, fs, err, errlen);
 		ret = ret == -EINTR ? ret : ret ? -EINVAL : 0;
 	}
+	elf_file__close(ef);
+	return ret;
+}
+
+/* A walk of the USDT notes for many names at once: each takes its first site. */
+struct usdt_wants {
+	const char *provider;
+	struct func_want *w;
+	size_t n, left;
+};
+
+static int find_usdts(void *ctx, const struct elf_usdt *e)
+{
+	struct usdt_wants *u = ctx;
+
+	if (strcmp(e->provider, u->provider))
+		return 0;
+	for (size_t i = 0; i < u->n; i++)
+		if (u->w[i].err == -ENOENT && !strcmp(e->name, u->w[i].name)) {
+			u->w[i].off = e->off;
+			u->w[i].err = 0;
+			u->left--;
+		}
+	return !u->left;
+}
+
+/* Appends to err at *len what fmt says, as room allows: the text stays one line. */
+__attribute__((format(printf, 4, 5))) static void add_text(char *err, size_t errlen, size_t *len,
+							   const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len + 1 >= errlen)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(err + *len, errlen - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = *len + (size_t)n >= errlen ? errlen - 1 : *len + (size_t)n;
+}
+
+/*
+ * err for the names of w that failed: those not in the file, by name (as
+ * many as fit), then the first refused one's reason (why).
+ */
+static void report_names(const struct func_want *w, size_t n, const char *provider,
+			 struct elf_file *ef, const char *path, const char *why, char *err,
+			 size_t errlen)
+{
+	size_t len = 0, missing = 0;
+	bool cut = false;
+
+	if (!errlen)
+		return;
+	err[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].err != -ENOENT)
+			continue;
+		if (!missing++)
+			add_text(err, errlen, &len, "%s",
+				 provider ? "no USDT probe" : "no such function");
+		else if (cut)
+			continue;
+		/* Room kept for the file's name: past it, the rest are "...". */
+		cut = missing > 1 && len + strlen(w[i].name) + (provider ? strlen(provider) : 0) +
+						     strlen(path) + 64 >=
+					     errlen;
+		if (cut)
+			add_text(err, errlen, &len, ", ...");
+		else if (provider)
+			add_text(err, errlen, &len, "%s %s:%s", missing > 1 ? "," : "", provider,
+				 w[i].name);
+		else
+			add_text(err, errlen, &len, "%s '%s'", missing > 1 ? "," : "", w[i].name);
+	}
+	if (missing)
+		add_text(err, errlen, &len, " in %s%s", path,
+			 !provider && elf_file__stripped(ef) ?
+				 " (stripped: only .dynsym was searched)" :
+				 "");
+	if (why[0])
+		add_text(err, errlen, &len, "%s%s", missing ? "; " : "", why);
+}
+
+int funcs_resolve_in(struct elf_file *ef, const char *path, const struct uspec *u,
+		     const char *provider, struct func_want *w, size_t n, char *err, size_t errlen)
+{
+	char why[512] = "", one[512], ver[16];
+	struct usdt_wants uw = { .provider = provider, .w = w, .n = n, .left = n };
+	bool go = !provider && elf_file__is_go(ef) && u->when != UW_ENTRY;
+	size_t found = 0, failed = 0;
+	struct elf_func f;
+
+	for (size_t i = 0; i < n; i++)
+		w[i].err = go ? -EINVAL : -ENOENT;
+	if (go) {
+		/* A uretprobe rewrites the return address, which Go's stack moves break. */
+		fail(err, errlen,
+		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
+		     path);
+		return -EINVAL;
+	}
+	/* One walk of the notes, or one read of the symbols (each name then a binary search). */
+	if (provider && n)
+		elf_file__for_each_usdt(ef, find_usdts, &uw);
+	for (size_t i = 0; i < n; i++) {
+		if (provider) {
+			if (!w[i].err && usdt_crashes(ef, provider, w[i].name, ver, sizeof(ver))) {
+				snprintf(
+					one, sizeof(one),
+					"refused: enabling %s:%s crashes Ruby %s (a Ruby bug: its C "
+					"method probes read a class name its GC has freed; see "
+					"README)",
+					provider, w[i].name, ver);
+				w[i].err = -EINVAL;
+			}
+		} else {
+			w[i].err = resolve_plain(ef, u, w[i].name, path, &f, one, sizeof(one));
+			if (!w[i].err)
+				w[i].off = f.off;
+			else if (w[i].err != -ENOENT)
+				w[i].err = -EINVAL;
+		}
+		found += !w[i].err;
+		if (w[i].err == -EINVAL && !why[0])
+			snprintf(why, sizeof(why), "%s", one);
+		failed += w[i].err != 0;
+	}
+	if (failed)
+		report_names(w, n, provider, ef, path, why, err, errlen);
+	return (int)found;
+}
+
+int funcs_resolve_names(const struct uspec *u, const char *provider, const struct resolve_scope *sc,
+			char *path, bool *go, struct func_want *w, size_t n, char *err,
+			size_t errlen)
+{
+	struct elf_file *ef = open_target(u, sc, path, err, errlen);
+	int ret;
+
+	if (!ef)
+		return -EINVAL;
+	*go = !provider && elf_file__is_go(ef);
+	ret = funcs_resolve_in(ef, path, u, provider, w, n, err, errlen);
 	elf_file__close(ef);
 	return ret;
 }

@@ -39,4 +39,34 @@ int funcs_resolve(const struct uspec *u, const char *provider, const struct reso
 
 void funcs_free(struct funcs *fs);
 
+/* One name of a resolve of many: the name in, where its probe goes out. */
+struct func_want {
+	const char *name; /* a function (plain or versioned), a USDT probe; "" for u's raw offset */
+	uint64_t off;	  /* the probe's file offset, when err is 0 */
+	int err;	  /* 0, -ENOENT (not in the file) or -EINVAL (there, but refused) */
+};
+
+struct elf_file;
+
+/*
+ * The n names of w, each as funcs_resolve resolves a plain name of SPEC u
+ * (its offset and when; u->func and is_glob are not looked at), in the open
+ * file ef at path: its symbols (or USDT notes) read once for all of them, a
+ * binary search each. A name may come twice. Each want gets its err; err
+ * names those not found, then the first refused one's reason. The number
+ * found, or -EINVAL with err when the file takes none (a Go binary for a
+ * return probe).
+ */
+int funcs_resolve_in(struct elf_file *ef, const char *path, const struct uspec *u,
+		     const char *provider, struct func_want *w, size_t n, char *err, size_t errlen);
+
+/*
+ * The same in u's target, found as funcs_resolve finds it (path gets
+ * PATH_MAX bytes, *go tells a Go binary): one open for all the names. The
+ * number found, or -EINVAL with err (no such file, not ELF, as above).
+ */
+int funcs_resolve_names(const struct uspec *u, const char *provider, const struct resolve_scope *sc,
+			char *path, bool *go, struct func_want *w, size_t n, char *err,
+			size_t errlen);
+
 #endif /* AT_FUNCS_H */

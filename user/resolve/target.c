@@ -107,6 +107,18 @@ static int resolve_exe(int pid, char *out, size_t outlen, char *err, size_t errl
 	return out_path(out, outlen, err, errlen, link, "", exe);
 }
 
+bool target_names_file(const char *target, const char *base)
+{
+	char lib[NAME_MAX + 1];
+
+	if (lib_matches(base, target))
+		return true;
+	/* A short name: "ssl" stands for "libssl" too, as in target_resolve. */
+	return strncmp(target, "lib", 3) &&
+	       (size_t)snprintf(lib, sizeof(lib), "lib%s", target) < sizeof(lib) &&
+	       lib_matches(base, lib);
+}
+
 int target_resolve(const char *target, int pid, const char *exe_hint, char *out, size_t outlen,
 		   char *err, size_t errlen)
 {

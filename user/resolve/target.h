@@ -3,6 +3,7 @@
 #ifndef AT_TARGET_H
 #define AT_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -15,5 +16,8 @@
  */
 int target_resolve(const char *target, int pid, const char *exe_hint, char *out, size_t outlen,
 		   char *err, size_t errlen);
+
+/* Whether a file's basename is one the short name target stands for ("ssl": libssl.so.3). */
+bool target_names_file(const char *target, const char *base);
 
 #endif /* AT_TARGET_H */

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Files a traced process maps executable later (a library dlopen loads, by a
+ * path its maps and linker cache did not name when it joined): a record to
+ * the reader, for the follower to look in the process's maps again for the
+ * libraries probes name by short name (user/load/follow.c). Attached by the
+ * follower only while such a probe is live: on a syscall tracepoint, each
+ * program makes every syscall of every process take the traced slow path.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "record.h"
+#include "lib/capture.bpf.h"
+#include "lib/pidset.bpf.h"
+
+/* VM_EXEC, a macro the BTF does not carry. */
+#define AT_VM_EXEC 0x4ul
+/* A syscall's return at or past this is -errno. */
+#define AT_ERR_MIN (-4095l)
+
+/* bpf_find_vma's callback: a file's executable mapping gets the file's name in the record. */
+static long exec_file(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
+{
+	struct at_mmap_rec *rec = ctx;
+	struct file *file = vma->vm_file;
+
+	if (!(vma->vm_flags & AT_VM_EXEC) || !file)
+		return 0;
+	bpf_probe_read_kernel_str(rec->name, sizeof(rec->name),
+				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	return 0;
+}
+
+/*
+ * At sys_exit the mapping exists: the follower that reads the maps on this
+ * record finds it. ld.so maps a library's code once (PROT_EXEC, MAP_FIXED
+ * over its reservation), so a library is one record.
+ */
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int mmap_exec(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct at_mmap_rec rec = {};
+
+	if (!is_traced(pid_tgid >> 32) || (ctx->ret < 0 && ctx->ret >= AT_ERR_MIN))
+		return 0;
+	bpf_find_vma(bpf_get_current_task_btf(), ctx->ret, exec_file, &rec, 0);
+	if (!rec.name[0])
+		return 0;
+	rec_hdr_init(&rec.hdr, AT_REC_PROC_MMAP, AT_PROBE_SYSCALLS, pid_tgid);
+	rec.hdr.ts_ns = bpf_ktime_get_ns();
+	rec_cgroup(&rec.hdr);
+	/* The follower races the library's first calls: it is woken now. */
+	rb_output(&rec, sizeof(rec), true);
+	return 0;
+}
