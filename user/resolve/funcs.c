@@ -9,6 +9,7 @@
 #include "elf_file.h"
 #include "target.h"
 #include "funcs.h"
+#include "gopclntab.h"
 #include "insn.h"
 #include "util.h"
 
@@ -133,6 +134,7 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 	};
 	struct elf_func f = { .name = u->func };
 	uint64_t avail;
+	char note[256];
 	int ret;
 
 	fs->extra = u->func[0] ? u->offset : 0;
@@ -160,12 +162,13 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 		if (ret)
 			return fail(err, errlen, "%s: %s", path, strerror(-ret));
 		if (!fs->n)
-			return fail(err, errlen, "no function matches '%s' in %s", u->func, path);
+			return fail(err, errlen, "no function matches '%s' in %s%s", u->func, path,
+				    elf_file__stripped_note(ef, note, sizeof(note)));
 		return 0;
 	}
 	if (elf_file__resolve(ef, u->func, &f.off, &f.size))
 		return fail(err, errlen, "no such function '%s' in %s%s", u->func, path,
-			    elf_file__stripped(ef) ? " (stripped: only .dynsym was searched)" : "");
+			    elf_file__stripped_note(ef, note, sizeof(note)));
 	/* resolve found off through a section, so the way back holds. */
 	elf_file__off_to_addr(ef, f.off, &f.addr, &avail);
 	if (check_offset(ef, &f, u->offset, u->offset, u->when, path, err, errlen))
