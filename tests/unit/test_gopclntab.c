@@ -234,21 +234,64 @@ Test(gopclntab, elf_file_falls_back_to_gopclntab)
 	elf_file__close(u);
 }
 
-/* A copy of the stripped target with .gopclntab's bytes [at, at+n) replaced: nothing found. */
-static void corrupt_copy(size_t at, const void *bytes, size_t n, const char *want)
+/* A scratch copy of the stripped target; *pcln_off gets its .gopclntab's file offset. */
+static void stripped_copy(char *path, uint64_t *pcln_off, uint64_t *pcln_addr, uint64_t *text)
 {
-	char path[] = "/tmp/test_gopclntab.XXXXXX", err[256], cmd[PATH_MAX + 64];
-	uint64_t off, addr, o, sz;
-	struct elf_file *ef;
+	char cmd[2 * PATH_MAX];
 	size_t size;
 	int fd;
 
-	free(section(target("gofuncs-stripped"), ".gopclntab", &size, &addr, &off));
+	free(section(target("gofuncs-stripped"), ".gopclntab", &size, pcln_addr, pcln_off));
+	free(section(target("gofuncs-stripped"), ".text", &size, text, NULL));
+	strcpy(path, "/tmp/test_gopclntab.XXXXXX");
 	fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
+	close(fd);
 	snprintf(cmd, sizeof(cmd), "cp %s %s", target("gofuncs-stripped"), path);
 	cr_assert_eq(system(cmd), 0);
-	cr_assert_eq(pwrite(fd, bytes, n, off + at), (ssize_t)n);
+}
+
+static uint64_t off_of(const char *path, const char *name)
+{
+	struct elf_file *ef;
+	uint64_t off, size;
+	char err[256];
+
+	ef = elf_file__open(path, err, sizeof(err));
+	cr_assert_not_null(ef, "%s", err);
+	cr_assert_eq(elf_file__resolve(ef, name, &off, &size), 0, "%s: %s", path,
+		     elf_file__go_err(ef));
+	elf_file__close(ef);
+	return off;
+}
+
+/* Adds a .go.module section whose moduledata says pcHeader pc and text (Go 1.26). */
+static void add_module(const char *path, uint64_t pc, uint64_t text)
+{
+	char mod[] = "/tmp/test_gopclntab.mod.XXXXXX", cmd[3 * PATH_MAX];
+	uint64_t words[40] = { [0] = pc, [22] = text };
+	int fd = mkstemp(mod);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, words, sizeof(words)), (ssize_t)sizeof(words));
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "objcopy --remove-section .go.module --add-section .go.module=%s %s", mod, path);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	unlink(mod);
+}
+
+/* A copy of the stripped target with .gopclntab's bytes [at, at+n) replaced: nothing found. */
+static void corrupt_copy(size_t at, const void *bytes, size_t n, const char *want)
+{
+	uint64_t pcoff, pcaddr, text, o, sz;
+	char path[PATH_MAX], err[256];
+	struct elf_file *ef;
+	int fd;
+
+	stripped_copy(path, &pcoff, &pcaddr, &text);
+	fd = open(path, O_WRONLY);
+	cr_assert_eq(pwrite(fd, bytes, n, pcoff + at), (ssize_t)n);
 	close(fd);
 	ef = elf_file__open(path, err, sizeof(err));
 	cr_assert_not_null(ef, "%s", err);
@@ -276,6 +319,34 @@ Test(gopclntab, corrupt_table_in_a_binary_gives_its_error)
 		 (unsigned long long)functab, size);
 	corrupt_copy(8, &huge, 8, want);
 	corrupt_copy(0, &bad, 4, ".gopclntab: bad magic 0x12345678: not a Go 1.16+ pclntab");
+}
+
+/*
+ * Go 1.26 on this machine's Go 1.19 binary: the header's textStart zeroed as
+ * 1.26 writes it, the base then from moduledata's text where it checks out,
+ * else from .text's address.
+ */
+Test(gopclntab, go126_zero_text_start_in_a_binary)
+{
+	uint64_t zero = 0, pcoff, pcaddr, text, add;
+	char path[PATH_MAX];
+	int fd;
+
+	stripped_copy(path, &pcoff, &pcaddr, &text);
+	add = off_of(target("gofuncs-stripped"), "main.add");
+	fd = open(path, O_WRONLY);
+	cr_assert_eq(pwrite(fd, &zero, 8, pcoff + 8 + 2 * 8), 8);
+	close(fd);
+	cr_assert_eq(off_of(path, "main.add"), add, ".text's address: Go code first in .text");
+	/* C code before the Go code (cgo): moduledata's text is past .text's start. */
+	add_module(path, pcaddr, text + 0x40);
+	cr_assert_eq(off_of(path, "main.add"), add + 0x40, "moduledata's text");
+	/* A moduledata that is not this pclntab's is not taken. */
+	add_module(path, pcaddr + 8, text + 0x40);
+	cr_assert_eq(off_of(path, "main.add"), add);
+	add_module(path, pcaddr, text - 0x40);
+	cr_assert_eq(off_of(path, "main.add"), add, "text outside .text");
+	unlink(path);
 }
 
 /*

@@ -13,7 +13,8 @@
  * addresses up to 1.17, 4-byte offsets from textStart from 1.18. funcoff is
  * from pclntab, to the function's _func: its entry again (same size as in the
  * functab), then a 4-byte name offset into funcnametab. Go 1.26 writes 0 for
- * textStart (it needed a relocation): the .text section's address stands in.
+ * textStart (it needed a relocation): its moduledata's text field stands in,
+ * else the .text section's address.
  * Everything is read from an untrusted file: each offset is checked against
  * the section's size before it is used.
  */
@@ -238,10 +239,43 @@ static size_t sec_named(const struct elf_file *ef, const char *name)
 	return 0;
 }
 
+/*
+ * Where Go 1.26's entry offsets start, from its moduledata (the .go.module
+ * section): .text's address is that only when the Go code comes first in it,
+ * not when C code linked in (cgo, external linking) comes before. The first
+ * word points to the pclntab, the 23rd is the text field; the layout up to it
+ * has not changed since Go 1.16. Taken only when the first word is the
+ * pclntab's address and text lies in .text; else 0.
+ */
+static uint64_t module_text(const struct elf_file *ef, size_t pi, size_t ti, unsigned ptrsize)
+{
+	size_t mi = sec_named(ef, ".go.module");
+	struct pcln p = { .ptrsize = ptrsize };
+	const GElf_Shdr *t = &ef->shdrs[ti];
+	uint64_t text;
+	Elf_Data *d;
+
+	if (!mi || !ti || (ptrsize != 4 && ptrsize != 8))
+		return 0;
+	d = elf_getdata(elf_getscn(ef->elf, mi), NULL);
+	if (!d || !d->d_buf || d->d_size < 23 * (size_t)ptrsize)
+		return 0;
+	p.d = d->d_buf;
+	p.size = d->d_size;
+	p.msb = elf_getident(ef->elf, NULL)[EI_DATA] == ELFDATA2MSB;
+	text = rd(&p, 22 * ptrsize, ptrsize);
+	if (rd(&p, 0, ptrsize) != ef->shdrs[pi].sh_addr || text < t->sh_addr ||
+	    text - t->sh_addr >= t->sh_size)
+		return 0;
+	return text;
+}
+
 int gopclntab__for_each(struct elf_file *ef, int (*cb)(void *ctx, const struct gopcln_func *f),
 			void *ctx)
 {
-	size_t pi = sec_named(ef, ".gopclntab"), ti = sec_named(ef, ".text");
+	/* A PIE has it in its RELRO segment, under that segment's prefix. */
+	size_t pi = sec_named(ef, ".gopclntab") ?: sec_named(ef, ".data.rel.ro.gopclntab");
+	size_t ti = sec_named(ef, ".text");
 	char why[sizeof(ef->go_err) - 16];
 	uint64_t text;
 	Elf_Data *d;
@@ -256,7 +290,9 @@ int gopclntab__for_each(struct elf_file *ef, int (*cb)(void *ctx, const struct g
 		snprintf(ef->go_err, sizeof(ef->go_err), ".gopclntab: %s", elf_errmsg(-1));
 		return 0;
 	}
-	text = ti ? ef->shdrs[ti].sh_addr : 0;
+	text = d->d_size >= 8 ? module_text(ef, pi, ti, ((unsigned char *)d->d_buf)[7]) : 0;
+	if (!text && ti)
+		text = ef->shdrs[ti].sh_addr;
 	/* Checked apart first, so that a callback's error is not taken for the table's. */
 	if (gopclntab_parse(d->d_buf, d->d_size, text, NULL, NULL, NULL, why, sizeof(why))) {
 		snprintf(ef->go_err, sizeof(ef->go_err), ".gopclntab: %s", why);

@@ -41,7 +41,9 @@ int gopclntab_parse(const void *data, size_t size, uint64_t text,
 		    struct gopcln_info *info, char *err, size_t errlen);
 
 /*
- * gopclntab_parse over ef's .gopclntab section. A missing or bad table is not
+ * gopclntab_parse over ef's .gopclntab section (.data.rel.ro.gopclntab in a
+ * PIE), with the text field of the moduledata in .go.module (Go 1.26) as the
+ * base where it checks out, else .text's address. A missing or bad table is not
  * an error here: it gives no functions, and elf_file__go_err says why. 0, or
  * cb's nonzero return. Names live as long as ef.
  */
