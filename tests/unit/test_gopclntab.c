@@ -321,6 +321,65 @@ Test(gopclntab, corrupt_table_in_a_binary_gives_its_error)
 	corrupt_copy(0, &bad, 4, ".gopclntab: bad magic 0x12345678: not a Go 1.16+ pclntab");
 }
 
+/* Sets sh_type and sh_entsize of path's section name, in place. */
+static void set_type(const char *path, const char *name, uint32_t type, uint64_t entsize)
+{
+	size_t shstrndx, idx = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	Elf *e;
+	int fd;
+
+	fd = open(path, O_RDWR);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	cr_assert_not_null(e);
+	gelf_getehdr(e, &eh);
+	elf_getshdrstrndx(e, &shstrndx);
+	while ((scn = elf_nextscn(e, scn)))
+		if (gelf_getshdr(scn, &sh) && !strcmp(elf_strptr(e, shstrndx, sh.sh_name), name))
+			idx = elf_ndxscn(scn);
+	elf_end(e);
+	cr_assert_neq(idx, 0, "%s in %s", name, path);
+	/* Elf64_Shdr: sh_type at 4, sh_entsize at 56. */
+	cr_assert_eq(pwrite(fd, &type, 4, eh.e_shoff + idx * eh.e_shentsize + 4), 4);
+	cr_assert_eq(pwrite(fd, &entsize, 8, eh.e_shoff + idx * eh.e_shentsize + 56), 8);
+	close(fd);
+}
+
+/*
+ * A PIE's moduledata as an external linker may leave it: 0 in the file, the
+ * values in R_X86_64_RELATIVE relocations of .go.module's words 0 and 22.
+ */
+static void add_module_relocated(const char *path, uint64_t pc, uint64_t text)
+{
+	char mod[] = "/tmp/test_gopclntab.mod.XXXXXX", rel[] = "/tmp/test_gopclntab.rel.XXXXXX";
+	uint64_t words[40] = { 0 }, at = 0x7000000;
+	GElf_Rela r[2] = {
+		{ .r_offset = at, .r_info = GELF_R_INFO(0, R_X86_64_RELATIVE), .r_addend = pc },
+		{ .r_offset = at + 22 * 8,
+		  .r_info = GELF_R_INFO(0, R_X86_64_RELATIVE),
+		  .r_addend = text },
+	};
+	char cmd[4 * PATH_MAX];
+	int fd = mkstemp(mod), fr = mkstemp(rel);
+
+	cr_assert(fd >= 0 && fr >= 0);
+	cr_assert_eq(write(fd, words, sizeof(words)), (ssize_t)sizeof(words));
+	cr_assert_eq(write(fr, r, sizeof(r)), (ssize_t)sizeof(r));
+	close(fd);
+	close(fr);
+	snprintf(cmd, sizeof(cmd),
+		 "objcopy --remove-section .go.module --add-section .go.module=%s "
+		 "--change-section-address .go.module=0x%llx --add-section .rela.gotest=%s %s "
+		 "2>/dev/null",
+		 mod, (unsigned long long)at, rel, path);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	set_type(path, ".rela.gotest", SHT_RELA, sizeof(Elf64_Rela));
+	unlink(mod);
+	unlink(rel);
+}
+
 /*
  * Go 1.26 on this machine's Go 1.19 binary: the header's textStart zeroed as
  * 1.26 writes it, the base then from moduledata's text where it checks out,
@@ -346,6 +405,47 @@ Test(gopclntab, go126_zero_text_start_in_a_binary)
 	cr_assert_eq(off_of(path, "main.add"), add);
 	add_module(path, pcaddr, text - 0x40);
 	cr_assert_eq(off_of(path, "main.add"), add, "text outside .text");
+	unlink(path);
+
+	/* The moduledata's words in relocations, as in a PIE. */
+	stripped_copy(path, &pcoff, &pcaddr, &text);
+	fd = open(path, O_WRONLY);
+	cr_assert_eq(pwrite(fd, &zero, 8, pcoff + 8 + 2 * 8), 8);
+	close(fd);
+	add_module_relocated(path, pcaddr, text + 0x80);
+	cr_assert_eq(off_of(path, "main.add"), add + 0x80, "moduledata's text, relocated");
+	unlink(path);
+}
+
+/*
+ * Go 1.26 with .text's address as the guess: it holds only if the program's
+ * entry point is then a Go function's (Go's linker makes it _rt0_amd64_linux;
+ * with C linked first it is C's _start).
+ */
+Test(gopclntab, go126_text_guess_checked_against_the_entry_point)
+{
+	uint64_t zero = 0, pcoff, pcaddr, text, entry, o, sz;
+	char path[PATH_MAX], err[256], want[256];
+	struct elf_file *ef;
+	int fd;
+
+	stripped_copy(path, &pcoff, &pcaddr, &text);
+	fd = open(path, O_RDWR);
+	cr_assert_eq(pwrite(fd, &zero, 8, pcoff + 8 + 2 * 8), 8);
+	/* e_entry, at 24 in the ELF64 header: one byte into _rt0_amd64_linux. */
+	cr_assert_eq(pread(fd, &entry, 8, 24), 8);
+	entry++;
+	cr_assert_eq(pwrite(fd, &entry, 8, 24), 8);
+	close(fd);
+	ef = elf_file__open(path, err, sizeof(err));
+	cr_assert_not_null(ef, "%s", err);
+	cr_assert_eq(elf_file__resolve(ef, "main.add", &o, &sz), -ENOENT);
+	snprintf(want, sizeof(want),
+		 ".gopclntab: textStart is 0 (Go 1.26) and the entry point 0x%llx is no Go "
+		 "function from .text's start (C code linked first?)",
+		 (unsigned long long)entry);
+	cr_assert_str_eq(elf_file__go_err(ef), want);
+	elf_file__close(ef);
 	unlink(path);
 }
 
@@ -666,4 +766,61 @@ Test(gopclntab, zero_text_start_without_text_section)
 {
 	refused(&(struct synth){ .version = 120, .ptrsize = 8, .nfunc = 2 }, NULL, 0,
 		"textStart is 0 (Go 1.26) and there is no .text address");
+}
+
+/* Addresses in ascending order, each in [lo, hi): a table read with the right base. */
+struct in_text {
+	uint64_t lo, hi, prev, entry;
+	size_t n;
+	bool sorted, inside, has_entry;
+};
+
+static int check_in_text(void *ctx, const struct gopcln_func *f)
+{
+	struct in_text *t = ctx;
+
+	t->sorted &= f->addr >= t->prev;
+	t->inside &= f->addr >= t->lo && f->addr + f->size <= t->hi;
+	t->has_entry |= f->addr == t->entry;
+	t->prev = f->addr;
+	t->n++;
+	return 0;
+}
+
+/*
+ * A Go 1.20+ table for real, where the machine has one: the Google Cloud
+ * SDK's kubectl (stripped, built by Go 1.23 here). Skipped without it.
+ */
+Test(gopclntab, go120_layout_of_an_installed_binary)
+{
+	const char *path = "/usr/lib/google-cloud-sdk/bin/kubectl";
+	struct in_text t = { .sorted = true, .inside = true };
+	uint64_t addr, off, size;
+	struct gopcln_info info;
+	struct elf_file *ef;
+	size_t n, tsize;
+	char err[256];
+	void *d;
+
+	if (access(path, R_OK))
+		cr_skip_test("%s is not installed", path);
+	d = section(path, ".gopclntab", &n, &addr, NULL);
+	free(section(path, ".text", &tsize, &t.lo, NULL));
+	t.hi = t.lo + tsize;
+	ef = elf_file__open(path, err, sizeof(err));
+	cr_assert_not_null(ef, "%s", err);
+	t.entry = elf_file__entry(ef);
+	cr_assert_eq(gopclntab_parse(d, n, t.lo, check_in_text, &t, &info, err, sizeof(err)), 0,
+		     "%s", err);
+	free(d);
+	cr_assert_eq(info.version, 120);
+	cr_assert_eq(info.text_start, t.lo);
+	cr_assert_gt(t.n, 10000);
+	cr_assert(t.sorted && t.inside && t.has_entry, "sorted %d, in .text %d, entry point %d",
+		  t.sorted, t.inside, t.has_entry);
+	cr_assert(elf_file__stripped(ef));
+	cr_assert_eq(elf_file__resolve(ef, "main.main", &off, &size), 0, "%s",
+		     elf_file__go_err(ef));
+	cr_assert_eq(elf_file__resolve(ef, "runtime.main", &off, &size), 0);
+	elf_file__close(ef);
 }

@@ -42,7 +42,8 @@ struct pcln {
 	unsigned fsz;	  /* a functab field: 4 from 1.18, else ptrsize */
 	unsigned version;
 	uint64_t nfunc;
-	uint64_t text_start; /* 0 up to 1.17: entries are addresses */
+	uint64_t text_start;	 /* 0 up to 1.17: entries are addresses */
+	uint64_t hdr_text_start; /* the header's own: 0 up to 1.17 and from 1.26 */
 	uint64_t funcnametab;
 	uint64_t functab;
 };
@@ -144,6 +145,7 @@ static int read_header(struct pcln *p, uint64_t text, char *err, size_t errlen)
 	p->nfunc = nfunc;
 	if (p->version != 116) {
 		p->text_start = rd(p, 8 + 2 * p->ptrsize, p->ptrsize);
+		p->hdr_text_start = p->text_start;
 		if (!p->text_start)
 			p->text_start = text;
 		if (!p->text_start && nfunc)
@@ -215,6 +217,7 @@ int gopclntab_parse(const void *data, size_t size, uint64_t text,
 		*info = (struct gopcln_info){ .version = p.version,
 					      .ptrsize = p.ptrsize,
 					      .text_start = p.text_start,
+					      .header_text_start = p.hdr_text_start,
 					      .nfunc = p.nfunc };
 	for (i = 0; cb && i < p.nfunc; i++) {
 		read_func(&p, i, &f, err, errlen);
@@ -237,6 +240,39 @@ static size_t sec_named(const struct elf_file *ef, const char *name)
 			return i;
 	}
 	return 0;
+}
+
+/*
+ * The addend of an R_X86_64_RELATIVE relocation at addr, or 0: what a
+ * position-independent binary's loader writes there, when the file holds 0.
+ */
+static uint64_t relative_addend(const struct elf_file *ef, uint64_t addr)
+{
+	GElf_Rela r;
+	size_t i, k;
+
+	if (ef->machine != EM_X86_64)
+		return 0;
+	for (i = 1; i < ef->shnum; i++) {
+		const GElf_Shdr *sh = &ef->shdrs[i];
+		Elf_Data *d;
+
+		if (sh->sh_type != SHT_RELA || !sh->sh_entsize)
+			continue;
+		d = elf_getdata(elf_getscn(ef->elf, i), NULL);
+		for (k = 0; d && k < sh->sh_size / sh->sh_entsize && gelf_getrela(d, k, &r); k++)
+			if (r.r_offset == addr && GELF_R_TYPE(r.r_info) == R_X86_64_RELATIVE)
+				return r.r_addend;
+	}
+	return 0;
+}
+
+/* Word w of the moduledata in section mi, relocated. */
+static uint64_t module_word(const struct elf_file *ef, const struct pcln *p, size_t mi, unsigned w)
+{
+	uint64_t v = rd(p, w * p->ptrsize, p->ptrsize);
+
+	return v ? v : relative_addend(ef, ef->shdrs[mi].sh_addr + w * p->ptrsize);
 }
 
 /*
@@ -263,11 +299,36 @@ static uint64_t module_text(const struct elf_file *ef, size_t pi, size_t ti, uns
 	p.d = d->d_buf;
 	p.size = d->d_size;
 	p.msb = elf_getident(ef->elf, NULL)[EI_DATA] == ELFDATA2MSB;
-	text = rd(&p, 22 * ptrsize, ptrsize);
-	if (rd(&p, 0, ptrsize) != ef->shdrs[pi].sh_addr || text < t->sh_addr ||
+	text = module_word(ef, &p, mi, 22);
+	if (module_word(ef, &p, mi, 0) != ef->shdrs[pi].sh_addr || text < t->sh_addr ||
 	    text - t->sh_addr >= t->sh_size)
 		return 0;
 	return text;
+}
+
+static int is_entry(void *ctx, const struct gopcln_func *f)
+{
+	return f->addr == *(const uint64_t *)ctx;
+}
+
+/*
+ * Whether the functions' base holds. Where it is a guess (Go 1.26 without a
+ * usable moduledata: .text's address), the program's entry point, which Go's
+ * own linker makes _rt0_amd64_linux, must be one of them: with C code linked
+ * first, it is C's _start, and every Go address would be off.
+ */
+static bool base_holds(const struct elf_file *ef, const void *d, size_t size, uint64_t text,
+		       bool from_module)
+{
+	struct gopcln_info info;
+	uint64_t entry = ef->entry;
+	char why[8];
+
+	if (gopclntab_parse(d, size, text, NULL, NULL, &info, why, sizeof(why)))
+		return true; /* the caller reports the table's own error */
+	if (info.version == 116 || info.header_text_start || from_module || !entry)
+		return true;
+	return gopclntab_parse(d, size, text, is_entry, &entry, NULL, why, sizeof(why)) == 1;
 }
 
 int gopclntab__for_each(struct elf_file *ef, int (*cb)(void *ctx, const struct gopcln_func *f),
@@ -291,6 +352,13 @@ int gopclntab__for_each(struct elf_file *ef, int (*cb)(void *ctx, const struct g
 		return 0;
 	}
 	text = d->d_size >= 8 ? module_text(ef, pi, ti, ((unsigned char *)d->d_buf)[7]) : 0;
+	if (!base_holds(ef, d->d_buf, d->d_size, text ?: (ti ? ef->shdrs[ti].sh_addr : 0), text)) {
+		snprintf(ef->go_err, sizeof(ef->go_err),
+			 ".gopclntab: textStart is 0 (Go 1.26) and the entry point 0x%llx is no Go "
+			 "function from .text's start (C code linked first?)",
+			 (unsigned long long)ef->entry);
+		return 0;
+	}
 	if (!text && ti)
 		text = ef->shdrs[ti].sh_addr;
 	/* Checked apart first, so that a callback's error is not taken for the table's. */

@@ -21,10 +21,11 @@ struct gopcln_func {
 
 /* What the header said, for callers that want it (tests, messages). */
 struct gopcln_info {
-	unsigned version;    /* 116 (Go 1.16/1.17), 118 (1.18/1.19), 120 (1.20 on) */
-	unsigned ptrsize;    /* 4 or 8 */
-	uint64_t text_start; /* the base of 1.18+ entry offsets: header, else .text */
-	uint64_t nfunc;	     /* functions in the table */
+	unsigned version;	    /* 116 (Go 1.16/1.17), 118 (1.18/1.19), 120 (1.20 on) */
+	unsigned ptrsize;	    /* 4 or 8 */
+	uint64_t text_start;	    /* the base of 1.18+ entry offsets: header, else text */
+	uint64_t header_text_start; /* the header's own textStart: 0 before 1.18, from 1.26 */
+	uint64_t nfunc;		    /* functions in the table */
 };
 
 /*
@@ -43,7 +44,9 @@ int gopclntab_parse(const void *data, size_t size, uint64_t text,
 /*
  * gopclntab_parse over ef's .gopclntab section (.data.rel.ro.gopclntab in a
  * PIE), with the text field of the moduledata in .go.module (Go 1.26) as the
- * base where it checks out, else .text's address. A missing or bad table is not
+ * base where it checks out, else .text's address, if the entry point is then
+ * a Go function's (C code linked first would shift every address). A missing
+ * or bad table, or a base that does not hold, is not
  * an error here: it gives no functions, and elf_file__go_err says why. 0, or
  * cb's nonzero return. Names live as long as ef.
  */
