@@ -226,6 +226,9 @@ Test(gopclntab, elf_file_falls_back_to_gopclntab)
 	cr_assert_eq(elf_file__resolve(s, "runtime.osinit", &so, &ss), 0);
 	cr_assert_eq(elf_file__resolve(u, "runtime.osinit", &uo, &us), 0);
 	cr_assert_eq(so, uo, "of a function and its ABI0 wrapper, the function");
+	cr_assert_eq(elf_file__resolve(s, "runtime.reflectcall", &so, &ss), 0);
+	cr_assert_eq(elf_file__resolve(u, "runtime.reflectcall.abi0", &uo, &us), 0);
+	cr_assert_eq(so, uo, "of an assembly function and its ABIInternal wrapper, the function");
 	cr_assert_str_eq(elf_file__go_err(s), "");
 	cr_assert_eq(elf_file__resolve(s, "main.nosuch", &so, &ss), -ENOENT);
 	cr_assert_str_eq(elf_file__stripped_note(s, err, sizeof(err)),
