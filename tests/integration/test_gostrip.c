@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Stripped Go binaries (go build -ldflags='-s -w', no .symtab): -l and -u
- * through the functions of .gopclntab, the same calls and arguments as on
- * the unstripped build, as a plain executable and as a PIE; and a corrupt
- * table refused with its reason.
+ * and probe files through the functions of .gopclntab, the same calls and
+ * arguments as on the unstripped build, as a plain executable and as a PIE;
+ * and a corrupt table refused with its reason.
  */
 #include <criterion/criterion.h>
 #include <limits.h>
@@ -55,6 +55,36 @@ Test(gostrip, entry_probe_counts_and_arguments_as_unstripped)
 	add_calls("gofuncs");
 	add_calls("gofuncs-stripped");
 	add_calls("gofuncs-pie-stripped");
+}
+
+/* A probe file's function probe, with a filter, on the stripped build: the same counts. */
+Test(gostrip, probe_file_with_filter)
+{
+	char *argv[] = { (char *)build_path("gofuncs-stripped"), "100", NULL };
+	const struct at_call_rec *r[MAXR];
+	struct trace_opts o = {
+		.no_syscalls = true,
+		.probe_file = "probes:\n"
+			      "  - name: adds\n"
+			      "    kind: function\n"
+			      "    attach: ':main.add(long a, long b)@entry'\n"
+			      "    filter: b >= 40 and b < 50\n",
+	};
+	struct trace t;
+
+	trace_cmd(argv, &o, &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
+	cr_assert_eq(t.pcounts[0].hits, 100);
+	cr_assert_eq(t.pcounts[0].matched, 10);
+	cr_assert_eq(t.pcounts[0].filtered, 90);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 10);
+	for (int k = 0; k < 10; k++) {
+		long b = 40 + k;
+
+		cr_assert_eq((long)r[k]->args[1], b);
+		cr_assert_eq((long)r[k]->args[0], b * (b - 1) / 2, "a of call %ld", b);
+	}
+	trace_free(&t);
 }
 
 /* -l TARGET:GLOB's output, exit 0 and nothing on stderr. */
