@@ -74,7 +74,8 @@ UNIT_BIN := $(BUILD)/tests/unit-tests
 INTEG_BIN := $(BUILD)/tests/integration-tests
 TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
 	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped \
-	$(BUILD)/targets/gofuncs $(BUILD)/targets/libatlate.so
+	$(BUILD)/targets/gofuncs $(BUILD)/targets/gofuncs-stripped $(BUILD)/targets/gofuncs-pie-stripped \
+	$(BUILD)/targets/libatlate.so
 
 FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*.h bpf/*/*.h \
 	include/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*/*.h))
@@ -178,6 +179,18 @@ $(BUILD)/targets/gofuncs: tests/targets/go/gofuncs.go | $(BUILD)/targets
 	$(call msg,GO,$@)
 	$(Q)cd tests/targets/go && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
 		go build -o $(abspath $@) gofuncs.go
+
+# The same, stripped as Go services ship: no .symtab, no DWARF; functions from .gopclntab.
+$(BUILD)/targets/gofuncs-stripped: tests/targets/go/gofuncs.go | $(BUILD)/targets
+	$(call msg,GO,$@)
+	$(Q)cd tests/targets/go && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -ldflags='-s -w' -o $(abspath $@) gofuncs.go
+
+# Stripped and position-independent: the table is .data.rel.ro.gopclntab, in the RELRO segment.
+$(BUILD)/targets/gofuncs-pie-stripped: tests/targets/go/gofuncs.go | $(BUILD)/targets
+	$(call msg,GO,$@)
+	$(Q)cd tests/targets/go && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -buildmode=pie -ldflags='-s -w' -o $(abspath $@) gofuncs.go
 
 # Benchmarks (bench/): workloads, and the floor loader with its empty programs.
 $(BENCH)/workload: bench/workload.c | $(BENCH)

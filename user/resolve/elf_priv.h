@@ -35,6 +35,7 @@ struct elf_file {
 	struct esym *syms; /* function symbols, sorted by name then preference */
 	size_t nsyms;	   /* entries in syms */
 	size_t syms_cap;   /* room in syms */
+	char go_err[192];  /* why a stripped Go binary's .gopclntab gave no functions */
 };
 
 /*

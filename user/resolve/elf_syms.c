@@ -8,6 +8,7 @@
 
 #include "elf_file.h"
 #include "elf_priv.h"
+#include "gopclntab.h"
 #include "setup.h"
 
 void elf_file__free_syms(struct elf_file *ef)
@@ -140,6 +141,14 @@ static int load_symtab(struct elf_file *ef, size_t sidx, const char **vnames, si
 	return 0;
 }
 
+/* A function of a stripped Go binary, from .gopclntab (gopclntab.c): a .symtab stand-in. */
+static int add_go_func(void *ctx, const struct gopcln_func *g)
+{
+	struct esym e = { .name = g->name, .value = g->addr, .size = g->size };
+
+	return add_sym(ctx, &e);
+}
+
 /* Sort order: name, then default versions, then .symtab before .dynsym, then address. */
 static int esym_cmp(const void *a, const void *b)
 {
@@ -170,6 +179,8 @@ static int load_syms(struct elf_file *ef)
 		if (ef->shdrs[i].sh_type == SHT_SYMTAB || ef->shdrs[i].sh_type == SHT_DYNSYM)
 			err = load_symtab(ef, i, vnames, nv);
 	free(vnames);
+	if (!err && ef->is_go && ef->stripped)
+		err = gopclntab__for_each(ef, add_go_func, ef);
 	if (err) {
 		elf_file__free_syms(ef);
 		return err;

@@ -10,6 +10,7 @@
 #include "elf_file.h"
 #include "target.h"
 #include "funcs.h"
+#include "gopclntab.h"
 #include "insn.h"
 #include "util.h"
 
@@ -151,8 +152,10 @@ static int resolve_plain(struct elf_file *ef, const struct uspec *u, const char 
 		return 0;
 	}
 	if (elf_file__resolve(ef, name, &f->off, &f->size)) {
+		char note[256];
+
 		fail(err, errlen, "no such function '%s' in %s%s", name, path,
-		     elf_file__stripped(ef) ? " (stripped: only .dynsym was searched)" : "");
+		     elf_file__stripped_note(ef, note, sizeof(note)));
 		return -ENOENT;
 	}
 	/* resolve found off through a section, so the way back holds. */
@@ -170,6 +173,7 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 		.fs = fs, .ef = ef, .u = u, .path = path, .err = err, .errlen = errlen
 	};
 	struct elf_func f;
+	char note[256];
 	int ret;
 
 	if (u->is_glob) {
@@ -184,7 +188,8 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 		if (ret)
 			return fail(err, errlen, "%s: %s", path, strerror(-ret));
 		if (!fs->n)
-			return fail(err, errlen, "no function matches '%s' in %s", u->func, path);
+			return fail(err, errlen, "no function matches '%s' in %s%s", u->func, path,
+				    elf_file__stripped_note(ef, note, sizeof(note)));
 		return 0;
 	}
 	fs->extra = 0; /* resolve_plain added it */
@@ -314,6 +319,7 @@ static void report_names(const struct func_want *w, size_t n, const char *provid
 {
 	size_t len = 0, missing = 0;
 	bool cut = false;
+	char note[256];
 
 	if (!errlen)
 		return;
@@ -340,9 +346,7 @@ static void report_names(const struct func_want *w, size_t n, const char *provid
 	}
 	if (missing)
 		add_text(err, errlen, &len, " in %s%s", path,
-			 !provider && elf_file__stripped(ef) ?
-				 " (stripped: only .dynsym was searched)" :
-				 "");
+			 provider ? "" : elf_file__stripped_note(ef, note, sizeof(note)));
 	if (why[0])
 		add_text(err, errlen, &len, "%s%s", missing ? "; " : "", why);
 }

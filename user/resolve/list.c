@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "elf_file.h"
+#include "gopclntab.h"
 #include "list.h"
 #include "target.h"
 
@@ -67,6 +68,12 @@ int list_probes(FILE *out, const char *pattern, pid_t pid, char *err, size_t err
 	ret = elf_file__for_each_func(ef, l.glob, print_func, &l);
 	if (!ret)
 		ret = elf_file__for_each_usdt(ef, print_usdt, &l);
+	/* A stripped Go binary whose .gopclntab is bad: say so rather than list nothing. */
+	if (!ret && *elf_file__go_err(ef)) {
+		snprintf(err, errlen, "-l '%s': %s: %s", pattern, path, elf_file__go_err(ef));
+		elf_file__close(ef);
+		return -1;
+	}
 	elf_file__close(ef);
 	if (ret) {
 		snprintf(err, errlen, "-l '%s': %s: cannot read symbols", pattern, path);
