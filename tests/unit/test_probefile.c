@@ -146,6 +146,10 @@ Test(probefile, targets_output_limits)
 					"  string: 254\n"
 					"  processes: 65536\n"
 					"  exe_files: 20000\n"
+					"  followed: 100000\n"
+					"  followed_files: 8192\n"
+					"  namespaces: 10000\n"
+					"  candidates: 4096\n"
 					"probes:\n"
 					"  - {name: p, kind: syscall, attach: read}\n");
 
@@ -164,6 +168,10 @@ Test(probefile, targets_output_limits)
 	cr_assert_eq(pf->limits.str_max, 254);
 	cr_assert_eq(pf->limits.processes, 65536);
 	cr_assert_eq(pf->limits.exe_files, 20000);
+	cr_assert_eq(pf->limits.followed, 100000);
+	cr_assert_eq(pf->limits.followed_files, 8192);
+	cr_assert_eq(pf->limits.namespaces, 10000);
+	cr_assert_eq(pf->limits.candidates, 4096);
 	probefile_free(pf);
 }
 
@@ -195,6 +203,9 @@ Test(probefile, ringbuf_sizes)
 	parse_bad("limits: {ringbuf: 2K}\nprobes: [{name: p, kind: syscall, attach: read}]\n",
 		  "t.yaml:1:19: limits: ringbuf: '2K' is out of range; expected a power of two "
 		  "from 4K to 1G, e.g. 4M");
+	parse_bad("limits: {candidates: 70000}\nprobes: [{name: p, kind: syscall, attach: read}]\n",
+		  "t.yaml:1:22: limits: candidates: 70000 is out of range; expected a number of "
+		  "candidates' accounting entries, 1 to 65536");
 	parse_bad("limits: {ringbuf: 4 MB}\nprobes: [{name: p, kind: syscall, attach: read}]\n",
 		  "t.yaml:1:19: limits: ringbuf: '4 MB' is not a size; expected a power of two "
 		  "from 4K to 1G, e.g. 4M");

@@ -370,6 +370,10 @@ static int start(struct tracer *t)
 		.max_procs = t->file.pf ? t->file.pf->limits.processes : 0,
 		.max_thread_state = t->file.pf ? t->file.pf->limits.thread_state : 0,
 		.max_exe_files = t->file.pf ? t->file.pf->limits.exe_files : 0,
+		.max_followed = t->file.pf ? t->file.pf->limits.followed : 0,
+		.max_followed_files = t->file.pf ? t->file.pf->limits.followed_files : 0,
+		.max_namespaces = t->file.pf ? t->file.pf->limits.namespaces : 0,
+		.max_candidates = t->file.pf ? t->file.pf->limits.candidates : 0,
 		/* A probe file may add either kind at any reload. */
 		.syscall_probes = t->file.pf != NULL,
 		.no_func_probes = !t->file.pf && !t->cfg.nuprobes && !t->cfg.nusdts,

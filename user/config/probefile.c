@@ -298,20 +298,51 @@ static int get_ringbuf(struct pf_ctx *c, const yaml_node_t *n, size_t *out)
 
 static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 {
-	enum { L_RINGBUF, L_STRING, L_PROCESSES, L_THREAD_STATE, L_QUEUE, L_EXE_FILES, L_N };
-	static const char *const keys[L_N] = {
-		[L_RINGBUF] = "ringbuf",     [L_STRING] = "string",
-		[L_PROCESSES] = "processes", [L_THREAD_STATE] = "thread_state",
-		[L_QUEUE] = "queue",	     [L_EXE_FILES] = "exe_files",
+	enum {
+		L_RINGBUF,
+		L_STRING,
+		L_PROCESSES,
+		L_THREAD_STATE,
+		L_QUEUE,
+		L_EXE_FILES,
+		L_FOLLOWED,
+		L_FOLLOWED_FILES,
+		L_NAMESPACES,
+		L_CANDIDATES,
+		L_N
 	};
+	static const char *const keys[L_N] = {
+		[L_RINGBUF] = "ringbuf",       [L_STRING] = "string",
+		[L_PROCESSES] = "processes",   [L_THREAD_STATE] = "thread_state",
+		[L_QUEUE] = "queue",	       [L_EXE_FILES] = "exe_files",
+		[L_FOLLOWED] = "followed",     [L_FOLLOWED_FILES] = "followed_files",
+		[L_NAMESPACES] = "namespaces", [L_CANDIDATES] = "candidates",
+	};
+	/* The tables of the node-wide agent: what each holds, its bound. */
+	static const struct {
+		unsigned key, max;
+		const char *what;
+	} tables[] = {
+		{ L_FOLLOWED, 1 << 20,
+		  "a number of processes followed into their files, 1 to 1048576" },
+		{ L_FOLLOWED_FILES, 1 << 16,
+		  "a number of files followed processes use, 1 to 65536" },
+		{ L_NAMESPACES, 1 << 20,
+		  "a number of mount namespaces with a verdict, 1 to 1048576" },
+		{ L_CANDIDATES, 1 << 16, "a number of candidates' accounting entries, 1 to 65536" },
+	};
+	unsigned *table_of[L_N] = { [L_FOLLOWED] = &c->pf->limits.followed,
+				    [L_FOLLOWED_FILES] = &c->pf->limits.followed_files,
+				    [L_NAMESPACES] = &c->pf->limits.namespaces,
+				    [L_CANDIDATES] = &c->pf->limits.candidates };
 	struct pf_limits *l = &c->pf->limits;
 	yaml_node_t *v[L_N], *k[L_N];
 	char what[64];
 	long long x;
 
 	if (pf_expect(c, n, YAML_MAPPING_NODE, "limits",
-		      "a mapping with ringbuf, string, processes, thread_state, queue or "
-		      "exe_files") ||
+		      "a mapping with ringbuf, string, processes, thread_state, queue, "
+		      "exe_files, followed, followed_files, namespaces or candidates") ||
 	    pf_map_keys(c, n, "limits", keys, ARRAY_SIZE(keys), v, k))
 		return -1;
 	if (v[L_RINGBUF] && get_ringbuf(c, v[L_RINGBUF], &l->ringbuf_bytes))
@@ -347,6 +378,16 @@ static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 			       &x))
 			return -1;
 		l->exe_files = (unsigned)x;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+		char where[48];
+
+		if (!v[tables[i].key])
+			continue;
+		snprintf(where, sizeof(where), "limits: %s", keys[tables[i].key]);
+		if (pf_get_int(c, v[tables[i].key], where, 1, tables[i].max, tables[i].what, &x))
+			return -1;
+		*table_of[tables[i].key] = (unsigned)x;
 	}
 	return 0;
 }

@@ -138,6 +138,10 @@ struct pf_limits {
 	unsigned thread_state; /* 0: not given; else per-thread state entries, 1..1048576 */
 	unsigned queue;	       /* 0: not given; else records waiting for the sink, 1..1048576 */
 	unsigned exe_files; /* 0: not given; else executables targets.exe may match, 1..1048576 */
+	unsigned followed;  /* 0: not given; else processes the follower keeps, 1..1048576 */
+	unsigned followed_files; /* 0: not given; else files it attaches to, 1..65536 */
+	unsigned namespaces; /* 0: not given; else mount namespaces with a verdict, 1..1048576 */
+	unsigned candidates; /* 0: not given; else candidates' accounting entries, 1..65536 */
 };
 
 struct probefile {

@@ -59,6 +59,7 @@ struct site {
 
 struct follow {
 	struct session *s;
+	unsigned max_procs, max_sites; /* limits.followed, limits.followed_files */
 	pthread_t thread;
 	bool running;
 
@@ -133,6 +134,8 @@ struct follow *follow_new(struct session *s)
 	if (!f)
 		return NULL;
 	f->s = s;
+	f->max_procs = s->opts.max_followed ? s->opts.max_followed : FOLLOW_MAX_PROCS;
+	f->max_sites = s->opts.max_followed_files ? s->opts.max_followed_files : FOLLOW_MAX_SITES;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	return f;
@@ -649,7 +652,7 @@ static void follow_group_in(struct follow *f, struct group *g, const struct fpro
 			atomic_fetch_add(&f->st_over, 1);
 		return;
 	}
-	if (f->nsites == FOLLOW_MAX_SITES) {
+	if (f->nsites == f->max_sites) {
 		atomic_fetch_add(&f->st_over, 1);
 		return;
 	}
@@ -764,7 +767,7 @@ static void handle_pid(struct follow *f, pid_t pid, bool exec, bool mapped)
 		unref_pid(f, pid);
 		p->start = start;
 	} else {
-		if (f->nprocs == FOLLOW_MAX_PROCS) {
+		if (f->nprocs == f->max_procs) {
 			atomic_fetch_add(&f->st_over, 1);
 			return;
 		}

@@ -26,7 +26,8 @@ struct pf_targets;
 
 /* How often dead processes are swept and their files' links released. */
 #define FOLLOW_SWEEP_MS 1000
-/* Processes followed at once, files (sites) attached at once: past these, counted. */
+/* Processes followed at once, files (sites) attached at once, by default (limits.followed,
+ * limits.followed_files): past these, counted. */
 #define FOLLOW_MAX_PROCS 65536
 #define FOLLOW_MAX_SITES 4096
 /* Pids waiting for the thread: past this, counted as dropped. */

@@ -177,6 +177,11 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	syscall_specs((struct at_sys_spec *)k->rodata->specs);
 	if (o->max_procs && (ret = bpf_map__set_max_entries(k->maps.traced, o->max_procs)))
 		return fail(err, errlen, "process table size %u: %s", o->max_procs, strerror(-ret));
+	if ((o->max_namespaces &&
+	     (ret = bpf_map__set_max_entries(k->maps.target_mntns, o->max_namespaces))) ||
+	    (o->max_candidates &&
+	     (ret = bpf_map__set_max_entries(k->maps.pending_acct, o->max_candidates))))
+		return fail(err, errlen, "table size: %s", strerror(-ret));
 	if (o->max_exe_files &&
 	    (ret = bpf_map__set_max_entries(k->maps.target_inodes, o->max_exe_files)))
 		return fail(err, errlen, "executable table size %u: %s", o->max_exe_files,

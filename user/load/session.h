@@ -32,6 +32,10 @@ struct session_opts {
 	unsigned max_procs;	     /* traced-process table size; 0: 8192 */
 	unsigned max_thread_state;   /* per-thread state entries (calls in flight); 0: no bound */
 	unsigned max_exe_files;	     /* executable inodes exec may match; 0: AT_MAX_TARGET_INODES */
+	unsigned max_followed;	     /* processes followed into their files; 0: FOLLOW_MAX_PROCS */
+	unsigned max_followed_files; /* files attached for them; 0: FOLLOW_MAX_SITES */
+	unsigned max_namespaces;     /* mount namespaces with a verdict; 0: AT_MAX_TARGET_MNTNS */
+	unsigned max_candidates;     /* candidates' accounting entries; 0: AT_MAX_PENDING */
 	bool syscall_probes;	     /* probe-file syscall probes may be added (their code loads) */
 	bool no_func_probes;	     /* no function or USDT probe will be added: not loaded */
 	bool exit_only; /* no durations: syscalls seen at sys_exit alone (counted, and streamed) */
