@@ -85,15 +85,21 @@ static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 		if (n == AT_SLOTS)
 			return fail(err, errlen, "at most %d string or buffer arguments per probe",
 				    AT_SLOTS);
-		sp->slot_kind[n] = kind == UK_STR ? AT_SLOT_STR_IN : AT_SLOT_BUF_IN;
+		sp->slot_kind[n] = kind == UK_STR && a->type != UT_GOSTR ? AT_SLOT_STR_IN :
+									   AT_SLOT_BUF_IN;
 		sp->slot_arg[n] = i;
 		if (a->type == UT_BUF_LEN)
 			sp->len_arg[n] = a->len_arg;
+		else if (utype_info(a->type)->go_only)
+			sp->len_arg[n] =
+				uspec_go_word(u, i, 0); /* a Go string's or slice's length */
 		else
 			sp->fixed_len[n] = a->n;
 		n++;
 	}
 	sp->abi = go ? AT_ABI_GO : AT_ABI_SYSV;
+	if (go)
+		uspec_go_word_regs(u, sp->word_reg);
 	sp->fail_op = u->fail_op; /* enum ufail_op and enum at_fail_op share their values */
 	sp->fail_val = u->fail_val;
 	/* An integer by its width and sign; a pointer, bytes or no type as a u64. */
@@ -249,7 +255,13 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 		fail(err, errlen, "this session was opened without function probes");
 		return -EINVAL;
 	}
-	if (to_spec(u, go, fp, &sp, err, errlen))
+	/* Go types are Go's; a probe waiting for its file (no path yet) can only be on Go. */
+	if (u->go_arg >= 0 && !go && path[0]) {
+		fail(err, errlen, "argument '%s' is %s, a Go type, and %s is not a Go binary",
+		     u->args[u->go_arg].name, utype_name(u->args[u->go_arg].type), path);
+		return -EINVAL;
+	}
+	if (to_spec(u, go || u->go_arg >= 0, fp, &sp, err, errlen))
 		return -EINVAL;
 	if (first + fs->n > AT_MAX_PROBES) {
 		fail(err, errlen, "too many probes: %zu more would pass the limit of %d", fs->n,
