@@ -166,7 +166,15 @@ Test(goargs, filters_on_go_strings_in_the_kernel)
 				      "  - name: not-hello\n"
 				      "    kind: function\n"
 				      "    attach: ':main.greet(gostr s, long n)@entry'\n"
-				      "    filter: s != \"hello\" and n < 100\n",
+				      "    filter: s != \"hello\" and n < 100\n"
+				      "  - name: nil-iface\n"
+				      "    kind: function\n"
+				      "    attach: ':main.kind(goiface v, long n)@entry'\n"
+				      "    filter: v == 0\n"
+				      "  - name: iface-of-something\n"
+				      "    kind: function\n"
+				      "    attach: ':main.kind(goiface v, long n)@entry'\n"
+				      "    filter: v != 0 and n == 6\n",
 		},
 		&t, w);
 	/* An over-read "hello" would be "hello, world: ..." and equal nothing. */
@@ -184,6 +192,14 @@ Test(goargs, filters_on_go_strings_in_the_kernel)
 	cr_assert_eq(r[1]->args[1], 103);
 	/* "" with n 42 and the 100 x's with n 7. */
 	cr_assert_eq(t.pcounts[3].matched, 2);
+	/* An interface compares by its type word: 0 is nil. */
+	cr_assert_eq(t.pcounts[4].hits, 2);
+	cr_assert_eq(t.pcounts[4].matched, 1);
+	cr_assert_eq(trace_calls(&t, 4, r, MAXR), 1);
+	cr_assert_eq(r[0]->args[1], 5);
+	cr_assert_eq(t.pcounts[5].matched, 1);
+	cr_assert_eq(trace_calls(&t, 5, r, MAXR), 1);
+	cr_assert_eq(r[0]->args[0], w[0]);
 	trace_free(&t);
 }
 
