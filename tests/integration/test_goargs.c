@@ -7,6 +7,8 @@
  * kernel, and the refusals.
  */
 #include <criterion/criterion.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +257,32 @@ Test(goargs, cli_output_and_refusals)
 	cr_assert_not_null(strstr(err, "/funcs is not a Go binary\n"), "%s", err);
 	free(out);
 	free(err);
+
+	/* The same in a probe file checked against a process (symbols resolved). */
+	{
+		char yaml[64], spec[PATH_MAX + 64], pid[16];
+		pid_t sleeper = fork();
+
+		cr_assert_geq(sleeper, 0);
+		if (!sleeper) {
+			execlp("sleep", "sleep", "60", (char *)NULL);
+			_exit(127);
+		}
+		snprintf(pid, sizeof(pid), "%d", sleeper);
+		tmp_name(yaml, sizeof(yaml), "goargs-check", "yaml");
+		snprintf(spec, sizeof(spec), "%s:plain(int a, gostr s)@entry", build_path("funcs"));
+		write_text(yaml, "probes:\n  - {name: g, kind: function, attach: '%s'}\n", spec);
+		st = run_capture((char *[]){ AT, "--check", yaml, "-p", pid, NULL }, &out, &err);
+		kill(sleeper, SIGKILL);
+		waitpid(sleeper, NULL, 0);
+		unlink(yaml);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %d: %s", st, out);
+		cr_assert_not_null(strstr(err,
+					  ": probe 'g': argument 's' is gostr, a Go type, and "),
+				   "%s", err);
+		free(out);
+		free(err);
+	}
 
 	/* More than Go's 9 integer argument registers. */
 	st = run_capture((char *[]){ AT, "-u", ":main.sum(gobytes a, gobytes b, gobytes c, int n)",

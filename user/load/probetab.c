@@ -241,6 +241,16 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 	fdset_close(&fs);
 }
 
+/* Go types on a file that is not Go (path "": not known yet, nothing refused): -1 with why. */
+static int go_types_refused(const struct uspec *u, bool go, const char *path, char *err,
+			    size_t errlen)
+{
+	if (u->go_arg < 0 || go || !path[0])
+		return 0;
+	return fail(err, errlen, "argument '%s' is %s, a Go type, and %s is not a Go binary",
+		    u->args[u->go_arg].name, utype_name(u->args[u->go_arg].type), path);
+}
+
 static int add_locked(struct session *s, const struct uspec *u, const char *provider,
 		      const char *path, bool go, const struct funcs *fs, const struct pf_probe *fp,
 		      uint32_t *ids, size_t max, char *err, size_t errlen)
@@ -255,13 +265,11 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 		fail(err, errlen, "this session was opened without function probes");
 		return -EINVAL;
 	}
-	/* Go types are Go's; a probe waiting for its file (no path yet) can only be on Go. */
-	if (u->go_arg >= 0 && !go && path[0]) {
-		fail(err, errlen, "argument '%s' is %s, a Go type, and %s is not a Go binary",
-		     u->args[u->go_arg].name, utype_name(u->args[u->go_arg].type), path);
+	if (go_types_refused(u, go, path, err, errlen))
 		return -EINVAL;
-	}
-	if (to_spec(u, go || u->go_arg >= 0, fp, &sp, err, errlen))
+	/* A probe waiting for its file (no path yet) with Go types can only go on Go. */
+	go = go || u->go_arg >= 0;
+	if (to_spec(u, go, fp, &sp, err, errlen))
 		return -EINVAL;
 	if (first + fs->n > AT_MAX_PROBES) {
 		fail(err, errlen, "too many probes: %zu more would pass the limit of %d", fs->n,
@@ -585,6 +593,8 @@ int probes__resolve(const struct uspec *u, const char *provider, const struct re
 	bool go;
 	int ret = funcs_resolve(u, provider, sc, path, &go, &fs, err, errlen);
 
+	if (!ret && go_types_refused(u, go, path, err, errlen))
+		ret = -EINVAL;
 	if (ret >= 0)
 		ret = (int)fs.n;
 	funcs_free(&fs);
