@@ -321,6 +321,7 @@ Test(uspec, go_types_take_their_registers)
 	cr_assert_eq(u.go_regs, 3);
 	cr_assert_eq(uspec_go_word(&u, 0, 0), 8, "the length in the last word");
 	cr_assert_eq(uspec_go_word(&u, 1, 0), USPEC_GO_NONE);
+	cr_assert_eq(uspec_go_word(&u, 0, 1), USPEC_GO_NONE, "a string has no third word");
 	uspec_go_word_regs(&u, w);
 	cr_assert_arr_eq(w, ((uint8_t[]){ 0, 2, 3, 4, 5, 6, 7, 8, 1 }), USPEC_GO_REGS,
 			 "undeclared arg3 is RDI, the register after n");

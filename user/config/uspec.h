@@ -26,7 +26,7 @@
 #define USPEC_NAME_MAX 256
 /* Go's integer argument registers (RAX RBX RCX RDI RSI R8 R9 R10 R11): a call record's words. */
 #define USPEC_GO_REGS AT_CALL_WORDS
-#define USPEC_GO_NONE 0xff
+#define USPEC_GO_NONE AT_ARG_NONE
 
 enum utype {
 	UT_NONE = 0,
@@ -57,7 +57,7 @@ enum ukind {
 	UK_NONE = 0, /* no type (no '->') */
 	UK_INT,	     /* an integer of bits width */
 	UK_PTR,	     /* an address: 64 bits unsigned, shown in hex, NULL when 0 */
-	UK_IFACE,    /* a Go interface: two words, not compared */
+	UK_IFACE,    /* a Go interface: two words, compared by its type word */
 	UK_STR,	     /* a string: NUL-terminated, or a Go string of its length */
 	UK_BUF,	     /* bytes: buf[N], buf[len=argK], char[N], a Go []byte */
 };
@@ -135,10 +135,17 @@ int usdt_split(const char *arg, char *provider, size_t plen, char *spec, size_t 
 /* Whether a return value fails the SPEC's predicate (value as the kernel saw it, 64 bits). */
 bool uspec_failed(const struct uspec *u, uint64_t ret);
 
-/* The call record word of argument i's second word (its third follows); USPEC_GO_NONE if none. */
+/*
+ * The call record word of argument i's further word j (0: its second, a
+ * string's or slice's length, an interface's data word; 1: a slice's
+ * capacity); USPEC_GO_NONE when it has no such word.
+ */
 static inline unsigned uspec_go_word(const struct uspec *u, unsigned i, unsigned j)
 {
-	return i < u->nargs && u->go_more[i] != USPEC_GO_NONE ? u->go_more[i] + j : USPEC_GO_NONE;
+	if (i >= u->nargs || u->go_more[i] == USPEC_GO_NONE ||
+	    j + 1 >= utype_info(u->args[i].type)->words)
+		return USPEC_GO_NONE;
+	return u->go_more[i] + j;
 }
 
 /*
