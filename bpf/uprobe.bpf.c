@@ -38,6 +38,41 @@ struct {
 	__type(value, struct at_call_rec);
 } scratch SEC(".maps");
 
+/* Call record word k: an argument register, or for Go a further word (spec.h word_reg). */
+static __always_inline __u64 call_word(const struct at_call_rec *rec, __u8 k)
+{
+	if (k < AT_MAX_ARGS)
+		return rec->args[k];
+	if (k == AT_MAX_ARGS)
+		return rec->more[0];
+	if (k == AT_MAX_ARGS + 1)
+		return rec->more[1];
+	return rec->more[2];
+}
+
+/*
+ * The arguments at entry: SysV's six registers, or the Go words the probe's
+ * layout names, so that a string (2 registers), a slice (3) or an interface
+ * (2) shifts the arguments after it.
+ */
+static __always_inline void call_args(struct at_call_rec *rec, const struct pt_regs *ctx,
+				      const struct at_probe_spec *spec)
+{
+	__u64 r[16];
+
+	if (spec->abi != AT_ABI_GO) {
+		func_args(rec->args, ctx); /* more stays 0, as call_rec_init left it */
+		return;
+	}
+	go_regs(r, ctx);
+#pragma unroll
+	for (int k = 0; k < AT_MAX_ARGS; k++)
+		rec->args[k] = r[spec->word_reg[k] & 15];
+#pragma unroll
+	for (int k = 0; k < AT_CALL_WORDS - AT_MAX_ARGS; k++)
+		rec->more[k] = r[spec->word_reg[AT_MAX_ARGS + k] & 15];
+}
+
 static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,
 					 bool may_sleep)
 {
@@ -48,7 +83,7 @@ static __always_inline void capture_args(struct at_call_rec *rec, const struct a
 
 		if (spec->slot_kind[i] == AT_SLOT_NONE)
 			continue;
-		want = la < AT_MAX_ARGS ? rec->args[la] : spec->fixed_len[i];
+		want = la < AT_CALL_WORDS ? call_word(rec, la) : spec->fixed_len[i];
 		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i], want,
 			may_sleep);
 	}
@@ -139,7 +174,7 @@ int BPF_KPROBE(func_entry)
 		struct at_call_rec *rec = once_rec(spec, id, pid_tgid, &may_sleep);
 
 		if (rec) {
-			func_args(rec->args, ctx, spec->abi);
+			call_args(rec, ctx, spec);
 			emit_entry_only(rec, spec, id, may_sleep);
 		}
 		return 0;
@@ -152,7 +187,7 @@ int BPF_KPROBE(func_entry)
 	if (!f)
 		return 0;
 	call_rec_init(&f->rec, AT_REC_FUNC, id, pid_tgid);
-	func_args(f->rec.args, ctx, spec->abi);
+	call_args(&f->rec, ctx, spec);
 	capture_args(&f->rec, spec, sleepable);
 	/* Last, so the capture's cost is not part of the call's duration. */
 	f->rec.enter_ns = bpf_ktime_get_ns();

@@ -18,6 +18,12 @@
 #define AT_STR_MAX 256
 /* Arguments a call record carries: the six argument registers of a syscall or a function. */
 #define AT_MAX_ARGS 6
+/*
+ * Words a function call record carries: args, then more. Go's register ABI
+ * passes up to 9 integer words (RAX RBX RCX RDI RSI R8 R9 R10 R11), and a Go
+ * string, slice or interface argument takes 2 or 3 of them.
+ */
+#define AT_CALL_WORDS 9
 /* slot_arg / len_arg value of an unused slot: no argument. */
 #define AT_ARG_NONE 0xff
 /* Length of a task command name with its NUL (the kernel's TASK_COMM_LEN). */
@@ -75,8 +81,10 @@ struct at_rec_hdr {
  * arguments at entry, return value and duration at exit.
  */
 struct at_call_rec {
-	struct at_rec_hdr hdr;	  /* type AT_REC_SYSCALL or AT_REC_FUNC; ts_ns: the exit time */
-	__u64 args[AT_MAX_ARGS];  /* raw argument registers at entry */
+	struct at_rec_hdr hdr;	 /* type AT_REC_SYSCALL or AT_REC_FUNC; ts_ns: the exit time */
+	__u64 args[AT_MAX_ARGS]; /* raw argument registers at entry */
+	/* Go calls: words 6 to 8 (at_probe_spec.word_reg); 0 for syscalls and SysV calls. */
+	__u64 more[AT_CALL_WORDS - AT_MAX_ARGS];
 	__s64 ret;		  /* return value (negative errno on failure) */
 	__u64 enter_ns;		  /* entry time; duration = hdr.ts_ns - enter_ns */
 	__u32 nr;		  /* syscall number; 0 for functions (hdr.probe_id says which) */
@@ -144,7 +152,7 @@ struct at_mmap_rec {
 
 /* The layout is the ABI: a change shows here first. */
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
-_Static_assert(sizeof(struct at_call_rec) == 112 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
+_Static_assert(sizeof(struct at_call_rec) == 136 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
 _Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
 _Static_assert(sizeof(struct at_exec_rec) == 72 + AT_EXEC_PATH, "at_exec_rec layout");
 _Static_assert(sizeof(struct at_mmap_rec) == 32 + AT_MMAP_NAME, "at_mmap_rec layout");

@@ -43,7 +43,7 @@ enum at_probe_mode {
 /* at_probe_spec.abi: where the arguments are. */
 enum at_abi {
 	AT_ABI_SYSV = 0, /* rdi rsi rdx rcx r8 r9 */
-	AT_ABI_GO = 1,	 /* Go register ABI: rax rbx rcx rdi rsi r8 */
+	AT_ABI_GO = 1,	 /* Go register ABI: rax rbx rcx rdi rsi r8 r9 r10 r11, by word_reg */
 };
 
 /* at_probe_spec.fail_op: the failing predicate on the return value. */
@@ -160,15 +160,22 @@ struct at_probe_spec {
 	__u8 ret_signed;	   /* the return type is signed */
 	__u8 slot_kind[AT_SLOTS];  /* enum at_slot_kind (STR_IN or BUF_IN) */
 	__u8 slot_arg[AT_SLOTS];   /* argument index each slot reads */
-	__u8 len_arg[AT_SLOTS];	   /* argument holding the length, AT_ARG_NONE: fixed_len */
-	__u8 kind;		   /* enum at_probe_kind */
-	__u8 only_failing;	   /* when: failing: only calls whose return fails */
+	/* The call record word holding the length (a Go length: 6 to 8), AT_ARG_NONE: fixed_len */
+	__u8 len_arg[AT_SLOTS];
+	__u8 kind;	   /* enum at_probe_kind */
+	__u8 only_failing; /* when: failing: only calls whose return fails */
 	/* Probe files: filter, then actions; sample and rate limit gate events only. */
-	__u8 actions;		/* AT_ACT_*; 0 means AT_ACT_EVENT (-u probes) */
-	__u8 signal;		/* signal number for AT_ACT_SIGNAL */
-	__u8 hist_of;		/* enum at_hist_of */
-	__u8 on_unreadable;	/* enum at_unreadable */
-	__u8 pad[2];		/* explicit padding */
+	__u8 actions;	    /* AT_ACT_*; 0 means AT_ACT_EVENT (-u probes) */
+	__u8 signal;	    /* signal number for AT_ACT_SIGNAL */
+	__u8 hist_of;	    /* enum at_hist_of */
+	__u8 on_unreadable; /* enum at_unreadable */
+	/*
+	 * AT_ABI_GO: the Go integer register (0 RAX, 1 RBX, 2 RCX, 3 RDI, 4 RSI,
+	 * 5 R8, 6 R9, 7 R10, 8 R11) each call record word (args, then more)
+	 * holds; AT_ARG_NONE: 0. A string, slice or interface takes 2 or 3.
+	 */
+	__u8 word_reg[AT_CALL_WORDS];
+	__u8 pad[5];		/* explicit padding */
 	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
 	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
 	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */
@@ -230,7 +237,7 @@ struct at_pid_bits {
 _Static_assert(sizeof(struct at_sys_spec) == 9, "at_sys_spec layout");
 _Static_assert(sizeof(struct at_cond) == 48, "at_cond layout");
 _Static_assert(sizeof(struct at_filter) == 24 + AT_FILTER_CONDS * 48, "at_filter layout");
-_Static_assert(sizeof(struct at_probe_spec) == 56 + sizeof(struct at_filter),
+_Static_assert(sizeof(struct at_probe_spec) == 64 + sizeof(struct at_filter),
 	       "at_probe_spec layout");
 _Static_assert(sizeof(struct at_probe_state) == 16, "at_probe_state layout");
 _Static_assert(sizeof(struct at_inode_key) == 16, "at_inode_key layout");

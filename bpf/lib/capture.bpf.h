@@ -40,7 +40,7 @@ static __always_inline void rec_cgroup(struct at_rec_hdr *h)
 /*
  * The fixed part of a call record, before its arguments, times and captures:
  * no slot used, nothing captured, no flags. Every byte up to the slots is
- * written by it or by the caller (args, enter_ns, ts_ns), so a ring-buffer
+ * written by it or by the caller (args, Go's more words, enter_ns, ts_ns), so a ring-buffer
  * reservation, which is not zeroed, leaks nothing.
  */
 static __always_inline void call_rec_init(struct at_call_rec *rec, __u32 type, __u32 probe_id,
@@ -50,6 +50,7 @@ static __always_inline void call_rec_init(struct at_call_rec *rec, __u32 type, _
 	rec->nr = 0;
 	rec->flags = 0;
 	rec->ret = 0;
+	__builtin_memset(rec->more, 0, sizeof(rec->more));
 	__builtin_memset(rec->slot_len, 0, sizeof(rec->slot_len));
 	__builtin_memset(rec->slot_arg, AT_ARG_NONE, sizeof(rec->slot_arg));
 	__builtin_memset(rec->pad, 0, sizeof(rec->pad));

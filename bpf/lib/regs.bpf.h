@@ -32,28 +32,36 @@ static __always_inline __u64 sys_nr(const struct pt_regs *regs)
 	return regs->orig_ax;
 }
 
-/*
- * A function's arguments at its entry, by ABI: SysV (rdi rsi rdx rcx r8 r9)
- * or Go's register ABI (rax rbx rcx rdi rsi r8).
- */
-static __always_inline void func_args(__u64 args[AT_MAX_ARGS], const struct pt_regs *ctx, __u8 abi)
+/* A SysV function's arguments at its entry: rdi rsi rdx rcx r8 r9. */
+static __always_inline void func_args(__u64 args[AT_MAX_ARGS], const struct pt_regs *ctx)
 {
-	/*
-	 * Load every register first: the verifier allows context loads only at
-	 * fixed offsets, and a branch per ABI would let the compiler pick the
-	 * offset at run time.
-	 */
-	__u64 di = PT_REGS_PARM1(ctx), si = PT_REGS_PARM2(ctx), dx = PT_REGS_PARM3(ctx);
-	__u64 cx = PT_REGS_PARM4(ctx), r8 = PT_REGS_PARM5(ctx), r9 = ctx->r9;
-	__u64 ax = ctx->ax, bx = ctx->bx;
-	bool go = abi == AT_ABI_GO;
+	args[0] = PT_REGS_PARM1(ctx);
+	args[1] = PT_REGS_PARM2(ctx);
+	args[2] = PT_REGS_PARM3(ctx);
+	args[3] = PT_REGS_PARM4(ctx);
+	args[4] = PT_REGS_PARM5(ctx);
+	args[5] = ctx->r9; /* bpf_tracing.h has no sixth */
+}
 
-	args[0] = go ? ax : di;
-	args[1] = go ? bx : si;
-	args[2] = go ? cx : dx;
-	args[3] = go ? di : cx;
-	args[4] = go ? si : r8;
-	args[5] = go ? r8 : r9;
+/*
+ * A Go function's integer argument registers at its entry, in the ABI's
+ * order (rax rbx rcx rdi rsi r8 r9 r10 r11); the words after them are 0, so
+ * that any index below 16 reads a defined value.
+ */
+static __always_inline void go_regs(__u64 r[16], const struct pt_regs *ctx)
+{
+	r[0] = ctx->ax;
+	r[1] = ctx->bx;
+	r[2] = ctx->cx;
+	r[3] = ctx->di;
+	r[4] = ctx->si;
+	r[5] = ctx->r8;
+	r[6] = ctx->r9;
+	r[7] = ctx->r10;
+	r[8] = ctx->r11;
+#pragma unroll
+	for (int i = 9; i < 16; i++)
+		r[i] = 0;
 }
 
 /* A function's return value, at its return. */

@@ -306,3 +306,73 @@ Test(uspec, long_names)
 	cr_assert_eq(uspec_parse("libc", &u, err, 8), -1);
 	cr_assert_str_eq(err, "-u 'lib");
 }
+
+/* Go types: how many registers each takes, and where its words go in a call record. */
+Test(uspec, go_types_take_their_registers)
+{
+	uint8_t w[USPEC_GO_REGS];
+	struct uspec u = parse_ok("gofuncs:main.greet(gostr s, long n)@entry");
+
+	cr_assert_eq(u.nargs, 2);
+	cr_assert_eq(u.args[0].type, UT_GOSTR);
+	cr_assert_eq(u.go_arg, 0);
+	cr_assert_eq(u.go_reg[0], 0, "s: RAX (pointer), RBX (length)");
+	cr_assert_eq(u.go_reg[1], 2, "n after the string: RCX");
+	cr_assert_eq(u.go_regs, 3);
+	cr_assert_eq(uspec_go_word(&u, 0, 0), 8, "the length in the last word");
+	cr_assert_eq(uspec_go_word(&u, 1, 0), USPEC_GO_NONE);
+	cr_assert_eq(uspec_go_word(&u, 0, 1), USPEC_GO_NONE, "a string has no third word");
+	uspec_go_word_regs(&u, w);
+	cr_assert_arr_eq(w, ((uint8_t[]){ 0, 2, 3, 4, 5, 6, 7, 8, 1 }), USPEC_GO_REGS,
+			 "undeclared arg3 is RDI, the register after n");
+
+	u = parse_ok(":main.sum([]byte b, long n)@entry");
+	cr_assert_eq(u.args[0].type, UT_GOBYTES);
+	cr_assert_str_eq(u.args[0].name, "b");
+	cr_assert_eq(u.go_reg[1], 3, "n after pointer, length, capacity: RDI");
+	cr_assert_eq(uspec_go_word(&u, 0, 0), 7, "length");
+	cr_assert_eq(uspec_go_word(&u, 0, 1), 8, "capacity");
+	uspec_go_word_regs(&u, w);
+	cr_assert_arr_eq(w, ((uint8_t[]){ 0, 3, 4, 5, 6, 7, 8, 1, 2 }), USPEC_GO_REGS);
+
+	u = parse_ok(":main.kind(goiface v, gobytes b, gostr s, int n)");
+	cr_assert_eq(u.go_reg[0], 0);
+	cr_assert_eq(u.go_reg[1], 2);
+	cr_assert_eq(u.go_reg[2], 5);
+	cr_assert_eq(u.go_reg[3], 7, "n in R10");
+	cr_assert_eq(u.go_regs, 8);
+	uspec_go_word_regs(&u, w);
+	/* Words: v b s n, one undeclared (R11), then s's length, b's length and capacity, v's data. */
+	cr_assert_arr_eq(w, ((uint8_t[]){ 0, 2, 5, 7, 8, 6, 3, 4, 1 }), USPEC_GO_REGS);
+
+	/* Integers only: word i is register i, as Go probes always read them. */
+	u = parse_ok(":main.add(long a, long b)@entry");
+	cr_assert_eq(u.go_arg, -1);
+	uspec_go_word_regs(&u, w);
+	cr_assert_arr_eq(w, ((uint8_t[]){ 0, 1, 2, 3, 4, 5, 6, 7, 8 }), USPEC_GO_REGS);
+
+	/* Nine registers exactly fit. */
+	u = parse_ok(":f(gobytes a, gobytes b, gobytes c)");
+	cr_assert_eq(u.go_regs, 9);
+	uspec_go_word_regs(&u, w);
+	cr_assert_arr_eq(w, ((uint8_t[]){ 0, 3, 6, 7, 8, 4, 5, 1, 2 }), USPEC_GO_REGS);
+
+	cr_assert_str_eq(utype_name(UT_GOSTR), "gostr");
+	cr_assert_str_eq(utype_name(UT_GOBYTES), "gobytes");
+	cr_assert_str_eq(utype_name(UT_GOIFACE), "goiface");
+}
+
+Test(uspec, go_types_bad)
+{
+	parse_bad(
+		":f(gobytes a, gobytes b, gostr c, gostr d)",
+		"-u ':f(gobytes a, gobytes b, gostr c, gostr d)': argument 'd' needs Go registers "
+		"9 to 10, there are 9 at column 39");
+	parse_bad(":f(gobytes a, gobytes b, gobytes c, int n)",
+		  "-u ':f(gobytes a, gobytes b, gobytes c, int n)': argument 'n' needs Go register "
+		  "10, there are 9 at column 41");
+	parse_bad(":f() -> gostr",
+		  "-u ':f() -> gostr': return type must be an integer type or ptr, not 'gostr' at "
+		  "column 13");
+	parse_bad(":f([]bytes b)", "-u ':f([]bytes b)': expected a type at column 8");
+}

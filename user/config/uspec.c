@@ -29,19 +29,30 @@ struct parser {
 /* Every SPEC type's name, width and class: the one table the parser, the filter
  * compiler, the probe table and the record decoder read. */
 static const struct utype_info utypes[UT_N] = {
-	[UT_NONE] = { "none", 0, false, UK_NONE },  [UT_S8] = { "s8", 8, true, UK_INT },
-	[UT_U8] = { "u8", 8, false, UK_INT },	    [UT_S16] = { "s16", 16, true, UK_INT },
-	[UT_U16] = { "u16", 16, false, UK_INT },    [UT_S32] = { "s32", 32, true, UK_INT },
-	[UT_U32] = { "u32", 32, false, UK_INT },    [UT_S64] = { "s64", 64, true, UK_INT },
-	[UT_U64] = { "u64", 64, false, UK_INT },    [UT_INT] = { "int", 32, true, UK_INT },
-	[UT_LONG] = { "long", 64, true, UK_INT },   [UT_PTR] = { "ptr", 64, false, UK_PTR },
-	[UT_STR] = { "str", 0, false, UK_STR },	    [UT_BUF] = { "buf", 0, false, UK_BUF },
-	[UT_BUF_LEN] = { "buf", 0, false, UK_BUF }, [UT_CHARS] = { "char", 0, false, UK_BUF },
+	[UT_NONE] = { "none", 0, false, UK_NONE, 1 },
+	[UT_S8] = { "s8", 8, true, UK_INT, 1 },
+	[UT_U8] = { "u8", 8, false, UK_INT, 1 },
+	[UT_S16] = { "s16", 16, true, UK_INT, 1 },
+	[UT_U16] = { "u16", 16, false, UK_INT, 1 },
+	[UT_S32] = { "s32", 32, true, UK_INT, 1 },
+	[UT_U32] = { "u32", 32, false, UK_INT, 1 },
+	[UT_S64] = { "s64", 64, true, UK_INT, 1 },
+	[UT_U64] = { "u64", 64, false, UK_INT, 1 },
+	[UT_INT] = { "int", 32, true, UK_INT, 1 },
+	[UT_LONG] = { "long", 64, true, UK_INT, 1 },
+	[UT_PTR] = { "ptr", 64, false, UK_PTR, 1 },
+	[UT_GOIFACE] = { "goiface", 64, false, UK_IFACE, 2, true },
+	[UT_STR] = { "str", 0, false, UK_STR, 1 },
+	[UT_GOSTR] = { "gostr", 0, false, UK_STR, 2, true },
+	[UT_BUF] = { "buf", 0, false, UK_BUF, 1 },
+	[UT_BUF_LEN] = { "buf", 0, false, UK_BUF, 1 },
+	[UT_CHARS] = { "char", 0, false, UK_BUF, 1 },
+	[UT_GOBYTES] = { "gobytes", 0, false, UK_BUF, 3, true },
 };
 
 const struct utype_info *utype_info(uint8_t t)
 {
-	static const struct utype_info unknown = { "?", 64, false, UK_INT };
+	static const struct utype_info unknown = { "?", 64, false, UK_INT, 1 };
 
 	return t < UT_N ? &utypes[t] : &unknown;
 }
@@ -156,12 +167,20 @@ static size_t num_len(const struct parser *p)
 	return n;
 }
 
+/* Whether s[0..len) names a byte type, written buf[...] or char[...]. */
+static bool is_bytes_word(const char *s, size_t len)
+{
+	return (len == 3 && !strncmp(s, "buf", 3)) || (len == 4 && !strncmp(s, "char", 4));
+}
+
 static enum utype lookup_type(const char *s, size_t len)
 {
 	size_t i;
 
-	/* Scalar types by name; buffers are written buf[...] and char[...]. */
-	for (i = UT_S8; i <= UT_STR; i++)
+	/* Types by name; buffers are written buf[...] and char[...], parsed apart. */
+	if (is_bytes_word(s, len))
+		return UT_NONE;
+	for (i = UT_S8; i < UT_N; i++)
 		if (strlen(utypes[i].name) == len && !strncmp(utypes[i].name, s, len))
 			return (enum utype)i;
 	return UT_NONE;
@@ -286,12 +305,6 @@ static size_t take_ident(struct parser *p, size_t *start)
 	return len;
 }
 
-/* Whether s[0..len) names a byte type, written buf[...] or char[...]. */
-static bool is_bytes_word(const char *s, size_t len)
-{
-	return (len == 3 && !strncmp(s, "buf", 3)) || (len == 4 && !strncmp(s, "char", 4));
-}
-
 /* One ARG: TYPE [name], buf[...] [name], char[N] [name]. */
 static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_pos)
 {
@@ -299,9 +312,12 @@ static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_p
 	int err;
 
 	len = take_ident(p, &start);
-	if (!len)
+	if (!len && eat(p, "[]byte") && !(p->pos < p->end && is_ident(p->s[p->pos]))) {
+		/* Go's spelling of gobytes. */
+		a->type = UT_GOBYTES;
+	} else if (!len) {
 		return fail_at(p, start, "expected a type");
-	if (is_bytes_word(p->s + start, len)) {
+	} else if (is_bytes_word(p->s + start, len)) {
 		skip_ws(p);
 		if (!eat(p, "["))
 			return fail_at(p, p->pos, "expected '[' after '%.*s'", (int)len,
@@ -329,10 +345,45 @@ static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_p
 	return 0;
 }
 
+/*
+ * The Go register ABI's places of the arguments (struct uspec's go_*): each
+ * takes the next registers, as many as its type has words; more than
+ * USPEC_GO_REGS in all is refused, naming the first argument that does not fit.
+ */
+static int go_layout(struct parser *p, struct uspec *out, const size_t *arg_pos)
+{
+	unsigned reg = 0, top = USPEC_GO_REGS;
+
+	out->go_arg = -1;
+	memset(out->go_more, USPEC_GO_NONE, sizeof(out->go_more));
+	for (unsigned i = 0; i < out->nargs; i++) {
+		const struct utype_info *ti = utype_info(out->args[i].type);
+
+		if (ti->go_only && out->go_arg < 0)
+			out->go_arg = (int8_t)i;
+		if (reg + ti->words > USPEC_GO_REGS && ti->words == 1)
+			return fail_at(p, arg_pos[i],
+				       "argument '%s' needs Go register %u, there are %d",
+				       out->args[i].name, reg + 1, USPEC_GO_REGS);
+		if (reg + ti->words > USPEC_GO_REGS)
+			return fail_at(p, arg_pos[i],
+				       "argument '%s' needs Go registers %u to %u, there are %d",
+				       out->args[i].name, reg + 1, reg + ti->words, USPEC_GO_REGS);
+		out->go_reg[i] = (uint8_t)reg;
+		reg += ti->words;
+		if (ti->words > 1) {
+			top -= ti->words - 1;
+			out->go_more[i] = (uint8_t)top;
+		}
+	}
+	out->go_regs = (uint8_t)reg;
+	return 0;
+}
+
 /* '(' ARGS ')', with buf[len=argK] checked once all arguments are known. */
 static int parse_args(struct parser *p, struct uspec *out)
 {
-	size_t k_pos[USPEC_MAX_ARGS] = { 0 };
+	size_t k_pos[USPEC_MAX_ARGS] = { 0 }, arg_pos[USPEC_MAX_ARGS] = { 0 };
 	unsigned i;
 	int err;
 
@@ -344,6 +395,7 @@ static int parse_args(struct parser *p, struct uspec *out)
 		if (out->nargs == USPEC_MAX_ARGS)
 			return fail_at(p, p->pos, "too many arguments (at most %d)",
 				       USPEC_MAX_ARGS);
+		arg_pos[out->nargs] = p->pos;
 		err = parse_arg(p, &out->args[out->nargs], out->nargs, &k_pos[out->nargs]);
 		if (err)
 			return err;
@@ -373,7 +425,7 @@ static int parse_args(struct parser *p, struct uspec *out)
 				       "buf length arg%u must be an integer type, not '%s'",
 				       a->len_arg + 1, utype_name(out->args[a->len_arg].type));
 	}
-	return 0;
+	return go_layout(p, out, arg_pos);
 }
 
 /* Checks that a predicate's value fits the return type, then stores it. */
@@ -413,7 +465,7 @@ static int parse_ret(struct parser *p, struct uspec *out)
 	if (!len)
 		return fail_at(p, start, "expected a return type");
 	out->ret_type = lookup_type(p->s + start, len);
-	if (out->ret_type == UT_STR || is_bytes_word(p->s + start, len))
+	if (utype_info(out->ret_type)->kind > UK_PTR || is_bytes_word(p->s + start, len))
 		return fail_at(p, start, "return type must be an integer type or ptr, not '%.*s'",
 			       (int)len, p->s + start);
 	if (out->ret_type == UT_NONE)
@@ -471,6 +523,8 @@ int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	out->go_arg = -1;
+	memset(out->go_more, USPEC_GO_NONE, sizeof(out->go_more));
 	if (errlen)
 		err[0] = '\0';
 	if (!colon)
@@ -524,6 +578,22 @@ int usdt_split(const char *arg, char *provider, size_t plen, char *spec, size_t 
 	snprintf(provider, plen, "%.*s", (int)(name - prov - 1), prov);
 	snprintf(spec, slen, "%.*s%s", (int)(prov - arg), arg, name);
 	return 0;
+}
+
+void uspec_go_word_regs(const struct uspec *u, uint8_t word_reg[USPEC_GO_REGS])
+{
+	for (unsigned k = 0; k < USPEC_GO_REGS; k++) {
+		unsigned reg = u->go_regs + k - u->nargs;
+
+		word_reg[k] = k >= u->nargs && reg < USPEC_GO_REGS ? reg : USPEC_GO_NONE;
+	}
+	for (unsigned i = 0; i < u->nargs; i++) {
+		unsigned words = utype_info(u->args[i].type)->words;
+
+		word_reg[i] = u->go_reg[i];
+		for (unsigned j = 1; j < words; j++)
+			word_reg[uspec_go_word(u, i, j - 1)] = u->go_reg[i] + j;
+	}
 }
 
 bool uspec_failed(const struct uspec *u, uint64_t ret)

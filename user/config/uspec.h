@@ -8,6 +8,7 @@
  *   ARGS   := ARG { ',' ARG }            at most 6, x86-64 SysV (or Go) register order
  *   ARG    := TYPE [ name ] | 'buf[' N ']' [name] | 'buf[len=arg' K ']' [name] | 'char[' N ']' [name]
  *   TYPE   := s8 u8 s16 u16 s32 u32 s64 u64 int long ptr str
+ *             | gostr | gobytes | '[]byte' | goiface   (Go binaries only: 2, 3 and 2 registers)
  *   OP INT := failing predicate on the return value: == != < <= > >= and a decimal or 0x integer;
  *             default: '< 0' for signed integer returns, '== 0' for ptr
  *   @entry / @return: entry-only or return-only records (default: one record per call)
@@ -23,6 +24,9 @@
 
 #define USPEC_MAX_ARGS AT_MAX_ARGS
 #define USPEC_NAME_MAX 256
+/* Go's integer argument registers (RAX RBX RCX RDI RSI R8 R9 R10 R11): a call record's words. */
+#define USPEC_GO_REGS AT_CALL_WORDS
+#define USPEC_GO_NONE AT_ARG_NONE
 
 enum utype {
 	UT_NONE = 0,
@@ -37,10 +41,14 @@ enum utype {
 	UT_INT,	    /* s32 */
 	UT_LONG,    /* s64 */
 	UT_PTR,	    /* address, shown in hex */
+	UT_GOIFACE, /* Go interface: type and data words, shown as addresses */
+	/* From here on every type takes a capture slot (filter.c counts them so). */
 	UT_STR,	    /* NUL-terminated string, read at entry */
+	UT_GOSTR,   /* Go string: pointer and length, exactly length bytes read at entry */
 	UT_BUF,	    /* buf[N]: N bytes, read at entry */
 	UT_BUF_LEN, /* buf[len=argK]: bytes, length from argument K (1-based in the SPEC) */
 	UT_CHARS,   /* char[N]: up to N bytes, shown as a string */
+	UT_GOBYTES, /* Go []byte: pointer, length, capacity; length bytes read at entry */
 	UT_N
 };
 
@@ -49,8 +57,9 @@ enum ukind {
 	UK_NONE = 0, /* no type (no '->') */
 	UK_INT,	     /* an integer of bits width */
 	UK_PTR,	     /* an address: 64 bits unsigned, shown in hex, NULL when 0 */
-	UK_STR,	     /* a NUL-terminated string */
-	UK_BUF,	     /* bytes: buf[N], buf[len=argK], char[N] */
+	UK_IFACE,    /* a Go interface: two words, compared by its type word */
+	UK_STR,	     /* a string: NUL-terminated, or a Go string of its length */
+	UK_BUF,	     /* bytes: buf[N], buf[len=argK], char[N], a Go []byte */
 };
 
 struct utype_info {
@@ -58,6 +67,8 @@ struct utype_info {
 	uint8_t bits;	  /* width of an integer or pointer: 8, 16, 32, 64; 0 for bytes */
 	bool is_signed;	  /* compared and shown as signed */
 	uint8_t kind;	  /* enum ukind */
+	uint8_t words;	  /* Go integer registers the type takes: 1, or 2 and 3 for Go types */
+	bool go_only;	  /* a Go type: refused on other binaries */
 };
 
 /* The type's entry in the one table of SPEC types; any value is safe. */
@@ -89,6 +100,19 @@ struct uspec {
 	int64_t fail_val; /* compared with the return value */
 	uint8_t when;	  /* enum uwhen */
 	bool is_glob;	  /* func contains * ? or [ */
+	/*
+	 * Where the Go register ABI puts each argument (the loader uses it on Go
+	 * binaries only): go_reg[i] is argument i's first register, 0 for RAX to
+	 * 8 for R11, the ones after it following. A call record has USPEC_GO_REGS
+	 * words: word i is argument i's first, and the further words of gostr,
+	 * gobytes and goiface arguments are taken from the last word down,
+	 * go_more[i] naming argument i's second (its third is the one after), so
+	 * that the words between hold the undeclared arguments' registers.
+	 */
+	uint8_t go_reg[USPEC_MAX_ARGS];
+	uint8_t go_more[USPEC_MAX_ARGS]; /* USPEC_GO_NONE for one-word arguments */
+	uint8_t go_regs;		 /* registers the arguments take in all */
+	int8_t go_arg;			 /* the first argument of a Go type, -1 when none */
 };
 
 /*
@@ -110,6 +134,28 @@ int usdt_split(const char *arg, char *provider, size_t plen, char *spec, size_t 
 
 /* Whether a return value fails the SPEC's predicate (value as the kernel saw it, 64 bits). */
 bool uspec_failed(const struct uspec *u, uint64_t ret);
+
+/*
+ * The call record word of argument i's further word j (0: its second, a
+ * string's or slice's length, an interface's data word; 1: a slice's
+ * capacity); USPEC_GO_NONE when it has no such word.
+ */
+static inline unsigned uspec_go_word(const struct uspec *u, unsigned i, unsigned j)
+{
+	if (i >= u->nargs || u->go_more[i] == USPEC_GO_NONE ||
+	    j + 1 >= utype_info(u->args[i].type)->words)
+		return USPEC_GO_NONE;
+	return u->go_more[i] + j;
+}
+
+/*
+ * The Go register (0 RAX .. 8 R11) of each call record word, USPEC_GO_NONE
+ * for none: each argument's first in its own word, the further words of
+ * strings, slices and interfaces where go_more put them, and the registers
+ * after the declared arguments in the words between, so that an undeclared
+ * argN is still its register.
+ */
+void uspec_go_word_regs(const struct uspec *u, uint8_t word_reg[USPEC_GO_REGS]);
 
 /* Name of a type as written in SPECs ("u64", "str", "buf"). */
 const char *utype_name(uint8_t t);

@@ -85,15 +85,21 @@ static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 		if (n == AT_SLOTS)
 			return fail(err, errlen, "at most %d string or buffer arguments per probe",
 				    AT_SLOTS);
-		sp->slot_kind[n] = kind == UK_STR ? AT_SLOT_STR_IN : AT_SLOT_BUF_IN;
+		sp->slot_kind[n] = kind == UK_STR && a->type != UT_GOSTR ? AT_SLOT_STR_IN :
+									   AT_SLOT_BUF_IN;
 		sp->slot_arg[n] = i;
 		if (a->type == UT_BUF_LEN)
 			sp->len_arg[n] = a->len_arg;
+		else if (utype_info(a->type)->go_only)
+			sp->len_arg[n] =
+				uspec_go_word(u, i, 0); /* a Go string's or slice's length */
 		else
 			sp->fixed_len[n] = a->n;
 		n++;
 	}
 	sp->abi = go ? AT_ABI_GO : AT_ABI_SYSV;
+	if (go)
+		uspec_go_word_regs(u, sp->word_reg);
 	sp->fail_op = u->fail_op; /* enum ufail_op and enum at_fail_op share their values */
 	sp->fail_val = u->fail_val;
 	/* An integer by its width and sign; a pointer, bytes or no type as a u64. */
@@ -236,6 +242,16 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 	fdset_close(&fs);
 }
 
+/* Go types on a file that is not Go (path "": not known yet, nothing refused): -1 with why. */
+static int go_types_refused(const struct uspec *u, bool go, const char *path, char *err,
+			    size_t errlen)
+{
+	if (u->go_arg < 0 || go || !path[0])
+		return 0;
+	return fail(err, errlen, "argument '%s' is %s, a Go type, and %s is not a Go binary",
+		    u->args[u->go_arg].name, utype_name(u->args[u->go_arg].type), path);
+}
+
 static int add_locked(struct session *s, const struct uspec *u, const char *provider,
 		      const char *path, bool go, const struct funcs *fs, const struct pf_probe *fp,
 		      uint32_t *ids, size_t max, char *err, size_t errlen)
@@ -250,6 +266,10 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 		fail(err, errlen, "this session was opened without function probes");
 		return -EINVAL;
 	}
+	if (go_types_refused(u, go, path, err, errlen))
+		return -EINVAL;
+	/* A probe waiting for its file (no path yet) with Go types can only go on Go. */
+	go = go || u->go_arg >= 0;
 	if (to_spec(u, go, fp, &sp, err, errlen))
 		return -EINVAL;
 	if (first + fs->n > AT_MAX_PROBES) {
@@ -574,6 +594,8 @@ int probes__resolve(const struct uspec *u, const char *provider, const struct re
 	bool go;
 	int ret = funcs_resolve(u, provider, sc, path, &go, &fs, err, errlen);
 
+	if (!ret && go_types_refused(u, go, path, err, errlen))
+		ret = -EINVAL;
 	if (ret >= 0)
 		ret = (int)fs.n;
 	funcs_free(&fs);

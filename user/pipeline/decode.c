@@ -127,6 +127,14 @@ static void fill_args(struct event *ev, const struct at_call_rec *r, unsigned na
 	}
 }
 
+/* Word k of a call record (args, then Go's more); 0 past them. */
+static uint64_t call_word(const struct at_call_rec *r, unsigned k)
+{
+	if (k < AT_MAX_ARGS)
+		return r->args[k];
+	return k < AT_CALL_WORDS ? r->more[k - AT_MAX_ARGS] : 0;
+}
+
 /* What syscall and function records have in common; the time is the caller's. */
 static void call_fields(const struct at_call_rec *r, struct event *ev)
 {
@@ -206,6 +214,8 @@ static void decode_func(const struct decoder *d, const struct probe *p, const st
 	for (unsigned i = 0; i < ev->nargs; i++) {
 		ev->args[i].name = p->spec.args[i].name;
 		ev->args[i].type = p->spec.args[i].type;
+		for (unsigned j = 0; j < 2; j++)
+			ev->args[i].more[j] = call_word(r, uspec_go_word(&p->spec, i, j));
 	}
 }
 

@@ -47,6 +47,7 @@ enum event_arg_flag {
 struct event_arg {
 	const char *name;  /* from the syscall's signature or the SPEC; NULL when unknown */
 	uint64_t value;	   /* the register */
+	uint64_t more[2];  /* Go: a slice's length and capacity, an interface's data word */
 	const char *bytes; /* its capture slot, NULL when no slot holds it */
 	uint16_t len;	   /* bytes in the slot, at most AT_STR_MAX */
 	uint8_t type;	   /* enum arg_kind (EV_SYSCALL) or enum utype (EV_CALL) */

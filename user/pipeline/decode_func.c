@@ -42,7 +42,10 @@ static void put_bytes(struct out *o, const struct event *ev, const struct event_
 {
 	size_t n = a->len;
 
-	if (!a->value || !a->bytes || (a->flags & EVA_FAULTED) || (ev->flags & EV_RETURN_ONLY)) {
+	/* A Go string's pointer may be nil when it is empty: its bytes are "" all the same. */
+	bool null = !a->value && a->type != UT_GOSTR;
+
+	if (null || !a->bytes || (a->flags & EVA_FAULTED) || (ev->flags & EV_RETURN_ONLY)) {
 		put_ptr(o, a->value, json);
 		return;
 	}
@@ -58,12 +61,47 @@ static void put_bytes(struct out *o, const struct event *ev, const struct event_
 		out_puts(o, "...");
 }
 
-/* An argument's value by its type: bytes, an integer, an address. */
-static void put_value(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+/*
+ * A Go slice, its bytes with their length and capacity, or a Go interface,
+ * its type and data words: JSON objects, "(len=N cap=M)" after the bytes and
+ * "{type=T data=D}" in text.
+ */
+static void put_go(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	bool iface = a->type == UT_GOIFACE;
+
+	if (json)
+		out_puts(o, iface ? "{\"type\":" : "{\"bytes\":");
+	else if (iface)
+		out_puts(o, "{type=");
+	if (iface)
+		put_ptr(o, a->value, json);
+	else
+		put_bytes(o, ev, a, json);
+	out_puts(o, iface ? (json ? ",\"data\":" : " data=") : (json ? ",\"len\":" : "(len="));
+	if (iface) {
+		put_ptr(o, a->more[0], json);
+	} else {
+		out_u64(o, a->more[0]);
+		out_puts(o, json ? ",\"cap\":" : " cap=");
+		out_u64(o, a->more[1]);
+	}
+	out_putc(o, json ? '}' : iface ? '}' : ')');
+}
+
+/*
+ * An argument's value by its type: bytes, an integer, an address; whole: a Go
+ * slice or interface with all its words (else, for the scalar an OTLP
+ * attribute takes, a slice's bytes and an interface's type word).
+ */
+static void put_value(struct out *o, const struct event *ev, const struct event_arg *a, bool json,
+		      bool whole)
 {
 	uint8_t kind = utype_info(a->type)->kind;
 
-	if (kind == UK_STR || kind == UK_BUF)
+	if (whole && (a->type == UT_GOBYTES || a->type == UT_GOIFACE))
+		put_go(o, ev, a, json);
+	else if (kind == UK_STR || kind == UK_BUF)
 		put_bytes(o, ev, a, json);
 	else
 		put_int(o, a->type, a->value, json);
@@ -83,14 +121,14 @@ void func_put_args(struct out *o, const struct event *ev, bool json)
 			out_puts(o, a->name);
 			out_putc(o, '=');
 		}
-		put_value(o, ev, a, json);
+		put_value(o, ev, a, json, true);
 	}
 }
 
 void func_put_arg_json(struct out *o, const struct event *ev, unsigned i)
 {
 	if (i < ev->nargs)
-		put_value(o, ev, &ev->args[i], true);
+		put_value(o, ev, &ev->args[i], true, false);
 	else
 		out_puts(o, "null");
 }

@@ -10,7 +10,10 @@
 
 /* `size=16, path="/etc/x"`, or for JSON `"size":16,"path":"/etc/x"` (inside an object). */
 void func_put_args(struct out *o, const struct event *ev, bool json);
-/* Argument i's value alone as in that JSON (null past the last): for sinks that wrap each value. */
+/*
+ * Argument i's value alone as in that JSON (null past the last): for sinks that
+ * wrap each value; a scalar always (a Go slice's bytes, an interface's type word).
+ */
 void func_put_arg_json(struct out *o, const struct event *ev, unsigned i);
 /*
  * The return value by the SPEC's type: "16", "0x7f...", "NULL"; "?" when there

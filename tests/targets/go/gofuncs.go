@@ -2,12 +2,20 @@
 
 // A Go target for the function probe tests: main.add is called N times with
 // known arguments, and its arguments travel in Go's register ABI (RAX, RBX).
+//
+// "gofuncs types FILE" calls instead functions whose arguments take several
+// registers each (a string two, a slice three, an interface two), a known
+// number of times with known values, strings and slices cut from longer ones
+// so that a read past their length shows; FILE gets the two words of the
+// interfaces passed, which the test cannot know otherwise.
 package main
 
 import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
+	"unsafe"
 )
 
 //go:noinline
@@ -15,7 +23,92 @@ func add(a, b int) int {
 	return a + b
 }
 
+// s in RAX (pointer) and RBX (length), n in RCX.
+//
+//go:noinline
+func greet(s string, n int) int {
+	return len(s) + n
+}
+
+// b in RAX, RBX, RCX (pointer, length, capacity), n in RDI.
+//
+//go:noinline
+func sum(b []byte, n int) int {
+	t := n
+	for _, c := range b {
+		t += int(c)
+	}
+	return t
+}
+
+// v in RAX (type word) and RBX (data word), n in RCX.
+//
+//go:noinline
+func kind(v interface{}, n int) int {
+	if v == nil {
+		return n
+	}
+	return n + 1
+}
+
+type point struct{ x, y int }
+
+// The receiver, a pointer, is the first argument: p in RAX, s in RBX and RCX, n in RDI.
+//
+//go:noinline
+func (p *point) move(s string, n int) int {
+	p.x += n
+	return p.x + len(s)
+}
+
+func check(what string, got, want int) {
+	if got != want {
+		fmt.Fprintln(os.Stderr, "gofuncs:", what, "returned", got, "want", want)
+		os.Exit(1)
+	}
+}
+
+// The interface's two words, as the ABI passes them.
+func words(v interface{}) (uintptr, uintptr) {
+	w := (*[2]uintptr)(unsafe.Pointer(&v))
+	return w[0], w[1]
+}
+
+func types(file string) {
+	long := "hello, world: only the first five bytes are the argument"
+	for i := 0; i < 6; i++ {
+		check("greet", greet(long[:5], i), 5+i)
+	}
+	for i := 0; i < 4; i++ {
+		check("greet", greet(long[7:12], 100+i), 105+i)
+	}
+	check("greet", greet("", 42), 42)
+	check("greet", greet(strings.Repeat("x", 100), 7), 107)
+
+	digits := []byte("0123456789abcdef")
+	check("sum", sum(digits[2:6], 1), 1+'2'+'3'+'4'+'5')
+	check("sum", sum(digits[2:6], 2), 2+'2'+'3'+'4'+'5')
+	check("sum", sum(nil, 3), 3)
+
+	pt := &point{x: 1}
+	var e interface{} = pt
+	check("kind", kind(nil, 5), 5)
+	check("kind", kind(e, 6), 7)
+	check("move", pt.move(long[:5], 10), 16)
+
+	tw, dw := words(e)
+	out := fmt.Sprintf("%x %x %x\n", tw, dw, uintptr(unsafe.Pointer(pt)))
+	if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "gofuncs:", err)
+		os.Exit(1)
+	}
+}
+
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "types" {
+		types(os.Args[2])
+		return
+	}
 	n := 0
 	if len(os.Args) > 1 {
 		n, _ = strconv.Atoi(os.Args[1])
