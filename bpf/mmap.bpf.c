@@ -4,8 +4,7 @@
  * path its maps and linker cache did not name when it joined): a record to
  * the reader, for the follower to look in the process's maps again for the
  * libraries probes name by short name (user/load/follow.c). Attached by the
- * follower only while such a probe is live: on a syscall tracepoint, each
- * program makes every syscall of every process take the traced slow path.
+ * follower only while such a probe is live.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -34,20 +33,22 @@ static long exec_file(struct task_struct *task, struct vm_area_struct *vma, void
 	return 0;
 }
 
+/* x86-64's mmap. */
+#define AT_NR_MMAP 9
+
 /*
  * At sys_exit the mapping exists: the follower that reads the maps on this
  * record finds it. ld.so maps a library's code once (PROT_EXEC, MAP_FIXED
  * over its reservation), so a library is one record.
  */
-SEC("tracepoint/syscalls/sys_exit_mmap")
-int mmap_exec(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int mmap_done(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct at_mmap_rec rec = {};
 
-	if (!is_traced(pid_tgid >> 32) || (ctx->ret < 0 && ctx->ret >= AT_ERR_MIN))
+	if ((ret < 0 && ret >= AT_ERR_MIN) || !is_traced(pid_tgid >> 32))
 		return 0;
-	bpf_find_vma(bpf_get_current_task_btf(), ctx->ret, exec_file, &rec, 0);
+	bpf_find_vma(bpf_get_current_task_btf(), ret, exec_file, &rec, 0);
 	if (!rec.name[0])
 		return 0;
 	rec_hdr_init(&rec.hdr, AT_REC_PROC_MMAP, AT_PROBE_SYSCALLS, pid_tgid);
@@ -56,4 +57,25 @@ int mmap_exec(struct trace_event_raw_sys_exit *ctx)
 	/* The follower races the library's first calls: it is woken now. */
 	rb_output(&rec, sizeof(rec), true);
 	return 0;
+}
+
+/* mmap's own tracepoint: it runs for mmap alone, but needs tracefs to attach. */
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int mmap_exec(struct trace_event_raw_sys_exit *ctx)
+{
+	return mmap_done(ctx->ret);
+}
+
+/*
+ * Where tracefs is not mounted (a container seldom has it): the raw sys_exit
+ * tracepoint (tp_btf, as the syscall programs), which runs at every
+ * syscall's exit of every process while attached; the number is compared
+ * first.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(mmap_exec_raw, struct pt_regs *regs, long ret)
+{
+	if (regs->orig_ax != AT_NR_MMAP)
+		return 0;
+	return mmap_done(ret);
 }

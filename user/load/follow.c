@@ -808,7 +808,11 @@ static bool was_rejected(void *ctx, pid_t pid)
  */
 static void mmap_watch(struct follow *f, bool on)
 {
-	struct bpf_program *prog = f->s->skel->progs.mmap_exec;
+	/* mmap's own tracepoint where tracefs shows it (libbpf looks there); else the raw one. */
+	bool tracefs = !access("/sys/kernel/tracing/events/syscalls/sys_exit_mmap/id", F_OK) ||
+		       !access("/sys/kernel/debug/tracing/events/syscalls/sys_exit_mmap/id", F_OK);
+	struct bpf_program *prog = tracefs ? f->s->skel->progs.mmap_exec :
+					     f->s->skel->progs.mmap_exec_raw;
 
 	if (!on) {
 		bpf_link__destroy(f->mmap_link);

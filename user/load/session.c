@@ -107,6 +107,8 @@ static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_re
 	/* Attached by the follower while a probe names its library by short name (follow.c). */
 	bpf_program__set_autoload(k->progs.mmap_exec, load);
 	bpf_program__set_autoattach(k->progs.mmap_exec, false);
+	bpf_program__set_autoload(k->progs.mmap_exec_raw, load);
+	bpf_program__set_autoattach(k->progs.mmap_exec_raw, false);
 	/*
 	 * Loaded for uprobe_multi links, the function programs attach any number
 	 * of functions of a file in one link, but no longer as perf uprobes:
