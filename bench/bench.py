@@ -63,7 +63,8 @@ CHURN_GLOBS = {1000: "fn_*", 500: "fn_[0-4]*", 100: "fn_0*", 50: "fn_0[0-4]*", 1
 AT_RECORDS = re.compile(
     r"records: (\d+) delivered in (\d+) batches over [\d.]+s; lost: (\d+) \(ring buffer "
     r"full\), (\d+) \(queue full\), (\d+) \(thread state\), (\d+) \(process table full\), "
-    r"(\d+) \(call depth\), (\d+) \(unpaired returns\), (\d+) \(output\); "
+    r"(\d+) \(call depth\), (\d+) \(unpaired returns\), "
+    r"(?:(\d+) \(candidate table full\), )?(\d+) \(output\); "
     r"agent-trace cpu ([\d.]+)s, "
     r"max rss ([\d.]+) MiB")
 BT_LOST = re.compile(r"Lost (\d+) events")
@@ -160,9 +161,10 @@ def parse_at(out, err):
     m = AT_RECORDS.search(err) or AT_RECORDS.search(out)
     if not m:
         return {"error": "no records line"}
-    v = [int(x) for x in m.groups()[:9]]
-    return {"delivered": v[0], "batches": v[1], "lost": sum(v[2:9]),
-            "self_cpu_s": float(m.group(10)), "rss_mib": float(m.group(11))}
+    # An older build has no candidate table's count (bench/ab.py runs one).
+    v = [int(x or 0) for x in m.groups()[:10]]
+    return {"delivered": v[0], "batches": v[1], "lost": sum(v[2:10]),
+            "self_cpu_s": float(m.group(11)), "rss_mib": float(m.group(12))}
 
 
 def parse_sinks(err):
