@@ -16,21 +16,7 @@
 #include "elf_file.h"
 #include "funcs.h"
 #include "uspec.h"
-
-/* build/targets/NAME, next to this binary's build/tests/. */
-static const char *target(const char *name)
-{
-	static char paths[4][PATH_MAX];
-	static int next;
-	char exe[PATH_MAX], *p = paths[next++ % 4];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	snprintf(p, PATH_MAX, "%s/targets/%s", dirname(dirname(exe)), name);
-	cr_assert_eq(access(p, R_OK), 0, "%s is not built: make %s", p, p);
-	return p;
-}
+#include "unit_targets.h"
 
 /* SPEC "path:func" parsed. */
 static struct uspec spec(const char *path, const char *func)
@@ -74,7 +60,7 @@ static int many(const char *path, const char *func, const char *provider, struct
 
 Test(funcs, names_found_each_as_alone)
 {
-	const char *path = target("many");
+	const char *path = unit_target("many");
 	struct func_want w[200];
 	char names[200][16], err[512];
 
@@ -92,7 +78,7 @@ Test(funcs, names_found_each_as_alone)
 
 Test(funcs, missing_names_reported_by_name)
 {
-	const char *path = target("many");
+	const char *path = unit_target("many");
 	struct func_want w[] = { { .name = "fn_001" },
 				 { .name = "nope_a" },
 				 { .name = "fn_002" },
@@ -112,7 +98,7 @@ Test(funcs, missing_names_reported_by_name)
 
 Test(funcs, missing_names_cut_to_the_buffer)
 {
-	const char *path = target("many");
+	const char *path = unit_target("many");
 	char names[64][16], err[256], want[PATH_MAX + 64];
 	struct func_want w[64];
 
@@ -130,7 +116,7 @@ Test(funcs, missing_names_cut_to_the_buffer)
 
 Test(funcs, duplicate_names_each_resolved)
 {
-	const char *path = target("many");
+	const char *path = unit_target("many");
 	struct func_want w[] = { { .name = "fn_005" }, { .name = "fn_006" }, { .name = "fn_005" } };
 	char err[512];
 
@@ -142,7 +128,7 @@ Test(funcs, duplicate_names_each_resolved)
 
 Test(funcs, spec_offset_applies_to_each_name)
 {
-	const char *path = target("many");
+	const char *path = unit_target("many");
 	struct func_want w[] = { { .name = "fn_010" }, { .name = "fn_011" } };
 	char err[512];
 
@@ -154,7 +140,7 @@ Test(funcs, spec_offset_applies_to_each_name)
 
 Test(funcs, refused_names_give_their_reason)
 {
-	const char *path = target("many");
+	const char *path = unit_target("many");
 	struct func_want w[] = { { .name = "fn_010" }, { .name = "nope" } };
 	char err[512];
 
@@ -168,7 +154,7 @@ Test(funcs, refused_names_give_their_reason)
 
 Test(funcs, raw_offset_as_an_empty_name)
 {
-	const char *path = target("many");
+	const char *path = unit_target("many");
 	uint64_t off = one(path, "fn_042");
 	struct func_want w[] = { { .name = "" } };
 	char func[32], err[512];
@@ -180,7 +166,7 @@ Test(funcs, raw_offset_as_an_empty_name)
 
 Test(funcs, usdt_sites_in_one_walk)
 {
-	const char *path = target("funcs");
+	const char *path = unit_target("funcs");
 	struct func_want w[] = { { .name = "tick" }, { .name = "nope" }, { .name = "tick" } };
 	struct uspec u = spec(path, "tick");
 	struct resolve_scope sc = {};
@@ -201,7 +187,7 @@ Test(funcs, usdt_sites_in_one_walk)
 
 Test(funcs, go_binary_refuses_return_probes_for_every_name)
 {
-	const char *path = target("gofuncs");
+	const char *path = unit_target("gofuncs");
 	struct func_want w[] = { { .name = "main.main" } };
 	char err[512];
 

@@ -20,21 +20,7 @@
 
 #include "elf_file.h"
 #include "gopclntab.h"
-
-/* build/targets/NAME, next to this binary's build/tests/. */
-static const char *target(const char *name)
-{
-	static char paths[2][PATH_MAX];
-	static int next;
-	char exe[PATH_MAX], *p = paths[next++ % 2];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	snprintf(p, PATH_MAX, "%s/targets/%s", dirname(dirname(exe)), name);
-	cr_assert_eq(access(p, R_OK), 0, "%s is not built: make %s", p, p);
-	return p;
-}
+#include "unit_targets.h"
 
 /* A function as the tests collect it. */
 struct fn {
@@ -174,9 +160,9 @@ Test(gopclntab, stripped_go_binary_has_every_symtab_function)
 	char err[256];
 	void *d;
 
-	symtab_funcs(target("gofuncs"), &sym);
-	d = section(target("gofuncs-stripped"), ".gopclntab", &size, &addr, NULL);
-	free(section(target("gofuncs-stripped"), ".text", &tsize, &text, NULL));
+	symtab_funcs(unit_target("gofuncs"), &sym);
+	d = section(unit_target("gofuncs-stripped"), ".gopclntab", &size, &addr, NULL);
+	free(section(unit_target("gofuncs-stripped"), ".text", &tsize, &text, NULL));
 	pcl.n = 0;
 	cr_assert_eq(gopclntab_parse(d, size, text, collect, &pcl, &info, err, sizeof(err)), 0,
 		     "%s", err);
@@ -215,8 +201,8 @@ Test(gopclntab, elf_file_falls_back_to_gopclntab)
 	uint64_t so, ss, uo, us;
 	char err[256];
 
-	u = elf_file__open(target("gofuncs"), err, sizeof(err));
-	s = elf_file__open(target("gofuncs-stripped"), err, sizeof(err));
+	u = elf_file__open(unit_target("gofuncs"), err, sizeof(err));
+	s = elf_file__open(unit_target("gofuncs-stripped"), err, sizeof(err));
 	cr_assert(u && s, "%s", err);
 	cr_assert(elf_file__is_go(s) && elf_file__stripped(s) && !elf_file__stripped(u));
 	cr_assert_eq(elf_file__resolve(u, "main.add", &uo, &us), 0);
@@ -244,13 +230,13 @@ static void stripped_copy(char *path, uint64_t *pcln_off, uint64_t *pcln_addr, u
 	size_t size;
 	int fd;
 
-	free(section(target("gofuncs-stripped"), ".gopclntab", &size, pcln_addr, pcln_off));
-	free(section(target("gofuncs-stripped"), ".text", &size, text, NULL));
+	free(section(unit_target("gofuncs-stripped"), ".gopclntab", &size, pcln_addr, pcln_off));
+	free(section(unit_target("gofuncs-stripped"), ".text", &size, text, NULL));
 	strcpy(path, "/tmp/test_gopclntab.XXXXXX");
 	fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "cp %s %s", target("gofuncs-stripped"), path);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", unit_target("gofuncs-stripped"), path);
 	cr_assert_eq(system(cmd), 0);
 }
 
@@ -313,7 +299,7 @@ Test(gopclntab, corrupt_table_in_a_binary_gives_its_error)
 	size_t size;
 
 	/* The functab offset: the header's eighth word (Go 1.18 layout, 8-byte words). */
-	d = section(target("gofuncs-stripped"), ".gopclntab", &size, &addr, NULL);
+	d = section(unit_target("gofuncs-stripped"), ".gopclntab", &size, &addr, NULL);
 	memcpy(&functab, d + 8 + 7 * 8, 8);
 	free(d);
 	snprintf(want, sizeof(want),
@@ -395,7 +381,7 @@ Test(gopclntab, go126_zero_text_start_in_a_binary)
 	int fd;
 
 	stripped_copy(path, &pcoff, &pcaddr, &text);
-	add = off_of(target("gofuncs-stripped"), "main.add");
+	add = off_of(unit_target("gofuncs-stripped"), "main.add");
 	fd = open(path, O_WRONLY);
 	cr_assert_eq(pwrite(fd, &zero, 8, pcoff + 8 + 2 * 8), 8);
 	close(fd);

@@ -19,21 +19,7 @@
 #include "insn.h"
 #include "probes.h"
 #include "uspec.h"
-
-/* build/targets/NAME, next to this binary's build/tests/. */
-static const char *target(const char *name)
-{
-	static char paths[4][PATH_MAX];
-	static int next;
-	char exe[PATH_MAX], *p = paths[next++ % 4];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	snprintf(p, PATH_MAX, "%s/targets/%s", dirname(dirname(exe)), name);
-	cr_assert_eq(access(p, R_OK), 0, "%s is not built: make %s", p, p);
-	return p;
-}
+#include "unit_targets.h"
 
 /* An instruction as objdump sees it. */
 struct od_insn {
@@ -165,7 +151,7 @@ struct plain {
 
 static struct plain plain_load(void)
 {
-	struct plain p = { .path = target("funcs") };
+	struct plain p = { .path = unit_target("funcs") };
 
 	p.n = objdump(p.path, "plain", p.od, 64, &p.addr);
 	p.f = plain_of(p.path);
@@ -252,7 +238,7 @@ Test(insn, func_offsets_on_boundaries_only)
 
 Test(insn, return_probes_only_at_entry)
 {
-	const char *path = target("funcs");
+	const char *path = unit_target("funcs");
 	char want[1024];
 
 	resolve_ok(path, "plain");
@@ -269,7 +255,7 @@ Test(insn, return_probes_only_at_entry)
 
 Test(insn, bare_offsets_checked_in_their_function)
 {
-	const char *paths[] = { target("funcs"), target("funcs-stripped") };
+	const char *paths[] = { unit_target("funcs"), unit_target("funcs-stripped") };
 
 	/* funcs finds plain in .symtab, funcs-stripped in .dynsym. */
 	for (int i = 0; i < 2; i++) {
@@ -324,7 +310,7 @@ static void patched_copy(char *path, uint64_t off, const void *bytes, size_t len
 {
 	char *src = NULL;
 	size_t size = 0;
-	FILE *in = fopen(target("funcs"), "r");
+	FILE *in = fopen(unit_target("funcs"), "r");
 	int fd;
 
 	cr_assert_not_null(in);
@@ -343,7 +329,7 @@ static void patched_copy(char *path, uint64_t off, const void *bytes, size_t len
 
 Test(insn, undecodable_code_refused)
 {
-	struct elf_func f = plain_of(target("funcs"));
+	struct elf_func f = plain_of(unit_target("funcs"));
 	/* 0x06 (push es) does not exist in 64-bit mode. */
 	const unsigned char bad = 0x06;
 	char path[64], want[1024];
