@@ -675,9 +675,12 @@ static void follow_group_in(struct follow *f, struct group *g, const struct fpro
 	ret = site_attach(f, st, attach);
 	pthread_mutex_unlock(&f->s->probes_lock);
 	if (ret < 0) {
-		fprintf(stderr, "agent-trace: probe '%s': attaching in %s (pid %d): %s\n",
-			g->spec.func, attach, p->pid, strerror(-ret));
-		atomic_fetch_add(&f->st_failed, 1);
+		/* A process gone meanwhile took its /proc/PID/root along: nothing failed. */
+		if (proc_start(p->pid) == p->start) {
+			fprintf(stderr, "agent-trace: probe '%s': attaching in %s (pid %d): %s\n",
+				g->spec.func, attach, p->pid, strerror(-ret));
+			atomic_fetch_add(&f->st_failed, 1);
+		}
 		site_free(st);
 		return;
 	}
