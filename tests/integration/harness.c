@@ -76,7 +76,7 @@ void trace_cmd(char *const argv[], const struct trace_opts *o, struct trace *t)
 		.selected = sel,
 		.on_record = on_record,
 		.ctx = t,
-		.ringbuf_bytes = 4 << 20,
+		.ringbuf_bytes = o->ringbuf_bytes ? o->ringbuf_bytes : 4 << 20,
 		.str_max = o->str_max ? o->str_max : 64,
 		.poll_ms = o->poll_ms ? o->poll_ms : 5,
 		.follow = o->follow,

@@ -36,6 +36,7 @@ struct trace_opts {
 	bool summary_only;	/* statistics only, no syscall records (-c) */
 	bool exit_only;		/* no durations: sys_exit alone, as the CLI without -T */
 	unsigned poll_ms;	/* the reader's longest wait without a wakeup; 0: 5 */
+	size_t ringbuf_bytes;	/* the ring buffer's size, a power of two; 0: 4 MiB */
 	unsigned str_max;	/* 0: 64 */
 	const char *uprobes[4]; /* -u SPECs, probe ids 0..3 in order */
 	bool remove_first;	/* remove probe 0 before the target runs */

@@ -88,7 +88,11 @@ Test(wake, records_under_load_gather_into_batches)
 	const struct at_call_rec *r[1];
 	struct trace t;
 
-	trace_cmd(argv, &(struct trace_opts){ .select = "getppid", .exit_only = true }, &t);
+	/* 128 MiB, room for all of them: the point is the batching, not a slow reader (SAN). */
+	trace_cmd(argv,
+		  &(struct trace_opts){
+			  .select = "getppid", .exit_only = true, .ringbuf_bytes = 128u << 20 },
+		  &t);
 	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
 	cr_assert_eq(trace_find(&t, "getppid", 0, r, 1), 200000);
 	cr_assert_eq(t.lost.rb_lost, 0, "%lu lost: the reader was starved (a loaded machine?)",
