@@ -203,6 +203,7 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 	struct at_probe_counts *pc = bpf_map_lookup_elem(&probe_counts, &id);
 	struct at_pending_acct *pa = NULL;
 	struct at_probe_state *ps;
+	bool pending;
 	struct at_stat *st;
 	int pass;
 	__u8 acts;
@@ -210,7 +211,8 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 	if (!spec || !pc || !rec)
 		return 0;
 	/* A candidate's counts and statistics wait apart for the reader's verdict. */
-	if (is_pending(rec->hdr.pid)) {
+	pending = is_pending(rec->hdr.pid);
+	if (pending) {
 		pa = pending_get(rec->hdr.pid, id);
 		if (pa)
 			pc = &pa->c;
@@ -235,7 +237,7 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 		stat_add(st, failed, stat_value(spec, rec, dur));
 	if (acts & AT_ACT_SIGNAL) {
 		/* Never to a candidate: the reader may find it is no target. */
-		if (pa || is_pending(rec->hdr.pid))
+		if (pending)
 			pc->signal_held++;
 		else if (bpf_send_signal(spec->signal))
 			pc->signal_failed++;

@@ -80,12 +80,11 @@ static __always_inline __u64 mntns_key(struct task_struct *task)
 }
 
 /* The verdict on task's mount namespace: 1 target, 0 not, -1 none yet. */
-static __always_inline int mntns_verdict(struct task_struct *task, __u64 *key)
+static __always_inline int mntns_verdict(struct task_struct *task)
 {
-	__u8 *v;
+	__u64 key = mntns_key(task);
+	__u8 *v = bpf_map_lookup_elem(&target_mntns, &key);
 
-	*key = mntns_key(task);
-	v = bpf_map_lookup_elem(&target_mntns, key);
 	return v ? *v : -1;
 }
 
@@ -154,7 +153,6 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid, ctgid;
-	__u64 key;
 
 	if (!follow_forks && !exec_ctr)
 		return 0;
@@ -163,7 +161,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	/* A new thread shares the tgid and is traced already. */
 	if (ptgid == ctgid || !is_traced(ptgid))
 		return 0;
-	if (!follow_forks && mntns_verdict(child, &key) != 1)
+	if (!follow_forks && mntns_verdict(child) != 1)
 		return 0;
 	join_traced(child, AT_REC_PROC_FORK, ptgid, false, 0, NULL);
 	return 0;
@@ -294,8 +292,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	if (bpf_map_lookup_elem(&target_inodes, &key))
 		flags |= AT_EXEC_INODE;
 	if (!flags && exec_ctr) {
-		__u64 ns;
-		int v = mntns_verdict(p, &ns);
+		int v = mntns_verdict(p);
 
 		if (v == 1)
 			flags |= AT_EXEC_MNTNS;

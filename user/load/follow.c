@@ -94,6 +94,7 @@ struct follow {
 	struct elf_file *ef; /* the file read last (file_open), closed when idle */
 	struct file_key ef_key;
 	struct bpf_link *mmap_link; /* mmap_exec, while a live group is by_name */
+	bool mmap_missing;	    /* mmap_exec is not loaded (said once) */
 
 	_Atomic uint64_t st_procs, st_sites, st_attached, st_released, st_failed, st_over,
 		st_dropped, st_rejected;
@@ -822,8 +823,15 @@ static void mmap_watch(struct follow *f, bool on)
 		f->mmap_link = NULL;
 		return;
 	}
-	if (f->mmap_link)
+	if (f->mmap_link || f->mmap_missing)
 		return;
+	if (bpf_program__fd(prog) < 0) {
+		/* Not loaded: the kernel has no bpf_find_vma (session.c). Said once. */
+		fprintf(stderr, "agent-trace: libraries mapped later are not looked for: the "
+				"kernel lacks bpf_find_vma (Linux 5.17)\n");
+		f->mmap_missing = true;
+		return;
+	}
 	f->mmap_link = bpf_program__attach(prog);
 	if (!f->mmap_link)
 		fprintf(stderr,

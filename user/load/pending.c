@@ -165,14 +165,15 @@ static void settle(struct session *s, pid_t tgid, bool keep, bool (*rejected)(vo
 		   void *ctx)
 {
 	int fd = bpf_map__fd(s->skel->maps.pending_acct);
+	/* limits.candidates sized the map. */
+	unsigned n = 0, max = bpf_map__max_entries(s->skel->maps.pending_acct);
 	struct at_pending_key *keys, k, *prev = NULL;
-	unsigned n = 0;
 
-	if (!s->extra || !(keys = calloc(AT_MAX_PENDING, sizeof(*keys))))
+	if (!s->extra || !(keys = calloc(max, sizeof(*keys))))
 		return;
 	pthread_mutex_lock(&s->extra->lock);
 	/* The keys first, then each settled: a walk that deletes as it goes may skip some. */
-	while (n < AT_MAX_PENDING && !bpf_map_get_next_key(fd, prev, &k)) {
+	while (n < max && !bpf_map_get_next_key(fd, prev, &k)) {
 		keys[n] = k;
 		prev = &keys[n];
 		if (tgid ? k.tgid == (__u32)tgid : !is_pending(s, k.tgid))

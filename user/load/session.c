@@ -99,15 +99,22 @@ static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_re
 			      bool multi)
 {
 	struct bpf_program *sleepers[] = { k->progs.func_entry, k->progs.usdt_hit };
+	bool load_mmap;
 
 	/* Nothing to verify for probes that will never be added: start-up is shorter. */
 	bpf_program__set_autoload(k->progs.func_entry, load);
 	bpf_program__set_autoload(k->progs.func_return, load);
 	bpf_program__set_autoload(k->progs.usdt_hit, load);
-	/* Attached by the follower while a probe names its library by short name (follow.c). */
-	bpf_program__set_autoload(k->progs.mmap_exec, load);
+	/*
+	 * Attached by the follower while a probe names its library by short name
+	 * (follow.c); they need bpf_find_vma (5.17): without it, not loaded, and
+	 * the follower says so when one is needed.
+	 */
+	load_mmap = load &&
+		    libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) == 1;
+	bpf_program__set_autoload(k->progs.mmap_exec, load_mmap);
 	bpf_program__set_autoattach(k->progs.mmap_exec, false);
-	bpf_program__set_autoload(k->progs.mmap_exec_raw, load);
+	bpf_program__set_autoload(k->progs.mmap_exec_raw, load_mmap);
 	bpf_program__set_autoattach(k->progs.mmap_exec_raw, false);
 	/*
 	 * Loaded for uprobe_multi links, the function programs attach any number
