@@ -193,7 +193,7 @@ $(BUILD)/targets/gofuncs-pie-stripped: tests/targets/go/gofuncs.go | $(BUILD)/ta
 		go build -buildmode=pie -ldflags='-s -w' -o $(abspath $@) gofuncs.go
 
 # Benchmarks (bench/): workloads, and the floor loader with its empty programs.
-$(BENCH)/workload: bench/workload.c | $(BENCH)
+$(BENCH)/workload: bench/workload.c bench/clock.h | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -lsqlite3 -lpthread -o $@
 
@@ -207,7 +207,7 @@ $(BENCH)/otlp_sink: bench/otlp_sink.c | $(BENCH)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -o $@
 
 # The node-wide benchmarks' target (issue 14), static: a container image is this one file.
-$(BENCH)/follow: bench/follow.c | $(BENCH)
+$(BENCH)/follow: bench/follow.c bench/clock.h | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -static $< -o $@
 
