@@ -48,8 +48,12 @@ static __always_inline int mmap_done(long ret)
 
 	if ((ret < 0 && ret >= AT_ERR_MIN) || !is_traced(pid_tgid >> 32))
 		return 0;
-	bpf_find_vma(bpf_get_current_task_btf(), ret, exec_file, &rec, 0);
-	if (!rec.name[0])
+	/*
+	 * Busy (the mmap lock taken: another thread faulting or mapping): sent
+	 * without a name, for the follower to read the maps. Found and not an
+	 * executable file mapping: nothing.
+	 */
+	if (!bpf_find_vma(bpf_get_current_task_btf(), ret, exec_file, &rec, 0) && !rec.name[0])
 		return 0;
 	rec_hdr_init(&rec.hdr, AT_REC_PROC_MMAP, AT_PROBE_SYSCALLS, pid_tgid);
 	rec.hdr.ts_ns = bpf_ktime_get_ns();

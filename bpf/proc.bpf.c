@@ -282,7 +282,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 			keep_exec_path((__u64)BPF_CORE_READ(bprm, filename));
 		return 0;
 	}
-	if (!exec_match)
+	if (!exec_match && !exec_ctr)
 		return 0;
 	bpf_probe_read_kernel_str(comm.comm, sizeof(comm.comm), p->comm);
 	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);

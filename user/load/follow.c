@@ -281,6 +281,9 @@ static bool mapped_is_named(struct follow *f, const struct at_mmap_rec *m)
 
 	memcpy(base, m->name, sizeof(base) - 1);
 	base[sizeof(base) - 1] = '\0';
+	/* No name: the kernel could not look the mapping up (its lock was busy); maps tell. */
+	if (!base[0])
+		return true;
 	pthread_mutex_lock(&f->lock);
 	for (unsigned i = 0; i < f->nnames && !named; i++)
 		named = target_names_file(f->names[i], base);
@@ -482,7 +485,7 @@ static bool id_live(struct follow *f, uint32_t id)
  * The ELF file of key, at path from here: opened once while the thread has
  * work, so the groups that put probes on one new file (a replaced binary,
  * a new image's: one per probe of a probe file) read its symbols once.
- * NULL when it cannot be read.
+ * NULL with errno when it cannot be read.
  */
 static struct elf_file *file_open(struct follow *f, const struct file_key *key, const char *path)
 {
@@ -492,6 +495,8 @@ static struct elf_file *file_open(struct follow *f, const struct file_key *key, 
 		return f->ef;
 	elf_file__close(f->ef);
 	f->ef = elf_file__open(path, err, sizeof(err));
+	if (!f->ef && !errno)
+		errno = EINVAL; /* open, but not an ELF file we can read */
 	f->ef_key = *key;
 	return f->ef;
 }
@@ -531,6 +536,11 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 			w[nw++].name = g->funcs[i];
 		}
 	ef = nw ? file_open(f, &st->key, path) : NULL;
+	/* Unreadable (EMFILE, a root gone): a failure, not a file without the functions. */
+	if (nw && !ef) {
+		ret = -errno;
+		goto out;
+	}
 	/* The kernel's entry reads one ABI's registers: a file of the other is skipped. */
 	if (!ef || (!provider && elf_file__is_go(ef)) != g->go ||
 	    funcs_resolve_in(ef, path, &g->spec, provider, w, nw, err, sizeof(err)) <= 0)
@@ -833,10 +843,18 @@ static void mmap_watch(struct follow *f, bool on)
 		return;
 	}
 	f->mmap_link = bpf_program__attach(prog);
-	if (!f->mmap_link)
+	/* mmap's tracepoint refused (tracefs there but not usable): the raw one. */
+	if (!f->mmap_link && prog == f->s->skel->progs.mmap_exec) {
+		prog = f->s->skel->progs.mmap_exec_raw;
+		f->mmap_link = bpf_program__attach(prog);
+	}
+	if (!f->mmap_link) {
+		/* Said once: not tried again at every group that would want it. */
 		fprintf(stderr,
 			"agent-trace: libraries mapped later are not looked for: attaching %s: %s\n",
 			bpf_program__name(prog), strerror(errno));
+		f->mmap_missing = true;
+	}
 }
 
 /*

@@ -415,9 +415,7 @@ int session__set_exec_targets(struct session *s, const char (*comms)[AT_COMM_LEN
 		return ret;
 	__atomic_store_n(&s->skel->bss->exec_name_lens, names->lens, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&s->skel->bss->exec_name_any, names->any, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&s->skel->bss->exec_match,
-			 ncomm || ninodes || names->n || names->any ||
-				 __atomic_load_n(&s->skel->bss->exec_ctr, __ATOMIC_SEQ_CST),
+	__atomic_store_n(&s->skel->bss->exec_match, ncomm || ninodes || names->n || names->any,
 			 __ATOMIC_SEQ_CST);
 	return 0;
 }
@@ -435,8 +433,6 @@ int session__set_ctr_targets(struct session *s, bool on)
 			return -errno;
 	}
 	__atomic_store_n(&s->skel->bss->exec_ctr, on, __ATOMIC_SEQ_CST);
-	if (on)
-		__atomic_store_n(&s->skel->bss->exec_match, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 

@@ -69,7 +69,7 @@ int list_probes(FILE *out, const char *pattern, pid_t pid, char *err, size_t err
 	if (!ret)
 		ret = elf_file__for_each_usdt(ef, print_usdt, &l);
 	/* A stripped Go binary whose .gopclntab is bad: say so rather than list nothing. */
-	if (!ret && *elf_file__go_err(ef)) {
+	if (!ret && !l.n && *elf_file__go_err(ef)) {
 		snprintf(err, errlen, "-l '%s': %s: %s", pattern, path, elf_file__go_err(ef));
 		elf_file__close(ef);
 		return -1;
