@@ -89,14 +89,18 @@ Test(candidates, rejected_ones_count_nothing_and_get_no_signal)
 		st = run((char *[]){ a, "many", "500", NULL });
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a many: status %d", st);
 	}
+	/* A confirmed target gets its signal: lseek 300 ms in, long after its verdict. */
+	st = run((char *[]){ a, "lone", "2", "300", NULL });
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "a lone: status %d", st);
 	/* The sweep settles calls under way at a verdict: give it its period. */
 	usleep(1200 * 1000);
 	cr_assert_eq(http_get(port, "/metrics", &body), 200);
 	cr_assert_eq(probe_metric(body, "agent_trace_probe_matched_total", "ppid"), 4 * 500, "%s",
 		     body);
 	cr_assert_eq(probe_metric(body, "agent_trace_probe_hits_total", "ppid"), 4 * 500);
-	cr_assert_eq(probe_metric(body, "agent_trace_probe_hits_total", "nolseek"), 0);
-	cr_assert_eq(probe_metric(body, "agent_trace_probe_signals_total", "nolseek"), 0);
+	cr_assert_eq(probe_metric(body, "agent_trace_probe_hits_total", "nolseek"), 1);
+	cr_assert_eq(probe_metric(body, "agent_trace_probe_signals_total", "nolseek"), 1);
+	cr_assert_eq(probe_metric(body, "agent_trace_probe_signals_held_total", "nolseek"), 0);
 	free(body);
 	kill(at, SIGINT);
 	cr_assert_eq(waitpid(at, &st, 0), at);

@@ -211,6 +211,15 @@ Test(probefile, ringbuf_sizes)
 		  "from 4K to 1G, e.g. 4M");
 }
 
+Test(probefile, undeclared_go_argument_past_the_registers)
+{
+	parse_bad("probes:\n  - name: s\n    kind: function\n"
+		  "    attach: ':main.sum(gobytes a, gobytes b, long n)@entry'\n"
+		  "    filter: arg6 == 3\n",
+		  "t.yaml:5:13: probes[0] 's': filter: 'arg6 == 3' column 1: 'arg6' would be in "
+		  "Go register 10, there are 9; declare the arguments before it");
+}
+
 Test(probefile, function_args_and_ret_merged)
 {
 	struct probefile *pf = probe_ok("    kind: function\n"

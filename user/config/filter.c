@@ -183,6 +183,12 @@ static int spec_arg_field(const struct filter_ctx *fc, const char *name, unsigne
 				"the probe declares %u argument%s, there is no '%s'; declare it "
 				"in args",
 				u->nargs, u->nargs == 1 ? "" : "s", name);
+		/* After Go types, an undeclared argument's register may be past Go's nine. */
+		if (u->go_arg >= 0 && u->go_regs + (i - u->nargs) >= USPEC_GO_REGS)
+			return fail(why, whylen,
+				    "'%s' would be in Go register %u, there are %d; declare the "
+				    "arguments before it",
+				    name, u->go_regs + (i - u->nargs) + 1, USPEC_GO_REGS);
 		set_int_type(f, 64, false);
 	} else if (utype_field(u->args[i].type, f)) {
 		return fail(why, whylen,

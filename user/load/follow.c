@@ -281,8 +281,8 @@ static bool mapped_is_named(struct follow *f, const struct at_mmap_rec *m)
 
 	memcpy(base, m->name, sizeof(base) - 1);
 	base[sizeof(base) - 1] = '\0';
-	/* No name: the kernel could not look the mapping up (its lock was busy); maps tell. */
-	if (!base[0])
+	/* No name (the mapping's lock was busy) or a name cut short: the maps tell. */
+	if (!base[0] || strlen(base) == sizeof(base) - 1)
 		return true;
 	pthread_mutex_lock(&f->lock);
 	for (unsigned i = 0; i < f->nnames && !named; i++)

@@ -214,6 +214,9 @@ static void decode_func(const struct decoder *d, const struct probe *p, const st
 	for (unsigned i = 0; i < ev->nargs; i++) {
 		ev->args[i].name = p->spec.args[i].name;
 		ev->args[i].type = p->spec.args[i].type;
+		/* A slice's or an interface's other words (a Go string's length is its bytes'). */
+		if (ev->args[i].type != UT_GOBYTES && ev->args[i].type != UT_GOIFACE)
+			continue;
 		for (unsigned j = 0; j < 2; j++)
 			ev->args[i].more[j] = call_word(r, uspec_go_word(&p->spec, i, j));
 	}
