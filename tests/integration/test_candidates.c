@@ -15,8 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-
-#define AT (char *)build_path("agent-trace")
+#include "podtest.h"
 
 TestSuite(candidates, .timeout = 60);
 
@@ -45,16 +44,15 @@ static int run(char *const argv[])
 
 Test(candidates, rejected_ones_count_nothing_and_get_no_signal)
 {
-	char dir[64], yaml[64], out[64], err[64], y[512], addr[32], a[96], b[96], *body = NULL;
-	int port = free_port(), st = -1;
-	pid_t at;
+	char dir[64], y[512], a[96], b[96], *body = NULL, *out, *err;
+	struct pt_agent ag;
+	int st;
 
 	snprintf(dir, sizeof(dir), "/tmp/agent-trace-cand.%d", getpid());
 	snprintf(a, sizeof(a), "%s/a/calls", dir);
 	snprintf(b, sizeof(b), "%s/b/calls", dir);
 	free(sh("mkdir -p %s/a %s/b && cp %s %s && cp %s %s", dir, dir, build_path("calls"), a,
 		build_path("calls"), b));
-	tmp_names("cand", yaml, out, err);
 	/* "*": every exec on the machine is a candidate, confirmed by its path. */
 	snprintf(y, sizeof(y),
 		 "targets:\n"
@@ -63,17 +61,7 @@ Test(candidates, rejected_ones_count_nothing_and_get_no_signal)
 		 "  - {name: ppid, kind: syscall, attach: getppid, action: count}\n"
 		 "  - {name: nolseek, kind: syscall, attach: lseek, action: {signal: SIGKILL}}\n",
 		 dir);
-	write_text(yaml, "%s", y);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	at = spawn_logged((char *[]){ AT, "-C", yaml, "--metrics", addr, NULL }, out, err);
-	for (int i = 0; i < 1000 && st != 200; i++) {
-		free(body);
-		body = NULL;
-		if ((st = http_get(port, "/healthz", &body)) != 200)
-			usleep(10 * 1000);
-	}
-	free(body);
-	cr_assert_eq(st, 200, "agent-trace did not start: %s", slurp(err));
+	pt_agent_start(&ag, "cand", y);
 	/*
 	 * Each not-target run calls at once, while it may still be a candidate:
 	 * 700 getppid, and lseek, which would be its SIGKILL were it a target.
@@ -94,7 +82,7 @@ Test(candidates, rejected_ones_count_nothing_and_get_no_signal)
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "a lone: status %d", st);
 	/* The sweep settles calls under way at a verdict: give it its period. */
 	usleep(1200 * 1000);
-	cr_assert_eq(http_get(port, "/metrics", &body), 200);
+	cr_assert_eq(http_get(ag.port, "/metrics", &body), 200);
 	cr_assert_eq(probe_metric(body, "agent_trace_probe_matched_total", "ppid"), 4 * 500, "%s",
 		     body);
 	cr_assert_eq(probe_metric(body, "agent_trace_probe_hits_total", "ppid"), 4 * 500);
@@ -102,8 +90,8 @@ Test(candidates, rejected_ones_count_nothing_and_get_no_signal)
 	cr_assert_eq(probe_metric(body, "agent_trace_probe_signals_total", "nolseek"), 1);
 	cr_assert_eq(probe_metric(body, "agent_trace_probe_signals_held_total", "nolseek"), 0);
 	free(body);
-	kill(at, SIGINT);
-	cr_assert_eq(waitpid(at, &st, 0), at);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(err));
+	out = pt_agent_stop(&ag, &err);
+	free(out);
+	free(err);
 	free(sh("rm -rf %s", dir));
 }
