@@ -157,30 +157,99 @@ RET_FD = {"open", "openat", "openat2", "creat", "socket", "accept", "accept4", "
 RET_PTR = {"mmap", "mremap", "brk", "shmat"}
 NORETURN = {"exit", "exit_group"}
 
-# Classes after strace's %net, %process, %memory, %signal, %ipc; %file and %desc
-# follow from the argument kinds.
-CLASSES = {
-    "SC_NETWORK": {"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4",
-                   "getsockname", "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg",
-                   "sendmmsg", "recvmmsg", "shutdown", "setsockopt", "getsockopt"},
-    "SC_PROCESS": {"clone", "clone3", "fork", "vfork", "execve", "execveat", "exit",
-                   "exit_group", "wait4", "waitid", "kill", "tkill", "tgkill", "rt_sigqueueinfo",
-                   "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
-                   "unshare", "setns"},
-    "SC_MEMORY": {"mmap", "munmap", "mprotect", "brk", "mremap", "madvise", "mlock", "mlock2",
-                  "mlockall", "munlock", "munlockall", "msync", "mincore", "remap_file_pages",
-                  "pkey_mprotect", "mbind", "set_mempolicy", "get_mempolicy", "migrate_pages",
-                  "move_pages", "set_mempolicy_home_node", "mseal", "map_shadow_stack",
-                  "process_madvise", "process_mrelease", "shmat", "shmdt"},
-    "SC_SIGNAL": {"rt_sigaction", "rt_sigprocmask", "rt_sigpending", "rt_sigsuspend",
-                  "rt_sigtimedwait", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "rt_sigreturn",
-                  "kill", "tkill", "tgkill", "sigaltstack", "signalfd", "signalfd4", "pause",
-                  "pidfd_send_signal"},
-    "SC_IPC": {"msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop",
-               "semctl", "shmget", "shmat", "shmdt", "shmctl"},
+# Syscall classes as strace 6.1 has them for x86-64 (its TD, TF, TN... flags:
+# %desc, %file, %network...), syscalls strace 6.1 does not know as later strace
+# releases class them. Membership is strace's, so that -e trace=%CLASS selects
+# what strace's does.
+STRACE_CLASSES = {
+    "TD": {
+        "read", "write", "open", "close", "fstat", "poll", "lseek", "mmap", "ioctl", "pread64",
+        "pwrite64", "readv", "writev", "pipe", "select", "dup", "dup2", "sendfile", "fcntl",
+        "flock", "fsync", "fdatasync", "ftruncate", "getdents", "fchdir", "creat", "fchmod",
+        "fchown", "fstatfs", "readahead", "fsetxattr", "fgetxattr", "flistxattr",
+        "fremovexattr", "epoll_create", "getdents64", "fadvise64", "epoll_wait", "epoll_ctl",
+        "mq_open", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+        "inotify_init", "inotify_add_watch", "inotify_rm_watch", "openat", "mkdirat",
+        "mknodat", "fchownat", "futimesat", "newfstatat", "unlinkat", "renameat", "linkat",
+        "symlinkat", "readlinkat", "fchmodat", "faccessat", "pselect6", "ppoll", "splice",
+        "tee", "sync_file_range", "vmsplice", "utimensat", "epoll_pwait", "signalfd",
+        "timerfd_create", "eventfd", "fallocate", "timerfd_settime", "timerfd_gettime",
+        "signalfd4", "eventfd2", "epoll_create1", "dup3", "pipe2", "inotify_init1", "preadv",
+        "pwritev", "perf_event_open", "fanotify_init", "fanotify_mark", "name_to_handle_at",
+        "open_by_handle_at", "syncfs", "setns", "finit_module", "renameat2", "memfd_create",
+        "kexec_file_load", "bpf", "execveat", "userfaultfd", "copy_file_range", "preadv2",
+        "pwritev2", "statx", "pidfd_send_signal", "io_uring_setup", "io_uring_enter",
+        "io_uring_register", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount",
+        "fspick", "pidfd_open", "openat2", "pidfd_getfd", "faccessat2", "process_madvise",
+        "epoll_pwait2", "mount_setattr", "quotactl_fd", "landlock_create_ruleset",
+        "landlock_add_rule", "landlock_restrict_self", "memfd_secret", "process_mrelease",
+        "cachestat", "fchmodat2", "setxattrat", "getxattrat", "listxattrat", "removexattrat",
+        "open_tree_attr", "file_getattr", "file_setattr"},
+    "TF": {
+        "open", "stat", "lstat", "access", "execve", "truncate", "getcwd", "chdir", "rename",
+        "mkdir", "rmdir", "creat", "link", "unlink", "symlink", "readlink", "chmod", "chown",
+        "lchown", "utime", "mknod", "uselib", "statfs", "pivot_root", "chroot", "acct",
+        "mount", "umount2", "swapon", "swapoff", "quotactl", "setxattr", "lsetxattr",
+        "getxattr", "lgetxattr", "listxattr", "llistxattr", "removexattr", "lremovexattr",
+        "utimes", "inotify_add_watch", "openat", "mkdirat", "mknodat", "fchownat", "futimesat",
+        "newfstatat", "unlinkat", "renameat", "linkat", "symlinkat", "readlinkat", "fchmodat",
+        "faccessat", "utimensat", "fanotify_mark", "name_to_handle_at", "renameat2",
+        "execveat", "statx", "open_tree", "move_mount", "fsconfig", "fspick", "openat2",
+        "faccessat2", "mount_setattr", "fchmodat2", "setxattrat", "getxattrat", "listxattrat",
+        "removexattrat", "open_tree_attr", "file_getattr", "file_setattr"},
+    "TI": {
+        "shmget", "shmat", "shmctl", "semget", "semop", "semctl", "shmdt", "msgget", "msgsnd",
+        "msgrcv", "msgctl", "semtimedop"},
+    "TN": {
+        "sendfile", "socket", "connect", "accept", "sendto", "recvfrom", "sendmsg", "recvmsg",
+        "shutdown", "bind", "listen", "getsockname", "getpeername", "socketpair", "setsockopt",
+        "getsockopt", "getpmsg", "putpmsg", "accept4", "recvmmsg", "sendmmsg"},
+    "TP": {
+        "clone", "fork", "vfork", "execve", "exit", "wait4", "kill", "rt_sigqueueinfo",
+        "tkill", "exit_group", "tgkill", "waitid", "rt_tgsigqueueinfo", "execveat",
+        "pidfd_send_signal", "clone3"},
+    "TS": {
+        "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "pause", "kill", "rt_sigpending",
+        "rt_sigtimedwait", "rt_sigqueueinfo", "rt_sigsuspend", "sigaltstack", "tkill",
+        "tgkill", "signalfd", "signalfd4", "rt_tgsigqueueinfo", "pidfd_send_signal",
+        "io_uring_enter"},
+    "TM": {
+        "mmap", "mprotect", "munmap", "brk", "mremap", "msync", "mincore", "madvise", "shmat",
+        "shmdt", "mlock", "munlock", "mlockall", "munlockall", "io_setup", "io_destroy",
+        "remap_file_pages", "mbind", "set_mempolicy", "get_mempolicy", "migrate_pages",
+        "move_pages", "mlock2", "pkey_mprotect", "io_uring_register",
+        "set_mempolicy_home_node", "map_shadow_stack", "mseal"},
+    "TST": {
+        "stat"},
+    "TLST": {
+        "lstat"},
+    "TFST": {
+        "fstat", "newfstatat", "statx"},
+    "TSTA": {
+        "stat", "fstat", "lstat", "newfstatat", "statx"},
+    "TSF": {
+        "statfs"},
+    "TFSF": {
+        "fstatfs"},
+    "TSFA": {
+        "ustat", "statfs", "fstatfs"},
+    "PU": {
+        "getpid", "getuid", "getgid", "geteuid", "getegid", "getppid", "getpgrp", "gettid"},
+    "TC": {
+        "getuid", "getgid", "setuid", "setgid", "geteuid", "getegid", "setreuid", "setregid",
+        "getgroups", "setgroups", "setresuid", "getresuid", "setresgid", "getresgid",
+        "setfsuid", "setfsgid", "capget", "capset", "prctl"},
+    "TCL": {
+        "gettimeofday", "adjtimex", "settimeofday", "time", "clock_settime", "clock_gettime",
+        "clock_getres", "clock_adjtime"},
 }
-# Descriptor calls whose fds are not in a plain fd argument or return value.
-DESC_EXTRA = {"pipe", "pipe2", "select", "pselect6", "poll", "ppoll"}
+
+# strace's flag -> the SC_ bit (user/common/syscalls.h).
+CLASS_BITS = {"TD": "SC_DESC", "TF": "SC_FILE", "TI": "SC_IPC", "TN": "SC_NETWORK",
+              "TP": "SC_PROCESS", "TS": "SC_SIGNAL", "TM": "SC_MEMORY", "TST": "SC_STAT",
+              "TLST": "SC_LSTAT", "TFST": "SC_FSTAT", "TSTA": "SC_STAT_LIKE",
+              "TSF": "SC_STATFS", "TFSF": "SC_FSTATFS", "TSFA": "SC_STATFS_LIKE",
+              "PU": "SC_PURE", "TC": "SC_CREDS", "TCL": "SC_CLOCK"}
 
 AT_SLOTS = 2
 SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT"}
@@ -303,11 +372,7 @@ def describe(name, decls):
         kinds.append(k)
 
     ret = "ARG_FD" if name in RET_FD else "ARG_PTR" if name in RET_PTR else "ARG_INT"
-    classes = [c for c, members in CLASSES.items() if name in members]
-    if "ARG_PATH" in kinds:
-        classes.insert(0, "SC_FILE")
-    if "ARG_FD" in kinds or "ARG_DIRFD" in kinds or ret == "ARG_FD" or name in DESC_EXTRA:
-        classes.append("SC_DESC")
+    classes = [CLASS_BITS[f] for f, members in STRACE_CLASSES.items() if name in members]
     return {"name": name, "args": names, "kinds": kinds, "lens": lens, "ret": ret,
             "noreturn": name in NORETURN, "classes": classes}
 

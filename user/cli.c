@@ -107,8 +107,10 @@ void cli_usage(FILE *out)
 	      "  -l [TARGET:]GLOB        list functions and USDT probes (with -p: of its\n"
 	      "                          libraries by short name), attach nothing\n"
 	      "  -e, --expr LIST         syscalls to trace: names and classes, comma-separated;\n"
-	      "                          classes: file network process memory signal ipc desc\n"
-	      "                          (also %file...); '!LIST' excludes; repeatable\n"
+	      "                          strace's classes: %file %network (%net) %process\n"
+	      "                          %memory %signal %ipc %desc %stat %lstat %fstat\n"
+	      "                          %%stat %statfs %fstatfs %%statfs %pure %creds\n"
+	      "                          %clock; '!LIST' excludes; repeatable\n"
 	      "  -c, --summary           summary only: calls and errors per syscall (with -T\n"
 	      "                          or -C: total/avg/p50/p99/max time too)\n"
 	      "  -T, --durations         time each syscall: durations in the lines, the JSON\n"
@@ -212,7 +214,7 @@ int cli_parse_select(const char *expr, uint64_t sel[AT_NR_MAX / 64], char *err, 
 				sel[nr / 64] &= ~(1ULL << (nr % 64));
 			continue;
 		}
-		cls = sys_class_by_name(name);
+		cls = sys_class_by_name(name, *tok != '%');
 		if (!cls)
 			return fail(err, errlen, "-e: unknown syscall or class '%s'", tok);
 		set_class(sel, cls, on);
@@ -525,6 +527,13 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 
 			if (optopt && (optopt >= OPT_JSON || strchr("puedosbC", optopt)))
 				return fail(err, errlen, "option '%s' needs an argument", opt);
+			/*
+			 * A short option: by its letter, since within a cluster (-tt)
+			 * optind still points at the word before it (argv[0] for the first).
+			 */
+			if (optopt > 0 && optopt < 128)
+				return fail(err, errlen, "unknown option '-%c' (see --help)",
+					    optopt);
 			return fail(err, errlen, "unknown option '%s' (see --help)", opt);
 		}
 		if (parse_opt(c, optarg, cfg, &any_e, err, errlen))

@@ -614,3 +614,110 @@ Test(cli, syscall_programs_only_once_a_syscall_probe_exists)
 	unlink(outf);
 	unlink(errf);
 }
+
+/*
+ * The syscall names of a trace's lines ("name(..." after the prefix each tool
+ * puts before it), sorted, one per line; signal and exit lines left out.
+ */
+static void call_names(const char *text, bool at_prefix, char *out, size_t outlen)
+{
+	char names[256][32];
+	int n = 0;
+	size_t len = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *p = l, *paren;
+		char name[32];
+		int i;
+
+		if (at_prefix) /* "   0.002117 2230/2230 openat(" */
+			for (int f = 0; f < 2 && (p = strchr(p + strspn(p, " "), ' ')); f++)
+				p++;
+		if (!p || !(paren = strchr(p, '(')) || paren - p >= (long)sizeof(name) ||
+		    strchr("+-", *p))
+			continue;
+		memcpy(name, p, (size_t)(paren - p));
+		name[paren - p] = '\0';
+		for (i = 0; i < n && strcmp(names[i], name); i++)
+			;
+		if (i == n && n < 256)
+			strcpy(names[n++], name);
+	}
+	/* Sorted by name, so both tools' lists compare as strings. */
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (strcmp(names[j], names[i]) < 0) {
+				char t[32];
+
+				strcpy(t, names[i]);
+				strcpy(names[i], names[j]);
+				strcpy(names[j], t);
+			}
+	out[0] = '\0';
+	for (int i = 0; i < n && len + 48 < outlen; i++)
+		len += (size_t)snprintf(out + len, outlen - len, "%s\n", names[i]);
+}
+
+/*
+ * strace's classes select what strace's do: each class (and its spellings)
+ * on a Python script whose calls fall in all of them, run under strace 6.1
+ * and agent-trace, gives the same syscalls. (Not compared: how many times;
+ * Python's start-up varies by a call or two between runs.)
+ */
+Test(cli, syscall_classes_select_what_strace_selects)
+{
+	static const char *const classes[] = {
+		"%net",	    "%network", "network", "%desc",	 "desc",   "%file",
+		"file",	    "%stat",	"%lstat",  "%fstat",	 "%%stat", "%statfs",
+		"%fstatfs", "%%statfs", "%pure",   "%creds",	 "%clock", "%process",
+		"%memory",  "%signal",	"%ipc",	   "%net,%stat",
+	};
+	char script[64], sout[64], spec[64], want[4096], got[4096];
+
+	tmp_name(script, sizeof(script), "classes", "py");
+	tmp_name(sout, sizeof(sout), "classes", "strace");
+	write_text(
+		script,
+		"import ctypes, os, signal, socket, time\n"
+		"libc = ctypes.CDLL(None, use_errno=True)\n"
+		"buf = ctypes.create_string_buffer(512)\n"
+		"s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\n"
+		"c = socket.socket(); c.connect(s.getsockname())\n"
+		"a, _ = s.accept(); c.send(b'hi'); a.recv(2)\n"
+		"for x in (c, a, s): x.close()\n"
+		"libc.syscall(4, b'/tmp', buf); libc.syscall(6, b'/tmp', buf)\n" /* stat lstat */
+		"libc.syscall(137, b'/', buf); libc.syscall(138, 0, buf)\n" /* statfs fstatfs */
+		"libc.syscall(229, 0, buf); libc.syscall(228, 1, buf)\n" /* clock_getres, gettime */
+		"os.getuid(); os.getgid(); os.getpid(); os.getppid()\n"
+		"signal.signal(signal.SIGUSR1, signal.SIG_IGN); os.kill(os.getpid(), 0)\n"
+		"libc.syscall(29, 0, 4096, 0o1600)\n" /* shmget */
+		"os.stat('/tmp'); os.lstat('/tmp'); os.statvfs('/')\n");
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		char *out, *err, *sto;
+		int st;
+
+		snprintf(spec, sizeof(spec), "trace=%s", classes[i]);
+		st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", spec,
+					     "/usr/bin/python3.11", script, NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "strace -e %s: %s", spec, err);
+		free(out), free(err);
+		sto = slurp(sout);
+		call_names(sto, false, want, sizeof(want));
+		free(sto);
+		st = run_capture((char *[]){ AT, "-q", "-e", spec, "--", "/usr/bin/python3.11",
+					     script, NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "agent-trace -e %s: %s", spec, err);
+		call_names(out, true, got, sizeof(got));
+		free(out), free(err);
+		cr_assert_str_eq(got, want, "-e %s: agent-trace:\n%s\nstrace:\n%s", spec, got,
+				 want);
+		/* The script makes calls of every class: none passes by being empty. */
+		cr_assert(want[0], "-e %s: strace saw no call", spec);
+	}
+	expect_error((char *[]){ AT, "-e", "trace=net", "--", CALLS, NULL }, 2,
+		     "agent-trace: -e: unknown syscall or class 'net'\n");
+	unlink(script);
+	unlink(sout);
+}

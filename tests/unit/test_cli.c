@@ -115,6 +115,10 @@ Test(cli, bad_inputs)
 		{ { "at", "-b", "3000", "-p", "1" },
 		  "-b '3000': must be a power of two from 4K to 1024M" },
 		{ { "at", "-x" }, "unknown option '-x' (see --help)" },
+		/* In a cluster, the option, not the word before it (argv[0] for the first). */
+		{ { "at", "-jj", "--", "true" }, "unknown option '-j' (see --help)" },
+		{ { "at", "-qJ", "-p", "1" }, "unknown option '-J' (see --help)" },
+		{ { "at", "--bogus=1" }, "unknown option '--bogus=1' (see --help)" },
 		{ { "at", "-e" }, "option '-e' needs an argument" },
 		{ { "at", "-T", "--no-latency", "-p", "1" },
 		  "-T and --no-latency contradict each other; keep one" },

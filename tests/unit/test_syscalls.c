@@ -105,10 +105,20 @@ Test(syscalls, classes)
 	cr_assert(syscall_table[syscall_by_name("kill")].classes & SC_SIGNAL);
 	cr_assert(syscall_table[syscall_by_name("kill")].classes & SC_PROCESS);
 	cr_assert(syscall_table[syscall_by_name("shmget")].classes & SC_IPC);
-	cr_assert_not(syscall_table[syscall_by_name("getpid")].classes);
-	cr_assert_eq(sys_class_by_name("file"), SC_FILE);
-	cr_assert_eq(sys_class_by_name("desc"), SC_DESC);
-	cr_assert_eq(sys_class_by_name("bogus"), 0);
+	/* strace's membership: a socket call is %network only, not %desc. */
+	cr_assert_eq(syscall_table[syscall_by_name("socket")].classes, SC_NETWORK);
+	cr_assert_eq(syscall_table[syscall_by_name("getpid")].classes, SC_PURE);
+	cr_assert_eq(syscall_table[syscall_by_name("newfstatat")].classes,
+		     SC_DESC | SC_FILE | SC_FSTAT | SC_STAT_LIKE);
+	cr_assert_eq(syscall_table[syscall_by_name("clock_gettime")].classes, SC_CLOCK);
+	cr_assert_eq(sys_class_by_name("file", true), SC_FILE);
+	cr_assert_eq(sys_class_by_name("desc", false), SC_DESC);
+	cr_assert_eq(sys_class_by_name("net", false), SC_NETWORK);
+	cr_assert_eq(sys_class_by_name("%stat", false), SC_STAT_LIKE);
+	/* Without '%' strace takes its first seven classes only. */
+	cr_assert_eq(sys_class_by_name("net", true), 0);
+	cr_assert_eq(sys_class_by_name("clock", true), 0);
+	cr_assert_eq(sys_class_by_name("bogus", false), 0);
 }
 
 Test(syscalls, table_signatures)

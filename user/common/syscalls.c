@@ -135,13 +135,30 @@ const char *signal_name(int sig)
 	return NULL;
 }
 
+/* strace's class names; the first seven also without '%' (legacy), as strace takes them. */
 static const struct {
 	const char *name;
 	unsigned bit;
+	bool legacy;
 } class_names[] = {
-	{ "file", SC_FILE },	 { "network", SC_NETWORK }, { "process", SC_PROCESS },
-	{ "memory", SC_MEMORY }, { "signal", SC_SIGNAL },   { "ipc", SC_IPC },
-	{ "desc", SC_DESC },
+	{ "file", SC_FILE, true },
+	{ "network", SC_NETWORK, true },
+	{ "process", SC_PROCESS, true },
+	{ "memory", SC_MEMORY, true },
+	{ "signal", SC_SIGNAL, true },
+	{ "ipc", SC_IPC, true },
+	{ "desc", SC_DESC, true },
+	{ "net", SC_NETWORK, false },
+	{ "stat", SC_STAT, false },
+	{ "lstat", SC_LSTAT, false },
+	{ "fstat", SC_FSTAT, false },
+	{ "%stat", SC_STAT_LIKE, false },
+	{ "statfs", SC_STATFS, false },
+	{ "fstatfs", SC_FSTATFS, false },
+	{ "%statfs", SC_STATFS_LIKE, false },
+	{ "pure", SC_PURE, false },
+	{ "creds", SC_CREDS, false },
+	{ "clock", SC_CLOCK, false },
 };
 
 const char *sys_class_name(unsigned i)
@@ -149,10 +166,10 @@ const char *sys_class_name(unsigned i)
 	return i < ARRAY_SIZE(class_names) ? class_names[i].name : NULL;
 }
 
-unsigned sys_class_by_name(const char *name)
+unsigned sys_class_by_name(const char *name, bool legacy)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(class_names); i++)
-		if (!strcmp(name, class_names[i].name))
+		if (!strcmp(name, class_names[i].name) && (!legacy || class_names[i].legacy))
 			return class_names[i].bit;
 	return 0;
 }

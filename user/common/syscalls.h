@@ -41,15 +41,28 @@ enum arg_kind {
 	ARG_LONG,	     /* signed 64-bit decimal (off_t, loff_t, long) */
 };
 
-/* strace-style syscall classes, selectable with -e. */
+/*
+ * strace's syscall classes (-e trace=%CLASS), with strace 6.1's membership
+ * (tools/gen-syscalls.py has it).
+ */
 enum sys_class {
-	SC_FILE = 1u << 0,    /* takes a file name */
-	SC_NETWORK = 1u << 1, /* sockets */
-	SC_PROCESS = 1u << 2, /* process lifecycle: fork, exec, exit, wait, kill */
-	SC_MEMORY = 1u << 3,  /* address space: mmap, brk, mprotect... */
-	SC_SIGNAL = 1u << 4,  /* signals */
-	SC_IPC = 1u << 5,     /* System V IPC */
-	SC_DESC = 1u << 6,    /* takes or returns a file descriptor */
+	SC_FILE = 1u << 0,	   /* %file: takes a file name */
+	SC_NETWORK = 1u << 1,	   /* %network, %net: sockets */
+	SC_PROCESS = 1u << 2,	   /* %process: process lifecycle: fork, exec, exit, wait, kill */
+	SC_MEMORY = 1u << 3,	   /* %memory: address space: mmap, brk, mprotect... */
+	SC_SIGNAL = 1u << 4,	   /* %signal: signals */
+	SC_IPC = 1u << 5,	   /* %ipc: System V IPC */
+	SC_DESC = 1u << 6,	   /* %desc: takes or returns a file descriptor */
+	SC_STAT = 1u << 7,	   /* %stat: stat variants on a path */
+	SC_LSTAT = 1u << 8,	   /* %lstat: ... on a path, not following links */
+	SC_FSTAT = 1u << 9,	   /* %fstat: ... on a descriptor */
+	SC_STAT_LIKE = 1u << 10,   /* %%stat: all of them */
+	SC_STATFS = 1u << 11,	   /* %statfs */
+	SC_FSTATFS = 1u << 12,	   /* %fstatfs */
+	SC_STATFS_LIKE = 1u << 13, /* %%statfs */
+	SC_PURE = 1u << 14,	   /* %pure: no arguments, never fail (getpid...) */
+	SC_CREDS = 1u << 15,	   /* %creds: user and group ids, capabilities */
+	SC_CLOCK = 1u << 16,	   /* %clock: read or change clocks */
 };
 
 /* One system call of the host architecture. */
@@ -60,7 +73,7 @@ struct syscall_desc {
 	uint8_t len_arg[AT_MAX_ARGS]; /* for ARG_BUF_IN/ARG_BUF_OUT: index of the length argument */
 	uint8_t ret;	  /* enum arg_kind of the return value (ARG_INT, ARG_FD, ARG_PTR...) */
 	uint8_t noreturn; /* exit, exit_group */
-	uint16_t classes; /* enum sys_class bits */
+	uint32_t classes; /* enum sys_class bits */
 	const char *argname[AT_MAX_ARGS]; /* argument names from the kernel's signatures */
 };
 
@@ -75,8 +88,12 @@ int syscall_by_name(const char *name);
 #define SYSCALL_NAME_BUF 16
 /* Name of a syscall number; "syscall_NNN" for unknown numbers (buf holds SYSCALL_NAME_BUF). */
 const char *syscall_name(unsigned nr, char *buf);
-/* Class bit by name ("file", "network", "process", "memory", "signal", "ipc", "desc"), 0 if unknown. */
-unsigned sys_class_by_name(const char *name);
+/*
+ * Class bits by name, as after strace's '%' ("file", "net", "%stat"...); with
+ * legacy set, the name had no '%', which strace takes for its first seven
+ * classes only. 0 if unknown.
+ */
+unsigned sys_class_by_name(const char *name, bool legacy);
 /* The i-th class's name, in the order above, NULL past the last (suggestions). */
 const char *sys_class_name(unsigned i);
 

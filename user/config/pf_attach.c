@@ -22,7 +22,7 @@ static int check_sys_token(struct pf_entry_ctx *ec, const yaml_node_t *n, const 
 		return pf_errat(ec->c, n, pf_where(ec, "attach"),
 				"empty name in the list; separate names with single commas");
 	if (!strcmp(name, "all") || (*tok != '%' && syscall_by_name(tok) >= 0) ||
-	    sys_class_by_name(name))
+	    sys_class_by_name(name, *tok != '%'))
 		return 0;
 	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
 		if (syscall_table[nr].name)
@@ -35,7 +35,9 @@ static int check_sys_token(struct pf_entry_ctx *ec, const yaml_node_t *n, const 
 				b.name);
 	return pf_errat(ec->c, n, pf_where(ec, "attach"),
 			"unknown syscall or class '%.64s'; expected syscall names such as openat, "
-			"or classes: file, network, process, memory, signal, ipc, desc",
+			"or classes: %%file, %%network (%%net), %%process, %%memory, %%signal, "
+			"%%ipc, %%desc, %%stat, %%lstat, %%fstat, %%%%stat, %%statfs, %%fstatfs, "
+			"%%%%statfs, %%pure, %%creds, %%clock",
 			tok);
 }
 
