@@ -721,3 +721,51 @@ Test(cli, syscall_classes_select_what_strace_selects)
 	unlink(script);
 	unlink(sout);
 }
+
+/*
+ * JSON keeps UTF-8 as it is and escapes an invalid byte as \udcXX: a file
+ * named café.txt comes out as "café.txt" (not "caf\u00c3\u00a9.txt", which a
+ * reader takes for cafÃ©.txt), one with byte 0xff as "bad\udcff.txt", which
+ * Python's surrogateescape turns back into the very bytes.
+ */
+Test(cli, json_strings_keep_utf8_and_mark_invalid_bytes)
+{
+	char dir[64], good[128], bad[128], want[192], py[512];
+	char *out, *err;
+	int st;
+
+	tmp_name(dir, sizeof(dir), "utf8", "d");
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(good, sizeof(good), "%s/caf\xc3\xa9.txt", dir);
+	snprintf(bad, sizeof(bad), "%s/bad\xff.txt", dir);
+	st = run_capture((char *[]){ AT, "-q", "--json", "-e", "trace=openat", "--",
+				     "/usr/bin/touch", good, bad, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	snprintf(want, sizeof(want), "\"filename\":\"%s\"", good);
+	cr_assert(strstr(out, want), "no %s in:\n%s", want, out);
+	snprintf(want, sizeof(want), "\"filename\":\"%s/bad\\udcff.txt\"", dir);
+	cr_assert(strstr(out, want), "no %s in:\n%s", want, out);
+	/* A JSON reader gets both names back, byte for byte. */
+	snprintf(py, sizeof(py),
+		 "import json, sys\n"
+		 "names = [json.loads(l)['args']['filename'].encode('utf-8', 'surrogateescape')\n"
+		 "         for l in open(sys.argv[1]) if '\"openat\"' in l]\n"
+		 "assert b'%s/caf\\xc3\\xa9.txt' in names, names\n"
+		 "assert b'%s/bad\\xff.txt' in names, names\n",
+		 dir, dir);
+	{
+		char script[64], data[64], *o2, *e2;
+
+		tmp_name(script, sizeof(script), "utf8", "py");
+		tmp_name(data, sizeof(data), "utf8", "json");
+		write_text(script, "%s", py);
+		write_text(data, "%s", out);
+		st = run_capture((char *[]){ "/usr/bin/python3.11", script, data, NULL }, &o2, &e2);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", e2);
+		free(o2), free(e2);
+		unlink(script), unlink(data);
+	}
+	free(out), free(err);
+	unlink(good), unlink(bad), rmdir(dir);
+}

@@ -404,7 +404,32 @@ Test(escape, json)
 {
 	const char in[] = "a\"b\\c\n\t\r\x01\x7f\xff";
 
-	escapes(escape_json, in, sizeof(in) - 1, "a\\\"b\\\\c\\n\\t\\u000d\\u0001\\u007f\\u00ff");
+	escapes(escape_json, in, sizeof(in) - 1, "a\\\"b\\\\c\\n\\t\\u000d\\u0001\\u007f\\udcff");
+}
+
+/*
+ * Valid UTF-8 goes out as it is (café.txt, not caf\u00c3\u00a9.txt); each
+ * byte of anything else as \udcXX, which no character is.
+ */
+Test(escape, json_utf8)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "caf\xc3\xa9.txt", "caf\xc3\xa9.txt" },
+		{ "\xe2\x82\xac \xf0\x9f\x98\x80", "\xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "\xc0\xaf", "\\udcc0\\udcaf" },			/* overlong '/' */
+		{ "\xe2\x82", "\\udce2\\udc82" },			/* cut short */
+		{ "\xed\xa0\x80", "\\udced\\udca0\\udc80" },		/* a surrogate's encoding */
+		{ "\xf4\x90\x80\x80", "\\udcf4\\udc90\\udc80\\udc80" }, /* past U+10FFFF */
+		{ "a\xa9"
+		  "b",
+		  "a\\udca9b" },		       /* a lone continuation byte */
+		{ "\xc3\xa9\xc3", "\xc3\xa9\\udcc3" }, /* valid, then cut */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		escapes(escape_json, cases[i].in, strlen(cases[i].in), cases[i].want);
 }
 
 Test(escape, c)

@@ -84,34 +84,6 @@ static bool is_int64(const char *v, size_t n)
 	return v[0] == '-' ? x <= (uint64_t)INT64_MAX + 1 : x <= (uint64_t)INT64_MAX;
 }
 
-/* The length of the valid UTF-8 sequence at b (n bytes, each >= 0x80), 0 when there is none. */
-static size_t utf8_seq(const unsigned char *b, size_t n)
-{
-	size_t len = b[0] >= 0xc2 && b[0] <= 0xdf ? 2 :
-		     b[0] >= 0xe0 && b[0] <= 0xef ? 3 :
-		     b[0] >= 0xf0 && b[0] <= 0xf4 ? 4 :
-						    0;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (!len || len > n)
-		return 0;
-	/* The second byte's range excludes overlong forms, surrogates and past U+10FFFF. */
-	if (b[0] == 0xe0)
-		lo = 0xa0;
-	else if (b[0] == 0xed)
-		hi = 0x9f;
-	else if (b[0] == 0xf0)
-		lo = 0x90;
-	else if (b[0] == 0xf4)
-		hi = 0x8f;
-	if (b[1] < lo || b[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (b[i] < 0x80 || b[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 static int hex2(const char *p)
 {
 	int v = 0;
@@ -127,52 +99,31 @@ static int hex2(const char *p)
 }
 
 /*
- * A JSON string as the renderers escaped it (bytes past ASCII each as
- * \u00XX, for data that need not be UTF-8), with the runs of those that
- * form valid UTF-8 put back as the characters they are: a stringValue is
- * text, and "é" should read as "é", not as "Ã©". Invalid bytes keep their
- * \u00XX.
+ * A JSON string as the renderers escaped it (valid UTF-8 as it is, each
+ * byte that is not as \udcXX, see out_escape_json), with those bytes as the
+ * code points of their numbers (\u00XX) instead: a stringValue must be
+ * valid Unicode, which a lone surrogate is not.
  */
 static void out_json_utf8(struct out *o, const char *v, size_t n)
 {
 	for (size_t i = 0; i < n;) {
-		unsigned char run[AT_STR_MAX];
-		size_t k = 0, j = i;
+		const char *bs = memchr(v + i, '\\', n - i);
+		size_t j = bs ? (size_t)(bs - v) : n, len;
 
-		if (v[i] != '\\') {
-			const char *bs = memchr(v + i, '\\', n - i);
-
-			j = bs ? (size_t)(bs - v) : n;
-			out_write(o, v + i, j - i);
-			i = j;
-			continue;
-		}
-		/* A run of \u00XX escapes of bytes >= 0x80. */
-		while (k < sizeof(run) && j + 6 <= n && v[j] == '\\' && v[j + 1] == 'u' &&
-		       v[j + 2] == '0' && v[j + 3] == '0' && hex2(v + j + 4) >= 0x80) {
-			run[k++] = (unsigned char)hex2(v + j + 4);
-			j += 6;
-		}
-		if (!k) {
-			/* Any other escape, whole. */
-			size_t len = i + 1 < n && v[i + 1] == 'u' ? 6 : 2;
-
-			out_write(o, v + i, len <= n - i ? len : n - i);
-			i += len;
-			continue;
-		}
-		for (size_t r = 0; r < k;) {
-			size_t len = utf8_seq(run + r, k - r);
-
-			if (len) {
-				out_write(o, (const char *)run + r, len);
-				r += len;
-			} else {
-				out_write(o, v + i + r * 6, 6);
-				r++;
-			}
-		}
+		out_write(o, v + i, j - i);
 		i = j;
+		if (i >= n)
+			break;
+		len = i + 1 < n && v[i + 1] == 'u' ? 6 : 2;
+		if (len > n - i)
+			len = n - i;
+		if (len == 6 && v[i + 2] == 'd' && v[i + 3] == 'c' && hex2(v + i + 4) >= 0x80) {
+			out_puts(o, "\\u00");
+			out_write(o, v + i + 4, 2);
+		} else {
+			out_write(o, v + i, len);
+		}
+		i += len;
 	}
 }
 

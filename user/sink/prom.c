@@ -229,15 +229,16 @@ static void put_probes(struct out *o, const struct snapshot *s)
 }
 
 /*
- * A value's bytes as a label value: escaped as prom_escape does, and each
- * byte from 0x80 up as the code point of that number (U+0080..U+00FF), as
- * the JSON summary writes it, so the label is valid UTF-8 whatever was
- * captured and reads the same as the JSON value.
+ * A value's bytes as a label value: escaped as prom_escape does, valid UTF-8
+ * as it is, and each other byte from 0x80 up as the code point of that
+ * number (U+0080..U+00FF), so the label is valid UTF-8 whatever was
+ * captured (OTLP attributes do the same; the JSON lines write \udcXX there).
  */
 static void escape_bytes(struct out *o, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t len;
 
 		if (c == '\\')
 			out_write(o, "\\\\", 2);
@@ -247,7 +248,10 @@ static void escape_bytes(struct out *o, const char *s, size_t n)
 			out_write(o, "\\n", 2);
 		else if (c < 0x80)
 			out_putc(o, (char)c);
-		else {
+		else if ((len = utf8_seq((const unsigned char *)s + i, n - i))) {
+			out_write(o, s + i, len);
+			i += len - 1;
+		} else {
 			out_putc(o, (char)(0xc0 | c >> 6));
 			out_putc(o, (char)(0x80 | (c & 0x3f)));
 		}

@@ -47,14 +47,69 @@ static void out_escape(struct out *o, const char *s, size_t n, const char *escap
 	}
 }
 
+/* The length of the valid UTF-8 sequence at b (n bytes, each >= 0x80), 0 when there is none. */
+size_t utf8_seq(const unsigned char *b, size_t n)
+{
+	size_t len = b[0] >= 0xc2 && b[0] <= 0xdf ? 2 :
+		     b[0] >= 0xe0 && b[0] <= 0xef ? 3 :
+		     b[0] >= 0xf0 && b[0] <= 0xf4 ? 4 :
+						    0;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (!len || len > n)
+		return 0;
+	/* The second byte's range excludes overlong forms, surrogates and past U+10FFFF. */
+	if (b[0] == 0xe0)
+		lo = 0xa0;
+	else if (b[0] == 0xed)
+		hi = 0x9f;
+	else if (b[0] == 0xf0)
+		lo = 0x90;
+	else if (b[0] == 0xf4)
+		hi = 0x8f;
+	if (b[1] < lo || b[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (b[i] < 0x80 || b[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * JSON: valid UTF-8 sequences as they are; every other byte from 0x80 up as
+ * \udcXX, the lone low surrogate U+DC80..U+DCFF that Python's
+ * surrogateescape (PEP 383) maps such a byte to: no text decodes to one, so
+ * a reader tells it from a character, and gets the byte back exactly
+ * (Python: s.encode("utf-8", "surrogateescape")). Control bytes as \u00XX.
+ */
+void out_escape_json(struct out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i, len;
+
+		while (j < n && (unsigned char)s[j] < 0x80)
+			j++;
+		if (j > i) {
+			out_escape(o, s + i, j - i, json_escapes, "\\u00");
+			i = j;
+			continue;
+		}
+		len = utf8_seq((const unsigned char *)s + i, n - i);
+		if (len) {
+			out_write(o, s + i, len);
+			i += len;
+			continue;
+		}
+		out_puts(o, "\\udc");
+		out_putc(o, hex_digits[(unsigned char)s[i] >> 4]);
+		out_putc(o, hex_digits[(unsigned char)s[i] & 0xf]);
+		i++;
+	}
+}
+
 void out_escape_c(struct out *o, const char *s, size_t n)
 {
 	out_escape(o, s, n, c_escapes, "\\x");
-}
-
-void out_escape_json(struct out *o, const char *s, size_t n)
-{
-	out_escape(o, s, n, json_escapes, "\\u00");
 }
 
 size_t escape_c(const char *s, size_t n, char *buf, size_t size)

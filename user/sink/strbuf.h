@@ -143,8 +143,13 @@ static inline void out_secs6(struct out *o, uint64_t ns)
 /* The escaped forms of bytes, for inside double quotes: strbuf.c. */
 /* C escapes (\n, \", \\), other unprintable bytes as \xNN: text lines. */
 void out_escape_c(struct out *o, const char *s, size_t n);
-/* JSON escapes; bytes >= 0x7f too as \u00XX: captured data need not be valid UTF-8. */
+/*
+ * JSON escapes: valid UTF-8 as it is, control bytes and 0x7f as \u00XX, and
+ * each byte of invalid UTF-8 as \udcXX (captured data need not be UTF-8).
+ */
 void out_escape_json(struct out *o, const char *s, size_t n);
+/* The length of the valid UTF-8 sequence at b (n bytes, b[0] >= 0x80), 0 when there is none. */
+size_t utf8_seq(const unsigned char *b, size_t n);
 /* A NUL-terminated string as a JSON string, quotes included. */
 static inline void out_json_str(struct out *o, const char *s)
 {
