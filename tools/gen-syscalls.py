@@ -109,6 +109,7 @@ OVERRIDES = {
     "pidfd_open": {"flags": "ARG_PIPE_FLAGS"},
     "memfd_secret": {"flags": "ARG_PIPE_FLAGS"},
     "rt_sigprocmask": {"how": "ARG_SIGPROCMASK_HOW"},
+    "futex": {"op": "ARG_FUTEX_OP", "val3": "ARG_HEX"},
     # execveat(AT_FDCWD, ...) is valid: its fd is a directory fd.
     "execveat": {"fd": "ARG_DIRFD", "flags": "ARG_AT_FLAGS"},
     # Flags of calls with a dirfd that are not AT_* flags.

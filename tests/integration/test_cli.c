@@ -769,3 +769,79 @@ Test(cli, json_strings_keep_utf8_and_mark_invalid_bytes)
 	free(out), free(err);
 	unlink(good), unlink(bad), rmdir(dir);
 }
+
+/* A syscall line without the tool's prefix, strace's padding before " = " and addresses. */
+static void strace_norm(const char *line, bool at_prefix, char *out, size_t outlen)
+{
+	const char *p = line;
+	size_t n = 0;
+
+	if (at_prefix)
+		for (int f = 0; f < 2 && (p = strchr(p + strspn(p, " "), ' ')); f++)
+			p++;
+	for (; p && *p && *p != '\n' && n + 1 < outlen; p++) {
+		if (*p == ' ' && p[strspn(p, " ")] == '=') {
+			p += strspn(p, " ") - 1;
+			out[n++] = ' ';
+		} else if (p[0] == '0' && p[1] == 'x' && strspn(p + 2, "0123456789abcdef") >= 8) {
+			p += 1 + strspn(p + 2, "0123456789abcdef");
+			n += (size_t)snprintf(out + n, outlen - n, "ADDR");
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n < outlen ? n : outlen - 1] = '\0';
+}
+
+/*
+ * fcntl and futex show the arguments their command takes, as strace does,
+ * though the registers past them hold junk (calls unused): the same lines
+ * as strace 6.1's, and JSON without the untaken ones.
+ */
+Test(cli, arguments_a_call_does_not_take_are_left_out)
+{
+	char sout[64], a[256], b[256];
+	char *out, *err, *sto, *sl, *al;
+	int st, lines = 0;
+
+	tmp_name(sout, sizeof(sout), "unused", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e",
+				     "trace=fcntl,futex", CALLS, "unused", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "strace: %s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-e", "trace=fcntl,futex", "--", CALLS, "unused",
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	sl = sto, al = out;
+	while (sl && *sl && al && *al) {
+		if (!strncmp(sl, "+++", 3))
+			break;
+		strace_norm(sl, false, a, sizeof(a));
+		strace_norm(al, true, b, sizeof(b));
+		cr_assert_str_eq(b, a, "agent-trace's line, then strace's");
+		lines++;
+		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
+		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
+	}
+	cr_assert_eq(lines, 6, "strace:\n%s\nagent-trace:\n%s", sto, out);
+	/* The flags of the test's stdin, whatever it is: read-only. */
+	cr_assert(strstr(out, "fcntl(11, F_GETFL) = ") && strstr(out, " (flags O_RDONLY"), "%s",
+		  out);
+	free(out), free(err), free(sto);
+	st = run_capture((char *[]){ AT, "-q", "--json", "-e", "trace=fcntl,futex", "--", CALLS,
+				     "unused", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(strstr(out, "\"args\":{\"fd\":11,\"cmd\":\"F_GETFL\"},\"ret\":"), "%s", out);
+	cr_assert(strstr(out, "\"cmd\":\"F_SETFD\",\"arg\":\"0\"}"), "%s", out);
+	cr_assert(strstr(out, "\"op\":\"FUTEX_WAKE_PRIVATE\",\"val\":1},\"ret\":0"), "%s", out);
+	cr_assert(strstr(out,
+			 "\"op\":\"FUTEX_WAIT_BITSET_PRIVATE\",\"val\":8,\"utime\":null,"
+			 "\"val3\":\"FUTEX_BITSET_MATCH_ANY\"},\"ret\":-11,\"errno\":\"EAGAIN\""),
+		  "%s", out);
+	free(out), free(err);
+	unlink(sout);
+}

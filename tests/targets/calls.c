@@ -265,6 +265,29 @@ static int onsig(int n)
 	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : 1;
 }
 
+/*
+ * unused: fcntl and futex calls made with junk in the argument registers
+ * their command does not take (raw syscalls, so the junk is really there):
+ * fcntl(0, F_GETFL), fcntl(0, F_GETFD), fcntl(0, F_SETFD, FD_CLOEXEC) on a
+ * dup, futex(&word, FUTEX_WAKE_PRIVATE, 1) and a FUTEX_WAIT_BITSET_PRIVATE
+ * that fails EAGAIN (the word is not its val). Exits 0.
+ */
+static int unused(void)
+{
+	static unsigned word = 7;
+	const long junk = 0x5a5a5a5a5a5aL;
+	long fd = syscall(SYS_fcntl, 0, F_DUPFD_CLOEXEC, 10L, junk, junk, junk);
+
+	if (fd < 10 || syscall(SYS_fcntl, fd, F_GETFL, junk, junk, junk, junk) < 0 ||
+	    syscall(SYS_fcntl, fd, F_GETFD, junk, junk, junk, junk) != FD_CLOEXEC ||
+	    syscall(SYS_fcntl, fd, F_SETFD, 0L, junk, junk, junk) ||
+	    syscall(SYS_futex, &word, 1 | 128, 1L, junk, junk, junk) != 0 ||
+	    syscall(SYS_futex, &word, 9 | 128, 8L, NULL, junk, 0xffffffffL) != -1 ||
+	    errno != EAGAIN)
+		return 1;
+	return close((int)fd) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -295,8 +318,10 @@ int main(int argc, char **argv)
 		return lone(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(mode, "onsig") && argc == 3)
 		return onsig(atoi(argv[2]));
+	if (!strcmp(mode, "unused"))
+		return unused();
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS | onsig N\n");
+		"many N [MS] | lone N MS | onsig N | unused\n");
 	return 2;
 }

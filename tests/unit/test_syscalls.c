@@ -367,7 +367,32 @@ Test(decode, symbolic_arguments)
 	cr_assert_str_eq(args_of(&r), "\"p\", S_IFIFO|0600, 0");
 
 	r = mkrec("fcntl", 3, F_SETFD, 1, 0, 0, 0);
-	cr_assert_str_eq(args_of(&r), "3, F_SETFD, 0x1");
+	cr_assert_str_eq(args_of(&r), "3, F_SETFD, FD_CLOEXEC");
+	/* The argument as its command takes it, or none at all. */
+	r = mkrec("fcntl", 3, F_SETFL, O_RDWR | O_NONBLOCK, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "3, F_SETFL, O_RDWR|O_NONBLOCK");
+	r = mkrec("fcntl", 3, F_SETSIG, SIGIO, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "3, F_SETSIG, SIGIO");
+	r = mkrec("fcntl", 3, F_DUPFD, 10, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "3, F_DUPFD, 10");
+	r = mkrec("fcntl", 3, F_GETFL, 0x559943cd5827, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "3, F_GETFL");
+	r = mkrec("fcntl", 3, F_SETLK, 0x7ffd0000, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "3, F_SETLK, 0x7ffd0000");
+	r = mkrec("futex", 0x1000, 1 | 128, 1, 0x55, 0x66, 0x77);
+	cr_assert_str_eq(args_of(&r), "0x1000, FUTEX_WAKE_PRIVATE, 1");
+	r = mkrec("futex", 0x1000, 0, 2, 0, 0x66, 0x77);
+	cr_assert_str_eq(args_of(&r), "0x1000, FUTEX_WAIT, 2, NULL");
+	r = mkrec("futex", 0x1000, 9 | 128 | 256, 0, 0x7ffd0000, 0x66, 0xffffffff);
+	cr_assert_str_eq(args_of(&r),
+			 "0x1000, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, 0x7ffd0000, "
+			 "FUTEX_BITSET_MATCH_ANY");
+	r = mkrec("futex", 0x1000, 4, 1, 5, 0x2000, 3);
+	cr_assert_str_eq(args_of(&r), "0x1000, FUTEX_CMP_REQUEUE, 1, 5, 0x2000, 0x3");
+	r = mkrec("futex", 0x1000, 7 | 128, 1, 5, 0x2000, 3);
+	cr_assert_str_eq(args_of(&r), "0x1000, FUTEX_UNLOCK_PI_PRIVATE");
+	r = mkrec("futex", 0x1000, 6, 1, 0, 0x2000, 3);
+	cr_assert_str_eq(args_of(&r), "0x1000, FUTEX_LOCK_PI, NULL");
 
 	r = mkrec("wait4", (__u64)-1, 0x7ffd0000, WNOHANG, 0, 0, 0);
 	cr_assert_str_eq(args_of(&r), "-1, 0x7ffd0000, WNOHANG, NULL");

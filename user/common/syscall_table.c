@@ -1507,7 +1507,7 @@ const struct syscall_desc syscall_table[AT_NR_MAX] = {
 	[202] = {
 		.name = "futex",
 		.nargs = 6,
-		.arg = { ARG_PTR, ARG_INT, ARG_UINT, ARG_PTR, ARG_PTR, ARG_UINT },
+		.arg = { ARG_PTR, ARG_FUTEX_OP, ARG_UINT, ARG_PTR, ARG_PTR, ARG_HEX },
 		.ret = ARG_INT,
 		.argname = { "uaddr", "op", "val", "utime", "uaddr2", "val3" },
 	},

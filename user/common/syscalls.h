@@ -39,6 +39,7 @@ enum arg_kind {
 	ARG_PIPE_FLAGS,	     /* O_CLOEXEC|O_NONBLOCK for pipe2/dup3/eventfd... */
 	ARG_SIGPROCMASK_HOW, /* SIG_BLOCK... */
 	ARG_LONG,	     /* signed 64-bit decimal (off_t, loff_t, long) */
+	ARG_FUTEX_OP,	     /* FUTEX_WAIT_PRIVATE|FUTEX_CLOCK_REALTIME */
 };
 
 /*

@@ -128,6 +128,27 @@ static const struct sym wait_flags[] = {
 static const struct sym sigprocmask_hows[] = {
 	SYM(SIG_BLOCK), SYM(SIG_UNBLOCK), SYM(SIG_SETMASK),
 };
+
+/* futex commands (<linux/futex.h>), the op's low 7 bits. */
+enum {
+	K_FUTEX_WAIT, K_FUTEX_WAKE, K_FUTEX_FD, K_FUTEX_REQUEUE, K_FUTEX_CMP_REQUEUE,
+	K_FUTEX_WAKE_OP, K_FUTEX_LOCK_PI, K_FUTEX_UNLOCK_PI, K_FUTEX_TRYLOCK_PI,
+	K_FUTEX_WAIT_BITSET, K_FUTEX_WAKE_BITSET, K_FUTEX_WAIT_REQUEUE_PI,
+	K_FUTEX_CMP_REQUEUE_PI, K_FUTEX_LOCK_PI2,
+	K_FUTEX_PRIVATE_FLAG = 128, K_FUTEX_CLOCK_REALTIME = 256,
+};
+
+static const char *const futex_cmds[] = {
+	"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE", "FUTEX_CMP_REQUEUE",
+	"FUTEX_WAKE_OP", "FUTEX_LOCK_PI", "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI",
+	"FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI",
+	"FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2",
+};
+
+/* fcntl's file descriptor flags (F_GETFD, F_SETFD). */
+static const struct sym fd_flags[] = {
+	SYM(FD_CLOEXEC),
+};
 /* clang-format on */
 
 static const char *sym_lookup(const struct sym *t, size_t n, unsigned long long v)
@@ -280,6 +301,23 @@ static void put_signal(struct out *o, int sig)
 		out_printf(o, "%d", sig);
 }
 
+/* FUTEX_WAIT_PRIVATE|FUTEX_CLOCK_REALTIME, as strace names an op. */
+static void put_futex_op(struct out *o, unsigned v)
+{
+	unsigned cmd = v & 127, rest = v & ~(127u | K_FUTEX_PRIVATE_FLAG | K_FUTEX_CLOCK_REALTIME);
+
+	if (cmd < ARRAY_SIZE(futex_cmds))
+		out_puts(o, futex_cmds[cmd]);
+	else
+		out_printf(o, "%u", cmd);
+	if (v & K_FUTEX_PRIVATE_FLAG)
+		out_puts(o, "_PRIVATE");
+	if (v & K_FUTEX_CLOCK_REALTIME)
+		out_puts(o, "|FUTEX_CLOCK_REALTIME");
+	if (rest)
+		out_printf(o, "|%#x", rest);
+}
+
 /* The kinds that are a plain list of flags or of values. */
 struct sym_table {
 	const struct sym *t;
@@ -313,7 +351,7 @@ static const struct sym_table unlink_table = FLAGS(unlink_flags);
 
 static bool is_symbolic(unsigned kind)
 {
-	return kind >= ARG_OPEN_FLAGS && kind <= ARG_SIGPROCMASK_HOW;
+	return (kind >= ARG_OPEN_FLAGS && kind <= ARG_SIGPROCMASK_HOW) || kind == ARG_FUTEX_OP;
 }
 
 /* The kinds shown by name; the caller quotes them for JSON. */
@@ -327,6 +365,9 @@ static void put_symbolic(struct out *o, unsigned nr, unsigned kind, __u64 v)
 		return;
 	case ARG_MODE:
 		put_mode(o, (unsigned)v);
+		return;
+	case ARG_FUTEX_OP:
+		put_futex_op(o, (unsigned)v);
 		return;
 	case ARG_MMAP_FLAGS:
 		put_mmap_flags(o, v);
@@ -399,6 +440,112 @@ static void put_captured(struct out *o, const struct event *ev, const struct eve
 	out_puts(o, (a->flags & EVA_TRUNCATED) ? "\"..." : "\"");
 }
 
+/*
+ * fcntl's third argument as its command takes it: F_SETFL's open flags,
+ * F_SETFD's FD_CLOEXEC, F_SETSIG's signal, a number for F_DUPFD, F_SETOWN,
+ * F_SETPIPE_SZ...; false for the commands whose argument is a pointer or
+ * other (shown as the table says).
+ */
+static bool put_fcntl_arg(struct out *o, const struct event *ev, bool json)
+{
+	unsigned long long v = ev->args[2].value;
+
+	switch ((int)ev->args[1].value) {
+	case F_SETFL:
+	case F_SETFD:
+	case F_SETSIG:
+		if (json)
+			out_putc(o, '"');
+		if ((int)ev->args[1].value == F_SETFL)
+			put_open_flags(o, (unsigned)v);
+		else if ((int)ev->args[1].value == F_SETFD)
+			put_flags(o, (unsigned)v, fd_flags, ARRAY_SIZE(fd_flags), NULL);
+		else
+			put_signal(o, (int)v);
+		if (json)
+			out_putc(o, '"');
+		return true;
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+	case F_SETOWN:
+	case F_SETLEASE:
+	case F_NOTIFY:
+	case F_SETPIPE_SZ:
+	case F_ADD_SEALS:
+		out_i64(o, (int)v);
+		return true;
+	}
+	return false;
+}
+
+/* futex's words that are not what the table says by op: val2, and val3 as a bitset. */
+static bool put_futex_arg(struct out *o, const struct event *ev, unsigned i, bool json)
+{
+	unsigned cmd = (unsigned)ev->args[1].value & 127;
+	__u64 v = ev->args[i].value;
+
+	if (i == 3 && (cmd == K_FUTEX_REQUEUE || cmd == K_FUTEX_CMP_REQUEUE ||
+		       cmd == K_FUTEX_CMP_REQUEUE_PI || cmd == K_FUTEX_WAKE_OP)) {
+		out_u64(o, (unsigned)v);
+		return true;
+	}
+	if (i == 5 && (cmd == K_FUTEX_WAIT_BITSET || cmd == K_FUTEX_WAKE_BITSET) &&
+	    (unsigned)v == 0xffffffffu) {
+		out_puts(o, json ? "\"FUTEX_BITSET_MATCH_ANY\"" : "FUTEX_BITSET_MATCH_ANY");
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Whether argument i is one the call takes, as strace shows them: the rest
+ * are stale registers (fcntl(3, F_GETFL), futex's unused words by op).
+ */
+static bool arg_taken(const struct event *ev, unsigned i)
+{
+	if (ev->nr == SYS_fcntl && i == 2) {
+		switch ((int)ev->args[1].value) {
+		case F_GETFD:
+		case F_GETFL:
+		case F_GETOWN:
+		case F_GETSIG:
+		case F_GETLEASE:
+		case F_GETPIPE_SZ:
+		case F_GET_SEALS:
+			return false;
+		}
+		return true;
+	}
+	if (ev->nr == SYS_futex && i >= 2) {
+		/* Bit i - 2 set: val, utime (or val2), uaddr2, val3 taken. */
+		static const unsigned char taken[] = {
+			[K_FUTEX_WAIT] = 0x3,
+			[K_FUTEX_WAKE] = 0x1,
+			[K_FUTEX_FD] = 0x1,
+			[K_FUTEX_REQUEUE] = 0x7,
+			[K_FUTEX_CMP_REQUEUE] = 0xf,
+			[K_FUTEX_WAKE_OP] = 0xf,
+			[K_FUTEX_LOCK_PI] = 0x2,
+			[K_FUTEX_UNLOCK_PI] = 0,
+			[K_FUTEX_TRYLOCK_PI] = 0,
+			[K_FUTEX_WAIT_BITSET] = 0xb,
+			[K_FUTEX_WAKE_BITSET] = 0x9,
+			[K_FUTEX_WAIT_REQUEUE_PI] = 0x7,
+			[K_FUTEX_CMP_REQUEUE_PI] = 0xf,
+			[K_FUTEX_LOCK_PI2] = 0x2,
+		};
+		unsigned cmd = (unsigned)ev->args[1].value & 127;
+
+		return cmd >= ARRAY_SIZE(taken) || (taken[cmd] >> (i - 2) & 1);
+	}
+	return true;
+}
+
+bool sys_arg_taken(const struct event *ev, unsigned i)
+{
+	return i < ev->nargs && (!ev->sys || arg_taken(ev, i));
+}
+
 static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json)
 {
 	const struct event_arg *a = &ev->args[i];
@@ -410,6 +557,10 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 		out_puts(o, json ? "null" : "?");
 		return;
 	}
+	if (ev->nr == SYS_fcntl && i == 2 && put_fcntl_arg(o, ev, json))
+		return;
+	if (ev->nr == SYS_futex && put_futex_arg(o, ev, i, json))
+		return;
 	switch (kind) {
 	case ARG_UINT:
 		out_u64(o, v);
@@ -475,6 +626,8 @@ void sys_put_args(struct out *o, const struct event *ev)
 	for (unsigned i = 0; i < ev->nargs; i++) {
 		if (mode_ignored(ev, i))
 			break;
+		if (!arg_taken(ev, i))
+			continue;
 		if (i)
 			out_puts(o, ", ");
 		put_arg(o, ev, i, false);
@@ -510,6 +663,16 @@ void sys_put_ret(struct out *o, const struct event *ev)
 		out_printf(o, " (%s)", errno_desc(ev->err));
 	} else if ((kind == ARG_PTR || kind == ARG_HEX) && r) {
 		out_hex(o, (unsigned long long)r);
+	} else if (ev->nr == SYS_fcntl && r >= 0 &&
+		   ((int)ev->args[1].value == F_GETFL ||
+		    ((int)ev->args[1].value == F_GETFD && r))) {
+		/* strace's way: the flags after the number (F_GETFL's O_RDONLY is 0). */
+		out_printf(o, r ? "%#llx (flags " : "%lld (flags ", r);
+		if ((int)ev->args[1].value == F_GETFL)
+			put_open_flags(o, (unsigned)r);
+		else
+			put_flags(o, (unsigned)r, fd_flags, ARRAY_SIZE(fd_flags), NULL);
+		out_putc(o, ')');
 	} else {
 		out_i64(o, r);
 	}

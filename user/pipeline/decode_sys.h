@@ -15,6 +15,12 @@ void sys_put_args(struct out *o, const struct event *ev);
 void sys_put_ret(struct out *o, const struct event *ev);
 /* Argument i as a JSON value: number, string, symbolic string for flags, or null. */
 void sys_put_arg_json(struct out *o, const struct event *ev, unsigned i);
+/*
+ * Whether the call takes argument i (i < nargs), as strace shows arguments:
+ * fcntl(3, F_GETFL) takes two, futex's by its op; the others are stale
+ * registers, left out of text and JSON.
+ */
+bool sys_arg_taken(const struct event *ev, unsigned i);
 
 /*
  * The same from a bare syscall record into buf, snprintf convention (the

@@ -94,8 +94,10 @@ static void put_syscall(struct out *l, const struct event *ev)
 	out_puts(l, "\",\"nr\":");
 	out_u64(l, ev->nr);
 	out_puts(l, ",\"args\":{");
-	for (unsigned i = 0; i < nargs; i++) {
-		if (i)
+	for (unsigned i = 0, n = 0; i < nargs; i++) {
+		if (!sys_arg_taken(ev, i))
+			continue;
+		if (n++)
 			out_putc(l, ',');
 		out_putc(l, '"');
 		out_puts(l, ev->args[i].name ? ev->args[i].name : "?");

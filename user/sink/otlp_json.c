@@ -245,6 +245,8 @@ static void put_call_attrs(struct kvs *k, const struct event *ev)
 	for (unsigned i = 0; i < (sys && !ev->sys ? 0 : ev->nargs); i++) {
 		const char *name = ev->args[i].name;
 
+		if (sys && !sys_arg_taken(ev, i))
+			continue;
 		an[3] = (char)('0' + i);
 		kv_rendered(k, "agent_trace.arg.", name ? name : an,
 			    sys ? sys_put_arg_json : func_put_arg_json, ev, i);
