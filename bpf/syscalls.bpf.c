@@ -112,14 +112,16 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 nr = id;
 	struct inflight *fl;
 	struct at_call_rec *rec;
-	bool sel, prb;
+	bool sel, prb, compat;
+	__u64 nr;
 
 	/* Filter first: traced process, selected syscall. */
 	if (!is_traced(pid_tgid >> 32))
 		return 0;
+	compat = sys_compat();
+	nr = sys_key(id, compat);
 	if (nr >= AT_NR_MAX)
 		return 0;
 	sel = bit_set(selected, nr);
@@ -133,7 +135,9 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	rec = &fl->rec;
 	call_rec_init(rec, AT_REC_SYSCALL, AT_PROBE_SYSCALLS, pid_tgid);
 	rec->nr = nr;
-	sys_args(rec->args, regs);
+	if (compat)
+		rec->flags = AT_CALL_COMPAT;
+	sys_args_of(rec->args, regs, compat);
 	rec->enter_ns = bpf_ktime_get_ns();
 	rec->hdr.ts_ns = rec->enter_ns;
 	if ((stream && sel) || prb)

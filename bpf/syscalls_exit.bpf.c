@@ -17,8 +17,9 @@
 
 #define AT_ENOSYS 38 /* the errno of a syscall number that has no call */
 
-/* rt_sigreturn's number: its orig_ax reads -1 at sys_exit. Set by the loader. */
+/* rt_sigreturn's keys, 64 and 32-bit: its orig_ax reads -1 at sys_exit. Set by the loader. */
 const volatile __u32 nr_rt_sigreturn = AT_NR_MAX;
+const volatile __u32 nr_rt_sigreturn32 = AT_NR_MAX;
 
 /* The record being built, per CPU (a program runs to its end on one CPU). */
 struct {
@@ -102,7 +103,7 @@ static __always_inline void fill_at_exit(struct at_call_rec *rec, struct pt_regs
 	rec->nr = nr;
 	rec->flags = flags;
 	rec->ret = ret;
-	sys_args(rec->args, regs);
+	sys_args_of(rec->args, regs, flags & AT_CALL_COMPAT);
 }
 
 /*
@@ -153,26 +154,31 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	bool compat;
 	__u64 nr;
 
 	if (!is_traced(pid_tgid >> 32))
 		return 0;
+	compat = sys_compat();
 	nr = sys_nr(regs);
 	/* rt_sigreturn restores the interrupted registers and sets orig_ax to -1. */
 	if (nr == (__u64)-1) {
 		/* syscall(-1) fails so too, with ENOSYS: not a call. */
 		if (ret == -AT_ENOSYS)
 			return 0;
-		nr = nr_rt_sigreturn;
+		nr = compat ? nr_rt_sigreturn32 : nr_rt_sigreturn;
+	} else {
+		nr = sys_key(nr, compat);
 	}
 	if (!is_selected(nr))
 		return 0;
 	/* A new task returns from clone or fork too, with 0: the parent's return counts the call. */
-	if (ret == 0 && specs[nr].fork)
+	if (ret == 0 && specs[nr & (AT_NR_MAX - 1)].fork)
 		return 0;
 	count_call(pid_tgid >> 32, nr, ret);
 	if (stream)
-		stream_at_exit(regs, pid_tgid, nr, ret, AT_CALL_NO_DUR);
+		stream_at_exit(regs, pid_tgid, nr, ret,
+			       compat ? AT_CALL_NO_DUR | AT_CALL_COMPAT : AT_CALL_NO_DUR);
 	return 0;
 }
 
@@ -185,17 +191,19 @@ int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 __attribute__((noinline)) int noreturn_at_exit(void)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	bool compat = sys_compat();
 	__u64 nr;
 
 	if (!regs)
 		return 0;
-	nr = sys_nr(regs);
-	if (!is_selected(nr) || !specs[nr].noreturn)
+	nr = sys_key(sys_nr(regs), compat);
+	if (!is_selected(nr) || !specs[nr & (AT_NR_MAX - 1)].noreturn)
 		return 0;
 	count_call(bpf_get_current_pid_tgid() >> 32, nr, 0);
 	if (stream)
 		stream_at_exit(regs, bpf_get_current_pid_tgid(), nr, 0,
-			       AT_CALL_NO_DUR | AT_CALL_NORETURN);
+			       compat ? AT_CALL_NO_DUR | AT_CALL_NORETURN | AT_CALL_COMPAT :
+					AT_CALL_NO_DUR | AT_CALL_NORETURN);
 	return 0;
 }
 
@@ -204,7 +212,7 @@ __attribute__((noinline)) int keep_exec_path(__u64 filename)
 {
 	struct exec_path *ep;
 
-	if (!exit_only || !stream || !is_selected(nr_execve))
+	if (!exit_only || !stream || !is_selected(sys_compat() ? nr_execve32 : nr_execve))
 		return 0;
 	ep = bpf_task_storage_get(&exec_paths, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -75,6 +75,8 @@ struct at_rec_hdr {
  * which may be 0 like plain syscall tracing's AT_PROBE_SYSCALLS).
  */
 #define AT_CALL_SYS_PROBE (1u << 10)
+/* A 32-bit call of a 64-bit process (int $0x80): nr is AT_NR_COMPAT + its i386 number. */
+#define AT_CALL_COMPAT (1u << 11)
 
 /*
  * One call, a system call (AT_REC_SYSCALL) or a function (AT_REC_FUNC):

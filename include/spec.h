@@ -9,8 +9,13 @@
 
 #include "record.h"
 
-/* Highest syscall number + 1 that the syscall tables cover (x86-64 stops below 512). */
-#define AT_NR_MAX 512
+/*
+ * Syscall keys, what the tables and maps are indexed by: x86-64 numbers (below
+ * 512), then from AT_NR_COMPAT the i386 numbers, of a 64-bit process's 32-bit
+ * calls (int $0x80), which the kernel numbers and passes as i386 does.
+ */
+#define AT_NR_COMPAT 512
+#define AT_NR_MAX 1024
 /* How a capture slot is filled; at_sys_spec.slot_kind values. */
 enum at_slot_kind {
 	AT_SLOT_NONE = 0,

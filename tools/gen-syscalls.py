@@ -8,6 +8,10 @@ type and name, corrected by the per-syscall overrides below where the
 signature alone does not tell (which buffer is filled by the kernel, which
 flags are open flags...). Run as root: tracefs is mounted when it is not.
 
+The i386 table (a 64-bit process's int $0x80 calls) follows from AT_NR_COMPAT:
+numbers from <asm/unistd_32.h>, signatures from the x86-64 call of the same
+name or I386_SIGNATURES.
+
 Usage: tools/gen-syscalls.py [-o user/common/syscall_table.c]
 """
 
@@ -20,7 +24,9 @@ import sys
 
 TRACEFS = "/sys/kernel/tracing"
 UNISTD = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"
-NR_MAX = 512  # AT_NR_MAX in include/record.h
+UNISTD32 = "/usr/include/x86_64-linux-gnu/asm/unistd_32.h"
+NR_COMPAT = 512  # AT_NR_COMPAT in include/spec.h: i386 numbers are keyed from here
+NR_MAX = 1024  # AT_NR_MAX
 
 # tracefs names that differ from the uapi names (the kernel's sys_* symbol wins there).
 RENAME = {
@@ -252,6 +258,96 @@ CLASS_BITS = {"TD": "SC_DESC", "TF": "SC_FILE", "TI": "SC_IPC", "TN": "SC_NETWOR
               "TSF": "SC_STATFS", "TFSF": "SC_FSTATFS", "TSFA": "SC_STATFS_LIKE",
               "PU": "SC_PURE", "TC": "SC_CREDS", "TCL": "SC_CLOCK"}
 
+# Classes of the i386 calls x86-64 has no call of that name for (strace 6.1's i386 table).
+STRACE_CLASSES_32 = {
+    "TD": {
+        "oldfstat", "readdir", "socketcall", "_llseek", "_newselect", "mmap2", "ftruncate64",
+        "fstat64", "fchown32", "fcntl64", "sendfile64", "fstatfs64", "fadvise64_64",
+        "fstatat64"},
+    "TF": {
+        "oldstat", "umount", "oldlstat", "truncate64", "stat64", "lstat64", "lchown32",
+        "chown32", "statfs64", "fstatat64"},
+    "TI": {
+        "ipc"},
+    "TN": {
+        "sendfile64"},
+    "TP": {
+        "waitpid"},
+    "TS": {
+        "signal", "sigaction", "sgetmask", "ssetmask", "sigsuspend", "sigpending", "sigreturn",
+        "sigprocmask"},
+    "TM": {
+        "break", "mmap2"},
+    "TST": {
+        "oldstat", "stat64"},
+    "TLST": {
+        "oldlstat", "lstat64"},
+    "TFST": {
+        "oldfstat", "fstat64", "fstatat64"},
+    "TSTA": {
+        "oldstat", "oldfstat", "oldlstat", "stat64", "lstat64", "fstat64", "fstatat64"},
+    "TSF": {
+        "statfs64"},
+    "TFSF": {
+        "fstatfs64"},
+    "TSFA": {
+        "statfs64", "fstatfs64"},
+    "PU": {
+        "getuid32", "getgid32", "geteuid32", "getegid32"},
+    "TC": {
+        "getuid32", "getgid32", "geteuid32", "getegid32", "setreuid32", "setregid32",
+        "getgroups32", "setgroups32", "setresuid32", "getresuid32", "setresgid32",
+        "getresgid32", "setuid32", "setgid32", "setfsuid32", "setfsgid32"},
+}
+
+# i386 calls (int $0x80 from a 64-bit process, or a 32-bit one) whose arguments
+# are not those of the x86-64 call of that name, or that x86-64 lacks: 64-bit
+# values come in two registers, old calls take other structs.
+I386_SIGNATURES = {
+    "mmap": ["struct mmap_arg_struct * arg"],  # old_mmap: the six words in memory
+    "mmap2": ["unsigned long addr", "unsigned long len", "unsigned long prot",
+              "unsigned long flags", "unsigned long fd", "unsigned long pgoff"],
+    "waitpid": ["pid_t pid", "int * stat_addr", "int options"],
+    "stat64": ["const char * filename", "struct stat64 * statbuf"],
+    "lstat64": ["const char * filename", "struct stat64 * statbuf"],
+    "fstat64": ["unsigned long fd", "struct stat64 * statbuf"],
+    "fstatat64": ["int dfd", "const char * filename", "struct stat64 * statbuf", "int flag"],
+    "_llseek": ["unsigned int fd", "unsigned long offset_high", "unsigned long offset_low",
+                "loff_t * result", "unsigned int whence"],
+    "socketcall": ["int call", "unsigned long * args"],
+    "ipc": ["unsigned int call", "int first", "unsigned long second", "unsigned long third",
+            "void * ptr", "long fifth"],
+    "truncate64": ["const char * path", "unsigned long length_lo", "unsigned long length_hi"],
+    "ftruncate64": ["unsigned int fd", "unsigned long length_lo", "unsigned long length_hi"],
+    "statfs64": ["const char * path", "size_t sz", "struct statfs64 * buf"],
+    "fstatfs64": ["unsigned int fd", "size_t sz", "struct statfs64 * buf"],
+    "fadvise64_64": ["int fd", "unsigned long offset_lo", "unsigned long offset_hi",
+                     "unsigned long len_lo", "unsigned long len_hi", "int advice"],
+    "pread64": ["unsigned int fd", "char * buf", "size_t count", "unsigned long pos_lo",
+                "unsigned long pos_hi"],
+    "pwrite64": ["unsigned int fd", "const char * buf", "size_t count", "unsigned long pos_lo",
+                 "unsigned long pos_hi"],
+    "sigreturn": [],
+    "umount": ["char * name"],
+    "nice": ["int increment"],
+    "sigprocmask": ["int how", "old_sigset_t * nset", "old_sigset_t * oset"],
+    "signal": ["int sig", "__sighandler_t handler"],
+    "sigaction": ["int sig", "const struct old_sigaction * act", "struct old_sigaction * oact"],
+}
+# i386 calls that take what another call of the table takes.
+I386_SAME = {"fcntl64": "fcntl", "_newselect": "select", "sendfile64": "sendfile",
+             "ugetrlimit": "getrlimit"}
+I386_OVERRIDES = {
+    "mmap": {},
+    "mmap2": {"flags": "ARG_MMAP_FLAGS", "pgoff": "ARG_HEX"},
+    "waitpid": {"options": "ARG_WAIT_OPTS"},
+    "sigprocmask": {"how": "ARG_SIGPROCMASK_HOW"},
+    "fcntl64": {"cmd": "ARG_FCNTL_CMD", "arg": "ARG_HEX"},
+    "pread64": {"buf": ("ARG_BUF_OUT", "count")},
+    "pwrite64": {"buf": ("ARG_BUF_IN", "count")},
+}
+I386_RET_PTR = {"mmap2"}
+
 AT_SLOTS = 2
 SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT"}
 
@@ -353,11 +449,12 @@ def generic_kind(ctype, name, has_dirfd):
     return "ARG_INT"
 
 
-def describe(name, decls):
+def describe(name, decls, over=None, classes_of=None, ret_ptr=()):
     """The table entry of one syscall."""
     args = [split_decl(d) for d in decls]
     names = [n for _, n in args]
-    over = OVERRIDES.get(name, {})
+    if over is None:
+        over = OVERRIDES.get(name, {})
     for a in over:
         if a not in names:
             die(f"override {name}.{a}: no such argument in ({', '.join(names)})")
@@ -372,8 +469,10 @@ def describe(name, decls):
             lens.append(0)
         kinds.append(k)
 
-    ret = "ARG_FD" if name in RET_FD else "ARG_PTR" if name in RET_PTR else "ARG_INT"
-    classes = [CLASS_BITS[f] for f, members in STRACE_CLASSES.items() if name in members]
+    ret = ("ARG_FD" if name in RET_FD else
+           "ARG_PTR" if name in RET_PTR or name in ret_ptr else "ARG_INT")
+    classes = [CLASS_BITS[f] for f, members in (classes_of or STRACE_CLASSES).items()
+               if name in members]
     return {"name": name, "args": names, "kinds": kinds, "lens": lens, "ret": ret,
             "noreturn": name in NORETURN, "classes": classes}
 
@@ -382,8 +481,9 @@ def c_array(items):
     return "{ " + ", ".join(items) + " }"
 
 
-def emit_entry(nr, d):
-    lines = [f"\t[{nr}] = {{", f'\t\t.name = "{d["name"]}",']
+def emit_entry(nr, d, note=None):
+    lines = [f"\t[{nr}] = {{" + (f" /* {note} */" if note else ""),
+             f'\t\t.name = "{d["name"]}",']
     n = len(d["args"])
     if n:
         lines.append(f"\t\t.nargs = {n},")
@@ -427,12 +527,47 @@ def main():
         if sum(k in SLOT_KINDS for k in d["kinds"]) >= AT_SLOTS:
             two_slots.append(name)
 
+    # i386: the numbers of <asm/unistd_32.h>, from NR_COMPAT on. Numbers from
+    # 424 on are the same on both (the kernel's common table), as are the names
+    # of most: those take the x86-64 call's signature, except I386_SIGNATURES.
+    names64 = set(nrs)
+    nrs32 = read_unistd(UNISTD32)
+    for name, nr in EXTRA_NR.items():
+        if nr >= 424:
+            nrs32.setdefault(name, nr)
+    raw = []
+    for name, nr in sorted(nrs32.items(), key=lambda kv: kv[1]):
+        if NR_COMPAT + nr >= NR_MAX:
+            die(f"i386 {name}: number {nr} >= AT_NR_MAX - AT_NR_COMPAT")
+        base = I386_SAME.get(name) or name
+        for suffix in ("32", "_time64", "64"):
+            if name.endswith(suffix) and name[:-len(suffix)] in names64:
+                base = name[:-len(suffix)]
+                break
+        if name in I386_SIGNATURES:
+            decls, over = I386_SIGNATURES[name], I386_OVERRIDES.get(name, {})
+        elif base in sigs or base in SIGNATURES:
+            decls = sigs.get(base, SIGNATURES.get(base))
+            over = I386_OVERRIDES.get(name, OVERRIDES.get(base, {}))
+        else:
+            # No signature known: the six registers, as strace shows an unknown call.
+            decls, over = [f"unsigned long arg{i}" for i in range(1, 7)], {}
+            raw.append(name)
+        d = describe(name, decls, over,
+                     STRACE_CLASSES if name in names64 else STRACE_CLASSES_32, I386_RET_PTR)
+        if name in raw:
+            d["kinds"] = ["ARG_HEX"] * 6
+        d["classes"] = d["classes"] or [CLASS_BITS[f] for f, m in STRACE_CLASSES.items()
+                                        if base in m and base != name]
+        entries.append(emit_entry(NR_COMPAT + nr, d, f"i386 {nr}"))
+
     release = platform.release()
     out = [
         "// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause",
         "/*",
         " * Generated by tools/gen-syscalls.py from the tracefs syscall formats of Linux",
-        f" * {release} and <asm/unistd_64.h>. Do not edit: change the generator and rerun it.",
+        f" * {release}, <asm/unistd_64.h> and, from AT_NR_COMPAT on, <asm/unistd_32.h>",
+        " * (i386). Do not edit: change the generator and rerun it.",
         " */",
         '#include "syscalls.h"',
         "",
@@ -447,6 +582,7 @@ def main():
     os.replace(tmp, opts.output)
     print(f"gen-syscalls: {opts.output}: {len(entries)} syscalls from {release}", file=sys.stderr)
     print(f"gen-syscalls: {AT_SLOTS}+ capture slots: {' '.join(two_slots)}", file=sys.stderr)
+    print(f"gen-syscalls: i386 calls shown as raw registers: {' '.join(raw)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -207,11 +207,14 @@ int cli_parse_select(const char *expr, uint64_t sel[AT_NR_MAX / 64], char *err, 
 			memset(sel, on ? 0xff : 0, AT_NR_MAX / 8);
 			continue;
 		}
+		/* A name selects the call in both ABIs (x86-64 and i386), as strace's does. */
 		if (*tok != '%' && (nr = syscall_by_name(tok)) >= 0) {
-			if (on)
-				sel[nr / 64] |= 1ULL << (nr % 64);
-			else
-				sel[nr / 64] &= ~(1ULL << (nr % 64));
+			for (; nr >= 0; nr = syscall_next_by_name(tok, nr)) {
+				if (on)
+					sel[nr / 64] |= 1ULL << (nr % 64);
+				else
+					sel[nr / 64] &= ~(1ULL << (nr % 64));
+			}
 			continue;
 		}
 		cls = sys_class_by_name(name, *tok != '%');

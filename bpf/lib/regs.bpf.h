@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "record.h"
+#include "spec.h"
 
 #ifndef bpf_target_x86
 #error "bpf/lib/regs.bpf.h: no register table for this architecture"
@@ -24,6 +25,51 @@ static __always_inline void sys_args(__u64 args[AT_MAX_ARGS], const struct pt_re
 	args[3] = PT_REGS_PARM4_SYSCALL(regs);
 	args[4] = PT_REGS_PARM5_SYSCALL(regs);
 	args[5] = regs->r9; /* bpf_tracing.h has no sixth */
+}
+
+/* thread_info.status: the current syscall is a 32-bit one (arch/x86/include/asm/thread_info.h). */
+#define AT_TS_COMPAT 0x0002
+
+/*
+ * Whether current is in a 32-bit syscall (int $0x80, or a 32-bit process):
+ * the kernel set TS_COMPAT at its entry, for the call's duration, and it is
+ * numbered and passed as on i386.
+ */
+static __always_inline bool sys_compat(void)
+{
+	return bpf_get_current_task_btf()->thread_info.status & AT_TS_COMPAT;
+}
+
+/* A 32-bit call's arguments: ebx ecx edx esi edi ebp, as i386 passes them. */
+static __always_inline void sys_args_compat(__u64 args[AT_MAX_ARGS], const struct pt_regs *regs)
+{
+	args[0] = (__u32)regs->bx;
+	args[1] = (__u32)regs->cx;
+	args[2] = (__u32)regs->dx;
+	args[3] = (__u32)regs->si;
+	args[4] = (__u32)regs->di;
+	args[5] = (__u32)regs->bp;
+}
+
+/*
+ * The syscall's key (spec.h): its number, from AT_NR_COMPAT for a 32-bit
+ * call; AT_NR_MAX, which no table has, for a number past them.
+ */
+static __always_inline __u64 sys_key(__u64 nr, bool compat)
+{
+	if (nr >= AT_NR_COMPAT)
+		return AT_NR_MAX;
+	return compat ? AT_NR_COMPAT + nr : nr;
+}
+
+/* The call's arguments, as its ABI passes them. */
+static __always_inline void sys_args_of(__u64 args[AT_MAX_ARGS], const struct pt_regs *regs,
+					bool compat)
+{
+	if (compat)
+		sys_args_compat(args, regs);
+	else
+		sys_args(args, regs);
 }
 
 /* The number of the syscall the registers are in (-1 after rt_sigreturn). */

@@ -14,8 +14,9 @@
 
 /* Set by the loader between open and load. */
 const volatile bool exit_only __weak = false; /* no durations: sys_exit alone, no clock */
-/* execve's number: only its path is kept at exec (exit only). Set by the loader. */
+/* execve's keys, 64 and 32-bit: only its path is kept at exec (exit only). Set by the loader. */
 const volatile __u32 nr_execve __weak = AT_NR_MAX;
+const volatile __u32 nr_execve32 __weak = AT_NR_MAX;
 const volatile struct at_sys_spec specs[AT_NR_MAX] __weak = {};
 
 /* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */

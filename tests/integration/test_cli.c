@@ -770,7 +770,10 @@ Test(cli, json_strings_keep_utf8_and_mark_invalid_bytes)
 	unlink(good), unlink(bad), rmdir(dir);
 }
 
-/* A syscall line without the tool's prefix, strace's padding before " = " and addresses. */
+/*
+ * A syscall line without the tool's prefix, strace's padding before " = ",
+ * addresses and getpid's result (the two tools' targets are two processes).
+ */
 static void strace_norm(const char *line, bool at_prefix, char *out, size_t outlen)
 {
 	const char *p = line;
@@ -791,6 +794,8 @@ static void strace_norm(const char *line, bool at_prefix, char *out, size_t outl
 		}
 	}
 	out[n < outlen ? n : outlen - 1] = '\0';
+	if (!strncmp(out, "getpid() = ", 11) && strlen(out) < outlen - 3)
+		strcpy(out + 11, "PID");
 }
 
 /*
@@ -821,7 +826,7 @@ Test(cli, arguments_a_call_does_not_take_are_left_out)
 			break;
 		strace_norm(sl, false, a, sizeof(a));
 		strace_norm(al, true, b, sizeof(b));
-		cr_assert_str_eq(b, a, "agent-trace's line, then strace's");
+		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
 		lines++;
 		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
 		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
@@ -842,6 +847,104 @@ Test(cli, arguments_a_call_does_not_take_are_left_out)
 			 "\"op\":\"FUTEX_WAIT_BITSET_PRIVATE\",\"val\":8,\"utime\":null,"
 			 "\"val3\":\"FUTEX_BITSET_MATCH_ANY\"},\"ret\":-11,\"errno\":\"EAGAIN\""),
 		  "%s", out);
+	free(out), free(err);
+	unlink(sout);
+}
+
+/*
+ * A 64-bit process's 32-bit calls (int $0x80, calls compat) decode with the
+ * i386 table: the same lines as strace 6.1's (getpid 3 times, write's bytes,
+ * open's path and errno), strace's personality lines around them, the i386
+ * number and the ABI in JSON, rows of their own in the summary, and -e by
+ * name selecting both ABIs' calls.
+ */
+Test(cli, compat_calls_decode_as_i386)
+{
+	char sout[64], a[256], b[256], want[128];
+	char *out, *err, *sto, *sl, *al;
+	int st, lines = 0;
+	char *const at[] = {
+		AT, "-q", "-e", "trace=getpid,write,open", "--", CALLS, "compat", NULL
+	};
+
+	tmp_name(sout, sizeof(sout), "compat", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e",
+				     "trace=getpid,write,open", CALLS, "compat", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "strace: %s", err);
+	free(out), free(err);
+	st = run_capture(at, &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	sl = sto, al = out;
+	while (sl && *sl && al && *al) {
+		if (!strncmp(al, "[ Process PID=", 14) || !strncmp(al, "hi\n", 3)) {
+			al = strchr(al, '\n') + 1;
+			continue;
+		}
+		if (!strncmp(sl, "hi\n", 3)) {
+			sl = strchr(sl, '\n') + 1;
+			continue;
+		}
+		if (!strncmp(sl, "+++", 3))
+			break;
+		strace_norm(sl, false, a, sizeof(a));
+		strace_norm(al, true, b, sizeof(b));
+		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
+		lines++;
+		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
+		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
+	}
+	cr_assert_geq(lines, 7, "strace:\n%s\nagent-trace:\n%s", sto, out);
+	cr_assert(strstr(out, "write(1, \"hi\\n\", 3) = 3\n"), "%s", out);
+	cr_assert(strstr(out, "open(\"/nonexistent/i386\", O_RDONLY) = -1 ENOENT"), "%s", out);
+	/* strace's lines at each change of ABI, around the four 32-bit calls. */
+	{
+		const char *m32 = strstr(out, "runs in 32 bit mode. ]\n");
+		const char *m64 = strstr(out, "runs in 64 bit mode. ]\n");
+
+		cr_assert(m32 && m64 && m32 < m64, "%s", out);
+		cr_assert_eq(count_lines(m32, "getpid() = "), 4, "%s", out);
+		cr_assert_eq(count_lines(m64, "getpid() = "), 1, "%s", out);
+		cr_assert_eq(count_lines(out, "runs in 32 bit mode"), 1, "%s", out);
+	}
+	free(out), free(err), free(sto);
+
+	st = run_capture((char *[]){ AT, "-q", "--json", "-e", "trace=getpid,open", "--", CALLS,
+				     "compat", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert_eq(count_lines(out,
+				 "\"syscall\":\"getpid\",\"nr\":20,\"abi\":\"i386\",\"args\":{}"),
+		     3, "%s", out);
+	cr_assert_eq(count_lines(out, "\"syscall\":\"getpid\",\"nr\":39,\"args\":{}"), 2, "%s",
+		     out);
+	snprintf(want, sizeof(want),
+		 "\"syscall\":\"open\",\"nr\":5,\"abi\":\"i386\",\"args\":{\"filename\":"
+		 "\"/nonexistent/i386\",\"flags\":\"O_RDONLY\"");
+	cr_assert(strstr(out, want), "%s", out);
+	free(out), free(err);
+
+	/* With -T the entry and exit programs pair them: the same calls, with durations. */
+	st = run_capture((char *[]){ AT, "-q", "-T", "--json", "-e", "trace=getpid,open", "--",
+				     CALLS, "compat", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert_eq(count_lines(out,
+				 "\"syscall\":\"getpid\",\"nr\":20,\"abi\":\"i386\",\"args\":{}"),
+		     3, "%s", out);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out), free(err);
+
+	st = run_capture((char *[]){ AT, "-c", "-e", "trace=getpid", "--", CALLS, "compat", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(strstr(err, "\ngetpid (i386)              3        0\n") ||
+			  strstr(out, "\ngetpid (i386)              3        0\n"),
+		  "%s%s", out, err);
+	cr_assert(strstr(err, "\ngetpid                     2        0\n") ||
+			  strstr(out, "\ngetpid                     2        0\n"),
+		  "%s%s", out, err);
 	free(out), free(err);
 	unlink(sout);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -288,6 +289,39 @@ static int unused(void)
 	return close((int)fd) ? 1 : 0;
 }
 
+/* A 32-bit call from 64-bit code: int $0x80 with i386's number and registers. */
+static long int80(long nr, long a, long b, long c)
+{
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+	return r;
+}
+
+/*
+ * compat: 32-bit calls of a 64-bit process (int $0x80): getpid 3 times
+ * (i386 20), write(1, "hi\n", 3) (i386 4) and open("/nonexistent/i386",
+ * O_RDONLY) (i386 5, ENOENT) with their bytes below 4 GiB (MAP_32BIT), then
+ * a 64-bit getpid. Exits 0 when every result is right.
+ */
+static int compat(void)
+{
+	char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	long pid = syscall(SYS_getpid);
+
+	if (low == MAP_FAILED)
+		return 1;
+	memcpy(low, "hi\n", 4);
+	strcpy(low + 64, "/nonexistent/i386");
+	for (int i = 0; i < 3; i++)
+		if (int80(20, 0, 0, 0) != pid)
+			return 1;
+	if (int80(4, 1, (long)low, 3) != 3 || int80(5, (long)(low + 64), 0, 0) != -ENOENT)
+		return 1;
+	return syscall(SYS_getpid) == pid ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -320,8 +354,10 @@ int main(int argc, char **argv)
 		return onsig(atoi(argv[2]));
 	if (!strcmp(mode, "unused"))
 		return unused();
+	if (!strcmp(mode, "compat"))
+		return compat();
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS | onsig N | unused\n");
+		"many N [MS] | lone N MS | onsig N | unused | compat\n");
 	return 2;
 }

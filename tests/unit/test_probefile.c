@@ -59,13 +59,23 @@ static bool has_sys(const struct pf_probe *p, const char *name)
 	return (p->syscalls[nr / 64] >> (nr % 64)) & 1;
 }
 
+/* The x86-64 calls selected (each name selects its i386 call, if any, too: has_sys32). */
 static unsigned nsys(const struct pf_probe *p)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
+	for (unsigned i = 0; i < AT_NR_COMPAT / 64; i++)
 		n += __builtin_popcountll(p->syscalls[i]);
 	return n;
+}
+
+/* Whether the 32-bit (int $0x80) call of that name is selected. */
+static bool has_sys32(const struct pf_probe *p, const char *name)
+{
+	int nr = syscall_next_by_name(name, AT_NR_COMPAT - 1);
+
+	cr_assert_geq(nr, AT_NR_COMPAT, "%s", name);
+	return (p->syscalls[nr / 64] >> (nr % 64)) & 1;
 }
 
 /* Valid files */
@@ -91,6 +101,7 @@ Test(probefile, defaults)
 	cr_assert_str_eq(p->attach, "openat");
 	cr_assert_eq(nsys(p), 1);
 	cr_assert(has_sys(p, "openat"));
+	cr_assert(has_sys32(p, "openat"), "the 32-bit openat too");
 	cr_assert_eq(p->pos.line, 2);
 	cr_assert_eq(p->pos.col, 5);
 	cr_assert_eq(pf->targets.npids + pf->targets.nexe + pf->targets.ncomm, 0);

@@ -181,12 +181,17 @@ const struct syscall_desc *syscall_desc_of(unsigned nr)
 	return &syscall_table[nr];
 }
 
-int syscall_by_name(const char *name)
+int syscall_next_by_name(const char *name, int after)
 {
-	for (int nr = 0; nr < AT_NR_MAX; nr++)
+	for (int nr = after + 1; nr < AT_NR_MAX; nr++)
 		if (syscall_table[nr].name && !strcmp(syscall_table[nr].name, name))
 			return nr;
 	return -1;
+}
+
+int syscall_by_name(const char *name)
+{
+	return syscall_next_by_name(name, -1);
 }
 
 const char *syscall_name(unsigned nr, char *buf)
@@ -195,6 +200,22 @@ const char *syscall_name(unsigned nr, char *buf)
 
 	if (d)
 		return d->name;
-	snprintf(buf, SYSCALL_NAME_BUF, "syscall_%u", nr);
+	if (syscall_is_compat(nr))
+		snprintf(buf, SYSCALL_NAME_BUF, "syscall_%u", nr - AT_NR_COMPAT);
+	else
+		snprintf(buf, SYSCALL_NAME_BUF, "syscall_%u", nr);
+	return buf;
+}
+
+const char *syscall_row_name(unsigned nr, char *buf)
+{
+	const char *name = syscall_name(nr, buf);
+
+	if (!syscall_is_compat(nr))
+		return name;
+	if (name != buf)
+		snprintf(buf, SYSCALL_NAME_BUF, "%s (i386)", name);
+	else
+		strcat(buf, " (i386)");
 	return buf;
 }

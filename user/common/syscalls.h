@@ -83,12 +83,24 @@ extern const struct syscall_desc syscall_table[AT_NR_MAX];
 
 /* The table entry of a syscall number, NULL for numbers the table does not name. */
 const struct syscall_desc *syscall_desc_of(unsigned nr);
-/* Syscall number by name, or -1. */
+/* Syscall key by name, the x86-64 call's if there is one, or -1. */
 int syscall_by_name(const char *name);
-/* Room for a syscall name that syscall_name() writes: "syscall_NNN". */
-#define SYSCALL_NAME_BUF 16
-/* Name of a syscall number; "syscall_NNN" for unknown numbers (buf holds SYSCALL_NAME_BUF). */
+/* The next key after after (-1: the first) of a call named name (i386's too), or -1. */
+int syscall_next_by_name(const char *name, int after);
+/* Whether key is a 32-bit call's (AT_NR_COMPAT + its i386 number). */
+static inline bool syscall_is_compat(unsigned key)
+{
+	return key >= AT_NR_COMPAT && key < AT_NR_MAX;
+}
+/* Room for a syscall name that syscall_name() or syscall_row_name() writes. */
+#define SYSCALL_NAME_BUF 48
+/* Name of a syscall key; "syscall_NNN" for unknown numbers (buf holds SYSCALL_NAME_BUF). */
 const char *syscall_name(unsigned nr, char *buf);
+/*
+ * The name of a key's row in summaries and metrics: the name, and for a
+ * 32-bit call "getpid (i386)", apart from the x86-64 call's row.
+ */
+const char *syscall_row_name(unsigned nr, char *buf);
 /*
  * Class bits by name, as after strace's '%' ("file", "net", "%stat"...); with
  * legacy set, the name had no '%', which strace takes for its first seven

@@ -63,9 +63,16 @@ static void kind_field(uint8_t kind, struct at_cond *f)
 	}
 }
 
+/*
+ * Whether the probe's selection has syscall key nr, for naming and typing a
+ * filter's arguments: the x86-64 calls only. A 32-bit call (int $0x80) of a
+ * selected name is selected too and filtered on the same argument positions
+ * (the same names and order, but in the few calls whose i386 form differs).
+ */
 static bool sys_selected(const struct filter_ctx *fc, unsigned nr)
 {
-	return syscall_table[nr].name && ((fc->syscalls[nr / 64] >> (nr % 64)) & 1);
+	return nr < AT_NR_COMPAT && syscall_table[nr].name &&
+	       ((fc->syscalls[nr / 64] >> (nr % 64)) & 1);
 }
 
 /* Whether argument i gets a capture slot: as syscall_specs assigns them. */

@@ -155,7 +155,9 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	k->rodata->stream = o->stream;
 	k->rodata->exit_only = o->exit_only;
 	k->rodata->nr_rt_sigreturn = syscall_by_name("rt_sigreturn");
+	k->rodata->nr_rt_sigreturn32 = syscall_next_by_name("rt_sigreturn", AT_NR_COMPAT - 1);
 	k->rodata->nr_execve = syscall_by_name("execve");
+	k->rodata->nr_execve32 = syscall_next_by_name("execve", AT_NR_COMPAT - 1);
 	/*
 	 * Without durations: one program at sys_exit, no clock at entry, instead
 	 * of the entry/exit pair. No syscall selected and no probe file: none.

@@ -92,7 +92,13 @@ static void put_syscall(struct out *l, const struct event *ev)
 	out_puts(l, "\"syscall\":\"");
 	out_puts(l, ev->name);
 	out_puts(l, "\",\"nr\":");
-	out_u64(l, ev->nr);
+	/* A 32-bit call: its i386 number, and the ABI said. */
+	if (syscall_is_compat(ev->nr)) {
+		out_u64(l, ev->nr - AT_NR_COMPAT);
+		out_puts(l, ",\"abi\":\"i386\"");
+	} else {
+		out_u64(l, ev->nr);
+	}
 	out_puts(l, ",\"args\":{");
 	for (unsigned i = 0, n = 0; i < nargs; i++) {
 		if (!sys_arg_taken(ev, i))
@@ -291,7 +297,7 @@ static void put_row(struct out *o, const struct summary_row *r, bool exit_only)
 	char name[SYSCALL_NAME_BUF];
 
 	out_puts(o, "{\"syscall\":\"");
-	out_puts(o, syscall_name(r->nr, name));
+	out_puts(o, syscall_row_name(r->nr, name));
 	out_puts(o, "\",\"calls\":");
 	out_u64(o, r->count);
 	put_field(o, "errors", r->errors);

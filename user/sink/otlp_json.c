@@ -721,7 +721,7 @@ static void put_syscalls(struct menc *m)
 		const struct at_stat *p = prev_sys(m, nr);
 
 		if (s->stats[nr].count)
-			point_int(m, "syscall.name", syscall_name(nr, name), NULL, NULL,
+			point_int(m, "syscall.name", syscall_row_name(nr, name), NULL, NULL,
 				  since(m, s->stats[nr].count, p ? p->count : 0));
 	}
 	metric_end(m, M_SUM);
@@ -731,7 +731,7 @@ static void put_syscalls(struct menc *m)
 		const struct at_stat *p = prev_sys(m, nr);
 
 		if (s->stats[nr].count)
-			point_int(m, "syscall.name", syscall_name(nr, name), NULL, NULL,
+			point_int(m, "syscall.name", syscall_row_name(nr, name), NULL, NULL,
 				  since(m, s->stats[nr].errors, p ? p->errors : 0));
 	}
 	metric_end(m, M_SUM);
@@ -740,7 +740,7 @@ static void put_syscalls(struct menc *m)
 	metric_begin(m, "agent_trace.syscall.duration", "Time spent in system calls.", "s", M_HIST);
 	for (unsigned nr = 0; nr < AT_NR_MAX; nr++)
 		if (s->stats[nr].count)
-			point_hist(m, "syscall.name", syscall_name(nr, name), NULL, NULL,
+			point_hist(m, "syscall.name", syscall_row_name(nr, name), NULL, NULL,
 				   &s->stats[nr], prev_sys(m, nr));
 	metric_end(m, M_HIST);
 }
@@ -986,7 +986,7 @@ static bool ctr_point_begin(struct menc *m, const struct ctr_row *r)
 		if (p->label[0])
 			kv_str(&k, "code.function", p->name);
 	} else {
-		kv_str(&k, "syscall.name", syscall_name(r->id, name));
+		kv_str(&k, "syscall.name", syscall_row_name(r->id, name));
 	}
 	if (r->ctr == CTR_OTHER)
 		kv_str(&k, "agent_trace.container", "other");

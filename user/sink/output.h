@@ -26,6 +26,9 @@ struct ident_counters;
 struct sink_ops;
 struct xsink;
 
+/* Threads text lines remember in 32-bit mode; past it the oldest is forgotten. */
+#define OUTPUT_COMPAT_TIDS 64
+
 struct output {
 	const struct sink_ops *ops; /* the sink of the format (sink.h), chosen by output_open */
 	struct session *sess;	    /* for the decoder: probes' names, labels and types by id */
@@ -35,12 +38,17 @@ struct output {
 	uint64_t start_ns;	    /* CLOCK_MONOTONIC at attach: event times are relative to it */
 	uint64_t calls;		    /* call records written (syscalls and functions) */
 	uint64_t lost;		    /* records whose line was not written, because a write failed */
-	int err;	   /* errno of the first failed write or close: nothing written since */
-	char *buf;	   /* OUTPUT_BUF_BYTES: whole lines of records not yet written */
-	uint32_t *ends;	   /* OUTPUT_BUF_RECS: where each buffered record's line ends */
-	size_t len;	   /* bytes in buf */
-	uint32_t nrec;	   /* records in buf */
-	bool json;	   /* JSON lines instead of text */
+	int err;	/* errno of the first failed write or close: nothing written since */
+	char *buf;	/* OUTPUT_BUF_BYTES: whole lines of records not yet written */
+	uint32_t *ends; /* OUTPUT_BUF_RECS: where each buffered record's line ends */
+	size_t len;	/* bytes in buf */
+	uint32_t nrec;	/* records in buf */
+	bool json;	/* JSON lines instead of text */
+	/*
+	 * Text lines: the threads last seen in a 32-bit call (OUTPUT_COMPAT_TIDS,
+	 * 0 free), for strace's "[ Process PID=N runs in 32 bit mode. ]".
+	 */
+	uint32_t *compat_tids;
 	bool events;	   /* write syscall records (false with -c) */
 	bool has_syscalls; /* syscalls are traced: the summary shows their table */
 	bool exit_only;	   /* syscalls seen at sys_exit alone (no -T): no time columns */

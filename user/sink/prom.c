@@ -116,7 +116,7 @@ static const char *syscall_label(unsigned nr, char *buf, size_t size)
 	struct out l = out_init(buf, size);
 
 	out_puts(&l, "syscall=\"");
-	prom_escape(&l, syscall_name(nr, name));
+	prom_escape(&l, syscall_row_name(nr, name));
 	out_putc(&l, '"');
 	out_end(&l);
 	return buf;

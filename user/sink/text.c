@@ -119,11 +119,44 @@ static void put_proc(struct out *l, const struct event *ev)
 	out_puts(l, " +++\n");
 }
 
+/*
+ * strace's line when a thread's calls change ABI: "[ Process PID=N runs in 32
+ * bit mode. ]" before its first 32-bit call (int $0x80), "64 bit" before its
+ * next 64-bit one. The threads in 32-bit mode are remembered (a bounded
+ * table, the oldest forgotten when full: its return is then not announced).
+ */
+static void put_personality(const struct output *s, struct out *l, const struct event *ev)
+{
+	bool compat = syscall_is_compat(ev->nr);
+	uint32_t *t = s->compat_tids;
+	unsigned i, free_at = OUTPUT_COMPAT_TIDS;
+
+	if (!t)
+		return;
+	for (i = 0; i < OUTPUT_COMPAT_TIDS && t[i] != ev->tid; i++)
+		if (!t[i] && free_at == OUTPUT_COMPAT_TIDS)
+			free_at = i;
+	if (compat == (i < OUTPUT_COMPAT_TIDS))
+		return;
+	if (compat) {
+		if (free_at == OUTPUT_COMPAT_TIDS) {
+			memmove(t, t + 1, (OUTPUT_COMPAT_TIDS - 1) * sizeof(*t));
+			free_at = OUTPUT_COMPAT_TIDS - 1;
+		}
+		t[free_at] = ev->tid;
+	} else {
+		t[i] = 0;
+	}
+	out_printf(l, "[ Process PID=%u runs in %s bit mode. ]\n", ev->tid, compat ? "32" : "64");
+}
+
 static void text_format_event(const struct output *s, const struct event *ev, struct out *l)
 {
-	(void)s;
 	switch (ev->kind) {
 	case EV_SYSCALL:
+		put_personality(s, l, ev);
+		put_call(l, ev);
+		break;
 	case EV_CALL:
 		put_call(l, ev);
 		break;
@@ -146,7 +179,7 @@ static void put_counts(struct out *o, const struct summary *sm)
 
 		calls += r->count;
 		errors += r->errors;
-		out_printf(o, "%-18s %9llu %8llu\n", syscall_name(r->nr, name),
+		out_printf(o, "%-18s %9llu %8llu\n", syscall_row_name(r->nr, name),
 			   (unsigned long long)r->count, (unsigned long long)r->errors);
 	}
 	out_printf(o, "%-18s %9llu %8llu\n", "total", (unsigned long long)calls,
@@ -168,7 +201,7 @@ static void put_times(struct out *o, const struct summary *sm)
 		calls += r->count;
 		errors += r->errors;
 		out_printf(o, "%-18s %9llu %8llu %11.3f %10.2f %10.2f %10.2f %10.2f %7.2f\n",
-			   syscall_name(r->nr, name), (unsigned long long)r->count,
+			   syscall_row_name(r->nr, name), (unsigned long long)r->count,
 			   (unsigned long long)r->errors, r->total_ns / 1e6, r->avg_ns / 1e3,
 			   r->p50_ns / 1e3, r->p99_ns / 1e3, r->max_ns / 1e3,
 			   total ? 100.0 * (double)r->total_ns / (double)total : 0.0);
