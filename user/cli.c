@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 #include "syscalls.h"
 #include "util.h"
 
@@ -113,6 +114,9 @@ void cli_usage(FILE *out)
 	      "                          %clock; '!LIST' excludes; repeatable\n"
 	      "  -c, --summary           summary only: calls and errors per syscall (with -T\n"
 	      "                          or -C: total/avg/p50/p99/max time too)\n"
+	      "  -t, -tt, -ttt           time column as wall clock: HH:MM:SS, with\n"
+	      "                          microseconds, seconds since the epoch (as strace)\n"
+	      "  -r                      time since the previous line (after -t's time)\n"
 	      "  -T, --durations         time each syscall: durations in the lines, the JSON\n"
 	      "                          and the summary. Costs a program at syscall entry\n"
 	      "                          and two clock reads; without it one program at\n"
@@ -456,6 +460,15 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case 'T':
 		cfg->durations = true;
 		return 0;
+	case 't':
+		/* -t, -tt, -ttt as strace: each one more. */
+		if (cfg->times == OUT_TIME_TTT)
+			return fail(err, errlen, "-t: at most three (-ttt)");
+		cfg->times++;
+		return 0;
+	case 'r':
+		cfg->relative = true;
+		return 0;
 	case OPT_USDT:
 		return parse_usdt(arg, cfg, err, errlen);
 	case OPT_METRICS:
@@ -516,7 +529,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:T", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:Ttr", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {

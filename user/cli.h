@@ -58,6 +58,8 @@ struct config {
 	bool summary_only;	  /* -c */
 	bool no_latency;	  /* --no-latency: no durations, also with -C */
 	bool durations;		  /* -T: syscall durations (a program at entry too) */
+	uint8_t times;		  /* -t, -tt, -ttt: the text lines' wall clock (output.h) */
+	bool relative;		  /* -r: the time since the line before */
 	bool exit_only;		  /* no durations (from -T, --no-latency, -C) */
 	bool quiet;		  /* -q: no summary after the events */
 	bool json;		  /* --json */

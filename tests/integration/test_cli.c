@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -947,4 +948,86 @@ Test(cli, compat_calls_decode_as_i386)
 		  "%s%s", out, err);
 	free(out), free(err);
 	unlink(sout);
+}
+
+/* Microseconds since the epoch of the first line's -ttt time, or of HH:MM:SS.uuuuuu today. */
+static double first_time(const char *out, bool epoch)
+{
+	int h, m;
+	double sec;
+
+	if (epoch)
+		return strtod(out, NULL);
+	cr_assert_eq(sscanf(out, "%d:%d:%lf", &h, &m, &sec), 3, "%s", out);
+	return h * 3600 + m * 60 + sec;
+}
+
+/* The wall clock now, as -ttt (epoch) or -tt (seconds since local midnight) shows it. */
+static double wall_now(bool epoch)
+{
+	struct timespec ts;
+	struct tm tm;
+	time_t s;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (epoch)
+		return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	s = ts.tv_sec;
+	localtime_r(&s, &tm);
+	return tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * strace's time columns: -tt and -ttt are the wall clock of each call
+ * (between the times before and after the run), -t the same to the second,
+ * -r the time since the line before (0 for the first, never negative), -t
+ * -r both, as "HH:MM:SS (+     0.000123)".
+ */
+Test(cli, wall_clock_and_relative_time_columns)
+{
+	char path[64];
+	char *out, *err;
+	int st;
+
+	tmp_name(path, sizeof(path), "times", "out");
+	for (int epoch = 0; epoch < 2; epoch++) {
+		double before = wall_now(epoch), after, t;
+
+		st = run_capture((char *[]){ AT, "-q", epoch ? "-ttt" : "-tt", "-e", "trace=openat",
+					     "--", CALLS, "basic", path, "10", NULL },
+				 &out, &err);
+		after = wall_now(epoch);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+		t = first_time(out, epoch);
+		cr_assert(t >= before - 1e-6 && t <= after + 1e-6, "%f not in [%f, %f]: %s", t,
+			  before, after, out);
+		cr_assert(strstr(out, epoch ? "." : ":"), "%s", out);
+		free(out), free(err);
+	}
+	st = run_capture((char *[]){ AT, "-q", "-t", "-e", "trace=openat", "--", CALLS, "basic",
+				     path, "10", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert(out[2] == ':' && out[5] == ':' && out[8] == ' ', "HH:MM:SS: %s", out);
+	free(out), free(err);
+
+	st = run_capture((char *[]){ AT, "-q", "-r", "-e", "trace=openat", "--", CALLS, "basic",
+				     path, "10", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert(!strncmp(out, "     0.000000 ", 14), "the first line's delta is 0: %s", out);
+	cr_assert_geq(count_lines(out, "openat("), 3, "%s", out);
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		cr_assert_geq(strtod(l, NULL), 0, "no negative delta: %s", out);
+	free(out), free(err);
+
+	st = run_capture((char *[]){ AT, "-q", "-t", "-r", "-e", "trace=openat", "--", CALLS,
+				     "basic", path, "10", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", err);
+	cr_assert(!strncmp(out + 8, " (+     0.000000) ", 18), "%s", out);
+	free(out), free(err);
+	expect_error((char *[]){ AT, "-tttt", "--", CALLS, NULL }, 2,
+		     "agent-trace: -t: at most three (-ttt)\n");
+	unlink(path);
 }

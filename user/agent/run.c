@@ -240,6 +240,8 @@ static int open_output(struct tracer *t)
 
 	t->out.on_closed = output_gone;
 	t->out.json = t->cfg.json;
+	t->out.times = t->cfg.times;
+	t->out.relative = t->cfg.relative;
 	t->out.events = !t->cfg.summary_only;
 	t->out.exit_only = t->cfg.exit_only;
 	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
@@ -336,9 +338,9 @@ static void on_batch(void *ctx)
 /* The exporting sinks (--otlp, --json-file, output.sinks): opened before anything is attached. */
 static int open_sinks(struct tracer *t)
 {
-	struct timespec rt;
 	struct xsink_env env = { .sess = t->sess,
 				 .start_ns = t->out.start_ns,
+				 .start_unix_ns = t->out.start_unix_ns,
 				 .syscall_durations = !t->cfg.exit_only,
 				 .queue_dropped = &t->q.dropped,
 				 .output_lost = &t->out.lost };
@@ -346,10 +348,6 @@ static int open_sinks(struct tracer *t)
 
 	if (!t->cfg.exp.n)
 		return 0;
-	/* Event times are relative to start_ns; exported ones are wall-clock times. */
-	clock_gettime(CLOCK_REALTIME, &rt);
-	env.start_unix_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec -
-			    (now_ns() - t->out.start_ns);
 	if (xsinks_open(t->out.xs, &t->out.nxs, &t->cfg.exp, &env, err, sizeof(err)))
 		return log_error(EXIT_USAGE, "%s", err);
 	return 0;
@@ -405,6 +403,14 @@ static int start(struct tracer *t)
 	}
 	/* Time 0: just before the first probe goes in, so records made while attaching count up. */
 	t->out.start_ns = now_ns();
+	/* Event times are relative to start_ns; wall-clock ones (-t, exports) from this. */
+	{
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		t->out.start_unix_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec -
+				       (now_ns() - t->out.start_ns);
+	}
 	if ((ret = open_sinks(t)))
 		return ret;
 	if ((ret = add_probes(t)))

@@ -131,8 +131,8 @@ int lines_open(struct output *o, const char *path)
 {
 	o->buf = malloc(OUTPUT_BUF_BYTES);
 	o->ends = calloc(OUTPUT_BUF_RECS, sizeof(*o->ends));
-	o->compat_tids = calloc(OUTPUT_COMPAT_TIDS, sizeof(*o->compat_tids));
-	if (!o->buf || !o->ends || !o->compat_tids ||
+	o->text = calloc(1, sizeof(*o->text));
+	if (!o->buf || !o->ends || !o->text ||
 	    asprintf(&o->name, "%s%s", path ? "-o " : "stdout", path ? path : "") < 0) {
 		o->name = NULL;
 		return -ENOMEM;
@@ -160,11 +160,11 @@ int lines_close(struct output *o)
 	o->owns_fd = false;
 	free(o->buf);
 	free(o->ends);
-	free(o->compat_tids);
+	free(o->text);
 	free(o->name);
 	o->buf = NULL;
 	o->ends = NULL;
-	o->compat_tids = NULL;
+	o->text = NULL;
 	o->name = NULL;
 	return o->err ? -o->err : 0;
 }

@@ -29,6 +29,21 @@ struct xsink;
 /* Threads text lines remember in 32-bit mode; past it the oldest is forgotten. */
 #define OUTPUT_COMPAT_TIDS 64
 
+/* The time column of text lines: a wall clock (-t...), and or the time since the line before (-r). */
+enum output_times {
+	OUT_TIME_SINCE = 0, /* seconds since time 0 (the default) */
+	OUT_TIME_T,	    /* -t: wall clock, HH:MM:SS (local time) */
+	OUT_TIME_TT,	    /* -tt: HH:MM:SS.uuuuuu */
+	OUT_TIME_TTT,	    /* -ttt: seconds since the epoch, .uuuuuu */
+};
+
+struct text_state {
+	/* The threads last seen in a 32-bit call (0 free): "runs in 32 bit mode". */
+	uint32_t compat_tids[OUTPUT_COMPAT_TIDS];
+	uint64_t last_ns; /* -r: the previous line's time */
+	bool any;	  /* -r: a line was written (the first's delta is 0) */
+};
+
 struct output {
 	const struct sink_ops *ops; /* the sink of the format (sink.h), chosen by output_open */
 	struct session *sess;	    /* for the decoder: probes' names, labels and types by id */
@@ -44,11 +59,11 @@ struct output {
 	size_t len;	/* bytes in buf */
 	uint32_t nrec;	/* records in buf */
 	bool json;	/* JSON lines instead of text */
-	/*
-	 * Text lines: the threads last seen in a 32-bit call (OUTPUT_COMPAT_TIDS,
-	 * 0 free), for strace's "[ Process PID=N runs in 32 bit mode. ]".
-	 */
-	uint32_t *compat_tids;
+	uint8_t times;	/* text lines' time column: enum output_times (-t, -tt, -ttt) */
+	bool relative;	/* -r: seconds since the line before, after -t's if any */
+	uint64_t start_unix_ns; /* CLOCK_REALTIME at start_ns: wall-clock times (-t...) */
+	/* Text lines' state: set by lines_open, changed as lines are written. */
+	struct text_state *text;
 	bool events;	   /* write syscall records (false with -c) */
 	bool has_syscalls; /* syscalls are traced: the summary shows their table */
 	bool exit_only;	   /* syscalls seen at sys_exit alone (no -T): no time columns */

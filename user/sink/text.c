@@ -2,6 +2,7 @@
 /* The text sink: strace-style lines for events, tables and histograms for the summary. */
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "aggregate.h"
 #include "decode_func.h"
@@ -15,8 +16,8 @@
 #include "text.h"
 #include "util.h"
 
-/* The time column of text lines: seconds with six decimals, right-aligned in 11. */
-static void put_time_col(struct out *l, uint64_t ns)
+/* Seconds with six decimals, right-aligned in width. */
+static void put_secs_col(struct out *l, uint64_t ns, size_t width)
 {
 	char t[32];
 	struct out to = out_init(t, sizeof(t));
@@ -24,18 +25,59 @@ static void put_time_col(struct out *l, uint64_t ns)
 
 	out_secs6(&to, ns);
 	n = out_end(&to);
-	for (; n < 11; n++)
+	for (; n < width; n++)
 		out_putc(l, ' ');
 	out_puts(l, t);
+}
+
+/*
+ * The time column of text lines: seconds since time 0 with six decimals,
+ * right-aligned in 11; or as strace's -t (HH:MM:SS, local time), -tt (with
+ * microseconds), -ttt (seconds since the epoch) and -r (seconds since the
+ * line before, alone right-aligned in 13, after -t's as "(+  0.000123)").
+ */
+static void put_time_col(const struct output *s, struct out *l, uint64_t ns)
+{
+	uint64_t wall = s->start_unix_ns + ns, delta = 0;
+	time_t secs = (time_t)(wall / 1000000000u);
+	struct tm tm;
+
+	if (s->relative && s->text) {
+		/* Lines come at their calls' returns: an entry before the last one's shows 0. */
+		delta = s->text->any && ns > s->text->last_ns ? ns - s->text->last_ns : 0;
+		s->text->last_ns = ns;
+		s->text->any = true;
+	}
+	switch (s->times) {
+	case OUT_TIME_T:
+	case OUT_TIME_TT:
+		if (!localtime_r(&secs, &tm))
+			memset(&tm, 0, sizeof(tm));
+		out_printf(l, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		if (s->times == OUT_TIME_TT)
+			out_printf(l, ".%06u", (unsigned)(wall % 1000000000u / 1000));
+		break;
+	case OUT_TIME_TTT:
+		out_secs6(l, wall);
+		break;
+	default:
+		put_secs_col(l, s->relative ? delta : ns, s->relative ? 13 : 11);
+		return;
+	}
+	if (s->relative) {
+		out_puts(l, " (+");
+		put_secs_col(l, delta, 13);
+		out_putc(l, ')');
+	}
 }
 
 /* Hex digits of a container id in text lines, as docker ps and podman ps show it. */
 #define TEXT_ID_LEN 12
 
 /* The start of a line: time, pid/tid, the short container id of a process in one. */
-static void put_head(struct out *l, const struct event *ev)
+static void put_head(const struct output *s, struct out *l, const struct event *ev)
 {
-	put_time_col(l, ev->ts_ns);
+	put_time_col(s, l, ev->ts_ns);
 	out_putc(l, ' ');
 	out_i64(l, ev->pid);
 	out_putc(l, '/');
@@ -52,11 +94,11 @@ static void put_head(struct out *l, const struct event *ev)
  * A call line: head, [label], NAME(ARGS) = RET, the failing mark and the
  * duration when there are; the event's flags say which.
  */
-static void put_call(struct out *l, const struct event *ev)
+static void put_call(const struct output *s, struct out *l, const struct event *ev)
 {
 	bool sys = ev->kind == EV_SYSCALL;
 
-	put_head(l, ev);
+	put_head(s, l, ev);
 	if (ev->label) {
 		out_putc(l, '[');
 		out_puts(l, ev->label);
@@ -105,9 +147,9 @@ static void put_status(struct out *l, int status)
 }
 
 /* The process lines: exec of a target (attach) and exit; forks are JSON's only. */
-static void put_proc(struct out *l, const struct event *ev)
+static void put_proc(const struct output *s, struct out *l, const struct event *ev)
 {
-	put_head(l, ev);
+	put_head(s, l, ev);
 	out_puts(l, "+++ ");
 	if (ev->kind == EV_EXEC) {
 		out_puts(l, "exec'ed ");
@@ -128,7 +170,7 @@ static void put_proc(struct out *l, const struct event *ev)
 static void put_personality(const struct output *s, struct out *l, const struct event *ev)
 {
 	bool compat = syscall_is_compat(ev->nr);
-	uint32_t *t = s->compat_tids;
+	uint32_t *t = s->text ? s->text->compat_tids : NULL;
 	unsigned i, free_at = OUTPUT_COMPAT_TIDS;
 
 	if (!t)
@@ -155,14 +197,14 @@ static void text_format_event(const struct output *s, const struct event *ev, st
 	switch (ev->kind) {
 	case EV_SYSCALL:
 		put_personality(s, l, ev);
-		put_call(l, ev);
+		put_call(s, l, ev);
 		break;
 	case EV_CALL:
-		put_call(l, ev);
+		put_call(s, l, ev);
 		break;
 	case EV_EXEC:
 	case EV_EXIT:
-		put_proc(l, ev);
+		put_proc(s, l, ev);
 		break;
 	}
 }
