@@ -148,7 +148,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		rec->flags |= AT_CALL_NORETURN;
 		if (sel) {
 			account(rec->hdr.pid, nr, 0, 0);
-			if (stream)
+			if (stream && status_wanted(0, true))
 				emit(rec);
 		}
 		if (prb)
@@ -168,7 +168,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight *fl;
 	struct at_call_rec *rec;
-	bool prb;
+	bool prb, want;
 
 	if (!is_traced(pid_tgid >> 32))
 		return 0;
@@ -184,10 +184,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	prb = syscall_probes && bit_set(probed, rec->nr);
 	if (fl->sel)
 		account(rec->hdr.pid, rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
-	if (!stream && !prb)
+	/* A record for -e's calls, but not those -z, -Z or status= leave out. */
+	want = fl->sel && stream && status_wanted(ret, false);
+	if (!want && !prb)
 		return 0;
 	capture_slots(rec, true, ret);
-	if (fl->sel && stream) {
+	if (want) {
 		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
 		emit(rec);
 	}

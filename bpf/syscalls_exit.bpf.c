@@ -176,7 +176,7 @@ int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 	if (ret == 0 && specs[nr & (AT_NR_MAX - 1)].fork)
 		return 0;
 	count_call(pid_tgid >> 32, nr, ret);
-	if (stream)
+	if (stream && status_wanted(ret, false))
 		stream_at_exit(regs, pid_tgid, nr, ret,
 			       compat ? AT_CALL_NO_DUR | AT_CALL_COMPAT : AT_CALL_NO_DUR);
 	return 0;
@@ -200,7 +200,7 @@ __attribute__((noinline)) int noreturn_at_exit(void)
 	if (!is_selected(nr) || !specs[nr & (AT_NR_MAX - 1)].noreturn)
 		return 0;
 	count_call(bpf_get_current_pid_tgid() >> 32, nr, 0);
-	if (stream)
+	if (stream && status_wanted(0, true))
 		stream_at_exit(regs, bpf_get_current_pid_tgid(), nr, 0,
 			       compat ? AT_CALL_NO_DUR | AT_CALL_NORETURN | AT_CALL_COMPAT :
 					AT_CALL_NO_DUR | AT_CALL_NORETURN);

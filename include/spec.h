@@ -24,6 +24,12 @@ enum at_slot_kind {
 	AT_SLOT_BUF_OUT = 3, /* buffer read at exit, length = return value (bounded by len_arg) */
 };
 
+/* Which syscalls make records (status_mask; strace's -z, -Z, -e status=). */
+#define AT_STATUS_SUCCESSFUL (1u << 0) /* returned, not an error */
+#define AT_STATUS_FAILED (1u << 1)     /* returned an error */
+#define AT_STATUS_UNFINISHED (1u << 2) /* never returned: exit, exit_group */
+#define AT_STATUS_ALL 7u
+
 /* What the BPF side captures for one syscall number. */
 struct at_sys_spec {
 	__u8 slot_kind[AT_SLOTS]; /* enum at_slot_kind */

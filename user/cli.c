@@ -117,6 +117,9 @@ void cli_usage(FILE *out)
 	      "  -t, -tt, -ttt           time column as wall clock: HH:MM:SS, with\n"
 	      "                          microseconds, seconds since the epoch (as strace)\n"
 	      "  -r                      time since the previous line (after -t's time)\n"
+	      "  -z, -Z                  only successful (-z) or failed (-Z) syscalls make\n"
+	      "                          lines (decided in the kernel; counts take all);\n"
+	      "                          -e status=successful,failed,unfinished as strace\n"
 	      "  -T, --durations         time each syscall: durations in the lines, the JSON\n"
 	      "                          and the summary. Costs a program at syscall entry\n"
 	      "                          and two clock reads; without it one program at\n"
@@ -226,6 +229,46 @@ int cli_parse_select(const char *expr, uint64_t sel[AT_NR_MAX / 64], char *err, 
 			return fail(err, errlen, "-e: unknown syscall or class '%s'", tok);
 		set_class(sel, cls, on);
 	}
+	return 0;
+}
+
+/*
+ * -e status=LIST, as strace: successful, failed, unfinished (calls that never
+ * return: exit, exit_group), none, all, '!' for the others. strace's
+ * unavailable and detached have no such calls here (every call's return is
+ * seen while it is traced) and select nothing.
+ */
+static int parse_status(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	char buf[256], *save = NULL;
+	bool neg = *arg == '!';
+	unsigned mask = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return fail(err, errlen, "-e status=: list too long");
+	strcpy(buf, arg + neg);
+	if (!buf[0])
+		return fail(err, errlen, "-e status=: empty list");
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "successful"))
+			mask |= AT_STATUS_SUCCESSFUL;
+		else if (!strcmp(t, "failed"))
+			mask |= AT_STATUS_FAILED;
+		else if (!strcmp(t, "unfinished"))
+			mask |= AT_STATUS_UNFINISHED;
+		else if (!strcmp(t, "all"))
+			mask |= AT_STATUS_ALL;
+		else if (strcmp(t, "none") && strcmp(t, "unavailable") && strcmp(t, "detached"))
+			return fail(err, errlen,
+				    "-e status=: unknown status '%s'; expected successful, failed, "
+				    "unfinished, unavailable, detached, none or all",
+				    t);
+	}
+	if (neg)
+		mask = ~mask & AT_STATUS_ALL;
+	if (!mask)
+		return fail(err, errlen, "-e status=%s: selects no calls", arg);
+	cfg->status_mask = (uint8_t)mask;
 	return 0;
 }
 
@@ -391,6 +434,8 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 			return fail(err, errlen, "-u: at most %d probes", CLI_MAX_UPROBES);
 		return uspec_parse(arg, &cfg->uprobes[cfg->nuprobes++], err, errlen);
 	case 'e':
+		if (!strncmp(arg, "status=", 7))
+			return parse_status(arg + 7, cfg, err, errlen);
 		/* The first -e decides the start: a positive list from none, '!' from all. */
 		if (!*any_e) {
 			const char *e = strncmp(arg, "trace=", 6) ? arg : arg + 6;
@@ -469,6 +514,12 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case 'r':
 		cfg->relative = true;
 		return 0;
+	case 'z':
+	case 'Z': {
+		/* strace's: -z successful calls only, -Z failed ones; both: the last wins. */
+		cfg->status_mask = c == 'z' ? AT_STATUS_SUCCESSFUL : AT_STATUS_FAILED;
+		return 0;
+	}
 	case OPT_USDT:
 		return parse_usdt(arg, cfg, err, errlen);
 	case OPT_METRICS:
@@ -529,7 +580,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:Ttr", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZ", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {

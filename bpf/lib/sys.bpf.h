@@ -7,6 +7,7 @@
 #ifndef AT_SYS_BPF_H
 #define AT_SYS_BPF_H
 
+#include "eval.h"
 #include "spec.h"
 #include "pidset.bpf.h"
 #include "ringbuf.bpf.h"
@@ -18,6 +19,20 @@ const volatile bool exit_only __weak = false; /* no durations: sys_exit alone, n
 const volatile __u32 nr_execve __weak = AT_NR_MAX;
 const volatile __u32 nr_execve32 __weak = AT_NR_MAX;
 const volatile struct at_sys_spec specs[AT_NR_MAX] __weak = {};
+
+/*
+ * Which calls make records (-z, -Z, -e status=): AT_STATUS_* bits, every call
+ * by default. Counts and statistics take every call whatever it says.
+ */
+const volatile __u8 status_mask __weak = AT_STATUS_ALL;
+
+/* Whether a call that returned ret (noreturn: never returns) makes a record. */
+static __always_inline bool status_wanted(__s64 ret, bool noreturn)
+{
+	if (noreturn)
+		return status_mask & AT_STATUS_UNFINISHED;
+	return status_mask & (at_is_err(ret) ? AT_STATUS_FAILED : AT_STATUS_SUCCESSFUL);
+}
 
 /* Selected syscall numbers (-e); in .bss so the loader can change it at run time. */
 __u64 selected[AT_NR_MAX / 64] __weak = {};

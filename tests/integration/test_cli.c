@@ -1031,3 +1031,94 @@ Test(cli, wall_clock_and_relative_time_columns)
 		     "agent-trace: -t: at most three (-ttt)\n");
 	unlink(path);
 }
+
+/* The records the summary says were delivered ("records: N delivered"). */
+static long records_delivered(const char *s)
+{
+	const char *p = strstr(s, "records: ");
+
+	cr_assert_not_null(p, "%s", s);
+	return strtol(p + 9, NULL, 10);
+}
+
+/*
+ * -Z, -z and -e status= as strace's: only failed, only successful, or the
+ * listed kinds of calls make lines, decided in the kernel (no record is made
+ * for the others: the delivered count says so), while the counts take every
+ * call. calls basic makes one failing openat among its others and exits
+ * with exit_group (unfinished: it never returns).
+ */
+Test(cli, status_filters_make_no_records_for_the_others)
+{
+	static const struct {
+		const char *opt, *opt2;
+		int ok, failed, unfinished;
+	} cases[] = {
+		{ "-Z", NULL, 0, 1, 0 },
+		{ "-z", NULL, 1, 0, 0 },
+		{ "-e", "status=failed,unfinished", 0, 1, 1 },
+		{ "-e", "status=!failed", 1, 0, 1 },
+		{ "-e", "status=all", 1, 1, 1 },
+	};
+	char path[64];
+	char *out, *err;
+	int st, all_ok;
+
+	tmp_name(path, sizeof(path), "status", "out");
+	st = run_capture((char *[]){ AT, "-e", "trace=openat,exit_group", "--", CALLS, "basic",
+				     path, "10", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	all_ok = (int)count_lines(out, "openat(") - 1;
+	cr_assert_geq(all_ok, 3, "%s", out);
+	cr_assert_eq(count_lines(out, "= -1 ENOENT"), 1, "%s", out);
+	free(out), free(err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *const argv[] = { AT,
+				       (char *)cases[i].opt,
+				       (char *)(cases[i].opt2 ? cases[i].opt2 : "-q"),
+				       "-e",
+				       "trace=openat,exit_group",
+				       "--",
+				       CALLS,
+				       "basic",
+				       path,
+				       "10",
+				       NULL };
+		/* The calls', and the process's exit record. */
+		long want = cases[i].ok * all_ok + cases[i].failed + cases[i].unfinished + 1;
+
+		st = run_capture(argv, &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s %s: %s", cases[i].opt,
+			  cases[i].opt2 ? cases[i].opt2 : "", err);
+		cr_assert_eq(count_lines(out, "= -1 ENOENT"), (size_t)cases[i].failed,
+			     "case %zu: %s", i, out);
+		cr_assert_eq(count_lines(out, "exit_group(3) = ?"), (size_t)cases[i].unfinished,
+			     "case %zu: %s", i, out);
+		cr_assert_eq(count_lines(out, "openat(") - count_lines(out, "= -1 ENOENT"),
+			     (size_t)(cases[i].ok * all_ok), "case %zu: %s", i, out);
+		if (cases[i].opt2)
+			cr_assert_eq(records_delivered(strstr(out, "records: ") ? out : err), want,
+				     "case %zu: %s%s", i, out, err);
+		free(out), free(err);
+	}
+	/* The counts take every call: -c -Z still counts the successful ones. */
+	st = run_capture((char *[]){ AT, "-c", "-Z", "-e", "trace=openat", "--", CALLS, "basic",
+				     path, "10", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	{
+		char row[64];
+
+		snprintf(row, sizeof(row), "\n%-18s %9d %8d\n", "openat", all_ok + 1, 1);
+		cr_assert(strstr(out, row) || strstr(err, row), "%s%s", out, err);
+	}
+	free(out), free(err);
+	expect_error(
+		(char *[]){ AT, "-e", "status=bogus", "--", CALLS, NULL }, 2,
+		"agent-trace: -e status=: unknown status 'bogus'; expected successful, failed, "
+		"unfinished, unavailable, detached, none or all\n");
+	expect_error((char *[]){ AT, "-e", "status=none", "--", CALLS, NULL }, 2,
+		     "agent-trace: -e status=none: selects no calls\n");
+	unlink(path);
+}

@@ -365,6 +365,7 @@ static int start(struct tracer *t)
 		.poll_ms = POLL_MS,
 		.follow = t->cfg.follow,
 		.stream = !t->cfg.summary_only,
+		.status_mask = t->cfg.status_mask,
 		.max_procs = t->file.pf ? t->file.pf->limits.processes : 0,
 		.max_thread_state = t->file.pf ? t->file.pf->limits.thread_state : 0,
 		.max_exe_files = t->file.pf ? t->file.pf->limits.exe_files : 0,

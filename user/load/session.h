@@ -29,6 +29,7 @@ struct session_opts {
 	unsigned poll_ms;	     /* batch window: a record after a busy one waits this */
 	bool follow;		     /* trace children forked by traced processes */
 	bool stream;		     /* false: statistics only, no syscall records */
+	uint8_t status_mask;	     /* AT_STATUS_* of the syscalls that make records; 0: all */
 	unsigned max_procs;	     /* traced-process table size; 0: 8192 */
 	unsigned max_thread_state;   /* per-thread state entries (calls in flight); 0: no bound */
 	unsigned max_exe_files;	     /* executable inodes exec may match; 0: AT_MAX_TARGET_INODES */
