@@ -1122,3 +1122,62 @@ Test(cli, status_filters_make_no_records_for_the_others)
 		     "agent-trace: -e status=none: selects no calls\n");
 	unlink(path);
 }
+
+/* The line of out (agent-trace's when at, else strace's) holding needle, normalised. */
+static void line_with(const char *out, const char *needle, bool at, char *buf, size_t size)
+{
+	const char *p = strstr(out, needle), *l;
+
+	cr_assert_not_null(p, "no %s in:\n%s", needle, out);
+	for (l = p; l > out && l[-1] != '\n'; l--)
+		;
+	strace_norm(l, at, buf, size);
+}
+
+/*
+ * -x and -xx as strace's: a string with a byte past printable ASCII all in
+ * \xNN (a plain one as it is), and with -xx every string; the same lines
+ * as strace 6.1 for an openat of a plain path and a read of binary bytes.
+ */
+Test(cli, hex_strings_as_strace)
+{
+	char path[64], sout[64], a[512], b[512];
+	const char *opts[] = { "-x", "-xx" };
+
+	tmp_name(path, sizeof(path), "hex", "dat");
+	tmp_name(sout, sizeof(sout), "hex", "strace");
+	write_text(path, "ab\x01\xff"
+			 "cd\n");
+	for (int i = 0; i < 2; i++) {
+		char *out, *err, *sto;
+		int st;
+
+		st = run_capture((char *[]){ "/usr/bin/strace", (char *)opts[i], "-qq", "-o", sout,
+					     "-e", "trace=openat,read", "/bin/cat", path, NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+		free(out), free(err);
+		st = run_capture((char *[]){ AT, (char *)opts[i], "-q", "-e", "trace=openat,read",
+					     "--", "/bin/cat", path, NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+		sto = slurp(sout);
+		/* The read of the file's bytes: hex with either. */
+		line_with(sto, "\\x61\\x62\\x01\\xff\\x63\\x64\\x0a", false, a, sizeof(a));
+		line_with(out, "\\x61\\x62\\x01\\xff\\x63\\x64\\x0a", true, b, sizeof(b));
+		cr_assert_str_eq(b, a, "%s", opts[i]);
+		/* The path: as it is with -x, hex with -xx. */
+		if (i == 0) {
+			line_with(sto, path, false, a, sizeof(a));
+			line_with(out, path, true, b, sizeof(b));
+		} else {
+			line_with(sto, "\\x2f\\x74\\x6d\\x70\\x2f\\x61", false, a, sizeof(a));
+			line_with(out, "\\x2f\\x74\\x6d\\x70\\x2f\\x61", true, b, sizeof(b));
+		}
+		cr_assert_str_eq(b, a, "%s", opts[i]);
+		free(out), free(err), free(sto);
+	}
+	expect_error((char *[]){ AT, "-xxx", "--", CALLS, NULL }, 2,
+		     "agent-trace: -x: at most two (-xx)\n");
+	unlink(path), unlink(sout);
+}

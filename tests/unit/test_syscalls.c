@@ -457,6 +457,19 @@ Test(escape, json_utf8)
 		escapes(escape_json, cases[i].in, strlen(cases[i].in), cases[i].want);
 }
 
+/* strace's -x: a string with a byte past printable ASCII (or a C escape's) all in hex; -xx all. */
+Test(escape, c_hex_modes)
+{
+	escape_set_hex(ESCAPE_HEX_NON_ASCII);
+	escapes(escape_c, "ab\n", 3, "ab\\n");
+	escapes(escape_c, "a\x01", 2, "\\x61\\x01");
+	escapes(escape_c, "\xc3\xa9", 2, "\\xc3\\xa9");
+	escape_set_hex(ESCAPE_HEX_ALL);
+	escapes(escape_c, "ab", 2, "\\x61\\x62");
+	escape_set_hex(ESCAPE_HEX_NONE);
+	escapes(escape_c, "a\x01", 2, "a\\x01");
+}
+
 Test(escape, c)
 {
 	const char in[] = "a\"b\\c\n\t\0\xff";

@@ -23,6 +23,7 @@
 #include "queue.h"
 #include "reload.h"
 #include "run.h"
+#include "strbuf.h"
 #include "session.h"
 #include "setup.h"
 #include "targets.h"
@@ -241,6 +242,7 @@ static int open_output(struct tracer *t)
 	t->out.on_closed = output_gone;
 	t->out.json = t->cfg.json;
 	t->out.times = t->cfg.times;
+	escape_set_hex((enum escape_hex)t->cfg.hex);
 	t->out.relative = t->cfg.relative;
 	t->out.events = !t->cfg.summary_only;
 	t->out.exit_only = t->cfg.exit_only;

@@ -107,8 +107,37 @@ void out_escape_json(struct out *o, const char *s, size_t n)
 	}
 }
 
+/* -x, -xx: strings in hex (enum escape_hex); one setting for the process, set at start. */
+static enum escape_hex hex_mode;
+
+void escape_set_hex(enum escape_hex mode)
+{
+	hex_mode = mode;
+}
+
+/* Whether a string has a byte that is neither printable ASCII nor a C escape's. */
+static bool needs_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 || c >= 0x7f) && (c >= 0x80 || !c_escapes[c]))
+			return true;
+	}
+	return false;
+}
+
 void out_escape_c(struct out *o, const char *s, size_t n)
 {
+	/* strace's -x: a string with such a byte all in hex; -xx: every string. */
+	if (hex_mode == ESCAPE_HEX_ALL || (hex_mode == ESCAPE_HEX_NON_ASCII && needs_hex(s, n))) {
+		for (size_t i = 0; i < n; i++) {
+			out_puts(o, "\\x");
+			out_putc(o, hex_digits[(unsigned char)s[i] >> 4]);
+			out_putc(o, hex_digits[(unsigned char)s[i] & 0xf]);
+		}
+		return;
+	}
 	out_escape(o, s, n, c_escapes, "\\x");
 }
 

@@ -141,8 +141,18 @@ static inline void out_secs6(struct out *o, uint64_t ns)
 }
 
 /* The escaped forms of bytes, for inside double quotes: strbuf.c. */
-/* C escapes (\n, \", \\), other unprintable bytes as \xNN: text lines. */
+/*
+ * C escapes (\n, \", \\), other unprintable bytes as \xNN: text lines; with
+ * escape_set_hex, strace's -x (a string with such a byte all as \xNN) or
+ * -xx (every string).
+ */
 void out_escape_c(struct out *o, const char *s, size_t n);
+enum escape_hex {
+	ESCAPE_HEX_NONE = 0,	  /* C escapes */
+	ESCAPE_HEX_NON_ASCII = 1, /* -x */
+	ESCAPE_HEX_ALL = 2,	  /* -xx */
+};
+void escape_set_hex(enum escape_hex mode);
 /*
  * JSON escapes: valid UTF-8 as it is, control bytes and 0x7f as \u00XX, and
  * each byte of invalid UTF-8 as \udcXX (captured data need not be UTF-8).
