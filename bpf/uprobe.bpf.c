@@ -25,8 +25,9 @@
 /*
  * func_entry and usdt_hit are loaded sleepable (BPF_F_SLEEPABLE), so they
  * read strings and buffers with bpf_copy_from_user, which faults pages in;
- * set by the loader with the programs' flag. func_return reads no user
- * memory and stays non-sleepable.
+ * set by the loader with the programs' flag. func_return stays
+ * non-sleepable: it reads only what the function has just written
+ * (capture_at_return), whose pages are in.
  */
 const volatile bool sleepable = false;
 
@@ -81,11 +82,56 @@ static __always_inline void capture_args(struct at_call_rec *rec, const struct a
 		__u8 la = spec->len_arg[i];
 		__u64 want;
 
-		if (spec->slot_kind[i] == AT_SLOT_NONE)
+		/* Slots read at return (BUF_OUT and after) wait for capture_at_return. */
+		if (spec->slot_kind[i] == AT_SLOT_NONE || spec->slot_kind[i] >= AT_SLOT_BUF_OUT)
 			continue;
 		want = la < AT_CALL_WORDS ? call_word(rec, la) : spec->fixed_len[i];
 		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i], want,
 			may_sleep);
+	}
+}
+
+/* The return value as its type says, for a length: sign-extended, or unsigned and capped. */
+static __always_inline __s64 ret_len(const struct at_probe_spec *spec, __u64 raw)
+{
+	__u32 shift = (64 - spec->ret_bits) & 63;
+
+	if (spec->ret_signed)
+		return (__s64)(raw << shift) >> shift;
+	raw = raw << shift >> shift;
+	return raw > AT_STR_MAX ? AT_STR_MAX : (__s64)raw;
+}
+
+/*
+ * The slots read at return, from the pointers the entry saved in rec->args:
+ * buf[len=ret] (AT_SLOT_BUF_OUT) as many bytes as the call returned, nothing
+ * for a negative return; out-arguments (STR_AT_RET, BUF_AT_RET) as at entry.
+ * A failing call's (the probe's predicate) are not read: what it left there
+ * is not its output. The function has just written them, so their pages are
+ * in and bpf_probe_read_user, which cannot fault, reads them; one it did not
+ * write and that is not in is flagged unreadable. Called before the filter,
+ * which may compare them. Any return program with a call record may use it.
+ */
+static __always_inline void
+capture_at_return(struct at_call_rec *rec, const struct at_probe_spec *spec, __u64 ret, bool failed)
+{
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++) {
+		__u8 kind = spec->slot_kind[i], la = spec->len_arg[i];
+		__u64 want;
+		__s64 n;
+
+		if (kind < AT_SLOT_BUF_OUT || failed)
+			continue;
+		if (kind == AT_SLOT_BUF_OUT) {
+			n = ret_len(spec, ret);
+			if (n < 0)
+				continue;
+			want = (__u64)n;
+		} else {
+			want = la < AT_CALL_WORDS ? call_word(rec, la) : spec->fixed_len[i];
+		}
+		capture(rec, i, kind == AT_SLOT_STR_AT_RET, spec->slot_arg[i], want, false);
 	}
 }
 
@@ -230,6 +276,8 @@ int BPF_KRETPROBE(func_return)
 	failed = failing(spec, ret);
 	if (failed)
 		rec->flags |= AT_CALL_FAILING;
+	if (fs)
+		capture_at_return(rec, spec, ret, failed);
 	probe_hit(id, rec, failed, now - rec->enter_ns, now);
 	if (fs)
 		pop_done(fs);
