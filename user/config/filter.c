@@ -190,6 +190,11 @@ static int spec_arg_field(const struct filter_ctx *fc, const char *name, unsigne
 				    "arguments before it",
 				    name, u->go_regs + (i - u->nargs) + 1, USPEC_GO_REGS);
 		set_int_type(f, 64, false);
+	} else if (u->args[i].type == UT_REF) {
+		return fail(why, whylen,
+			    "'%s' is an integer read through a pointer (%s*) and does not compare; "
+			    "filter on another argument",
+			    name, utype_name(u->args[i].ref));
 	} else if (utype_field(u->args[i].type, f)) {
 		return fail(why, whylen,
 			    "'%s' is a %s argument and does not compare; use str "

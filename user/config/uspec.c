@@ -273,7 +273,7 @@ static int parse_bracket(struct parser *p, struct uarg *a, bool is_buf, size_t *
 		if (!eat(p, "="))
 			return fail_at(p, p->pos, "expected '=' after 'len'");
 		skip_ws(p);
-		if (eat(p, "ret") && !(p->pos < p->end && is_ident(p->s[p->pos]))) {
+		if (ident_len(p) == 3 && eat(p, "ret")) {
 			/* The bytes the call wrote, as many as it returns: read at return. */
 			a->type = UT_BUF_RET;
 			a->out = true;
