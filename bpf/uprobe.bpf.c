@@ -23,11 +23,12 @@
 #include "lib/thread.bpf.h"
 
 /*
- * func_entry and usdt_hit are loaded sleepable (BPF_F_SLEEPABLE), so they
- * read strings and buffers with bpf_copy_from_user, which faults pages in;
- * set by the loader with the programs' flag. func_return stays
- * non-sleepable: it reads only what the function has just written
- * (capture_at_return), whose pages are in.
+ * func_entry, func_return and usdt_hit are loaded sleepable (BPF_F_SLEEPABLE)
+ * where the kernel allows it, so they read strings and buffers with
+ * bpf_copy_from_user, which faults pages in; set by the loader with the
+ * programs' flag. A kernel that takes sleepable uprobes takes sleepable
+ * uretprobes (the same program type and attach): the loader's fallback to
+ * non-sleepable programs covers both.
  */
 const volatile bool sleepable = false;
 
@@ -107,13 +108,15 @@ static __always_inline __s64 ret_len(const struct at_probe_spec *spec, __u64 raw
  * buf[len=ret] (AT_SLOT_BUF_OUT) as many bytes as the call returned, nothing
  * for a negative return; out-arguments (STR_AT_RET, BUF_AT_RET) as at entry.
  * A failing call's (the probe's predicate) are not read: what it left there
- * is not its output. The function has just written them, so their pages are
- * in and bpf_probe_read_user, which cannot fault, reads them; one it did not
- * write and that is not in is flagged unreadable. Called before the filter,
- * which may compare them. Any return program with a call record may use it.
+ * is not its output. What the function has just written is in memory, so
+ * even a non-sleepable read (may_sleep false) gets it; a sleepable program
+ * also faults in a page it did not write. Called before the filter, which
+ * may compare them. rec must be the thread's own (a frame), not per-CPU
+ * scratch, when may_sleep. Any return program with a call record may use it.
  */
-static __always_inline void
-capture_at_return(struct at_call_rec *rec, const struct at_probe_spec *spec, __u64 ret, bool failed)
+static __always_inline void capture_at_return(struct at_call_rec *rec,
+					      const struct at_probe_spec *spec, __u64 ret,
+					      bool failed, bool may_sleep)
 {
 #pragma unroll
 	for (int i = 0; i < AT_SLOTS; i++) {
@@ -131,7 +134,7 @@ capture_at_return(struct at_call_rec *rec, const struct at_probe_spec *spec, __u
 		} else {
 			want = la < AT_CALL_WORDS ? call_word(rec, la) : spec->fixed_len[i];
 		}
-		capture(rec, i, kind == AT_SLOT_STR_AT_RET, spec->slot_arg[i], want, false);
+		capture(rec, i, kind == AT_SLOT_STR_AT_RET, spec->slot_arg[i], want, may_sleep);
 	}
 }
 
@@ -256,6 +259,7 @@ int BPF_KRETPROBE(func_return)
 		return 0;
 
 	if (spec->mode == AT_MODE_RETURN) {
+		/* It reads nothing: nothing sleeps, scratch is safe (as once_rec's). */
 		rec = scratch_rec(id, pid_tgid);
 		if (!rec)
 			return 0;
@@ -276,8 +280,9 @@ int BPF_KRETPROBE(func_return)
 	failed = failing(spec, ret);
 	if (failed)
 		rec->flags |= AT_CALL_FAILING;
+	/* A frame's record (a call): the thread's own, it may sleep reading. */
 	if (fs)
-		capture_at_return(rec, spec, ret, failed);
+		capture_at_return(rec, spec, ret, failed, sleepable);
 	probe_hit(id, rec, failed, now - rec->enter_ns, now);
 	if (fs)
 		pop_done(fs);

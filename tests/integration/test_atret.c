@@ -156,6 +156,25 @@ Test(atret, return_probe_with_arguments)
 	free(out);
 }
 
+/*
+ * An out-argument on a page the process never touched: the sleepable return
+ * program faults it in (a zero page: ""); without sleepable programs
+ * (AT_NO_SLEEPABLE, the loader's fallback) it is unreadable, shown as its address.
+ */
+Test(atret, sleepable_return_faults_pages_in)
+{
+	char *argv[] = { AT, "-u", ":no_write(out str s) -> int", "--", OUTARGS, "untouched", NULL };
+	char *out = run_ok(argv);
+
+	cr_assert_eq(count_lines(out, " outargs:no_write(s=\"\") = 0 <"), 1, "%s", out);
+	free(out);
+	cr_assert_eq(setenv("AT_NO_SLEEPABLE", "1", 1), 0);
+	out = run_ok(argv);
+	unsetenv("AT_NO_SLEEPABLE");
+	cr_assert_eq(count_lines(out, " outargs:no_write(s=0x7"), 1, "%s", out);
+	free(out);
+}
+
 /* A filter on a string read at return, in a probe file (when: return, args declared). */
 Test(atret, filter_on_out_string)
 {
