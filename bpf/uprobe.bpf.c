@@ -75,20 +75,66 @@ static __always_inline void call_args(struct at_call_rec *rec, const struct pt_r
 		rec->more[k] = r[spec->word_reg[AT_MAX_ARGS + k] & 15];
 }
 
+/*
+ * The integer of size bytes (1, 2, 4 or 8) at user address ptr, unsigned:
+ * buf[len=*argK]'s length. -1 when it cannot be read.
+ */
+static __always_inline __s64 deref_len(__u64 ptr, __u8 size)
+{
+	__u64 v = 0;
+
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -1;
+	if (bpf_probe_read_user(&v, size & 15, (const void *)ptr))
+		return -1;
+	return v > AT_STR_MAX ? AT_STR_MAX : (__s64)v; /* little-endian: the low bytes */
+}
+
+/*
+ * Slot i's length as the probe gives it: fixed (buf[N], char[N], INT*), an
+ * argument's value (buf[len=argK], a Go length), or the integer an argument
+ * points to (buf[len=*argK]). -1 when that integer cannot be read.
+ */
+static __always_inline __s64 slot_len_want(const struct at_call_rec *rec,
+					   const struct at_probe_spec *spec, int i)
+{
+	__u8 la = spec->len_arg[i];
+	__u64 w;
+
+	if (la >= AT_CALL_WORDS)
+		return spec->fixed_len[i];
+	w = call_word(rec, la);
+	if (spec->len_deref[i])
+		return deref_len(w, spec->len_deref[i]);
+	return w > AT_STR_MAX ? AT_STR_MAX + 1 : (__s64)w; /* more than fits: cut, flagged */
+}
+
+/* Slot i unread: its length (buf[len=*argK]'s integer) could not be read. */
+static __always_inline void len_fault(struct at_call_rec *rec, const struct at_probe_spec *spec,
+				      int i)
+{
+	rec->slot_arg[i] = spec->slot_arg[i];
+	rec->slot_len[i] = 0;
+	rec->flags |= AT_CALL_FAULT0 << i;
+}
+
 static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,
 					 bool may_sleep)
 {
 #pragma unroll
 	for (int i = 0; i < AT_SLOTS; i++) {
-		__u8 la = spec->len_arg[i];
-		__u64 want;
+		__s64 want;
 
 		/* Slots read at return (BUF_OUT and after) wait for capture_at_return. */
 		if (spec->slot_kind[i] == AT_SLOT_NONE || spec->slot_kind[i] >= AT_SLOT_BUF_OUT)
 			continue;
-		want = la < AT_CALL_WORDS ? call_word(rec, la) : spec->fixed_len[i];
-		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i], want,
-			may_sleep);
+		want = slot_len_want(rec, spec, i);
+		if (want < 0) {
+			len_fault(rec, spec, i);
+			continue;
+		}
+		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i],
+			(__u64)want, may_sleep);
 	}
 }
 
@@ -106,7 +152,8 @@ static __always_inline __s64 ret_len(const struct at_probe_spec *spec, __u64 raw
 /*
  * The slots read at return, from the pointers the entry saved in rec->args:
  * buf[len=ret] (AT_SLOT_BUF_OUT) as many bytes as the call returned, nothing
- * for a negative return; out-arguments (STR_AT_RET, BUF_AT_RET) as at entry.
+ * for a negative return; out-arguments (STR_AT_RET, BUF_AT_RET) as at entry,
+ * a buf[len=*argK]'s length read now, where the call has written it.
  * A failing call's (the probe's predicate) are not read: what it left there
  * is not its output. What the function has just written is in memory, so
  * even a non-sleepable read (may_sleep false) gets it; a sleepable program
@@ -120,8 +167,7 @@ static __always_inline void capture_at_return(struct at_call_rec *rec,
 {
 #pragma unroll
 	for (int i = 0; i < AT_SLOTS; i++) {
-		__u8 kind = spec->slot_kind[i], la = spec->len_arg[i];
-		__u64 want;
+		__u8 kind = spec->slot_kind[i];
 		__s64 n;
 
 		if (kind < AT_SLOT_BUF_OUT || failed)
@@ -130,11 +176,14 @@ static __always_inline void capture_at_return(struct at_call_rec *rec,
 			n = ret_len(spec, ret);
 			if (n < 0)
 				continue;
-			want = (__u64)n;
 		} else {
-			want = la < AT_CALL_WORDS ? call_word(rec, la) : spec->fixed_len[i];
+			n = slot_len_want(rec, spec, i);
+			if (n < 0) {
+				len_fault(rec, spec, i);
+				continue;
+			}
 		}
-		capture(rec, i, kind == AT_SLOT_STR_AT_RET, spec->slot_arg[i], want, may_sleep);
+		capture(rec, i, kind == AT_SLOT_STR_AT_RET, spec->slot_arg[i], (__u64)n, may_sleep);
 	}
 }
 

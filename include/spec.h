@@ -178,7 +178,9 @@ struct at_probe_spec {
 	 * holds; AT_ARG_NONE: 0. A string, slice or interface takes 2 or 3.
 	 */
 	__u8 word_reg[AT_CALL_WORDS];
-	__u8 pad[5];		/* explicit padding */
+	/* buf[len=*argK]: bytes of the integer len_arg points to (1, 2, 4, 8); 0: len_arg's value */
+	__u8 len_deref[AT_SLOTS];
+	__u8 pad[3];		/* explicit padding */
 	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
 	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
 	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */

@@ -235,10 +235,33 @@ static const char tls_server[] = "import socket, ssl, sys\n"
  * SSL_read's plaintext: a Python TLS server with a self-signed certificate
  * sends a known line, openssl s_client (libssl's SSL_read) receives it.
  */
-static char *ssl_read_run(bool json, const char *msg)
+/* The Python TLS client: reads to the end, exits 0 when it got msg (argv[2]). */
+static const char tls_client[] = "import socket, ssl, sys\n"
+				 "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n"
+				 "ctx.check_hostname = False\n"
+				 "ctx.verify_mode = ssl.CERT_NONE\n"
+				 "s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', "
+				 "int(sys.argv[1]))))\n"
+				 "data = b''\n"
+				 "while True:\n"
+				 "    b = s.recv(4096)\n"
+				 "    if not b:\n"
+				 "        break\n"
+				 "    data += b\n"
+				 "sys.exit(0 if data == sys.argv[2].encode() else 1)\n";
+
+/*
+ * A TLS run: a Python TLS server with a self-signed certificate made in a
+ * scratch directory sends msg to one client, agent-trace with spec (and
+ * --json) runs the client: openssl s_client (libssl's SSL_read), or with
+ * python a Python client (CPython's _ssl calls SSL_read_ex). Its stdout;
+ * agent-trace and the client exit 0.
+ */
+static char *tls_run(bool json, bool python, const char *spec, const char *msg)
 {
-	char dir[64], cmd[512], srv[96], key[96], cert[96], sout[96], serr[96], port[16], addr[32];
-	char *out, *err, *o, *argv[12];
+	char dir[64], cmd[512], srv[96], cli[96], key[96], cert[96], sout[96], serr[96], port[16],
+		addr[32];
+	char *out, *err, *o, *argv[16];
 	pid_t pid;
 	int st, k = 0;
 
@@ -248,6 +271,7 @@ static char *ssl_read_run(bool json, const char *msg)
 	snprintf(key, sizeof(key), "%s/key.pem", dir);
 	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
 	snprintf(srv, sizeof(srv), "%s/srv.py", dir);
+	snprintf(cli, sizeof(cli), "%s/cli.py", dir);
 	snprintf(sout, sizeof(sout), "%s/srv.out", dir);
 	snprintf(serr, sizeof(serr), "%s/srv.err", dir);
 	o = sh("mkdir -p %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s "
@@ -255,6 +279,7 @@ static char *ssl_read_run(bool json, const char *msg)
 	       dir, key, cert);
 	free(o);
 	write_text(srv, "%s", tls_server);
+	write_text(cli, "%s", tls_client);
 	snprintf(port, sizeof(port), "%d", free_port());
 	write_text(sout, "%s", ""); /* there before the server opens it, for wait_lines */
 	pid = spawn_logged((char *[]){ "/usr/bin/python3", srv, cert, key, port, (char *)msg,
@@ -266,13 +291,20 @@ static char *ssl_read_run(bool json, const char *msg)
 	if (json)
 		argv[k++] = "--json";
 	argv[k++] = "-u";
-	argv[k++] = "libssl:SSL_read(ptr ssl, buf[len=ret] data, int n) -> int";
+	argv[k++] = (char *)spec;
 	argv[k++] = "--";
-	argv[k++] = "/usr/bin/openssl";
-	argv[k++] = "s_client";
-	argv[k++] = "-connect";
-	argv[k++] = addr;
-	argv[k++] = "-quiet"; /* and -ign_eof: it reads until the server closes */
+	if (python) {
+		argv[k++] = "/usr/bin/python3";
+		argv[k++] = cli;
+		argv[k++] = port;
+		argv[k++] = (char *)msg;
+	} else {
+		argv[k++] = "/usr/bin/openssl";
+		argv[k++] = "s_client";
+		argv[k++] = "-connect";
+		argv[k++] = addr;
+		argv[k++] = "-quiet"; /* and -ign_eof: it reads until the server closes */
+	}
 	argv[k] = NULL;
 	st = run_capture(argv, &out, &err);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
@@ -285,9 +317,14 @@ static char *ssl_read_run(bool json, const char *msg)
 	return out;
 }
 
+#define SSL_READ "libssl:SSL_read(ptr ssl, buf[len=ret] data, int n) -> int"
+#define SSL_READ_EX                                                                             \
+	"libssl:SSL_read_ex(ptr ssl, out buf[len=*arg4] data, u64 num, out u64* readbytes) -> " \
+	"int == 0"
+
 Test(atret, ssl_read_plaintext_text)
 {
-	char *out = ssl_read_run(false, "hello from the TLS server, text\n");
+	char *out = tls_run(false, false, SSL_READ, "hello from the TLS server, text\n");
 
 	/* s_client prints what it read; the probe shows it as SSL_read returned it. */
 	cr_assert_eq(count_lines(out,
@@ -303,7 +340,7 @@ Test(atret, ssl_read_plaintext_text)
 
 Test(atret, ssl_read_plaintext_json)
 {
-	char *out = ssl_read_run(true, "hello from the TLS server, json\n");
+	char *out = tls_run(true, false, SSL_READ, "hello from the TLS server, json\n");
 
 	cr_assert_eq(count_lines(out, "\"probe\":\"libssl:SSL_read\",\"probe_id\":0,"
 				      "\"args\":{\"ssl\":\"0x"),
@@ -313,5 +350,45 @@ Test(atret, ssl_read_plaintext_json)
 				 ",\"data\":\"hello from the TLS server, json\\n\",\"n\":1024},"
 				 "\"ret\":32,\"failing\":false,"),
 		     1, "%s", out);
+	free(out);
+}
+
+/* SSL_read_ex, as CPython's ssl module reads: the length in *readbytes, read at return. */
+Test(atret, ssl_read_ex_plaintext_python)
+{
+	char *out = tls_run(false, true, SSL_READ_EX, "hello from the TLS server, python");
+
+	cr_assert_eq(count_lines(out, ", data=\"hello from the TLS server, python\", num=4096, "
+				      "readbytes=[33]) = 1 <"),
+		     1, "%s", out);
+	/* The end of the stream: 0, failing by the predicate, nothing read. */
+	cr_assert_eq(count_lines(out, ", num=4096, readbytes=0x7"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, ") = 0 [failing] <"), 1, "%s", out);
+	free(out);
+	out = tls_run(true, true, SSL_READ_EX, "hello from the TLS server, python json");
+	cr_assert_eq(count_lines(out,
+				 ",\"data\":\"hello from the TLS server, python json\","
+				 "\"num\":4096,\"readbytes\":38},\"ret\":1,\"failing\":false,"),
+		     1, "%s", out);
+	free(out);
+}
+
+/* buf[len=*argK]: at return (out) and at entry, the length the pointer's integer says. */
+Test(atret, buffer_length_through_a_pointer)
+{
+	char *out = run_ok((char *[]){
+		AT, "-u",
+		":read_ex(out buf[len=*arg3] data, u64 num, out u64* got, int i) -> int == 0", "-u",
+		":write_ex(buf[len=*arg2] b, u16* len) -> int", "--", OUTARGS, "0", NULL });
+
+	cr_assert_eq(count_lines(out, " outargs:read_ex(data=\"ex-data 3\", num=512, got=[9], i=3) "
+				      "= 1 <"),
+		     1, "%s", out);
+	cr_assert_eq(count_lines(out, " outargs:read_ex(data=\"ex-d\", num=4, got=[4], i=4) = 1 <"),
+		     1, "%s", out);
+	cr_assert_eq(count_lines(out, ", num=512, got=0x7"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, ", i=-1) = 0 [failing] <"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, " outargs:write_ex(b=\"hello\", len=[5]) = 5 <"), 1, "%s",
+		     out);
 	free(out);
 }

@@ -69,6 +69,33 @@ __attribute__((noinline)) int peek(const int *p)
 	return *p + 1;
 }
 
+/*
+ * As SSL_read_ex: writes "ex-data I" (no NUL) into buf, at most num bytes,
+ * their count in *readbytes, and returns 1; for a negative i 0 (failing),
+ * *readbytes and buf left as they were.
+ */
+__attribute__((noinline)) int read_ex(char *buf, size_t num, size_t *readbytes, int i)
+{
+	char tmp[32];
+	size_t n;
+
+	if (i < 0)
+		return 0;
+	n = (size_t)snprintf(tmp, sizeof(tmp), "ex-data %d", i);
+	if (n > num)
+		n = num;
+	memcpy(buf, tmp, n);
+	*readbytes = n;
+	return 1;
+}
+
+/* Its length through a pointer at entry: returns *len. */
+__attribute__((noinline)) int write_ex(const char *buf, const unsigned short *len)
+{
+	__asm__ volatile("" : : "r"(buf) : "memory");
+	return *len;
+}
+
 /* Writes nothing: a call that leaves its out-argument as it was; returns 0. */
 __attribute__((noinline)) int no_write(char *out)
 {
@@ -118,6 +145,17 @@ int main(int argc, char **argv)
 	}
 	a = 41;
 	bad |= peek(&a) != 42;
+	{
+		size_t got = 12345;
+		unsigned short len = 5;
+
+		memset(buf, '#', sizeof(buf));
+		bad |= read_ex(buf, sizeof(buf), &got, 3) != 1 || got != 9;
+		bad |= read_ex(buf, 4, &got, 4) != 1 || got != 4;
+		got = 12345;
+		bad |= read_ex(buf, sizeof(buf), &got, -1) != 0 || got != 12345;
+		bad |= write_ex("hello, world", &len) != 5;
+	}
 	if (bad)
 		fprintf(stderr, "outargs: a result was wrong\n");
 	return bad;

@@ -101,6 +101,34 @@ Test(uspec_atret, int_pointers_and_out_as_a_name)
 	cr_assert_eq(uspec_out_arg(&u), 0);
 }
 
+Test(uspec_atret, length_through_a_pointer)
+{
+	struct uspec u = parse_ok("libssl:SSL_read_ex(ptr ssl, out buf[len=*arg4] data, u64 num, "
+				  "out u64* readbytes) -> int == 0");
+
+	cr_assert_eq(u.args[1].type, UT_BUF_LEN);
+	cr_assert(u.args[1].len_deref);
+	cr_assert_eq(u.args[1].len_arg, 3);
+	cr_assert(u.args[1].out);
+	cr_assert_eq(u.args[3].type, UT_REF);
+	cr_assert_eq(u.args[3].n, 8);
+	u = parse_ok(":f(buf[len = * arg2] b, u16* n)");
+	cr_assert(u.args[0].len_deref);
+	cr_assert_not(u.args[0].out, "at entry");
+	cr_assert_not(parse_ok(":f(buf[len=arg2] b, u16 n)").args[0].len_deref);
+	parse_bad(":f(buf[len=*arg2] b, u64 n)",
+		  "-u ':f(buf[len=*arg2] b, u64 n)': buf length *arg2 must point to an integer: "
+		  "declare arg2 as INT* (u64*, int*...), not 'u64' at column 20");
+	parse_bad(":f(buf[len=*arg2] b, ptr n)",
+		  "-u ':f(buf[len=*arg2] b, ptr n)': buf length *arg2 must point to an integer: "
+		  "declare arg2 as INT* (u64*, int*...), not 'ptr' at column 20");
+	parse_bad(":f(buf[len=arg2] b, u64* n)",
+		  "-u ':f(buf[len=arg2] b, u64* n)': buf length arg2 is a pointer; 'len=*arg2' "
+		  "takes the integer it points to at column 19");
+	parse_bad(":f(buf[len=*ret] b) -> int",
+		  "-u ':f(buf[len=*ret] b) -> int': expected 'argK' after 'len=*' at column 17");
+}
+
 Test(uspec_atret, bad)
 {
 	parse_bad(":f(out int a) -> int",
@@ -134,9 +162,6 @@ Test(uspec_atret, bad)
 		"16");
 	parse_bad(":f(buf[len=ret d) -> int",
 		  "-u ':f(buf[len=ret d) -> int': expected ']' at column 20");
-	parse_bad(":f(out int* n, buf[len=arg1] d)",
-		  "-u ':f(out int* n, buf[len=arg1] d)': buf length arg1 must be an integer type, "
-		  "not 'INT*' at column 31");
 	parse_bad(":f() -> int*", "-u ':f() -> int*': unexpected '*' at column 16");
 }
 

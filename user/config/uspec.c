@@ -282,8 +282,14 @@ static int parse_bracket(struct parser *p, struct uarg *a, bool is_buf, size_t *
 				return fail_at(p, p->pos, "expected ']'");
 			return 0;
 		}
+		if (eat(p, "*")) {
+			a->len_deref = true;
+			skip_ws(p);
+		}
 		if (!eat(p, "arg"))
-			return fail_at(p, p->pos, "expected 'argK' or 'ret' after 'len='");
+			return fail_at(p, p->pos,
+				       a->len_deref ? "expected 'argK' after 'len=*'" :
+						      "expected 'argK' or 'ret' after 'len='");
 		*k_pos = p->pos;
 		n = num_len(p);
 		if (parse_num(p->s + p->pos, n, &v, &neg) || neg || v < 1 || v > USPEC_MAX_ARGS)
@@ -493,13 +499,22 @@ static int parse_args(struct parser *p, struct uspec *out)
 		if (a->len_arg >= out->nargs)
 			return fail_at(p, k_pos[i], "buf length arg%u: no such argument",
 				       a->len_arg + 1);
-		if (utype_info(out->args[a->len_arg].type)->kind != UK_INT)
+		if (a->len_deref && out->args[a->len_arg].type != UT_REF)
+			return fail_at(
+				p, k_pos[i],
+				"buf length *arg%u must point to an integer: declare arg%u as "
+				"INT* (u64*, int*...), not '%s'",
+				a->len_arg + 1, a->len_arg + 1,
+				utype_name(out->args[a->len_arg].type));
+		if (!a->len_deref && out->args[a->len_arg].type == UT_REF)
+			return fail_at(p, k_pos[i],
+				       "buf length arg%u is a pointer; 'len=*arg%u' takes the "
+				       "integer it points to",
+				       a->len_arg + 1, a->len_arg + 1);
+		if (!a->len_deref && utype_info(out->args[a->len_arg].type)->kind != UK_INT)
 			return fail_at(p, k_pos[i],
 				       "buf length arg%u must be an integer type, not '%s'",
-				       a->len_arg + 1,
-				       out->args[a->len_arg].type == UT_REF ?
-					       "INT*" :
-					       utype_name(out->args[a->len_arg].type));
+				       a->len_arg + 1, utype_name(out->args[a->len_arg].type));
 	}
 	return go_layout(p, out, arg_pos);
 }

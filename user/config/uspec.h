@@ -7,7 +7,8 @@
  *   FUNC   := name | versioned name (memcpy@@GLIBC_2.14) | glob (*parse*) | name+0xOFF | 0xOFF
  *   ARGS   := ARG { ',' ARG }            at most 6, x86-64 SysV (or Go) register order
  *   ARG    := [ 'out' ] BYTES [ name ] | TYPE [ name ] | 'buf[len=ret]' [ name ]
- *   BYTES  := 'str' | 'buf[' N ']' | 'buf[len=arg' K ']' | 'char[' N ']' | INT '*'
+ *   BYTES  := 'str' | 'buf[' N ']' | 'buf[len=arg' K ']' | 'buf[len=*arg' K ']' | 'char[' N ']'
+ *             | INT '*'       (len=*argK: the integer argument K, an INT*, points to)
  *             'out': read at return from the pointer saved at entry (not when the call fails);
  *             buf[len=ret]: read at return, as many bytes as the return value says (an
  *             integer return type is needed); INT '*': the integer the argument points to
@@ -15,7 +16,8 @@
  *             | gostr | gobytes | '[]byte' | goiface   (Go binaries only: 2, 3 and 2 registers)
  *   OP INT := failing predicate on the return value: == != < <= > >= and a decimal or 0x integer;
  *             default: '< 0' for signed integer returns, '== 0' for ptr
- *   @entry / @return: entry-only or return-only records (default: one record per call)
+ *   @entry / @return: entry-only or return-only records (default: one record per call);
+ *             @return with ARGS records the entry too (probetab.c: uspec.stamp_return)
  */
 #ifndef AT_USPEC_H
 #define AT_USPEC_H
@@ -95,6 +97,7 @@ struct uarg {
 	uint8_t len_arg; /* UT_BUF_LEN: 0-based index of the length argument */
 	uint16_t n;	 /* UT_BUF / UT_CHARS / UT_REF: byte count */
 	uint8_t ref;	 /* UT_REF: the integer type pointed to (enum utype) */
+	bool len_deref;	 /* buf[len=*argK]: the length is the integer argument K points to */
 	bool out;	 /* read at return (out, buf[len=ret]), not at entry */
 };
 
