@@ -73,6 +73,21 @@ Test(atret, buffer_read_at_return_with_returned_length)
 	cr_assert_eq(t.pstats[0].count, 6);
 	cr_assert_eq(t.pstats[0].errors, 1);
 	trace_free(&t);
+
+	/* 300 bytes returned, 32 captured (-s 32), flagged cut. */
+	trace_cmd(
+		argv,
+		&(struct trace_opts){ .select = "exit_group",
+				      .str_max = 32,
+				      .uprobes = { ":fill_long(buf[len=ret] b, long n) -> long" } },
+		&t);
+	assert_clean(&t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 1);
+	cr_assert_eq(r[0]->ret, 300);
+	cr_assert_eq(r[0]->slot_len[0], 32);
+	cr_assert_str_eq(slot_str(r[0], 0), "abcdefghijklmnopqrstuvwxyzabcdef");
+	cr_assert(r[0]->flags & AT_CALL_TRUNC0);
+	trace_free(&t);
 }
 
 Test(atret, buffer_and_out_arguments_text)
