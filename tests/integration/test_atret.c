@@ -217,6 +217,16 @@ Test(atret, filter_on_out_string)
 
 Test(atret, bad_specs)
 {
+	char spec[512], msg[640];
+
+	snprintf(spec, sizeof(spec), "%s:atfuncs:tick(int i, out str label)", build_path("funcs"));
+	snprintf(msg, sizeof(msg),
+		 "agent-trace: usdt '%s:atfuncs:tick': argument 'label' is read at return, and a "
+		 "usdt probe has none\n",
+		 build_path("funcs"));
+	expect_error((char *[]){ AT, "--usdt", spec, "--", (char *)build_path("funcs"), "usdt", "2",
+				 NULL },
+		     2, msg);
 	expect_error((char *[]){ AT, "-u", ":get_pair(out int* a) -> int @entry", "--", OUTARGS,
 				 NULL },
 		     2,
