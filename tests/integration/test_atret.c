@@ -199,6 +199,39 @@ Test(atret, sleepable_return_faults_pages_in)
 	free(out);
 }
 
+/* The "time" of the JSON line of probe id's call, -1 when there is none. */
+static double call_time(const char *out, unsigned id)
+{
+	static const char head[] = "{\"type\":\"call\",\"time\":";
+	char want[32];
+
+	snprintf(want, sizeof(want), "\"probe_id\":%u,", id);
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *e = strchr(l, '\n'), *m = strstr(l, want);
+		double t;
+
+		if (m && (!e || m < e) && !strncmp(l, head, sizeof(head) - 1) &&
+		    sscanf(l + sizeof(head) - 1, "%lf", &t) == 1)
+			return t;
+	}
+	return -1;
+}
+
+/* '@return' with arguments is stamped at the return: a 20 ms call's time is 20 ms after its entry. */
+Test(atret, return_probe_with_arguments_stamped_at_return)
+{
+	char *out = run_ok((char *[]){
+		AT, "--json", "-u", ":slow_get(out int* a, int ms) -> int @return", "-u",
+		":slow_get(out int* a, int ms) -> int", "--", OUTARGS, "0", NULL });
+	double at_return = call_time(out, 0), at_entry = call_time(out, 1);
+
+	cr_assert_eq(count_lines(out, "\"args\":{\"a\":7,\"ms\":20},\"ret\":0,"), 2, "%s", out);
+	cr_assert_geq(at_entry, 0, "%s", out);
+	cr_assert_geq(at_return - at_entry, 0.019, "%f %f: %s", at_return, at_entry, out);
+	cr_assert_lt(at_return - at_entry, 1.0, "%f %f: %s", at_return, at_entry, out);
+	free(out);
+}
+
 /* A filter on a string read at return, in a probe file (when: return, args declared). */
 Test(atret, filter_on_out_string)
 {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /*
  * Writes "reply I" (no NUL) into buf, at most cap bytes, and returns how
@@ -96,6 +97,14 @@ __attribute__((noinline)) int write_ex(const char *buf, const unsigned short *le
 	return *len;
 }
 
+/* Sleeps ms milliseconds, then *a = 7; returns 0: a call long enough to tell entry from return. */
+__attribute__((noinline)) int slow_get(int *a, int ms)
+{
+	usleep((useconds_t)ms * 1000);
+	*a = 7;
+	return 0;
+}
+
 /* Writes nothing: a call that leaves its out-argument as it was; returns 0. */
 __attribute__((noinline)) int no_write(char *out)
 {
@@ -156,6 +165,8 @@ int main(int argc, char **argv)
 		bad |= read_ex(buf, sizeof(buf), &got, -1) != 0 || got != 12345;
 		bad |= write_ex("hello, world", &len) != 5;
 	}
+	a = 0;
+	bad |= slow_get(&a, 20) != 0 || a != 7;
 	if (bad)
 		fprintf(stderr, "outargs: a result was wrong\n");
 	return bad;
