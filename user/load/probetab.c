@@ -92,11 +92,11 @@ static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 		else
 			sp->slot_kind[n] = a->out ? AT_SLOT_BUF_AT_RET : AT_SLOT_BUF_IN;
 		sp->slot_arg[n] = i;
-		if (a->type == UT_BUF_LEN)
+		if (a->type == UT_BUF_LEN) {
 			sp->len_arg[n] = a->len_arg;
-		if (a->type == UT_BUF_LEN && a->len_deref)
-			sp->len_deref[n] = u->args[a->len_arg].n; /* the INT*'s width */
-		else if (utype_info(a->type)->go_only)
+			if (a->len_deref) /* the integer it points to: the INT*'s width */
+				sp->len_deref[n] = (uint8_t)u->args[a->len_arg].n;
+		} else if (utype_info(a->type)->go_only)
 			sp->len_arg[n] =
 				uspec_go_word(u, i, 0); /* a Go string's or slice's length */
 		else
