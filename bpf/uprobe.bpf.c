@@ -23,10 +23,12 @@
 #include "lib/thread.bpf.h"
 
 /*
- * func_entry and usdt_hit are loaded sleepable (BPF_F_SLEEPABLE), so they
- * read strings and buffers with bpf_copy_from_user, which faults pages in;
- * set by the loader with the programs' flag. func_return reads no user
- * memory and stays non-sleepable.
+ * func_entry, func_return and usdt_hit are loaded sleepable (BPF_F_SLEEPABLE)
+ * where the kernel allows it, so they read strings and buffers with
+ * bpf_copy_from_user, which faults pages in; set by the loader with the
+ * programs' flag. A kernel that takes sleepable uprobes takes sleepable
+ * uretprobes (the same program type and attach): the loader's fallback to
+ * non-sleepable programs covers both.
  */
 const volatile bool sleepable = false;
 
@@ -73,19 +75,115 @@ static __always_inline void call_args(struct at_call_rec *rec, const struct pt_r
 		rec->more[k] = r[spec->word_reg[AT_MAX_ARGS + k] & 15];
 }
 
+/*
+ * The integer of size bytes (1, 2, 4 or 8) at user address ptr, unsigned:
+ * buf[len=*argK]'s length. -1 when it cannot be read.
+ */
+static __always_inline __s64 deref_len(__u64 ptr, __u8 size)
+{
+	__u64 v = 0;
+
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -1;
+	if (bpf_probe_read_user(&v, size & 15, (const void *)ptr))
+		return -1;
+	return v > AT_STR_MAX ? AT_STR_MAX : (__s64)v; /* little-endian: the low bytes */
+}
+
+/*
+ * Slot i's length as the probe gives it: fixed (buf[N], char[N], INT*), an
+ * argument's value (buf[len=argK], a Go length), or the integer an argument
+ * points to (buf[len=*argK]). -1 when that integer cannot be read.
+ */
+static __always_inline __s64 slot_len_want(const struct at_call_rec *rec,
+					   const struct at_probe_spec *spec, int i)
+{
+	__u8 la = spec->len_arg[i];
+	__u64 w;
+
+	if (la >= AT_CALL_WORDS)
+		return spec->fixed_len[i];
+	w = call_word(rec, la);
+	if (spec->len_deref[i])
+		return deref_len(w, spec->len_deref[i]);
+	return w > AT_STR_MAX ? AT_STR_MAX + 1 : (__s64)w; /* more than fits: cut, flagged */
+}
+
+/* Slot i unread: its length (buf[len=*argK]'s integer) could not be read. */
+static __always_inline void len_fault(struct at_call_rec *rec, const struct at_probe_spec *spec,
+				      int i)
+{
+	rec->slot_arg[i] = spec->slot_arg[i];
+	rec->slot_len[i] = 0;
+	rec->flags |= AT_CALL_FAULT0 << i;
+}
+
 static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,
 					 bool may_sleep)
 {
 #pragma unroll
 	for (int i = 0; i < AT_SLOTS; i++) {
-		__u8 la = spec->len_arg[i];
-		__u64 want;
+		__s64 want;
 
-		if (spec->slot_kind[i] == AT_SLOT_NONE)
+		/* Slots read at return (BUF_OUT and after) wait for capture_at_return. */
+		if (spec->slot_kind[i] == AT_SLOT_NONE || spec->slot_kind[i] >= AT_SLOT_BUF_OUT)
 			continue;
-		want = la < AT_CALL_WORDS ? call_word(rec, la) : spec->fixed_len[i];
-		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i], want,
-			may_sleep);
+		want = slot_len_want(rec, spec, i);
+		if (want < 0) {
+			len_fault(rec, spec, i);
+			continue;
+		}
+		capture(rec, i, spec->slot_kind[i] == AT_SLOT_STR_IN, spec->slot_arg[i],
+			(__u64)want, may_sleep);
+	}
+}
+
+/* The return value as its type says, for a length: sign-extended, or unsigned and capped. */
+static __always_inline __s64 ret_len(const struct at_probe_spec *spec, __u64 raw)
+{
+	__u32 shift = (64 - spec->ret_bits) & 63;
+
+	if (spec->ret_signed)
+		return (__s64)(raw << shift) >> shift;
+	raw = raw << shift >> shift;
+	return raw > AT_STR_MAX ? AT_STR_MAX : (__s64)raw;
+}
+
+/*
+ * The slots read at return, from the pointers the entry saved in rec->args:
+ * buf[len=ret] (AT_SLOT_BUF_OUT) as many bytes as the call returned, nothing
+ * for a negative return; out-arguments (STR_AT_RET, BUF_AT_RET) as at entry,
+ * a buf[len=*argK]'s length read now, where the call has written it.
+ * A failing call's (the probe's predicate) are not read: what it left there
+ * is not its output. What the function has just written is in memory, so
+ * even a non-sleepable read (may_sleep false) gets it; a sleepable program
+ * also faults in a page it did not write. Called before the filter, which
+ * may compare them. rec must be the thread's own (a frame), not per-CPU
+ * scratch, when may_sleep. Any return program with a call record may use it.
+ */
+static __always_inline void capture_at_return(struct at_call_rec *rec,
+					      const struct at_probe_spec *spec, __u64 ret,
+					      bool failed, bool may_sleep)
+{
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++) {
+		__u8 kind = spec->slot_kind[i];
+		__s64 n;
+
+		if (kind < AT_SLOT_BUF_OUT || failed)
+			continue;
+		if (kind == AT_SLOT_BUF_OUT) {
+			n = ret_len(spec, ret);
+			if (n < 0)
+				continue;
+		} else {
+			n = slot_len_want(rec, spec, i);
+			if (n < 0) {
+				len_fault(rec, spec, i);
+				continue;
+			}
+		}
+		capture(rec, i, kind == AT_SLOT_STR_AT_RET, spec->slot_arg[i], (__u64)n, may_sleep);
 	}
 }
 
@@ -210,6 +308,7 @@ int BPF_KRETPROBE(func_return)
 		return 0;
 
 	if (spec->mode == AT_MODE_RETURN) {
+		/* It reads nothing: nothing sleeps, scratch is safe (as once_rec's). */
 		rec = scratch_rec(id, pid_tgid);
 		if (!rec)
 			return 0;
@@ -230,6 +329,9 @@ int BPF_KRETPROBE(func_return)
 	failed = failing(spec, ret);
 	if (failed)
 		rec->flags |= AT_CALL_FAILING;
+	/* A frame's record (a call): the thread's own, it may sleep reading. */
+	if (fs)
+		capture_at_return(rec, spec, ret, failed, sleepable);
 	probe_hit(id, rec, failed, now - rec->enter_ns, now);
 	if (fs)
 		pop_done(fs);

@@ -22,6 +22,9 @@ enum at_slot_kind {
 	AT_SLOT_STR_IN = 1,  /* NUL-terminated string read at entry */
 	AT_SLOT_BUF_IN = 2,  /* buffer read at entry, length in argument len_arg */
 	AT_SLOT_BUF_OUT = 3, /* buffer read at exit, length = return value (bounded by len_arg) */
+	/* Function probes: read at return from the pointer saved at entry, unless the call fails. */
+	AT_SLOT_STR_AT_RET = 4, /* NUL-terminated string */
+	AT_SLOT_BUF_AT_RET = 5, /* buffer, length as AT_SLOT_BUF_IN's (len_arg or fixed_len) */
 };
 
 /* Which syscalls make records (status_mask; strace's -z, -Z, -e status=). */
@@ -169,8 +172,8 @@ struct at_probe_spec {
 	__u8 fail_op;		   /* enum at_fail_op */
 	__u8 ret_bits;		   /* width of the return type: 8, 16, 32, 64 */
 	__u8 ret_signed;	   /* the return type is signed */
-	__u8 slot_kind[AT_SLOTS];  /* enum at_slot_kind (STR_IN or BUF_IN) */
-	__u8 slot_arg[AT_SLOTS];   /* argument index each slot reads */
+	__u8 slot_kind[AT_SLOTS]; /* enum at_slot_kind: at entry STR_IN, BUF_IN; at return the rest */
+	__u8 slot_arg[AT_SLOTS]; /* argument index each slot reads */
 	/* The call record word holding the length (a Go length: 6 to 8), AT_ARG_NONE: fixed_len */
 	__u8 len_arg[AT_SLOTS];
 	__u8 kind;	   /* enum at_probe_kind */
@@ -186,7 +189,9 @@ struct at_probe_spec {
 	 * holds; AT_ARG_NONE: 0. A string, slice or interface takes 2 or 3.
 	 */
 	__u8 word_reg[AT_CALL_WORDS];
-	__u8 pad[5];		/* explicit padding */
+	/* buf[len=*argK]: bytes of the integer len_arg points to (1, 2, 4, 8); 0: len_arg's value */
+	__u8 len_deref[AT_SLOTS];
+	__u8 pad[3];		/* explicit padding */
 	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
 	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
 	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */

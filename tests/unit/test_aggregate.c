@@ -418,9 +418,11 @@ Test(aggregate_key, errors_name_the_place_and_the_fix)
 	parse_bad(SQL_FN "    aggregate: sql\n    action: event\n    sample: 10\n",
 		  "t.yaml:7:5: probes[0] 'q': aggregate counts every call and sample would leave "
 		  "some out; remove one, or aggregate in a second probe");
-	parse_bad(SQL_FN "    aggregate: sql\n    when: return\n",
-		  "t.yaml:5:16: probes[0] 'q': aggregate: arguments are not known at return; use "
-		  "when: call");
+	parse_bad("probes:\n  - name: q\n    kind: function\n"
+		  "    attach: libsqlite3:sqlite3_prepare_v2 -> int\n"
+		  "    aggregate: sql\n    when: return\n",
+		  "t.yaml:5:16: probes[0] 'q': aggregate: arguments are not known at return "
+		  "unless declared (args: or the SPEC's); use when: call");
 	parse_bad("probes:\n  - name: q\n    kind: function\n    attach: ':f(str a, str b, str "
 		  "c)'\n    aggregate: c\n",
 		  "t.yaml:5:16: probes[0] 'q': aggregate: 'c' is not captured (only the first 2 "

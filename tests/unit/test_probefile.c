@@ -1238,8 +1238,15 @@ Test(filter, type_errors)
 		"with a number");
 	compile_fn_bad("ret < 0", PF_WHEN_ENTRY,
 		       "'ret < 0' column 1: ret is not known at entry; use when: call or return");
-	compile_fn_bad("size > 1", PF_WHEN_RETURN,
-		       "'size > 1' column 1: arguments are not known at return; use when: call");
+	/* At return the arguments the SPEC declares are saved at entry: they compare. */
+	{
+		struct uspec u = fn_spec();
+		struct filter_ctx fc = { .kind = PF_FUNCTION, .when = PF_WHEN_RETURN, .spec = &u };
+		struct at_filter f;
+		char err[512];
+
+		cr_assert_eq(filter_compile("size > 1", &fc, &f, err, sizeof(err)), 0, "%s", err);
+	}
 	compile_fn_bad("arg7 == 1", PF_WHEN_CALL,
 		       "'arg7 == 1' column 1: there is no 'arg7'; arguments are arg1 to arg6");
 	compile_fn_bad(

@@ -34,7 +34,7 @@ static int utype_field(uint8_t t, struct at_cond *f)
 		f->is_str = 1;
 		return 0;
 	}
-	if (ti->kind == UK_BUF)
+	if (ti->kind == UK_BUF || ti->kind == UK_REF)
 		return -1;
 	/* A pointer or no type (undeclared): 64 bits unsigned. */
 	if (ti->kind != UK_INT)
@@ -197,6 +197,11 @@ static int spec_arg_field(const struct filter_ctx *fc, const char *name, unsigne
 				    "arguments before it",
 				    name, u->go_regs + (i - u->nargs) + 1, USPEC_GO_REGS);
 		set_int_type(f, 64, false);
+	} else if (u->args[i].type == UT_REF) {
+		return fail(why, whylen,
+			    "'%s' is an integer read through a pointer (%s*) and does not compare; "
+			    "filter on another argument",
+			    name, utype_name(u->args[i].ref));
 	} else if (utype_field(u->args[i].type, f)) {
 		return fail(why, whylen,
 			    "'%s' is a %s argument and does not compare; use str "
@@ -299,8 +304,13 @@ int filter_field(const struct filter_ctx *fc, const char *name, struct at_cond *
 		if (i == fc->spec->nargs)
 			return unknown_field(fc, name, why, whylen);
 	}
-	if (fc->when == PF_WHEN_RETURN)
-		return fail(why, whylen, "arguments are not known at return; use when: call");
+	/* A function probe at return with arguments declared saves them at entry (probetab.c). */
+	if (fc->when == PF_WHEN_RETURN && (fc->kind == PF_SYSCALL || !fc->spec->nargs))
+		return fail(why, whylen,
+			    fc->kind == PF_SYSCALL ?
+				    "arguments are not known at return; use when: call" :
+				    "arguments are not known at return unless declared (args: or "
+				    "the SPEC's); use when: call");
 	if (fc->kind == PF_SYSCALL)
 		return sys_arg_field(fc, name, i, f, why, whylen);
 	return spec_arg_field(fc, name, i, f, why, whylen);

@@ -79,9 +79,13 @@ static int agg_by(struct pf_entry_ctx *ec, const yaml_node_t *n)
 		return -1;
 	if (!*s || strlen(s) >= sizeof(p->agg.by))
 		return pf_errat(ec->c, n, ec->where, "'%.40s' is not an argument's name", s);
-	if (p->when == PF_WHEN_RETURN)
+	/* A function probe at return saves the arguments it declares at entry (probetab.c). */
+	if (p->when == PF_WHEN_RETURN && (p->kind == PF_SYSCALL || !p->spec.nargs))
 		return pf_errat(ec->c, n, ec->where,
-				"arguments are not known at return; use when: call");
+				p->kind == PF_SYSCALL ?
+					"arguments are not known at return; use when: call" :
+					"arguments are not known at return unless declared (args: "
+					"or the SPEC's); use when: call");
 	if (p->kind == PF_SYSCALL ? sys_arg(ec, n, s) : spec_arg(ec, n, s))
 		return -1;
 	strcpy(p->agg.by, s);

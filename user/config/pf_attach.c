@@ -260,6 +260,11 @@ static int parse_attach_spec(struct pf_entry_ctx *ec)
 				"usdt probes have no return; expected call or entry");
 	if (merge_spec(ec, spec, args, ret))
 		return -1;
+	if (usdt && uspec_out_arg(&p->spec) >= 0)
+		return pf_errat(ec->c, ec->v[ec->v[K_ARGS] ? K_ARGS : K_ATTACH],
+				pf_where(ec, ec->v[K_ARGS] ? "args" : "attach"),
+				"argument '%s' is read at return, and a usdt probe has none",
+				p->spec.args[uspec_out_arg(&p->spec)].name);
 	if (p->when == PF_WHEN_FAILING && p->spec.ret_type == UT_NONE)
 		return pf_errat(ec->c, ec->v[K_WHEN], pf_where(ec, "when"),
 				"failing needs a return type; add ret (e.g. ret: int) or '-> TYPE' "

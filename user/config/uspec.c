@@ -19,11 +19,13 @@
 #define COL_BASE 5
 
 struct parser {
-	const char *s; /* the whole SPEC, quoted in errors */
-	size_t pos;    /* next character */
-	size_t end;    /* end of what is parsed: before a trailing @entry / @return */
-	char *err;     /* error message buffer */
-	size_t errlen; /* its size */
+	const char *s;	/* the whole SPEC, quoted in errors */
+	size_t pos;	/* next character */
+	size_t end;	/* end of what is parsed: before a trailing @entry / @return */
+	char *err;	/* error message buffer */
+	size_t errlen;	/* its size */
+	size_t out_pos; /* the first argument read at return (out, buf[len=ret]), 0 if none */
+	size_t ret_pos; /* the first buf[len=ret], 0 if none */
 };
 
 /* Every SPEC type's name, width and class: the one table the parser, the filter
@@ -48,6 +50,8 @@ static const struct utype_info utypes[UT_N] = {
 	[UT_BUF_LEN] = { "buf", 0, false, UK_BUF, 1 },
 	[UT_CHARS] = { "char", 0, false, UK_BUF, 1 },
 	[UT_GOBYTES] = { "gobytes", 0, false, UK_BUF, 3, true },
+	[UT_BUF_RET] = { "buf", 0, false, UK_BUF, 1 },
+	[UT_REF] = { "INT*", 0, false, UK_REF, 1 },
 };
 
 const struct utype_info *utype_info(uint8_t t)
@@ -269,8 +273,23 @@ static int parse_bracket(struct parser *p, struct uarg *a, bool is_buf, size_t *
 		if (!eat(p, "="))
 			return fail_at(p, p->pos, "expected '=' after 'len'");
 		skip_ws(p);
+		if (ident_len(p) == 3 && eat(p, "ret")) {
+			/* The bytes the call wrote, as many as it returns: read at return. */
+			a->type = UT_BUF_RET;
+			a->out = true;
+			skip_ws(p);
+			if (!eat(p, "]"))
+				return fail_at(p, p->pos, "expected ']'");
+			return 0;
+		}
+		if (eat(p, "*")) {
+			a->len_deref = true;
+			skip_ws(p);
+		}
 		if (!eat(p, "arg"))
-			return fail_at(p, p->pos, "expected 'argK' after 'len='");
+			return fail_at(p, p->pos,
+				       a->len_deref ? "expected 'argK' after 'len=*'" :
+						      "expected 'argK' or 'ret' after 'len='");
 		*k_pos = p->pos;
 		n = num_len(p);
 		if (parse_num(p->s + p->pos, n, &v, &neg) || neg || v < 1 || v > USPEC_MAX_ARGS)
@@ -305,12 +324,49 @@ static size_t take_ident(struct parser *p, size_t *start)
 	return len;
 }
 
-/* One ARG: TYPE [name], buf[...] [name], char[N] [name]. */
+/* Whether the identifier at p->pos is the keyword 'out' followed by a type (not a name). */
+static bool at_out(struct parser *p)
+{
+	size_t q;
+
+	if (ident_len(p) != 3 || strncmp(p->s + p->pos, "out", 3))
+		return false;
+	q = p->pos + 3;
+	if (q >= p->end || !isspace((unsigned char)p->s[q]))
+		return false;
+	while (q < p->end && isspace((unsigned char)p->s[q]))
+		q++;
+	return q < p->end && (is_ident(p->s[q]) || p->s[q] == '[');
+}
+
+/* Checks what 'out' may go with: bytes and INT*, read through the pointer at return. */
+static int check_out(struct parser *p, const struct uarg *a, size_t start, size_t len)
+{
+	const struct utype_info *ti = utype_info(a->type);
+
+	if (ti->go_only)
+		return fail_at(p, start, "'out' does not apply to the Go type '%s'", ti->name);
+	if (ti->kind == UK_STR || ti->kind == UK_BUF || ti->kind == UK_REF)
+		return 0;
+	return fail_at(p, start,
+		       "'out' applies to str, buf[...], char[N] and INT* (e.g. 'out int*'), not "
+		       "'%.*s'",
+		       (int)len, p->s + start);
+}
+
+/* One ARG: ['out'] TYPE [name], buf[...] [name], char[N] [name], INT* [name]. */
 static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_pos)
 {
-	size_t start, len;
+	size_t start, len, arg_start;
+	bool out = false;
 	int err;
 
+	skip_ws(p);
+	arg_start = p->pos;
+	if (at_out(p)) {
+		out = true;
+		p->pos += 3;
+	}
 	len = take_ident(p, &start);
 	if (!len && eat(p, "[]byte") && !(p->pos < p->end && is_ident(p->s[p->pos]))) {
 		/* Go's spelling of gobytes. */
@@ -329,7 +385,30 @@ static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_p
 		a->type = lookup_type(p->s + start, len);
 		if (a->type == UT_NONE)
 			return fail_at(p, start, "unknown type '%.*s'", (int)len, p->s + start);
+		skip_ws(p);
+		if (p->pos < p->end && p->s[p->pos] == '*') {
+			/* INT*: the integer it points to, read as wide as the type. */
+			if (utype_info(a->type)->kind != UK_INT)
+				return fail_at(
+					p, p->pos,
+					"'*' follows an integer type (int*, u64*), not '%.*s'",
+					(int)len, p->s + start);
+			p->pos++;
+			a->ref = a->type;
+			a->n = utype_info(a->ref)->bits / 8;
+			a->type = UT_REF;
+		}
 	}
+	if (out) {
+		err = check_out(p, a, start, len);
+		if (err)
+			return err;
+		a->out = true;
+	}
+	if (a->out && !p->out_pos)
+		p->out_pos = arg_start + 1; /* + 1: 0 means none */
+	if (a->type == UT_BUF_RET && !p->ret_pos)
+		p->ret_pos = arg_start + 1;
 
 	skip_ws(p);
 	len = ident_len(p);
@@ -420,7 +499,19 @@ static int parse_args(struct parser *p, struct uspec *out)
 		if (a->len_arg >= out->nargs)
 			return fail_at(p, k_pos[i], "buf length arg%u: no such argument",
 				       a->len_arg + 1);
-		if (utype_info(out->args[a->len_arg].type)->kind != UK_INT)
+		if (a->len_deref && out->args[a->len_arg].type != UT_REF)
+			return fail_at(
+				p, k_pos[i],
+				"buf length *arg%u must point to an integer: declare arg%u as "
+				"INT* (u64*, int*...), not '%s'",
+				a->len_arg + 1, a->len_arg + 1,
+				utype_name(out->args[a->len_arg].type));
+		if (!a->len_deref && out->args[a->len_arg].type == UT_REF)
+			return fail_at(p, k_pos[i],
+				       "buf length arg%u is a pointer; 'len=*arg%u' takes the "
+				       "integer it points to",
+				       a->len_arg + 1, a->len_arg + 1);
+		if (!a->len_deref && utype_info(out->args[a->len_arg].type)->kind != UK_INT)
 			return fail_at(p, k_pos[i],
 				       "buf length arg%u must be an integer type, not '%s'",
 				       a->len_arg + 1, utype_name(out->args[a->len_arg].type));
@@ -516,6 +607,34 @@ static void parse_when(struct parser *p, struct uspec *out)
 	}
 }
 
+/* Arguments read at return need one: not '@entry'; buf[len=ret] an integer return type. */
+static int check_at_return(struct parser *p, const struct uspec *out)
+{
+	int i = uspec_out_arg(out);
+
+	if (i < 0)
+		return 0;
+	if (out->when == UW_ENTRY)
+		return fail_at(p, p->out_pos - 1,
+			       "argument '%s' is read at return, and '@entry' has none; remove "
+			       "'@entry'",
+			       out->args[i].name);
+	if (p->ret_pos && utype_info(out->ret_type)->kind != UK_INT)
+		return fail_at(p, p->ret_pos - 1,
+			       "buf[len=ret] needs an integer return type: add '-> int' (or long, "
+			       "u64...)%s",
+			       out->ret_type == UT_PTR ? ", not ptr" : "");
+	return 0;
+}
+
+int uspec_out_arg(const struct uspec *u)
+{
+	for (unsigned i = 0; i < u->nargs; i++)
+		if (u->args[i].out)
+			return (int)i;
+	return -1;
+}
+
 int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
 {
 	struct parser p = { .s = s, .end = strlen(s), .err = err, .errlen = errlen };
@@ -555,7 +674,7 @@ int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
 	}
 	if (p.pos < p.end)
 		return fail_at(&p, p.pos, "unexpected '%.*s'", token_len(&p, p.pos), s + p.pos);
-	return 0;
+	return check_at_return(&p, out);
 }
 
 int usdt_split(const char *arg, char *provider, size_t plen, char *spec, size_t slen)

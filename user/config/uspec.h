@@ -6,12 +6,18 @@
  *   TARGET := library short name (libc, libssl) | path | empty for the main executable
  *   FUNC   := name | versioned name (memcpy@@GLIBC_2.14) | glob (*parse*) | name+0xOFF | 0xOFF
  *   ARGS   := ARG { ',' ARG }            at most 6, x86-64 SysV (or Go) register order
- *   ARG    := TYPE [ name ] | 'buf[' N ']' [name] | 'buf[len=arg' K ']' [name] | 'char[' N ']' [name]
+ *   ARG    := [ 'out' ] BYTES [ name ] | TYPE [ name ] | 'buf[len=ret]' [ name ]
+ *   BYTES  := 'str' | 'buf[' N ']' | 'buf[len=arg' K ']' | 'buf[len=*arg' K ']' | 'char[' N ']'
+ *             | INT '*'       (len=*argK: the integer argument K, an INT*, points to)
+ *             'out': read at return from the pointer saved at entry (not when the call fails);
+ *             buf[len=ret]: read at return, as many bytes as the return value says (an
+ *             integer return type is needed); INT '*': the integer the argument points to
  *   TYPE   := s8 u8 s16 u16 s32 u32 s64 u64 int long ptr str
  *             | gostr | gobytes | '[]byte' | goiface   (Go binaries only: 2, 3 and 2 registers)
  *   OP INT := failing predicate on the return value: == != < <= > >= and a decimal or 0x integer;
  *             default: '< 0' for signed integer returns, '== 0' for ptr
- *   @entry / @return: entry-only or return-only records (default: one record per call)
+ *   @entry / @return: entry-only or return-only records (default: one record per call);
+ *             @return with ARGS records the entry too (probetab.c: uspec.stamp_return)
  */
 #ifndef AT_USPEC_H
 #define AT_USPEC_H
@@ -49,6 +55,8 @@ enum utype {
 	UT_BUF_LEN, /* buf[len=argK]: bytes, length from argument K (1-based in the SPEC) */
 	UT_CHARS,   /* char[N]: up to N bytes, shown as a string */
 	UT_GOBYTES, /* Go []byte: pointer, length, capacity; length bytes read at entry */
+	UT_BUF_RET, /* buf[len=ret]: bytes read at return, as many as the return value */
+	UT_REF,	    /* INT*: the integer (of type uarg.ref) the argument points to */
 	UT_N
 };
 
@@ -59,7 +67,8 @@ enum ukind {
 	UK_PTR,	     /* an address: 64 bits unsigned, shown in hex, NULL when 0 */
 	UK_IFACE,    /* a Go interface: two words, compared by its type word */
 	UK_STR,	     /* a string: NUL-terminated, or a Go string of its length */
-	UK_BUF,	     /* bytes: buf[N], buf[len=argK], char[N], a Go []byte */
+	UK_BUF,	     /* bytes: buf[N], buf[len=argK], buf[len=ret], char[N], a Go []byte */
+	UK_REF,	     /* an integer read through a pointer: shown as the integer, not compared */
 };
 
 struct utype_info {
@@ -86,7 +95,10 @@ struct uarg {
 	char name[32];	 /* given name, or "argN" (1-based) */
 	uint8_t type;	 /* enum utype */
 	uint8_t len_arg; /* UT_BUF_LEN: 0-based index of the length argument */
-	uint16_t n;	 /* UT_BUF / UT_CHARS: byte count */
+	uint16_t n;	 /* UT_BUF / UT_CHARS / UT_REF: byte count */
+	uint8_t ref;	 /* UT_REF: the integer type pointed to (enum utype) */
+	bool len_deref;	 /* buf[len=*argK]: the length is the integer argument K points to */
+	bool out;	 /* read at return (out, buf[len=ret]), not at entry */
 };
 
 struct uspec {
@@ -100,6 +112,12 @@ struct uspec {
 	int64_t fail_val; /* compared with the return value */
 	uint8_t when;	  /* enum uwhen */
 	bool is_glob;	  /* func contains * ? or [ */
+	/*
+	 * '@return' with arguments: the entry is recorded too (the arguments are
+	 * saved there), the record only made at return and stamped with its time.
+	 * Set by the loader, which then makes the probe a call probe (UW_CALL).
+	 */
+	bool stamp_return;
 	/*
 	 * Where the Go register ABI puts each argument (the loader uses it on Go
 	 * binaries only): go_reg[i] is argument i's first register, 0 for RAX to
@@ -156,6 +174,9 @@ static inline unsigned uspec_go_word(const struct uspec *u, unsigned i, unsigned
  * argN is still its register.
  */
 void uspec_go_word_regs(const struct uspec *u, uint8_t word_reg[USPEC_GO_REGS]);
+
+/* The first argument read at return (out, buf[len=ret]), -1 when none. */
+int uspec_out_arg(const struct uspec *u);
 
 /* Name of a type as written in SPECs ("u64", "str", "buf"). */
 const char *utype_name(uint8_t t);

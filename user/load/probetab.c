@@ -80,17 +80,23 @@ static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 		const struct uarg *a = &u->args[i];
 		uint8_t kind = utype_info(a->type)->kind;
 
-		if (kind != UK_STR && kind != UK_BUF)
+		if (kind != UK_STR && kind != UK_BUF && kind != UK_REF)
 			continue;
 		if (n == AT_SLOTS)
 			return fail(err, errlen, "at most %d string or buffer arguments per probe",
 				    AT_SLOTS);
-		sp->slot_kind[n] = kind == UK_STR && a->type != UT_GOSTR ? AT_SLOT_STR_IN :
-									   AT_SLOT_BUF_IN;
+		if (a->type == UT_BUF_RET)
+			sp->slot_kind[n] = AT_SLOT_BUF_OUT; /* length = the return value */
+		else if (kind == UK_STR && a->type != UT_GOSTR)
+			sp->slot_kind[n] = a->out ? AT_SLOT_STR_AT_RET : AT_SLOT_STR_IN;
+		else
+			sp->slot_kind[n] = a->out ? AT_SLOT_BUF_AT_RET : AT_SLOT_BUF_IN;
 		sp->slot_arg[n] = i;
-		if (a->type == UT_BUF_LEN)
+		if (a->type == UT_BUF_LEN) {
 			sp->len_arg[n] = a->len_arg;
-		else if (utype_info(a->type)->go_only)
+			if (a->len_deref) /* the integer it points to: the INT*'s width */
+				sp->len_deref[n] = (uint8_t)u->args[a->len_arg].n;
+		} else if (utype_info(a->type)->go_only)
 			sp->len_arg[n] =
 				uspec_go_word(u, i, 0); /* a Go string's or slice's length */
 		else
@@ -321,6 +327,20 @@ static int add(struct session *s, const struct uspec *u, const char *provider,
 	struct uspec eu = *u;
 	bool go = false;
 	int ret;
+
+	if (provider && uspec_out_arg(u) >= 0) {
+		fail(err, errlen, "argument '%s' is read at return, and a usdt probe has none",
+		     u->args[uspec_out_arg(u)].name);
+		return -EINVAL;
+	}
+	/*
+	 * '@return' with arguments: they are saved at entry, so the entry is
+	 * probed too, a call probe whose record is stamped at return.
+	 */
+	if (!provider && eu.when == UW_RETURN && eu.nargs) {
+		eu.when = UW_CALL;
+		eu.stamp_return = true;
+	}
 
 	/*
 	 * A file that is not here (no such path on the host, no process to find

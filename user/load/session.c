@@ -23,7 +23,7 @@
 #include "util.h"
 
 /*
- * How func_entry and usdt_hit read strings and buffers, best first: sleepable with the
+ * How func_entry, func_return and usdt_hit read strings and buffers, best first: sleepable with the
  * string kfunc (6.12+), sleepable touching the pages first, or non-sleepable
  * (bpf_probe_read_user: a page not faulted in yet is unreadable).
  */
@@ -98,7 +98,8 @@ static bool any_selected(const uint64_t *selected)
 static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_reads reads,
 			      bool multi)
 {
-	struct bpf_program *sleepers[] = { k->progs.func_entry, k->progs.usdt_hit };
+	struct bpf_program *sleepers[] = { k->progs.func_entry, k->progs.func_return,
+					   k->progs.usdt_hit };
 	bool load_mmap;
 
 	/* Nothing to verify for probes that will never be added: start-up is shorter. */

@@ -203,7 +203,8 @@ static void decode_func(const struct decoder *d, const struct probe *p, const st
 	r = scrubbed(p, r, &sc->scrubbed);
 	ev->kind = EV_CALL;
 	call_fields(r, ev);
-	ev->ts_ns = rel_ns(d, r->enter_ns);
+	/* '@return' with arguments: a call probe whose record is stamped at return. */
+	ev->ts_ns = rel_ns(d, p->spec.stamp_return ? r->hdr.ts_ns : r->enter_ns);
 	ev->label = p->label[0] ? p->label : NULL;
 	ev->probe_id = p->id;
 	ev->probe = p;
@@ -214,6 +215,7 @@ static void decode_func(const struct decoder *d, const struct probe *p, const st
 	for (unsigned i = 0; i < ev->nargs; i++) {
 		ev->args[i].name = p->spec.args[i].name;
 		ev->args[i].type = p->spec.args[i].type;
+		ev->args[i].ref = p->spec.args[i].ref;
 		/* A slice's or an interface's other words (a Go string's length is its bytes'). */
 		if (ev->args[i].type != UT_GOBYTES && ev->args[i].type != UT_GOIFACE)
 			continue;

@@ -52,6 +52,7 @@ struct event_arg {
 	uint16_t len;	   /* bytes in the slot, at most AT_STR_MAX */
 	uint8_t type;	   /* enum arg_kind (EV_SYSCALL) or enum utype (EV_CALL) */
 	uint8_t flags;	   /* enum event_arg_flag */
+	uint8_t ref;	   /* EV_CALL UT_REF: the integer type pointed to */
 };
 
 struct event {

@@ -90,6 +90,29 @@ static void put_go(struct out *o, const struct event *ev, const struct event_arg
 }
 
 /*
+ * The integer an INT* argument points to, as read at entry or return: the
+ * integer, in text in brackets as strace shows it ([42]); its address when
+ * it was not read (NULL, unreadable, a failing call's out-argument).
+ */
+static void put_ref(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	unsigned size = utype_info(a->ref)->bits / 8;
+	uint64_t v = 0;
+
+	if (!a->value || !a->bytes || (a->flags & EVA_FAULTED) || (ev->flags & EV_RETURN_ONLY) ||
+	    !size || a->len != size || size > sizeof(v)) {
+		put_ptr(o, a->value, json);
+		return;
+	}
+	memcpy(&v, a->bytes, size); /* little-endian: the low bytes */
+	if (!json)
+		out_putc(o, '[');
+	put_int(o, a->ref, v, json);
+	if (!json)
+		out_putc(o, ']');
+}
+
+/*
  * An argument's value by its type: bytes, an integer, an address; whole: a Go
  * slice or interface with all its words (else, for the scalar an OTLP
  * attribute takes, a slice's bytes and an interface's type word).
@@ -103,6 +126,8 @@ static void put_value(struct out *o, const struct event *ev, const struct event_
 		put_go(o, ev, a, json);
 	else if (kind == UK_STR || kind == UK_BUF)
 		put_bytes(o, ev, a, json);
+	else if (kind == UK_REF)
+		put_ref(o, ev, a, json);
 	else
 		put_int(o, a->type, a->value, json);
 }
