@@ -114,7 +114,10 @@ Test(cli, bad_inputs)
 		{ { "at", "-s", "255", "-p", "1" }, "-s '255': must be from 1 to 254" },
 		{ { "at", "-b", "3000", "-p", "1" },
 		  "-b '3000': must be a power of two from 4K to 1024M" },
-		{ { "at", "-x" }, "unknown option '-x' (see --help)" },
+		{ { "at", "-j" }, "unknown option '-j' (see --help)" },
+		{ { "at", "-xxx", "-p", "1" }, "-x: at most two (-xx)" },
+		{ { "at", "-tttt", "-p", "1" }, "-t: at most three (-ttt)" },
+		{ { "at", "-e", "status=", "-p", "1" }, "-e status=: empty list" },
 		/* In a cluster, the option, not the word before it (argv[0] for the first). */
 		{ { "at", "-jj", "--", "true" }, "unknown option '-j' (see --help)" },
 		{ { "at", "-qJ", "-p", "1" }, "unknown option '-J' (see --help)" },
