@@ -482,6 +482,8 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 		cfg->output = arg;
 		return 0;
 	case 'f':
+		/* -ff, as strace: with -o FILE each process's lines in FILE.PID. */
+		cfg->per_pid = cfg->follow;
 		cfg->follow = true;
 		return 0;
 	case 'c':
@@ -633,6 +635,11 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		/* From here on the directory is the probe file: the same defaults, the same reloads. */
 		cfg->probe_file = cfg->config_dir;
 	}
+	if (cfg->per_pid && cfg->summary_only)
+		return fail(err, errlen,
+			    "-c and -ff contradict each other (-c writes no lines); keep one");
+	if (!cfg->output)
+		cfg->per_pid = false; /* -ff without -o: -f, as strace's */
 	if (cfg->no_latency && cfg->durations)
 		return fail(err, errlen, "-T and --no-latency contradict each other; keep one");
 	/*

@@ -55,6 +55,7 @@ struct config {
 	unsigned nusdts;	  /* number of --usdt */
 	unsigned str_max;	  /* -s N: bytes captured per string or buffer */
 	bool follow;		  /* -f */
+	bool per_pid;		  /* -ff with -o FILE: each process's lines in FILE.PID */
 	bool summary_only;	  /* -c */
 	bool no_latency;	  /* --no-latency: no durations, also with -C */
 	bool durations;		  /* -T: syscall durations (a program at entry too) */

@@ -1181,3 +1181,74 @@ Test(cli, hex_strings_as_strace)
 		     "agent-trace: -x: at most two (-xx)\n");
 	unlink(path), unlink(sout);
 }
+
+/*
+ * -ff -o FILE as strace's: each process's lines in FILE.PID (calls fork: the
+ * parent's openat and exit in its file, the child's in its own, no line of
+ * one in the other's), FILE itself not made, the summary on stderr; -ff
+ * without -o is -f; -c with -ff is refused.
+ */
+Test(cli, ff_writes_one_file_per_process)
+{
+	char base[64], path[320];
+	char *out, *err, *pf, *cf;
+	int st;
+	pid_t parent = 0, child = 0;
+
+	tmp_name(base, sizeof(base), "ff", "trace");
+	st = run_capture((char *[]){ AT, "-ff", "-o", base, "-e", "trace=openat,clone,exit_group",
+				     "--", CALLS, "fork", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(access(base, F_OK), "%s itself is not made", base);
+	cr_assert(strstr(err, "\nopenat "), "the summary on stderr: %s", err);
+	cr_assert_str_eq(out, "");
+	{
+		/* The parent's clone returned the child's pid; its own pid is in its lines. */
+		char *p = NULL;
+		FILE *ls = popen("ls /tmp", "r");
+		char name[256];
+
+		cr_assert_not_null(ls);
+		while (fgets(name, sizeof(name), ls)) {
+			name[strcspn(name, "\n")] = '\0';
+			snprintf(path, sizeof(path), "/tmp/%s", name);
+			if (strncmp(path, base, strlen(base)) || path[strlen(base)] != '.')
+				continue;
+			p = slurp(path);
+			if (strstr(p, "/nonexistent/parent"))
+				parent = (pid_t)atoi(path + strlen(base) + 1);
+			else if (strstr(p, "/nonexistent/child"))
+				child = (pid_t)atoi(path + strlen(base) + 1);
+			free(p);
+		}
+		pclose(ls);
+	}
+	cr_assert(parent > 0 && child > 0 && parent != child, "files of %d and %d", parent, child);
+	snprintf(path, sizeof(path), "%s.%d", base, parent);
+	pf = slurp(path);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.%d", base, child);
+	cf = slurp(path);
+	unlink(path);
+	{
+		char own[32];
+
+		snprintf(own, sizeof(own), " %d/%d ", parent, parent);
+		cr_assert_eq(count_lines(pf, own), count_lines(pf, " = ") + 1, "%s", pf);
+		snprintf(own, sizeof(own), " %d/%d ", child, child);
+		cr_assert_eq(count_lines(cf, own), count_lines(cf, " = ") + 1, "%s", cf);
+		snprintf(own, sizeof(own), "clone(");
+		cr_assert_eq(count_lines(pf, own), 1, "%s", pf);
+		snprintf(own, sizeof(own), ") = %d\n", child);
+		cr_assert(strstr(pf, own), "the clone's return: %s", pf);
+	}
+	cr_assert(strstr(pf, "+++ exited with 0 +++"), "%s", pf);
+	cr_assert(strstr(cf, "+++ exited with 7 +++"), "%s", cf);
+	cr_assert_null(strstr(pf, "/nonexistent/child"));
+	cr_assert_null(strstr(cf, "/nonexistent/parent"));
+	free(pf), free(cf), free(out), free(err);
+	expect_error(
+		(char *[]){ AT, "-c", "-ff", "-o", base, "--", CALLS, NULL }, 2,
+		"agent-trace: -c and -ff contradict each other (-c writes no lines); keep one\n");
+}

@@ -242,6 +242,7 @@ static int open_output(struct tracer *t)
 	t->out.on_closed = output_gone;
 	t->out.json = t->cfg.json;
 	t->out.times = t->cfg.times;
+	t->out.per_pid = t->cfg.per_pid;
 	escape_set_hex((enum escape_hex)t->cfg.hex);
 	t->out.relative = t->cfg.relative;
 	t->out.events = !t->cfg.summary_only;
@@ -519,7 +520,7 @@ static int finish(struct tracer *t, uint64_t end_ns)
 	 * Writing to a file (-o), or to an output that failed: the account of
 	 * delivery and loss is (also) shown here.
 	 */
-	if (t->cfg.output || output_failed(&t->out)) {
+	if ((t->cfg.output && !t->cfg.per_pid) || output_failed(&t->out)) {
 		output_records_line(stderr, &snap);
 		output_sink_lines(stderr, &snap, false);
 	}

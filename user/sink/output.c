@@ -127,6 +127,109 @@ static void put_line(struct output *o, struct out *l)
 	put_bytes(o, l->buf, n);
 }
 
+/*
+ * -ff: each process's lines in PATH.PID, as strace's -ff -o. At most
+ * OUTPUT_PID_FILES open at once: past it the least recently written one is
+ * closed, and opened again to append (the first open of a pid truncates).
+ * A process's file is closed at its exit line.
+ */
+#define OUTPUT_PID_FILES 256
+
+struct pid_files {
+	char *base;
+	uint32_t pid[OUTPUT_PID_FILES]; /* 0: free */
+	int fd[OUTPUT_PID_FILES];
+	uint64_t used[OUTPUT_PID_FILES]; /* when last written, in writes */
+	uint64_t clock;
+	uint64_t *seen; /* bit per pid: its file was made this run (AT_PID_LIMIT bits) */
+};
+
+static struct pid_files *pid_files_new(const char *base)
+{
+	struct pid_files *pf = calloc(1, sizeof(*pf));
+
+	if (!pf)
+		return NULL;
+	pf->base = strdup(base);
+	pf->seen = calloc(AT_PID_LIMIT / 64, sizeof(*pf->seen));
+	if (!pf->base || !pf->seen) {
+		free(pf->base);
+		free(pf->seen);
+		free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+static void pid_files_free(struct pid_files *pf)
+{
+	if (!pf)
+		return;
+	for (unsigned i = 0; i < OUTPUT_PID_FILES; i++)
+		if (pf->pid[i])
+			close(pf->fd[i]);
+	free(pf->base);
+	free(pf->seen);
+	free(pf);
+}
+
+/* The slot of pid's open file, opened (and a slot freed) if need be; -errno. */
+static int pid_file(struct pid_files *pf, uint32_t pid)
+{
+	unsigned i, slot = 0;
+	char path[PATH_MAX];
+	bool again;
+	int fd;
+
+	for (i = 0; i < OUTPUT_PID_FILES; i++) {
+		if (pf->pid[i] == pid)
+			goto found;
+		if (!pf->pid[i] || (pf->pid[slot] && pf->used[i] < pf->used[slot]))
+			slot = i;
+	}
+	if (pf->pid[slot]) {
+		close(pf->fd[slot]);
+		pf->pid[slot] = 0;
+	}
+	if (snprintf(path, sizeof(path), "%s.%u", pf->base, pid) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	again = pid < AT_PID_LIMIT && (pf->seen[pid / 64] >> (pid % 64) & 1);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0666);
+	if (fd < 0)
+		return -errno;
+	if (pid < AT_PID_LIMIT)
+		pf->seen[pid / 64] |= 1ULL << (pid % 64);
+	pf->pid[slot] = pid;
+	pf->fd[slot] = fd;
+	i = slot;
+found:
+	pf->used[i] = ++pf->clock;
+	return (int)i;
+}
+
+/* A process's line to its own file; its exit line closes the file. */
+static void put_pid_line(struct output *o, const struct event *ev, struct out *l)
+{
+	size_t n = out_end(l), done;
+	int slot, ret;
+
+	if (o->err) {
+		o->lost++;
+		return;
+	}
+	slot = pid_file(o->pid_files, ev->pid);
+	ret = slot < 0 ? slot : write_all(o->pid_files->fd[slot], l->buf, n, &done);
+	if (ret) {
+		o->lost++;
+		output_fail(o, -ret, "write");
+		return;
+	}
+	if (ev->kind == EV_EXIT) {
+		close(o->pid_files->fd[slot]);
+		o->pid_files->pid[slot] = 0;
+	}
+}
+
 int lines_open(struct output *o, const char *path)
 {
 	o->buf = malloc(OUTPUT_BUF_BYTES);
@@ -143,6 +246,17 @@ int lines_open(struct output *o, const char *path)
 	o->fd = STDOUT_FILENO;
 	if (!path)
 		return 0;
+	if (o->per_pid) {
+		/* The lines go to PATH.PID; the summary to stderr, as the -o account is. */
+		free(o->name);
+		if (asprintf(&o->name, "-o %s.PID", path) < 0) {
+			o->name = NULL;
+			return -ENOMEM;
+		}
+		o->pid_files = pid_files_new(path);
+		o->fd = STDERR_FILENO;
+		return o->pid_files ? 0 : -ENOMEM;
+	}
 	o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (o->fd < 0)
 		return -errno;
@@ -161,6 +275,8 @@ int lines_close(struct output *o)
 	free(o->buf);
 	free(o->ends);
 	free(o->text);
+	pid_files_free(o->pid_files);
+	o->pid_files = NULL;
 	free(o->name);
 	o->buf = NULL;
 	o->ends = NULL;
@@ -191,7 +307,9 @@ void lines_event(struct output *o, const struct event *ev, line_event_fn *fmt)
 	struct out l = out_init(line, sizeof(line));
 
 	fmt(o, ev, &l);
-	if (l.len)
+	if (l.len && o->pid_files)
+		put_pid_line(o, ev, &l);
+	else if (l.len)
 		put_line(o, &l);
 }
 

@@ -64,9 +64,12 @@ struct output {
 	uint64_t start_unix_ns; /* CLOCK_REALTIME at start_ns: wall-clock times (-t...) */
 	/* Text lines' state: set by lines_open, changed as lines are written. */
 	struct text_state *text;
-	bool events;	   /* write syscall records (false with -c) */
-	bool has_syscalls; /* syscalls are traced: the summary shows their table */
-	bool exit_only;	   /* syscalls seen at sys_exit alone (no -T): no time columns */
+	/* -ff -o PATH: each process's lines in PATH.PID (set before output_open). */
+	bool per_pid;
+	struct pid_files *pid_files; /* the open ones, made by lines_open */
+	bool events;		     /* write syscall records (false with -c) */
+	bool has_syscalls;	     /* syscalls are traced: the summary shows their table */
+	bool exit_only;		     /* syscalls seen at sys_exit alone (no -T): no time columns */
 	/* Called once, on the writer thread, when the reader of the output went away (EPIPE). */
 	void (*on_closed)(void);
 	/* Each process's container identity (ident.h), made by output_open; NULL: none. */
