@@ -37,7 +37,8 @@ enum at_rec_type {
 	AT_REC_FUNC = 4,      /* one function call (uprobe/uretprobe), same layout as syscalls */
 	AT_REC_PROC_EXEC = 5, /* a process exec'ed a probe-file target and is now traced */
 	AT_REC_PROC_MMAP =
-		6, /* a traced process mapped a file executable (follow: maps read again) */
+		6,	   /* a traced process mapped a file executable (follow: maps read again) */
+	AT_REC_SIGNAL = 7, /* a signal delivered to a traced thread (signal_deliver) */
 };
 
 /* Common header of every record. */
@@ -152,11 +153,28 @@ struct at_mmap_rec {
 	char name[AT_MMAP_NAME]; /* the file's last path component, cut at AT_MMAP_NAME - 1 */
 };
 
+/*
+ * A signal delivered to a traced thread (AT_REC_SIGNAL), as the kernel's
+ * siginfo has it: the signal, errno and code, and the union after them
+ * (si_pid, si_uid, si_status..., si_addr: the layout of siginfo_t's from its
+ * byte 16 on), for strace's "--- SIGCHLD {si_signo=SIGCHLD, ...} ---".
+ */
+#define AT_SIGINFO_FIELDS 32
+struct at_sig_rec {
+	struct at_rec_hdr hdr;
+	__s32 signo;
+	__s32 err;  /* si_errno */
+	__s32 code; /* si_code */
+	__u32 pad;
+	__u8 fields[AT_SIGINFO_FIELDS]; /* _sifields */
+};
+
 /* The layout is the ABI: a change shows here first. */
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
 _Static_assert(sizeof(struct at_call_rec) == 136 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
 _Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
 _Static_assert(sizeof(struct at_exec_rec) == 72 + AT_EXEC_PATH, "at_exec_rec layout");
 _Static_assert(sizeof(struct at_mmap_rec) == 32 + AT_MMAP_NAME, "at_mmap_rec layout");
+_Static_assert(sizeof(struct at_sig_rec) == 48 + AT_SIGINFO_FIELDS, "at_sig_rec layout");
 
 #endif /* AT_RECORD_H */

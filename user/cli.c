@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "output.h"
@@ -275,6 +276,60 @@ static int parse_status(const char *arg, struct config *cfg, char *err, size_t e
 	return 0;
 }
 
+/* A signal by name (SIGCHLD, CHLD), number, or strace's "all" and "none"; 0 if none. */
+static int signal_by_name(const char *t)
+{
+	char *end;
+	long n = strtol(t, &end, 10);
+
+	if (end != t && !*end)
+		return n >= 1 && n <= 64 ? (int)n : 0;
+	for (int sig = 1; sig <= 64; sig++) {
+		const char *name = signal_name(sig);
+
+		if (name && (!strcasecmp(t, name) ||
+			     (!strncmp(name, "SIG", 3) && !strcasecmp(t, name + 3))))
+			return sig;
+	}
+	return 0;
+}
+
+/*
+ * -e signal=LIST, as strace: which delivered signals make lines (names with
+ * or without SIG, numbers, all, none, '!' for the others).
+ */
+static int parse_signals(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	char buf[512], *save = NULL;
+	bool neg = *arg == '!';
+	uint64_t mask = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return fail(err, errlen, "-e signal=: list too long");
+	strcpy(buf, arg + neg);
+	if (!buf[0])
+		return fail(err, errlen, "-e signal=: empty list");
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int sig;
+
+		if (!strcmp(t, "all")) {
+			mask = ~0ULL;
+			continue;
+		}
+		if (!strcmp(t, "none"))
+			continue;
+		sig = signal_by_name(t);
+		if (!sig)
+			return fail(err, errlen, "-e signal=: unknown signal '%s'", t);
+		mask |= 1ULL << (sig - 1);
+	}
+	if (neg)
+		mask = ~mask;
+	cfg->no_signals = !mask;
+	cfg->signal_mask = mask;
+	return 0;
+}
+
 static int parse_pids(const char *arg, struct config *cfg, char *err, size_t errlen)
 {
 	const char *p = arg;
@@ -439,6 +494,8 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case 'e':
 		if (!strncmp(arg, "status=", 7))
 			return parse_status(arg + 7, cfg, err, errlen);
+		if (!strncmp(arg, "signal=", 7) || !strncmp(arg, "signals=", 8))
+			return parse_signals(strchr(arg, '=') + 1, cfg, err, errlen);
 		/* The first -e decides the start: a positive list from none, '!' from all. */
 		if (!*any_e) {
 			const char *e = strncmp(arg, "trace=", 6) ? arg : arg + 6;

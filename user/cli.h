@@ -62,6 +62,8 @@ struct config {
 	uint8_t times;		  /* -t, -tt, -ttt: the text lines' wall clock (output.h) */
 	uint8_t status_mask;	  /* -z, -Z, -e status=: AT_STATUS_* of calls with records */
 	uint8_t hex;		  /* -x, -xx: strings in hex (enum escape_hex) */
+	uint64_t signal_mask;	  /* -e signal=: bit sig - 1 of the signals with lines; 0: all */
+	bool no_signals;	  /* -e signal=none */
 	bool relative;		  /* -r: the time since the line before */
 	bool exit_only;		  /* no durations (from -T, --no-latency, -C) */
 	bool quiet;		  /* -q: no summary after the events */

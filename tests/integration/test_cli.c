@@ -1252,3 +1252,98 @@ Test(cli, ff_writes_one_file_per_process)
 		(char *[]){ AT, "-c", "-ff", "-o", base, "--", CALLS, NULL }, 2,
 		"agent-trace: -c and -ff contradict each other (-c writes no lines); keep one\n");
 }
+
+/* The "--- SIG... ---" lines of out, si_pid's numbers as P, each tool's prefix cut. */
+static void signal_lines(const char *out, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *p = strstr(l, "--- SIG"), *e = strchr(l, '\n');
+
+		if (!p || (e && p > e))
+			continue;
+		for (; *p && *p != '\n' && n + 2 < size; p++) {
+			if (!strncmp(p, "si_pid=", 7)) {
+				n += (size_t)snprintf(buf + n, size - n, "si_pid=P");
+				p += 6 + strspn(p + 7, "0123456789");
+				continue;
+			}
+			buf[n++] = *p;
+		}
+		buf[n++] = '\n';
+		buf[n] = '\0';
+	}
+}
+
+/*
+ * Signal delivery lines as strace's (calls signals: kill, sigqueue with a
+ * value, tgkill, the SIGCHLD of a child that exits 5 and of one a fault
+ * kills, whose own SIGSEGV line has si_addr): the same lines as strace 6.1
+ * -f, the JSON siginfo, and -e signal= choosing which.
+ */
+Test(cli, signal_delivery_lines_as_strace)
+{
+	char sout[64], a[2048], b[2048];
+	char *out, *err, *sto;
+	int st;
+
+	tmp_name(sout, sizeof(sout), "signals", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-f", "-qq", "-o", sout, "-e", "trace=none",
+				     CALLS, "signals", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-f", "-e", "trace=exit_group", "--", CALLS,
+				     "signals", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	signal_lines(sto, a, sizeof(a));
+	signal_lines(out, b, sizeof(b));
+	cr_assert_eq(count_lines(a, "--- SIG"), 6, "%s", sto);
+	cr_assert_str_eq(b, a, "agent-trace:\n%s\nstrace:\n%s", b, a);
+	cr_assert(strstr(out,
+			 "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---"),
+		  "%s", out);
+	free(out), free(err), free(sto);
+
+	st = run_capture((char *[]){ AT, "-q", "--json", "-e", "trace=exit_group", "--", CALLS,
+				     "signals", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(strstr(out, "\"type\":\"signal\""), "%s", out);
+	cr_assert(strstr(out, "\"signal\":\"SIGUSR2\",\"siginfo\":{\"si_signo\":\"SIGUSR2\","
+			      "\"si_code\":\"SI_QUEUE\",\"si_pid\":"),
+		  "%s", out);
+	cr_assert(strstr(out, ",\"si_uid\":0,\"si_int\":42,\"si_ptr\":\"0x2a\"}}"), "%s", out);
+	cr_assert(strstr(out, "\"si_code\":\"CLD_EXITED\",\"si_pid\":"), "%s", out);
+	cr_assert(strstr(out, "\"si_status\":5,"), "%s", out);
+	free(out), free(err);
+
+	/* -e signal= picks: SIGCHLD only, none, all but SIGUSR1. */
+	st = run_capture((char *[]){ AT, "-q", "-e", "signal=SIGCHLD", "-e", "trace=exit_group",
+				     "--", CALLS, "signals", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert_eq(count_lines(out, "--- "), 2, "%s", out);
+	cr_assert_eq(count_lines(out, "--- SIGCHLD "), 2, "%s", out);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-e", "signal=none", "-e", "trace=exit_group", "--",
+				     CALLS, "signals", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert_eq(count_lines(out, "--- "), 0, "%s", out);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-e", "signal=!usr1", "-e", "trace=exit_group", "--",
+				     CALLS, "signals", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert_eq(count_lines(out, "--- "), 3, "%s", out);
+	cr_assert_eq(count_lines(out, "--- SIGUSR1 "), 0, "%s", out);
+	free(out), free(err);
+	expect_error((char *[]){ AT, "-e", "signal=SIGFOO", "--", CALLS, NULL }, 2,
+		     "agent-trace: -e signal=: unknown signal 'SIGFOO'\n");
+	unlink(sout);
+}

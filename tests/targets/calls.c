@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,50 @@ static int compat(void)
 	return syscall(SYS_getpid) == pid ? 0 : 1;
 }
 
+static void on_sig(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * signals: signals with known siginfo delivered to a handler: SIGUSR1 by
+ * kill (SI_USER), SIGUSR2 by sigqueue with 42 (SI_QUEUE), SIGUSR1 by tgkill
+ * (SI_TKILL), and SIGCHLD of a child that exits 5 (CLD_EXITED, status 5)
+ * and of one killed by SIGSEGV (a NULL write; CLD_KILLED or CLD_DUMPED).
+ * Exits 0.
+ */
+static int signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_sig };
+	union sigval v = { .sival_int = 42 };
+	pid_t pid;
+	int st;
+
+	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGUSR2, &sa, NULL) ||
+	    sigaction(SIGCHLD, &sa, NULL))
+		return 1;
+	if (kill(getpid(), SIGUSR1) || sigqueue(getpid(), SIGUSR2, v) ||
+	    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1))
+		return 1;
+	pid = fork();
+	if (pid == 0)
+		_exit(5);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 5)
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		/* A write to address 16, not mapped: SEGV_MAPERR with si_addr 0x10. */
+		volatile uintptr_t bad = 16;
+
+		signal(SIGSEGV, SIG_DFL);
+		*(volatile int *)bad = 1;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFSIGNALED(st) || WTERMSIG(st) != SIGSEGV)
+		return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -356,8 +401,10 @@ int main(int argc, char **argv)
 		return unused();
 	if (!strcmp(mode, "compat"))
 		return compat();
+	if (!strcmp(mode, "signals"))
+		return signals();
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS | onsig N | unused | compat\n");
+		"many N [MS] | lone N MS | onsig N | unused | compat | signals\n");
 	return 2;
 }

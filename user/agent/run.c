@@ -369,6 +369,8 @@ static int start(struct tracer *t)
 		.follow = t->cfg.follow,
 		.stream = !t->cfg.summary_only,
 		.status_mask = t->cfg.status_mask,
+		.signal_mask = t->cfg.signal_mask,
+		.no_signals = t->cfg.no_signals,
 		.max_procs = t->file.pf ? t->file.pf->limits.processes : 0,
 		.max_thread_state = t->file.pf ? t->file.pf->limits.thread_state : 0,
 		.max_exe_files = t->file.pf ? t->file.pf->limits.exe_files : 0,

@@ -171,6 +171,10 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	bpf_program__set_autoload(k->progs.sys_enter, sys && !o->exit_only);
 	bpf_program__set_autoload(k->progs.sys_exit, sys && !o->exit_only);
 	bpf_program__set_autoload(k->progs.sys_exit_only, sys && o->exit_only);
+	/* Signal delivery lines go with syscall lines, as strace's (-e signal=none: none). */
+	bpf_program__set_autoload(k->progs.signal_deliver,
+				  o->stream && any_selected(o->selected) && !o->no_signals);
+	k->rodata->signal_mask = o->signal_mask ? o->signal_mask : ~0ULL;
 	/*
 	 * A probe file whose probes are all functions needs the syscall
 	 * programs only once a reload adds a syscall probe: loaded now (the

@@ -30,6 +30,9 @@ struct session_opts {
 	bool follow;		     /* trace children forked by traced processes */
 	bool stream;		     /* false: statistics only, no syscall records */
 	uint8_t status_mask;	     /* AT_STATUS_* of the syscalls that make records; 0: all */
+	/* Signal delivery lines (with syscall lines): bit sig - 1 of those wanted; 0: all. */
+	uint64_t signal_mask;
+	bool no_signals;	     /* -e signal=none: no signal lines */
 	unsigned max_procs;	     /* traced-process table size; 0: 8192 */
 	unsigned max_thread_state;   /* per-thread state entries (calls in flight); 0: no bound */
 	unsigned max_exe_files;	     /* executable inodes exec may match; 0: AT_MAX_TARGET_INODES */

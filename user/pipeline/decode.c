@@ -31,6 +31,8 @@ int decode_kind(const void *data, size_t size)
 		return h->type == AT_REC_PROC_EXEC ? EV_EXEC :
 		       h->type == AT_REC_PROC_FORK ? EV_FORK :
 						     EV_EXIT;
+	case AT_REC_SIGNAL:
+		return size < sizeof(struct at_sig_rec) ? 0 : EV_SIGNAL;
 	}
 	return 0;
 }
@@ -245,6 +247,24 @@ static void decode_proc(const struct decoder *d, const struct at_proc_rec *r, in
 	ev->comm[n] = '\0';
 }
 
+static void decode_signal(const struct decoder *d, const struct at_sig_rec *r, struct event *ev)
+{
+	ev->kind = EV_SIGNAL;
+	ev->flags = 0;
+	ev->nargs = 0;
+	ev->pid = r->hdr.pid;
+	ev->tid = r->hdr.tid;
+	ev->ts_ns = rel_ns(d, r->hdr.ts_ns);
+	ev->label = NULL;
+	ev->ident = NULL;
+	ev->pod = NULL;
+	ev->exe = NULL;
+	ev->signo = r->signo;
+	ev->sig_errno = r->err;
+	ev->sig_code = r->code;
+	memcpy(ev->sig_fields, r->fields, sizeof(ev->sig_fields));
+}
+
 int decoder__decode(const struct decoder *d, const void *data, size_t size,
 		    struct decode_scratch *scratch, struct event *ev)
 {
@@ -266,6 +286,9 @@ int decoder__decode(const struct decoder *d, const void *data, size_t size,
 	case EV_FORK:
 	case EV_EXIT:
 		decode_proc(d, data, kind, ev);
+		break;
+	case EV_SIGNAL:
+		decode_signal(d, data, ev);
 		break;
 	}
 	if (!kind)

@@ -24,6 +24,7 @@ enum event_kind {
 	EV_EXEC,	/* a target exec'ed: it is traced from now on */
 	EV_FORK,	/* a traced process forked */
 	EV_EXIT,	/* a traced process exited */
+	EV_SIGNAL,	/* a signal delivered to a traced thread */
 };
 
 /* What an event has and has not: the record's flags, slots aside. */
@@ -75,6 +76,9 @@ struct event {
 	const struct pod_meta *pod; /* its pod's and container's names; NULL when none is known */
 	const char *exe;	    /* the process's executable (ident.h); NULL when unknown */
 	struct event_arg args[AT_MAX_ARGS];
+	/* EV_SIGNAL: the signal, and siginfo's errno, code and fields (from its byte 16). */
+	int signo, sig_errno, sig_code;
+	uint8_t sig_fields[AT_SIGINFO_FIELDS];
 	/* Process events. */
 	uint32_t ppid;			 /* EV_FORK: the parent */
 	int exit_code;			 /* EV_EXIT: the wait status */

@@ -709,3 +709,188 @@ size_t decode_arg_json(const struct at_call_rec *rec, unsigned i, char *buf, siz
 	sys_put_arg_json(&o, &ev, i);
 	return out_end(&o);
 }
+
+/* si_code names: those of any signal, then of the signal's own (strace's order). */
+static const struct sym si_codes[] = {
+	SYM(SI_USER),	 SYM(SI_KERNEL), SYM(SI_QUEUE), SYM(SI_TIMER),	 SYM(SI_MESGQ),
+	SYM(SI_ASYNCIO), SYM(SI_SIGIO),	 SYM(SI_TKILL), SYM(SI_ASYNCNL),
+};
+static const struct sym chld_codes[] = {
+	SYM(CLD_EXITED),  SYM(CLD_KILLED),  SYM(CLD_DUMPED),
+	SYM(CLD_TRAPPED), SYM(CLD_STOPPED), SYM(CLD_CONTINUED),
+};
+static const struct sym segv_codes[] = {
+	SYM(SEGV_MAPERR),
+	SYM(SEGV_ACCERR),
+	SYM(SEGV_BNDERR),
+	SYM(SEGV_PKUERR),
+};
+static const struct sym bus_codes[] = {
+	SYM(BUS_ADRALN), SYM(BUS_ADRERR), SYM(BUS_OBJERR), SYM(BUS_MCEERR_AR), SYM(BUS_MCEERR_AO),
+};
+static const struct sym ill_codes[] = {
+	SYM(ILL_ILLOPC), SYM(ILL_ILLOPN), SYM(ILL_ILLADR), SYM(ILL_ILLTRP),
+	SYM(ILL_PRVOPC), SYM(ILL_PRVREG), SYM(ILL_COPROC), SYM(ILL_BADSTK),
+};
+static const struct sym fpe_codes[] = {
+	SYM(FPE_INTDIV), SYM(FPE_INTOVF), SYM(FPE_FLTDIV), SYM(FPE_FLTOVF),
+	SYM(FPE_FLTUND), SYM(FPE_FLTRES), SYM(FPE_FLTINV), SYM(FPE_FLTSUB),
+};
+static const struct sym trap_codes[] = {
+	SYM(TRAP_BRKPT),
+	SYM(TRAP_TRACE),
+	SYM(TRAP_BRANCH),
+	SYM(TRAP_HWBKPT),
+};
+static const struct sym poll_codes[] = {
+	SYM(POLL_IN), SYM(POLL_OUT), SYM(POLL_MSG), SYM(POLL_ERR), SYM(POLL_PRI), SYM(POLL_HUP),
+};
+
+static const char *si_code_name(int signo, int code)
+{
+	const char *name = sym_lookup(si_codes, ARRAY_SIZE(si_codes), (unsigned long long)code);
+
+	if (name || code <= 0)
+		return name;
+	switch (signo) {
+	case SIGCHLD:
+		return sym_lookup(chld_codes, ARRAY_SIZE(chld_codes), (unsigned)code);
+	case SIGSEGV:
+		return sym_lookup(segv_codes, ARRAY_SIZE(segv_codes), (unsigned)code);
+	case SIGBUS:
+		return sym_lookup(bus_codes, ARRAY_SIZE(bus_codes), (unsigned)code);
+	case SIGILL:
+		return sym_lookup(ill_codes, ARRAY_SIZE(ill_codes), (unsigned)code);
+	case SIGFPE:
+		return sym_lookup(fpe_codes, ARRAY_SIZE(fpe_codes), (unsigned)code);
+	case SIGTRAP:
+		return sym_lookup(trap_codes, ARRAY_SIZE(trap_codes), (unsigned)code);
+	case SIGIO:
+		return sym_lookup(poll_codes, ARRAY_SIZE(poll_codes), (unsigned)code);
+	case SIGSYS:
+		return code == 1 ? "SYS_SECCOMP" : NULL;
+	}
+	return NULL;
+}
+
+/* A siginfo field: text "name=value", JSON "name":value; strings quoted in JSON. */
+static void sig_field(struct out *o, bool json, const char *name, const char *str, long long num,
+		      bool hex)
+{
+	out_puts(o, json ? ",\"" : ", ");
+	out_puts(o, name);
+	out_puts(o, json ? "\":" : "=");
+	if (str) {
+		if (json)
+			out_putc(o, '"');
+		out_puts(o, str);
+		if (json)
+			out_putc(o, '"');
+	} else if (hex && !num) {
+		out_puts(o, json ? "null" : "NULL");
+	} else if (hex) {
+		if (json)
+			out_putc(o, '"');
+		out_hex(o, (unsigned long long)num);
+		if (json)
+			out_putc(o, '"');
+	} else {
+		out_i64(o, num);
+	}
+}
+
+/* A signal's name, or its number when it has none. */
+static const char *sig_name(int sig, char *buf, size_t size)
+{
+	const char *name = signal_name(sig);
+
+	if (name)
+		return name;
+	snprintf(buf, size, "%d", sig);
+	return buf;
+}
+
+void sig_put_info(struct out *o, const struct event *ev, bool json)
+{
+	siginfo_t si;
+	char b1[16], b2[16];
+	const char *code = si_code_name(ev->signo, ev->sig_code);
+	bool source = false, value = false;
+
+	_Static_assert(offsetof(siginfo_t, si_pid) == 16, "siginfo_t's union at byte 16");
+	_Static_assert(sizeof(si) >= 16 + AT_SIGINFO_FIELDS, "siginfo_t holds the fields");
+	memset(&si, 0, sizeof(si));
+	memcpy((char *)&si + 16, ev->sig_fields, AT_SIGINFO_FIELDS);
+	out_puts(o, json ? "{\"si_signo\":\"" : "{si_signo=");
+	out_puts(o, sig_name(ev->signo, b1, sizeof(b1)));
+	out_puts(o, json ? "\",\"si_code\":" : ", si_code=");
+	if (code && json)
+		out_printf(o, "\"%s\"", code);
+	else if (code)
+		out_puts(o, code);
+	else
+		out_i64(o, ev->sig_code);
+	if (ev->sig_errno) {
+		const char *e = errno_name(ev->sig_errno);
+
+		sig_field(o, json, "si_errno", e, ev->sig_errno, false);
+	}
+	if (ev->sig_code <= 0) {
+		/* From a process (kill, tgkill, sigqueue) or a timer. */
+		switch (ev->sig_code) {
+		case SI_TIMER:
+			sig_field(o, json, "si_timerid", NULL, si.si_timerid, true);
+			sig_field(o, json, "si_overrun", NULL, si.si_overrun, false);
+			value = true;
+			break;
+		case SI_SIGIO:
+			sig_field(o, json, "si_band", NULL, si.si_band, false);
+			sig_field(o, json, "si_fd", NULL, si.si_fd, false);
+			break;
+		case SI_USER:
+		case SI_TKILL:
+			source = true;
+			break;
+		default:
+			source = true;
+			value = si.si_ptr != NULL;
+		}
+	} else {
+		switch (ev->signo) {
+		case SIGCHLD:
+			sig_field(o, json, "si_pid", NULL, si.si_pid, false);
+			sig_field(o, json, "si_uid", NULL, si.si_uid, false);
+			if (ev->sig_code == CLD_EXITED)
+				sig_field(o, json, "si_status", NULL, si.si_status, false);
+			else
+				sig_field(o, json, "si_status",
+					  sig_name(si.si_status, b2, sizeof(b2)), 0, false);
+			sig_field(o, json, "si_utime", NULL, si.si_utime, false);
+			sig_field(o, json, "si_stime", NULL, si.si_stime, false);
+			break;
+		case SIGILL:
+		case SIGFPE:
+		case SIGBUS:
+		case SIGSEGV:
+		case SIGTRAP:
+			sig_field(o, json, "si_addr", NULL, (long long)(uintptr_t)si.si_addr, true);
+			break;
+		case SIGIO:
+			sig_field(o, json, "si_band", NULL, si.si_band, false);
+			sig_field(o, json, "si_fd", NULL, si.si_fd, false);
+			break;
+		default:
+			source = si.si_pid || si.si_uid;
+			value = si.si_ptr != NULL;
+		}
+	}
+	if (source) {
+		sig_field(o, json, "si_pid", NULL, si.si_pid, false);
+		sig_field(o, json, "si_uid", NULL, si.si_uid, false);
+	}
+	if (value) {
+		sig_field(o, json, "si_int", NULL, si.si_int, false);
+		sig_field(o, json, "si_ptr", NULL, (long long)(uintptr_t)si.si_ptr, true);
+	}
+	out_putc(o, '}');
+}

@@ -21,6 +21,12 @@ void sys_put_arg_json(struct out *o, const struct event *ev, unsigned i);
  * registers, left out of text and JSON.
  */
 bool sys_arg_taken(const struct event *ev, unsigned i);
+/*
+ * A delivered signal's siginfo as strace prints it, "{si_signo=SIGCHLD,
+ * si_code=CLD_EXITED, si_pid=..., si_status=0, ...}", or as a JSON object
+ * with the same names.
+ */
+void sig_put_info(struct out *o, const struct event *ev, bool json);
 
 /*
  * The same from a bare syscall record into buf, snprintf convention (the

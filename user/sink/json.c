@@ -184,6 +184,14 @@ void json_event_line(const struct output *s, const struct event *ev, struct out 
 	case EV_EXIT:
 		put_proc(l, ev);
 		break;
+	case EV_SIGNAL:
+		put_head(l, "signal", ev);
+		out_puts(l, "\"signal\":");
+		out_json_str(l, signal_name(ev->signo) ? signal_name(ev->signo) : "?");
+		out_puts(l, ",\"siginfo\":");
+		sig_put_info(l, ev, true);
+		out_puts(l, "}\n");
+		break;
 	}
 }
 

@@ -364,9 +364,10 @@ void output_record(void *ctx, const void *data, size_t size)
 		return;
 	if (o->ctrs)
 		ctrtab__event(o->ctrs, &ev);
-	if (line)
+	if (line && (kind != EV_SIGNAL || o->events))
 		o->ops->event(o, &ev);
-	for (unsigned i = 0; i < o->nxs; i++)
+	/* Signal lines are the line sinks' (strace's); the exporters take calls and processes. */
+	for (unsigned i = 0; i < o->nxs && kind != EV_SIGNAL; i++)
 		o->xs[i]->ops->event(o->xs[i], &ev);
 	/* Every sink has the exit with the process's identity: the entry can go. */
 	if (kind == EV_EXIT && o->ident)

@@ -202,6 +202,15 @@ static void text_format_event(const struct output *s, const struct event *ev, st
 	case EV_CALL:
 		put_call(s, l, ev);
 		break;
+	case EV_SIGNAL:
+		/* strace's: "--- SIGCHLD {si_signo=SIGCHLD, ...} ---". */
+		put_head(s, l, ev);
+		out_puts(l, "--- ");
+		out_puts(l, signal_name(ev->signo) ? signal_name(ev->signo) : "signal");
+		out_putc(l, ' ');
+		sig_put_info(l, ev, false);
+		out_puts(l, " ---\n");
+		break;
 	case EV_EXEC:
 	case EV_EXIT:
 		put_proc(s, l, ev);
