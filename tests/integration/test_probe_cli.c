@@ -517,3 +517,86 @@ Test(probe_cli, exe_files_past_the_limit_are_counted_and_said)
 	free(err);
 	unlink(yaml);
 }
+
+/* Lines of out that are exactly line. */
+static size_t exact_lines(const char *out, const char *line)
+{
+	size_t n = 0, len = strlen(line);
+
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		n += !strncmp(l, line, len) && (l[len] == '\n' || !l[len]);
+	return n;
+}
+
+/* -l's output for argv (exit 0, nothing on stderr), to free. */
+static char *list_out(char *const argv[])
+{
+	char *out, *err;
+	int st = run_capture(argv, &out, &err);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_str_eq(err, "");
+	free(err);
+	return out;
+}
+
+/*
+ * -l PATH lists everything in the program, then the USDT probes of the libraries
+ * it links: libatfuncs.so, found through funcs' RUNPATH ($ORIGIN), not the cache.
+ * Each probe once, however many sites (atlib:pick has two; -v counts them).
+ */
+Test(probe_cli, list_program_and_its_libraries_usdt_once)
+{
+	const char *funcs = build_path("funcs");
+	char lib[PATH_MAX], pat[PATH_MAX + 16], want[4 * PATH_MAX], *all, *star, *out;
+
+	snprintf(lib, sizeof(lib), "%s", build_path("libatfuncs.so"));
+	all = list_out((char *[]){ AT, "-l", (char *)funcs, NULL });
+	snprintf(want, sizeof(want), "uprobe:%s:plain", funcs);
+	cr_assert_eq(exact_lines(all, want), 1, "%s", all);
+	snprintf(want, sizeof(want), "usdt:%s:atfuncs:tick", funcs);
+	cr_assert_eq(exact_lines(all, want), 1, "%s", all);
+	snprintf(want, sizeof(want), "usdt:%s:atlib:pick", lib);
+	cr_assert_eq(exact_lines(all, want), 1, "once, not once per site: %s", all);
+	/* The libraries' functions are theirs to list (-l LIB:GLOB), not the program's. */
+	cr_assert_eq(count_lines(all, ":lib_add"), 0, "%s", all);
+	/* The last lines are the library's: the program's own come first. */
+	snprintf(want, sizeof(want), "\nusdt:%s:atlib:pick\n", lib);
+	cr_assert(strlen(all) > strlen(want) && !strcmp(all + strlen(all) - strlen(want), want),
+		  "%s", all);
+
+	/* PATH alone is PATH:*. */
+	snprintf(pat, sizeof(pat), "%s:*", funcs);
+	star = list_out((char *[]){ AT, "-l", pat, NULL });
+	cr_assert_str_eq(star, all);
+	free(star);
+	free(all);
+
+	/* A glob over NAME, or over PROVIDER:NAME; -v counts the sites. */
+	snprintf(pat, sizeof(pat), "%s:pick", funcs);
+	out = list_out((char *[]){ AT, "-v", "-l", pat, NULL });
+	snprintf(want, sizeof(want), "usdt:%s:atlib:pick (2 sites)\n", lib);
+	cr_assert_str_eq(out, want);
+	free(out);
+	snprintf(pat, sizeof(pat), "%s:at*:ti*", funcs);
+	out = list_out((char *[]){ AT, "-v", "-l", pat, NULL });
+	snprintf(want, sizeof(want), "usdt:%s:atfuncs:tick (1 site)\n", funcs);
+	cr_assert_str_eq(out, want);
+	free(out);
+
+	/* A library is listed alone: not with the libraries it links (libc). */
+	snprintf(pat, sizeof(pat), "%s:*", lib);
+	out = list_out((char *[]){ AT, "-l", pat, NULL });
+	snprintf(want, sizeof(want), ":%s:", lib);
+	cr_assert_eq(count_lines(out, want), count_lines(out, ":"), "%s", out);
+	snprintf(want, sizeof(want), "uprobe:%s:lib_pick", lib);
+	cr_assert_eq(exact_lines(out, want), 1, "%s", out);
+	free(out);
+}
+
+/* A pattern that is no path and names no target: one error line, exit 2. */
+Test(probe_cli, list_needs_a_target)
+{
+	expect_error((char *[]){ AT, "-l", "main*", NULL }, 2,
+		     "agent-trace: -l 'main*': give a target (TARGET:GLOB or a path) or -p PID\n");
+}
