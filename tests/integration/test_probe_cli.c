@@ -245,22 +245,48 @@ Test(probe_cli, offset_on_boundary_counts_every_call)
 	uint64_t offs[64], addr;
 	char spec[96], *out;
 
+	char name[32], want[128];
+
 	plain_insns(FUNCS, offs, 64, &addr);
 	/* The third instruction: past the prologue, x still in edi. */
-	snprintf(spec, sizeof(spec), ":plain+0x%llx(int x)@entry", (unsigned long long)offs[2]);
+	snprintf(name, sizeof(name), "plain+0x%llx", (unsigned long long)offs[2]);
+	snprintf(spec, sizeof(spec), ":%s(int x)@entry", name);
 	out = run_ok((char *[]){ AT, "-u", spec, "--", FUNCS, "plain", "3", NULL });
-	cr_assert_eq(count_lines(out, " funcs:plain(x="), 4, "%s", out);
+	/* Reported under its offset, not as the function's entry would be. */
+	snprintf(want, sizeof(want), " funcs:%s(x=", name);
+	cr_assert_eq(count_lines(out, want), 4, "%s", out);
+	cr_assert_eq(count_lines(out, " funcs:plain("), 0, "%s", out);
 	/* plain(0), plain(1), plain(2), plain(-5): each once, the argument as passed. */
 	for (int i = 0; i < 4; i++) {
-		char want[64];
-
-		snprintf(want, sizeof(want), " funcs:plain(x=%d)", i < 3 ? i : -5);
+		snprintf(want, sizeof(want), " funcs:%s(x=%d)", name, i < 3 ? i : -5);
 		cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
 	}
 	/* plain N exits 0 only when plain(-5) returned -1: the code ran unharmed. */
 	cr_assert_eq(count_lines(out, "+++ exited with 0 +++"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "funcs:plain                              4        0 "), 1,
-		     "%s", out);
+	snprintf(want, sizeof(want), "funcs:%s", name);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%*s 4        0 ",
+		 32 - (int)strlen(want) + 8, "");
+	cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
+	free(out);
+
+	/* The JSON's probe is the same name. */
+	out = run_ok((char *[]){ AT, "-q", "--json", "-u", spec, "--", FUNCS, "plain", "3", NULL });
+	for (int i = 0; i < 4; i++) {
+		snprintf(want, sizeof(want),
+			 ",\"probe\":\"funcs:%s\",\"probe_id\":0,\"args\":{\"x\":%d},\"ret\":null,"
+			 "\"failing\":false,\"dur_ns\":null}",
+			 name, i < 3 ? i : -5);
+		cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
+	}
+	cr_assert_eq(count_lines(out, "\"probe\":\"funcs:plain\""), 0, "%s", out);
+	free(out);
+
+	/* A bare file offset is reported as written. */
+	snprintf(name, sizeof(name), "0x%llx", (unsigned long long)(offs[2] + addr));
+	snprintf(spec, sizeof(spec), ":%s(int x)@entry", name);
+	out = run_ok((char *[]){ AT, "-q", "-u", spec, "--", FUNCS, "plain", "3", NULL });
+	snprintf(want, sizeof(want), " funcs:%s(x=-5)", name);
+	cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
 	free(out);
 }
 
