@@ -61,13 +61,12 @@ CHURN_ENTRIES = {"agent-trace": (250, 10)}
 CHURN_GLOBS = {1000: "fn_*", 500: "fn_[0-4]*", 100: "fn_0*", 50: "fn_0[0-4]*", 10: "fn_00*",
                5: "fn_00[0-4]"}
 
+# The records line: every cause of loss counted, whichever a build has (an older one has
+# no candidate table's, a newer one more: "N (Go entries without return)").
 AT_RECORDS = re.compile(
-    r"records: (\d+) delivered in (\d+) batches over [\d.]+s; lost: (\d+) \(ring buffer "
-    r"full\), (\d+) \(queue full\), (\d+) \(thread state\), (\d+) \(process table full\), "
-    r"(\d+) \(call depth\), (\d+) \(unpaired returns\), "
-    r"(?:(\d+) \(candidate table full\), )?(\d+) \(output\); "
-    r"agent-trace cpu ([\d.]+)s, "
-    r"max rss ([\d.]+) MiB")
+    r"records: (\d+) delivered in (\d+) batches over [\d.]+s; lost: ((?:\d+ \([^)]*\), )*"
+    r"\d+ \(output\)); agent-trace cpu ([\d.]+)s, max rss ([\d.]+) MiB")
+AT_LOST = re.compile(r"(\d+) \(")
 BT_LOST = re.compile(r"Lost (\d+) events")
 # An exporting sink's closing line (stderr with -o FILE): what it was given, sent, dropped.
 # "sink otlp logs URL: ...": keyed by the kind ("otlp logs", "otlp metrics", "file").
@@ -237,10 +236,9 @@ def parse_at(out, err):
     m = AT_RECORDS.search(err) or AT_RECORDS.search(out)
     if not m:
         return {"error": "no records line"}
-    # An older build has no candidate table's count (bench/ab.py runs one).
-    v = [int(x or 0) for x in m.groups()[:10]]
-    return {"delivered": v[0], "batches": v[1], "lost": sum(v[2:10]),
-            "self_cpu_s": float(m.group(11)), "rss_mib": float(m.group(12))}
+    return {"delivered": int(m.group(1)), "batches": int(m.group(2)),
+            "lost": sum(int(x) for x in AT_LOST.findall(m.group(3))),
+            "self_cpu_s": float(m.group(4)), "rss_mib": float(m.group(5))}
 
 
 def parse_sinks(err):
