@@ -281,6 +281,36 @@ Test(probe_cli, offset_on_boundary_counts_every_call)
 	cr_assert_eq(count_lines(out, "\"probe\":\"funcs:plain\""), 0, "%s", out);
 	free(out);
 
+	/* The metrics' probe label too: scraped while funcs waits before its calls. */
+	{
+		char addr[32], outf[64], errf[64], *body = NULL;
+		int port = free_port(), code = -1, st;
+		pid_t tracer;
+
+		snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+		tmp_name(outf, sizeof(outf), "offmetrics", "out");
+		tmp_name(errf, sizeof(errf), "offmetrics", "err");
+		tracer = spawn_logged((char *[]){ AT, "-q", "--metrics", addr, "-u", spec, "--",
+						  FUNCS, "delay", "3", "3000", NULL },
+				      outf, errf);
+		for (int i = 0; i < 1000 && (code = http_get(port, "/metrics", &body)) != 200;
+		     i++) {
+			free(body);
+			body = NULL;
+			usleep(10 * 1000);
+		}
+		cr_assert_eq(code, 200, "%s", slurp(errf));
+		snprintf(want, sizeof(want), "agent_trace_probe_hits_total{probe=\"funcs:%s\"} ",
+			 name);
+		cr_assert_eq(count_lines(body, want), 1, "%s", body);
+		cr_assert_eq(count_lines(body, "probe=\"funcs:plain\""), 0, "%s", body);
+		free(body);
+		cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(errf));
+		unlink(outf);
+		unlink(errf);
+	}
+
 	/* A bare file offset is reported as written. */
 	snprintf(name, sizeof(name), "0x%llx", (unsigned long long)(offs[2] + addr));
 	snprintf(spec, sizeof(spec), ":%s(int x)@entry", name);
