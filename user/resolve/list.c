@@ -33,6 +33,7 @@ struct list_ctx {
 	struct usdt_site *sites; /* matching sites of the file in hand */
 	size_t nsites, cap;
 	bool nomem;
+	char failed[PATH_MAX]; /* the library whose listing failed, for the error */
 };
 
 /* The libraries still to list, each file once (by device and inode). */
@@ -269,6 +270,10 @@ static int list_libraries(struct list_ctx *l, struct elf_file *prog, const char 
 		}
 		l->path = q.path[i];
 		ret = list_usdt(l, ef);
+		if (ret) {
+			snprintf(l->failed, sizeof(l->failed), "%s", q.path[i]);
+			l->path = l->failed;
+		}
 		elf_file__dynamic(ef, &d);
 		queue_needed(&q, root, q.path[i], &d, l->verbose);
 		elf_file__close(ef);
