@@ -1671,8 +1671,8 @@ def go_markdown(rep):
               f"uprobes at its entry after the stack-check prologue (file offset {gp['entry']}) "
               f"and at each RET ({', '.join(gp['rets'])}); `floor entry` the entry alone, the "
               "points of the `@entry` and bpftrace rows (their `x same points`); bpftrace "
-              "counts entries (`uprobe:BIN:main.F /pid == cpid/ { @ = count(); }`), as it cannot do Go "
-              "returns safely."]
+              "counts entries (`uprobe:BIN:main.F /pid == cpid/ { @ = count(); }`), as it "
+              "cannot do Go returns safely."]
     ga = rep.get("go_attach")
     if ga:
         L += ["", f"Go attach time ({ga.get('binary', '-')}, {ga.get('functions', '-')} "
