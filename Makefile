@@ -82,7 +82,7 @@ FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*
 
 BENCH := $(BUILD)/bench
 BENCH_BINS := $(BENCH)/workload $(BENCH)/floor $(BENCH)/measure $(BENCH)/costs $(BENCH)/costs.bpf.o \
-	$(BENCH)/otlp_sink $(BENCH)/follow
+	$(BENCH)/otlp_sink $(BENCH)/follow $(BENCH)/gowork
 
 .PHONY: libbpf-check all deps run test test-otlp test-unit test-integration format format-check clean \
 	bench bench-smoke image test-deploy
@@ -196,6 +196,12 @@ $(BUILD)/targets/gofuncs-pie-stripped: tests/targets/go/gofuncs.go | $(BUILD)/ta
 $(BENCH)/workload: bench/workload.c bench/clock.h | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -lsqlite3 -lpthread -o $@
+
+# The Go workload (Debian's golang-go, as tests/targets/go): main.F called N times.
+$(BENCH)/gowork: bench/gowork.go | $(BENCH)
+	$(call msg,GO,$@)
+	$(Q)cd bench && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -o $(abspath $@) gowork.go
 
 $(BENCH)/measure: bench/measure.c | $(BENCH)
 	$(call msg,CC,$@)

@@ -8,6 +8,9 @@
  *   floor sys_exit_rb -- CMD...  sys_exit alone sending a record per syscall of CMD
  *                                through a ring buffer to a reader that takes each
  *   floor func FILE:FUNC -- CMD...  uprobe + uretprobe on FUNC in FILE
+ *   floor offsets FILE OFF[,OFF...] -- CMD...
+ *                                an empty uprobe at each file offset of FILE (a Go
+ *                                function's entry after its prologue and its RETs)
  *
  * The command is forked first and held on a pipe until the programs are
  * attached, as agent-trace -- CMD does. Exits with the command's exit code.
@@ -30,7 +33,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: floor sys|sys_exit|sys_exit_rb -- CMD... | "
-			"floor func FILE:FUNC -- CMD...\n");
+			"floor func FILE:FUNC -- CMD... | floor offsets FILE OFF[,OFF...] -- CMD...\n");
 	return 2;
 }
 
@@ -55,6 +58,37 @@ static int attach_func(struct floor_bpf *skel, const char *spec)
 	if (!skel->links.floor_return)
 		return -errno;
 	return 0;
+}
+
+#define MAX_OFFS 64
+static struct bpf_link *off_links[MAX_OFFS];
+static int noffs;
+
+/* floor_entry as a plain uprobe at each of the comma-separated file offsets of file. */
+static int attach_offsets(struct floor_bpf *skel, const char *file, const char *list)
+{
+	const char *p = list;
+	char *end;
+
+	while (*p) {
+		unsigned long long off = strtoull(p, &end, 0);
+
+		if (end == p || (*end && *end != ',') || noffs == MAX_OFFS)
+			return -EINVAL;
+		off_links[noffs] =
+			bpf_program__attach_uprobe(skel->progs.floor_entry, false, -1, file, off);
+		if (!off_links[noffs])
+			return -errno;
+		noffs++;
+		p = *end ? end + 1 : end;
+	}
+	return noffs ? 0 : -EINVAL;
+}
+
+static void detach_offsets(void)
+{
+	while (noffs)
+		bpf_link__destroy(off_links[--noffs]);
 }
 
 static atomic_bool done;
@@ -86,7 +120,7 @@ int main(int argc, char **argv)
 {
 	struct floor_bpf *skel;
 	int go, st, ret, cmd;
-	bool sys, exit_only, rb_mode;
+	bool sys, exit_only, rb_mode, offs;
 	struct ring_buffer *rb = NULL;
 	pthread_t rd;
 	pid_t pid;
@@ -96,8 +130,10 @@ int main(int argc, char **argv)
 	rb_mode = !strcmp(argv[1], "sys_exit_rb");
 	exit_only = rb_mode || !strcmp(argv[1], "sys_exit");
 	sys = exit_only || !strcmp(argv[1], "sys");
-	cmd = sys ? 3 : 4;
-	if ((!sys && strcmp(argv[1], "func")) || argc <= cmd || strcmp(argv[cmd - 1], "--"))
+	offs = !strcmp(argv[1], "offsets");
+	cmd = sys ? 3 : offs ? 5 : 4;
+	if ((!sys && !offs && strcmp(argv[1], "func")) || argc <= cmd ||
+	    strcmp(argv[cmd - 1], "--"))
 		return usage();
 	pid = spawn_held(argv + cmd, "floor", &go);
 	if (pid < 0)
@@ -112,10 +148,12 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.floor_sys_exit_rb, rb_mode);
 	skel->rodata->target_tgid = pid;
 	bpf_program__set_autoload(skel->progs.floor_entry, !sys);
-	bpf_program__set_autoload(skel->progs.floor_return, !sys);
+	bpf_program__set_autoload(skel->progs.floor_return, !sys && !offs);
 	if (floor_bpf__load(skel))
 		goto fail;
-	ret = sys ? floor_bpf__attach(skel) : attach_func(skel, argv[2]);
+	ret = sys ? floor_bpf__attach(skel) :
+	      offs ? attach_offsets(skel, argv[2], argv[3]) :
+		     attach_func(skel, argv[2]);
 	if (ret) {
 		errno = -ret;
 		goto fail;
@@ -143,6 +181,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: %llu records, %llu lost\n", records,
 			(unsigned long long)skel->bss->floor_lost);
 	}
+	detach_offsets();
 	floor_bpf__destroy(skel);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 fail:
@@ -154,6 +193,7 @@ fail:
 		pthread_join(rd, NULL);
 		ring_buffer__free(rb);
 	}
+	detach_offsets();
 	floor_bpf__destroy(skel);
 	return 1;
 }

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 	if (cfg.list) {
 		/* No BPF, no privileges: only ELF files are read. */
 		if (list_probes(stdout, cfg.list_pattern ? cfg.list_pattern : "*",
-				cfg.npids ? cfg.pids[0] : 0, err, sizeof(err)))
+				cfg.npids ? cfg.pids[0] : 0, cfg.verbose, err, sizeof(err)))
 			return log_error(EXIT_USAGE, "%s", err);
 		return EXIT_OK;
 	}

@@ -245,22 +245,78 @@ Test(probe_cli, offset_on_boundary_counts_every_call)
 	uint64_t offs[64], addr;
 	char spec[96], *out;
 
+	char name[32], want[128];
+
 	plain_insns(FUNCS, offs, 64, &addr);
 	/* The third instruction: past the prologue, x still in edi. */
-	snprintf(spec, sizeof(spec), ":plain+0x%llx(int x)@entry", (unsigned long long)offs[2]);
+	snprintf(name, sizeof(name), "plain+0x%llx", (unsigned long long)offs[2]);
+	snprintf(spec, sizeof(spec), ":%s(int x)@entry", name);
 	out = run_ok((char *[]){ AT, "-u", spec, "--", FUNCS, "plain", "3", NULL });
-	cr_assert_eq(count_lines(out, " funcs:plain(x="), 4, "%s", out);
+	/* Reported under its offset, not as the function's entry would be. */
+	snprintf(want, sizeof(want), " funcs:%s(x=", name);
+	cr_assert_eq(count_lines(out, want), 4, "%s", out);
+	cr_assert_eq(count_lines(out, " funcs:plain("), 0, "%s", out);
 	/* plain(0), plain(1), plain(2), plain(-5): each once, the argument as passed. */
 	for (int i = 0; i < 4; i++) {
-		char want[64];
-
-		snprintf(want, sizeof(want), " funcs:plain(x=%d)", i < 3 ? i : -5);
+		snprintf(want, sizeof(want), " funcs:%s(x=%d)", name, i < 3 ? i : -5);
 		cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
 	}
 	/* plain N exits 0 only when plain(-5) returned -1: the code ran unharmed. */
 	cr_assert_eq(count_lines(out, "+++ exited with 0 +++"), 1, "%s", out);
-	cr_assert_eq(count_lines(out, "funcs:plain                              4        0 "), 1,
-		     "%s", out);
+	snprintf(want, sizeof(want), "funcs:%s", name);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%*s 4        0 ",
+		 32 - (int)strlen(want) + 8, "");
+	cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
+	free(out);
+
+	/* The JSON's probe is the same name. */
+	out = run_ok((char *[]){ AT, "-q", "--json", "-u", spec, "--", FUNCS, "plain", "3", NULL });
+	for (int i = 0; i < 4; i++) {
+		snprintf(want, sizeof(want),
+			 ",\"probe\":\"funcs:%s\",\"probe_id\":0,\"args\":{\"x\":%d},\"ret\":null,"
+			 "\"failing\":false,\"dur_ns\":null}",
+			 name, i < 3 ? i : -5);
+		cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
+	}
+	cr_assert_eq(count_lines(out, "\"probe\":\"funcs:plain\""), 0, "%s", out);
+	free(out);
+
+	/* The metrics' probe label too: scraped while funcs waits before its calls. */
+	{
+		char addr[32], outf[64], errf[64], *body = NULL;
+		int port = free_port(), code = -1, st;
+		pid_t tracer;
+
+		snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+		tmp_name(outf, sizeof(outf), "offmetrics", "out");
+		tmp_name(errf, sizeof(errf), "offmetrics", "err");
+		tracer = spawn_logged((char *[]){ AT, "-q", "--metrics", addr, "-u", spec, "--",
+						  FUNCS, "delay", "3", "3000", NULL },
+				      outf, errf);
+		for (int i = 0; i < 1000 && (code = http_get(port, "/metrics", &body)) != 200;
+		     i++) {
+			free(body);
+			body = NULL;
+			usleep(10 * 1000);
+		}
+		cr_assert_eq(code, 200, "%s", slurp(errf));
+		snprintf(want, sizeof(want), "agent_trace_probe_hits_total{probe=\"funcs:%s\"} ",
+			 name);
+		cr_assert_eq(count_lines(body, want), 1, "%s", body);
+		cr_assert_eq(count_lines(body, "probe=\"funcs:plain\""), 0, "%s", body);
+		free(body);
+		cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", slurp(errf));
+		unlink(outf);
+		unlink(errf);
+	}
+
+	/* A bare file offset is reported as written. */
+	snprintf(name, sizeof(name), "0x%llx", (unsigned long long)(offs[2] + addr));
+	snprintf(spec, sizeof(spec), ":%s(int x)@entry", name);
+	out = run_ok((char *[]){ AT, "-q", "-u", spec, "--", FUNCS, "plain", "3", NULL });
+	snprintf(want, sizeof(want), " funcs:%s(x=-5)", name);
+	cr_assert_eq(count_lines(out, want), 1, "%s: %s", want, out);
 	free(out);
 }
 
@@ -516,4 +572,87 @@ Test(probe_cli, exe_files_past_the_limit_are_counted_and_said)
 	free(out);
 	free(err);
 	unlink(yaml);
+}
+
+/* Lines of out that are exactly line. */
+static size_t exact_lines(const char *out, const char *line)
+{
+	size_t n = 0, len = strlen(line);
+
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		n += !strncmp(l, line, len) && (l[len] == '\n' || !l[len]);
+	return n;
+}
+
+/* -l's output for argv (exit 0, nothing on stderr), to free. */
+static char *list_out(char *const argv[])
+{
+	char *out, *err;
+	int st = run_capture(argv, &out, &err);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_str_eq(err, "");
+	free(err);
+	return out;
+}
+
+/*
+ * -l PATH lists everything in the program, then the USDT probes of the libraries
+ * it links: libatfuncs.so, found through funcs' RUNPATH ($ORIGIN), not the cache.
+ * Each probe once, however many sites (atlib:pick has two; -v counts them).
+ */
+Test(probe_cli, list_program_and_its_libraries_usdt_once)
+{
+	const char *funcs = build_path("funcs");
+	char lib[PATH_MAX], pat[PATH_MAX + 16], want[4 * PATH_MAX], *all, *star, *out;
+
+	snprintf(lib, sizeof(lib), "%s", build_path("libatfuncs.so"));
+	all = list_out((char *[]){ AT, "-l", (char *)funcs, NULL });
+	snprintf(want, sizeof(want), "uprobe:%s:plain", funcs);
+	cr_assert_eq(exact_lines(all, want), 1, "%s", all);
+	snprintf(want, sizeof(want), "usdt:%s:atfuncs:tick", funcs);
+	cr_assert_eq(exact_lines(all, want), 1, "%s", all);
+	snprintf(want, sizeof(want), "usdt:%s:atlib:pick", lib);
+	cr_assert_eq(exact_lines(all, want), 1, "once, not once per site: %s", all);
+	/* The libraries' functions are theirs to list (-l LIB:GLOB), not the program's. */
+	cr_assert_eq(count_lines(all, ":lib_add"), 0, "%s", all);
+	/* The last lines are the library's: the program's own come first. */
+	snprintf(want, sizeof(want), "\nusdt:%s:atlib:pick\n", lib);
+	cr_assert(strlen(all) > strlen(want) && !strcmp(all + strlen(all) - strlen(want), want),
+		  "%s", all);
+
+	/* PATH alone is PATH:*. */
+	snprintf(pat, sizeof(pat), "%s:*", funcs);
+	star = list_out((char *[]){ AT, "-l", pat, NULL });
+	cr_assert_str_eq(star, all);
+	free(star);
+	free(all);
+
+	/* A glob over NAME, or over PROVIDER:NAME; -v counts the sites. */
+	snprintf(pat, sizeof(pat), "%s:pick", funcs);
+	out = list_out((char *[]){ AT, "-v", "-l", pat, NULL });
+	snprintf(want, sizeof(want), "usdt:%s:atlib:pick (2 sites)\n", lib);
+	cr_assert_str_eq(out, want);
+	free(out);
+	snprintf(pat, sizeof(pat), "%s:at*:ti*", funcs);
+	out = list_out((char *[]){ AT, "-v", "-l", pat, NULL });
+	snprintf(want, sizeof(want), "usdt:%s:atfuncs:tick (1 site)\n", funcs);
+	cr_assert_str_eq(out, want);
+	free(out);
+
+	/* A library is listed alone: not with the libraries it links (libc). */
+	snprintf(pat, sizeof(pat), "%s:*", lib);
+	out = list_out((char *[]){ AT, "-l", pat, NULL });
+	snprintf(want, sizeof(want), ":%s:", lib);
+	cr_assert_eq(count_lines(out, want), count_lines(out, ":"), "%s", out);
+	snprintf(want, sizeof(want), "uprobe:%s:lib_pick", lib);
+	cr_assert_eq(exact_lines(out, want), 1, "%s", out);
+	free(out);
+}
+
+/* A pattern that is no path and names no target: one error line, exit 2. */
+Test(probe_cli, list_needs_a_target)
+{
+	expect_error((char *[]){ AT, "-l", "main*", NULL }, 2,
+		     "agent-trace: -l 'main*': give a target (TARGET:GLOB or a path) or -p PID\n");
 }

@@ -95,3 +95,29 @@ Test(ruby, survives_its_probes_with_exact_counts, .timeout = 60)
 		free(err);
 	}
 }
+
+/* -l /usr/bin/ruby:* lists libruby's USDT probes (ruby links libruby), each once. */
+Test(ruby, list_lists_libruby_probes_once)
+{
+	char ver[32], *out, *err, *line, *save;
+	unsigned n = 0, creturn = 0;
+	int st;
+
+	ruby_version(ver, sizeof(ver));
+	st = run_capture((char *[]){ AT, "-l", RUBY ":*", NULL }, &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_str_eq(err, "");
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "usdt:", 5) || !strstr(line, "/libruby"))
+			continue;
+		n++;
+		/* cmethod__return has 6 sites in Debian's libruby-3.1. */
+		if (!strcmp(strrchr(line, ':'), ":cmethod__return") &&
+		    strstr(line, ":ruby:cmethod__return"))
+			creturn++;
+	}
+	cr_assert_eq(creturn, 1, "ruby:cmethod__return listed %u times", creturn);
+	cr_assert_geq(n, 20, "only %u libruby probes", n);
+	free(out);
+	free(err);
+}

@@ -16,6 +16,7 @@
 #include "elf_file.h"
 #include "setup.h"
 #include "target.h"
+#include "unit_targets.h"
 
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
 #define PYTHON "/usr/bin/python3.11"
@@ -515,4 +516,35 @@ Test(elfsym, read_object)
 	cr_assert_eq(elf_file__read_object(ef, "no_such_object", buf, sizeof(buf)), -ENOENT);
 	elf_file__close(ef);
 	(void)at_elfsym_bss;
+}
+
+/* A program's DT_NEEDED in order, its DT_RUNPATH, its interpreter; a library has none. */
+Test(elfsym, dynamic_section)
+{
+	struct elf_file *ef = open_ok(unit_target("funcs"));
+	struct elf_dyn d;
+
+	elf_file__dynamic(ef, &d);
+	cr_assert(d.interp);
+	cr_assert_eq(d.nneeded, 2);
+	cr_assert_str_eq(d.needed[0], "libatfuncs.so");
+	cr_assert_str_eq(d.needed[1], "libc.so.6");
+	cr_assert_not_null(d.runpath);
+	cr_assert_str_eq(d.runpath, "$ORIGIN");
+	cr_assert_null(d.rpath);
+	elf_file__close(ef);
+
+	ef = open_ok(unit_target("libatfuncs.so"));
+	elf_file__dynamic(ef, &d);
+	cr_assert_not(d.interp);
+	cr_assert_null(d.runpath);
+	elf_file__close(ef);
+
+	ef = open_ok(PYTHON);
+	elf_file__dynamic(ef, &d);
+	cr_assert(d.interp);
+	cr_assert_eq(d.nneeded, 4);
+	cr_assert_str_eq(d.needed[0], "libm.so.6");
+	cr_assert_str_eq(d.needed[3], "libc.so.6");
+	elf_file__close(ef);
 }

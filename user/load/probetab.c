@@ -171,17 +171,22 @@ static struct probe *func_probe(uint32_t id, const struct uspec *u, const char *
 				const char *path, const struct func *f, const struct pf_probe *fp)
 {
 	struct probe *p = probe_new(id, fp);
+	char at[24] = "";
 
 	if (!p)
 		return NULL;
+	/* At an offset: "funcs:plain+0x4", a bare offset "funcs:0x122d", as written. */
+	if (!provider[0] && u->offset)
+		snprintf(at, sizeof(at), "%s0x%llx", u->func[0] ? "+" : "",
+			 (unsigned long long)u->offset);
 	p->spec = *u;
 	p->off = f->off;
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	snprintf(p->provider, sizeof(p->provider), "%s", provider);
 	/* The main program is named by its file: "funcs:plain", not ":plain". */
-	snprintf(p->name, sizeof(p->name), "%.200s:%.50s%s%.250s",
+	snprintf(p->name, sizeof(p->name), "%.200s:%.50s%s%.250s%s",
 		 u->target[0] ? u->target : basename_of(path), provider, provider[0] ? ":" : "",
-		 f->name[0] ? f->name : u->func);
+		 f->name[0] ? f->name : u->func, at);
 	return p;
 }
 

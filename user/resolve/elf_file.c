@@ -316,6 +316,46 @@ int elf_file__read(struct elf_file *ef, uint64_t off, void *buf, size_t size)
 	return 0;
 }
 
+void elf_file__dynamic(struct elf_file *ef, struct elf_dyn *d)
+{
+	size_t i, n, k, phnum;
+	GElf_Phdr ph;
+	GElf_Dyn dyn;
+	Elf_Data *data;
+	const char *s;
+
+	memset(d, 0, sizeof(*d));
+	if (!elf_getphdrnum(ef->elf, &phnum))
+		for (i = 0; i < phnum; i++)
+			if (gelf_getphdr(ef->elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+				d->interp = true;
+	for (i = 1; i < ef->shnum; i++) {
+		const GElf_Shdr *sh = &ef->shdrs[i];
+
+		if (sh->sh_type != SHT_DYNAMIC || !sh->sh_entsize || sh->sh_link >= ef->shnum)
+			continue;
+		data = elf_getdata(elf_getscn(ef->elf, i), NULL);
+		if (!data)
+			continue;
+		n = sh->sh_size / sh->sh_entsize;
+		for (k = 0; k < n && gelf_getdyn(data, (int)k, &dyn) && dyn.d_tag != DT_NULL; k++) {
+			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH &&
+			    dyn.d_tag != DT_RPATH)
+				continue;
+			s = elf_strptr(ef->elf, sh->sh_link, dyn.d_un.d_val);
+			if (!s || !*s)
+				continue;
+			if (dyn.d_tag == DT_RUNPATH)
+				d->runpath = s;
+			else if (dyn.d_tag == DT_RPATH)
+				d->rpath = s;
+			else if (d->nneeded < ELF_NEEDED_MAX)
+				d->needed[d->nneeded++] = s;
+		}
+		break;
+	}
+}
+
 /* An address field of a note, in the file's byte order and class. */
 static uint64_t note_addr(const unsigned char *p, bool is64, bool msb)
 {

@@ -76,6 +76,19 @@ int elf_file__read(struct elf_file *ef, uint64_t off, void *buf, size_t size);
  */
 ssize_t elf_file__read_object(struct elf_file *ef, const char *name, void *buf, size_t size);
 
+/* What ld.so reads of a file's dynamic section, and whether it is a program. */
+#define ELF_NEEDED_MAX 64
+struct elf_dyn {
+	const char *needed[ELF_NEEDED_MAX]; /* DT_NEEDED names, in order */
+	unsigned nneeded;		    /* entries in needed (more are left out) */
+	const char *runpath;		    /* DT_RUNPATH, NULL when none */
+	const char *rpath;		    /* DT_RPATH, NULL when none */
+	bool interp;			    /* a PT_INTERP: a program ld.so starts, not a library */
+};
+
+/* Fills d (strings live as long as ef). A file without a dynamic section has none of it. */
+void elf_file__dynamic(struct elf_file *ef, struct elf_dyn *d);
+
 /* A USDT probe from .note.stapsdt. */
 struct elf_usdt {
 	const char *provider;

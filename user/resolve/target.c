@@ -107,6 +107,14 @@ static int resolve_exe(int pid, char *out, size_t outlen, char *err, size_t errl
 	return out_path(out, outlen, err, errlen, link, "", exe);
 }
 
+void target_root(int pid, char *out, size_t outlen)
+{
+	if (pid > 0 && other_mnt_ns(pid))
+		snprintf(out, outlen, "/proc/%d/root", pid);
+	else if (outlen)
+		out[0] = '\0';
+}
+
 bool target_names_file(const char *target, const char *base)
 {
 	char lib[NAME_MAX + 1];

@@ -17,6 +17,12 @@
 int target_resolve(const char *target, int pid, const char *exe_hint, char *out, size_t outlen,
 		   char *err, size_t errlen);
 
+/*
+ * The root under which pid's paths are found: "/proc/PID/root" when pid lives
+ * in another mount namespace than ours, else "" (also for pid 0).
+ */
+void target_root(int pid, char *out, size_t outlen);
+
 /* Whether a file's basename is one the short name target stands for ("ssl": libssl.so.3). */
 bool target_names_file(const char *target, const char *base);
 
