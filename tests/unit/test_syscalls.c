@@ -379,6 +379,32 @@ Test(decode, symbolic_arguments)
 	cr_assert_str_eq(args_of(&r), "3, F_GETFL");
 	r = mkrec("fcntl", 3, F_SETLK, 0x7ffd0000, 0, 0, 0);
 	cr_assert_str_eq(args_of(&r), "3, F_SETLK, 0x7ffd0000");
+	/* Names strace gives: socket levels and options, send flags, advice, ops, resources. */
+	r = mkrec("setsockopt", 3, 1, 2, 0x7ffd0000, 4, 0);
+	cr_assert_str_eq(args_of(&r), "3, SOL_SOCKET, SO_REUSEADDR, 0x7ffd0000, 4");
+	r = mkrec("getsockopt", 3, 6, 1, 0x7ffd0000, 0x7ffd0010, 0);
+	cr_assert_str_eq(args_of(&r), "3, SOL_TCP, TCP_NODELAY, 0x7ffd0000, 0x7ffd0010");
+	r = mkrec("setsockopt", 3, 999, 77, 0x7ffd0000, 4, 0);
+	cr_assert_str_eq(args_of(&r), "3, 999, 77, 0x7ffd0000, 4");
+	r = mkrec("madvise", 0x7f0000000000, 8192, 4, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "0x7f0000000000, 8192, MADV_DONTNEED");
+	r = mkrec("epoll_ctl", 6, 2, 5, 0x7ffd0000, 0, 0);
+	cr_assert_str_eq(args_of(&r), "6, EPOLL_CTL_DEL, 5, 0x7ffd0000");
+	r = mkrec("prlimit64", 0, 7, 0, 0x7ffd0000, 0, 0);
+	cr_assert_str_eq(args_of(&r), "0, RLIMIT_NOFILE, NULL, 0x7ffd0000");
+	r = mkrec("ioctl", 0, 0x5413, 0x7ffd0000, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "0, TIOCGWINSZ, 0x7ffd0000");
+	r = mkrec("ioctl", 0, 0xdead, 0x7ffd0000, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "0, 0xdead, 0x7ffd0000");
+	r = mkrec("arch_prctl", 0x1002, 0x7f0000001000, 0, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "ARCH_SET_FS, 0x7f0000001000");
+	r = mkrec("prctl", 15, 0x7f0000001000, 0, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "PR_SET_NAME, 0x7f0000001000, 0, 0, 0");
+	r = mkrec("statx", (__u64)-100, 0x7ffd0000, 0x100, 0xfff, 0x7ffd1000, 0);
+	set_slot(&r, 0, 1, "/", 1);
+	cr_assert_str_eq(args_of(&r),
+			 "AT_FDCWD, \"/\", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS|STATX_BTIME, "
+			 "0x7ffd1000");
 	r = mkrec("futex", 0x1000, 1 | 128, 1, 0x55, 0x66, 0x77);
 	cr_assert_str_eq(args_of(&r), "0x1000, FUTEX_WAKE_PRIVATE, 1");
 	r = mkrec("futex", 0x1000, 0, 2, 0, 0x66, 0x77);

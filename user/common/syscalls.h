@@ -40,6 +40,17 @@ enum arg_kind {
 	ARG_SIGPROCMASK_HOW, /* SIG_BLOCK... */
 	ARG_LONG,	     /* signed 64-bit decimal (off_t, loff_t, long) */
 	ARG_FUTEX_OP,	     /* FUTEX_WAIT_PRIVATE|FUTEX_CLOCK_REALTIME */
+	ARG_MSG_FLAGS,	     /* MSG_DONTWAIT|MSG_NOSIGNAL */
+	ARG_SOL,	     /* SOL_SOCKET, SOL_TCP... (a socket option's level) */
+	ARG_SOCKOPT,	     /* SO_REUSEADDR, TCP_NODELAY... by the level before it */
+	ARG_MADV,	     /* MADV_DONTNEED... */
+	ARG_EPOLL_OP,	     /* EPOLL_CTL_ADD... */
+	ARG_GRND_FLAGS,	     /* GRND_NONBLOCK|GRND_RANDOM */
+	ARG_RLIMIT,	     /* RLIMIT_NOFILE... */
+	ARG_STATX_MASK,	     /* STATX_BASIC_STATS|STATX_BTIME */
+	ARG_IOCTL,	     /* TCGETS, FIONREAD... (hex when unknown) */
+	ARG_PRCTL,	     /* PR_SET_NAME... */
+	ARG_ARCH_PRCTL,	     /* ARCH_SET_FS... */
 };
 
 /*

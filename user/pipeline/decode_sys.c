@@ -10,11 +10,20 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <asm/prctl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "decode_sys.h"
@@ -143,6 +152,140 @@ static const char *const futex_cmds[] = {
 	"FUTEX_WAKE_OP", "FUTEX_LOCK_PI", "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI",
 	"FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI",
 	"FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2",
+};
+
+/* send and recv flags. */
+static const struct sym msg_flags[] = {
+	SYM(MSG_OOB), SYM(MSG_PEEK), SYM(MSG_DONTROUTE), SYM(MSG_CTRUNC), SYM(MSG_PROXY),
+	SYM(MSG_TRUNC), SYM(MSG_DONTWAIT), SYM(MSG_EOR), SYM(MSG_WAITALL), SYM(MSG_FIN),
+	SYM(MSG_SYN), SYM(MSG_CONFIRM), SYM(MSG_RST), SYM(MSG_ERRQUEUE), SYM(MSG_NOSIGNAL),
+	SYM(MSG_MORE), SYM(MSG_WAITFORONE), SYM(MSG_BATCH), SYM(MSG_ZEROCOPY),
+	SYM(MSG_FASTOPEN), SYM(MSG_CMSG_CLOEXEC),
+};
+
+/* Socket option levels, as strace names them. */
+static const struct sym sol_levels[] = {
+	{ 0, "SOL_IP" }, { 1, "SOL_SOCKET" }, { 6, "SOL_TCP" }, { 17, "SOL_UDP" },
+	{ 41, "SOL_IPV6" }, { 58, "SOL_ICMPV6" }, { 132, "SOL_SCTP" }, { 255, "SOL_RAW" },
+	{ 263, "SOL_PACKET" }, { 270, "SOL_NETLINK" }, { 279, "SOL_ALG" }, { 282, "SOL_TLS" },
+};
+
+static const struct sym so_opts[] = {
+	SYM(SO_DEBUG), SYM(SO_REUSEADDR), SYM(SO_TYPE), SYM(SO_ERROR), SYM(SO_DONTROUTE),
+	SYM(SO_BROADCAST), SYM(SO_SNDBUF), SYM(SO_RCVBUF), SYM(SO_KEEPALIVE), SYM(SO_OOBINLINE),
+	SYM(SO_NO_CHECK), SYM(SO_PRIORITY), SYM(SO_LINGER), SYM(SO_BSDCOMPAT), SYM(SO_REUSEPORT),
+	SYM(SO_PASSCRED), SYM(SO_PEERCRED), SYM(SO_RCVLOWAT), SYM(SO_SNDLOWAT),
+	SYM(SO_RCVTIMEO_OLD), SYM(SO_SNDTIMEO_OLD), SYM(SO_BINDTODEVICE), SYM(SO_ATTACH_FILTER),
+	SYM(SO_DETACH_FILTER), SYM(SO_PEERNAME), SYM(SO_TIMESTAMP_OLD), SYM(SO_ACCEPTCONN),
+	SYM(SO_PEERSEC), SYM(SO_SNDBUFFORCE), SYM(SO_RCVBUFFORCE), SYM(SO_PASSSEC),
+	SYM(SO_TIMESTAMPNS_OLD), SYM(SO_MARK), SYM(SO_TIMESTAMPING_OLD), SYM(SO_PROTOCOL),
+	SYM(SO_DOMAIN), SYM(SO_RXQ_OVFL), SYM(SO_WIFI_STATUS), SYM(SO_PEEK_OFF), SYM(SO_NOFCS),
+	SYM(SO_LOCK_FILTER), SYM(SO_SELECT_ERR_QUEUE), SYM(SO_BUSY_POLL), SYM(SO_MAX_PACING_RATE),
+	SYM(SO_BPF_EXTENSIONS), SYM(SO_INCOMING_CPU), SYM(SO_ATTACH_BPF), SYM(SO_ZEROCOPY),
+	SYM(SO_TXTIME), SYM(SO_BINDTOIFINDEX), SYM(SO_RCVTIMEO_NEW), SYM(SO_SNDTIMEO_NEW),
+};
+
+static const struct sym tcp_opts[] = {
+	SYM(TCP_NODELAY), SYM(TCP_MAXSEG), SYM(TCP_CORK), SYM(TCP_KEEPIDLE), SYM(TCP_KEEPINTVL),
+	SYM(TCP_KEEPCNT), SYM(TCP_SYNCNT), SYM(TCP_LINGER2), SYM(TCP_DEFER_ACCEPT),
+	SYM(TCP_WINDOW_CLAMP), SYM(TCP_INFO), SYM(TCP_QUICKACK), SYM(TCP_CONGESTION),
+	SYM(TCP_MD5SIG), SYM(TCP_THIN_LINEAR_TIMEOUTS), SYM(TCP_THIN_DUPACK), SYM(TCP_USER_TIMEOUT),
+	SYM(TCP_REPAIR), SYM(TCP_FASTOPEN), SYM(TCP_TIMESTAMP), SYM(TCP_NOTSENT_LOWAT),
+	SYM(TCP_CC_INFO), SYM(TCP_SAVE_SYN), SYM(TCP_SAVED_SYN), SYM(TCP_FASTOPEN_CONNECT),
+	SYM(TCP_ULP), SYM(TCP_FASTOPEN_KEY), SYM(TCP_FASTOPEN_NO_COOKIE), SYM(TCP_ZEROCOPY_RECEIVE),
+	SYM(TCP_INQ), SYM(TCP_TX_DELAY),
+};
+
+static const struct sym ip_opts[] = {
+	SYM(IP_TOS), SYM(IP_TTL), SYM(IP_HDRINCL), SYM(IP_OPTIONS), SYM(IP_RECVOPTS),
+	SYM(IP_RETOPTS), SYM(IP_PKTINFO), SYM(IP_MTU_DISCOVER), SYM(IP_RECVERR), SYM(IP_RECVTTL),
+	SYM(IP_RECVTOS), SYM(IP_MTU), SYM(IP_FREEBIND), SYM(IP_TRANSPARENT), SYM(IP_BIND_ADDRESS_NO_PORT),
+	SYM(IP_MULTICAST_IF), SYM(IP_MULTICAST_TTL), SYM(IP_MULTICAST_LOOP),
+	SYM(IP_ADD_MEMBERSHIP), SYM(IP_DROP_MEMBERSHIP),
+};
+
+static const struct sym ipv6_opts[] = {
+	SYM(IPV6_ADDRFORM), SYM(IPV6_2292PKTINFO), SYM(IPV6_UNICAST_HOPS), SYM(IPV6_MULTICAST_IF),
+	SYM(IPV6_MULTICAST_HOPS), SYM(IPV6_MULTICAST_LOOP), SYM(IPV6_MTU_DISCOVER), SYM(IPV6_MTU),
+	SYM(IPV6_RECVERR), SYM(IPV6_V6ONLY), SYM(IPV6_RECVPKTINFO), SYM(IPV6_PKTINFO),
+	SYM(IPV6_TCLASS), SYM(IPV6_FREEBIND),
+};
+
+static const struct sym madvices[] = {
+	SYM(MADV_NORMAL), SYM(MADV_RANDOM), SYM(MADV_SEQUENTIAL), SYM(MADV_WILLNEED),
+	SYM(MADV_DONTNEED), SYM(MADV_FREE), SYM(MADV_REMOVE), SYM(MADV_DONTFORK),
+	SYM(MADV_DOFORK), SYM(MADV_MERGEABLE), SYM(MADV_UNMERGEABLE), SYM(MADV_HUGEPAGE),
+	SYM(MADV_NOHUGEPAGE), SYM(MADV_DONTDUMP), SYM(MADV_DODUMP), SYM(MADV_WIPEONFORK),
+	SYM(MADV_KEEPONFORK), SYM(MADV_COLD), SYM(MADV_PAGEOUT), SYM(MADV_POPULATE_READ),
+	SYM(MADV_POPULATE_WRITE), SYM(MADV_HWPOISON), { 25, "MADV_DONTNEED_LOCKED" },
+	{ 26, "MADV_COLLAPSE" },
+};
+
+static const struct sym epoll_ops[] = {
+	SYM(EPOLL_CTL_ADD), SYM(EPOLL_CTL_DEL), SYM(EPOLL_CTL_MOD),
+};
+
+static const struct sym grnd_flags[] = {
+	SYM(GRND_NONBLOCK), SYM(GRND_RANDOM), { 4, "GRND_INSECURE" },
+};
+
+static const struct sym rlimits[] = {
+	SYM(RLIMIT_CPU), SYM(RLIMIT_FSIZE), SYM(RLIMIT_DATA), SYM(RLIMIT_STACK),
+	SYM(RLIMIT_CORE), SYM(RLIMIT_RSS), SYM(RLIMIT_NPROC), SYM(RLIMIT_NOFILE),
+	SYM(RLIMIT_MEMLOCK), SYM(RLIMIT_AS), SYM(RLIMIT_LOCKS), SYM(RLIMIT_SIGPENDING),
+	SYM(RLIMIT_MSGQUEUE), SYM(RLIMIT_NICE), SYM(RLIMIT_RTPRIO), SYM(RLIMIT_RTTIME),
+};
+
+static const struct sym statx_masks[] = {
+	{ 0x7ff, "STATX_BASIC_STATS" }, SYM(STATX_TYPE), SYM(STATX_MODE), SYM(STATX_NLINK),
+	SYM(STATX_UID), SYM(STATX_GID), SYM(STATX_ATIME), SYM(STATX_MTIME), SYM(STATX_CTIME),
+	SYM(STATX_INO), SYM(STATX_SIZE), SYM(STATX_BLOCKS), SYM(STATX_BTIME), SYM(STATX_MNT_ID),
+	{ 0x2000, "STATX_DIOALIGN" }, { 0x4000, "STATX_MNT_ID_UNIQUE" },
+	{ 0x8000, "STATX_SUBVOL" }, { 0x10000, "STATX_WRITE_ATOMIC" },
+};
+
+/* The common ioctl requests: terminals, sockets and files, block devices. */
+static const struct sym ioctls[] = {
+	SYM(TCGETS), SYM(TCSETS), SYM(TCSETSW), SYM(TCSETSF), SYM(TCGETA), SYM(TCSETA),
+	SYM(TCSETAW), SYM(TCSETAF), SYM(TCSBRK), SYM(TCXONC), SYM(TCFLSH), SYM(TIOCEXCL),
+	SYM(TIOCNXCL), SYM(TIOCSCTTY), SYM(TIOCGPGRP), SYM(TIOCSPGRP), SYM(TIOCOUTQ),
+	SYM(TIOCSTI), SYM(TIOCGWINSZ), SYM(TIOCSWINSZ), SYM(TIOCMGET), SYM(TIOCMSET),
+	SYM(FIONREAD), SYM(TIOCLINUX), SYM(TIOCCONS), SYM(FIONBIO), SYM(TIOCNOTTY),
+	SYM(TIOCGSID), SYM(TIOCGPTN), SYM(TIOCSPTLCK), SYM(TIOCGPTPEER), SYM(FIONCLEX),
+	SYM(FIOCLEX), SYM(FIOASYNC), SYM(SIOCGIFCONF), SYM(SIOCGIFFLAGS), SYM(SIOCSIFFLAGS),
+	SYM(SIOCGIFADDR), SYM(SIOCGIFNAME), SYM(SIOCGIFINDEX), SYM(SIOCGIFHWADDR),
+	SYM(SIOCGIFMTU), SYM(SIOCATMARK), { 0x80081272, "BLKGETSIZE64" }, { 0x1268, "BLKSSZGET" },
+	{ 0x1260, "BLKGETSIZE" }, { 0x127b, "BLKPBSZGET" }, { 0x1272 | 0x80080000, "BLKGETSIZE64" },
+	{ 0x40049409, "BTRFS_IOC_CLONE" }, { 0x4020940d, "FICLONERANGE" },
+	{ 0xc020660b, "FS_IOC_FIEMAP" }, { 0x80086601, "FS_IOC_GETFLAGS" },
+	{ 0x40086602, "FS_IOC_SETFLAGS" },
+};
+
+static const struct sym prctl_opts[] = {
+	SYM(PR_SET_PDEATHSIG), SYM(PR_GET_PDEATHSIG), SYM(PR_GET_DUMPABLE), SYM(PR_SET_DUMPABLE),
+	SYM(PR_GET_KEEPCAPS), SYM(PR_SET_KEEPCAPS), SYM(PR_SET_NAME), SYM(PR_GET_NAME),
+	SYM(PR_GET_SECCOMP), SYM(PR_SET_SECCOMP), SYM(PR_CAPBSET_READ), SYM(PR_CAPBSET_DROP),
+	SYM(PR_GET_TIMERSLACK), SYM(PR_SET_TIMERSLACK), SYM(PR_SET_SECUREBITS),
+	SYM(PR_GET_SECUREBITS), SYM(PR_SET_TIMING), SYM(PR_GET_TIMING), SYM(PR_MCE_KILL),
+	SYM(PR_SET_MM), SYM(PR_SET_CHILD_SUBREAPER), SYM(PR_GET_CHILD_SUBREAPER),
+	SYM(PR_SET_NO_NEW_PRIVS), SYM(PR_GET_NO_NEW_PRIVS), SYM(PR_GET_TID_ADDRESS),
+	SYM(PR_SET_THP_DISABLE), SYM(PR_GET_THP_DISABLE), SYM(PR_CAP_AMBIENT),
+	SYM(PR_SET_PTRACER), SYM(PR_SET_VMA), SYM(PR_SET_SPECULATION_CTRL),
+	SYM(PR_GET_SPECULATION_CTRL), SYM(PR_SET_IO_FLUSHER), SYM(PR_GET_IO_FLUSHER),
+	SYM(PR_SET_SYSCALL_USER_DISPATCH), SYM(PR_SCHED_CORE),
+};
+
+static const struct sym arch_prctls[] = {
+	SYM(ARCH_SET_GS), SYM(ARCH_SET_FS), SYM(ARCH_GET_FS), SYM(ARCH_GET_GS),
+	SYM(ARCH_GET_CPUID), SYM(ARCH_SET_CPUID), { 0x1021, "ARCH_GET_XCOMP_SUPP" },
+	{ 0x1022, "ARCH_GET_XCOMP_PERM" }, { 0x1023, "ARCH_REQ_XCOMP_PERM" },
+	{ 0x1024, "ARCH_GET_XCOMP_GUEST_PERM" }, { 0x1025, "ARCH_REQ_XCOMP_GUEST_PERM" },
+	SYM(ARCH_MAP_VDSO_X32), SYM(ARCH_MAP_VDSO_32), SYM(ARCH_MAP_VDSO_64),
+	{ 0x4001, "ARCH_GET_UNTAG_MASK" }, { 0x4002, "ARCH_ENABLE_TAGGED_ADDR" },
+	{ 0x4003, "ARCH_GET_MAX_TAG_BITS" }, { 0x4004, "ARCH_FORCE_TAGGED_SVA" },
+	{ 0x5001, "ARCH_SHSTK_ENABLE" }, { 0x5002, "ARCH_SHSTK_DISABLE" },
+	{ 0x5003, "ARCH_SHSTK_LOCK" }, { 0x5004, "ARCH_SHSTK_UNLOCK" },
+	{ 0x5005, "ARCH_SHSTK_STATUS" },
 };
 
 /* fcntl's file descriptor flags (F_GETFD, F_SETFD). */
@@ -342,6 +485,14 @@ static const struct sym_table sym_tables[] = {
 	[ARG_WAIT_OPTS] = FLAGS(wait_flags),
 	[ARG_PIPE_FLAGS] = FLAGS(pipe_flags),
 	[ARG_SIGPROCMASK_HOW] = ENUM(sigprocmask_hows),
+	[ARG_MSG_FLAGS] = FLAGS(msg_flags),
+	[ARG_SOL] = ENUM(sol_levels),
+	[ARG_MADV] = ENUM(madvices),
+	[ARG_EPOLL_OP] = ENUM(epoll_ops),
+	[ARG_GRND_FLAGS] = FLAGS(grnd_flags),
+	[ARG_RLIMIT] = ENUM(rlimits),
+	[ARG_STATX_MASK] = FLAGS(statx_masks),
+	[ARG_PRCTL] = ENUM(prctl_opts),
 };
 
 static const struct sym_table unlink_table = FLAGS(unlink_flags);
@@ -351,7 +502,39 @@ static const struct sym_table unlink_table = FLAGS(unlink_flags);
 
 static bool is_symbolic(unsigned kind)
 {
-	return (kind >= ARG_OPEN_FLAGS && kind <= ARG_SIGPROCMASK_HOW) || kind == ARG_FUTEX_OP;
+	return (kind >= ARG_OPEN_FLAGS && kind <= ARG_SIGPROCMASK_HOW) ||
+	       (kind >= ARG_FUTEX_OP && kind <= ARG_ARCH_PRCTL);
+}
+
+/* A value by name from t, or in hex when it has none (ioctl requests, arch_prctl codes). */
+static void put_enum_hex(struct out *o, unsigned long long v, const struct sym *t, size_t n)
+{
+	const char *name = sym_lookup(t, n, v);
+
+	if (name)
+		out_puts(o, name);
+	else
+		out_printf(o, "%#llx", v);
+}
+
+/* A socket option's name, by the level (argument 1) it is at. */
+static void put_sockopt(struct out *o, const struct event *ev, unsigned long long v)
+{
+	switch ((int)ev->args[1].value) {
+	case SOL_SOCKET:
+		put_enum(o, (int)v, so_opts, ARRAY_SIZE(so_opts));
+		return;
+	case IPPROTO_TCP:
+		put_enum(o, (int)v, tcp_opts, ARRAY_SIZE(tcp_opts));
+		return;
+	case IPPROTO_IP:
+		put_enum(o, (int)v, ip_opts, ARRAY_SIZE(ip_opts));
+		return;
+	case IPPROTO_IPV6:
+		put_enum(o, (int)v, ipv6_opts, ARRAY_SIZE(ipv6_opts));
+		return;
+	}
+	out_printf(o, "%d", (int)v);
 }
 
 /* The kinds shown by name; the caller quotes them for JSON. */
@@ -368,6 +551,12 @@ static void put_symbolic(struct out *o, unsigned nr, unsigned kind, __u64 v)
 		return;
 	case ARG_FUTEX_OP:
 		put_futex_op(o, (unsigned)v);
+		return;
+	case ARG_IOCTL:
+		put_enum_hex(o, (unsigned)v, ioctls, ARRAY_SIZE(ioctls));
+		return;
+	case ARG_ARCH_PRCTL:
+		put_enum_hex(o, (unsigned)v, arch_prctls, ARRAY_SIZE(arch_prctls));
 		return;
 	case ARG_MMAP_FLAGS:
 		put_mmap_flags(o, v);
@@ -597,7 +786,10 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 	}
 	if (json)
 		out_putc(o, '"');
-	put_symbolic(o, ev->nr, kind, v);
+	if (kind == ARG_SOCKOPT)
+		put_sockopt(o, ev, v);
+	else
+		put_symbolic(o, ev->nr, kind, v);
 	if (json)
 		out_putc(o, '"');
 }
