@@ -46,7 +46,7 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 #pragma unroll
 	for (int i = 0; i < AT_SLOTS; i++) {
 		__u8 kind = spec->slot_kind[i];
-		bool out = kind == AT_SLOT_BUF_OUT;
+		bool out = kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT;
 
 		if (kind == AT_SLOT_NONE)
 			continue;
@@ -57,8 +57,11 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 		} else if (out != at_exit || (out && ret < 0)) {
 			continue;
 		}
-		capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
-			slot_want(rec, kind, spec->len_arg[i], ret), false);
+		if (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)
+			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
+		else
+			capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
+				slot_want(rec, kind, spec->len_arg[i], ret), false);
 	}
 }
 

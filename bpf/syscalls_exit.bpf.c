@@ -79,8 +79,13 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 	for (int i = 0; i < AT_SLOTS; i++) {
 		__u8 kind = spec->slot_kind[i];
 
-		if (kind == AT_SLOT_NONE || (kind == AT_SLOT_BUF_OUT && ret < 0))
+		if (kind == AT_SLOT_NONE ||
+		    ((kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT) && ret < 0))
 			continue;
+		if (!exec_done && (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)) {
+			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
+			continue;
+		}
 		if (!exec_done) {
 			capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
 				slot_want(rec, kind, spec->len_arg[i], ret), false);

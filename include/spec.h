@@ -25,6 +25,9 @@ enum at_slot_kind {
 	/* Function probes: read at return from the pointer saved at entry, unless the call fails. */
 	AT_SLOT_STR_AT_RET = 4, /* NUL-terminated string */
 	AT_SLOT_BUF_AT_RET = 5, /* buffer, length as AT_SLOT_BUF_IN's (len_arg or fixed_len) */
+	/* Syscalls: a structure of len_arg bytes (at most AT_STR_MAX - 1), not cut at -s. */
+	AT_SLOT_OBJ_IN = 8,  /* read at entry */
+	AT_SLOT_OBJ_OUT = 9, /* read at exit when the call succeeded (ret >= 0) */
 };
 
 /* Which syscalls make records (status_mask; strace's -z, -Z, -e status=). */

@@ -87,9 +87,7 @@ OVERRIDES = {
     "madvise": {"behavior": "ARG_MADV"},
     "epoll_ctl": {"op": "ARG_EPOLL_OP"},
     "getrandom": {"ubuf": ("ARG_BUF_OUT", "len"), "flags": "ARG_GRND_FLAGS"},
-    "prlimit64": {"resource": "ARG_RLIMIT"},
-    "getrlimit": {"resource": "ARG_RLIMIT"},
-    "setrlimit": {"resource": "ARG_RLIMIT"},
+    "prlimit64": {"resource": "ARG_RLIMIT", "new_rlim": "ARG_RLIMIT_IN", "old_rlim": "ARG_RLIMIT_OUT"},
     "statx": {"mask": "ARG_STATX_MASK"},
     "mq_timedsend": {"u_msg_ptr": ("ARG_BUF_IN", "msg_len")},
     # Host and domain names are counted, not NUL-terminated.
@@ -115,9 +113,24 @@ OVERRIDES = {
     "fcntl": {"cmd": "ARG_FCNTL_CMD", "arg": "ARG_HEX"},
     "ioctl": {"cmd": "ARG_IOCTL", "arg": "ARG_HEX"},
     "semctl": {"arg": "ARG_HEX"},
-    "wait4": {"options": "ARG_WAIT_OPTS"},
+    "wait4": {"options": "ARG_WAIT_OPTS", "stat_addr": "ARG_WAIT_STATUS"},
+    "stat": {"statbuf": "ARG_STAT_OUT"},
+    "lstat": {"statbuf": "ARG_STAT_OUT"},
+    "fstat": {"statbuf": "ARG_STAT_OUT"},
+    "newfstatat": {"statbuf": "ARG_STAT_OUT", "flag": "ARG_AT_FLAGS"},
+    "clock_gettime": {"which_clock": "ARG_CLOCKID", "tp": "ARG_TIMESPEC_OUT"},
+    "clock_getres": {"which_clock": "ARG_CLOCKID", "tp": "ARG_TIMESPEC_OUT"},
+    "clock_settime": {"which_clock": "ARG_CLOCKID", "tp": "ARG_TIMESPEC_IN"},
+    "clock_adjtime": {"which_clock": "ARG_CLOCKID"},
+    "timer_create": {"which_clock": "ARG_CLOCKID"},
+    "nanosleep": {"rqtp": "ARG_TIMESPEC_IN"},
+    "clock_nanosleep": {"which_clock": "ARG_CLOCKID", "flags": "ARG_TIMER_FLAGS",
+                        "rqtp": "ARG_TIMESPEC_IN"},
+    "pipe": {"fildes": "ARG_PIPE_FDS"},
+    "getrlimit": {"resource": "ARG_RLIMIT", "rlim": "ARG_RLIMIT_OUT"},
+    "setrlimit": {"resource": "ARG_RLIMIT", "rlim": "ARG_RLIMIT_IN"},
     "waitid": {"options": "ARG_WAIT_OPTS"},
-    "pipe2": {"flags": "ARG_PIPE_FLAGS"},
+    "pipe2": {"flags": "ARG_PIPE_FLAGS", "fildes": "ARG_PIPE_FDS"},
     "dup3": {"flags": "ARG_PIPE_FLAGS"},
     "eventfd2": {"flags": "ARG_PIPE_FLAGS"},
     "epoll_create1": {"flags": "ARG_PIPE_FLAGS"},
@@ -571,6 +584,13 @@ def main():
                      STRACE_CLASSES if name in names64 else STRACE_CLASSES_32, I386_RET_PTR)
         if name in raw:
             d["kinds"] = ["ARG_HEX"] * 6
+        # Structures whose i386 layout is not x86-64's (32-bit longs and time_t)
+        # are shown as their address; int arrays, timespec64 and rlimit64 are the same.
+        for i, k in enumerate(d["kinds"]):
+            if (k == "ARG_STAT_OUT" or
+                    (k.startswith("ARG_TIMESPEC") and not name.endswith("_time64")) or
+                    (k.startswith("ARG_RLIMIT_") and name != "prlimit64")):
+                d["kinds"][i] = "ARG_PTR"
         d["classes"] = d["classes"] or [CLASS_BITS[f] for f, m in STRACE_CLASSES.items()
                                         if base in m and base != name]
         entries.append(emit_entry(NR_COMPAT + nr, d, f"i386 {nr}"))

@@ -161,6 +161,31 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 	rec->slot_len[i] = n;
 }
 
+/*
+ * Reads slot i from the pointer in argument arg: a structure of size bytes
+ * (a syscall's struct stat, timespec, int[2]...), whole, whatever -s says.
+ * An unreadable one is flagged and has no bytes.
+ */
+static __always_inline void capture_obj(struct at_call_rec *rec, int i, __u8 arg, __u32 size)
+{
+	const void *ptr;
+	__u32 n = size & (AT_STR_MAX - 1);
+
+	if (arg >= AT_MAX_ARGS)
+		return;
+	ptr = (const void *)rec->args[arg];
+	rec->slot_arg[i] = arg;
+	if (!ptr || !n) {
+		rec->slot_len[i] = 0;
+		return;
+	}
+	if (bpf_probe_read_user(rec->slot[i], n, ptr)) {
+		rec->flags |= AT_CALL_FAULT0 << i;
+		n = 0;
+	}
+	rec->slot_len[i] = n;
+}
+
 /* Sends the record; only the used part of the last slot goes out. false when lost. */
 static __always_inline bool emit(struct at_call_rec *rec)
 {

@@ -1347,3 +1347,99 @@ Test(cli, signal_delivery_lines_as_strace)
 		     "agent-trace: -e signal=: unknown signal 'SIGFOO'\n");
 	unlink(sout);
 }
+
+/* A wait4 line with its pid argument and result as P (the two tools' children differ). */
+static void wait4_norm(char *l)
+{
+	char *p = strstr(l, "wait4("), *q;
+
+	if (!p)
+		return;
+	p += 6;
+	q = p + strspn(p, "0123456789");
+	memmove(p + 1, q, strlen(q) + 1);
+	*p = 'P';
+	p = strrchr(l, '=');
+	if (p && p[1] == ' ' && p[2] >= '0' && p[2] <= '9')
+		strcpy(p + 2, "P");
+}
+
+/*
+ * Structures as strace decodes them (calls structs): a stat's mode and size,
+ * a character device's st_rdev, pipe2's two fds, an input timespec with its
+ * clock, a resource limit, wait4's statuses of a child that exits 3 and one
+ * SIGTERM kills; the same lines as strace 6.1's, and JSON objects.
+ */
+Test(cli, structures_decode_as_strace)
+{
+	char path[64], sout[64], a[512], b[512];
+	char *out, *err, *sto, *sl, *al;
+	const char *calls = "trace=newfstatat,fstat,pipe2,clock_nanosleep,prlimit64,wait4";
+	int st, lines = 0;
+
+	tmp_name(path, sizeof(path), "structs", "file");
+	tmp_name(sout, sizeof(sout), "structs", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", (char *)calls,
+				     CALLS, "structs", path, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-e", (char *)calls, "--", CALLS, "structs", path,
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	sl = sto, al = out;
+	while (sl && *sl && al && *al) {
+		/* strace's SIGCHLD lines: ptrace keeps the signal the target ignores. */
+		if (!strncmp(sl, "--- ", 4)) {
+			sl = strchr(sl, '\n') + 1;
+			continue;
+		}
+		if (!strncmp(sl, "+++", 3))
+			break;
+		strace_norm(sl, false, a, sizeof(a));
+		strace_norm(al, true, b, sizeof(b));
+		wait4_norm(a);
+		wait4_norm(b);
+		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
+		lines++;
+		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
+		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
+	}
+	cr_assert_geq(lines, 8, "strace:\n%s\nagent-trace:\n%s", sto, out);
+	snprintf(a, sizeof(a),
+		 "newfstatat(AT_FDCWD, \"%s\", {st_mode=S_IFREG|0640, st_size=10, ...}, 0) = 0",
+		 path);
+	cr_assert(strstr(out, a), "%s", out);
+	cr_assert(strstr(out,
+			 "fstat(3, {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}) = 0"),
+		  "%s", out);
+	cr_assert(strstr(out,
+			 "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=1000000}, NULL)"),
+		  "%s", out);
+	cr_assert(strstr(out, "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = "), "%s", out);
+	cr_assert(strstr(out, "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}], 0, NULL) = "), "%s",
+		  out);
+	free(out), free(err), free(sto);
+
+	st = run_capture((char *[]){ AT, "-q", "--json", "-e", (char *)calls, "--", CALLS,
+				     "structs", path, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(strstr(out,
+			 "\"statbuf\":{\"st_mode\":\"S_IFREG|0640\",\"st_size\":10,\"st_dev\":"),
+		  "%s", out);
+	{
+		/* The two fds pipe2 returned (the lowest free: which, the test's own fds say). */
+		const char *f = strstr(out, "\"fildes\":[");
+		int r0 = -1, r1 = -1;
+
+		cr_assert(f && sscanf(f, "\"fildes\":[%d,%d]", &r0, &r1) == 2 && r0 > 2 && r1 > r0,
+			  "%s", out);
+	}
+	cr_assert(strstr(out, "\"rqtp\":{\"tv_sec\":0,\"tv_nsec\":1000000}"), "%s", out);
+	cr_assert(strstr(out, "\"stat_addr\":\"WIFEXITED(s) && WEXITSTATUS(s) == 3\""), "%s", out);
+	free(out), free(err);
+	unlink(sout);
+}

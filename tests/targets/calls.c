@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -367,6 +369,49 @@ static int signals(void)
 	return 0;
 }
 
+/*
+ * structs PATH: calls whose structures strace decodes, with known values:
+ * PATH made 0640 with 10 bytes and stat'ed (newfstatat), /dev/null fstat'ed
+ * (a character device), pipe2, a relative 1 ms clock_nanosleep, prlimit64
+ * of RLIMIT_NOFILE, wait4 of a child that exits 3 and of one SIGTERM kills.
+ * Exits 0.
+ */
+static int structs(const char *path)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
+	struct stat st;
+	struct rlimit rl;
+	int fds[2], s, fd;
+	pid_t pid;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	if (fd < 0 || write(fd, "0123456789", 10) != 10 || close(fd) ||
+	    syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0) || st.st_size != 10)
+		return 1;
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || syscall(SYS_fstat, fd, &st) || close(fd))
+		return 1;
+	if (syscall(SYS_pipe2, fds, O_CLOEXEC) || close(fds[0]) || close(fds[1]))
+		return 1;
+	if (syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL))
+		return 1;
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl))
+		return 1;
+	pid = fork();
+	if (pid == 0)
+		_exit(3);
+	if (pid < 0 || syscall(SYS_wait4, pid, &s, 0, NULL) != pid)
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	if (pid < 0 || kill(pid, SIGTERM) || syscall(SYS_wait4, pid, &s, 0, NULL) != pid)
+		return 1;
+	return unlink(path) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -403,8 +448,10 @@ int main(int argc, char **argv)
 		return compat();
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "structs") && argc == 3)
+		return structs(argv[2]);
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS | onsig N | unused | compat | signals\n");
+		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH\n");
 	return 2;
 }

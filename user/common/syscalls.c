@@ -7,6 +7,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "syscalls.h"
 #include "util.h"
@@ -218,4 +221,23 @@ const char *syscall_row_name(unsigned nr, char *buf)
 	else
 		strcat(buf, " (i386)");
 	return buf;
+}
+
+size_t syscall_obj_size(unsigned kind)
+{
+	switch (kind) {
+	case ARG_STAT_OUT:
+		return sizeof(struct stat);
+	case ARG_TIMESPEC_IN:
+	case ARG_TIMESPEC_OUT:
+		return sizeof(struct timespec);
+	case ARG_WAIT_STATUS:
+		return sizeof(int);
+	case ARG_PIPE_FDS:
+		return 2 * sizeof(int);
+	case ARG_RLIMIT_IN:
+	case ARG_RLIMIT_OUT:
+		return sizeof(struct rlimit);
+	}
+	return 0;
 }

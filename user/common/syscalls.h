@@ -51,6 +51,16 @@ enum arg_kind {
 	ARG_IOCTL,	     /* TCGETS, FIONREAD... (hex when unknown) */
 	ARG_PRCTL,	     /* PR_SET_NAME... */
 	ARG_ARCH_PRCTL,	     /* ARCH_SET_FS... */
+	/* Structures the kernel fills (read at exit, on success) or reads (at entry). */
+	ARG_STAT_OUT,	  /* struct stat: {st_mode=S_IFREG|0644, st_size=43731, ...} */
+	ARG_TIMESPEC_IN,  /* struct timespec: {tv_sec=1, tv_nsec=500000000} */
+	ARG_TIMESPEC_OUT, /* the same, filled by the call */
+	ARG_WAIT_STATUS,  /* int: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}] */
+	ARG_PIPE_FDS,	  /* int[2]: [3, 4] */
+	ARG_RLIMIT_IN,	  /* struct rlimit: {rlim_cur=1024, rlim_max=RLIM64_INFINITY} */
+	ARG_RLIMIT_OUT,	  /* the same, filled by the call */
+	ARG_CLOCKID,	  /* CLOCK_MONOTONIC... */
+	ARG_TIMER_FLAGS,  /* TIMER_ABSTIME */
 };
 
 /*
@@ -94,6 +104,8 @@ extern const struct syscall_desc syscall_table[AT_NR_MAX];
 
 /* The table entry of a syscall number, NULL for numbers the table does not name. */
 const struct syscall_desc *syscall_desc_of(unsigned nr);
+/* The bytes of a structure kind (ARG_STAT_OUT...) the kernel reads, 0 for other kinds. */
+size_t syscall_obj_size(unsigned kind);
 /* Syscall key by name, the x86-64 call's if there is one, or -1. */
 int syscall_by_name(const char *name);
 /* The next key after after (-1: the first) of a call named name (i386's too), or -1. */

@@ -33,6 +33,19 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 				sp->slot_kind[n] = AT_SLOT_BUF_OUT;
 				sp->len_arg[n] = d->len_arg[i];
 				break;
+			case ARG_STAT_OUT:
+			case ARG_TIMESPEC_OUT:
+			case ARG_WAIT_STATUS:
+			case ARG_PIPE_FDS:
+			case ARG_RLIMIT_OUT:
+				sp->slot_kind[n] = AT_SLOT_OBJ_OUT;
+				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
+				break;
+			case ARG_TIMESPEC_IN:
+			case ARG_RLIMIT_IN:
+				sp->slot_kind[n] = AT_SLOT_OBJ_IN;
+				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
+				break;
 			default:
 				continue;
 			}

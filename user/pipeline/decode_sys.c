@@ -21,9 +21,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "decode_sys.h"
@@ -288,6 +290,17 @@ static const struct sym arch_prctls[] = {
 	{ 0x5005, "ARCH_SHSTK_STATUS" },
 };
 
+static const struct sym clockids[] = {
+	SYM(CLOCK_REALTIME), SYM(CLOCK_MONOTONIC), SYM(CLOCK_PROCESS_CPUTIME_ID),
+	SYM(CLOCK_THREAD_CPUTIME_ID), SYM(CLOCK_MONOTONIC_RAW), SYM(CLOCK_REALTIME_COARSE),
+	SYM(CLOCK_MONOTONIC_COARSE), SYM(CLOCK_BOOTTIME), SYM(CLOCK_REALTIME_ALARM),
+	SYM(CLOCK_BOOTTIME_ALARM), SYM(CLOCK_TAI),
+};
+
+static const struct sym timer_flags[] = {
+	SYM(TIMER_ABSTIME),
+};
+
 /* fcntl's file descriptor flags (F_GETFD, F_SETFD). */
 static const struct sym fd_flags[] = {
 	SYM(FD_CLOEXEC),
@@ -493,6 +506,8 @@ static const struct sym_table sym_tables[] = {
 	[ARG_RLIMIT] = ENUM(rlimits),
 	[ARG_STATX_MASK] = FLAGS(statx_masks),
 	[ARG_PRCTL] = ENUM(prctl_opts),
+	[ARG_CLOCKID] = ENUM(clockids),
+	[ARG_TIMER_FLAGS] = FLAGS(timer_flags),
 };
 
 static const struct sym_table unlink_table = FLAGS(unlink_flags);
@@ -503,7 +518,8 @@ static const struct sym_table unlink_table = FLAGS(unlink_flags);
 static bool is_symbolic(unsigned kind)
 {
 	return (kind >= ARG_OPEN_FLAGS && kind <= ARG_SIGPROCMASK_HOW) ||
-	       (kind >= ARG_FUTEX_OP && kind <= ARG_ARCH_PRCTL);
+	       (kind >= ARG_FUTEX_OP && kind <= ARG_ARCH_PRCTL) || kind == ARG_CLOCKID ||
+	       kind == ARG_TIMER_FLAGS;
 }
 
 /* A value by name from t, or in hex when it has none (ioctl requests, arch_prctl codes). */
@@ -591,6 +607,194 @@ static void put_ptr(struct out *o, __u64 p, bool json)
 		out_printf(o, "\"%#llx\"", (unsigned long long)p);
 	else
 		out_hex(o, p);
+}
+
+/* A structure's field: text "name=", JSON "name":; first says whether a comma goes before. */
+static void obj_field(struct out *o, bool json, bool *first, const char *name)
+{
+	if (!*first)
+		out_puts(o, json ? "," : ", ");
+	*first = false;
+	out_puts(o, json ? "\"" : "");
+	out_puts(o, name);
+	out_puts(o, json ? "\":" : "=");
+}
+
+/* A symbolic value: as it is in text, quoted in JSON. */
+static void obj_sym_begin(struct out *o, bool json)
+{
+	if (json)
+		out_putc(o, '"');
+}
+
+static void put_stat(struct out *o, const struct stat *st, bool json)
+{
+	bool first = true;
+	unsigned type = st->st_mode & S_IFMT;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "st_mode");
+	obj_sym_begin(o, json);
+	put_mode(o, st->st_mode);
+	obj_sym_begin(o, json);
+	/* strace's abbreviation: the device of a device file, else the size. */
+	if (type == S_IFCHR || type == S_IFBLK) {
+		obj_field(o, json, &first, "st_rdev");
+		if (json)
+			out_u64(o, st->st_rdev);
+		else
+			out_printf(o, "makedev(%#x, %#x)", major(st->st_rdev), minor(st->st_rdev));
+	} else {
+		obj_field(o, json, &first, "st_size");
+		out_i64(o, st->st_size);
+	}
+	if (!json) {
+		out_puts(o, ", ...}");
+		return;
+	}
+	/* JSON has them all. */
+	obj_field(o, json, &first, "st_dev");
+	out_u64(o, st->st_dev);
+	obj_field(o, json, &first, "st_ino");
+	out_u64(o, st->st_ino);
+	obj_field(o, json, &first, "st_nlink");
+	out_u64(o, st->st_nlink);
+	obj_field(o, json, &first, "st_uid");
+	out_u64(o, st->st_uid);
+	obj_field(o, json, &first, "st_gid");
+	out_u64(o, st->st_gid);
+	obj_field(o, json, &first, "st_blksize");
+	out_i64(o, st->st_blksize);
+	obj_field(o, json, &first, "st_blocks");
+	out_i64(o, st->st_blocks);
+	obj_field(o, json, &first, "st_atime");
+	out_i64(o, st->st_atim.tv_sec);
+	obj_field(o, json, &first, "st_atime_nsec");
+	out_i64(o, st->st_atim.tv_nsec);
+	obj_field(o, json, &first, "st_mtime");
+	out_i64(o, st->st_mtim.tv_sec);
+	obj_field(o, json, &first, "st_mtime_nsec");
+	out_i64(o, st->st_mtim.tv_nsec);
+	obj_field(o, json, &first, "st_ctime");
+	out_i64(o, st->st_ctim.tv_sec);
+	obj_field(o, json, &first, "st_ctime_nsec");
+	out_i64(o, st->st_ctim.tv_nsec);
+	out_putc(o, '}');
+}
+
+static void put_timespec(struct out *o, const struct timespec *ts, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "tv_sec");
+	out_i64(o, ts->tv_sec);
+	obj_field(o, json, &first, "tv_nsec");
+	out_i64(o, ts->tv_nsec);
+	out_putc(o, '}');
+}
+
+/* A limit as strace shows it: RLIM64_INFINITY, a multiple of 1024 as N*1024 (text). */
+static void put_rlim_val(struct out *o, rlim_t v, bool json)
+{
+	if (v == RLIM_INFINITY) {
+		obj_sym_begin(o, json);
+		out_puts(o, "RLIM64_INFINITY");
+		obj_sym_begin(o, json);
+	} else if (!json && v && !(v % 1024)) {
+		out_printf(o, "%llu*1024", (unsigned long long)(v / 1024));
+	} else {
+		out_u64(o, v);
+	}
+}
+
+static void put_rlimit(struct out *o, const struct rlimit *r, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "rlim_cur");
+	put_rlim_val(o, r->rlim_cur, json);
+	obj_field(o, json, &first, "rlim_max");
+	put_rlim_val(o, r->rlim_max, json);
+	out_putc(o, '}');
+}
+
+/* A wait status as strace shows it: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]; JSON as a string. */
+static void put_wait_status(struct out *o, int s, bool json)
+{
+	const char *sig;
+
+	out_puts(o, json ? "\"" : "[{");
+	if (WIFEXITED(s)) {
+		out_printf(o, "WIFEXITED(s) && WEXITSTATUS(s) == %d", WEXITSTATUS(s));
+	} else if (WIFSIGNALED(s)) {
+		sig = signal_name(WTERMSIG(s));
+		out_puts(o, "WIFSIGNALED(s) && WTERMSIG(s) == ");
+		if (sig)
+			out_puts(o, sig);
+		else
+			out_printf(o, "%d", WTERMSIG(s));
+		if (WCOREDUMP(s))
+			out_puts(o, " && WCOREDUMP(s)");
+	} else if (WIFSTOPPED(s)) {
+		sig = signal_name(WSTOPSIG(s));
+		out_puts(o, "WIFSTOPPED(s) && WSTOPSIG(s) == ");
+		if (sig)
+			out_puts(o, sig);
+		else
+			out_printf(o, "%d", WSTOPSIG(s));
+	} else if (WIFCONTINUED(s)) {
+		out_puts(o, "WIFCONTINUED(s)");
+	} else {
+		out_printf(o, "%#x", s);
+	}
+	out_puts(o, json ? "\"" : "}]");
+}
+
+/*
+ * A structure argument from its capture slot; the pointer when it is not
+ * there: unreadable, not captured, short, or an output of a failed call (a
+ * wait4 that returned 0 wrote no status either).
+ */
+static void put_obj(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	size_t size = syscall_obj_size(a->type);
+	bool out = a->type != ARG_TIMESPEC_IN && a->type != ARG_RLIMIT_IN;
+	union {
+		struct stat st;
+		struct timespec ts;
+		struct rlimit rl;
+		int fds[2];
+		int status;
+	} v;
+
+	if (!a->bytes || (a->flags & EVA_FAULTED) || a->len < size || size > sizeof(v) ||
+	    (out && ev->ret < 0) || (a->type == ARG_WAIT_STATUS && ev->ret <= 0)) {
+		put_ptr(o, a->value, json);
+		return;
+	}
+	memcpy(&v, a->bytes, size);
+	switch (a->type) {
+	case ARG_STAT_OUT:
+		put_stat(o, &v.st, json);
+		return;
+	case ARG_TIMESPEC_IN:
+	case ARG_TIMESPEC_OUT:
+		put_timespec(o, &v.ts, json);
+		return;
+	case ARG_RLIMIT_IN:
+	case ARG_RLIMIT_OUT:
+		put_rlimit(o, &v.rl, json);
+		return;
+	case ARG_WAIT_STATUS:
+		put_wait_status(o, v.status, json);
+		return;
+	case ARG_PIPE_FDS:
+		out_printf(o, json ? "[%d,%d]" : "[%d, %d]", v.fds[0], v.fds[1]);
+		return;
+	}
+	put_ptr(o, a->value, json);
 }
 
 /*
@@ -765,6 +969,15 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 		return;
 	case ARG_PTR:
 		put_ptr(o, v, json);
+		return;
+	case ARG_STAT_OUT:
+	case ARG_TIMESPEC_IN:
+	case ARG_TIMESPEC_OUT:
+	case ARG_WAIT_STATUS:
+	case ARG_PIPE_FDS:
+	case ARG_RLIMIT_IN:
+	case ARG_RLIMIT_OUT:
+		put_obj(o, ev, a, json);
 		return;
 	case ARG_PATH:
 	case ARG_STR:
