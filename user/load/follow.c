@@ -508,6 +508,38 @@ static void file_close(struct follow *f)
 }
 
 /*
+ * go_return's link on the RETs of the functions resolved in w (nw wants,
+ * those without err in order, cookies[k] the k-th's of nf): the fd or -errno.
+ */
+static int go_ret_link(struct session *s, const char *path, const struct func_want *w, unsigned nw,
+		       const uint64_t *cookies, unsigned nf)
+{
+	size_t total = 0, k = 0, f = 0;
+	uint64_t *offs, *ck;
+	int fd = -ENOMEM;
+
+	for (unsigned i = 0; i < nw; i++)
+		total += w[i].err ? 0 : w[i].nret;
+	offs = calloc(total ? total : 1, sizeof(*offs));
+	ck = calloc(total ? total : 1, sizeof(*ck));
+	if (offs && ck) {
+		for (unsigned i = 0; i < nw && f < nf; i++) {
+			if (w[i].err)
+				continue;
+			for (unsigned j = 0; j < w[i].nret; j++) {
+				offs[k] = w[i].ret[j];
+				ck[k++] = cookies[f];
+			}
+			f++;
+		}
+		fd = total ? go_return_fd(s, path, offs, ck, total) : -ENOENT;
+	}
+	free(offs);
+	free(ck);
+	return fd;
+}
+
+/*
  * The group's probes on the file of st->key at path (as reachable from
  * here): its live functions resolved in it at once, then the links, as the
  * add made its own. A file without the functions gets a site with no links:
@@ -567,8 +599,15 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 		}
 	} else if (s->uprobe_multi) {
 		/* The return link first, as for the add's own links. */
-		if (g->spec.when != UW_ENTRY &&
-		    (st->fds[0] = uprobe_multi_fd(s, path, offs, cookies, nf, true)) < 0) {
+		if (g->spec.when != UW_ENTRY && g->go) {
+			st->fds[0] = go_ret_link(s, path, w, nw, cookies, nf);
+			if (st->fds[0] < 0) {
+				ret = st->fds[0];
+				st->fds[0] = -1;
+				goto out;
+			}
+		} else if (g->spec.when != UW_ENTRY &&
+			   (st->fds[0] = uprobe_multi_fd(s, path, offs, cookies, nf, true)) < 0) {
 			ret = st->fds[0];
 			st->fds[0] = -1;
 			goto out;
@@ -579,6 +618,10 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 			st->fds[1] = -1;
 			goto out;
 		}
+	} else if (g->go && g->spec.when != UW_ENTRY) {
+		/* A Go function's returns are seen on its RETs, through one uprobe_multi link. */
+		ret = -EOPNOTSUPP;
+		goto out;
 	} else {
 		for (int pass = 0; pass < 2; pass++) {
 			bool retp = pass == 0;

@@ -39,6 +39,7 @@ static void spec_init(struct at_probe_spec *sp, uint8_t kind, uint8_t mode)
 	memset(sp, 0, sizeof(*sp));
 	memset(sp->slot_arg, AT_ARG_NONE, sizeof(sp->slot_arg));
 	memset(sp->len_arg, AT_ARG_NONE, sizeof(sp->len_arg));
+	sp->err_word = AT_ARG_NONE;
 	sp->kind = kind;
 	sp->mode = mode;
 	sp->enabled = 1;
@@ -100,6 +101,7 @@ static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 	sp->abi = go ? AT_ABI_GO : AT_ABI_SYSV;
 	if (go)
 		uspec_go_word_regs(u, sp->word_reg);
+	sp->err_word = go ? u->err_word : AT_ARG_NONE;
 	sp->fail_op = u->fail_op; /* enum ufail_op and enum at_fail_op share their values */
 	sp->fail_val = u->fail_val;
 	/* An integer by its width and sign; a pointer, bytes or no type as a u64. */
@@ -170,6 +172,8 @@ static struct probe *func_probe(uint32_t id, const struct uspec *u, const char *
 		return NULL;
 	p->spec = *u;
 	p->off = f->off;
+	memcpy(p->go_ret, f->ret, f->nret * sizeof(f->ret[0]));
+	p->go_nret = f->nret;
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	snprintf(p->provider, sizeof(p->provider), "%s", provider);
 	/* The main program is named by its file: "funcs:plain", not ":plain". */
@@ -246,7 +250,15 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 static int go_types_refused(const struct uspec *u, bool go, const char *path, char *err,
 			    size_t errlen)
 {
-	if (u->go_arg < 0 || go || !path[0])
+	if (go || !path[0])
+		return 0;
+	if (uspec_go_results(u))
+		return fail(err, errlen,
+			    "the results (%s%s) are Go's (a tuple, an interface or an error), and "
+			    "%s is not a Go binary",
+			    u->err_ret >= 0 ? "error" : utype_name(u->ret_type),
+			    u->nrets > 1 ? ", ..." : "", path);
+	if (u->go_arg < 0)
 		return 0;
 	return fail(err, errlen, "argument '%s' is %s, a Go type, and %s is not a Go binary",
 		    u->args[u->go_arg].name, utype_name(u->args[u->go_arg].type), path);
@@ -269,7 +281,7 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 	if (go_types_refused(u, go, path, err, errlen))
 		return -EINVAL;
 	/* A probe waiting for its file (no path yet) with Go types can only go on Go. */
-	go = go || u->go_arg >= 0;
+	go = go || u->go_arg >= 0 || uspec_go_results(u);
 	if (to_spec(u, go, fp, &sp, err, errlen))
 		return -EINVAL;
 	if (first + fs->n > AT_MAX_PROBES) {

@@ -104,6 +104,9 @@ static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_re
 	/* Nothing to verify for probes that will never be added: start-up is shorter. */
 	bpf_program__set_autoload(k->progs.func_entry, load);
 	bpf_program__set_autoload(k->progs.func_return, load);
+	bpf_program__set_autoload(k->progs.go_return, load);
+	/* Go calls in flight: no room is paid for where no probe can be added. */
+	bpf_map__set_max_entries(k->maps.go_calls, load ? AT_GO_CALLS : 1);
 	bpf_program__set_autoload(k->progs.usdt_hit, load);
 	/*
 	 * Attached by the follower while a probe names its library by short name
@@ -125,6 +128,8 @@ static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_re
 		bpf_program__set_expected_attach_type(k->progs.func_entry,
 						      AT_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(k->progs.func_return,
+						      AT_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(k->progs.go_return,
 						      AT_BPF_TRACE_UPROBE_MULTI);
 	}
 	/* The entry programs' flag and the rodata that matches it. */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Go calls in flight, paired per goroutine rather than per thread: a
+ * goroutine that blocks or is preempted inside a call may return on another
+ * OS thread, and its stack may be copied elsewhere when it grows. A call is
+ * keyed by its goroutine (the runtime.g in R14) and its depth on that
+ * goroutine's stack, g.stack.hi - SP: at the entry probe (offset 0, or right
+ * after the stack check, which moves no SP) and at each RET, SP points at the
+ * return address, and a stack copy moves SP and stack.hi together.
+ */
+#ifndef AT_GOCALLS_BPF_H
+#define AT_GOCALLS_BPF_H
+
+#include "record.h"
+#include "spec.h"
+#include "regs.bpf.h"
+#include "ringbuf.bpf.h"
+
+struct go_call_key {
+	__u64 g;	/* the goroutine's runtime.g */
+	__u64 depth;	/* g.stack.hi - SP at the call's entry and at its RET */
+	__u32 tgid;	/* its process: a g address means nothing across processes */
+	__u32 probe_id; /* several probes may share a function */
+};
+
+/*
+ * The calls whose return has not been seen. An LRU: a call whose return is
+ * never seen (its goroutine ended in it) is reclaimed when room is needed;
+ * one whose goroutine comes back to the same depth (a panic recovered
+ * above it, a tail jump) is replaced there and counted (go_unmatched).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AT_GO_CALLS);
+	__type(key, struct go_call_key);
+	__type(value, struct at_call_rec);
+} go_calls SEC(".maps");
+
+/* runtime.g's first field: stack {lo, hi}, the bounds of the goroutine's stack. */
+struct go_stack {
+	__u64 lo;
+	__u64 hi;
+};
+
+/*
+ * The key of the call at this probe: 0, or -1 when R14 is no goroutine whose
+ * stack holds SP (an ABI0 assembly function uses R14 freely; a system stack).
+ */
+static __always_inline int go_call_key(struct go_call_key *k, const struct pt_regs *ctx, __u32 tgid,
+				       __u32 id)
+{
+	__u64 g = go_g(ctx), sp = go_sp(ctx);
+	struct go_stack st;
+
+	if (!g || bpf_probe_read_user(&st, sizeof(st), (const void *)g))
+		return -1;
+	if (sp < st.lo || sp >= st.hi)
+		return -1;
+	k->g = g;
+	k->depth = st.hi - sp;
+	k->tgid = tgid;
+	k->probe_id = id;
+	return 0;
+}
+
+#endif /* AT_GOCALLS_BPF_H */
