@@ -490,12 +490,12 @@ static int parse_results(struct parser *p, struct uspec *out)
 		skip_ws(p);
 		if (parse_result(p, &t, &is_err, &start))
 			return -1;
+		if (is_err && out->err_ret >= 0)
+			return fail_at(p, start, "one result may be 'error'");
 		if (out->nrets == USPEC_MAX_RETS || words + utype_info(t)->words > USPEC_MAX_RETS)
 			return fail_at(p, start,
 				       "results past Go's first %d result registers are not read",
 				       USPEC_MAX_RETS);
-		if (is_err && out->err_ret >= 0)
-			return fail_at(p, start, "one result may be 'error'");
 		if (is_err) {
 			out->err_ret = (int8_t)out->nrets;
 			out->err_word = (uint8_t)words;
