@@ -41,7 +41,12 @@ struct group {
 	unsigned n;
 	struct file_key primary; /* the file the add attached to itself */
 	bool has_primary;
-	bool go;      /* the probes read Go's argument registers: only Go files take them */
+	bool go; /* the probes read Go's argument registers: only Go files take them */
+	/*
+	 * go is settled: by the file the add attached to, or by Go types; a
+	 * probe that waited for its file without them takes the first file's.
+	 */
+	bool go_known;
 	bool by_name; /* a library short name: a file mapped later may be it (mmap_exec) */
 	struct group *next_pending;
 };
@@ -426,6 +431,7 @@ int follow_group(struct follow *f, struct probe *const *ps, const struct funcs *
 	rest = ns_path(path, &pid);
 	g->has_primary = path[0] && !realfile(pid, rest, attach, sizeof(attach), &g->primary);
 	g->go = go;
+	g->go_known = path[0] || g->spec.go_arg >= 0 || uspec_go_results(&g->spec);
 	g->by_name = g->spec.target[0] && !strchr(g->spec.target, '/');
 	pthread_mutex_lock(&f->lock);
 	if (g->by_name)
@@ -507,6 +513,20 @@ static void file_close(struct follow *f)
 	f->ef = NULL;
 }
 
+/* The group's probes read with Go's ABI (go) or SysV's from now on: its entries rewritten. */
+static int set_abi(struct follow *f, struct group *g, bool go)
+{
+	for (unsigned i = 0; i < g->n && go != g->go; i++) {
+		int ret = probes__set_abi(f->s, g->ids[i], go);
+
+		if (ret && ret != -ENOENT)
+			return ret;
+	}
+	g->go = go;
+	g->go_known = true;
+	return 0;
+}
+
 /*
  * go_return's link on the RETs of the functions resolved in w (nw wants,
  * those without err in order, cookies[k] the k-th's of nf): the fd or -errno.
@@ -571,6 +591,11 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 	/* Unreadable (EMFILE, a root gone): a failure, not a file without the functions. */
 	if (nw && !ef) {
 		ret = -errno;
+		goto out;
+	}
+	/* A waiting probe's first file tells its ABI: Go's registers, or SysV's. */
+	if (ef && !g->go_known && !provider && set_abi(f, g, elf_file__is_go(ef))) {
+		ret = -EIO;
 		goto out;
 	}
 	/* The kernel's entry reads one ABI's registers: a file of the other is skipped. */

@@ -126,6 +126,13 @@ int probes__remove(struct session *s, uint32_t id);
 /* The probe with this id, or NULL. Safe from the reader thread. */
 const struct probe *probes__get(struct session *s, uint32_t id);
 
+/*
+ * Sets the ABI probe id's entry reads arguments and results with (Go's
+ * register ABI or SysV), for a probe that waited for its file and finds it
+ * in a Go binary, or not. 0 or -errno.
+ */
+int probes__set_abi(struct session *s, uint32_t id, bool go);
+
 /* Highest probe id handed out + 1. */
 uint32_t probes__count(struct session *s);
 

@@ -577,6 +577,27 @@ const struct probe *probes__get(struct session *s, uint32_t id)
 	return id < AT_MAX_PROBES ? atomic_load(&s->probes[id]) : NULL;
 }
 
+int probes__set_abi(struct session *s, uint32_t id, bool go)
+{
+	const struct probe *p = probes__get(s, id);
+	int fd = bpf_map__fd(s->skel->maps.probes);
+	struct at_probe_spec sp;
+
+	if (!p)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(fd, &id, &sp))
+		return -errno;
+	/* Off (removed) stays off. */
+	if (!sp.enabled)
+		return 0;
+	sp.abi = go ? AT_ABI_GO : AT_ABI_SYSV;
+	memset(sp.word_reg, 0, sizeof(sp.word_reg));
+	if (go)
+		uspec_go_word_regs(&p->spec, sp.word_reg);
+	sp.err_word = go ? p->spec.err_word : AT_ARG_NONE;
+	return bpf_map_update_elem(fd, &id, &sp, BPF_ANY) ? -errno : 0;
+}
+
 uint32_t probes__count(struct session *s)
 {
 	return atomic_load(&s->nprobes);

@@ -6,15 +6,19 @@
 //
 //	goret deep N     N runs of Deep(100), each on a new goroutine whose stack
 //	                 grows (runtime.morestack restarts Deep); Deep(n) returns n
-//	goret block N G  G goroutines (GOMAXPROCS 4) call Block(i) N times each; it
+//	goret block N G [FILE]
+//	                 G goroutines (GOMAXPROCS 4) call Block(i) N times each; it
 //	                 sleeps (parked, resumed on any thread) or blocks in a
-//	                 syscall, and returns 3*i+1; prints how many calls
-//	                 returned on another thread than they entered on
+//	                 syscall, and returns 3*i+1; prints (or writes to FILE) how
+//	                 many calls returned on another thread than they entered on
 //	goret panic N    Risky(i) for i = 1..N through a recover: it panics when
 //	                 i%4 == 0, else returns 2*i
 //	goret multi N    Multi(i) for i = 0..N-1: three RETs, by i%3
 //	goret errs N     Parse(i) for i = 0..N-1: (0, error) when i%5 == 0, else (10*i, nil)
 //	goret all        each of them, small
+//
+// GORET_DELAY (a Go duration) makes it sleep that long first, for a tracer
+// that attaches once it has seen the exec.
 package main
 
 import (
@@ -78,7 +82,7 @@ func Block(i int) int {
 	return 3*i + 1
 }
 
-func block(n, g int) {
+func block(n, g int, file string) {
 	var wg sync.WaitGroup
 
 	runtime.GOMAXPROCS(4)
@@ -93,7 +97,13 @@ func block(n, g int) {
 		}(k)
 	}
 	wg.Wait()
-	fmt.Println("migrated", migrated.Load())
+	out := fmt.Sprintf("migrated %d\n", migrated.Load())
+	if file == "" {
+		fmt.Print(out)
+	} else if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "goret:", err)
+		os.Exit(1)
+	}
 }
 
 //go:noinline
@@ -190,6 +200,9 @@ func arg(k, def int) int {
 }
 
 func main() {
+	if d, err := time.ParseDuration(os.Getenv("GORET_DELAY")); err == nil {
+		time.Sleep(d)
+	}
 	mode := "all"
 	if len(os.Args) > 1 {
 		mode = os.Args[1]
@@ -198,7 +211,11 @@ func main() {
 	case "deep":
 		deep(arg(2, 200))
 	case "block":
-		block(arg(2, 20), arg(3, 8))
+		file := ""
+		if len(os.Args) > 4 {
+			file = os.Args[4]
+		}
+		block(arg(2, 20), arg(3, 8), file)
 	case "panic":
 		risky(arg(2, 41))
 	case "multi":
@@ -207,7 +224,7 @@ func main() {
 		errs(arg(2, 50))
 	case "all":
 		deep(5)
-		block(3, 4)
+		block(3, 4, "")
 		risky(9)
 		multi(9)
 		errs(10)
