@@ -73,8 +73,10 @@ func Block(i int) int {
 	if i%2 == 0 {
 		time.Sleep(time.Millisecond)
 	} else {
+		// Go's preemption signal cuts a sleep short (EINTR): the rest is slept.
 		ts := syscall.Timespec{Nsec: 1000000}
-		syscall.Nanosleep(&ts, nil)
+		for syscall.Nanosleep(&ts, &ts) == syscall.EINTR {
+		}
 	}
 	if syscall.Gettid() != before {
 		migrated.Add(1)
