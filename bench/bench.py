@@ -64,7 +64,8 @@ AT_RECORDS = re.compile(
     r"records: (\d+) delivered in (\d+) batches over [\d.]+s; lost: (\d+) \(ring buffer "
     r"full\), (\d+) \(queue full\), (\d+) \(thread state\), (\d+) \(process table full\), "
     r"(\d+) \(call depth\), (\d+) \(unpaired returns\), "
-    r"(?:(\d+) \(candidate table full\), )?(\d+) \(output\); "
+    r"(?:(\d+) \(candidate table full\), )?(?:\d+ \(Go entries without return\), )?"
+    r"(\d+) \(output\); "
     r"agent-trace cpu ([\d.]+)s, "
     r"max rss ([\d.]+) MiB")
 BT_LOST = re.compile(r"Lost (\d+) events")
