@@ -197,3 +197,11 @@ void func_put_ret(struct out *o, const struct event *ev, bool json)
 		put_int(o, ev->probe->spec.ret_type, (uint64_t)ev->ret, json);
 	}
 }
+
+void func_put_ret_scalar(struct out *o, const struct event *ev)
+{
+	if ((ev->flags & EV_ENTRY_ONLY) || !uspec_go_results(&ev->probe->spec))
+		func_put_ret(o, ev, true);
+	else
+		put_int(o, ev->probe->spec.rets[0], (uint64_t)ev->ret, true);
+}
