@@ -533,7 +533,7 @@ static int attach_each(struct session *s, struct probe **ps, size_t n, char *err
 		if (ret == -EOPNOTSUPP) {
 			fail(err, errlen,
 			     "attaching to %s in %s: a Go function's return probe needs uprobe_multi "
-			     "links (Linux 6.6), which this kernel lacks; add '@entry'",
+			     "links (Linux 6.6), not available here; add '@entry'",
 			     p->name, p->path);
 			return -EIO;
 		}
