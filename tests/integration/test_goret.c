@@ -358,7 +358,11 @@ Test(goret, follower_on_probe_file_targets, .timeout = 90)
 	free(sh("rm -rf %s", dir));
 }
 
-/* Harm: every mode at once under every probe, run after run; each run must exit 0. */
+/*
+ * Harm: every mode at once under every probe, and return probes on 500 of
+ * the Go runtime's own functions (the scheduler, the allocator, stack
+ * growth), run after run; each run must exit 0.
+ */
 Test(goret, harm_loop, .timeout = 120)
 {
 	struct timespec a, b;
@@ -376,6 +380,7 @@ Test(goret, harm_loop, .timeout = 120)
 				    "-u",  ":main.Parse(long i) -> (long, error)",
 				    "-u",  ":main.touch(ptr b, long l, long c, long n) -> long",
 				    "-u",  ":main.*@entry",
+				    "-u",  ":runtime.[a-m]* -> long",
 				    "--",  GORET,
 				    "all", NULL },
 			&out, &err);
