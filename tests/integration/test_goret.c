@@ -100,6 +100,32 @@ Test(goret, deep_recursion_exact_through_stack_growth, .timeout = 120)
 	trace_free(&t);
 }
 
+/* Stripped (functions from .gopclntab, no DWARF): the same sites, the same exact counts. */
+Test(goret, stripped_binary, .timeout = 120)
+{
+	struct trace t;
+	size_t n;
+
+	trace_goret((char *[]){ (char *)build_path("goret-stripped"), "deep", "50", NULL },
+		    (struct trace_opts){ .uprobes = { ":main.Deep(long n) -> long",
+						      ":main.Multi(long i) -> long" } },
+		    &t);
+	n = trace_calls(&t, 0, r, MAXR);
+	cr_assert_eq(n, 50 * 101);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(r[i]->ret, (int64_t)r[i]->args[0]);
+	cr_assert_eq(t.lost.go_unmatched, 0);
+	cr_assert_eq(t.lost.orphan_ret, 0);
+	trace_free(&t);
+
+	trace_goret((char *[]){ (char *)build_path("goret-stripped"), "errs", "50", NULL },
+		    (struct trace_opts){ .uprobes = { ":main.Parse(long i) -> (long, error)" } },
+		    &t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 50);
+	cr_assert_eq(t.pstats[0].errors, 10);
+	trace_free(&t);
+}
+
 /*
  * 8 goroutines on 4 threads call Block 20 times each; it parks or blocks in a
  * syscall, and many resume on another thread: every return is its own

@@ -263,6 +263,23 @@ Test(gofunc, real_go_functions)
 	}
 }
 
+/* Stripped, the functions' sizes from .gopclntab (padding included): the same sites. */
+Test(gofunc, stripped_same_sites)
+{
+	static const char *const fns[] = { "main.Deep", "main.Block", "main.Multi", "main.Parse" };
+
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		struct go_sites a, b;
+
+		sites_of(unit_target("goret"), fns[i], &a);
+		sites_of(unit_target("goret-stripped"), fns[i], &b);
+		cr_assert_eq(a.entry, b.entry, "%s", fns[i]);
+		cr_assert_eq(a.nret, b.nret, "%s", fns[i]);
+		for (unsigned k = 0; k < a.nret; k++)
+			cr_assert_eq(a.ret[k], b.ret[k], "%s", fns[i]);
+	}
+}
+
 static int resolve(const char *spec, char *err, size_t errlen)
 {
 	struct resolve_scope sc = {};
