@@ -343,7 +343,7 @@ Test(goret, cli_text_json_and_counter, .timeout = 60)
  */
 Test(goret, follower_on_probe_file_targets, .timeout = 90)
 {
-	char dir[64], exe[96], y[1024], *out, *err;
+	char dir[64], exe[96], y[1536], *out, *err;
 	struct pt_agent ag;
 
 	snprintf(dir, sizeof(dir), "/tmp/agent-trace-goret.%d", getpid());
@@ -355,7 +355,9 @@ Test(goret, follower_on_probe_file_targets, .timeout = 90)
 		"  exe: ['%s']\n"
 		"probes:\n"
 		"  - {name: perr, kind: function, attach: ':main.Parse(long i) -> (long, error)'}\n"
-		"  - {name: deep, kind: function, attach: ':main.Deep(long n) -> long'}\n",
+		"  - {name: deep, kind: function, attach: ':main.Deep(long n) -> long'}\n"
+		"  - {name: pfail, kind: function, attach: ':main.Parse', args: 'long i',\n"
+		"     ret: '(long, error)', when: failing}\n",
 		exe);
 	pt_agent_start(&ag, "goret", y);
 	/* Time for the follower to attach once it has seen the exec. */
@@ -377,6 +379,9 @@ Test(goret, follower_on_probe_file_targets, .timeout = 90)
 	cr_assert_eq(calls_of(out, "perr", NULL), 100, "%s", err);
 	cr_assert_eq(calls_of(out, "perr", "\"failing\":true"), 20);
 	cr_assert_eq(calls_of(out, "perr", "\"ret\":[0,{\"type\":\"0x"), 20);
+	/* when: failing, from the error alone: the 20 calls whose error is not nil. */
+	cr_assert_eq(calls_of(out, "pfail", NULL), 20);
+	cr_assert_eq(calls_of(out, "pfail", "\"failing\":true"), 20);
 	cr_assert_eq(calls_of(out, "deep", NULL), 2 * 1010);
 	cr_assert_eq(calls_of(out, "deep", "\"args\":{\"n\":7},\"ret\":7,"), 2 * 10);
 	free(out);
