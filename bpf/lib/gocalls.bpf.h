@@ -24,17 +24,19 @@ struct go_call_key {
 };
 
 /*
- * The calls whose return has not been seen. An LRU: a call whose return is
- * never seen (its goroutine ended in it) is reclaimed when room is needed;
- * one whose goroutine comes back to the same depth (a panic recovered
- * above it, a tail jump) is replaced there and counted (go_unmatched).
+ * The calls whose return has not been seen. A call whose return is never
+ * seen is replaced, and counted (go_unmatched), when its goroutine comes back
+ * to the same depth (a panic recovered above it, a tail jump); those still
+ * there when the process exits are taken out and counted then (go_sweep). An
+ * LRU: one whose goroutine ended in it (runtime.Goexit) while the process
+ * runs on is reclaimed, uncounted, when room is needed.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, AT_GO_CALLS);
 	__type(key, struct go_call_key);
 	__type(value, struct at_call_rec);
-} go_calls SEC(".maps");
+} go_calls __weak SEC(".maps");
 
 /* runtime.g's first field: stack {lo, hi}, the bounds of the goroutine's stack. */
 struct go_stack {
@@ -61,6 +63,21 @@ static __always_inline int go_call_key(struct go_call_key *k, const struct pt_re
 	k->tgid = tgid;
 	k->probe_id = id;
 	return 0;
+}
+
+static long go_sweep_one(struct bpf_map *map, const struct go_call_key *k, struct at_call_rec *rec,
+			 __u32 *tgid)
+{
+	(void)rec;
+	if (k->tgid == *tgid && !bpf_map_delete_elem(map, k))
+		count_loss(offsetof(struct at_counters, go_unmatched));
+	return 0;
+}
+
+/* The exiting process tgid's calls without return: out of the table, counted. */
+static __always_inline void go_sweep(__u32 tgid)
+{
+	bpf_for_each_map_elem(&go_calls, go_sweep_one, &tgid, 0);
 }
 
 #endif /* AT_GOCALLS_BPF_H */

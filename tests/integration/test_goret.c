@@ -211,6 +211,24 @@ Test(goret, panic_unmatched_entry_counted, .timeout = 60)
 	trace_free(&t);
 }
 
+/*
+ * Exit(i) ends its goroutine (runtime.Goexit): 20 entries that never return,
+ * each counted once, by a later call at its depth or at the process's exit,
+ * which takes the process's calls out of the table.
+ */
+Test(goret, goexit_entries_counted_at_exit, .timeout = 60)
+{
+	struct trace t;
+
+	trace_goret((char *[]){ GORET, "goexit", "20", NULL },
+		    (struct trace_opts){ .uprobes = { ":main.Exit(long i) -> long" } }, &t);
+	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 0);
+	cr_assert_eq(t.pcounts[0].hits, 0, "no return, no hit");
+	cr_assert_eq(t.lost.go_unmatched, 20, "%llu", (unsigned long long)t.lost.go_unmatched);
+	cr_assert_eq(t.lost.orphan_ret, 0);
+	trace_free(&t);
+}
+
 /* Multi has three RETs, one per i % 3: each taken 10 times in 30 calls, each value right. */
 Test(goret, every_ret_of_a_function, .timeout = 60)
 {

@@ -107,6 +107,11 @@ static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_re
 	bpf_program__set_autoload(k->progs.go_return, load);
 	/* Go calls in flight: no room is paid for where no probe can be added. */
 	bpf_map__set_max_entries(k->maps.go_calls, load ? AT_GO_CALLS : 1);
+	/* A base helper, the same for every program type: probed as a kprobe's. */
+	bpf_program__set_autoload(k->progs.go_exit_sweep,
+				  load && libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+								  BPF_FUNC_for_each_map_elem,
+								  NULL) == 1);
 	bpf_program__set_autoload(k->progs.usdt_hit, load);
 	/*
 	 * Attached by the follower while a probe names its library by short name

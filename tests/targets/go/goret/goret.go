@@ -15,6 +15,8 @@
 //	                 i%4 == 0, else returns 2*i
 //	goret multi N    Multi(i) for i = 0..N-1: three RETs, by i%3
 //	goret errs N     Parse(i) for i = 0..N-1: (0, error) when i%5 == 0, else (10*i, nil)
+//	goret goexit N   N goroutines call Exit(i), which ends its goroutine
+//	                 (runtime.Goexit) for i >= 0: it never returns
 //	goret all        each of them, small
 //
 // GORET_DELAY (a Go duration) makes it sleep that long first, for a tracer
@@ -192,6 +194,29 @@ func errs(n int) {
 	}
 }
 
+//go:noinline
+func Exit(i int) int {
+	if i >= 0 {
+		runtime.Goexit()
+	}
+	return i
+}
+
+func goexit(n int) {
+	var wg sync.WaitGroup
+
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			Exit(i)
+			fmt.Fprintln(os.Stderr, "goret: Exit returned")
+			os.Exit(1)
+		}(i)
+	}
+	wg.Wait()
+}
+
 func arg(k, def int) int {
 	if len(os.Args) > k {
 		if n, err := strconv.Atoi(os.Args[k]); err == nil {
@@ -224,6 +249,8 @@ func main() {
 		multi(arg(2, 30))
 	case "errs":
 		errs(arg(2, 50))
+	case "goexit":
+		goexit(arg(2, 10))
 	case "all":
 		deep(5)
 		block(3, 4, "")
