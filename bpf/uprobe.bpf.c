@@ -187,7 +187,7 @@ static __always_inline void go_entry(struct pt_regs *ctx, const struct at_probe_
 	/* Last, so the capture's cost is not part of the call's duration. */
 	rec->enter_ns = bpf_ktime_get_ns();
 	err = bpf_map_update_elem(&go_calls, &k, rec, BPF_NOEXIST);
-	if (err == -17) { /* EEXIST */
+	if (err == -AT_EEXIST) {
 		count_loss(offsetof(struct at_counters, go_unmatched));
 		err = bpf_map_update_elem(&go_calls, &k, rec, BPF_ANY);
 	}

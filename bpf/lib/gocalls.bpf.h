@@ -16,6 +16,9 @@
 #include "regs.bpf.h"
 #include "ringbuf.bpf.h"
 
+/* bpf_map_update_elem's error for BPF_NOEXIST on a key that is there (errno.h is not ours). */
+#define AT_EEXIST 17
+
 struct go_call_key {
 	__u64 g;	/* the goroutine's runtime.g */
 	__u64 depth;	/* g.stack.hi - SP at the call's entry and at its RET */
