@@ -8,6 +8,8 @@
  *   floor sys_exit_rb -- CMD...  sys_exit alone sending a record per syscall of CMD
  *                                through a ring buffer to a reader that takes each
  *   floor func FILE:FUNC -- CMD...  uprobe + uretprobe on FUNC in FILE
+ *   floor gofunc FILE:OFF,OFF... -- CMD...  entry-style uprobes at file offsets OFF
+ *                                (a Go function's entry and RETs, as agent-trace puts them)
  *
  * The command is forked first and held on a pipe until the programs are
  * attached, as agent-trace -- CMD does. Exits with the command's exit code.
@@ -30,7 +32,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: floor sys|sys_exit|sys_exit_rb -- CMD... | "
-			"floor func FILE:FUNC -- CMD...\n");
+			"floor func FILE:FUNC -- CMD... | floor gofunc FILE:OFF,OFF... -- CMD...\n");
 	return 2;
 }
 
@@ -55,6 +57,36 @@ static int attach_func(struct floor_bpf *skel, const char *spec)
 	if (!skel->links.floor_return)
 		return -errno;
 	return 0;
+}
+
+/* gofunc's links: floor_entry at each offset. */
+#define GO_SITES 64
+static struct bpf_link *go_links[GO_SITES];
+static int ngo;
+
+static int attach_gofunc(struct floor_bpf *skel, const char *spec)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o);
+	const char *colon = strrchr(spec, ':');
+	char file[4096], *end;
+	const char *p;
+
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(file))
+		return -EINVAL;
+	memcpy(file, spec, colon - spec);
+	file[colon - spec] = '\0';
+	for (p = colon + 1; *p && ngo < GO_SITES; p = *end ? end + 1 : end) {
+		unsigned long long off = strtoull(p, &end, 0);
+
+		if (end == p || (*end && *end != ','))
+			return -EINVAL;
+		go_links[ngo] =
+			bpf_program__attach_uprobe_opts(skel->progs.floor_entry, -1, file, off, &o);
+		if (!go_links[ngo])
+			return -errno;
+		ngo++;
+	}
+	return *p ? -E2BIG : 0;
 }
 
 static atomic_bool done;
@@ -86,7 +118,7 @@ int main(int argc, char **argv)
 {
 	struct floor_bpf *skel;
 	int go, st, ret, cmd;
-	bool sys, exit_only, rb_mode;
+	bool sys, exit_only, rb_mode, gofunc;
 	struct ring_buffer *rb = NULL;
 	pthread_t rd;
 	pid_t pid;
@@ -97,7 +129,9 @@ int main(int argc, char **argv)
 	exit_only = rb_mode || !strcmp(argv[1], "sys_exit");
 	sys = exit_only || !strcmp(argv[1], "sys");
 	cmd = sys ? 3 : 4;
-	if ((!sys && strcmp(argv[1], "func")) || argc <= cmd || strcmp(argv[cmd - 1], "--"))
+	gofunc = !strcmp(argv[1], "gofunc");
+	if ((!sys && !gofunc && strcmp(argv[1], "func")) || argc <= cmd ||
+	    strcmp(argv[cmd - 1], "--"))
 		return usage();
 	pid = spawn_held(argv + cmd, "floor", &go);
 	if (pid < 0)
@@ -112,10 +146,12 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.floor_sys_exit_rb, rb_mode);
 	skel->rodata->target_tgid = pid;
 	bpf_program__set_autoload(skel->progs.floor_entry, !sys);
-	bpf_program__set_autoload(skel->progs.floor_return, !sys);
+	bpf_program__set_autoload(skel->progs.floor_return, !sys && !gofunc);
 	if (floor_bpf__load(skel))
 		goto fail;
-	ret = sys ? floor_bpf__attach(skel) : attach_func(skel, argv[2]);
+	ret = sys      ? floor_bpf__attach(skel) :
+	      gofunc ? attach_gofunc(skel, argv[2]) :
+		       attach_func(skel, argv[2]);
 	if (ret) {
 		errno = -ret;
 		goto fail;
@@ -143,6 +179,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: %llu records, %llu lost\n", records,
 			(unsigned long long)skel->bss->floor_lost);
 	}
+	for (int i = 0; i < ngo; i++)
+		bpf_link__destroy(go_links[i]);
 	floor_bpf__destroy(skel);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 fail:
@@ -154,6 +192,8 @@ fail:
 		pthread_join(rd, NULL);
 		ring_buffer__free(rb);
 	}
+	for (int i = 0; i < ngo; i++)
+		bpf_link__destroy(go_links[i]);
 	floor_bpf__destroy(skel);
 	return 1;
 }
