@@ -305,6 +305,30 @@ Test(goret, value_and_error_results, .timeout = 60)
 	trace_free(&t);
 }
 
+/* A Go string read at the entry (the sleepable read's frame), its call's result at the RET. */
+Test(goret, string_argument_with_result, .timeout = 60)
+{
+	char file[64];
+	struct trace t;
+	size_t n;
+
+	tmp_name(file, sizeof(file), "goret", "words");
+	trace_goret((char *[]){ (char *)build_path("gofuncs"), "types", file, NULL },
+		    (struct trace_opts){ .uprobes = { ":main.greet(gostr s, long n) -> long" } },
+		    &t);
+	unlink(file);
+	n = trace_calls(&t, 0, r, MAXR);
+	cr_assert_eq(n, 12);
+	for (size_t i = 0; i < 10; i++) {
+		cr_assert_eq(r[i]->slot_len[0], 5);
+		cr_assert_eq(memcmp(r[i]->slot[0], i < 6 ? "hello" : "world", 5), 0);
+		cr_assert_eq(r[i]->ret, (int64_t)(5 + r[i]->args[1]), "greet %zu", i);
+	}
+	cr_assert_eq(r[10]->ret, 42);
+	cr_assert_eq(r[11]->ret, 107);
+	trace_free(&t);
+}
+
 /* The CLI: results as "(10, nil)" and [10,null], the unmatched count in the summary. */
 Test(goret, cli_text_json_and_counter, .timeout = 60)
 {
