@@ -47,22 +47,35 @@ struct go_stack {
 	__u64 hi;
 };
 
+/* Whether g is a goroutine whose stack holds sp: then *hi is its stack's top. */
+static __always_inline bool go_stack_holds(__u64 g, __u64 sp, __u64 *hi)
+{
+	struct go_stack st;
+
+	if (!g || bpf_probe_read_user(&st, sizeof(st), (const void *)g))
+		return false;
+	*hi = st.hi;
+	return sp >= st.lo && sp < st.hi;
+}
+
 /*
- * The key of the call at this probe: 0, or -1 when R14 is no goroutine whose
- * stack holds SP (an ABI0 assembly function uses R14 freely; a system stack).
+ * The key of the call at this probe: 0, or -1 when neither R14 nor the
+ * thread's TLS slot holds a goroutine whose stack holds SP. R14 is the g in
+ * Go's register ABI; an ABI0 assembly function may use R14 freely, and then
+ * the TLS slot, where the runtime keeps the same g, is read.
  */
 static __always_inline int go_call_key(struct go_call_key *k, const struct pt_regs *ctx, __u32 tgid,
 				       __u32 id)
 {
-	__u64 g = go_g(ctx), sp = go_sp(ctx);
-	struct go_stack st;
+	__u64 g = go_g(ctx), sp = go_sp(ctx), hi = 0;
 
-	if (!g || bpf_probe_read_user(&st, sizeof(st), (const void *)g))
-		return -1;
-	if (sp < st.lo || sp >= st.hi)
-		return -1;
+	if (!go_stack_holds(g, sp, &hi)) {
+		if (bpf_probe_read_user(&g, sizeof(g), (const void *)go_tls_g_addr()) ||
+		    !go_stack_holds(g, sp, &hi))
+			return -1;
+	}
 	k->g = g;
-	k->depth = st.hi - sp;
+	k->depth = hi - sp;
 	k->tgid = tgid;
 	k->probe_id = id;
 	return 0;

@@ -73,6 +73,18 @@ static __always_inline __u64 go_g(const struct pt_regs *ctx)
 	return ctx->r14;
 }
 
+/*
+ * Where Go keeps the goroutine in thread-local storage besides R14: at -8
+ * from the FS base (runtime.tlsg of a binary linked by Go itself; an
+ * externally linked cgo binary puts it elsewhere). The address of the word.
+ */
+static __always_inline __u64 go_tls_g_addr(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return t->thread.fsbase - 8;
+}
+
 static __always_inline __u64 go_sp(const struct pt_regs *ctx)
 {
 	return PT_REGS_SP(ctx);
