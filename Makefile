@@ -75,7 +75,7 @@ INTEG_BIN := $(BUILD)/tests/integration-tests
 TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
 	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped \
 	$(BUILD)/targets/gofuncs $(BUILD)/targets/gofuncs-stripped $(BUILD)/targets/gofuncs-pie-stripped \
-	$(BUILD)/targets/libatlate.so
+	$(BUILD)/targets/goret $(BUILD)/targets/goret-stripped $(BUILD)/targets/libatlate.so
 
 FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*.h bpf/*/*.h \
 	include/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*/*.h))
@@ -179,6 +179,18 @@ $(BUILD)/targets/gofuncs: tests/targets/go/gofuncs.go | $(BUILD)/targets
 	$(call msg,GO,$@)
 	$(Q)cd tests/targets/go && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
 		go build -o $(abspath $@) gofuncs.go
+
+# Go return probes' target: stack growth, goroutines that move, panics, several RETs, errors.
+$(BUILD)/targets/goret: tests/targets/go/goret/goret.go | $(BUILD)/targets
+	$(call msg,GO,$@)
+	$(Q)cd tests/targets/go/goret && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -o $(abspath $@) goret.go
+
+# The same stripped (no .symtab, no DWARF): the functions from .gopclntab, their RETs from Capstone.
+$(BUILD)/targets/goret-stripped: tests/targets/go/goret/goret.go | $(BUILD)/targets
+	$(call msg,GO,$@)
+	$(Q)cd tests/targets/go/goret && GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -ldflags='-s -w' -o $(abspath $@) goret.go
 
 # The same, stripped as Go services ship: no .symtab, no DWARF; functions from .gopclntab.
 $(BUILD)/targets/gofuncs-stripped: tests/targets/go/gofuncs.go | $(BUILD)/targets

@@ -12,6 +12,7 @@
 #include "record.h"
 #include "lib/capture.bpf.h"
 #include "lib/frames.bpf.h"
+#include "lib/gocalls.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/sys.bpf.h"
 #include "lib/thread.bpf.h"
@@ -164,6 +165,23 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	if (!follow_forks && mntns_verdict(child) != 1)
 		return 0;
 	join_traced(child, AT_REC_PROC_FORK, ptgid, false, 0, NULL);
+	return 0;
+}
+
+/*
+ * A traced process's Go calls without return (lib/gocalls.bpf.h), taken out
+ * and counted when its last thread exits. Defined before sched_process_exit
+ * so that it is attached first and runs first: the counters are final when
+ * the reader sees the exit record. Loaded with the function probes where the
+ * kernel has bpf_for_each_map_elem (5.13).
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(go_exit_sweep, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (is_traced(tgid) && BPF_CORE_READ(task, signal, live.counter) == 0)
+		go_sweep(tgid);
 	return 0;
 }
 

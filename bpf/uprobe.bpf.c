@@ -6,6 +6,10 @@
  * Entry and return are paired per thread on a small stack of call frames kept
  * in task storage, so recursion, nesting and several probes on one function
  * pair correctly and a thread that dies inside a call leaves nothing behind.
+ * Go functions are paired per goroutine instead (lib/gocalls.bpf.h), their
+ * returns seen by go_return, an entry-style uprobe on each RET instruction:
+ * a uretprobe rewrites the return address on the stack, which Go's stack
+ * copies and traceback do not survive.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +21,7 @@
 #include "record.h"
 #include "lib/capture.bpf.h"
 #include "lib/frames.bpf.h"
+#include "lib/gocalls.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/probe.bpf.h"
 #include "lib/regs.bpf.h"
@@ -254,6 +259,40 @@ emit_entry_only(struct at_call_rec *rec, const struct at_probe_spec *spec, __u32
 	probe_hit(id, rec, false, 0, rec->hdr.ts_ns);
 }
 
+/*
+ * A Go call's entry: its record built in the thread's free frame (it may
+ * sleep while reading) or scratch, then kept by goroutine and depth until a
+ * RET of the function pops it. An entry already there under the key is a
+ * call of that goroutine at that depth that never returned: replaced, counted.
+ */
+static __always_inline void go_entry(struct pt_regs *ctx, const struct at_probe_spec *spec,
+				     __u32 id, __u64 pid_tgid)
+{
+	struct go_call_key k;
+	struct at_call_rec *rec;
+	bool may_sleep;
+	long err;
+
+	if (go_call_key(&k, ctx, pid_tgid >> 32, id)) {
+		count_loss(offsetof(struct at_counters, go_unmatched));
+		return;
+	}
+	rec = once_rec(spec, id, pid_tgid, &may_sleep);
+	if (!rec)
+		return;
+	call_args(rec, ctx, spec);
+	capture_args(rec, spec, may_sleep);
+	/* Last, so the capture's cost is not part of the call's duration. */
+	rec->enter_ns = bpf_ktime_get_ns();
+	err = bpf_map_update_elem(&go_calls, &k, rec, BPF_NOEXIST);
+	if (err == -AT_EEXIST) {
+		count_loss(offsetof(struct at_counters, go_unmatched));
+		err = bpf_map_update_elem(&go_calls, &k, rec, BPF_ANY);
+	}
+	if (err)
+		count_loss(offsetof(struct at_counters, state_lost));
+}
+
 SEC("uprobe")
 int BPF_KPROBE(func_entry)
 {
@@ -278,6 +317,10 @@ int BPF_KPROBE(func_entry)
 		return 0;
 	}
 
+	if (spec->abi == AT_ABI_GO) {
+		go_entry(ctx, spec, id, pid_tgid);
+		return 0;
+	}
 	fs = thread_state(&call_frames);
 	if (!fs)
 		return 0;
@@ -335,6 +378,67 @@ int BPF_KRETPROBE(func_return)
 	probe_hit(id, rec, failed, now - rec->enter_ns, now);
 	if (fs)
 		pop_done(fs);
+	return 0;
+}
+
+/* A Go call's results and whether it failed: the first result's predicate, or a non-nil error. */
+static __always_inline bool go_ret_rec(struct at_call_rec *rec, const struct pt_regs *ctx,
+				       const struct at_probe_spec *spec)
+{
+	__u64 r[AT_RET_WORDS];
+	bool failed;
+
+	go_results(r, ctx);
+	rec->ret = (__s64)r[0];
+	rec->ret_more[0] = r[1];
+	rec->ret_more[1] = r[2];
+	failed = failing(spec, r[0]);
+	if (spec->err_word < AT_RET_WORDS && r[spec->err_word & 3])
+		failed = true;
+	return failed;
+}
+
+/*
+ * A Go function's return: an entry-style uprobe on each of its RET
+ * instructions (SP points at the return address there, as at the entry).
+ * The call is found by goroutine and depth, so a goroutine that moved to
+ * another thread, or whose stack was copied, still finds its entry.
+ */
+SEC("uprobe")
+int BPF_KPROBE(go_return)
+{
+	__u64 now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid();
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	struct at_probe_spec *spec;
+	struct at_call_rec *rec;
+	struct go_call_key k;
+	bool failed, paired;
+
+	spec = traced_probe(pid_tgid, id);
+	if (!spec)
+		return 0;
+	paired = spec->mode != AT_MODE_RETURN;
+	if (!paired) {
+		rec = scratch_rec(id, pid_tgid);
+		if (!rec)
+			return 0;
+		rec->enter_ns = now;
+		rec->flags = AT_CALL_RETURN_ONLY;
+	} else {
+		rec = go_call_key(&k, ctx, pid_tgid >> 32, id) ? NULL :
+								 bpf_map_lookup_elem(&go_calls, &k);
+		if (!rec) {
+			count_loss(offsetof(struct at_counters, orphan_ret));
+			return 0;
+		}
+	}
+	rec->hdr.ts_ns = now;
+	failed = go_ret_rec(rec, ctx, spec);
+	if (failed)
+		rec->flags |= AT_CALL_FAILING;
+	probe_hit(id, rec, failed, now - rec->enter_ns, now);
+	if (paired)
+		bpf_map_delete_elem(&go_calls, &k);
 	return 0;
 }
 

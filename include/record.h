@@ -24,6 +24,8 @@
  * string, slice or interface argument takes 2 or 3 of them.
  */
 #define AT_CALL_WORDS 9
+/* Result words a Go call record carries: RAX, RBX, RCX (ret, then ret_more). */
+#define AT_RET_WORDS 3
 /* slot_arg / len_arg value of an unused slot: no argument. */
 #define AT_ARG_NONE 0xff
 /* Length of a task command name with its NUL (the kernel's TASK_COMM_LEN). */
@@ -88,7 +90,9 @@ struct at_call_rec {
 	__u64 args[AT_MAX_ARGS]; /* raw argument registers at entry */
 	/* Go calls: words 6 to 8 (at_probe_spec.word_reg); 0 for syscalls and SysV calls. */
 	__u64 more[AT_CALL_WORDS - AT_MAX_ARGS];
-	__s64 ret;		  /* return value (negative errno on failure) */
+	__s64 ret; /* return value (negative errno on failure) */
+	/* Go calls: the result words after the first (RBX, RCX); 0 for others. */
+	__u64 ret_more[AT_RET_WORDS - 1];
 	__u64 enter_ns;		  /* entry time; duration = hdr.ts_ns - enter_ns */
 	__u32 nr;		  /* syscall number; 0 for functions (hdr.probe_id says which) */
 	__u16 flags;		  /* AT_CALL_* */
@@ -171,7 +175,7 @@ struct at_sig_rec {
 
 /* The layout is the ABI: a change shows here first. */
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
-_Static_assert(sizeof(struct at_call_rec) == 136 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
+_Static_assert(sizeof(struct at_call_rec) == 152 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
 _Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
 _Static_assert(sizeof(struct at_exec_rec) == 72 + AT_EXEC_PATH, "at_exec_rec layout");
 _Static_assert(sizeof(struct at_mmap_rec) == 32 + AT_MMAP_NAME, "at_mmap_rec layout");

@@ -49,6 +49,8 @@ struct at_sys_spec {
 /* Function probes: table size and nesting depth kept per thread. */
 #define AT_MAX_PROBES 1024
 #define AT_MAX_DEPTH 16
+/* Go calls in flight (all goroutines of all traced processes), paired by goroutine. */
+#define AT_GO_CALLS 4096
 
 /* at_probe_spec.mode */
 enum at_probe_mode {
@@ -194,7 +196,9 @@ struct at_probe_spec {
 	__u8 word_reg[AT_CALL_WORDS];
 	/* buf[len=*argK]: bytes of the integer len_arg points to (1, 2, 4, 8); 0: len_arg's value */
 	__u8 len_deref[AT_SLOTS];
-	__u8 pad[3];		/* explicit padding */
+	/* AT_ABI_GO: the result word (0 RAX, 1 RBX, 2 RCX) of an error's type word, AT_ARG_NONE: none */
+	__u8 err_word;
+	__u8 pad[2];		/* explicit padding */
 	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
 	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
 	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */

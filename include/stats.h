@@ -53,13 +53,14 @@ struct at_pending_acct {
  * Loss and health counters, one per CPU in the 'counters' map, named once:
  * X(field, json key, text label) for every renderer to iterate over.
  */
-#define AT_COUNTERS(X)                                    \
-	X(rb_lost, "ringbuf", "ring buffer full")         \
-	X(state_lost, "state", "thread state")            \
-	X(tgid_full, "proc_table", "process table full")  \
-	X(depth_lost, "depth", "call depth")              \
-	X(orphan_ret, "unpaired_ret", "unpaired returns") \
-	X(pending_full, "pending", "candidate accounting full")
+#define AT_COUNTERS(X)                                          \
+	X(rb_lost, "ringbuf", "ring buffer full")               \
+	X(state_lost, "state", "thread state")                  \
+	X(tgid_full, "proc_table", "process table full")        \
+	X(depth_lost, "depth", "call depth")                    \
+	X(orphan_ret, "unpaired_ret", "unpaired returns")       \
+	X(pending_full, "pending", "candidate accounting full") \
+	X(go_unmatched, "go_unmatched", "Go entries without return")
 
 /*
  * rb_lost: records that found the ring buffer full; state_lost: calls whose
@@ -67,7 +68,10 @@ struct at_pending_acct {
  * not fit in the traced-process map; depth_lost: function calls nested deeper
  * than AT_MAX_DEPTH per thread; orphan_ret: returns whose entry was not seen
  * (attached mid-call, longjmp); pending_full: calls of a candidate process
- * counted with the totals at once, its own table (AT_MAX_PENDING) being full.
+ * counted with the totals at once, its own table (AT_MAX_PENDING) being full; go_unmatched: Go calls whose entry
+ * was seen and no return (a panic, a tail jump, runtime.Goexit), found when
+ * the goroutine enters the function again at the same depth, and Go entries
+ * on no goroutine stack (R14 not a runtime.g: an assembly function).
  */
 struct at_counters {
 #define AT_COUNTER_FIELD(f, json, text) __u64 f;
@@ -118,6 +122,6 @@ static inline __u32 at_hist_bucket(__u64 v)
 
 _Static_assert(sizeof(struct at_stat) == 32 + 4 * AT_HIST_BUCKETS, "at_stat layout");
 _Static_assert(sizeof(struct at_probe_counts) == 11 * 8, "at_probe_counts layout");
-_Static_assert(sizeof(struct at_counters) == 6 * 8, "at_counters layout");
+_Static_assert(sizeof(struct at_counters) == 7 * 8, "at_counters layout");
 
 #endif /* AT_STATS_H */

@@ -50,6 +50,7 @@ static __always_inline void call_rec_init(struct at_call_rec *rec, __u32 type, _
 	rec->nr = 0;
 	rec->flags = 0;
 	rec->ret = 0;
+	__builtin_memset(rec->ret_more, 0, sizeof(rec->ret_more));
 	__builtin_memset(rec->more, 0, sizeof(rec->more));
 	__builtin_memset(rec->slot_len, 0, sizeof(rec->slot_len));
 	__builtin_memset(rec->slot_arg, AT_ARG_NONE, sizeof(rec->slot_arg));

@@ -110,6 +110,40 @@ static __always_inline void go_regs(__u64 r[16], const struct pt_regs *ctx)
 		r[i] = 0;
 }
 
+/*
+ * A Go function's goroutine (runtime.g, in R14 in ABIInternal code) and
+ * stack pointer, for pairing its entry with its return.
+ */
+static __always_inline __u64 go_g(const struct pt_regs *ctx)
+{
+	return ctx->r14;
+}
+
+/*
+ * Where Go keeps the goroutine in thread-local storage besides R14: at -8
+ * from the FS base (runtime.tlsg of a binary linked by Go itself; an
+ * externally linked cgo binary puts it elsewhere). The address of the word.
+ */
+static __always_inline __u64 go_tls_g_addr(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return t->thread.fsbase - 8;
+}
+
+static __always_inline __u64 go_sp(const struct pt_regs *ctx)
+{
+	return PT_REGS_SP(ctx);
+}
+
+/* A Go function's first result words at a RET: RAX, RBX, RCX. */
+static __always_inline void go_results(__u64 r[AT_RET_WORDS], const struct pt_regs *ctx)
+{
+	r[0] = ctx->ax;
+	r[1] = ctx->bx;
+	r[2] = ctx->cx;
+}
+
 /* A function's return value, at its return. */
 static __always_inline __u64 func_ret(const struct pt_regs *ctx)
 {

@@ -143,7 +143,7 @@ Test(cli, json_lines_schema)
 		count_lines(
 			out,
 			"\"lost\":{\"ringbuf\":0,\"queue\":0,\"state\":0,\"proc_table\":0,\"depth\":0,\"unpaired_ret\":0,"
-			"\"pending\":0,\"output\":0},"
+			"\"pending\":0,\"go_unmatched\":0,\"output\":0},"
 			"\"cpu_s\":"),
 		1, "%s", out);
 	/* Every line is one object. */

@@ -24,7 +24,8 @@
 
 /* The records line's delivered count and its lost fields, in the line's order. */
 struct account {
-	unsigned long long delivered, rb, queue, state, procs, depth, unpaired, pending, output;
+	unsigned long long delivered, rb, queue, state, procs, depth, unpaired, pending,
+		go_unmatched, output;
 };
 
 /* Parses the "records: ..." line found in s; asserts it is there and complete. */
@@ -39,10 +40,10 @@ static struct account account_of(const char *s)
 		   "records: %llu delivered in %*u batches over %*fs; lost: %llu (ring buffer "
 		   "full), %llu (queue full), %llu (thread state), %llu (process table full), "
 		   "%llu (call depth), %llu (unpaired returns), %llu (candidate table full), "
-		   "%llu (output);",
+		   "%llu (Go entries without return), %llu (output);",
 		   &a.delivered, &a.rb, &a.queue, &a.state, &a.procs, &a.depth, &a.unpaired,
-		   &a.pending, &a.output);
-	cr_assert_eq(n, 9, "records line: %s", l);
+		   &a.pending, &a.go_unmatched, &a.output);
+	cr_assert_eq(n, 10, "records line: %s", l);
 	return a;
 }
 
@@ -94,8 +95,8 @@ Test(output, dev_full_is_an_error_and_every_record_lost)
 			 "agent-trace: -o /dev/full: write failed: No space left on device\n"
 			 "agent-trace: lost 0 records (ring buffer full), 0 records (queue full), "
 			 "0 calls (thread state), 0 processes (table full), 0 calls (depth), 0 "
-			 "returns (unpaired), 0 calls (candidate table full), 2001 records "
-			 "(output)\n");
+			 "returns (unpaired), 0 calls (candidate table full), 0 calls (Go, no "
+			 "return), 2001 records (output)\n");
 	free(out);
 	free(err);
 

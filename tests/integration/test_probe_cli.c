@@ -156,12 +156,12 @@ Test(probe_cli, bad_probe_input)
 		expect_error((char *[]){ AT, "-u", spec, "--", FUNCS, NULL }, 2, msg);
 		unlink(path);
 	}
-	/* No uretprobe on Go: it would corrupt the goroutine stack. */
+	/* A Go function's return probe goes on its RETs: an offset in it is the entry's. */
 	snprintf(msg, sizeof(msg),
-		 "agent-trace: probe ':main.add': %s is a Go binary: return probes would corrupt "
-		 "Go stacks; use '@entry'\n",
+		 "agent-trace: probe ':main.add+0x4': a return probe on Go function main.add in "
+		 "%s goes on its RET instructions, not at an offset; add '@entry'\n",
 		 build_path("gofuncs"));
-	expect_error((char *[]){ AT, "-u", ":main.add(long a) -> long", "--",
+	expect_error((char *[]){ AT, "-u", ":main.add+0x4(long a) -> long", "--",
 				 (char *)build_path("gofuncs"), NULL },
 		     2, msg);
 	expect_error((char *[]){ AT, "--usdt", "python:x", "--", FUNCS, NULL }, 2,

@@ -185,15 +185,25 @@ Test(funcs, usdt_sites_in_one_walk)
 	funcs_free(&fs);
 }
 
-Test(funcs, go_binary_refuses_return_probes_for_every_name)
+/* A Go return probe by name: on the function's RETs; one that never returns is refused. */
+Test(funcs, go_return_probes_on_the_rets_of_every_name)
 {
 	const char *path = unit_target("gofuncs");
-	struct func_want w[] = { { .name = "main.main" } };
+	struct func_want w[] = { { .name = "main.add" }, { .name = "runtime.goexit.abi0" } };
 	char err[512];
 
-	cr_assert_eq(many(path, "main.main", NULL, w, 1, err, sizeof(err)), -EINVAL);
-	cr_assert(strstr(err, "is a Go binary: return probes"), "%s", err);
-	cr_assert_eq(many(path, "main.main@entry", NULL, w, 1, err, sizeof(err)), 1, "%s", err);
+	cr_assert_eq(many(path, "main.add", NULL, w, 2, err, sizeof(err)), 1, "%s", err);
+	cr_assert_eq(w[0].err, 0);
+	cr_assert_geq(w[0].nret, 1);
+	for (unsigned i = 0; i < w[0].nret; i++)
+		cr_assert_gt(w[0].ret[i], w[0].off, "a RET after the entry");
+	cr_assert_eq(w[1].err, -EINVAL);
+	cr_assert(strstr(err, "runtime.goexit.abi0 in "), "%s", err);
+	cr_assert(strstr(err, "has no RET instruction"), "%s", err);
+	/* Entry only: both take it, no RETs. */
+	cr_assert_eq(many(path, "main.add@entry", NULL, w, 2, err, sizeof(err)), 2, "%s", err);
+	cr_assert_eq(w[0].nret, 0);
+	cr_assert_eq(w[1].nret, 0);
 }
 
 Test(funcs, no_such_file)

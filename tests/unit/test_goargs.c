@@ -80,3 +80,46 @@ Test(goargs, otlp_attributes_are_scalars)
 	cr_assert(strstr(text, "{\"key\":\"agent_trace.arg.s\",\"value\":{\"stringValue\":\"\"}}"),
 		  "%s", text);
 }
+
+static const char *ret_of(const struct event *ev, bool json)
+{
+	struct out o = out_init(text, sizeof(text));
+
+	func_put_ret(&o, ev, json);
+	cr_assert_lt(out_end(&o), sizeof(text));
+	return text;
+}
+
+/* Go result tuples: "(10, nil)" and [10,null]; an error's words; OTLP takes the first. */
+Test(goargs, result_tuples)
+{
+	struct probe p = { 0 };
+	struct event ev = go_event(&p);
+	struct out o;
+	char err[256];
+
+	cr_assert_eq(uspec_parse(":main.f -> (long, error)", &p.spec, err, sizeof(err)), 0);
+	ev.flags = 0;
+	ev.ret = 10;
+	cr_assert_str_eq(ret_of(&ev, false), "(10, nil)");
+	cr_assert_str_eq(ret_of(&ev, true), "[10,null]");
+	ev.ret = -1;
+	ev.ret_more[0] = 0x4c06a8;
+	ev.ret_more[1] = 0xc000010000;
+	cr_assert_str_eq(ret_of(&ev, false), "(-1, error{type=0x4c06a8 data=0xc000010000})");
+	cr_assert_str_eq(ret_of(&ev, true),
+			 "[-1,{\"type\":\"0x4c06a8\",\"data\":\"0xc000010000\"}]");
+	o = out_init(text, sizeof(text));
+	otlp_log_record(&o, &ev, 0);
+	cr_assert_lt(out_end(&o), sizeof(text));
+	cr_assert(strstr(text, "\"intValue\":\"-1\""), "%s", text);
+	cr_assert_null(strstr(text, "[-1"), "%s", text);
+
+	/* An error alone; a goiface result (no "error" name) with its words. */
+	cr_assert_eq(uspec_parse(":main.f -> error", &p.spec, err, sizeof(err)), 0);
+	ev.ret = 0;
+	cr_assert_str_eq(ret_of(&ev, false), "nil");
+	cr_assert_eq(uspec_parse(":main.f -> (u8, goiface)", &p.spec, err, sizeof(err)), 0);
+	ev.ret = 0x1ff;
+	cr_assert_str_eq(ret_of(&ev, false), "(255, {type=0x4c06a8 data=0xc000010000})");
+}

@@ -270,12 +270,14 @@ Test(uspec, bad_specs)
 	parse_bad("app:f(int, int, int, int, int, int, int)",
 		  "-u 'app:f(int, int, int, int, int, int, int)': too many arguments (at most 6) "
 		  "at column 41");
-	parse_bad("app:f() -> str",
-		  "-u 'app:f() -> str': return type must be an integer type or ptr, not 'str' "
-		  "at column 16");
-	parse_bad("app:f() -> buf",
-		  "-u 'app:f() -> buf': return type must be an integer type or ptr, not 'buf' "
-		  "at column 16");
+	parse_bad(
+		"app:f() -> str",
+		"-u 'app:f() -> str': return type must be an integer type, ptr, goiface or error, not 'str' "
+		"at column 16");
+	parse_bad(
+		"app:f() -> buf",
+		"-u 'app:f() -> buf': return type must be an integer type, ptr, goiface or error, not 'buf' "
+		"at column 16");
 	parse_bad("app:f() ->", "-u 'app:f() ->': expected a return type at column 15");
 	parse_bad("app:f() -> int == abc",
 		  "-u 'app:f() -> int == abc': bad number 'abc' at column 23");
@@ -371,8 +373,69 @@ Test(uspec, go_types_bad)
 	parse_bad(":f(gobytes a, gobytes b, gobytes c, int n)",
 		  "-u ':f(gobytes a, gobytes b, gobytes c, int n)': argument 'n' needs Go register "
 		  "10, there are 9 at column 41");
-	parse_bad(":f() -> gostr",
-		  "-u ':f() -> gostr': return type must be an integer type or ptr, not 'gostr' at "
-		  "column 13");
+	parse_bad(
+		":f() -> gostr",
+		"-u ':f() -> gostr': return type must be an integer type, ptr, goiface or error, not 'gostr' at "
+		"column 13");
 	parse_bad(":f([]bytes b)", "-u ':f([]bytes b)': expected a type at column 8");
+}
+
+/* Go results: a tuple in RAX, RBX, RCX; an error fails the call when it is not nil. */
+Test(uspec, go_result_tuples)
+{
+	struct uspec u = parse_ok(":main.Parse(long i) -> (long, error)");
+
+	cr_assert_eq(u.nrets, 2);
+	cr_assert_eq(u.rets[0], UT_LONG);
+	cr_assert_eq(u.rets[1], UT_GOIFACE);
+	cr_assert_eq(u.ret_type, UT_LONG, "the first result is the return value");
+	cr_assert_eq(u.err_ret, 1);
+	cr_assert_eq(u.err_word, 1, "the error's type word in RBX");
+	cr_assert_eq(u.fail_op, UF_NONE, "with an error, no predicate on the first by default");
+	cr_assert(uspec_go_results(&u));
+
+	u = parse_ok(":main.Parse -> ( long , error ) < 0 @return");
+	cr_assert_eq(u.nrets, 2);
+	cr_assert_eq(u.fail_op, UF_LT, "an explicit predicate is the first result's");
+	cr_assert_eq(u.when, UW_RETURN);
+
+	u = parse_ok(":main.Open -> (error)");
+	cr_assert_eq(u.nrets, 1);
+	cr_assert_eq(u.err_ret, 0);
+	cr_assert_eq(u.err_word, 0);
+	cr_assert(uspec_go_results(&u));
+
+	u = parse_ok(":main.F -> (ptr, int, u8)");
+	cr_assert_eq(u.nrets, 3);
+	cr_assert_eq(u.err_ret, -1);
+	cr_assert_eq(u.err_word, USPEC_GO_NONE);
+	cr_assert_eq(u.fail_op, UF_EQ, "the first result's default: ptr fails on NULL");
+	cr_assert(uspec_go_results(&u));
+
+	u = parse_ok(":main.F -> (goiface, long)");
+	cr_assert_eq(u.err_ret, -1, "goiface is an interface, not an error");
+
+	/* One plain result stays what it was. */
+	u = parse_ok("libc:read -> long");
+	cr_assert_eq(u.nrets, 1);
+	cr_assert_eq(u.err_ret, -1);
+	cr_assert(!uspec_go_results(&u));
+}
+
+Test(uspec, go_result_tuples_bad)
+{
+	parse_bad(":f -> (long, long, error)",
+		  "-u ':f -> (long, long, error)': results past Go's first 3 result registers are "
+		  "not read at column 24");
+	parse_bad(":f -> (error, error)",
+		  "-u ':f -> (error, error)': one result may be 'error' at column 19");
+	parse_bad(":f -> (long, str)",
+		  "-u ':f -> (long, str)': return type must be an integer type, ptr, goiface or "
+		  "error, not 'str' at column 18");
+	parse_bad(":f -> (long error)",
+		  "-u ':f -> (long error)': expected ',' or ')' at column 17");
+	parse_bad(":f -> (long,", "-u ':f -> (long,': expected a return type at column 17");
+	parse_bad(":f -> (error, long) < 0",
+		  "-u ':f -> (error, long) < 0': the first result is an interface: a predicate "
+		  "compares an integer or a pointer at column 25");
 }

@@ -269,7 +269,7 @@ static int parse_attach_spec(struct pf_entry_ctx *ec)
 		return pf_errat(ec->c, ec->v[K_WHEN], pf_where(ec, "when"),
 				"failing needs a return type; add ret (e.g. ret: int) or '-> TYPE' "
 				"to attach");
-	if (p->when == PF_WHEN_FAILING && p->spec.fail_op == UF_NONE)
+	if (p->when == PF_WHEN_FAILING && p->spec.fail_op == UF_NONE && p->spec.err_ret < 0)
 		return pf_errat(ec->c, ec->v[K_WHEN], pf_where(ec, "when"),
 				"failing needs a predicate for %s; add one, e.g. ret: %s == 0",
 				utype_name(p->spec.ret_type), utype_name(p->spec.ret_type));

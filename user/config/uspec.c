@@ -537,7 +537,73 @@ static int set_fail_val(struct parser *p, size_t pos, struct uspec *out, uint64_
 	return 0;
 }
 
-/* '->' TYPE [ OP INT ]; the arrow is already consumed. */
+/*
+ * One result type: an integer type, ptr, goiface, or 'error' (an interface
+ * whose non-nil value makes the call fail). *is_err tells 'error'.
+ */
+static int parse_result(struct parser *p, uint8_t *type, bool *is_err, size_t *start)
+{
+	size_t len = take_ident(p, start);
+
+	*is_err = len == 5 && !strncmp(p->s + *start, "error", 5);
+	if (*is_err) {
+		*type = UT_GOIFACE;
+		return 0;
+	}
+	if (!len)
+		return fail_at(p, *start, "expected a return type");
+	*type = lookup_type(p->s + *start, len);
+	if ((utype_info(*type)->kind > UK_PTR && *type != UT_GOIFACE) ||
+	    is_bytes_word(p->s + *start, len))
+		return fail_at(p, *start,
+			       "return type must be an integer type, ptr, goiface or error, not "
+			       "'%.*s'",
+			       (int)len, p->s + *start);
+	if (*type == UT_NONE)
+		return fail_at(p, *start, "unknown type '%.*s'", (int)len, p->s + *start);
+	return 0;
+}
+
+/* '(' RTYPE { ',' RTYPE } ')' or one RTYPE: the results, in Go's result registers. */
+static int parse_results(struct parser *p, struct uspec *out)
+{
+	bool tuple, is_err;
+	unsigned words = 0;
+	size_t start;
+
+	skip_ws(p);
+	tuple = eat(p, "(");
+	out->err_ret = -1;
+	out->err_word = USPEC_GO_NONE;
+	for (;;) {
+		uint8_t t = UT_NONE;
+
+		skip_ws(p);
+		if (parse_result(p, &t, &is_err, &start))
+			return -1;
+		if (is_err && out->err_ret >= 0)
+			return fail_at(p, start, "one result may be 'error'");
+		if (out->nrets == USPEC_MAX_RETS || words + utype_info(t)->words > USPEC_MAX_RETS)
+			return fail_at(p, start,
+				       "results past Go's first %d result registers are not read",
+				       USPEC_MAX_RETS);
+		if (is_err) {
+			out->err_ret = (int8_t)out->nrets;
+			out->err_word = (uint8_t)words;
+		}
+		words += utype_info(t)->words;
+		out->rets[out->nrets++] = t;
+		skip_ws(p);
+		if (!tuple || eat(p, ")"))
+			break;
+		if (!eat(p, ","))
+			return fail_at(p, p->pos, "expected ',' or ')'");
+	}
+	out->ret_type = out->rets[0];
+	return 0;
+}
+
+/* '->' RET [ OP INT ]; the arrow is already consumed. */
 static int parse_ret(struct parser *p, struct uspec *out)
 {
 	static const struct {
@@ -552,18 +618,13 @@ static int parse_ret(struct parser *p, struct uspec *out)
 	uint64_t mag;
 	bool neg;
 
-	len = take_ident(p, &start);
-	if (!len)
-		return fail_at(p, start, "expected a return type");
-	out->ret_type = lookup_type(p->s + start, len);
-	if (utype_info(out->ret_type)->kind > UK_PTR || is_bytes_word(p->s + start, len))
-		return fail_at(p, start, "return type must be an integer type or ptr, not '%.*s'",
-			       (int)len, p->s + start);
-	if (out->ret_type == UT_NONE)
-		return fail_at(p, start, "unknown type '%.*s'", (int)len, p->s + start);
+	if (parse_results(p, out))
+		return -1;
 
-	/* Defaults: negative errno-style returns, NULL pointers. */
-	if (utype_info(out->ret_type)->is_signed)
+	/* Defaults: negative errno-style returns, NULL pointers; with an error, the error. */
+	if (out->err_ret >= 0)
+		out->fail_op = UF_NONE;
+	else if (utype_info(out->ret_type)->is_signed)
 		out->fail_op = UF_LT;
 	else if (out->ret_type == UT_PTR)
 		out->fail_op = UF_EQ;
@@ -573,6 +634,10 @@ static int parse_ret(struct parser *p, struct uspec *out)
 	for (i = 0; i < ARRAY_SIZE(ops); i++) {
 		if (!eat(p, ops[i].tok))
 			continue;
+		if (utype_info(out->ret_type)->kind == UK_IFACE)
+			return fail_at(p, p->pos - strlen(ops[i].tok),
+				       "the first result is an interface: a predicate compares an "
+				       "integer or a pointer");
 		out->fail_op = ops[i].op;
 		skip_ws(p);
 		start = p->pos;
@@ -643,6 +708,8 @@ int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
 
 	memset(out, 0, sizeof(*out));
 	out->go_arg = -1;
+	out->err_ret = -1;
+	out->err_word = USPEC_GO_NONE;
 	memset(out->go_more, USPEC_GO_NONE, sizeof(out->go_more));
 	if (errlen)
 		err[0] = '\0';
@@ -722,6 +789,11 @@ bool uspec_failed(const struct uspec *u, uint64_t ret)
 		return false;
 	return at_cmp_int(u->fail_op, utype_info(u->ret_type)->is_signed,
 			  utype_info(u->ret_type)->bits, ret, u->fail_val);
+}
+
+bool uspec_go_results(const struct uspec *u)
+{
+	return u->nrets > 1 || utype_info(u->ret_type)->kind == UK_IFACE;
 }
 
 void uspec_where(const struct uspec *u, char *buf, size_t len)

@@ -2,7 +2,7 @@
 /*
  * Function probe SPECs (-u): parsing only, no side effects.
  *
- *   SPEC   := [TARGET] ':' FUNC [ '(' ARGS ')' ] [ '->' TYPE [ OP INT ] ] [ '@entry' | '@return' ]
+ *   SPEC   := [TARGET] ':' FUNC [ '(' ARGS ')' ] [ '->' RET [ OP INT ] ] [ '@entry' | '@return' ]
  *   TARGET := library short name (libc, libssl) | path | empty for the main executable
  *   FUNC   := name | versioned name (memcpy@@GLIBC_2.14) | glob (*parse*) | name+0xOFF | 0xOFF
  *   ARGS   := ARG { ',' ARG }            at most 6, x86-64 SysV (or Go) register order
@@ -14,8 +14,11 @@
  *             integer return type is needed); INT '*': the integer the argument points to
  *   TYPE   := s8 u8 s16 u16 s32 u32 s64 u64 int long ptr str
  *             | gostr | gobytes | '[]byte' | goiface   (Go binaries only: 2, 3 and 2 registers)
- *   OP INT := failing predicate on the return value: == != < <= > >= and a decimal or 0x integer;
- *             default: '< 0' for signed integer returns, '== 0' for ptr
+ *   RET    := TYPE | '(' RTYPE { ',' RTYPE } ')'   (a tuple: Go results, 3 registers at most)
+ *   RTYPE  := an integer TYPE | ptr | goiface | error (Go: an interface, failing when not nil)
+ *   OP INT := failing predicate on the (first) return value: == != < <= > >= and a decimal or 0x
+ *             integer; default: '< 0' for signed integer returns, '== 0' for ptr, none when a
+ *             result is an error (the call fails when it is not nil)
  *   @entry / @return: entry-only or return-only records (default: one record per call);
  *             @return with ARGS records the entry too (probetab.c: uspec.stamp_return)
  */
@@ -33,6 +36,8 @@
 /* Go's integer argument registers (RAX RBX RCX RDI RSI R8 R9 R10 R11): a call record's words. */
 #define USPEC_GO_REGS AT_CALL_WORDS
 #define USPEC_GO_NONE AT_ARG_NONE
+/* Results of a Go function a SPEC may declare, and the registers they take (RAX RBX RCX). */
+#define USPEC_MAX_RETS AT_RET_WORDS
 
 enum utype {
 	UT_NONE = 0,
@@ -107,7 +112,12 @@ struct uspec {
 	uint64_t offset;	     /* func+0xOFF, or the raw offset when func is "" */
 	struct uarg args[USPEC_MAX_ARGS];
 	unsigned nargs;
-	uint8_t ret_type; /* enum utype; UT_NONE when no '->' */
+	uint8_t ret_type; /* enum utype; UT_NONE when no '->'; a tuple's first result */
+	/* '-> (T, ...)': each result's type (rets[0] is ret_type), nrets of them (1 for '-> T') */
+	uint8_t rets[USPEC_MAX_RETS];
+	uint8_t nrets;
+	int8_t err_ret;	  /* the result written 'error' (failing when not nil), -1 when none */
+	uint8_t err_word; /* its first result register (0 RAX .. 2 RCX), USPEC_GO_NONE when none */
 	uint8_t fail_op;  /* enum ufail_op; defaulted from ret_type when not given */
 	int64_t fail_val; /* compared with the return value */
 	uint8_t when;	  /* enum uwhen */
@@ -152,6 +162,9 @@ int usdt_split(const char *arg, char *provider, size_t plen, char *spec, size_t 
 
 /* Whether a return value fails the SPEC's predicate (value as the kernel saw it, 64 bits). */
 bool uspec_failed(const struct uspec *u, uint64_t ret);
+
+/* Whether the SPEC's results are Go's only: a tuple, or an interface or error. */
+bool uspec_go_results(const struct uspec *u);
 
 /*
  * The call record word of argument i's further word j (0: its second, a

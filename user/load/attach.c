@@ -117,10 +117,10 @@ void fdset_close(struct fdset *fs)
 	fs->v = NULL;
 }
 
-int uprobe_multi_fd(struct session *s, const char *path, const uint64_t *offs,
-		    const uint64_t *cookies, size_t n, bool ret)
+/* A uprobe_multi link of prog on the n offsets of path (flags: AT_BPF_F_UPROBE_MULTI_*). */
+static int multi_fd(struct bpf_program *prog, const char *path, const uint64_t *offs,
+		    const uint64_t *cookies, size_t n, __u32 flags)
 {
-	struct bpf_program *prog = ret ? s->skel->progs.func_return : s->skel->progs.func_entry;
 	struct at_uprobe_multi_attr a = {};
 	int fd;
 
@@ -130,10 +130,29 @@ int uprobe_multi_fd(struct session *s, const char *path, const uint64_t *offs,
 	a.offsets = (__u64)(unsigned long)offs;
 	a.cookies = (__u64)(unsigned long)cookies;
 	a.cnt = (__u32)n;
-	a.um_flags = ret ? AT_BPF_F_UPROBE_MULTI_RETURN : 0;
+	a.um_flags = flags;
 	/* pid 0, as for the perf links: the programs' own filter keeps the traced processes. */
 	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 	return fd < 0 ? -errno : fd;
+}
+
+int uprobe_multi_fd(struct session *s, const char *path, const uint64_t *offs,
+		    const uint64_t *cookies, size_t n, bool ret)
+{
+	return multi_fd(ret ? s->skel->progs.func_return : s->skel->progs.func_entry, path, offs,
+			cookies, n, ret ? AT_BPF_F_UPROBE_MULTI_RETURN : 0);
+}
+
+int go_return_fd(struct session *s, const char *path, const uint64_t *offs, const uint64_t *cookies,
+		 size_t n)
+{
+	return multi_fd(s->skel->progs.go_return, path, offs, cookies, n, 0);
+}
+
+/* The sites of a Go function's return probe on its RETs (p->go_nret of them), or its own. */
+static size_t sites_of(const struct probe *p, bool ret)
+{
+	return ret && p->go_nret ? p->go_nret : 1;
 }
 
 /*
@@ -143,15 +162,24 @@ int uprobe_multi_fd(struct session *s, const char *path, const uint64_t *offs,
  */
 static int mlink_fd(struct session *s, struct probe **ps, size_t n, bool ret)
 {
-	uint64_t *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
+	size_t total = 0, k = 0;
+	uint64_t *offs, *cookies;
+	bool go = ret && ps[0]->go_nret;
 	int fd = -ENOMEM;
 
+	/* A Go function's return: go_return on each of its RETs, never a uretprobe. */
+	for (size_t i = 0; i < n; i++)
+		total += sites_of(ps[i], ret);
+	offs = calloc(total, sizeof(*offs));
+	cookies = calloc(total, sizeof(*cookies));
 	if (offs && cookies) {
-		for (size_t i = 0; i < n; i++) {
-			offs[i] = ps[i]->off;
-			cookies[i] = ps[i]->id;
-		}
-		fd = uprobe_multi_fd(s, ps[0]->path, offs, cookies, n, ret);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < sites_of(ps[i], ret); j++) {
+				offs[k] = go ? ps[i]->go_ret[j] : ps[i]->off;
+				cookies[k++] = ps[i]->id;
+			}
+		fd = go ? go_return_fd(s, ps[0]->path, offs, cookies, total) :
+			  uprobe_multi_fd(s, ps[0]->path, offs, cookies, n, ret);
 	}
 	free(offs);
 	free(cookies);
@@ -210,6 +238,9 @@ static int attach_one(struct session *s, struct probe *p)
 						    p->provider, p->spec.func, &uo);
 		return p->entry ? 0 : -errno;
 	}
+	/* A Go function's returns are seen on its RETs, through one uprobe_multi link. */
+	if (mode != UW_ENTRY && p->go_nret)
+		return -EOPNOTSUPP;
 	/*
 	 * The return first: an entry seen before its return probe existed would
 	 * leave a frame no return ever pops. A return whose entry came too early
@@ -384,7 +415,8 @@ static int batch_attach(struct session *s, struct probe_batch *b, struct fdset *
 			/* Quadratic in the worst case, but files are few and n <= AT_MAX_PROBES. */
 			for (size_t j = i; j < b->n; j++) {
 				if (done[j] || !batch_wants(b->v[j].p, retp) ||
-				    !same_file(&b->v[i], &b->v[j]))
+				    !same_file(&b->v[i], &b->v[j]) ||
+				    !b->v[i].p->go_nret != !b->v[j].p->go_nret)
 					continue;
 				done[j] = true;
 				grp[k++] = b->v[j].p;
@@ -498,6 +530,13 @@ static int attach_each(struct session *s, struct probe **ps, size_t n, char *err
 			return -EINTR;
 		}
 		ret = attach_one(s, p);
+		if (ret == -EOPNOTSUPP) {
+			fail(err, errlen,
+			     "attaching to %s in %s: a Go function's return probe needs uprobe_multi "
+			     "links (Linux 6.6), not available here; add '@entry'",
+			     p->name, p->path);
+			return -EIO;
+		}
 		if (ret) {
 			fail(err, errlen, "attaching to %s at 0x%llx in %s: %s", p->name,
 			     (unsigned long long)p->off, p->path, attach_error(ret));

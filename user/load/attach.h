@@ -44,6 +44,14 @@ int attach_probes(struct session *s, struct probe **ps, size_t n, char *err, siz
 int uprobe_multi_fd(struct session *s, const char *path, const uint64_t *offs,
 		    const uint64_t *cookies, size_t n, bool ret);
 
+/*
+ * A uprobe_multi link of go_return, an entry-style uprobe, on the n offsets
+ * of path (the RET instructions of Go functions), each with its cookie. The
+ * fd or -errno.
+ */
+int go_return_fd(struct session *s, const char *path, const uint64_t *offs, const uint64_t *cookies,
+		 size_t n);
+
 /* Frees a batch (probes__batch_begin), its probes left as they are. */
 void batch_free(struct probe_batch *b);
 

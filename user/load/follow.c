@@ -41,7 +41,12 @@ struct group {
 	unsigned n;
 	struct file_key primary; /* the file the add attached to itself */
 	bool has_primary;
-	bool go;      /* the probes read Go's argument registers: only Go files take them */
+	bool go; /* the probes read Go's argument registers: only Go files take them */
+	/*
+	 * go is settled: by the file the add attached to, or by Go types; a
+	 * probe that waited for its file without them takes the first file's.
+	 */
+	bool go_known;
 	bool by_name; /* a library short name: a file mapped later may be it (mmap_exec) */
 	struct group *next_pending;
 };
@@ -426,6 +431,7 @@ int follow_group(struct follow *f, struct probe *const *ps, const struct funcs *
 	rest = ns_path(path, &pid);
 	g->has_primary = path[0] && !realfile(pid, rest, attach, sizeof(attach), &g->primary);
 	g->go = go;
+	g->go_known = path[0] || g->spec.go_arg >= 0 || uspec_go_results(&g->spec);
 	g->by_name = g->spec.target[0] && !strchr(g->spec.target, '/');
 	pthread_mutex_lock(&f->lock);
 	if (g->by_name)
@@ -507,6 +513,52 @@ static void file_close(struct follow *f)
 	f->ef = NULL;
 }
 
+/* The group's probes read with Go's ABI (go) or SysV's from now on: its entries rewritten. */
+static int set_abi(struct follow *f, struct group *g, bool go)
+{
+	for (unsigned i = 0; i < g->n && go != g->go; i++) {
+		int ret = probes__set_abi(f->s, g->ids[i], go);
+
+		if (ret && ret != -ENOENT)
+			return ret;
+	}
+	g->go = go;
+	g->go_known = true;
+	return 0;
+}
+
+/*
+ * go_return's link on the RETs of the functions resolved in w (nw wants,
+ * those without err in order, cookies[k] the k-th's of nf): the fd or -errno.
+ */
+static int go_ret_link(struct session *s, const char *path, const struct func_want *w, unsigned nw,
+		       const uint64_t *cookies, unsigned nf)
+{
+	size_t total = 0, k = 0, f = 0;
+	uint64_t *offs, *ck;
+	int fd = -ENOMEM;
+
+	for (unsigned i = 0; i < nw; i++)
+		total += w[i].err ? 0 : w[i].nret;
+	offs = calloc(total ? total : 1, sizeof(*offs));
+	ck = calloc(total ? total : 1, sizeof(*ck));
+	if (offs && ck) {
+		for (unsigned i = 0; i < nw && f < nf; i++) {
+			if (w[i].err)
+				continue;
+			for (unsigned j = 0; j < w[i].nret; j++) {
+				offs[k] = w[i].ret[j];
+				ck[k++] = cookies[f];
+			}
+			f++;
+		}
+		fd = total ? go_return_fd(s, path, offs, ck, total) : -ENOENT;
+	}
+	free(offs);
+	free(ck);
+	return fd;
+}
+
 /*
  * The group's probes on the file of st->key at path (as reachable from
  * here): its live functions resolved in it at once, then the links, as the
@@ -541,6 +593,11 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 		ret = -errno;
 		goto out;
 	}
+	/* A waiting probe's first file tells its ABI: Go's registers, or SysV's. */
+	if (ef && !g->go_known && !provider && set_abi(f, g, elf_file__is_go(ef))) {
+		ret = -EIO;
+		goto out;
+	}
 	/* The kernel's entry reads one ABI's registers: a file of the other is skipped. */
 	if (!ef || (!provider && elf_file__is_go(ef)) != g->go ||
 	    funcs_resolve_in(ef, path, &g->spec, provider, w, nw, err, sizeof(err)) <= 0)
@@ -567,8 +624,15 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 		}
 	} else if (s->uprobe_multi) {
 		/* The return link first, as for the add's own links. */
-		if (g->spec.when != UW_ENTRY &&
-		    (st->fds[0] = uprobe_multi_fd(s, path, offs, cookies, nf, true)) < 0) {
+		if (g->spec.when != UW_ENTRY && g->go) {
+			st->fds[0] = go_ret_link(s, path, w, nw, cookies, nf);
+			if (st->fds[0] < 0) {
+				ret = st->fds[0];
+				st->fds[0] = -1;
+				goto out;
+			}
+		} else if (g->spec.when != UW_ENTRY &&
+			   (st->fds[0] = uprobe_multi_fd(s, path, offs, cookies, nf, true)) < 0) {
 			ret = st->fds[0];
 			st->fds[0] = -1;
 			goto out;
@@ -579,6 +643,10 @@ static int site_attach(struct follow *f, struct site *st, const char *path)
 			st->fds[1] = -1;
 			goto out;
 		}
+	} else if (g->go && g->spec.when != UW_ENTRY) {
+		/* A Go function's returns are seen on its RETs, through one uprobe_multi link. */
+		ret = -EOPNOTSUPP;
+		goto out;
 	} else {
 		for (int pass = 0; pass < 2; pass++) {
 			bool retp = pass == 0;

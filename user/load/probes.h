@@ -39,11 +39,13 @@ struct probe {
 	char name[USPEC_NAME_MAX * 2];	   /* "libc:malloc", the function's own name for globs */
 	char path[PATH_MAX];		   /* the ELF file the links are on */
 	uint64_t off;			   /* file offset of the function */
+	uint64_t go_ret[GO_MAX_RETS];	   /* a Go function's RETs: its return probe's sites */
+	unsigned go_nret;		   /* 0 but for a Go function's return probe */
 	char provider[64];		   /* USDT provider; empty for function probes */
 	struct bpf_link *entry;		   /* uprobe link, NULL for return-only probes */
 	struct bpf_link *ret;		   /* uretprobe link, NULL for entry-only probes */
 	struct mlink *mentry;		   /* or the uprobe_multi entry link it shares */
-	struct mlink *mret;		   /* and the uprobe_multi return link */
+	struct mlink *mret;		   /* and the uprobe_multi return link (Go: go_return's) */
 	/*
 	 * aggregate: its table, fed by the writer thread (output_record); NULL
 	 * for none. Events are written as lines only when actions has
@@ -123,6 +125,13 @@ int probes__remove(struct session *s, uint32_t id);
 
 /* The probe with this id, or NULL. Safe from the reader thread. */
 const struct probe *probes__get(struct session *s, uint32_t id);
+
+/*
+ * Sets the ABI probe id's entry reads arguments and results with (Go's
+ * register ABI or SysV), for a probe that waited for its file and finds it
+ * in a Go binary, or not. 0 or -errno.
+ */
+int probes__set_abi(struct session *s, uint32_t id, bool go);
 
 /* Highest probe id handed out + 1. */
 uint32_t probes__count(struct session *s);

@@ -39,6 +39,7 @@ static void spec_init(struct at_probe_spec *sp, uint8_t kind, uint8_t mode)
 	memset(sp, 0, sizeof(*sp));
 	memset(sp->slot_arg, AT_ARG_NONE, sizeof(sp->slot_arg));
 	memset(sp->len_arg, AT_ARG_NONE, sizeof(sp->len_arg));
+	sp->err_word = AT_ARG_NONE;
 	sp->kind = kind;
 	sp->mode = mode;
 	sp->enabled = 1;
@@ -106,6 +107,7 @@ static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 	sp->abi = go ? AT_ABI_GO : AT_ABI_SYSV;
 	if (go)
 		uspec_go_word_regs(u, sp->word_reg);
+	sp->err_word = go ? u->err_word : AT_ARG_NONE;
 	sp->fail_op = u->fail_op; /* enum ufail_op and enum at_fail_op share their values */
 	sp->fail_val = u->fail_val;
 	/* An integer by its width and sign; a pointer, bytes or no type as a u64. */
@@ -181,6 +183,8 @@ static struct probe *func_probe(uint32_t id, const struct uspec *u, const char *
 			 (unsigned long long)u->offset);
 	p->spec = *u;
 	p->off = f->off;
+	memcpy(p->go_ret, f->ret, f->nret * sizeof(f->ret[0]));
+	p->go_nret = f->nret;
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	snprintf(p->provider, sizeof(p->provider), "%s", provider);
 	/* The main program is named by its file: "funcs:plain", not ":plain". */
@@ -257,7 +261,15 @@ static void rollback(struct session *s, struct probe **ps, size_t n)
 static int go_types_refused(const struct uspec *u, bool go, const char *path, char *err,
 			    size_t errlen)
 {
-	if (u->go_arg < 0 || go || !path[0])
+	if (go || !path[0])
+		return 0;
+	if (uspec_go_results(u))
+		return fail(err, errlen,
+			    "the results (%s%s) are Go's (a tuple, an interface or an error), and "
+			    "%s is not a Go binary",
+			    u->err_ret >= 0 ? "error" : utype_name(u->ret_type),
+			    u->nrets > 1 ? ", ..." : "", path);
+	if (u->go_arg < 0)
 		return 0;
 	return fail(err, errlen, "argument '%s' is %s, a Go type, and %s is not a Go binary",
 		    u->args[u->go_arg].name, utype_name(u->args[u->go_arg].type), path);
@@ -280,7 +292,7 @@ static int add_locked(struct session *s, const struct uspec *u, const char *prov
 	if (go_types_refused(u, go, path, err, errlen))
 		return -EINVAL;
 	/* A probe waiting for its file (no path yet) with Go types can only go on Go. */
-	go = go || u->go_arg >= 0;
+	go = go || u->go_arg >= 0 || uspec_go_results(u);
 	if (to_spec(u, go, fp, &sp, err, errlen))
 		return -EINVAL;
 	if (first + fs->n > AT_MAX_PROBES) {
@@ -588,6 +600,27 @@ int probes__remove(struct session *s, uint32_t id)
 const struct probe *probes__get(struct session *s, uint32_t id)
 {
 	return id < AT_MAX_PROBES ? atomic_load(&s->probes[id]) : NULL;
+}
+
+int probes__set_abi(struct session *s, uint32_t id, bool go)
+{
+	const struct probe *p = probes__get(s, id);
+	int fd = bpf_map__fd(s->skel->maps.probes);
+	struct at_probe_spec sp;
+
+	if (!p)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(fd, &id, &sp))
+		return -errno;
+	/* Off (removed) stays off. */
+	if (!sp.enabled)
+		return 0;
+	sp.abi = go ? AT_ABI_GO : AT_ABI_SYSV;
+	memset(sp.word_reg, 0, sizeof(sp.word_reg));
+	if (go)
+		uspec_go_word_regs(&p->spec, sp.word_reg);
+	sp.err_word = go ? p->spec.err_word : AT_ARG_NONE;
+	return bpf_map_update_elem(fd, &id, &sp, BPF_ANY) ? -errno : 0;
 }
 
 uint32_t probes__count(struct session *s)

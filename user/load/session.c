@@ -101,10 +101,25 @@ static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_re
 	struct bpf_program *sleepers[] = { k->progs.func_entry, k->progs.func_return,
 					   k->progs.usdt_hit };
 	bool load_mmap;
+	int ncpus;
 
 	/* Nothing to verify for probes that will never be added: start-up is shorter. */
 	bpf_program__set_autoload(k->progs.func_entry, load);
 	bpf_program__set_autoload(k->progs.func_return, load);
+	bpf_program__set_autoload(k->progs.go_return, load);
+	/*
+	 * Go calls in flight: no room is paid for where no probe can be added.
+	 * An LRU keeps up to 128 free entries on each CPU's own list and evicts
+	 * once the shared list is empty, so those come on top of AT_GO_CALLS.
+	 */
+	ncpus = libbpf_num_possible_cpus();
+	bpf_map__set_max_entries(k->maps.go_calls,
+				 load ? AT_GO_CALLS + 128u * (unsigned)(ncpus > 0 ? ncpus : 1) : 1);
+	/* A base helper, the same for every program type: probed as a kprobe's. */
+	bpf_program__set_autoload(k->progs.go_exit_sweep,
+				  load && libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+								  BPF_FUNC_for_each_map_elem,
+								  NULL) == 1);
 	bpf_program__set_autoload(k->progs.usdt_hit, load);
 	/*
 	 * Attached by the follower while a probe names its library by short name
@@ -126,6 +141,8 @@ static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_re
 		bpf_program__set_expected_attach_type(k->progs.func_entry,
 						      AT_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(k->progs.func_return,
+						      AT_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(k->progs.go_return,
 						      AT_BPF_TRACE_UPROBE_MULTI);
 	}
 	/* The entry programs' flag and the rodata that matches it. */

@@ -22,6 +22,8 @@ const struct loss_counter loss_counters[] = {
 	{ "depth", "call depth", "calls (depth)", KERNEL(depth_lost) },
 	{ "unpaired_ret", "unpaired returns", "returns (unpaired)", KERNEL(orphan_ret) },
 	{ "pending", "candidate table full", "calls (candidate table full)", KERNEL(pending_full) },
+	{ "go_unmatched", "Go entries without return", "calls (Go, no return)",
+	  KERNEL(go_unmatched) },
 	{ "output", "output", "records (output)", offsetof(struct snapshot, output_lost) },
 };
 const size_t loss_counters_n = ARRAY_SIZE(loss_counters);

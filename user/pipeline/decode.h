@@ -68,9 +68,10 @@ struct event {
 	const char *name;  /* the syscall's or the function probe's name ("libc:malloc") */
 	unsigned nr;	   /* EV_SYSCALL: the syscall number */
 	int64_t ret;	   /* return value */
-	int err;	   /* errno when ret is one (at_is_err), else 0 */
-	const struct syscall_desc *sys; /* EV_SYSCALL: its table entry, NULL when unknown */
-	const struct probe *probe;	/* EV_CALL, a probe-file EV_SYSCALL: its probe, else NULL */
+	uint64_t ret_more[AT_RET_WORDS - 1]; /* a Go call's result words after ret (RBX, RCX) */
+	int err;			     /* errno when ret is one (at_is_err), else 0 */
+	const struct syscall_desc *sys;	     /* EV_SYSCALL: its table entry, NULL when unknown */
+	const struct probe *probe; /* EV_CALL, a probe-file EV_SYSCALL: its probe, else NULL */
 	/* The process's container and pod; NULL on the host, when unknown, or without a cache. */
 	const struct cgroup_ident *ident;
 	const struct pod_meta *pod; /* its pod's and container's names; NULL when none is known */

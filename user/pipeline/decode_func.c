@@ -158,6 +158,50 @@ void func_put_arg_json(struct out *o, const struct event *ev, unsigned i)
 		out_puts(o, "null");
 }
 
+/* Result word k of a Go call: RAX, RBX, RCX. */
+static uint64_t ret_word(const struct event *ev, unsigned k)
+{
+	return k == 0 ? (uint64_t)ev->ret : k < AT_RET_WORDS ? ev->ret_more[k - 1] : 0;
+}
+
+/*
+ * Go results, in order: "(5, nil)", "(0, error{type=0x.. data=0x..})" in
+ * text, [5,null] and [0,{"type":..,"data":..}] in JSON; one result alone
+ * (an interface, an error) without the parentheses.
+ */
+static void put_results(struct out *o, const struct event *ev, bool json)
+{
+	const struct uspec *u = &ev->probe->spec;
+	unsigned k = 0;
+
+	if (u->nrets > 1)
+		out_putc(o, json ? '[' : '(');
+	for (unsigned i = 0; i < u->nrets; i++) {
+		const struct utype_info *ti = utype_info(u->rets[i]);
+		uint64_t w = ret_word(ev, k);
+
+		if (i)
+			out_puts(o, json ? "," : ", ");
+		if (ti->kind != UK_IFACE) {
+			put_int(o, u->rets[i], w, json);
+		} else if (!w) {
+			out_puts(o, json ? "null" : "nil");
+		} else {
+			/* An interface: its type word and data word. */
+			out_puts(o, json		 ? "{\"type\":" :
+				    (int)i == u->err_ret ? "error{type=" :
+							   "{type=");
+			put_ptr(o, w, json);
+			out_puts(o, json ? ",\"data\":" : " data=");
+			put_ptr(o, ret_word(ev, k + 1), json);
+			out_putc(o, '}');
+		}
+		k += ti->words;
+	}
+	if (u->nrets > 1)
+		out_putc(o, json ? ']' : ')');
+}
+
 void func_put_ret(struct out *o, const struct event *ev, bool json)
 {
 	if (ev->flags & EV_ENTRY_ONLY) {
@@ -172,7 +216,17 @@ void func_put_ret(struct out *o, const struct event *ev, bool json)
 			out_puts(o, "0x0");
 		if (json)
 			out_putc(o, '"');
+	} else if (uspec_go_results(&ev->probe->spec)) {
+		put_results(o, ev, json);
 	} else {
 		put_int(o, ev->probe->spec.ret_type, (uint64_t)ev->ret, json);
 	}
+}
+
+void func_put_ret_scalar(struct out *o, const struct event *ev)
+{
+	if ((ev->flags & EV_ENTRY_ONLY) || !uspec_go_results(&ev->probe->spec))
+		func_put_ret(o, ev, true);
+	else
+		put_int(o, ev->probe->spec.rets[0], (uint64_t)ev->ret, true);
 }

@@ -20,5 +20,10 @@ void func_put_arg_json(struct out *o, const struct event *ev, unsigned i);
  * is none. For JSON a number, a "0x..." string, or null.
  */
 void func_put_ret(struct out *o, const struct event *ev, bool json);
+/*
+ * The return value as one JSON scalar, for an attribute: func_put_ret's, or
+ * of a Go result tuple its first result (an interface: its type word).
+ */
+void func_put_ret_scalar(struct out *o, const struct event *ev);
 
 #endif /* AT_FDECODE_H */

@@ -10,6 +10,7 @@
 #include "elf_file.h"
 #include "target.h"
 #include "funcs.h"
+#include "gofunc.h"
 #include "gopclntab.h"
 #include "insn.h"
 #include "util.h"
@@ -28,6 +29,7 @@ static int collect(void *ctx, const struct elf_func *f)
 		fs->cap = cap;
 	}
 	snprintf(fs->v[fs->n].name, sizeof(fs->v[fs->n].name), "%s", f->name);
+	fs->v[fs->n].nret = 0;
 	fs->v[fs->n++].off = f->off + fs->extra;
 	return 0;
 }
@@ -101,6 +103,82 @@ static int check_offset(struct elf_file *ef, const struct elf_func *f, uint64_t 
 	return 0;
 }
 
+/*
+ * Where a probe of SPEC u goes in Go function f (f->off its start): the
+ * entry after the stack check, a return probe's on each RET (the offsets
+ * from f's start in gs). An offset in the SPEC is the entry's, as given. 0,
+ * -ENOENT when f cannot return (no RET: a glob skips it), or -EINVAL, both
+ * with err.
+ */
+static int go_place(struct elf_file *ef, const struct elf_func *f, const struct uspec *u,
+		    uint64_t off, const char *path, struct go_sites *gs, char *err, size_t errlen)
+{
+	const char *name = f->name[0] ? f->name : "the function";
+	uint64_t bad = 0;
+	int ret;
+
+	if (off || !u->func[0]) {
+		memset(gs, 0, sizeof(*gs));
+		gs->entry = off;
+		if (u->when == UW_ENTRY)
+			return 0;
+		return fail(err, errlen,
+			    "a return probe on Go function %s in %s goes on its RET instructions, "
+			    "not at an offset; add '@entry'",
+			    name, path);
+	}
+	ret = go_sites__find(ef, f, gs, &bad);
+	if (ret && u->when == UW_ENTRY) {
+		/* Entry only, undecodable: at the first instruction, as without Capstone. */
+		memset(gs, 0, sizeof(*gs));
+		return 0;
+	}
+	if (ret == -ELIBACC)
+		return fail(err, errlen,
+			    "a return probe on Go function %s in %s needs its RET instructions, "
+			    "and %s (Debian's libcapstone4) cannot be loaded to find them",
+			    name, path, insn__library());
+	if (ret == -ENOTSUP)
+		return fail(err, errlen,
+			    "a return probe on Go function %s in %s needs its RET instructions: no "
+			    "instruction decoder for ELF machine %u; add '@entry'",
+			    name, path, elf_file__machine(ef));
+	if (ret == -EILSEQ)
+		return fail(err, errlen,
+			    "cannot decode the instruction at %s+0x%llx in %s, so the RET "
+			    "instructions of this Go function are not known; add '@entry'",
+			    name, (unsigned long long)bad, path);
+	if (ret)
+		return fail(err, errlen, "reading %s in %s: %s", name, path, strerror(-ret));
+	if (u->when == UW_ENTRY)
+		gs->nret = 0;
+	else if (gs->too_many)
+		return fail(err, errlen,
+			    "Go function %s in %s has more than %d RET instructions, more return "
+			    "probes than one function takes; add '@entry'",
+			    name, path, GO_MAX_RETS);
+	else if (!gs->nret) {
+		fail(err, errlen,
+		     "Go function %s in %s has no RET instruction: it never returns to its "
+		     "caller (it ends in a jump or a call that does not return); add '@entry'",
+		     name, path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* fn's probe sites as go_place found them (gs's offsets from f's start). */
+static void go_apply(const struct elf_func *f, const struct go_sites *gs, uint64_t *off,
+		     uint64_t *ret, unsigned *nret)
+{
+	uint64_t start = f->off; /* off may be f->off */
+
+	for (unsigned i = 0; i < gs->nret; i++)
+		ret[i] = start + gs->ret[i];
+	*nret = gs->nret;
+	*off = start + gs->entry;
+}
+
 /* A glob's functions, each checked at the SPEC's offset before it is collected. */
 struct checked {
 	struct funcs *fs;
@@ -109,6 +187,7 @@ struct checked {
 	const char *path;
 	char *err;
 	size_t errlen;
+	bool go;      /* a Go binary: the entry after the stack check, returns on the RETs */
 	bool refused; /* err says why */
 };
 
@@ -119,6 +198,31 @@ static int collect_checked(void *ctx, const struct elf_func *f)
 	/* A glob means the functions that can take its probe: the entry point cannot return. */
 	if (c->u->when != UW_ENTRY && !c->u->offset && f->addr == elf_file__entry(c->ef))
 		return 0;
+	struct go_sites gs;
+	struct func *fn;
+	int ret;
+
+	if (c->go) {
+		ret = go_place(c->ef, f, c->u, c->u->offset, c->path, &gs, c->err, c->errlen);
+		/* A glob means the functions that can take its probe: one that never returns cannot. */
+		if (ret == -ENOENT)
+			return 0;
+		if (ret) {
+			c->refused = true;
+			return -EINVAL;
+		}
+		if (c->u->offset && check_offset(c->ef, f, c->u->offset, c->u->offset, UW_ENTRY,
+						 c->path, c->err, c->errlen)) {
+			c->refused = true;
+			return -EINVAL;
+		}
+		ret = collect(c->fs, f);
+		if (ret)
+			return ret;
+		fn = &c->fs->v[c->fs->n - 1];
+		go_apply(f, &gs, &fn->off, fn->ret, &fn->nret);
+		return 0;
+	}
 	if (check_offset(c->ef, f, c->u->offset, c->u->offset, c->u->when, c->path, c->err,
 			 c->errlen)) {
 		c->refused = true;
@@ -133,10 +237,14 @@ static int collect_checked(void *ctx, const struct elf_func *f)
  * 0, -ENOENT (no such function, err says so) or -EINVAL with err.
  */
 static int resolve_plain(struct elf_file *ef, const struct uspec *u, const char *name,
-			 const char *path, struct elf_func *f, char *err, size_t errlen)
+			 const char *path, bool go, struct elf_func *f, uint64_t *ret,
+			 unsigned *nret, char *err, size_t errlen)
 {
+	struct go_sites gs;
 	uint64_t avail;
+	int r;
 
+	*nret = 0;
 	f->name = name;
 	if (!name[0]) {
 		/* A raw file offset: checked in the function that holds it. */
@@ -145,7 +253,10 @@ static int resolve_plain(struct elf_file *ef, const struct uspec *u, const char 
 				    "offset 0x%llx is in no function of %s (no function symbol "
 				    "holds it), so its instruction boundaries cannot be checked",
 				    (unsigned long long)u->offset, path);
-		if (check_offset(ef, f, u->offset - f->off, u->offset, u->when, path, err, errlen))
+		if (go && go_place(ef, f, u, u->offset - f->off, path, &gs, err, errlen))
+			return -EINVAL;
+		if (check_offset(ef, f, u->offset - f->off, u->offset, go ? UW_ENTRY : u->when,
+				 path, err, errlen))
 			return -EINVAL;
 		f->name = "";
 		f->off = u->offset;
@@ -160,19 +271,30 @@ static int resolve_plain(struct elf_file *ef, const struct uspec *u, const char 
 	}
 	/* resolve found off through a section, so the way back holds. */
 	elf_file__off_to_addr(ef, f->off, &f->addr, &avail);
+	if (go) {
+		r = go_place(ef, f, u, u->offset, path, &gs, err, errlen);
+		if (r)
+			return -EINVAL;
+		if (check_offset(ef, f, u->offset, u->offset, UW_ENTRY, path, err, errlen))
+			return -EINVAL;
+		go_apply(f, &gs, &f->off, ret, nret);
+		return 0;
+	}
 	if (check_offset(ef, f, u->offset, u->offset, u->when, path, err, errlen))
 		return -EINVAL;
 	f->off += u->offset;
 	return 0;
 }
 
-static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char *path,
+static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char *path, bool go,
 			 struct funcs *fs, char *err, size_t errlen)
 {
 	struct checked c = {
-		.fs = fs, .ef = ef, .u = u, .path = path, .err = err, .errlen = errlen
+		.fs = fs, .ef = ef, .u = u, .path = path, .err = err, .errlen = errlen, .go = go
 	};
 	struct elf_func f;
+	uint64_t ret_off[GO_MAX_RETS];
+	unsigned nret;
 	char note[256];
 	int ret;
 
@@ -193,9 +315,13 @@ static int resolve_funcs(struct elf_file *ef, const struct uspec *u, const char 
 		return 0;
 	}
 	fs->extra = 0; /* resolve_plain added it */
-	if (resolve_plain(ef, u, u->func, path, &f, err, errlen))
+	if (resolve_plain(ef, u, u->func, path, go, &f, ret_off, &nret, err, errlen))
 		return -EINVAL;
-	return collect(fs, &f) ? fail(err, errlen, "out of memory") : 0;
+	if (collect(fs, &f))
+		return fail(err, errlen, "out of memory");
+	memcpy(fs->v[fs->n - 1].ret, ret_off, nret * sizeof(ret_off[0]));
+	fs->v[fs->n - 1].nret = nret;
+	return 0;
 }
 
 /* The SPEC's target as an ELF file; NULL with a reason in err. path gets PATH_MAX bytes. */
@@ -257,14 +383,9 @@ int funcs_resolve(const struct uspec *u, const char *provider, const struct reso
 			ret = 0;
 		else if (!w.err)
 			fail(err, errlen, "out of memory");
-	} else if (*go && u->when != UW_ENTRY) {
-		/* A uretprobe rewrites the return address, which Go's stack moves break. */
-		fail(err, errlen,
-		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
-		     path);
 	} else {
 		/* -EINTR: set-up was cancelled, not a bad SPEC. */
-		ret = resolve_funcs(ef, u, path, fs, err, errlen);
+		ret = resolve_funcs(ef, u, path, *go, fs, err, errlen);
 		ret = ret == -EINTR ? ret : ret ? -EINVAL : 0;
 	}
 	elf_file__close(ef);
@@ -356,18 +477,13 @@ int funcs_resolve_in(struct elf_file *ef, const char *path, const struct uspec *
 {
 	char why[512] = "", one[512], ver[16];
 	struct usdt_wants uw = { .provider = provider, .w = w, .n = n, .left = n };
-	bool go = !provider && elf_file__is_go(ef) && u->when != UW_ENTRY;
+	bool go = !provider && elf_file__is_go(ef);
 	size_t found = 0, failed = 0;
 	struct elf_func f;
 
-	for (size_t i = 0; i < n; i++)
-		w[i].err = go ? -EINVAL : -ENOENT;
-	if (go) {
-		/* A uretprobe rewrites the return address, which Go's stack moves break. */
-		fail(err, errlen,
-		     "%s is a Go binary: return probes would corrupt Go stacks; use '@entry'",
-		     path);
-		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		w[i].err = -ENOENT;
+		w[i].nret = 0;
 	}
 	/* One walk of the notes, or one read of the symbols (each name then a binary search). */
 	if (provider && n)
@@ -384,7 +500,8 @@ int funcs_resolve_in(struct elf_file *ef, const char *path, const struct uspec *
 				w[i].err = -EINVAL;
 			}
 		} else {
-			w[i].err = resolve_plain(ef, u, w[i].name, path, &f, one, sizeof(one));
+			w[i].err = resolve_plain(ef, u, w[i].name, path, go, &f, w[i].ret,
+						 &w[i].nret, one, sizeof(one));
 			if (!w[i].err)
 				w[i].off = f.off;
 			else if (w[i].err != -ENOENT)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "gofunc.h"
 #include "uspec.h"
 
 /* Where a SPEC's target is looked for. */
@@ -19,7 +20,9 @@ struct resolve_scope {
 /* One function to attach: collected first, attached after, so a glob is all or nothing. */
 struct func {
 	char name[USPEC_NAME_MAX]; /* "" for a raw file offset */
-	uint64_t off;		   /* file offset of the probe */
+	uint64_t off; /* file offset of the probe (a Go function's: after its stack check) */
+	uint64_t ret[GO_MAX_RETS]; /* a Go function's return probe: its RETs' file offsets */
+	unsigned nret;		   /* 0 but for a Go function's return probe */
 };
 
 struct funcs {
@@ -44,6 +47,8 @@ struct func_want {
 	const char *name; /* a function (plain or versioned), a USDT probe; "" for u's raw offset */
 	uint64_t off;	  /* the probe's file offset, when err is 0 */
 	int err;	  /* 0, -ENOENT (not in the file) or -EINVAL (there, but refused) */
+	uint64_t ret[GO_MAX_RETS]; /* a Go function's return probe: its RETs' file offsets */
+	unsigned nret;		   /* 0 but for a Go function's return probe */
 };
 
 struct elf_file;
@@ -54,8 +59,8 @@ struct elf_file;
  * file ef at path: its symbols (or USDT notes) read once for all of them, a
  * binary search each. A name may come twice. Each want gets its err; err
  * names those not found, then the first refused one's reason. The number
- * found, or -EINVAL with err when the file takes none (a Go binary for a
- * return probe).
+ * found, or -EINVAL with err when the file takes none. In a Go binary the
+ * entry goes after the stack check and a return probe on the RETs.
  */
 int funcs_resolve_in(struct elf_file *ef, const char *path, const struct uspec *u,
 		     const char *provider, struct func_want *w, size_t n, char *err, size_t errlen);

@@ -172,7 +172,7 @@ static void kv_rendered(struct kvs *k, const char *prefix, const char *name,
 static void func_ret_json(struct out *o, const struct event *ev, unsigned i)
 {
 	(void)i;
-	func_put_ret(o, ev, true);
+	func_put_ret_scalar(o, ev);
 }
 
 static void put_time(struct out *o, const char *field, uint64_t unix_ns)
