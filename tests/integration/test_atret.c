@@ -257,6 +257,25 @@ Test(atret, filter_on_out_string)
 	free(out);
 }
 
+/* Scrubbing shapes the strings; an INT*'s bytes are an integer and are kept (a=[102]). */
+Test(atret, scrub_keeps_integers_read_through_pointers)
+{
+	char yaml[64], *out;
+
+	tmp_name(yaml, sizeof(yaml), "atret-scrub", "yaml");
+	write_text(yaml, "probes:\n"
+			 "  - name: pairs\n"
+			 "    kind: function\n"
+			 "    attach: ':get_pair -> int'\n"
+			 "    args: out int* a, out str name, int i\n"
+			 "    scrub: sql\n");
+	out = run_ok((char *[]){ AT, "-C", yaml, "--", OUTARGS, "3", NULL });
+	unlink(yaml);
+	cr_assert_eq(count_lines(out, "outargs:get_pair(a=[102], "), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "outargs:get_pair(a=[100], "), 1, "%s", out);
+	free(out);
+}
+
 Test(atret, bad_specs)
 {
 	char spec[512], msg[640];

@@ -85,6 +85,12 @@ static const struct at_call_rec *scrubbed(const struct probe *p, const struct at
 
 		if (r->slot_arg[i] == AT_ARG_NONE)
 			continue;
+		/* An INT* slot holds an integer's bytes, not text: kept as it is. */
+		if (p->kind == AT_KIND_FUNC && r->slot_arg[i] < p->spec.nargs &&
+		    p->spec.args[r->slot_arg[i]].type == UT_REF) {
+			memcpy(copy->slot[i], r->slot[i], r->slot_len[i] % (AT_STR_MAX + 1));
+			continue;
+		}
 		/*
 		 * The kernel never sends more than AT_STR_MAX, and checked_call cut
 		 * what did not arrive; the modulo is the identity on [0, AT_STR_MAX]
