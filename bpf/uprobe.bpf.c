@@ -16,6 +16,7 @@
 #include "eval.h"
 #include "record.h"
 #include "lib/capture.bpf.h"
+#include "lib/deref.bpf.h"
 #include "lib/frames.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/probe.bpf.h"
@@ -51,26 +52,45 @@ static __always_inline __u64 call_word(const struct at_call_rec *rec, __u8 k)
 }
 
 /*
- * The arguments at entry: SysV's six registers, or the Go words the probe's
- * layout names, so that a string (2 registers), a slice (3) or an interface
- * (2) shifts the arguments after it.
+ * The record's words from the argument registers r: each the register
+ * word_reg names (Go's layout, or SysV and USDT when a dereference ARG
+ * takes no register), then the dereferences.
  */
-static __always_inline void call_args(struct at_call_rec *rec, const struct pt_regs *ctx,
-				      const struct at_probe_spec *spec)
+static __always_inline void remap_words(struct at_call_rec *rec, const __u64 r[16],
+					const struct at_probe_spec *spec, bool may_sleep)
 {
-	__u64 r[16];
-
-	if (spec->abi != AT_ABI_GO) {
-		func_args(rec->args, ctx); /* more stays 0, as call_rec_init left it */
-		return;
-	}
-	go_regs(r, ctx);
 #pragma unroll
 	for (int k = 0; k < AT_MAX_ARGS; k++)
 		rec->args[k] = r[spec->word_reg[k] & 15];
 #pragma unroll
 	for (int k = 0; k < AT_CALL_WORDS - AT_MAX_ARGS; k++)
 		rec->more[k] = r[spec->word_reg[AT_MAX_ARGS + k] & 15];
+	derefs(rec, r, spec, may_sleep);
+}
+
+/*
+ * The arguments at entry: SysV's six registers, or the Go words the probe's
+ * layout names, so that a string (2 registers), a slice (3) or an interface
+ * (2) shifts the arguments after it; then any dereferences.
+ */
+static __always_inline void call_args(struct at_call_rec *rec, const struct pt_regs *ctx,
+				      const struct at_probe_spec *spec, bool may_sleep)
+{
+	__u64 r[16] = {};
+
+	if (spec->abi != AT_ABI_GO && !spec->remap) {
+		func_args(rec->args, ctx); /* more stays 0, as call_rec_init left it */
+		if (!spec->nderef)
+			return;
+		func_args(r, ctx);
+		derefs(rec, r, spec, may_sleep);
+		return;
+	}
+	if (spec->abi == AT_ABI_GO)
+		go_regs(r, ctx);
+	else
+		func_args(r, ctx);
+	remap_words(rec, r, spec, may_sleep);
 }
 
 static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,
@@ -128,8 +148,8 @@ static __always_inline struct at_call_rec *once_rec(const struct at_probe_spec *
 	struct frames *fs;
 
 	*may_sleep = false;
-	/* Nothing to read (slots fill from the first): nothing sleeps, scratch is safe. */
-	if (sleepable && spec->slot_kind[0] != AT_SLOT_NONE) {
+	/* Nothing to read (slots fill from the first, no dereference): nothing sleeps, scratch is safe. */
+	if (sleepable && (spec->slot_kind[0] != AT_SLOT_NONE || spec->nderef)) {
 		fs = thread_state_try(&call_frames);
 		/*
 		 * The frame above the thread's open calls: no return can pop or
@@ -174,7 +194,7 @@ int BPF_KPROBE(func_entry)
 		struct at_call_rec *rec = once_rec(spec, id, pid_tgid, &may_sleep);
 
 		if (rec) {
-			call_args(rec, ctx, spec);
+			call_args(rec, ctx, spec, may_sleep);
 			emit_entry_only(rec, spec, id, may_sleep);
 		}
 		return 0;
@@ -187,7 +207,7 @@ int BPF_KPROBE(func_entry)
 	if (!f)
 		return 0;
 	call_rec_init(&f->rec, AT_REC_FUNC, id, pid_tgid);
-	call_args(&f->rec, ctx, spec);
+	call_args(&f->rec, ctx, spec, sleepable);
 	capture_args(&f->rec, spec, sleepable);
 	/* Last, so the capture's cost is not part of the call's duration. */
 	f->rec.enter_ns = bpf_ktime_get_ns();
@@ -264,6 +284,16 @@ int usdt_hit(struct pt_regs *ctx)
 		if (i < n)
 			bpf_usdt_arg(ctx, i, &v);
 		rec->args[i] = v;
+	}
+	if (spec->remap || spec->nderef) {
+		__u64 r[16] = {};
+
+		for (int i = 0; i < AT_MAX_ARGS; i++)
+			r[i] = rec->args[i];
+		if (spec->remap)
+			remap_words(rec, r, spec, may_sleep);
+		else
+			derefs(rec, r, spec, may_sleep);
 	}
 	emit_entry_only(rec, spec, id, may_sleep);
 	return 0;

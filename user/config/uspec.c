@@ -305,11 +305,276 @@ static size_t take_ident(struct parser *p, size_t *start)
 	return len;
 }
 
+/*
+ * Dereference ARGs (uspec.h DEREF): '*(ADDR)', 'str(ADDR)', 'gostr(ADDR)'
+ * and member paths, each one bounded chain of the kernel's at_deref.
+ */
+
+/* The K of 'arg' K (1 to 6) at p->pos: its 0-based index in *k. */
+static int parse_argk(struct parser *p, uint8_t *k)
+{
+	size_t n = num_len(p);
+	uint64_t v;
+	bool neg;
+
+	if (parse_num(p->s + p->pos, n, &v, &neg) || neg || v < 1 || v > USPEC_MAX_ARGS)
+		return fail_at(p, p->pos, "bad argument number '%.*s' (1 to %d)",
+			       token_len(p, p->pos), p->s + p->pos, USPEC_MAX_ARGS);
+	p->pos += n;
+	*k = (uint8_t)(v - 1);
+	return 0;
+}
+
+/* { ('+' | '-') INT } added to the chain's running offset, which stays a signed 32-bit sum. */
+static int parse_offsets(struct parser *p, struct uderef *d)
+{
+	int64_t off = d->off[d->nsteps];
+
+	for (;;) {
+		uint64_t mag;
+		bool neg, minus;
+		size_t at, n;
+
+		skip_ws(p);
+		if (p->pos >= p->end || (p->s[p->pos] != '+' && p->s[p->pos] != '-'))
+			break;
+		minus = p->s[p->pos++] == '-';
+		skip_ws(p);
+		at = p->pos;
+		n = num_len(p);
+		if (parse_num(p->s + at, n, &mag, &neg) || neg || mag > (uint64_t)INT32_MAX + 1)
+			return fail_at(p, at, "bad offset '%.*s'", token_len(p, at), p->s + at);
+		p->pos += n;
+		off += minus ? -(int64_t)mag : (int64_t)mag;
+		if (off < INT32_MIN || off > INT32_MAX)
+			return fail_at(p, at, "offset out of range (the sum must fit in 32 bits)");
+	}
+	d->off[d->nsteps] = (int32_t)off;
+	return 0;
+}
+
+/* ADDR: 'arg' K or '*(' ADDR ')' (a pointer load, depth deep), then offsets. */
+static int parse_addr(struct parser *p, struct uderef *d, unsigned depth)
+{
+	size_t at;
+
+	skip_ws(p);
+	at = p->pos;
+	if (eat(p, "*")) {
+		skip_ws(p);
+		if (!eat(p, "("))
+			return fail_at(p, p->pos, "expected '(' after '*'");
+		/* Bounded before recursing: a hostile SPEC of many '*(' stops here. */
+		if (depth >= USPEC_DEREF_STEPS)
+			return fail_at(p, at,
+				       "too many dereferences (at most %d loads before the last)",
+				       USPEC_DEREF_STEPS);
+		if (parse_addr(p, d, depth + 1))
+			return -1;
+		skip_ws(p);
+		if (!eat(p, ")"))
+			return fail_at(p, p->pos, "expected ')'");
+		d->nsteps++;
+		d->off[d->nsteps] = 0;
+	} else if (eat(p, "arg")) {
+		if (parse_argk(p, &d->base))
+			return -1;
+	} else {
+		return fail_at(p, at, "expected 'argK' or '*(' in a dereference, not '%.*s'",
+			       token_len(p, at), p->s + at);
+	}
+	return parse_offsets(p, d);
+}
+
+/* '(' ADDR ')' after str, gostr or '*'. */
+static int parse_paren_addr(struct parser *p, struct uderef *d)
+{
+	skip_ws(p);
+	if (!eat(p, "("))
+		return fail_at(p, p->pos, "expected '('");
+	if (parse_addr(p, d, 0))
+		return -1;
+	skip_ws(p);
+	if (!eat(p, ")"))
+		return fail_at(p, p->pos, "expected ')'");
+	return 0;
+}
+
+/* A member path: BASE ( '->' M | '.' M )+, kept as text (white space dropped) for DWARF. */
+static int parse_path(struct parser *p, struct uderef *d)
+{
+	size_t start, len, n = 0;
+	unsigned members = 0;
+
+	len = take_ident(p, &start);
+	if (len > 3 && !strncmp(p->s + start, "arg", 3) &&
+	    strspn(p->s + start + 3, "0123456789") >= len - 3) {
+		p->pos = start + 3;
+		if (parse_argk(p, &d->base))
+			return -1;
+	}
+	for (;;) {
+		const char *op;
+
+		if (n + len + 1 >= sizeof(d->text))
+			return fail_at(p, start, "member path too long (at most %zu characters)",
+				       sizeof(d->text) - 1);
+		memcpy(d->text + n, p->s + start, len);
+		n += len;
+		skip_ws(p);
+		op = eat(p, "->") ? "->" : eat(p, ".") ? "." : NULL;
+		if (!op)
+			break;
+		if (n + strlen(op) >= sizeof(d->text))
+			return fail_at(p, p->pos, "member path too long (at most %zu characters)",
+				       sizeof(d->text) - 1);
+		memcpy(d->text + n, op, strlen(op));
+		n += strlen(op);
+		len = take_ident(p, &start);
+		if (!len)
+			return fail_at(p, start, "expected a member name after '%s'", op);
+		members++;
+	}
+	d->text[n] = '\0';
+	if (!members)
+		return fail_at(p, start, "expected '->' or '.' after '%.*s'", (int)len,
+			       p->s + start);
+	d->path = true;
+	return 0;
+}
+
+/* Whether the text at pos (white space skipped) starts with tok; nothing consumed. */
+static bool peek(const struct parser *p, size_t pos, const char *tok)
+{
+	while (pos < p->end && isspace((unsigned char)p->s[pos]))
+		pos++;
+	return pos + strlen(tok) <= p->end && !strncmp(p->s + pos, tok, strlen(tok));
+}
+
+/* The ARG's default name: its expression as written (white space dropped) when it fits. */
+static void deref_name(const struct parser *p, struct uarg *a, size_t from, unsigned idx)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < p->pos; i++) {
+		if (isspace((unsigned char)p->s[i]))
+			continue;
+		if (n + 1 >= sizeof(a->name)) {
+			snprintf(a->name, sizeof(a->name), "arg%u", idx + 1);
+			return;
+		}
+		a->name[n++] = p->s[i];
+	}
+	a->name[n] = '\0';
+}
+
+/*
+ * A dereference ARG at p->pos, [TYPE] DEREF: *done says whether the ARG is
+ * one (else nothing is consumed). Its name is its text unless one follows.
+ */
+static int parse_deref_arg(struct parser *p, struct uspec *out, struct uarg *a, unsigned idx,
+			   bool *done)
+{
+	size_t save = p->pos, start, len, tstart = 0, tlen = 0;
+	enum utype t = UT_NONE;
+	struct uderef *d;
+
+	*done = false;
+	skip_ws(p);
+	start = p->pos;
+	len = ident_len(p);
+	/* A TYPE before '*(' or a member path. */
+	if (len && !peek(p, start + len, "->") && !peek(p, start + len, ".") &&
+	    !peek(p, start + len, "(")) {
+		size_t after = start + len, nlen;
+
+		while (after < p->end && isspace((unsigned char)p->s[after]))
+			after++;
+		p->pos = after;
+		nlen = ident_len(p);
+		if ((p->pos < p->end && p->s[p->pos] == '*') ||
+		    (nlen && (peek(p, after + nlen, "->") || peek(p, after + nlen, ".")))) {
+			tstart = start;
+			tlen = len;
+			t = lookup_type(p->s + start, len);
+			start = after;
+			len = nlen;
+		} else {
+			p->pos = save;
+			return 0;
+		}
+	}
+	p->pos = start;
+	if (len && peek(p, start + len, "(") &&
+	    !((len == 3 && !strncmp(p->s + start, "str", 3)) ||
+	      (len == 5 && !strncmp(p->s + start, "gostr", 5)))) {
+		p->pos = save;
+		return 0;
+	}
+	if (!len && !(p->pos < p->end && p->s[p->pos] == '*')) {
+		p->pos = save;
+		return 0;
+	}
+
+	*done = true;
+	if (out->nderef == USPEC_DEREFS)
+		return fail_at(p, start, "too many dereferences (at most %d per probe)",
+			       USPEC_DEREFS);
+	d = &out->derefs[out->nderef];
+	memset(d, 0, sizeof(*d));
+	d->arg = (uint8_t)idx;
+	if (tlen) {
+		const struct utype_info *ti = utype_info(t);
+
+		if (t == UT_NONE)
+			return fail_at(p, tstart, "unknown type '%.*s'", (int)tlen, p->s + tstart);
+		if (ti->kind != UK_INT && ti->kind != UK_PTR && !(t == UT_STR && len))
+			return fail_at(p, tstart,
+				       "'%s' does not type a dereference: use an integer type or "
+				       "ptr before '*(', str(ADDR) for a string at ADDR, "
+				       "str(*(ADDR)) for a char * stored there",
+				       ti->name);
+	}
+	if (!len) {
+		/* '*(' ADDR ')': an integer (u64 unless typed) or an address read there. */
+		p->pos++;
+		if (parse_paren_addr(p, d))
+			return -1;
+		a->type = tlen ? t : UT_U64;
+		d->read = utype_info(a->type)->bits / 8;
+	} else if (peek(p, start + len, "(")) {
+		bool go = len == 5;
+
+		p->pos = start + len;
+		if (parse_paren_addr(p, d))
+			return -1;
+		a->type = go ? UT_GOSTR : UT_STR;
+		d->read = go ? AT_DREAD_GOSTR : AT_DREAD_ADDR;
+	} else {
+		if (parse_path(p, d))
+			return -1;
+		d->typed = tlen != 0;
+		a->type = tlen ? t : UT_NONE;
+		if (out->path_arg < 0)
+			out->path_arg = (int8_t)idx;
+	}
+	a->deref = ++out->nderef;
+	deref_name(p, a, start, idx);
+	return 0;
+}
+
 /* One ARG: TYPE [name], buf[...] [name], char[N] [name]. */
-static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_pos)
+static int parse_arg(struct parser *p, struct uspec *out, struct uarg *a, unsigned idx,
+		     size_t *k_pos)
 {
 	size_t start, len;
+	bool done;
 	int err;
+
+	if (parse_deref_arg(p, out, a, idx, &done))
+		return -1;
+	if (done)
+		goto name;
 
 	len = take_ident(p, &start);
 	if (!len && eat(p, "[]byte") && !(p->pos < p->end && is_ident(p->s[p->pos]))) {
@@ -331,6 +596,7 @@ static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_p
 			return fail_at(p, start, "unknown type '%.*s'", (int)len, p->s + start);
 	}
 
+name:
 	skip_ws(p);
 	len = ident_len(p);
 	if (len) {
@@ -339,7 +605,7 @@ static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_p
 		memcpy(a->name, p->s + p->pos, len);
 		a->name[len] = '\0';
 		p->pos += len;
-	} else {
+	} else if (!a->deref) {
 		snprintf(a->name, sizeof(a->name), "arg%u", idx + 1);
 	}
 	return 0;
@@ -361,6 +627,15 @@ static int go_layout(struct parser *p, struct uspec *out, const size_t *arg_pos)
 
 		if (ti->go_only && out->go_arg < 0)
 			out->go_arg = (int8_t)i;
+		if (out->args[i].deref) {
+			/* No register; a Go string header read takes a word for its length. */
+			out->go_reg[i] = (uint8_t)reg;
+			if (ti->words > 1) {
+				top -= ti->words - 1;
+				out->go_more[i] = (uint8_t)top;
+			}
+			continue;
+		}
 		if (reg + ti->words > USPEC_GO_REGS && ti->words == 1)
 			return fail_at(p, arg_pos[i],
 				       "argument '%s' needs Go register %u, there are %d",
@@ -396,7 +671,7 @@ static int parse_args(struct parser *p, struct uspec *out)
 			return fail_at(p, p->pos, "too many arguments (at most %d)",
 				       USPEC_MAX_ARGS);
 		arg_pos[out->nargs] = p->pos;
-		err = parse_arg(p, &out->args[out->nargs], out->nargs, &k_pos[out->nargs]);
+		err = parse_arg(p, out, &out->args[out->nargs], out->nargs, &k_pos[out->nargs]);
 		if (err)
 			return err;
 		out->nargs++;
@@ -524,6 +799,7 @@ int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
 
 	memset(out, 0, sizeof(*out));
 	out->go_arg = -1;
+	out->path_arg = -1;
 	memset(out->go_more, USPEC_GO_NONE, sizeof(out->go_more));
 	if (errlen)
 		err[0] = '\0';
@@ -614,4 +890,43 @@ void uspec_where(const struct uspec *u, char *buf, size_t len)
 			 (unsigned long long)u->offset);
 	else
 		snprintf(buf, len, "%s:%s", u->target, u->func);
+}
+
+int uspec_deref_reg(const struct uspec *u, const struct uderef *d, bool go, char *err,
+		    size_t errlen)
+{
+	unsigned plain = 0, reg;
+
+	if (!go)
+		return d->base;
+	/* Go: argK is the K-th register ARG, or past them the registers after theirs. */
+	for (unsigned i = 0; i < u->nargs; i++) {
+		if (u->args[i].deref)
+			continue;
+		if (plain++ == d->base)
+			return u->go_reg[i];
+	}
+	reg = u->go_regs + (d->base - plain);
+	if (reg >= USPEC_GO_REGS)
+		return fail(err, errlen,
+			    "'arg%u' in '%s' would be in Go register %u, there are %d; declare "
+			    "the arguments before it",
+			    d->base + 1, u->args[d->arg].name, reg + 1, USPEC_GO_REGS);
+	return (int)reg;
+}
+
+bool uspec_sysv_word_regs(const struct uspec *u, uint8_t word_reg[USPEC_GO_REGS])
+{
+	unsigned plain = 0;
+
+	if (!u->nderef)
+		return false;
+	memset(word_reg, USPEC_GO_NONE, USPEC_GO_REGS);
+	for (unsigned i = 0; i < u->nargs; i++)
+		if (!u->args[i].deref)
+			word_reg[i] = (uint8_t)plain++;
+	for (unsigned k = u->nargs; k < USPEC_MAX_ARGS; k++)
+		if (plain + (k - u->nargs) < USPEC_MAX_ARGS)
+			word_reg[k] = (uint8_t)(plain + (k - u->nargs));
+	return true;
 }

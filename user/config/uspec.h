@@ -7,6 +7,10 @@
  *   FUNC   := name | versioned name (memcpy@@GLIBC_2.14) | glob (*parse*) | name+0xOFF | 0xOFF
  *   ARGS   := ARG { ',' ARG }            at most 6, x86-64 SysV (or Go) register order
  *   ARG    := TYPE [ name ] | 'buf[' N ']' [name] | 'buf[len=arg' K ']' [name] | 'char[' N ']' [name]
+ *             | [ TYPE ] DEREF [ name ]   (uderef_* below; takes no argument register)
+ *   DEREF  := '*(' ADDR ')' | 'str(' ADDR ')' | 'gostr(' ADDR ')' | BASE ( '->' M | '.' M )+
+ *   ADDR   := ( 'arg' K | '*(' ADDR ')' ) { ('+' | '-') INT }
+ *   BASE   := 'arg' K | a parameter's name (member paths M resolve through the file's DWARF)
  *   TYPE   := s8 u8 s16 u16 s32 u32 s64 u64 int long ptr str
  *             | gostr | gobytes | '[]byte' | goiface   (Go binaries only: 2, 3 and 2 registers)
  *   OP INT := failing predicate on the return value: == != < <= > >= and a decimal or 0x integer;
@@ -21,6 +25,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "spec.h"
 
 #define USPEC_MAX_ARGS AT_MAX_ARGS
 #define USPEC_NAME_MAX 256
@@ -87,6 +92,30 @@ struct uarg {
 	uint8_t type;	 /* enum utype */
 	uint8_t len_arg; /* UT_BUF_LEN: 0-based index of the length argument */
 	uint16_t n;	 /* UT_BUF / UT_CHARS: byte count */
+	uint8_t deref;	 /* 1 + its index in uspec.derefs; 0: a register argument */
+};
+
+/* Dereferences per probe, and pointer loads per chain: the kernel's bounds (spec.h). */
+#define USPEC_DEREFS AT_DEREFS
+#define USPEC_DEREF_STEPS AT_DEREF_STEPS
+#define USPEC_PATH_MAX 96
+
+/*
+ * A dereference ARG: from argument base (0-based: argK's K - 1), nsteps
+ * 8-byte pointer loads, load j at the address so far plus off[j], then
+ * off[nsteps] added and the final read (enum at_deref_read). A member path
+ * ("req->conn->query") is only text until uderef_resolve fills the chain
+ * and the ARG's type from the file's DWARF.
+ */
+struct uderef {
+	int32_t off[USPEC_DEREF_STEPS + 1];
+	uint8_t base;		   /* argument index the chain starts from */
+	uint8_t nsteps;		   /* pointer loads */
+	uint8_t read;		   /* enum at_deref_read */
+	uint8_t arg;		   /* the ARG it gives */
+	bool path;		   /* a member path: resolved through DWARF at attach */
+	bool typed;		   /* path: its TYPE was given, and DWARF must agree */
+	char text[USPEC_PATH_MAX]; /* path: as written, white space dropped */
 };
 
 struct uspec {
@@ -113,7 +142,32 @@ struct uspec {
 	uint8_t go_more[USPEC_MAX_ARGS]; /* USPEC_GO_NONE for one-word arguments */
 	uint8_t go_regs;		 /* registers the arguments take in all */
 	int8_t go_arg;			 /* the first argument of a Go type, -1 when none */
+	struct uderef derefs[USPEC_DEREFS];
+	uint8_t nderef;
+	int8_t path_arg; /* the first ARG that is a member path, -1 when none */
 };
+
+/*
+ * Fills the chains and types of u's member paths from the DWARF of path,
+ * for function func (as resolved: "name" or "name@VER"). 0, or -1 with
+ * a message naming the path and the problem.
+ */
+int uderef_resolve(struct uspec *u, const char *path, const char *func, char *err, size_t errlen);
+
+/*
+ * The register (SysV and USDT: 0-based argument, Go: 0 RAX .. 8 R11) that
+ * dereference d starts from; -1 with a message when Go has no such register.
+ */
+int uspec_deref_reg(const struct uspec *u, const struct uderef *d, bool go, char *err,
+		    size_t errlen);
+
+/*
+ * SysV and USDT record words when u has dereferences: each the register
+ * of the plain ARG at its position (plain ARGs take the function's
+ * arguments in order), USPEC_GO_NONE for a dereference, the registers after
+ * the plain ones past the ARGs. false when u has none (positions are registers).
+ */
+bool uspec_sysv_word_regs(const struct uspec *u, uint8_t word_reg[USPEC_GO_REGS]);
 
 /*
  * Parses one SPEC. Returns 0, or -1 with a message in err that quotes the SPEC
