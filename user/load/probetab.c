@@ -362,9 +362,10 @@ static int member_paths(struct uspec *u, const char *provider, const char *path,
 			    "member path '%s': %s is a Go binary; member paths are read from C "
 			    "DWARF, use *(argK+OFF) or gostr(argK+OFF)",
 			    text, path);
-	if (u->is_glob || fs->n != 1)
+	if (fs->n != 1)
 		return fail(err, errlen,
-			    "member path '%s' needs one function, and '%s' matches %zu; name it",
+			    "member path '%s' needs one function's parameters, and '%s' matches "
+			    "%zu functions; name one",
 			    text, u->func, fs->n);
 	return uderef_resolve(u, path, fs->v[0].name[0] ? fs->v[0].name : u->func, err, errlen);
 }
