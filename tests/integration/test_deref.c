@@ -280,3 +280,27 @@ Test(deref, refusals)
 		 build_path("deref"));
 	refused("deref", ":handle(gostr(arg1+8) g)", want);
 }
+
+/* USDT arguments dereferenced the same way: funcs usdt N fires atfuncs:tick(i, "tick-i"). */
+Test(deref, usdt_arguments)
+{
+	char spec[PATH_MAX + 128], want[PATH_MAX + 128], *out, *err;
+	const char *funcs = build_path("funcs");
+	int st;
+
+	snprintf(spec, sizeof(spec),
+		 "%s:atfuncs:tick(int i, str(arg2+5) tail, u8 *(arg2) t, *(arg1))", funcs);
+	st = run_capture((char *[]){ AT, "-q", "--usdt", spec, "--", (char *)funcs, "usdt", "3",
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	for (int i = 0; i < 3; i++) {
+		/* i is no address: reading at it faults, and says where. */
+		snprintf(want, sizeof(want),
+			 " %s:atfuncs:tick(i=%d, tail=\"%d\", t=116, *(arg1)=<fault at 0x%x>)",
+			 funcs, i, i, i);
+		cr_assert_eq(count_lines(out, want), 1, "%s", out);
+	}
+	free(out);
+	free(err);
+}
