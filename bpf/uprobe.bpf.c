@@ -78,19 +78,21 @@ static __always_inline void call_args(struct at_call_rec *rec, const struct pt_r
 {
 	__u64 r[16] = {};
 
-	if (spec->abi != AT_ABI_GO && !spec->remap) {
+	/* The common case first, and alone: SysV registers, nothing dereferenced. */
+	if (spec->abi != AT_ABI_GO && !spec->remap && !spec->nderef) {
 		func_args(rec->args, ctx); /* more stays 0, as call_rec_init left it */
-		if (!spec->nderef)
-			return;
-		func_args(r, ctx);
-		derefs(rec, r, spec, may_sleep);
 		return;
 	}
 	if (spec->abi == AT_ABI_GO)
 		go_regs(r, ctx);
 	else
 		func_args(r, ctx);
-	remap_words(rec, r, spec, may_sleep);
+	if (spec->abi == AT_ABI_GO || spec->remap) {
+		remap_words(rec, r, spec, may_sleep);
+		return;
+	}
+	func_args(rec->args, ctx);
+	derefs(rec, r, spec, may_sleep);
 }
 
 static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,

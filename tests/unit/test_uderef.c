@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "filter.h"
+#include "probefile.h"
 #include "unit_targets.h"
 #include "uspec.h"
 
@@ -265,4 +267,37 @@ Test(uderef, no_dwarf_said_so)
 		 "stripped); use *(argK+OFF)",
 		 unit_target("deref-nodwarf"));
 	resolve_bad("deref-nodwarf", ":handle(req->conn->query)", want);
+}
+
+/* Filters see a dereference's type: compared at its width, a member path only once typed. */
+Test(uderef, filters_on_dereferences)
+{
+	struct uspec u = parse_ok(":handle(ptr req, s16 *(arg1+32) port, req->conn->query, "
+				  "str req->conn->query q)");
+	struct filter_ctx fc = { .kind = PF_FUNCTION, .when = PF_WHEN_CALL, .spec = &u };
+	struct at_filter f;
+	char err[512];
+
+	cr_assert_eq(filter_compile("port == -443 and q startswith \"select\"", &fc, &f, err,
+				    sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(f.cond[0].field, AT_FLD_ARG0 + 1);
+	cr_assert_eq(f.cond[0].bits, 16);
+	cr_assert(f.cond[0].is_signed);
+	cr_assert_eq(f.cond[1].field, AT_FLD_ARG0 + 3);
+	cr_assert(f.cond[1].is_str);
+	cr_assert_eq(filter_compile("arg3 == \"x\"", &fc, &f, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "'arg3 == \"x\"' column 1: 'arg3' is typed from DWARF when "
+			      "the probe attaches; give its type (e.g. 'str req->conn->query' or "
+			      "'s32 req->conn->query') to filter on it");
+	/* One plain ARG: an undeclared arg5 is the function's second argument. */
+	cr_assert_eq(filter_compile("arg5 == 1", &fc, &f, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(f.cond[0].field, AT_FLD_ARG0 + 4);
+	{
+		uint8_t w[USPEC_GO_REGS];
+
+		cr_assert(uspec_sysv_word_regs(&u, w));
+		cr_assert_eq(w[4], 1);
+		cr_assert_eq(w[5], 2);
+	}
 }
