@@ -197,8 +197,8 @@ Test(deref, text_and_json_output)
 
 Test(deref, go_string_header_in_memory)
 {
-	const struct at_call_rec *r[MAXR];
-	char *argv[] = { (char *)build_path("gofuncs"), "deref", "12", NULL };
+	static const struct at_call_rec *r[4096];
+	char *argv[] = { (char *)build_path("gofuncs"), "deref", "3000", NULL };
 	static const char path[] = "/items/0123456789";
 	struct trace t;
 	char *out, *err;
@@ -212,8 +212,9 @@ Test(deref, go_string_header_in_memory)
 						   "long n)@entry" } },
 		&t);
 	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
-	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 12);
-	for (int i = 0; i < 12; i++) {
+	cr_assert_eq(t.lost.rb_lost, 0);
+	cr_assert_eq(trace_calls(&t, 0, r, 4096), 3000);
+	for (int i = 0; i < 3000; i++) {
 		char want[32];
 
 		/* Substrings of a longer string: exactly their length is read. */
@@ -303,4 +304,37 @@ Test(deref, usdt_arguments)
 	}
 	free(out);
 	free(err);
+}
+
+/* Many calls through every kind of read, the NULL one among them: each seen, the target unharmed. */
+Test(deref, many_calls_exact_and_unharmed)
+{
+	static const struct at_call_rec *r[4096];
+	char *argv[] = { (char *)build_path("deref"), "4000", NULL };
+	struct trace t;
+	size_t n;
+
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":handle(ptr req, int n, s64 *(arg1+16) id, "
+						     "req->conn->query, str(*(*(arg1+24)+8)) q2, "
+						     "u8 *(*(*(arg1+24)+8)+7) last) -> long" } },
+		  &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
+	cr_assert_eq(t.lost.rb_lost, 0);
+	n = trace_calls(&t, 0, r, 4096);
+	cr_assert_eq(n, 4001);
+	for (size_t i = 0; i < 4000; i++) {
+		char q[32];
+
+		snprintf(q, sizeof(q), "select %zu", i);
+		cr_assert_eq(r[i]->args[1], i);
+		cr_assert_eq(r[i]->args[2], 100 + i);
+		cr_assert_str_eq(slot_str(r[i], 0), q);
+		cr_assert_str_eq(slot_str(r[i], 1), q);
+		cr_assert_eq(r[i]->args[5], (uint8_t)q[7], "the byte after \"select \"");
+		cr_assert_eq(r[i]->dfault, 0);
+	}
+	cr_assert_eq(r[4000]->dfault, (1u << 3) | (1u << 4) | (1u << 5));
+	trace_free(&t);
 }
