@@ -17,6 +17,10 @@ struct conn {
 	long served;   /* 32 */
 };
 
+typedef struct conn conn_t;
+
+enum state { IDLE, BUSY = 3 };
+
 struct req {
 	char *path;	   /* 0 */
 	char method[8];	   /* 8 */
@@ -24,6 +28,17 @@ struct req {
 	struct conn *conn; /* 24 */
 	short port;	   /* 32 */
 	unsigned char ok;  /* 34 */
+	enum state state;  /* 36 */
+	struct {
+		int hits;	     /* 40 */
+		unsigned short code; /* 44 */
+	} stats;
+	union {
+		long raw;	  /* 48 */
+		unsigned int low; /* 48, an anonymous union's member */
+	};
+	const conn_t *alt; /* 56, through a typedef and a qualifier */
+	unsigned flag : 1; /* 64, a bit-field */
 };
 
 _Static_assert(offsetof(struct conn, query) == 8, "conn layout");
@@ -33,6 +48,10 @@ _Static_assert(offsetof(struct req, method) == 8, "req layout");
 _Static_assert(offsetof(struct req, id) == 16, "req layout");
 _Static_assert(offsetof(struct req, conn) == 24, "req layout");
 _Static_assert(offsetof(struct req, port) == 32, "req layout");
+_Static_assert(offsetof(struct req, state) == 36, "req layout");
+_Static_assert(offsetof(struct req, stats.code) == 44, "req layout");
+_Static_assert(offsetof(struct req, low) == 48, "req layout");
+_Static_assert(offsetof(struct req, alt) == 56, "req layout");
 
 __attribute__((noinline)) long handle(struct req *req, int n)
 {
@@ -49,7 +68,15 @@ int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
 	struct conn c = { .fd = 7, .name = "primary" };
-	struct req q = { .path = "/api/items", .method = "GET", .conn = &c, .port = -443 };
+	struct req q = { .path = "/api/items",
+			 .method = "GET",
+			 .conn = &c,
+			 .port = -443,
+			 .state = BUSY,
+			 .stats = { 5, 200 },
+			 .raw = 0x1122334455667788,
+			 .alt = &c,
+			 .flag = 1 };
 	char query[32];
 
 	for (int i = 0; i < n; i++) {

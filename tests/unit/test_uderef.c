@@ -213,6 +213,23 @@ Test(uderef, member_paths_from_dwarf)
 	cr_assert_eq(u.args[5].type, UT_S64);
 	chain_is(&u, 5, 0, 0, (int32_t[]){ 16 }, AT_DREAD_8);
 
+	/* An enum, a nested struct's member, an anonymous union's, through a typedef'd pointer. */
+	cr_assert_eq(resolve("deref",
+			     ":handle(req->state, req->stats.code, req->low, req->alt->fd, "
+			     "req->alt->query)",
+			     &u, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(u.args[0].type, UT_U32, "an enum of unsigned int");
+	chain_is(&u, 0, 0, 0, (int32_t[]){ 36 }, AT_DREAD_4);
+	cr_assert_eq(u.args[1].type, UT_U16);
+	chain_is(&u, 1, 0, 0, (int32_t[]){ 44 }, AT_DREAD_2);
+	cr_assert_eq(u.args[2].type, UT_U32);
+	chain_is(&u, 2, 0, 0, (int32_t[]){ 48 }, AT_DREAD_4);
+	cr_assert_eq(u.args[3].type, UT_S32);
+	chain_is(&u, 3, 0, 1, (int32_t[]){ 56, 0 }, AT_DREAD_4);
+	cr_assert_eq(u.args[4].type, UT_STR);
+	chain_is(&u, 4, 0, 2, (int32_t[]){ 56, 8, 0 }, AT_DREAD_ADDR);
+
 	/* A TYPE given must agree; the parameter found by its name (n is the second). */
 	cr_assert_eq(resolve("deref", ":handle(s32 req->conn->fd, u64 req->conn, str req->method)",
 			     &u, err, sizeof(err)),
@@ -256,6 +273,14 @@ Test(uderef, bad_member_paths_named)
 		    "member path 'req->port' is 16 bits, not u8 (8 bits)");
 	resolve_bad("deref", ":handle(str req->port)",
 		    "member path 'req->port' is an integer, not str");
+	resolve_bad("deref", ":handle(req->flag)",
+		    "member path 'req->flag': 'flag' is a bit-field");
+	resolve_bad("deref", ":handle(req->stats)",
+		    "member path 'req->stats' ends at struct (anonymous); name one of its members "
+		    "or use ptr");
+	resolve_bad("deref", ":handle(req->stats->hits)",
+		    "member path 'req->stats->hits': '->hits' on struct (anonymous), not a pointer "
+		    "to a struct (use '.')");
 }
 
 Test(uderef, no_dwarf_said_so)

@@ -295,6 +295,9 @@ static int last_member(struct uderef *d, uint8_t *type, bool typed, Dwarf_Die *t
 		Dwarf_Word enc = DW_ATE_signed;
 		unsigned lg = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
 
+		/* An enum's sign is its underlying type's (DWARF 3 on), signed when none is given. */
+		if (tag == DW_TAG_enumeration_type && type_of(t, &e) && strip(&e))
+			t = &e;
 		if (dwarf_attr_integrate(t, DW_AT_encoding, &a))
 			dwarf_formudata(&a, &enc);
 		if (tag == DW_TAG_base_type && (enc == DW_ATE_float || enc == DW_ATE_complex_float))
