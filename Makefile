@@ -174,10 +174,15 @@ $(BUILD)/targets/funcs-stripped: tests/targets/funcs.c $(BUILD)/targets/libatfun
 	$(Q)$(CC) $< $(FUNCS_CFLAGS) -rdynamic -o $@
 	$(Q)strip --strip-all $@
 
-# deref without its DWARF (.symtab kept): member paths are refused with a reason.
+# deref without its DWARF (.symtab kept): member paths are refused with a reason, or read
+# from its separate debug file, laid out by build id under targets/debug as under /usr/lib/debug.
 $(BUILD)/targets/deref-nodwarf: $(BUILD)/targets/deref
 	$(call msg,STRIP,$@)
 	$(Q)strip --strip-debug -o $@ $<
+	$(Q)id=$$(readelf -n $< | sed -n 's/.*Build ID: *//p'); \
+		d=$(BUILD)/targets/debug/.build-id/$$(echo $$id | cut -c1-2); \
+		rm -rf $(BUILD)/targets/debug && mkdir -p $$d && \
+		objcopy --only-keep-debug $< $$d/$$(echo $$id | cut -c3-).debug
 
 # A Go program (Debian's golang-go): no module, no network, its own build cache.
 $(BUILD)/targets/gofuncs: tests/targets/go/gofuncs.go | $(BUILD)/targets

@@ -256,11 +256,41 @@ Test(deref, refusals)
 {
 	char want[PATH_MAX + 256];
 
+	/* No DWARF in the file, and no separate debug file where its build id says. */
+	cr_assert_eq(setenv("AT_DEBUG_DIR", "/nonexistent-debug", 1), 0);
 	snprintf(want, sizeof(want),
 		 "agent-trace: probe ':handle': member path 'req->conn->query': no DWARF in %s "
-		 "(built without -g, or stripped); use *(argK+OFF)\n",
+		 "(built without -g, or stripped, and no /nonexistent-debug/.build-id/",
 		 build_path("deref-nodwarf"));
-	refused("deref-nodwarf", ":handle(req->conn->query)", want);
+	{
+		char *out, *err;
+		int st = run_capture((char *[]){ AT, "-q", "-u", ":handle(req->conn->query)", "--",
+						 (char *)build_path("deref-nodwarf"), "1", NULL },
+				     &out, &err);
+
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %d", st);
+		cr_assert(!strncmp(err, want, strlen(want)), "%s", err);
+		cr_assert_not_null(strstr(err, ".debug); use *(argK+OFF)\n"), "%s", err);
+		free(out);
+		free(err);
+	}
+	/* With it: the stripped file's member paths read. */
+	cr_assert_eq(setenv("AT_DEBUG_DIR", build_path("debug"), 1), 0);
+	{
+		char *out, *err;
+		int st = run_capture((char *[]){ AT, "-q", "-u",
+						 ":handle(ptr req, int n, req->conn->query)@entry",
+						 "--", (char *)build_path("deref-nodwarf"), "1",
+						 NULL },
+				     &out, &err);
+
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+		cr_assert_not_null(strstr(out, ", n=0, req->conn->query=\"select 0\")\n"), "%s",
+				   out);
+		free(out);
+		free(err);
+	}
+	cr_assert_eq(unsetenv("AT_DEBUG_DIR"), 0);
 	refused("deref", ":handle(req->conn->quer)",
 		"agent-trace: probe ':handle': member path 'req->conn->quer': no member 'quer' in "
 		"struct conn (did you mean 'query'?)\n");

@@ -5,7 +5,10 @@
  * (whose layout the target checks at compile time).
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "filter.h"
@@ -283,15 +286,55 @@ Test(uderef, bad_member_paths_named)
 		    "to a struct (use '.')");
 }
 
+/* The separate debug file build/targets/debug holds for deref-nodwarf: "xx/yyyy.debug". */
+static void debug_name(char *out, size_t len)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/.build-id", unit_target("debug"));
+	d = opendir(dir);
+	cr_assert_not_null(d, "%s", dir);
+	while ((de = readdir(d)) && de->d_name[0] == '.')
+		;
+	cr_assert_not_null(de, "nothing in %s", dir);
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%s", de->d_name);
+	snprintf(out, len, "%s/", de->d_name);
+	closedir(d);
+	d = opendir(dir);
+	cr_assert_not_null(d, "%s", dir);
+	while ((de = readdir(d)) && de->d_name[0] == '.')
+		;
+	cr_assert_not_null(de, "nothing in %s", dir);
+	snprintf(out + strlen(out), len - strlen(out), "%s", de->d_name);
+	closedir(d);
+}
+
 Test(uderef, no_dwarf_said_so)
 {
-	char want[600];
+	char want[1800], name[600];
 
+	debug_name(name, sizeof(name));
+	cr_assert_eq(setenv("AT_DEBUG_DIR", "/nonexistent-debug", 1), 0);
 	snprintf(want, sizeof(want),
 		 "member path 'req->conn->query': no DWARF in %s (built without -g, or "
-		 "stripped); use *(argK+OFF)",
-		 unit_target("deref-nodwarf"));
+		 "stripped, and no /nonexistent-debug/.build-id/%s); use *(argK+OFF)",
+		 unit_target("deref-nodwarf"), name);
 	resolve_bad("deref-nodwarf", ":handle(req->conn->query)", want);
+}
+
+/* A stripped file's DWARF from its separate debug file, found by build id. */
+Test(uderef, separate_debug_file_by_build_id)
+{
+	char err[512];
+	struct uspec u;
+
+	cr_assert_eq(setenv("AT_DEBUG_DIR", unit_target("debug"), 1), 0);
+	cr_assert_eq(resolve("deref-nodwarf", ":handle(req->conn->query)", &u, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(u.args[0].type, UT_STR);
+	chain_is(&u, 0, 0, 2, (int32_t[]){ 24, 8, 0 }, AT_DREAD_ADDR);
 }
 
 /* Filters see a dereference's type: compared at its width, a member path only once typed. */

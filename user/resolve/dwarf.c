@@ -8,9 +8,13 @@
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libelf.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -418,32 +422,76 @@ static int resolve_one(Dwarf_Die *fn, struct uspec *u, struct uderef *d, char *e
 	return last_member(d, &u->args[d->arg].type, d->typed, &t, err, errlen);
 }
 
+/*
+ * The separate debug file of the ELF file open at fd, by its build id, as
+ * Debian's -dbgsym packages install them: ROOT/.build-id/xx/yyyy.debug, ROOT
+ * /usr/lib/debug or $AT_DEBUG_DIR. Its path goes to dbg ("" without a build
+ * id); its descriptor is returned, or -1.
+ */
+static int debug_file(int fd, char *dbg, size_t len)
+{
+	const char *root = getenv("AT_DEBUG_DIR");
+	const unsigned char *id;
+	size_t n = 0;
+	ssize_t idlen;
+	Elf *e;
+	int dfd = -1;
+
+	dbg[0] = '\0';
+	if (elf_version(EV_CURRENT) == EV_NONE || !(e = elf_begin(fd, ELF_C_READ_MMAP, NULL)))
+		return -1;
+	idlen = dwelf_elf_gnu_build_id(e, (const void **)&id);
+	if (idlen > 1 && idlen <= 64) {
+		n = (size_t)snprintf(dbg, len, "%s/.build-id/%02x/",
+				     root && *root ? root : "/usr/lib/debug", id[0]);
+		for (ssize_t i = 1; i < idlen && n < len; i++)
+			n += (size_t)snprintf(dbg + n, len - n, "%02x", id[i]);
+		if (n < len)
+			snprintf(dbg + n, len - n, ".debug");
+		dfd = open(dbg, O_RDONLY | O_CLOEXEC);
+	}
+	elf_end(e);
+	return dfd;
+}
+
 int uderef_resolve(struct uspec *u, const char *path, const char *func, char *err, size_t errlen)
 {
-	char name[USPEC_NAME_MAX];
+	const char *text;
+	char name[USPEC_NAME_MAX], dbg[PATH_MAX];
 	Dwarf_Die fn;
 	Dwarf *dw;
-	int fd, ret = 0;
+	int fd, dfd = -1, ret = 0;
 
 	if (u->path_arg < 0)
 		return 0;
+	text = u->derefs[u->args[u->path_arg].deref - 1].text;
 	/* A versioned symbol's DWARF name is the bare one. */
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(func, "@"), func);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, "member path '%s': %s: %s",
-			    u->derefs[u->args[u->path_arg].deref - 1].text, path, strerror(errno));
+		return fail(err, errlen, "member path '%s': %s: %s", text, path, strerror(errno));
 	dw = dwarf_begin(fd, DWARF_C_READ);
+	/* Stripped: its separate debug file, when one is installed. */
+	if (!dw && (dfd = debug_file(fd, dbg, sizeof(dbg))) >= 0)
+		dw = dwarf_begin(dfd, DWARF_C_READ);
 	if (!dw) {
-		ret = fail(err, errlen,
-			   "member path '%s': no DWARF in %s (built without -g, or stripped); use "
-			   "*(argK+OFF)",
-			   u->derefs[u->args[u->path_arg].deref - 1].text, path);
+		if (dbg[0])
+			ret = fail(
+				err, errlen,
+				"member path '%s': no DWARF in %s (built without -g, or stripped, "
+				"and no %s%s); use *(argK+OFF)",
+				text, path, dbg, dfd >= 0 ? " with DWARF" : "");
+		else
+			ret = fail(
+				err, errlen,
+				"member path '%s': no DWARF in %s (built without -g, or stripped); "
+				"use *(argK+OFF)",
+				text, path);
 		goto out_close;
 	}
 	if (!func_die(dw, name, &fn)) {
-		ret = fail(err, errlen, "member path '%s': no DWARF for function '%s' in %s",
-			   u->derefs[u->args[u->path_arg].deref - 1].text, name, path);
+		ret = fail(err, errlen, "member path '%s': no DWARF for function '%s' in %s", text,
+			   name, path);
 		goto out_end;
 	}
 	for (unsigned i = 0; i < u->nderef && !ret; i++)
@@ -452,6 +500,8 @@ int uderef_resolve(struct uspec *u, const char *path, const char *func, char *er
 out_end:
 	dwarf_end(dw);
 out_close:
+	if (dfd >= 0)
+		close(dfd);
 	close(fd);
 	return ret;
 }
