@@ -368,3 +368,26 @@ Test(deref, many_calls_exact_and_unharmed)
 	cr_assert_eq(r[4000]->dfault, (1u << 3) | (1u << 4) | (1u << 5));
 	trace_free(&t);
 }
+
+/*
+ * A distribution library's member paths from its -dbgsym package (libc6-dbg):
+ * the DWARF function found by the probe's address, since libc's fclose is
+ * _IO_new_fclose in DWARF. cat closes its file, then stdout and stderr.
+ */
+Test(deref, libc_from_its_debug_package)
+{
+	char *out, *err;
+	int st = run_capture((char *[]){ AT, "-q", "-u",
+					 "libc:fclose(ptr fp, fp->_fileno, fp->_flags)@entry", "--",
+					 "/usr/bin/cat", "/etc/hostname", NULL },
+			     &out, &err);
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 2 && strstr(err, "no DWARF in"))
+		cr_skip_test("libc6-dbg is not installed (make deps installs it): %s", err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+	cr_assert_eq(count_lines(out, ", fp->_fileno=3, fp->_flags="), 1, "%s", out);
+	cr_assert_eq(count_lines(out, ", fp->_fileno=1, fp->_flags="), 1, "%s", out);
+	cr_assert_eq(count_lines(out, ", fp->_fileno=2, fp->_flags="), 1, "%s", out);
+	free(out);
+	free(err);
+}

@@ -190,7 +190,8 @@ Test(uderef, dereferences_take_no_register)
 static int resolve(const char *target, const char *spec, struct uspec *u, char *err, size_t len)
 {
 	*u = parse_ok(spec);
-	return uderef_resolve(u, unit_target(target), "handle", err, len);
+	/* By name only: offset 0 is in no function. */
+	return uderef_resolve(u, unit_target(target), "handle", 0, err, len);
 }
 
 Test(uderef, member_paths_from_dwarf)

@@ -148,11 +148,13 @@ struct uspec {
 };
 
 /*
- * Fills the chains and types of u's member paths from the DWARF of path,
- * for function func (as resolved: "name" or "name@VER"). 0, or -1 with
- * a message naming the path and the problem.
+ * Fills the chains and types of u's member paths from the DWARF of path
+ * (or of its separate debug file), for the function whose code holds file
+ * offset off, else function func by name (as resolved: "name" or
+ * "name@VER"). 0, or -1 with a message naming the path and the problem.
  */
-int uderef_resolve(struct uspec *u, const char *path, const char *func, char *err, size_t errlen);
+int uderef_resolve(struct uspec *u, const char *path, const char *func, uint64_t off, char *err,
+		   size_t errlen);
 
 /*
  * The register (SysV and USDT: 0-based argument, Go: 0 RAX .. 8 R11) that

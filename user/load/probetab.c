@@ -367,7 +367,8 @@ static int member_paths(struct uspec *u, const char *provider, const char *path,
 			    "member path '%s' needs one function's parameters, and '%s' matches "
 			    "%zu functions; name one",
 			    text, u->func, fs->n);
-	return uderef_resolve(u, path, fs->v[0].name[0] ? fs->v[0].name : u->func, err, errlen);
+	return uderef_resolve(u, path, fs->v[0].name[0] ? fs->v[0].name : u->func, fs->v[0].off,
+			      err, errlen);
 }
 
 /* Resolves, then attaches one probe per function (a USDT site: one, entry-only). */

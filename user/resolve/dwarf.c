@@ -11,6 +11,7 @@
 #include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
 #include <stdio.h>
@@ -43,6 +44,63 @@ static int find_func(Dwarf_Die *die, void *arg)
 	f->die = *die;
 	f->found = true;
 	return DWARF_CB_ABORT;
+}
+
+struct dw_at {
+	Dwarf_Addr pc; /* an address of the function */
+	Dwarf_Die die; /* the subprogram whose code holds it */
+	bool found;
+};
+
+static int func_at(Dwarf_Die *die, void *arg)
+{
+	struct dw_at *f = arg;
+
+	if (dwarf_haspc(die, f->pc) <= 0)
+		return DWARF_CB_OK;
+	f->die = *die;
+	f->found = true;
+	return DWARF_CB_ABORT;
+}
+
+/*
+ * The function whose code holds pc: exact where a symbol and its DWARF name
+ * differ (libc's fclose is _IO_new_fclose) or one name is several static
+ * functions.
+ */
+static bool func_die_at(Dwarf *dw, Dwarf_Addr pc, Dwarf_Die *out)
+{
+	struct dw_at f = { .pc = pc };
+	Dwarf_Die cu;
+
+	if (!dwarf_addrdie(dw, pc, &cu))
+		return false;
+	dwarf_getfuncs(&cu, func_at, &f, 0);
+	if (f.found)
+		*out = f.die;
+	return f.found;
+}
+
+/* The virtual address of file offset off in the ELF file open at fd; 0 when none maps it. */
+static Dwarf_Addr off_to_vaddr(int fd, uint64_t off)
+{
+	Dwarf_Addr va = 0;
+	size_t n = 0;
+	Elf *e;
+
+	if (elf_version(EV_CURRENT) == EV_NONE || !(e = elf_begin(fd, ELF_C_READ_MMAP, NULL)))
+		return 0;
+	if (elf_getphdrnum(e, &n) == 0) {
+		for (size_t i = 0; i < n && !va; i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD &&
+			    off >= ph.p_offset && off - ph.p_offset < ph.p_filesz)
+				va = off - ph.p_offset + ph.p_vaddr;
+		}
+	}
+	elf_end(e);
+	return va;
 }
 
 /* The definition of function name in any compile unit. */
@@ -454,10 +512,12 @@ static int debug_file(int fd, char *dbg, size_t len)
 	return dfd;
 }
 
-int uderef_resolve(struct uspec *u, const char *path, const char *func, char *err, size_t errlen)
+int uderef_resolve(struct uspec *u, const char *path, const char *func, uint64_t off, char *err,
+		   size_t errlen)
 {
 	const char *text;
 	char name[USPEC_NAME_MAX], dbg[PATH_MAX];
+	Dwarf_Addr pc;
 	Dwarf_Die fn;
 	Dwarf *dw;
 	int fd, dfd = -1, ret = 0;
@@ -489,7 +549,9 @@ int uderef_resolve(struct uspec *u, const char *path, const char *func, char *er
 				text, path);
 		goto out_close;
 	}
-	if (!func_die(dw, name, &fn)) {
+	/* By the probe's address first, then by name. */
+	pc = off_to_vaddr(fd, off);
+	if (!(pc && func_die_at(dw, pc, &fn)) && !func_die(dw, name, &fn)) {
 		ret = fail(err, errlen, "member path '%s': no DWARF for function '%s' in %s", text,
 			   name, path);
 		goto out_end;
