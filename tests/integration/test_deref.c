@@ -391,3 +391,21 @@ Test(deref, libc_from_its_debug_package)
 	free(out);
 	free(err);
 }
+
+/* Subscripts in member paths: an array member, an array of structs behind a pointer, argv. */
+Test(deref, subscripts)
+{
+	char *out, *err;
+
+	cli("deref", ":handle(ptr req, int n, req->codes[2], req->pool[1].fd, req->pool[1].name)",
+	    false, &out, &err);
+	cr_assert_eq(count_lines(out, ", n=0, req->codes[2]=30, req->pool[1].fd=9, "
+				      "req->pool[1].name=\"pool1\") = 0x"),
+		     1, "%s", out);
+	free(out);
+	free(err);
+	cli("deref", ":main(int argc, argv[1])@entry", false, &out, &err);
+	cr_assert_eq(count_lines(out, " deref:main(argc=2, argv[1]=\"2\")"), 1, "%s", out);
+	free(out);
+	free(err);
+}

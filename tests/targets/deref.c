@@ -39,6 +39,8 @@ struct req {
 	};
 	const conn_t *alt; /* 56, through a typedef and a qualifier */
 	unsigned flag : 1; /* 64, a bit-field */
+	int codes[4];	   /* 68 */
+	struct conn *pool; /* 88, an array of two */
 };
 
 _Static_assert(offsetof(struct conn, query) == 8, "conn layout");
@@ -52,6 +54,9 @@ _Static_assert(offsetof(struct req, state) == 36, "req layout");
 _Static_assert(offsetof(struct req, stats.code) == 44, "req layout");
 _Static_assert(offsetof(struct req, low) == 48, "req layout");
 _Static_assert(offsetof(struct req, alt) == 56, "req layout");
+_Static_assert(offsetof(struct req, codes) == 68, "req layout");
+_Static_assert(offsetof(struct req, pool) == 88, "req layout");
+_Static_assert(sizeof(struct conn) == 40, "conn layout");
 
 __attribute__((noinline)) long handle(struct req *req, int n)
 {
@@ -68,6 +73,7 @@ int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
 	struct conn c = { .fd = 7, .name = "primary" };
+	struct conn pool[2] = { { .fd = 8, .name = "pool0" }, { .fd = 9, .name = "pool1" } };
 	struct req q = { .path = "/api/items",
 			 .method = "GET",
 			 .conn = &c,
@@ -76,7 +82,9 @@ int main(int argc, char **argv)
 			 .stats = { 5, 200 },
 			 .raw = 0x1122334455667788,
 			 .alt = &c,
-			 .flag = 1 };
+			 .flag = 1,
+			 .codes = { 10, 20, 30, 40 },
+			 .pool = pool };
 	char query[32];
 
 	for (int i = 0; i < n; i++) {

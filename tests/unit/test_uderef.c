@@ -234,6 +234,23 @@ Test(uderef, member_paths_from_dwarf)
 	cr_assert_eq(u.args[4].type, UT_STR);
 	chain_is(&u, 4, 0, 2, (int32_t[]){ 56, 8, 0 }, AT_DREAD_ADDR);
 
+	/* Subscripts: an array member in place, a pointer loaded then stepped by its pointee. */
+	cr_assert_eq(resolve("deref",
+			     ":handle(req->codes[2], req->pool[1].fd, req->pool[1].name, "
+			     "req->method[1], arg1[0].id)",
+			     &u, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(u.args[0].type, UT_S32);
+	chain_is(&u, 0, 0, 0, (int32_t[]){ 68 + 2 * 4 }, AT_DREAD_4);
+	cr_assert_eq(u.args[1].type, UT_S32);
+	chain_is(&u, 1, 0, 1, (int32_t[]){ 88, 40 }, AT_DREAD_4);
+	cr_assert_eq(u.args[2].type, UT_STR);
+	chain_is(&u, 2, 0, 1, (int32_t[]){ 88, 40 + 16 }, AT_DREAD_ADDR);
+	cr_assert_eq(u.args[3].type, UT_S8, "a char of the array: an integer");
+	chain_is(&u, 3, 0, 0, (int32_t[]){ 9 }, AT_DREAD_1);
+	cr_assert_eq(u.args[4].type, UT_S64, "the parameter itself subscripted");
+	chain_is(&u, 4, 0, 0, (int32_t[]){ 16 }, AT_DREAD_8);
+
 	/* A TYPE given must agree; the parameter found by its name (n is the second). */
 	cr_assert_eq(resolve("deref", ":handle(s32 req->conn->fd, u64 req->conn, str req->method)",
 			     &u, err, sizeof(err)),
@@ -279,6 +296,10 @@ Test(uderef, bad_member_paths_named)
 		    "member path 'req->port' is an integer, not str");
 	resolve_bad("deref", ":handle(req->flag)",
 		    "member path 'req->flag': 'flag' is a bit-field");
+	resolve_bad("deref", ":handle(req->codes[4])",
+		    "member path 'req->codes[4]': index 4 past the array's 4 elements");
+	resolve_bad("deref", ":handle(req->id[1])",
+		    "member path 'req->id[1]': '[1]' on long int, not an array or a pointer");
 	resolve_bad("deref", ":handle(req->stats)",
 		    "member path 'req->stats' ends at struct (anonymous); name one of its members "
 		    "or use ptr");

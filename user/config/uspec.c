@@ -422,6 +422,32 @@ static int parse_path(struct parser *p, struct uderef *d)
 		memcpy(d->text + n, p->s + start, len);
 		n += len;
 		skip_ws(p);
+		/* Subscripts: '[' INT ']', kept as "[N]". */
+		while (eat(p, "[")) {
+			uint64_t v;
+			size_t at, k;
+			bool neg;
+
+			skip_ws(p);
+			at = p->pos;
+			k = num_len(p);
+			if (parse_num(p->s + at, k, &v, &neg) || neg || v > INT32_MAX)
+				return fail_at(p, at, "bad index '%.*s'", token_len(p, at),
+					       p->s + at);
+			p->pos += k;
+			skip_ws(p);
+			if (!eat(p, "]"))
+				return fail_at(p, p->pos, "expected ']'");
+			k = (size_t)snprintf(d->text + n, sizeof(d->text) - n, "[%llu]",
+					     (unsigned long long)v);
+			if (n + k >= sizeof(d->text))
+				return fail_at(p, at,
+					       "member path too long (at most %zu characters)",
+					       sizeof(d->text) - 1);
+			n += k;
+			members++;
+			skip_ws(p);
+		}
 		op = eat(p, "->") ? "->" : eat(p, ".") ? "." : NULL;
 		if (!op)
 			break;
@@ -443,12 +469,23 @@ static int parse_path(struct parser *p, struct uderef *d)
 	return 0;
 }
 
+/* Whether an identifier of len at start begins a member path: '->', '.' or '[' follows. */
+static bool path_follows(const struct parser *p, size_t start, size_t len);
+
 /* Whether the text at pos (white space skipped) starts with tok; nothing consumed. */
 static bool peek(const struct parser *p, size_t pos, const char *tok)
 {
 	while (pos < p->end && isspace((unsigned char)p->s[pos]))
 		pos++;
 	return pos + strlen(tok) <= p->end && !strncmp(p->s + pos, tok, strlen(tok));
+}
+
+static bool path_follows(const struct parser *p, size_t start, size_t len)
+{
+	/* buf[N] and char[N] are byte types, not subscripts. */
+	if (peek(p, start + len, "[") && is_bytes_word(p->s + start, len))
+		return false;
+	return peek(p, start + len, "->") || peek(p, start + len, ".") || peek(p, start + len, "[");
 }
 
 /* The ARG's default name: its expression as written (white space dropped) when it fits. */
@@ -484,8 +521,7 @@ static int parse_deref_arg(struct parser *p, struct uspec *out, struct uarg *a, 
 	start = p->pos;
 	len = ident_len(p);
 	/* A TYPE before '*(' or a member path. */
-	if (len && !peek(p, start + len, "->") && !peek(p, start + len, ".") &&
-	    !peek(p, start + len, "(")) {
+	if (len && !path_follows(p, start, len) && !peek(p, start + len, "(")) {
 		size_t after = start + len, nlen;
 
 		while (after < p->end && isspace((unsigned char)p->s[after]))
@@ -493,7 +529,7 @@ static int parse_deref_arg(struct parser *p, struct uspec *out, struct uarg *a, 
 		p->pos = after;
 		nlen = ident_len(p);
 		if ((p->pos < p->end && p->s[p->pos] == '*') ||
-		    (nlen && (peek(p, after + nlen, "->") || peek(p, after + nlen, ".")))) {
+		    (nlen && path_follows(p, after, nlen))) {
 			tstart = start;
 			tlen = len;
 			t = lookup_type(p->s + start, len);

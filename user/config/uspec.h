@@ -8,7 +8,7 @@
  *   ARGS   := ARG { ',' ARG }            at most 6, x86-64 SysV (or Go) register order
  *   ARG    := TYPE [ name ] | 'buf[' N ']' [name] | 'buf[len=arg' K ']' [name] | 'char[' N ']' [name]
  *             | [ TYPE ] DEREF [ name ]   (uderef_* below; takes no argument register)
- *   DEREF  := '*(' ADDR ')' | 'str(' ADDR ')' | 'gostr(' ADDR ')' | BASE ( '->' M | '.' M )+
+ *   DEREF  := '*(' ADDR ')' | 'str(' ADDR ')' | 'gostr(' ADDR ')' | BASE ( '->' M | '.' M | '[' N ']' )+
  *   ADDR   := ( 'arg' K | '*(' ADDR ')' ) { ('+' | '-') INT }
  *   BASE   := 'arg' K | a parameter's name (member paths M resolve through the file's DWARF)
  *   TYPE   := s8 u8 s16 u16 s32 u32 s64 u64 int long ptr str

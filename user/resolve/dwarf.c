@@ -386,13 +386,79 @@ too_deep:
 		    d->text, USPEC_DEREF_STEPS);
 }
 
+/*
+ * '[idx]' on the type t of what the chain holds: an array (its address, held)
+ * steps to the element; a pointer is loaded (when its address is held) and
+ * steps to the idx-th pointee. The chain then holds the element's address.
+ */
+static int subscript(struct uderef *d, Dwarf_Die *t, bool *addr, unsigned long idx, char *err,
+		     size_t errlen)
+{
+	Dwarf_Word size = 0;
+	Dwarf_Die e, sub;
+	char tn[80];
+	int64_t sum;
+	int tag;
+
+	if (!strip(t))
+		return fail(err, errlen, "member path '%s': '[%lu]' on a void", d->text, idx);
+	tag = dwarf_tag(t);
+	if (tag != DW_TAG_array_type && tag != DW_TAG_pointer_type) {
+		type_name(t, tn, sizeof(tn));
+		return fail(err, errlen,
+			    "member path '%s': '[%lu]' on %s, not an array or a pointer", d->text,
+			    idx, tn);
+	}
+	if (!type_of(t, &e) || dwarf_aggregate_size(&e, &size) != 0 || !size || size > INT32_MAX)
+		return fail(err, errlen, "member path '%s': '[%lu]' on elements of no known size",
+			    d->text, idx);
+	if (tag == DW_TAG_array_type) {
+		Dwarf_Attribute a;
+		Dwarf_Word n = 0;
+
+		if (!*addr)
+			return fail(err, errlen,
+				    "member path '%s': '[%lu]' on an array not in memory", d->text,
+				    idx);
+		/* The bound of a one-dimensional array, when DWARF gives it. */
+		if (dwarf_child(t, &sub) == 0 && dwarf_tag(&sub) == DW_TAG_subrange_type) {
+			bool counted = dwarf_attr(&sub, DW_AT_count, &a) &&
+				       dwarf_formudata(&a, &n) == 0;
+
+			if (!counted && dwarf_attr(&sub, DW_AT_upper_bound, &a) &&
+			    dwarf_formudata(&a, &n) == 0)
+				n++;
+			if (n && idx >= n)
+				return fail(err, errlen,
+					    "member path '%s': index %lu past the array's %llu "
+					    "elements",
+					    d->text, idx, (unsigned long long)n);
+		}
+	} else if (*addr) {
+		/* The pointer's value is needed: loaded from the address held. */
+		if (d->nsteps == USPEC_DEREF_STEPS)
+			return fail(err, errlen,
+				    "member path '%s': too many dereferences (at most %d loads)",
+				    d->text, USPEC_DEREF_STEPS);
+		d->nsteps++;
+		d->off[d->nsteps] = 0;
+	}
+	sum = (int64_t)d->off[d->nsteps] + (int64_t)idx * (int64_t)size;
+	if (sum > INT32_MAX)
+		return fail(err, errlen, "member path '%s': offset past 32 bits", d->text);
+	d->off[d->nsteps] = (int32_t)sum;
+	*t = e;
+	*addr = true;
+	return 0;
+}
+
 /* One member path's chain and type, from function fn's DWARF. */
 static int resolve_one(Dwarf_Die *fn, struct uspec *u, struct uderef *d, char *err, size_t errlen)
 {
 	char base[USPEC_PATH_MAX], tn[80];
 	const char *p = d->text;
 	bool addr = false; /* the chain holds an lvalue's address, not a value */
-	size_t n = strcspn(p, "-.");
+	size_t n = strcspn(p, "-.[");
 	Dwarf_Die t;
 	bool argk;
 
@@ -412,8 +478,16 @@ static int resolve_one(Dwarf_Die *fn, struct uspec *u, struct uderef *d, char *e
 		Dwarf_Word off;
 		Dwarf_Die m;
 
+		if (p[0] == '[') {
+			unsigned long idx = strtoul(p + 1, (char **)&p, 10);
+
+			p++; /* the ']' the parser checked */
+			if (subscript(d, &t, &addr, idx, err, errlen))
+				return -1;
+			continue;
+		}
 		p += arrow ? 2 : 1;
-		n = strcspn(p, "-.");
+		n = strcspn(p, "-.[");
 		snprintf(member, sizeof(member), "%.*s", (int)n, p);
 		p += n;
 		if (!strip(&t))
