@@ -226,6 +226,22 @@ Test(deref, go_string_header_in_memory)
 	}
 	trace_free(&t);
 
+	/* Go's DWARF: q by its name in RDI (after r and the two words of prefix). */
+	trace_cmd(argv,
+		  &(struct trace_opts){ .select = "exit_group",
+					.uprobes = { ":main.(*request).route(ptr r, gostr prefix, "
+						     "q->path, q->id, r->id)@entry" } },
+		  &t);
+	cr_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "status %d", t.status);
+	cr_assert_eq(trace_calls(&t, 0, r, 4096), 3000);
+	for (int i = 0; i < 3000; i++) {
+		assert_slot(r[i], 0, 1, "/v1");
+		assert_slot(r[i], 1, 2, "/other");
+		cr_assert_eq(r[i]->args[3], 7);
+		cr_assert_eq(r[i]->args[4], 100 + i);
+	}
+	trace_free(&t);
+
 	st = run_capture(
 		(char *[]){ AT, "-q", "-u",
 			    ":main.(*request).serve(ptr r, gostr(arg1+24) path, long n)@entry",
@@ -297,11 +313,12 @@ Test(deref, refusals)
 	refused("deref", ":handle(req->id.x)",
 		"agent-trace: probe ':handle': member path 'req->id.x': '.x' on long int, not a "
 		"struct\n");
-	snprintf(want, sizeof(want),
-		 "agent-trace: probe ':main.add': member path 'a->x': %s is a Go binary; member "
-		 "paths are read from C DWARF, use *(argK+OFF) or gostr(argK+OFF)\n",
-		 build_path("gofuncs"));
-	refused("gofuncs", ":main.add(long a, a->x)@entry", want);
+	refused("gofuncs", ":main.add(long a, a->x)@entry",
+		"agent-trace: probe ':main.add': member path 'a->x': '->x' on int, not a pointer "
+		"to a struct\n");
+	refused("gofuncs", ":main.(*request).route(r->x)@entry",
+		"agent-trace: probe ':main.(*request).route': member path 'r->x': no member 'x' "
+		"in struct main.request\n");
 	refused("deref", ":handle(*(*(*(*(*(*(arg1)))))))",
 		"agent-trace: -u ':handle(*(*(*(*(*(*(arg1)))))))': too many dereferences (at "
 		"most 4 loads before the last) at column 23\n");

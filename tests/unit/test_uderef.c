@@ -391,3 +391,37 @@ Test(uderef, filters_on_dereferences)
 		cr_assert_eq(w[5], 2);
 	}
 }
+
+/* Go's own DWARF: a parameter's register by the words before it, a string member as a header. */
+Test(uderef, go_member_paths)
+{
+	struct uspec u =
+		parse_ok(":main.(*request).route(q->path, r->id, gostr q->method m)@entry");
+	char err[512];
+
+	cr_assert_eq(uderef_resolve(&u, unit_target("gofuncs"), "main.(*request).route", 0, err,
+				    sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(u.args[0].type, UT_GOSTR);
+	chain_is(&u, 0, 3, 0, (int32_t[]){ 24 }, AT_DREAD_GOSTR);
+	cr_assert(u.derefs[0].base_reg);
+	cr_assert_eq(uspec_deref_reg(&u, &u.derefs[0], true, err, sizeof(err)), 3,
+		     "q in RDI: r in RAX, the string prefix in RBX and RCX");
+	cr_assert_eq(uspec_go_word(&u, 0, 0), 7, "its length below m's, which the parser placed");
+	cr_assert_eq(uspec_go_word(&u, 2, 0), 8);
+	cr_assert_eq(u.args[1].type, UT_S64);
+	chain_is(&u, 1, 0, 0, (int32_t[]){ 0 }, AT_DREAD_8);
+	chain_is(&u, 2, 3, 0, (int32_t[]){ 8 }, AT_DREAD_GOSTR);
+
+	u = parse_ok(":main.(*request).route(arg1->id)@entry");
+	cr_assert_eq(uderef_resolve(&u, unit_target("gofuncs"), "main.(*request).route", 0, err,
+				    sizeof(err)),
+		     -1);
+	cr_assert_str_eq(err, "member path 'arg1->id': on Go, start from the parameter's name, "
+			      "not arg1");
+	u = parse_ok(":main.(*request).route(s64 q->method)@entry");
+	cr_assert_eq(uderef_resolve(&u, unit_target("gofuncs"), "main.(*request).route", 0, err,
+				    sizeof(err)),
+		     -1);
+	cr_assert_str_eq(err, "member path 'q->method' is a Go string, not s64; give gostr");
+}

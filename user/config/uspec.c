@@ -564,7 +564,8 @@ static int parse_deref_arg(struct parser *p, struct uspec *out, struct uarg *a, 
 
 		if (t == UT_NONE)
 			return fail_at(p, tstart, "unknown type '%.*s'", (int)tlen, p->s + tstart);
-		if (ti->kind != UK_INT && ti->kind != UK_PTR && !(t == UT_STR && len))
+		if (ti->kind != UK_INT && ti->kind != UK_PTR &&
+		    !((t == UT_STR || t == UT_GOSTR) && len))
 			return fail_at(p, tstart,
 				       "'%s' does not type a dereference: use an integer type or "
 				       "ptr before '*(', str(ADDR) for a string at ADDR, "
@@ -933,7 +934,7 @@ int uspec_deref_reg(const struct uspec *u, const struct uderef *d, bool go, char
 {
 	unsigned plain = 0, reg;
 
-	if (!go)
+	if (!go || d->base_reg)
 		return d->base;
 	/* Go: argK is the K-th register ARG, or past them the registers after theirs. */
 	for (unsigned i = 0; i < u->nargs; i++) {
@@ -965,4 +966,28 @@ bool uspec_sysv_word_regs(const struct uspec *u, uint8_t word_reg[USPEC_GO_REGS]
 		if (plain + (k - u->nargs) < USPEC_MAX_ARGS)
 			word_reg[k] = (uint8_t)(plain + (k - u->nargs));
 	return true;
+}
+
+int uspec_deref_more(struct uspec *u, char *err, size_t errlen)
+{
+	unsigned top = USPEC_GO_REGS;
+
+	for (unsigned i = 0; i < u->nargs; i++)
+		if (u->go_more[i] != USPEC_GO_NONE && u->go_more[i] < top)
+			top = u->go_more[i];
+	for (unsigned i = 0; i < u->nargs; i++) {
+		unsigned words = utype_info(u->args[i].type)->words;
+
+		if (!u->args[i].deref || words < 2 || u->go_more[i] != USPEC_GO_NONE)
+			continue;
+		/* Below the other further words, above every ARG's own word. */
+		if (top < u->nargs + words - 1)
+			return fail(
+				err, errlen,
+				"'%s' needs a call record word for its length, and none is left",
+				u->args[i].name);
+		top -= words - 1;
+		u->go_more[i] = (uint8_t)top;
+	}
+	return 0;
 }

@@ -115,6 +115,7 @@ struct uderef {
 	uint8_t arg;		   /* the ARG it gives */
 	bool path;		   /* a member path: resolved through DWARF at attach */
 	bool typed;		   /* path: its TYPE was given, and DWARF must agree */
+	bool base_reg;		   /* path on Go: base is the register DWARF placed it in */
 	char text[USPEC_PATH_MAX]; /* path: as written, white space dropped */
 };
 
@@ -162,6 +163,13 @@ int uderef_resolve(struct uspec *u, const char *path, const char *func, uint64_t
  */
 int uspec_deref_reg(const struct uspec *u, const struct uderef *d, bool go, char *err,
 		    size_t errlen);
+
+/*
+ * The call record words of Go strings that member paths resolved to (the
+ * length's word, taken from the last down as go_layout does). 0, or -1 when
+ * no word is left.
+ */
+int uspec_deref_more(struct uspec *u, char *err, size_t errlen);
 
 /*
  * SysV and USDT record words when u has dereferences: each the register

@@ -342,9 +342,10 @@ err_rollback:
 
 /*
  * u's member paths typed and chained from the DWARF of path for the one
- * function fs holds: refused on USDT sites, Go binaries and globs. 0 or -1.
+ * function fs holds (C, or Go's own DWARF): refused on USDT sites and on
+ * globs of several functions. 0 or -1.
  */
-static int member_paths(struct uspec *u, const char *provider, const char *path, bool go,
+static int member_paths(struct uspec *u, const char *provider, const char *path,
 			const struct funcs *fs, char *err, size_t errlen)
 {
 	const char *text;
@@ -357,11 +358,6 @@ static int member_paths(struct uspec *u, const char *provider, const char *path,
 			    "member path '%s': a USDT probe's arguments have no DWARF types; "
 			    "use *(argK+OFF)",
 			    text);
-	if (go)
-		return fail(err, errlen,
-			    "member path '%s': %s is a Go binary; member paths are read from C "
-			    "DWARF, use *(argK+OFF) or gostr(argK+OFF)",
-			    text, path);
 	if (fs->n != 1)
 		return fail(err, errlen,
 			    "member path '%s' needs one function's parameters, and '%s' matches "
@@ -415,7 +411,7 @@ static int add(struct session *s, const struct uspec *u, const char *provider,
 		return ret;
 	}
 	ret = funcs_resolve(u, provider, sc, path, &go, &fs, err, errlen);
-	if (!ret && member_paths(&eu, provider, path, go, &fs, err, errlen))
+	if (!ret && member_paths(&eu, provider, path, &fs, err, errlen))
 		ret = -EINVAL;
 	if (!ret) {
 		if (provider)
@@ -667,7 +663,7 @@ int probes__resolve(const struct uspec *u, const char *provider, const struct re
 
 	if (!ret && go_types_refused(u, go, path, err, errlen))
 		ret = -EINVAL;
-	if (!ret && member_paths(&eu, provider, path, go, &fs, err, errlen))
+	if (!ret && member_paths(&eu, provider, path, &fs, err, errlen))
 		ret = -EINVAL;
 	if (ret >= 0)
 		ret = (int)fs.n;

@@ -248,21 +248,119 @@ static bool find_member(Dwarf_Die *rec, const char *name, Dwarf_Die *out, Dwarf_
 	return false;
 }
 
-/* The parameter by name, or by index (name NULL): its type and its 0-based position. */
-static int find_param(Dwarf_Die *fn, const char *name, unsigned idx, Dwarf_Die *type, uint8_t *pos,
-		      const char *text, char *err, size_t errlen)
+/* A Go string header's type: the struct DWARF names "string" {str, len}. */
+static bool is_gostring(Dwarf_Die *t)
+{
+	const char *n = dwarf_diename(t);
+
+	return dwarf_tag(t) == DW_TAG_structure_type && n && !strcmp(n, "string") &&
+	       dwarf_bytesize(t) == 16;
+}
+
+/*
+ * The Go integer registers a parameter of type t takes (the register ABI):
+ * 1 for integers and pointers (maps, channels, funcs), 2 for strings and
+ * interfaces, 3 for slices; 0 for what is not known here (floats, structs
+ * and arrays by value).
+ */
+static unsigned go_words(Dwarf_Die *t)
+{
+	const char *n;
+
+	if (!strip(t))
+		return 0;
+	n = dwarf_diename(t);
+	switch (dwarf_tag(t)) {
+	case DW_TAG_pointer_type:
+		return 1;
+	case DW_TAG_base_type: {
+		Dwarf_Attribute a;
+		Dwarf_Word enc = 0;
+
+		if (dwarf_attr(t, DW_AT_encoding, &a))
+			dwarf_formudata(&a, &enc);
+		return enc == DW_ATE_float || enc == DW_ATE_complex_float || dwarf_bytesize(t) > 8 ?
+			       0 :
+			       1;
+	}
+	case DW_TAG_structure_type:
+		if (is_gostring(t))
+			return 2;
+		if (n && (!strcmp(n, "runtime.iface") || !strcmp(n, "runtime.eface")))
+			return 2;
+		if (n && !strncmp(n, "[]", 2) && dwarf_bytesize(t) == 24)
+			return 3;
+		return 0;
+	}
+	return 0;
+}
+
+/* A Go function's parameter before the one named: its registers shift the ones after it. */
+static int go_param_words(Dwarf_Die *c, const char *n, unsigned *reg, const char *text, char *err,
+			  size_t errlen)
+{
+	Dwarf_Die t;
+	unsigned w = type_of(c, &t) ? go_words(&t) : 0;
+
+	if (!w)
+		return fail(err, errlen,
+			    "member path '%s': Go parameter '%s' before it is not passed in "
+			    "integer registers as this reads them (a float, a struct or an array), "
+			    "so its register is not known; use *(argK+OFF) with the arguments "
+			    "declared",
+			    text, n ? n : "?");
+	*reg += w;
+	return 0;
+}
+
+/* Whether a Go DWARF parameter is a result (Go lists results as variable parameters). */
+static bool go_result(Dwarf_Die *c)
+{
+	Dwarf_Attribute a;
+	bool flag = false;
+
+	return dwarf_attr(c, DW_AT_variable_parameter, &a) && dwarf_formflag(&a, &flag) == 0 &&
+	       flag;
+}
+
+/*
+ * The parameter by name, or by index (name NULL): its type and its place:
+ * the 0-based position (C: SysV registers in order), or on Go the first of
+ * its integer registers (0 RAX .. 8 R11), by the words of those before it.
+ */
+static int find_param(Dwarf_Die *fn, const char *name, unsigned idx, bool go, Dwarf_Die *type,
+		      uint8_t *pos, const char *text, char *err, size_t errlen)
 {
 	Dwarf_Die c;
-	unsigned i = 0;
+	unsigned i = 0, reg = 0;
 
 	if (dwarf_child(fn, &c) == 0) {
 		do {
 			const char *n;
 			Dwarf_Die t;
 
-			if (dwarf_tag(&c) != DW_TAG_formal_parameter)
+			if (dwarf_tag(&c) != DW_TAG_formal_parameter || (go && go_result(&c)))
 				continue;
 			n = dwarf_diename(&c);
+			if (go && name && !(n && !strcmp(n, name))) {
+				if (go_param_words(&c, n, &reg, text, err, errlen))
+					return -1;
+				continue;
+			}
+			if (go) {
+				if (reg >= USPEC_GO_REGS)
+					return fail(
+						err, errlen,
+						"member path '%s': parameter '%s' is past Go's %d "
+						"integer argument registers",
+						text, name, USPEC_GO_REGS);
+				if (!type_of(&c, type))
+					return fail(err, errlen,
+						    "member path '%s': parameter has no type",
+						    text);
+				*pos = (uint8_t)reg;
+				return 0;
+			}
 			if (name ? (n && !strcmp(n, name)) : i == idx) {
 				if (i >= USPEC_MAX_ARGS)
 					return fail(err, errlen,
@@ -309,8 +407,8 @@ static int find_param(Dwarf_Die *fn, const char *name, unsigned idx, Dwarf_Die *
 }
 
 /* The ARG's type from the last member's (stripped) type t; the chain's end set. */
-static int last_member(struct uderef *d, uint8_t *type, bool typed, Dwarf_Die *t, char *err,
-		       size_t errlen)
+static int last_member(struct uderef *d, uint8_t *type, bool typed, bool go, Dwarf_Die *t,
+		       char *err, size_t errlen)
 {
 	static const uint8_t ints[2][4] = { { UT_U8, UT_U16, UT_U32, UT_U64 },
 					    { UT_S8, UT_S16, UT_S32, UT_S64 } };
@@ -340,6 +438,15 @@ static int last_member(struct uderef *d, uint8_t *type, bool typed, Dwarf_Die *t
 		else if (utype_info(*type)->bits != 64)
 			return fail(err, errlen, "member path '%s' is a pointer, 64 bits, not %s",
 				    d->text, utype_name(*type));
+		return 0;
+	}
+	if (go && is_gostring(t) && typed && *type != UT_GOSTR)
+		return fail(err, errlen, "member path '%s' is a Go string, not %s; give gostr",
+			    d->text, utype_name(*type));
+	if (go && is_gostring(t)) {
+		/* A Go string: its header where the member is, read to its length. */
+		d->read = AT_DREAD_GOSTR;
+		*type = UT_GOSTR;
 		return 0;
 	}
 	if (tag == DW_TAG_array_type) {
@@ -453,7 +560,8 @@ static int subscript(struct uderef *d, Dwarf_Die *t, bool *addr, unsigned long i
 }
 
 /* One member path's chain and type, from function fn's DWARF. */
-static int resolve_one(Dwarf_Die *fn, struct uspec *u, struct uderef *d, char *err, size_t errlen)
+static int resolve_one(Dwarf_Die *fn, bool go, struct uspec *u, struct uderef *d, char *err,
+		       size_t errlen)
 {
 	char base[USPEC_PATH_MAX], tn[80];
 	const char *p = d->text;
@@ -467,8 +575,13 @@ static int resolve_one(Dwarf_Die *fn, struct uspec *u, struct uderef *d, char *e
 	/* argK by position (the parser took K), any other base by the parameter's name. */
 	argk = !strncmp(base, "arg", 3) && base[3] &&
 	       strspn(base + 3, "0123456789") == strlen(base + 3);
-	if (find_param(fn, argk ? NULL : base, d->base, &t, &d->base, d->text, err, errlen))
+	if (go && argk)
+		return fail(err, errlen,
+			    "member path '%s': on Go, start from the parameter's name, not %s",
+			    d->text, base);
+	if (find_param(fn, argk ? NULL : base, d->base, go, &t, &d->base, d->text, err, errlen))
 		return -1;
+	d->base_reg = go;
 	memset(d->off, 0, sizeof(d->off));
 	d->nsteps = 0;
 	while (*p) {
@@ -551,7 +664,7 @@ static int resolve_one(Dwarf_Die *fn, struct uspec *u, struct uderef *d, char *e
 	}
 	if (!strip(&t))
 		return fail(err, errlen, "member path '%s' is void", d->text);
-	return last_member(d, &u->args[d->arg].type, d->typed, &t, err, errlen);
+	return last_member(d, &u->args[d->arg].type, d->typed, go, &t, err, errlen);
 }
 
 /*
@@ -595,6 +708,7 @@ int uderef_resolve(struct uspec *u, const char *path, const char *func, uint64_t
 	Dwarf_Die fn;
 	Dwarf *dw;
 	int fd, dfd = -1, ret = 0;
+	bool go;
 
 	if (u->path_arg < 0)
 		return 0;
@@ -630,9 +744,18 @@ int uderef_resolve(struct uspec *u, const char *path, const char *func, uint64_t
 			   name, path);
 		goto out_end;
 	}
+	/* Go's own DWARF: parameters in registers by their words, strings as headers. */
+	{
+		Dwarf_Die cu;
+
+		go = dwarf_diecu(&fn, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Go;
+	}
 	for (unsigned i = 0; i < u->nderef && !ret; i++)
 		if (u->derefs[i].path)
-			ret = resolve_one(&fn, u, &u->derefs[i], err, errlen);
+			ret = resolve_one(&fn, go, u, &u->derefs[i], err, errlen);
+	/* A Go string read from memory takes a call record word for its length. */
+	if (!ret && go)
+		ret = uspec_deref_more(u, err, errlen);
 out_end:
 	dwarf_end(dw);
 out_close:
