@@ -18,7 +18,7 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PKG_CONFIG ?= pkg-config
-LIBS_PC := libbpf libelf zlib yaml-0.1 libmicrohttpd libcurl
+LIBS_PC := libbpf libelf libdw zlib yaml-0.1 libmicrohttpd libcurl
 # Capstone's headers only: user/resolve/insn.c loads the library when it first decodes.
 HDRS_PC := capstone
 
@@ -75,7 +75,8 @@ INTEG_BIN := $(BUILD)/tests/integration-tests
 TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
 	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped \
 	$(BUILD)/targets/gofuncs $(BUILD)/targets/gofuncs-stripped $(BUILD)/targets/gofuncs-pie-stripped \
-	$(BUILD)/targets/goret $(BUILD)/targets/goret-stripped $(BUILD)/targets/libatlate.so
+	$(BUILD)/targets/goret $(BUILD)/targets/goret-stripped $(BUILD)/targets/libatlate.so \
+	$(BUILD)/targets/deref-nodwarf
 
 FORMAT_SRCS := $(filter-out user/common/syscall_table.c,$(wildcard bpf/*.c bpf/*.h bpf/*/*.h \
 	include/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*/*.h))
@@ -173,6 +174,16 @@ $(BUILD)/targets/funcs-stripped: tests/targets/funcs.c $(BUILD)/targets/libatfun
 	$(call msg,CC,$@)
 	$(Q)$(CC) $< $(FUNCS_CFLAGS) -rdynamic -o $@
 	$(Q)strip --strip-all $@
+
+# deref without its DWARF (.symtab kept): member paths are refused with a reason, or read
+# from its separate debug file, laid out by build id under targets/debug as under /usr/lib/debug.
+$(BUILD)/targets/deref-nodwarf: $(BUILD)/targets/deref
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-debug -o $@ $<
+	$(Q)id=$$(readelf -n $< | sed -n 's/.*Build ID: *//p'); \
+		d=$(BUILD)/targets/debug/.build-id/$$(echo $$id | cut -c1-2); \
+		rm -rf $(BUILD)/targets/debug && mkdir -p $$d && \
+		objcopy --only-keep-debug $< $$d/$$(echo $$id | cut -c3-).debug
 
 # A Go program (Debian's golang-go): no module, no network, its own build cache.
 $(BUILD)/targets/gofuncs: tests/targets/go/gofuncs.go | $(BUILD)/targets

@@ -117,6 +117,9 @@ __attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at
 	default:
 		if (c->field >= AT_MAX_ARGS)
 			return false;
+		/* A dereference that met an unreadable address: its value is not known. */
+		if (rec->dfault & (1u << c->field))
+			return AT_UNKNOWN;
 		raw = rec->args[c->field];
 		break;
 	}

@@ -20,6 +20,7 @@
 #include "eval.h"
 #include "record.h"
 #include "lib/capture.bpf.h"
+#include "lib/deref.bpf.h"
 #include "lib/frames.bpf.h"
 #include "lib/gocalls.bpf.h"
 #include "lib/pidset.bpf.h"
@@ -58,26 +59,47 @@ static __always_inline __u64 call_word(const struct at_call_rec *rec, __u8 k)
 }
 
 /*
- * The arguments at entry: SysV's six registers, or the Go words the probe's
- * layout names, so that a string (2 registers), a slice (3) or an interface
- * (2) shifts the arguments after it.
+ * The record's words from the argument registers r: each the register
+ * word_reg names (Go's layout, or SysV and USDT when a dereference ARG
+ * takes no register), then the dereferences.
  */
-static __always_inline void call_args(struct at_call_rec *rec, const struct pt_regs *ctx,
-				      const struct at_probe_spec *spec)
+static __always_inline void remap_words(struct at_call_rec *rec, const __u64 r[16],
+					const struct at_probe_spec *spec, bool may_sleep)
 {
-	__u64 r[16];
-
-	if (spec->abi != AT_ABI_GO) {
-		func_args(rec->args, ctx); /* more stays 0, as call_rec_init left it */
-		return;
-	}
-	go_regs(r, ctx);
 #pragma unroll
 	for (int k = 0; k < AT_MAX_ARGS; k++)
 		rec->args[k] = r[spec->word_reg[k] & 15];
 #pragma unroll
 	for (int k = 0; k < AT_CALL_WORDS - AT_MAX_ARGS; k++)
 		rec->more[k] = r[spec->word_reg[AT_MAX_ARGS + k] & 15];
+	derefs(rec, r, spec, may_sleep);
+}
+
+/*
+ * The arguments at entry: SysV's six registers, or the Go words the probe's
+ * layout names, so that a string (2 registers), a slice (3) or an interface
+ * (2) shifts the arguments after it; then any dereferences.
+ */
+static __always_inline void call_args(struct at_call_rec *rec, const struct pt_regs *ctx,
+				      const struct at_probe_spec *spec, bool may_sleep)
+{
+	__u64 r[16] = {};
+
+	/* The common case first, and alone: SysV registers, nothing dereferenced. */
+	if (spec->abi != AT_ABI_GO && !spec->remap && !spec->nderef) {
+		func_args(rec->args, ctx); /* more stays 0, as call_rec_init left it */
+		return;
+	}
+	if (spec->abi == AT_ABI_GO)
+		go_regs(r, ctx);
+	else
+		func_args(r, ctx);
+	if (spec->abi == AT_ABI_GO || spec->remap) {
+		remap_words(rec, r, spec, may_sleep);
+		return;
+	}
+	func_args(rec->args, ctx);
+	derefs(rec, r, spec, may_sleep);
 }
 
 /*
@@ -231,8 +253,8 @@ static __always_inline struct at_call_rec *once_rec(const struct at_probe_spec *
 	struct frames *fs;
 
 	*may_sleep = false;
-	/* Nothing to read (slots fill from the first): nothing sleeps, scratch is safe. */
-	if (sleepable && spec->slot_kind[0] != AT_SLOT_NONE) {
+	/* Nothing to read (slots fill from the first, no dereference): nothing sleeps, scratch is safe. */
+	if (sleepable && (spec->slot_kind[0] != AT_SLOT_NONE || spec->nderef)) {
 		fs = thread_state_try(&call_frames);
 		/*
 		 * The frame above the thread's open calls: no return can pop or
@@ -280,7 +302,7 @@ static __always_inline void go_entry(struct pt_regs *ctx, const struct at_probe_
 	rec = once_rec(spec, id, pid_tgid, &may_sleep);
 	if (!rec)
 		return;
-	call_args(rec, ctx, spec);
+	call_args(rec, ctx, spec, may_sleep);
 	capture_args(rec, spec, may_sleep);
 	/* Last, so the capture's cost is not part of the call's duration. */
 	rec->enter_ns = bpf_ktime_get_ns();
@@ -311,7 +333,7 @@ int BPF_KPROBE(func_entry)
 		struct at_call_rec *rec = once_rec(spec, id, pid_tgid, &may_sleep);
 
 		if (rec) {
-			call_args(rec, ctx, spec);
+			call_args(rec, ctx, spec, may_sleep);
 			emit_entry_only(rec, spec, id, may_sleep);
 		}
 		return 0;
@@ -328,7 +350,7 @@ int BPF_KPROBE(func_entry)
 	if (!f)
 		return 0;
 	call_rec_init(&f->rec, AT_REC_FUNC, id, pid_tgid);
-	call_args(&f->rec, ctx, spec);
+	call_args(&f->rec, ctx, spec, sleepable);
 	capture_args(&f->rec, spec, sleepable);
 	/* Last, so the capture's cost is not part of the call's duration. */
 	f->rec.enter_ns = bpf_ktime_get_ns();
@@ -470,6 +492,16 @@ int usdt_hit(struct pt_regs *ctx)
 		if (i < n)
 			bpf_usdt_arg(ctx, i, &v);
 		rec->args[i] = v;
+	}
+	if (spec->remap || spec->nderef) {
+		__u64 r[16] = {};
+
+		for (int i = 0; i < AT_MAX_ARGS; i++)
+			r[i] = rec->args[i];
+		if (spec->remap)
+			remap_words(rec, r, spec, may_sleep);
+		else
+			derefs(rec, r, spec, may_sleep);
 	}
 	emit_entry_only(rec, spec, id, may_sleep);
 	return 0;

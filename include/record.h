@@ -98,7 +98,9 @@ struct at_call_rec {
 	__u16 flags;		  /* AT_CALL_* */
 	__u16 slot_len[AT_SLOTS]; /* bytes captured in each slot (strings: without NUL) */
 	__u8 slot_arg[AT_SLOTS];  /* argument index each slot holds, AT_ARG_NONE when unused */
-	__u8 pad[4];		  /* explicit padding to 8 bytes */
+	/* Bit i: the dereference giving word i (below 6) met an unreadable address, held in it. */
+	__u8 dfault;
+	__u8 pad[3];			 /* explicit padding to 8 bytes */
 	char slot[AT_SLOTS][AT_STR_MAX]; /* captured bytes; only the used part is sent */
 };
 

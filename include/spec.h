@@ -158,6 +158,35 @@ enum at_unreadable {
 	AT_UNREAD_SKIP = 1,  /* taken as not matched: the call is filtered */
 };
 
+/*
+ * Dereferences (-u '... *(arg1+16) id', 'str(*(arg2+8))', DWARF member paths):
+ * a probe's record word computed at entry from an argument register by up to
+ * AT_DEREF_STEPS pointer loads, each at the running address plus its offset,
+ * then a final offset and a final read. At most AT_DEREFS per probe.
+ */
+#define AT_DEREFS 6
+#define AT_DEREF_STEPS 4
+
+/* at_deref.read: what is done at the final address. */
+enum at_deref_read {
+	AT_DREAD_ADDR = 0, /* nothing: the address is the value (a string or bytes slot reads it) */
+	AT_DREAD_1 = 1,	   /* 1, 2, 4 or 8 bytes loaded as an integer, zero-extended */
+	AT_DREAD_2 = 2,
+	AT_DREAD_4 = 4,
+	AT_DREAD_8 = 8,
+	AT_DREAD_GOSTR = 16, /* a Go string header: pointer to word, length to more */
+};
+
+struct at_deref {
+	__s32 off[AT_DEREF_STEPS + 1]; /* added before load j; off[nsteps]: the final offset */
+	__u8 reg;    /* base: the argument register (0-based; regs.bpf.h's SysV or Go order) */
+	__u8 nsteps; /* 8-byte pointer loads, 0 to AT_DEREF_STEPS */
+	__u8 read;   /* enum at_deref_read */
+	__u8 word;   /* the call record word that gets the value (an ARG's position, below 6) */
+	__u8 more;   /* AT_DREAD_GOSTR: the call record word that gets the length */
+	__u8 pad[3]; /* explicit padding */
+};
+
 /* at_probe_spec.kind */
 enum at_probe_kind {
 	AT_KIND_FUNC = 0,    /* uprobe/uretprobe or USDT */
@@ -198,11 +227,17 @@ struct at_probe_spec {
 	__u8 len_deref[AT_SLOTS];
 	/* AT_ABI_GO: the result word (0 RAX, 1 RBX, 2 RCX) of an error's type word, AT_ARG_NONE: none */
 	__u8 err_word;
-	__u8 pad[2];		/* explicit padding */
+	__u8 nderef; /* deref[0..nderef-1] used */
+	/*
+	 * SysV and USDT: each record word is the register word_reg names, not
+	 * the register at its position (a dereference ARG takes no register).
+	 */
+	__u8 remap;
 	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
 	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
 	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */
 	struct at_filter filter;
+	struct at_deref deref[AT_DEREFS];
 };
 
 /* Mutable per-probe state shared by all CPUs (atomics): rate limit and sampling. */
@@ -260,7 +295,9 @@ struct at_pid_bits {
 _Static_assert(sizeof(struct at_sys_spec) == 9, "at_sys_spec layout");
 _Static_assert(sizeof(struct at_cond) == 48, "at_cond layout");
 _Static_assert(sizeof(struct at_filter) == 24 + AT_FILTER_CONDS * 48, "at_filter layout");
-_Static_assert(sizeof(struct at_probe_spec) == 64 + sizeof(struct at_filter),
+_Static_assert(sizeof(struct at_deref) == 28, "at_deref layout");
+_Static_assert(sizeof(struct at_probe_spec) ==
+		       64 + sizeof(struct at_filter) + AT_DEREFS * sizeof(struct at_deref),
 	       "at_probe_spec layout");
 _Static_assert(sizeof(struct at_probe_state) == 16, "at_probe_state layout");
 _Static_assert(sizeof(struct at_inode_key) == 16, "at_inode_key layout");

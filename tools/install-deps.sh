@@ -8,7 +8,7 @@ set -eu
 
 pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 libcriterion-dev clang-format systemtap-sdt-dev python3.11 ruby golang-go libyaml-dev
-libsqlite3-dev libcapstone-dev libmicrohttpd-dev libcurl4-openssl-dev prometheus strace bpftrace libbpf-tools
+libsqlite3-dev libcapstone-dev libdw-dev libc6-dbg libmicrohttpd-dev libcurl4-openssl-dev prometheus strace bpftrace libbpf-tools
 ltrace podman runc catatonit python3-yaml openssl"
 
 missing=

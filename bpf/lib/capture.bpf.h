@@ -54,6 +54,7 @@ static __always_inline void call_rec_init(struct at_call_rec *rec, __u32 type, _
 	__builtin_memset(rec->more, 0, sizeof(rec->more));
 	__builtin_memset(rec->slot_len, 0, sizeof(rec->slot_len));
 	__builtin_memset(rec->slot_arg, AT_ARG_NONE, sizeof(rec->slot_arg));
+	rec->dfault = 0;
 	__builtin_memset(rec->pad, 0, sizeof(rec->pad));
 }
 
@@ -138,6 +139,12 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 		return;
 	ptr = (const void *)rec->args[arg];
 	rec->slot_arg[i] = arg;
+	/* A dereference that failed before the address: nothing to read, and said so. */
+	if (rec->dfault & (1u << arg)) {
+		rec->flags |= AT_CALL_FAULT0 << i;
+		rec->slot_len[i] = 0;
+		return;
+	}
 	if (!ptr) {
 		rec->slot_len[i] = 0;
 		return;

@@ -106,8 +106,17 @@ Test(gostrip, list_main_functions)
 	const char *names[] = { "gofuncs-stripped", "gofuncs-pie-stripped" };
 
 	for (int i = 0; i < 2; i++) {
-		static const char *const mains[] = { "(*point).move", "add",  "check", "greet",
-						     "kind",	      "main", "sum",   "types" };
+		static const char *const mains[] = { "(*point).move",
+						     "(*request).route",
+						     "(*request).serve",
+						     "add",
+						     "check",
+						     "greet",
+						     "init.0",
+						     "kind",
+						     "main",
+						     "sum",
+						     "types" };
 		char want[16 * PATH_MAX], *out = list(names[i], "main.*"), *hit;
 		size_t n = 0;
 

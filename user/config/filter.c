@@ -202,6 +202,12 @@ static int spec_arg_field(const struct filter_ctx *fc, const char *name, unsigne
 			    "'%s' is an integer read through a pointer (%s*) and does not compare; "
 			    "filter on another argument",
 			    name, utype_name(u->args[i].ref));
+	} else if (u->args[i].deref && u->args[i].type == UT_NONE) {
+		return fail(why, whylen,
+			    "'%s' is typed from DWARF when the probe attaches; give its type "
+			    "(e.g. 'str %s' or 's32 %s') to filter on it",
+			    name, u->derefs[u->args[i].deref - 1].text,
+			    u->derefs[u->args[i].deref - 1].text);
 	} else if (utype_field(u->args[i].type, f)) {
 		return fail(why, whylen,
 			    "'%s' is a %s argument and does not compare; use str "

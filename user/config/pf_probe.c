@@ -462,15 +462,21 @@ static int probe_unreadable(struct pf_entry_ctx *ec)
 		return 0;
 	if (pf_one_of(ec->c, n, pf_where(ec, "on_unreadable"), names, ARRAY_SIZE(names), &idx))
 		return -1;
-	for (unsigned i = 0; i < p->filter.ncond; i++)
-		strs |= p->filter.cond[i].is_str && p->filter.cond[i].field != AT_FLD_COMM;
+	for (unsigned i = 0; i < p->filter.ncond; i++) {
+		const struct at_cond *c = &p->filter.cond[i];
+
+		strs |= c->is_str && c->field != AT_FLD_COMM;
+		/* A dereference's value may be unreadable too. */
+		strs |= p->kind != PF_SYSCALL && c->field < p->spec.nargs &&
+			p->spec.args[c->field].deref;
+	}
 	if (!strs)
-		return pf_errat(
-			ec->c, ec->k[K_UNREADABLE], ec->base,
-			"on_unreadable applies to a filter that compares a string argument, "
-			"and %s; remove it",
-			p->filter.ncode ? "this one compares none (comm is always readable)" :
-					  "there is no filter");
+		return pf_errat(ec->c, ec->k[K_UNREADABLE], ec->base,
+				"on_unreadable applies to a filter that compares a string argument "
+				"or a dereference, and %s; remove it",
+				p->filter.ncode ?
+					"this one compares none (comm is always readable)" :
+					"there is no filter");
 	p->on_unreadable = (uint8_t)idx; /* names[] is indexed by enum at_unreadable */
 	return 0;
 }

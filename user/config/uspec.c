@@ -354,18 +354,333 @@ static int check_out(struct parser *p, const struct uarg *a, size_t start, size_
 		       (int)len, p->s + start);
 }
 
-/* One ARG: ['out'] TYPE [name], buf[...] [name], char[N] [name], INT* [name]. */
-static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_pos)
+/*
+ * Dereference ARGs (uspec.h DEREF): '*(ADDR)', 'str(ADDR)', 'gostr(ADDR)'
+ * and member paths, each one bounded chain of the kernel's at_deref.
+ */
+
+/* The K of 'arg' K (1 to 6) at p->pos: its 0-based index in *k. */
+static int parse_argk(struct parser *p, uint8_t *k)
+{
+	size_t n = num_len(p);
+	uint64_t v;
+	bool neg;
+
+	if (parse_num(p->s + p->pos, n, &v, &neg) || neg || v < 1 || v > USPEC_MAX_ARGS)
+		return fail_at(p, p->pos, "bad argument number '%.*s' (1 to %d)",
+			       token_len(p, p->pos), p->s + p->pos, USPEC_MAX_ARGS);
+	p->pos += n;
+	*k = (uint8_t)(v - 1);
+	return 0;
+}
+
+/* { ('+' | '-') INT } added to the chain's running offset, which stays a signed 32-bit sum. */
+static int parse_offsets(struct parser *p, struct uderef *d)
+{
+	int64_t off = d->off[d->nsteps];
+
+	for (;;) {
+		uint64_t mag;
+		bool neg, minus;
+		size_t at, n;
+
+		skip_ws(p);
+		if (p->pos >= p->end || (p->s[p->pos] != '+' && p->s[p->pos] != '-'))
+			break;
+		minus = p->s[p->pos++] == '-';
+		skip_ws(p);
+		at = p->pos;
+		n = num_len(p);
+		if (parse_num(p->s + at, n, &mag, &neg) || neg || mag > (uint64_t)INT32_MAX + 1)
+			return fail_at(p, at, "bad offset '%.*s'", token_len(p, at), p->s + at);
+		p->pos += n;
+		off += minus ? -(int64_t)mag : (int64_t)mag;
+		if (off < INT32_MIN || off > INT32_MAX)
+			return fail_at(p, at, "offset out of range (the sum must fit in 32 bits)");
+	}
+	d->off[d->nsteps] = (int32_t)off;
+	return 0;
+}
+
+/* ADDR: 'arg' K or '*(' ADDR ')' (a pointer load, depth deep), then offsets. */
+static int parse_addr(struct parser *p, struct uderef *d, unsigned depth)
+{
+	size_t at;
+
+	skip_ws(p);
+	at = p->pos;
+	if (eat(p, "*")) {
+		skip_ws(p);
+		if (!eat(p, "("))
+			return fail_at(p, p->pos, "expected '(' after '*'");
+		/* Bounded before recursing: a hostile SPEC of many '*(' stops here. */
+		if (depth >= USPEC_DEREF_STEPS)
+			return fail_at(p, at,
+				       "too many dereferences (at most %d loads before the last)",
+				       USPEC_DEREF_STEPS);
+		if (parse_addr(p, d, depth + 1))
+			return -1;
+		skip_ws(p);
+		if (!eat(p, ")"))
+			return fail_at(p, p->pos, "expected ')'");
+		d->nsteps++;
+		d->off[d->nsteps] = 0;
+	} else if (eat(p, "arg")) {
+		if (parse_argk(p, &d->base))
+			return -1;
+	} else {
+		return fail_at(p, at, "expected 'argK' or '*(' in a dereference, not '%.*s'",
+			       token_len(p, at), p->s + at);
+	}
+	return parse_offsets(p, d);
+}
+
+/* '(' ADDR ')' after str, gostr or '*'. */
+static int parse_paren_addr(struct parser *p, struct uderef *d)
+{
+	skip_ws(p);
+	if (!eat(p, "("))
+		return fail_at(p, p->pos, "expected '('");
+	if (parse_addr(p, d, 0))
+		return -1;
+	skip_ws(p);
+	if (!eat(p, ")"))
+		return fail_at(p, p->pos, "expected ')'");
+	return 0;
+}
+
+/* A member path: BASE ( '->' M | '.' M )+, kept as text (white space dropped) for DWARF. */
+static int parse_path(struct parser *p, struct uderef *d)
+{
+	size_t start, len, n = 0;
+	unsigned members = 0;
+
+	len = take_ident(p, &start);
+	if (len > 3 && !strncmp(p->s + start, "arg", 3) &&
+	    strspn(p->s + start + 3, "0123456789") >= len - 3) {
+		p->pos = start + 3;
+		if (parse_argk(p, &d->base))
+			return -1;
+	}
+	for (;;) {
+		const char *op;
+
+		if (n + len + 1 >= sizeof(d->text))
+			return fail_at(p, start, "member path too long (at most %zu characters)",
+				       sizeof(d->text) - 1);
+		memcpy(d->text + n, p->s + start, len);
+		n += len;
+		skip_ws(p);
+		/* Subscripts: '[' INT ']', kept as "[N]". */
+		while (eat(p, "[")) {
+			uint64_t v;
+			size_t at, k;
+			bool neg;
+
+			skip_ws(p);
+			at = p->pos;
+			k = num_len(p);
+			if (parse_num(p->s + at, k, &v, &neg) || neg || v > INT32_MAX)
+				return fail_at(p, at, "bad index '%.*s'", token_len(p, at),
+					       p->s + at);
+			p->pos += k;
+			skip_ws(p);
+			if (!eat(p, "]"))
+				return fail_at(p, p->pos, "expected ']'");
+			k = (size_t)snprintf(d->text + n, sizeof(d->text) - n, "[%llu]",
+					     (unsigned long long)v);
+			if (n + k >= sizeof(d->text))
+				return fail_at(p, at,
+					       "member path too long (at most %zu characters)",
+					       sizeof(d->text) - 1);
+			n += k;
+			members++;
+			skip_ws(p);
+		}
+		op = eat(p, "->") ? "->" : eat(p, ".") ? "." : NULL;
+		if (!op)
+			break;
+		if (n + strlen(op) >= sizeof(d->text))
+			return fail_at(p, p->pos, "member path too long (at most %zu characters)",
+				       sizeof(d->text) - 1);
+		memcpy(d->text + n, op, strlen(op));
+		n += strlen(op);
+		len = take_ident(p, &start);
+		if (!len)
+			return fail_at(p, start, "expected a member name after '%s'", op);
+		members++;
+	}
+	d->text[n] = '\0';
+	if (!members)
+		return fail_at(p, start, "expected '->' or '.' after '%.*s'", (int)len,
+			       p->s + start);
+	d->path = true;
+	return 0;
+}
+
+/* Whether an identifier of len at start begins a member path: '->', '.' or '[' follows. */
+static bool path_follows(const struct parser *p, size_t start, size_t len);
+
+/* Whether the text at pos (white space skipped) starts with tok; nothing consumed. */
+static bool peek(const struct parser *p, size_t pos, const char *tok)
+{
+	while (pos < p->end && isspace((unsigned char)p->s[pos]))
+		pos++;
+	return pos + strlen(tok) <= p->end && !strncmp(p->s + pos, tok, strlen(tok));
+}
+
+static bool path_follows(const struct parser *p, size_t start, size_t len)
+{
+	/* buf[N] and char[N] are byte types, not subscripts. */
+	if (peek(p, start + len, "[") && is_bytes_word(p->s + start, len))
+		return false;
+	return peek(p, start + len, "->") || peek(p, start + len, ".") || peek(p, start + len, "[");
+}
+
+/* The ARG's default name: its expression as written (white space dropped) when it fits. */
+static void deref_name(const struct parser *p, struct uarg *a, size_t from, unsigned idx)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < p->pos; i++) {
+		if (isspace((unsigned char)p->s[i]))
+			continue;
+		if (n + 1 >= sizeof(a->name)) {
+			snprintf(a->name, sizeof(a->name), "arg%u", idx + 1);
+			return;
+		}
+		a->name[n++] = p->s[i];
+	}
+	a->name[n] = '\0';
+}
+
+/* Whether '*' stands at pos with '(' after it (white space between): a dereference's. */
+static bool star_paren(const struct parser *p, size_t pos)
+{
+	if (pos >= p->end || p->s[pos] != '*')
+		return false;
+	for (pos++; pos < p->end && isspace((unsigned char)p->s[pos]); pos++)
+		;
+	return pos < p->end && p->s[pos] == '(';
+}
+
+/*
+ * A dereference ARG at p->pos, [TYPE] DEREF: *done says whether the ARG is
+ * one (else nothing is consumed). Its name is its text unless one follows.
+ */
+static int parse_deref_arg(struct parser *p, struct uspec *out, struct uarg *a, unsigned idx,
+			   bool *done)
+{
+	size_t save = p->pos, start, len, tstart = 0, tlen = 0;
+	enum utype t = UT_NONE;
+	struct uderef *d;
+
+	*done = false;
+	skip_ws(p);
+	start = p->pos;
+	len = ident_len(p);
+	/* A TYPE before '*(' or a member path. */
+	if (len && !path_follows(p, start, len) && !peek(p, start + len, "(")) {
+		size_t after = start + len, nlen;
+
+		while (after < p->end && isspace((unsigned char)p->s[after]))
+			after++;
+		p->pos = after;
+		nlen = ident_len(p);
+		/* TYPE '*(' is a dereference; TYPE '*' NAME an INT* (the integer it points to). */
+		if (star_paren(p, p->pos) || (nlen && path_follows(p, after, nlen))) {
+			tstart = start;
+			tlen = len;
+			t = lookup_type(p->s + start, len);
+			start = after;
+			len = nlen;
+		} else {
+			p->pos = save;
+			return 0;
+		}
+	}
+	p->pos = start;
+	if (len && peek(p, start + len, "(") &&
+	    !((len == 3 && !strncmp(p->s + start, "str", 3)) ||
+	      (len == 5 && !strncmp(p->s + start, "gostr", 5)))) {
+		p->pos = save;
+		return 0;
+	}
+	if (!len && !(p->pos < p->end && p->s[p->pos] == '*')) {
+		p->pos = save;
+		return 0;
+	}
+
+	*done = true;
+	if (out->nderef == USPEC_DEREFS)
+		return fail_at(p, start, "too many dereferences (at most %d per probe)",
+			       USPEC_DEREFS);
+	d = &out->derefs[out->nderef];
+	memset(d, 0, sizeof(*d));
+	d->arg = (uint8_t)idx;
+	if (tlen) {
+		const struct utype_info *ti = utype_info(t);
+
+		if (t == UT_NONE)
+			return fail_at(p, tstart, "unknown type '%.*s'", (int)tlen, p->s + tstart);
+		if (ti->kind != UK_INT && ti->kind != UK_PTR &&
+		    !((t == UT_STR || t == UT_GOSTR) && len))
+			return fail_at(p, tstart,
+				       "'%s' does not type a dereference: use an integer type or "
+				       "ptr before '*(', str(ADDR) for a string at ADDR, "
+				       "str(*(ADDR)) for a char * stored there",
+				       ti->name);
+	}
+	if (!len) {
+		/* '*(' ADDR ')': an integer (u64 unless typed) or an address read there. */
+		p->pos++;
+		if (parse_paren_addr(p, d))
+			return -1;
+		a->type = tlen ? t : UT_U64;
+		d->read = utype_info(a->type)->bits / 8;
+	} else if (peek(p, start + len, "(")) {
+		bool go = len == 5;
+
+		p->pos = start + len;
+		if (parse_paren_addr(p, d))
+			return -1;
+		a->type = go ? UT_GOSTR : UT_STR;
+		d->read = go ? AT_DREAD_GOSTR : AT_DREAD_ADDR;
+	} else {
+		if (parse_path(p, d))
+			return -1;
+		d->typed = tlen != 0;
+		a->type = tlen ? t : UT_NONE;
+		if (out->path_arg < 0)
+			out->path_arg = (int8_t)idx;
+	}
+	a->deref = ++out->nderef;
+	deref_name(p, a, start, idx);
+	return 0;
+}
+
+/* One ARG: ['out'] TYPE [name], buf[...] [name], char[N] [name], INT* [name], or a dereference. */
+static int parse_arg(struct parser *p, struct uspec *out, struct uarg *a, unsigned idx,
+		     size_t *k_pos)
 {
 	size_t start, len, arg_start;
-	bool out = false;
+	bool is_out = false, done;
 	int err;
 
 	skip_ws(p);
 	arg_start = p->pos;
 	if (at_out(p)) {
-		out = true;
+		is_out = true;
 		p->pos += 3;
+	}
+	if (parse_deref_arg(p, out, a, idx, &done))
+		return -1;
+	if (done) {
+		if (is_out)
+			return fail_at(
+				p, arg_start,
+				"'out' does not apply to a dereference (it is read at entry)");
+		goto name;
 	}
 	len = take_ident(p, &start);
 	if (!len && eat(p, "[]byte") && !(p->pos < p->end && is_ident(p->s[p->pos]))) {
@@ -399,7 +714,7 @@ static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_p
 			a->type = UT_REF;
 		}
 	}
-	if (out) {
+	if (is_out) {
 		err = check_out(p, a, start, len);
 		if (err)
 			return err;
@@ -410,6 +725,7 @@ static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_p
 	if (a->type == UT_BUF_RET && !p->ret_pos)
 		p->ret_pos = arg_start + 1;
 
+name:
 	skip_ws(p);
 	len = ident_len(p);
 	if (len) {
@@ -418,7 +734,7 @@ static int parse_arg(struct parser *p, struct uarg *a, unsigned idx, size_t *k_p
 		memcpy(a->name, p->s + p->pos, len);
 		a->name[len] = '\0';
 		p->pos += len;
-	} else {
+	} else if (!a->deref) {
 		snprintf(a->name, sizeof(a->name), "arg%u", idx + 1);
 	}
 	return 0;
@@ -440,6 +756,15 @@ static int go_layout(struct parser *p, struct uspec *out, const size_t *arg_pos)
 
 		if (ti->go_only && out->go_arg < 0)
 			out->go_arg = (int8_t)i;
+		if (out->args[i].deref) {
+			/* No register; a Go string header read takes a word for its length. */
+			out->go_reg[i] = (uint8_t)reg;
+			if (ti->words > 1) {
+				top -= ti->words - 1;
+				out->go_more[i] = (uint8_t)top;
+			}
+			continue;
+		}
 		if (reg + ti->words > USPEC_GO_REGS && ti->words == 1)
 			return fail_at(p, arg_pos[i],
 				       "argument '%s' needs Go register %u, there are %d",
@@ -475,7 +800,7 @@ static int parse_args(struct parser *p, struct uspec *out)
 			return fail_at(p, p->pos, "too many arguments (at most %d)",
 				       USPEC_MAX_ARGS);
 		arg_pos[out->nargs] = p->pos;
-		err = parse_arg(p, &out->args[out->nargs], out->nargs, &k_pos[out->nargs]);
+		err = parse_arg(p, out, &out->args[out->nargs], out->nargs, &k_pos[out->nargs]);
 		if (err)
 			return err;
 		out->nargs++;
@@ -710,6 +1035,7 @@ int uspec_parse(const char *s, struct uspec *out, char *err, size_t errlen)
 	out->go_arg = -1;
 	out->err_ret = -1;
 	out->err_word = USPEC_GO_NONE;
+	out->path_arg = -1;
 	memset(out->go_more, USPEC_GO_NONE, sizeof(out->go_more));
 	if (errlen)
 		err[0] = '\0';
@@ -805,4 +1131,67 @@ void uspec_where(const struct uspec *u, char *buf, size_t len)
 			 (unsigned long long)u->offset);
 	else
 		snprintf(buf, len, "%s:%s", u->target, u->func);
+}
+
+int uspec_deref_reg(const struct uspec *u, const struct uderef *d, bool go, char *err,
+		    size_t errlen)
+{
+	unsigned plain = 0, reg;
+
+	if (!go || d->base_reg)
+		return d->base;
+	/* Go: argK is the K-th register ARG, or past them the registers after theirs. */
+	for (unsigned i = 0; i < u->nargs; i++) {
+		if (u->args[i].deref)
+			continue;
+		if (plain++ == d->base)
+			return u->go_reg[i];
+	}
+	reg = u->go_regs + (d->base - plain);
+	if (reg >= USPEC_GO_REGS)
+		return fail(err, errlen,
+			    "'arg%u' in '%s' would be in Go register %u, there are %d; declare "
+			    "the arguments before it",
+			    d->base + 1, u->args[d->arg].name, reg + 1, USPEC_GO_REGS);
+	return (int)reg;
+}
+
+bool uspec_sysv_word_regs(const struct uspec *u, uint8_t word_reg[USPEC_GO_REGS])
+{
+	unsigned plain = 0;
+
+	if (!u->nderef)
+		return false;
+	memset(word_reg, USPEC_GO_NONE, USPEC_GO_REGS);
+	for (unsigned i = 0; i < u->nargs; i++)
+		if (!u->args[i].deref)
+			word_reg[i] = (uint8_t)plain++;
+	for (unsigned k = u->nargs; k < USPEC_MAX_ARGS; k++)
+		if (plain + (k - u->nargs) < USPEC_MAX_ARGS)
+			word_reg[k] = (uint8_t)(plain + (k - u->nargs));
+	return true;
+}
+
+int uspec_deref_more(struct uspec *u, char *err, size_t errlen)
+{
+	unsigned top = USPEC_GO_REGS;
+
+	for (unsigned i = 0; i < u->nargs; i++)
+		if (u->go_more[i] != USPEC_GO_NONE && u->go_more[i] < top)
+			top = u->go_more[i];
+	for (unsigned i = 0; i < u->nargs; i++) {
+		unsigned words = utype_info(u->args[i].type)->words;
+
+		if (!u->args[i].deref || words < 2 || u->go_more[i] != USPEC_GO_NONE)
+			continue;
+		/* Below the other further words, above every ARG's own word. */
+		if (top < u->nargs + words - 1)
+			return fail(
+				err, errlen,
+				"'%s' needs a call record word for its length, and none is left",
+				u->args[i].name);
+		top -= words - 1;
+		u->go_more[i] = (uint8_t)top;
+	}
+	return 0;
 }

@@ -12,6 +12,10 @@
  *             'out': read at return from the pointer saved at entry (not when the call fails);
  *             buf[len=ret]: read at return, as many bytes as the return value says (an
  *             integer return type is needed); INT '*': the integer the argument points to
+ *             | [ TYPE ] DEREF [ name ]   (uderef_* below; takes no argument register)
+ *   DEREF  := '*(' ADDR ')' | 'str(' ADDR ')' | 'gostr(' ADDR ')' | BASE ( '->' M | '.' M | '[' N ']' )+
+ *   ADDR   := ( 'arg' K | '*(' ADDR ')' ) { ('+' | '-') INT }
+ *   BASE   := 'arg' K | a parameter's name (member paths M resolve through the file's DWARF)
  *   TYPE   := s8 u8 s16 u16 s32 u32 s64 u64 int long ptr str
  *             | gostr | gobytes | '[]byte' | goiface   (Go binaries only: 2, 3 and 2 registers)
  *   RET    := TYPE | '(' RTYPE { ',' RTYPE } ')'   (a tuple: Go results, 3 registers at most)
@@ -30,6 +34,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "spec.h"
 
 #define USPEC_MAX_ARGS AT_MAX_ARGS
 #define USPEC_NAME_MAX 256
@@ -104,6 +109,31 @@ struct uarg {
 	uint8_t ref;	 /* UT_REF: the integer type pointed to (enum utype) */
 	bool len_deref;	 /* buf[len=*argK]: the length is the integer argument K points to */
 	bool out;	 /* read at return (out, buf[len=ret]), not at entry */
+	uint8_t deref;	 /* 1 + its index in uspec.derefs; 0: a register argument */
+};
+
+/* Dereferences per probe, and pointer loads per chain: the kernel's bounds (spec.h). */
+#define USPEC_DEREFS AT_DEREFS
+#define USPEC_DEREF_STEPS AT_DEREF_STEPS
+#define USPEC_PATH_MAX 96
+
+/*
+ * A dereference ARG: from argument base (0-based: argK's K - 1), nsteps
+ * 8-byte pointer loads, load j at the address so far plus off[j], then
+ * off[nsteps] added and the final read (enum at_deref_read). A member path
+ * ("req->conn->query") is only text until uderef_resolve fills the chain
+ * and the ARG's type from the file's DWARF.
+ */
+struct uderef {
+	int32_t off[USPEC_DEREF_STEPS + 1];
+	uint8_t base;		   /* argument index the chain starts from */
+	uint8_t nsteps;		   /* pointer loads */
+	uint8_t read;		   /* enum at_deref_read */
+	uint8_t arg;		   /* the ARG it gives */
+	bool path;		   /* a member path: resolved through DWARF at attach */
+	bool typed;		   /* path: its TYPE was given, and DWARF must agree */
+	bool base_reg;		   /* path on Go: base is the register DWARF placed it in */
+	char text[USPEC_PATH_MAX]; /* path: as written, white space dropped */
 };
 
 struct uspec {
@@ -141,7 +171,41 @@ struct uspec {
 	uint8_t go_more[USPEC_MAX_ARGS]; /* USPEC_GO_NONE for one-word arguments */
 	uint8_t go_regs;		 /* registers the arguments take in all */
 	int8_t go_arg;			 /* the first argument of a Go type, -1 when none */
+	struct uderef derefs[USPEC_DEREFS];
+	uint8_t nderef;
+	int8_t path_arg; /* the first ARG that is a member path, -1 when none */
 };
+
+/*
+ * Fills the chains and types of u's member paths from the DWARF of path
+ * (or of its separate debug file), for the function whose code holds file
+ * offset off, else function func by name (as resolved: "name" or
+ * "name@VER"). 0, or -1 with a message naming the path and the problem.
+ */
+int uderef_resolve(struct uspec *u, const char *path, const char *func, uint64_t off, char *err,
+		   size_t errlen);
+
+/*
+ * The register (SysV and USDT: 0-based argument, Go: 0 RAX .. 8 R11) that
+ * dereference d starts from; -1 with a message when Go has no such register.
+ */
+int uspec_deref_reg(const struct uspec *u, const struct uderef *d, bool go, char *err,
+		    size_t errlen);
+
+/*
+ * The call record words of Go strings that member paths resolved to (the
+ * length's word, taken from the last down as go_layout does). 0, or -1 when
+ * no word is left.
+ */
+int uspec_deref_more(struct uspec *u, char *err, size_t errlen);
+
+/*
+ * SysV and USDT record words when u has dereferences: each the register
+ * of the plain ARG at its position (plain ARGs take the function's
+ * arguments in order), USPEC_GO_NONE for a dereference, the registers after
+ * the plain ones past the ARGs. false when u has none (positions are registers).
+ */
+bool uspec_sysv_word_regs(const struct uspec *u, uint8_t word_reg[USPEC_GO_REGS]);
 
 /*
  * Parses one SPEC. Returns 0, or -1 with a message in err that quotes the SPEC

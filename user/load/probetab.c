@@ -66,6 +66,31 @@ static void apply_file(struct at_probe_spec *sp, const struct pf_probe *fp)
 	sp->filter = fp->filter;
 }
 
+/* The kernel's chains of u's dereference ARGs (member paths resolved already). */
+static int deref_specs(const struct uspec *u, bool go, struct at_probe_spec *sp, char *err,
+		       size_t errlen)
+{
+	for (unsigned i = 0; i < u->nderef; i++) {
+		const struct uderef *d = &u->derefs[i];
+		struct at_deref *k = &sp->deref[i];
+		int reg = uspec_deref_reg(u, d, go, err, errlen);
+
+		if (reg < 0)
+			return -1;
+		if (d->path && u->args[d->arg].type == UT_NONE)
+			return fail(err, errlen, "member path '%s' is not resolved", d->text);
+		memcpy(k->off, d->off, sizeof(k->off));
+		k->reg = (uint8_t)reg;
+		k->nsteps = d->nsteps;
+		k->read = d->read;
+		k->word = d->arg;
+		k->more = d->read == AT_DREAD_GOSTR ? (uint8_t)uspec_go_word(u, d->arg, 0) :
+						      AT_ARG_NONE;
+	}
+	sp->nderef = u->nderef;
+	return 0;
+}
+
 /* The kernel's view of a SPEC (and of its file entry fp): what to capture, what failing means. */
 static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 		   struct at_probe_spec *sp, char *err, size_t errlen)
@@ -107,6 +132,10 @@ static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 	sp->abi = go ? AT_ABI_GO : AT_ABI_SYSV;
 	if (go)
 		uspec_go_word_regs(u, sp->word_reg);
+	else
+		sp->remap = uspec_sysv_word_regs(u, sp->word_reg);
+	if (deref_specs(u, go, sp, err, errlen))
+		return -1;
 	sp->err_word = go ? u->err_word : AT_ARG_NONE;
 	sp->fail_op = u->fail_op; /* enum ufail_op and enum at_fail_op share their values */
 	sp->fail_val = u->fail_val;
@@ -334,6 +363,33 @@ err_rollback:
 	return ret;
 }
 
+/*
+ * u's member paths typed and chained from the DWARF of path for the one
+ * function fs holds (C, or Go's own DWARF): refused on USDT sites and on
+ * globs of several functions. 0 or -1.
+ */
+static int member_paths(struct uspec *u, const char *provider, const char *path,
+			const struct funcs *fs, char *err, size_t errlen)
+{
+	const char *text;
+
+	if (u->path_arg < 0)
+		return 0;
+	text = u->derefs[u->args[u->path_arg].deref - 1].text;
+	if (provider)
+		return fail(err, errlen,
+			    "member path '%s': a USDT probe's arguments have no DWARF types; "
+			    "use *(argK+OFF)",
+			    text);
+	if (fs->n != 1)
+		return fail(err, errlen,
+			    "member path '%s' needs one function's parameters, and '%s' matches "
+			    "%zu functions; name one",
+			    text, u->func, fs->n);
+	return uderef_resolve(u, path, fs->v[0].name[0] ? fs->v[0].name : u->func, fs->v[0].off,
+			      err, errlen);
+}
+
 /* Resolves, then attaches one probe per function (a USDT site: one, entry-only). */
 static int add(struct session *s, const struct uspec *u, const char *provider,
 	       const struct pf_probe *fp, const struct resolve_scope *sc, uint32_t *ids, size_t max,
@@ -368,6 +424,14 @@ static int add(struct session *s, const struct uspec *u, const char *provider,
 	    target_resolve(u->target, sc->pid, sc->exe, path, sizeof(path), why, sizeof(why))) {
 		struct func f = {};
 
+		if (u->path_arg >= 0) {
+			fail(err, errlen,
+			     "member path '%s' needs the file's DWARF, and %s; give its offsets "
+			     "(*(argK+OFF))",
+			     u->derefs[u->args[u->path_arg].deref - 1].text, why);
+			return -EINVAL;
+		}
+
 		snprintf(f.name, sizeof(f.name), "%s", u->func);
 		fs.v = &f;
 		fs.n = 1;
@@ -384,6 +448,8 @@ static int add(struct session *s, const struct uspec *u, const char *provider,
 		return ret;
 	}
 	ret = funcs_resolve(u, provider, sc, path, &go, &fs, err, errlen);
+	if (!ret && member_paths(&eu, provider, path, &fs, err, errlen))
+		ret = -EINVAL;
 	if (!ret) {
 		if (provider)
 			eu.when = UW_ENTRY; /* a probe site has no return */
@@ -651,8 +717,11 @@ int probes__resolve(const struct uspec *u, const char *provider, const struct re
 	struct funcs fs = {};
 	bool go;
 	int ret = funcs_resolve(u, provider, sc, path, &go, &fs, err, errlen);
+	struct uspec eu = *u;
 
 	if (!ret && go_types_refused(u, go, path, err, errlen))
+		ret = -EINVAL;
+	if (!ret && member_paths(&eu, provider, path, &fs, err, errlen))
 		ret = -EINVAL;
 	if (ret >= 0)
 		ret = (int)fs.n;

@@ -120,7 +120,10 @@ static void fill_args(struct event *ev, const struct at_call_rec *r, unsigned na
 {
 	ev->nargs = (uint8_t)(nargs < AT_MAX_ARGS ? nargs : AT_MAX_ARGS);
 	for (unsigned i = 0; i < ev->nargs; i++)
-		ev->args[i] = (struct event_arg){ .value = r->args[i] };
+		ev->args[i] = (struct event_arg){
+			.value = r->args[i],
+			.flags = r->dfault & (1u << i) ? EVA_DFAULT : 0,
+		};
 	/* Slots last to first: an argument two slots claim gets the first one's bytes. */
 	for (int s = AT_SLOTS - 1; s >= 0; s--) {
 		struct event_arg *a;
@@ -130,7 +133,8 @@ static void fill_args(struct event *ev, const struct at_call_rec *r, unsigned na
 		a = &ev->args[r->slot_arg[s]];
 		a->bytes = r->slot[s];
 		a->len = r->slot_len[s] < AT_STR_MAX ? r->slot_len[s] : AT_STR_MAX;
-		a->flags = (r->flags & (AT_CALL_TRUNC0 << s) ? EVA_TRUNCATED : 0) |
+		a->flags = (a->flags & EVA_DFAULT) |
+			   (r->flags & (AT_CALL_TRUNC0 << s) ? EVA_TRUNCATED : 0) |
 			   (r->flags & (AT_CALL_FAULT0 << s) ? EVA_FAULTED : 0);
 	}
 }
@@ -225,6 +229,9 @@ static void decode_func(const struct decoder *d, const struct probe *p, const st
 		ev->args[i].name = p->spec.args[i].name;
 		ev->args[i].type = p->spec.args[i].type;
 		ev->args[i].ref = p->spec.args[i].ref;
+		/* A dereference's string or bytes that could not be read: a fault at that address. */
+		if (p->spec.args[i].deref && (ev->args[i].flags & EVA_FAULTED))
+			ev->args[i].flags |= EVA_DFAULT;
 		/* A slice's or an interface's other words (a Go string's length is its bytes'). */
 		if (ev->args[i].type != UT_GOBYTES && ev->args[i].type != UT_GOIFACE)
 			continue;

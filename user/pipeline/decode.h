@@ -42,6 +42,7 @@ enum event_flag {
 enum event_arg_flag {
 	EVA_TRUNCATED = 1u << 0, /* cut at the capture limit */
 	EVA_FAULTED = 1u << 1,	 /* the pointer could not be read: no bytes */
+	EVA_DFAULT = 1u << 2,	 /* a dereference met an unreadable address, value holds it */
 };
 
 /* One argument, by name and type, with the bytes captured for it. */

@@ -122,6 +122,20 @@ static void put_value(struct out *o, const struct event *ev, const struct event_
 {
 	uint8_t kind = utype_info(a->type)->kind;
 
+	if (a->flags & EVA_DFAULT) {
+		/* A dereference that could not read: the address it stopped at. */
+		if (json && !whole) {
+			out_puts(o, "null");
+			return;
+		}
+		out_puts(o, json ? "{\"fault\":\"" : "<fault at ");
+		if (a->value)
+			out_hex(o, a->value);
+		else
+			out_puts(o, "0x0");
+		out_puts(o, json ? "\"}" : ">");
+		return;
+	}
 	if (whole && (a->type == UT_GOBYTES || a->type == UT_GOIFACE))
 		put_go(o, ev, a, json);
 	else if (kind == UK_STR || kind == UK_BUF)

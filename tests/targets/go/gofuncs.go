@@ -122,3 +122,43 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// A struct of a known layout for dereference ARGs: id at 0, method (a
+// string header: pointer, length) at 8, path at 24.
+type request struct {
+	id     int
+	method string
+	path   string
+}
+
+// r in RAX, n in RBX.
+//
+//go:noinline
+func (r *request) serve(n int) int {
+	return r.id + len(r.method) + len(r.path) + n
+}
+
+// r in RAX, prefix in RBX and RCX, q in RDI: a member path from q starts at RDI.
+//
+//go:noinline
+func (r *request) route(prefix string, q *request) int {
+	return r.id + len(prefix) + q.id + len(q.path)
+}
+
+// "gofuncs deref N": serve called N times with known fields (id 100 + i,
+// method "GET", path "/items/i"), and route with a second request (id 7,
+// "POST", "/other"), each result checked; then the program ends.
+func init() {
+	if len(os.Args) < 3 || os.Args[1] != "deref" {
+		return
+	}
+	n, _ := strconv.Atoi(os.Args[2])
+	long := "/items/0123456789"
+	other := &request{id: 7, method: "POST", path: "/other"}
+	for i := 0; i < n; i++ {
+		r := &request{id: 100 + i, method: "GET", path: long[:8+i%10]}
+		check("serve", r.serve(i), 100+i+3+8+i%10+i)
+		check("route", r.route("/v1", other), 100+i+3+7+6)
+	}
+	os.Exit(0)
+}
