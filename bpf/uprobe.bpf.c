@@ -447,20 +447,35 @@ int BPF_KPROBE(go_return)
 		rec->enter_ns = now;
 		rec->flags = AT_CALL_RETURN_ONLY;
 	} else {
-		rec = go_call_key(&k, ctx, pid_tgid >> 32, id) ? NULL :
-								 bpf_map_lookup_elem(&go_calls, &k);
-		if (!rec) {
+		struct at_call_rec *entry;
+		__u32 zero = 0;
+
+		entry = go_call_key(&k, ctx, pid_tgid >> 32, id) ?
+				NULL :
+				bpf_map_lookup_elem(&go_calls, &k);
+		rec = bpf_map_lookup_elem(&scratch, &zero);
+		if (!entry || !rec) {
 			count_loss(offsetof(struct at_counters, orphan_ret));
 			return 0;
 		}
+		/*
+		 * Copied out and the entry deleted first: an LRU value may be
+		 * reused by another CPU's update at any time, so it is not read
+		 * in place; a copy that is not this probe's call is no pair.
+		 */
+		if (bpf_probe_read_kernel(rec, sizeof(*rec), entry) || rec->hdr.probe_id != id ||
+		    rec->hdr.pid != pid_tgid >> 32) {
+			bpf_map_delete_elem(&go_calls, &k);
+			count_loss(offsetof(struct at_counters, orphan_ret));
+			return 0;
+		}
+		bpf_map_delete_elem(&go_calls, &k);
 	}
 	rec->hdr.ts_ns = now;
 	failed = go_ret_rec(rec, ctx, spec);
 	if (failed)
 		rec->flags |= AT_CALL_FAILING;
 	probe_hit(id, rec, failed, now - rec->enter_ns, now);
-	if (paired)
-		bpf_map_delete_elem(&go_calls, &k);
 	return 0;
 }
 
