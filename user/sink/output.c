@@ -207,9 +207,15 @@ found:
 	return (int)i;
 }
 
-/* A process's line to its own file; its exit line closes the file. */
+/*
+ * A thread's line to its own file (strace's -ff: FILE.TID, the process's
+ * main thread's being FILE.PID); the process's exit line closes it, and a
+ * later process that gets the pid starts its file anew.
+ */
 static void put_pid_line(struct output *o, const struct event *ev, struct out *l)
 {
+	struct pid_files *pf = o->pid_files;
+	uint32_t who = ev->tid ? ev->tid : ev->pid;
 	size_t n = out_end(l), done;
 	int slot, ret;
 
@@ -217,16 +223,23 @@ static void put_pid_line(struct output *o, const struct event *ev, struct out *l
 		o->lost++;
 		return;
 	}
-	slot = pid_file(o->pid_files, ev->pid);
-	ret = slot < 0 ? slot : write_all(o->pid_files->fd[slot], l->buf, n, &done);
+	slot = pid_file(pf, who);
+	if (slot < 0) {
+		o->lost++;
+		output_fail(o, -slot, "open");
+		return;
+	}
+	ret = write_all(pf->fd[slot], l->buf, n, &done);
 	if (ret) {
 		o->lost++;
 		output_fail(o, -ret, "write");
 		return;
 	}
 	if (ev->kind == EV_EXIT) {
-		close(o->pid_files->fd[slot]);
-		o->pid_files->pid[slot] = 0;
+		close(pf->fd[slot]);
+		pf->pid[slot] = 0;
+		if (who < AT_PID_LIMIT)
+			pf->seen[who / 64] &= ~(1ULL << (who % 64));
 	}
 }
 
