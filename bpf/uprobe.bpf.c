@@ -237,6 +237,18 @@ static __always_inline struct at_call_rec *scratch_rec(__u32 id, __u64 pid_tgid)
 	return rec;
 }
 
+/* A return-only probe's record, stamped now, in per-CPU scratch (it reads no user memory). */
+static __always_inline struct at_call_rec *return_only_rec(__u32 id, __u64 pid_tgid, __u64 now)
+{
+	struct at_call_rec *rec = scratch_rec(id, pid_tgid);
+
+	if (rec) {
+		rec->enter_ns = now;
+		rec->flags = AT_CALL_RETURN_ONLY;
+	}
+	return rec;
+}
+
 /*
  * An entry-only or USDT hit's record: in a sleepable program the thread's own,
  * the free frame on top of its call stack (it may sleep while reading, and
@@ -374,11 +386,9 @@ int BPF_KRETPROBE(func_return)
 
 	if (spec->mode == AT_MODE_RETURN) {
 		/* It reads nothing: nothing sleeps, scratch is safe (as once_rec's). */
-		rec = scratch_rec(id, pid_tgid);
+		rec = return_only_rec(id, pid_tgid, now);
 		if (!rec)
 			return 0;
-		rec->enter_ns = now;
-		rec->flags = AT_CALL_RETURN_ONLY;
 	} else {
 		struct frame *f;
 
@@ -441,11 +451,9 @@ int BPF_KPROBE(go_return)
 		return 0;
 	paired = spec->mode != AT_MODE_RETURN;
 	if (!paired) {
-		rec = scratch_rec(id, pid_tgid);
+		rec = return_only_rec(id, pid_tgid, now);
 		if (!rec)
 			return 0;
-		rec->enter_ns = now;
-		rec->flags = AT_CALL_RETURN_ONLY;
 	} else {
 		struct at_call_rec *entry;
 		__u32 zero = 0;

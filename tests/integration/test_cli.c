@@ -799,6 +799,53 @@ static void strace_norm(const char *line, bool at_prefix, char *out, size_t outl
 		strcpy(out + 11, "PID");
 }
 
+static void wait4_norm(char *l);
+
+/* Whether line l starts with one of the prefixes (NULL-terminated list, or NULL). */
+static bool starts_any(const char *l, const char *const *prefixes)
+{
+	for (; prefixes && *prefixes; prefixes++)
+		if (!strncmp(l, *prefixes, strlen(*prefixes)))
+			return true;
+	return false;
+}
+
+/*
+ * strace's lines (sto) and agent-trace's (out) compared one by one after
+ * normalising both (strace_norm, wait4_norm), up to strace's "+++" line;
+ * lines starting with at_skip (agent-trace's) or st_skip (strace's) are
+ * passed over. Returns how many were compared.
+ */
+static int same_lines(const char *sto, const char *out, const char *const *at_skip,
+		      const char *const *st_skip)
+{
+	const char *sl = sto, *al = out;
+	char a[512], b[512];
+	int lines = 0;
+
+	while (sl && *sl && al && *al) {
+		if (starts_any(al, at_skip)) {
+			al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
+			continue;
+		}
+		if (starts_any(sl, st_skip)) {
+			sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
+			continue;
+		}
+		if (!strncmp(sl, "+++", 3))
+			break;
+		strace_norm(sl, false, a, sizeof(a));
+		strace_norm(al, true, b, sizeof(b));
+		wait4_norm(a);
+		wait4_norm(b);
+		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
+		lines++;
+		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
+		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
+	}
+	return lines;
+}
+
 /*
  * fcntl and futex show the arguments their command takes, as strace does,
  * though the registers past them hold junk (calls unused): the same lines
@@ -806,8 +853,8 @@ static void strace_norm(const char *line, bool at_prefix, char *out, size_t outl
  */
 Test(cli, arguments_a_call_does_not_take_are_left_out)
 {
-	char sout[64], a[256], b[256];
-	char *out, *err, *sto, *sl, *al;
+	char sout[64];
+	char *out, *err, *sto;
 	int st, lines = 0;
 
 	tmp_name(sout, sizeof(sout), "unused", "strace");
@@ -821,17 +868,7 @@ Test(cli, arguments_a_call_does_not_take_are_left_out)
 			 &out, &err);
 	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
 	sto = slurp(sout);
-	sl = sto, al = out;
-	while (sl && *sl && al && *al) {
-		if (!strncmp(sl, "+++", 3))
-			break;
-		strace_norm(sl, false, a, sizeof(a));
-		strace_norm(al, true, b, sizeof(b));
-		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
-		lines++;
-		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
-		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
-	}
+	lines = same_lines(sto, out, NULL, NULL);
 	cr_assert_eq(lines, 6, "strace:\n%s\nagent-trace:\n%s", sto, out);
 	/* The flags of the test's stdin, whatever it is: read-only. */
 	cr_assert(strstr(out, "fcntl(11, F_GETFL) = ") && strstr(out, " (flags O_RDONLY"), "%s",
@@ -861,8 +898,8 @@ Test(cli, arguments_a_call_does_not_take_are_left_out)
  */
 Test(cli, compat_calls_decode_as_i386)
 {
-	char sout[64], a[256], b[256], want[128];
-	char *out, *err, *sto, *sl, *al;
+	char sout[64], want[128];
+	char *out, *err, *sto;
 	int st, lines = 0;
 	char *const at[] = {
 		AT, "-q", "-e", "trace=getpid,write,open", "--", CALLS, "compat", NULL
@@ -877,24 +914,11 @@ Test(cli, compat_calls_decode_as_i386)
 	st = run_capture(at, &out, &err);
 	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
 	sto = slurp(sout);
-	sl = sto, al = out;
-	while (sl && *sl && al && *al) {
-		if (!strncmp(al, "[ Process PID=", 14) || !strncmp(al, "hi\n", 3)) {
-			al = strchr(al, '\n') + 1;
-			continue;
-		}
-		if (!strncmp(sl, "hi\n", 3)) {
-			sl = strchr(sl, '\n') + 1;
-			continue;
-		}
-		if (!strncmp(sl, "+++", 3))
-			break;
-		strace_norm(sl, false, a, sizeof(a));
-		strace_norm(al, true, b, sizeof(b));
-		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
-		lines++;
-		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
-		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
+	{
+		static const char *const at_skip[] = { "[ Process PID=", "hi\n", NULL };
+		static const char *const st_skip[] = { "hi\n", NULL };
+
+		lines = same_lines(sto, out, at_skip, st_skip);
 	}
 	cr_assert_geq(lines, 7, "strace:\n%s\nagent-trace:\n%s", sto, out);
 	cr_assert(strstr(out, "write(1, \"hi\\n\", 3) = 3\n"), "%s", out);
@@ -1372,8 +1396,8 @@ static void wait4_norm(char *l)
  */
 Test(cli, structures_decode_as_strace)
 {
-	char path[64], sout[64], a[512], b[512];
-	char *out, *err, *sto, *sl, *al;
+	char path[64], sout[64], a[512];
+	char *out, *err, *sto;
 	const char *calls = "trace=newfstatat,fstat,pipe2,clock_nanosleep,prlimit64,wait4";
 	int st, lines = 0;
 
@@ -1389,23 +1413,11 @@ Test(cli, structures_decode_as_strace)
 			 &out, &err);
 	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
 	sto = slurp(sout);
-	sl = sto, al = out;
-	while (sl && *sl && al && *al) {
+	{
 		/* strace's SIGCHLD lines: ptrace keeps the signal the target ignores. */
-		if (!strncmp(sl, "--- ", 4)) {
-			sl = strchr(sl, '\n') + 1;
-			continue;
-		}
-		if (!strncmp(sl, "+++", 3))
-			break;
-		strace_norm(sl, false, a, sizeof(a));
-		strace_norm(al, true, b, sizeof(b));
-		wait4_norm(a);
-		wait4_norm(b);
-		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
-		lines++;
-		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
-		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
+		static const char *const st_skip[] = { "--- ", NULL };
+
+		lines = same_lines(sto, out, NULL, st_skip);
 	}
 	cr_assert_geq(lines, 8, "strace:\n%s\nagent-trace:\n%s", sto, out);
 	snprintf(a, sizeof(a),
