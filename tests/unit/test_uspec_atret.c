@@ -134,6 +134,10 @@ Test(uspec_atret, bad)
 	parse_bad(":f(out int a) -> int",
 		  "-u ':f(out int a) -> int': 'out' applies to str, buf[...], char[N] and INT* "
 		  "(e.g. 'out int*'), not 'int' at column 12");
+	/* SSL_read_ex's data read at entry, with a length the call has not written yet. */
+	parse_bad(":f(ptr s, buf[len=*arg4] d, u64 n, out u64* r) -> int",
+		  "-u ':f(ptr s, buf[len=*arg4] d, u64 n, out u64* r) -> int': buf length *arg4 is "
+		  "an 'out' argument, written by the call: mark the buffer 'out' too at column 27");
 	parse_bad(":f(out ptr p)", "-u ':f(out ptr p)': 'out' applies to str, buf[...], char[N] "
 				   "and INT* (e.g. 'out int*'), not 'ptr' at column 12");
 	parse_bad(":f(out gostr s)",

@@ -840,6 +840,13 @@ static int parse_args(struct parser *p, struct uspec *out)
 			return fail_at(p, k_pos[i],
 				       "buf length arg%u must be an integer type, not '%s'",
 				       a->len_arg + 1, utype_name(out->args[a->len_arg].type));
+		/* At entry the function has not written the length yet. */
+		if (a->len_deref && !a->out && out->args[a->len_arg].out)
+			return fail_at(
+				p, k_pos[i],
+				"buf length *arg%u is an 'out' argument, written by the call: "
+				"mark the buffer 'out' too",
+				a->len_arg + 1);
 	}
 	return go_layout(p, out, arg_pos);
 }
