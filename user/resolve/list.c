@@ -99,7 +99,8 @@ static int list_usdt(struct list_ctx *l, struct elf_file *ef)
 	ret = elf_file__for_each_usdt(ef, collect_usdt, l);
 	if (ret)
 		return ret;
-	qsort(l->sites, l->nsites, sizeof(*l->sites), cmp_site);
+	if (l->nsites) /* no sites: no array either, and qsort takes none */
+		qsort(l->sites, l->nsites, sizeof(*l->sites), cmp_site);
 	for (i = 0; i < l->nsites; i = j) {
 		for (j = i + 1;
 		     j < l->nsites && !strcmp(l->sites[j].provider, l->sites[i].provider) &&
