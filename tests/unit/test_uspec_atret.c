@@ -9,25 +9,8 @@
 
 #include "filter.h"
 #include "probefile.h"
+#include "unit_uspec.h"
 #include "uspec.h"
-
-static struct uspec parse_ok(const char *s)
-{
-	struct uspec u;
-	char err[512];
-
-	cr_assert_eq(uspec_parse(s, &u, err, sizeof(err)), 0, "%s: %s", s, err);
-	return u;
-}
-
-static void parse_bad(const char *s, const char *want)
-{
-	struct uspec u;
-	char err[512];
-
-	cr_assert_eq(uspec_parse(s, &u, err, sizeof(err)), -1, "%s parsed", s);
-	cr_assert_str_eq(err, want);
-}
 
 Test(uspec_atret, ssl_read_buffer_with_returned_length)
 {
