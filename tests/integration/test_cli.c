@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "stracecmp.h"
 
 #define AT (char *)build_path("agent-trace")
 #define CALLS (char *)build_path("calls")
@@ -617,49 +618,6 @@ Test(cli, syscall_programs_only_once_a_syscall_probe_exists)
 }
 
 /*
- * The syscall names of a trace's lines ("name(..." after the prefix each tool
- * puts before it), sorted, one per line; signal and exit lines left out.
- */
-static void call_names(const char *text, bool at_prefix, char *out, size_t outlen)
-{
-	char names[256][32];
-	int n = 0;
-	size_t len = 0;
-
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		const char *p = l, *paren;
-		char name[32];
-		int i;
-
-		if (at_prefix) /* "   0.002117 2230/2230 openat(" */
-			for (int f = 0; f < 2 && (p = strchr(p + strspn(p, " "), ' ')); f++)
-				p++;
-		if (!p || !(paren = strchr(p, '(')) || paren - p >= (long)sizeof(name) ||
-		    strchr("+-", *p))
-			continue;
-		memcpy(name, p, (size_t)(paren - p));
-		name[paren - p] = '\0';
-		for (i = 0; i < n && strcmp(names[i], name); i++)
-			;
-		if (i == n && n < 256)
-			strcpy(names[n++], name);
-	}
-	/* Sorted by name, so both tools' lists compare as strings. */
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (strcmp(names[j], names[i]) < 0) {
-				char t[32];
-
-				strcpy(t, names[i]);
-				strcpy(names[i], names[j]);
-				strcpy(names[j], t);
-			}
-	out[0] = '\0';
-	for (int i = 0; i < n && len + 48 < outlen; i++)
-		len += (size_t)snprintf(out + len, outlen - len, "%s\n", names[i]);
-}
-
-/*
  * strace's classes select what strace's do: each class (and its spellings)
  * on a Python script whose calls fall in all of them, run under strace 6.1
  * and agent-trace, gives the same syscalls. (Not compared: how many times;
@@ -769,81 +727,6 @@ Test(cli, json_strings_keep_utf8_and_mark_invalid_bytes)
 	}
 	free(out), free(err);
 	unlink(good), unlink(bad), rmdir(dir);
-}
-
-/*
- * A syscall line without the tool's prefix, strace's padding before " = ",
- * addresses and getpid's result (the two tools' targets are two processes).
- */
-static void strace_norm(const char *line, bool at_prefix, char *out, size_t outlen)
-{
-	const char *p = line;
-	size_t n = 0;
-
-	if (at_prefix)
-		for (int f = 0; f < 2 && (p = strchr(p + strspn(p, " "), ' ')); f++)
-			p++;
-	for (; p && *p && *p != '\n' && n + 1 < outlen; p++) {
-		if (*p == ' ' && p[strspn(p, " ")] == '=') {
-			p += strspn(p, " ") - 1;
-			out[n++] = ' ';
-		} else if (p[0] == '0' && p[1] == 'x' && strspn(p + 2, "0123456789abcdef") >= 8) {
-			p += 1 + strspn(p + 2, "0123456789abcdef");
-			n += (size_t)snprintf(out + n, outlen - n, "ADDR");
-		} else {
-			out[n++] = *p;
-		}
-	}
-	out[n < outlen ? n : outlen - 1] = '\0';
-	if (!strncmp(out, "getpid() = ", 11) && strlen(out) < outlen - 3)
-		strcpy(out + 11, "PID");
-}
-
-static void wait4_norm(char *l);
-
-/* Whether line l starts with one of the prefixes (NULL-terminated list, or NULL). */
-static bool starts_any(const char *l, const char *const *prefixes)
-{
-	for (; prefixes && *prefixes; prefixes++)
-		if (!strncmp(l, *prefixes, strlen(*prefixes)))
-			return true;
-	return false;
-}
-
-/*
- * strace's lines (sto) and agent-trace's (out) compared one by one after
- * normalising both (strace_norm, wait4_norm), up to strace's "+++" line;
- * lines starting with at_skip (agent-trace's) or st_skip (strace's) are
- * passed over. Returns how many were compared.
- */
-static int same_lines(const char *sto, const char *out, const char *const *at_skip,
-		      const char *const *st_skip)
-{
-	const char *sl = sto, *al = out;
-	char a[512], b[512];
-	int lines = 0;
-
-	while (sl && *sl && al && *al) {
-		if (starts_any(al, at_skip)) {
-			al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
-			continue;
-		}
-		if (starts_any(sl, st_skip)) {
-			sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
-			continue;
-		}
-		if (!strncmp(sl, "+++", 3))
-			break;
-		strace_norm(sl, false, a, sizeof(a));
-		strace_norm(al, true, b, sizeof(b));
-		wait4_norm(a);
-		wait4_norm(b);
-		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
-		lines++;
-		sl = strchr(sl, '\n') ? strchr(sl, '\n') + 1 : NULL;
-		al = strchr(al, '\n') ? strchr(al, '\n') + 1 : NULL;
-	}
-	return lines;
 }
 
 /*
@@ -1370,22 +1253,6 @@ Test(cli, signal_delivery_lines_as_strace)
 	expect_error((char *[]){ AT, "-e", "signal=SIGFOO", "--", CALLS, NULL }, 2,
 		     "agent-trace: -e signal=: unknown signal 'SIGFOO'\n");
 	unlink(sout);
-}
-
-/* A wait4 line with its pid argument and result as P (the two tools' children differ). */
-static void wait4_norm(char *l)
-{
-	char *p = strstr(l, "wait4("), *q;
-
-	if (!p)
-		return;
-	p += 6;
-	q = p + strspn(p, "0123456789");
-	memmove(p + 1, q, strlen(q) + 1);
-	*p = 'P';
-	p = strrchr(l, '=');
-	if (p && p[1] == ' ' && p[2] >= '0' && p[2] <= '9')
-		strcpy(p + 2, "P");
 }
 
 /*
