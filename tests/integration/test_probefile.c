@@ -1031,7 +1031,15 @@ static void run_cold_unlink(const char *extra, bool touch, struct trace *t)
 	close(fd);
 	snprintf(yaml, sizeof(yaml), cold_guard, extra);
 	run_probed(touch ? touched : plain, yaml, t);
-	cr_assert_neq(access(COLD_PATH, F_OK), 0, "unlink ran (a signal at entry lands after it)");
+	/*
+	 * Unkilled, the call ran. Killed, it may not have: the kernel faults the
+	 * cold path's page in while it copies the name, and a fault with SIGKILL
+	 * pending gives up (the call fails with EFAULT); whether the signal is
+	 * pending by then is the scheduler's race, so the file is not asserted.
+	 */
+	if (WIFEXITED(t->status))
+		cr_assert_neq(access(COLD_PATH, F_OK), 0, "unlink ran");
+	unlink(COLD_PATH);
 	assert_accounted(&t->pcounts[0]);
 	cr_assert_eq(t->pcounts[0].hits, 1);
 }
