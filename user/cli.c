@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "decode_sys.h"
 #include "output.h"
 #include "strbuf.h"
 #include "syscalls.h"
@@ -122,6 +123,8 @@ void cli_usage(FILE *out)
 	      "  -r                      time since the previous line (after -t's time)\n"
 	      "  -x, -xx                 strings with non-ASCII bytes (-x), or all (-xx),\n"
 	      "                          in hex (\\x41\\x42) in text lines, as strace\n"
+	      "  -X raw|abbrev|verbose   constants and flags in text lines as numbers, names\n"
+	      "                          (the default) or both (0x80000 /* O_CLOEXEC */)\n"
 	      "  -z, -Z                  only successful (-z) or failed (-Z) syscalls make\n"
 	      "                          lines (decided in the kernel; counts take all);\n"
 	      "                          -e status=successful,failed,unfinished as strace\n"
@@ -582,6 +585,17 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 			return fail(err, errlen, "-x: at most two (-xx)");
 		cfg->hex++;
 		return 0;
+	case 'X':
+		/* strace's -X: raw, abbrev (the default) or verbose. */
+		if (!strcmp(arg, "raw"))
+			cfg->xlat = XLAT_RAW;
+		else if (!strcmp(arg, "abbrev"))
+			cfg->xlat = XLAT_ABBREV;
+		else if (!strcmp(arg, "verbose"))
+			cfg->xlat = XLAT_VERBOSE;
+		else
+			return fail(err, errlen, "-X '%.64s': must be raw, abbrev or verbose", arg);
+		return 0;
 	case 'z':
 	case 'Z': {
 		/* strace's: -z successful calls only, -Z failed ones; both: the last wins. */
@@ -648,7 +662,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZx", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZxX:", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {

@@ -62,21 +62,22 @@ struct config {
 	uint8_t times;		  /* -t, -tt, -ttt: the text lines' wall clock (output.h) */
 	uint8_t status_mask;	  /* -z, -Z, -e status=: AT_STATUS_* of calls with records */
 	uint8_t hex;		  /* -x, -xx: strings in hex (enum escape_hex) */
-	uint64_t signal_mask;	  /* -e signal=: bit sig - 1 of the signals with lines; 0: all */
-	bool no_signals;	  /* -e signal=none */
-	bool relative;		  /* -r: the time since the line before */
-	bool exit_only;		  /* no durations (from -T, --no-latency, -C) */
-	bool quiet;		  /* -q: no summary after the events */
-	bool json;		  /* --json */
-	bool verbose;		  /* -v */
-	bool help;		  /* -h: print usage and exit 0 */
-	bool list;		  /* -l: list probe points, attach nothing */
-	bool version;		  /* --version */
-	bool dry_run;		  /* --dry-run: reloads (or --check) only show the diff */
-	bool any_e;		  /* -e was given */
-	bool str_given;		  /* -s was given: it overrides limits.string */
-	bool bufsize_given;	  /* -b was given: it overrides limits.ringbuf */
-	bool daemon;		  /* agent-trace daemon: --config-dir, the lock, until SIGTERM */
+	uint8_t xlat; /* -X: constants and flags as names, numbers or both (enum xlat_style) */
+	uint64_t signal_mask; /* -e signal=: bit sig - 1 of the signals with lines; 0: all */
+	bool no_signals;      /* -e signal=none */
+	bool relative;	      /* -r: the time since the line before */
+	bool exit_only;	      /* no durations (from -T, --no-latency, -C) */
+	bool quiet;	      /* -q: no summary after the events */
+	bool json;	      /* --json */
+	bool verbose;	      /* -v */
+	bool help;	      /* -h: print usage and exit 0 */
+	bool list;	      /* -l: list probe points, attach nothing */
+	bool version;	      /* --version */
+	bool dry_run;	      /* --dry-run: reloads (or --check) only show the diff */
+	bool any_e;	      /* -e was given */
+	bool str_given;	      /* -s was given: it overrides limits.string */
+	bool bufsize_given;   /* -b was given: it overrides limits.ringbuf */
+	bool daemon;	      /* agent-trace daemon: --config-dir, the lock, until SIGTERM */
 };
 
 /*

@@ -1322,3 +1322,82 @@ Test(cli, structures_decode_as_strace)
 	free(out), free(err);
 	unlink(sout);
 }
+
+/*
+ * -X raw and -X verbose print named constants and flags as strace's do
+ * (numbers by kind, then the names in a comment): the same lines as strace
+ * 6.1's for openat, lseek, mmap, socket and kill; JSON keeps the names.
+ */
+Test(cli, constants_print_raw_or_verbose_as_strace)
+{
+	static const char *const styles[] = { "raw", "verbose" };
+	const char *calls = "trace=openat,lseek,mmap,munmap,socket,kill,close,unlink";
+	char path[64], sout[64];
+	char *out, *err, *sto;
+	int st;
+
+	tmp_name(path, sizeof(path), "xlat", "file");
+	tmp_name(sout, sizeof(sout), "xlat", "strace");
+	for (int i = 0; i < 2; i++) {
+		int lines;
+
+		st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-X", (char *)styles[i],
+					     "-o", sout, "-e", (char *)calls, CALLS, "xlat", path,
+					     NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "strace: %s", err);
+		free(out), free(err);
+		st = run_capture((char *[]){ AT, "-q", "-X", (char *)styles[i], "-e", (char *)calls,
+					     "--", CALLS, "xlat", path, NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+		sto = slurp(sout);
+		lines = same_lines(sto, out, NULL, NULL);
+		cr_assert_geq(lines, 12, "strace:\n%s\nagent-trace:\n%s", sto, out);
+		if (i == 0) {
+			cr_assert(
+				strstr(out,
+				       "openat(-100, \"/nonexistent/xlat\", 0x80000) = -1 ENOENT"),
+				"%s", out);
+			cr_assert(strstr(out, "socket(0x1, 0x1|0x80000, 0) = "), "%s", out);
+			cr_assert(strstr(out, " lseek(3, 0, 0x2) = 0"), "%s", out);
+		} else {
+			cr_assert(strstr(out, "openat(-100 /* AT_FDCWD */, \"/nonexistent/xlat\", "
+					      "0x80000 /* O_RDONLY|O_CLOEXEC */) = -1 ENOENT"),
+				  "%s", out);
+			cr_assert(strstr(out,
+					 "socket(0x1 /* AF_UNIX */, 0x1 /* SOCK_STREAM */|0x80000 "
+					 "/* SOCK_CLOEXEC */, 0) = "),
+				  "%s", out);
+			cr_assert(strstr(out, "kill(0, 0) = 0"), "%s", out);
+		}
+		free(out), free(err), free(sto);
+	}
+	/* fcntl's and futex's own arguments and F_GETFD's flags follow -X too. */
+	for (int i = 0; i < 2; i++) {
+		st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-X", (char *)styles[i],
+					     "-o", sout, "-e", "trace=fcntl,futex", CALLS, "unused",
+					     NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "strace: %s", err);
+		free(out), free(err);
+		st = run_capture((char *[]){ AT, "-q", "-X", (char *)styles[i], "-e",
+					     "trace=fcntl,futex", "--", CALLS, "unused", NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+		sto = slurp(sout);
+		cr_assert_eq(same_lines(sto, out, NULL, NULL), 6, "strace:\n%s\nagent-trace:\n%s",
+			     sto, out);
+		free(out), free(err), free(sto);
+	}
+	st = run_capture((char *[]){ AT, "-q", "--json", "-X", "raw", "-e", "trace=lseek", "--",
+				     CALLS, "xlat", path, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(strstr(out, "\"args\":{\"fd\":3,\"offset\":0,\"whence\":\"SEEK_END\"}"), "%s",
+		  out);
+	free(out), free(err);
+	expect_error((char *[]){ AT, "-X", "names", "--", CALLS, NULL }, 2,
+		     "agent-trace: -X 'names': must be raw, abbrev or verbose\n");
+	unlink(sout);
+}

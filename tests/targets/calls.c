@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -376,6 +377,30 @@ static int signals(void)
  * of RLIMIT_NOFILE, wait4 of a child that exits 3 and of one SIGTERM kills.
  * Exits 0.
  */
+/*
+ * xlat: calls whose arguments are named constants and flags, for -X: a
+ * failing and a creating openat, lseek from the end, an anonymous mmap, a
+ * socket with a type flag, kill(0, 0). Exits 0 when every result is right.
+ */
+static int xlat(const char *path)
+{
+	int fd, s;
+	void *p;
+
+	if (openat(AT_FDCWD, "/nonexistent/xlat", O_RDONLY | O_CLOEXEC) != -1 || errno != ENOENT)
+		return 1;
+	fd = openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || lseek(fd, 0, SEEK_END) != 0)
+		return 1;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || munmap(p, 4096))
+		return 1;
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || kill(0, 0) || close(s) || close(fd))
+		return 1;
+	return unlink(path) ? 1 : 0;
+}
+
 static int structs(const char *path)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
@@ -448,10 +473,12 @@ int main(int argc, char **argv)
 		return compat();
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "xlat") && argc == 3)
+		return xlat(argv[2]);
 	if (!strcmp(mode, "structs") && argc == 3)
 		return structs(argv[2]);
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH\n");
+		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH | xlat PATH\n");
 	return 2;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "decode_sys.h"
 #include "syscalls.h"
 
 static int parse(struct config *cfg, char *err, int argc, char **argv)
@@ -163,4 +164,21 @@ Test(cli, bufsize_suffixes_and_overflow)
 	/* A value whose shift would wrap to a power of two is not a size. */
 	cr_assert_eq(cli_parse(5, wrap, &cfg, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "-b '18014398510530560K': not a size");
+}
+
+Test(cli, xlat_styles)
+{
+	struct config c;
+	char err[256];
+
+	cr_assert_eq(PARSE(&c, err, "at", "-p", "1"), 0, "%s", err);
+	cr_assert_eq(c.xlat, XLAT_ABBREV);
+	cr_assert_eq(PARSE(&c, err, "at", "-X", "raw", "-p", "1"), 0, "%s", err);
+	cr_assert_eq(c.xlat, XLAT_RAW);
+	cr_assert_eq(PARSE(&c, err, "at", "-Xverbose", "-X", "abbrev", "-p", "1"), 0, "%s", err);
+	cr_assert_eq(c.xlat, XLAT_ABBREV, "the last wins");
+	cr_assert_eq(PARSE(&c, err, "at", "-Xverbose", "-p", "1"), 0, "%s", err);
+	cr_assert_eq(c.xlat, XLAT_VERBOSE);
+	cr_assert_neq(PARSE(&c, err, "at", "-X", "Raw", "-p", "1"), 0);
+	cr_assert_str_eq(err, "-X 'Raw': must be raw, abbrev or verbose");
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "decode_sys.h"
 #include "metrics.h"
 #include "output.h"
 #include "probefile.h"
@@ -244,6 +245,7 @@ static int open_output(struct tracer *t)
 	t->out.times = t->cfg.times;
 	t->out.per_pid = t->cfg.per_pid;
 	escape_set_hex((enum escape_hex)t->cfg.hex);
+	sys_set_xlat((enum xlat_style)t->cfg.xlat);
 	t->out.relative = t->cfg.relative;
 	t->out.events = !t->cfg.summary_only;
 	t->out.exit_only = t->cfg.exit_only;

@@ -597,6 +597,107 @@ static void put_symbolic(struct out *o, unsigned nr, unsigned kind, __u64 v)
 		put_flags(o, (unsigned)v, st->t, st->n, st->zero);
 }
 
+/* -X: how the symbolic kinds print in text lines. */
+static enum xlat_style xlat_style = XLAT_ABBREV;
+
+void sys_set_xlat(enum xlat_style style)
+{
+	xlat_style = style;
+}
+
+/* A symbolic kind's name form (-X abbrev): AT_FDCWD, O_RDONLY|O_CLOEXEC, SO_REUSEADDR by level. */
+static void put_abbrev(struct out *o, const struct event *ev, unsigned kind, __u64 v)
+{
+	if (kind == ARG_DIRFD) {
+		/* The kernel takes the low 32 bits as an int. */
+		if ((int)v == AT_FDCWD)
+			out_puts(o, "AT_FDCWD");
+		else
+			out_i64(o, (int)v);
+	} else if (kind == ARG_SOCKOPT) {
+		put_sockopt(o, ev, v);
+	} else {
+		put_symbolic(o, ev->nr, kind, v);
+	}
+}
+
+/*
+ * The number of a symbolic kind as strace's -X raw prints it: signals and
+ * directory fds in decimal, modes in octal, the rest in hex, a socket type's
+ * type and flags apart (0x1|0x80000); 32 bits but for mmap's and clone's flags.
+ */
+static void put_raw(struct out *o, unsigned kind, __u64 v)
+{
+	switch (kind) {
+	case ARG_SIGNAL:
+	case ARG_DIRFD:
+		out_i64(o, (int)v);
+		return;
+	case ARG_MODE:
+		out_printf(o, "%#03o", (unsigned)v);
+		return;
+	case ARG_SOCK_TYPE:
+		/* accept4's flags have no type. */
+		if ((unsigned)v & 0xf || !((unsigned)v & ~0xfu))
+			out_printf(o, "%#x", (unsigned)v & 0xf);
+		if (((unsigned)v & 0xf) && ((unsigned)v & ~0xfu))
+			out_putc(o, '|');
+		if ((unsigned)v & ~0xfu)
+			out_printf(o, "%#x", (unsigned)v & ~0xfu);
+		return;
+	case ARG_MMAP_FLAGS:
+	case ARG_CLONE_FLAGS:
+		out_printf(o, "%#llx", (unsigned long long)v);
+		return;
+	}
+	out_printf(o, "%#x", (unsigned)v);
+}
+
+/* A number and, when they say more than it does, its names in a C comment. */
+static void put_commented(struct out *o, const char *raw, const char *names)
+{
+	out_puts(o, raw);
+	if (strcmp(raw, names))
+		out_printf(o, " /* %s */", names);
+}
+
+/* A constant known by its number's text and its names' text, in JSON or by -X. */
+static void put_xlat(struct out *o, bool json, const char *raw, const char *names)
+{
+	if (json)
+		out_printf(o, "\"%s\"", names);
+	else if (xlat_style == XLAT_RAW)
+		out_puts(o, raw);
+	else if (xlat_style == XLAT_VERBOSE)
+		put_commented(o, raw, names);
+	else
+		out_puts(o, names);
+}
+
+/*
+ * -X verbose: the number, then its names in a comment ("0x80000" and
+ * "O_RDONLY|O_CLOEXEC"; "0" and "3" alone). A socket type comments its
+ * type and its flags each, as strace does.
+ */
+static void put_verbose(struct out *o, const struct event *ev, unsigned kind, __u64 v)
+{
+	char raw[64], names[512];
+	struct out r = out_init(raw, sizeof(raw)), n = out_init(names, sizeof(names));
+	unsigned flags = (unsigned)v & ~0xfu;
+
+	if (kind == ARG_SOCK_TYPE && flags && (v & 0xf)) {
+		put_verbose(o, ev, kind, v & 0xf);
+		out_putc(o, '|');
+		put_verbose(o, ev, kind, flags);
+		return;
+	}
+	put_raw(&r, kind, v);
+	out_end(&r);
+	put_abbrev(&n, ev, kind, v);
+	out_end(&n);
+	put_commented(o, raw, names);
+}
+
 /* Arguments */
 
 static void put_ptr(struct out *o, __u64 p, bool json)
@@ -846,18 +947,22 @@ static bool put_fcntl_arg(struct out *o, const struct event *ev, bool json)
 	switch ((int)ev->args[1].value) {
 	case F_SETFL:
 	case F_SETFD:
-	case F_SETSIG:
-		if (json)
-			out_putc(o, '"');
+	case F_SETSIG: {
+		char names[256], raw[32];
+		struct out n = out_init(names, sizeof(names));
+
 		if ((int)ev->args[1].value == F_SETFL)
-			put_open_flags(o, (unsigned)v);
+			put_open_flags(&n, (unsigned)v);
 		else if ((int)ev->args[1].value == F_SETFD)
-			put_flags(o, (unsigned)v, fd_flags, ARRAY_SIZE(fd_flags), NULL);
+			put_flags(&n, (unsigned)v, fd_flags, ARRAY_SIZE(fd_flags), NULL);
 		else
-			put_signal(o, (int)v);
-		if (json)
-			out_putc(o, '"');
+			put_signal(&n, (int)v);
+		out_end(&n);
+		snprintf(raw, sizeof(raw), (int)ev->args[1].value == F_SETSIG ? "%d" : "%#x",
+			 (unsigned)v);
+		put_xlat(o, json, raw, names);
 		return true;
+	}
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 	case F_SETOWN:
@@ -884,7 +989,7 @@ static bool put_futex_arg(struct out *o, const struct event *ev, unsigned i, boo
 	}
 	if (i == 5 && (cmd == K_FUTEX_WAIT_BITSET || cmd == K_FUTEX_WAKE_BITSET) &&
 	    (unsigned)v == 0xffffffffu) {
-		out_puts(o, json ? "\"FUTEX_BITSET_MATCH_ANY\"" : "FUTEX_BITSET_MATCH_ANY");
+		put_xlat(o, json, "0xffffffff", "FUTEX_BITSET_MATCH_ANY");
 		return true;
 	}
 	return false;
@@ -986,25 +1091,31 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 		put_captured(o, ev, a, json);
 		return;
 	case ARG_DIRFD:
-		/* The kernel takes the low 32 bits as an int. */
-		if ((int)v == AT_FDCWD && !json) {
-			out_puts(o, "AT_FDCWD");
-			return;
-		}
-		break;
+		if (json)
+			break;
+		if (xlat_style == XLAT_RAW)
+			put_raw(o, kind, v);
+		else if (xlat_style == XLAT_VERBOSE)
+			put_verbose(o, ev, kind, v);
+		else
+			put_abbrev(o, ev, kind, v);
+		return;
 	}
 	if (!is_symbolic(kind)) {
 		out_i64(o, (int)v);
 		return;
 	}
-	if (json)
+	if (json) {
 		out_putc(o, '"');
-	if (kind == ARG_SOCKOPT)
-		put_sockopt(o, ev, v);
-	else
-		put_symbolic(o, ev->nr, kind, v);
-	if (json)
+		put_abbrev(o, ev, kind, v);
 		out_putc(o, '"');
+	} else if (xlat_style == XLAT_RAW) {
+		put_raw(o, kind, v);
+	} else if (xlat_style == XLAT_VERBOSE) {
+		put_verbose(o, ev, kind, v);
+	} else {
+		put_abbrev(o, ev, kind, v);
+	}
 }
 
 /* open's mode is read only with O_CREAT or O_TMPFILE; strace leaves it out otherwise. */
@@ -1073,10 +1184,18 @@ void sys_put_ret(struct out *o, const struct event *ev)
 		    ((int)ev->args[1].value == F_GETFD && r))) {
 		/* strace's way: the flags after the number (F_GETFL's O_RDONLY is 0). */
 		out_printf(o, r ? "%#llx (flags " : "%lld (flags ", r);
-		if ((int)ev->args[1].value == F_GETFL)
+		if ((int)ev->args[1].value == F_GETFL) {
+			/* strace names F_GETFL's flags whatever -X says. */
 			put_open_flags(o, (unsigned)r);
-		else
-			put_flags(o, (unsigned)r, fd_flags, ARRAY_SIZE(fd_flags), NULL);
+		} else {
+			char names[64], raw[32];
+			struct out n = out_init(names, sizeof(names));
+
+			put_flags(&n, (unsigned)r, fd_flags, ARRAY_SIZE(fd_flags), NULL);
+			out_end(&n);
+			snprintf(raw, sizeof(raw), "%#llx", r);
+			put_xlat(o, false, raw, names);
+		}
 		out_putc(o, ')');
 	} else {
 		out_i64(o, r);

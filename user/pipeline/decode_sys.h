@@ -9,6 +9,15 @@
 #include "record.h"
 #include "strbuf.h"
 
+/* How named constants and flags print in text lines (strace's -X); JSON always has names. */
+enum xlat_style {
+	XLAT_ABBREV = 0,  /* names: O_RDONLY|O_CLOEXEC (the default) */
+	XLAT_RAW = 1,	  /* numbers only: 0x80000 */
+	XLAT_VERBOSE = 2, /* both: the number, then the names in a C comment */
+};
+/* Sets the style for every decoder (one per run, set before the first event). */
+void sys_set_xlat(enum xlat_style style);
+
 /* The argument list: `AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC`. */
 void sys_put_args(struct out *o, const struct event *ev);
 /* The return value: "3", "-1 ENOENT (No such file or directory)", "0x7f...", "?". */
