@@ -10,6 +10,7 @@
 
 #include "eval.h"
 #include "record.h"
+#include "lib/argv.bpf.h"
 #include "lib/capture.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/probe.bpf.h"
@@ -50,6 +51,13 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 
 		if (kind == AT_SLOT_NONE)
 			continue;
+		/* argv: at exit, from the new image when the exec succeeded. */
+		if (kind == AT_SLOT_ARGV) {
+			if (at_exit)
+				capture_argv(rec, i, spec->slot_arg[i], spec->exec && ret == 0,
+					     rec->flags & AT_CALL_COMPAT);
+			continue;
+		}
 		if (at_exit && !out) {
 			if (!(rec->flags & (AT_CALL_FAULT0 << i)) || spec->exec)
 				continue;

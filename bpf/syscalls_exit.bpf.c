@@ -10,6 +10,7 @@
 
 #include "eval.h"
 #include "record.h"
+#include "lib/argv.bpf.h"
 #include "lib/capture.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/regs.bpf.h"
@@ -82,6 +83,11 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 		if (kind == AT_SLOT_NONE ||
 		    ((kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT) && ret < 0))
 			continue;
+		if (kind == AT_SLOT_ARGV) {
+			capture_argv(rec, i, spec->slot_arg[i], exec_done,
+				     rec->flags & AT_CALL_COMPAT);
+			continue;
+		}
 		if (!exec_done && (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)) {
 			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
 			continue;

@@ -104,6 +104,17 @@ struct at_call_rec {
 	char slot[AT_SLOTS][AT_STR_MAX]; /* captured bytes; only the used part is sent */
 };
 
+/*
+ * An execve or execveat argv slot (AT_SLOT_ARGV): this head, then argv's
+ * strings with their NULs, as many as fit in the slot (the slot's truncated
+ * flag says some did not).
+ */
+#define AT_ENVP_PTRS 512
+struct at_argv_head {
+	__u32 argc; /* argv's strings in all, at most AT_ENVP_PTRS */
+	__s32 envc; /* envp's variables, about AT_ENVP_PTRS at most; -1: unreadable */
+};
+
 /* A process entered or left the traced set. */
 struct at_proc_rec {
 	struct at_rec_hdr

@@ -28,6 +28,8 @@ enum at_slot_kind {
 	/* Syscalls: a structure of len_arg bytes (at most AT_STR_MAX - 1), not cut at -s. */
 	AT_SLOT_OBJ_IN = 8,  /* read at entry */
 	AT_SLOT_OBJ_OUT = 9, /* read at exit when the call succeeded (ret >= 0) */
+	/* execve's argv (slot_arg) and its envp's count (slot_arg + 1): struct at_argv_head. */
+	AT_SLOT_ARGV = 10,
 };
 
 /* Which syscalls make records (status_mask; strace's -z, -Z, -e status=). */

@@ -143,7 +143,9 @@ OVERRIDES = {
     "rt_sigprocmask": {"how": "ARG_SIGPROCMASK_HOW"},
     "futex": {"op": "ARG_FUTEX_OP", "val3": "ARG_HEX"},
     # execveat(AT_FDCWD, ...) is valid: its fd is a directory fd.
-    "execveat": {"fd": "ARG_DIRFD", "flags": "ARG_AT_FLAGS"},
+    "execveat": {"fd": "ARG_DIRFD", "flags": "ARG_AT_FLAGS", "argv": "ARG_ARGV",
+                 "envp": "ARG_ENVP"},
+    "execve": {"argv": "ARG_ARGV", "envp": "ARG_ENVP"},
     # Flags of calls with a dirfd that are not AT_* flags.
     "renameat2": {"flags": "ARG_HEX"},
     "move_mount": {"flags": "ARG_HEX"},

@@ -129,11 +129,14 @@ Test(cli, json_lines_schema)
 				 "\"filename\":\"/nonexistent/agent-trace\",\"flags\":"
 				 "\"O_RDONLY\",\"mode\":\"000\"},\"ret\":-2,\"errno\":\"ENOENT\""),
 		     1, "%s", out);
-	/* Seen at its exit: the old image's pointers are gone, the path was kept at exec. */
+	/*
+	 * Seen at its exit: the path was kept at exec, argv and envp's count
+	 * read from the new image; envp's old address is gone.
+	 */
 	snprintf(want, sizeof(want),
 		 "\"syscall\":\"execve\",\"nr\":59,\"args\":{\"filename\":\"%s\","
-		 "\"argv\":null,\"envp\":null}",
-		 CALLS);
+		 "\"argv\":[\"%s\",\"basic\",\"%s\",\"5\"],\"envp\":{\"addr\":null,\"vars\":",
+		 CALLS, CALLS, path);
 	cr_assert_eq(count_lines(out, want), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "\"ret\":0,\"errno\":null"), 1, "%s", out);
 	cr_assert_eq(count_lines(out, "{\"type\":\"exit\","), 1, "%s", out);
@@ -1400,4 +1403,81 @@ Test(cli, constants_print_raw_or_verbose_as_strace)
 	expect_error((char *[]){ AT, "-X", "names", "--", CALLS, NULL }, 2,
 		     "agent-trace: -X 'names': must be raw, abbrev or verbose\n");
 	unlink(sout);
+}
+
+/* The variables of this process's environment, which the tools' children inherit. */
+static int environ_count(void)
+{
+	extern char **environ;
+	int n = 0;
+
+	while (environ[n])
+		n++;
+	return n;
+}
+
+/*
+ * execve's argv and envp as strace prints them: a failed exec's from the
+ * caller's arrays, a successful one's from the new image's first stack (its
+ * old pointers are gone: envp's address is ? without -T), at most -s
+ * strings; the same lines as strace 6.1's with -T, and JSON arrays.
+ */
+Test(cli, execve_argv_and_envp_as_strace)
+{
+	char *const cmd[] = { "/bin/sh", "-c", "exec /nonexistent/x \"a b\" \"c\\\"d\"", NULL };
+	char sout[64], line[512];
+	char *out, *err, *sto;
+	char *argv[80];
+	int st, n = 0;
+
+	tmp_name(sout, sizeof(sout), "execve", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", "trace=execve",
+				     cmd[0], cmd[1], cmd[2], NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 127, "strace: %s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-T", "-e", "trace=execve", "--", cmd[0], cmd[1],
+				     cmd[2], NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	{
+		/* -T's durations, which strace prints with -T only. */
+		for (char *d; (d = strstr(out, " <0."));)
+			memmove(d, strchr(d, '>') + 1, strlen(strchr(d, '>') + 1) + 1);
+		cr_assert_eq(same_lines(sto, out, NULL, NULL), 2, "strace:\n%s\nagent-trace:\n%s",
+			     sto, out);
+	}
+	snprintf(line, sizeof(line),
+		 "execve(\"/nonexistent/x\", [\"/nonexistent/x\", \"a b\", \"c\\\"d\"], 0x");
+	cr_assert(strstr(out, line), "%s", out);
+	snprintf(line, sizeof(line), " /* %d vars */) = -1 ENOENT", environ_count());
+	cr_assert(strstr(out, line), "%s", out);
+	free(out), free(err), free(sto);
+	unlink(sout);
+
+	/* Without -T a successful exec's envp address is gone; at most -s strings. */
+	argv[n++] = AT, argv[n++] = "-q", argv[n++] = "-s", argv[n++] = "4", argv[n++] = "-e";
+	argv[n++] = "trace=execve", argv[n++] = "--", argv[n++] = "/bin/true";
+	for (int i = 0; i < 6; i++)
+		argv[n++] = i == 2 ? "long argument" : "x";
+	argv[n] = NULL;
+	st = run_capture(argv, &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	snprintf(line, sizeof(line),
+		 "execve(\"/bin\"..., [\"/bin\"..., \"x\", \"x\", \"long\"..., ...], ? /* %d "
+		 "vars */) = 0",
+		 environ_count());
+	cr_assert(strstr(out, line), "%s", out);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "--json", "-e", "trace=execve", "--", "/bin/true",
+				     "a", "b c", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	snprintf(line, sizeof(line),
+		 "\"args\":{\"filename\":\"/bin/true\",\"argv\":[\"/bin/true\",\"a\",\"b c\"],"
+		 "\"envp\":{\"addr\":null,\"vars\":%d}}",
+		 environ_count());
+	cr_assert(strstr(out, line), "%s", out);
+	free(out), free(err);
 }

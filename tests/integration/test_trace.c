@@ -44,7 +44,7 @@ static void assert_complete(const struct trace *t)
  */
 static void basic_calls(bool exit_only)
 {
-	char path[64], line[1024];
+	char path[64], line[1024], want[512];
 	char *argv[] = { (char *)build_path("calls"), "basic", path, "100", NULL };
 	const struct at_call_rec *r[MAXR];
 	__u16 nodur = exit_only ? AT_CALL_NO_DUR : 0;
@@ -67,11 +67,17 @@ static void basic_calls(bool exit_only)
 	/* At its exit the registers are the new image's: the path was kept at exec. */
 	cr_assert_eq(t.recs[0].flags, exit_only ? AT_CALL_NO_DUR | AT_CALL_ARGS_GONE : 0);
 	cr_assert_eq(t.recs[0].slot_arg[0], 0);
+	/* argv from the new image, in slot 1, whichever mode: its 4 strings and envp's count. */
+	cr_assert_eq(t.recs[0].slot_arg[1], 1);
+	cr_assert_eq(((const struct at_argv_head *)t.recs[0].slot[1])->argc, 4);
+	cr_assert_geq(((const struct at_argv_head *)t.recs[0].slot[1])->envc, 0);
 	decode_args(&t.recs[0], line, sizeof(line));
-	if (exit_only) {
-		snprintf(path, sizeof(path), "\"%s\", ?, ?", argv[0]);
-		cr_assert_str_eq(line, path);
-	}
+	snprintf(want, sizeof(want),
+		 "\"%s\", [\"%s\", \"basic\", \"/tmp/agent-trace-basic.%d\", "
+		 "\"100\"], %s",
+		 argv[0], argv[0], getpid(), exit_only ? "? /* " : "0x");
+	cr_assert(!strncmp(line, want, strlen(want)), "%s\n%s", line, want);
+	cr_assert(strstr(line, " vars */"), "%s", line);
 	snprintf(path, sizeof(path), "/tmp/agent-trace-basic.%d", getpid());
 
 	/* The dynamic loader's first openat is seen. */

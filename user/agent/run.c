@@ -246,6 +246,7 @@ static int open_output(struct tracer *t)
 	t->out.per_pid = t->cfg.per_pid;
 	escape_set_hex((enum escape_hex)t->cfg.hex);
 	sys_set_xlat((enum xlat_style)t->cfg.xlat);
+	sys_set_str_max(t->cfg.str_max);
 	t->out.relative = t->cfg.relative;
 	t->out.events = !t->cfg.summary_only;
 	t->out.exit_only = t->cfg.exit_only;

@@ -61,6 +61,8 @@ enum arg_kind {
 	ARG_RLIMIT_OUT,	  /* the same, filled by the call */
 	ARG_CLOCKID,	  /* CLOCK_MONOTONIC... */
 	ARG_TIMER_FLAGS,  /* TIMER_ABSTIME */
+	ARG_ARGV,	  /* execve's argv, read at exit: ["ls", "-la"] */
+	ARG_ENVP, /* execve's envp: its address; the count of its variables comes with argv */
 };
 
 /*

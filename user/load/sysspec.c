@@ -41,6 +41,9 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 				sp->slot_kind[n] = AT_SLOT_OBJ_OUT;
 				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
 				break;
+			case ARG_ARGV:
+				sp->slot_kind[n] = AT_SLOT_ARGV;
+				break;
 			case ARG_TIMESPEC_IN:
 			case ARG_RLIMIT_IN:
 				sp->slot_kind[n] = AT_SLOT_OBJ_IN;

@@ -934,6 +934,101 @@ static void put_captured(struct out *o, const struct event *ev, const struct eve
 	out_puts(o, (a->flags & EVA_TRUNCATED) ? "\"..." : "\"");
 }
 
+/* -s: the bytes shown of each argv string (the kernel reads them whole, as far as the slot goes). */
+static unsigned argv_str_max = 64;
+
+void sys_set_str_max(unsigned n)
+{
+	argv_str_max = n;
+}
+
+/* The head of an argv slot; false when the slot has none (not read, unreadable, hostile). */
+static bool argv_head(const struct event_arg *a, struct at_argv_head *h)
+{
+	if (!a || a->type != ARG_ARGV || !a->bytes || a->len < sizeof(*h) ||
+	    (a->flags & EVA_FAULTED))
+		return false;
+	memcpy(h, a->bytes, sizeof(*h));
+	return true;
+}
+
+/*
+ * execve's argv as strace prints it, ["ls", "-la"], each string cut at -s,
+ * at most -s of them, and "..." after the last one shown when there are
+ * more; a JSON array of
+ * strings. Without its slot: the address, or ? after a successful exec.
+ */
+static void put_argv(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	struct at_argv_head h;
+	const char *p, *end;
+	unsigned shown = 0;
+	bool last_cut = false;
+
+	if (!argv_head(a, &h)) {
+		if (ev->flags & EV_ARGS_GONE)
+			out_puts(o, json ? "null" : "?");
+		else
+			put_ptr(o, a->value, json);
+		return;
+	}
+	p = a->bytes + sizeof(h);
+	end = a->bytes + a->len;
+	out_putc(o, '[');
+	/* At most -s strings, as strace's arrays. */
+	for (; p < end && shown < h.argc && (json || shown < argv_str_max); shown++) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+		size_t n = nul ? (size_t)(nul - p) : (size_t)(end - p);
+		size_t m = !json && n > argv_str_max ? argv_str_max : n;
+
+		out_puts(o, shown ? (json ? ",\"" : ", \"") : "\"");
+		if (json)
+			out_escape_json(o, p, n);
+		else
+			out_escape_c(o, p, m);
+		out_puts(o, !json && (m < n || !nul) ? "\"..." : "\"");
+		last_cut = !nul;
+		p += n + 1;
+	}
+	/* More strings than the slot held (a failed call's count is of those read: the flag says). */
+	if (!json && (shown < h.argc || ((a->flags & EVA_TRUNCATED) && !last_cut)))
+		out_puts(o, shown ? ", ..." : "...");
+	out_putc(o, ']');
+}
+
+/*
+ * envp: its address (? when a successful exec took it, NULL), then the count
+ * of its variables as strace's comment, from argv's slot; JSON
+ * {"addr":...,"vars":N}.
+ */
+static void put_envp(struct out *o, const struct event *ev, unsigned i, bool json)
+{
+	const struct event_arg *a = &ev->args[i];
+	struct at_argv_head h;
+	bool counted = i && argv_head(&ev->args[i - 1], &h) && h.envc >= 0;
+	bool gone = ev->flags & EV_ARGS_GONE;
+
+	if (json) {
+		out_puts(o, "{\"addr\":");
+		if (gone)
+			out_puts(o, "null");
+		else
+			put_ptr(o, a->value, true);
+		out_puts(o, ",\"vars\":");
+		if (counted)
+			out_printf(o, "%d}", h.envc);
+		else
+			out_puts(o, "null}");
+		return;
+	}
+	if (gone)
+		out_putc(o, '?');
+	else
+		put_ptr(o, a->value, false);
+	if (counted && (gone || a->value))
+		out_printf(o, " /* %d var%s */", h.envc, h.envc == 1 ? "" : "s");
+}
+
 /*
  * fcntl's third argument as its command takes it: F_SETFL's open flags,
  * F_SETFD's FD_CLOEXEC, F_SETSIG's signal, a number for F_DUPFD, F_SETOWN,
@@ -1050,7 +1145,15 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 	unsigned kind = a->type;
 	__u64 v = a->value;
 
-	/* A successful exec seen at its exit: only the path (kept at exec) is known. */
+	if (kind == ARG_ARGV) {
+		put_argv(o, ev, a, json);
+		return;
+	}
+	if (kind == ARG_ENVP) {
+		put_envp(o, ev, i, json);
+		return;
+	}
+	/* A successful exec seen at its exit: only the path (kept at exec) and argv are known. */
 	if ((ev->flags & EV_ARGS_GONE) && !a->bytes) {
 		out_puts(o, json ? "null" : "?");
 		return;

@@ -17,6 +17,8 @@ enum xlat_style {
 };
 /* Sets the style for every decoder (one per run, set before the first event). */
 void sys_set_xlat(enum xlat_style style);
+/* -s: bytes shown of each execve argv string (its slot holds them whole). */
+void sys_set_str_max(unsigned n);
 
 /* The argument list: `AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC`. */
 void sys_put_args(struct out *o, const struct event *ev);

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* execve's argv and its envp's count into a capture slot (lib/argv.bpf.h says how). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "record.h"
+#include "lib/argv.bpf.h"
+
+/* A failed call's argv strings looked at, at most (envp's count: AT_ENVP_PTRS). */
+#define AT_ARGV_PTRS 32
+/* A failed call's argv string starts in the first half of the slot's strings. */
+#define AT_ARGV_HALF 128
+
+/* Pointer k of a user array of 4-byte (compat) or 8-byte pointers; 0 when unreadable. */
+static __always_inline __u64 user_ptr_at(__u64 base, __u32 k, bool compat)
+{
+	__u64 p = 0;
+
+	if (compat)
+		bpf_probe_read_user(&p, 4, (const void *)(base + 4ULL * k));
+	else
+		bpf_probe_read_user(&p, 8, (const void *)(base + 8ULL * k));
+	return p;
+}
+
+/* Adds the non-NULL pointers of word w (two when compat) to *n; false at the NULL. */
+static __always_inline bool ptrs_in_word(__u64 w, bool compat, __u32 *n)
+{
+	if (!compat) {
+		*n += w ? 1 : 0;
+		return w;
+	}
+	if (!(__u32)w)
+		return false;
+	++*n;
+	if (!(w >> 32))
+		return false;
+	++*n;
+	return true;
+}
+
+/*
+ * How many pointers the NULL-terminated array at base has, counted up to
+ * about AT_ENVP_PTRS; -1 when unreadable. Read 64 bytes at a time, then word
+ * by word where a chunk crosses into an unreadable page.
+ */
+static __always_inline __s32 user_ptrs_count(__u64 base, bool compat)
+{
+	__u32 n = 0, c;
+
+	if (!base)
+		return 0;
+	for (c = 0; c < AT_ENVP_PTRS / 8; c++) {
+		__u64 w[8] = {};
+
+		if (bpf_probe_read_user(w, sizeof(w), (const void *)(base + sizeof(w) * c)))
+			break;
+		for (int j = 0; j < 8; j++)
+			if (!ptrs_in_word(w[j], compat, &n))
+				return (__s32)n;
+	}
+	if (c >= AT_ENVP_PTRS / 8)
+		return (__s32)n;
+	for (int j = 0; j < 8; j++) {
+		__u64 w = 0;
+
+		if (bpf_probe_read_user(&w, 8, (const void *)(base + 64ULL * c + 8 * j)))
+			return c || j ? (__s32)n : -1;
+		if (!ptrs_in_word(w, compat, &n))
+			return (__s32)n;
+	}
+	return (__s32)n;
+}
+
+/* After a successful exec: the new image's initial stack, argc, argv's pointers, NULL, envp's. */
+static __always_inline __u32 argv_of_new_image(struct at_argv_head *h, char *strs, __u32 room,
+					       bool compat, bool *cut)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 start = BPF_CORE_READ(task, mm, arg_start);
+	__u64 end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 stack = BPF_CORE_READ(task, mm, start_stack);
+	__u64 argc = 0, len;
+
+	bpf_probe_read_user(&argc, compat ? 4 : 8, (const void *)stack);
+	h->argc = argc > AT_ENVP_PTRS ? AT_ENVP_PTRS : (__u32)argc;
+	h->envc = user_ptrs_count(stack + (compat ? 4 : 8) * (argc + 2), compat);
+	len = end > start ? end - start : 0;
+	if (len > room) {
+		len = room;
+		*cut = true;
+	}
+	if (len && bpf_probe_read_user(strs, len, (const void *)start))
+		return 0;
+	return (__u32)len;
+}
+
+/* After a failed one: the caller's argv array and strings, still there. */
+static __always_inline __u32 argv_of_caller(struct at_argv_head *h, char *strs, __u32 room,
+					    __u64 argv, bool compat, bool *cut)
+{
+	const __u32 want = room - AT_ARGV_HALF;
+	__u32 len = 0;
+
+	for (__u32 k = 0; k < AT_ARGV_PTRS; k++) {
+		__u64 p = user_ptr_at(argv, k, compat);
+		long n;
+
+		if (!p)
+			break;
+		if (len >= AT_ARGV_HALF) {
+			*cut = true;
+			break;
+		}
+		/* Starts below AT_ARGV_HALF, at most room - AT_ARGV_HALF long: within room. */
+		n = bpf_probe_read_user_str(strs + (len & (AT_ARGV_HALF - 1)), want,
+					    (const void *)p);
+		if (n <= 0)
+			break;
+		len += n;
+		h->argc++;
+		if (n == want) {
+			*cut = true;
+			break;
+		}
+	}
+	return len;
+}
+
+__attribute__((noinline)) int capture_argv(struct at_call_rec *rec, __u32 i, __u32 arg, int ok,
+					   int compat)
+{
+	struct at_argv_head *h;
+	bool cut = false;
+	__u32 len;
+
+	if (!rec || i >= AT_SLOTS || arg >= AT_MAX_ARGS - 1)
+		return 0;
+	h = (struct at_argv_head *)rec->slot[i];
+	h->argc = 0;
+	h->envc = -1;
+	rec->slot_arg[i] = arg;
+	if (ok) {
+		len = argv_of_new_image(h, rec->slot[i] + sizeof(*h), AT_STR_MAX - sizeof(*h),
+					compat, &cut);
+	} else {
+		if (!rec->args[arg]) {
+			rec->slot_arg[i] = AT_ARG_NONE;
+			return 0;
+		}
+		len = argv_of_caller(h, rec->slot[i] + sizeof(*h), AT_STR_MAX - sizeof(*h),
+				     rec->args[arg], compat, &cut);
+		h->envc = user_ptrs_count(rec->args[arg + 1], compat);
+	}
+	if (cut)
+		rec->flags |= AT_CALL_TRUNC0 << i;
+	rec->slot_len[i] = sizeof(*h) + len;
+	return 0;
+}
