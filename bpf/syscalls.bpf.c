@@ -12,6 +12,7 @@
 #include "record.h"
 #include "lib/argv.bpf.h"
 #include "lib/capture.bpf.h"
+#include "lib/pathtrace.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/probe.bpf.h"
 #include "lib/regs.bpf.h"
@@ -149,6 +150,18 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (compat)
 		rec->flags = AT_CALL_COMPAT;
 	sys_args_of(rec->args, regs, compat);
+	/* -P: only calls touching a traced path, decided now (a closed fd is gone at exit). */
+	fl->path_hit = 0;
+	if (sel && trace_path_n) {
+		int m = path_match(rec);
+
+		fl->path_hit = m == 2;
+		if (!m) {
+			sel = false;
+			if (!prb)
+				return 0;
+		}
+	}
 	rec->enter_ns = bpf_ktime_get_ns();
 	rec->hdr.ts_ns = rec->enter_ns;
 	if ((stream && sel) || prb)
@@ -195,6 +208,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	prb = syscall_probes && bit_set(probed, rec->nr);
 	if (fl->sel)
 		account(rec->hdr.pid, rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
+	if (fl->path_hit && ret >= 0 && specs[rec->nr & (AT_NR_MAX - 1)].ret_fd)
+		path_fd_opened((int)ret);
 	/* A record for -e's calls, but not those -z, -Z or status= leave out. */
 	want = fl->sel && stream && status_wanted(ret, false);
 	if (!want && !prb)

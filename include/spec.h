@@ -46,7 +46,20 @@ struct at_sys_spec {
 	__u8 noreturn;		  /* 1 for exit/exit_group */
 	__u8 exec;		  /* 1 for execve/execveat: the caller's memory is gone at exit */
 	__u8 fork; /* 1 for clone/clone3/fork/vfork: the new task also returns, with 0 */
+	/* -P: the arguments that are fds (bit i: argument i) and paths, and a new fd returned. */
+	__u8 fd_mask;
+	__u8 path_mask;
+	__u8 ret_fd;
 };
+
+/*
+ * -P PATH (strace's path tracing): only calls with a path argument that is
+ * one of AT_TRACE_PATHS strings, or an fd argument open on one of the files
+ * (by inode: trace_inodes, keyed as at_inode_key; a file a matching call
+ * opens joins it), make records and counts.
+ */
+#define AT_TRACE_PATHS 8
+#define AT_TRACE_INODES 1024
 
 /* Function probes: table size and nesting depth kept per thread. */
 #define AT_MAX_PROBES 1024
@@ -294,7 +307,7 @@ struct at_pid_bits {
 	__u64 w[AT_PID_WORDS];
 };
 
-_Static_assert(sizeof(struct at_sys_spec) == 9, "at_sys_spec layout");
+_Static_assert(sizeof(struct at_sys_spec) == 12, "at_sys_spec layout");
 _Static_assert(sizeof(struct at_cond) == 48, "at_cond layout");
 _Static_assert(sizeof(struct at_filter) == 24 + AT_FILTER_CONDS * 48, "at_filter layout");
 _Static_assert(sizeof(struct at_deref) == 28, "at_deref layout");

@@ -123,6 +123,8 @@ void cli_usage(FILE *out)
 	      "  -r                      time since the previous line (after -t's time)\n"
 	      "  -x, -xx                 strings with non-ASCII bytes (-x), or all (-xx),\n"
 	      "                          in hex (\\x41\\x42) in text lines, as strace\n"
+	      "  -P PATH                 only syscalls touching PATH: by a path argument, or an\n"
+	      "                          fd open on its file (decided in the kernel; repeatable)\n"
 	      "  -X raw|abbrev|verbose   constants and flags in text lines as numbers, names\n"
 	      "                          (the default) or both (0x80000 /* O_CLOEXEC */)\n"
 	      "  -z, -Z                  only successful (-z) or failed (-Z) syscalls make\n"
@@ -368,6 +370,43 @@ static int parse_size(const char *arg, size_t *out, char *err, size_t errlen)
 }
 
 /* TARGET:PROVIDER:NAME[(ARGS)]: the provider is cut out, the rest is a -u SPEC. */
+/* Adds one traced path to -P's list, unless it is there; false when the list is full. */
+static bool trace_path_add(struct config *cfg, const char *path)
+{
+	for (unsigned i = 0; i < cfg->ntrace_paths; i++)
+		if (!strcmp(cfg->trace_paths[i], path))
+			return true;
+	if (cfg->ntrace_paths == AT_TRACE_PATHS)
+		return false;
+	strcpy(cfg->trace_paths[cfg->ntrace_paths++], path);
+	return true;
+}
+
+/*
+ * -P PATH, as strace's: the path as given and, when it resolves to another
+ * (a symlink, a relative path), its resolved form too; calls compare their
+ * path arguments with both, their fds by the file's inode.
+ */
+static int add_trace_path(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	char real[PATH_MAX];
+
+	if (!*arg)
+		return fail(err, errlen, "-P: empty path");
+	if (strlen(arg) >= AT_STR_MAX)
+		return fail(err, errlen, "-P '%.64s...': longer than %d bytes", arg,
+			    AT_STR_MAX - 1);
+	if (!trace_path_add(cfg, arg))
+		goto full;
+	if (realpath(arg, real) && strcmp(real, arg) && strlen(real) < AT_STR_MAX &&
+	    !trace_path_add(cfg, real))
+		goto full;
+	return 0;
+full:
+	return fail(err, errlen, "-P '%.64s': at most %d paths, their resolved forms counted", arg,
+		    AT_TRACE_PATHS);
+}
+
 static int parse_usdt(const char *arg, struct config *cfg, char *err, size_t errlen)
 {
 	struct usdt_arg *ua = &cfg->usdts[cfg->nusdts];
@@ -585,6 +624,8 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 			return fail(err, errlen, "-x: at most two (-xx)");
 		cfg->hex++;
 		return 0;
+	case 'P':
+		return add_trace_path(arg, cfg, err, errlen);
 	case 'X':
 		/* strace's -X: raw, abbrev (the default) or verbose. */
 		if (!strcmp(arg, "raw"))
@@ -662,7 +703,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZxX:", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZxX:P:", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {
@@ -719,6 +760,13 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	 * probe file (its syscall probes want the entry), and with -T.
 	 */
 	cfg->exit_only = cfg->probe_file ? cfg->no_latency : !cfg->durations;
+	/* -P decides at syscall entry (an fd a call closes is gone at its exit). */
+	if (cfg->ntrace_paths && cfg->no_latency)
+		return fail(err, errlen,
+			    "-P and --no-latency contradict each other (-P decides at syscall "
+			    "entry); keep one");
+	if (cfg->ntrace_paths)
+		cfg->exit_only = false;
 	cfg->any_e = any_e;
 	/* Function probes and probe files alone trace no syscalls unless -e asks for them. */
 	if ((cfg->nuprobes || cfg->nusdts || cfg->probe_file || cfg->check_file) && !any_e)

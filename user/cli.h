@@ -63,6 +63,9 @@ struct config {
 	uint8_t status_mask;	  /* -z, -Z, -e status=: AT_STATUS_* of calls with records */
 	uint8_t hex;		  /* -x, -xx: strings in hex (enum escape_hex) */
 	uint8_t xlat; /* -X: constants and flags as names, numbers or both (enum xlat_style) */
+	/* -P: the paths (and their resolved forms) whose syscalls alone are traced. */
+	char trace_paths[AT_TRACE_PATHS][AT_STR_MAX];
+	unsigned ntrace_paths;
 	uint64_t signal_mask; /* -e signal=: bit sig - 1 of the signals with lines; 0: all */
 	bool no_signals;      /* -e signal=none */
 	bool relative;	      /* -r: the time since the line before */

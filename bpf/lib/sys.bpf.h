@@ -61,7 +61,8 @@ static __always_inline struct at_stat *sys_stat(__u32 tgid, __u32 nr)
 /* The call a thread is in: entry state kept until sys_exit. */
 struct inflight {
 	__u32 active;		/* 1 between a selected sys_enter and its sys_exit */
-	__u32 sel;		/* the call is selected by -e (not only watched by probes) */
+	__u16 sel;		/* the call is selected by -e (not only watched by probes) */
+	__u16 path_hit;		/* -P: a path argument matched (an fd it returns joins) */
 	struct at_call_rec rec; /* the record being built */
 };
 

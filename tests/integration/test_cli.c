@@ -1481,3 +1481,92 @@ Test(cli, execve_argv_and_envp_as_strace)
 	cr_assert(strstr(out, line), "%s", out);
 	free(out), free(err);
 }
+
+/* strace -f's lines without their "PID " prefixes (another process's lines have one). */
+static void drop_pid_prefix(char *s)
+{
+	char *w = s;
+
+	for (char *l = s; *l;) {
+		char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l + 1) : strlen(l);
+		size_t d = strspn(l, "0123456789");
+
+		if (d && l[d] == ' ')
+			l += d + 1, len -= d + 1;
+		memmove(w, l, len);
+		w += len;
+		l += len;
+	}
+	*w = '\0';
+}
+
+/*
+ * -P PATH, decided in the kernel: the calls that name the path and those on
+ * fds open on its file (made by the call that creates it, duplicated,
+ * inherited by a child) and none on another file, even on a number the
+ * path's fd had; the same lines as strace 6.1's -P, and the counts of -c.
+ */
+Test(cli, path_tracing_as_strace)
+{
+	char path[64], other[64], sout[64];
+	char *out, *err, *sto;
+	int st;
+
+	tmp_name(path, sizeof(path), "paths", "file");
+	tmp_name(other, sizeof(other), "paths", "other");
+	tmp_name(sout, sizeof(sout), "paths", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-f", "-o", sout, "-P", path, CALLS,
+				     "paths", path, other, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "strace: %s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-f", "-P", path, "--", CALLS, "paths", path, other,
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	drop_pid_prefix(sto);
+	{
+		/* strace's SIGCHLD line: ptrace keeps the signal the target ignores. */
+		static const char *const st_skip[] = { "--- ", NULL };
+
+		cr_assert_eq(same_lines(sto, out, NULL, st_skip), 10,
+			     "strace:\n%s\nagent-trace:\n%s", sto, out);
+	}
+	cr_assert(strstr(out, ", \"child\\n\", 6) = 6\n"), "the child's write: %s", out);
+	cr_assert_eq(count_lines(out, other), 0, "%s", out);
+	cr_assert_eq(count_lines(out, "+++ exited"), 0, "strace -P shows no exits: %s", out);
+	cr_assert_eq(count_lines(out, " <0."), 0, "no durations without -T: %s", out);
+	free(out), free(err), free(sto);
+	unlink(sout);
+
+	st = run_capture((char *[]){ AT, "-q", "-c", "-f", "-P", path, "--", CALLS, "paths", path,
+				     other, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	{
+		/* Paired (-P decides at entry): the table has times; calls and errors checked. */
+		static const struct {
+			const char *name;
+			int calls, errors;
+		} rows[] = { { "openat", 1, 0 },    { "write", 2, 0 }, { "close", 2, 0 },
+			     { "unlink", 2, 1 },    { "dup", 1, 0 },   { "lseek", 1, 0 },
+			     { "newfstatat", 1, 0 } };
+		int e;
+
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			cr_assert_eq(row_of(out, rows[i].name, &e), rows[i].calls, "%s: %s",
+				     rows[i].name, out);
+			cr_assert_eq(e, rows[i].errors, "%s: %s", rows[i].name, out);
+		}
+	}
+	cr_assert_eq(row_of(out, "read", &st), -1, "another file's read: %s", out);
+	free(out), free(err);
+	expect_error((char *[]){ AT, "-P", "", "--", CALLS, NULL }, 2,
+		     "agent-trace: -P: empty path\n");
+	expect_error(
+		(char *[]){ AT,	  "-P", "/a", "-P", "/b", "-P", "/c", "-P", "/d", "-P",	 "/e",
+			    "-P", "/f", "-P", "/g", "-P", "/h", "-P", "/i", "--", CALLS, NULL },
+		2, "agent-trace: -P '/i': at most 8 paths, their resolved forms counted\n");
+}

@@ -401,6 +401,40 @@ static int xlat(const char *path)
 	return unlink(path) ? 1 : 0;
 }
 
+/*
+ * paths: calls on PATH by its name and by fds open on it (created here, so
+ * not there before: found by the open that creates it), a dup, a child's
+ * write to the fd it inherited, and calls on OTHER (some with the fd number
+ * PATH's had) that do not touch it. Exits 0 when every result is right.
+ */
+static int paths(const char *path, const char *other)
+{
+	char buf[8];
+	struct stat st;
+	int fd, fd2, o, status;
+	pid_t pid;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	o = open(other, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || o < 0 || write(fd, "traced\n", 7) != 7 || write(o, "other\n", 6) != 6)
+		return 1;
+	fd2 = dup(fd);
+	if (fd2 < 0 || close(fd) || fstat(fd2, &st) || lseek(fd2, 0, SEEK_END) != 7)
+		return 1;
+	pid = fork();
+	if (pid == 0)
+		_exit(write(fd2, "child\n", 6) == 6 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) || close(fd2))
+		return 1;
+	/* OTHER again, on the lowest free fd: the number PATH's first fd had. */
+	fd = open(other, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) != 6 || close(fd) || close(o))
+		return 1;
+	return unlink(path) || unlink(other) ? 1 : 0;
+}
+
 static int structs(const char *path)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
@@ -473,12 +507,14 @@ int main(int argc, char **argv)
 		return compat();
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "paths") && argc == 4)
+		return paths(argv[2], argv[3]);
 	if (!strcmp(mode, "xlat") && argc == 3)
 		return xlat(argv[2]);
 	if (!strcmp(mode, "structs") && argc == 3)
 		return structs(argv[2]);
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH | xlat PATH\n");
+		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH | xlat PATH | paths PATH OTHER\n");
 	return 2;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Command-line parsing and its bad inputs. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -181,4 +182,22 @@ Test(cli, xlat_styles)
 	cr_assert_eq(c.xlat, XLAT_VERBOSE);
 	cr_assert_neq(PARSE(&c, err, "at", "-X", "Raw", "-p", "1"), 0);
 	cr_assert_str_eq(err, "-X 'Raw': must be raw, abbrev or verbose");
+}
+
+Test(cli, trace_paths_and_their_resolved_forms)
+{
+	struct config c;
+	char err[256], real[4096];
+
+	cr_assert_eq(PARSE(&c, err, "at", "-P", "/", "-p", "1"), 0, "%s", err);
+	cr_assert_eq(c.ntrace_paths, 1);
+	cr_assert_str_eq(c.trace_paths[0], "/");
+	cr_assert(!c.exit_only, "-P decides at entry");
+	/* A relative path: as given, and resolved. */
+	cr_assert_eq(PARSE(&c, err, "at", "-P", ".", "-P", ".", "-p", "1"), 0, "%s", err);
+	cr_assert_eq(c.ntrace_paths, 2, "once each");
+	cr_assert_str_eq(c.trace_paths[0], ".");
+	cr_assert_str_eq(c.trace_paths[1], realpath(".", real));
+	cr_assert_neq(PARSE(&c, err, "at", "-P", "/", "--no-latency", "-p", "1"), 0);
+	cr_assert(strstr(err, "-P and --no-latency contradict each other"), "%s", err);
 }

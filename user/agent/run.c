@@ -250,6 +250,8 @@ static int open_output(struct tracer *t)
 	t->out.relative = t->cfg.relative;
 	t->out.events = !t->cfg.summary_only;
 	t->out.exit_only = t->cfg.exit_only;
+	t->out.no_dur = t->cfg.ntrace_paths && !t->cfg.durations && !t->cfg.probe_file;
+	t->out.path_traced = t->cfg.ntrace_paths != 0;
 	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
 		t->out.has_syscalls |= t->cfg.selected[i] != 0;
 	ret = output_open(&t->out, t->cfg.output);
@@ -385,6 +387,8 @@ static int start(struct tracer *t)
 		.syscall_probes = t->file.pf != NULL,
 		.no_func_probes = !t->file.pf && !t->cfg.nuprobes && !t->cfg.nusdts,
 		.exit_only = t->cfg.exit_only,
+		.trace_paths = (const char(*)[AT_STR_MAX])t->cfg.trace_paths,
+		.ntrace_paths = t->cfg.ntrace_paths,
 	};
 	char err[512];
 	int ret;

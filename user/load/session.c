@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -177,6 +179,16 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	k->rodata->nr_rt_sigreturn32 = syscall_next_by_name("rt_sigreturn", AT_NR_COMPAT - 1);
 	k->rodata->nr_execve = syscall_by_name("execve");
 	k->rodata->nr_execve32 = syscall_next_by_name("execve", AT_NR_COMPAT - 1);
+	for (unsigned i = 0; i < o->ntrace_paths && i < AT_TRACE_PATHS; i++) {
+		size_t n = strlen(o->trace_paths[i]);
+
+		if (n >= AT_STR_MAX)
+			return fail(err, errlen, "-P '%.64s...': longer than %d bytes",
+				    o->trace_paths[i], AT_STR_MAX - 1);
+		memcpy((char *)k->rodata->trace_paths[i], o->trace_paths[i], n + 1);
+		k->rodata->trace_path_len[i] = (__u32)n;
+		k->rodata->trace_path_n = i + 1;
+	}
 	/*
 	 * Without durations: one program at sys_exit, no clock at entry, instead
 	 * of the entry/exit pair. No syscall selected and no probe file: none.
@@ -341,6 +353,31 @@ static int map_shared(struct session *s, char *err, size_t errlen)
 	return pending_open(s, err, errlen);
 }
 
+/*
+ * -P: the traced paths' files that exist now, by inode, for fd arguments
+ * (the kernel adds those its matching calls open). A path that does not
+ * exist yet is compared by string only until a call opens it.
+ */
+static int trace_path_inodes(struct session *s, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(s->skel->maps.trace_inodes);
+	__u8 one = 1;
+
+	for (unsigned i = 0; i < s->opts.ntrace_paths; i++) {
+		struct stat st;
+		struct at_inode_key k = {};
+
+		if (stat(s->opts.trace_paths[i], &st))
+			continue;
+		k.ino = st.st_ino;
+		k.dev = (__u32)(major(st.st_dev) << 20 | minor(st.st_dev));
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
+			return fail(err, errlen, "-P '%.64s': %s", s->opts.trace_paths[i],
+				    strerror(errno));
+	}
+	return 0;
+}
+
 /* Frees what session__open made, as far as it got. */
 static void session_close(struct session *s)
 {
@@ -375,7 +412,8 @@ struct session *session__open(const struct session_opts *opts, char *err, size_t
 		free(s);
 		return NULL;
 	}
-	if (load(s, err, errlen) || map_shared(s, err, errlen) || reader__open(s, err, errlen)) {
+	if (load(s, err, errlen) || map_shared(s, err, errlen) ||
+	    trace_path_inodes(s, err, errlen) || reader__open(s, err, errlen)) {
 		session_close(s);
 		return NULL;
 	}

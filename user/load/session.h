@@ -43,6 +43,9 @@ struct session_opts {
 	bool syscall_probes;	     /* probe-file syscall probes may be added (their code loads) */
 	bool no_func_probes;	     /* no function or USDT probe will be added: not loaded */
 	bool exit_only; /* no durations: syscalls seen at sys_exit alone (counted, and streamed) */
+	/* -P: only syscalls touching these paths (at most AT_TRACE_PATHS); needs !exit_only. */
+	const char (*trace_paths)[AT_STR_MAX];
+	unsigned ntrace_paths;
 };
 
 /* What the reader saw: records delivered and wakeups that delivered them. */

@@ -19,6 +19,14 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 		sp->exec = d->name && (!strcmp(d->name, "execve") || !strcmp(d->name, "execveat"));
 		sp->fork = d->name && (!strcmp(d->name, "clone") || !strcmp(d->name, "clone3") ||
 				       !strcmp(d->name, "fork") || !strcmp(d->name, "vfork"));
+		/* -P: the fds and paths a call names, and whether it returns a new fd. */
+		for (unsigned i = 0; i < d->nargs && i < AT_MAX_ARGS; i++) {
+			if (d->arg[i] == ARG_FD || d->arg[i] == ARG_DIRFD)
+				sp->fd_mask |= (uint8_t)(1u << i);
+			if (d->arg[i] == ARG_PATH)
+				sp->path_mask |= (uint8_t)(1u << i);
+		}
+		sp->ret_fd = d->ret == ARG_FD;
 		for (unsigned i = 0; i < d->nargs && i < AT_MAX_ARGS && n < AT_SLOTS; i++) {
 			switch (d->arg[i]) {
 			case ARG_PATH:

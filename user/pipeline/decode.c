@@ -203,6 +203,8 @@ static void decode_syscall(const struct decoder *d, const struct at_call_rec *r,
 	r = scrubbed(p, r, &sc->scrubbed);
 	decode_syscall_rec(r, ev);
 	ev->ts_ns = rel_ns(d, r->enter_ns);
+	if (d->no_dur && !p)
+		ev->flags |= EV_NO_DUR;
 	if (p) {
 		ev->label = p->label;
 		ev->probe_id = p->id;

@@ -107,6 +107,8 @@ struct decoder {
 	struct podmeta_cache *pods;
 	/* Set ev->exe: some sink exports it (one /proc read per process). */
 	bool want_exe;
+	/* Plain syscalls' durations are not shown (-P without -T pairs entry and exit). */
+	bool no_dur;
 };
 
 /* Room a decoded record may need besides the record itself (copies that fix or scrub it). */

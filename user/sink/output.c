@@ -334,7 +334,8 @@ void output_record(void *ctx, const void *data, size_t size)
 			     .ident = o->ident,
 			     .cgid = o->cgid,
 			     .pods = o->pods,
-			     .want_exe = o->nxs != 0 };
+			     .want_exe = o->nxs != 0,
+			     .no_dur = o->no_dur };
 	int kind = decode_kind(data, size);
 	struct decode_scratch scratch;
 	bool line = true, decoded = false;

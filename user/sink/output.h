@@ -70,6 +70,8 @@ struct output {
 	bool events;		     /* write syscall records (false with -c) */
 	bool has_syscalls;	     /* syscalls are traced: the summary shows their table */
 	bool exit_only;		     /* syscalls seen at sys_exit alone (no -T): no time columns */
+	bool no_dur;	  /* syscalls' lines without durations though paired (-P without -T) */
+	bool path_traced; /* -P: no process exit lines, as strace's */
 	/* Called once, on the writer thread, when the reader of the output went away (EPIPE). */
 	void (*on_closed)(void);
 	/* Each process's container identity (ident.h), made by output_open; NULL: none. */

@@ -211,8 +211,12 @@ static void text_format_event(const struct output *s, const struct event *ev, st
 		sig_put_info(l, ev, false);
 		out_puts(l, " ---\n");
 		break;
-	case EV_EXEC:
 	case EV_EXIT:
+		/* strace -P shows no process's exit: it touches no path. */
+		if (s->path_traced)
+			break;
+		/* fallthrough */
+	case EV_EXEC:
 		put_proc(s, l, ev);
 		break;
 	}
