@@ -151,9 +151,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		rec->flags = AT_CALL_COMPAT;
 	sys_args_of(rec->args, regs, compat);
 	/* -P: only calls touching a traced path, decided now (a closed fd is gone at exit). */
-	fl->path_hit = 0;
-	if (sel && trace_path_n) {
-		int m = path_match(rec);
+	if (trace_path_n) {
+		int m = sel ? path_match(rec) : 0;
 
 		fl->path_hit = m == 2;
 		if (!m) {
@@ -208,7 +207,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	prb = syscall_probes && bit_set(probed, rec->nr);
 	if (fl->sel)
 		account(rec->hdr.pid, rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
-	if (fl->path_hit && ret >= 0 && specs[rec->nr & (AT_NR_MAX - 1)].ret_fd)
+	if (trace_path_n && fl->path_hit && ret >= 0 && specs[rec->nr & (AT_NR_MAX - 1)].ret_fd)
 		path_fd_opened((int)ret);
 	/* A record for -e's calls, but not those -z, -Z or status= leave out. */
 	want = fl->sel && stream && status_wanted(ret, false);
