@@ -85,10 +85,24 @@ OVERRIDES = {
     "setsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT"},
     "getsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT"},
     "madvise": {"behavior": "ARG_MADV"},
-    "epoll_ctl": {"op": "ARG_EPOLL_OP"},
+    "epoll_ctl": {"op": "ARG_EPOLL_OP", "event": "ARG_EPOLL_EVENT_IN"},
     "getrandom": {"ubuf": ("ARG_BUF_OUT", "len"), "flags": "ARG_GRND_FLAGS"},
     "prlimit64": {"resource": "ARG_RLIMIT", "new_rlim": "ARG_RLIMIT_IN", "old_rlim": "ARG_RLIMIT_OUT"},
-    "statx": {"mask": "ARG_STATX_MASK"},
+    "statx": {"mask": "ARG_STATX_MASK", "buffer": "ARG_STATX_OUT"},
+    "rt_sigaction": {"act": "ARG_SIGACTION_IN", "oact": "ARG_SIGACTION_OUT"},
+    "rt_sigpending": {"uset": "ARG_SIGSET_OUT"},
+    "rt_sigsuspend": {"unewset": "ARG_SIGSET_IN"},
+    "uname": {"name": "ARG_UTSNAME_OUT"},
+    "sysinfo": {"info": "ARG_SYSINFO_OUT"},
+    "gettimeofday": {"tv": "ARG_TIMEVAL_OUT"},
+    "settimeofday": {"tv": "ARG_TIMEVAL_IN"},
+    "setitimer": {"which": "ARG_ITIMER_WHICH", "value": "ARG_ITIMERVAL_IN",
+                  "ovalue": "ARG_ITIMERVAL_OUT"},
+    "getitimer": {"which": "ARG_ITIMER_WHICH", "value": "ARG_ITIMERVAL_OUT"},
+    "timerfd_settime": {"utmr": "ARG_ITIMERSPEC_IN", "otmr": "ARG_ITIMERSPEC_OUT"},
+    "timerfd_gettime": {"otmr": "ARG_ITIMERSPEC_OUT"},
+    "timer_settime": {"new_setting": "ARG_ITIMERSPEC_IN", "old_setting": "ARG_ITIMERSPEC_OUT"},
+    "timer_gettime": {"setting": "ARG_ITIMERSPEC_OUT"},
     "mq_timedsend": {"u_msg_ptr": ("ARG_BUF_IN", "msg_len")},
     # Host and domain names are counted, not NUL-terminated.
     "sethostname": {"name": ("ARG_BUF_IN", "len")},
@@ -140,7 +154,8 @@ OVERRIDES = {
     "userfaultfd": {"flags": "ARG_PIPE_FLAGS"},
     "pidfd_open": {"flags": "ARG_PIPE_FLAGS"},
     "memfd_secret": {"flags": "ARG_PIPE_FLAGS"},
-    "rt_sigprocmask": {"how": "ARG_SIGPROCMASK_HOW"},
+    "rt_sigprocmask": {"how": "ARG_SIGPROCMASK_HOW", "nset": "ARG_SIGSET_IN",
+                       "oset": "ARG_SIGSET_OUT"},
     "futex": {"op": "ARG_FUTEX_OP", "val3": "ARG_HEX"},
     # execveat(AT_FDCWD, ...) is valid: its fd is a directory fd.
     "execveat": {"fd": "ARG_DIRFD", "flags": "ARG_AT_FLAGS", "argv": "ARG_ARGV",
@@ -589,8 +604,10 @@ def main():
         # Structures whose i386 layout is not x86-64's (32-bit longs and time_t)
         # are shown as their address; int arrays, timespec64 and rlimit64 are the same.
         for i, k in enumerate(d["kinds"]):
-            if (k == "ARG_STAT_OUT" or
-                    (k.startswith("ARG_TIMESPEC") and not name.endswith("_time64")) or
+            if (k in ("ARG_STAT_OUT", "ARG_SYSINFO_OUT") or
+                    k.startswith(("ARG_SIGACTION_", "ARG_TIMEVAL_", "ARG_ITIMERVAL_")) or
+                    (k.startswith(("ARG_TIMESPEC", "ARG_ITIMERSPEC"))
+                     and not name.endswith("_time64")) or
                     (k.startswith("ARG_RLIMIT_") and name != "prlimit64")):
                 d["kinds"][i] = "ARG_PTR"
         d["classes"] = d["classes"] or [CLASS_BITS[f] for f, m in STRACE_CLASSES.items()

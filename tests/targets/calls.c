@@ -4,6 +4,7 @@
  * tests trace. Every mode makes its calls through syscall(2) or plain libc
  * wrappers that map one-to-one to a system call.
  */
+#define _GNU_SOURCE /* statx */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,7 +15,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/sysinfo.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -435,6 +441,53 @@ static int paths(const char *path, const char *other)
 	return unlink(path) || unlink(other) ? 1 : 0;
 }
 
+/*
+ * structs2: a signal action set and read back, a mask blocked, uname,
+ * sysinfo, gettimeofday, an interval timer set, read and cancelled, a
+ * timerfd armed and read, statx of PATH, an epoll_ctl. Exits 0 when every
+ * result is right.
+ */
+static int structs2(const char *path)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART }, old;
+	struct itimerval itv = { .it_interval = { 1, 0 }, .it_value = { 5, 0 } }, left;
+	struct itimerspec its = { .it_value = { 1, 0 } }, its_left;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 7 };
+	struct utsname u;
+	struct sysinfo si;
+	struct timeval tv;
+	struct statx stx;
+	sigset_t set, oset;
+	int fd, tfd, ep, p[2];
+
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGCHLD);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, 40);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	if (fd < 0 || write(fd, "abc", 3) != 3 || close(fd))
+		return 1;
+	if (sigaction(SIGUSR1, &sa, &old) || sigaction(SIGUSR1, NULL, &old) ||
+	    sigprocmask(SIG_BLOCK, &set, &oset) || uname(&u) || sysinfo(&si) ||
+	    gettimeofday(&tv, NULL))
+		return 1;
+	if (setitimer(ITIMER_REAL, &itv, NULL) || getitimer(ITIMER_REAL, &left))
+		return 1;
+	itv = (struct itimerval){ 0 };
+	if (setitimer(ITIMER_REAL, &itv, &left))
+		return 1;
+	tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) || timerfd_gettime(tfd, &its_left))
+		return 1;
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx) || stx.stx_size != 3)
+		return 1;
+	ep = epoll_create1(0);
+	if (ep < 0 || pipe(p) || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev))
+		return 1;
+	return close(ep) || close(p[0]) || close(p[1]) || close(tfd) || unlink(path) ? 1 : 0;
+}
+
 static int structs(const char *path)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
@@ -507,6 +560,8 @@ int main(int argc, char **argv)
 		return compat();
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "structs2") && argc == 3)
+		return structs2(argv[2]);
 	if (!strcmp(mode, "paths") && argc == 4)
 		return paths(argv[2], argv[3]);
 	if (!strcmp(mode, "xlat") && argc == 3)
@@ -515,6 +570,6 @@ int main(int argc, char **argv)
 		return structs(argv[2]);
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH | xlat PATH | paths PATH OTHER\n");
+		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH | xlat PATH | paths PATH OTHER | structs2 PATH\n");
 	return 2;
 }

@@ -7,8 +7,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "syscalls.h"
@@ -238,6 +241,29 @@ size_t syscall_obj_size(unsigned kind)
 	case ARG_RLIMIT_IN:
 	case ARG_RLIMIT_OUT:
 		return sizeof(struct rlimit);
+	case ARG_SIGACTION_IN:
+	case ARG_SIGACTION_OUT:
+		return 32; /* the kernel's: handler, flags, restorer, an 8-byte mask */
+	case ARG_SIGSET_IN:
+	case ARG_SIGSET_OUT:
+		return 8; /* the kernel's sigset_t, 64 signals */
+	case ARG_UTSNAME_OUT:
+		return 2 * 65; /* sysname and nodename, what strace shows */
+	case ARG_SYSINFO_OUT:
+		return sizeof(struct sysinfo);
+	case ARG_TIMEVAL_IN:
+	case ARG_TIMEVAL_OUT:
+		return sizeof(struct timeval);
+	case ARG_ITIMERVAL_IN:
+	case ARG_ITIMERVAL_OUT:
+		return sizeof(struct itimerval);
+	case ARG_ITIMERSPEC_IN:
+	case ARG_ITIMERSPEC_OUT:
+		return sizeof(struct itimerspec);
+	case ARG_STATX_OUT:
+		return 64; /* through stx_attributes_mask: every field shown */
+	case ARG_EPOLL_EVENT_IN:
+		return sizeof(struct epoll_event);
 	}
 	return 0;
 }

@@ -61,7 +61,22 @@ enum arg_kind {
 	ARG_RLIMIT_OUT,	  /* the same, filled by the call */
 	ARG_CLOCKID,	  /* CLOCK_MONOTONIC... */
 	ARG_TIMER_FLAGS,  /* TIMER_ABSTIME */
-	ARG_ARGV,	  /* execve's argv, read at exit: ["ls", "-la"] */
+	ARG_SIGACTION_IN, /* struct sigaction (the kernel's): {sa_handler=SIG_DFL, sa_mask=[], ...} */
+	ARG_SIGACTION_OUT, /* the same, the old one the call fills */
+	ARG_SIGSET_IN,	   /* sigset_t: [CHLD RT_8], ~[RTMIN RT_1] */
+	ARG_SIGSET_OUT,	   /* the same, filled by the call */
+	ARG_UTSNAME_OUT,   /* struct utsname: {sysname="Linux", nodename="vm", ...} */
+	ARG_SYSINFO_OUT,   /* struct sysinfo: {uptime=..., loads=[...], ...} */
+	ARG_TIMEVAL_IN,	   /* struct timeval: {tv_sec=1, tv_usec=0} */
+	ARG_TIMEVAL_OUT,   /* the same, filled by the call */
+	ARG_ITIMERVAL_IN,  /* struct itimerval: {it_interval={...}, it_value={...}} */
+	ARG_ITIMERVAL_OUT, /* the same, filled by the call */
+	ARG_ITIMERSPEC_IN, /* struct itimerspec: {it_interval={tv_sec=0, tv_nsec=0}, ...} */
+	ARG_ITIMERSPEC_OUT,
+	ARG_STATX_OUT,	    /* struct statx: {stx_mask=..., stx_attributes=0, stx_mode=..., ...} */
+	ARG_EPOLL_EVENT_IN, /* struct epoll_event: {events=EPOLLIN, data={u32=3, u64=3}} */
+	ARG_ITIMER_WHICH,   /* ITIMER_REAL... */
+	ARG_ARGV,	    /* execve's argv, read at exit: ["ls", "-la"] */
 	ARG_ENVP, /* execve's envp: its address; the count of its variables comes with argv */
 };
 

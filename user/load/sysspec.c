@@ -52,6 +52,23 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 			case ARG_ARGV:
 				sp->slot_kind[n] = AT_SLOT_ARGV;
 				break;
+			case ARG_SIGACTION_OUT:
+			case ARG_SIGSET_OUT:
+			case ARG_UTSNAME_OUT:
+			case ARG_SYSINFO_OUT:
+			case ARG_TIMEVAL_OUT:
+			case ARG_ITIMERVAL_OUT:
+			case ARG_ITIMERSPEC_OUT:
+			case ARG_STATX_OUT:
+				sp->slot_kind[n] = AT_SLOT_OBJ_OUT;
+				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
+				break;
+			case ARG_SIGACTION_IN:
+			case ARG_SIGSET_IN:
+			case ARG_TIMEVAL_IN:
+			case ARG_ITIMERVAL_IN:
+			case ARG_ITIMERSPEC_IN:
+			case ARG_EPOLL_EVENT_IN:
 			case ARG_TIMESPEC_IN:
 			case ARG_RLIMIT_IN:
 				sp->slot_kind[n] = AT_SLOT_OBJ_IN;

@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -239,11 +241,40 @@ static const struct sym rlimits[] = {
 };
 
 static const struct sym statx_masks[] = {
-	{ 0x7ff, "STATX_BASIC_STATS" }, SYM(STATX_TYPE), SYM(STATX_MODE), SYM(STATX_NLINK),
+	{ 0xfff, "STATX_ALL" }, { 0x7ff, "STATX_BASIC_STATS" }, SYM(STATX_TYPE), SYM(STATX_MODE), SYM(STATX_NLINK),
 	SYM(STATX_UID), SYM(STATX_GID), SYM(STATX_ATIME), SYM(STATX_MTIME), SYM(STATX_CTIME),
 	SYM(STATX_INO), SYM(STATX_SIZE), SYM(STATX_BLOCKS), SYM(STATX_BTIME), SYM(STATX_MNT_ID),
 	{ 0x2000, "STATX_DIOALIGN" }, { 0x4000, "STATX_MNT_ID_UNIQUE" },
 	{ 0x8000, "STATX_SUBVOL" }, { 0x10000, "STATX_WRITE_ATOMIC" },
+};
+
+/* statx's stx_attributes, strace's order. */
+static const struct sym statx_attrs[] = {
+	{ 0x4, "STATX_ATTR_COMPRESSED" }, { 0x10, "STATX_ATTR_IMMUTABLE" },
+	{ 0x20, "STATX_ATTR_APPEND" },	  { 0x40, "STATX_ATTR_NODUMP" },
+	{ 0x800, "STATX_ATTR_ENCRYPTED" }, { 0x1000, "STATX_ATTR_AUTOMOUNT" },
+	{ 0x2000, "STATX_ATTR_MOUNT_ROOT" }, { 0x100000, "STATX_ATTR_VERITY" },
+	{ 0x200000, "STATX_ATTR_DAX" },
+};
+
+/* The kernel's sigaction flags, strace's order. */
+static const struct sym sa_flags[] = {
+	{ 0x04000000, "SA_RESTORER" }, { 0x08000000, "SA_ONSTACK" },  { 0x10000000, "SA_RESTART" },
+	{ 0x40000000, "SA_NODEFER" },  { 0x80000000, "SA_RESETHAND" }, { 0x4, "SA_SIGINFO" },
+	{ 0x2, "SA_NOCLDWAIT" },       { 0x1, "SA_NOCLDSTOP" },
+};
+
+static const struct sym epoll_events[] = {
+	SYM(EPOLLIN),	  SYM(EPOLLPRI),    SYM(EPOLLOUT),	 SYM(EPOLLERR),
+	SYM(EPOLLHUP),	  { 0x20, "EPOLLNVAL" },   SYM(EPOLLRDNORM),	 SYM(EPOLLRDBAND),
+	SYM(EPOLLWRNORM), SYM(EPOLLWRBAND), SYM(EPOLLMSG),	 SYM(EPOLLRDHUP),
+	SYM(EPOLLEXCLUSIVE), SYM(EPOLLWAKEUP), SYM(EPOLLONESHOT), { 0x80000000u, "EPOLLET" },
+};
+
+static const struct sym itimer_whichs[] = {
+	SYM(ITIMER_REAL),
+	SYM(ITIMER_VIRTUAL),
+	SYM(ITIMER_PROF),
 };
 
 /* The common ioctl requests: terminals, sockets and files, block devices. */
@@ -447,11 +478,14 @@ static void put_sock_type(struct out *o, unsigned v)
 	}
 }
 
+/* strace's names: SIGCHLD..., SIGRTMIN for 32, then SIGRT_1 to SIGRT_32. */
 static void put_signal(struct out *o, int sig)
 {
 	const char *name = signal_name(sig);
 
-	if (name)
+	if (sig > 32 && sig <= 64)
+		out_printf(o, "SIGRT_%d", sig - 32);
+	else if (name)
 		out_puts(o, name);
 	else
 		out_printf(o, "%d", sig);
@@ -508,6 +542,7 @@ static const struct sym_table sym_tables[] = {
 	[ARG_PRCTL] = ENUM(prctl_opts),
 	[ARG_CLOCKID] = ENUM(clockids),
 	[ARG_TIMER_FLAGS] = FLAGS(timer_flags),
+	[ARG_ITIMER_WHICH] = ENUM(itimer_whichs),
 };
 
 static const struct sym_table unlink_table = FLAGS(unlink_flags);
@@ -519,7 +554,7 @@ static bool is_symbolic(unsigned kind)
 {
 	return (kind >= ARG_OPEN_FLAGS && kind <= ARG_SIGPROCMASK_HOW) ||
 	       (kind >= ARG_FUTEX_OP && kind <= ARG_ARCH_PRCTL) || kind == ARG_CLOCKID ||
-	       kind == ARG_TIMER_FLAGS;
+	       kind == ARG_TIMER_FLAGS || kind == ARG_ITIMER_WHICH;
 }
 
 /* A value by name from t, or in hex when it has none (ioctl requests, arch_prctl codes). */
@@ -551,6 +586,20 @@ static void put_sockopt(struct out *o, const struct event *ev, unsigned long lon
 		return;
 	}
 	out_printf(o, "%d", (int)v);
+}
+
+/* statx's flags: its sync type first, AT_STATX_SYNC_AS_STAT when 0, as strace. */
+static void put_statx_flags(struct out *o, unsigned v)
+{
+	bool first = false;
+
+	if (!(v & (AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)))
+		out_puts(o, "AT_STATX_SYNC_AS_STAT");
+	else
+		first = true;
+	v = put_flag_names(o, v, at_flags, ARRAY_SIZE(at_flags), &first);
+	if (v)
+		out_printf(o, "|%#x", v);
 }
 
 /* The kinds shown by name; the caller quotes them for JSON. */
@@ -587,6 +636,10 @@ static void put_symbolic(struct out *o, unsigned nr, unsigned kind, __u64 v)
 		put_signal(o, (int)v);
 		return;
 	case ARG_AT_FLAGS:
+		if (nr == SYS_statx) {
+			put_statx_flags(o, (unsigned)v);
+			return;
+		}
 		if (nr == SYS_unlinkat)
 			st = &unlink_table;
 		break;
@@ -858,16 +911,269 @@ static void put_wait_status(struct out *o, int s, bool json)
  * there: unreadable, not captured, short, or an output of a failed call (a
  * wait4 that returned 0 wrote no status either).
  */
+/* A signal in a mask as strace names it there: CHLD, RTMIN, RT_8 (by -X, numbers). */
+static void put_mask_sig(struct out *o, int sig, bool json)
+{
+	char name[16];
+
+	if (json) {
+		out_putc(o, '"');
+		put_signal(o, sig);
+		out_putc(o, '"');
+		return;
+	}
+	if (sig == 32)
+		snprintf(name, sizeof(name), "RTMIN");
+	else if (sig > 32)
+		snprintf(name, sizeof(name), "RT_%d", sig - 32);
+	else if (signal_name(sig))
+		snprintf(name, sizeof(name), "%s", signal_name(sig) + 3);
+	else
+		snprintf(name, sizeof(name), "%d", sig);
+	if (xlat_style == XLAT_RAW)
+		out_printf(o, "%d", sig);
+	else if (xlat_style == XLAT_VERBOSE)
+		out_printf(o, "%d /* %s */", sig, name);
+	else
+		out_puts(o, name);
+}
+
+/*
+ * A signal mask as strace prints it: [CHLD RT_8], or ~[RTMIN RT_1] (those
+ * not in it) when two thirds or more of the 64 are; JSON lists the members.
+ */
+static void put_sigset(struct out *o, uint64_t m, bool json)
+{
+	bool inv = !json && __builtin_popcountll(m) >= 64 * 2 / 3;
+	bool first = true;
+
+	if (inv) {
+		m = ~m;
+		out_putc(o, '~');
+	}
+	out_putc(o, '[');
+	for (int sig = 1; sig <= 64; sig++) {
+		if (!(m & (1ULL << (sig - 1))))
+			continue;
+		if (!first)
+			out_puts(o, json ? "," : " ");
+		first = false;
+		put_mask_sig(o, sig, json);
+	}
+	out_putc(o, ']');
+}
+
+/* The kernel's struct sigaction on x86-64. */
+struct k_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+static void put_sigaction(struct out *o, const struct k_sigaction *sa, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "sa_handler");
+	if (sa->handler <= 1) {
+		put_xlat(o, json, sa->handler ? "0x1" : "0", sa->handler ? "SIG_IGN" : "SIG_DFL");
+	} else {
+		put_ptr(o, sa->handler, json);
+	}
+	obj_field(o, json, &first, "sa_mask");
+	put_sigset(o, sa->mask, json);
+	obj_field(o, json, &first, "sa_flags");
+	obj_sym_begin(o, json);
+	if (xlat_style == XLAT_RAW && !json)
+		out_printf(o, "%#llx", (unsigned long long)sa->flags);
+	else
+		put_flags(o, sa->flags, sa_flags, ARRAY_SIZE(sa_flags), NULL);
+	obj_sym_begin(o, json);
+	if (sa->flags & 0x04000000) {
+		obj_field(o, json, &first, "sa_restorer");
+		put_ptr(o, sa->restorer, json);
+	}
+	out_putc(o, '}');
+}
+
+/* utsname's first two fields (what strace shows), each cut at its 65 bytes. */
+static void put_utsname(struct out *o, const char *u, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "sysname");
+	out_putc(o, '"');
+	if (json)
+		out_escape_json(o, u, strnlen(u, 65));
+	else
+		out_escape_c(o, u, strnlen(u, 65));
+	out_putc(o, '"');
+	obj_field(o, json, &first, "nodename");
+	out_putc(o, '"');
+	if (json)
+		out_escape_json(o, u + 65, strnlen(u + 65, 65));
+	else
+		out_escape_c(o, u + 65, strnlen(u + 65, 65));
+	out_puts(o, json ? "\"}" : "\", ...}");
+}
+
+static void put_sysinfo(struct out *o, const struct sysinfo *si, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "uptime");
+	out_i64(o, si->uptime);
+	obj_field(o, json, &first, "loads");
+	out_printf(o, json ? "[%lu,%lu,%lu]" : "[%lu, %lu, %lu]", si->loads[0], si->loads[1],
+		   si->loads[2]);
+#define SI_FIELD(f)                     \
+	obj_field(o, json, &first, #f); \
+	out_u64(o, (unsigned long long)si->f)
+	SI_FIELD(totalram);
+	SI_FIELD(freeram);
+	SI_FIELD(sharedram);
+	SI_FIELD(bufferram);
+	SI_FIELD(totalswap);
+	SI_FIELD(freeswap);
+	SI_FIELD(procs);
+	SI_FIELD(totalhigh);
+	SI_FIELD(freehigh);
+	SI_FIELD(mem_unit);
+#undef SI_FIELD
+	out_putc(o, '}');
+}
+
+static void put_timeval(struct out *o, const struct timeval *tv, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "tv_sec");
+	out_i64(o, tv->tv_sec);
+	obj_field(o, json, &first, "tv_usec");
+	out_i64(o, tv->tv_usec);
+	out_putc(o, '}');
+}
+
+static void put_itimerval(struct out *o, const struct itimerval *it, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "it_interval");
+	put_timeval(o, &it->it_interval, json);
+	obj_field(o, json, &first, "it_value");
+	put_timeval(o, &it->it_value, json);
+	out_putc(o, '}');
+}
+
+static void put_itimerspec(struct out *o, const struct itimerspec *it, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "it_interval");
+	put_timespec(o, &it->it_interval, json);
+	obj_field(o, json, &first, "it_value");
+	put_timespec(o, &it->it_value, json);
+	out_putc(o, '}');
+}
+
+/* The first 64 bytes of struct statx (through stx_attributes_mask). */
+struct statx_head {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad;
+	uint64_t ino, size, blocks, attributes_mask;
+};
+
+/* strace's abbreviation: the mask, attributes, mode and size; JSON has the rest read too. */
+static void put_statx(struct out *o, const struct statx_head *x, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "stx_mask");
+	obj_sym_begin(o, json);
+	put_flags(o, x->mask, statx_masks, ARRAY_SIZE(statx_masks), NULL);
+	obj_sym_begin(o, json);
+	obj_field(o, json, &first, "stx_attributes");
+	obj_sym_begin(o, json);
+	put_flags(o, x->attributes, statx_attrs, ARRAY_SIZE(statx_attrs), NULL);
+	obj_sym_begin(o, json);
+	if (x->mask & (STATX_TYPE | STATX_MODE)) {
+		obj_field(o, json, &first, "stx_mode");
+		obj_sym_begin(o, json);
+		put_mode(o, x->mode);
+		obj_sym_begin(o, json);
+	}
+	if (x->mask & STATX_SIZE) {
+		obj_field(o, json, &first, "stx_size");
+		out_u64(o, x->size);
+	}
+	if (!json) {
+		out_puts(o, ", ...}");
+		return;
+	}
+	obj_field(o, json, &first, "stx_blksize");
+	out_u64(o, x->blksize);
+	obj_field(o, json, &first, "stx_nlink");
+	out_u64(o, x->nlink);
+	obj_field(o, json, &first, "stx_uid");
+	out_u64(o, x->uid);
+	obj_field(o, json, &first, "stx_gid");
+	out_u64(o, x->gid);
+	obj_field(o, json, &first, "stx_ino");
+	out_u64(o, x->ino);
+	obj_field(o, json, &first, "stx_blocks");
+	out_u64(o, x->blocks);
+	out_putc(o, '}');
+}
+
+/* struct epoll_event as strace prints it (packed on x86-64: 12 bytes). */
+static void put_epoll_event(struct out *o, const struct epoll_event *e, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "events");
+	obj_sym_begin(o, json);
+	put_flags(o, e->events, epoll_events, ARRAY_SIZE(epoll_events), NULL);
+	obj_sym_begin(o, json);
+	obj_field(o, json, &first, "data");
+	if (json)
+		out_printf(o, "{\"u32\":%u,\"u64\":%llu}", (unsigned)e->data.u64,
+			   (unsigned long long)e->data.u64);
+	else
+		out_printf(o, "{u32=%u, u64=%llu}", (unsigned)e->data.u64,
+			   (unsigned long long)e->data.u64);
+	out_putc(o, '}');
+}
+
 static void put_obj(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
 {
 	size_t size = syscall_obj_size(a->type);
-	bool out = a->type != ARG_TIMESPEC_IN && a->type != ARG_RLIMIT_IN;
+	bool out = a->type != ARG_TIMESPEC_IN && a->type != ARG_RLIMIT_IN &&
+		   a->type != ARG_SIGACTION_IN && a->type != ARG_SIGSET_IN &&
+		   a->type != ARG_TIMEVAL_IN && a->type != ARG_ITIMERVAL_IN &&
+		   a->type != ARG_ITIMERSPEC_IN && a->type != ARG_EPOLL_EVENT_IN;
 	union {
 		struct stat st;
 		struct timespec ts;
 		struct rlimit rl;
 		int fds[2];
 		int status;
+		struct k_sigaction sa;
+		uint64_t sigset;
+		char uts[2 * 65];
+		struct sysinfo si;
+		struct timeval tv;
+		struct itimerval itv;
+		struct itimerspec its;
+		struct statx_head stx;
+		struct epoll_event ee;
 	} v;
 
 	if (!a->bytes || (a->flags & EVA_FAULTED) || a->len < size || size > sizeof(v) ||
@@ -893,6 +1199,38 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		return;
 	case ARG_PIPE_FDS:
 		out_printf(o, json ? "[%d,%d]" : "[%d, %d]", v.fds[0], v.fds[1]);
+		return;
+	case ARG_SIGACTION_IN:
+	case ARG_SIGACTION_OUT:
+		put_sigaction(o, &v.sa, json);
+		return;
+	case ARG_SIGSET_IN:
+	case ARG_SIGSET_OUT:
+		put_sigset(o, v.sigset, json);
+		return;
+	case ARG_UTSNAME_OUT:
+		put_utsname(o, v.uts, json);
+		return;
+	case ARG_SYSINFO_OUT:
+		put_sysinfo(o, &v.si, json);
+		return;
+	case ARG_TIMEVAL_IN:
+	case ARG_TIMEVAL_OUT:
+		put_timeval(o, &v.tv, json);
+		return;
+	case ARG_ITIMERVAL_IN:
+	case ARG_ITIMERVAL_OUT:
+		put_itimerval(o, &v.itv, json);
+		return;
+	case ARG_ITIMERSPEC_IN:
+	case ARG_ITIMERSPEC_OUT:
+		put_itimerspec(o, &v.its, json);
+		return;
+	case ARG_STATX_OUT:
+		put_statx(o, &v.stx, json);
+		return;
+	case ARG_EPOLL_EVENT_IN:
+		put_epoll_event(o, &v.ee, json);
 		return;
 	}
 	put_ptr(o, a->value, json);
@@ -1185,6 +1523,20 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 	case ARG_PIPE_FDS:
 	case ARG_RLIMIT_IN:
 	case ARG_RLIMIT_OUT:
+	case ARG_SIGACTION_IN:
+	case ARG_SIGACTION_OUT:
+	case ARG_SIGSET_IN:
+	case ARG_SIGSET_OUT:
+	case ARG_UTSNAME_OUT:
+	case ARG_SYSINFO_OUT:
+	case ARG_TIMEVAL_IN:
+	case ARG_TIMEVAL_OUT:
+	case ARG_ITIMERVAL_IN:
+	case ARG_ITIMERVAL_OUT:
+	case ARG_ITIMERSPEC_IN:
+	case ARG_ITIMERSPEC_OUT:
+	case ARG_STATX_OUT:
+	case ARG_EPOLL_EVENT_IN:
 		put_obj(o, ev, a, json);
 		return;
 	case ARG_PATH:
