@@ -52,6 +52,12 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 
 		if (kind == AT_SLOT_NONE)
 			continue;
+		if (kind == AT_SLOT_ARR_OUT) {
+			if (at_exit)
+				capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i],
+					    spec->elem[i], ret);
+			continue;
+		}
 		/* argv: at exit, from the new image when the exec succeeded. */
 		if (kind == AT_SLOT_ARGV) {
 			if (at_exit)

@@ -88,6 +88,11 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 				     rec->flags & AT_CALL_COMPAT);
 			continue;
 		}
+		if (kind == AT_SLOT_ARR_OUT) {
+			capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i], spec->elem[i],
+				    ret);
+			continue;
+		}
 		if (!exec_done && (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)) {
 			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
 			continue;

@@ -30,6 +30,12 @@ enum at_slot_kind {
 	AT_SLOT_OBJ_OUT = 9, /* read at exit when the call succeeded (ret >= 0) */
 	/* execve's argv (slot_arg) and its envp's count (slot_arg + 1): struct at_argv_head. */
 	AT_SLOT_ARGV = 10,
+	/*
+	 * An array read at exit, as many elements of elem bytes as argument
+	 * len_arg says, or the return value when len_arg is AT_MAX_ARGS (none
+	 * when it is an error), cut at whole elements within AT_STR_MAX - 1.
+	 */
+	AT_SLOT_ARR_OUT = 11,
 };
 
 /* Which syscalls make records (status_mask; strace's -z, -Z, -e status=). */
@@ -45,7 +51,8 @@ struct at_sys_spec {
 	__u8 len_arg[AT_SLOTS];	  /* argument index holding the length (BUF kinds) */
 	__u8 noreturn;		  /* 1 for exit/exit_group */
 	__u8 exec;		  /* 1 for execve/execveat: the caller's memory is gone at exit */
-	__u8 fork; /* 1 for clone/clone3/fork/vfork: the new task also returns, with 0 */
+	__u8 fork;	     /* 1 for clone/clone3/fork/vfork: the new task also returns, with 0 */
+	__u8 elem[AT_SLOTS]; /* AT_SLOT_ARR_OUT: bytes of an element */
 	/* -P: the arguments that are fds (bit i: argument i) and paths, and a new fd returned. */
 	__u8 fd_mask;
 	__u8 path_mask;
@@ -307,7 +314,7 @@ struct at_pid_bits {
 	__u64 w[AT_PID_WORDS];
 };
 
-_Static_assert(sizeof(struct at_sys_spec) == 12, "at_sys_spec layout");
+_Static_assert(sizeof(struct at_sys_spec) == 12 + AT_SLOTS, "at_sys_spec layout");
 _Static_assert(sizeof(struct at_cond) == 48, "at_cond layout");
 _Static_assert(sizeof(struct at_filter) == 24 + AT_FILTER_CONDS * 48, "at_filter layout");
 _Static_assert(sizeof(struct at_deref) == 28, "at_deref layout");

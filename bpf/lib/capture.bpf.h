@@ -194,6 +194,27 @@ static __always_inline void capture_obj(struct at_call_rec *rec, int i, __u8 arg
 	rec->slot_len[i] = n;
 }
 
+/*
+ * Reads slot i from the pointer in argument arg: an array of elem-byte
+ * elements, as many as argument count_arg says or, when count_arg is
+ * AT_MAX_ARGS, as ret (poll's fds by nfds, epoll_wait's events by its
+ * result), whole elements within the slot; cut ones are flagged.
+ */
+static __always_inline void capture_arr(struct at_call_rec *rec, int i, __u8 arg, __u8 count_arg,
+					__u8 elem, __s64 ret)
+{
+	__u64 n = count_arg < AT_MAX_ARGS ? rec->args[count_arg] : (__u64)ret;
+	__u32 max = elem ? (AT_STR_MAX - 1) / elem : 0;
+
+	if (count_arg >= AT_MAX_ARGS && ret < 0)
+		return;
+	if (n > max) {
+		n = max;
+		rec->flags |= AT_CALL_TRUNC0 << i;
+	}
+	capture_obj(rec, i, arg, (__u32)n * elem);
+}
+
 /* Sends the record; only the used part of the last slot goes out. false when lost. */
 static __always_inline bool emit(struct at_call_rec *rec)
 {

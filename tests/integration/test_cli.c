@@ -1666,3 +1666,42 @@ Test(cli, more_structures_decode_as_strace)
 		  "%s", out);
 	free(out), free(err);
 }
+
+/*
+ * poll's fds and their revents and epoll_wait's events, arrays read at the
+ * call's exit as long as nfds and the result say: the same lines as strace
+ * 6.1's (a timeout, an empty list too), and JSON arrays.
+ */
+Test(cli, poll_and_epoll_arrays_as_strace)
+{
+	const char *calls = "trace=poll,epoll_wait,epoll_ctl";
+	char sout[64];
+	char *out, *err, *sto;
+	int st;
+
+	tmp_name(sout, sizeof(sout), "polls", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", (char *)calls,
+				     CALLS, "polls", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-e", (char *)calls, "--", CALLS, "polls", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	cr_assert_eq(same_lines(sto, out, NULL, NULL), 8, "strace:\n%s\nagent-trace:\n%s", sto,
+		     out);
+	cr_assert(strstr(out, "], 2, 100) = 2 ([{fd="), "%s", out);
+	cr_assert(strstr(out, "events=POLLPRI}], 1, 10) = 0 (Timeout)\n"), "%s", out);
+	cr_assert(strstr(out, ", [], 4, 10) = 0\n"), "%s", out);
+	free(out), free(err), free(sto);
+	unlink(sout);
+	st = run_capture((char *[]){ AT, "-q", "--json", "-e", "trace=poll,epoll_wait", "--", CALLS,
+				     "polls", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(strstr(out, "\"events\":\"POLLPRI\",\"revents\":\"0\"}],\"nfds\":1"), "%s", out);
+	cr_assert(strstr(out, "\"events\":[{\"events\":\"EPOLLIN\",\"data\":{\"u32\":"), "%s", out);
+	cr_assert(strstr(out, "\"events\":[],\"maxevents\":4"), "%s", out);
+	free(out), free(err);
+}

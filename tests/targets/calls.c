@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* statx */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -488,6 +489,39 @@ static int structs2(const char *path)
 	return close(ep) || close(p[0]) || close(p[1]) || close(tfd) || unlink(path) ? 1 : 0;
 }
 
+/*
+ * polls: poll on a readable pipe and a writable one, then on nothing ready
+ * (a timeout); epoll_wait with both ready, then with none. Exits 0 when
+ * every result is right.
+ */
+static int polls(void)
+{
+	struct epoll_event in = { .events = EPOLLIN, .data.u64 = 3 }, out = { .events = EPOLLOUT },
+			   got[4];
+	struct pollfd fds[2];
+	int p[2], ep;
+
+	if (pipe(p) || write(p[1], "x", 1) != 1)
+		return 1;
+	fds[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = p[1], .events = POLLOUT };
+	if (poll(fds, 2, 100) != 2)
+		return 1;
+	fds[0] = (struct pollfd){ .fd = p[0], .events = POLLPRI };
+	if (poll(fds, 1, 10) != 0)
+		return 1;
+	out.data.u64 = (unsigned)p[1];
+	in.data.u64 = (unsigned)p[0];
+	ep = epoll_create1(0);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &in) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &out) || epoll_wait(ep, got, 4, 100) != 2)
+		return 1;
+	if (epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL) || epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL) ||
+	    epoll_wait(ep, got, 4, 10) != 0)
+		return 1;
+	return close(ep) || close(p[0]) || close(p[1]) ? 1 : 0;
+}
+
 static int structs(const char *path)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
@@ -560,6 +594,8 @@ int main(int argc, char **argv)
 		return compat();
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "polls"))
+		return polls();
 	if (!strcmp(mode, "structs2") && argc == 3)
 		return structs2(argv[2]);
 	if (!strcmp(mode, "paths") && argc == 4)
@@ -570,6 +606,6 @@ int main(int argc, char **argv)
 		return structs(argv[2]);
 	fprintf(stderr,
 		"usage: calls basic PATH N | pipe | fork | threads | wait N | hold N | counts | "
-		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH | xlat PATH | paths PATH OTHER | structs2 PATH\n");
+		"many N [MS] | lone N MS | onsig N | unused | compat | signals | structs PATH | xlat PATH | paths PATH OTHER | structs2 PATH | polls\n");
 	return 2;
 }

@@ -76,7 +76,9 @@ enum arg_kind {
 	ARG_STATX_OUT,	    /* struct statx: {stx_mask=..., stx_attributes=0, stx_mode=..., ...} */
 	ARG_EPOLL_EVENT_IN, /* struct epoll_event: {events=EPOLLIN, data={u32=3, u64=3}} */
 	ARG_ITIMER_WHICH,   /* ITIMER_REAL... */
-	ARG_ARGV,	    /* execve's argv, read at exit: ["ls", "-la"] */
+	ARG_POLLFDS,	    /* poll's fds, read at exit: [{fd=3, events=POLLIN}], revents after = */
+	ARG_EPOLL_EVENTS_OUT, /* epoll_wait's events, as many as it returned */
+	ARG_ARGV,	      /* execve's argv, read at exit: ["ls", "-la"] */
 	ARG_ENVP, /* execve's envp: its address; the count of its variables comes with argv */
 };
 

@@ -52,6 +52,18 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 			case ARG_ARGV:
 				sp->slot_kind[n] = AT_SLOT_ARGV;
 				break;
+			case ARG_POLLFDS:
+				/* struct pollfd, as many as the nfds after it. */
+				sp->slot_kind[n] = AT_SLOT_ARR_OUT;
+				sp->len_arg[n] = (uint8_t)(i + 1);
+				sp->elem[n] = 8;
+				break;
+			case ARG_EPOLL_EVENTS_OUT:
+				/* struct epoll_event (packed: 12 bytes), as many as returned. */
+				sp->slot_kind[n] = AT_SLOT_ARR_OUT;
+				sp->len_arg[n] = AT_MAX_ARGS;
+				sp->elem[n] = 12;
+				break;
 			case ARG_SIGACTION_OUT:
 			case ARG_SIGSET_OUT:
 			case ARG_UTSNAME_OUT:

@@ -13,6 +13,7 @@
 #include <asm/prctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -269,6 +270,12 @@ static const struct sym epoll_events[] = {
 	SYM(EPOLLHUP),	  { 0x20, "EPOLLNVAL" },   SYM(EPOLLRDNORM),	 SYM(EPOLLRDBAND),
 	SYM(EPOLLWRNORM), SYM(EPOLLWRBAND), SYM(EPOLLMSG),	 SYM(EPOLLRDHUP),
 	SYM(EPOLLEXCLUSIVE), SYM(EPOLLWAKEUP), SYM(EPOLLONESHOT), { 0x80000000u, "EPOLLET" },
+};
+
+static const struct sym poll_events[] = {
+	SYM(POLLIN),	 SYM(POLLPRI),	  SYM(POLLOUT),	   SYM(POLLERR),    SYM(POLLHUP),
+	SYM(POLLNVAL),	 SYM(POLLRDNORM), SYM(POLLRDBAND), SYM(POLLWRNORM), SYM(POLLWRBAND),
+	{ 0x400, "POLLMSG" }, { 0x1000, "POLLREMOVE" }, { 0x2000, "POLLRDHUP" },
 };
 
 static const struct sym itimer_whichs[] = {
@@ -1152,6 +1159,79 @@ static void put_epoll_event(struct out *o, const struct epoll_event *e, bool jso
 	out_putc(o, '}');
 }
 
+/*
+ * poll's fds from the slot read at exit: [{fd=3, events=POLLIN}], or with
+ * revents (the return's list, only those with some), strace's two forms;
+ * "..." when the slot held fewer than nfds. false when there are none.
+ */
+static bool put_pollfds(struct out *o, const struct event *ev, const struct event_arg *a,
+			bool revents, bool json)
+{
+	unsigned n = a->len / sizeof(struct pollfd), shown = 0;
+	bool first = true;
+
+	if (!a->bytes || (a->flags & EVA_FAULTED) || ev->nargs < 2)
+		return false;
+	if (n > ev->args[1].value)
+		n = (unsigned)ev->args[1].value;
+	out_putc(o, '[');
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd p;
+		bool f = true;
+
+		memcpy(&p, a->bytes + i * sizeof(p), sizeof(p));
+		if (revents && !p.revents)
+			continue;
+		if (!first)
+			out_puts(o, json ? "," : ", ");
+		first = false;
+		shown++;
+		out_putc(o, '{');
+		obj_field(o, json, &f, "fd");
+		out_i64(o, p.fd);
+		obj_field(o, json, &f, revents ? "revents" : "events");
+		obj_sym_begin(o, json);
+		put_flags(o, (unsigned short)(revents ? p.revents : p.events), poll_events,
+			  ARRAY_SIZE(poll_events), NULL);
+		obj_sym_begin(o, json);
+		if (json && !revents) {
+			obj_field(o, json, &f, "revents");
+			out_putc(o, '"');
+			put_flags(o, (unsigned short)p.revents, poll_events,
+				  ARRAY_SIZE(poll_events), NULL);
+			out_putc(o, '"');
+		}
+		out_putc(o, '}');
+	}
+	if (!json && (a->flags & EVA_TRUNCATED))
+		out_puts(o, shown || !revents ? ", ..." : "...");
+	out_putc(o, ']');
+	return true;
+}
+
+/* epoll_wait's events, as many as it returned: [{events=EPOLLIN, data={u32=3, u64=3}}]. */
+static bool put_epoll_events(struct out *o, const struct event *ev, const struct event_arg *a,
+			     bool json)
+{
+	unsigned n = a->len / 12;
+
+	if (!a->bytes || (a->flags & EVA_FAULTED) || ev->ret < 0)
+		return false;
+	out_putc(o, '[');
+	for (unsigned i = 0; i < n; i++) {
+		struct epoll_event e;
+
+		memcpy(&e, a->bytes + i * 12, 12);
+		if (i)
+			out_puts(o, json ? "," : ", ");
+		put_epoll_event(o, &e, json);
+	}
+	if (!json && (a->flags & EVA_TRUNCATED))
+		out_puts(o, n ? ", ..." : "...");
+	out_putc(o, ']');
+	return true;
+}
+
 static void put_obj(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
 {
 	size_t size = syscall_obj_size(a->type);
@@ -1539,6 +1619,14 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 	case ARG_EPOLL_EVENT_IN:
 		put_obj(o, ev, a, json);
 		return;
+	case ARG_POLLFDS:
+		if (!put_pollfds(o, ev, a, false, json))
+			put_ptr(o, v, json);
+		return;
+	case ARG_EPOLL_EVENTS_OUT:
+		if (!put_epoll_events(o, ev, a, json))
+			put_ptr(o, v, json);
+		return;
 	case ARG_PATH:
 	case ARG_STR:
 	case ARG_BUF_IN:
@@ -1634,6 +1722,16 @@ void sys_put_ret(struct out *o, const struct event *ev)
 		out_printf(o, " (%s)", errno_desc(ev->err));
 	} else if ((kind == ARG_PTR || kind == ARG_HEX) && r) {
 		out_hex(o, (unsigned long long)r);
+	} else if (ev->sys && ev->nargs && ev->args[0].type == ARG_POLLFDS && r >= 0) {
+		/* strace's: "1 ([{fd=3, revents=POLLIN}])", "0 (Timeout)". */
+		out_i64(o, r);
+		if (!r) {
+			out_puts(o, " (Timeout)");
+		} else if (ev->args[0].bytes) {
+			out_puts(o, " (");
+			put_pollfds(o, ev, &ev->args[0], true, false);
+			out_putc(o, ')');
+		}
 	} else if (ev->nr == SYS_fcntl && r >= 0 &&
 		   ((int)ev->args[1].value == F_GETFL ||
 		    ((int)ev->args[1].value == F_GETFD && r))) {
