@@ -403,7 +403,7 @@ Test(decode, symbolic_arguments)
 	r = mkrec("statx", (__u64)-100, 0x7ffd0000, 0x100, 0xfff, 0x7ffd1000, 0);
 	set_slot(&r, 0, 1, "/", 1);
 	cr_assert_str_eq(args_of(&r),
-			 "AT_FDCWD, \"/\", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS|STATX_BTIME, "
+			 "AT_FDCWD, \"/\", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW, STATX_ALL, "
 			 "0x7ffd1000");
 	r = mkrec("futex", 0x1000, 1 | 128, 1, 0x55, 0x66, 0x77);
 	cr_assert_str_eq(args_of(&r), "0x1000, FUTEX_WAKE_PRIVATE, 1");
