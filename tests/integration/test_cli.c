@@ -1705,3 +1705,57 @@ Test(cli, poll_and_epoll_arrays_as_strace)
 	cr_assert(strstr(out, "\"events\":[],\"maxevents\":4"), "%s", out);
 	free(out), free(err);
 }
+
+/* A clone3 line with its TIDs as T (the two tools' threads differ). */
+static void tid_norm(char *l)
+{
+	for (char *p = l; (p = strstr(p, "parent_tid=[")); p += 13) {
+		char *q = p + 12 + strspn(p + 12, "0123456789");
+
+		memmove(p + 13, q, strlen(q) + 1);
+		p[12] = 'T';
+	}
+	for (char *p = strrchr(l, '='); p && p[1] == ' ' && p[2] >= '1' && p[2] <= '9';) {
+		strcpy(p + 2, "T");
+		break;
+	}
+}
+
+/*
+ * clone3's struct clone_args as strace prints it, with the thread's TID
+ * the kernel stored at parent_tid ("=> {parent_tid=[T]}"): pthread_create's
+ * 8 calls, each the same line as strace 6.1's but for TIDs and addresses.
+ */
+Test(cli, clone3_args_as_strace)
+{
+	char sout[64], a[1024], b[1024];
+	char *out, *err, *sto;
+	const char *sl, *al;
+	int st, n = 0;
+
+	tmp_name(sout, sizeof(sout), "clone3", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", "trace=clone3",
+				     CALLS, "threads", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-e", "trace=clone3", "--", CALLS, "threads", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	for (sl = sto, al = out; (sl = strstr(sl, "clone3(")) && (al = strstr(al, "clone3("));
+	     sl++, al++, n++) {
+		strace_norm(sl, false, a, sizeof(a));
+		strace_norm(al, false, b, sizeof(b));
+		tid_norm(a);
+		tid_norm(b);
+		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
+	}
+	cr_assert_eq(n, 4, "strace:\n%s\nagent-trace:\n%s", sto, out);
+	cr_assert(strstr(out,
+			 "CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x"),
+		  "%s", out);
+	cr_assert(strstr(out, "} => {parent_tid=["), "%s", out);
+	free(out), free(err), free(sto);
+	unlink(sout);
+}

@@ -264,6 +264,8 @@ size_t syscall_obj_size(unsigned kind)
 		return 64; /* through stx_attributes_mask: every field shown */
 	case ARG_EPOLL_EVENT_IN:
 		return sizeof(struct epoll_event);
+	case ARG_CLONE_ARGS_IN:
+		return 88; /* struct clone_args through cgroup (CLONE_ARGS_SIZE_VER2) */
 	}
 	return 0;
 }

@@ -78,6 +78,7 @@ enum arg_kind {
 	ARG_ITIMER_WHICH,   /* ITIMER_REAL... */
 	ARG_POLLFDS,	    /* poll's fds, read at exit: [{fd=3, events=POLLIN}], revents after = */
 	ARG_EPOLL_EVENTS_OUT, /* epoll_wait's events, as many as it returned */
+	ARG_CLONE_ARGS_IN,    /* clone3's struct clone_args: {flags=CLONE_VM|..., ...} */
 	ARG_ARGV,	      /* execve's argv, read at exit: ["ls", "-la"] */
 	ARG_ENVP, /* execve's envp: its address; the count of its variables comes with argv */
 };

@@ -81,6 +81,7 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 			case ARG_ITIMERVAL_IN:
 			case ARG_ITIMERSPEC_IN:
 			case ARG_EPOLL_EVENT_IN:
+			case ARG_CLONE_ARGS_IN:
 			case ARG_TIMESPEC_IN:
 			case ARG_RLIMIT_IN:
 				sp->slot_kind[n] = AT_SLOT_OBJ_IN;

@@ -105,6 +105,8 @@ static const struct sym clone_flags[] = {
 	SYM(CLONE_PARENT_SETTID), SYM(CLONE_CHILD_CLEARTID), SYM(CLONE_DETACHED),
 	SYM(CLONE_UNTRACED), SYM(CLONE_CHILD_SETTID), SYM(CLONE_NEWCGROUP), SYM(CLONE_NEWUTS),
 	SYM(CLONE_NEWIPC), SYM(CLONE_NEWUSER), SYM(CLONE_NEWPID), SYM(CLONE_NEWNET), SYM(CLONE_IO),
+	/* clone3's own, past 32 bits. */
+	{ 0x100000000ULL, "CLONE_CLEAR_SIGHAND" }, { 0x200000000ULL, "CLONE_INTO_CGROUP" },
 };
 
 static const struct sym families[] = {
@@ -1232,13 +1234,82 @@ static bool put_epoll_events(struct out *o, const struct event *ev, const struct
 	return true;
 }
 
+/* struct clone_args (version 2, 88 bytes). */
+struct k_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
+};
+
+/* A 64-bit address field of a structure: text in hex, JSON as a pointer. */
+static void put_addr_field(struct out *o, bool json, bool *first, const char *name, uint64_t v)
+{
+	obj_field(o, json, first, name);
+	if (v || json)
+		put_ptr(o, v, json);
+	else
+		out_putc(o, '0');
+}
+
+/*
+ * clone3's arguments as strace prints them: the flags, the addresses the
+ * flags make meaningful, the exit signal, the stack; after a successful call
+ * with CLONE_PARENT_SETTID, " => {parent_tid=[TID]}", the TID the kernel
+ * stored there being the result.
+ */
+static void put_clone_args(struct out *o, const struct event *ev, const struct k_clone_args *c,
+			   bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "flags");
+	obj_sym_begin(o, json);
+	put_flags(o, c->flags, clone_flags, ARRAY_SIZE(clone_flags), NULL);
+	obj_sym_begin(o, json);
+	if (c->flags & CLONE_PIDFD)
+		put_addr_field(o, json, &first, "pidfd", c->pidfd);
+	if (c->flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID))
+		put_addr_field(o, json, &first, "child_tid", c->child_tid);
+	if (c->flags & CLONE_PARENT_SETTID)
+		put_addr_field(o, json, &first, "parent_tid", c->parent_tid);
+	obj_field(o, json, &first, "exit_signal");
+	if (c->exit_signal && c->exit_signal < 65) {
+		obj_sym_begin(o, json);
+		put_signal(o, (int)c->exit_signal);
+		obj_sym_begin(o, json);
+	} else {
+		out_u64(o, c->exit_signal);
+	}
+	put_addr_field(o, json, &first, "stack", c->stack);
+	obj_field(o, json, &first, "stack_size");
+	if (json)
+		out_u64(o, c->stack_size);
+	else
+		out_printf(o, "%#llx", (unsigned long long)c->stack_size);
+	if (c->flags & CLONE_SETTLS)
+		put_addr_field(o, json, &first, "tls", c->tls);
+	if (c->set_tid || c->set_tid_size) {
+		put_addr_field(o, json, &first, "set_tid", c->set_tid);
+		obj_field(o, json, &first, "set_tid_size");
+		out_u64(o, c->set_tid_size);
+	}
+	if (c->cgroup || (c->flags & 0x200000000ULL)) {
+		obj_field(o, json, &first, "cgroup");
+		out_u64(o, c->cgroup);
+	}
+	out_putc(o, '}');
+	if (!json && ev->ret > 0 && (c->flags & CLONE_PARENT_SETTID))
+		out_printf(o, " => {parent_tid=[%lld]}", (long long)ev->ret);
+}
+
 static void put_obj(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
 {
 	size_t size = syscall_obj_size(a->type);
 	bool out = a->type != ARG_TIMESPEC_IN && a->type != ARG_RLIMIT_IN &&
 		   a->type != ARG_SIGACTION_IN && a->type != ARG_SIGSET_IN &&
 		   a->type != ARG_TIMEVAL_IN && a->type != ARG_ITIMERVAL_IN &&
-		   a->type != ARG_ITIMERSPEC_IN && a->type != ARG_EPOLL_EVENT_IN;
+		   a->type != ARG_ITIMERSPEC_IN && a->type != ARG_EPOLL_EVENT_IN &&
+		   a->type != ARG_CLONE_ARGS_IN;
 	union {
 		struct stat st;
 		struct timespec ts;
@@ -1254,6 +1325,7 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		struct itimerspec its;
 		struct statx_head stx;
 		struct epoll_event ee;
+		struct k_clone_args ca;
 	} v;
 
 	if (!a->bytes || (a->flags & EVA_FAULTED) || a->len < size || size > sizeof(v) ||
@@ -1311,6 +1383,9 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		return;
 	case ARG_EPOLL_EVENT_IN:
 		put_epoll_event(o, &v.ee, json);
+		return;
+	case ARG_CLONE_ARGS_IN:
+		put_clone_args(o, ev, &v.ca, json);
 		return;
 	}
 	put_ptr(o, a->value, json);
@@ -1617,6 +1692,7 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 	case ARG_ITIMERSPEC_OUT:
 	case ARG_STATX_OUT:
 	case ARG_EPOLL_EVENT_IN:
+	case ARG_CLONE_ARGS_IN:
 		put_obj(o, ev, a, json);
 		return;
 	case ARG_POLLFDS:
