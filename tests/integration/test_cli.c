@@ -1724,7 +1724,7 @@ static void tid_norm(char *l)
 /*
  * clone3's struct clone_args as strace prints it, with the thread's TID
  * the kernel stored at parent_tid ("=> {parent_tid=[T]}"): pthread_create's
- * 8 calls, each the same line as strace 6.1's but for TIDs and addresses.
+ * 4 calls, each the same line as strace 6.1's but for TIDs and addresses.
  */
 Test(cli, clone3_args_as_strace)
 {
