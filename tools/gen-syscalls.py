@@ -90,6 +90,7 @@ OVERRIDES = {
     "prlimit64": {"resource": "ARG_RLIMIT", "new_rlim": "ARG_RLIMIT_IN", "old_rlim": "ARG_RLIMIT_OUT"},
     "statx": {"mask": "ARG_STATX_MASK", "buffer": "ARG_STATX_OUT"},
     "poll": {"ufds": "ARG_POLLFDS"},
+    "rseq": {"rseq_len": "ARG_HEX", "sig": "ARG_HEX"},
     "clone3": {"uargs": "ARG_CLONE_ARGS_IN"},
     "ppoll": {"ufds": "ARG_POLLFDS", "tsp": "ARG_TIMESPEC_IN", "sigmask": "ARG_SIGSET_IN"},
     "epoll_wait": {"events": "ARG_EPOLL_EVENTS_OUT"},

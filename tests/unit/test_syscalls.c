@@ -232,7 +232,7 @@ Test(decode, write_truncated_buffer)
 	set_slot(&r, 0, 1, "hi\n\x01", 4);
 	r.flags = AT_CALL_TRUNC0;
 	r.ret = 100;
-	cr_assert_str_eq(args_of(&r), "1, \"hi\\n\\x01\"..., 100");
+	cr_assert_str_eq(args_of(&r), "1, \"hi\\n\\1\"..., 100");
 	cr_assert_str_eq(ret_of(&r), "100");
 	cr_assert_str_eq(json_of(&r, 1), "\"hi\\n\\u0001\"");
 }
@@ -493,14 +493,14 @@ Test(escape, c_hex_modes)
 	escape_set_hex(ESCAPE_HEX_ALL);
 	escapes(escape_c, "ab", 2, "\\x61\\x62");
 	escape_set_hex(ESCAPE_HEX_NONE);
-	escapes(escape_c, "a\x01", 2, "a\\x01");
+	escapes(escape_c, "a\x01", 2, "a\\1");
 }
 
 Test(escape, c)
 {
 	const char in[] = "a\"b\\c\n\t\0\xff";
 
-	escapes(escape_c, in, sizeof(in) - 1, "a\\\"b\\\\c\\n\\t\\x00\\xff");
+	escapes(escape_c, in, sizeof(in) - 1, "a\\\"b\\\\c\\n\\t\\0\\377");
 }
 
 Test(snprintf_convention, truncates_and_counts)

@@ -53,11 +53,12 @@ struct sym {
 
 /* clang-format off */
 /* O_SYNC and O_TMPFILE first: they include O_DSYNC and O_DIRECTORY. */
+/* strace's order (O_SYNC holds O_DSYNC's bit, O_TMPFILE O_DIRECTORY's: first). */
 static const struct sym open_flags[] = {
-	SYM(O_CREAT), SYM(O_EXCL), SYM(O_NOCTTY), SYM(O_TRUNC), SYM(O_APPEND), SYM(O_NONBLOCK),
-	SYM(O_SYNC), SYM(O_DSYNC), SYM(O_ASYNC), SYM(O_DIRECT), { K_O_LARGEFILE, "O_LARGEFILE" },
-	SYM(O_TMPFILE), SYM(O_DIRECTORY), SYM(O_NOFOLLOW), SYM(O_NOATIME), SYM(O_CLOEXEC),
-	SYM(O_PATH),
+	SYM(O_CREAT),	SYM(O_EXCL),	SYM(O_NOCTTY),	 SYM(O_TRUNC),	 SYM(O_APPEND),
+	SYM(O_NONBLOCK), SYM(O_SYNC),	SYM(O_DSYNC),	 SYM(O_DIRECT), { K_O_LARGEFILE, "O_LARGEFILE" },
+	SYM(O_NOFOLLOW), SYM(O_NOATIME), SYM(O_CLOEXEC), SYM(O_PATH),	 SYM(O_TMPFILE),
+	SYM(O_DIRECTORY), { O_ASYNC, "FASYNC" },
 };
 
 static const struct sym pipe_flags[] = {
@@ -124,7 +125,7 @@ static const struct sym sock_types[] = {
 };
 
 static const struct sym sock_flags[] = {
-	SYM(SOCK_NONBLOCK), SYM(SOCK_CLOEXEC),
+	SYM(SOCK_CLOEXEC), SYM(SOCK_NONBLOCK),
 };
 
 static const struct sym fcntl_cmds[] = {
@@ -413,14 +414,15 @@ static void put_open_flags(struct out *o, unsigned v)
 		out_printf(o, "|%#x", v);
 }
 
+static const struct sym mode_types[] = {
+	SYM(S_IFSOCK), SYM(S_IFLNK), SYM(S_IFREG), SYM(S_IFBLK),
+	SYM(S_IFDIR),  SYM(S_IFCHR), SYM(S_IFIFO),
+};
+
 /* Octal permission bits, after the file type for mknod. */
 static void put_mode(struct out *o, unsigned v)
 {
-	static const struct sym types[] = {
-		SYM(S_IFSOCK), SYM(S_IFLNK), SYM(S_IFREG), SYM(S_IFBLK),
-		SYM(S_IFDIR),  SYM(S_IFCHR), SYM(S_IFIFO),
-	};
-	const char *type = sym_lookup(types, ARRAY_SIZE(types), v & S_IFMT);
+	const char *type = sym_lookup(mode_types, ARRAY_SIZE(mode_types), v & S_IFMT);
 
 	if (type) {
 		out_printf(o, "%s|", type);
@@ -429,6 +431,20 @@ static void put_mode(struct out *o, unsigned v)
 	out_printf(o, "%#03o", v & 07777);
 	if (v & ~07777u)
 		out_printf(o, "|%#x", v & ~07777u);
+}
+
+/* A stat's mode as strace prints it: the type, S_ISUID|S_ISGID|S_ISVTX by name, octal bits. */
+static void put_stat_mode(struct out *o, unsigned v)
+{
+	static const struct sym special[] = { SYM(S_ISUID), SYM(S_ISGID), SYM(S_ISVTX) };
+	const char *type = sym_lookup(mode_types, ARRAY_SIZE(mode_types), v & S_IFMT);
+
+	if (type)
+		out_printf(o, "%s|", type);
+	for (size_t i = 0; i < ARRAY_SIZE(special); i++)
+		if (v & special[i].val)
+			out_printf(o, "%s|", special[i].name);
+	out_printf(o, "%#03o", v & 0777);
 }
 
 static void put_mmap_flags(struct out *o, unsigned long long v)
@@ -798,7 +814,7 @@ static void put_stat(struct out *o, const struct stat *st, bool json)
 	out_putc(o, '{');
 	obj_field(o, json, &first, "st_mode");
 	obj_sym_begin(o, json);
-	put_mode(o, st->st_mode);
+	put_stat_mode(o, st->st_mode);
 	obj_sym_begin(o, json);
 	/* strace's abbreviation: the device of a device file, else the size. */
 	if (type == S_IFCHR || type == S_IFBLK) {
@@ -1115,7 +1131,7 @@ static void put_statx(struct out *o, const struct statx_head *x, bool json)
 	if (x->mask & (STATX_TYPE | STATX_MODE)) {
 		obj_field(o, json, &first, "stx_mode");
 		obj_sym_begin(o, json);
-		put_mode(o, x->mode);
+		put_stat_mode(o, x->mode);
 		obj_sym_begin(o, json);
 	}
 	if (x->mask & STATX_SIZE) {

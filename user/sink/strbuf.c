@@ -2,7 +2,7 @@
 /* Escaping of bytes for text and JSON lines, written with the line writer. */
 #include "strbuf.h"
 
-/* Letters of the escapes that have one; other unprintable bytes become \xNN. */
+/* Letters of the escapes that have one; other unprintable bytes: octal in text lines. */
 static const char c_escapes[128] = {
 	['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r',  ['\v'] = 'v',
 	['\f'] = 'f', ['"'] = '"',  ['\\'] = '\\',
@@ -127,6 +127,40 @@ static bool needs_hex(const char *s, size_t n)
 	return false;
 }
 
+/*
+ * strace's text escapes: the C letters, other unprintable bytes in octal,
+ * as few digits as the value needs, three when an octal digit follows
+ * ("\0", "\177ELF\2", "\0001").
+ */
+static void out_escape_octal(struct out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		size_t j = i;
+		bool pad;
+
+		while (j < n && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x7f &&
+		       !c_escapes[(unsigned char)s[j]])
+			j++;
+		if (j > i) {
+			out_write(o, s + i, j - i);
+			i = j - 1;
+			continue;
+		}
+		out_putc(o, '\\');
+		if (c < 0x80 && c_escapes[c]) {
+			out_putc(o, c_escapes[c]);
+			continue;
+		}
+		pad = i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '7';
+		if (pad || c >> 6)
+			out_putc(o, (char)('0' + (c >> 6)));
+		if (pad || c >> 3)
+			out_putc(o, (char)('0' + ((c >> 3) & 7)));
+		out_putc(o, (char)('0' + (c & 7)));
+	}
+}
+
 void out_escape_c(struct out *o, const char *s, size_t n)
 {
 	/* strace's -x: a string with such a byte all in hex; -xx: every string. */
@@ -138,7 +172,7 @@ void out_escape_c(struct out *o, const char *s, size_t n)
 		}
 		return;
 	}
-	out_escape(o, s, n, c_escapes, "\\x");
+	out_escape_octal(o, s, n);
 }
 
 size_t escape_c(const char *s, size_t n, char *buf, size_t size)
