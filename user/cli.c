@@ -122,6 +122,8 @@ void cli_usage(FILE *out)
 	      "  -r                      time since the previous line (after -t's time)\n"
 	      "  -x, -xx                 strings with non-ASCII bytes (-x), or all (-xx),\n"
 	      "                          in hex (\\x41\\x42) in text lines, as strace\n"
+	      "  -y, -yy                 fds as paths, 3</etc/passwd> (-y); sockets as their\n"
+	      "                          endpoints and devices' numbers too (-yy), as strace\n"
 	      "  -z, -Z                  only successful (-z) or failed (-Z) syscalls make\n"
 	      "                          lines (decided in the kernel; counts take all);\n"
 	      "                          -e status=successful,failed,unfinished as strace\n"
@@ -582,6 +584,12 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 			return fail(err, errlen, "-x: at most two (-xx)");
 		cfg->hex++;
 		return 0;
+	case 'y':
+		/* -y paths, -yy sockets' endpoints and devices too, as strace. */
+		if (cfg->fd_paths == 2)
+			return fail(err, errlen, "-y: at most two (-yy)");
+		cfg->fd_paths++;
+		return 0;
 	case 'z':
 	case 'Z': {
 		/* strace's: -z successful calls only, -Z failed ones; both: the last wins. */
@@ -648,7 +656,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZx", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZxy", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {

@@ -62,6 +62,7 @@ struct config {
 	uint8_t times;		  /* -t, -tt, -ttt: the text lines' wall clock (output.h) */
 	uint8_t status_mask;	  /* -z, -Z, -e status=: AT_STATUS_* of calls with records */
 	uint8_t hex;		  /* -x, -xx: strings in hex (enum escape_hex) */
+	uint8_t fd_paths;	  /* -y 1, -yy 2: what fds are (fdtab.h); 0 none */
 	uint64_t signal_mask;	  /* -e signal=: bit sig - 1 of the signals with lines; 0: all */
 	bool no_signals;	  /* -e signal=none */
 	bool relative;		  /* -r: the time since the line before */

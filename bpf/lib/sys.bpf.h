@@ -60,8 +60,10 @@ static __always_inline struct at_stat *sys_stat(__u32 tgid, __u32 nr)
 
 /* The call a thread is in: entry state kept until sys_exit. */
 struct inflight {
-	__u32 active;		/* 1 between a selected sys_enter and its sys_exit */
-	__u32 sel;		/* the call is selected by -e (not only watched by probes) */
+	__u32 active; /* 1 between a selected sys_enter and its sys_exit */
+	__u32 sel;    /* the call is selected by -e (not only watched by probes) */
+	__u32 shd;    /* -y: the call changes fds (is_shadowed) */
+	__u32 pad;
 	struct at_call_rec rec; /* the record being built */
 };
 
@@ -79,6 +81,19 @@ struct {
 static __always_inline bool bit_set(const __u64 *bits, __u64 nr)
 {
 	return bits[(nr / 64) & (AT_NR_MAX / 64 - 1)] & (1ULL << (nr % 64));
+}
+
+/*
+ * -y: the calls that change a process's fds (open, dup, close, exec...),
+ * recorded for userspace's fd table whatever -e selects, with
+ * AT_CALL_SHADOW when -e (or -z, -Z, status=) would leave them out; never
+ * counted in the statistics. Empty without -y, and with -c (no records).
+ */
+__u64 shadowed[AT_NR_MAX / 64] __weak = {};
+
+static __always_inline bool is_shadowed(__u64 nr)
+{
+	return stream && nr < AT_NR_MAX && bit_set(shadowed, nr);
 }
 
 static __always_inline bool is_selected(__u64 nr)

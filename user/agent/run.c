@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdtab.h"
 #include "log.h"
 #include "metrics.h"
 #include "output.h"
@@ -54,6 +55,7 @@ struct tracer {
 	bool interrupted;	  /* set-up was cancelled by a signal */
 	uint64_t setup_done_ns;	  /* when the target was released: -d counts from here */
 	struct metrics metrics;	  /* --metrics: bound in prepare, served once set-up is done */
+	uint64_t shadowed[AT_NR_MAX / 64]; /* -y: the calls the fd tables follow (fdtab.h) */
 };
 
 /* Set-up gave up on a signal: the line comes once everything is undone (see teardown). */
@@ -249,6 +251,13 @@ static int open_output(struct tracer *t)
 	t->out.exit_only = t->cfg.exit_only;
 	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
 		t->out.has_syscalls |= t->cfg.selected[i] != 0;
+	/* -y: fd tables, and the calls that change them recorded; -c has no lines to show them. */
+	if (t->cfg.fd_paths && !t->cfg.summary_only) {
+		t->out.fdtab = fdtab__new(t->cfg.fd_paths);
+		if (!t->out.fdtab)
+			return log_error(EXIT_RUNTIME, "-y: out of memory");
+		fdtab_calls(t->cfg.fd_paths, t->shadowed);
+	}
 	ret = output_open(&t->out, t->cfg.output);
 	if (ret)
 		return log_error(EXIT_RUNTIME, "-o %s: %s",
@@ -360,6 +369,7 @@ static int start(struct tracer *t)
 {
 	struct session_opts so = {
 		.selected = t->cfg.selected,
+		.shadowed = t->out.fdtab ? t->shadowed : NULL,
 		.on_record = on_record,
 		.on_batch = on_batch,
 		.ctx = &t->q,
@@ -465,6 +475,22 @@ static int start(struct tracer *t)
 	return check_alive(t);
 }
 
+/* -y: fds shown without their paths because a table was full: said, with -q too. */
+static void warn_fdtab(struct tracer *t)
+{
+	struct fdtab_counters c;
+
+	if (!t->out.fdtab)
+		return;
+	fdtab__counters(t->out.fdtab, &c);
+	if (c.procs_over || c.fds_over)
+		fprintf(stderr,
+			"agent-trace: -y: fds shown without their paths: %llu processes past the "
+			"%d tables, %llu fds at or past %d\n",
+			(unsigned long long)c.procs_over, FDTAB_MAX_PROCS,
+			(unsigned long long)c.fds_over, FDTAB_MAX_FD);
+}
+
 /* With -q there is no summary, but loss is never silent: one line on stderr. */
 static void warn_loss(struct tracer *t)
 {
@@ -497,6 +523,7 @@ static int finish(struct tracer *t, uint64_t end_ns)
 	/* A closed pipe (| head) ends the trace as other tools do: no summary, no error. */
 	if (output_closed(&t->out))
 		goto out;
+	warn_fdtab(t);
 	if (t->cfg.quiet && !t->cfg.summary_only) {
 		output_close(&t->out);
 		warn_loss(t);
@@ -581,6 +608,9 @@ static int teardown(struct tracer *t, int code)
 	if (t->sess)
 		session__stop(t->sess);
 	queue_free(&t->q);
+	/* The writer has ended: nothing changes the fd tables any more. */
+	fdtab__free(t->out.fdtab);
+	t->out.fdtab = NULL;
 	/* Their metrics read the session's maps: gone first. */
 	xsinks_free(t->out.xs, &t->out.nxs);
 	session__free(t->sess);

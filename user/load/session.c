@@ -332,6 +332,8 @@ static int map_shared(struct session *s, char *err, size_t errlen)
 {
 	/* The selection lives in .bss: it can change while the probes run. */
 	memcpy(s->skel->bss->selected, s->opts.selected, sizeof(s->skel->bss->selected));
+	if (s->opts.shadowed)
+		memcpy(s->skel->bss->shadowed, s->opts.shadowed, sizeof(s->skel->bss->shadowed));
 	s->pid_bits = mmap(NULL, sizeof(*s->pid_bits), PROT_READ | PROT_WRITE, MAP_SHARED,
 			   bpf_map__fd(s->skel->maps.traced_bits), 0);
 	if (s->pid_bits == MAP_FAILED) {

@@ -21,6 +21,7 @@ typedef void (*record_fn)(void *ctx, const void *data, size_t size);
 
 struct session_opts {
 	const uint64_t *selected;    /* syscall bitmap, AT_NR_MAX bits */
+	const uint64_t *shadowed;    /* -y: calls recorded for the fd table (fdtab.h); NULL: none */
 	record_fn on_record;	     /* receives every record */
 	void (*on_batch)(void *ctx); /* optional: after each batch of records (flush point) */
 	void *ctx;		     /* passed to on_record and on_batch */
