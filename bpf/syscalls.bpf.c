@@ -196,6 +196,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!want && !shadow && !prb)
 		return 0;
 	capture_slots(rec, true, ret);
+	if (fl->shd)
+		keep_fd_inode(rec, true);
 	if (want || shadow) {
 		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
 		if (shadow)

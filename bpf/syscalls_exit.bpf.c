@@ -134,6 +134,8 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 			return;
 		}
 		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+		if (is_shadowed(nr))
+			keep_fd_inode(rec, false);
 		rec_cgroup(&rec->hdr);
 		bpf_ringbuf_submit(rec, wake);
 		rb_wake_reader();
@@ -144,6 +146,8 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 		return;
 	fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
 	capture_at_exit(rec, ret);
+	if (is_shadowed(nr))
+		keep_fd_inode(rec, true);
 	emit(rec);
 }
 

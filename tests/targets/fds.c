@@ -48,6 +48,7 @@ static void tcp(void)
 	    getsockname(srv, (struct sockaddr *)&a, &len))
 		exit(3);
 	cli = socket(AF_INET, SOCK_STREAM, 0);
+	/* Open a while: -yy asks the kernel for endpoints when the record is read. */
 	usleep(100000);
 	if (cli < 0 || connect(cli, (struct sockaddr *)&a, sizeof(a)))
 		exit(3);
@@ -114,8 +115,7 @@ int main(int argc, char **argv)
 	if (pipe2(p, 0))
 		return 3;
 	say(p[1], "p");
-	/* Open a while: -yy's pipe and socket inodes are asked of /proc when the record is read. */
-	usleep(100000);
+	/* Closed at once: the pipe's name comes from the inode the kernel kept. */
 	close(p[0]);
 	close(p[1]);
 	null = open("/dev/null", O_WRONLY);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "decode.h"
@@ -46,8 +47,7 @@ static void run(struct fdtab *t, struct event ev, struct fd_view *v)
 
 static void open_at(struct fdtab *t, uint32_t pid, const char *path, int fd, unsigned flags)
 {
-	run(t, call(pid, SYS_openat, fd, path, 3, (uint64_t)AT_FDCWD, 0ull, (uint64_t)flags),
-	    NULL);
+	run(t, call(pid, SYS_openat, fd, path, 3, (uint64_t)AT_FDCWD, 0ull, (uint64_t)flags), NULL);
 }
 
 Test(fdtab, dup_close_and_reuse)
@@ -154,5 +154,36 @@ Test(fdtab, bounds_are_counted)
 	fdtab__event(t, &(struct event){ .kind = EV_EXIT, .pid = 1000000000u }, NULL);
 	open_at(t, 1000000000u + FDTAB_MAX_PROCS, "/x/a", 3, O_RDONLY);
 	cr_assert_str_eq(fdtab__path(t, 1000000000u + FDTAB_MAX_PROCS, 3), "/x/a");
+	fdtab__free(t);
+}
+
+/*
+ * A pipe and a socket closed before their records are read: /proc has
+ * nothing, the inode the kernel kept in the record names them.
+ */
+Test(fdtab, pipes_and_sockets_by_the_kernels_inode)
+{
+	struct fdtab *t = fdtab__new(2);
+	int fds[2] = { 5, 6 };
+	struct event ev = call(PID, SYS_pipe2, 0, NULL, 2, 0ull, 0ull);
+	struct fd_view v;
+
+	ev.args[0].bytes = (const char *)fds;
+	ev.args[0].len = sizeof(fds);
+	ev.ret_more[0] = 123;
+	fdtab__event(t, &ev, &v);
+	cr_assert_str_eq(v.pipe[0].path, "pipe:[123]");
+	cr_assert_str_eq(v.pipe[1].path, "pipe:[123]");
+	ev = call(PID, SYS_socket, 7, NULL, 3, (uint64_t)AF_INET, (uint64_t)SOCK_STREAM, 0ull);
+	ev.ret_more[0] = 124;
+	fdtab__event(t, &ev, &v);
+	cr_assert_str_eq(v.ret.path, "socket:[124]");
+	/* -yy: not listed by the kernel (gone), strace's protocol and inode. */
+	cr_assert_str_eq(v.ret.sock, "TCP:[124]");
+	/* Without the inode: the fd is not named rather than named wrong. */
+	ev.ret = 8;
+	ev.ret_more[0] = 0;
+	fdtab__event(t, &ev, &v);
+	cr_assert_null(v.ret.path);
 	fdtab__free(t);
 }

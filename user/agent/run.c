@@ -44,18 +44,18 @@ struct named_procs {
 
 /* One trace, from the command line to the summary. */
 struct tracer {
-	struct config cfg;	  /* the command line, merged with the probe file */
-	struct output out;	  /* where events and the summary go */
-	struct session *sess;	  /* the BPF programs and maps */
-	struct queue q;		  /* records from the reader to the writer thread */
-	struct named_procs named; /* what the trace waits for */
-	struct probe_source file; /* -C: the probe file and its reloads */
-	int sigfd;		  /* SIGINT, SIGTERM, SIGHUP, blocked and read here */
-	struct setup_watch watch; /* reads sigfd while set-up runs */
-	bool interrupted;	  /* set-up was cancelled by a signal */
-	uint64_t setup_done_ns;	  /* when the target was released: -d counts from here */
-	struct metrics metrics;	  /* --metrics: bound in prepare, served once set-up is done */
-	uint64_t shadowed[AT_NR_MAX / 64]; /* -y: the calls the fd tables follow (fdtab.h) */
+	struct config cfg;	      /* the command line, merged with the probe file */
+	struct output out;	      /* where events and the summary go */
+	struct session *sess;	      /* the BPF programs and maps */
+	struct queue q;		      /* records from the reader to the writer thread */
+	struct named_procs named;     /* what the trace waits for */
+	struct probe_source file;     /* -C: the probe file and its reloads */
+	int sigfd;		      /* SIGINT, SIGTERM, SIGHUP, blocked and read here */
+	struct setup_watch watch;     /* reads sigfd while set-up runs */
+	bool interrupted;	      /* set-up was cancelled by a signal */
+	uint64_t setup_done_ns;	      /* when the target was released: -d counts from here */
+	struct metrics metrics;	      /* --metrics: bound in prepare, served once set-up is done */
+	struct fd_shadow_bits shadow; /* -y: the calls the fd tables follow (fdtab.h) */
 };
 
 /* Set-up gave up on a signal: the line comes once everything is undone (see teardown). */
@@ -256,7 +256,7 @@ static int open_output(struct tracer *t)
 		t->out.fdtab = fdtab__new(t->cfg.fd_paths);
 		if (!t->out.fdtab)
 			return log_error(EXIT_RUNTIME, "-y: out of memory");
-		fdtab_calls(t->cfg.fd_paths, t->shadowed);
+		fdtab_calls(t->cfg.fd_paths, &t->shadow);
 	}
 	ret = output_open(&t->out, t->cfg.output);
 	if (ret)
@@ -369,7 +369,7 @@ static int start(struct tracer *t)
 {
 	struct session_opts so = {
 		.selected = t->cfg.selected,
-		.shadowed = t->out.fdtab ? t->shadowed : NULL,
+		.shadow = t->out.fdtab ? &t->shadow : NULL,
 		.on_record = on_record,
 		.on_batch = on_batch,
 		.ctx = &t->q,

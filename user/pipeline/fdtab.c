@@ -129,13 +129,25 @@ static void set_bit(int key, void *ctx)
 	bits[key / 64] |= 1ull << (key % 64);
 }
 
-void fdtab_calls(int level, uint64_t bits[AT_NR_MAX / 64])
+static void set_fd_bits(int key, void *ctx)
+{
+	struct fd_shadow_bits *b = ctx;
+	const struct syscall_desc *d = syscall_desc_of((unsigned)key);
+
+	set_bit(key, b->calls);
+	if (d && d->ret == ARG_FD)
+		set_bit(key, b->fd_result);
+	else if (d && d->nargs && d->arg[0] == ARG_PIPE_FDS)
+		set_bit(key, b->fd_pair);
+}
+
+void fdtab_calls(int level, struct fd_shadow_bits *bits)
 {
 	for (size_t i = 0; i < sizeof(fd_calls) / sizeof(fd_calls[0]); i++)
 		if (fd_calls[i].level <= level)
-			each_key(fd_calls[i].call, set_bit, bits);
+			each_key(fd_calls[i].call, set_fd_bits, bits);
 	for (size_t i = 0; i < sizeof(anon_calls) / sizeof(anon_calls[0]); i++)
-		each_key(anon_calls[i].call, set_bit, bits);
+		each_key(anon_calls[i].call, set_fd_bits, bits);
 }
 
 struct op_ctx {
@@ -541,7 +553,10 @@ static void apply_open(struct fdtab *t, struct proc_tab *p, const struct event *
 	ent_clear(e);
 	snprintf(fdpath, sizeof(fdpath), "/proc/%u/fd/%lld", p->pid, (long long)ev->ret);
 	have_now = read_link(fdpath, now) >= 0;
-	if (have_now && have_abs) {
+	if (have_now && ev->ret_more[0]) {
+		/* The kernel kept the inode the call opened: the fd is still it, or not. */
+		have_now = !stat(fdpath, &s1) && s1.st_ino == ev->ret_more[0];
+	} else if (have_now && have_abs) {
 		snprintf(rootpath, sizeof(rootpath), "/proc/%u/root%s", p->pid, abs);
 		have_now = !stat(fdpath, &s1) && !stat(rootpath, &s2) && s1.st_dev == s2.st_dev &&
 			   s1.st_ino == s2.st_ino;
@@ -572,33 +587,43 @@ static unsigned open_flags(const struct event *ev)
 }
 
 /* A new fd the call made whose /proc name must start with want (its kind), else want itself. */
+/*
+ * A new fd the call made whose /proc name must start with want (its kind),
+ * and be of inode ino when the kernel kept it (0: not kept); else, closed
+ * or reused by now, the name of its kind: "socket:[INODE]" for a socket or
+ * pipe with the inode the kernel kept, want itself for an anonymous inode.
+ */
 static void apply_named(struct fdtab *t, struct proc_tab *p, long long fd, const char *want,
-			bool prefix, struct fd_ent *e)
+			bool prefix, uint64_t ino, struct fd_ent *e)
 {
 	struct fd_ent now = { 0 };
+	char buf[FDTAB_PATH_MAX];
+	bool by_ino = !strcmp(want, "socket:[") || !strcmp(want, "pipe:[");
+	unsigned long long got;
 
 	if (ent_from_proc(t, p->pid, (int)fd, &now) &&
-	    (prefix ? !strncmp(now.path, want, strlen(want)) : !strcmp(now.path, want))) {
+	    (prefix ? !strncmp(now.path, want, strlen(want)) : !strcmp(now.path, want)) &&
+	    (!ino || !by_ino ||
+	     (sscanf(now.path + strlen(want), "%llu", &got) == 1 && got == ino))) {
 		ent_clear(e);
 		*e = now;
 		return;
 	}
 	ent_clear(&now);
-	/* Closed or reused by now: only the name of its kind is known (no inode). */
-	if (!prefix) {
-		char buf[FDTAB_PATH_MAX];
-
+	ent_clear(e);
+	if (by_ino && ino)
+		snprintf(buf, sizeof(buf), "%s%llu]", want, (unsigned long long)ino);
+	else if (!prefix)
 		snprintf(buf, sizeof(buf), "%s", want);
-		ent_set_path(e, buf);
-	} else {
-		ent_clear(e);
-	}
+	else
+		return;
+	ent_set_path(e, buf);
 }
 
 static void apply_socket(struct fdtab *t, struct proc_tab *p, const struct event *ev,
 			 struct fd_ent *e, uint8_t proto, bool addressed)
 {
-	apply_named(t, p, ev->ret, "socket:[", true, e);
+	apply_named(t, p, ev->ret, "socket:[", true, ev->ret_more[0], e);
 	if (!e->path)
 		return;
 	e->proto = proto;
@@ -635,7 +660,7 @@ static void apply_pipe(struct fdtab *t, struct proc_tab *p, const struct event *
 
 		if (!e)
 			continue;
-		apply_named(t, p, fds[i], "pipe:[", true, e);
+		apply_named(t, p, fds[i], "pipe:[", true, ev->ret_more[0], e);
 		e->cloexec = ev->nargs > 1 && (ev->args[1].value & O_CLOEXEC);
 	}
 }
@@ -687,7 +712,7 @@ static void apply_anon(struct fdtab *t, struct proc_tab *p, const struct event *
 	const struct anon_call *ac = &anon_calls[t->anon[ev->nr]];
 	bool memfd = !strncmp(ac->name, "/memfd:", 7);
 
-	apply_named(t, p, ev->ret, ac->name, memfd, e);
+	apply_named(t, p, ev->ret, ac->name, memfd, 0, e);
 	if (!e->path)
 		return;
 	if (ac->cloexec == ~0u)

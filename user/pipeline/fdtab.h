@@ -56,8 +56,15 @@ struct fdtab;
 struct fdtab *fdtab__new(int level);
 void fdtab__free(struct fdtab *t);
 
-/* The calls -y must see (their records change tables), as a syscall bitmap to or into bits. */
-void fdtab_calls(int level, uint64_t bits[AT_NR_MAX / 64]);
+/* What the kernel is told for -y: syscall bitmaps, by key (sys.bpf.h has their use). */
+struct fd_shadow_bits {
+	uint64_t calls[AT_NR_MAX / 64];	    /* recorded for the tables whatever -e says */
+	uint64_t fd_result[AT_NR_MAX / 64]; /* the result is a new fd: its inode is kept */
+	uint64_t fd_pair[AT_NR_MAX / 64];   /* two new fds in the int[2] of slot 0 (pipe) */
+};
+
+/* The calls -y at level must see, and which of them make fds. */
+void fdtab_calls(int level, struct fd_shadow_bits *bits);
 
 /*
  * One event, in stream order: fills *view with its fds (arguments as they
