@@ -212,3 +212,48 @@ Test(fdpath, more_than_two_y_is_refused)
 	expect_error((char *[]){ AT, "-yyy", "--", "true", NULL }, 2,
 		     "agent-trace: -y: at most two (-yy)\n");
 }
+
+/*
+ * -p: the table of a process already running starts from /proc/PID/fd (a
+ * file, and a socketpair the table never saw made), then follows its calls:
+ * the close and the reuse of 3 after attach, with only write traced.
+ */
+Test(fdpath, attached_process_seeded_from_proc, .timeout = 60)
+{
+	char dir[64], outf[64], errf[64], pidarg[16], want[256], ready[8] = "";
+	int ends[2], st, exits = links_of("sched_process_exit");
+	pid_t target, tracer;
+	char *out;
+
+	scratch_dir(dir, sizeof(dir), "fdpath-p");
+	target = fork_piped((const int[]){ 0, 1 }, ends, 2);
+	if (target == 0) {
+		execl(FDS, FDS, "wait", dir, (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(read(ends[1], ready, 6), 6);
+	cr_assert_str_eq(ready, "ready\n");
+	tmp_name(outf, sizeof(outf), "fdpath-p", "out");
+	tmp_name(errf, sizeof(errf), "fdpath-p", "err");
+	snprintf(pidarg, sizeof(pidarg), "%d", target);
+	tracer = spawn_logged((char *[]){ AT, "-q", "-y", "-e", "trace=write", "-p", pidarg, NULL },
+			      outf, errf);
+	for (int i = 0; i < 500 && links_of("sched_process_exit") <= exits; i++)
+		usleep(10 * 1000);
+	cr_assert_gt(links_of("sched_process_exit"), exits, "agent-trace did not attach");
+	usleep(200 * 1000);
+	cr_assert_eq(write(ends[0], "g", 1), 1);
+	cr_assert_eq(waitpid(target, &st, 0), target);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "target status %d", st);
+	cr_assert_eq(waitpid(tracer, &st, 0), tracer);
+	out = slurp(outf);
+	snprintf(want, sizeof(want), "write(3<%s/w>, \"w\", 1) = 1", dir);
+	cr_assert(strstr(out, want), "%s\n%s", want, out);
+	cr_assert(strstr(out, "write(4<socket:["), "%s", out);
+	snprintf(want, sizeof(want), "write(3<%s/x>, \"x\", 1) = 1", dir);
+	cr_assert(strstr(out, want), "%s\n%s", want, out);
+	free(out);
+	close(ends[0]), close(ends[1]);
+	unlink(outf), unlink(errf);
+	sh("rm -rf %s", dir);
+}

@@ -7,6 +7,10 @@
  *
  *   fds DIR          all of it, files in DIR (which must exist), fds from 3 closed first
  *   fds exec FD      (the re-exec'ed image) writes to FD and to 21, which is gone
+ *   fds wait DIR     opens DIR/w (fd 3) and a socketpair (4, 5), says "ready",
+ *                    and once its stdin has a byte writes to 3 and 4, closes 3,
+ *                    opens DIR/x (3 again) and writes to it: for -p, whose
+ *                    table starts from /proc
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -85,6 +89,26 @@ static void fork_child(void)
 	say(4, "parent-a");
 }
 
+static int wait_mode(void)
+{
+	int sv[2];
+	char b;
+
+	syscall(SYS_close_range, 3, ~0u, 0);
+	if (open_in("w", 0) != 3 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || sv[0] != 4)
+		return 3;
+	say(1, "ready\n");
+	if (read(0, &b, 1) != 1)
+		return 3;
+	say(3, "w");
+	say(4, "s");
+	close(3);
+	if (open_in("x", 0) != 3)
+		return 3;
+	say(3, "x");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int a, c, p[2], null;
@@ -93,6 +117,10 @@ int main(int argc, char **argv)
 		say(atoi(argv[2]), "kept");
 		say(21, "gone");
 		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "wait") && strlen(argv[2]) < sizeof(dir) - 8) {
+		strcpy(dir, argv[2]);
+		return wait_mode();
 	}
 	if (argc != 2 || strlen(argv[1]) >= sizeof(dir) - 8)
 		return 2;

@@ -412,10 +412,16 @@ static int start(struct tracer *t)
 		if ((ret = session__add_held(t->sess, t->named.child.pid)))
 			return log_error(EXIT_RUNTIME, "tracing pid %d: %s", t->named.child.pid,
 					 strerror(-ret));
+		/* -y: its fds as they are while it is held, before its first call. */
+		if (t->out.fdtab)
+			fdtab__seed(t->out.fdtab, (uint32_t)t->named.child.pid);
 	}
 	for (unsigned i = 0; i < t->cfg.npids; i++) {
 		if ((ret = session__add_pid(t->sess, t->named.tgids[i])))
 			return log_error(EXIT_RUNTIME, "-p %d: %s", t->cfg.pids[i], strerror(-ret));
+		/* -y: its fds at attach; the calls after it are in the stream. */
+		if (t->out.fdtab)
+			fdtab__seed(t->out.fdtab, (uint32_t)t->named.tgids[i]);
 	}
 	/* Time 0: just before the first probe goes in, so records made while attaching count up. */
 	t->out.start_ns = now_ns();

@@ -6,6 +6,7 @@
  * kernel sends those with -y whatever -e says, flagged AT_CALL_SHADOW).
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +23,9 @@
 #include "sockdiag.h"
 #include "strbuf.h"
 #include "syscalls.h"
+
+/* Processes seeded at attach and not seen yet: the -p targets and -- CMD. */
+#define FDTAB_SEEDS 72
 
 /* How a call changes the table. */
 enum fd_op {
@@ -111,6 +115,14 @@ struct fdtab {
 	unsigned nprocs;
 	unsigned last; /* the last one found: most events are the same process's */
 	struct fdtab_counters c;
+	/*
+	 * Tables read from /proc by fdtab__seed on another thread (at attach),
+	 * taken by the first event of their process; lock guards them.
+	 */
+	pthread_mutex_t lock;
+	struct proc_tab seeded[FDTAB_SEEDS];
+	unsigned nseeded;	 /* under lock; read without it to skip the lock when 0 */
+	uint64_t seed_over;	 /* fds past FDTAB_MAX_FD met seeding, under lock */
 	uint8_t op[AT_NR_MAX];	 /* enum fd_op by syscall key */
 	uint8_t anon[AT_NR_MAX]; /* OP_ANON: index in anon_calls */
 };
@@ -175,6 +187,7 @@ struct fdtab *fdtab__new(int level)
 		return NULL;
 	}
 	t->level = level;
+	pthread_mutex_init(&t->lock, NULL);
 	for (size_t i = 0; i < sizeof(fd_calls) / sizeof(fd_calls[0]); i++)
 		if (fd_calls[i].level <= level)
 			each_key(fd_calls[i].call, set_op,
@@ -207,6 +220,9 @@ void fdtab__free(struct fdtab *t)
 		return;
 	for (unsigned i = 0; i < t->nprocs; i++)
 		proc_clear(&t->procs[i]);
+	for (unsigned i = 0; i < t->nseeded; i++)
+		proc_clear(&t->seeded[i]);
+	pthread_mutex_destroy(&t->lock);
 	free(t->procs);
 	free(t);
 }
@@ -214,6 +230,7 @@ void fdtab__free(struct fdtab *t)
 void fdtab__counters(const struct fdtab *t, struct fdtab_counters *out)
 {
 	*out = t->c;
+	out->fds_over += t->seed_over;
 }
 
 static struct proc_tab *proc_find(struct fdtab *t, uint32_t pid)
@@ -239,8 +256,8 @@ static void proc_drop(struct fdtab *t, uint32_t pid)
 	t->procs[t->nprocs] = (struct proc_tab){ 0 };
 }
 
-/* The entry of fd, made room for; NULL past FDTAB_MAX_FD (counted) or without memory. */
-static struct fd_ent *ent_at(struct fdtab *t, struct proc_tab *p, long long fd)
+/* The entry of fd, made room for; NULL past FDTAB_MAX_FD (counted in *over) or without memory. */
+static struct fd_ent *ent_room(struct proc_tab *p, long long fd, uint64_t *over)
 {
 	unsigned cap;
 	struct fd_ent *n;
@@ -248,7 +265,7 @@ static struct fd_ent *ent_at(struct fdtab *t, struct proc_tab *p, long long fd)
 	if (fd < 0)
 		return NULL;
 	if (fd >= FDTAB_MAX_FD) {
-		t->c.fds_over++;
+		(*over)++;
 		return NULL;
 	}
 	if ((unsigned)fd < p->cap)
@@ -262,6 +279,11 @@ static struct fd_ent *ent_at(struct fdtab *t, struct proc_tab *p, long long fd)
 	p->fds = n;
 	p->cap = cap;
 	return &p->fds[fd];
+}
+
+static struct fd_ent *ent_at(struct fdtab *t, struct proc_tab *p, long long fd)
+{
+	return ent_room(p, fd, &t->c.fds_over);
 }
 
 /* readlink into buf (FDTAB_PATH_MAX), NUL-terminated: its length, or -1. */
@@ -326,7 +348,7 @@ static void ent_set_proto(struct fd_ent *e, const char *fdpath)
 }
 
 /* What fd is now, from /proc: the seed of a table and the fallback for an fd never seen made. */
-static bool ent_from_proc(struct fdtab *t, uint32_t pid, int fd, struct fd_ent *e)
+static bool ent_from_proc(const struct fdtab *t, uint32_t pid, int fd, struct fd_ent *e)
 {
 	char path[64], buf[FDTAB_PATH_MAX];
 	FILE *f;
@@ -354,23 +376,14 @@ static bool ent_from_proc(struct fdtab *t, uint32_t pid, int fd, struct fd_ent *
 	return true;
 }
 
-/* A process's table, made and seeded from /proc the first time it is seen. */
-static struct proc_tab *proc_get(struct fdtab *t, uint32_t pid)
+/* p (its pid set) filled from /proc: its cwd, its fds; fds past the bound counted in *over. */
+static void proc_read(const struct fdtab *t, struct proc_tab *p, uint64_t *over)
 {
 	char path[64], buf[FDTAB_PATH_MAX];
-	struct proc_tab *p = proc_find(t, pid);
+	uint32_t pid = p->pid;
 	struct dirent *de;
 	DIR *d;
 
-	if (p)
-		return p;
-	if (t->nprocs == FDTAB_MAX_PROCS) {
-		t->c.procs_over++;
-		return NULL;
-	}
-	p = &t->procs[t->nprocs];
-	t->last = t->nprocs++;
-	p->pid = pid;
 	snprintf(path, sizeof(path), "/proc/%u/cwd", pid);
 	if (read_link(path, buf) >= 0)
 		p->cwd = strdup(buf);
@@ -381,12 +394,75 @@ static struct proc_tab *proc_get(struct fdtab *t, uint32_t pid)
 		long fd = strtol(de->d_name, &end, 10);
 		struct fd_ent *e;
 
-		if (*end || end == de->d_name || !(e = ent_at(t, p, fd)))
+		if (*end || end == de->d_name || !(e = ent_room(p, fd, over)))
 			continue;
 		ent_from_proc(t, pid, (int)fd, e);
 	}
 	if (d)
 		closedir(d);
+}
+
+int fdtab__seed(struct fdtab *t, uint32_t pid)
+{
+	struct proc_tab p = { .pid = pid };
+	uint64_t over = 0;
+	int ret = 0;
+
+	proc_read(t, &p, &over);
+	pthread_mutex_lock(&t->lock);
+	t->seed_over += over;
+	if (t->nseeded < FDTAB_SEEDS)
+		t->seeded[__atomic_load_n(&t->nseeded, __ATOMIC_RELAXED)] = p;
+	else
+		ret = -ENOSPC;
+	if (!ret)
+		__atomic_store_n(&t->nseeded, t->nseeded + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&t->lock);
+	if (ret)
+		proc_clear(&p);
+	return ret;
+}
+
+/* The table fdtab__seed read for pid, moved into p; false when there is none. */
+static bool take_seeded(struct fdtab *t, struct proc_tab *p)
+{
+	bool found = false;
+
+	if (!__atomic_load_n(&t->nseeded, __ATOMIC_ACQUIRE))
+		return false;
+	pthread_mutex_lock(&t->lock);
+	for (unsigned i = 0; i < t->nseeded && !found; i++) {
+		if (t->seeded[i].pid != p->pid)
+			continue;
+		*p = t->seeded[i];
+		t->seeded[i] = t->seeded[t->nseeded - 1];
+		__atomic_store_n(&t->nseeded, t->nseeded - 1, __ATOMIC_RELEASE);
+		found = true;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+/*
+ * A process's table: the one read at attach, or made from /proc the first
+ * time the process is seen (a child seen before its fork record, an exec
+ * target of a probe file).
+ */
+static struct proc_tab *proc_get(struct fdtab *t, uint32_t pid)
+{
+	struct proc_tab *p = proc_find(t, pid);
+
+	if (p)
+		return p;
+	if (t->nprocs == FDTAB_MAX_PROCS) {
+		t->c.procs_over++;
+		return NULL;
+	}
+	p = &t->procs[t->nprocs];
+	t->last = t->nprocs++;
+	p->pid = pid;
+	if (!take_seeded(t, p))
+		proc_read(t, p, &t->c.fds_over);
 	return p;
 }
 
@@ -880,7 +956,6 @@ void fdtab__event(struct fdtab *t, const struct event *ev, struct fd_view *view)
 		view->ret = (struct fd_info){ 0 };
 		view->used = 0;
 	}
-	/* A new task returns 0 from fork too: the fork record made its table. */
 	if (ev->nr >= AT_NR_MAX || !(p = proc_get(t, ev->pid)))
 		return;
 	if (view && ev->sys && !(ev->flags & EV_RETURN_ONLY))

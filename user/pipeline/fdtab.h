@@ -80,6 +80,13 @@ void fd_info_put_text(struct out *o, const struct fd_info *fi);
 /* The same as a JSON object: {"path":..., "deleted", "dev":{...}, "socket":{...}}; null if unknown. */
 void fd_info_put_json(struct out *o, const struct fd_info *fi);
 
+/*
+ * A table for pid read from /proc now, for its first event to take: at
+ * attach, before the process runs on (-p, the held -- CMD). Safe on another
+ * thread than fdtab__event's. 0, or -ENOSPC when too many wait to be taken.
+ */
+int fdtab__seed(struct fdtab *t, uint32_t pid);
+
 void fdtab__counters(const struct fdtab *t, struct fdtab_counters *out);
 
 /* For the unit tests: the path the table holds for pid's fd, NULL when none. */
