@@ -140,15 +140,17 @@ Test(fdpath, yy_lines_as_strace, .timeout = 60)
  * time would name c for the first write to 3 (closed and reused) and nothing
  * for 5 (closed right after the write) and 20 (the process gone).
  */
-Test(fdpath, paths_from_the_stream_not_from_proc_at_print_time, .timeout = 60)
+static void stream_paths(const char *opt)
 {
 	char dir[64], want[256];
 	char *out, *err;
 	int st;
 
 	scratch_dir(dir, sizeof(dir), "fdpath-stream");
-	st = run_capture((char *[]){ AT, "-y", "-e", "trace=write", "--", FDS, dir, NULL }, &out,
-			 &err);
+	/* Without -T one program at sys_exit; with it the paired entry and exit. */
+	st = run_capture((char *[]){ AT, "-y", "-e", "trace=write", (char *)opt, "--", FDS, dir,
+				     NULL },
+			 &out, &err);
 	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
 	snprintf(want, sizeof(want), "write(3<%s/a>, \"a\", 1) = 1", dir);
 	cr_assert(strstr(out, want), "%s\n%s", want, out);
@@ -174,6 +176,16 @@ Test(fdpath, paths_from_the_stream_not_from_proc_at_print_time, .timeout = 60)
 	cr_assert(strstr(out, "write ") && !strstr(out, "openat"), "%s", out);
 	free(out), free(err);
 	sh("rm -rf %s", dir);
+}
+
+Test(fdpath, paths_from_the_stream_not_from_proc_at_print_time, .timeout = 60)
+{
+	stream_paths("-s64"); /* the default -s: one program at sys_exit */
+}
+
+Test(fdpath, paths_from_the_stream_with_durations, .timeout = 60)
+{
+	stream_paths("-T");
 }
 
 /* JSON: "fds" by argument name, "ret_fd" for the result, -yy's socket and device objects. */
