@@ -187,3 +187,16 @@ Test(fdtab, pipes_and_sockets_by_the_kernels_inode)
 	cr_assert_null(v.ret.path);
 	fdtab__free(t);
 }
+
+/* dup2 onto itself changes nothing: the close-on-exec flag stays, the exec drops it. */
+Test(fdtab, dup2_onto_itself_keeps_close_on_exec)
+{
+	struct fdtab *t = fdtab__new(1);
+
+	open_at(t, PID, "/x/a", 3, O_RDONLY | O_CLOEXEC);
+	run(t, call(PID, SYS_dup2, 3, NULL, 2, 3ull, 3ull), NULL);
+	cr_assert_str_eq(fdtab__path(t, PID, 3), "/x/a");
+	run(t, call(PID, SYS_execve, 0, "/bin/true", 3, 0ull, 0ull, 0ull), NULL);
+	cr_assert_null(fdtab__path(t, PID, 3));
+	fdtab__free(t);
+}

@@ -202,7 +202,6 @@ static unsigned open_flags(const struct event *ev)
 	return 0;
 }
 
-/* A new fd the call made whose /proc name must start with want (its kind), else want itself. */
 /*
  * A new fd the call made whose /proc name must start with want (its kind),
  * and be of inode ino when the kernel kept it (0: not kept); else, closed
@@ -250,10 +249,8 @@ static void apply_socket(struct fdtab *t, struct proc_tab *p, const struct event
 
 static void ent_copy(struct fd_ent *dst, const struct fd_ent *src, bool cloexec)
 {
-	if (dst == src) {
-		dst->cloexec = cloexec;
-		return;
-	}
+	if (dst == src)
+		return; /* dup2(fd, fd) changes nothing, not even the close-on-exec flag */
 	fdt_ent_clear(dst);
 	if (!src || !src->path)
 		return;
@@ -355,7 +352,10 @@ void fdtab_apply(struct fdtab *t, struct proc_tab *p, const struct event *ev)
 			fdt_ent_clear(&p->fds[ev->args[0].value]);
 		return;
 	}
-	if (ev->err || (ev->flags & EV_NORETURN))
+	/* A non-blocking connect under way has both ends already. */
+	if (ev->err && !(op == OP_ADDR && ev->err == EINPROGRESS))
+		return;
+	if (ev->flags & EV_NORETURN)
 		return;
 	switch (op) {
 	case OP_OPEN:
