@@ -37,6 +37,14 @@ struct fdtab *fdtab__new(int level)
 	t->level = level;
 	pthread_mutex_init(&t->lock, NULL);
 	fdtab_ops_init(t);
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		const struct syscall_desc *d = syscall_desc_of(nr);
+
+		for (unsigned i = 0; d && i < d->nargs && i < AT_MAX_ARGS; i++)
+			t->shows[nr] |= d->arg[i] == ARG_FD || d->arg[i] == ARG_DIRFD ||
+					d->arg[i] == ARG_PIPE_FDS;
+		t->shows[nr] |= d && d->ret == ARG_FD;
+	}
 	return t;
 }
 
@@ -454,36 +462,40 @@ static void view_ret(struct fdtab *t, struct proc_tab *p, const struct event *ev
 	}
 }
 
-void fdtab__event(struct fdtab *t, const struct event *ev, struct fd_view *view)
+bool fdtab__event(struct fdtab *t, const struct event *ev, struct fd_view *view)
 {
 	struct proc_tab *p;
 
 	switch (ev->kind) {
 	case EV_FORK:
 		proc_fork(t, ev->ppid, ev->pid);
-		return;
+		return false;
 	case EV_EXIT:
 		proc_drop(t, ev->pid);
-		return;
+		return false;
 	case EV_SYSCALL:
 		break;
 	default:
-		return;
+		return false;
 	}
+	/* Most calls of a busy process (getppid, futex...) neither show nor change fds. */
+	if (ev->nr >= AT_NR_MAX || (!t->op[ev->nr] && !t->shows[ev->nr]))
+		return false;
 	if (view) {
 		memset(view->arg, 0, sizeof(view->arg));
 		memset(view->pipe, 0, sizeof(view->pipe));
 		view->ret = (struct fd_info){ 0 };
 		view->used = 0;
 	}
-	if (ev->nr >= AT_NR_MAX || !(p = proc_get(t, ev->pid)))
-		return;
+	if (!(p = proc_get(t, ev->pid)))
+		return t->shows[ev->nr];
 	if (view && ev->sys && !(ev->flags & EV_RETURN_ONLY))
 		view_args(t, p, ev, view);
 	if (t->op[ev->nr])
 		fdtab_apply(t, p, ev);
 	if (view)
 		view_ret(t, p, ev, view);
+	return t->shows[ev->nr];
 }
 
 const char *fdtab__path(const struct fdtab *t, uint32_t pid, int fd)

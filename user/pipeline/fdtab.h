@@ -70,9 +70,10 @@ void fdtab_calls(int level, struct fd_shadow_bits *bits);
  * One event, in stream order: fills *view with its fds (arguments as they
  * were before the call, the result after it), then changes the process's
  * table as the call did. Fork, exec and exit events copy, keep and free
- * tables. view may be NULL (a record made only for the table).
+ * tables. view may be NULL (a record made only for the table). Returns
+ * whether the call takes or returns fds (else view is left as it was).
  */
-void fdtab__event(struct fdtab *t, const struct event *ev, struct fd_view *view);
+bool fdtab__event(struct fdtab *t, const struct event *ev, struct fd_view *view);
 
 struct out;
 /* strace's "<...>" after the fd number: the path quoted, -yy's endpoints or device numbers. */

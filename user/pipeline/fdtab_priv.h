@@ -68,6 +68,7 @@ struct fdtab {
 	uint64_t seed_over;	 /* fds past FDTAB_MAX_FD met seeding, under lock */
 	uint8_t op[AT_NR_MAX];	 /* enum fd_op by syscall key */
 	uint8_t anon[AT_NR_MAX]; /* OP_ANON: index in anon_calls */
+	bool shows[AT_NR_MAX];	 /* the call takes or returns fds: its lines name them */
 };
 
 /* fdapply.c: the table's calls by key (t->op, t->anon). */

@@ -386,8 +386,7 @@ void output_record(void *ctx, const void *data, size_t size)
 	/* Plain tracing's records and process events, in stream order (not a probe's copies). */
 	if (o->fdtab && (kind == EV_FORK || kind == EV_EXIT ||
 			 (kind == EV_SYSCALL && !ev.probe && !ev.label))) {
-		fdtab__event(o->fdtab, &ev, kind == EV_SYSCALL ? &fdv : NULL);
-		if (kind == EV_SYSCALL)
+		if (fdtab__event(o->fdtab, &ev, kind == EV_SYSCALL ? &fdv : NULL))
 			ev.fds = &fdv;
 	}
 	if (o->ctrs)
