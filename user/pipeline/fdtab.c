@@ -322,9 +322,10 @@ static void proc_fork(struct fdtab *t, uint32_t parent, uint32_t child)
 	struct proc_tab *pp, *cp;
 
 	proc_drop(t, child); /* a pid reused before its exit was seen */
-	pp = proc_find(t, parent);
+	/* A parent that made no fd call yet has its table made now, from /proc. */
+	pp = proc_get(t, parent);
 	if (!pp)
-		return; /* the child is seeded from /proc when it is first seen */
+		return; /* no room: the child is seeded from /proc when it is first seen */
 	if (t->nprocs == FDTAB_MAX_PROCS) {
 		t->c.procs_over++;
 		return;
