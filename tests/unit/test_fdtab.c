@@ -200,3 +200,19 @@ Test(fdtab, dup2_onto_itself_keeps_close_on_exec)
 	cr_assert_null(fdtab__path(t, PID, 3));
 	fdtab__free(t);
 }
+
+/* -yy: a pidfd is the process it refers to (strace's <pid:N>), -y its anonymous inode. */
+Test(fdtab, pidfd_names_its_process)
+{
+	struct fdtab *yy = fdtab__new(2), *y = fdtab__new(1);
+	struct fd_view v;
+
+	run(yy, call(PID, SYS_pidfd_open, 3, NULL, 2, 4242ull, 0ull), &v);
+	cr_assert_str_eq(v.ret.path, "anon_inode:[pidfd]");
+	cr_assert_eq(v.ret.pid, 4242);
+	run(y, call(PID, SYS_pidfd_open, 3, NULL, 2, 4242ull, 0ull), &v);
+	cr_assert_str_eq(v.ret.path, "anon_inode:[pidfd]");
+	cr_assert_eq(v.ret.pid, 0);
+	fdtab__free(yy);
+	fdtab__free(y);
+}

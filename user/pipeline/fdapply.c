@@ -328,6 +328,9 @@ static void apply_anon(struct fdtab *t, struct proc_tab *p, const struct event *
 	apply_named(t, p, ev->ret, ac->name, memfd, 0, e);
 	if (!e->path)
 		return;
+	/* -yy: the process a pidfd refers to, as the caller named it. */
+	if (t->level > 1 && !strcmp(ac->call, "pidfd_open") && (int)ev->args[0].value > 0)
+		e->pidfd_pid = (uint32_t)ev->args[0].value;
 	if (ac->cloexec == ~0u)
 		e->cloexec = true;
 	else if (ac->flags_arg < ev->nargs)

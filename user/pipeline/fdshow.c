@@ -39,7 +39,10 @@ void fd_info_put_text(struct out *o, const struct fd_info *fi)
 	if (!fi->path)
 		return;
 	out_putc(o, '<');
-	if (fi->sock) {
+	if (fi->pid) {
+		out_puts(o, "pid:");
+		out_u64(o, fi->pid);
+	} else if (fi->sock) {
 		out_puts(o, fi->sock);
 	} else {
 		put_quoted(o, fi->path);
@@ -107,5 +110,9 @@ void fd_info_put_json(struct out *o, const struct fd_info *fi)
 	}
 	if (fi->sock)
 		put_sock_json(o, fi->sock);
+	if (fi->pid) {
+		out_puts(o, ",\"pid\":");
+		out_u64(o, fi->pid);
+	}
 	out_putc(o, '}');
 }

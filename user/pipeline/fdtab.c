@@ -166,6 +166,7 @@ void fdt_ent_set_path(struct fd_ent *e, char *path)
 	e->addressed = false;
 	e->dev_kind = 0;
 	e->proto = 0;
+	e->pidfd_pid = 0;
 }
 
 /* -yy: whether the file at path (the tracee's view, /proc/PID/...) is a device. */
@@ -221,6 +222,8 @@ bool fdt_ent_from_proc(const struct fdtab *t, uint32_t pid, int fd, struct fd_en
 		while (fgets(buf, sizeof(buf), f))
 			if (sscanf(buf, "flags: %o", &flags) == 1)
 				e->cloexec = flags & O_CLOEXEC;
+			else if (t->level > 1 && !strcmp(e->path, "anon_inode:[pidfd]"))
+				sscanf(buf, "Pid: %u", &e->pidfd_pid);
 		fclose(f);
 	}
 	return true;
@@ -408,6 +411,7 @@ static void info_of(struct fdtab *t, struct fd_view *v, struct fd_ent *e, struct
 	fi->dev_kind = e->dev_kind;
 	fi->dev_major = e->dev_major;
 	fi->dev_minor = e->dev_minor;
+	fi->pid = t->level > 1 ? e->pidfd_pid : 0;
 	if (t->level < 2 || !e->ino)
 		return;
 	fdt_ent_lookup_sock(t, e);

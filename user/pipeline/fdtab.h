@@ -33,6 +33,7 @@ struct fd_info {
 	uint32_t dev_minor;
 	char dev_kind; /* 'c' char device, 'b' block device, 0 neither or not -yy */
 	bool deleted;  /* the file was unlinked: strace's "(deleted)" */
+	uint32_t pid;  /* -yy, a pidfd: the process it refers to, strace's <pid:N>; else 0 */
 };
 
 /* The fds one event shows: its fd arguments before the call, its fd result after it. */

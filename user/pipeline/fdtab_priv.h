@@ -43,6 +43,7 @@ struct fd_ent {
 	bool cloexec;	/* goes at exec */
 	bool addressed; /* bound, connected or accepted: the kernel may list it */
 	bool deleted;
+	uint32_t pidfd_pid; /* -yy, a pidfd: its process (pidfd_open's, or fdinfo's Pid) */
 };
 
 struct proc_tab {
