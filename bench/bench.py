@@ -368,6 +368,9 @@ class Bench:
                 agent(w, ("--json",), "stream"),
                 agent(w, ("--json", "-T"), "stream"),
             ]
+            if w != "sqlite":
+                # -y: each fd argument named from the per-process table (issue 16).
+                cs += [agent(w, ("--json", "-y"), "stream"), agent(w, ("-c", "-y"), "count")]
             if self.have("strace"):
                 cs += [
                     Config(f"{w}/strace -f", "strace", w,

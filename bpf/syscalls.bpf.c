@@ -132,7 +132,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight *fl;
 	struct at_call_rec *rec;
-	bool sel, prb, compat;
+	bool sel, prb, shd, compat;
 	__u64 nr;
 
 	/* Filter first: traced process, selected syscall. */
@@ -144,7 +144,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	sel = bit_set(selected, nr);
 	prb = syscall_probes && bit_set(probed, nr);
-	if (!sel && !prb)
+	shd = is_shadowed(nr);
+	if (!sel && !prb && !shd)
 		return 0;
 
 	fl = thread_state(&inflight);
@@ -163,13 +164,14 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		fl->path_hit = m == 2;
 		if (!m) {
 			sel = false;
-			if (!prb)
+			/* -y's fd tables still follow it. */
+			if (!prb && !shd)
 				return 0;
 		}
 	}
 	rec->enter_ns = bpf_ktime_get_ns();
 	rec->hdr.ts_ns = rec->enter_ns;
-	if ((stream && sel) || prb)
+	if ((stream && (sel || shd)) || prb)
 		capture_slots(rec, false, 0);
 
 	if (specs[nr].noreturn) {
@@ -187,6 +189,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (prb)
 		run_probes(rec, false, rec->enter_ns);
 	fl->sel = sel;
+	fl->shd = shd;
 	fl->active = 1;
 	return 0;
 }
@@ -197,7 +200,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight *fl;
 	struct at_call_rec *rec;
-	bool prb, want;
+	bool prb, want, shadow;
 
 	if (!is_traced(pid_tgid >> 32))
 		return 0;
@@ -217,12 +220,19 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		path_fd_opened((int)ret);
 	/* A record for -e's calls, but not those -z, -Z or status= leave out. */
 	want = fl->sel && stream && status_wanted(ret, false);
-	if (!want && !prb)
+	/* -y: a call that changes fds goes to the table anyway, flagged not to be shown. */
+	shadow = !want && fl->shd;
+	if (!want && !shadow && !prb)
 		return 0;
 	capture_slots(rec, true, ret);
-	if (want) {
+	if (fl->shd)
+		keep_fd_inode(rec, true);
+	if (want || shadow) {
 		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
+		if (shadow)
+			rec->flags |= AT_CALL_SHADOW;
 		emit(rec);
+		rec->flags &= ~AT_CALL_SHADOW;
 	}
 	if (prb)
 		run_probes(rec, true, rec->hdr.ts_ns);

@@ -145,6 +145,8 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 			return;
 		}
 		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+		if (is_shadowed(nr))
+			keep_fd_inode(rec, false);
 		rec_cgroup(&rec->hdr);
 		bpf_ringbuf_submit(rec, wake);
 		rb_wake_reader();
@@ -155,6 +157,8 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 		return;
 	fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
 	capture_at_exit(rec, ret);
+	if (is_shadowed(nr))
+		keep_fd_inode(rec, true);
 	emit(rec);
 }
 
@@ -170,7 +174,8 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	bool compat;
+	bool compat, sel;
+	__u16 flags;
 	__u64 nr;
 
 	if (!is_traced(pid_tgid >> 32))
@@ -186,15 +191,20 @@ int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 	} else {
 		nr = sys_key(nr, compat);
 	}
-	if (!is_selected(nr))
+	sel = is_selected(nr);
+	if (!sel && !is_shadowed(nr))
 		return 0;
 	/* A new task returns from clone or fork too, with 0: the parent's return counts the call. */
 	if (ret == 0 && specs[nr & (AT_NR_MAX - 1)].fork)
 		return 0;
-	count_call(pid_tgid >> 32, nr, ret);
-	if (stream && status_wanted(ret, false))
-		stream_at_exit(regs, pid_tgid, nr, ret,
-			       compat ? AT_CALL_NO_DUR | AT_CALL_COMPAT : AT_CALL_NO_DUR);
+	flags = compat ? AT_CALL_NO_DUR | AT_CALL_COMPAT : AT_CALL_NO_DUR;
+	if (sel)
+		count_call(pid_tgid >> 32, nr, ret);
+	/* -y: a call that changes fds goes to the table anyway, flagged not to be shown. */
+	if (!sel || !status_wanted(ret, false))
+		flags |= AT_CALL_SHADOW;
+	if (stream && (!(flags & AT_CALL_SHADOW) || is_shadowed(nr)))
+		stream_at_exit(regs, pid_tgid, nr, ret, flags);
 	return 0;
 }
 

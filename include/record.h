@@ -80,6 +80,11 @@ struct at_rec_hdr {
 #define AT_CALL_SYS_PROBE (1u << 10)
 /* A 32-bit call of a 64-bit process (int $0x80): nr is AT_NR_COMPAT + its i386 number. */
 #define AT_CALL_COMPAT (1u << 11)
+/*
+ * -y: a call that changes the process's fds, sent for userspace's fd table
+ * only (-e did not select it, or -z/-Z/status= left it out): no line, not counted.
+ */
+#define AT_CALL_SHADOW (1u << 12)
 
 /*
  * One call, a system call (AT_REC_SYSCALL) or a function (AT_REC_FUNC):

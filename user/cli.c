@@ -127,6 +127,8 @@ void cli_usage(FILE *out)
 	      "                          fd open on its file (decided in the kernel; repeatable)\n"
 	      "  -X raw|abbrev|verbose   constants and flags in text lines as numbers, names\n"
 	      "                          (the default) or both (0x80000 /* O_CLOEXEC */)\n"
+	      "  -y, -yy                 fds as paths, 3</etc/passwd> (-y); sockets as their\n"
+	      "                          endpoints and devices' numbers too (-yy), as strace\n"
 	      "  -z, -Z                  only successful (-z) or failed (-Z) syscalls make\n"
 	      "                          lines (decided in the kernel; counts take all);\n"
 	      "                          -e status=successful,failed,unfinished as strace\n"
@@ -637,6 +639,12 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 		else
 			return fail(err, errlen, "-X '%.64s': must be raw, abbrev or verbose", arg);
 		return 0;
+	case 'y':
+		/* -y paths, -yy sockets' endpoints and devices too, as strace. */
+		if (cfg->fd_paths == 2)
+			return fail(err, errlen, "-y: at most two (-yy)");
+		cfg->fd_paths++;
+		return 0;
 	case 'z':
 	case 'Z': {
 		/* strace's: -z successful calls only, -Z failed ones; both: the last wins. */
@@ -703,7 +711,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZxX:P:", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZxX:P:y", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {

@@ -66,6 +66,7 @@ struct config {
 	/* -P: the paths (and their resolved forms) whose syscalls alone are traced. */
 	char trace_paths[AT_TRACE_PATHS][AT_STR_MAX];
 	unsigned ntrace_paths;
+	uint8_t fd_paths;     /* -y 1, -yy 2: what fds are (fdtab.h); 0 none */
 	uint64_t signal_mask; /* -e signal=: bit sig - 1 of the signals with lines; 0: all */
 	bool no_signals;      /* -e signal=none */
 	bool relative;	      /* -r: the time since the line before */

@@ -7,6 +7,8 @@
 #ifndef AT_SYS_BPF_H
 #define AT_SYS_BPF_H
 
+#include <bpf/bpf_core_read.h>
+
 #include "eval.h"
 #include "spec.h"
 #include "pidset.bpf.h"
@@ -60,9 +62,11 @@ static __always_inline struct at_stat *sys_stat(__u32 tgid, __u32 nr)
 
 /* The call a thread is in: entry state kept until sys_exit. */
 struct inflight {
-	__u32 active;		/* 1 between a selected sys_enter and its sys_exit */
-	__u16 sel;		/* the call is selected by -e (not only watched by probes) */
-	__u16 path_hit;		/* -P: a path argument matched (an fd it returns joins) */
+	__u32 active;	/* 1 between a selected sys_enter and its sys_exit */
+	__u16 sel;	/* the call is selected by -e (not only watched by probes) */
+	__u16 path_hit; /* -P: a path argument matched (an fd it returns joins) */
+	__u32 shd;	/* -y: the call changes fds (is_shadowed) */
+	__u32 pad;
 	struct at_call_rec rec; /* the record being built */
 };
 
@@ -80,6 +84,63 @@ struct {
 static __always_inline bool bit_set(const __u64 *bits, __u64 nr)
 {
 	return bits[(nr / 64) & (AT_NR_MAX / 64 - 1)] & (1ULL << (nr % 64));
+}
+
+/*
+ * -y: the calls that change a process's fds (open, dup, close, exec...),
+ * recorded for userspace's fd table whatever -e selects, with
+ * AT_CALL_SHADOW when -e (or -z, -Z, status=) would leave them out; never
+ * counted in the statistics. Empty without -y, and with -c (no records).
+ */
+__u64 shadowed[AT_NR_MAX / 64] __weak = {};
+
+static __always_inline bool is_shadowed(__u64 nr)
+{
+	return stream && nr < AT_NR_MAX && bit_set(shadowed, nr);
+}
+
+/*
+ * -y: calls whose result is a new fd (open, socket, accept, dup...), and
+ * those (pipe, pipe2) that write two fds to the int[2] in slot 0. Their
+ * records carry the new file's inode in ret_more[0]: a pipe or socket closed
+ * before userspace reads the record still has its name (pipe:[INODE]).
+ */
+__u64 fd_result[AT_NR_MAX / 64] __weak = {};
+__u64 fd_pair[AT_NR_MAX / 64] __weak = {};
+
+/* The inode of the current task's open file fd, 0 when there is none. */
+static __always_inline __u64 fd_inode(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return 0;
+	return BPF_CORE_READ(f, f_inode, i_ino);
+}
+
+/*
+ * ret_more[0] of a -y call that made an fd: its inode (slots captured
+ * already; slots false: rec has only its fixed part, written in place).
+ */
+static __always_inline void keep_fd_inode(struct at_call_rec *rec, bool slots)
+{
+	__u64 nr = rec->nr;
+	long fd;
+
+	if (rec->ret < 0 || nr >= AT_NR_MAX)
+		return;
+	if (bit_set(fd_result, nr))
+		fd = rec->ret;
+	else if (slots && bit_set(fd_pair, nr) && rec->slot_arg[0] == 0 && rec->slot_len[0] >= 8)
+		fd = *(int *)rec->slot[0];
+	else
+		return;
+	rec->ret_more[0] = fd_inode(fd);
 }
 
 static __always_inline bool is_selected(__u64 nr)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdtab.h"
 #include "log.h"
 #include "decode_sys.h"
 #include "metrics.h"
@@ -44,17 +45,18 @@ struct named_procs {
 
 /* One trace, from the command line to the summary. */
 struct tracer {
-	struct config cfg;	  /* the command line, merged with the probe file */
-	struct output out;	  /* where events and the summary go */
-	struct session *sess;	  /* the BPF programs and maps */
-	struct queue q;		  /* records from the reader to the writer thread */
-	struct named_procs named; /* what the trace waits for */
-	struct probe_source file; /* -C: the probe file and its reloads */
-	int sigfd;		  /* SIGINT, SIGTERM, SIGHUP, blocked and read here */
-	struct setup_watch watch; /* reads sigfd while set-up runs */
-	bool interrupted;	  /* set-up was cancelled by a signal */
-	uint64_t setup_done_ns;	  /* when the target was released: -d counts from here */
-	struct metrics metrics;	  /* --metrics: bound in prepare, served once set-up is done */
+	struct config cfg;	      /* the command line, merged with the probe file */
+	struct output out;	      /* where events and the summary go */
+	struct session *sess;	      /* the BPF programs and maps */
+	struct queue q;		      /* records from the reader to the writer thread */
+	struct named_procs named;     /* what the trace waits for */
+	struct probe_source file;     /* -C: the probe file and its reloads */
+	int sigfd;		      /* SIGINT, SIGTERM, SIGHUP, blocked and read here */
+	struct setup_watch watch;     /* reads sigfd while set-up runs */
+	bool interrupted;	      /* set-up was cancelled by a signal */
+	uint64_t setup_done_ns;	      /* when the target was released: -d counts from here */
+	struct metrics metrics;	      /* --metrics: bound in prepare, served once set-up is done */
+	struct fd_shadow_bits shadow; /* -y: the calls the fd tables follow (fdtab.h) */
 };
 
 /* Set-up gave up on a signal: the line comes once everything is undone (see teardown). */
@@ -254,6 +256,13 @@ static int open_output(struct tracer *t)
 	t->out.path_traced = t->cfg.ntrace_paths != 0;
 	for (unsigned i = 0; i < AT_NR_MAX / 64; i++)
 		t->out.has_syscalls |= t->cfg.selected[i] != 0;
+	/* -y: fd tables, and the calls that change them recorded; -c has no lines to show them. */
+	if (t->cfg.fd_paths && !t->cfg.summary_only) {
+		t->out.fdtab = fdtab__new(t->cfg.fd_paths);
+		if (!t->out.fdtab)
+			return log_error(EXIT_RUNTIME, "-y: out of memory");
+		fdtab_calls(t->cfg.fd_paths, &t->shadow);
+	}
 	ret = output_open(&t->out, t->cfg.output);
 	if (ret)
 		return log_error(EXIT_RUNTIME, "-o %s: %s",
@@ -365,6 +374,7 @@ static int start(struct tracer *t)
 {
 	struct session_opts so = {
 		.selected = t->cfg.selected,
+		.shadow = t->out.fdtab ? &t->shadow : NULL,
 		.on_record = on_record,
 		.on_batch = on_batch,
 		.ctx = &t->q,
@@ -409,10 +419,16 @@ static int start(struct tracer *t)
 		if ((ret = session__add_held(t->sess, t->named.child.pid)))
 			return log_error(EXIT_RUNTIME, "tracing pid %d: %s", t->named.child.pid,
 					 strerror(-ret));
+		/* -y: its fds as they are while it is held, before its first call. */
+		if (t->out.fdtab)
+			fdtab__seed(t->out.fdtab, (uint32_t)t->named.child.pid);
 	}
 	for (unsigned i = 0; i < t->cfg.npids; i++) {
 		if ((ret = session__add_pid(t->sess, t->named.tgids[i])))
 			return log_error(EXIT_RUNTIME, "-p %d: %s", t->cfg.pids[i], strerror(-ret));
+		/* -y: its fds at attach; the calls after it are in the stream. */
+		if (t->out.fdtab)
+			fdtab__seed(t->out.fdtab, (uint32_t)t->named.tgids[i]);
 	}
 	/* Time 0: just before the first probe goes in, so records made while attaching count up. */
 	t->out.start_ns = now_ns();
@@ -472,6 +488,22 @@ static int start(struct tracer *t)
 	return check_alive(t);
 }
 
+/* -y: fds shown without their paths because a table was full: said, with -q too. */
+static void warn_fdtab(struct tracer *t)
+{
+	struct fdtab_counters c;
+
+	if (!t->out.fdtab)
+		return;
+	fdtab__counters(t->out.fdtab, &c);
+	if (c.procs_over || c.fds_over)
+		fprintf(stderr,
+			"agent-trace: -y: fds shown without their paths: %llu processes past the "
+			"%d tables, %llu fds at or past %d\n",
+			(unsigned long long)c.procs_over, FDTAB_MAX_PROCS,
+			(unsigned long long)c.fds_over, FDTAB_MAX_FD);
+}
+
 /* With -q there is no summary, but loss is never silent: one line on stderr. */
 static void warn_loss(struct tracer *t)
 {
@@ -504,6 +536,7 @@ static int finish(struct tracer *t, uint64_t end_ns)
 	/* A closed pipe (| head) ends the trace as other tools do: no summary, no error. */
 	if (output_closed(&t->out))
 		goto out;
+	warn_fdtab(t);
 	if (t->cfg.quiet && !t->cfg.summary_only) {
 		output_close(&t->out);
 		warn_loss(t);
@@ -588,6 +621,9 @@ static int teardown(struct tracer *t, int code)
 	if (t->sess)
 		session__stop(t->sess);
 	queue_free(&t->q);
+	/* The writer has ended: nothing changes the fd tables any more. */
+	fdtab__free(t->out.fdtab);
+	t->out.fdtab = NULL;
 	/* Their metrics read the session's maps: gone first. */
 	xsinks_free(t->out.xs, &t->out.nxs);
 	session__free(t->sess);

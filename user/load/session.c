@@ -17,6 +17,7 @@
 
 #include "follow.h"
 #include "reader.h"
+#include "fdtab.h"
 #include "session.h"
 #include "session_priv.h"
 #include "syscalls.h"
@@ -344,6 +345,16 @@ static int map_shared(struct session *s, char *err, size_t errlen)
 {
 	/* The selection lives in .bss: it can change while the probes run. */
 	memcpy(s->skel->bss->selected, s->opts.selected, sizeof(s->skel->bss->selected));
+	if (s->opts.shadow) {
+		_Static_assert(sizeof(s->opts.shadow->calls) == sizeof(s->skel->bss->shadowed),
+			       "shadowed bitmap");
+		memcpy(s->skel->bss->shadowed, s->opts.shadow->calls,
+		       sizeof(s->skel->bss->shadowed));
+		memcpy(s->skel->bss->fd_result, s->opts.shadow->fd_result,
+		       sizeof(s->skel->bss->fd_result));
+		memcpy(s->skel->bss->fd_pair, s->opts.shadow->fd_pair,
+		       sizeof(s->skel->bss->fd_pair));
+	}
 	s->pid_bits = mmap(NULL, sizeof(*s->pid_bits), PROT_READ | PROT_WRITE, MAP_SHARED,
 			   bpf_map__fd(s->skel->maps.traced_bits), 0);
 	if (s->pid_bits == MAP_FAILED) {

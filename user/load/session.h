@@ -19,9 +19,12 @@
 /* Called for each record, on the reader thread (or the stopping thread while draining). */
 typedef void (*record_fn)(void *ctx, const void *data, size_t size);
 
+struct fd_shadow_bits;
+
 struct session_opts {
-	const uint64_t *selected;    /* syscall bitmap, AT_NR_MAX bits */
-	record_fn on_record;	     /* receives every record */
+	const uint64_t *selected;	     /* syscall bitmap, AT_NR_MAX bits */
+	const struct fd_shadow_bits *shadow; /* -y: the fd table's calls (fdtab.h); NULL: none */
+	record_fn on_record;		     /* receives every record */
 	void (*on_batch)(void *ctx); /* optional: after each batch of records (flush point) */
 	void *ctx;		     /* passed to on_record and on_batch */
 	size_t ringbuf_bytes;	     /* ring buffer size, power of two, >= page size */

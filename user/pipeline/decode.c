@@ -157,6 +157,7 @@ static void call_fields(const struct at_call_rec *r, struct event *ev)
 	ev->ident = NULL;
 	ev->pod = NULL;
 	ev->exe = NULL;
+	ev->fds = NULL;
 	ev->ret = r->ret;
 	memcpy(ev->ret_more, r->ret_more, sizeof(ev->ret_more));
 	ev->err = at_is_err(r->ret) ? (int)-r->ret : 0;

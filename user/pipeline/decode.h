@@ -17,6 +17,7 @@ struct ident_cache;
 struct cgid_cache;
 struct podmeta_cache;
 struct pod_meta;
+struct fd_view;
 
 enum event_kind {
 	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
@@ -77,6 +78,7 @@ struct event {
 	const struct cgroup_ident *ident;
 	const struct pod_meta *pod; /* its pod's and container's names; NULL when none is known */
 	const char *exe;	    /* the process's executable (ident.h); NULL when unknown */
+	const struct fd_view *fds;  /* -y: what its fds are (fdtab.h); NULL without -y */
 	struct event_arg args[AT_MAX_ARGS];
 	/* EV_SIGNAL: the signal, and siginfo's errno, code and fields (from its byte 16). */
 	int signo, sig_errno, sig_code;

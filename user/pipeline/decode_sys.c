@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "decode_sys.h"
+#include "fdtab.h"
 #include "syscalls.h"
 #include "util.h"
 
@@ -1366,6 +1367,15 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		put_wait_status(o, v.status, json);
 		return;
 	case ARG_PIPE_FDS:
+		if (!json && ev->fds) {
+			/* -y: each with what it is, strace's [5<pipe:[23196]>, 6<pipe:[23196]>]. */
+			out_printf(o, "[%d", v.fds[0]);
+			fd_info_put_text(o, &ev->fds->pipe[0]);
+			out_printf(o, ", %d", v.fds[1]);
+			fd_info_put_text(o, &ev->fds->pipe[1]);
+			out_putc(o, ']');
+			return;
+		}
 		out_printf(o, json ? "[%d,%d]" : "[%d, %d]", v.fds[0], v.fds[1]);
 		return;
 	case ARG_SIGACTION_IN:
@@ -1734,6 +1744,15 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 			put_verbose(o, ev, kind, v);
 		else
 			put_abbrev(o, ev, kind, v);
+		/* -y: what it is (AT_FDCWD: the cwd). */
+		if (ev->fds)
+			fd_info_put_text(o, &ev->fds->arg[i]);
+		return;
+	}
+	/* -y: what the fd is, strace's 3</etc/passwd> (JSON has them apart: "fds"). */
+	if ((kind == ARG_FD || kind == ARG_DIRFD) && ev->fds && !json) {
+		out_i64(o, (int)v);
+		fd_info_put_text(o, &ev->fds->arg[i]);
 		return;
 	}
 	if (!is_symbolic(kind)) {
@@ -1844,6 +1863,9 @@ void sys_put_ret(struct out *o, const struct event *ev)
 		out_putc(o, ')');
 	} else {
 		out_i64(o, r);
+		/* -y: the fd the call made, as it is after the call. */
+		if (ev->fds && kind == ARG_FD)
+			fd_info_put_text(o, &ev->fds->ret);
 	}
 }
 

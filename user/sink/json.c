@@ -6,6 +6,7 @@
 #include "aggregate.h"
 #include "decode_func.h"
 #include "decode_sys.h"
+#include "fdtab.h"
 #include "ident_out.h"
 #include "probes.h"
 #include "output.h"
@@ -78,6 +79,42 @@ static void put_sys_ret(struct out *l, const struct event *ev)
 		out_u64(l, ev->dur_ns);
 }
 
+/*
+ * -y: "fds" has what each fd argument is, by the argument's name (pipe's two
+ * as an array), "ret_fd" what the returned fd is; only the fds known.
+ */
+static void put_fds(struct out *l, const struct event *ev, unsigned nargs)
+{
+	const struct fd_view *v = ev->fds;
+	unsigned n = 0;
+
+	out_puts(l, ",\"fds\":{");
+	for (unsigned i = 0; i < nargs; i++) {
+		if (!sys_arg_taken(ev, i) || !v->arg[i].path)
+			continue;
+		if (n++)
+			out_putc(l, ',');
+		out_json_str(l, ev->args[i].name ? ev->args[i].name : "?");
+		out_putc(l, ':');
+		fd_info_put_json(l, &v->arg[i]);
+	}
+	if (v->pipe[0].path || v->pipe[1].path) {
+		if (n++)
+			out_putc(l, ',');
+		out_json_str(l, ev->args[0].name ? ev->args[0].name : "?");
+		out_puts(l, ":[");
+		fd_info_put_json(l, &v->pipe[0]);
+		out_putc(l, ',');
+		fd_info_put_json(l, &v->pipe[1]);
+		out_putc(l, ']');
+	}
+	out_putc(l, '}');
+	if (v->ret.path) {
+		out_puts(l, ",\"ret_fd\":");
+		fd_info_put_json(l, &v->ret);
+	}
+}
+
 static void put_syscall(struct out *l, const struct event *ev)
 {
 	/* Numbers the table does not name have no argument list. */
@@ -111,6 +148,8 @@ static void put_syscall(struct out *l, const struct event *ev)
 		sys_put_arg_json(l, ev, i);
 	}
 	out_putc(l, '}');
+	if (ev->fds)
+		put_fds(l, ev, nargs);
 	put_sys_ret(l, ev);
 	out_puts(l,
 		 ev->flags & EV_TRUNCATED ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n");

@@ -19,6 +19,7 @@
 #include "cgid.h"
 #include "ctrtab.h"
 #include "ident.h"
+#include "fdtab.h"
 #include "output.h"
 #include "podmeta.h"
 #include "probes.h"
@@ -340,8 +341,15 @@ void output_record(void *ctx, const void *data, size_t size)
 	struct decode_scratch scratch;
 	bool line = true, decoded = false;
 	const struct probe *p;
+	struct fd_view fdv;
 	struct event ev;
 
+	/* -y: a record made for the fd table alone (AT_CALL_SHADOW) changes it, and no more. */
+	if (kind == EV_SYSCALL && (((const struct at_call_rec *)data)->flags & AT_CALL_SHADOW)) {
+		if (o->fdtab && decoder__decode(&d, data, size, &scratch, &ev))
+			fdtab__event(o->fdtab, &ev, NULL);
+		return;
+	}
 	if (kind == EV_SYSCALL || kind == EV_CALL) {
 		line = o->events;
 		/* An aggregate takes every record of its probe, whatever the lines do. */
@@ -376,6 +384,12 @@ void output_record(void *ctx, const void *data, size_t size)
 		return;
 	if (!decoded && !decoder__decode(&d, data, size, &scratch, &ev))
 		return;
+	/* Plain tracing's records and process events, in stream order (not a probe's copies). */
+	if (o->fdtab && (kind == EV_FORK || kind == EV_EXIT ||
+			 (kind == EV_SYSCALL && !ev.probe && !ev.label))) {
+		if (fdtab__event(o->fdtab, &ev, kind == EV_SYSCALL ? &fdv : NULL))
+			ev.fds = &fdv;
+	}
 	if (o->ctrs)
 		ctrtab__event(o->ctrs, &ev);
 	if (line && (kind != EV_SIGNAL || o->events))

@@ -25,6 +25,7 @@ struct ctr_rows;
 struct ident_counters;
 struct sink_ops;
 struct xsink;
+struct fdtab;
 
 /* Threads text lines remember in 32-bit mode; past it the oldest is forgotten. */
 #define OUTPUT_COMPAT_TIDS 64
@@ -82,6 +83,8 @@ struct output {
 	struct podmeta_cache *pods;
 	/* Records by syscall or probe and container (ctrtab.h), for /metrics; NULL: none. */
 	struct ctrtab *ctrs;
+	/* -y: each process's fds (fdtab.h), changed by every record in order; NULL: no -y. */
+	struct fdtab *fdtab;
 	/* Exporting sinks (xsink.h): each event goes to every one of them too. */
 	struct xsink *xs[SINKS_MAX];
 	unsigned nxs;
