@@ -371,6 +371,8 @@ class Bench:
             if w != "sqlite":
                 # -y: each fd argument named from the per-process table (issue 16).
                 cs += [agent(w, ("--json", "-y"), "stream"), agent(w, ("-c", "-y"), "count")]
+                # Text lines as strace's (the structure and string decoding of issue 16).
+                cs.append(agent(w, ("-s", "32"), "stream"))
             if self.have("strace"):
                 cs += [
                     Config(f"{w}/strace -f", "strace", w,
