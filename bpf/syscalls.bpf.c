@@ -74,6 +74,8 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 		}
 		if (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)
 			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
+		else if (kind == AT_SLOT_PATH_IN)
+			capture_path(rec, i, spec->slot_arg[i]);
 		else
 			capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
 				slot_want(rec, kind, spec->len_arg[i], ret), false);

@@ -97,15 +97,19 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
 			continue;
 		}
+		if (!exec_done && kind == AT_SLOT_PATH_IN) {
+			capture_path(rec, i, spec->slot_arg[i]);
+			continue;
+		}
 		if (!exec_done) {
 			capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
 				slot_want(rec, kind, spec->len_arg[i], ret), false);
 			continue;
 		}
-		if (kind != AT_SLOT_STR_IN || !ep || spec->slot_arg[i] != 0)
+		if (kind != AT_SLOT_PATH_IN || !ep || spec->slot_arg[i] != 0)
 			continue;
 		rec->slot_arg[i] = 0;
-		str_read(rec, i, bpf_probe_read_kernel_str(rec->slot[i], str_room(), ep->path));
+		path_read(rec, i, bpf_probe_read_kernel_str(rec->slot[i], AT_STR_MAX, ep->path));
 	}
 }
 

@@ -36,6 +36,8 @@ enum at_slot_kind {
 	 * when it is an error), cut at whole elements within AT_STR_MAX - 1.
 	 */
 	AT_SLOT_ARR_OUT = 11,
+	/* A path, read at entry as AT_SLOT_STR_IN but whole as far as the slot goes, not cut at -s. */
+	AT_SLOT_PATH_IN = 12,
 };
 
 /* Which syscalls make records (status_mask; strace's -z, -Z, -e status=). */

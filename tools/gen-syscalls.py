@@ -90,7 +90,6 @@ OVERRIDES = {
     "prlimit64": {"resource": "ARG_RLIMIT", "new_rlim": "ARG_RLIMIT_IN", "old_rlim": "ARG_RLIMIT_OUT"},
     "statx": {"mask": "ARG_STATX_MASK", "buffer": "ARG_STATX_OUT"},
     "poll": {"ufds": "ARG_POLLFDS"},
-    "rseq": {"rseq_len": "ARG_HEX", "sig": "ARG_HEX"},
     "clone3": {"uargs": "ARG_CLONE_ARGS_IN"},
     "ppoll": {"ufds": "ARG_POLLFDS", "tsp": "ARG_TIMESPEC_IN", "sigmask": "ARG_SIGSET_IN"},
     "epoll_wait": {"events": "ARG_EPOLL_EVENTS_OUT"},
@@ -183,7 +182,7 @@ OVERRIDES = {
               "flags": "ARG_HEX"},
     "kexec_file_load": {"cmdline_ptr": "ARG_STR"},
     # rseq's sig is a signature word, not a signal.
-    "rseq": {"sig": "ARG_HEX"},
+    "rseq": {"rseq_len": "ARG_HEX", "sig": "ARG_HEX"},
     "prctl": {"option": "ARG_PRCTL", "arg2": "ARG_HEX", "arg3": "ARG_HEX", "arg4": "ARG_HEX",
               "arg5": "ARG_HEX"},
     "keyctl": {"arg2": "ARG_HEX", "arg3": "ARG_HEX", "arg4": "ARG_HEX", "arg5": "ARG_HEX"},

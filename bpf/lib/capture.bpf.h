@@ -170,6 +170,38 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 }
 
 /*
+ * Slot i's length and flags after a path read that returned n into the whole
+ * slot: strace prints paths whole, whatever -s says; one that fills the slot
+ * (AT_STR_MAX - 1 bytes or more) is flagged cut.
+ */
+static __always_inline void path_read(struct at_call_rec *rec, int i, long n)
+{
+	if (n <= 0) {
+		rec->flags |= AT_CALL_FAULT0 << i;
+		n = 1;
+	} else if (n >= AT_STR_MAX) {
+		rec->flags |= AT_CALL_TRUNC0 << i;
+	}
+	rec->slot_len[i] = n - 1;
+}
+
+/* Reads slot i from the pointer in argument arg: a path (path_read). */
+static __always_inline void capture_path(struct at_call_rec *rec, int i, __u8 arg)
+{
+	const void *ptr;
+
+	if (arg >= AT_MAX_ARGS)
+		return;
+	ptr = (const void *)rec->args[arg];
+	rec->slot_arg[i] = arg;
+	if (!ptr) {
+		rec->slot_len[i] = 0;
+		return;
+	}
+	path_read(rec, i, bpf_probe_read_user_str(rec->slot[i], AT_STR_MAX, ptr));
+}
+
+/*
  * Reads slot i from the pointer in argument arg: a structure of size bytes
  * (a syscall's struct stat, timespec, int[2]...), whole, whatever -s says.
  * An unreadable one is flagged and has no bytes.

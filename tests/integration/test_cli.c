@@ -553,25 +553,32 @@ Test(cli, output_file)
 Test(cli, capture_limit_boundaries)
 {
 	static const struct {
-		const char *s, *line, *why;
+		const char *s, *n, *line, *why;
 	} cuts[] = {
-		{ "24", "openat(AT_FDCWD, \"/nonexistent/agent-trace\", O_RDONLY)",
-		  "exactly the limit is not cut" },
-		{ "23", "openat(AT_FDCWD, \"/nonexistent/agent-trac\"..., O_RDONLY)" },
-		/* The largest limit reads real strings, not stale bytes. */
-		{ "254", "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC)" },
+		{ "24", "24", "write(3, \"%s\\n\", 24) = 24", "exactly the limit is not cut" },
+		{ "23", "24", "write(3, \"%s\"..., 24) = 24" },
+		/* The largest limit reads real bytes, not stale ones. */
+		{ "254", "254", "write(3, \"%s\\n\", 254) = 254" },
+		/* Paths are whole, whatever -s says, as strace's. */
+		{ "8", "5", "openat(AT_FDCWD, \"/nonexistent/agent-trace\", O_RDONLY) = -1 ENOENT",
+		  "a path is not cut at -s" },
 	};
-	char path[64], *out, *err;
+	char path[64], line[512], xs[256], *out, *err;
 	int st;
 
-	/* The target opens "/nonexistent/agent-trace" (24 bytes): -s 24 fits, -s 23 cuts. */
+	/* basic PATH N writes N bytes, N - 1 x and a newline. */
 	snprintf(path, sizeof(path), "/tmp/agent-trace-s.%d", getpid());
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
-		st = run_capture((char *[]){ AT, "-s", (char *)cuts[i].s, "-e", "openat", "--",
-					     CALLS, "basic", path, "5", NULL },
+		int n = atoi(cuts[i].n), s = atoi(cuts[i].s);
+
+		memset(xs, 'x', sizeof(xs));
+		xs[n - 1 < s ? n - 1 : s] = '\0';
+		snprintf(line, sizeof(line), cuts[i].line, xs);
+		st = run_capture((char *[]){ AT, "-s", (char *)cuts[i].s, "-e", "openat,write",
+					     "--", CALLS, "basic", path, (char *)cuts[i].n, NULL },
 				 &out, &err);
 		expect_ok_lines(st, out, err,
-				(const struct nlines[]){ { cuts[i].line, 1, cuts[i].why }, {} });
+				(const struct nlines[]){ { line, 1, cuts[i].why }, {} });
 	}
 	unlink(path);
 }
@@ -1465,7 +1472,7 @@ Test(cli, execve_argv_and_envp_as_strace)
 	st = run_capture(argv, &out, &err);
 	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
 	snprintf(line, sizeof(line),
-		 "execve(\"/bin\"..., [\"/bin\"..., \"x\", \"x\", \"long\"..., ...], ? /* %d "
+		 "execve(\"/bin/true\", [\"/bin\"..., \"x\", \"x\", \"long\"..., ...], ? /* %d "
 		 "vars */) = 0",
 		 environ_count());
 	cr_assert(strstr(out, line), "%s", out);

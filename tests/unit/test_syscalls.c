@@ -159,8 +159,8 @@ Test(syscalls, specs)
 
 	syscall_specs(specs);
 
-	sp = &specs[257]; /* openat */
-	cr_assert_eq(sp->slot_kind[0], AT_SLOT_STR_IN);
+	sp = &specs[257]; /* openat: a path, whole whatever -s says */
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_PATH_IN);
 	cr_assert_eq(sp->slot_arg[0], 1);
 	cr_assert_eq(sp->slot_kind[1], AT_SLOT_NONE);
 	cr_assert_eq(sp->slot_arg[1], 0xff);
@@ -177,9 +177,9 @@ Test(syscalls, specs)
 	cr_assert_eq(sp->len_arg[0], 2);
 
 	sp = &specs[syscall_by_name("renameat2")];
-	cr_assert_eq(sp->slot_kind[0], AT_SLOT_STR_IN);
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_PATH_IN);
 	cr_assert_eq(sp->slot_arg[0], 1);
-	cr_assert_eq(sp->slot_kind[1], AT_SLOT_STR_IN);
+	cr_assert_eq(sp->slot_kind[1], AT_SLOT_PATH_IN);
 	cr_assert_eq(sp->slot_arg[1], 3);
 
 	sp = &specs[231]; /* exit_group */

@@ -2510,7 +2510,7 @@ const struct syscall_desc syscall_table[AT_NR_MAX] = {
 	[334] = {
 		.name = "rseq",
 		.nargs = 4,
-		.arg = { ARG_PTR, ARG_UINT, ARG_HEX, ARG_HEX },
+		.arg = { ARG_PTR, ARG_HEX, ARG_HEX, ARG_HEX },
 		.ret = ARG_INT,
 		.argname = { "rseq", "rseq_len", "flags", "sig" },
 	},
@@ -5778,7 +5778,7 @@ const struct syscall_desc syscall_table[AT_NR_MAX] = {
 	[898] = { /* i386 386 */
 		.name = "rseq",
 		.nargs = 4,
-		.arg = { ARG_PTR, ARG_UINT, ARG_HEX, ARG_HEX },
+		.arg = { ARG_PTR, ARG_HEX, ARG_HEX, ARG_HEX },
 		.ret = ARG_INT,
 		.argname = { "rseq", "rseq_len", "flags", "sig" },
 	},

@@ -30,6 +30,8 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 		for (unsigned i = 0; i < d->nargs && i < AT_MAX_ARGS && n < AT_SLOTS; i++) {
 			switch (d->arg[i]) {
 			case ARG_PATH:
+				sp->slot_kind[n] = AT_SLOT_PATH_IN;
+				break;
 			case ARG_STR:
 				sp->slot_kind[n] = AT_SLOT_STR_IN;
 				break;
