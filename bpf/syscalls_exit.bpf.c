@@ -13,6 +13,7 @@
 #include "lib/capture.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/regs.bpf.h"
+#include "lib/sockcap.bpf.h"
 #include "lib/sys.bpf.h"
 
 #define AT_ENOSYS 38 /* the errno of a syscall number that has no call */
@@ -82,6 +83,13 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 		if (kind == AT_SLOT_NONE ||
 		    ((kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT) && ret < 0))
 			continue;
+		if (!exec_done && sockcap_kind(kind)) {
+			sockcap_slot(rec, i,
+				     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
+						 SOCKCAP_EXIT_ONLY),
+				     ret);
+			continue;
+		}
 		if (!exec_done && (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)) {
 			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
 			continue;
