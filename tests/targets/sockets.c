@@ -6,7 +6,7 @@
  * recvfrom; UDP on ::1; AF_UNIX by path (argv[1]) and abstract; a netlink
  * bind; writev and readv on a pipe; pwritev and preadv on a file
  * (argv[1].f); sendmsg and recvmsg passing an fd (SCM_RIGHTS) over a
- * socketpair; connect with a 1-byte address (EINVAL).
+ * socketpair; connect with a 1-byte address (EINVAL); then the bounds (edges).
  * Usage: sockets PATH
  */
 #define _GNU_SOURCE /* accept4 */
@@ -166,7 +166,8 @@ static void pass_fd(void)
 			    .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c = &ctl.h;
 	char r;
-	int sv[2], fd = open("/dev/null", O_RDONLY);
+	/* The fd passed: a fixed number, whatever the target inherited. */
+	int sv[2], fd = dup2(open("/dev/null", O_RDONLY), 42);
 
 	if (fd < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		die("socketpair");
@@ -186,6 +187,106 @@ static void pass_fd(void)
 	close(sv[1]);
 }
 
+/*
+ * Bounds: data past -s, more iovecs than are shown, a readv short of its
+ * room, a name and credentials in a msghdr, a failed recvmsg, NULL
+ * addresses, lengths of 1, 100 and 200.
+ */
+static void edges(void)
+{
+	static const char long_data[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
+	struct iovec many[10], two[2];
+	char a[2], b[5];
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int p[2], s, sv[2], on = 1;
+
+	for (int i = 0; i < 10; i++)
+		many[i] = (struct iovec){ (void *)"a", 1 };
+	two[0] = (struct iovec){ (void *)long_data, sizeof(long_data) - 1 };
+	two[1] = (struct iovec){ NULL, 0 };
+	if (pipe(p) || writev(p[1], two, 2) != 40 || writev(p[1], many, 10) != 10)
+		die("writev bounds");
+	close(p[0]);
+	close(p[1]);
+	two[0] = (struct iovec){ a, sizeof(a) };
+	two[1] = (struct iovec){ b, sizeof(b) };
+	if (pipe(p) || write(p[1], "abc", 3) != 3 || readv(p[0], two, 2) != 3)
+		die("readv short");
+	close(p[0]);
+	close(p[1]);
+	/* UDP: an address of 200 bytes (the kernel reads 16), a getsockname with room for 1. */
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(s, (struct sockaddr *)&sa, &len))
+		die("udp edges");
+	{
+		char big[200] = { 0 };
+
+		memcpy(big, &sa, sizeof(sa));
+		/* Longer than a sockaddr_storage: EINVAL, strace shows its first 128 bytes. */
+		if (sendto(s, "x", 1, 0, (struct sockaddr *)big, sizeof(big)) != -1 ||
+		    sendto(s, "x", 1, 0, (struct sockaddr *)big, 100) != 1)
+			die("sendto 200");
+	}
+	len = 1;
+	if (getsockname(s, (struct sockaddr *)&sa, &len))
+		die("getsockname 1");
+	if (getsockname(s, NULL, NULL) == 0)
+		die("getsockname NULL");
+	/* recvmsg with a name: msg_namelen=128 => 16. */
+	{
+		struct sockaddr_storage from;
+		char r[4];
+		struct iovec iov = { r, sizeof(r) };
+		struct msghdr m = { .msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1 };
+
+		if (recvmsg(s, &m, 0) != 1)
+			die("recvmsg name");
+		/* Nothing more: EAGAIN, and strace's {msg_namelen=128}. */
+		m.msg_namelen = sizeof(from);
+		if (recvmsg(s, &m, MSG_DONTWAIT) != -1)
+			die("recvmsg EAGAIN");
+	}
+	close(s);
+	/* SCM_CREDENTIALS over a unix datagram pair that passes credentials. */
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) ||
+	    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)))
+		die("socketpair creds");
+	{
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(struct ucred))];
+		} ctl;
+		struct ucred uc = { getpid(), getuid(), getgid() };
+		struct iovec iov = { (void *)"cred", 4 };
+		struct msghdr m = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf) };
+		char r[8];
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.h.cmsg_level = SOL_SOCKET;
+		ctl.h.cmsg_type = SCM_CREDENTIALS;
+		ctl.h.cmsg_len = CMSG_LEN(sizeof(uc));
+		memcpy(CMSG_DATA(&ctl.h), &uc, sizeof(uc));
+		if (sendmsg(sv[0], &m, 0) != 4)
+			die("sendmsg creds");
+		iov = (struct iovec){ r, sizeof(r) };
+		memset(&ctl, 0, sizeof(ctl));
+		m.msg_controllen = sizeof(ctl.buf);
+		if (recvmsg(sv[1], &m, 0) != 4)
+			die("recvmsg creds");
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -199,5 +300,6 @@ int main(int argc, char **argv)
 	netlink();
 	vectors(argv[1]);
 	pass_fd();
+	edges();
 	return 0;
 }
