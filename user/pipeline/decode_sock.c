@@ -119,8 +119,8 @@ static void sa_un(struct out *o, const char *buf, int addrlen, bool json, bool *
 
 	field(o, json, first, "sun_path", "path");
 	if (path[0]) {
-		/* The buffer is zero-padded past addrlen: path_len + 1 bytes hold a NUL. */
-		put_quoted(o, path, strnlen(path, (size_t)path_len + 1), json);
+		/* Up to a NUL within path_len bytes: strace's QUOTE_0_TERMINATED. */
+		put_quoted(o, path, strnlen(path, (size_t)path_len), json);
 		return;
 	}
 	if (json) {
