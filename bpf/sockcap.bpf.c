@@ -157,8 +157,11 @@ static __always_inline void iov_fill(struct at_call_rec *rec, __u32 slot, __u64 
 	c = (void *)sb->b;
 	__builtin_memset(c, 0, AT_IOV_HDR);
 	c->count = count;
+	/* strace prints -s entries at most; a slot holds AT_IOV_SHOWN. */
 	n = count > AT_IOV_SHOWN ? AT_IOV_SHOWN : (__u32)count;
-	cut = count > AT_IOV_SHOWN;
+	if (n > str_max)
+		n = str_max;
+	cut = count > n;
 	if (!vec || !n || bpf_probe_read_user(c->iov, (n & 15) * 16, (const void *)vec)) {
 		if (vec && n)
 			c->flags = AT_IOV_FAULT;

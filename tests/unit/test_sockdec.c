@@ -16,6 +16,7 @@
 #include "decode_sys.h"
 #include "sockcap.h"
 #include "syscalls.h"
+#include "sysspec.h"
 
 static struct at_call_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
 {
@@ -354,4 +355,43 @@ Test(sockdec, recvmsg_failed_and_json)
 		json_of(&r, 1),
 		"{\"msg_name\":null,\"msg_namelen\":0,\"msg_iov\":[{\"iov_base\":\"x\","
 		"\"iov_len\":1}],\"msg_iovlen\":1,\"msg_controllen\":0,\"msg_flags\":\"0\"}");
+}
+
+/* The capture specs: which slot reads what, from which argument, by which length. */
+Test(sockdec, specs)
+{
+	static struct at_sys_spec specs[AT_NR_MAX];
+	const struct at_sys_spec *sp;
+
+	syscall_specs(specs);
+	sp = &specs[syscall_by_name("connect")];
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_SADDR_IN);
+	cr_assert_eq(sp->slot_arg[0], 1);
+	cr_assert_eq(sp->len_arg[0], 2);
+	sp = &specs[syscall_by_name("accept4")];
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_SADDR_OUT);
+	cr_assert_eq(sp->slot_arg[0], 1);
+	cr_assert_eq(sp->len_arg[0], 2);
+	/* recvfrom: the data, then the address and its socklen_t *. */
+	sp = &specs[syscall_by_name("recvfrom")];
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_BUF_OUT);
+	cr_assert_eq(sp->slot_kind[1], AT_SLOT_SADDR_OUT);
+	cr_assert_eq(sp->slot_arg[1], 4);
+	cr_assert_eq(sp->len_arg[1], 5);
+	sp = &specs[syscall_by_name("writev")];
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_IOV_IN);
+	cr_assert_eq(sp->len_arg[0], 2);
+	cr_assert_eq(specs[syscall_by_name("preadv2")].slot_kind[0], AT_SLOT_IOV_OUT);
+	/* A msghdr takes two slots on the same argument. */
+	sp = &specs[syscall_by_name("recvmsg")];
+	cr_assert_eq(sp->slot_kind[0], AT_SLOT_MSG_OUT);
+	cr_assert_eq(sp->slot_kind[1], AT_SLOT_MSGIOV_OUT);
+	cr_assert_eq(sp->slot_arg[0], 1);
+	cr_assert_eq(sp->slot_arg[1], 1);
+	cr_assert_eq(specs[syscall_by_name("sendmsg")].slot_kind[1], AT_SLOT_MSGIOV_IN);
+	/* i386's iovecs and msghdrs have 32-bit pointers: not read. */
+	for (int k = syscall_next_by_name("writev", -1); k >= 0;
+	     k = syscall_next_by_name("writev", k))
+		if (syscall_is_compat((unsigned)k))
+			cr_assert_eq(specs[k].slot_kind[0], AT_SLOT_NONE);
 }
