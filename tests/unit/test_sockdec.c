@@ -16,6 +16,7 @@
 #include "decode_sys.h"
 #include "sockcap.h"
 #include "syscalls.h"
+#include "otlp_json.h"
 #include "sysspec.h"
 
 static struct at_call_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
@@ -394,4 +395,30 @@ Test(sockdec, specs)
 	     k = syscall_next_by_name("writev", k))
 		if (syscall_is_compat((unsigned)k))
 			cr_assert_eq(specs[k].slot_kind[0], AT_SLOT_NONE);
+}
+
+/* An OTLP attribute of a structure is its JSON object as a string, escaped: valid JSON. */
+Test(sockdec, otlp_attribute_is_an_escaped_string)
+{
+	static char text[1 << 16];
+	struct sockaddr_in in = { .sin_family = AF_INET,
+				  .sin_port = htons(80),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct at_call_rec r = mkrec("connect", 3, 0x1000, sizeof(in), 0);
+	struct at_sa_cap c = { .ulen = sizeof(in),
+			       .rlen = sizeof(in),
+			       .got = sizeof(in),
+			       .flags = AT_SA_ULEN | AT_SA_RLEN };
+	struct out o = out_init(text, sizeof(text));
+	struct event ev;
+
+	memcpy(c.sa, &in, sizeof(in));
+	set_slot(&r, 0, 1, &c, offsetof(struct at_sa_cap, sa) + sizeof(in));
+	decode_syscall_rec(&r, &ev);
+	otlp_log_record(&o, &ev, 0);
+	out_end(&o);
+	cr_assert(strstr(text, "{\"key\":\"agent_trace.arg.uservaddr\",\"value\":{\"stringValue\":"
+			       "\"{\\\"family\\\":\\\"AF_INET\\\",\\\"port\\\":80,\\\"addr\\\":"
+			       "\\\"127.0.0.1\\\"}\"}}"),
+		  "%s", text);
 }
