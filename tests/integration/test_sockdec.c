@@ -139,11 +139,13 @@ Test(sockdec, lines_match_strace)
 	drop_lines(a, "], 10) = 10");
 	drop_lines(b, "], 10) = 10");
 	{
-		static const char *const at_skip[] = { "port=", NULL };
+		static const char *const at_skip[] = { "port=", "no-ipv6", NULL };
 
 		lines = same_lines(a, b, at_skip, NULL);
 	}
-	cr_assert_geq(lines, 35, "%d lines; strace:\n%s\nagent-trace:\n%s", lines, sto, out);
+	/* Every line: 35, or the 4 IPv6 ones fewer on a host without ::1. */
+	cr_assert_geq(lines, strstr(out, "no-ipv6\n") ? 31 : 35,
+		      "%d lines; strace:\n%s\nagent-trace:\n%s", lines, sto, out);
 	free(a), free(b), free(out), free(sto);
 	unlink(sout);
 }
@@ -175,12 +177,15 @@ Test(sockdec, structures_text)
 	cr_assert(strstr(out, "sin_addr=inet_addr(\"127.0.0.1\")}, [128 => 16], SOCK_CLOEXEC) = "),
 		  "%s", out);
 	cr_assert(has_call(out, "connect", "0x") && strstr(out, ", 1) = -1 EINVAL"), "%s", out);
+	if (strstr(out, "no-ipv6\n"))
+		goto no_ipv6;
 	cr_assert(has_call(out, "bind",
 			   "{sa_family=AF_INET6, sin6_port=htons(0), "
 			   "sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), "
 			   "sin6_scope_id=0}, 28) = 0"),
 		  "%s", out);
 	cr_assert(strstr(out, "sin6_scope_id=0}, [128 => 28]) = 4"), "%s", out);
+no_ipv6:
 	snprintf(w, sizeof(w), "{sa_family=AF_UNIX, sun_path=\"%s\"}, %zu) = 0", path,
 		 strlen(path) + 3);
 	cr_assert(has_call(out, "bind", w), "%s\n%s", w, out);
@@ -271,8 +276,10 @@ Test(sockdec, structures_json)
 	cr_assert(strstr(out,
 			 "\"upeer_addrlen\":{\"in\":128,\"out\":16},\"flags\":\"SOCK_CLOEXEC\""),
 		  "%s", out);
-	cr_assert(strstr(out, "\"umyaddr\":{\"family\":\"AF_INET6\",\"port\":0,\"flowinfo\":0,"
-			      "\"addr\":\"::1\",\"scope_id\":0},\"addrlen\":28"),
+	cr_assert(strstr(out, "no-ipv6\n") ||
+			  strstr(out,
+				 "\"umyaddr\":{\"family\":\"AF_INET6\",\"port\":0,"
+				 "\"flowinfo\":0,\"addr\":\"::1\",\"scope_id\":0},\"addrlen\":28"),
 		  "%s", out);
 	snprintf(w, sizeof(w), "\"umyaddr\":{\"family\":\"AF_UNIX\",\"path\":\"%s\"}", path);
 	cr_assert(strstr(out, w), "%s\n%s", w, out);

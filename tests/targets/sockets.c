@@ -88,7 +88,15 @@ static void udp(int family)
 		len = sizeof(*s4);
 	}
 	s = socket(family, SOCK_DGRAM, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&ss, len))
+	/* A host without IPv6 (or ::1): said so, the rest goes on. */
+	if (family == AF_INET6 && (s < 0 || bind(s, (struct sockaddr *)&ss, len))) {
+		printf("no-ipv6\n");
+		fflush(stdout);
+		if (s >= 0)
+			close(s);
+		return;
+	}
+	if (family != AF_INET6 && (s < 0 || bind(s, (struct sockaddr *)&ss, len)))
 		die("udp bind");
 	if (getsockname(s, (struct sockaddr *)&ss, &len))
 		die("udp getsockname");
