@@ -418,7 +418,7 @@ static const char *scm_name(int type)
 	return NULL;
 }
 
-/* One control message; false when its length ends the walk. */
+/* One control message: its header, and the data of the types that have a printer. */
 static void cmsg_one(struct out *o, const struct cmsghdr *h, const char *data, size_t data_len,
 		     bool json)
 {
