@@ -16,6 +16,7 @@
 #include "lib/pidset.bpf.h"
 #include "lib/probe.bpf.h"
 #include "lib/regs.bpf.h"
+#include "lib/sockcap.bpf.h"
 #include "lib/stats.bpf.h"
 #include "lib/sys.bpf.h"
 #include "lib/thread.bpf.h"
@@ -63,6 +64,14 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 			if (at_exit)
 				capture_argv(rec, i, spec->slot_arg[i], spec->exec && ret == 0,
 					     rec->flags & AT_CALL_COMPAT);
+			continue;
+		}
+		/* Socket addresses, iovecs, msghdrs: their own phases (sockcap.bpf.c). */
+		if (sockcap_kind(kind)) {
+			sockcap_slot(rec, i,
+				     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
+						 at_exit ? SOCKCAP_EXIT : SOCKCAP_ENTRY),
+				     ret);
 			continue;
 		}
 		if (at_exit && !out) {

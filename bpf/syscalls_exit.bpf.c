@@ -14,6 +14,7 @@
 #include "lib/capture.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/regs.bpf.h"
+#include "lib/sockcap.bpf.h"
 #include "lib/sys.bpf.h"
 
 #define AT_ENOSYS 38 /* the errno of a syscall number that has no call */
@@ -91,6 +92,13 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 		if (kind == AT_SLOT_ARR_OUT) {
 			capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i], spec->elem[i],
 				    ret);
+			continue;
+		}
+		if (!exec_done && sockcap_kind(kind)) {
+			sockcap_slot(rec, i,
+				     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
+						 SOCKCAP_EXIT_ONLY),
+				     ret);
 			continue;
 		}
 		if (!exec_done && (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)) {

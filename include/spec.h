@@ -38,6 +38,15 @@ enum at_slot_kind {
 	AT_SLOT_ARR_OUT = 11,
 	/* A path, read at entry as AT_SLOT_STR_IN but whole as far as the slot goes, not cut at -s. */
 	AT_SLOT_PATH_IN = 12,
+	/* Socket addresses, iovec arrays and msghdrs (include/sockcap.h, bpf/sockcap.bpf.c). */
+	AT_SLOT_SADDR_IN = 16,	 /* sockaddr, its length the value of len_arg */
+	AT_SLOT_SADDR_OUT = 17,	 /* sockaddr the kernel fills, len_arg a socklen_t pointer */
+	AT_SLOT_IOV_IN = 18,	 /* iovec array and its data at entry, count in len_arg */
+	AT_SLOT_IOV_OUT = 19,	 /* the same at exit, data bounded by the return value */
+	AT_SLOT_MSG_IN = 20,	 /* struct msghdr at entry (sendmsg) */
+	AT_SLOT_MSG_OUT = 21,	 /* struct msghdr at exit (recvmsg), msg_namelen at entry */
+	AT_SLOT_MSGIOV_IN = 22,	 /* a msghdr's iovec array and data at entry */
+	AT_SLOT_MSGIOV_OUT = 23, /* the same at exit, bounded by the return value */
 };
 
 /* Which syscalls make records (status_mask; strace's -z, -Z, -e status=). */

@@ -71,15 +71,33 @@ SIGNATURES = {
 OVERRIDES = {
     "read": {"buf": ("ARG_BUF_OUT", "count")},
     "pread64": {"buf": ("ARG_BUF_OUT", "count")},
-    "recvfrom": {"ubuf": ("ARG_BUF_OUT", "size"), "flags": "ARG_MSG_FLAGS"},
+    "recvfrom": {"ubuf": ("ARG_BUF_OUT", "size"), "flags": "ARG_MSG_FLAGS",
+                 "addr": ("ARG_SOCKADDR_OUT", "addr_len"), "addr_len": "ARG_SOCKLEN_PTR"},
     "readlink": {"buf": ("ARG_BUF_OUT", "bufsiz")},
     "readlinkat": {"buf": ("ARG_BUF_OUT", "bufsiz")},
     "getcwd": {"buf": ("ARG_BUF_OUT", "size")},
     "write": {"buf": ("ARG_BUF_IN", "count")},
     "pwrite64": {"buf": ("ARG_BUF_IN", "count")},
-    "sendto": {"buff": ("ARG_BUF_IN", "len"), "flags": "ARG_MSG_FLAGS"},
-    "sendmsg": {"flags": "ARG_MSG_FLAGS"},
-    "recvmsg": {"flags": "ARG_MSG_FLAGS"},
+    "sendto": {"buff": ("ARG_BUF_IN", "len"), "flags": "ARG_MSG_FLAGS",
+               "addr": ("ARG_SOCKADDR_IN", "addr_len")},
+    "sendmsg": {"msg": "ARG_MSGHDR_IN", "flags": "ARG_MSG_FLAGS"},
+    "recvmsg": {"msg": "ARG_MSGHDR_OUT", "flags": "ARG_MSG_FLAGS"},
+    # Socket addresses: by value (a length argument) or filled through a socklen_t *.
+    "connect": {"uservaddr": ("ARG_SOCKADDR_IN", "addrlen")},
+    "bind": {"umyaddr": ("ARG_SOCKADDR_IN", "addrlen")},
+    "accept": {"upeer_sockaddr": ("ARG_SOCKADDR_OUT", "upeer_addrlen"),
+               "upeer_addrlen": "ARG_SOCKLEN_PTR"},
+    "getsockname": {"usockaddr": ("ARG_SOCKADDR_OUT", "usockaddr_len"),
+                    "usockaddr_len": "ARG_SOCKLEN_PTR"},
+    "getpeername": {"usockaddr": ("ARG_SOCKADDR_OUT", "usockaddr_len"),
+                    "usockaddr_len": "ARG_SOCKLEN_PTR"},
+    # iovec arrays with their data: written from (IN) or read into (OUT, bounded by the result).
+    "readv": {"vec": ("ARG_IOV_OUT", "vlen")},
+    "writev": {"vec": ("ARG_IOV_IN", "vlen")},
+    "preadv": {"vec": ("ARG_IOV_OUT", "vlen")},
+    "pwritev": {"vec": ("ARG_IOV_IN", "vlen")},
+    "preadv2": {"vec": ("ARG_IOV_OUT", "vlen")},
+    "pwritev2": {"vec": ("ARG_IOV_IN", "vlen")},
     "sendmmsg": {"flags": "ARG_MSG_FLAGS"},
     "recvmmsg": {"flags": "ARG_MSG_FLAGS"},
     "setsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT"},
@@ -130,7 +148,8 @@ OVERRIDES = {
     "setns": {"flags": "ARG_CLONE_FLAGS"},
     "socket": {"family": "ARG_FAMILY", "type": "ARG_SOCK_TYPE"},
     "socketpair": {"family": "ARG_FAMILY", "type": "ARG_SOCK_TYPE"},
-    "accept4": {"flags": "ARG_SOCK_TYPE"},
+    "accept4": {"flags": "ARG_SOCK_TYPE", "upeer_sockaddr": ("ARG_SOCKADDR_OUT", "upeer_addrlen"),
+                "upeer_addrlen": "ARG_SOCKLEN_PTR"},
     "fcntl": {"cmd": "ARG_FCNTL_CMD", "arg": "ARG_HEX"},
     "ioctl": {"cmd": "ARG_IOCTL", "arg": "ARG_HEX"},
     "semctl": {"arg": "ARG_HEX"},
@@ -400,7 +419,12 @@ I386_OVERRIDES = {
 I386_RET_PTR = {"mmap2"}
 
 AT_SLOTS = 2
-SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT"}
+SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT", "ARG_SOCKADDR_IN",
+              "ARG_SOCKADDR_OUT", "ARG_IOV_IN", "ARG_IOV_OUT"}
+# A msghdr takes two slots: the structure, and its iovec array with the data.
+TWO_SLOT_KINDS = {"ARG_MSGHDR_IN", "ARG_MSGHDR_OUT"}
+# Structures with pointers or longs, whose i386 layout is not x86-64's: their address.
+NATIVE_ONLY = TWO_SLOT_KINDS | {"ARG_IOV_IN", "ARG_IOV_OUT"}
 
 
 def die(msg):
@@ -575,7 +599,8 @@ def main():
             die(f"{name}: number {nr} >= AT_NR_MAX")
         d = describe(name, sigs.get(name, SIGNATURES.get(name, [])))
         entries.append(emit_entry(nr, d))
-        if sum(k in SLOT_KINDS for k in d["kinds"]) >= AT_SLOTS:
+        if (sum(k in SLOT_KINDS for k in d["kinds"]) +
+                2 * sum(k in TWO_SLOT_KINDS for k in d["kinds"])) >= AT_SLOTS:
             two_slots.append(name)
 
     # i386: the numbers of <asm/unistd_32.h>, from NR_COMPAT on. Numbers from
@@ -611,7 +636,7 @@ def main():
         # Structures whose i386 layout is not x86-64's (32-bit longs and time_t)
         # are shown as their address; int arrays, timespec64 and rlimit64 are the same.
         for i, k in enumerate(d["kinds"]):
-            if (k in ("ARG_STAT_OUT", "ARG_SYSINFO_OUT") or
+            if (k in ("ARG_STAT_OUT", "ARG_SYSINFO_OUT") or k in NATIVE_ONLY or
                     k.startswith(("ARG_SIGACTION_", "ARG_TIMEVAL_", "ARG_ITIMERVAL_")) or
                     (k.startswith(("ARG_TIMESPEC", "ARG_ITIMERSPEC"))
                      and not name.endswith("_time64")) or

@@ -81,6 +81,14 @@ enum arg_kind {
 	ARG_CLONE_ARGS_IN,    /* clone3's struct clone_args: {flags=CLONE_VM|..., ...} */
 	ARG_ARGV,	      /* execve's argv, read at exit: ["ls", "-la"] */
 	ARG_ENVP, /* execve's envp: its address; the count of its variables comes with argv */
+	/* Sockets and vectors (decode_sock.c; what is captured: include/sockcap.h). */
+	ARG_SOCKADDR_IN,  /* sockaddr by value, length in len_arg: {sa_family=AF_INET, ...} */
+	ARG_SOCKADDR_OUT, /* sockaddr the kernel fills, len_arg its socklen_t pointer */
+	ARG_SOCKLEN_PTR,  /* that socklen_t *: [16] or [128 => 16] */
+	ARG_IOV_IN,	/* iovec array with data, count in len_arg: [{iov_base="..", iov_len=2}] */
+	ARG_IOV_OUT,	/* the same filled by the call: data up to the result */
+	ARG_MSGHDR_IN,	/* struct msghdr: {msg_name=..., msg_iov=[...], msg_control=[...], ...} */
+	ARG_MSGHDR_OUT, /* the same filled by the call (recvmsg) */
 };
 
 /*

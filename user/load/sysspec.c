@@ -5,6 +5,20 @@
 #include "syscalls.h"
 #include "sysspec.h"
 
+/* The slot kind of a socket address or iovec argument. */
+static uint8_t sock_slot_kind(unsigned kind)
+{
+	switch (kind) {
+	case ARG_SOCKADDR_IN:
+		return AT_SLOT_SADDR_IN;
+	case ARG_SOCKADDR_OUT:
+		return AT_SLOT_SADDR_OUT;
+	case ARG_IOV_IN:
+		return AT_SLOT_IOV_IN;
+	}
+	return AT_SLOT_IOV_OUT;
+}
+
 void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 {
 	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
@@ -88,6 +102,24 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 			case ARG_RLIMIT_IN:
 				sp->slot_kind[n] = AT_SLOT_OBJ_IN;
 				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
+				break;
+			case ARG_SOCKADDR_IN:
+			case ARG_SOCKADDR_OUT:
+			case ARG_IOV_IN:
+			case ARG_IOV_OUT:
+				sp->slot_kind[n] = sock_slot_kind(d->arg[i]);
+				sp->len_arg[n] = d->len_arg[i];
+				break;
+			case ARG_MSGHDR_IN:
+			case ARG_MSGHDR_OUT:
+				/* Two slots: the msghdr, then its iovec array and data. */
+				if (n + 2 > AT_SLOTS)
+					continue;
+				sp->slot_kind[n] = d->arg[i] == ARG_MSGHDR_IN ? AT_SLOT_MSG_IN :
+										AT_SLOT_MSG_OUT;
+				sp->slot_arg[n++] = i;
+				sp->slot_kind[n] = d->arg[i] == ARG_MSGHDR_IN ? AT_SLOT_MSGIOV_IN :
+										AT_SLOT_MSGIOV_OUT;
 				break;
 			default:
 				continue;

@@ -131,6 +131,12 @@ static void fill_args(struct event *ev, const struct at_call_rec *r, unsigned na
 		if (r->slot_arg[s] >= ev->nargs)
 			continue; /* AT_ARG_NONE, or an argument the event does not show */
 		a = &ev->args[r->slot_arg[s]];
+		if (a->bytes) {
+			/* The later slot is the argument's second part (a msghdr's iovecs). */
+			a->aux = a->bytes;
+			a->aux_len = a->len;
+			a->aux_flags = a->flags & (EVA_TRUNCATED | EVA_FAULTED);
+		}
 		a->bytes = r->slot[s];
 		a->len = r->slot_len[s] < AT_STR_MAX ? r->slot_len[s] : AT_STR_MAX;
 		a->flags = (a->flags & EVA_DFAULT) |

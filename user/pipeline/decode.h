@@ -56,6 +56,10 @@ struct event_arg {
 	uint8_t type;	   /* enum arg_kind (EV_SYSCALL) or enum utype (EV_CALL) */
 	uint8_t flags;	   /* enum event_arg_flag */
 	uint8_t ref;	   /* EV_CALL UT_REF: the integer type pointed to */
+	/* A second slot on the same argument (a msghdr's iovec array): its bytes, or NULL. */
+	const char *aux;
+	uint16_t aux_len;  /* bytes in it */
+	uint8_t aux_flags; /* enum event_arg_flag of it */
 };
 
 struct event {

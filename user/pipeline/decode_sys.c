@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decode_sock.h"
 #include "decode_sys.h"
 #include "fdtab.h"
 #include "syscalls.h"
@@ -775,6 +776,21 @@ static void put_verbose(struct out *o, const struct event *ev, unsigned kind, __
 	put_abbrev(&n, ev, kind, v);
 	out_end(&n);
 	put_commented(o, raw, names);
+}
+
+const char *sys_family_name(unsigned family)
+{
+	return sym_lookup(families, ARRAY_SIZE(families), family);
+}
+
+const char *sys_sol_name(int level)
+{
+	return sym_lookup(sol_levels, ARRAY_SIZE(sol_levels), (unsigned long long)level);
+}
+
+void sys_put_msg_flags(struct out *o, unsigned flags)
+{
+	put_flags(o, flags, msg_flags, ARRAY_SIZE(msg_flags), NULL);
 }
 
 /* Arguments */
@@ -1628,6 +1644,11 @@ static bool arg_taken(const struct event *ev, unsigned i)
 		}
 		return true;
 	}
+	/* preadv's offset is pos_l alone on 64-bit: strace prints one offset. */
+	if ((ev->nr == SYS_preadv || ev->nr == SYS_pwritev || ev->nr == SYS_preadv2 ||
+	     ev->nr == SYS_pwritev2) &&
+	    i == 4)
+		return false;
 	if (ev->nr == SYS_futex && i >= 2) {
 		/* Bit i - 2 set: val, utime (or val2), uaddr2, val3 taken. */
 		static const unsigned char taken[] = {
@@ -1681,6 +1702,10 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 		return;
 	if (ev->nr == SYS_futex && put_futex_arg(o, ev, i, json))
 		return;
+	if (sock_kind(kind)) {
+		sock_put_arg(o, ev, i, json);
+		return;
+	}
 	switch (kind) {
 	case ARG_UINT:
 		out_u64(o, v);

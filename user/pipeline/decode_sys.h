@@ -39,6 +39,12 @@ bool sys_arg_taken(const struct event *ev, unsigned i);
  */
 void sig_put_info(struct out *o, const struct event *ev, bool json);
 
+/* Names decode_sock.c shares: an address family's, a socket level's (NULL: none). */
+const char *sys_family_name(unsigned family);
+const char *sys_sol_name(int level);
+/* send and recv flags: MSG_DONTWAIT|MSG_NOSIGNAL, 0 for none. */
+void sys_put_msg_flags(struct out *o, unsigned flags);
+
 /*
  * The same from a bare syscall record into buf, snprintf convention (the
  * full length; NUL-terminated when size > 0).

@@ -146,8 +146,9 @@ static void kv_json_value(struct kvs *k, const char *prefix, const char *name, c
 		out_write(k->o, v, n);
 		out_putc(k->o, '"');
 	} else {
+		/* A structure's object or array (a socket address, a stat) is JSON text: escaped. */
 		out_puts(k->o, "\"stringValue\":\"");
-		out_write(k->o, v, n);
+		out_escape_json(k->o, v, n);
 		out_putc(k->o, '"');
 	}
 	out_puts(k->o, "}}");
