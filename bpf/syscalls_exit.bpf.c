@@ -13,6 +13,7 @@
 #include "lib/capture.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/regs.bpf.h"
+#include "lib/stack.bpf.h"
 #include "lib/sys.bpf.h"
 
 #define AT_ENOSYS 38 /* the errno of a syscall number that has no call */
@@ -100,10 +101,11 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 
 /* The fixed part of a call's record, from the registers at sys_exit (or at exit). */
 static __always_inline void fill_at_exit(struct at_call_rec *rec, struct pt_regs *regs,
-					 __u64 pid_tgid, __u32 nr, __s64 ret, __u16 flags)
+					 __u64 pid_tgid, __u32 nr, __s64 ret, __u16 flags,
+					 __u64 now)
 {
 	call_rec_init(rec, AT_REC_SYSCALL, AT_PROBE_SYSCALLS, pid_tgid);
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->hdr.ts_ns = now;
 	rec->enter_ns = rec->hdr.ts_ns;
 	rec->nr = nr;
 	rec->flags = flags;
@@ -114,15 +116,26 @@ static __always_inline void fill_at_exit(struct at_call_rec *rec, struct pt_regs
 /*
  * The record of a call. A call with nothing to capture (most) is written in
  * place in the ring buffer; one with strings or buffers is built in per-CPU
- * scratch and only the used part copied.
+ * scratch and only the used part copied. With -k (and a ctx: a tracepoint's,
+ * which bpf_get_stack takes) its stack goes first, before the call's room is
+ * reserved: the ring buffer keeps the order of reservations.
  */
-static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid, __u32 nr,
-					   __s64 ret, __u16 flags)
+static __always_inline void stream_at_exit(void *ctx, struct pt_regs *regs, __u64 pid_tgid,
+					   __u32 nr, __s64 ret, __u16 flags)
 {
 	const volatile struct at_sys_spec *spec = &specs[nr & (AT_NR_MAX - 1)];
 	const __u64 fixed = offsetof(struct at_call_rec, slot);
+	__u64 now = bpf_ktime_get_ns();
 	struct at_call_rec *rec;
 	__u32 zero = 0;
+
+	if (stack_all && ctx) {
+		struct at_stack_rec *s = stack_take(ctx, regs->sp, pid_tgid, now);
+
+		if (s)
+			stack_emit(s, AT_PROBE_SYSCALLS, now);
+		flags |= AT_CALL_STACK;
+	}
 
 	if ((flags & AT_CALL_NORETURN) ||
 	    (spec->slot_kind[0] == AT_SLOT_NONE && spec->slot_kind[1] == AT_SLOT_NONE)) {
@@ -133,7 +146,7 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 			count_loss(offsetof(struct at_counters, rb_lost));
 			return;
 		}
-		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags, now);
 		rec_cgroup(&rec->hdr);
 		bpf_ringbuf_submit(rec, wake);
 		rb_wake_reader();
@@ -142,7 +155,7 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 	rec = bpf_map_lookup_elem(&exit_rec, &zero);
 	if (!rec)
 		return;
-	fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+	fill_at_exit(rec, regs, pid_tgid, nr, ret, flags, now);
 	capture_at_exit(rec, ret);
 	emit(rec);
 }
@@ -182,7 +195,7 @@ int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 		return 0;
 	count_call(pid_tgid >> 32, nr, ret);
 	if (stream && status_wanted(ret, false))
-		stream_at_exit(regs, pid_tgid, nr, ret,
+		stream_at_exit(ctx, regs, pid_tgid, nr, ret,
 			       compat ? AT_CALL_NO_DUR | AT_CALL_COMPAT : AT_CALL_NO_DUR);
 	return 0;
 }
@@ -206,7 +219,7 @@ __attribute__((noinline)) int noreturn_at_exit(void)
 		return 0;
 	count_call(bpf_get_current_pid_tgid() >> 32, nr, 0);
 	if (stream && status_wanted(0, true))
-		stream_at_exit(regs, bpf_get_current_pid_tgid(), nr, 0,
+		stream_at_exit(NULL, regs, bpf_get_current_pid_tgid(), nr, 0,
 			       compat ? AT_CALL_NO_DUR | AT_CALL_NORETURN | AT_CALL_COMPAT :
 					AT_CALL_NO_DUR | AT_CALL_NORETURN);
 	return 0;

@@ -382,6 +382,7 @@ static int start(struct tracer *t)
 		.syscall_probes = t->file.pf != NULL,
 		.no_func_probes = !t->file.pf && !t->cfg.nuprobes && !t->cfg.nusdts,
 		.exit_only = t->cfg.exit_only,
+		.stack = t->cfg.stack,
 	};
 	char err[512];
 	int ret;

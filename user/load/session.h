@@ -43,6 +43,7 @@ struct session_opts {
 	bool syscall_probes;	     /* probe-file syscall probes may be added (their code loads) */
 	bool no_func_probes;	     /* no function or USDT probe will be added: not loaded */
 	bool exit_only; /* no durations: syscalls seen at sys_exit alone (counted, and streamed) */
+	bool stack;	/* -k: every syscall and function record sends its user stack first */
 };
 
 /* What the reader saw: records delivered and wakeups that delivered them. */

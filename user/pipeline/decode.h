@@ -17,6 +17,7 @@ struct ident_cache;
 struct cgid_cache;
 struct podmeta_cache;
 struct pod_meta;
+struct sym_frame;
 
 enum event_kind {
 	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
@@ -78,6 +79,14 @@ struct event {
 	const struct pod_meta *pod; /* its pod's and container's names; NULL when none is known */
 	const char *exe;	    /* the process's executable (ident.h); NULL when unknown */
 	struct event_arg args[AT_MAX_ARGS];
+	/*
+	 * -k, the stack action: the call's user stack, innermost first (set by
+	 * the output, stacks.h); NULL and 0 without one. stack_lost: one was
+	 * sent for the call and did not arrive.
+	 */
+	const struct sym_frame *frames;
+	uint16_t nframes;
+	bool stack_lost;
 	/* EV_SIGNAL: the signal, and siginfo's errno, code and fields (from its byte 16). */
 	int signo, sig_errno, sig_code;
 	uint8_t sig_fields[AT_SIGINFO_FIELDS];

@@ -11,6 +11,7 @@
 #include "output.h"
 #include "sink.h"
 #include "snapshot.h"
+#include "stacks.h"
 #include "syscalls.h"
 
 /* ,"container_id":"ID","pod_uid":"UID" of a process in a container or pod, nothing otherwise. */
@@ -112,8 +113,9 @@ static void put_syscall(struct out *l, const struct event *ev)
 	}
 	out_putc(l, '}');
 	put_sys_ret(l, ev);
-	out_puts(l,
-		 ev->flags & EV_TRUNCATED ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n");
+	out_puts(l, ev->flags & EV_TRUNCATED ? ",\"truncated\":true" : ",\"truncated\":false");
+	stacks_put_json(l, ev);
+	out_puts(l, "}\n");
 }
 
 static void put_call(struct out *l, const struct event *ev)
@@ -134,6 +136,7 @@ static void put_call(struct out *l, const struct event *ev)
 		out_puts(l, "null");
 	else
 		out_u64(l, ev->dur_ns);
+	stacks_put_json(l, ev);
 	out_puts(l, "}\n");
 }
 

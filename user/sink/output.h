@@ -21,6 +21,7 @@ struct ident_cache;
 struct cgid_cache;
 struct podmeta_cache;
 struct ctrtab;
+struct stacks;
 struct ctr_rows;
 struct ident_counters;
 struct sink_ops;
@@ -80,6 +81,8 @@ struct output {
 	struct podmeta_cache *pods;
 	/* Records by syscall or probe and container (ctrtab.h), for /metrics; NULL: none. */
 	struct ctrtab *ctrs;
+	/* -k, the stack action: stacks waiting for their calls (stacks.h); made at the first. */
+	struct stacks *stacks;
 	/* Exporting sinks (xsink.h): each event goes to every one of them too. */
 	struct xsink *xs[SINKS_MAX];
 	unsigned nxs;
