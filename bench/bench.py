@@ -368,6 +368,9 @@ class Bench:
                 agent(w, ("--json",), "stream"),
                 agent(w, ("--json", "-T"), "stream"),
             ]
+            # -k: each record's user stack taken, sent, joined and symbolized.
+            if w == "write":
+                cs.append(agent(w, ("--json", "-k"), "stream"))
             if self.have("strace"):
                 cs += [
                     Config(f"{w}/strace -f", "strace", w,

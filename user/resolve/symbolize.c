@@ -21,6 +21,11 @@
 
 /* PT_LOAD segments remembered per file: more than any linker makes. */
 #define SYM_LOADS 16
+/*
+ * Addresses already resolved, by process image: a hot call site's frames are
+ * looked up once, not at each of its calls (strace caches them likewise).
+ */
+#define SYM_CACHE 4096
 
 struct fsym {
 	uint64_t addr, size; /* st_value, st_size */
@@ -48,15 +53,29 @@ struct sfile {
 
 struct sproc {
 	uint64_t tick; /* last use; 0: the slot is free */
+	uint64_t gen;  /* which reading of the mappings: cached addresses are of one */
 	uint32_t pid;
 	bool stale; /* exec'ed: read the mappings again before use */
 	struct maps maps;
 };
 
+/* What is cached of an address. */
+enum { PC_FREE, PC_FIRST, PC_RETURN, PC_LEAF };
+
+struct pcache {
+	uint64_t gen; /* the process's mappings' generation */
+	uint64_t ip;
+	uint8_t kind;	    /* PC_* */
+	int64_t cfa;	    /* PC_LEAF: CFA = rsp + cfa, -1 when it is not rsp-based */
+	struct sym_frame f; /* PC_FIRST, PC_RETURN: the frame */
+};
+
 struct symbolizer {
 	uint64_t tick;
+	uint64_t gen; /* the last generation given out */
 	struct sproc procs[SYMBOLIZE_PROCS];
 	struct sfile files[SYMBOLIZE_FILES];
+	struct pcache cache[SYM_CACHE];
 };
 
 struct symbolizer *symbolizer__new(void)
@@ -109,7 +128,7 @@ static struct sproc *proc_get(struct symbolizer *s, uint32_t pid, bool reread)
 	if (!p) {
 		p = old;
 		maps_free(&p->maps);
-		*p = (struct sproc){ .pid = pid, .stale = true };
+		*p = (struct sproc){ .pid = pid, .stale = true, .gen = ++s->gen };
 	}
 	p->tick = ++s->tick;
 	/* A process gone keeps what was read while it ran. */
@@ -117,6 +136,7 @@ static struct sproc *proc_get(struct symbolizer *s, uint32_t pid, bool reread)
 		maps_free(&p->maps);
 		p->maps = m;
 		p->stale = false;
+		p->gen = ++s->gen;
 	}
 	return p;
 }
@@ -289,6 +309,9 @@ static struct sfile *file_get(struct symbolizer *s, uint32_t pid, const struct v
 		return f->bad ? NULL : f;
 	}
 	f = old;
+	/* Cached frames may name its file and functions. */
+	if (f->tick)
+		memset(s->cache, 0, sizeof(s->cache));
 	file_free(f);
 	f->tick = ++s->tick;
 	f->ino = v->ino;
@@ -374,32 +397,45 @@ static void frame_of(struct symbolizer *s, struct sproc *p, uint64_t ip, uint64_
 	}
 }
 
+/* The cache entry of ip in p's image, for what kind says. */
+static struct pcache *cache_slot(struct symbolizer *s, const struct sproc *p, uint64_t ip,
+				 uint8_t kind)
+{
+	uint64_t h = (ip ^ (p->gen * 0x9e3779b97f4a7c15ull) ^ kind) * 0xff51afd7ed558ccdull;
+
+	return &s->cache[(h >> 40) % SYM_CACHE];
+}
+
+static bool cache_hit(const struct pcache *c, const struct sproc *p, uint64_t ip, uint8_t kind)
+{
+	return c->kind == kind && c->ip == ip && c->gen == p->gen;
+}
+
 /*
  * The caller of the first frame when its function keeps no frame pointer
  * (a libc syscall wrapper; a function at its first instruction): the frame
  * pointer walk skips it, as it starts from the caller's frame. Its CFI says
  * where the return address is: CFA = rsp + N, the address at CFA - 8, among
  * the words read at rsp. 0 when the rule is another (rbp-based: the walk is
- * right) or the word was not read.
+ * right) or the word was not read. Here the rule at ip: N, or -1 for another.
  */
-static uint64_t leaf_caller(struct symbolizer *s, struct sproc *p, uint64_t ip, const uint64_t *top,
-			    unsigned ntop)
+static int64_t leaf_cfa(struct symbolizer *s, struct sproc *p, uint64_t ip)
 {
 	const struct vma *v = maps_find(&p->maps, ip);
 	Dwarf_Frame *fr = NULL;
 	Dwarf_Op *ops = NULL;
 	size_t nops = 0;
 	struct sfile *f;
-	uint64_t vaddr, ret = 0;
+	uint64_t vaddr;
 	int64_t n = -1;
 
-	if (!v || !ntop || !(f = file_get(s, p->pid, v)) || !f->cfi ||
+	if (!v || !(f = file_get(s, p->pid, v)) || !f->cfi ||
 	    !off_to_vaddr(f, ip - v->start + v->pgoff, &vaddr))
-		return 0;
+		return -1;
 	if (dwarf_cfi_addrframe(f->cfi, vaddr, &fr) || dwarf_frame_cfa(fr, &ops, &nops) ||
 	    nops != 1) {
 		free(fr);
-		return 0;
+		return -1;
 	}
 	/* x86-64's stack pointer is DWARF register 7. */
 	if (ops[0].atom == DW_OP_bregx && ops[0].number == 7)
@@ -407,10 +443,47 @@ static uint64_t leaf_caller(struct symbolizer *s, struct sproc *p, uint64_t ip, 
 	else if (ops[0].atom == DW_OP_breg7)
 		n = (int64_t)ops[0].number;
 	free(fr);
+	return n;
+}
+
+/* The first frame's caller by leaf_cfa's rule, cached per address, from the words at rsp. */
+static uint64_t leaf_caller(struct symbolizer *s, struct sproc *p, uint64_t ip, const uint64_t *top,
+			    unsigned ntop)
+{
+	struct pcache *c = cache_slot(s, p, ip, PC_LEAF);
+	const struct vma *v;
+	uint64_t ret = 0;
+	int64_t n;
+
+	if (!ntop)
+		return 0;
+	if (!cache_hit(c, p, ip, PC_LEAF)) {
+		c->cfa = leaf_cfa(s, p, ip);
+		c->kind = PC_LEAF;
+		c->ip = ip;
+		c->gen = p->gen;
+	}
+	n = c->cfa;
 	if (n >= 8 && (n - 8) % 8 == 0 && (uint64_t)(n - 8) / 8 < ntop)
 		ret = top[(n - 8) / 8];
 	v = ret ? maps_find(&p->maps, ret) : NULL;
 	return v && v->exec ? ret : 0;
+}
+
+/* frame_of through the cache: the first frame (kind PC_FIRST) or a return address. */
+static void frame_cached(struct symbolizer *s, struct sproc *p, uint64_t ip, bool first,
+			 struct sym_frame *out)
+{
+	uint8_t kind = first ? PC_FIRST : PC_RETURN;
+	struct pcache *c = cache_slot(s, p, ip, kind);
+
+	if (!cache_hit(c, p, ip, kind)) {
+		frame_of(s, p, ip, first ? ip : ip - 1, &c->f);
+		c->kind = kind;
+		c->ip = ip;
+		c->gen = p->gen;
+	}
+	*out = c->f;
 }
 
 unsigned symbolizer__stack(struct symbolizer *s, uint32_t pid, const uint64_t *ips, unsigned nips,
@@ -436,9 +509,9 @@ unsigned symbolizer__stack(struct symbolizer *s, uint32_t pid, const uint64_t *i
 	extra = leaf_caller(s, p, ips[0], top, ntop);
 	for (unsigned i = 0; i < nips && n < max; i++) {
 		/* A return address is after its call: the call is the byte before it. */
-		frame_of(s, p, ips[i], i ? ips[i] - 1 : ips[i], &out[n++]);
+		frame_cached(s, p, ips[i], !i, &out[n++]);
 		if (!i && extra && (nips < 2 || ips[1] != extra) && n < max)
-			frame_of(s, p, extra, extra - 1, &out[n++]);
+			frame_cached(s, p, extra, false, &out[n++]);
 	}
 	return n;
 }
