@@ -106,7 +106,7 @@ static __always_inline void run_probes(void *ctx, struct pt_regs *regs, struct a
 		if (!noreturn && entry == exit)
 			continue;
 		/* The stack action: taken once per call, sent by probe_hit with the probe's record. */
-		if ((spec->actions & AT_ACT_STACK) && !stack_of(&rec->hdr, rec->enter_ns))
+		if (stream && (spec->actions & AT_ACT_STACK) && !stack_of(&rec->hdr, rec->enter_ns))
 			stack_take(ctx, regs->sp, ((__u64)rec->hdr.pid << 32) | rec->hdr.tid,
 				   rec->enter_ns);
 		/* The probe's record: told apart from plain tracing's, whose id may be the same. */

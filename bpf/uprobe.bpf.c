@@ -291,7 +291,8 @@ static __always_inline struct at_call_rec *once_rec(const struct at_probe_spec *
 static __always_inline void want_stack(struct pt_regs *ctx, const struct at_probe_spec *spec,
 				       const struct at_call_rec *rec)
 {
-	if (stack_all || (spec->actions & AT_ACT_STACK))
+	/* With -c no record is sent (probe_hit): nothing to take. */
+	if (stream && (stack_all || (spec->actions & AT_ACT_STACK)))
 		stack_take(ctx, PT_REGS_SP(ctx), ((__u64)rec->hdr.pid << 32) | rec->hdr.tid,
 			   rec->enter_ns);
 }
