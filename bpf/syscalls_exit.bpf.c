@@ -116,9 +116,9 @@ static __always_inline void fill_at_exit(struct at_call_rec *rec, struct pt_regs
 /*
  * The record of a call. A call with nothing to capture (most) is written in
  * place in the ring buffer; one with strings or buffers is built in per-CPU
- * scratch and only the used part copied. With -k (and a ctx: a tracepoint's,
- * which bpf_get_stack takes) its stack goes first, before the call's room is
- * reserved: the ring buffer keeps the order of reservations.
+ * scratch and only the used part copied. With -k its stack goes first, before
+ * the call's room is reserved: the ring buffer keeps the order of
+ * reservations. ctx: the tracepoint's, NULL at the thread's exit.
  */
 static __always_inline void stream_at_exit(void *ctx, struct pt_regs *regs, __u64 pid_tgid,
 					   __u32 nr, __s64 ret, __u16 flags)
@@ -129,7 +129,7 @@ static __always_inline void stream_at_exit(void *ctx, struct pt_regs *regs, __u6
 	struct at_call_rec *rec;
 	__u32 zero = 0;
 
-	if (stack_all && ctx) {
+	if (stack_all) {
 		struct at_stack_rec *s = stack_take(ctx, regs->sp, pid_tgid, now);
 
 		if (s)

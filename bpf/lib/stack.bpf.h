@@ -25,7 +25,8 @@ struct {
  * The user stack of the current thread, for the call of pid_tgid entered at
  * enter_ns: bpf_get_stack's frame-pointer walk from the user registers, and
  * the words at sp (the user stack pointer), which let userspace find the
- * caller of a leaf without a frame pointer. NULL when there is no scratch.
+ * caller of a leaf without a frame pointer. ctx is the program's, or NULL
+ * where there is none. NULL when there is no scratch.
  */
 static __always_inline struct at_stack_rec *stack_take(void *ctx, __u64 sp, __u64 pid_tgid,
 						       __u64 enter_ns)
@@ -42,7 +43,12 @@ static __always_inline struct at_stack_rec *stack_take(void *ctx, __u64 sp, __u6
 	s->hdr.tid = (__u32)pid_tgid;
 	s->enter_ns = enter_ns;
 	s->sp = sp;
-	n = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
+	/* No context (a global function at the thread's exit): the current task's. */
+	if (ctx)
+		n = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
+	else
+		n = bpf_get_task_stack(bpf_get_current_task_btf(), s->ips, sizeof(s->ips),
+				       BPF_F_USER_STACK);
 	s->nips = n > 0 ? (__u32)(n / sizeof(__u64)) : 0;
 	s->ntop = AT_STACK_TOP;
 	if (!sp || bpf_probe_read_user(s->top, sizeof(s->top), (const void *)sp)) {

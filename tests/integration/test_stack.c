@@ -162,6 +162,29 @@ Test(stack, durations_program_pair_sends_the_same)
 	free(out);
 }
 
+/*
+ * exit_group, seen at the thread's exit without -T, has its stack from libc's
+ * _exit. The process is gone when it is symbolized: named from the mappings
+ * its earlier stacks had read (the writes'), else raw addresses.
+ */
+Test(stack, exit_group_at_thread_exit_from_the_cache)
+{
+	char *out = run_k((char *[]){ AT, "-q", "-k", "-e", "write,exit_group", "--",
+				      (char *)build_path("stack"), NULL });
+	char *f = frames_after(out, "exit_group(0) = ?");
+
+	cr_assert(!strncmp(frame(f, 0), " > /usr/lib/x86_64-linux-gnu/libc.so.6(_exit+0x", 47),
+		  "%s", f);
+	free(f);
+	free(out);
+	out = run_k((char *[]){ AT, "-q", "-k", "-e", "exit_group", "--",
+				(char *)build_path("stack"), NULL });
+	f = frames_after(out, "exit_group(0) = ?");
+	cr_assert(!strncmp(frame(f, 0), " > ? [0x7f", 10), "no mappings were read: %s", f);
+	free(f);
+	free(out);
+}
+
 /* Without -k no line has frames: nothing is taken unless asked. */
 Test(stack, no_frames_without_k)
 {
