@@ -305,6 +305,23 @@ Test(stack, k_with_function_probe)
 	free(out);
 }
 
+/* A stripped Go binary: its frames named from .gopclntab (Go keeps frame pointers). */
+Test(stack, stripped_go_names_from_gopclntab)
+{
+	const char *exe = build_path("gofuncs-stripped");
+	char *out = run_k(
+		(char *[]){ AT, "-q", "-k", "-u", ":main.add", "--", (char *)exe, "3000", NULL });
+	char *f = frames_after(out, "gofuncs-stripped:main.add() = ");
+	char want[512];
+
+	snprintf(want, sizeof(want), " > %s(main.add+0x", exe);
+	cr_assert(!strncmp(frame(f, 0), want, strlen(want)), "%s", f);
+	snprintf(want, sizeof(want), " > %s(runtime.main+0x", exe);
+	cr_assert(strstr(f, want), "%s", f);
+	free(f);
+	free(out);
+}
+
 Test(stack, k_and_c_refused)
 {
 	expect_error((char *[]){ AT, "-k", "-c", "--", "true", NULL }, 2,
