@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "elf_file.h"
 #include "elf_priv.h"
@@ -26,6 +27,10 @@
  * looked up once, not at each of its calls (strace caches them likewise).
  */
 #define SYM_CACHE 4096
+/* x86-64 user addresses are below this (47 bits): past it a "return address" is junk. */
+#define SYM_USER_END 0x800000000000ull
+/* The mappings of a process are read again at most this often (an address outside them). */
+#define SYM_REREAD_NS 100000000ull
 
 struct fsym {
 	uint64_t addr, size; /* st_value, st_size */
@@ -55,7 +60,8 @@ struct sproc {
 	uint64_t tick; /* last use; 0: the slot is free */
 	uint64_t gen;  /* which reading of the mappings: cached addresses are of one */
 	uint32_t pid;
-	bool stale; /* exec'ed: read the mappings again before use */
+	bool stale;	  /* exec'ed: read the mappings again before use */
+	uint64_t read_ns; /* CLOCK_MONOTONIC of the last reading (or attempt) */
 	struct maps maps;
 };
 
@@ -111,8 +117,23 @@ void symbolizer__forget(struct symbolizer *s, uint32_t pid)
 			s->procs[i].stale = true;
 }
 
-/* The process's slot, its mappings read if they were not (or are stale, or reread). */
-static struct sproc *proc_get(struct symbolizer *s, uint32_t pid, bool reread)
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The process's slot, its mappings read if they were not (or are stale), or
+ * again: MAPS_AGAIN at once, MAPS_AGAIN_LIMITED at most every SYM_REREAD_NS
+ * (a program without frame pointers has junk in its frame chain at every
+ * stack, which is in no mapping, and is no reason to read them at each).
+ */
+enum { MAPS_KEEP, MAPS_AGAIN_LIMITED, MAPS_AGAIN };
+
+static struct sproc *proc_get(struct symbolizer *s, uint32_t pid, int again)
 {
 	struct sproc *p = NULL, *old = &s->procs[0];
 	struct maps m;
@@ -132,7 +153,11 @@ static struct sproc *proc_get(struct symbolizer *s, uint32_t pid, bool reread)
 	}
 	p->tick = ++s->tick;
 	/* A process gone keeps what was read while it ran. */
-	if ((p->stale || reread) && !maps_read(pid, &m)) {
+	if (!p->stale && (again == MAPS_KEEP ||
+			  (again == MAPS_AGAIN_LIMITED && now_ns() - p->read_ns < SYM_REREAD_NS)))
+		return p;
+	p->read_ns = now_ns();
+	if (!maps_read(pid, &m)) {
 		maps_free(&p->maps);
 		p->maps = m;
 		p->stale = false;
@@ -499,15 +524,29 @@ unsigned symbolizer__stack(struct symbolizer *s, uint32_t pid, const uint64_t *i
 		nips--;
 	if (!nips || !max)
 		return 0;
-	p = proc_get(s, pid, false);
-	/* An address outside every mapping: a library loaded since they were read. */
-	for (unsigned i = 0; i < nips && !reread; i++)
-		if (!maps_find(&p->maps, ips[i]))
+	p = proc_get(s, pid, MAPS_KEEP);
+	/*
+	 * An address outside every mapping: a library loaded since they were
+	 * read. The first is the thread's own instruction pointer, real for
+	 * sure: read again at once; the others may be junk of the frame walk.
+	 */
+	if (!maps_find(&p->maps, ips[0]))
+		p = proc_get(s, pid, MAPS_AGAIN);
+	for (unsigned i = 1; i < nips && !reread; i++)
+		if (ips[i] < SYM_USER_END && !maps_find(&p->maps, ips[i]))
 			reread = true;
 	if (reread)
-		p = proc_get(s, pid, true);
+		p = proc_get(s, pid, MAPS_AGAIN_LIMITED);
 	extra = leaf_caller(s, p, ips[0], top, ntop);
 	for (unsigned i = 0; i < nips && n < max; i++) {
+		const struct vma *v = maps_find(&p->maps, ips[i]);
+
+		/*
+		 * A return address that is no code of the process: the walk went
+		 * through a frame without a frame pointer and reads junk from here.
+		 */
+		if (i && (ips[i] >= SYM_USER_END || (p->maps.n && (!v || !v->exec))))
+			break;
 		/* A return address is after its call: the call is the byte before it. */
 		frame_cached(s, p, ips[i], !i, &out[n++]);
 		if (!i && extra && (nips < 2 || ips[1] != extra) && n < max)
