@@ -168,6 +168,25 @@ Test(symbolize, unknown_addresses)
 	symbolizer__free(s);
 }
 
+/* Return addresses that are no code (a frame without a frame pointer) end the stack. */
+Test(symbolize, junk_return_addresses_end_the_stack)
+{
+	struct symbolizer *s = symbolizer__new();
+	uint64_t fn = (uint64_t)(uintptr_t)&symbolize_known_function;
+	int on_stack = 0;
+	uint64_t junk[3] = { fn + 1, 0x6e6961746e6f630aull, fn + 2 };
+	uint64_t data[3] = { fn + 1, (uint64_t)(uintptr_t)&on_stack, fn + 2 };
+	uint64_t good[3] = { fn + 1, fn + 2, fn + 3 };
+	struct sym_frame f[4];
+
+	cr_assert_eq(symbolizer__stack(s, (uint32_t)getpid(), junk, 3, NULL, 0, f, 4), 1);
+	cr_assert_eq(symbolizer__stack(s, (uint32_t)getpid(), data, 3, NULL, 0, f, 4), 1);
+	cr_assert_eq(symbolizer__stack(s, (uint32_t)getpid(), good, 3, NULL, 0, f, 4), 3);
+	cr_assert_str_eq(f[2].sym, "symbolize_known_function");
+	cr_assert_eq(f[2].off, 3);
+	symbolizer__free(s);
+}
+
 static void stack_rec(struct at_stack_rec *r, uint32_t tid, uint32_t probe, uint64_t enter)
 {
 	memset(r, 0, sizeof(*r));
