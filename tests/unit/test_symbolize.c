@@ -2,7 +2,7 @@
 /*
  * -k's userspace: the maps parser, the symbolizer on this process (a PIE with
  * .symtab) and libc (.dynsym only), the leaf's caller found by libc's CFI,
- * and the join of stack records with their calls.
+ * the join of stack records with their calls, and their lines.
  */
 #include <criterion/criterion.h>
 #include <dlfcn.h>
@@ -13,8 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decode.h"
 #include "maps.h"
 #include "stackjoin.h"
+#include "stacks.h"
+#include "strbuf.h"
 #include "symbolize.h"
 
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
@@ -255,4 +258,70 @@ Test(stackjoin, bounded_and_counted)
 	r.nips = AT_STACK_MAX + 1;
 	stackjoin__put(&j, &r, sizeof(r));
 	cr_assert_eq(j.bad, 2);
+}
+
+/* A call record flagged AT_CALL_STACK of thread tid entered at enter. */
+static void call_rec(struct at_call_rec *r, uint32_t tid, uint64_t enter)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.type = AT_REC_SYSCALL;
+	r->hdr.pid = (uint32_t)getpid();
+	r->hdr.tid = tid;
+	r->enter_ns = enter;
+	r->flags = AT_CALL_STACK;
+}
+
+/* The output's join: a lost stack said on the line and in JSON, a found one as strace -k. */
+Test(stacks, lines_of_a_joined_and_a_lost_stack)
+{
+	struct stacks *st = stacks__new();
+	struct at_call_rec c;
+	struct at_stack_rec r;
+	struct event ev = { .kind = EV_SYSCALL, .name = "write" };
+	char buf[4096], want[4096];
+	struct out l;
+	uint64_t fn = (uint64_t)(uintptr_t)&symbolize_known_function;
+
+	cr_assert_not_null(st);
+	call_rec(&c, 42, 7);
+	stacks__attach(st, &c, &ev);
+	cr_assert(ev.stack_lost);
+	l = out_init(buf, sizeof(buf));
+	stacks_put_text(&l, &ev);
+	out_end(&l);
+	cr_assert_str_eq(buf, " > ? stack lost\n");
+	l = out_init(buf, sizeof(buf));
+	stacks_put_json(&l, &ev);
+	out_end(&l);
+	cr_assert_str_eq(buf, ",\"stack_lost\":true");
+
+	stack_rec(&r, 42, 0, 8);
+	r.hdr.pid = (uint32_t)getpid();
+	r.nips = 1;
+	r.ips[0] = fn + 2;
+	stacks__put(st, &r, STACK_SIZE(r));
+	ev = (struct event){ .kind = EV_SYSCALL, .name = "write" };
+	call_rec(&c, 42, 8);
+	stacks__attach(st, &c, &ev);
+	cr_assert(!ev.stack_lost);
+	cr_assert_eq(ev.nframes, 1);
+	l = out_init(buf, sizeof(buf));
+	stacks_put_text(&l, &ev);
+	out_end(&l);
+	snprintf(want, sizeof(want), " > %s(symbolize_known_function+0x2) [0x%llx]\n", self_path(),
+		 (unsigned long long)nm_addr(self_path(), "symbolize_known_function", false) + 2);
+	cr_assert_str_eq(buf, want);
+	l = out_init(buf, sizeof(buf));
+	stacks_put_json(&l, &ev);
+	out_end(&l);
+	snprintf(
+		want, sizeof(want),
+		",\"stack\":[{\"ip\":\"0x%llx\",\"file\":\"%s\",\"sym\":\"symbolize_known_function\","
+		"\"off\":2,\"addr\":\"0x%llx\"}]",
+		(unsigned long long)(fn + 2), self_path(),
+		(unsigned long long)nm_addr(self_path(), "symbolize_known_function", false) + 2);
+	cr_assert_str_eq(buf, want);
+	cr_assert_eq(st->join.joined, 1);
+	cr_assert_eq(st->join.lost, 1);
+	stacks__free(st);
 }
