@@ -74,6 +74,7 @@ UNIT_BIN := $(BUILD)/tests/unit-tests
 INTEG_BIN := $(BUILD)/tests/integration-tests
 TARGETS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS)) \
 	$(BUILD)/targets/libatfuncs.so $(BUILD)/targets/libatdl.so $(BUILD)/targets/funcs-stripped \
+	$(BUILD)/targets/libatstack.so $(BUILD)/targets/stack-nopie $(BUILD)/targets/stack-stripped \
 	$(BUILD)/targets/gofuncs $(BUILD)/targets/gofuncs-stripped $(BUILD)/targets/gofuncs-pie-stripped \
 	$(BUILD)/targets/goret $(BUILD)/targets/goret-stripped $(BUILD)/targets/libatlate.so \
 	$(BUILD)/targets/deref-nodwarf
@@ -173,6 +174,28 @@ $(BUILD)/targets/funcs: tests/targets/funcs.c $(BUILD)/targets/libatfuncs.so | $
 $(BUILD)/targets/funcs-stripped: tests/targets/funcs.c $(BUILD)/targets/libatfuncs.so | $(BUILD)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) $< $(FUNCS_CFLAGS) -rdynamic -o $@
+	$(Q)strip --strip-all $@
+
+# stack (-k): main -> outer -> inner -> write, and into libatstack; PIE (the compiler's
+# default), non-PIE, and stripped with its functions exported through .dynsym.
+$(BUILD)/targets/libatstack.so: tests/targets/lib/atstack.c | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -fPIC -shared -Wall -Werror $< -o $@
+
+STACK_CFLAGS = -O0 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -L$(BUILD)/targets -latstack \
+	-Wl,-rpath,'$$ORIGIN'
+
+$(BUILD)/targets/stack: tests/targets/stack.c $(BUILD)/targets/libatstack.so | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -pie -fPIE $< $(STACK_CFLAGS) -o $@
+
+$(BUILD)/targets/stack-nopie: tests/targets/stack.c $(BUILD)/targets/libatstack.so | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -no-pie -fno-PIE $< $(STACK_CFLAGS) -o $@
+
+$(BUILD)/targets/stack-stripped: tests/targets/stack.c $(BUILD)/targets/libatstack.so | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -pie -fPIE $< $(STACK_CFLAGS) -rdynamic -o $@
 	$(Q)strip --strip-all $@
 
 # deref without its DWARF (.symtab kept): member paths are refused with a reason, or read

@@ -373,6 +373,9 @@ class Bench:
                 cs += [agent(w, ("--json", "-y"), "stream"), agent(w, ("-c", "-y"), "count")]
                 # Text lines as strace's (the structure and string decoding of issue 16).
                 cs.append(agent(w, ("-s", "32"), "stream"))
+            # -k: each record's user stack taken, sent, joined and symbolized.
+            if w == "write":
+                cs.append(agent(w, ("--json", "-k"), "stream"))
             if self.have("strace"):
                 cs += [
                     Config(f"{w}/strace -f", "strace", w,

@@ -14,6 +14,7 @@
 #include "lib/capture.bpf.h"
 #include "lib/pidset.bpf.h"
 #include "lib/probe.bpf.h"
+#include "lib/stack.bpf.h"
 #include "lib/stats.bpf.h"
 
 /* One license for the linked object: each strong symbol is defined in one file only. */
@@ -262,9 +263,18 @@ __attribute__((noinline)) int probe_hit(__u32 id, struct at_call_rec *rec, int f
 		return 1;
 	}
 	rec->hdr.probe_id = id;
+	/* The stack its caller took (stack_take) goes first; the record says one was sent. */
+	if ((acts & AT_ACT_STACK) || (stack_all && rec->hdr.type == AT_REC_FUNC)) {
+		struct at_stack_rec *s = stack_of(&rec->hdr, rec->enter_ns);
+
+		if (s)
+			stack_emit(s, id, now);
+		rec->flags |= AT_CALL_STACK;
+	}
 	if (emit(rec))
 		pc->emitted++;
 	else
 		pc->emit_lost++;
+	rec->flags &= ~AT_CALL_STACK;
 	return 1;
 }

@@ -17,6 +17,7 @@
 #include "lib/probe.bpf.h"
 #include "lib/regs.bpf.h"
 #include "lib/sockcap.bpf.h"
+#include "lib/stack.bpf.h"
 #include "lib/stats.bpf.h"
 #include "lib/sys.bpf.h"
 #include "lib/thread.bpf.h"
@@ -105,7 +106,8 @@ static __always_inline void account(__u32 tgid, __u32 nr, __s64 ret, __u64 dur)
  * only entry probes run, and every probe of a call that never returns; at exit
  * the others. Each sends the record under its own probe id.
  */
-static __always_inline void run_probes(struct at_call_rec *rec, bool exit, __u64 now)
+static __always_inline void run_probes(void *ctx, struct pt_regs *regs, struct at_call_rec *rec,
+				       bool exit, __u64 now)
 {
 	__u32 nr = rec->nr;
 	struct at_sys_probes *sp = bpf_map_lookup_elem(&sys_probes, &nr);
@@ -129,12 +131,37 @@ static __always_inline void run_probes(struct at_call_rec *rec, bool exit, __u64
 		entry = spec->mode == AT_MODE_ENTRY;
 		if (!noreturn && entry == exit)
 			continue;
+		/* The stack action: taken once per call, sent by probe_hit with the probe's record. */
+		if (stream && (spec->actions & AT_ACT_STACK) && !stack_of(&rec->hdr, rec->enter_ns))
+			stack_take(ctx, regs->sp, ((__u64)rec->hdr.pid << 32) | rec->hdr.tid,
+				   rec->enter_ns);
 		/* The probe's record: told apart from plain tracing's, whose id may be the same. */
 		rec->flags = AT_CALL_SYS_PROBE |
 			     (entry && !noreturn ? flags | AT_CALL_ENTRY_ONLY : flags);
 		probe_hit(id, rec, failed && exit, exit ? now - rec->enter_ns : 0, now);
 	}
 	rec->flags = flags;
+}
+
+/*
+ * Sends a plain tracing record; with -k its user stack first, from the user
+ * registers regs, the record flagged so that a lost stack is told.
+ */
+static __always_inline void emit_with_stack(void *ctx, struct pt_regs *regs,
+					    struct at_call_rec *rec, __u64 now)
+{
+	struct at_stack_rec *s;
+
+	if (!stack_all) {
+		emit(rec);
+		return;
+	}
+	s = stack_take(ctx, regs->sp, ((__u64)rec->hdr.pid << 32) | rec->hdr.tid, rec->enter_ns);
+	if (s)
+		stack_emit(s, AT_PROBE_SYSCALLS, now);
+	rec->flags |= AT_CALL_STACK;
+	emit(rec);
+	rec->flags &= ~AT_CALL_STACK;
 }
 
 SEC("tp_btf/sys_enter")
@@ -191,14 +218,14 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		if (sel) {
 			account(rec->hdr.pid, nr, 0, 0);
 			if (stream && status_wanted(0, true))
-				emit(rec);
+				emit_with_stack(ctx, regs, rec, rec->enter_ns);
 		}
 		if (prb)
-			run_probes(rec, false, rec->enter_ns);
+			run_probes(ctx, regs, rec, false, rec->enter_ns);
 		return 0;
 	}
 	if (prb)
-		run_probes(rec, false, rec->enter_ns);
+		run_probes(ctx, regs, rec, false, rec->enter_ns);
 	fl->sel = sel;
 	fl->shd = shd;
 	fl->active = 1;
@@ -240,12 +267,16 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		keep_fd_inode(rec, true);
 	if (want || shadow) {
 		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
-		if (shadow)
+		if (shadow) {
+			/* For the fd table alone: no line, so no stack either. */
 			rec->flags |= AT_CALL_SHADOW;
-		emit(rec);
-		rec->flags &= ~AT_CALL_SHADOW;
+			emit(rec);
+			rec->flags &= ~AT_CALL_SHADOW;
+		} else {
+			emit_with_stack(ctx, regs, rec, rec->hdr.ts_ns);
+		}
 	}
 	if (prb)
-		run_probes(rec, true, rec->hdr.ts_ns);
+		run_probes(ctx, regs, rec, true, rec->hdr.ts_ns);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "lib/pidset.bpf.h"
 #include "lib/regs.bpf.h"
 #include "lib/sockcap.bpf.h"
+#include "lib/stack.bpf.h"
 #include "lib/sys.bpf.h"
 
 #define AT_ENOSYS 38 /* the errno of a syscall number that has no call */
@@ -123,10 +124,11 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 
 /* The fixed part of a call's record, from the registers at sys_exit (or at exit). */
 static __always_inline void fill_at_exit(struct at_call_rec *rec, struct pt_regs *regs,
-					 __u64 pid_tgid, __u32 nr, __s64 ret, __u16 flags)
+					 __u64 pid_tgid, __u32 nr, __s64 ret, __u16 flags,
+					 __u64 now)
 {
 	call_rec_init(rec, AT_REC_SYSCALL, AT_PROBE_SYSCALLS, pid_tgid);
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->hdr.ts_ns = now;
 	rec->enter_ns = rec->hdr.ts_ns;
 	rec->nr = nr;
 	rec->flags = flags;
@@ -137,15 +139,27 @@ static __always_inline void fill_at_exit(struct at_call_rec *rec, struct pt_regs
 /*
  * The record of a call. A call with nothing to capture (most) is written in
  * place in the ring buffer; one with strings or buffers is built in per-CPU
- * scratch and only the used part copied.
+ * scratch and only the used part copied. With -k its stack goes first, before
+ * the call's room is reserved: the ring buffer keeps the order of
+ * reservations. ctx: the tracepoint's, NULL at the thread's exit.
  */
-static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid, __u32 nr,
-					   __s64 ret, __u16 flags)
+static __always_inline void stream_at_exit(void *ctx, struct pt_regs *regs, __u64 pid_tgid,
+					   __u32 nr, __s64 ret, __u16 flags)
 {
 	const volatile struct at_sys_spec *spec = &specs[nr & (AT_NR_MAX - 1)];
 	const __u64 fixed = offsetof(struct at_call_rec, slot);
+	__u64 now = bpf_ktime_get_ns();
 	struct at_call_rec *rec;
 	__u32 zero = 0;
+
+	/* A record for the fd table alone (-y) has no line: no stack. */
+	if (stack_all && !(flags & AT_CALL_SHADOW)) {
+		struct at_stack_rec *s = stack_take(ctx, regs->sp, pid_tgid, now);
+
+		if (s)
+			stack_emit(s, AT_PROBE_SYSCALLS, now);
+		flags |= AT_CALL_STACK;
+	}
 
 	if ((flags & AT_CALL_NORETURN) ||
 	    (spec->slot_kind[0] == AT_SLOT_NONE && spec->slot_kind[1] == AT_SLOT_NONE)) {
@@ -156,7 +170,7 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 			count_loss(offsetof(struct at_counters, rb_lost));
 			return;
 		}
-		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+		fill_at_exit(rec, regs, pid_tgid, nr, ret, flags, now);
 		if (is_shadowed(nr))
 			keep_fd_inode(rec, false);
 		rec_cgroup(&rec->hdr);
@@ -167,7 +181,7 @@ static __always_inline void stream_at_exit(struct pt_regs *regs, __u64 pid_tgid,
 	rec = bpf_map_lookup_elem(&exit_rec, &zero);
 	if (!rec)
 		return;
-	fill_at_exit(rec, regs, pid_tgid, nr, ret, flags);
+	fill_at_exit(rec, regs, pid_tgid, nr, ret, flags, now);
 	capture_at_exit(rec, ret);
 	if (is_shadowed(nr))
 		keep_fd_inode(rec, true);
@@ -216,7 +230,7 @@ int BPF_PROG(sys_exit_only, struct pt_regs *regs, long ret)
 	if (!sel || !status_wanted(ret, false))
 		flags |= AT_CALL_SHADOW;
 	if (stream && (!(flags & AT_CALL_SHADOW) || is_shadowed(nr)))
-		stream_at_exit(regs, pid_tgid, nr, ret, flags);
+		stream_at_exit(ctx, regs, pid_tgid, nr, ret, flags);
 	return 0;
 }
 
@@ -239,7 +253,7 @@ __attribute__((noinline)) int noreturn_at_exit(void)
 		return 0;
 	count_call(bpf_get_current_pid_tgid() >> 32, nr, 0);
 	if (stream && status_wanted(0, true))
-		stream_at_exit(regs, bpf_get_current_pid_tgid(), nr, 0,
+		stream_at_exit(NULL, regs, bpf_get_current_pid_tgid(), nr, 0,
 			       compat ? AT_CALL_NO_DUR | AT_CALL_NORETURN | AT_CALL_COMPAT :
 					AT_CALL_NO_DUR | AT_CALL_NORETURN);
 	return 0;

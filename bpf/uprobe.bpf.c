@@ -26,6 +26,7 @@
 #include "lib/pidset.bpf.h"
 #include "lib/probe.bpf.h"
 #include "lib/regs.bpf.h"
+#include "lib/stack.bpf.h"
 #include "lib/thread.bpf.h"
 
 /*
@@ -283,13 +284,28 @@ static __always_inline struct at_call_rec *once_rec(const struct at_probe_spec *
 	return scratch_rec(id, pid_tgid);
 }
 
+/*
+ * The caller's user stack, when -k or the probe's stack action asks, taken
+ * where the record is sent: probe_hit sends it before the record.
+ */
+static __always_inline void want_stack(struct pt_regs *ctx, const struct at_probe_spec *spec,
+				       const struct at_call_rec *rec)
+{
+	/* With -c no record is sent (probe_hit): nothing to take. */
+	if (stream && (stack_all || (spec->actions & AT_ACT_STACK)))
+		stack_take(ctx, PT_REGS_SP(ctx), ((__u64)rec->hdr.pid << 32) | rec->hdr.tid,
+			   rec->enter_ns);
+}
+
 /* A hit with arguments and no return: capture, then filter and act. */
-static __always_inline void
-emit_entry_only(struct at_call_rec *rec, const struct at_probe_spec *spec, __u32 id, bool may_sleep)
+static __always_inline void emit_entry_only(struct pt_regs *ctx, struct at_call_rec *rec,
+					    const struct at_probe_spec *spec, __u32 id,
+					    bool may_sleep)
 {
 	rec->enter_ns = rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->flags = AT_CALL_ENTRY_ONLY;
 	capture_args(rec, spec, may_sleep);
+	want_stack(ctx, spec, rec);
 	probe_hit(id, rec, false, 0, rec->hdr.ts_ns);
 }
 
@@ -346,7 +362,7 @@ int BPF_KPROBE(func_entry)
 
 		if (rec) {
 			call_args(rec, ctx, spec, may_sleep);
-			emit_entry_only(rec, spec, id, may_sleep);
+			emit_entry_only(ctx, rec, spec, id, may_sleep);
 		}
 		return 0;
 	}
@@ -407,6 +423,7 @@ int BPF_KRETPROBE(func_return)
 	/* A frame's record (a call): the thread's own, it may sleep reading. */
 	if (fs)
 		capture_at_return(rec, spec, ret, failed, sleepable);
+	want_stack(ctx, spec, rec);
 	probe_hit(id, rec, failed, now - rec->enter_ns, now);
 	if (fs)
 		pop_done(fs);
@@ -483,6 +500,7 @@ int BPF_KPROBE(go_return)
 	failed = go_ret_rec(rec, ctx, spec);
 	if (failed)
 		rec->flags |= AT_CALL_FAILING;
+	want_stack(ctx, spec, rec);
 	probe_hit(id, rec, failed, now - rec->enter_ns, now);
 	return 0;
 }
@@ -526,6 +544,6 @@ int usdt_hit(struct pt_regs *ctx)
 		else
 			derefs(rec, r, spec, may_sleep);
 	}
-	emit_entry_only(rec, spec, id, may_sleep);
+	emit_entry_only(ctx, rec, spec, id, may_sleep);
 	return 0;
 }

@@ -41,6 +41,7 @@ enum at_rec_type {
 	AT_REC_PROC_MMAP =
 		6,	   /* a traced process mapped a file executable (follow: maps read again) */
 	AT_REC_SIGNAL = 7, /* a signal delivered to a traced thread (signal_deliver) */
+	AT_REC_STACK = 8,  /* the user stack of the call record that follows it (-k, stack) */
 };
 
 /* Common header of every record. */
@@ -85,6 +86,11 @@ struct at_rec_hdr {
  * only (-e did not select it, or -z/-Z/status= left it out): no line, not counted.
  */
 #define AT_CALL_SHADOW (1u << 12)
+/*
+ * A stack record was sent for this call just before it (-k, the stack
+ * action): the reader joins the two; without one, the stack was lost.
+ */
+#define AT_CALL_STACK (1u << 13)
 
 /*
  * One call, a system call (AT_REC_SYSCALL) or a function (AT_REC_FUNC):
@@ -191,6 +197,26 @@ struct at_sig_rec {
 	__u8 fields[AT_SIGINFO_FIELDS]; /* _sifields */
 };
 
+/*
+ * The user stack of one call (AT_REC_STACK), sent by the program that sends
+ * the call's record, just before it: bpf_get_stack's return addresses
+ * (frame pointers), and the words at the stack pointer, from which userspace
+ * finds the caller of a leaf that keeps no frame pointer (a libc syscall
+ * wrapper) by its CFI. Joined to the next call record of hdr.tid with the
+ * same enter_ns. At most as large as a call record (a reader queue slot).
+ */
+#define AT_STACK_MAX 64
+#define AT_STACK_TOP 8
+struct at_stack_rec {
+	struct at_rec_hdr hdr;	 /* type AT_REC_STACK, probe_id and tid of the call */
+	__u64 enter_ns;		 /* the call record's enter_ns */
+	__u64 sp;		 /* the user stack pointer where the stack was taken */
+	__u32 nips;		 /* entries of ips used */
+	__u32 ntop;		 /* entries of top read (0: the stack pointer was unreadable) */
+	__u64 top[AT_STACK_TOP]; /* the words at sp */
+	__u64 ips[AT_STACK_MAX]; /* user instruction pointer, then return addresses; only nips sent */
+};
+
 /* The layout is the ABI: a change shows here first. */
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
 _Static_assert(sizeof(struct at_call_rec) == 152 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
@@ -198,5 +224,9 @@ _Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
 _Static_assert(sizeof(struct at_exec_rec) == 72 + AT_EXEC_PATH, "at_exec_rec layout");
 _Static_assert(sizeof(struct at_mmap_rec) == 32 + AT_MMAP_NAME, "at_mmap_rec layout");
 _Static_assert(sizeof(struct at_sig_rec) == 48 + AT_SIGINFO_FIELDS, "at_sig_rec layout");
+_Static_assert(sizeof(struct at_stack_rec) == 56 + 8 * (AT_STACK_TOP + AT_STACK_MAX),
+	       "at_stack_rec layout");
+_Static_assert(sizeof(struct at_stack_rec) <= sizeof(struct at_call_rec),
+	       "a stack record fits a reader queue slot");
 
 #endif /* AT_RECORD_H */

@@ -174,6 +174,7 @@ struct at_filter {
 #define AT_ACT_COUNT (1u << 1)	/* counted in probe_stats, no record */
 #define AT_ACT_HIST (1u << 2)	/* histogram in probe_stats, no record */
 #define AT_ACT_SIGNAL (1u << 3) /* bpf_send_signal(signal) to the calling process */
+#define AT_ACT_STACK (1u << 4)	/* each event carries the caller's user stack (AT_REC_STACK) */
 
 /* at_probe_spec.hist_of: what the histogram action buckets. */
 enum at_hist_of {

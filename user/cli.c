@@ -121,6 +121,8 @@ void cli_usage(FILE *out)
 	      "  -t, -tt, -ttt           time column as wall clock: HH:MM:SS, with\n"
 	      "                          microseconds, seconds since the epoch (as strace)\n"
 	      "  -r                      time since the previous line (after -t's time)\n"
+	      "  -k                      a user stack trace after each syscall and -u line,\n"
+	      "                          symbolized (ELF .symtab, .dynsym), as strace -k\n"
 	      "  -x, -xx                 strings with non-ASCII bytes (-x), or all (-xx),\n"
 	      "                          in hex (\\x41\\x42) in text lines, as strace\n"
 	      "  -P PATH                 only syscalls touching PATH: by a path argument, or an\n"
@@ -621,6 +623,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 	case 'r':
 		cfg->relative = true;
 		return 0;
+	case 'k':
+		cfg->stack = true;
+		return 0;
 	case 'x':
 		if (cfg->hex == ESCAPE_HEX_ALL)
 			return fail(err, errlen, "-x: at most two (-xx)");
@@ -711,7 +716,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	optind = 0; /* reset getopt: cli_parse may run more than once (tests) */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZxX:P:y", long_opts, NULL);
+		c = getopt_long(argc, argv, "+p:u:lfe:cqd:o:s:b:vhC:TtrzZxX:P:yk", long_opts, NULL);
 		/* -l PATTERN: the pattern may stand before other options (-l 'libc:*' -p 1). */
 		if (c == -1 && cfg->list && !cfg->list_pattern && optind < argc &&
 		    strcmp(argv[optind - 1], "--")) {
@@ -761,6 +766,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 			    "-c and -ff contradict each other (-c writes no lines); keep one");
 	if (!cfg->output)
 		cfg->per_pid = false; /* -ff without -o: -f, as strace's */
+	if (cfg->stack && cfg->summary_only)
+		return fail(err, errlen,
+			    "-k and -c contradict each other (-c writes no lines); keep one");
 	if (cfg->no_latency && cfg->durations)
 		return fail(err, errlen, "-T and --no-latency contradict each other; keep one");
 	/*

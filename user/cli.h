@@ -70,6 +70,7 @@ struct config {
 	uint64_t signal_mask; /* -e signal=: bit sig - 1 of the signals with lines; 0: all */
 	bool no_signals;      /* -e signal=none */
 	bool relative;	      /* -r: the time since the line before */
+	bool stack;	      /* -k: each line's user stack */
 	bool exit_only;	      /* no durations (from -T, --no-latency, -C) */
 	bool quiet;	      /* -q: no summary after the events */
 	bool json;	      /* --json */

@@ -399,6 +399,7 @@ static int start(struct tracer *t)
 		.exit_only = t->cfg.exit_only,
 		.trace_paths = (const char(*)[AT_STR_MAX])t->cfg.trace_paths,
 		.ntrace_paths = t->cfg.ntrace_paths,
+		.stack = t->cfg.stack,
 	};
 	char err[512];
 	int ret;

@@ -109,9 +109,10 @@ static int probe_kind_when(struct pf_entry_ctx *ec)
 
 /* Actions */
 
-static const char *const action_names[] = { "event", "count", "histogram", "signal" };
+static const char *const action_names[] = { "event", "count", "histogram", "signal", "stack" };
 static const uint8_t action_bits[ARRAY_SIZE(action_names)] = { AT_ACT_EVENT, AT_ACT_COUNT,
-							       AT_ACT_HIST, AT_ACT_SIGNAL };
+							       AT_ACT_HIST, AT_ACT_SIGNAL,
+							       AT_ACT_STACK };
 
 static void probe_filter_ctx(const struct pf_probe *p, struct filter_ctx *fc)
 {
@@ -193,7 +194,8 @@ static int get_signal(struct pf_entry_ctx *ec, const yaml_node_t *n)
 /* One action: key is the name's node, val its value (mapping form) or NULL. */
 static int action_one(struct pf_entry_ctx *ec, const yaml_node_t *key, const yaml_node_t *val)
 {
-	static const char what[] = "event, count, histogram[: latency|ret|ARG] or signal: NAME";
+	static const char what[] =
+		"event, count, histogram[: latency|ret|ARG], signal: NAME or stack";
 	struct pf_probe *p = ec->p;
 	const char *name = pf_sval(key), *s;
 	struct suggest b = { 0 };
@@ -215,6 +217,7 @@ static int action_one(struct pf_entry_ctx *ec, const yaml_node_t *key, const yam
 	switch (action_bits[i]) {
 	case AT_ACT_EVENT:
 	case AT_ACT_COUNT:
+	case AT_ACT_STACK:
 		if (val)
 			return pf_errat(ec->c, val, pf_where(ec, "action"),
 					"'%s' takes no value; write it alone", name);
@@ -244,7 +247,8 @@ static int action_one(struct pf_entry_ctx *ec, const yaml_node_t *key, const yam
 
 static int probe_actions(struct pf_entry_ctx *ec)
 {
-	static const char what[] = "event, count, histogram[: WHAT], signal: NAME, or a list";
+	static const char what[] =
+		"event, count, histogram[: WHAT], signal: NAME, stack, or a list";
 	yaml_node_t *n = ec->v[K_ACTION];
 	yaml_node_pair_t *pr;
 
@@ -264,7 +268,7 @@ static int probe_actions(struct pf_entry_ctx *ec)
 		if (it->type == YAML_SEQUENCE_NODE || pf_is_null(it))
 			return pf_expect(
 				ec->c, it, YAML_SCALAR_NODE, pf_where(ec, "action"),
-				"an action: event, count, histogram[: WHAT] or signal: NAME");
+				"an action: event, count, histogram[: WHAT], signal: NAME or stack");
 		if (it->type == YAML_SCALAR_NODE) {
 			if (action_one(ec, it, NULL))
 				return -1;
@@ -279,6 +283,10 @@ static int probe_actions(struct pf_entry_ctx *ec)
 				return -1;
 		}
 	}
+	/* The stack rides on each event's record: nothing to attach it to without them. */
+	if ((ec->p->actions & AT_ACT_STACK) && !(ec->p->actions & AT_ACT_EVENT))
+		return pf_errat(ec->c, n, pf_where(ec, "action"),
+				"stack applies to events; add 'event' to action");
 	return 0;
 }
 

@@ -176,6 +176,7 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	k->rodata->stream = o->stream;
 	k->rodata->status_mask = o->status_mask ? o->status_mask : AT_STATUS_ALL;
 	k->rodata->exit_only = o->exit_only;
+	k->rodata->stack_all = o->stack && o->stream;
 	k->rodata->nr_rt_sigreturn = syscall_by_name("rt_sigreturn");
 	k->rodata->nr_rt_sigreturn32 = syscall_next_by_name("rt_sigreturn", AT_NR_COMPAT - 1);
 	k->rodata->nr_execve = syscall_by_name("execve");

@@ -49,6 +49,7 @@ struct session_opts {
 	/* -P: only syscalls touching these paths (at most AT_TRACE_PATHS); needs !exit_only. */
 	const char (*trace_paths)[AT_STR_MAX];
 	unsigned ntrace_paths;
+	bool stack; /* -k: every syscall and function record sends its user stack first */
 };
 
 /* What the reader saw: records delivered and wakeups that delivered them. */

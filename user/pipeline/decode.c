@@ -167,6 +167,9 @@ static void call_fields(const struct at_call_rec *r, struct event *ev)
 	ev->ret = r->ret;
 	memcpy(ev->ret_more, r->ret_more, sizeof(ev->ret_more));
 	ev->err = at_is_err(r->ret) ? (int)-r->ret : 0;
+	ev->frames = NULL;
+	ev->nframes = 0;
+	ev->stack_lost = false;
 }
 
 void decode_syscall_rec(const struct at_call_rec *r, struct event *ev)

@@ -18,6 +18,7 @@ struct cgid_cache;
 struct podmeta_cache;
 struct pod_meta;
 struct fd_view;
+struct sym_frame;
 
 enum event_kind {
 	EV_SYSCALL = 1, /* a syscall: nr, name, arguments by the syscall table */
@@ -84,6 +85,14 @@ struct event {
 	const char *exe;	    /* the process's executable (ident.h); NULL when unknown */
 	const struct fd_view *fds;  /* -y: what its fds are (fdtab.h); NULL without -y */
 	struct event_arg args[AT_MAX_ARGS];
+	/*
+	 * -k, the stack action: the call's user stack, innermost first (set by
+	 * the output, stacks.h); NULL and 0 without one. stack_lost: one was
+	 * sent for the call and did not arrive.
+	 */
+	const struct sym_frame *frames;
+	uint16_t nframes;
+	bool stack_lost;
 	/* EV_SIGNAL: the signal, and siginfo's errno, code and fields (from its byte 16). */
 	int signo, sig_errno, sig_code;
 	uint8_t sig_fields[AT_SIGINFO_FIELDS];

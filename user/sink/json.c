@@ -12,6 +12,7 @@
 #include "output.h"
 #include "sink.h"
 #include "snapshot.h"
+#include "stacks.h"
 #include "syscalls.h"
 
 /* ,"container_id":"ID","pod_uid":"UID" of a process in a container or pod, nothing otherwise. */
@@ -151,8 +152,9 @@ static void put_syscall(struct out *l, const struct event *ev)
 	if (ev->fds)
 		put_fds(l, ev, nargs);
 	put_sys_ret(l, ev);
-	out_puts(l,
-		 ev->flags & EV_TRUNCATED ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n");
+	out_puts(l, ev->flags & EV_TRUNCATED ? ",\"truncated\":true" : ",\"truncated\":false");
+	stacks_put_json(l, ev);
+	out_puts(l, "}\n");
 }
 
 static void put_call(struct out *l, const struct event *ev)
@@ -173,6 +175,7 @@ static void put_call(struct out *l, const struct event *ev)
 		out_puts(l, "null");
 	else
 		out_u64(l, ev->dur_ns);
+	stacks_put_json(l, ev);
 	out_puts(l, "}\n");
 }
 

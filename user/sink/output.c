@@ -24,6 +24,7 @@
 #include "podmeta.h"
 #include "probes.h"
 #include "sink.h"
+#include "stacks.h"
 #include "strbuf.h"
 #include "summary.h"
 #include "text.h"
@@ -327,6 +328,32 @@ void lines_event(struct output *o, const struct event *ev, line_event_fn *fmt)
 		put_line(o, &l);
 }
 
+/* The stack table and symbolizer, made at the first stack; false when out of memory. */
+static bool want_stacks(struct output *o)
+{
+	if (!o->stacks)
+		o->stacks = stacks__new();
+	return o->stacks != NULL;
+}
+
+/* Stacks that did not reach their line: never silent. */
+static void stacks_close(struct output *o)
+{
+	const struct stackjoin *j;
+
+	if (!o->stacks)
+		return;
+	j = &o->stacks->join;
+	if (j->lost || j->evicted || j->bad)
+		fprintf(stderr,
+			"agent-trace: stacks: %llu joined, %llu lost (ring buffer full), %llu "
+			"without their call, %llu malformed\n",
+			(unsigned long long)j->joined, (unsigned long long)j->lost,
+			(unsigned long long)j->evicted, (unsigned long long)j->bad);
+	stacks__free(o->stacks);
+	o->stacks = NULL;
+}
+
 void output_record(void *ctx, const void *data, size_t size)
 {
 	struct output *o = ctx;
@@ -348,6 +375,13 @@ void output_record(void *ctx, const void *data, size_t size)
 	if (kind == EV_SYSCALL && (((const struct at_call_rec *)data)->flags & AT_CALL_SHADOW)) {
 		if (o->fdtab && decoder__decode(&d, data, size, &scratch, &ev))
 			fdtab__event(o->fdtab, &ev, NULL);
+		return;
+	}
+	/* A stack waits for its call, the record after it (-k, the stack action). */
+	if (size >= sizeof(struct at_rec_hdr) &&
+	    ((const struct at_rec_hdr *)data)->type == AT_REC_STACK) {
+		if (want_stacks(o))
+			stacks__put(o->stacks, data, size);
 		return;
 	}
 	if (kind == EV_SYSCALL || kind == EV_CALL) {
@@ -390,6 +424,11 @@ void output_record(void *ctx, const void *data, size_t size)
 		if (fdtab__event(o->fdtab, &ev, kind == EV_SYSCALL ? &fdv : NULL))
 			ev.fds = &fdv;
 	}
+	if ((kind == EV_SYSCALL || kind == EV_CALL) &&
+	    (((const struct at_call_rec *)data)->flags & AT_CALL_STACK) && want_stacks(o))
+		stacks__attach(o->stacks, data, &ev);
+	if (kind == EV_EXEC && o->stacks)
+		stacks__exec(o->stacks, ev.pid);
 	if (o->ctrs)
 		ctrtab__event(o->ctrs, &ev);
 	if (line && (kind != EV_SIGNAL || o->events))
@@ -501,6 +540,7 @@ int output_close(struct output *o)
 	o->pods = NULL;
 	ctrtab__free(o->ctrs);
 	o->ctrs = NULL;
+	stacks_close(o);
 	/* Never opened (set-up failed before the output): nothing to close. */
 	return o->ops ? o->ops->close(o) : 0;
 }

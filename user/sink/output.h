@@ -21,6 +21,7 @@ struct ident_cache;
 struct cgid_cache;
 struct podmeta_cache;
 struct ctrtab;
+struct stacks;
 struct ctr_rows;
 struct ident_counters;
 struct sink_ops;
@@ -85,6 +86,8 @@ struct output {
 	struct ctrtab *ctrs;
 	/* -y: each process's fds (fdtab.h), changed by every record in order; NULL: no -y. */
 	struct fdtab *fdtab;
+	/* -k, the stack action: stacks waiting for their calls (stacks.h); made at the first. */
+	struct stacks *stacks;
 	/* Exporting sinks (xsink.h): each event goes to every one of them too. */
 	struct xsink *xs[SINKS_MAX];
 	unsigned nxs;

@@ -12,6 +12,7 @@
 #include "output.h"
 #include "sink.h"
 #include "snapshot.h"
+#include "stacks.h"
 #include "syscalls.h"
 #include "text.h"
 #include "util.h"
@@ -126,6 +127,7 @@ static void put_call(const struct output *s, struct out *l, const struct event *
 		}
 	}
 	out_putc(l, '\n');
+	stacks_put_text(l, ev);
 }
 
 /* A wait status: "exited with 0", "killed by SIGKILL (core dumped)". */
