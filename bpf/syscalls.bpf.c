@@ -51,9 +51,8 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 		if (kind == AT_SLOT_NONE)
 			continue;
 		if (at_exit && !out) {
-			if (!(rec->flags & (AT_CALL_FAULT0 << i)) || spec->exec)
+			if (!(rec->slot_flags[i] & AT_SF_FAULT) || spec->exec)
 				continue;
-			rec->flags &= ~((AT_CALL_FAULT0 | AT_CALL_TRUNC0) << i);
 		} else if (out != at_exit || (out && ret < 0)) {
 			continue;
 		}

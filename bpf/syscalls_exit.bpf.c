@@ -94,7 +94,8 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 		if (kind != AT_SLOT_STR_IN || !ep || spec->slot_arg[i] != 0)
 			continue;
 		rec->slot_arg[i] = 0;
-		str_read(rec, i, bpf_probe_read_kernel_str(rec->slot[i], str_room(), ep->path));
+		str_read(rec, i, bpf_probe_read_kernel_str(rec->slot[i], str_room(), ep->path),
+			 false);
 	}
 }
 

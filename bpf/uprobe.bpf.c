@@ -114,7 +114,33 @@ static __always_inline __s64 deref_len(__u64 ptr, __u8 size)
 		return -1;
 	if (bpf_probe_read_user(&v, size & 15, (const void *)ptr))
 		return -1;
-	return v > AT_STR_MAX ? AT_STR_MAX : (__s64)v; /* little-endian: the low bytes */
+	return v > AT_CAP_MAX ? AT_CAP_MAX + 1 : (__s64)v; /* little-endian: the low bytes */
+}
+
+/*
+ * buf[len=argK]'s length from the raw word w, as argument K's type has it
+ * (len_bits): the upper bits of a narrower type are junk a caller may leave
+ * in the register, and a negative length reads nothing. Beyond AT_CAP_MAX:
+ * more than fits, cut and flagged.
+ */
+static __always_inline __s64 arg_len(__u64 w, __u8 lb)
+{
+	__u32 bits = lb & ~AT_LEN_SIGNED, shift = (64 - bits) & 63;
+	__s64 v;
+
+	if (bits == 0 || bits >= 64) {
+		if (!(lb & AT_LEN_SIGNED))
+			return w > AT_CAP_MAX ? AT_CAP_MAX + 1 : (__s64)w;
+		shift = 0;
+	}
+	if (lb & AT_LEN_SIGNED) {
+		v = (__s64)(w << shift) >> shift;
+		if (v < 0)
+			return 0;
+	} else {
+		v = (__s64)(w << shift >> shift);
+	}
+	return v > AT_CAP_MAX ? AT_CAP_MAX + 1 : v;
 }
 
 /*
@@ -133,7 +159,7 @@ static __always_inline __s64 slot_len_want(const struct at_call_rec *rec,
 	w = call_word(rec, la);
 	if (spec->len_deref[i])
 		return deref_len(w, spec->len_deref[i]);
-	return w > AT_STR_MAX ? AT_STR_MAX + 1 : (__s64)w; /* more than fits: cut, flagged */
+	return arg_len(w, spec->len_bits[i]);
 }
 
 /* Slot i unread: its length (buf[len=*argK]'s integer) could not be read. */
@@ -142,7 +168,7 @@ static __always_inline void len_fault(struct at_call_rec *rec, const struct at_p
 {
 	rec->slot_arg[i] = spec->slot_arg[i];
 	rec->slot_len[i] = 0;
-	rec->flags |= AT_CALL_FAULT0 << i;
+	slot_set(rec, i, AT_SF_FAULT);
 }
 
 static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,
@@ -173,7 +199,7 @@ static __always_inline __s64 ret_len(const struct at_probe_spec *spec, __u64 raw
 	if (spec->ret_signed)
 		return (__s64)(raw << shift) >> shift;
 	raw = raw << shift >> shift;
-	return raw > AT_STR_MAX ? AT_STR_MAX : (__s64)raw;
+	return raw > AT_CAP_MAX ? AT_CAP_MAX + 1 : (__s64)raw;
 }
 
 /*
@@ -394,9 +420,23 @@ int BPF_KRETPROBE(func_return)
 
 		fs = bpf_task_storage_get(&call_frames, bpf_get_current_task_btf(), NULL, 0);
 		f = frame_pop(fs, id);
-		if (!f)
-			return 0;
-		rec = &f->rec;
+		if (!f) {
+			/*
+			 * No entry (counted: its frame was not saved, or it ran
+			 * before the probe was attached): the call still runs the
+			 * probe's filter and actions, its arguments unknown
+			 * (on_unreadable decides a condition on one), so that an
+			 * enforcing probe fails closed. Nothing is read at return:
+			 * the pointers were the entry's.
+			 */
+			rec = return_only_rec(id, pid_tgid, now);
+			if (!rec)
+				return 0;
+			rec->xflags = AT_CALLX_NO_ENTRY;
+			fs = NULL;
+		} else {
+			rec = &f->rec;
+		}
 	}
 
 	rec->hdr.ts_ns = now;
