@@ -195,7 +195,7 @@ static uint64_t call_word(const struct at_call_rec *r, unsigned k)
 /* What syscall and function records have in common; the time is the caller's. */
 static void call_fields(const struct at_call_rec *r, const struct slot_view *v, struct event *ev)
 {
-	ev->flags = event_flags(r->flags, v);
+	ev->flags = event_flags(r->flags, v) | (r->xflags & AT_CALLX_NO_ENTRY ? EV_NO_ENTRY : 0);
 	ev->pid = r->hdr.pid;
 	ev->tid = r->hdr.tid;
 	ev->dur_ns = r->hdr.ts_ns - r->enter_ns;

@@ -36,6 +36,8 @@ enum event_flag {
 	EV_FAILING = 1u << 4,	  /* the return matched the probe's failing predicate */
 	EV_ARGS_GONE = 1u << 5,	  /* a successful exec: the old image's pointers are gone */
 	EV_TRUNCATED = 1u << 6,	  /* an argument's bytes were cut at the capture limit */
+	/* A call probe's return whose entry was not saved: arguments unknown (EV_RETURN_ONLY too). */
+	EV_NO_ENTRY = 1u << 7,
 };
 
 /* An argument's bytes. */
