@@ -25,7 +25,7 @@ static struct at_call_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, 
 	struct at_call_rec r = {
 		.hdr.type = AT_REC_SYSCALL,
 		.args = { a0, a1, a2, a3, a4, a5 },
-		.slot_arg = { 0xff, 0xff },
+		.slot_arg = { 0xff, 0xff, 0xff, 0xff },
 	};
 	int nr = syscall_by_name(name);
 
