@@ -95,12 +95,13 @@ static __always_inline __u32 str_room(void)
 
 /*
  * Characters of a string past its inline part: str_max beyond 255, and what
- * its continuation read is given (those, the NUL and one more, as str_room).
+ * its continuation read is given (those, the NUL and one more, as str_room:
+ * with str_max 255 the one more alone, which tells whether it was cut).
  */
 #define AT_STR_INLINE (AT_STR_MAX - 1)
 static __always_inline __u32 str_ext_room(void)
 {
-	return str_max > AT_STR_INLINE ? str_max - AT_STR_INLINE + 2 : 0;
+	return str_max >= AT_STR_INLINE ? str_max - AT_STR_INLINE + 2 : 0;
 }
 
 /*
@@ -116,7 +117,7 @@ static __always_inline void str_read(struct at_call_rec *rec, int i, long n, boo
 		n = 1;
 	} else if (n > str_max + 1) {
 		slot_set(rec, i, AT_SF_TRUNC);
-	} else if (n == AT_STR_MAX && str_max > AT_STR_INLINE) {
+	} else if (n == AT_STR_MAX && str_max >= AT_STR_INLINE) {
 		if (can_ext) {
 			slot_set(rec, i, AT_SF_EXT | AT_SF_EXT_STR);
 			rec->ext_len[i & (AT_SLOTS - 1)] = str_ext_room();

@@ -178,6 +178,30 @@ Test(limits, long_string_at_entry_and_buffer_at_return)
 	free(b3000);
 }
 
+/*
+ * Strings at the inline part's edge (255 characters and its NUL): with -s
+ * 255 and 256, each whole or cut exactly at -s (text: "..." after the quote).
+ */
+Test(limits, strings_at_the_inline_edge)
+{
+	for (unsigned s = 255; s <= 256; s++) {
+		char sz[8], *out;
+
+		snprintf(sz, sizeof(sz), "%u", s);
+		out = run_ok((char *[]){ AT, "-s", sz, "-u", ":take_long(str s) -> int", "--", BIGCAP,
+					 "edges", NULL });
+		for (size_t len = 254; len <= 257; len++) {
+			char *q = quoted(len < s ? len : s), want[400];
+
+			snprintf(want, sizeof(want), "take_long(s=%s%s) = %zu <", q,
+				 len > s ? "..." : "", len);
+			cr_assert_eq(count_lines(out, want), 1, "-s %u, %zu chars: %s", s, len, out);
+			free(q);
+		}
+		free(out);
+	}
+}
+
 /* A 100-byte equals and startswith operand: the two calls differ at byte 90. */
 Test(limits, filter_100_byte_operand)
 {

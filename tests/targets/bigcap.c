@@ -7,6 +7,7 @@
  *   bigcap write N       write(2) of N pattern bytes to /dev/null
  *   bigcap read N        read(2) of N pattern bytes from a pipe
  *   bigcap long          take_long() of a 1000-char string, fill_big() of 3000 bytes
+ *   bigcap edges         take_long() of 254, 255, 256 and 257 chars (the inline part's edge)
  *   bigcap match         match100() of two 100-byte strings differing at byte 90
  *   bigcap junk          junk_len(buf, n) with junk in n's register's upper half, and n < 0
  *   bigcap deep N        deep() recursing N calls deep
@@ -108,6 +109,11 @@ int main(int argc, char **argv)
 		pattern(buf, 1000);
 		take_long(buf);
 		fill_big(out, sizeof(out));
+	} else if (!strcmp(mode, "edges")) {
+		for (size_t len = 254; len <= 257; len++) {
+			pattern(buf, len);
+			take_long(buf);
+		}
 	} else if (!strcmp(mode, "match")) {
 		pattern(buf, 100);
 		match100(buf);
