@@ -86,6 +86,26 @@ Test(limits, four_strings_text_and_json)
 	free(out);
 }
 
+/* A filter on the third and fourth strings (slots 2 and 3 compare in the kernel). */
+Test(limits, filter_on_the_fourth_string)
+{
+	char yaml[64], *out;
+
+	tmp_name(yaml, sizeof(yaml), "limits", "yaml");
+	write_text(yaml, "probes:\n"
+			 "  - name: yes\n    kind: function\n"
+			 "    attach: ':four_strs(str a, str b, str c, str d) -> int'\n"
+			 "    filter: d == \"delta\" and c startswith \"char\"\n"
+			 "  - name: no\n    kind: function\n"
+			 "    attach: ':four_strs(str a, str b, str c, str d) -> int'\n"
+			 "    filter: d == \"delt\"\n");
+	out = run_ok((char *[]){ AT, "--json", "-C", yaml, "--", BIGCAP, "four", NULL });
+	unlink(yaml);
+	cr_assert_eq(count_lines(out, "\"probe_name\":\"yes\",\"calls\":1,"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, "\"probe_name\":\"no\",\"calls\":0,"), 1, "%s", out);
+	free(out);
+}
+
 /* A fifth string is refused, saying the bound. */
 Test(limits, five_strings_refused)
 {
@@ -161,10 +181,13 @@ Test(limits, long_string_at_entry_and_buffer_at_return)
 			 "--",	 BIGCAP,
 			 "long", NULL };
 
-	for (int sleepable = 1; sleepable >= 0; sleepable--) {
-		if (sleepable)
-			unsetenv("AT_NO_SLEEPABLE");
-		else
+	/* 2: sleepable; 1: sleepable, without the string kfunc; 0: not sleepable. */
+	for (int mode = 2; mode >= 0; mode--) {
+		unsetenv("AT_NO_SLEEPABLE");
+		unsetenv("AT_NO_COPY_STR");
+		if (mode == 1)
+			cr_assert_eq(setenv("AT_NO_COPY_STR", "1", 1), 0);
+		if (mode == 0)
 			cr_assert_eq(setenv("AT_NO_SLEEPABLE", "1", 1), 0);
 		out = run_ok(argv);
 		cr_assert_eq(lines_with(out, "\"args\":{\"s\":", s1000), 1, "%.300s", out);
@@ -174,6 +197,7 @@ Test(limits, long_string_at_entry_and_buffer_at_return)
 		free(out);
 	}
 	unsetenv("AT_NO_SLEEPABLE");
+	unsetenv("AT_NO_COPY_STR");
 	free(s1000);
 	free(b3000);
 }
@@ -188,14 +212,15 @@ Test(limits, strings_at_the_inline_edge)
 		char sz[8], *out;
 
 		snprintf(sz, sizeof(sz), "%u", s);
-		out = run_ok((char *[]){ AT, "-s", sz, "-u", ":take_long(str s) -> int", "--", BIGCAP,
-					 "edges", NULL });
+		out = run_ok((char *[]){ AT, "-s", sz, "-u", ":take_long(str s) -> int", "--",
+					 BIGCAP, "edges", NULL });
 		for (size_t len = 254; len <= 257; len++) {
 			char *q = quoted(len < s ? len : s), want[400];
 
 			snprintf(want, sizeof(want), "take_long(s=%s%s) = %zu <", q,
 				 len > s ? "..." : "", len);
-			cr_assert_eq(count_lines(out, want), 1, "-s %u, %zu chars: %s", s, len, out);
+			cr_assert_eq(count_lines(out, want), 1, "-s %u, %zu chars: %s", s, len,
+				     out);
 			free(q);
 		}
 		free(out);
