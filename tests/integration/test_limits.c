@@ -303,4 +303,11 @@ Test(limits, return_without_entry_fails_closed)
 		free(out);
 	}
 	unlink(yaml);
+	/* In text: said after the return value. */
+	out = run_ok((char *[]){ AT, "-u", ":deep(int d, str s) -> int @return", "--", BIGCAP,
+				 "deep", "20", NULL });
+	cr_assert_eq(count_lines(out, " bigcap:deep() = 1 [entry missing]"), 1, "%s", out);
+	cr_assert_eq(count_lines(out, " [entry missing]"), 4, "%s", out);
+	cr_assert_eq(count_lines(out, " bigcap:deep(d=5, s=\"x\") = 5 <"), 1, "%s", out);
+	free(out);
 }
