@@ -276,6 +276,21 @@ static __always_inline struct at_call_rec *return_only_rec(__u32 id, __u64 pid_t
 }
 
 /*
+ * A call probe's return that found no entry (counted by the caller): its
+ * record without arguments, so that the probe still runs, each argument
+ * unknown to its filter (on_unreadable decides: an enforcing probe fails
+ * closed). Nothing is read at return: the pointers were the entry's.
+ */
+static __always_inline struct at_call_rec *no_entry_rec(__u32 id, __u64 pid_tgid, __u64 now)
+{
+	struct at_call_rec *rec = return_only_rec(id, pid_tgid, now);
+
+	if (rec)
+		rec->xflags = AT_CALLX_NO_ENTRY;
+	return rec;
+}
+
+/*
  * An entry-only or USDT hit's record: in a sleepable program the thread's own,
  * the free frame on top of its call stack (it may sleep while reading, and
  * another task on this CPU then runs the same program), else, or when it
@@ -421,18 +436,10 @@ int BPF_KRETPROBE(func_return)
 		fs = bpf_task_storage_get(&call_frames, bpf_get_current_task_btf(), NULL, 0);
 		f = frame_pop(fs, id);
 		if (!f) {
-			/*
-			 * No entry (counted: its frame was not saved, or it ran
-			 * before the probe was attached): the call still runs the
-			 * probe's filter and actions, its arguments unknown
-			 * (on_unreadable decides a condition on one), so that an
-			 * enforcing probe fails closed. Nothing is read at return:
-			 * the pointers were the entry's.
-			 */
-			rec = return_only_rec(id, pid_tgid, now);
+			/* No entry (counted: not saved, or before the attach): still run. */
+			rec = no_entry_rec(id, pid_tgid, now);
 			if (!rec)
 				return 0;
-			rec->xflags = AT_CALLX_NO_ENTRY;
 			fs = NULL;
 		} else {
 			rec = &f->rec;
@@ -502,22 +509,27 @@ int BPF_KPROBE(go_return)
 				NULL :
 				bpf_map_lookup_elem(&go_calls, &k);
 		rec = bpf_map_lookup_elem(&scratch, &zero);
-		if (!entry || !rec) {
-			count_loss(offsetof(struct at_counters, orphan_ret));
+		if (!rec)
 			return 0;
-		}
 		/*
 		 * Copied out and the entry deleted first: an LRU value may be
 		 * reused by another CPU's update at any time, so it is not read
 		 * in place; a copy that is not this probe's call is no pair.
 		 */
-		if (bpf_probe_read_kernel(rec, sizeof(*rec), entry) || rec->hdr.probe_id != id ||
-		    rec->hdr.pid != pid_tgid >> 32) {
+		if (entry && (bpf_probe_read_kernel(rec, sizeof(*rec), entry) ||
+			      rec->hdr.probe_id != id || rec->hdr.pid != pid_tgid >> 32)) {
 			bpf_map_delete_elem(&go_calls, &k);
-			count_loss(offsetof(struct at_counters, orphan_ret));
-			return 0;
+			entry = NULL;
+		} else if (entry) {
+			bpf_map_delete_elem(&go_calls, &k);
 		}
-		bpf_map_delete_elem(&go_calls, &k);
+		/* No entry (evicted, not saved, before the attach): counted, and still run. */
+		if (!entry) {
+			count_loss(offsetof(struct at_counters, orphan_ret));
+			rec = no_entry_rec(id, pid_tgid, now);
+			if (!rec)
+				return 0;
+		}
 	}
 	rec->hdr.ts_ns = now;
 	failed = go_ret_rec(rec, ctx, spec);
