@@ -191,6 +191,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!want && !prb)
 		return 0;
 	capture_slots(rec, true, ret);
+	/* A successful exec's entry strings were read at entry; their rest went with the image. */
+	if (ret == 0 && specs[rec->nr & (AT_NR_MAX - 1)].exec)
+		cut_ext(rec);
 	if (want) {
 		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
 		emit(rec);

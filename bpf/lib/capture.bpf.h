@@ -281,6 +281,22 @@ static __always_inline void capture_obj(struct at_call_rec *rec, int i, __u8 arg
 }
 
 /*
+ * The continuations a record cannot have any more (a successful exec: the
+ * caller's memory is gone), cut where their inline parts end.
+ */
+static __always_inline void cut_ext(struct at_call_rec *rec)
+{
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++) {
+		if (!(rec->slot_flags[i] & AT_SF_EXT))
+			continue;
+		rec->slot_flags[i] = (rec->slot_flags[i] & ~(AT_SF_EXT | AT_SF_EXT_STR)) |
+				     AT_SF_TRUNC;
+		rec->ext_len[i] = 0;
+	}
+}
+
+/*
  * Slot i's continuation (AT_SF_EXT) read into x->ext at *off, at most room
  * of the record's AT_EXT_MAX left: its bytes, and the slot's flags for what
  * was not read (cut, as a string whose end was not reached is).

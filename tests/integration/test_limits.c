@@ -158,6 +158,29 @@ Test(limits, read_3000_at_exit)
 	free(out);
 }
 
+/*
+ * A successful exec's path past its inline part is gone with the old image:
+ * cut at 255 characters, with -T (read at entry, the rest not read at exit)
+ * and without (the path the kernel kept).
+ */
+Test(limits, exec_path_cut_at_the_inline_part)
+{
+	char path[512], want[300], *out;
+	size_t n = 0;
+
+	path[n++] = '/';
+	for (int i = 0; i < 200; i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "./");
+	snprintf(path + n, sizeof(path) - n, "bin/true");
+	snprintf(want, sizeof(want), "execve(\"%.255s\"..., ", path);
+	for (int paired = 0; paired <= 1; paired++) {
+		out = run_ok((char *[]){ AT, paired ? "-T" : "-q", "-s", "4096", "-e",
+					 "trace=execve", "--", path, NULL });
+		cr_assert_eq(count_lines(out, want), 1, "%s", out);
+		free(out);
+	}
+}
+
 /* The default -s stays 64: the 4000 bytes are cut there. */
 Test(limits, default_stays_small)
 {
