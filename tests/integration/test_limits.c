@@ -325,6 +325,15 @@ Test(limits, return_without_entry_fails_closed)
 			     skip ? 0 : 4, "%s", out);
 		free(out);
 	}
+	/* An integer argument is as unknown as a string. */
+	write_text(yaml, "probes:\n"
+			 "  - name: deeps\n    kind: function\n    attach: ':deep -> int'\n"
+			 "    args: int d, str s\n    when: return\n    filter: d > 0\n"
+			 "    on_unreadable: skip\n    action: count\n");
+	out = run_ok((char *[]){ AT, "--json", "-C", yaml, "--", BIGCAP, "deep", "20", NULL });
+	cr_assert_eq(lines_with(out, PSUM, "\"filtered\":4,\"matched\":16,"), 1, "%s", out);
+	cr_assert_eq(lines_with(out, PSUM, "\"unreadable\":4,"), 1, "%s", out);
+	free(out);
 	unlink(yaml);
 	/* In text: said after the return value. */
 	out = run_ok((char *[]){ AT, "-u", ":deep(int d, str s) -> int @return", "--", BIGCAP,
