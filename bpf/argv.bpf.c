@@ -155,7 +155,7 @@ __attribute__((noinline)) int capture_argv(struct at_call_rec *rec, __u32 i, __u
 		h->envc = user_ptrs_count(rec->args[arg + 1], compat);
 	}
 	if (cut)
-		rec->flags |= AT_CALL_TRUNC0 << i;
+		rec->slot_flags[i] |= AT_SF_TRUNC;
 	rec->slot_len[i] = sizeof(*h) + len;
 	return 0;
 }

@@ -25,6 +25,14 @@ struct at_str_head {
 	char c[AT_FILTER_STR];
 };
 
+/* The comm a condition compares, read into it (its bytes past AT_COMM_LEN stay 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct at_str_head);
+} comm_head SEC(".maps");
+
 /*
  * A string of len bytes (its head in s) compared with c->str: equal, or a
  * prefix, exactly or ASCII case folded. Global, so the verifier checks it once for its three callers.
@@ -62,6 +70,18 @@ __attribute__((noinline)) int str_match(const struct at_str_head *s, __u32 len,
 	return true;
 }
 
+/* The slot holding argument field's string, 0 to AT_SLOTS - 1; -1 when none does. */
+static __always_inline int arg_slot(const struct at_call_rec *rec, __u8 field)
+{
+	int s = -1;
+
+#pragma unroll
+	for (int i = AT_SLOTS - 1; i >= 0; i--)
+		if (rec->slot_arg[i] == field)
+			s = i;
+	return s;
+}
+
 /*
  * One comparison of a filter: true, false, or AT_UNKNOWN. A global function,
  * like probe_hit: verified once rather than once per condition of the loop
@@ -77,28 +97,32 @@ __attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at
 		bool eq;
 
 		if (c->field == AT_FLD_COMM) {
-			struct at_str_head comm = {};
-			__u32 len = 0;
+			/* Per CPU, not on the stack: the chain of global functions shares 512 bytes. */
+			__u32 zero = 0, len = 0;
+			struct at_str_head *comm = bpf_map_lookup_elem(&comm_head, &zero);
 
-			bpf_get_current_comm(comm.c, AT_COMM_LEN);
+			if (!comm)
+				return AT_UNKNOWN;
+			__builtin_memset(comm->c, 0, AT_COMM_LEN);
+			bpf_get_current_comm(comm->c, AT_COMM_LEN);
 			for (int i = 0; i < AT_COMM_LEN; i++) {
-				if (!comm.c[i])
+				if (!comm->c[i])
 					break;
 				len++;
 			}
-			eq = str_match(&comm, len, c);
-		} else if (rec->slot_arg[0] == c->field) {
-			if (rec->flags & AT_CALL_FAULT0)
-				return AT_UNKNOWN;
-			eq = str_match((const struct at_str_head *)rec->slot[0],
-				       rec->slot_len[0] & (AT_STR_MAX - 1), c);
-		} else if (rec->slot_arg[1] == c->field) {
-			if (rec->flags & AT_CALL_FAULT1)
-				return AT_UNKNOWN;
-			eq = str_match((const struct at_str_head *)rec->slot[1],
-				       rec->slot_len[1] & (AT_STR_MAX - 1), c);
+			eq = str_match(comm, len, c);
 		} else {
-			return false;
+			int s = arg_slot(rec, c->field);
+
+			if (s < 0)
+				return rec->xflags & AT_CALLX_NO_ENTRY ? AT_UNKNOWN : false;
+			s &= AT_SLOTS - 1;
+			if (rec->slot_flags[s] & AT_SF_FAULT)
+				return AT_UNKNOWN;
+			/* The inline part: AT_FILTER_STR < AT_STR_MAX bytes of it at most are compared. */
+			eq = str_match(
+				(const struct at_str_head *)rec->slot[s],
+				rec->slot_len[s] > AT_STR_MAX ? AT_STR_MAX : rec->slot_len[s], c);
 		}
 		return c->cmp == AT_CMP_NE ? !eq : eq;
 	}
@@ -118,6 +142,9 @@ __attribute__((noinline)) int cond_true(const struct at_cond *c, const struct at
 	default:
 		if (c->field >= AT_MAX_ARGS)
 			return false;
+		/* A return without its entry: no argument is known. */
+		if (rec->xflags & AT_CALLX_NO_ENTRY)
+			return AT_UNKNOWN;
 		/* A dereference that met an unreadable address: its value is not known. */
 		if (rec->dfault & (1u << c->field))
 			return AT_UNKNOWN;

@@ -56,19 +56,19 @@ struct sockcap_msghdr {
 static __always_inline void slot_flag(struct at_call_rec *rec, __u32 slot, bool trunc, bool fault)
 {
 	if (trunc)
-		rec->flags |= AT_CALL_TRUNC0 << slot;
+		rec->slot_flags[slot & (AT_SLOTS - 1)] |= AT_SF_TRUNC;
 	if (fault)
-		rec->flags |= AT_CALL_FAULT0 << slot;
+		rec->slot_flags[slot & (AT_SLOTS - 1)] |= AT_SF_FAULT;
 }
 
 static __always_inline bool slot_faulted(const struct at_call_rec *rec, __u32 slot)
 {
-	return rec->flags & (AT_CALL_FAULT0 << slot);
+	return rec->slot_flags[slot & (AT_SLOTS - 1)] & AT_SF_FAULT;
 }
 
 static __always_inline void slot_unflag(struct at_call_rec *rec, __u32 slot)
 {
-	rec->flags &= ~((AT_CALL_TRUNC0 | AT_CALL_FAULT0) << slot);
+	rec->slot_flags[slot & (AT_SLOTS - 1)] &= ~(AT_SF_TRUNC | AT_SF_FAULT);
 }
 
 /* A socket address of len bytes (at most AT_SA_MAX read) into c. */

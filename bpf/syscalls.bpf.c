@@ -76,9 +76,8 @@ static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit,
 			continue;
 		}
 		if (at_exit && !out) {
-			if (!(rec->flags & (AT_CALL_FAULT0 << i)) || spec->exec)
+			if (!(rec->slot_flags[i] & AT_SF_FAULT) || spec->exec)
 				continue;
-			rec->flags &= ~((AT_CALL_FAULT0 | AT_CALL_TRUNC0) << i);
 		} else if (out != at_exit || (out && ret < 0)) {
 			continue;
 		}
@@ -265,6 +264,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	capture_slots(rec, true, ret);
 	if (fl->shd)
 		keep_fd_inode(rec, true);
+	/* A successful exec's entry strings were read at entry; their rest went with the image. */
+	if (ret == 0 && specs[rec->nr & (AT_NR_MAX - 1)].exec)
+		cut_ext(rec);
 	if (want || shadow) {
 		rec->hdr.probe_id = AT_PROBE_SYSCALLS;
 		if (shadow) {

@@ -115,7 +115,33 @@ static __always_inline __s64 deref_len(__u64 ptr, __u8 size)
 		return -1;
 	if (bpf_probe_read_user(&v, size & 15, (const void *)ptr))
 		return -1;
-	return v > AT_STR_MAX ? AT_STR_MAX : (__s64)v; /* little-endian: the low bytes */
+	return v > AT_CAP_MAX ? AT_CAP_MAX + 1 : (__s64)v; /* little-endian: the low bytes */
+}
+
+/*
+ * buf[len=argK]'s length from the raw word w, as argument K's type has it
+ * (len_bits): the upper bits of a narrower type are junk a caller may leave
+ * in the register, and a negative length reads nothing. Beyond AT_CAP_MAX:
+ * more than fits, cut and flagged.
+ */
+static __always_inline __s64 arg_len(__u64 w, __u8 lb)
+{
+	__u32 bits = lb & ~AT_LEN_SIGNED, shift = (64 - bits) & 63;
+	__s64 v;
+
+	if (bits == 0 || bits >= 64) {
+		if (!(lb & AT_LEN_SIGNED))
+			return w > AT_CAP_MAX ? AT_CAP_MAX + 1 : (__s64)w;
+		shift = 0;
+	}
+	if (lb & AT_LEN_SIGNED) {
+		v = (__s64)(w << shift) >> shift;
+		if (v < 0)
+			return 0;
+	} else {
+		v = (__s64)(w << shift >> shift);
+	}
+	return v > AT_CAP_MAX ? AT_CAP_MAX + 1 : v;
 }
 
 /*
@@ -134,7 +160,7 @@ static __always_inline __s64 slot_len_want(const struct at_call_rec *rec,
 	w = call_word(rec, la);
 	if (spec->len_deref[i])
 		return deref_len(w, spec->len_deref[i]);
-	return w > AT_STR_MAX ? AT_STR_MAX + 1 : (__s64)w; /* more than fits: cut, flagged */
+	return arg_len(w, spec->len_bits[i]);
 }
 
 /* Slot i unread: its length (buf[len=*argK]'s integer) could not be read. */
@@ -143,7 +169,7 @@ static __always_inline void len_fault(struct at_call_rec *rec, const struct at_p
 {
 	rec->slot_arg[i] = spec->slot_arg[i];
 	rec->slot_len[i] = 0;
-	rec->flags |= AT_CALL_FAULT0 << i;
+	slot_set(rec, i, AT_SF_FAULT);
 }
 
 static __always_inline void capture_args(struct at_call_rec *rec, const struct at_probe_spec *spec,
@@ -174,7 +200,7 @@ static __always_inline __s64 ret_len(const struct at_probe_spec *spec, __u64 raw
 	if (spec->ret_signed)
 		return (__s64)(raw << shift) >> shift;
 	raw = raw << shift >> shift;
-	return raw > AT_STR_MAX ? AT_STR_MAX : (__s64)raw;
+	return raw > AT_CAP_MAX ? AT_CAP_MAX + 1 : (__s64)raw;
 }
 
 /*
@@ -247,6 +273,21 @@ static __always_inline struct at_call_rec *return_only_rec(__u32 id, __u64 pid_t
 		rec->enter_ns = now;
 		rec->flags = AT_CALL_RETURN_ONLY;
 	}
+	return rec;
+}
+
+/*
+ * A call probe's return that found no entry (counted by the caller): its
+ * record without arguments, so that the probe still runs, each argument
+ * unknown to its filter (on_unreadable decides: an enforcing probe fails
+ * closed). Nothing is read at return: the pointers were the entry's.
+ */
+static __always_inline struct at_call_rec *no_entry_rec(__u32 id, __u64 pid_tgid, __u64 now)
+{
+	struct at_call_rec *rec = return_only_rec(id, pid_tgid, now);
+
+	if (rec)
+		rec->xflags = AT_CALLX_NO_ENTRY;
 	return rec;
 }
 
@@ -410,9 +451,15 @@ int BPF_KRETPROBE(func_return)
 
 		fs = bpf_task_storage_get(&call_frames, bpf_get_current_task_btf(), NULL, 0);
 		f = frame_pop(fs, id);
-		if (!f)
-			return 0;
-		rec = &f->rec;
+		if (!f) {
+			/* No entry (counted: not saved, or before the attach): still run. */
+			rec = no_entry_rec(id, pid_tgid, now);
+			if (!rec)
+				return 0;
+			fs = NULL;
+		} else {
+			rec = &f->rec;
+		}
 	}
 
 	rec->hdr.ts_ns = now;
@@ -479,22 +526,27 @@ int BPF_KPROBE(go_return)
 				NULL :
 				bpf_map_lookup_elem(&go_calls, &k);
 		rec = bpf_map_lookup_elem(&scratch, &zero);
-		if (!entry || !rec) {
-			count_loss(offsetof(struct at_counters, orphan_ret));
+		if (!rec)
 			return 0;
-		}
 		/*
 		 * Copied out and the entry deleted first: an LRU value may be
 		 * reused by another CPU's update at any time, so it is not read
 		 * in place; a copy that is not this probe's call is no pair.
 		 */
-		if (bpf_probe_read_kernel(rec, sizeof(*rec), entry) || rec->hdr.probe_id != id ||
-		    rec->hdr.pid != pid_tgid >> 32) {
+		if (entry && (bpf_probe_read_kernel(rec, sizeof(*rec), entry) ||
+			      rec->hdr.probe_id != id || rec->hdr.pid != pid_tgid >> 32)) {
 			bpf_map_delete_elem(&go_calls, &k);
-			count_loss(offsetof(struct at_counters, orphan_ret));
-			return 0;
+			entry = NULL;
+		} else if (entry) {
+			bpf_map_delete_elem(&go_calls, &k);
 		}
-		bpf_map_delete_elem(&go_calls, &k);
+		/* No entry (evicted, not saved, before the attach): counted, and still run. */
+		if (!entry) {
+			count_loss(offsetof(struct at_counters, orphan_ret));
+			rec = no_entry_rec(id, pid_tgid, now);
+			if (!rec)
+				return 0;
+		}
 	}
 	rec->hdr.ts_ns = now;
 	failed = go_ret_rec(rec, ctx, spec);

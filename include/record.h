@@ -12,10 +12,21 @@
 #include <linux/types.h>
 #endif
 
-/* Capture slots per syscall record: strings or buffers read from the caller. */
-#define AT_SLOTS 2
-/* Upper bound of one capture slot in bytes; the run-time limit (-s) is at most this. */
+/* Capture slots per call record: strings or buffers read from the caller. */
+#define AT_SLOTS 4
+/*
+ * Bytes of a slot held inline in the record (and in the per-thread state a
+ * call's record is built in): a capture's first part. A string's inline part
+ * is at most AT_STR_MAX - 1 characters (the read's NUL takes the last byte).
+ */
 #define AT_STR_MAX 256
+/*
+ * Largest capture of one slot (-s, limits.string, buf[N]): what passes the
+ * inline part is its continuation, read when the record is sent.
+ */
+#define AT_CAP_MAX 4096
+/* Continuation bytes of one record, all slots together (slots in order, the rest cut). */
+#define AT_EXT_MAX 4096
 /* Arguments a call record carries: the six argument registers of a syscall or a function. */
 #define AT_MAX_ARGS 6
 /*
@@ -64,10 +75,7 @@ struct at_rec_hdr {
 
 /* at_call_rec.flags */
 #define AT_CALL_NORETURN (1u << 0) /* exit/exit_group: no return value */
-#define AT_CALL_TRUNC0 (1u << 1)   /* slot 0 was cut at the capture limit */
-#define AT_CALL_TRUNC1 (1u << 2)   /* slot 1 was cut at the capture limit */
-#define AT_CALL_FAULT0 (1u << 3)   /* slot 0 could not be read (bad pointer) */
-#define AT_CALL_FAULT1 (1u << 4)   /* slot 1 could not be read (bad pointer) */
+/* Bits 1 to 4 are free: the slots' flags are in at_call_rec.slot_flags. */
 
 #define AT_CALL_FAILING (1u << 5)     /* the return value matched the probe's failing predicate */
 #define AT_CALL_ENTRY_ONLY (1u << 6)  /* entry-only probe: no return value or duration */
@@ -92,6 +100,25 @@ struct at_rec_hdr {
  */
 #define AT_CALL_STACK (1u << 13)
 
+/* at_call_rec.slot_flags[i] */
+#define AT_SF_TRUNC (1u << 0) /* the slot was cut at the capture limit */
+#define AT_SF_FAULT (1u << 1) /* the slot could not be read (bad pointer) */
+/*
+ * The slot goes on past its inline part: ext_len[i] bytes in the
+ * continuation. Until the record is sent ext_len[i] is the room wanted.
+ */
+#define AT_SF_EXT (1u << 2)
+/* With AT_SF_EXT, before sending: the continuation is a string's (read up to its NUL). */
+#define AT_SF_EXT_STR (1u << 3)
+
+/* at_call_rec.xflags */
+/*
+ * A call probe's return that found no entry (its frame was not saved: the
+ * stack full, the thread refused state): arguments and entry time unknown,
+ * sent with AT_CALL_RETURN_ONLY; its filter took every argument as unknown.
+ */
+#define AT_CALLX_NO_ENTRY (1u << 0)
+
 /*
  * One call, a system call (AT_REC_SYSCALL) or a function (AT_REC_FUNC):
  * arguments at entry, return value and duration at exit.
@@ -107,11 +134,18 @@ struct at_call_rec {
 	__u64 enter_ns;		  /* entry time; duration = hdr.ts_ns - enter_ns */
 	__u32 nr;		  /* syscall number; 0 for functions (hdr.probe_id says which) */
 	__u16 flags;		  /* AT_CALL_* */
-	__u16 slot_len[AT_SLOTS]; /* bytes captured in each slot (strings: without NUL) */
-	__u8 slot_arg[AT_SLOTS];  /* argument index each slot holds, AT_ARG_NONE when unused */
+	__u16 slot_len[AT_SLOTS]; /* inline bytes of each slot (strings: without NUL) */
+	/*
+	 * Continuation bytes of each slot (AT_SLOT_EXT): after the AT_SLOTS
+	 * inline slots, slot 0's first. A record without any ends at its last
+	 * used slot's bytes, as before.
+	 */
+	__u16 ext_len[AT_SLOTS];
+	__u8 slot_arg[AT_SLOTS];   /* argument index each slot holds, AT_ARG_NONE when unused */
+	__u8 slot_flags[AT_SLOTS]; /* AT_SLOT_* */
 	/* Bit i: the dereference giving word i (below 6) met an unreadable address, held in it. */
 	__u8 dfault;
-	__u8 pad[3];			 /* explicit padding to 8 bytes */
+	__u8 xflags;			 /* AT_CALLX_*; and the padding to 8 bytes */
 	char slot[AT_SLOTS][AT_STR_MAX]; /* captured bytes; only the used part is sent */
 };
 
@@ -219,7 +253,8 @@ struct at_stack_rec {
 
 /* The layout is the ABI: a change shows here first. */
 _Static_assert(sizeof(struct at_rec_hdr) == 32, "at_rec_hdr layout");
-_Static_assert(sizeof(struct at_call_rec) == 152 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
+_Static_assert(sizeof(struct at_call_rec) == 168 + AT_SLOTS * AT_STR_MAX, "at_call_rec layout");
+_Static_assert(AT_CAP_MAX <= 0xffff && AT_EXT_MAX <= 0xffff, "ext_len and slot lengths are 16-bit");
 _Static_assert(sizeof(struct at_proc_rec) == 64, "at_proc_rec layout");
 _Static_assert(sizeof(struct at_exec_rec) == 72 + AT_EXEC_PATH, "at_exec_rec layout");
 _Static_assert(sizeof(struct at_mmap_rec) == 32 + AT_MMAP_NAME, "at_mmap_rec layout");

@@ -25,7 +25,7 @@ enum at_slot_kind {
 	/* Function probes: read at return from the pointer saved at entry, unless the call fails. */
 	AT_SLOT_STR_AT_RET = 4, /* NUL-terminated string */
 	AT_SLOT_BUF_AT_RET = 5, /* buffer, length as AT_SLOT_BUF_IN's (len_arg or fixed_len) */
-	/* Syscalls: a structure of len_arg bytes (at most AT_STR_MAX - 1), not cut at -s. */
+	/* Syscalls: a structure of len_arg bytes (at most AT_STR_MAX - 1), not cut at -s, inline. */
 	AT_SLOT_OBJ_IN = 8,  /* read at entry */
 	AT_SLOT_OBJ_OUT = 9, /* read at exit when the call succeeded (ret >= 0) */
 	/* execve's argv (slot_arg) and its envp's count (slot_arg + 1): struct at_argv_head. */
@@ -117,7 +117,8 @@ enum at_fail_op {
  */
 #define AT_FILTER_CONDS 8
 #define AT_FILTER_CODE 16
-#define AT_FILTER_STR 32 /* longest string operand, without NUL */
+/* Longest string operand, without NUL: compared with a slot's inline part (AT_STR_MAX). */
+#define AT_FILTER_STR 128
 
 enum at_fop {
 	AT_FOP_AND = 1,
@@ -221,6 +222,9 @@ struct at_deref {
 	__u8 pad[3]; /* explicit padding */
 };
 
+/* at_probe_spec.len_bits: the length's type is signed (a negative length reads nothing). */
+#define AT_LEN_SIGNED 0x80
+
 /* at_probe_spec.kind */
 enum at_probe_kind {
 	AT_KIND_FUNC = 0,    /* uprobe/uretprobe or USDT */
@@ -267,7 +271,13 @@ struct at_probe_spec {
 	 * the register at its position (a dereference ARG takes no register).
 	 */
 	__u8 remap;
-	__u32 sample;		/* 1 in sample events is kept; 0 or 1: all */
+	__u32 sample; /* 1 in sample events is kept; 0 or 1: all */
+	/*
+	 * buf[len=argK]: the width in bits of argument K's type (8, 16, 32, 64),
+	 * | AT_LEN_SIGNED when it is signed, so an int's junk upper half or a
+	 * negative length is no huge length; 0: the whole word, unsigned.
+	 */
+	__u8 len_bits[AT_SLOTS];
 	__u64 rate_interval_ns; /* token bucket: one token per interval; 0: no limit */
 	__u64 rate_burst_ns;	/* bucket depth as time: interval * (burst - 1) */
 	struct at_filter filter;
@@ -326,12 +336,14 @@ struct at_pid_bits {
 	__u64 w[AT_PID_WORDS];
 };
 
-_Static_assert(sizeof(struct at_sys_spec) == 12 + AT_SLOTS, "at_sys_spec layout");
-_Static_assert(sizeof(struct at_cond) == 48, "at_cond layout");
-_Static_assert(sizeof(struct at_filter) == 24 + AT_FILTER_CONDS * 48, "at_filter layout");
+_Static_assert(sizeof(struct at_sys_spec) == 4 * AT_SLOTS + 6, "at_sys_spec layout");
+_Static_assert(sizeof(struct at_cond) == 16 + AT_FILTER_STR, "at_cond layout");
+_Static_assert(sizeof(struct at_filter) == 24 + AT_FILTER_CONDS * sizeof(struct at_cond),
+	       "at_filter layout");
+_Static_assert(AT_FILTER_STR < AT_STR_MAX, "a string operand fits a slot's inline part");
 _Static_assert(sizeof(struct at_deref) == 28, "at_deref layout");
 _Static_assert(sizeof(struct at_probe_spec) ==
-		       64 + sizeof(struct at_filter) + AT_DEREFS * sizeof(struct at_deref),
+		       80 + sizeof(struct at_filter) + AT_DEREFS * sizeof(struct at_deref),
 	       "at_probe_spec layout");
 _Static_assert(sizeof(struct at_probe_state) == 16, "at_probe_state layout");
 _Static_assert(sizeof(struct at_inode_key) == 16, "at_inode_key layout");

@@ -418,7 +418,7 @@ I386_OVERRIDES = {
 }
 I386_RET_PTR = {"mmap2"}
 
-AT_SLOTS = 2
+AT_SLOTS = 4
 SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT", "ARG_SOCKADDR_IN",
               "ARG_SOCKADDR_OUT", "ARG_IOV_IN", "ARG_IOV_OUT"}
 # A msghdr takes two slots: the structure, and its iovec array with the data.

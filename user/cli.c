@@ -562,10 +562,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg, bool *any_e, ch
 
 		errno = 0;
 		v = strtol(arg, &end, 10);
-		/* The kernel reads two bytes past the limit to tell cut strings apart. */
-		if (end == arg || *end || errno || v < 1 || v > AT_STR_MAX - 2)
-			return fail(err, errlen, "-s '%s': must be from 1 to %d", arg,
-				    AT_STR_MAX - 2);
+		/* Past the inline AT_STR_MAX, the rest is read as the record is sent. */
+		if (end == arg || *end || errno || v < 1 || v > AT_CAP_MAX)
+			return fail(err, errlen, "-s '%s': must be from 1 to %d", arg, AT_CAP_MAX);
 		cfg->str_max = (unsigned)v;
 		cfg->str_given = true;
 		return 0;

@@ -9,8 +9,31 @@
 #include "record.h"
 #include "ringbuf.bpf.h"
 
-/* Capture limit per slot (-s), below AT_STR_MAX; set by the loader. */
+/* Capture limit per slot (-s), 1 to AT_CAP_MAX; set by the loader. */
 const volatile __u32 str_max __weak = 64;
+
+/*
+ * A record with continuations as it is sent (emit_ext): the record, then the
+ * continuation bytes. Twice AT_EXT_MAX, so that a read at an offset below
+ * AT_EXT_MAX of at most AT_EXT_MAX bytes is inside it for the verifier.
+ */
+struct at_ext_rec {
+	struct at_call_rec rec;
+	char ext[2 * AT_EXT_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct at_ext_rec);
+} ext_rec __weak SEC(".maps");
+
+/* Slot i's flags, i a constant or any index (masked). */
+static __always_inline void slot_set(struct at_call_rec *rec, int i, __u8 f)
+{
+	rec->slot_flags[i & (AT_SLOTS - 1)] |= f;
+}
 
 /*
  * A record header for pid_tgid's thread (ts_ns is the caller's to set). The
@@ -53,31 +76,56 @@ static __always_inline void call_rec_init(struct at_call_rec *rec, __u32 type, _
 	__builtin_memset(rec->ret_more, 0, sizeof(rec->ret_more));
 	__builtin_memset(rec->more, 0, sizeof(rec->more));
 	__builtin_memset(rec->slot_len, 0, sizeof(rec->slot_len));
+	__builtin_memset(rec->ext_len, 0, sizeof(rec->ext_len));
 	__builtin_memset(rec->slot_arg, AT_ARG_NONE, sizeof(rec->slot_arg));
+	__builtin_memset(rec->slot_flags, 0, sizeof(rec->slot_flags));
 	rec->dfault = 0;
-	__builtin_memset(rec->pad, 0, sizeof(rec->pad));
+	rec->xflags = 0;
 }
 
 /*
  * Room for a string of str_max bytes, its NUL and one more: a string of
  * exactly str_max bytes reads str_max + 1, a longer one str_max + 2. The
- * loader keeps str_max + 2 <= AT_STR_MAX.
+ * inline read has at most AT_STR_MAX of it (255 characters and the NUL).
  */
 static __always_inline __u32 str_room(void)
 {
 	return str_max + 2 > AT_STR_MAX ? AT_STR_MAX : str_max + 2;
 }
 
-/* Slot i's length and flags after a string read that returned n. */
-static __always_inline void str_read(struct at_call_rec *rec, int i, long n)
+/*
+ * Characters of a string past its inline part: str_max beyond 255, and what
+ * its continuation read is given (those, the NUL and one more, as str_room:
+ * with str_max 255 the one more alone, which tells whether it was cut).
+ */
+#define AT_STR_INLINE (AT_STR_MAX - 1)
+static __always_inline __u32 str_ext_room(void)
+{
+	return str_max >= AT_STR_INLINE ? str_max - AT_STR_INLINE + 2 : 0;
+}
+
+/*
+ * Slot i's length and flags after a string read that returned n. An inline
+ * part filled to its end with str_max beyond it goes on: its continuation is
+ * read when the record is sent (can_ext; the exec path kept in the kernel
+ * cannot, and is cut there).
+ */
+static __always_inline void str_read(struct at_call_rec *rec, int i, long n, bool can_ext)
 {
 	if (n <= 0) {
-		rec->flags |= AT_CALL_FAULT0 << i;
+		slot_set(rec, i, AT_SF_FAULT);
 		n = 1;
 	} else if (n > str_max + 1) {
-		rec->flags |= AT_CALL_TRUNC0 << i;
+		slot_set(rec, i, AT_SF_TRUNC);
+	} else if (n == AT_STR_MAX && str_max >= AT_STR_INLINE) {
+		if (can_ext) {
+			slot_set(rec, i, AT_SF_EXT | AT_SF_EXT_STR);
+			rec->ext_len[i & (AT_SLOTS - 1)] = str_ext_room();
+		} else {
+			slot_set(rec, i, AT_SF_TRUNC);
+		}
 	}
-	rec->slot_len[i] = n - 1 > str_max ? str_max : n - 1;
+	rec->slot_len[i & (AT_SLOTS - 1)] = n - 1 > str_max ? str_max : n - 1;
 }
 
 /*
@@ -125,6 +173,28 @@ static __always_inline long copy_user_str(void *dst, __u32 size, const void *ptr
 }
 
 /*
+ * A sleepable program's continuation, read later by emit without sleeping:
+ * its pages (at most two, len < AT_MIN_PAGE) faulted in now, each only when a
+ * plain read of it fails, so a warm capture costs one read per page.
+ */
+static __always_inline void fault_in(__u64 from, __u32 len)
+{
+	__u64 last = from + len - 1;
+	char c;
+
+	if (!len)
+		return;
+	if (bpf_probe_read_user(&c, 1, (const void *)from) &&
+	    bpf_copy_from_user(&c, 1, (const void *)from))
+		return;
+	last &= ~(AT_MIN_PAGE - 1);
+	if (!((from ^ last) & ~(AT_MIN_PAGE - 1)))
+		return;
+	if (bpf_probe_read_user(&c, 1, (const void *)last))
+		bpf_copy_from_user(&c, 1, (const void *)last);
+}
+
+/*
  * Reads slot i from the pointer in argument arg: a NUL-terminated string, or
  * want bytes of a buffer. Cut and unreadable captures are flagged. may_sleep:
  * the program is sleepable and faults pages in (a constant per call site).
@@ -139,9 +209,12 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 		return;
 	ptr = (const void *)rec->args[arg];
 	rec->slot_arg[i] = arg;
+	/* Read again (a syscall's entry string at exit): nothing of the last read stays. */
+	rec->slot_flags[i] = 0;
+	rec->ext_len[i] = 0;
 	/* A dereference that failed before the address: nothing to read, and said so. */
 	if (rec->dfault & (1u << arg)) {
-		rec->flags |= AT_CALL_FAULT0 << i;
+		slot_set(rec, i, AT_SF_FAULT);
 		rec->slot_len[i] = 0;
 		return;
 	}
@@ -152,21 +225,32 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 	if (is_str) {
 		n = may_sleep ? copy_user_str(rec->slot[i], str_room(), ptr) :
 				bpf_probe_read_user_str(rec->slot[i], str_room(), ptr);
-		str_read(rec, i, n);
+		str_read(rec, i, n, true);
+		if (may_sleep && (rec->slot_flags[i] & AT_SF_EXT))
+			fault_in((__u64)ptr + AT_STR_INLINE, str_ext_room());
 		return;
 	}
-	n = want > str_max ? str_max : want;
-	if (want > str_max)
-		rec->flags |= AT_CALL_TRUNC0 << i;
-	/* The verifier's bound on the length: below AT_STR_MAX (a power of two) whatever n was. */
-	n &= AT_STR_MAX - 1;
+	want = want > AT_CAP_MAX + 1 ? AT_CAP_MAX + 1 : want;
+	if (want > str_max) {
+		slot_set(rec, i, AT_SF_TRUNC);
+		want = str_max;
+	}
+	/* The inline part; the verifier's bound on the length is AT_STR_MAX whatever want was. */
+	n = want > AT_STR_MAX ? AT_STR_MAX : want;
 	err = may_sleep ? bpf_copy_from_user(rec->slot[i], n, ptr) :
 			  bpf_probe_read_user(rec->slot[i], n, ptr);
 	if (err) {
-		rec->flags |= AT_CALL_FAULT0 << i;
-		n = 0;
+		slot_set(rec, i, AT_SF_FAULT);
+		rec->slot_len[i] = 0;
+		return;
 	}
 	rec->slot_len[i] = n;
+	if (want > AT_STR_MAX) {
+		slot_set(rec, i, AT_SF_EXT);
+		rec->ext_len[i] = want - AT_STR_MAX;
+		if (may_sleep)
+			fault_in((__u64)ptr + AT_STR_MAX, want - AT_STR_MAX);
+	}
 }
 
 /*
@@ -177,12 +261,12 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 static __always_inline void path_read(struct at_call_rec *rec, int i, long n)
 {
 	if (n <= 0) {
-		rec->flags |= AT_CALL_FAULT0 << i;
+		slot_set(rec, i, AT_SF_FAULT);
 		n = 1;
 	} else if (n >= AT_STR_MAX) {
-		rec->flags |= AT_CALL_TRUNC0 << i;
+		slot_set(rec, i, AT_SF_TRUNC);
 	}
-	rec->slot_len[i] = n - 1;
+	rec->slot_len[i & (AT_SLOTS - 1)] = n - 1;
 }
 
 /* Reads slot i from the pointer in argument arg: a path (path_read). */
@@ -194,6 +278,9 @@ static __always_inline void capture_path(struct at_call_rec *rec, int i, __u8 ar
 		return;
 	ptr = (const void *)rec->args[arg];
 	rec->slot_arg[i] = arg;
+	/* Read anew (a retry at exit of one that faulted at entry): the old flags go. */
+	rec->slot_flags[i] = 0;
+	rec->ext_len[i] = 0;
 	if (!ptr) {
 		rec->slot_len[i] = 0;
 		return;
@@ -219,8 +306,10 @@ static __always_inline void capture_obj(struct at_call_rec *rec, int i, __u8 arg
 		rec->slot_len[i] = 0;
 		return;
 	}
+	rec->slot_flags[i] = 0;
+	rec->ext_len[i] = 0;
 	if (bpf_probe_read_user(rec->slot[i], n, ptr)) {
-		rec->flags |= AT_CALL_FAULT0 << i;
+		slot_set(rec, i, AT_SF_FAULT);
 		n = 0;
 	}
 	rec->slot_len[i] = n;
@@ -237,27 +326,139 @@ static __always_inline void capture_arr(struct at_call_rec *rec, int i, __u8 arg
 {
 	__u64 n = count_arg < AT_MAX_ARGS ? rec->args[count_arg] : (__u64)ret;
 	__u32 max = elem ? (AT_STR_MAX - 1) / elem : 0;
+	bool cut = n > max;
 
 	if (count_arg >= AT_MAX_ARGS && ret < 0)
 		return;
-	if (n > max) {
+	if (cut)
 		n = max;
-		rec->flags |= AT_CALL_TRUNC0 << i;
-	}
 	capture_obj(rec, i, arg, (__u32)n * elem);
+	if (cut)
+		slot_set(rec, i, AT_SF_TRUNC);
 }
 
-/* Sends the record; only the used part of the last slot goes out. false when lost. */
+/*
+ * The continuations a record cannot have any more (a successful exec: the
+ * caller's memory is gone), cut where their inline parts end.
+ */
+static __always_inline void cut_ext(struct at_call_rec *rec)
+{
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++) {
+		if (!(rec->slot_flags[i] & AT_SF_EXT))
+			continue;
+		rec->slot_flags[i] = (rec->slot_flags[i] & ~(AT_SF_EXT | AT_SF_EXT_STR)) |
+				     AT_SF_TRUNC;
+		rec->ext_len[i] = 0;
+	}
+}
+
+/*
+ * Slot i's continuation (AT_SF_EXT) read into x->ext at *off, at most room
+ * of the record's AT_EXT_MAX left: its bytes, and the slot's flags for what
+ * was not read (cut, as a string whose end was not reached is).
+ */
+static __always_inline void read_ext(struct at_ext_rec *x, int i, __u32 *off)
+{
+	struct at_call_rec *r = &x->rec;
+	__u8 f = r->slot_flags[i], arg = r->slot_arg[i];
+	__u32 want = r->ext_len[i], o = *off, room, got = 0;
+	__u64 ptr;
+	long n;
+
+	r->ext_len[i] = 0;
+	r->slot_flags[i] = f & ~(AT_SF_EXT | AT_SF_EXT_STR);
+	if (!(f & AT_SF_EXT))
+		return;
+	/* Nothing left of the record's room, or the caller's memory gone (exec): cut here. */
+	if (o >= AT_EXT_MAX || arg >= AT_MAX_ARGS || (r->flags & AT_CALL_ARGS_GONE)) {
+		r->slot_flags[i] |= AT_SF_TRUNC;
+		return;
+	}
+	o &= AT_EXT_MAX - 1;
+	room = AT_EXT_MAX - o;
+	room = want < room ? want : room;
+	if (room > AT_EXT_MAX)
+		room = AT_EXT_MAX;
+	ptr = r->args[arg & 7];
+	if (f & AT_SF_EXT_STR) {
+		n = bpf_probe_read_user_str(x->ext + o, room, (const void *)(ptr + AT_STR_INLINE));
+		if (n <= 0) {
+			r->slot_flags[i] |= AT_SF_TRUNC; /* its rest unreadable: not all of it */
+		} else if (n >= room) {
+			/* The string reached the room: cut, its last byte the read's NUL. */
+			r->slot_flags[i] |= AT_SF_TRUNC;
+			got = room < want ? room - 1 : want - 2;
+		} else {
+			got = n - 1;
+		}
+	} else {
+		if (room < want)
+			r->slot_flags[i] |= AT_SF_TRUNC;
+		if (bpf_probe_read_user(x->ext + o, room, (const void *)(ptr + AT_STR_MAX)))
+			r->slot_flags[i] |= AT_SF_TRUNC;
+		else
+			got = room;
+	}
+	got &= 2 * AT_EXT_MAX - 1;
+	if (got) {
+		r->slot_flags[i] |= AT_SF_EXT;
+		r->ext_len[i] = got;
+	}
+	*off = o + got;
+}
+
+/*
+ * A record whose slots go on past their inline parts: copied to per-CPU
+ * scratch with its continuations read now (from the pointers the record
+ * holds: at a call's return for an entry capture), and sent whole, the four
+ * inline slots then the continuations. rec itself is left as it was (several
+ * probes may send it). Reads that do not sleep: the scratch is per CPU.
+ */
+static __always_inline bool emit_ext(const struct at_call_rec *rec)
+{
+	const __u64 base = offsetof(struct at_ext_rec, ext);
+	struct at_ext_rec *x;
+	__u32 zero = 0, off = 0;
+	__u64 size;
+
+	x = bpf_map_lookup_elem(&ext_rec, &zero);
+	if (!x || bpf_probe_read_kernel(&x->rec, sizeof(x->rec), rec))
+		return false;
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++)
+		read_ext(x, i, &off);
+	size = base + off;
+	if (size > sizeof(*x))
+		return false;
+	rec_cgroup(&x->rec.hdr);
+	return rb_output(x, size, false);
+}
+
+/*
+ * Sends the record; only the used part of the last slot goes out, unless a
+ * slot goes on past its inline part (emit_ext). false when lost.
+ */
 static __always_inline bool emit(struct at_call_rec *rec)
 {
-	__u64 size;
-	int last = rec->slot_arg[1] != AT_ARG_NONE ? 1 : 0;
+	__u64 size = offsetof(struct at_call_rec, slot);
+	__u8 ext = 0;
+	int last = -1;
 
-	if (rec->slot_arg[last] == AT_ARG_NONE)
-		size = offsetof(struct at_call_rec, slot);
-	else
-		size = offsetof(struct at_call_rec, slot) + last * AT_STR_MAX +
-		       (rec->slot_len[last] & (AT_STR_MAX - 1));
+#pragma unroll
+	for (int i = 0; i < AT_SLOTS; i++) {
+		ext |= rec->slot_flags[i];
+		if (rec->slot_arg[i] != AT_ARG_NONE)
+			last = i;
+	}
+	if (ext & AT_SF_EXT)
+		return emit_ext(rec);
+	if (last >= 0) {
+		__u32 len = rec->slot_len[last & (AT_SLOTS - 1)];
+
+		size += (last & (AT_SLOTS - 1)) * AT_STR_MAX +
+			(len > AT_STR_MAX ? AT_STR_MAX : len);
+	}
 	if (size > sizeof(*rec))
 		return false;
 	rec_cgroup(&rec->hdr);

@@ -26,7 +26,8 @@ static void assert_slot(const struct at_call_rec *r, int i, unsigned arg, const 
 	cr_assert_eq(r->slot_arg[i], arg, "slot %d holds argument %u, not %u", i, r->slot_arg[i],
 		     arg);
 	cr_assert_str_eq(slot_str(r, i), want);
-	cr_assert_eq(r->flags & ((AT_CALL_TRUNC0 | AT_CALL_FAULT0) << i), 0, "flags %#x", r->flags);
+	cr_assert_eq(r->slot_flags[i] & (AT_SF_TRUNC | AT_SF_FAULT), 0, "flags %#x",
+		     r->slot_flags[i]);
 }
 
 /* deref N traced with o: it checks its own results, so status 0 means unharmed. */
@@ -94,9 +95,9 @@ Test(deref, offsets_chains_and_member_paths_read_in_the_kernel)
 	/* req->conn->query stops at conn + 8; the name array is at 0x10, which cannot be read. */
 	cr_assert_eq(r[NCALLS]->dfault, 1u << 0, "dfault %#x", r[NCALLS]->dfault);
 	cr_assert_eq(r[NCALLS]->args[0], 8);
-	cr_assert(r[NCALLS]->flags & AT_CALL_FAULT0);
+	cr_assert(r[NCALLS]->slot_flags[0] & AT_SF_FAULT);
 	cr_assert_eq(r[NCALLS]->args[1], 0x10);
-	cr_assert(r[NCALLS]->flags & AT_CALL_FAULT1);
+	cr_assert(r[NCALLS]->slot_flags[1] & AT_SF_FAULT);
 	cr_assert_eq(r[NCALLS]->args[4], 1);
 	trace_free(&t);
 }
@@ -142,7 +143,7 @@ Test(deref, filters_compare_the_values_read)
 	cr_assert_eq(r[0]->args[1], 2);
 	cr_assert_str_eq(slot_str(r[0], 0), "select 2");
 	cr_assert_eq(r[1]->args[1], 2);
-	cr_assert(r[1]->flags & AT_CALL_FAULT0);
+	cr_assert(r[1]->slot_flags[0] & AT_SF_FAULT);
 	/* The fault's value is not known: on_unreadable decides (skip here, match by default). */
 	cr_assert_eq(t.pcounts[2].matched, NCALLS);
 	cr_assert_eq(t.pcounts[2].unreadable, 1);

@@ -36,7 +36,8 @@ static void assert_slot(const struct at_call_rec *r, const char *want, uint16_t 
 		     want);
 	cr_assert_eq(memcmp(r->slot[0], want, n), 0, "bytes \"%.*s\", want \"%s\"", (int)n,
 		     r->slot[0], want);
-	cr_assert_eq(r->flags & (AT_CALL_TRUNC0 | AT_CALL_FAULT0), flags, "flags %#x", r->flags);
+	cr_assert_eq(r->slot_flags[0] & (AT_SF_TRUNC | AT_SF_FAULT), flags, "flags %#x",
+		     r->slot_flags[0]);
 }
 
 /* gofuncs types FILE traced with o, nothing lost; FILE's three words (type, data, pt) in w. */
@@ -86,7 +87,7 @@ Test(goargs, strings_slices_interfaces_in_their_registers)
 	cr_assert_eq(word(r[10], 8), 0);
 	/* 100 bytes, cut at the capture limit (64) and flagged so. */
 	cr_assert_eq(r[11]->slot_len[0], 64);
-	cr_assert(r[11]->flags & AT_CALL_TRUNC0);
+	cr_assert(r[11]->slot_flags[0] & AT_SF_TRUNC);
 	for (int k = 0; k < 64; k++)
 		cr_assert_eq(r[11]->slot[0][k], 'x');
 	cr_assert_eq(r[11]->args[1], 7);
@@ -138,7 +139,7 @@ Test(goargs, capture_size_bounds_go_strings)
 					 .uprobes = { ":main.greet(gostr s, long n)@entry" } },
 		    &t, w);
 	cr_assert_eq(trace_calls(&t, 0, r, MAXR), 12);
-	assert_slot(r[0], "hell", AT_CALL_TRUNC0);
+	assert_slot(r[0], "hell", AT_SF_TRUNC);
 	assert_slot(r[10], "", 0);
 	trace_free(&t);
 }

@@ -1163,7 +1163,7 @@ static void assert_cold_read(const struct trace *t)
 	cr_assert_eq(t->pcounts[0].matched, 1);
 	cr_assert_eq(trace_calls(t, 0, recs, MAXR), 1);
 	cr_assert_eq(recs[0]->args[0], 7);
-	cr_assert_eq(recs[0]->flags & (AT_CALL_FAULT0 | AT_CALL_TRUNC0), 0);
+	cr_assert_eq(recs[0]->slot_flags[0] & (AT_SF_FAULT | AT_SF_TRUNC), 0);
 	cr_assert_str_eq(slot_str(recs[0], 0), COLD_PATH);
 }
 
@@ -1231,7 +1231,7 @@ Test(probefile, non_sleepable_entry_counts_a_cold_string_unreadable)
 	cr_assert_eq(t.pcounts[0].unreadable, 1);
 	cr_assert_eq(t.pcounts[0].matched, 1, "on_unreadable: match is the default");
 	cr_assert_eq(trace_calls(&t, 0, recs, MAXR), 1);
-	cr_assert(recs[0]->flags & AT_CALL_FAULT0, "the record says the string was not read");
+	cr_assert(recs[0]->slot_flags[0] & AT_SF_FAULT, "the record says the string was not read");
 	cr_assert_eq(recs[0]->ret, 7);
 	trace_free(&t);
 }

@@ -127,7 +127,8 @@ static void basic_calls(bool exit_only)
 	cr_assert_eq(r[0]->ret, 100);
 	cr_assert_eq(r[0]->slot_arg[0], 1);
 	cr_assert_eq(r[0]->slot_len[0], 64);
-	cr_assert_eq(r[0]->flags, AT_CALL_TRUNC0 | nodur);
+	cr_assert_eq(r[0]->flags, nodur);
+	cr_assert_eq(r[0]->slot_flags[0], AT_SF_TRUNC);
 	for (int i = 0; i < 64; i++)
 		cr_assert_eq(r[0]->slot[0][i], 'x');
 

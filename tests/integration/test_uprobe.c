@@ -203,7 +203,7 @@ Test(uprobe, strings_and_pointer_predicates)
 	cr_assert(r[1]->flags & AT_CALL_FAILING);
 	/* Cut at the 64-byte limit, and flagged. */
 	cr_assert_eq(r[2]->slot_len[0], 64);
-	cr_assert(r[2]->flags & AT_CALL_TRUNC0);
+	cr_assert(r[2]->slot_flags[0] & AT_SF_TRUNC);
 	cr_assert(!strncmp(slot_str(r[2], 0), "/ok/three-with-a-rather-long-name", 33));
 	cr_assert_eq(r[2]->ret, 3);
 

@@ -424,8 +424,8 @@ Test(aggregate_key, errors_name_the_place_and_the_fix)
 		  "t.yaml:5:16: probes[0] 'q': aggregate: arguments are not known at return "
 		  "unless declared (args: or the SPEC's); use when: call");
 	parse_bad("probes:\n  - name: q\n    kind: function\n    attach: ':f(str a, str b, str "
-		  "c)'\n    aggregate: c\n",
-		  "t.yaml:5:16: probes[0] 'q': aggregate: 'c' is not captured (only the first 2 "
+		  "c, str d, str e)'\n    aggregate: e\n",
+		  "t.yaml:5:16: probes[0] 'q': aggregate: 'e' is not captured (only the first 4 "
 		  "string or buffer arguments are); aggregate by another argument");
 	parse_bad("probes:\n  - name: o\n    kind: syscall\n    attach: openat\n"
 		  "    aggregate: flags\n",

@@ -113,7 +113,7 @@ Test(cli, bad_inputs)
 		{ { "at", "-e", "nosuch", "-p", "1" }, "-e: unknown syscall or class 'nosuch'" },
 		{ { "at", "-e", "", "-p", "1" }, "-e: empty list" },
 		{ { "at", "-d", "0", "-p", "1" }, "-d '0': not a positive number of seconds" },
-		{ { "at", "-s", "255", "-p", "1" }, "-s '255': must be from 1 to 254" },
+		{ { "at", "-s", "4097", "-p", "1" }, "-s '4097': must be from 1 to 4096" },
 		{ { "at", "-b", "3000", "-p", "1" },
 		  "-b '3000': must be a power of two from 4K to 1024M" },
 		{ { "at", "-j" }, "unknown option '-j' (see --help)" },

@@ -103,7 +103,7 @@ static void getppid_cg(struct output *o, uint32_t pid, uint64_t cgroup_id, int r
 	r.hdr.pid = r.hdr.tid = pid;
 	r.hdr.ts_ns = TS;
 	r.hdr.probe_id = AT_PROBE_SYSCALLS;
-	r.slot_arg[0] = r.slot_arg[1] = AT_ARG_NONE;
+	memset(r.slot_arg, AT_ARG_NONE, sizeof(r.slot_arg));
 	output_record(o, &r, offsetof(struct at_call_rec, slot));
 }
 

@@ -32,7 +32,7 @@ static struct at_call_rec getppid_rec(int ret)
 	r.hdr.type = AT_REC_SYSCALL;
 	r.hdr.pid = r.hdr.tid = 42;
 	r.hdr.probe_id = AT_PROBE_SYSCALLS;
-	r.slot_arg[0] = r.slot_arg[1] = 0xff;
+	memset(r.slot_arg, 0xff, sizeof(r.slot_arg));
 	return r;
 }
 

@@ -25,7 +25,7 @@ static struct at_call_rec mkrec(const char *name, __u64 a0, __u64 a1, __u64 a2, 
 	struct at_call_rec r = {
 		.hdr.type = AT_REC_SYSCALL,
 		.args = { a0, a1, a2, a3, a4, a5 },
-		.slot_arg = { 0xff, 0xff },
+		.slot_arg = { 0xff, 0xff, 0xff, 0xff },
 	};
 	int nr = syscall_by_name(name);
 
@@ -230,7 +230,7 @@ Test(decode, write_truncated_buffer)
 	struct at_call_rec r = mkrec("write", 1, 0x55550000, 100, 0, 0, 0);
 
 	set_slot(&r, 0, 1, "hi\n\x01", 4);
-	r.flags = AT_CALL_TRUNC0;
+	r.slot_flags[0] = AT_SF_TRUNC;
 	r.ret = 100;
 	cr_assert_str_eq(args_of(&r), "1, \"hi\\n\\1\"..., 100");
 	cr_assert_str_eq(ret_of(&r), "100");
@@ -242,7 +242,7 @@ Test(decode, faulted_path_and_null)
 	struct at_call_rec r = openat_passwd();
 
 	r.args[1] = 0x1234;
-	r.flags = AT_CALL_FAULT0;
+	r.slot_flags[0] = AT_SF_FAULT;
 	r.slot_len[0] = 0;
 	r.ret = -EFAULT;
 	cr_assert_str_eq(args_of(&r), "AT_FDCWD, 0x1234, O_RDONLY|O_CLOEXEC");

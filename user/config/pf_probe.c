@@ -477,6 +477,9 @@ static int probe_unreadable(struct pf_entry_ctx *ec)
 		/* A dereference's value may be unreadable too. */
 		strs |= p->kind != PF_SYSCALL && c->field < p->spec.nargs &&
 			p->spec.args[c->field].deref;
+		/* So is any argument at a function's return whose entry was not saved. */
+		strs |= p->kind == PF_FUNCTION && p->when != PF_WHEN_ENTRY &&
+			c->field < AT_MAX_ARGS;
 	}
 	if (!strs)
 		return pf_errat(ec->c, ec->k[K_UNREADABLE], ec->base,

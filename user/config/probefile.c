@@ -348,9 +348,9 @@ static int load_limits(struct pf_ctx *c, yaml_node_t *n)
 	if (v[L_RINGBUF] && get_ringbuf(c, v[L_RINGBUF], &l->ringbuf_bytes))
 		return -1;
 	if (v[L_STRING]) {
-		/* The kernel reads two bytes past the limit to tell cut strings apart (as -s). */
-		snprintf(what, sizeof(what), "bytes per captured string, 1 to %d", AT_STR_MAX - 2);
-		if (pf_get_int(c, v[L_STRING], "limits: string", 1, AT_STR_MAX - 2, what, &x))
+		/* As -s: past the inline AT_STR_MAX, the rest is read as the record is sent. */
+		snprintf(what, sizeof(what), "bytes per captured string, 1 to %d", AT_CAP_MAX);
+		if (pf_get_int(c, v[L_STRING], "limits: string", 1, AT_CAP_MAX, what, &x))
 			return -1;
 		l->str_max = (unsigned)x;
 	}

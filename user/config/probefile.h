@@ -133,7 +133,7 @@ struct pf_output {
 
 struct pf_limits {
 	size_t ringbuf_bytes;  /* 0: not given; else a power of two, 4K..1G */
-	unsigned str_max;      /* 0: not given; else 1..AT_STR_MAX-2 */
+	unsigned str_max;      /* 0: not given; else 1..AT_CAP_MAX */
 	unsigned processes;    /* 0: not given; else traced-process table size, 1..65536 */
 	unsigned thread_state; /* 0: not given; else per-thread state entries, 1..1048576 */
 	unsigned queue;	       /* 0: not given; else records waiting for the sink, 1..1048576 */

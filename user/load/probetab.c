@@ -120,8 +120,14 @@ static int to_spec(const struct uspec *u, bool go, const struct pf_probe *fp,
 		sp->slot_arg[n] = i;
 		if (a->type == UT_BUF_LEN) {
 			sp->len_arg[n] = a->len_arg;
-			if (a->len_deref) /* the integer it points to: the INT*'s width */
+			if (a->len_deref) { /* the integer it points to: the INT*'s width */
 				sp->len_deref[n] = (uint8_t)u->args[a->len_arg].n;
+			} else { /* the argument as its type says: an int's upper half is junk */
+				const struct utype_info *lt = utype_info(u->args[a->len_arg].type);
+
+				sp->len_bits[n] =
+					(uint8_t)(lt->bits | (lt->is_signed ? AT_LEN_SIGNED : 0));
+			}
 		} else if (utype_info(a->type)->go_only)
 			sp->len_arg[n] =
 				uspec_go_word(u, i, 0); /* a Go string's or slice's length */

@@ -28,7 +28,7 @@ struct session_opts {
 	void (*on_batch)(void *ctx); /* optional: after each batch of records (flush point) */
 	void *ctx;		     /* passed to on_record and on_batch */
 	size_t ringbuf_bytes;	     /* ring buffer size, power of two, >= page size */
-	unsigned str_max;	     /* capture limit per slot, < AT_STR_MAX */
+	unsigned str_max;	     /* capture limit per slot, 1..AT_CAP_MAX */
 	unsigned poll_ms;	     /* batch window: a record after a busy one waits this */
 	bool follow;		     /* trace children forked by traced processes */
 	bool stream;		     /* false: statistics only, no syscall records */

@@ -50,36 +50,83 @@ static uint64_t rel_ns(const struct decoder *d, uint64_t ts)
 	return ts > d->start_ns ? ts - d->start_ns : 0;
 }
 
-/* Slot lengths that claim more than the record carries are cut to what arrived. */
+/*
+ * Slot lengths that claim more than the record carries are cut to what
+ * arrived; inline lengths are at most AT_STR_MAX (the rest would be the next
+ * slot's bytes).
+ */
 static const struct at_call_rec *checked_call(const void *data, size_t size,
 					      struct at_call_rec *copy)
 {
 	const struct at_call_rec *r = data;
 	bool ok = true;
 
-	for (int s = 0; s < AT_SLOTS; s++)
+	for (int s = 0; s < AT_SLOTS; s++) {
 		if (r->slot_arg[s] != AT_ARG_NONE &&
-		    offsetof(struct at_call_rec, slot[s]) + r->slot_len[s] > size)
+		    (r->slot_len[s] > AT_STR_MAX ||
+		     offsetof(struct at_call_rec, slot[s]) + r->slot_len[s] > size))
 			ok = false;
+		/* A record no longer than the inline slots has no continuation to claim. */
+		if ((r->slot_flags[s] & AT_SF_EXT) && size <= sizeof(*r))
+			ok = false;
+	}
 	if (ok)
 		return data;
+	memset(copy, 0, sizeof(*copy));
 	memcpy(copy, data, size < sizeof(*copy) ? size : sizeof(*copy));
 	for (int s = 0; s < AT_SLOTS; s++) {
 		size_t start = offsetof(struct at_call_rec, slot[s]);
 
+		if (copy->slot_len[s] > AT_STR_MAX)
+			copy->slot_len[s] = AT_STR_MAX;
 		if (start + copy->slot_len[s] > size)
 			copy->slot_len[s] = size > start ? (__u16)(size - start) : 0;
+		if (size <= sizeof(*copy) && (copy->slot_flags[s] & AT_SF_EXT)) {
+			copy->slot_flags[s] = (copy->slot_flags[s] & ~AT_SF_EXT) | AT_SF_TRUNC;
+			copy->ext_len[s] = 0;
+		}
 	}
 	return copy;
 }
 
+/*
+ * Each slot's bytes as one piece: the inline part, and its continuation
+ * joined to it in sc (only a slot with one is copied). A continuation that
+ * claims more than the record carries is cut to what arrived (and the slot
+ * flagged cut), and none takes a slot past AT_CAP_MAX.
+ */
+static void view_slots(const struct at_call_rec *r, const void *data, size_t size,
+		       struct decode_scratch *sc, struct slot_view *v)
+{
+	const char *ext = (const char *)data + sizeof(*r);
+	size_t avail = size > sizeof(*r) ? size - sizeof(*r) : 0, used = 0;
+
+	for (int s = 0; s < AT_SLOTS; s++) {
+		size_t il = r->slot_len[s] < AT_STR_MAX ? r->slot_len[s] : AT_STR_MAX, n, take;
+
+		v->bytes[s] = r->slot[s];
+		v->len[s] = (uint16_t)il;
+		v->flags[s] = r->slot_flags[s];
+		if (!(r->slot_flags[s] & AT_SF_EXT) || r->slot_arg[s] == AT_ARG_NONE)
+			continue;
+		take = r->ext_len[s] < avail - used ? r->ext_len[s] : avail - used;
+		n = take < AT_CAP_MAX - il ? take : AT_CAP_MAX - il;
+		if (n < r->ext_len[s])
+			v->flags[s] |= AT_SF_TRUNC;
+		memcpy(sc->joined[s], r->slot[s], il);
+		memcpy(sc->joined[s] + il, ext + used, n);
+		v->bytes[s] = sc->joined[s];
+		v->len[s] = (uint16_t)(il + n);
+		used += take;
+	}
+}
+
 /* A probe's scrub rules applied to a copy of the record's captured strings. */
-static const struct at_call_rec *scrubbed(const struct probe *p, const struct at_call_rec *r,
-					  struct at_call_rec *copy)
+static void scrubbed(const struct probe *p, const struct at_call_rec *r, struct slot_view *v,
+		     struct decode_scratch *sc)
 {
 	if (!p || !p->scrub)
-		return r;
-	memcpy(copy, r, offsetof(struct at_call_rec, slot));
+		return;
 	for (int i = 0; i < AT_SLOTS; i++) {
 		size_t n;
 
@@ -87,36 +134,34 @@ static const struct at_call_rec *scrubbed(const struct probe *p, const struct at
 			continue;
 		/* An INT* slot holds an integer's bytes, not text: kept as it is. */
 		if (p->kind == AT_KIND_FUNC && r->slot_arg[i] < p->spec.nargs &&
-		    p->spec.args[r->slot_arg[i]].type == UT_REF) {
-			memcpy(copy->slot[i], r->slot[i], r->slot_len[i] % (AT_STR_MAX + 1));
+		    p->spec.args[r->slot_arg[i]].type == UT_REF)
 			continue;
-		}
-		/*
-		 * The kernel never sends more than AT_STR_MAX, and checked_call cut
-		 * what did not arrive; the modulo is the identity on [0, AT_STR_MAX]
-		 * and shows the compiler (and any reader) that the read stays in slot[i].
-		 */
-		n = shape_scrub(p->scrub | (r->flags & (AT_CALL_TRUNC0 << i) ? SHAPE_CUT : 0),
-				r->slot[i], r->slot_len[i] % (AT_STR_MAX + 1), copy->slot[i],
-				AT_STR_MAX);
-		copy->slot_len[i] = (__u16)(n < AT_STR_MAX ? n : AT_STR_MAX - 1);
+		/* view_slots kept every slot within AT_CAP_MAX, the size of the copy. */
+		n = shape_scrub(p->scrub | (v->flags[i] & AT_SF_TRUNC ? SHAPE_CUT : 0), v->bytes[i],
+				v->len[i] <= AT_CAP_MAX ? v->len[i] : AT_CAP_MAX, sc->scrubbed[i],
+				AT_CAP_MAX);
+		v->bytes[i] = sc->scrubbed[i];
+		v->len[i] = (uint16_t)(n < AT_CAP_MAX ? n : AT_CAP_MAX - 1);
 	}
-	return copy;
 }
 
 /* The record's flags, as an event's. */
-static uint16_t event_flags(uint16_t f)
+static uint16_t event_flags(uint16_t f, const struct slot_view *v)
 {
+	bool cut = false;
+
+	for (int s = 0; s < AT_SLOTS; s++)
+		cut |= (v->flags[s] & AT_SF_TRUNC) != 0;
 	return (f & AT_CALL_NORETURN ? EV_NORETURN : 0) |
 	       (f & AT_CALL_ENTRY_ONLY ? EV_ENTRY_ONLY : 0) |
 	       (f & AT_CALL_RETURN_ONLY ? EV_RETURN_ONLY : 0) |
 	       (f & AT_CALL_NO_DUR ? EV_NO_DUR : 0) | (f & AT_CALL_FAILING ? EV_FAILING : 0) |
-	       (f & AT_CALL_ARGS_GONE ? EV_ARGS_GONE : 0) |
-	       (f & (AT_CALL_TRUNC0 | AT_CALL_TRUNC1) ? EV_TRUNCATED : 0);
+	       (f & AT_CALL_ARGS_GONE ? EV_ARGS_GONE : 0) | (cut ? EV_TRUNCATED : 0);
 }
 
 /* The arguments: registers, and the bytes of the slot that holds each. */
-static void fill_args(struct event *ev, const struct at_call_rec *r, unsigned nargs)
+static void fill_args(struct event *ev, const struct at_call_rec *r, const struct slot_view *v,
+		      unsigned nargs)
 {
 	ev->nargs = (uint8_t)(nargs < AT_MAX_ARGS ? nargs : AT_MAX_ARGS);
 	for (unsigned i = 0; i < ev->nargs; i++)
@@ -137,11 +182,11 @@ static void fill_args(struct event *ev, const struct at_call_rec *r, unsigned na
 			a->aux_len = a->len;
 			a->aux_flags = a->flags & (EVA_TRUNCATED | EVA_FAULTED);
 		}
-		a->bytes = r->slot[s];
-		a->len = r->slot_len[s] < AT_STR_MAX ? r->slot_len[s] : AT_STR_MAX;
+		a->bytes = v->bytes[s];
+		a->len = v->len[s] < AT_CAP_MAX ? v->len[s] : AT_CAP_MAX;
 		a->flags = (a->flags & EVA_DFAULT) |
-			   (r->flags & (AT_CALL_TRUNC0 << s) ? EVA_TRUNCATED : 0) |
-			   (r->flags & (AT_CALL_FAULT0 << s) ? EVA_FAULTED : 0);
+			   (v->flags[s] & AT_SF_TRUNC ? EVA_TRUNCATED : 0) |
+			   (v->flags[s] & AT_SF_FAULT ? EVA_FAULTED : 0);
 	}
 }
 
@@ -154,9 +199,9 @@ static uint64_t call_word(const struct at_call_rec *r, unsigned k)
 }
 
 /* What syscall and function records have in common; the time is the caller's. */
-static void call_fields(const struct at_call_rec *r, struct event *ev)
+static void call_fields(const struct at_call_rec *r, const struct slot_view *v, struct event *ev)
 {
-	ev->flags = event_flags(r->flags);
+	ev->flags = event_flags(r->flags, v) | (r->xflags & AT_CALLX_NO_ENTRY ? EV_NO_ENTRY : 0);
 	ev->pid = r->hdr.pid;
 	ev->tid = r->hdr.tid;
 	ev->dur_ns = r->hdr.ts_ns - r->enter_ns;
@@ -172,10 +217,20 @@ static void call_fields(const struct at_call_rec *r, struct event *ev)
 	ev->stack_lost = false;
 }
 
-void decode_syscall_rec(const struct at_call_rec *r, struct event *ev)
+/* A record's slots as they are inline, for a record without continuations. */
+static void inline_view(const struct at_call_rec *r, struct slot_view *v)
+{
+	for (int s = 0; s < AT_SLOTS; s++) {
+		v->bytes[s] = r->slot[s];
+		v->len[s] = r->slot_len[s] < AT_STR_MAX ? r->slot_len[s] : AT_STR_MAX;
+		v->flags[s] = r->slot_flags[s] & ~AT_SF_EXT;
+	}
+}
+
+static void syscall_rec(const struct at_call_rec *r, const struct slot_view *v, struct event *ev)
 {
 	ev->kind = EV_SYSCALL;
-	call_fields(r, ev);
+	call_fields(r, v, ev);
 	ev->ts_ns = r->enter_ns;
 	ev->label = NULL;
 	ev->probe_id = AT_PROBE_SYSCALLS;
@@ -184,7 +239,7 @@ void decode_syscall_rec(const struct at_call_rec *r, struct event *ev)
 	ev->sys = syscall_desc_of(r->nr);
 	ev->name = ev->sys ? ev->sys->name : syscall_name(r->nr, ev->name_buf);
 	/* Unknown to the table: the six registers, as strace shows unknown calls. */
-	fill_args(ev, r, ev->sys ? ev->sys->nargs : AT_MAX_ARGS);
+	fill_args(ev, r, v, ev->sys ? ev->sys->nargs : AT_MAX_ARGS);
 	for (unsigned i = 0; i < ev->nargs; i++) {
 		ev->args[i].name = ev->sys ? ev->sys->argname[i] : NULL;
 		ev->args[i].type = ev->sys ? ev->sys->arg[i] : ARG_HEX;
@@ -205,13 +260,21 @@ const struct probe *decoder__probe(const struct decoder *d, const void *data)
 	return p && p->label[0] ? p : NULL;
 }
 
+void decode_syscall_rec(const struct at_call_rec *r, struct event *ev)
+{
+	struct slot_view v;
+
+	inline_view(r, &v);
+	syscall_rec(r, &v, ev);
+}
+
 static void decode_syscall(const struct decoder *d, const struct at_call_rec *r,
-			   struct decode_scratch *sc, struct event *ev)
+			   struct slot_view *v, struct decode_scratch *sc, struct event *ev)
 {
 	const struct probe *p = decoder__probe(d, r);
 
-	r = scrubbed(p, r, &sc->scrubbed);
-	decode_syscall_rec(r, ev);
+	scrubbed(p, r, v, sc);
+	syscall_rec(r, v, ev);
 	ev->ts_ns = rel_ns(d, r->enter_ns);
 	if (d->no_dur && !p)
 		ev->flags |= EV_NO_DUR;
@@ -223,11 +286,11 @@ static void decode_syscall(const struct decoder *d, const struct at_call_rec *r,
 }
 
 static void decode_func(const struct decoder *d, const struct probe *p, const struct at_call_rec *r,
-			struct decode_scratch *sc, struct event *ev)
+			struct slot_view *v, struct decode_scratch *sc, struct event *ev)
 {
-	r = scrubbed(p, r, &sc->scrubbed);
+	scrubbed(p, r, v, sc);
 	ev->kind = EV_CALL;
-	call_fields(r, ev);
+	call_fields(r, v, ev);
 	/* '@return' with arguments: a call probe whose record is stamped at return. */
 	ev->ts_ns = rel_ns(d, p->spec.stamp_return ? r->hdr.ts_ns : r->enter_ns);
 	ev->label = p->label[0] ? p->label : NULL;
@@ -236,7 +299,7 @@ static void decode_func(const struct decoder *d, const struct probe *p, const st
 	ev->name = p->name;
 	ev->sys = NULL;
 	/* A return-only record has no arguments. */
-	fill_args(ev, r, r->flags & AT_CALL_RETURN_ONLY ? 0 : p->spec.nargs);
+	fill_args(ev, r, v, r->flags & AT_CALL_RETURN_ONLY ? 0 : p->spec.nargs);
 	for (unsigned i = 0; i < ev->nargs; i++) {
 		ev->args[i].name = p->spec.args[i].name;
 		ev->args[i].type = p->spec.args[i].type;
@@ -297,16 +360,20 @@ int decoder__decode(const struct decoder *d, const void *data, size_t size,
 	int kind = decode_kind(data, size);
 	const struct at_call_rec *r;
 	const struct probe *p;
+	struct slot_view v;
 
 	switch (kind) {
 	case EV_SYSCALL:
-		decode_syscall(d, checked_call(data, size, &scratch->checked), scratch, ev);
+		r = checked_call(data, size, &scratch->checked);
+		view_slots(r, data, size, scratch, &v);
+		decode_syscall(d, r, &v, scratch, ev);
 		break;
 	case EV_CALL:
 		if (!(p = decoder__call_probe(d, data)))
 			return 0;
 		r = checked_call(data, size, &scratch->checked);
-		decode_func(d, p, r, scratch, ev);
+		view_slots(r, data, size, scratch, &v);
+		decode_func(d, p, r, &v, scratch, ev);
 		break;
 	case EV_EXEC:
 	case EV_FORK:

@@ -38,6 +38,8 @@ enum event_flag {
 	EV_FAILING = 1u << 4,	  /* the return matched the probe's failing predicate */
 	EV_ARGS_GONE = 1u << 5,	  /* a successful exec: the old image's pointers are gone */
 	EV_TRUNCATED = 1u << 6,	  /* an argument's bytes were cut at the capture limit */
+	/* A call probe's return whose entry was not saved: arguments unknown (EV_RETURN_ONLY too). */
+	EV_NO_ENTRY = 1u << 7,
 };
 
 /* An argument's bytes. */
@@ -53,7 +55,7 @@ struct event_arg {
 	uint64_t value;	   /* the register */
 	uint64_t more[2];  /* Go: a slice's length and capacity, an interface's data word */
 	const char *bytes; /* its capture slot, NULL when no slot holds it */
-	uint16_t len;	   /* bytes in the slot, at most AT_STR_MAX */
+	uint16_t len;	   /* bytes in the slot, at most AT_CAP_MAX */
 	uint8_t type;	   /* enum arg_kind (EV_SYSCALL) or enum utype (EV_CALL) */
 	uint8_t flags;	   /* enum event_arg_flag */
 	uint8_t ref;	   /* EV_CALL UT_REF: the integer type pointed to */
@@ -128,8 +130,16 @@ struct decoder {
 
 /* Room a decoded record may need besides the record itself (copies that fix or scrub it). */
 struct decode_scratch {
-	struct at_call_rec checked;  /* slot lengths cut to what arrived */
-	struct at_call_rec scrubbed; /* the probe's scrub rules applied */
+	struct at_call_rec checked;	     /* slot lengths cut to what arrived */
+	char joined[AT_SLOTS][AT_CAP_MAX];   /* a slot's inline part and its continuation */
+	char scrubbed[AT_SLOTS][AT_CAP_MAX]; /* the probe's scrub rules applied */
+};
+
+/* Where each slot's bytes are once joined and scrubbed (decode.c). */
+struct slot_view {
+	const char *bytes[AT_SLOTS];
+	uint16_t len[AT_SLOTS];	 /* at most AT_CAP_MAX */
+	uint8_t flags[AT_SLOTS]; /* AT_SF_*, TRUNC also for a continuation cut on arrival */
 };
 
 /*

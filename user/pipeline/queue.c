@@ -19,6 +19,7 @@ int queue_init(struct queue *q, size_t cap, queue_record_fn on_record, queue_flu
 		return -ENOMEM;
 	}
 	q->cap = cap;
+	q->big_budget = QUEUE_BIG_BUDGET;
 	q->on_record = on_record;
 	q->on_flush = on_flush;
 	q->ctx = ctx;
@@ -66,6 +67,44 @@ static size_t wait_space(struct queue *q, size_t head, size_t tail)
 	return tail;
 }
 
+/*
+ * A record larger than a slot: a heap copy, its address in slot head, within
+ * the budget of such bytes queued at once. 0, or -1 to drop it.
+ */
+static int push_big(struct queue *q, size_t head, const void *data, size_t size)
+{
+	void *copy;
+
+	if (size >= QUEUE_SIZE_BIG ||
+	    atomic_load_explicit(&q->big_bytes, memory_order_relaxed) + size > q->big_budget)
+		return -1;
+	copy = malloc(size);
+	if (!copy)
+		return -1;
+	memcpy(copy, data, size);
+	atomic_fetch_add_explicit(&q->big_bytes, size, memory_order_relaxed);
+	memcpy(&q->slots[head % q->cap], &copy, sizeof(copy));
+	q->sizes[head % q->cap] = (uint32_t)size | QUEUE_SIZE_BIG;
+	return 0;
+}
+
+/* The writer's side of slot i: the record handed on, a heap copy freed after. */
+static void take(struct queue *q, size_t i)
+{
+	uint32_t size = q->sizes[i];
+	void *big;
+
+	if (!(size & QUEUE_SIZE_BIG)) {
+		q->on_record(q->ctx, &q->slots[i], size);
+		return;
+	}
+	size &= ~QUEUE_SIZE_BIG;
+	memcpy(&big, &q->slots[i], sizeof(big));
+	q->on_record(q->ctx, big, size);
+	free(big);
+	atomic_fetch_sub_explicit(&q->big_bytes, size, memory_order_relaxed);
+}
+
 void queue_push(struct queue *q, const void *data, size_t size)
 {
 	size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
@@ -76,12 +115,14 @@ void queue_push(struct queue *q, const void *data, size_t size)
 		q->stuck = head - tail >= q->cap;
 		q->stuck_tail = tail;
 	}
-	if (head - tail >= q->cap || size > sizeof(*q->slots)) {
+	if (head - tail >= q->cap || (size > sizeof(*q->slots) && push_big(q, head, data, size))) {
 		atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
 		return;
 	}
-	memcpy(&q->slots[head % q->cap], data, size);
-	q->sizes[head % q->cap] = (uint32_t)size;
+	if (size <= sizeof(*q->slots)) {
+		memcpy(&q->slots[head % q->cap], data, size);
+		q->sizes[head % q->cap] = (uint32_t)size;
+	}
 	if (head + 1 - tail > q->high)
 		q->high = head + 1 - tail;
 	atomic_store_explicit(&q->head, head + 1, memory_order_release);
@@ -116,7 +157,7 @@ static bool drain(struct queue *q)
 	if (tail == head)
 		return false;
 	for (; tail != head; tail++) {
-		q->on_record(q->ctx, &q->slots[tail % q->cap], q->sizes[tail % q->cap]);
+		take(q, tail % q->cap);
 		atomic_store_explicit(&q->tail, tail + 1, memory_order_release);
 		/* A waiting reader goes on once an eighth of the queue is free. */
 		if (atomic_load(&q->reader_waits) && ((tail + 1) % (q->cap / 8 + 1)) == 0) {

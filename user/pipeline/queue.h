@@ -22,6 +22,13 @@
 
 /* Records the queue holds by default (limits.queue). */
 #define QUEUE_DEFAULT_LEN 2048
+/*
+ * Records larger than a slot (captures past their inline part, up to
+ * AT_EXT_MAX bytes more) are copied to the heap, at most this many bytes of
+ * them queued at once: past it they are dropped and counted as a full
+ * queue's are. The slots stay the size of an inline record.
+ */
+#define QUEUE_BIG_BUDGET (4u << 20)
 /* How long the writer may take nothing before the reader drops rather than waits. */
 #define QUEUE_STALL_MS 250
 
@@ -30,8 +37,11 @@ typedef void (*queue_record_fn)(void *ctx, const void *data, size_t size);
 typedef void (*queue_flush_fn)(void *ctx);
 
 struct queue {
-	struct at_call_rec *slots; /* the largest record fits a slot */
-	uint32_t *sizes;
+	/* A record of at most a slot's size in place; a larger one's heap copy's address. */
+	struct at_call_rec *slots;
+	uint32_t *sizes;	  /* | QUEUE_SIZE_BIG: the slot holds the heap copy's address */
+	size_t big_budget;	  /* bytes of heap copies allowed at once (QUEUE_BIG_BUDGET) */
+	_Atomic size_t big_bytes; /* bytes of heap copies queued now */
 	size_t cap;
 	_Atomic size_t head;	  /* written by the reader: next slot to fill */
 	_Atomic size_t tail;	  /* written by the writer: next slot to take */
@@ -49,6 +59,8 @@ struct queue {
 	queue_flush_fn on_flush;
 	void *ctx;
 };
+
+#define QUEUE_SIZE_BIG (1u << 31)
 
 /* Allocates a queue of cap records. 0 or -errno. */
 int queue_init(struct queue *q, size_t cap, queue_record_fn on_record, queue_flush_fn on_flush,

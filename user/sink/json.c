@@ -176,6 +176,9 @@ static void put_call(struct out *l, const struct event *ev)
 	else
 		out_u64(l, ev->dur_ns);
 	stacks_put_json(l, ev);
+	/* Only when so: the arguments are missing because the entry was not saved. */
+	if (ev->flags & EV_NO_ENTRY)
+		out_puts(l, ",\"entry_missing\":true");
 	out_puts(l, "}\n");
 }
 

@@ -11,6 +11,7 @@
 #include "otlp_json.h"
 #include "podmeta.h"
 #include "probes.h"
+#include "sink.h"
 #include "sinkcfg.h"
 #include "summary.h"
 #include "syscalls.h"
@@ -18,10 +19,10 @@
 #define SUB (1u << AT_HIST_SUB_BITS)
 #define NS_PER_S 1000000000ull
 
-/* A body: the text sink's line for six C-escaped captures (4 bytes a byte) and the names. */
-#define BODY_MAX (AT_MAX_ARGS * (AT_STR_MAX * 4 + 64) + 1024)
+/* A body: the text sink's line for the C-escaped captures (4 bytes a byte) and the names. */
+#define BODY_MAX ((CALL_BYTES_MAX + AT_MAX_ARGS * AT_STR_MAX) * 4 + AT_MAX_ARGS * 64 + 1024)
 /* An argument as a JSON value: a captured string JSON-escaped (6 bytes a byte at most). */
-#define VALUE_MAX (AT_STR_MAX * 6 + 32)
+#define VALUE_MAX (AT_CAP_MAX * 6 + 32)
 
 /* A list of KeyValue objects being written: commas between them. */
 struct kvs {

@@ -55,8 +55,10 @@ void lines_flush(struct output *o);
 void lines_summary(struct output *o, const struct snapshot *snap, line_summary_fn *fmt);
 int lines_close(struct output *o);
 
-/* Room for a call's arguments: every slot escaped (JSON's \u00XX: 6x), plus the scalars. */
-#define CALL_TEXT_MAX (AT_SLOTS * AT_STR_MAX * 6 + 1024)
+/* Captured bytes of one call at most: the inline slots and the record's continuations. */
+#define CALL_BYTES_MAX (AT_SLOTS * AT_STR_MAX + AT_EXT_MAX)
+/* Room for a call's arguments: every byte escaped (JSON's \u00XX: 6x), plus the scalars. */
+#define CALL_TEXT_MAX (CALL_BYTES_MAX * 6 + 1024)
 /* A whole line: the decoded call, its head, names and labels, the return. */
 #define SINK_LINE_MAX (2 * CALL_TEXT_MAX)
 

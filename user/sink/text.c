@@ -120,6 +120,9 @@ static void put_call(const struct output *s, struct out *l, const struct event *
 			func_put_ret(l, ev, false);
 		if (ev->flags & EV_FAILING)
 			out_puts(l, " [failing]");
+		/* The arguments are not shown because they are not known, not because there are none. */
+		if (ev->flags & EV_NO_ENTRY)
+			out_puts(l, " [entry missing]");
 		if (!(ev->flags & (EV_NORETURN | EV_NO_DUR | EV_RETURN_ONLY))) {
 			out_puts(l, " <");
 			out_secs6(l, ev->dur_ns);
