@@ -126,6 +126,9 @@ static __always_inline __u32 argv_of_caller(struct at_argv_head *h, char *strs, 
 			break;
 		}
 	}
+	/* More than the strings looked at: "..." after them. */
+	if (!*cut && h->argc == AT_ARGV_PTRS && user_ptr_at(argv, AT_ARGV_PTRS, compat))
+		*cut = true;
 	return len;
 }
 
@@ -143,14 +146,14 @@ __attribute__((noinline)) int capture_argv(struct at_call_rec *rec, __u32 i, __u
 	h->envc = -1;
 	rec->slot_arg[i] = arg;
 	if (ok) {
-		len = argv_of_new_image(h, rec->slot[i] + sizeof(*h), AT_STR_MAX - sizeof(*h),
+		len = argv_of_new_image(h, rec->slot[i] + sizeof(*h), AT_STR_MAX - 1 - sizeof(*h),
 					compat, &cut);
 	} else {
 		if (!rec->args[arg]) {
 			rec->slot_arg[i] = AT_ARG_NONE;
 			return 0;
 		}
-		len = argv_of_caller(h, rec->slot[i] + sizeof(*h), AT_STR_MAX - sizeof(*h),
+		len = argv_of_caller(h, rec->slot[i] + sizeof(*h), AT_STR_MAX - 1 - sizeof(*h),
 				     rec->args[arg], compat, &cut);
 		h->envc = user_ptrs_count(rec->args[arg + 1], compat);
 	}

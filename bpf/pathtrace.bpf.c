@@ -81,24 +81,25 @@ static __always_inline bool path_is(const struct path_buf *b, long n, __u32 i)
 	return true;
 }
 
-static __always_inline bool path_traced(__u64 ptr)
+/* 1: the path at ptr is a traced one, 0: not, -1: unreadable now (a page not faulted in). */
+static __always_inline int path_traced(__u64 ptr)
 {
 	__u32 zero = 0;
 	struct path_buf *b = bpf_map_lookup_elem(&path_scratch, &zero);
 	long n;
 
 	if (!b || !ptr)
-		return false;
+		return 0;
 	n = bpf_probe_read_user_str(b->s, sizeof(b->s), (const void *)ptr);
 	if (n <= 0)
-		return false;
+		return -1;
 	for (__u32 i = 0; i < AT_TRACE_PATHS; i++) {
 		if (i >= trace_path_n)
 			break;
 		if (path_is(b, n, i))
-			return true;
+			return 1;
 	}
-	return false;
+	return 0;
 }
 
 __attribute__((noinline)) int path_match(const struct at_call_rec *rec)
@@ -108,12 +109,32 @@ __attribute__((noinline)) int path_match(const struct at_call_rec *rec)
 	if (!rec)
 		return 0;
 	spec = &specs[rec->nr & (AT_NR_MAX - 1)];
+	bool unread = false;
+
 	for (int i = 0; i < AT_MAX_ARGS; i++) {
-		if ((spec->path_mask & (1u << i)) && path_traced(rec->args[i]))
-			return 2;
+		if (spec->path_mask & (1u << i)) {
+			int t = path_traced(rec->args[i]);
+
+			if (t > 0)
+				return 2;
+			unread |= t < 0;
+		}
 		if ((spec->fd_mask & (1u << i)) && fd_traced((int)rec->args[i]))
 			return 1;
 	}
+	return unread ? 3 : 0;
+}
+
+__attribute__((noinline)) int path_match_late(const struct at_call_rec *rec)
+{
+	const volatile struct at_sys_spec *spec;
+
+	if (!rec)
+		return 0;
+	spec = &specs[rec->nr & (AT_NR_MAX - 1)];
+	for (int i = 0; i < AT_MAX_ARGS; i++)
+		if ((spec->path_mask & (1u << i)) && path_traced(rec->args[i]) > 0)
+			return 2;
 	return 0;
 }
 

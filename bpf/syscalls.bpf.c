@@ -198,7 +198,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (trace_path_n) {
 		int m = sel ? path_match(rec) : 0;
 
-		fl->path_hit = m == 2;
+		/* 3: a path unreadable yet, decided at the exit (path_match_late). */
+		fl->path_hit = m == 2 ? 1 : m == 3 ? 3 : 0;
 		if (!m) {
 			sel = false;
 			/* -y's fd tables still follow it. */
@@ -251,6 +252,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	/* execve from a non-leader thread changes the tid: report the current one. */
 	rec->hdr.tid = (__u32)pid_tgid;
 	prb = syscall_probes && bit_set(probed, rec->nr);
+	/* -P: a path the entry could not read is there now (the kernel faulted it in). */
+	if (trace_path_n && fl->path_hit == 3) {
+		fl->path_hit = path_match_late(rec) == 2;
+		if (!fl->path_hit)
+			fl->sel = 0;
+		if (!fl->sel && !prb && !fl->shd)
+			return 0;
+	}
 	if (fl->sel)
 		account(rec->hdr.pid, rec->nr, ret, rec->hdr.ts_ns - rec->enter_ns);
 	if (trace_path_n && fl->path_hit && ret >= 0 && specs[rec->nr & (AT_NR_MAX - 1)].ret_fd)

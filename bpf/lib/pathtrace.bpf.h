@@ -19,6 +19,12 @@ const volatile __u32 trace_path_n __weak = 0;
  * a path argument (an fd it returns is the path's file), 1 by an fd's, 0 not.
  */
 int path_match(const struct at_call_rec *rec);
+/*
+ * 3 from path_match: a path argument could not be read at entry (its page not
+ * faulted in yet); at the exit, the kernel having read it, path_match_late
+ * decides by the path arguments alone: 2 or 0.
+ */
+int path_match_late(const struct at_call_rec *rec);
 /* After a matching call returned fd: its file is traced from now on. */
 int path_fd_opened(int fd);
 

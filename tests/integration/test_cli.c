@@ -1477,6 +1477,20 @@ Test(cli, execve_argv_and_envp_as_strace)
 		 environ_count());
 	cr_assert(strstr(out, line), "%s", out);
 	free(out), free(err);
+	{
+		/* Strings past the slot's 247 bytes: the last one cut, not the slot lost. */
+		char y[101];
+
+		memset(y, 'y', 100);
+		y[100] = '\0';
+		st = run_capture((char *[]){ AT, "-q", "-s", "200", "-e", "trace=execve", "--",
+					     "/bin/true", y, y, y, NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+		cr_assert(strstr(out, "execve(\"/bin/true\", [\"/bin/true\", \"yyyy"), "%s", out);
+		cr_assert(strstr(out, "yyy\"...], ? /* "), "%s", out);
+		free(out), free(err);
+	}
 	st = run_capture((char *[]){ AT, "-q", "--json", "-e", "trace=execve", "--", "/bin/true",
 				     "a", "b c", NULL },
 			 &out, &err);

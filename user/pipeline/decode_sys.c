@@ -1224,6 +1224,11 @@ static bool put_pollfds(struct out *o, const struct event *ev, const struct even
 		out_putc(o, '{');
 		obj_field(o, json, &f, "fd");
 		out_i64(o, p.fd);
+		/* An fd the kernel ignores: strace shows {fd=-1} alone. */
+		if (p.fd < 0 && !json) {
+			out_putc(o, '}');
+			continue;
+		}
 		obj_field(o, json, &f, revents ? "revents" : "events");
 		obj_sym_begin(o, json);
 		put_flags(o, (unsigned short)(revents ? p.revents : p.events), poll_events,
@@ -1313,7 +1318,8 @@ static void put_clone_args(struct out *o, const struct event *ev, const struct k
 	} else {
 		out_u64(o, c->exit_signal);
 	}
-	put_addr_field(o, json, &first, "stack", c->stack);
+	obj_field(o, json, &first, "stack");
+	put_ptr(o, c->stack, json);
 	obj_field(o, json, &first, "stack_size");
 	if (json)
 		out_u64(o, c->stack_size);
@@ -1427,6 +1433,9 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		put_epoll_event(o, &v.ee, json);
 		return;
 	case ARG_CLONE_ARGS_IN:
+		/* strace's: a size short of the fields through tls, the address. */
+		if (ev->nargs > 1 && ev->args[1].value < 64)
+			break;
 		put_clone_args(o, ev, &v.ca, json);
 		return;
 	}
@@ -1523,7 +1532,7 @@ static void put_argv(struct out *o, const struct event *ev, const struct event_a
 			out_escape_c(o, p, m);
 		out_puts(o, !json && (m < n || !nul) ? "\"..." : "\"");
 		last_cut = !nul;
-		p += n + 1;
+		p = nul ? nul + 1 : end;
 	}
 	/* More strings than the slot held (a failed call's count is of those read: the flag says). */
 	if (!json && (shown < h.argc || ((a->flags & EVA_TRUNCATED) && !last_cut)))
