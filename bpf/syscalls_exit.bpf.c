@@ -68,58 +68,74 @@ static __always_inline void count_call(__u32 tgid, __u32 nr, __s64 ret)
  * be /dev/fd/N/... for a relative path, so it has none, and neither has an
  * execve whose path was not kept (the slot stays unused: the path prints ?).
  */
+/*
+ * Slot i of a call seen at sys_exit alone (capture_at_exit). A global
+ * function: the verifier checks the slot kinds' paths once, not once per
+ * unrolled slot of every caller (they made sys_exit_only's verification
+ * take most of a second at start).
+ */
+__attribute__((noinline)) int capture_exit_slot(struct at_call_rec *rec, __u32 i, __s64 ret,
+						int exec_done)
+{
+	const volatile struct at_sys_spec *spec;
+	struct exec_path *ep;
+	__u8 kind;
+
+	if (!rec)
+		return 0;
+	i &= AT_SLOTS - 1;
+	spec = &specs[rec->nr & (AT_NR_MAX - 1)];
+	kind = spec->slot_kind[i];
+	if (kind == AT_SLOT_NONE ||
+	    ((kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT) && ret < 0))
+		return 0;
+	if (kind == AT_SLOT_ARGV) {
+		capture_argv(rec, i, spec->slot_arg[i], exec_done, rec->flags & AT_CALL_COMPAT);
+		return 0;
+	}
+	if (kind == AT_SLOT_ARR_OUT) {
+		capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i], spec->elem[i], ret);
+		return 0;
+	}
+	if (!exec_done && sockcap_kind(kind)) {
+		sockcap_slot(rec, i,
+			     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
+					 SOCKCAP_EXIT_ONLY),
+			     ret);
+		return 0;
+	}
+	if (!exec_done && (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)) {
+		capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
+		return 0;
+	}
+	if (!exec_done && kind == AT_SLOT_PATH_IN) {
+		capture_path(rec, i, spec->slot_arg[i]);
+		return 0;
+	}
+	if (!exec_done) {
+		capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
+			slot_want(rec, kind, spec->len_arg[i], ret), false);
+		return 0;
+	}
+	if (kind != AT_SLOT_PATH_IN || spec->slot_arg[i] != 0)
+		return 0;
+	ep = bpf_task_storage_get(&exec_paths, bpf_get_current_task_btf(), NULL, 0);
+	if (!ep)
+		return 0;
+	rec->slot_arg[i] = 0;
+	path_read(rec, i, bpf_probe_read_kernel_str(rec->slot[i], AT_STR_MAX, ep->path));
+	return 0;
+}
+
 static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 {
 	const volatile struct at_sys_spec *spec = &specs[rec->nr & (AT_NR_MAX - 1)];
 	bool exec_done = spec->exec && ret == 0;
-	struct exec_path *ep = NULL;
 
-	if (exec_done) {
+	if (exec_done)
 		rec->flags |= AT_CALL_ARGS_GONE;
-		ep = bpf_task_storage_get(&exec_paths, bpf_get_current_task_btf(), NULL, 0);
-	}
-#pragma unroll
-	for (int i = 0; i < AT_SLOTS; i++) {
-		__u8 kind = spec->slot_kind[i];
-
-		if (kind == AT_SLOT_NONE ||
-		    ((kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT) && ret < 0))
-			continue;
-		if (kind == AT_SLOT_ARGV) {
-			capture_argv(rec, i, spec->slot_arg[i], exec_done,
-				     rec->flags & AT_CALL_COMPAT);
-			continue;
-		}
-		if (kind == AT_SLOT_ARR_OUT) {
-			capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i], spec->elem[i],
-				    ret);
-			continue;
-		}
-		if (!exec_done && sockcap_kind(kind)) {
-			sockcap_slot(rec, i,
-				     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
-						 SOCKCAP_EXIT_ONLY),
-				     ret);
-			continue;
-		}
-		if (!exec_done && (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)) {
-			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
-			continue;
-		}
-		if (!exec_done && kind == AT_SLOT_PATH_IN) {
-			capture_path(rec, i, spec->slot_arg[i]);
-			continue;
-		}
-		if (!exec_done) {
-			capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
-				slot_want(rec, kind, spec->len_arg[i], ret), false);
-			continue;
-		}
-		if (kind != AT_SLOT_PATH_IN || !ep || spec->slot_arg[i] != 0)
-			continue;
-		rec->slot_arg[i] = 0;
-		path_read(rec, i, bpf_probe_read_kernel_str(rec->slot[i], AT_STR_MAX, ep->path));
-	}
+	for (__u32 i = 0; i < AT_SLOTS; i++)
+		capture_exit_slot(rec, i, ret, exec_done);
 }
 
 /* The fixed part of a call's record, from the registers at sys_exit (or at exit). */

@@ -426,6 +426,8 @@ static char *trace_waitlib(pid_t target, int go, char *const args[], void (*mean
 	for (int i = 0; i < 500 && links_of("func_entry") <= before; i++)
 		usleep(10 * 1000);
 	cr_assert_gt(links_of("func_entry"), before, "agent-trace did not attach: %s", slurp(errf));
+	/* The function links come before the rest of the set-up (the traced pid): let it end. */
+	usleep(1500 * 1000);
 	if (meanwhile)
 		meanwhile();
 	cr_assert_eq(write(go, "g", 1), 1);

@@ -867,8 +867,13 @@ Test(probefile_cli, thread_state_limit_bounds_calls_in_flight)
 		 "  thread_state: 2\n");
 	write_file(sc.file, y);
 	cr_assert_eq(run_capture(argv, &o, &e), 0, "%s", e);
-	/* 4 threads alive at once, room for 2: the calls of the 2 others are lost, and said. */
-	cr_assert_eq(count_lines(o, "\"probe_name\":\"steps\",\"probe\":"), 50, "%s", o);
+	/*
+	 * 4 threads alive at once, room for 2: the entries of the 2 others are
+	 * lost, and said; their returns still run, fail closed, their records
+	 * saying the entry is missing.
+	 */
+	cr_assert_eq(count_lines(o, "\"probe_name\":\"steps\",\"probe\":"), 100, "%s", o);
+	cr_assert_eq(count_lines(o, "\"entry_missing\":true}"), 50, "%s", o);
 	cr_assert_eq(count_lines(o, "\"state\":50,"), 1, "%s", o);
 	free(o);
 	free(e);

@@ -25,16 +25,6 @@ bool sock_kind(unsigned kind)
 	return kind >= ARG_SOCKADDR_IN && kind <= ARG_MSGHDR_OUT;
 }
 
-static void put_ptr(struct out *o, uint64_t p, bool json)
-{
-	if (!p)
-		out_puts(o, json ? "null" : "NULL");
-	else if (json)
-		out_printf(o, "\"%#llx\"", (unsigned long long)p);
-	else
-		out_hex(o, p);
-}
-
 /* A field: text "name=", JSON "name":; first says whether a comma goes before. */
 static void field(struct out *o, bool json, bool *first, const char *text, const char *jname)
 {
@@ -210,7 +200,7 @@ static void put_sockaddr_at(struct out *o, uint64_t ptr, const char *buf, size_t
 	int want = len > AT_SA_MAX ? AT_SA_MAX : len;
 
 	if (len < 2 || !ptr || !readable || got < (size_t)want) {
-		put_ptr(o, ptr, json);
+		sys_put_ptr(o, ptr, json);
 		return;
 	}
 	sock_put_sockaddr(o, buf, got, len, json);
@@ -250,7 +240,7 @@ static void put_sockaddr_arg(struct out *o, const struct event *ev, unsigned i, 
 	int len;
 
 	if (!c || (a->flags & EVA_FAULTED)) {
-		put_ptr(o, a->value, json);
+		sys_put_ptr(o, a->value, json);
 		return;
 	}
 	if (a->type == ARG_SOCKADDR_IN) {
@@ -259,7 +249,7 @@ static void put_sockaddr_arg(struct out *o, const struct event *ev, unsigned i, 
 		return;
 	}
 	if (!sa_out_shown(ev, i, c)) {
-		put_ptr(o, a->value, json);
+		sys_put_ptr(o, a->value, json);
 		return;
 	}
 	len = (c->flags & AT_SA_ULEN) && c->ulen < c->rlen ? c->ulen : c->rlen;
@@ -275,7 +265,7 @@ static void put_socklen(struct out *o, const struct event *ev, unsigned i, bool 
 	bool shown = c && sa_out_shown(ev, i - 1, c);
 
 	if (!shown && !ulen) {
-		put_ptr(o, ev->args[i].value, json);
+		sys_put_ptr(o, ev->args[i].value, json);
 		return;
 	}
 	if (json) {
@@ -311,7 +301,7 @@ static void iov_base(struct out *o, const struct at_iov_cap *c, unsigned k, cons
 
 	if (!(c->flags & AT_IOV_DATA_READ) || (c->dfault & (1u << k)) || !base ||
 	    c->got[k] > have) {
-		put_ptr(o, base, json);
+		sys_put_ptr(o, base, json);
 		return;
 	}
 	put_quoted(o, data, c->got[k], json);
@@ -329,7 +319,7 @@ void sock_put_iov(struct out *o, const char *cap, size_t len, int64_t limit, uin
 
 	if (!cap || len < offsetof(struct at_iov_cap, iov) ||
 	    (((const struct at_iov_cap *)cap)->flags & AT_IOV_FAULT)) {
-		put_ptr(o, ptr, json);
+		sys_put_ptr(o, ptr, json);
 		return;
 	}
 	memset(&c, 0, sizeof(c));
@@ -337,7 +327,7 @@ void sock_put_iov(struct out *o, const char *cap, size_t len, int64_t limit, uin
 	shown = c.shown > AT_IOV_SHOWN ? AT_IOV_SHOWN : c.shown;
 	if (len < offsetof(struct at_iov_cap, iov) + shown * sizeof(c.iov[0]) ||
 	    (c.count && !shown)) {
-		put_ptr(o, ptr, json);
+		sys_put_ptr(o, ptr, json);
 		return;
 	}
 	have = len > offsetof(struct at_iov_cap, data) ? len - offsetof(struct at_iov_cap, data) :
@@ -452,7 +442,7 @@ void sock_put_cmsgs(struct out *o, const char *buf, size_t got, uint64_t control
 	size_t pos = 0, left = got;
 
 	if (got < hsize) {
-		put_ptr(o, addr, json);
+		sys_put_ptr(o, addr, json);
 		return;
 	}
 	out_putc(o, '[');
@@ -492,13 +482,13 @@ static void put_msghdr(struct out *o, const struct event *ev, const struct event
 	int namelen;
 
 	if (!a->bytes || a->len < AT_MSG_HDR || (a->flags & EVA_FAULTED)) {
-		put_ptr(o, a->value, json);
+		sys_put_ptr(o, a->value, json);
 		return;
 	}
 	if (!(c->flags & AT_MSG_HDR_READ)) {
 		/* A failed recvmsg: the length its caller passed, as strace shows it. */
 		if (!out || ev->ret >= 0 || !(c->flags & AT_MSG_NAMELEN_IN)) {
-			put_ptr(o, a->value, json);
+			sys_put_ptr(o, a->value, json);
 			return;
 		}
 		out_putc(o, '{');
@@ -529,13 +519,13 @@ static void put_msghdr(struct out *o, const struct event *ev, const struct event
 	if (a->aux && !(a->aux_flags & EVA_FAULTED))
 		sock_put_iov(o, a->aux, a->aux_len, out ? ev->ret : -1, c->iov, json);
 	else
-		put_ptr(o, c->iov, json);
+		sys_put_ptr(o, c->iov, json);
 	field(o, json, &first, "msg_iovlen", "msg_iovlen");
 	out_u64(o, c->iovlen);
 	if (c->controllen) {
 		field(o, json, &first, "msg_control", "msg_control");
 		if (c->flags & AT_MSG_CTL_FAULT)
-			put_ptr(o, c->control, json);
+			sys_put_ptr(o, c->control, json);
 		else
 			sock_put_cmsgs(o, c->ctl, ctl_got, c->controllen, c->control, json);
 	}
@@ -565,7 +555,7 @@ void sock_put_arg(struct out *o, const struct event *ev, unsigned i, bool json)
 	case ARG_IOV_IN:
 	case ARG_IOV_OUT:
 		if (!a->value || (a->flags & EVA_FAULTED) || !a->bytes)
-			put_ptr(o, a->value, json);
+			sys_put_ptr(o, a->value, json);
 		else
 			sock_put_iov(o, a->bytes, a->len, a->type == ARG_IOV_OUT ? ev->ret : -1,
 				     a->value, json);
@@ -575,5 +565,5 @@ void sock_put_arg(struct out *o, const struct event *ev, unsigned i, bool json)
 		put_msghdr(o, ev, a, json);
 		return;
 	}
-	put_ptr(o, a->value, json);
+	sys_put_ptr(o, a->value, json);
 }

@@ -795,7 +795,7 @@ void sys_put_msg_flags(struct out *o, unsigned flags)
 
 /* Arguments */
 
-static void put_ptr(struct out *o, __u64 p, bool json)
+void sys_put_ptr(struct out *o, uint64_t p, bool json)
 {
 	if (!p)
 		out_puts(o, json ? "null" : "NULL");
@@ -1019,7 +1019,7 @@ static void put_sigaction(struct out *o, const struct k_sigaction *sa, bool json
 	if (sa->handler <= 1) {
 		put_xlat(o, json, sa->handler ? "0x1" : "0", sa->handler ? "SIG_IGN" : "SIG_DFL");
 	} else {
-		put_ptr(o, sa->handler, json);
+		sys_put_ptr(o, sa->handler, json);
 	}
 	obj_field(o, json, &first, "sa_mask");
 	put_sigset(o, sa->mask, json);
@@ -1032,7 +1032,7 @@ static void put_sigaction(struct out *o, const struct k_sigaction *sa, bool json
 	obj_sym_begin(o, json);
 	if (sa->flags & 0x04000000) {
 		obj_field(o, json, &first, "sa_restorer");
-		put_ptr(o, sa->restorer, json);
+		sys_put_ptr(o, sa->restorer, json);
 	}
 	out_putc(o, '}');
 }
@@ -1283,7 +1283,7 @@ static void put_addr_field(struct out *o, bool json, bool *first, const char *na
 {
 	obj_field(o, json, first, name);
 	if (v || json)
-		put_ptr(o, v, json);
+		sys_put_ptr(o, v, json);
 	else
 		out_putc(o, '0');
 }
@@ -1319,7 +1319,7 @@ static void put_clone_args(struct out *o, const struct event *ev, const struct k
 		out_u64(o, c->exit_signal);
 	}
 	obj_field(o, json, &first, "stack");
-	put_ptr(o, c->stack, json);
+	sys_put_ptr(o, c->stack, json);
 	obj_field(o, json, &first, "stack_size");
 	if (json)
 		out_u64(o, c->stack_size);
@@ -1369,7 +1369,7 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 
 	if (!a->bytes || (a->flags & EVA_FAULTED) || a->len < size || size > sizeof(v) ||
 	    (out && ev->ret < 0) || (a->type == ARG_WAIT_STATUS && ev->ret <= 0)) {
-		put_ptr(o, a->value, json);
+		sys_put_ptr(o, a->value, json);
 		return;
 	}
 	memcpy(&v, a->bytes, size);
@@ -1439,7 +1439,7 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		put_clone_args(o, ev, &v.ca, json);
 		return;
 	}
-	put_ptr(o, a->value, json);
+	sys_put_ptr(o, a->value, json);
 }
 
 /*
@@ -1462,7 +1462,7 @@ static void put_captured(struct out *o, const struct event *ev, const struct eve
 	}
 	if ((!a->value && !gone) || !a->bytes || faulted ||
 	    (a->type == ARG_BUF_OUT && ev->ret < 0)) {
-		put_ptr(o, a->value, json);
+		sys_put_ptr(o, a->value, json);
 		return;
 	}
 	/* getcwd's length counts the terminating NUL. */
@@ -1513,7 +1513,7 @@ static void put_argv(struct out *o, const struct event *ev, const struct event_a
 		if (ev->flags & EV_ARGS_GONE)
 			out_puts(o, json ? "null" : "?");
 		else
-			put_ptr(o, a->value, json);
+			sys_put_ptr(o, a->value, json);
 		return;
 	}
 	p = a->bytes + sizeof(h);
@@ -1557,7 +1557,7 @@ static void put_envp(struct out *o, const struct event *ev, unsigned i, bool jso
 		if (gone)
 			out_puts(o, "null");
 		else
-			put_ptr(o, a->value, true);
+			sys_put_ptr(o, a->value, true);
 		out_puts(o, ",\"vars\":");
 		if (counted)
 			out_printf(o, "%d}", h.envc);
@@ -1568,7 +1568,7 @@ static void put_envp(struct out *o, const struct event *ev, unsigned i, bool jso
 	if (gone)
 		out_putc(o, '?');
 	else
-		put_ptr(o, a->value, false);
+		sys_put_ptr(o, a->value, false);
 	if (counted && (gone || a->value))
 		out_printf(o, " /* %d var%s */", h.envc, h.envc == 1 ? "" : "s");
 }
@@ -1729,7 +1729,7 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 			out_hex(o, v);
 		return;
 	case ARG_PTR:
-		put_ptr(o, v, json);
+		sys_put_ptr(o, v, json);
 		return;
 	case ARG_STAT_OUT:
 	case ARG_TIMESPEC_IN:
@@ -1757,11 +1757,11 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 		return;
 	case ARG_POLLFDS:
 		if (!put_pollfds(o, ev, a, false, json))
-			put_ptr(o, v, json);
+			sys_put_ptr(o, v, json);
 		return;
 	case ARG_EPOLL_EVENTS_OUT:
 		if (!put_epoll_events(o, ev, a, json))
-			put_ptr(o, v, json);
+			sys_put_ptr(o, v, json);
 		return;
 	case ARG_PATH:
 	case ARG_STR:

@@ -20,6 +20,9 @@ void sys_set_xlat(enum xlat_style style);
 /* -s: bytes shown of each execve argv string (its slot holds them whole). */
 void sys_set_str_max(unsigned n);
 
+/* An address: NULL (JSON null) or 0x7f... (JSON a string). */
+void sys_put_ptr(struct out *o, uint64_t p, bool json);
+
 /* The argument list: `AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC`. */
 void sys_put_args(struct out *o, const struct event *ev);
 /* The return value: "3", "-1 ENOENT (No such file or directory)", "0x7f...", "?". */
