@@ -129,6 +129,17 @@ static __always_inline void str_read(struct at_call_rec *rec, int i, long n, boo
 }
 
 /*
+ * Starts slot i's read of argument arg afresh: a read again (a syscall's
+ * entry string retried at exit) keeps nothing of the last one.
+ */
+static __always_inline void slot_begin(struct at_call_rec *rec, int i, __u8 arg)
+{
+	rec->slot_arg[i] = arg;
+	rec->slot_flags[i] = 0;
+	rec->ext_len[i] = 0;
+}
+
+/*
  * Sleepable programs (function entries and USDT hits, where the kernel allows
  * it) read with bpf_copy_from_user, which faults a page in: a string on a
  * page the process has not touched yet (a fresh program's .rodata) is read,
@@ -208,10 +219,7 @@ static __always_inline void capture(struct at_call_rec *rec, int i, bool is_str,
 	if (arg >= AT_MAX_ARGS)
 		return;
 	ptr = (const void *)rec->args[arg];
-	rec->slot_arg[i] = arg;
-	/* Read again (a syscall's entry string at exit): nothing of the last read stays. */
-	rec->slot_flags[i] = 0;
-	rec->ext_len[i] = 0;
+	slot_begin(rec, i, arg);
 	/* A dereference that failed before the address: nothing to read, and said so. */
 	if (rec->dfault & (1u << arg)) {
 		slot_set(rec, i, AT_SF_FAULT);
@@ -277,10 +285,7 @@ static __always_inline void capture_path(struct at_call_rec *rec, int i, __u8 ar
 	if (arg >= AT_MAX_ARGS)
 		return;
 	ptr = (const void *)rec->args[arg];
-	rec->slot_arg[i] = arg;
-	/* Read anew (a retry at exit of one that faulted at entry): the old flags go. */
-	rec->slot_flags[i] = 0;
-	rec->ext_len[i] = 0;
+	slot_begin(rec, i, arg);
 	if (!ptr) {
 		rec->slot_len[i] = 0;
 		return;
