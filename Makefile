@@ -55,7 +55,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 # globals and global functions defined once) with one skeleton. The link order is
 # the skeleton's attach order: the sched_process_* programs (proc.bpf.c) last, as
 # before the split, so the traced set's upkeep runs once the syscall programs do.
-BPF_SRCS := $(addprefix bpf/,argv.bpf.c pathtrace.bpf.c syscalls.bpf.c syscalls_exit.bpf.c sockcap.bpf.c probe.bpf.c uprobe.bpf.c \
+BPF_SRCS := $(addprefix bpf/,argv.bpf.c emit.bpf.c pathtrace.bpf.c syscalls.bpf.c syscalls_exit.bpf.c sockcap.bpf.c probe.bpf.c uprobe.bpf.c \
 	mmap.bpf.c signal.bpf.c proc.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_LINKED := $(BUILD)/agent_trace.bpf.o

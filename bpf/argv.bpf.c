@@ -42,13 +42,35 @@ static __always_inline bool ptrs_in_word(__u64 w, bool compat, __u32 *n)
 }
 
 /*
+ * The pointers of the 64 bytes at chunk before a NULL or an unreadable
+ * word, read word by word; -1 when the first word is unreadable. A global
+ * function: verified once, not once for each chunk its caller reaches it at.
+ */
+__attribute__((noinline)) int ptrs_in_chunk(__u64 chunk, int compat)
+{
+	__u32 n = 0;
+
+	for (int j = 0; j < 8; j++) {
+		__u64 w = 0;
+
+		if (bpf_probe_read_user(&w, 8, (const void *)(chunk + 8 * j)))
+			return j ? (__s32)n : -1;
+		if (!ptrs_in_word(w, compat, &n))
+			break;
+	}
+	return (__s32)n;
+}
+
+/*
  * How many pointers the NULL-terminated array at base has, counted up to
  * about AT_ENVP_PTRS; -1 when unreadable. Read 64 bytes at a time, then word
- * by word where a chunk crosses into an unreadable page.
+ * by word where a chunk crosses into an unreadable page. A global function:
+ * verified once, not once for each way its callers reach it.
  */
-static __always_inline __s32 user_ptrs_count(__u64 base, bool compat)
+__attribute__((noinline)) int user_ptrs_count(__u64 base, int compat)
 {
 	__u32 n = 0, c;
+	__s32 t;
 
 	if (!base)
 		return 0;
@@ -63,15 +85,10 @@ static __always_inline __s32 user_ptrs_count(__u64 base, bool compat)
 	}
 	if (c >= AT_ENVP_PTRS / 8)
 		return (__s32)n;
-	for (int j = 0; j < 8; j++) {
-		__u64 w = 0;
-
-		if (bpf_probe_read_user(&w, 8, (const void *)(base + 64ULL * c + 8 * j)))
-			return c || j ? (__s32)n : -1;
-		if (!ptrs_in_word(w, compat, &n))
-			return (__s32)n;
-	}
-	return (__s32)n;
+	t = ptrs_in_chunk(base + 64ULL * c, compat);
+	if (t < 0)
+		return c ? (__s32)n : -1;
+	return (__s32)(n + t);
 }
 
 /* After a successful exec: the new image's initial stack, argc, argv's pointers, NULL, envp's. */

@@ -19,10 +19,17 @@
 /*
  * An iovec capture is built here: its data goes at a running offset, which
  * the verifier bounds only by masks; twice the slot leaves room for any
- * offset plus any length it allows. Then copied to the slot whole.
+ * offset plus any length it allows. Then copied to the slot whole. The
+ * loop's running values (offset, what is left of the result, whether
+ * something was cut) live here too, not in registers: map memory is not
+ * tracked, so each entry's paths end in one state the next entry's
+ * verification starts from, instead of every combination of them.
  */
 struct sockcap_buf {
 	char b[2 * AT_STR_MAX];
+	__u64 left;
+	__u32 off;
+	__u32 cut;
 };
 
 struct {
@@ -137,23 +144,49 @@ static __always_inline void sa_out(struct at_call_rec *rec, __u32 slot, __u8 arg
 	slot_flag(rec, slot, false, c->flags & AT_SA_FAULT);
 }
 
-/*
- * The count entries of the iovec array at vec and their data: each entry's
- * length, bounded by what is left of limit (a result; -1: none), cut at -s
- * and at what is left of the slot. data false: the array alone.
- */
-static __always_inline void iov_fill(struct at_call_rec *rec, __u32 slot, __u64 vec, __u64 count,
-				     __s64 limit, bool data)
+/* One entry's data at the running offset: its length, bounded by what is left, -s and the room. */
+static __always_inline void iov_entry(struct sockcap_buf *sb, struct at_iov_cap *c, __u32 k)
 {
+	volatile struct sockcap_buf *v = sb;
+	__u64 len = c->iov[k & (AT_IOV_SHOWN - 1)].len, left = v->left, want, take;
+	__u32 off = v->off & 127;
+
+	want = len > left ? left : len;
+	v->left = left - want;
+	take = want > str_max ? str_max : want;
+	if (take > AT_IOV_DATA - off)
+		take = AT_IOV_DATA - off;
+	if (take < want)
+		v->cut = 1;
+	take &= 127;
+	if (bpf_probe_read_user(c->data + off, take,
+				(const void *)c->iov[k & (AT_IOV_SHOWN - 1)].base)) {
+		c->dfault |= 1u << k;
+		return;
+	}
+	c->got[k & (AT_IOV_SHOWN - 1)] = take;
+	v->off = off + take;
+}
+
+/*
+ * The count entries of the iovec array at vec into slot how & 0xff of rec,
+ * and their data unless how has bit 8 clear: each entry's length, bounded
+ * by what is left of limit (a result; -1: none), cut at -s and at what is
+ * left of the slot. A global function, verified once.
+ */
+__attribute__((noinline)) int sockcap_iov(struct at_call_rec *rec, __u32 how, __u64 vec,
+					  __u64 count, __s64 limit)
+{
+	volatile struct sockcap_buf *v;
 	struct sockcap_buf *sb;
 	struct at_iov_cap *c;
-	__u32 zero = 0, off = 0, n;
-	__u64 left = limit < 0 ? ~0ULL : (__u64)limit;
-	bool cut;
+	__u32 zero = 0, slot = how & (AT_SLOTS - 1), n;
+	bool data = how & 0x100;
 
 	sb = bpf_map_lookup_elem(&sockcap_scratch, &zero);
-	if (!sb)
-		return;
+	if (!sb || !rec)
+		return 0;
+	v = sb;
 	c = (void *)sb->b;
 	__builtin_memset(c, 0, AT_IOV_HDR);
 	c->count = count;
@@ -161,40 +194,27 @@ static __always_inline void iov_fill(struct at_call_rec *rec, __u32 slot, __u64 
 	n = count > AT_IOV_SHOWN ? AT_IOV_SHOWN : (__u32)count;
 	if (n > str_max)
 		n = str_max;
-	cut = count > n;
+	v->cut = count > n;
+	v->off = 0;
+	v->left = limit < 0 ? ~0ULL : (__u64)limit;
 	if (!vec || !n || bpf_probe_read_user(c->iov, (n & 15) * 16, (const void *)vec)) {
 		if (vec && n)
 			c->flags = AT_IOV_FAULT;
 		n = 0;
 	}
 	c->shown = n;
-	if (data && n)
+	if (data && n) {
 		c->flags |= AT_IOV_DATA_READ;
-#pragma unroll
-	for (int k = 0; k < AT_IOV_SHOWN; k++) {
-		__u64 want, take;
-
-		if (!data || k >= n)
-			break;
-		want = c->iov[k].len > left ? left : c->iov[k].len;
-		left -= want;
-		take = want > str_max ? str_max : want;
-		if (take > AT_IOV_DATA - off)
-			take = AT_IOV_DATA - off;
-		if (take < want)
-			cut = true;
-		off &= 127;
-		take &= 127;
-		if (bpf_probe_read_user(c->data + off, take, (const void *)c->iov[k].base)) {
-			c->dfault |= 1u << k;
-			continue;
+		for (__u32 k = 0; k < AT_IOV_SHOWN; k++) {
+			if (k >= ((volatile struct at_iov_cap *)c)->shown)
+				break;
+			iov_entry(sb, c, k);
 		}
-		c->got[k] = take;
-		off += take;
 	}
 	bpf_probe_read_kernel(rec->slot[slot], AT_STR_MAX, c);
-	rec->slot_len[slot] = offsetof(struct at_iov_cap, data) + (off & 127);
-	slot_flag(rec, slot, cut, c->flags & AT_IOV_FAULT);
+	rec->slot_len[slot] = offsetof(struct at_iov_cap, data) + (v->off & 127);
+	slot_flag(rec, slot, v->cut, c->flags & AT_IOV_FAULT);
+	return 0;
 }
 
 /* A msghdr's name and control data, after its fields. */
@@ -283,7 +303,7 @@ static __always_inline void msg_iov(struct at_call_rec *rec, __u32 slot, __u8 ar
 		slot_flag(rec, slot, false, true);
 		return;
 	}
-	iov_fill(rec, slot, v[0], v[1], out ? ret : -1, true);
+	sockcap_iov(rec, slot | 0x100, v[0], v[1], out ? ret : -1);
 }
 
 __attribute__((noinline)) int sockcap_slot(struct at_call_rec *rec, __u32 slot, __u32 how,
@@ -331,8 +351,8 @@ __attribute__((noinline)) int sockcap_slot(struct at_call_rec *rec, __u32 slot, 
 	case AT_SLOT_IOV_IN:
 	case AT_SLOT_IOV_OUT:
 		if (len_arg < AT_MAX_ARGS)
-			iov_fill(rec, slot, rec->args[arg], rec->args[len_arg], out ? ret : -1,
-				 !out || ret >= 0);
+			sockcap_iov(rec, slot | (!out || ret >= 0 ? 0x100 : 0), rec->args[arg],
+				    rec->args[len_arg], out ? ret : -1);
 		break;
 	case AT_SLOT_MSG_IN:
 	case AT_SLOT_MSG_OUT:

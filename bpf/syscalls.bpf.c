@@ -41,53 +41,85 @@ struct {
  * fault a page in: a string on a page the process has not touched yet (a
  * child's .rodata right after fork) fails at entry. The kernel faults it in
  * while it runs the call, so a failed entry read is tried again at exit,
- * except after execve, when the caller's memory is gone.
+ * except after execve, when the caller's memory is gone. Slot i of rec at
+ * entry or at exit.
  */
+static __always_inline void capture_slot(struct at_call_rec *rec, __u32 i, bool at_exit, __s64 ret)
+{
+	const volatile struct at_sys_spec *spec;
+	__u8 kind;
+	bool out;
+
+	i &= AT_SLOTS - 1;
+	spec = &specs[rec->nr & (AT_NR_MAX - 1)];
+	kind = spec->slot_kind[i];
+	out = kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT;
+	if (kind == AT_SLOT_NONE)
+		return;
+	if (kind == AT_SLOT_ARR_OUT) {
+		if (at_exit)
+			capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i], spec->elem[i],
+				    ret);
+		return;
+	}
+	/* argv: at exit, from the new image when the exec succeeded. */
+	if (kind == AT_SLOT_ARGV) {
+		if (at_exit)
+			capture_argv(rec, i, spec->slot_arg[i], spec->exec && ret == 0,
+				     rec->flags & AT_CALL_COMPAT);
+		return;
+	}
+	/* Socket addresses, iovecs, msghdrs: their own phases (sockcap.bpf.c). */
+	if (sockcap_kind(kind)) {
+		sockcap_slot(rec, i,
+			     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
+					 at_exit ? SOCKCAP_EXIT : SOCKCAP_ENTRY),
+			     ret);
+		return;
+	}
+	if (at_exit && !out) {
+		if (!(rec->slot_flags[i] & AT_SF_FAULT) || spec->exec)
+			return;
+	} else if (out != at_exit || (out && ret < 0)) {
+		return;
+	}
+	if (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)
+		capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
+	else if (kind == AT_SLOT_PATH_IN)
+		capture_path(rec, i, spec->slot_arg[i]);
+	else
+		capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
+			slot_want(rec, kind, spec->len_arg[i], ret), false);
+	return;
+}
+
+/*
+ * The slots at entry and at exit: global functions, the kinds' paths
+ * verified once rather than once for each unrolled slot, and the exit's
+ * (argv, arrays) not in sys_enter's verification at all.
+ */
+__attribute__((noinline)) int capture_slot_entry(struct at_call_rec *rec, __u32 i)
+{
+	if (rec)
+		capture_slot(rec, i, false, 0);
+	return 0;
+}
+
+__attribute__((noinline)) int capture_slot_exit(struct at_call_rec *rec, __u32 i, __s64 ret)
+{
+	if (rec)
+		capture_slot(rec, i, true, ret);
+	return 0;
+}
+
+/* Every slot of rec: at entry the inputs, at exit the outputs and the inputs retried. */
 static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit, __s64 ret)
 {
-	const volatile struct at_sys_spec *spec = &specs[rec->nr & (AT_NR_MAX - 1)];
-
-#pragma unroll
-	for (int i = 0; i < AT_SLOTS; i++) {
-		__u8 kind = spec->slot_kind[i];
-		bool out = kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT;
-
-		if (kind == AT_SLOT_NONE)
-			continue;
-		if (kind == AT_SLOT_ARR_OUT) {
-			if (at_exit)
-				capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i],
-					    spec->elem[i], ret);
-			continue;
-		}
-		/* argv: at exit, from the new image when the exec succeeded. */
-		if (kind == AT_SLOT_ARGV) {
-			if (at_exit)
-				capture_argv(rec, i, spec->slot_arg[i], spec->exec && ret == 0,
-					     rec->flags & AT_CALL_COMPAT);
-			continue;
-		}
-		/* Socket addresses, iovecs, msghdrs: their own phases (sockcap.bpf.c). */
-		if (sockcap_kind(kind)) {
-			sockcap_slot(rec, i,
-				     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
-						 at_exit ? SOCKCAP_EXIT : SOCKCAP_ENTRY),
-				     ret);
-			continue;
-		}
-		if (at_exit && !out) {
-			if (!(rec->slot_flags[i] & AT_SF_FAULT) || spec->exec)
-				continue;
-		} else if (out != at_exit || (out && ret < 0)) {
-			continue;
-		}
-		if (kind == AT_SLOT_OBJ_IN || kind == AT_SLOT_OBJ_OUT)
-			capture_obj(rec, i, spec->slot_arg[i], spec->len_arg[i]);
-		else if (kind == AT_SLOT_PATH_IN)
-			capture_path(rec, i, spec->slot_arg[i]);
+	for (__u32 i = 0; i < AT_SLOTS; i++) {
+		if (at_exit)
+			capture_slot_exit(rec, i, ret);
 		else
-			capture(rec, i, kind == AT_SLOT_STR_IN, spec->slot_arg[i],
-				slot_want(rec, kind, spec->len_arg[i], ret), false);
+			capture_slot_entry(rec, i);
 	}
 }
 

@@ -60,6 +60,39 @@ static __always_inline __u64 call_word(const struct at_call_rec *rec, __u8 k)
 }
 
 /*
+ * The probe's dereferences (lib/deref.bpf.h): global functions, verified
+ * once, not at each of the five places their programs reach them. Two: a
+ * global function that may sleep cannot be called from a non-sleepable
+ * program at all, and the kernel finds out it may by its instructions,
+ * whatever sleepable says. derefs_sleep reads with bpf_copy_from_user; its
+ * call, and its body, are dead code unless the programs load sleepable.
+ */
+__attribute__((noinline)) int derefs_nofault(struct at_call_rec *rec, const struct deref_regs *r,
+					     const struct at_probe_spec *spec)
+{
+	if (rec && r && spec)
+		deref_all(rec, r->r, spec, false);
+	return 0;
+}
+
+__attribute__((noinline)) int derefs_sleep(struct at_call_rec *rec, const struct deref_regs *r,
+					   const struct at_probe_spec *spec)
+{
+	if (sleepable && rec && r && spec)
+		deref_all(rec, r->r, spec, true);
+	return 0;
+}
+
+static __always_inline void derefs(struct at_call_rec *rec, const __u64 r[16],
+				   const struct at_probe_spec *spec, bool may_sleep)
+{
+	if (sleepable && may_sleep)
+		derefs_sleep(rec, (const struct deref_regs *)r, spec);
+	else
+		derefs_nofault(rec, (const struct deref_regs *)r, spec);
+}
+
+/*
  * The record's words from the argument registers r: each the register
  * word_reg names (Go's layout, or SysV and USDT when a dereference ARG
  * takes no register), then the dereferences.

@@ -68,10 +68,11 @@ static __always_inline long deref_final(struct at_call_rec *rec, const struct at
 
 /*
  * The probe's dereferences, from the argument registers r (any index below
- * 16 defined): each word loaded through its chain, in order.
+ * 16 defined): each word loaded through its chain, in order. Called through
+ * derefs (bpf/uprobe.bpf.c), a global function verified once.
  */
-static __always_inline void derefs(struct at_call_rec *rec, const __u64 r[16],
-				   const struct at_probe_spec *spec, bool may_sleep)
+static __always_inline void deref_all(struct at_call_rec *rec, const __u64 r[16],
+				      const struct at_probe_spec *spec, bool may_sleep)
 {
 	for (int i = 0; i < AT_DEREFS; i++) {
 		const struct at_deref *d = &spec->deref[i];
@@ -103,5 +104,10 @@ static __always_inline void derefs(struct at_call_rec *rec, const __u64 r[16],
 		}
 	}
 }
+
+/* The argument registers, as the global function derefs takes them. */
+struct deref_regs {
+	__u64 r[16];
+};
 
 #endif /* AT_DEREF_BPF_H */

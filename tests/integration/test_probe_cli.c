@@ -411,7 +411,7 @@ static pid_t start_waitlib(const char *n, const char *dir, int *go)
 static char *trace_waitlib(pid_t target, int go, char *const args[], void (*meanwhile)(void))
 {
 	char outf[64], errf[64], *out;
-	int st, before = links_of("func_entry");
+	int st, before = links_of("func_entry"), exits = links_of("sched_process_exit");
 	pid_t tracer;
 
 	snprintf(outf, sizeof(outf), "/tmp/agent-trace-lib.%d.out", getpid());
@@ -426,8 +426,15 @@ static char *trace_waitlib(pid_t target, int go, char *const args[], void (*mean
 	for (int i = 0; i < 500 && links_of("func_entry") <= before; i++)
 		usleep(10 * 1000);
 	cr_assert_gt(links_of("func_entry"), before, "agent-trace did not attach: %s", slurp(errf));
-	/* The function links come before the rest of the set-up (the traced pid): let it end. */
-	usleep(1500 * 1000);
+	/*
+	 * The function links go in before the rest: the target is released
+	 * once sched_process_exit is in too (it sees the target leave; a target
+	 * gone before it is "exited before tracing began").
+	 */
+	for (int i = 0; i < 500 && links_of("sched_process_exit") <= exits; i++)
+		usleep(10 * 1000);
+	cr_assert_gt(links_of("sched_process_exit"), exits, "agent-trace did not attach: %s",
+		     slurp(errf));
 	if (meanwhile)
 		meanwhile();
 	cr_assert_eq(write(go, "g", 1), 1);

@@ -194,8 +194,8 @@ Test(wake, ctrl_c_stops_an_idle_agent_promptly)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	/* Attached and idle: both threads asleep for good by now (set-up takes about 1 s). */
-	usleep(3000 * 1000);
+	/* Attached and idle: both threads asleep for good by now. */
+	usleep(1000 * 1000);
 	t0 = now_ns();
 	cr_assert_eq(kill(pid, SIGINT), 0);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);

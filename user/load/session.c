@@ -241,10 +241,91 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	return 0;
 }
 
+/*
+ * Start-up work: the verifier is most of it. AT_VERIFIER_STATS=1 prints each
+ * loaded program's statistics (the kernel's log level 4: instructions
+ * processed, states, time) to stderr after the load; AT_VERIFIER_LOG=PROG:FILE
+ * writes program PROG's whole log (level 2, every instruction as verified,
+ * hundreds of MB for a big program) to FILE, which tools/verifier-cost.py
+ * sums by function and source line.
+ */
+enum { STATS_LOG = 1024, STATS_PROGS = 32, FULL_LOG = 1u << 29 };
+
+struct verifier_logs {
+	char stats[STATS_PROGS][STATS_LOG];
+	char *full;
+	const char *full_path;
+};
+
+static void verifier_logs_begin(struct agent_trace_bpf *k, struct verifier_logs *v)
+{
+	const char *spec = getenv("AT_VERIFIER_LOG");
+	struct bpf_program *p;
+	size_t i = 0;
+
+	if (env_flag("AT_VERIFIER_STATS"))
+		bpf_object__for_each_program(p, k->obj) {
+			if (i == STATS_PROGS)
+				break;
+			if (!bpf_program__autoload(p))
+				continue;
+			v->stats[i][0] = '\0';
+			bpf_program__set_log_buf(p, v->stats[i], STATS_LOG);
+			bpf_program__set_log_level(p, 4);
+			i++;
+		}
+	if (spec && strchr(spec, ':')) {
+		char name[128];
+		size_t n = (size_t)(strchr(spec, ':') - spec);
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, spec);
+		p = bpf_object__find_program_by_name(k->obj, name);
+		if (!p || (!v->full && !(v->full = malloc(FULL_LOG)))) {
+			fprintf(stderr, "agent-trace: AT_VERIFIER_LOG '%s': no such program\n",
+				spec);
+			return;
+		}
+		v->full[0] = '\0';
+		v->full_path = spec + n + 1;
+		bpf_program__set_log_buf(p, v->full, FULL_LOG);
+		bpf_program__set_log_level(p, 2);
+	}
+}
+
+static void verifier_logs_end(struct agent_trace_bpf *k, struct verifier_logs *v)
+{
+	struct bpf_program *p;
+	size_t i = 0;
+	FILE *f;
+
+	if (env_flag("AT_VERIFIER_STATS"))
+		bpf_object__for_each_program(p, k->obj) {
+			if (i == STATS_PROGS)
+				break;
+			if (!bpf_program__autoload(p))
+				continue;
+			for (char *l = v->stats[i]; *l; l++)
+				if (*l == '\n')
+					*l = ' ';
+			fprintf(stderr, "agent-trace: verifier: %s: %s\n", bpf_program__name(p),
+				v->stats[i]);
+			i++;
+		}
+	if (!v->full_path)
+		return;
+	f = fopen(v->full_path, "w");
+	if (!f || fputs(v->full, f) < 0 || fclose(f))
+		fprintf(stderr, "agent-trace: AT_VERIFIER_LOG: %s: %s\n", v->full_path,
+			strerror(errno));
+	v->full_path = NULL;
+}
+
 /* One load attempt: a fresh object configured for it, loaded (quietly if quiet). */
 static int load_once(struct session *s, bool funcs, enum user_reads reads, bool quiet, char *err,
 		     size_t errlen)
 {
+	static struct verifier_logs vlogs;
+	bool vlog = env_flag("AT_VERIFIER_STATS") || getenv("AT_VERIFIER_LOG");
 	int ret;
 
 	agent_trace_bpf__destroy(s->skel);
@@ -252,10 +333,14 @@ static int load_once(struct session *s, bool funcs, enum user_reads reads, bool 
 	ret = configure(s, funcs, reads, err, errlen);
 	if (ret)
 		return ret;
+	if (vlog)
+		verifier_logs_begin(s->skel, &vlogs);
 	if (quiet)
 		libbpf_set_print(quiet_print);
 	ret = agent_trace_bpf__load(s->skel);
 	libbpf_set_print(loud_print);
+	if (vlog && !ret)
+		verifier_logs_end(s->skel, &vlogs);
 	return ret;
 }
 
