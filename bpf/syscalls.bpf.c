@@ -57,24 +57,25 @@ static __always_inline void capture_slot(struct at_call_rec *rec, __u32 i, bool 
 	if (kind == AT_SLOT_NONE)
 		return;
 	if (kind == AT_SLOT_ARR_OUT) {
-		if (at_exit)
+		if (at_exit && (slot_kinds & (1u << AT_SLOT_ARR_OUT)))
 			capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i], spec->elem[i],
 				    ret);
 		return;
 	}
 	/* argv: at exit, from the new image when the exec succeeded. */
 	if (kind == AT_SLOT_ARGV) {
-		if (at_exit)
+		if (at_exit && (slot_kinds & (1u << AT_SLOT_ARGV)))
 			capture_argv(rec, i, spec->slot_arg[i], spec->exec && ret == 0,
 				     rec->flags & AT_CALL_COMPAT);
 		return;
 	}
 	/* Socket addresses, iovecs, msghdrs: their own phases (sockcap.bpf.c). */
 	if (sockcap_kind(kind)) {
-		sockcap_slot(rec, i,
-			     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
-					 at_exit ? SOCKCAP_EXIT : SOCKCAP_ENTRY),
-			     ret);
+		if (slot_kinds & AT_SOCKCAP_KINDS)
+			sockcap_slot(rec, i,
+				     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],
+						 at_exit ? SOCKCAP_EXIT : SOCKCAP_ENTRY),
+				     ret);
 		return;
 	}
 	if (at_exit && !out) {

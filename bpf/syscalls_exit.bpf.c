@@ -90,13 +90,19 @@ __attribute__((noinline)) int capture_exit_slot(struct at_call_rec *rec, __u32 i
 	    ((kind == AT_SLOT_BUF_OUT || kind == AT_SLOT_OBJ_OUT) && ret < 0))
 		return 0;
 	if (kind == AT_SLOT_ARGV) {
-		capture_argv(rec, i, spec->slot_arg[i], exec_done, rec->flags & AT_CALL_COMPAT);
+		if (slot_kinds & (1u << AT_SLOT_ARGV))
+			capture_argv(rec, i, spec->slot_arg[i], exec_done,
+				     rec->flags & AT_CALL_COMPAT);
 		return 0;
 	}
 	if (kind == AT_SLOT_ARR_OUT) {
-		capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i], spec->elem[i], ret);
+		if (slot_kinds & (1u << AT_SLOT_ARR_OUT))
+			capture_arr(rec, i, spec->slot_arg[i], spec->len_arg[i], spec->elem[i],
+				    ret);
 		return 0;
 	}
+	if (sockcap_kind(kind) && !(slot_kinds & AT_SOCKCAP_KINDS))
+		return 0;
 	if (!exec_done && sockcap_kind(kind)) {
 		sockcap_slot(rec, i,
 			     sockcap_how(kind, spec->slot_arg[i], spec->len_arg[i],

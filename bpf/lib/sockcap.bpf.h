@@ -19,6 +19,9 @@ enum sockcap_phase {
 	SOCKCAP_EXIT_ONLY = 2,
 };
 
+/* sockcap_slot's kinds as slot_kinds bits. */
+#define AT_SOCKCAP_KINDS (((1u << (AT_SLOT_MSGIOV_OUT + 1)) - 1) & ~((1u << AT_SLOT_SADDR_IN) - 1))
+
 /* Whether a slot kind is one of sockcap_slot's. */
 static __always_inline bool sockcap_kind(__u8 kind)
 {

@@ -21,6 +21,12 @@ const volatile bool exit_only __weak = false; /* no durations: sys_exit alone, n
 const volatile __u32 nr_execve __weak = AT_NR_MAX;
 const volatile __u32 nr_execve32 __weak = AT_NR_MAX;
 const volatile struct at_sys_spec specs[AT_NR_MAX] __weak = {};
+/*
+ * The slot kinds the calls this run can record have (bit k: kind k), set by
+ * the loader: the capture a run never needs is dead code to the verifier,
+ * its functions never verified (argv and sockets are most of the work).
+ */
+const volatile __u32 slot_kinds __weak = ~0u;
 
 /*
  * Which calls make records (-z, -Z, -e status=): AT_STATUS_* bits, every call

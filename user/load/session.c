@@ -97,6 +97,28 @@ static bool any_selected(const uint64_t *selected)
 	return false;
 }
 
+/*
+ * The slot kinds of the calls this run records (bit k: kind k), for the
+ * programs' slot_kinds: -e's calls and -y's; every kind when probe-file
+ * syscall probes may come with a reload.
+ */
+static __u32 slot_kinds_used(const struct session_opts *o, const struct at_sys_spec *specs)
+{
+	__u32 m = 0;
+
+	if (o->syscall_probes)
+		return ~0u;
+	for (unsigned nr = 0; nr < AT_NR_MAX; nr++) {
+		bool sel = o->selected && (o->selected[nr / 64] >> (nr % 64) & 1);
+
+		if (!sel && !(o->shadow && (o->shadow->calls[nr / 64] >> (nr % 64) & 1)))
+			continue;
+		for (unsigned i = 0; i < AT_SLOTS; i++)
+			m |= 1u << (specs[nr].slot_kind[i] & 31);
+	}
+	return m;
+}
+
 /* The function probe programs: entries, returns and USDT hits. */
 static void set_func_programs(struct agent_trace_bpf *k, bool load, enum user_reads reads,
 			      bool multi)
@@ -223,6 +245,7 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 	k->rodata->wakeup_bytes = o->ringbuf_bytes / 8 > 256 * 1024 ? 256 * 1024 :
 								      o->ringbuf_bytes / 8;
 	syscall_specs((struct at_sys_spec *)k->rodata->specs);
+	k->rodata->slot_kinds = slot_kinds_used(o, (const struct at_sys_spec *)k->rodata->specs);
 	if (o->max_procs && (ret = bpf_map__set_max_entries(k->maps.traced, o->max_procs)))
 		return fail(err, errlen, "process table size %u: %s", o->max_procs, strerror(-ret));
 	if ((o->max_namespaces &&
