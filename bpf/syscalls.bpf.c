@@ -69,6 +69,20 @@ static __always_inline void capture_slot(struct at_call_rec *rec, __u32 i, bool 
 				     rec->flags & AT_CALL_COMPAT);
 		return;
 	}
+	if (kind == AT_SLOT_INOUT || kind == AT_SLOT_FDSET) {
+		__u8 la = spec->len_arg[i];
+		__u32 n = kind == AT_SLOT_INOUT ? la :
+			  la < AT_MAX_ARGS	? fdset_bytes(rec->args[la]) :
+						  0;
+
+		/* At exit, a slot the entry did not fill: as at exit alone. */
+		capture_inout(rec, i, spec->slot_arg[i], n,
+			      !at_exit			      ? 0 :
+			      rec->slot_arg[i] == AT_ARG_NONE ? 2 :
+								1,
+			      ret);
+		return;
+	}
 	/* Socket addresses, iovecs, msghdrs: their own phases (sockcap.bpf.c). */
 	if (sockcap_kind(kind)) {
 		if (slot_kinds & AT_SOCKCAP_KINDS)

@@ -101,6 +101,16 @@ __attribute__((noinline)) int capture_exit_slot(struct at_call_rec *rec, __u32 i
 				    ret);
 		return 0;
 	}
+	if (!exec_done && (kind == AT_SLOT_INOUT || kind == AT_SLOT_FDSET)) {
+		__u8 la = spec->len_arg[i];
+
+		capture_inout(rec, i, spec->slot_arg[i],
+			      kind == AT_SLOT_INOUT ? la :
+			      la < AT_MAX_ARGS	    ? fdset_bytes(rec->args[la]) :
+						      0,
+			      2, ret);
+		return 0;
+	}
 	if (sockcap_kind(kind) && !(slot_kinds & AT_SOCKCAP_KINDS))
 		return 0;
 	if (!exec_done && sockcap_kind(kind)) {

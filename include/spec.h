@@ -38,6 +38,14 @@ enum at_slot_kind {
 	AT_SLOT_ARR_OUT = 11,
 	/* A path, read at entry as AT_SLOT_STR_IN but whole as far as the slot goes, not cut at -s. */
 	AT_SLOT_PATH_IN = 12,
+	/*
+	 * Structures the call reads and writes back, AT_INOUT_HALF bytes at
+	 * most: as given in the slot's first half (read at entry; at exit alone,
+	 * what is there then), as the call left it in the second (read at exit
+	 * when it succeeded; slot_len then AT_INOUT_HALF + the size).
+	 */
+	AT_SLOT_INOUT = 13, /* len_arg bytes (select's timeval, pselect6's and ppoll's timespec) */
+	AT_SLOT_FDSET = 14, /* an fd_set of as many bits as argument len_arg (select's nfds) */
 	/* Socket addresses, iovec arrays and msghdrs (include/sockcap.h, bpf/sockcap.bpf.c). */
 	AT_SLOT_SADDR_IN = 16,	 /* sockaddr, its length the value of len_arg */
 	AT_SLOT_SADDR_OUT = 17,	 /* sockaddr the kernel fills, len_arg a socklen_t pointer */
@@ -48,6 +56,9 @@ enum at_slot_kind {
 	AT_SLOT_MSGIOV_IN = 22,	 /* a msghdr's iovec array and data at entry */
 	AT_SLOT_MSGIOV_OUT = 23, /* the same at exit, bounded by the return value */
 };
+
+/* The half of a slot each state of an AT_SLOT_INOUT or AT_SLOT_FDSET structure takes. */
+#define AT_INOUT_HALF 128
 
 /* Which syscalls make records (status_mask; strace's -z, -Z, -e status=). */
 #define AT_STATUS_SUCCESSFUL (1u << 0) /* returned, not an error */

@@ -109,7 +109,12 @@ OVERRIDES = {
     "statx": {"mask": "ARG_STATX_MASK", "buffer": "ARG_STATX_OUT"},
     "poll": {"ufds": "ARG_POLLFDS"},
     "clone3": {"uargs": "ARG_CLONE_ARGS_IN"},
-    "ppoll": {"ufds": "ARG_POLLFDS", "tsp": "ARG_TIMESPEC_IN", "sigmask": "ARG_SIGSET_IN"},
+    "ppoll": {"ufds": "ARG_POLLFDS", "tsp": "ARG_TIMESPEC_INOUT", "sigmask": "ARG_SIGSET_IN"},
+    # fd_sets of n bits and the timeout the call writes back (what is left of it).
+    "select": {"inp": ("ARG_FDSET", "n"), "outp": ("ARG_FDSET", "n"), "exp": ("ARG_FDSET", "n"),
+               "tvp": "ARG_TIMEVAL_INOUT"},
+    "pselect6": {"inp": ("ARG_FDSET", "n"), "outp": ("ARG_FDSET", "n"),
+                 "exp": ("ARG_FDSET", "n"), "tsp": "ARG_TIMESPEC_INOUT"},
     "epoll_wait": {"events": "ARG_EPOLL_EVENTS_OUT"},
     "epoll_pwait": {"events": "ARG_EPOLL_EVENTS_OUT", "sigmask": "ARG_SIGSET_IN"},
     "epoll_pwait2": {"events": "ARG_EPOLL_EVENTS_OUT", "timeout": "ARG_TIMESPEC_IN",
@@ -423,8 +428,9 @@ SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT", "ARG_SOCKADDR_
               "ARG_SOCKADDR_OUT", "ARG_IOV_IN", "ARG_IOV_OUT"}
 # A msghdr takes two slots: the structure, and its iovec array with the data.
 TWO_SLOT_KINDS = {"ARG_MSGHDR_IN", "ARG_MSGHDR_OUT"}
-# Structures with pointers or longs, whose i386 layout is not x86-64's: their address.
-NATIVE_ONLY = TWO_SLOT_KINDS | {"ARG_IOV_IN", "ARG_IOV_OUT"}
+# Structures with pointers or longs, whose i386 layout is not x86-64's: their address
+# (an fd_set too: its longs, and i386's old select takes a struct of the arguments).
+NATIVE_ONLY = TWO_SLOT_KINDS | {"ARG_IOV_IN", "ARG_IOV_OUT", "ARG_FDSET"}
 
 
 def die(msg):

@@ -7,6 +7,7 @@
 #define AT_CAPTURE_BPF_H
 
 #include "record.h"
+#include "spec.h"
 #include "ringbuf.bpf.h"
 
 /* Capture limit per slot (-s), 1 to AT_CAP_MAX; set by the loader. */
@@ -307,6 +308,59 @@ static __always_inline void capture_obj(struct at_call_rec *rec, int i, __u8 arg
 		n = 0;
 	}
 	rec->slot_len[i] = n;
+}
+
+/*
+ * An in-out structure (AT_SLOT_INOUT, AT_SLOT_FDSET) of n bytes at argument
+ * arg into slot i: at entry (phase 0) as given, into the first half; at
+ * exit after an entry (1) as the call left it, into the second half, when
+ * it succeeded; at exit alone (2) both halves from what is there then
+ * (the input is gone: it shows as the output). An fd_set of more than
+ * AT_INOUT_HALF bytes is cut (flagged).
+ */
+static __always_inline void capture_inout(struct at_call_rec *rec, int i, __u8 arg, __u32 n,
+					  int phase, __s64 ret)
+{
+	const void *ptr;
+
+	if (arg >= AT_MAX_ARGS)
+		return;
+	ptr = (const void *)rec->args[arg];
+	if (phase != 1) {
+		rec->slot_arg[i] = arg;
+		rec->slot_flags[i] = 0;
+		rec->ext_len[i] = 0;
+		rec->slot_len[i] = 0;
+	}
+	if (n > AT_INOUT_HALF) {
+		n = AT_INOUT_HALF;
+		slot_set(rec, i, AT_SF_TRUNC);
+	}
+	if (!ptr || !n)
+		return;
+	if (phase != 1) {
+		if (bpf_probe_read_user(rec->slot[i], n, ptr)) {
+			slot_set(rec, i, AT_SF_FAULT);
+			return;
+		}
+		rec->slot_len[i] = n;
+	}
+	if (phase == 0 || ret < 0 || rec->slot_len[i] != n)
+		return;
+	if (!bpf_probe_read_user(rec->slot[i] + AT_INOUT_HALF, n, ptr))
+		rec->slot_len[i] = AT_INOUT_HALF + n;
+}
+
+/* An fd_set's bytes for nfds bits: whole longs, as the kernel and strace read it. */
+static __always_inline __u32 fdset_bytes(__u64 nfds)
+{
+	__s32 n = (__s32)nfds;
+
+	if (n <= 0)
+		return 0;
+	if (n > 8 * AT_INOUT_HALF)
+		return AT_INOUT_HALF + 1; /* more than the half: cut */
+	return (((__u32)n + 63) / 64) * 8;
 }
 
 /*

@@ -1737,6 +1737,117 @@ Test(cli, poll_and_epoll_arrays_as_strace)
 	free(out), free(err);
 }
 
+/* What was left of a timeout as L: "left {tv_sec=L, tv_usec=L}" (it differs run to run). */
+static void left_norm(char *l)
+{
+	for (char *p = strstr(l, "left {"); p; p = strstr(p + 1, "left {"))
+		for (char *q = p + 6; *q && *q != '}'; q++)
+			if (*q >= '0' && *q <= '9') {
+				size_t n = strspn(q, "0123456789");
+
+				*q = 'L';
+				memmove(q + 1, q + n, strlen(q + n) + 1);
+			}
+}
+
+/*
+ * select's fd_sets, as given and as the call left them ("in [3], out [4]"),
+ * and what was left of the timeouts of select, pselect6 and ppoll: with -T
+ * each line is strace 6.1's but for the time left; JSON has the sets and
+ * the ready fds, and "left" inside the timeout; without -T the arguments
+ * are read at the exit (the sets as the call left them).
+ */
+Test(cli, select_and_ppoll_as_strace)
+{
+	const char *calls = "trace=select,pselect6,ppoll";
+	char sout[64], a[1024], b[1024];
+	char *out, *err, *sto;
+	const char *sl, *al;
+	int st, n = 0;
+
+	tmp_name(sout, sizeof(sout), "selects", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", (char *)calls,
+				     CALLS, "selects", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-T", "-e", (char *)calls, "--", CALLS, "selects",
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	for (sl = sto, al = out; *sl && strncmp(sl, "+++", 3); n++) {
+		const char *sn = strchr(sl, '\n'), *an = strchr(al, '\n');
+		char l[1024];
+
+		cr_assert(sn && an, "strace:\n%s\nagent-trace:\n%s", sto, out);
+		snprintf(l, sizeof(l), "%.*s", (int)(sn - sl), sl);
+		strace_norm(l, false, a, sizeof(a));
+		/* agent-trace's line: after its time and pid/tid, before its -T duration. */
+		snprintf(l, sizeof(l), "%.*s", (int)(an - al), al);
+		if (strrchr(l, '<'))
+			*strrchr(l, '<') = '\0';
+		l[strcspn(l, "\n") - (l[0] && l[strlen(l) - 1] == ' ')] = '\0';
+		strace_norm(l, true, b, sizeof(b));
+		left_norm(a);
+		left_norm(b);
+		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
+		sl = sn + 1, al = an + 1;
+	}
+	cr_assert_eq(n, 5, "strace:\n%s\nagent-trace:\n%s", sto, out);
+	/* The pipe's fds: the lowest free ones, whatever the test inherited. */
+	const char *l = strstr(out, " select(");
+	int r = -1, w = -1, nfds = -1, r2 = -1, w2 = -1;
+	char want[256];
+
+	cr_assert(
+		l &&
+			sscanf(l,
+			       " select(%d, [%d], [%d], NULL, {tv_sec=1, tv_usec=0}) = 2 (in [%d], "
+			       "out [%d], left {tv_sec=0, tv_usec=",
+			       &nfds, &r, &w, &r2, &w2) == 5 &&
+			nfds == w + 1 && r2 == r && w2 == w,
+		"%s", out);
+	snprintf(want, sizeof(want),
+		 "select(%d, [%d], NULL, NULL, {tv_sec=0, tv_usec=1000}) = 0 "
+		 "(Timeout)",
+		 nfds, w);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof(want),
+		 ", NULL, 8) = 1 ([{fd=%d, revents=POLLIN}], left {tv_sec=0, "
+		 "tv_nsec=",
+		 r);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out), free(err), free(sto);
+	unlink(sout);
+	st = run_capture((char *[]){ AT, "-q", "-T", "--json", "-e", (char *)calls, "--", CALLS,
+				     "selects", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	snprintf(want, sizeof(want),
+		 "\"inp\":{\"fds\":[%d],\"ready\":[%d]},\"outp\":{\"fds\":[%d],"
+		 "\"ready\":[%d]},\"exp\":null,\"tvp\":{\"tv_sec\":1,\"tv_usec\":0,\"left\":"
+		 "{\"tv_sec\":0,",
+		 r, r, w, w);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof(want), "\"inp\":{\"fds\":[%d],\"ready\":[]}", w);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out), free(err);
+	/* Without -T: read at the exit, the set the timeout emptied is empty. */
+	st = run_capture((char *[]){ AT, "-q", "-e", "trace=select", "--", CALLS, "selects", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	snprintf(want, sizeof(want), " select(%d, [%d], [%d], NULL, {tv_sec=0, tv_usec=", nfds, r,
+		 w);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof(want),
+		 " select(%d, [], NULL, NULL, {tv_sec=0, tv_usec=0}) = 0 "
+		 "(Timeout)\n",
+		 nfds);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out), free(err);
+}
+
 /* A clone3 line with its TIDs as T (the two tools' threads differ). */
 static void tid_norm(char *l)
 {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/sysinfo.h>
@@ -490,6 +491,49 @@ static int structs2(const char *path)
 }
 
 /*
+ * selects: on a pipe holding a byte, select with its read end in readfds
+ * and its write end in writefds (2 ready, time left of 1 s), then on the
+ * write end's readability (none: a 1 ms timeout); pselect6 on the read end
+ * (1 ready); ppoll on it (1 ready, time left); a select with NULL sets
+ * and timeout {0, 0}. Raw syscalls: glibc's select is pselect6 on x86-64
+ * otherwise. Exits 0 when every result is right.
+ */
+static int selects(void)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	struct timespec ts = { .tv_sec = 1 };
+	struct pollfd pf;
+	fd_set r, w;
+	int p[2];
+
+	if (pipe(p) || write(p[1], "x", 1) != 1)
+		return 1;
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(p[0], &r);
+	FD_SET(p[1], &w);
+	if (syscall(SYS_select, p[1] + 1, &r, &w, NULL, &tv) != 2)
+		return 1;
+	FD_ZERO(&r);
+	FD_SET(p[1], &r);
+	tv = (struct timeval){ .tv_usec = 1000 };
+	if (syscall(SYS_select, p[1] + 1, &r, NULL, NULL, &tv) != 0)
+		return 1;
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	if (syscall(SYS_pselect6, p[0] + 1, &r, NULL, NULL, &ts, NULL) != 1)
+		return 1;
+	pf = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	ts = (struct timespec){ .tv_sec = 1 };
+	if (syscall(SYS_ppoll, &pf, 1, &ts, NULL, 8) != 1)
+		return 1;
+	tv = (struct timeval){ 0 };
+	if (syscall(SYS_select, 0, NULL, NULL, NULL, &tv) != 0)
+		return 1;
+	return close(p[0]) || close(p[1]) ? 1 : 0;
+}
+
+/*
  * polls: poll on a readable pipe and a writable one, then on nothing ready
  * (a timeout); epoll_wait with both ready, then with none. Exits 0 when
  * every result is right.
@@ -594,6 +638,8 @@ int main(int argc, char **argv)
 		return compat();
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "selects"))
+		return selects();
 	if (!strcmp(mode, "polls"))
 		return polls();
 	if (!strcmp(mode, "structs2") && argc == 3)

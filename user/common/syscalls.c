@@ -233,6 +233,7 @@ size_t syscall_obj_size(unsigned kind)
 		return sizeof(struct stat);
 	case ARG_TIMESPEC_IN:
 	case ARG_TIMESPEC_OUT:
+	case ARG_TIMESPEC_INOUT:
 		return sizeof(struct timespec);
 	case ARG_WAIT_STATUS:
 		return sizeof(int);
@@ -253,6 +254,7 @@ size_t syscall_obj_size(unsigned kind)
 		return sizeof(struct sysinfo);
 	case ARG_TIMEVAL_IN:
 	case ARG_TIMEVAL_OUT:
+	case ARG_TIMEVAL_INOUT:
 		return sizeof(struct timeval);
 	case ARG_ITIMERVAL_IN:
 	case ARG_ITIMERVAL_OUT:

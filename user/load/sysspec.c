@@ -103,6 +103,15 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 				sp->slot_kind[n] = AT_SLOT_OBJ_IN;
 				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
 				break;
+			case ARG_TIMEVAL_INOUT:
+			case ARG_TIMESPEC_INOUT:
+				sp->slot_kind[n] = AT_SLOT_INOUT;
+				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
+				break;
+			case ARG_FDSET:
+				sp->slot_kind[n] = AT_SLOT_FDSET;
+				sp->len_arg[n] = d->len_arg[i];
+				break;
 			case ARG_SOCKADDR_IN:
 			case ARG_SOCKADDR_OUT:
 			case ARG_IOV_IN:

@@ -1249,6 +1249,166 @@ static bool put_pollfds(struct out *o, const struct event *ev, const struct even
 	return true;
 }
 
+/* select's nfds: the bits an fd_set of the call has (the kernel takes it as an int). */
+static int fdset_nfds(const struct event *ev)
+{
+	int n = (int)ev->args[0].value;
+
+	return n < 0 ? 0 : n > 8 * AT_INOUT_HALF ? 8 * AT_INOUT_HALF : n;
+}
+
+/*
+ * The fds set in an fd_set's bytes, below nfds and within len: strace's
+ * "[0 3]" ("0 3" after a label with bare), JSON's [0,3]. Up to *budget
+ * of them when budget (select's result: as many as it says are ready).
+ */
+static void put_fd_bits(struct out *o, const char *b, size_t len, int nfds, bool json, bool bare,
+			long long *budget)
+{
+	bool first = true;
+
+	if (!bare)
+		out_putc(o, '[');
+	for (int j = 0; j < nfds && (size_t)j / 8 < len; j++) {
+		if (!((unsigned char)b[j / 8] >> (j % 8) & 1))
+			continue;
+		if (budget && *budget <= 0)
+			break;
+		if (!first)
+			out_putc(o, json ? ',' : ' ');
+		first = false;
+		out_i64(o, j);
+		if (budget)
+			--*budget;
+	}
+	if (!bare)
+		out_putc(o, ']');
+}
+
+/* An fd_set argument as given: [0 3]; JSON {"fds":[0,3],"ready":[3]} with the result's. */
+static bool put_fdset(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	size_t half = a->len > AT_INOUT_HALF ? a->len - AT_INOUT_HALF : a->len;
+
+	if (!a->bytes || (a->flags & EVA_FAULTED) || !a->len)
+		return false;
+	if (!json) {
+		put_fd_bits(o, a->bytes, half, fdset_nfds(ev), false, false, NULL);
+		return true;
+	}
+	out_puts(o, "{\"fds\":");
+	put_fd_bits(o, a->bytes, half, fdset_nfds(ev), true, false, NULL);
+	if (a->len > AT_INOUT_HALF && ev->ret >= 0) {
+		out_puts(o, ",\"ready\":");
+		put_fd_bits(o, a->bytes + AT_INOUT_HALF, half, fdset_nfds(ev), true, false, NULL);
+	}
+	out_putc(o, '}');
+	return true;
+}
+
+/* A timeval or timespec the call reads and writes back, from one half of its slot. */
+static void put_inout_time(struct out *o, unsigned type, const char *b, bool json)
+{
+	if (type == ARG_TIMEVAL_INOUT) {
+		struct timeval tv;
+
+		memcpy(&tv, b, sizeof(tv));
+		put_timeval(o, &tv, json);
+	} else {
+		struct timespec ts;
+
+		memcpy(&ts, b, sizeof(ts));
+		put_timespec(o, &ts, json);
+	}
+}
+
+/*
+ * A timeout the call writes back: as given; JSON adds what was left of it
+ * ({"tv_sec":1,"tv_nsec":0,"left":{...}}), text has it after the result.
+ */
+static bool put_inout(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	size_t size = syscall_obj_size(a->type);
+	char buf[128];
+	struct out t = out_init(buf, sizeof(buf));
+	size_t n;
+
+	if (!a->bytes || (a->flags & EVA_FAULTED) || a->len < size)
+		return false;
+	put_inout_time(&t, a->type, a->bytes, json);
+	n = out_end(&t);
+	if (!json || a->len < AT_INOUT_HALF + size || ev->ret < 0 || n >= sizeof(buf) || !n) {
+		out_puts(o, buf);
+		return true;
+	}
+	buf[n - 1] = '\0'; /* the closing brace: "left" goes inside */
+	out_puts(o, buf);
+	out_puts(o, ",\"left\":");
+	put_inout_time(o, a->type, a->bytes + AT_INOUT_HALF, true);
+	out_putc(o, '}');
+	return true;
+}
+
+/* The index of the call's timeout written back (select's, pselect6's, ppoll's); -1: none. */
+static int inout_time_arg(const struct event *ev)
+{
+	for (unsigned i = 0; i < ev->nargs; i++)
+		if (ev->args[i].type == ARG_TIMEVAL_INOUT || ev->args[i].type == ARG_TIMESPEC_INOUT)
+			return (int)i;
+	return -1;
+}
+
+/* strace's ", left {tv_sec=0, tv_usec=999}" after a result (sep: what goes before it). */
+static void put_left(struct out *o, const struct event *ev, const char *sep)
+{
+	int k = inout_time_arg(ev);
+	const struct event_arg *a = k >= 0 ? &ev->args[k] : NULL;
+
+	if (!a || !a->value)
+		return;
+	out_puts(o, sep);
+	out_puts(o, "left ");
+	if (a->bytes && !(a->flags & EVA_FAULTED) &&
+	    a->len >= AT_INOUT_HALF + syscall_obj_size(a->type))
+		put_inout_time(o, a->type, a->bytes + AT_INOUT_HALF, false);
+	else
+		sys_put_ptr(o, a->value, false);
+}
+
+/* select's and pselect6's result: "1 (in [3], left {...})", "0 (Timeout)". */
+static void put_select_ret(struct out *o, const struct event *ev, long long r)
+{
+	static const char *const names[] = { "in", "out", "except" };
+	const char *sep = "";
+	long long budget = r;
+
+	out_i64(o, r);
+	if (!r) {
+		out_puts(o, " (Timeout)");
+		return;
+	}
+	out_puts(o, " (");
+	for (unsigned i = 1; i <= 3 && budget > 0; i++) {
+		const struct event_arg *a = &ev->args[i];
+		size_t half = a->len - AT_INOUT_HALF;
+		bool any = false;
+
+		if (!a->bytes || (a->flags & EVA_FAULTED) || a->len <= AT_INOUT_HALF)
+			continue;
+		for (int j = 0; j < fdset_nfds(ev) && (size_t)j / 8 < half && !any; j++)
+			any = (unsigned char)a->bytes[AT_INOUT_HALF + j / 8] >> (j % 8) & 1;
+		if (!any)
+			continue;
+		out_printf(o, "%s%s [", sep, names[i - 1]);
+		put_fd_bits(o, a->bytes + AT_INOUT_HALF, half, fdset_nfds(ev), false, true,
+			    &budget);
+		out_putc(o, ']');
+		sep = ", ";
+	}
+	put_left(o, ev, sep);
+	out_putc(o, ')');
+}
+
 /* epoll_wait's events, as many as it returned: [{events=EPOLLIN, data={u32=3, u64=3}}]. */
 static bool put_epoll_events(struct out *o, const struct event *ev, const struct event_arg *a,
 			     bool json)
@@ -1759,6 +1919,15 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 		if (!put_pollfds(o, ev, a, false, json))
 			sys_put_ptr(o, v, json);
 		return;
+	case ARG_FDSET:
+		if (!put_fdset(o, ev, a, json))
+			sys_put_ptr(o, v, json);
+		return;
+	case ARG_TIMEVAL_INOUT:
+	case ARG_TIMESPEC_INOUT:
+		if (!put_inout(o, ev, a, json))
+			sys_put_ptr(o, v, json);
+		return;
 	case ARG_EPOLL_EVENTS_OUT:
 		if (!put_epoll_events(o, ev, a, json))
 			sys_put_ptr(o, v, json);
@@ -1873,10 +2042,14 @@ void sys_put_ret(struct out *o, const struct event *ev)
 		if (!r) {
 			out_puts(o, " (Timeout)");
 		} else if (ev->args[0].bytes) {
+			/* ppoll: ", left {tv_sec=0, tv_nsec=998000}" after the revents. */
 			out_puts(o, " (");
 			put_pollfds(o, ev, &ev->args[0], true, false);
+			put_left(o, ev, ", ");
 			out_putc(o, ')');
 		}
+	} else if (ev->sys && ev->nargs > 3 && ev->args[1].type == ARG_FDSET && r >= 0) {
+		put_select_ret(o, ev, r);
 	} else if (ev->nr == SYS_fcntl && r >= 0 &&
 		   ((int)ev->args[1].value == F_GETFL ||
 		    ((int)ev->args[1].value == F_GETFD && r))) {
