@@ -69,6 +69,11 @@ static __always_inline void capture_slot(struct at_call_rec *rec, __u32 i, bool 
 				     rec->flags & AT_CALL_COMPAT);
 		return;
 	}
+	if (kind == AT_SLOT_DIRENTS) {
+		if (at_exit && (slot_kinds & (1u << AT_SLOT_DIRENTS)))
+			capture_dirents(rec, i, spec->slot_arg[i], ret);
+		return;
+	}
 	if (kind == AT_SLOT_INOUT || kind == AT_SLOT_FDSET) {
 		__u8 la = spec->len_arg[i];
 		__u32 n = kind == AT_SLOT_INOUT ? la :

@@ -101,6 +101,11 @@ __attribute__((noinline)) int capture_exit_slot(struct at_call_rec *rec, __u32 i
 				    ret);
 		return 0;
 	}
+	if (kind == AT_SLOT_DIRENTS) {
+		if (slot_kinds & (1u << AT_SLOT_DIRENTS))
+			capture_dirents(rec, i, spec->slot_arg[i], ret);
+		return 0;
+	}
 	if (!exec_done && (kind == AT_SLOT_INOUT || kind == AT_SLOT_FDSET)) {
 		__u8 la = spec->len_arg[i];
 

@@ -46,6 +46,12 @@ enum at_slot_kind {
 	 */
 	AT_SLOT_INOUT = 13, /* len_arg bytes (select's timeval, pselect6's and ppoll's timespec) */
 	AT_SLOT_FDSET = 14, /* an fd_set of as many bits as argument len_arg (select's nfds) */
+	/*
+	 * getdents64's and getdents's buffer at exit: the count of its entries
+	 * in the call's result (a __u32, which strace shows as a comment), with
+	 * bpf_loop (Linux 5.17) only.
+	 */
+	AT_SLOT_DIRENTS = 15,
 	/* Socket addresses, iovec arrays and msghdrs (include/sockcap.h, bpf/sockcap.bpf.c). */
 	AT_SLOT_SADDR_IN = 16,	 /* sockaddr, its length the value of len_arg */
 	AT_SLOT_SADDR_OUT = 17,	 /* sockaddr the kernel fills, len_arg a socklen_t pointer */

@@ -100,7 +100,8 @@ OVERRIDES = {
     "pwritev2": {"vec": ("ARG_IOV_IN", "vlen")},
     "sendmmsg": {"flags": "ARG_MSG_FLAGS"},
     "recvmmsg": {"flags": "ARG_MSG_FLAGS"},
-    "setsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT"},
+    "setsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT",
+                   "optval": ("ARG_SOCKOPT_VAL", "optlen")},
     "getsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT"},
     "madvise": {"behavior": "ARG_MADV"},
     "epoll_ctl": {"op": "ARG_EPOLL_OP", "event": "ARG_EPOLL_EVENT_IN"},
@@ -110,6 +111,9 @@ OVERRIDES = {
     "poll": {"ufds": "ARG_POLLFDS"},
     "clone3": {"uargs": "ARG_CLONE_ARGS_IN"},
     "ppoll": {"ufds": "ARG_POLLFDS", "tsp": "ARG_TIMESPEC_INOUT", "sigmask": "ARG_SIGSET_IN"},
+    # The entries in the buffer, counted ("0x... /* 25 entries */").
+    "getdents64": {"dirent": "ARG_DIRENTS"},
+    "getdents": {"dirent": "ARG_DIRENTS"},
     # fd_sets of n bits and the timeout the call writes back (what is left of it).
     "select": {"inp": ("ARG_FDSET", "n"), "outp": ("ARG_FDSET", "n"), "exp": ("ARG_FDSET", "n"),
                "tvp": "ARG_TIMEVAL_INOUT"},
@@ -151,7 +155,7 @@ OVERRIDES = {
     "clone": {"clone_flags": "ARG_CLONE_FLAGS", "tls": "ARG_HEX"},
     "unshare": {"unshare_flags": "ARG_CLONE_FLAGS"},
     "setns": {"flags": "ARG_CLONE_FLAGS"},
-    "socket": {"family": "ARG_FAMILY", "type": "ARG_SOCK_TYPE"},
+    "socket": {"family": "ARG_FAMILY", "type": "ARG_SOCK_TYPE", "protocol": "ARG_SOCK_PROTO"},
     "socketpair": {"family": "ARG_FAMILY", "type": "ARG_SOCK_TYPE"},
     "accept4": {"flags": "ARG_SOCK_TYPE", "upeer_sockaddr": ("ARG_SOCKADDR_OUT", "upeer_addrlen"),
                 "upeer_addrlen": "ARG_SOCKLEN_PTR"},
@@ -424,13 +428,13 @@ I386_OVERRIDES = {
 I386_RET_PTR = {"mmap2"}
 
 AT_SLOTS = 4
-SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT", "ARG_SOCKADDR_IN",
+SLOT_KINDS = {"ARG_PATH", "ARG_STR", "ARG_BUF_IN", "ARG_BUF_OUT", "ARG_SOCKOPT_VAL", "ARG_SOCKADDR_IN",
               "ARG_SOCKADDR_OUT", "ARG_IOV_IN", "ARG_IOV_OUT"}
 # A msghdr takes two slots: the structure, and its iovec array with the data.
 TWO_SLOT_KINDS = {"ARG_MSGHDR_IN", "ARG_MSGHDR_OUT"}
 # Structures with pointers or longs, whose i386 layout is not x86-64's: their address
 # (an fd_set too: its longs, and i386's old select takes a struct of the arguments).
-NATIVE_ONLY = TWO_SLOT_KINDS | {"ARG_IOV_IN", "ARG_IOV_OUT", "ARG_FDSET"}
+NATIVE_ONLY = TWO_SLOT_KINDS | {"ARG_IOV_IN", "ARG_IOV_OUT", "ARG_FDSET", "ARG_DIRENTS"}
 
 
 def die(msg):

@@ -351,6 +351,60 @@ static __always_inline void capture_inout(struct at_call_rec *rec, int i, __u8 a
 		rec->slot_len[i] = AT_INOUT_HALF + n;
 }
 
+/* Whether the kernel has bpf_loop (5.17): set by the loader. */
+const volatile bool have_bpf_loop __weak = false;
+
+/* A walk through a getdents buffer: where it is, its length, the running offset and count. */
+struct dirent_walk {
+	__u64 buf;
+	__u32 len;
+	__u32 off;
+	__u32 n;
+};
+
+/* One linux_dirent64 (or linux_dirent: d_reclen at 16 in both on 64-bit) of the walk. */
+static long dirent_step(__u64 k, void *ctx)
+{
+	struct dirent_walk *w = ctx;
+	__u16 reclen = 0;
+
+	(void)k;
+	if (w->off >= w->len ||
+	    bpf_probe_read_user(&reclen, sizeof(reclen), (const void *)(w->buf + w->off + 16)) ||
+	    !reclen)
+		return 1;
+	w->off += reclen;
+	w->n++;
+	return 0;
+}
+
+/*
+ * The entries getdents64 (or getdents) put in its buffer, ret bytes at
+ * argument arg, counted into slot i (a __u32; slot_len 0 when not known:
+ * a failed call, no bpf_loop, an unreadable entry).
+ */
+static __always_inline void capture_dirents(struct at_call_rec *rec, int i, __u8 arg, __s64 ret)
+{
+	struct dirent_walk w = {};
+
+	if (arg >= AT_MAX_ARGS)
+		return;
+	rec->slot_arg[i] = arg;
+	rec->slot_flags[i] = 0;
+	rec->ext_len[i] = 0;
+	rec->slot_len[i] = 0;
+	if (!have_bpf_loop || ret <= 0)
+		return;
+	w.buf = rec->args[arg];
+	w.len = ret > 0x7fffffff ? 0x7fffffff : (__u32)ret;
+	/* An entry takes 24 bytes at least: as many steps as could fit, plus one. */
+	bpf_loop(w.len / 24 + 1, dirent_step, &w, 0);
+	if (w.off != w.len)
+		return;
+	__builtin_memcpy(rec->slot[i], &w.n, sizeof(w.n));
+	rec->slot_len[i] = sizeof(w.n);
+}
+
 /* An fd_set's bytes for nfds bits: whole longs, as the kernel and strace read it. */
 static __always_inline __u32 fdset_bytes(__u64 nfds)
 {

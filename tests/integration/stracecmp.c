@@ -121,3 +121,50 @@ void wait4_norm(char *l)
 	if (p && p[1] == ' ' && p[2] >= '0' && p[2] <= '9')
 		strcpy(p + 2, "P");
 }
+
+/* The next line after l, or NULL at the end. */
+static const char *next_line(const char *l)
+{
+	const char *n = strchr(l, '\n');
+
+	return n && n[1] ? n + 1 : NULL;
+}
+
+/* Whether a normalised line is a call's (not a signal or exit line). */
+static bool call_line(const char *l)
+{
+	return *l && strncmp(l, "+++", 3) && strncmp(l, "---", 3);
+}
+
+int same_calls(const char *sto, const char *out, void (*norm)(char *))
+{
+	const char *sl = sto, *al = out;
+	char a[1024], b[1024];
+	int n = 0;
+
+	for (;;) {
+		while (sl && (strace_norm(sl, false, a, sizeof(a)), !call_line(a)))
+			sl = next_line(sl);
+		while (al && (strace_norm(al, true, b, sizeof(b)), !call_line(b)))
+			al = next_line(al);
+		if (!sl || !al)
+			break;
+		/* -T's duration at the end of agent-trace's line. */
+		if (strrchr(b, '<') && strrchr(b, '<') > b && strrchr(b, '<')[-1] == ' ')
+			strrchr(b, '<')[-1] = '\0';
+		wait4_norm(a);
+		wait4_norm(b);
+		if (norm) {
+			norm(a);
+			norm(b);
+		}
+		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
+		n++;
+		sl = next_line(sl);
+		al = next_line(al);
+	}
+	cr_assert(!sl && !al,
+		  "one tool has more calls: strace's next: %.200s\nagent-trace's: %.200s",
+		  sl ? sl : "", al ? al : "");
+	return n;
+}

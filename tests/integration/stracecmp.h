@@ -35,4 +35,12 @@ bool starts_any(const char *l, const char *const *prefixes);
 int same_lines(const char *sto, const char *out, const char *const *at_skip,
 	       const char *const *st_skip);
 
+/*
+ * The call lines of both traces (signal and exit lines passed over), one by
+ * one after strace_norm, wait4_norm and norm (may be NULL), agent-trace's
+ * -T durations left out; a difference, or calls one trace has past the
+ * other's end, fails the test. Returns how many were compared.
+ */
+int same_calls(const char *sto, const char *out, void (*norm)(char *));
+
 #endif /* AT_STRACECMP_H */

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1735,6 +1736,135 @@ Test(cli, poll_and_epoll_arrays_as_strace)
 	cr_assert(strstr(out, "\"events\":[{\"events\":\"EPOLLIN\",\"data\":{\"u32\":"), "%s", out);
 	cr_assert(strstr(out, "\"events\":[],\"maxevents\":4"), "%s", out);
 	free(out), free(err);
+}
+
+/*
+ * What differs between two runs of a program: set_tid_address's result (the
+ * pid), getrandom's bytes, a port the kernel picked (htons(P)).
+ */
+static void run_norm(char *l)
+{
+	char *p;
+
+	if (!strncmp(l, "set_tid_address(", 16) && (p = strstr(l, ") = ")))
+		strcpy(p + 4, "P");
+	if (!strncmp(l, "getrandom(\"", 11) && (p = strchr(l + 11, '"')))
+		memmove(l + 11, p, strlen(p) + 1);
+	for (p = strstr(l, "htons("); p; p = strstr(p + 1, "htons(")) {
+		size_t n = strspn(p + 6, "0123456789");
+
+		if (n) {
+			p[6] = 'P';
+			memmove(p + 7, p + 6 + n, strlen(p + 6 + n) + 1);
+		}
+	}
+}
+
+/* The Python script of the side-by-side test: a TCP exchange on 127.0.0.1, a datagram, a file. */
+static const char side_py[] =
+	"import socket, sys\n"
+	"srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+	"srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+	"srv.bind((\"127.0.0.1\", 0))\n"
+	"srv.listen(1)\n"
+	"c = socket.create_connection((\"127.0.0.1\", srv.getsockname()[1]))\n"
+	"s, peer = srv.accept()\n"
+	"c.sendall(b\"ping\\n\")\n"
+	"open(sys.argv[1], \"w\").write(repr(s.recv(16)))\n"
+	"s.send(b\"pong\")\n"
+	"c.recv(4)\n"
+	"u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+	"u.sendto(b\"dgram\", (\"127.0.0.1\", 9))\n"
+	"for x in (s, c, srv, u):\n"
+	"    x.close()\n";
+
+/*
+ * The issue's side-by-side test: `ls -la` on a directory of known files,
+ * every call traced, and a Python script's socket calls, each run under
+ * strace 6.1 and under agent-trace -T -s 32: every call line the same but
+ * for what differs between two runs (pids, random bytes, ports, addresses).
+ */
+Test(cli, ls_and_python_side_by_side_as_strace, .timeout = 120)
+{
+	char dir[64], path[128], sout[64], aout[64], script[128], note[128];
+	const struct timespec when[2] = { { .tv_sec = 1700000000 }, { .tv_sec = 1700000000 } };
+	char *out, *err, *sto;
+	int st, n;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/at-side.%d", getpid());
+	cr_assert(!mkdir(dir, 0755) || errno == EEXIST, "%s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	cr_assert(!mkdir(path, 0700) || errno == EEXIST);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	cr_assert((f = fopen(path, "w")) && fputs("alpha\n", f) >= 0 && !fclose(f));
+	snprintf(path, sizeof(path), "%s/link", dir);
+	cr_assert(!symlink("a", path) || errno == EEXIST);
+	snprintf(script, sizeof(script), "%s/side.py", dir);
+	cr_assert((f = fopen(script, "w")) && fputs(side_py, f) >= 0 && !fclose(f));
+	const char *const names[] = { "sub", "a", "side.py", "." };
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		cr_assert(!utimensat(AT_FDCWD, path, when, 0), "%s: %s", path, strerror(errno));
+	}
+	setenv("LC_ALL", "C", 1);
+	tmp_name(sout, sizeof(sout), "side", "strace");
+	tmp_name(aout, sizeof(aout), "side", "out");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "/usr/bin/ls", "-la",
+				     dir, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out), free(err);
+	/* ls's listing on stdout, the trace in a file (strace's too). */
+	st = run_capture((char *[]){ AT, "-q", "-T", "-s", "32", "-o", aout, "--", "/usr/bin/ls",
+				     "-la", dir, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out);
+	out = slurp(aout);
+	sto = slurp(sout);
+	n = same_calls(sto, out, run_norm);
+	cr_assert_gt(n, 60, "strace:\n%s\nagent-trace:\n%s", sto, out);
+	/* ., .., a, link, side.py, sub; then the end of the directory. */
+	cr_assert(strstr(out, " /* 6 entries */, 32768) = "), "%s", out);
+	cr_assert(strstr(out, " /* 0 entries */, 32768) = 0"), "%s", out);
+	cr_assert(strstr(out, "readlink(\""), "%s", out);
+	cr_assert(strstr(out, "write(1, \"total "), "%s", out);
+	free(out), free(err), free(sto);
+
+	snprintf(note, sizeof(note), "%s/got", dir);
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", "trace=%network",
+				     "/usr/bin/python3.11", script, note, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-T", "-s", "32", "-e", "trace=%network", "--",
+				     "/usr/bin/python3.11", script, note, NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	unsetenv("LC_ALL");
+	sto = slurp(sout);
+	n = same_calls(sto, out, run_norm);
+	cr_assert_eq(n, 15, "strace:\n%s\nagent-trace:\n%s", sto, out);
+	cr_assert(strstr(out, "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = "), "%s",
+		  out);
+	cr_assert(strstr(out, ", SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0"), "%s", out);
+	cr_assert(strstr(out, "sendto(") &&
+			  strstr(out,
+				 "\"dgram\", 5, 0, {sa_family=AF_INET, "
+				 "sin_port=htons(9), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 5"),
+		  "%s", out);
+	free(out), free(err), free(sto);
+	unlink(sout);
+	unlink(aout);
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, i == 0 ? "link" : i == 1 ? "got" : "a");
+		unlink(path);
+	}
+	unlink(script);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
 }
 
 /* What was left of a timeout as L: "left {tv_sec=L, tv_usec=L}" (it differs run to run). */

@@ -379,12 +379,12 @@ Test(trace, streamed_at_exit_alone_one_record_per_call)
  * The wakeup policy: records wake the reader each time another wakeup_bytes
  * (256 KiB with the 4 MiB buffer) is written, long before its poll timeout.
  * 20,000 records of 112 bytes, in bursts of 1000 that the reader drains in
- * the gaps, cross 8 times; with no wakeups the reader would see them in one
+ * the gaps (10 ms: ample for a reader built with the sanitizers), cross 8 times; with no wakeups the reader would see them in one
  * batch, at the exit record's wakeup, and woken per record in 20 (a burst).
  */
 Test(trace, a_burst_wakes_the_reader_per_wakeup_bytes)
 {
-	char *argv[] = { (char *)build_path("calls"), "many", "20000", NULL };
+	char *argv[] = { (char *)build_path("calls"), "bursts", "20000", "10000", NULL };
 	const struct at_call_rec *r[8];
 	struct trace t;
 

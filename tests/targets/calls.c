@@ -213,13 +213,16 @@ static int counts(void)
 	return 0;
 }
 
-/* many N: N getppid calls in bursts of 1000, 2 ms apart, then exit 0. */
-static int many(long n)
+/*
+ * many N: N getppid calls in bursts of 1000, 2 ms apart, then exit 0;
+ * bursts N US: us microseconds apart.
+ */
+static int bursts(long n, useconds_t gap)
 {
 	for (long i = 0; i < n; i++) {
 		syscall(SYS_getppid);
 		if (i % 1000 == 999)
-			usleep(2000);
+			usleep(gap);
 	}
 	return 0;
 }
@@ -616,13 +619,15 @@ int main(int argc, char **argv)
 		return threads();
 	if (!strcmp(mode, "wait") && argc == 3)
 		return wait_then_call(atoi(argv[2]));
+	if (!strcmp(mode, "bursts") && argc == 4)
+		return bursts(atol(argv[2]), (useconds_t)atol(argv[3]));
 	if (!strcmp(mode, "hold") && argc == 3)
 		return hold_then_exit(atoi(argv[2]));
 	if (!strcmp(mode, "counts"))
 		return counts();
 	if (!strcmp(mode, "many") && (argc == 3 || argc == 4)) {
 		/* many N MS: then MS ms more alive (its identity is read while it runs). */
-		int r = many(atol(argv[2]));
+		int r = bursts(atol(argv[2]), 2000);
 
 		if (argc == 4)
 			usleep((useconds_t)atoi(argv[3]) * 1000);

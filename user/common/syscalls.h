@@ -43,6 +43,7 @@ enum arg_kind {
 	ARG_MSG_FLAGS,	     /* MSG_DONTWAIT|MSG_NOSIGNAL */
 	ARG_SOL,	     /* SOL_SOCKET, SOL_TCP... (a socket option's level) */
 	ARG_SOCKOPT,	     /* SO_REUSEADDR, TCP_NODELAY... by the level before it */
+	ARG_SOCK_PROTO,	     /* IPPROTO_TCP, NETLINK_ROUTE... by the family before it (socket) */
 	ARG_MADV,	     /* MADV_DONTNEED... */
 	ARG_EPOLL_OP,	     /* EPOLL_CTL_ADD... */
 	ARG_GRND_FLAGS,	     /* GRND_NONBLOCK|GRND_RANDOM */
@@ -82,6 +83,8 @@ enum arg_kind {
 	ARG_FDSET,	    /* select's fd_set of nfds (len_arg) bits: [0 3]; ready ones after = */
 	ARG_TIMEVAL_INOUT,  /* select's timeout: {tv_sec=1, tv_usec=0}; left after = */
 	ARG_TIMESPEC_INOUT, /* pselect6's and ppoll's: {tv_sec=1, tv_nsec=0}; left after = */
+	ARG_DIRENTS,	    /* getdents64's buffer: its address and the count of its entries */
+	ARG_SOCKOPT_VAL,    /* setsockopt's value, optlen (len_arg) bytes: [1] when an int */
 	ARG_ARGV,	    /* execve's argv, read at exit: ["ls", "-la"] */
 	ARG_ENVP, /* execve's envp: its address; the count of its variables comes with argv */
 	/* Sockets and vectors (decode_sock.c; what is captured: include/sockcap.h). */

@@ -246,6 +246,9 @@ static int configure(struct session *s, bool funcs, enum user_reads reads, char 
 								      o->ringbuf_bytes / 8;
 	syscall_specs((struct at_sys_spec *)k->rodata->specs);
 	k->rodata->slot_kinds = slot_kinds_used(o, (const struct at_sys_spec *)k->rodata->specs);
+	/* A base helper, the same for every program type: probed as a kprobe's. */
+	k->rodata->have_bpf_loop =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1;
 	if (o->max_procs && (ret = bpf_map__set_max_entries(k->maps.traced, o->max_procs)))
 		return fail(err, errlen, "process table size %u: %s", o->max_procs, strerror(-ret));
 	if ((o->max_namespaces &&

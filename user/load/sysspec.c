@@ -50,6 +50,7 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 				sp->slot_kind[n] = AT_SLOT_STR_IN;
 				break;
 			case ARG_BUF_IN:
+			case ARG_SOCKOPT_VAL:
 				sp->slot_kind[n] = AT_SLOT_BUF_IN;
 				sp->len_arg[n] = d->len_arg[i];
 				break;
@@ -107,6 +108,9 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 			case ARG_TIMESPEC_INOUT:
 				sp->slot_kind[n] = AT_SLOT_INOUT;
 				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
+				break;
+			case ARG_DIRENTS:
+				sp->slot_kind[n] = AT_SLOT_DIRENTS;
 				break;
 			case ARG_FDSET:
 				sp->slot_kind[n] = AT_SLOT_FDSET;

@@ -615,6 +615,58 @@ static void put_sockopt(struct out *o, const struct event *ev, unsigned long lon
 	out_printf(o, "%d", (int)v);
 }
 
+static const struct sym inet_protos[] = {
+	{ 0, "IPPROTO_IP" },	    { 1, "IPPROTO_ICMP" },    { 2, "IPPROTO_IGMP" },
+	{ 4, "IPPROTO_IPIP" },	    { 6, "IPPROTO_TCP" },     { 8, "IPPROTO_EGP" },
+	{ 12, "IPPROTO_PUP" },	    { 17, "IPPROTO_UDP" },    { 22, "IPPROTO_IDP" },
+	{ 29, "IPPROTO_TP" },	    { 33, "IPPROTO_DCCP" },   { 41, "IPPROTO_IPV6" },
+	{ 46, "IPPROTO_RSVP" },	    { 47, "IPPROTO_GRE" },    { 50, "IPPROTO_ESP" },
+	{ 51, "IPPROTO_AH" },	    { 58, "IPPROTO_ICMPV6" }, { 92, "IPPROTO_MTP" },
+	{ 94, "IPPROTO_BEETPH" },   { 98, "IPPROTO_ENCAP" },  { 103, "IPPROTO_PIM" },
+	{ 108, "IPPROTO_COMP" },    { 115, "IPPROTO_L2TP" },  { 132, "IPPROTO_SCTP" },
+	{ 136, "IPPROTO_UDPLITE" }, { 137, "IPPROTO_MPLS" },  { 143, "IPPROTO_ETHERNET" },
+	{ 255, "IPPROTO_RAW" },	    { 262, "IPPROTO_MPTCP" },
+};
+
+static const struct sym netlink_protos[] = {
+	{ 0, "NETLINK_ROUTE" },
+	{ 2, "NETLINK_USERSOCK" },
+	{ 3, "NETLINK_FIREWALL" },
+	{ 4, "NETLINK_SOCK_DIAG" },
+	{ 5, "NETLINK_NFLOG" },
+	{ 6, "NETLINK_XFRM" },
+	{ 7, "NETLINK_SELINUX" },
+	{ 8, "NETLINK_ISCSI" },
+	{ 9, "NETLINK_AUDIT" },
+	{ 10, "NETLINK_FIB_LOOKUP" },
+	{ 11, "NETLINK_CONNECTOR" },
+	{ 12, "NETLINK_NETFILTER" },
+	{ 13, "NETLINK_IP6_FW" },
+	{ 14, "NETLINK_DNRTMSG" },
+	{ 15, "NETLINK_KOBJECT_UEVENT" },
+	{ 16, "NETLINK_GENERIC" },
+	{ 18, "NETLINK_SCSITRANSPORT" },
+	{ 19, "NETLINK_ECRYPTFS" },
+	{ 20, "NETLINK_RDMA" },
+	{ 21, "NETLINK_CRYPTO" },
+	{ 22, "NETLINK_SMC" },
+};
+
+/* A socket's protocol, by its family (argument 0): IPPROTO_TCP, NETLINK_ROUTE, else the number. */
+static void put_sock_proto(struct out *o, const struct event *ev, unsigned long long v)
+{
+	switch ((int)ev->args[0].value) {
+	case AF_INET:
+	case AF_INET6:
+		put_enum(o, (int)v, inet_protos, ARRAY_SIZE(inet_protos));
+		return;
+	case AF_NETLINK:
+		put_enum(o, (int)v, netlink_protos, ARRAY_SIZE(netlink_protos));
+		return;
+	}
+	out_printf(o, "%d", (int)v);
+}
+
 /* statx's flags: its sync type first, AT_STATX_SYNC_AS_STAT when 0, as strace. */
 static void put_statx_flags(struct out *o, unsigned v)
 {
@@ -696,6 +748,8 @@ static void put_abbrev(struct out *o, const struct event *ev, unsigned kind, __u
 			out_i64(o, (int)v);
 	} else if (kind == ARG_SOCKOPT) {
 		put_sockopt(o, ev, v);
+	} else if (kind == ARG_SOCK_PROTO) {
+		put_sock_proto(o, ev, v);
 	} else {
 		put_symbolic(o, ev->nr, kind, v);
 	}
@@ -1634,7 +1688,11 @@ static void put_captured(struct out *o, const struct event *ev, const struct eve
 		out_putc(o, '"');
 		return;
 	}
-	out_escape_c(o, a->bytes, len);
+	/* Random bytes are all in hex, as strace prints them. */
+	if (ev->sys && ev->sys->name && !strcmp(ev->sys->name, "getrandom"))
+		out_escape_hex(o, a->bytes, len);
+	else
+		out_escape_c(o, a->bytes, len);
 	out_puts(o, (a->flags & EVA_TRUNCATED) ? "\"..." : "\"");
 }
 
@@ -1705,6 +1763,34 @@ static void put_argv(struct out *o, const struct event *ev, const struct event_a
  * of its variables as strace's comment, from argv's slot; JSON
  * {"addr":...,"vars":N}.
  */
+/*
+ * getdents64's buffer: its address and, after a successful call, the count
+ * of the entries in it, strace's "0x55d0c0a1b2c0 / * 25 entries * /" (JSON
+ * {"addr":"0x...","entries":25}, null when not counted).
+ */
+static void put_dirents(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	uint32_t n = 0;
+	bool counted = ev->ret == 0 && !ev->err;
+
+	if (!counted && !ev->err && ev->ret > 0 && a->bytes && a->len == sizeof(n)) {
+		memcpy(&n, a->bytes, sizeof(n));
+		counted = true;
+	}
+	if (json) {
+		out_puts(o, "{\"addr\":");
+		sys_put_ptr(o, a->value, true);
+		if (counted)
+			out_printf(o, ",\"entries\":%u}", n);
+		else
+			out_puts(o, ",\"entries\":null}");
+		return;
+	}
+	sys_put_ptr(o, a->value, false);
+	if (counted)
+		out_printf(o, " /* %u entries */", n);
+}
+
 static void put_envp(struct out *o, const struct event *ev, unsigned i, bool json)
 {
 	const struct event_arg *a = &ev->args[i];
@@ -1918,6 +2004,21 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 	case ARG_POLLFDS:
 		if (!put_pollfds(o, ev, a, false, json))
 			sys_put_ptr(o, v, json);
+		return;
+	case ARG_DIRENTS:
+		put_dirents(o, ev, a, json);
+		return;
+	case ARG_SOCKOPT_VAL:
+		/* An int option, strace's [1]; any other length as its bytes. */
+		if (a->bytes && !(a->flags & (EVA_FAULTED | EVA_TRUNCATED)) &&
+		    a->len == sizeof(int) && ev->nargs > 4 && ev->args[4].value == sizeof(int)) {
+			int iv;
+
+			memcpy(&iv, a->bytes, sizeof(iv));
+			out_printf(o, json ? "%d" : "[%d]", iv);
+			return;
+		}
+		put_captured(o, ev, a, json);
 		return;
 	case ARG_FDSET:
 		if (!put_fdset(o, ev, a, json))

@@ -161,15 +161,20 @@ static void out_escape_octal(struct out *o, const char *s, size_t n)
 	}
 }
 
+void out_escape_hex(struct out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		out_puts(o, "\\x");
+		out_putc(o, hex_digits[(unsigned char)s[i] >> 4]);
+		out_putc(o, hex_digits[(unsigned char)s[i] & 0xf]);
+	}
+}
+
 void out_escape_c(struct out *o, const char *s, size_t n)
 {
 	/* strace's -x: a string with such a byte all in hex; -xx: every string. */
 	if (hex_mode == ESCAPE_HEX_ALL || (hex_mode == ESCAPE_HEX_NON_ASCII && needs_hex(s, n))) {
-		for (size_t i = 0; i < n; i++) {
-			out_puts(o, "\\x");
-			out_putc(o, hex_digits[(unsigned char)s[i] >> 4]);
-			out_putc(o, hex_digits[(unsigned char)s[i] & 0xf]);
-		}
+		out_escape_hex(o, s, n);
 		return;
 	}
 	out_escape_octal(o, s, n);

@@ -147,6 +147,8 @@ static inline void out_secs6(struct out *o, uint64_t ns)
  * -xx (every string).
  */
 void out_escape_c(struct out *o, const char *s, size_t n);
+/* Every byte as \xNN (strace's QUOTE_FORCE_HEX: getrandom's bytes). */
+void out_escape_hex(struct out *o, const char *s, size_t n);
 enum escape_hex {
 	ESCAPE_HEX_NONE = 0,	  /* C escapes */
 	ESCAPE_HEX_NON_ASCII = 1, /* -x */
