@@ -1890,10 +1890,9 @@ static void left_norm(char *l)
 Test(cli, select_and_ppoll_as_strace)
 {
 	const char *calls = "trace=select,pselect6,ppoll";
-	char sout[64], a[1024], b[1024];
+	char sout[64];
 	char *out, *err, *sto;
-	const char *sl, *al;
-	int st, n = 0;
+	int st, n;
 
 	tmp_name(sout, sizeof(sout), "selects", "strace");
 	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", (char *)calls,
@@ -1906,24 +1905,7 @@ Test(cli, select_and_ppoll_as_strace)
 			 &out, &err);
 	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
 	sto = slurp(sout);
-	for (sl = sto, al = out; *sl && strncmp(sl, "+++", 3); n++) {
-		const char *sn = strchr(sl, '\n'), *an = strchr(al, '\n');
-		char l[1024];
-
-		cr_assert(sn && an, "strace:\n%s\nagent-trace:\n%s", sto, out);
-		snprintf(l, sizeof(l), "%.*s", (int)(sn - sl), sl);
-		strace_norm(l, false, a, sizeof(a));
-		/* agent-trace's line: after its time and pid/tid, before its -T duration. */
-		snprintf(l, sizeof(l), "%.*s", (int)(an - al), al);
-		if (strrchr(l, '<'))
-			*strrchr(l, '<') = '\0';
-		l[strcspn(l, "\n") - (l[0] && l[strlen(l) - 1] == ' ')] = '\0';
-		strace_norm(l, true, b, sizeof(b));
-		left_norm(a);
-		left_norm(b);
-		cr_assert_str_eq(b, a, "agent-trace's line, then strace's:\n%s\n%s", b, a);
-		sl = sn + 1, al = an + 1;
-	}
+	n = same_calls(sto, out, left_norm);
 	cr_assert_eq(n, 5, "strace:\n%s\nagent-trace:\n%s", sto, out);
 	/* The pipe's fds: the lowest free ones, whatever the test inherited. */
 	const char *l = strstr(out, " select(");

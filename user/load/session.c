@@ -283,23 +283,30 @@ struct verifier_logs {
 	const char *full_path;
 };
 
+/* The object's i-th program that loads, the first STATS_PROGS of them; NULL past them. */
+static struct bpf_program *loaded_prog(struct agent_trace_bpf *k, size_t i)
+{
+	struct bpf_program *p;
+
+	if (i >= STATS_PROGS)
+		return NULL;
+	bpf_object__for_each_program(p, k->obj) {
+		if (bpf_program__autoload(p) && !i--)
+			return p;
+	}
+	return NULL;
+}
+
 static void verifier_logs_begin(struct agent_trace_bpf *k, struct verifier_logs *v)
 {
 	const char *spec = getenv("AT_VERIFIER_LOG");
 	struct bpf_program *p;
-	size_t i = 0;
 
-	if (env_flag("AT_VERIFIER_STATS"))
-		bpf_object__for_each_program(p, k->obj) {
-			if (i == STATS_PROGS)
-				break;
-			if (!bpf_program__autoload(p))
-				continue;
-			v->stats[i][0] = '\0';
-			bpf_program__set_log_buf(p, v->stats[i], STATS_LOG);
-			bpf_program__set_log_level(p, 4);
-			i++;
-		}
+	for (size_t i = 0; env_flag("AT_VERIFIER_STATS") && (p = loaded_prog(k, i)); i++) {
+		v->stats[i][0] = '\0';
+		bpf_program__set_log_buf(p, v->stats[i], STATS_LOG);
+		bpf_program__set_log_level(p, 4);
+	}
 	if (spec && strchr(spec, ':')) {
 		char name[128];
 		size_t n = (size_t)(strchr(spec, ':') - spec);
@@ -321,22 +328,15 @@ static void verifier_logs_begin(struct agent_trace_bpf *k, struct verifier_logs 
 static void verifier_logs_end(struct agent_trace_bpf *k, struct verifier_logs *v)
 {
 	struct bpf_program *p;
-	size_t i = 0;
 	FILE *f;
 
-	if (env_flag("AT_VERIFIER_STATS"))
-		bpf_object__for_each_program(p, k->obj) {
-			if (i == STATS_PROGS)
-				break;
-			if (!bpf_program__autoload(p))
-				continue;
-			for (char *l = v->stats[i]; *l; l++)
-				if (*l == '\n')
-					*l = ' ';
-			fprintf(stderr, "agent-trace: verifier: %s: %s\n", bpf_program__name(p),
-				v->stats[i]);
-			i++;
-		}
+	for (size_t i = 0; env_flag("AT_VERIFIER_STATS") && (p = loaded_prog(k, i)); i++) {
+		for (char *l = v->stats[i]; *l; l++)
+			if (*l == '\n')
+				*l = ' ';
+		fprintf(stderr, "agent-trace: verifier: %s: %s\n", bpf_program__name(p),
+			v->stats[i]);
+	}
 	if (!v->full_path)
 		return;
 	f = fopen(v->full_path, "w");
