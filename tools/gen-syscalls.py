@@ -102,7 +102,9 @@ OVERRIDES = {
     "recvmmsg": {"flags": "ARG_MSG_FLAGS"},
     "setsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT",
                    "optval": ("ARG_SOCKOPT_VAL", "optlen")},
-    "getsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT"},
+    "getsockopt": {"level": "ARG_SOL", "optname": "ARG_SOCKOPT", "optval": "ARG_SOCKOPT_VAL_OUT",
+                   "optlen": "ARG_OPTLEN_INOUT"},
+    "sigaltstack": {"uss": "ARG_STACK_IN", "uoss": "ARG_STACK_OUT"},
     "madvise": {"behavior": "ARG_MADV"},
     "epoll_ctl": {"op": "ARG_EPOLL_OP", "event": "ARG_EPOLL_EVENT_IN"},
     "getrandom": {"ubuf": ("ARG_BUF_OUT", "len"), "flags": "ARG_GRND_FLAGS"},
@@ -647,7 +649,8 @@ def main():
         # are shown as their address; int arrays, timespec64 and rlimit64 are the same.
         for i, k in enumerate(d["kinds"]):
             if (k in ("ARG_STAT_OUT", "ARG_SYSINFO_OUT") or k in NATIVE_ONLY or
-                    k.startswith(("ARG_SIGACTION_", "ARG_TIMEVAL_", "ARG_ITIMERVAL_")) or
+                    k.startswith(("ARG_SIGACTION_", "ARG_TIMEVAL_", "ARG_ITIMERVAL_",
+                                  "ARG_STACK_")) or
                     (k.startswith(("ARG_TIMESPEC", "ARG_ITIMERSPEC"))
                      and not name.endswith("_time64")) or
                     (k.startswith("ARG_RLIMIT_") and name != "prlimit64")):

@@ -1867,6 +1867,57 @@ Test(cli, ls_and_python_side_by_side_as_strace, .timeout = 120)
 	rmdir(dir);
 }
 
+/*
+ * sigaltstack's stack_t in and out, and getsockopt's int value and its
+ * length as given and as the call left it ([16 => 4]): with -T each line
+ * strace 6.1's; JSON has the fields; without -T the length as left.
+ */
+Test(cli, sigaltstack_and_getsockopt_as_strace)
+{
+	const char *calls = "trace=sigaltstack,getsockopt";
+	char sout[64];
+	char *out, *err, *sto;
+	int st;
+
+	tmp_name(sout, sizeof(sout), "altstack", "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", (char *)calls,
+				     CALLS, "altstack", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-T", "-e", (char *)calls, "--", CALLS, "altstack",
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	sto = slurp(sout);
+	cr_assert_eq(same_calls(sto, out, NULL), 6, "strace:\n%s\nagent-trace:\n%s", sto, out);
+	cr_assert(strstr(out, "sigaltstack({ss_sp=0x") &&
+			  strstr(out, ", ss_flags=0, ss_size=65536}, "
+				      "NULL) = 0"),
+		  "%s", out);
+	cr_assert(strstr(out,
+			 "sigaltstack({ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}, NULL) = 0"),
+		  "%s", out);
+	cr_assert(strstr(out, ", SOL_SOCKET, SO_TYPE, [2], [16 => 4]) = 0"), "%s", out);
+	cr_assert(strstr(out, "getsockopt(-1, SOL_SOCKET, SO_ERROR, 0x"), "%s", out);
+	free(out), free(err), free(sto);
+	unlink(sout);
+	st = run_capture((char *[]){ AT, "-q", "--json", "-T", "-e", (char *)calls, "--", CALLS,
+				     "altstack", NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(strstr(out, "\"uoss\":{\"ss_sp\":\"0x"), "%s", out);
+	cr_assert(strstr(out, "\"ss_flags\":\"0\",\"ss_size\":65536}"), "%s", out);
+	cr_assert(strstr(out, "\"optval\":2,\"optlen\":{\"in\":16,\"out\":4}"), "%s", out);
+	free(out), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-e", "trace=getsockopt", "--", CALLS, "altstack",
+				     NULL },
+			 &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	cr_assert(strstr(out, ", SOL_SOCKET, SO_TYPE, [2], [4]) = 0"), "%s", out);
+	free(out), free(err);
+}
+
 /* What was left of a timeout as L: "left {tv_sec=L, tv_usec=L}" (it differs run to run). */
 static void left_norm(char *l)
 {

@@ -537,6 +537,34 @@ static int selects(void)
 }
 
 /*
+ * altstack: sigaltstack set to a 65536-byte stack, read back, disabled; then
+ * getsockopt SO_TYPE with room for an int ([4]) and with 16 bytes ([16 =>
+ * 4]), and SO_ERROR on a bad fd (EBADF). Exits 0 when every result is right.
+ */
+static int altstack(void)
+{
+	static char stack[65536];
+	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) }, old;
+	int v[4], s;
+	socklen_t len = sizeof(int);
+
+	if (sigaltstack(&ss, NULL) || sigaltstack(NULL, &old) || old.ss_size != sizeof(stack))
+		return 1;
+	ss = (stack_t){ .ss_flags = SS_DISABLE };
+	if (sigaltstack(&ss, NULL))
+		return 1;
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0 || getsockopt(s, SOL_SOCKET, SO_TYPE, v, &len) || v[0] != SOCK_DGRAM)
+		return 1;
+	len = sizeof(v);
+	if (getsockopt(s, SOL_SOCKET, SO_TYPE, v, &len) || len != sizeof(int))
+		return 1;
+	if (getsockopt(-1, SOL_SOCKET, SO_ERROR, v, &len) != -1 || errno != EBADF)
+		return 1;
+	return close(s) ? 1 : 0;
+}
+
+/*
  * polls: poll on a readable pipe and a writable one, then on nothing ready
  * (a timeout); epoll_wait with both ready, then with none. Exits 0 when
  * every result is right.
@@ -643,6 +671,8 @@ int main(int argc, char **argv)
 		return compat();
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "altstack"))
+		return altstack();
 	if (!strcmp(mode, "selects"))
 		return selects();
 	if (!strcmp(mode, "polls"))

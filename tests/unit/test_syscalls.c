@@ -345,8 +345,16 @@ Test(decode, symbolic_arguments)
 			 "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, NULL, NULL, "
 			 "0x7f00000000a0, 0");
 
+	/* The protocol by the family: IPPROTO_IP for both INETs, netlink's own, else a number. */
 	r = mkrec("socket", AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
-	cr_assert_str_eq(args_of(&r), "AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, 0");
+	cr_assert_str_eq(args_of(&r), "AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP");
+	r = mkrec("socket", AF_INET, SOCK_DGRAM, 17, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "AF_INET, SOCK_DGRAM, IPPROTO_UDP");
+	r = mkrec("socket", AF_NETLINK, SOCK_RAW, 4, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG");
+	r = mkrec("socket", AF_UNIX, SOCK_STREAM, 0, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "AF_UNIX, SOCK_STREAM, 0");
+	cr_assert_str_eq(json_of(&r, 2), "\"0\"");
 
 	r = mkrec("unlinkat", 4, 0x1000, AT_REMOVEDIR, 0, 0, 0);
 	set_slot(&r, 0, 1, "d", 1);
@@ -527,4 +535,72 @@ Test(snprintf_convention, truncates_and_counts)
 	cr_assert_str_eq(buf, "\\u");
 	cr_assert_eq(decode_arg_json(&r, 2, buf, 5), strlen("\"O_RDONLY|O_CLOEXEC\""));
 	cr_assert_str_eq(buf, "\"O_R");
+}
+
+/*
+ * The in-out slots: select's fd sets (as given, then as left) and its
+ * timeout with what was left; getdents64's entry count; getsockopt's
+ * length as given and as left; sigaltstack's stack_t.
+ */
+Test(decode, inout_slots_and_counts)
+{
+	struct at_call_rec r = mkrec("select", 5, 0x1000, 0, 0, 0x2000, 0);
+	char b[AT_STR_MAX] = { 0 };
+	struct timeval tv[2] = { { .tv_sec = 1 }, { .tv_usec = 999 } };
+	uint32_t n = 6;
+	int len[2] = { 16, 4 };
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss = { 0x7f0000001000, 2, 0, 8192 };
+
+	b[0] = 0x09;		 /* fds 0 and 3 given */
+	b[AT_INOUT_HALF] = 0x08; /* 3 ready */
+	set_slot(&r, 0, 1, b, AT_INOUT_HALF + 8);
+	memset(b, 0, sizeof(b));
+	memcpy(b, &tv[0], sizeof(tv[0]));
+	memcpy(b + AT_INOUT_HALF, &tv[1], sizeof(tv[1]));
+	set_slot(&r, 1, 4, b, AT_INOUT_HALF + sizeof(tv[0]));
+	r.ret = 1;
+	cr_assert_str_eq(args_of(&r), "5, [0 3], NULL, NULL, {tv_sec=1, tv_usec=0}");
+	cr_assert_str_eq(ret_of(&r), "1 (in [3], left {tv_sec=0, tv_usec=999})");
+	cr_assert_str_eq(json_of(&r, 1), "{\"fds\":[0,3],\"ready\":[3]}");
+	cr_assert_str_eq(json_of(&r, 4),
+			 "{\"tv_sec\":1,\"tv_usec\":0,\"left\":{\"tv_sec\":0,\"tv_usec\":999}}");
+	r.ret = 0;
+	cr_assert_str_eq(ret_of(&r), "0 (Timeout)");
+	/* Only the entry's sets (the exit's not read): as given, no ready ones. */
+	r.slot_len[0] = 8;
+	cr_assert_str_eq(json_of(&r, 1), "{\"fds\":[0,3]}");
+
+	r = mkrec("getdents64", 3, 0x55d000001000, 32768, 0, 0, 0);
+	set_slot(&r, 0, 1, (const char *)&n, sizeof(n));
+	r.ret = 176;
+	cr_assert_str_eq(args_of(&r), "3, 0x55d000001000 /* 6 entries */, 32768");
+	cr_assert_str_eq(json_of(&r, 1), "{\"addr\":\"0x55d000001000\",\"entries\":6}");
+	r.slot_len[0] = 0; /* not counted (no bpf_loop): the address alone */
+	cr_assert_str_eq(args_of(&r), "3, 0x55d000001000, 32768");
+	r.ret = 0;
+	cr_assert_str_eq(args_of(&r), "3, 0x55d000001000 /* 0 entries */, 32768");
+
+	r = mkrec("getsockopt", 3, 1, 3, 0x1000, 0x2000, 0);
+	n = 2;
+	set_slot(&r, 0, 3, (const char *)&n, sizeof(n));
+	memset(b, 0, sizeof(b));
+	memcpy(b, &len[0], sizeof(int));
+	memcpy(b + AT_INOUT_HALF, &len[1], sizeof(int));
+	set_slot(&r, 1, 4, b, AT_INOUT_HALF + sizeof(int));
+	cr_assert_str_eq(args_of(&r), "3, SOL_SOCKET, SO_TYPE, [2], [16 => 4]");
+	cr_assert_str_eq(json_of(&r, 4), "{\"in\":16,\"out\":4}");
+	r.ret = -9;
+	cr_assert_str_eq(args_of(&r), "3, SOL_SOCKET, SO_TYPE, 0x1000, [16]");
+
+	r = mkrec("sigaltstack", 0x3000, 0, 0, 0, 0, 0);
+	set_slot(&r, 0, 0, (const char *)&ss, sizeof(ss));
+	cr_assert_str_eq(args_of(&r),
+			 "{ss_sp=0x7f0000001000, ss_flags=SS_DISABLE, ss_size=8192}, NULL");
+	cr_assert_str_eq(json_of(&r, 0),
+			 "{\"ss_sp\":\"0x7f0000001000\",\"ss_flags\":\"SS_DISABLE\","
+			 "\"ss_size\":8192}");
 }

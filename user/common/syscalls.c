@@ -266,6 +266,12 @@ size_t syscall_obj_size(unsigned kind)
 		return 64; /* through stx_attributes_mask: every field shown */
 	case ARG_EPOLL_EVENT_IN:
 		return sizeof(struct epoll_event);
+	case ARG_STACK_IN:
+	case ARG_STACK_OUT:
+		return 24; /* void *ss_sp, int ss_flags, size_t ss_size */
+	case ARG_SOCKOPT_VAL_OUT:
+	case ARG_OPTLEN_INOUT:
+		return sizeof(int);
 	case ARG_CLONE_ARGS_IN:
 		return 88; /* struct clone_args through cgroup (CLONE_ARGS_SIZE_VER2) */
 	}

@@ -80,12 +80,16 @@ enum arg_kind {
 	ARG_POLLFDS,	    /* poll's fds, read at exit: [{fd=3, events=POLLIN}], revents after = */
 	ARG_EPOLL_EVENTS_OUT, /* epoll_wait's events, as many as it returned */
 	ARG_CLONE_ARGS_IN,    /* clone3's struct clone_args: {flags=CLONE_VM|..., ...} */
-	ARG_FDSET,	    /* select's fd_set of nfds (len_arg) bits: [0 3]; ready ones after = */
-	ARG_TIMEVAL_INOUT,  /* select's timeout: {tv_sec=1, tv_usec=0}; left after = */
-	ARG_TIMESPEC_INOUT, /* pselect6's and ppoll's: {tv_sec=1, tv_nsec=0}; left after = */
-	ARG_DIRENTS,	    /* getdents64's buffer: its address and the count of its entries */
-	ARG_SOCKOPT_VAL,    /* setsockopt's value, optlen (len_arg) bytes: [1] when an int */
-	ARG_ARGV,	    /* execve's argv, read at exit: ["ls", "-la"] */
+	ARG_FDSET,	     /* select's fd_set of nfds (len_arg) bits: [0 3]; ready ones after = */
+	ARG_TIMEVAL_INOUT,   /* select's timeout: {tv_sec=1, tv_usec=0}; left after = */
+	ARG_TIMESPEC_INOUT,  /* pselect6's and ppoll's: {tv_sec=1, tv_nsec=0}; left after = */
+	ARG_DIRENTS,	     /* getdents64's buffer: its address and the count of its entries */
+	ARG_SOCKOPT_VAL,     /* setsockopt's value, optlen (len_arg) bytes: [1] when an int */
+	ARG_SOCKOPT_VAL_OUT, /* getsockopt's value: [1] when an int */
+	ARG_OPTLEN_INOUT,    /* getsockopt's socklen_t *: [4], [16 => 4] */
+	ARG_STACK_IN,	     /* stack_t: {ss_sp=0x..., ss_flags=0, ss_size=8192} */
+	ARG_STACK_OUT,	     /* the same, the old one the call fills */
+	ARG_ARGV,	     /* execve's argv, read at exit: ["ls", "-la"] */
 	ARG_ENVP, /* execve's envp: its address; the count of its variables comes with argv */
 	/* Sockets and vectors (decode_sock.c; what is captured: include/sockcap.h). */
 	ARG_SOCKADDR_IN,  /* sockaddr by value, length in len_arg: {sa_family=AF_INET, ...} */

@@ -82,6 +82,8 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 				sp->elem[n] = 12;
 				break;
 			case ARG_SIGACTION_OUT:
+			case ARG_STACK_OUT:
+			case ARG_SOCKOPT_VAL_OUT:
 			case ARG_SIGSET_OUT:
 			case ARG_UTSNAME_OUT:
 			case ARG_SYSINFO_OUT:
@@ -93,6 +95,7 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
 				break;
 			case ARG_SIGACTION_IN:
+			case ARG_STACK_IN:
 			case ARG_SIGSET_IN:
 			case ARG_TIMEVAL_IN:
 			case ARG_ITIMERVAL_IN:
@@ -106,6 +109,7 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 				break;
 			case ARG_TIMEVAL_INOUT:
 			case ARG_TIMESPEC_INOUT:
+			case ARG_OPTLEN_INOUT:
 				sp->slot_kind[n] = AT_SLOT_INOUT;
 				sp->len_arg[n] = (uint8_t)syscall_obj_size(d->arg[i]);
 				break;

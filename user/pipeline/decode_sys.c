@@ -1152,6 +1152,37 @@ static void put_timeval(struct out *o, const struct timeval *tv, bool json)
 	out_putc(o, '}');
 }
 
+/* The kernel's stack_t on 64-bit. */
+struct k_stack {
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	uint32_t pad;
+	uint64_t ss_size;
+};
+
+static const struct sym ss_flags[] = {
+	{ 1, "SS_ONSTACK" },
+	{ 2, "SS_DISABLE" },
+	{ 1u << 31, "SS_AUTODISARM" },
+};
+
+/* sigaltstack's stack_t: {ss_sp=0x7f..., ss_flags=SS_ONSTACK, ss_size=8192}. */
+static void put_stack(struct out *o, const struct k_stack *ss, bool json)
+{
+	bool first = true;
+
+	out_putc(o, '{');
+	obj_field(o, json, &first, "ss_sp");
+	sys_put_ptr(o, ss->ss_sp, json);
+	obj_field(o, json, &first, "ss_flags");
+	obj_sym_begin(o, json);
+	put_flags(o, (uint32_t)ss->ss_flags, ss_flags, ARRAY_SIZE(ss_flags), NULL);
+	obj_sym_begin(o, json);
+	obj_field(o, json, &first, "ss_size");
+	out_u64(o, ss->ss_size);
+	out_putc(o, '}');
+}
+
 static void put_itimerval(struct out *o, const struct itimerval *it, bool json)
 {
 	bool first = true;
@@ -1403,6 +1434,53 @@ static bool put_inout(struct out *o, const struct event *ev, const struct event_
 	return true;
 }
 
+/* An int of a 4-byte slot (half: its second half, as an in-out slot left it). */
+static bool slot_int(const struct event_arg *a, bool half, int *v)
+{
+	size_t at = half ? AT_INOUT_HALF : 0;
+
+	if (!a->bytes || (a->flags & EVA_FAULTED) || a->len < at + sizeof(*v))
+		return false;
+	memcpy(v, a->bytes + at, sizeof(*v));
+	return true;
+}
+
+/* getsockopt's length: [4], [16 => 4] when the call changed it (as given known with -T). */
+static bool put_optlen(struct out *o, const struct event *ev, const struct event_arg *a, bool json)
+{
+	int in, out;
+	bool has_in = slot_int(a, false, &in), has_out = ev->ret >= 0 && slot_int(a, true, &out);
+
+	if (!has_in)
+		return false;
+	if (json) {
+		out_printf(o, "{\"in\":%d,\"out\":", in);
+		if (has_out)
+			out_printf(o, "%d}", out);
+		else
+			out_puts(o, "null}");
+	} else if (has_out && out != in) {
+		out_printf(o, "[%d => %d]", in, out);
+	} else {
+		out_printf(o, "[%d]", in);
+	}
+	return true;
+}
+
+/* getsockopt's value: [1] when the call returned an int (its length 4), else the address. */
+static bool put_sockopt_out(struct out *o, const struct event *ev, const struct event_arg *a,
+			    bool json)
+{
+	int v, len;
+	const struct event_arg *l = ev->nargs > 4 ? &ev->args[4] : NULL;
+
+	if (ev->ret < 0 || !l || !slot_int(a, false, &v) ||
+	    !(slot_int(l, true, &len) || slot_int(l, false, &len)) || len != sizeof(int))
+		return false;
+	out_printf(o, json ? "%d" : "[%d]", v);
+	return true;
+}
+
 /* The index of the call's timeout written back (select's, pselect6's, ppoll's); -1: none. */
 static int inout_time_arg(const struct event *ev)
 {
@@ -1562,7 +1640,7 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		   a->type != ARG_SIGACTION_IN && a->type != ARG_SIGSET_IN &&
 		   a->type != ARG_TIMEVAL_IN && a->type != ARG_ITIMERVAL_IN &&
 		   a->type != ARG_ITIMERSPEC_IN && a->type != ARG_EPOLL_EVENT_IN &&
-		   a->type != ARG_CLONE_ARGS_IN;
+		   a->type != ARG_CLONE_ARGS_IN && a->type != ARG_STACK_IN;
 	union {
 		struct stat st;
 		struct timespec ts;
@@ -1579,6 +1657,7 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		struct statx_head stx;
 		struct epoll_event ee;
 		struct k_clone_args ca;
+		struct k_stack ss;
 	} v;
 
 	if (!a->bytes || (a->flags & EVA_FAULTED) || a->len < size || size > sizeof(v) ||
@@ -1631,6 +1710,10 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 	case ARG_TIMEVAL_IN:
 	case ARG_TIMEVAL_OUT:
 		put_timeval(o, &v.tv, json);
+		return;
+	case ARG_STACK_IN:
+	case ARG_STACK_OUT:
+		put_stack(o, &v.ss, json);
 		return;
 	case ARG_ITIMERVAL_IN:
 	case ARG_ITIMERVAL_OUT:
@@ -1999,7 +2082,17 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 	case ARG_STATX_OUT:
 	case ARG_EPOLL_EVENT_IN:
 	case ARG_CLONE_ARGS_IN:
+	case ARG_STACK_IN:
+	case ARG_STACK_OUT:
 		put_obj(o, ev, a, json);
+		return;
+	case ARG_SOCKOPT_VAL_OUT:
+		if (!put_sockopt_out(o, ev, a, json))
+			sys_put_ptr(o, v, json);
+		return;
+	case ARG_OPTLEN_INOUT:
+		if (!put_optlen(o, ev, a, json))
+			sys_put_ptr(o, v, json);
 		return;
 	case ARG_POLLFDS:
 		if (!put_pollfds(o, ev, a, false, json))
