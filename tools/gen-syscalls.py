@@ -128,6 +128,8 @@ OVERRIDES = {
     "rt_sigaction": {"act": "ARG_SIGACTION_IN", "oact": "ARG_SIGACTION_OUT"},
     "rt_sigpending": {"uset": "ARG_SIGSET_OUT"},
     "rt_sigsuspend": {"unewset": "ARG_SIGSET_IN"},
+    "rt_sigtimedwait": {"uthese": "ARG_SIGSET_IN", "uinfo": "ARG_SIGINFO_OUT",
+                        "uts": "ARG_TIMESPEC_IN"},
     "uname": {"name": "ARG_UTSNAME_OUT"},
     "sysinfo": {"info": "ARG_SYSINFO_OUT"},
     "gettimeofday": {"tv": "ARG_TIMEVAL_OUT"},
@@ -650,7 +652,7 @@ def main():
         for i, k in enumerate(d["kinds"]):
             if (k in ("ARG_STAT_OUT", "ARG_SYSINFO_OUT") or k in NATIVE_ONLY or
                     k.startswith(("ARG_SIGACTION_", "ARG_TIMEVAL_", "ARG_ITIMERVAL_",
-                                  "ARG_STACK_")) or
+                                  "ARG_STACK_", "ARG_SIGINFO_")) or
                     (k.startswith(("ARG_TIMESPEC", "ARG_ITIMERSPEC"))
                      and not name.endswith("_time64")) or
                     (k.startswith("ARG_RLIMIT_") and name != "prlimit64")):

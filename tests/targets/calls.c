@@ -539,7 +539,9 @@ static int selects(void)
 /*
  * altstack: sigaltstack set to a 65536-byte stack, read back, disabled; then
  * getsockopt SO_TYPE with room for an int ([4]) and with 16 bytes ([16 =>
- * 4]), and SO_ERROR on a bad fd (EBADF). Exits 0 when every result is right.
+ * 4]), and SO_ERROR on a bad fd (EBADF); rt_sigtimedwait taking a SIGUSR1
+ * it sent itself, then waiting 1 ms for a SIGUSR2 (EAGAIN). Exits 0 when
+ * every result is right.
  */
 static int altstack(void)
 {
@@ -561,7 +563,26 @@ static int altstack(void)
 		return 1;
 	if (getsockopt(-1, SOL_SOCKET, SO_ERROR, v, &len) != -1 || errno != EBADF)
 		return 1;
-	return close(s) ? 1 : 0;
+	if (close(s))
+		return 1;
+	/* A SIGUSR1 sent to itself, blocked, taken; then none of SIGUSR2 within 1 ms. */
+	{
+		struct timespec ms = { .tv_nsec = 1000000 };
+		siginfo_t si;
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		if (sigprocmask(SIG_BLOCK, &set, NULL) || kill(getpid(), SIGUSR1) ||
+		    syscall(SYS_rt_sigtimedwait, &set, &si, NULL, 8) != SIGUSR1 ||
+		    si.si_code != SI_USER || si.si_pid != getpid())
+			return 1;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR2);
+		if (syscall(SYS_rt_sigtimedwait, &set, &si, &ms, 8) != -1 || errno != EAGAIN)
+			return 1;
+	}
+	return 0;
 }
 
 /*

@@ -14,6 +14,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "record.h"
+
 #include "syscalls.h"
 #include "util.h"
 
@@ -269,6 +271,9 @@ size_t syscall_obj_size(unsigned kind)
 	case ARG_STACK_IN:
 	case ARG_STACK_OUT:
 		return 24; /* void *ss_sp, int ss_flags, size_t ss_size */
+	case ARG_SIGINFO_OUT:
+		return 16 +
+		       AT_SIGINFO_FIELDS; /* signo, errno, code, the union's fields strace shows */
 	case ARG_SOCKOPT_VAL_OUT:
 	case ARG_OPTLEN_INOUT:
 		return sizeof(int);

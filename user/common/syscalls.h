@@ -89,7 +89,8 @@ enum arg_kind {
 	ARG_OPTLEN_INOUT,    /* getsockopt's socklen_t *: [4], [16 => 4] */
 	ARG_STACK_IN,	     /* stack_t: {ss_sp=0x..., ss_flags=0, ss_size=8192} */
 	ARG_STACK_OUT,	     /* the same, the old one the call fills */
-	ARG_ARGV,	     /* execve's argv, read at exit: ["ls", "-la"] */
+	ARG_SIGINFO_OUT, /* siginfo_t the call fills: {si_signo=SIGUSR1, si_code=SI_USER, ...} */
+	ARG_ARGV,	 /* execve's argv, read at exit: ["ls", "-la"] */
 	ARG_ENVP, /* execve's envp: its address; the count of its variables comes with argv */
 	/* Sockets and vectors (decode_sock.c; what is captured: include/sockcap.h). */
 	ARG_SOCKADDR_IN,  /* sockaddr by value, length in len_arg: {sa_family=AF_INET, ...} */

@@ -83,6 +83,7 @@ void syscall_specs(struct at_sys_spec specs[AT_NR_MAX])
 				break;
 			case ARG_SIGACTION_OUT:
 			case ARG_STACK_OUT:
+			case ARG_SIGINFO_OUT:
 			case ARG_SOCKOPT_VAL_OUT:
 			case ARG_SIGSET_OUT:
 			case ARG_UTSNAME_OUT:

@@ -1658,6 +1658,7 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 		struct epoll_event ee;
 		struct k_clone_args ca;
 		struct k_stack ss;
+		uint64_t w[(16 + AT_SIGINFO_FIELDS) / 8];
 	} v;
 
 	if (!a->bytes || (a->flags & EVA_FAULTED) || a->len < size || size > sizeof(v) ||
@@ -1715,6 +1716,16 @@ static void put_obj(struct out *o, const struct event *ev, const struct event_ar
 	case ARG_STACK_OUT:
 		put_stack(o, &v.ss, json);
 		return;
+	case ARG_SIGINFO_OUT: {
+		/* As a delivered signal's: the fields after signo, errno and code. */
+		struct event si = { .signo = (int)v.w[0],
+				    .sig_errno = (int)(v.w[0] >> 32),
+				    .sig_code = (int)v.w[1] };
+
+		memcpy(si.sig_fields, a->bytes + 16, AT_SIGINFO_FIELDS);
+		sig_put_info(o, &si, json);
+		return;
+	}
 	case ARG_ITIMERVAL_IN:
 	case ARG_ITIMERVAL_OUT:
 		put_itimerval(o, &v.itv, json);
@@ -2084,6 +2095,7 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 	case ARG_CLONE_ARGS_IN:
 	case ARG_STACK_IN:
 	case ARG_STACK_OUT:
+	case ARG_SIGINFO_OUT:
 		put_obj(o, ev, a, json);
 		return;
 	case ARG_SOCKOPT_VAL_OUT:
@@ -2244,6 +2256,10 @@ void sys_put_ret(struct out *o, const struct event *ev)
 		}
 	} else if (ev->sys && ev->nargs > 3 && ev->args[1].type == ARG_FDSET && r >= 0) {
 		put_select_ret(o, ev, r);
+	} else if (ev->sys && ev->sys->name && !strcmp(ev->sys->name, "rt_sigtimedwait") && r > 0 &&
+		   signal_name((int)r)) {
+		/* strace's "10 (SIGUSR1)": the signal taken. */
+		out_printf(o, "%lld (%s)", r, signal_name((int)r));
 	} else if (ev->nr == SYS_fcntl && r >= 0 &&
 		   ((int)ev->args[1].value == F_GETFL ||
 		    ((int)ev->args[1].value == F_GETFD && r))) {
