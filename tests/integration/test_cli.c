@@ -1394,6 +1394,25 @@ Test(cli, constants_print_raw_or_verbose_as_strace)
 		}
 		free(out), free(err), free(sto);
 	}
+	/* So do the flags inside structures: poll's events and revents, epoll's. */
+	for (int i = 0; i < 2; i++) {
+		st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-X", (char *)styles[i],
+					     "-o", sout, "-e", "trace=poll,epoll_ctl,epoll_wait",
+					     CALLS, "polls", NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "strace: %s", err);
+		free(out), free(err);
+		st = run_capture((char *[]){ AT, "-q", "-X", (char *)styles[i], "-e",
+					     "trace=poll,epoll_ctl,epoll_wait", "--", CALLS,
+					     "polls", NULL },
+				 &out, &err);
+		cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+		sto = slurp(sout);
+		cr_assert_eq(same_calls(sto, out, NULL), 8, "strace:\n%s\nagent-trace:\n%s", sto,
+			     out);
+		cr_assert(strstr(out, i ? "events=0x1 /* POLLIN */}" : "events=0x1}"), "%s", out);
+		free(out), free(err), free(sto);
+	}
 	/* fcntl's and futex's own arguments and F_GETFD's flags follow -X too. */
 	for (int i = 0; i < 2; i++) {
 		st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-X", (char *)styles[i],

@@ -809,6 +809,36 @@ static void put_xlat(struct out *o, bool json, const char *raw, const char *name
 }
 
 /*
+ * A structure's flags or mode field as -X says in text (abbrev: the names;
+ * raw: the number; verbose: the number, then the names in a comment, as
+ * strace prints st_mode=0100644 / * S_IFREG|0644 * /); JSON: the names, quoted.
+ */
+static void put_field_flags(struct out *o, bool json, unsigned long long v, const struct sym *t,
+			    size_t n)
+{
+	char raw[32], names[512];
+	struct out r = out_init(raw, sizeof(raw)), nm = out_init(names, sizeof(names));
+
+	put_flags(&nm, v, t, n, NULL);
+	out_end(&nm);
+	out_printf(&r, v ? "%#llx" : "0", v);
+	out_end(&r);
+	put_xlat(o, json, raw, names);
+}
+
+static void put_field_mode(struct out *o, bool json, unsigned mode)
+{
+	char raw[32], names[128];
+	struct out r = out_init(raw, sizeof(raw)), nm = out_init(names, sizeof(names));
+
+	put_stat_mode(&nm, mode);
+	out_end(&nm);
+	out_printf(&r, "%#o", mode);
+	out_end(&r);
+	put_xlat(o, json, raw, names);
+}
+
+/*
  * -X verbose: the number, then its names in a comment ("0x80000" and
  * "O_RDONLY|O_CLOEXEC"; "0" and "3" alone). A socket type comments its
  * type and its flags each, as strace does.
@@ -884,9 +914,7 @@ static void put_stat(struct out *o, const struct stat *st, bool json)
 
 	out_putc(o, '{');
 	obj_field(o, json, &first, "st_mode");
-	obj_sym_begin(o, json);
-	put_stat_mode(o, st->st_mode);
-	obj_sym_begin(o, json);
+	put_field_mode(o, json, st->st_mode);
 	/* strace's abbreviation: the device of a device file, else the size. */
 	if (type == S_IFCHR || type == S_IFBLK) {
 		obj_field(o, json, &first, "st_rdev");
@@ -1078,12 +1106,7 @@ static void put_sigaction(struct out *o, const struct k_sigaction *sa, bool json
 	obj_field(o, json, &first, "sa_mask");
 	put_sigset(o, sa->mask, json);
 	obj_field(o, json, &first, "sa_flags");
-	obj_sym_begin(o, json);
-	if (xlat_style == XLAT_RAW && !json)
-		out_printf(o, "%#llx", (unsigned long long)sa->flags);
-	else
-		put_flags(o, sa->flags, sa_flags, ARRAY_SIZE(sa_flags), NULL);
-	obj_sym_begin(o, json);
+	put_field_flags(o, json, sa->flags, sa_flags, ARRAY_SIZE(sa_flags));
 	if (sa->flags & 0x04000000) {
 		obj_field(o, json, &first, "sa_restorer");
 		sys_put_ptr(o, sa->restorer, json);
@@ -1175,9 +1198,7 @@ static void put_stack(struct out *o, const struct k_stack *ss, bool json)
 	obj_field(o, json, &first, "ss_sp");
 	sys_put_ptr(o, ss->ss_sp, json);
 	obj_field(o, json, &first, "ss_flags");
-	obj_sym_begin(o, json);
-	put_flags(o, (uint32_t)ss->ss_flags, ss_flags, ARRAY_SIZE(ss_flags), NULL);
-	obj_sym_begin(o, json);
+	put_field_flags(o, json, (uint32_t)ss->ss_flags, ss_flags, ARRAY_SIZE(ss_flags));
 	obj_field(o, json, &first, "ss_size");
 	out_u64(o, ss->ss_size);
 	out_putc(o, '}');
@@ -1223,18 +1244,12 @@ static void put_statx(struct out *o, const struct statx_head *x, bool json)
 
 	out_putc(o, '{');
 	obj_field(o, json, &first, "stx_mask");
-	obj_sym_begin(o, json);
-	put_flags(o, x->mask, statx_masks, ARRAY_SIZE(statx_masks), NULL);
-	obj_sym_begin(o, json);
+	put_field_flags(o, json, x->mask, statx_masks, ARRAY_SIZE(statx_masks));
 	obj_field(o, json, &first, "stx_attributes");
-	obj_sym_begin(o, json);
-	put_flags(o, x->attributes, statx_attrs, ARRAY_SIZE(statx_attrs), NULL);
-	obj_sym_begin(o, json);
+	put_field_flags(o, json, x->attributes, statx_attrs, ARRAY_SIZE(statx_attrs));
 	if (x->mask & (STATX_TYPE | STATX_MODE)) {
 		obj_field(o, json, &first, "stx_mode");
-		obj_sym_begin(o, json);
-		put_stat_mode(o, x->mode);
-		obj_sym_begin(o, json);
+		put_field_mode(o, json, x->mode);
 	}
 	if (x->mask & STATX_SIZE) {
 		obj_field(o, json, &first, "stx_size");
@@ -1266,9 +1281,7 @@ static void put_epoll_event(struct out *o, const struct epoll_event *e, bool jso
 
 	out_putc(o, '{');
 	obj_field(o, json, &first, "events");
-	obj_sym_begin(o, json);
-	put_flags(o, e->events, epoll_events, ARRAY_SIZE(epoll_events), NULL);
-	obj_sym_begin(o, json);
+	put_field_flags(o, json, e->events, epoll_events, ARRAY_SIZE(epoll_events));
 	obj_field(o, json, &first, "data");
 	if (json)
 		out_printf(o, "{\"u32\":%u,\"u64\":%llu}", (unsigned)e->data.u64,
@@ -1315,10 +1328,8 @@ static bool put_pollfds(struct out *o, const struct event *ev, const struct even
 			continue;
 		}
 		obj_field(o, json, &f, revents ? "revents" : "events");
-		obj_sym_begin(o, json);
-		put_flags(o, (unsigned short)(revents ? p.revents : p.events), poll_events,
-			  ARRAY_SIZE(poll_events), NULL);
-		obj_sym_begin(o, json);
+		put_field_flags(o, json, (unsigned short)(revents ? p.revents : p.events),
+				poll_events, ARRAY_SIZE(poll_events));
 		if (json && !revents) {
 			obj_field(o, json, &f, "revents");
 			out_putc(o, '"');
@@ -1593,9 +1604,7 @@ static void put_clone_args(struct out *o, const struct event *ev, const struct k
 
 	out_putc(o, '{');
 	obj_field(o, json, &first, "flags");
-	obj_sym_begin(o, json);
-	put_flags(o, c->flags, clone_flags, ARRAY_SIZE(clone_flags), NULL);
-	obj_sym_begin(o, json);
+	put_field_flags(o, json, c->flags, clone_flags, ARRAY_SIZE(clone_flags));
 	if (c->flags & CLONE_PIDFD)
 		put_addr_field(o, json, &first, "pidfd", c->pidfd);
 	if (c->flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID))
