@@ -143,7 +143,8 @@ __attribute__((noinline)) int path_fd_opened(int fd)
 	struct at_inode_key k;
 	__u8 one = 1;
 
-	if (key_of_fd(fd, &k))
-		bpf_map_update_elem(&trace_inodes, &k, &one, BPF_ANY);
+	/* A full table: the file's later calls are not seen, and that is counted. */
+	if (key_of_fd(fd, &k) && bpf_map_update_elem(&trace_inodes, &k, &one, BPF_ANY))
+		count_loss(offsetof(struct at_counters, path_lost));
 	return 0;
 }

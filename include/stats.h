@@ -53,14 +53,15 @@ struct at_pending_acct {
  * Loss and health counters, one per CPU in the 'counters' map, named once:
  * X(field, json key, text label) for every renderer to iterate over.
  */
-#define AT_COUNTERS(X)                                          \
-	X(rb_lost, "ringbuf", "ring buffer full")               \
-	X(state_lost, "state", "thread state")                  \
-	X(tgid_full, "proc_table", "process table full")        \
-	X(depth_lost, "depth", "call depth")                    \
-	X(orphan_ret, "unpaired_ret", "unpaired returns")       \
-	X(pending_full, "pending", "candidate accounting full") \
-	X(go_unmatched, "go_unmatched", "Go entries without return")
+#define AT_COUNTERS(X)                                               \
+	X(rb_lost, "ringbuf", "ring buffer full")                    \
+	X(state_lost, "state", "thread state")                       \
+	X(tgid_full, "proc_table", "process table full")             \
+	X(depth_lost, "depth", "call depth")                         \
+	X(orphan_ret, "unpaired_ret", "unpaired returns")            \
+	X(pending_full, "pending", "candidate accounting full")      \
+	X(go_unmatched, "go_unmatched", "Go entries without return") \
+	X(path_lost, "path_table", "-P file table full")
 
 /*
  * rb_lost: records that found the ring buffer full; state_lost: calls whose
@@ -71,7 +72,9 @@ struct at_pending_acct {
  * counted with the totals at once, its own table (AT_MAX_PENDING) being full; go_unmatched: Go calls whose entry
  * was seen and no return (a panic, a tail jump, runtime.Goexit), found when
  * the goroutine enters the function again at the same depth, and Go entries
- * on no goroutine stack (R14 not a runtime.g: an assembly function).
+ * on no goroutine stack (R14 not a runtime.g: an assembly function);
+ * path_lost: files -P's calls opened that did not fit in its inode table
+ * (AT_TRACE_INODES): calls on them are not traced.
  */
 struct at_counters {
 #define AT_COUNTER_FIELD(f, json, text) __u64 f;
@@ -122,6 +125,6 @@ static inline __u32 at_hist_bucket(__u64 v)
 
 _Static_assert(sizeof(struct at_stat) == 32 + 4 * AT_HIST_BUCKETS, "at_stat layout");
 _Static_assert(sizeof(struct at_probe_counts) == 11 * 8, "at_probe_counts layout");
-_Static_assert(sizeof(struct at_counters) == 7 * 8, "at_counters layout");
+_Static_assert(sizeof(struct at_counters) == 8 * 8, "at_counters layout");
 
 #endif /* AT_STATS_H */

@@ -25,7 +25,7 @@
 /* The records line's delivered count and its lost fields, in the line's order. */
 struct account {
 	unsigned long long delivered, rb, queue, state, procs, depth, unpaired, pending,
-		go_unmatched, output;
+		go_unmatched, path, output;
 };
 
 /* Parses the "records: ..." line found in s; asserts it is there and complete. */
@@ -40,10 +40,10 @@ static struct account account_of(const char *s)
 		   "records: %llu delivered in %*u batches over %*fs; lost: %llu (ring buffer "
 		   "full), %llu (queue full), %llu (thread state), %llu (process table full), "
 		   "%llu (call depth), %llu (unpaired returns), %llu (candidate table full), "
-		   "%llu (Go entries without return), %llu (output);",
+		   "%llu (Go entries without return), %llu (-P file table full), %llu (output);",
 		   &a.delivered, &a.rb, &a.queue, &a.state, &a.procs, &a.depth, &a.unpaired,
-		   &a.pending, &a.go_unmatched, &a.output);
-	cr_assert_eq(n, 10, "records line: %s", l);
+		   &a.pending, &a.go_unmatched, &a.path, &a.output);
+	cr_assert_eq(n, 11, "records line: %s", l);
 	return a;
 }
 

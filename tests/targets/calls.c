@@ -537,6 +537,21 @@ static int selects(void)
 }
 
 /*
+ * recreate N PATH: PATH created, closed and removed N times, each time a
+ * new inode (tmpfs gives each new file another). Exits 0.
+ */
+static int recreate(long n, const char *path)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		if (fd < 0 || close(fd) || unlink(path))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * altstack: sigaltstack set to a 65536-byte stack, read back, disabled; then
  * getsockopt SO_TYPE with room for an int ([4]) and with 16 bytes ([16 =>
  * 4]), and SO_ERROR on a bad fd (EBADF); rt_sigtimedwait taking a SIGUSR1
@@ -692,6 +707,8 @@ int main(int argc, char **argv)
 		return compat();
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "recreate") && argc == 4)
+		return recreate(atol(argv[2]), argv[3]);
 	if (!strcmp(mode, "altstack"))
 		return altstack();
 	if (!strcmp(mode, "selects"))

@@ -24,6 +24,7 @@ const struct loss_counter loss_counters[] = {
 	{ "pending", "candidate table full", "calls (candidate table full)", KERNEL(pending_full) },
 	{ "go_unmatched", "Go entries without return", "calls (Go, no return)",
 	  KERNEL(go_unmatched) },
+	{ "path_table", "-P file table full", "files (-P table full)", KERNEL(path_lost) },
 	{ "output", "output", "records (output)", offsetof(struct snapshot, output_lost) },
 };
 const size_t loss_counters_n = ARRAY_SIZE(loss_counters);
