@@ -96,7 +96,7 @@ Test(output, dev_full_is_an_error_and_every_record_lost)
 			 "agent-trace: lost 0 records (ring buffer full), 0 records (queue full), "
 			 "0 calls (thread state), 0 processes (table full), 0 calls (depth), 0 "
 			 "returns (unpaired), 0 calls (candidate table full), 0 calls (Go, no "
-			 "return), 2001 records (output)\n");
+			 "return), 0 files (-P table full), 2001 records (output)\n");
 	free(out);
 	free(err);
 

@@ -537,15 +537,19 @@ static int selects(void)
 }
 
 /*
- * recreate N PATH: PATH created, closed and removed N times, each time a
- * new inode (tmpfs gives each new file another). Exits 0.
+ * recreate N PATH: PATH created, closed and renamed to PATH.I, N times:
+ * N files, each of its own inode (a removed file's number could be given
+ * to the next). Exits 0.
  */
 static int recreate(long n, const char *path)
 {
+	char to[4096];
+
 	for (long i = 0; i < n; i++) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 
-		if (fd < 0 || close(fd) || unlink(path))
+		snprintf(to, sizeof(to), "%s.%ld", path, i);
+		if (fd < 0 || close(fd) || rename(path, to))
 			return 1;
 	}
 	return 0;
