@@ -143,7 +143,7 @@ void cli_usage(FILE *out)
 	      "  -q, --quiet             no summary after the event stream, no progress lines\n"
 	      "  -d, --duration SECONDS  stop this long after set-up is done\n"
 	      "  -o, --output FILE       write events and summary to FILE\n"
-	      "  -s, --strsize N         bytes captured per string or buffer (default 64, max 254)\n"
+	      "  -s, --strsize N         bytes captured per string or buffer (default 64, max 4096)\n"
 	      "  -b, --bufsize SIZE      ring buffer size, power of two (default 4M; K/M suffix)\n"
 	      "      --json              one JSON object per line (schema in README)\n"
 	      "      --metrics ADDR:PORT serve Prometheus metrics on /metrics (and /healthz);\n"
