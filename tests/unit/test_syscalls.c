@@ -604,3 +604,22 @@ Test(decode, inout_slots_and_counts)
 			 "{\"ss_sp\":\"0x7f0000001000\",\"ss_flags\":\"SS_DISABLE\","
 			 "\"ss_size\":8192}");
 }
+
+/* A value of no name, as strace shows it: in hex, its table's prefix in a comment. */
+Test(decode, unknown_enum_values_as_strace)
+{
+	struct at_call_rec r = mkrec("lseek", 0, 0, 9, 0, 0, 0);
+
+	cr_assert_str_eq(args_of(&r), "0, 0, 0x9 /* SEEK_??? */");
+	cr_assert_str_eq(json_of(&r, 2), "\"9\"");
+	r = mkrec("socket", 99, 1, 0, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "0x63 /* AF_??? */, SOCK_STREAM, 0");
+	r = mkrec("epoll_ctl", 3, 9, 4, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "3, 0x9 /* EPOLL_CTL_??? */, 4, NULL");
+	r = mkrec("rt_sigprocmask", 7, 0, 0, 8, 0, 0);
+	cr_assert_str_eq(args_of(&r), "0x7 /* SIG_??? */, NULL, NULL, 8");
+	r = mkrec("prlimit64", 0, 99, 0, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "0, 0x63 /* RLIMIT_??? */, NULL, NULL");
+	r = mkrec("madvise", 0, 0, 77, 0, 0, 0);
+	cr_assert_str_eq(args_of(&r), "NULL, 0, 0x4d /* MADV_??? */");
+}

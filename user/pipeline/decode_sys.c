@@ -584,6 +584,37 @@ static bool is_symbolic(unsigned kind)
 	       kind == ARG_TIMER_FLAGS || kind == ARG_ITIMER_WHICH;
 }
 
+/*
+ * A value of an enumeration that has no name, as strace shows it in text
+ * (abbrev and verbose): "0x9 / * SEEK_??? * /", the prefix its table's names
+ * share. false when it has a name, or the kind is not a plain table's.
+ */
+static bool put_unknown_enum(struct out *o, unsigned kind, unsigned long long v)
+{
+	const struct sym_table *st;
+	size_t p;
+
+	if (kind >= ARRAY_SIZE(sym_tables) || kind == ARG_CLOCKID)
+		return false;
+	st = &sym_tables[kind];
+	if (!st->t || !st->is_enum || !st->n || sym_lookup(st->t, st->n, (unsigned)v))
+		return false;
+	/* The names' common prefix, back to its last '_'. */
+	p = strlen(st->t[0].name);
+	for (size_t i = 1; i < st->n; i++)
+		for (size_t j = 0; j < p; j++)
+			if (st->t[i].name[j] != st->t[0].name[j]) {
+				p = j;
+				break;
+			}
+	while (p && st->t[0].name[p - 1] != '_')
+		p--;
+	if (!p)
+		return false;
+	out_printf(o, "%#x /* %.*s??? */", (unsigned)v, (int)p, st->t[0].name);
+	return true;
+}
+
 /* A value by name from t, or in hex when it has none (ioctl requests, arch_prctl codes). */
 static void put_enum_hex(struct out *o, unsigned long long v, const struct sym *t, size_t n)
 {
@@ -2181,6 +2212,8 @@ static void put_arg(struct out *o, const struct event *ev, unsigned i, bool json
 		out_putc(o, '"');
 		put_abbrev(o, ev, kind, v);
 		out_putc(o, '"');
+	} else if (xlat_style != XLAT_RAW && put_unknown_enum(o, kind, v)) {
+		/* strace's 0x9 / * SEEK_??? * /: a value of no name, by its table's prefix. */
 	} else if (xlat_style == XLAT_RAW) {
 		put_raw(o, kind, v);
 	} else if (xlat_style == XLAT_VERBOSE) {
