@@ -107,7 +107,7 @@ static void same_as_strace(const char *opt, const char *tag)
 	cr_assert(strstr(a, "pipe2([N<pipe:[N]>, 6<pipe:[N]>], 0) = 0"), "%s", a);
 	free(out), free(err), free(sto), free(a), free(b);
 	unlink(sout);
-	sh("rm -rf %s", dir);
+	free(sh("rm -rf %s", dir));
 }
 
 Test(fdpath, y_lines_as_strace, .timeout = 60)
@@ -131,7 +131,7 @@ Test(fdpath, yy_lines_as_strace, .timeout = 60)
 	cr_assert(strstr(out, "write(6<TCP:[127.0.0.1:") && strstr(out, "->127.0.0.1:"), "%s", out);
 	cr_assert(strstr(out, "write(5</dev/null<char 1:3>>, \"null\", 4) = 4"), "%s", out);
 	free(out), free(err);
-	sh("rm -rf %s", dir);
+	free(sh("rm -rf %s", dir));
 }
 
 /*
@@ -175,7 +175,7 @@ static void stream_paths(const char *opt)
 	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
 	cr_assert(strstr(out, "write ") && !strstr(out, "openat"), "%s", out);
 	free(out), free(err);
-	sh("rm -rf %s", dir);
+	free(sh("rm -rf %s", dir));
 }
 
 Test(fdpath, paths_from_the_stream_not_from_proc_at_print_time, .timeout = 60)
@@ -216,7 +216,7 @@ Test(fdpath, json_fields, .timeout = 60)
 	cr_assert(strstr(out, "\"args\":{\"fd\":21,\"buf\":\"gone\",\"count\":4},\"fds\":{},"),
 		  "%s", out);
 	free(out), free(err);
-	sh("rm -rf %s", dir);
+	free(sh("rm -rf %s", dir));
 }
 
 Test(fdpath, more_than_two_y_is_refused)
@@ -282,5 +282,5 @@ Test(fdpath, attached_process_seeded_from_proc, .timeout = 60)
 	free(out);
 	close(ends[0]), close(ends[1]);
 	unlink(outf), unlink(errf);
-	sh("rm -rf %s", dir);
+	free(sh("rm -rf %s", dir));
 }
