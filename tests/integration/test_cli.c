@@ -1931,6 +1931,31 @@ Test(cli, ls_and_python_side_by_side_as_strace, .timeout = 120)
  * siginfo and signal taken: with -T each line strace 6.1's; JSON has the
  * fields; without -T getsockopt's length as left.
  */
+/*
+ * The calls target in mode MODE under strace 6.1 and under agent-trace -T,
+ * each tracing CALLS (an -e expression): strace's trace into *sto,
+ * agent-trace's into *out (the caller frees both).
+ */
+static void trace_both(const char *calls, const char *mode, char **sto, char **out)
+{
+	char sout[64], *o, *err;
+	int st;
+
+	tmp_name(sout, sizeof(sout), mode, "strace");
+	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", (char *)calls,
+				     CALLS, (char *)mode, NULL },
+			 &o, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "strace: %s", err);
+	free(o), free(err);
+	st = run_capture((char *[]){ AT, "-q", "-T", "-e", (char *)calls, "--", CALLS, (char *)mode,
+				     NULL },
+			 out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	free(err);
+	*sto = slurp(sout);
+	unlink(sout);
+}
+
 /* rt_sigtimedwait's siginfo with its sender's pid as P (the two tools' targets differ). */
 static void si_pid_norm(char *l)
 {
@@ -1947,21 +1972,10 @@ static void si_pid_norm(char *l)
 Test(cli, sigaltstack_getsockopt_sigtimedwait_as_strace)
 {
 	const char *calls = "trace=sigaltstack,getsockopt,rt_sigtimedwait";
-	char sout[64];
 	char *out, *err, *sto;
 	int st;
 
-	tmp_name(sout, sizeof(sout), "altstack", "strace");
-	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", (char *)calls,
-				     CALLS, "altstack", NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
-	free(out), free(err);
-	st = run_capture((char *[]){ AT, "-q", "-T", "-e", (char *)calls, "--", CALLS, "altstack",
-				     NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
-	sto = slurp(sout);
+	trace_both(calls, "altstack", &sto, &out);
 	cr_assert_eq(same_calls(sto, out, si_pid_norm), 8, "strace:\n%s\nagent-trace:\n%s", sto,
 		     out);
 	cr_assert(strstr(out,
@@ -1980,8 +1994,7 @@ Test(cli, sigaltstack_getsockopt_sigtimedwait_as_strace)
 		  "%s", out);
 	cr_assert(strstr(out, ", SOL_SOCKET, SO_TYPE, [2], [16 => 4]) = 0"), "%s", out);
 	cr_assert(strstr(out, "getsockopt(-1, SOL_SOCKET, SO_ERROR, 0x"), "%s", out);
-	free(out), free(err), free(sto);
-	unlink(sout);
+	free(out), free(sto);
 	st = run_capture((char *[]){ AT, "-q", "--json", "-T", "-e", (char *)calls, "--", CALLS,
 				     "altstack", NULL },
 			 &out, &err);
@@ -2021,21 +2034,10 @@ static void left_norm(char *l)
 Test(cli, select_and_ppoll_as_strace)
 {
 	const char *calls = "trace=select,pselect6,ppoll";
-	char sout[64];
 	char *out, *err, *sto;
 	int st, n;
 
-	tmp_name(sout, sizeof(sout), "selects", "strace");
-	st = run_capture((char *[]){ "/usr/bin/strace", "-qq", "-o", sout, "-e", (char *)calls,
-				     CALLS, "selects", NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
-	free(out), free(err);
-	st = run_capture((char *[]){ AT, "-q", "-T", "-e", (char *)calls, "--", CALLS, "selects",
-				     NULL },
-			 &out, &err);
-	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
-	sto = slurp(sout);
+	trace_both(calls, "selects", &sto, &out);
 	n = same_calls(sto, out, left_norm);
 	cr_assert_eq(n, 5, "strace:\n%s\nagent-trace:\n%s", sto, out);
 	/* The pipe's fds: the lowest free ones, whatever the test inherited. */
@@ -2061,8 +2063,7 @@ Test(cli, select_and_ppoll_as_strace)
 		 "tv_nsec=",
 		 r);
 	cr_assert(strstr(out, want), "%s", out);
-	free(out), free(err), free(sto);
-	unlink(sout);
+	free(out), free(sto);
 	st = run_capture((char *[]){ AT, "-q", "-T", "--json", "-e", (char *)calls, "--", CALLS,
 				     "selects", NULL },
 			 &out, &err);

@@ -393,7 +393,8 @@ Test(decode, symbolic_arguments)
 	r = mkrec("getsockopt", 3, 6, 1, 0x7ffd0000, 0x7ffd0010, 0);
 	cr_assert_str_eq(args_of(&r), "3, SOL_TCP, TCP_NODELAY, 0x7ffd0000, 0x7ffd0010");
 	r = mkrec("setsockopt", 3, 999, 77, 0x7ffd0000, 4, 0);
-	cr_assert_str_eq(args_of(&r), "3, 999, 77, 0x7ffd0000, 4");
+	/* An unknown level as strace 6.1 shows it (its default string has two '?'). */
+	cr_assert_str_eq(args_of(&r), "3, 0x3e7 /* SOL_?? */, 77, 0x7ffd0000, 4");
 	r = mkrec("madvise", 0x7f0000000000, 8192, 4, 0, 0, 0);
 	cr_assert_str_eq(args_of(&r), "0x7f0000000000, 8192, MADV_DONTNEED");
 	r = mkrec("epoll_ctl", 6, 2, 5, 0x7ffd0000, 0, 0);

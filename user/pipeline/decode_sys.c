@@ -611,7 +611,9 @@ static bool put_unknown_enum(struct out *o, unsigned kind, unsigned long long v)
 		p--;
 	if (!p)
 		return false;
-	out_printf(o, "%#x /* %.*s??? */", (unsigned)v, (int)p, st->t[0].name);
+	/* strace's own default for socket levels has two. */
+	out_printf(o, "%#x /* %.*s%s */", (unsigned)v, (int)p, st->t[0].name,
+		   kind == ARG_SOL ? "??" : "???");
 	return true;
 }
 
