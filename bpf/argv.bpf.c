@@ -7,6 +7,7 @@
 
 #include "record.h"
 #include "lib/argv.bpf.h"
+#include "lib/capture.bpf.h"
 
 /* A failed call's argv strings looked at, at most (envp's count: AT_ENVP_PTRS). */
 #define AT_ARGV_PTRS 32
@@ -61,11 +62,44 @@ __attribute__((noinline)) int ptrs_in_chunk(__u64 chunk, int compat)
 	return (__s32)n;
 }
 
+/* A walk through a pointer array 64 bytes at a time (bpf_loop's context). */
+struct ptrs_walk {
+	__u64 base;
+	__u32 compat;
+	__u32 n;    /* pointers before the NULL, so far */
+	__u32 done; /* 1: the NULL found; 2: a chunk unreadable, at chunk */
+	__u32 chunk;
+};
+
+/* One 64-byte chunk of the walk: its pointers counted up to a NULL. */
+static long ptrs_step(__u64 c, void *ctx)
+{
+	struct ptrs_walk *pw = ctx;
+	__u64 w[8] = {};
+	__u32 n = pw->n;
+
+	if (bpf_probe_read_user(w, sizeof(w), (const void *)(pw->base + sizeof(w) * c))) {
+		pw->done = 2;
+		pw->chunk = (__u32)c;
+		return 1;
+	}
+	for (int j = 0; j < 8; j++)
+		if (!ptrs_in_word(w[j], pw->compat, &n)) {
+			pw->n = n;
+			pw->done = 1;
+			return 1;
+		}
+	pw->n = n;
+	return 0;
+}
+
 /*
- * How many pointers the NULL-terminated array at base has, counted up to
- * about AT_ENVP_PTRS; -1 when unreadable. Read 64 bytes at a time, then word
- * by word where a chunk crosses into an unreadable page. A global function:
- * verified once, not once for each way its callers reach it.
+ * How many pointers the NULL-terminated array at base has: with bpf_loop
+ * (5.17) up to AT_ENVP_LOOP_PTRS, verified once whatever the count; before,
+ * a bounded loop up to about AT_ENVP_PTRS. -1 when unreadable. Read 64
+ * bytes at a time, then word by word where a chunk crosses into an
+ * unreadable page. A global function: verified once, not once for each way
+ * its callers reach it.
  */
 __attribute__((noinline)) int user_ptrs_count(__u64 base, int compat)
 {
@@ -74,6 +108,17 @@ __attribute__((noinline)) int user_ptrs_count(__u64 base, int compat)
 
 	if (!base)
 		return 0;
+	if (have_bpf_loop) {
+		struct ptrs_walk pw = { .base = base, .compat = compat != 0 };
+
+		bpf_loop(AT_ENVP_LOOP_PTRS / 8, ptrs_step, &pw, 0);
+		if (pw.done != 2)
+			return (__s32)pw.n;
+		t = ptrs_in_chunk(base + 64ULL * pw.chunk, compat);
+		if (t < 0)
+			return pw.chunk ? (__s32)pw.n : -1;
+		return (__s32)(pw.n + t);
+	}
 	for (c = 0; c < AT_ENVP_PTRS / 8; c++) {
 		__u64 w[8] = {};
 

@@ -155,6 +155,8 @@ struct at_call_rec {
  * flag says some did not).
  */
 #define AT_ENVP_PTRS 512
+/* With bpf_loop (5.17): envp counted up to this many. */
+#define AT_ENVP_LOOP_PTRS 65536
 struct at_argv_head {
 	__u32 argc; /* argv's strings in all, at most AT_ENVP_PTRS */
 	__s32 envc; /* envp's variables, about AT_ENVP_PTRS at most; -1: unreadable */

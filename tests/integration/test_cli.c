@@ -1459,6 +1459,37 @@ static int environ_count(void)
  * old pointers are gone: envp's address is ? without -T), at most -s
  * strings; the same lines as strace 6.1's with -T, and JSON arrays.
  */
+/*
+ * An environment of 600 variables (past the bounded loop's 512; bpf_loop
+ * counts it whole): the exec's count is strace's, "/ * 600 vars * /".
+ */
+Test(cli, execve_counts_a_large_environment)
+{
+	static char vars[600][8];
+	char *argv[7 + 600 + 2], *out, *err;
+	int st, n = 0;
+
+	argv[n++] = AT;
+	argv[n++] = "-q";
+	argv[n++] = "-e";
+	argv[n++] = "trace=execve";
+	argv[n++] = "--";
+	argv[n++] = "/usr/bin/env";
+	argv[n++] = "-i";
+	for (int i = 0; i < 600; i++) {
+		snprintf(vars[i], sizeof(vars[i]), "V%d=x", i);
+		argv[n++] = vars[i];
+	}
+	argv[n++] = "/bin/true";
+	argv[n] = NULL;
+	st = run_capture(argv, &out, &err);
+	cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "%s", err);
+	/* Without -T a successful exec's envp address is gone: "?". */
+	cr_assert(strstr(out, "execve(\"/bin/true\", [\"/bin/true\"], ? /* 600 vars */) = 0"), "%s",
+		  out);
+	free(out), free(err);
+}
+
 Test(cli, execve_argv_and_envp_as_strace)
 {
 	char *const cmd[] = { "/bin/sh", "-c", "exec /nonexistent/x \"a b\" \"c\\\"d\"", NULL };
