@@ -135,7 +135,10 @@ __attribute__((noinline)) int capture_slot_exit(struct at_call_rec *rec, __u32 i
 /* Every slot of rec: at entry the inputs, at exit the outputs and the inputs retried. */
 static __always_inline void capture_slots(struct at_call_rec *rec, bool at_exit, __s64 ret)
 {
-	for (__u32 i = 0; i < AT_SLOTS; i++) {
+	const volatile struct at_sys_spec *spec = &specs[rec->nr & (AT_NR_MAX - 1)];
+
+	/* Slots fill from the first: the call's empty ones cost no call. */
+	for (__u32 i = 0; i < AT_SLOTS && spec->slot_kind[i] != AT_SLOT_NONE; i++) {
 		if (at_exit)
 			capture_slot_exit(rec, i, ret);
 		else

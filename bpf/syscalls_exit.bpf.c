@@ -155,7 +155,8 @@ static __always_inline void capture_at_exit(struct at_call_rec *rec, __s64 ret)
 
 	if (exec_done)
 		rec->flags |= AT_CALL_ARGS_GONE;
-	for (__u32 i = 0; i < AT_SLOTS; i++)
+	/* Slots fill from the first: the call's empty ones cost no call. */
+	for (__u32 i = 0; i < AT_SLOTS && spec->slot_kind[i] != AT_SLOT_NONE; i++)
 		capture_exit_slot(rec, i, ret, exec_done);
 }
 

@@ -313,9 +313,14 @@ static void verifier_logs_begin(struct agent_trace_bpf *k, struct verifier_logs 
 
 		snprintf(name, sizeof(name), "%.*s", (int)n, spec);
 		p = bpf_object__find_program_by_name(k->obj, name);
-		if (!p || (!v->full && !(v->full = malloc(FULL_LOG)))) {
+		if (!p) {
 			fprintf(stderr, "agent-trace: AT_VERIFIER_LOG '%s': no such program\n",
 				spec);
+			return;
+		}
+		if (!v->full && !(v->full = malloc(FULL_LOG))) {
+			fprintf(stderr, "agent-trace: AT_VERIFIER_LOG '%s': %s\n", spec,
+				strerror(errno));
 			return;
 		}
 		v->full[0] = '\0';
