@@ -309,7 +309,9 @@ def first_tick(recs, cid, deadline):
     """The args of container cid's first tick record (or None by the deadline)."""
     while time.monotonic() < deadline:
         for rec in recs.new():
-            if rec.get("probe_name") == "tick" and rec.get("container_id") == cid:
+            # A return whose entry came before the attach has no arguments: not a first tick.
+            if (rec.get("probe_name") == "tick" and rec.get("container_id") == cid
+                    and "now" in (rec.get("args") or {})):
                 return rec["args"]
         time.sleep(0.02)
     return None
